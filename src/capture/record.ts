@@ -1,0 +1,81 @@
+/**
+ * What every capture reader hands to the rest of the pipeline: one record at a time, synchronously,
+ * through a callback. The record object and the bytes behind `data` are reused for the next record,
+ * so a consumer copies the numbers it needs and keeps no reference (zero-copy hot path).
+ */
+export interface CaptureRecord {
+  /** 1-based record number within its input, like Wireshark's frame number. */
+  frameNo: number;
+  /** Offset of the record (pcap record header / pcapng block) from the start of the input's decompressed bytes. */
+  byteOffset: number;
+  /** Unix seconds of the timestamp (integer; pcapng can exceed 2^32). */
+  tsSec: number;
+  /** Nanoseconds within `tsSec`, 0..999_999_999, at the capture's precision. */
+  tsNanos: number;
+  /** Bytes present in `data` (the captured length, already bounded by the reader). */
+  capLen: number;
+  /** Length of the packet on the wire as the capture says. */
+  origLen: number;
+  /** LINKTYPE_* of the interface the record came from. */
+  linkType: number;
+  /** The captured bytes; valid only until the callback returns. */
+  data: Uint8Array;
+}
+
+export type CaptureFormat = 'pcap' | 'pcapng';
+
+/** Record-level problem (tier 2 of STYLE §5): the reader stopped or resynced here. */
+export interface CaptureIssue {
+  code: CaptureIssueCode;
+  /** Offset in the input's decompressed bytes where the problem starts. */
+  byteOffset: number;
+  /** Short, English detail for humans (numbers involved). */
+  detail: string;
+}
+
+export type CaptureIssueCode =
+  | 'TRUNCATED_RECORD_HEADER' // file ends inside a record header / block header
+  | 'TRUNCATED_RECORD' // file ends inside a record's data
+  | 'CAPLEN_TOO_LARGE' // absurd captured length: cannot resync in pcap, so reading stops
+  | 'CAPLEN_EXCEEDS_SNAPLEN' // caplen > snaplen in the file header: kept, but noted
+  | 'CAPLEN_EXCEEDS_ORIGLEN' // caplen > original length: kept, but noted
+  | 'BAD_TIMESTAMP' // sub-second field out of range
+  | 'PCAPNG_BAD_BLOCK_LENGTH' // block length not a multiple of 4, too small, or trailer mismatch
+  | 'PCAPNG_BAD_SECTION' // malformed section header inside the file
+  | 'PCAPNG_UNKNOWN_INTERFACE' // packet block names an interface that was never described
+  | 'PCAPNG_BLOCK_TOO_LARGE' // block claims more than the reader will buffer
+  | 'GZIP_ERROR'; // the compressed stream is corrupt or cut short
+
+/** Fatal (tier 1): nothing can be read from this input. */
+export class CaptureError extends Error {
+  constructor(
+    readonly code: 'NOT_A_CAPTURE' | 'EMPTY' | 'TRUNCATED_FILE_HEADER' | 'UNSUPPORTED_VERSION' | 'IO_ERROR' | 'GZIP_ERROR',
+    readonly byteOffset: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CaptureError';
+  }
+}
+
+/** What a reader learned about its input while reading; filled in as it goes. */
+export interface CaptureInfo {
+  format: CaptureFormat | null;
+  /** True when the bytes were gzip-compressed (detected by magic). */
+  gzip: boolean;
+  byteOrder: 'little' | 'big' | null;
+  /** Timestamp precision in digits after the second: 6 for µs pcap, 9 for ns pcap, per interface for pcapng (max). */
+  precisionDigits: number;
+  snapLen: number | null;
+  /** Records read per link type. */
+  linkTypes: Map<number, number>;
+  records: number;
+  /** Decompressed bytes consumed. */
+  bytes: number;
+  issues: CaptureIssue[];
+}
+
+/** Injected byte source: the core never opens files itself. */
+export type ByteSource = AsyncIterable<Uint8Array>;
+
+export type RecordSink = (rec: CaptureRecord) => void;

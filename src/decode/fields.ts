@@ -1,0 +1,122 @@
+/**
+ * The numbers decodePacket() extracts from one record. One object is allocated up front and
+ * overwritten for every record (gopacket's DecodingLayerParser): nothing here is allocated per
+ * packet, and nothing holds on to the record's bytes.
+ */
+
+/** TCP flag bits as in the 16-bit word at offset 12 (low 9 bits). RFC 9293 §3.1, RFC 3168, RFC 3540/AccECN. */
+export const TCP_FIN = 0x001;
+export const TCP_SYN = 0x002;
+export const TCP_RST = 0x004;
+export const TCP_PSH = 0x008;
+export const TCP_ACK = 0x010;
+export const TCP_URG = 0x020;
+export const TCP_ECE = 0x040;
+export const TCP_CWR = 0x080;
+/** NS (RFC 3540, historic) / AE (AccECN). */
+export const TCP_AE = 0x100;
+
+export type DecodeStatus = 'OK' | SkipReason | DecodeErrorCode;
+
+/** Not an error: the record is simply not TCP we analyse. Counted per reason. */
+export type SkipReason =
+  | 'UNSUPPORTED_LINK_TYPE'
+  | 'NON_IP' // ARP, LLDP, IPX, PPPoE discovery...
+  | 'NON_TCP' // UDP, ICMP, ...
+  | 'IP_FRAGMENT'; // a non-first fragment, or a first fragment we do not reassemble
+
+export type DecodeErrorCode =
+  | 'LINK_TRUNCATED'
+  | 'IPV4_TRUNCATED_HEADER'
+  | 'IPV4_BAD_VERSION'
+  | 'IPV4_BAD_IHL'
+  | 'IPV4_BAD_TOTAL_LENGTH'
+  | 'IPV4_BAD_OPTIONS'
+  | 'IPV6_TRUNCATED_HEADER'
+  | 'IPV6_BAD_VERSION'
+  | 'IPV6_BAD_PAYLOAD_LENGTH'
+  | 'IPV6_TRUNCATED_EXTENSION'
+  | 'TCP_TRUNCATED_HEADER'
+  | 'TCP_BAD_DATA_OFFSET'
+  | 'TCP_TRUNCATED_OPTIONS'
+  | 'TCP_BAD_OPTION_LENGTH';
+
+export type DecodeLayer = 'link' | 'ipv4' | 'ipv6' | 'tcp';
+
+export interface PacketFields {
+  status: DecodeStatus;
+
+  // -- where the failure (or skip) happened, valid when status !== 'OK'
+  errLayer: DecodeLayer | null;
+  /** Offset inside the frame where the failing layer starts. */
+  errLayerOffset: number;
+  /** Bytes the layer needed and had, when the failure is a length problem (else -1). */
+  errNeed: number;
+  errHave: number;
+
+  // -- link
+  linkType: number;
+  /** Number of VLAN tags (802.1Q / 802.1ad) stripped. */
+  vlanTags: number;
+
+  // -- IP
+  ipVersion: 4 | 6 | 0;
+  /** IPv4: the address in src0 (uint32), src1..3 = 0. IPv6: four big-endian uint32 words. */
+  src0: number; src1: number; src2: number; src3: number;
+  dst0: number; dst1: number; dst2: number; dst3: number;
+  ttl: number;
+  /** True when the IPv4 total length was 0 (TSO / BIG TCP) and the captured length was used instead. */
+  ipLengthFromCapture: boolean;
+  /** Bytes of Ethernet padding or trailer dropped because the IP length was shorter than the frame. */
+  trailerBytes: number;
+
+  // -- TCP (valid when status === 'OK')
+  srcPort: number;
+  dstPort: number;
+  seq: number; // uint32
+  ack: number; // uint32
+  /** Low 9 bits: FIN..AE. */
+  flags: number;
+  window: number; // raw, unscaled
+  urgent: number;
+  /** TCP header length in bytes (data offset × 4). */
+  tcpHeaderLen: number;
+  /** Payload bytes according to the IP lengths (not the captured length). */
+  payloadLen: number;
+  /** Payload bytes actually present in the record (≤ payloadLen when snaplen cut it). */
+  capturedPayloadLen: number;
+  /** Offset of the TCP header inside the frame. */
+  tcpOffset: number;
+  /** IPv4 header or TCP checksum wrong (computed only when asked to verify, and only when all bytes were captured). */
+  checksumBad: boolean;
+
+  // -- TCP options (RFC 9293 §3.2, RFC 7323, RFC 2018, RFC 7413); -1 / false when absent
+  optMss: number;
+  optWscale: number;
+  optSackPermitted: boolean;
+  optHasTimestamps: boolean;
+  optTsVal: number;
+  optTsEcr: number;
+  /** Number of SACK blocks in this segment (0..4). */
+  optSackBlocks: number;
+  /** TFO cookie option present (kind 34, or experimental 254/0xF989). */
+  optTfo: boolean;
+  /** An option had a bad length or ran past the header: options after it were ignored (not fatal). */
+  optMalformed: boolean;
+}
+
+export function newPacketFields(): PacketFields {
+  return {
+    status: 'OK',
+    errLayer: null, errLayerOffset: 0, errNeed: -1, errHave: -1,
+    linkType: 0, vlanTags: 0,
+    ipVersion: 0,
+    src0: 0, src1: 0, src2: 0, src3: 0,
+    dst0: 0, dst1: 0, dst2: 0, dst3: 0,
+    ttl: 0, ipLengthFromCapture: false, trailerBytes: 0,
+    srcPort: 0, dstPort: 0, seq: 0, ack: 0, flags: 0, window: 0, urgent: 0,
+    tcpHeaderLen: 0, payloadLen: 0, capturedPayloadLen: 0, tcpOffset: 0, checksumBad: false,
+    optMss: -1, optWscale: -1, optSackPermitted: false, optHasTimestamps: false,
+    optTsVal: 0, optTsEcr: 0, optSackBlocks: 0, optTfo: false, optMalformed: false,
+  };
+}

@@ -1,0 +1,296 @@
+/**
+ * The JSON contract, version 1: what `--format json` prints and what `analyze()` returns.
+ * Scripts, CI gates and jq recipes build on these names; they are never renamed. New fields may be
+ * added in a minor release; removing or changing the meaning of one bumps `schemaVersion`.
+ * The same contract as JSON Schema: schema/tcpflow-analyze.schema.json (a test keeps them in step).
+ *
+ * Units: absolute times are ISO-8601 UTC strings with as many fractional digits as the capture's
+ * precision (6 for µs pcap, 9 for ns pcap/pcapng); durations are seconds as JSON numbers.
+ * Frames are 1-based record numbers within their input (Wireshark's frame number).
+ */
+import type { EndpointState, TcpState } from '../tcp/state.js';
+
+export const SCHEMA_VERSION = 1 as const;
+
+/** ISO-8601 UTC, e.g. "2023-11-14T22:13:20.000123Z". */
+export type IsoTime = string;
+/** Seconds. */
+export type Seconds = number;
+
+export type Severity = 'info' | 'warn' | 'error';
+
+export interface RunReport {
+  schemaVersion: typeof SCHEMA_VERSION;
+  tool: { name: 'tcpflow-analyze'; version: string };
+  /** The model settings the run used (so a report says how its verdicts were reached). */
+  settings: Settings;
+  inputs: InputReport[];
+  stats: Stats;
+  summary: Summary;
+  connections: ConnectionReport[];
+}
+
+export interface Settings {
+  /** Maximum segment lifetime; TIME_WAIT → CLOSED is inferred only after 2×MSL of capture time. */
+  mslSeconds: Seconds;
+  /** FIN_WAIT_2 / CLOSE_WAIT held longer than this is LINGERING_*. */
+  lingerSeconds: Seconds;
+  /** A connection with no packet for this long is retired (reported, ended 'idle_timeout'). */
+  idleTimeoutSeconds: Seconds;
+  /** Hard cap on connections tracked at once; the least recently active is evicted. */
+  maxConnections: number;
+  verifyChecksums: boolean;
+}
+
+export interface InputReport {
+  file: string;
+  format: 'pcap' | 'pcapng' | null;
+  gzip: boolean;
+  byteOrder: 'little' | 'big' | null;
+  /** Fractional digits of the timestamps: 6 (µs) or 9 (ns), or what pcapng's if_tsresol gives. */
+  precisionDigits: number;
+  linkTypes: LinkTypeCount[];
+  /** Records read from this input. */
+  packets: number;
+  /** Decompressed bytes consumed. */
+  bytes: number;
+  firstPacket: IsoTime | null;
+  lastPacket: IsoTime | null;
+  /** Record-level problems: where the reader stopped or resynchronised. */
+  issues: Array<{ code: string; byteOffset: number; detail: string }>;
+  /** Set when the input could not be read at all (the run goes on with the other inputs). */
+  error: { code: string; byteOffset: number; message: string } | null;
+}
+
+export interface LinkTypeCount {
+  linkType: number;
+  name: string;
+  packets: number;
+}
+
+export interface Stats {
+  /** Records read, all inputs. */
+  records: number;
+  /** Records decoded as TCP segments and given to a connection. */
+  tcpSegments: number;
+  /** Records skipped by reason (not errors): UNSUPPORTED_LINK_TYPE, NON_IP, NON_TCP, IP_FRAGMENT. */
+  skipped: Record<string, number>;
+  /** Malformed packets by decode error code. */
+  decodeErrors: Record<string, number>;
+  /** The first few malformed packets, with where they broke. */
+  decodeErrorExamples: DecodeErrorExample[];
+  /** Records whose captured length is below the original length (snaplen cut). */
+  truncatedRecords: number;
+  /** Segments with a bad IPv4 header or TCP checksum (only counted with verifyChecksums). */
+  badChecksums: number;
+  /** Segments whose timestamp went backwards relative to the previous record. */
+  timestampsBackwards: number;
+  /** Connections retired before the end of capture: idle timeout, or the table's cap. */
+  connectionsTimedOut: number;
+  connectionsEvicted: number;
+  /** Most connections tracked at once. */
+  peakConnections: number;
+}
+
+export interface DecodeErrorExample {
+  code: string;
+  layer: 'link' | 'ipv4' | 'ipv6' | 'tcp';
+  file: string;
+  frame: number;
+  /** Offset of the record in the file. */
+  byteOffset: number;
+  /** Offset of the failing layer inside the frame. */
+  layerOffset: number;
+  need: number | null;
+  have: number | null;
+}
+
+export interface Summary {
+  connections: number;
+  handshakes: Partial<Record<HandshakeOutcome, number>>;
+  closes: Partial<Record<CloseKind, number>>;
+  anomalies: Record<string, number>;
+  /** Connections by the finalState of each endpoint. */
+  finalStates: { client: Record<string, number>; server: Record<string, number> };
+  /** Connections by how their record ended. */
+  ended: Partial<Record<EndReason, number>>;
+  firstPacket: IsoTime | null;
+  lastPacket: IsoTime | null;
+}
+
+export type HandshakeOutcome =
+  | 'complete' // SYN, SYN/ACK acknowledging ISN+1, ACK acknowledging the server's ISN+1
+  | 'simultaneous_open' // both sides sent a bare SYN, then SYN/ACKs (RFC 9293 Figure 7)
+  | 'refused' // the SYN was answered by RST
+  | 'no_answer' // SYN(s) and nothing back: half-open attempt
+  | 'synack_unacked' // SYN/ACK never acknowledged by the client
+  | 'aborted' // the client reset its own attempt before it completed
+  | 'bad_ack' // a SYN/ACK or final ACK that acknowledges the wrong sequence number, never corrected
+  | 'not_seen'; // capture started mid-stream
+
+export type CloseKind =
+  | 'four_way' // FIN, ACK, FIN, ACK
+  | 'three_way' // FIN, FIN+ACK (piggybacked), ACK
+  | 'simultaneous' // FINs crossed: CLOSING reached
+  | 'reset' // ended by an accepted RST (see resetBy)
+  | 'half_closed' // one FIN only, the other side never closed within the capture
+  | 'incomplete' // both FINs seen, but the last ACK was not
+  | 'none'; // no FIN, no RST
+
+export type EndReason =
+  | 'closed' // both endpoints reached CLOSED or TIME_WAIT
+  | 'capture_end' // still tracked when the capture ended
+  | 'idle_timeout' // retired after idleTimeoutSeconds without a packet
+  | 'evicted' // the table was full and this was the least recently active
+  | 'reused'; // a new connection on the same 4-tuple replaced it
+
+export type Role = 'client' | 'server';
+
+export interface ConnectionReport {
+  /** 1-based, in order of first packet; stable across runs of the same capture. */
+  id: number;
+  client: EndpointReport;
+  server: EndpointReport;
+  /** True when no SYN without ACK was seen and the roles were guessed (docs/state-model.md). */
+  rolesGuessed: boolean;
+  /** The capture joined an already-open connection. */
+  midstream: boolean;
+  /** A previous connection on the same 4-tuple: its id and the gap since its last packet. */
+  portReuse: { previousId: number; gap: Seconds } | null;
+  firstSeen: IsoTime;
+  lastSeen: IsoTime;
+  duration: Seconds;
+  /** Input file the connection's first packet came from. */
+  input: string;
+  firstFrame: number;
+  lastFrame: number;
+  ended: EndReason;
+  handshake: HandshakeReport;
+  data: DataReport;
+  close: CloseReport;
+  packets: { client: number; server: number };
+  /** Payload bytes sent, each byte counted once (retransmissions excluded). */
+  bytes: { client: number; server: number };
+  anomalies: AnomalyReport[];
+  zeek: { connState: string; history: string };
+  /** Bytes were acknowledged that the capture never showed, or the stream has gaps: verdicts may be unreliable. */
+  captureLoss: boolean;
+  /** Per-packet rows for the ladder diagram; only present when the run asked for them. */
+  ladder?: LadderRow[];
+}
+
+export interface EndpointReport {
+  ip: string;
+  port: number;
+  finalState: EndpointState;
+  /** ISN when a SYN from this endpoint was seen, else null. */
+  isn: number | null;
+  options: { mss: number | null; windowScale: number | null; sackPermitted: boolean; timestamps: boolean };
+  transitions: TransitionReport[];
+}
+
+export interface TransitionReport {
+  from: EndpointState;
+  to: TcpState;
+  /** The RFC 9293 Figure 5 arc label, e.g. "rcv SYN / snd SYN,ACK", or an observer note ("inferred: 2MSL"). */
+  arc: string;
+  frame: number;
+  time: IsoTime;
+  evidence: 'observed' | 'inferred';
+}
+
+export interface HandshakeReport {
+  outcome: HandshakeOutcome;
+  /** First SYN, first SYN/ACK, the ACK that completed the handshake (null when not seen). */
+  syn: IsoTime | null;
+  synAck: IsoTime | null;
+  ack: IsoTime | null;
+  synFrame: number | null;
+  synAckFrame: number | null;
+  ackFrame: number | null;
+  /** SYNs seen with the client's ISN (1 = no retransmission). */
+  synCount: number;
+  synAckCount: number;
+  /** Gaps between successive SYN transmissions (RFC 6298 backoff, e.g. [1, 2, 4]). */
+  synBackoff: Seconds[];
+  rtt: {
+    /** First SYN → first SYN/ACK: the server side of the RTT plus any SYN loss. */
+    synToSynAck: Seconds | null;
+    /** Last SYN before the SYN/ACK → SYN/ACK: the server-side RTT at the capture point. */
+    lastSynToSynAck: Seconds | null;
+    /** SYN/ACK → ACK: the client side of the RTT at the capture point. */
+    synAckToAck: Seconds | null;
+    /** synToSynAck-from-last-SYN + synAckToAck: the full RTT as seen at the capture point. */
+    total: Seconds | null;
+  };
+  /** First SYN → completing ACK. */
+  duration: Seconds | null;
+}
+
+export interface DirectionData {
+  packets: number;
+  /** Payload bytes, each counted once. */
+  bytes: number;
+  /** Payload bytes of segments that resent sequence space already seen. */
+  retransmittedBytes: number;
+  retransmittedPackets: number;
+  firstData: IsoTime | null;
+  lastData: IsoTime | null;
+}
+
+export interface DataReport {
+  client: DirectionData;
+  server: DirectionData;
+  /** First client payload → first server payload after it. */
+  timeToFirstByte: Seconds | null;
+}
+
+export interface CloseReport {
+  kind: CloseKind;
+  /** Who sent the first FIN (or RST for kind 'reset'). 'both' for simultaneous close. */
+  initiator: Role | 'both' | null;
+  /** Who sent the accepted RST that ended the connection. */
+  resetBy: Role | 'both' | null;
+  firstFin: IsoTime | null;
+  firstFinFrame: number | null;
+  /** The last ACK of the close (or the RST), when the close completed. */
+  completed: IsoTime | null;
+  /** First FIN → completion. */
+  duration: Seconds | null;
+  /** Time each endpoint spent in FIN_WAIT_2 and CLOSE_WAIT (up to the capture's end when never left). */
+  finWait2: { client: Seconds | null; server: Seconds | null };
+  closeWait: { client: Seconds | null; server: Seconds | null };
+  timeWait: {
+    client: { enteredAt: IsoTime | null; heldAtEnd: boolean };
+    server: { enteredAt: IsoTime | null; heldAtEnd: boolean };
+  };
+}
+
+export interface AnomalyReport {
+  code: string;
+  severity: Severity;
+  endpoint: Role | null;
+  frame: number;
+  time: IsoTime;
+  /** One line of English, rendered from code + details (JSON users should match on `code`). */
+  message: string;
+  /** Typed facts behind the message (e.g. { expectedAck, gotAck }). */
+  details: Record<string, number | string | boolean | null>;
+}
+
+export interface LadderRow {
+  frame: number;
+  /** Seconds since the connection's first packet. */
+  t: Seconds;
+  from: Role;
+  /** e.g. "SYN", "SYN,ACK", "FIN,ACK", "RST". */
+  flags: string;
+  /** Relative to the sender's ISN (0 = ISN), or raw when the ISN is unknown. */
+  seq: number;
+  /** Relative to the receiver's ISN; null when ACK is not set. */
+  ack: number | null;
+  len: number;
+  clientState: EndpointState;
+  serverState: EndpointState;
+  anomalies: string[];
+}
