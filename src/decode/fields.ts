@@ -36,6 +36,8 @@ export type DecodeErrorCode =
   | 'IPV6_BAD_VERSION'
   | 'IPV6_BAD_PAYLOAD_LENGTH'
   | 'IPV6_TRUNCATED_EXTENSION'
+  /** More than IPV6_MAX_EXTENSIONS extension headers before the upper layer (decode/ipv6.ts). */
+  | 'IPV6_TOO_MANY_EXTENSIONS'
   | 'TCP_TRUNCATED_HEADER'
   | 'TCP_BAD_DATA_OFFSET'
   | 'TCP_TRUNCATED_OPTIONS'
@@ -65,7 +67,19 @@ export interface PacketFields {
   src0: number; src1: number; src2: number; src3: number;
   dst0: number; dst1: number; dst2: number; dst3: number;
   ttl: number;
-  /** True when the IPv4 total length was 0 (TSO / BIG TCP) and the captured length was used instead. */
+  /** Offset of the IPv4/IPv6 header inside the frame (valid once ipVersion !== 0). */
+  ipOffset: number;
+  /**
+   * IP protocol / IPv6 final next header (6 for TCP); -1 before the IP header parsed. Set for
+   * NON_TCP and IP_FRAGMENT skips too, so callers can tell UDP from ICMP.
+   */
+  ipProtocol: number;
+  /** Bytes of the upper-layer (TCP) segment according to the IP lengths: header + payload, not caplen. */
+  ipPayloadLen: number;
+  /**
+   * True when the IP length field was 0 (IPv4 TSO / BIG TCP; IPv6 payload length 0 without a
+   * jumbo option) and the captured length was used instead. Checksums are not verified then.
+   */
   ipLengthFromCapture: boolean;
   /** Bytes of Ethernet padding or trailer dropped because the IP length was shorter than the frame. */
   trailerBytes: number;
@@ -103,6 +117,11 @@ export interface PacketFields {
   optTfo: boolean;
   /** An option had a bad length or ran past the header: options after it were ignored (not fatal). */
   optMalformed: boolean;
+  /**
+   * The options area was cut short by the captured length (snaplen), not by a bad length byte.
+   * optMalformed is set too (options after the cut are unknown); this tells the two apart.
+   */
+  optTruncated: boolean;
 }
 
 export function newPacketFields(): PacketFields {
@@ -113,10 +132,10 @@ export function newPacketFields(): PacketFields {
     ipVersion: 0,
     src0: 0, src1: 0, src2: 0, src3: 0,
     dst0: 0, dst1: 0, dst2: 0, dst3: 0,
-    ttl: 0, ipLengthFromCapture: false, trailerBytes: 0,
+    ttl: 0, ipOffset: 0, ipProtocol: -1, ipPayloadLen: 0, ipLengthFromCapture: false, trailerBytes: 0,
     srcPort: 0, dstPort: 0, seq: 0, ack: 0, flags: 0, window: 0, urgent: 0,
     tcpHeaderLen: 0, payloadLen: 0, capturedPayloadLen: 0, tcpOffset: 0, checksumBad: false,
     optMss: -1, optWscale: -1, optSackPermitted: false, optHasTimestamps: false,
-    optTsVal: 0, optTsEcr: 0, optSackBlocks: 0, optTfo: false, optMalformed: false,
+    optTsVal: 0, optTsEcr: 0, optSackBlocks: 0, optTfo: false, optMalformed: false, optTruncated: false,
   };
 }
