@@ -81,6 +81,11 @@ export interface PacketFields {
    * jumbo option) and the captured length was used instead. Checksums are not verified then.
    */
   ipLengthFromCapture: boolean;
+  /**
+   * Frame offset where the packet ended on the wire: the captured end plus what snaplen cut
+   * (origLen − capLen). An IP length reaching past it is a lying header, not a snaplen cut.
+   */
+  wireEnd: number;
   /** Bytes of Ethernet padding or trailer dropped because the IP length was shorter than the frame. */
   trailerBytes: number;
 

@@ -59,6 +59,9 @@ export function decodeIpv4(v: DataView, off: number, end: number, out: PacketFie
   } else {
     if (totalLen < ihl) return fail(out, 'IPV4_BAD_TOTAL_LENGTH', 'ipv4', off, ihl, totalLen);
     ipEnd = off + totalLen;
+    // Longer than the packet was on the wire: the header lies (fuzzer finds in tcpdump's corpus),
+    // and trusting it would credit the connection with bytes that never existed.
+    if (ipEnd > out.wireEnd) return fail(out, 'IPV4_BAD_TOTAL_LENGTH', 'ipv4', off, totalLen, out.wireEnd - off);
     if (ipEnd < end) {
       out.trailerBytes = end - ipEnd;
       end = ipEnd;

@@ -79,6 +79,8 @@ export function decodeIpv6(v: DataView, off: number, end: number, out: PacketFie
     ipEnd = end;
   } else {
     ipEnd = off + IPV6_HDR_LEN + payloadLen;
+    // Longer than the packet was on the wire: a lying length, not a snaplen cut (see ipv4.ts).
+    if (ipEnd > out.wireEnd) return fail(out, 'IPV6_BAD_PAYLOAD_LENGTH', 'ipv6', off, IPV6_HDR_LEN + payloadLen, out.wireEnd - off);
   }
   /** End of the bytes that are both captured and inside the IP packet. */
   let limit = ipEnd < end ? ipEnd : end;

@@ -51,6 +51,8 @@ export function decodePacket(rec: CaptureRecord, out: PacketFields, verifyChecks
     base = data.byteOffset;
   }
   const end = base + len;
+  // A record may claim caplen > origLen (tcpdump corpus): never let the wire end fall short of the bytes we have.
+  out.wireEnd = end + (rec.origLen > len ? rec.origLen - len : 0);
 
   let status: DecodeStatus;
   if (lastDecoder === undefined) status = fail(out, 'UNSUPPORTED_LINK_TYPE', 'link', base, NO_LEN, NO_LEN);
@@ -63,6 +65,7 @@ export function decodePacket(rec: CaptureRecord, out: PacketFields, verifyChecks
     out.errLayerOffset -= base;
   }
   if (out.ipVersion !== 0) out.ipOffset -= base;
+  out.wireEnd -= base;
   out.status = status;
   return status;
 }
@@ -83,6 +86,7 @@ function resetFields(out: PacketFields): void {
   out.ipProtocol = -1;
   out.ipPayloadLen = 0;
   out.ipLengthFromCapture = false;
+  out.wireEnd = 0;
   out.trailerBytes = 0;
   out.srcPort = 0; out.dstPort = 0;
   out.seq = 0; out.ack = 0;

@@ -5,9 +5,10 @@ import { newPacketFields, type DecodeLayer, type DecodeStatus, type PacketFields
 import { record } from './frames.js';
 
 /** Decodes `data` as one record of `linkType` into a fresh PacketFields. */
-export function decode(linkType: number, data: Uint8Array, verify = false): PacketFields {
+/** `origLen` above data.length makes the record a snaplen cut (the wire packet was longer). */
+export function decode(linkType: number, data: Uint8Array, verify = false, origLen = data.length): PacketFields {
   const out = newPacketFields();
-  const status = decodePacket(record(linkType, data), out, verify);
+  const status = decodePacket(record(linkType, data, origLen), out, verify);
   expect(out.status).toBe(status);
   return out;
 }

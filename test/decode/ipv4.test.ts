@@ -3,8 +3,8 @@ import { LINKTYPE_ETHERNET, LINKTYPE_IPV4 } from '../../src/decode/link-types.js
 import { ETH_HDR, IPV4_ACK, IPV4_DATA, IPV4_SYN, IPV4_UDP, cat, hex, patch } from './frames.js';
 import { decode, expectFailure } from './helpers.js';
 
-const v4 = (b: Uint8Array, verify = false) => decode(LINKTYPE_IPV4, b, verify);
-const eth = (b: Uint8Array, verify = false) => decode(LINKTYPE_ETHERNET, cat(ETH_HDR, b), verify);
+const v4 = (b: Uint8Array, verify = false, origLen = b.length) => decode(LINKTYPE_IPV4, b, verify, origLen);
+const eth = (b: Uint8Array, verify = false, origLen = ETH_HDR.length + b.length) => decode(LINKTYPE_ETHERNET, cat(ETH_HDR, b), verify, origLen);
 
 describe('IPv4 header (RFC 791 §3.1)', () => {
   test('addresses, TTL, protocol, offsets; options skipped', () => {
@@ -45,7 +45,7 @@ describe('IPv4 header (RFC 791 §3.1)', () => {
   });
 
   test('total length > captured (snaplen): segment length still from the header', () => {
-    const f = eth(IPV4_DATA.subarray(0, 54));
+    const f = eth(IPV4_DATA.subarray(0, 54), false, ETH_HDR.length + IPV4_DATA.length);
     expect([f.status, f.ipPayloadLen, f.payloadLen, f.capturedPayloadLen, f.ipLengthFromCapture]).toEqual(['OK', 37, 5, 2, false]);
   });
 
@@ -75,12 +75,22 @@ describe('IPv4 header (RFC 791 §3.1)', () => {
   test('every truncation of Ethernet + IPv4 with options + TCP', () => {
     const frame = cat(ETH_HDR, IPV4_SYN);
     for (let n = 0; n < frame.length; n++) {
-      const f = decode(LINKTYPE_ETHERNET, frame.subarray(0, n));
+      const f = decode(LINKTYPE_ETHERNET, frame.subarray(0, n), false, frame.length);
       if (n < 14) expectFailure(f, 'LINK_TRUNCATED', 'link', 0, 14, n);
       else if (n < 34) expectFailure(f, 'IPV4_TRUNCATED_HEADER', 'ipv4', 14, 20, n - 14);
       else if (n < 38) expectFailure(f, 'IPV4_TRUNCATED_HEADER', 'ipv4', 14, 24, n - 14);
       else if (n < 58) expectFailure(f, 'TCP_TRUNCATED_HEADER', 'tcp', 38, 20, n - 38);
       else expect([n, f.status, f.optTruncated]).toEqual([n, 'OK', true]);
     }
+  });
+});
+
+describe('IP lengths against the wire length (origLen)', () => {
+  test('an IPv4 total length beyond the packet on the wire is a lying header, not a snaplen cut', () => {
+    // Frame complete on the wire (origLen = captured) but the header claims 2 bytes more.
+    const lying = patch(IPV4_DATA, 3, IPV4_DATA[3] + 2);
+    expectFailure(decode(LINKTYPE_IPV4, lying), 'IPV4_BAD_TOTAL_LENGTH', 'ipv4', 0, IPV4_DATA.length + 2, IPV4_DATA.length);
+    // The same bytes from a record whose snaplen cut 2 bytes: a legitimate cut.
+    expect(decode(LINKTYPE_IPV4, lying, false, IPV4_DATA.length + 2).status).toBe('OK');
   });
 });

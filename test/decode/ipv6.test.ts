@@ -4,7 +4,7 @@ import { LINKTYPE_ETHERNET, LINKTYPE_IPV6 } from '../../src/decode/link-types.js
 import { ETH_HDR_IPV6, IPV6_CHAIN, IPV6_CHAIN_TCP_OFFSET, IPV6_SYN, cat, hex, patch } from './frames.js';
 import { decode, expectFailure } from './helpers.js';
 
-const v6 = (b: Uint8Array) => decode(LINKTYPE_IPV6, b);
+const v6 = (b: Uint8Array, origLen = b.length) => decode(LINKTYPE_IPV6, b, false, origLen);
 
 /** IPv6 header (addresses 2001:db8::1 -> ::2) with the given payload length and next header. */
 function ip6(payloadLen: number, nextHeader: number): Uint8Array {
@@ -49,7 +49,7 @@ describe('IPv6 extension headers (RFC 8200 §4)', () => {
 
   test('every truncation of the extension chain', () => {
     for (let n = 0; n < IPV6_CHAIN.length; n++) {
-      const f = v6(IPV6_CHAIN.subarray(0, n));
+      const f = v6(IPV6_CHAIN.subarray(0, n), IPV6_CHAIN.length);
       if (n < 40) expectFailure(f, 'IPV6_TRUNCATED_HEADER', 'ipv6', 0, 40, n);
       else if (n < 48) expectFailure(f, 'IPV6_TRUNCATED_EXTENSION', 'ipv6', 40, 8, n - 40);
       else if (n < 56) expectFailure(f, 'IPV6_TRUNCATED_EXTENSION', 'ipv6', 48, 8, n - 48);
@@ -120,5 +120,13 @@ describe('IPv6 extension headers (RFC 8200 §4)', () => {
       const f = v6(cat(ip6(0, 60), Uint8Array.of(0, 0, 1, 4, 0, 0, 0, 0), jumboHbh(70_000), TCP_SYN_SEG));
       expect([f.status, f.ipLengthFromCapture, f.ipPayloadLen]).toEqual(['OK', true, 24]);
     });
+  });
+});
+
+describe('IPv6 payload length against the wire length (origLen)', () => {
+  test('a payload length beyond the packet on the wire is IPV6_BAD_PAYLOAD_LENGTH', () => {
+    const lying = patch(IPV6_CHAIN, 5, IPV6_CHAIN[5] + 4);
+    expect(v6(lying).status).toBe('IPV6_BAD_PAYLOAD_LENGTH');
+    expect(v6(lying, IPV6_CHAIN.length + 4).status).not.toBe('IPV6_BAD_PAYLOAD_LENGTH');
   });
 });

@@ -41,7 +41,7 @@ describe('Ethernet and VLAN tags', () => {
   test('every truncation of Ethernet + QinQ + IPv4 + TCP', () => {
     const frame = cat(MACS, hex('88 a8  00 0a 81 00  00 14 08 00'), IPV4_ACK);
     for (let n = 0; n < frame.length; n++) {
-      const f = decode(LINKTYPE_ETHERNET, frame.subarray(0, n));
+      const f = decode(LINKTYPE_ETHERNET, frame.subarray(0, n), false, frame.length);
       if (n < 14) expectFailure(f, 'LINK_TRUNCATED', 'link', 0, 14, n);
       else if (n < 18) expectFailure(f, 'LINK_TRUNCATED', 'link', 0, 18, n);
       else if (n < 22) expectFailure(f, 'LINK_TRUNCATED', 'link', 0, 22, n);

@@ -64,7 +64,7 @@ describe('decodePacket', () => {
 
   test('an error after a decoded packet carries no leftover err fields or IP fields', () => {
     const out = newPacketFields();
-    decodePacket(record(LINKTYPE_ETHERNET, cat(ETH_HDR_IPV6, IPV6_CHAIN.subarray(0, 50))), out, false);
+    decodePacket(record(LINKTYPE_ETHERNET, cat(ETH_HDR_IPV6, IPV6_CHAIN.subarray(0, 50)), ETH_HDR_IPV6.length + IPV6_CHAIN.length), out, false);
     expect(out.status).toBe('IPV6_TRUNCATED_EXTENSION');
     decodePacket(record(LINKTYPE_ETHERNET, cat(ETH_HDR, IPV4_DATA)), out, false);
     expect(out).toEqual(fresh(LINKTYPE_ETHERNET, cat(ETH_HDR, IPV4_DATA), false));
@@ -81,7 +81,7 @@ describe('decodePacket', () => {
     expect([out.ipOffset, out.tcpOffset, out.checksumBad]).toEqual([14, 38, false]);
     // An error inside the same buffer: errLayerOffset is from the frame start too.
     big.set(cat(ETH_HDR, IPV4_SYN.subarray(0, 30)), 2001);
-    decodePacket(record(LINKTYPE_ETHERNET, big.subarray(2001, 2001 + 44)), out, true);
+    decodePacket(record(LINKTYPE_ETHERNET, big.subarray(2001, 2001 + 44), ETH_HDR.length + IPV4_SYN.length), out, true);
     expect([out.status, out.errLayerOffset, out.errNeed, out.errHave]).toEqual(['TCP_TRUNCATED_HEADER', 38, 20, 6]);
   });
 

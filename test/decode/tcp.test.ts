@@ -5,7 +5,7 @@ import { LINKTYPE_IPV4 } from '../../src/decode/link-types.js';
 import { IPV4_DATA, IPV4_SYN, patch } from './frames.js';
 import { decode, expectFailure, ipv4Tcp } from './helpers.js';
 
-const v4 = (b: Uint8Array) => decode(LINKTYPE_IPV4, b);
+const v4 = (b: Uint8Array, origLen = b.length) => decode(LINKTYPE_IPV4, b, false, origLen);
 
 describe('TCP fixed header (RFC 9293 §3.1)', () => {
   test('SYN with options: every field', () => {
@@ -39,7 +39,7 @@ describe('TCP fixed header (RFC 9293 §3.1)', () => {
   });
 
   test('snaplen cut in the payload: payloadLen from IP, capturedPayloadLen from the bytes', () => {
-    const f = v4(IPV4_DATA.subarray(0, IPV4_DATA.length - 2));
+    const f = v4(IPV4_DATA.subarray(0, IPV4_DATA.length - 2), IPV4_DATA.length);
     expect([f.status, f.payloadLen, f.capturedPayloadLen]).toEqual(['OK', 5, 3]);
   });
 
@@ -64,7 +64,7 @@ describe('TCP fixed header (RFC 9293 §3.1)', () => {
 
   test('every truncation of a TCP header with options (IPv4 IHL 6 on LINKTYPE_IPV4)', () => {
     for (let n = 0; n < IPV4_SYN.length; n++) {
-      const f = v4(IPV4_SYN.subarray(0, n));
+      const f = v4(IPV4_SYN.subarray(0, n), IPV4_SYN.length);
       if (n < 20) expectFailure(f, 'IPV4_TRUNCATED_HEADER', 'ipv4', 0, 20, n);
       else if (n < 24) expectFailure(f, 'IPV4_TRUNCATED_HEADER', 'ipv4', 0, 24, n);
       else if (n < 44) expectFailure(f, 'TCP_TRUNCATED_HEADER', 'tcp', 24, 20, n - 24);
