@@ -44,6 +44,7 @@ export type CaptureIssueCode =
   | 'PCAPNG_BAD_SECTION' // malformed section header inside the file
   | 'PCAPNG_UNKNOWN_INTERFACE' // packet block names an interface that was never described
   | 'PCAPNG_BLOCK_TOO_LARGE' // block claims more than the reader will buffer
+  | 'PCAPNG_CAPLEN_EXCEEDS_BLOCK' // packet block's captured length runs past its block: block skipped
   | 'GZIP_ERROR'; // the compressed stream is corrupt or cut short
 
 /** Fatal (tier 1): nothing can be read from this input. */

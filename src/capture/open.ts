@@ -1,0 +1,214 @@
+/**
+ * Stage 1 of the pipeline: bytes → CaptureRecord. Sniffs the input (gzip, then pcap or pcapng)
+ * and drives the matching reader chunk by chunk, so inputs of any size stream through.
+ */
+import type { ChunkReader } from './framer.js';
+import { GZIP_MAGIC_0, GZIP_MAGIC_1, gunzip } from './gzip.js';
+import {
+  PcapReader, PCAP_MAGIC_NS_BE, PCAP_MAGIC_NS_LE, PCAP_MAGIC_US_BE, PCAP_MAGIC_US_LE,
+} from './pcap.js';
+import { readPcapWithPcapParser } from './pcap-parser-reader.js';
+import { BT_SHB, PcapngReader } from './pcapng.js';
+import { CaptureError, type ByteSource, type CaptureInfo, type RecordSink } from './record.js';
+
+export interface ReadCaptureOptions {
+  /**
+   * Classic pcap reader: 'builtin' (default, pcap.ts) or 'pcap-parser' (the npm package; µs files
+   * only, nanosecond files still go to the builtin reader). See pcap-parser-reader.ts for why.
+   */
+  pcapReader?: 'builtin' | 'pcap-parser';
+}
+
+/** The magics we know, as read big-endian from the first 4 bytes. */
+const KNOWN_MAGICS = [PCAP_MAGIC_US_BE, PCAP_MAGIC_US_LE, PCAP_MAGIC_NS_BE, PCAP_MAGIC_NS_LE, BT_SHB];
+
+/**
+ * Reads one capture, calling `onRecord` synchronously with one reused record per packet.
+ * Throws CaptureError when nothing can be read (tier 1); everything else lands in `info.issues`.
+ */
+export async function readCapture(source: ByteSource, info: CaptureInfo, onRecord: RecordSink, opts: ReadCaptureOptions = {}): Promise<void> {
+  let raw = await peek(guardSource(source), 4);
+  if (raw.head.length === 0) throw new CaptureError('EMPTY', 0, 'the input is empty');
+  let input = raw.rest;
+  if (raw.head[0] === GZIP_MAGIC_0 && raw.head[1] === GZIP_MAGIC_1) {
+    info.gzip = true;
+    try {
+      raw = await peek(gunzip(raw.rest), 4);
+    } catch (err) {
+      throw asFatalGzip(err);
+    }
+    if (raw.head.length === 0) throw new CaptureError('EMPTY', 0, 'the gzip stream decompresses to nothing');
+    input = raw.rest;
+  }
+  const magic = raw.head;
+  const m = magic.length >= 4 ? new DataView(magic.buffer, magic.byteOffset, 4).getUint32(0, false) : -1;
+  if (m === -1 && KNOWN_MAGICS.some((k) => isPrefixOf(magic, k))) {
+    throw new CaptureError('TRUNCATED_FILE_HEADER', 0, `the input is only ${magic.length} bytes`);
+  }
+  let reader: ChunkReader;
+  if (m === BT_SHB) {
+    reader = new PcapngReader(info, onRecord);
+  } else if (m === PCAP_MAGIC_US_BE || m === PCAP_MAGIC_US_LE || m === PCAP_MAGIC_NS_BE || m === PCAP_MAGIC_NS_LE) {
+    if (opts.pcapReader === 'pcap-parser' && (m === PCAP_MAGIC_US_BE || m === PCAP_MAGIC_US_LE)) {
+      await runPcapParser(input, info, onRecord);
+      return;
+    }
+    reader = new PcapReader(info, onRecord);
+  } else {
+    const hex = Array.from(magic.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join('');
+    throw new CaptureError('NOT_A_CAPTURE', 0, `not a pcap or pcapng file (magic 0x${hex})`);
+  }
+  await drive(input, info, reader);
+}
+
+async function drive(input: AsyncIterable<Uint8Array>, info: CaptureInfo, reader: ChunkReader): Promise<void> {
+  const it = input[Symbol.asyncIterator]();
+  let gzipError: unknown = null;
+  try {
+    while (true) {
+      let r: IteratorResult<Uint8Array>;
+      try {
+        r = await it.next();
+      } catch (err) {
+        if (err instanceof CaptureError) throw err;
+        gzipError = err;
+        break;
+      }
+      if (r.done) break;
+      info.bytes += r.value.length;
+      reader.push(r.value);
+    }
+  } finally {
+    await it.return?.();
+  }
+  if (gzipError !== null) {
+    if (info.records === 0) {
+      // Nothing usable came out; the gzip failure is the cause, not the cut record or header
+      // the reader would report.
+      try {
+        reader.end();
+      } catch {
+        // replaced by the gzip error below
+      }
+      throw asFatalGzip(gzipError);
+    }
+    info.issues.push({ code: 'GZIP_ERROR', byteOffset: info.bytes, detail: `${messageOf(gzipError)}; reading stopped after ${info.bytes} decompressed bytes` });
+  }
+  reader.end();
+}
+
+async function runPcapParser(input: AsyncIterable<Uint8Array>, info: CaptureInfo, onRecord: RecordSink): Promise<void> {
+  let gzipError: unknown = null;
+  // Count bytes and turn a gzip failure into the end of input, as drive() does for our readers.
+  async function* counted(): AsyncGenerator<Uint8Array> {
+    const it = input[Symbol.asyncIterator]();
+    try {
+      while (true) {
+        let r: IteratorResult<Uint8Array>;
+        try {
+          r = await it.next();
+        } catch (err) {
+          if (err instanceof CaptureError) throw err;
+          gzipError = err;
+          return;
+        }
+        if (r.done) return;
+        yield r.value;
+      }
+    } finally {
+      await it.return?.();
+    }
+  }
+  try {
+    await readPcapWithPcapParser(counted(), info, onRecord);
+  } catch (err) {
+    if (gzipError !== null && info.records === 0) throw asFatalGzip(gzipError);
+    throw err;
+  }
+  if (gzipError !== null) {
+    if (info.records === 0) throw asFatalGzip(gzipError);
+    info.issues.push({ code: 'GZIP_ERROR', byteOffset: info.bytes, detail: `${messageOf(gzipError)}; reading stopped after ${info.bytes} decompressed bytes` });
+  }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function asFatalGzip(err: unknown): CaptureError {
+  if (err instanceof CaptureError) return err;
+  return new CaptureError('GZIP_ERROR', 0, `corrupt gzip stream: ${messageOf(err)}`);
+}
+
+function isPrefixOf(bytes: Uint8Array, magic: number): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== ((magic >>> (24 - 8 * i)) & 0xff)) return false;
+  return true;
+}
+
+/** Errors of the injected source are I/O errors (tier 1), unless the source already threw a CaptureError. */
+async function* guardSource(source: ByteSource): AsyncGenerator<Uint8Array> {
+  let read = 0;
+  const it = source[Symbol.asyncIterator]();
+  try {
+    while (true) {
+      let r: IteratorResult<Uint8Array>;
+      try {
+        r = await it.next();
+      } catch (err) {
+        if (err instanceof CaptureError) throw err;
+        throw new CaptureError('IO_ERROR', read, `read failed after ${read} bytes: ${messageOf(err)}`);
+      }
+      if (r.done) return;
+      read += r.value.length;
+      yield r.value;
+    }
+  } finally {
+    await it.return?.();
+  }
+}
+
+/**
+ * Reads chunks until at least `n` bytes are known (or the input ends). `head` is those bytes,
+ * joined; `rest` yields the same bytes again, then the remainder of the input.
+ */
+async function peek(source: AsyncIterable<Uint8Array>, n: number): Promise<{ head: Uint8Array; rest: AsyncGenerator<Uint8Array> }> {
+  const it = source[Symbol.asyncIterator]();
+  const first: Uint8Array[] = [];
+  let have = 0;
+  let done = false;
+  while (have < n) {
+    const r = await it.next();
+    if (r.done) {
+      done = true;
+      break;
+    }
+    if (r.value.length === 0) continue;
+    first.push(r.value);
+    have += r.value.length;
+  }
+  const head = first.length === 1 ? first[0] : joinChunks(first, have);
+  async function* rest(): AsyncGenerator<Uint8Array> {
+    try {
+      if (head.length > 0) yield head;
+      if (done) return;
+      while (true) {
+        const r = await it.next();
+        if (r.done) return;
+        yield r.value;
+      }
+    } finally {
+      await it.return?.();
+    }
+  }
+  return { head, rest: rest() };
+}
+
+function joinChunks(chunks: Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let off = 0;
+  for (const c of chunks) {
+    out.set(c, off);
+    off += c.length;
+  }
+  return out;
+}

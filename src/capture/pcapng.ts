@@ -1,0 +1,333 @@
+/**
+ * pcapng reader (draft-ietf-opsawg-pcapng). Reads SHB, IDB, EPB, SPB and the obsolete PB; every
+ * other block is skipped by its length. A section (SHB) sets the byte order and restarts the
+ * interface numbering. Blocks are framed by framer.ts, so a packet inside one chunk is a view.
+ *
+ * Block lengths are checked against the trailer copy (§3.1); a bad length means we no longer know
+ * where the next block starts, so reading stops there. A block whose length is fine but whose
+ * contents are wrong (caplen past the block, unknown interface) is skipped: its trailer told us
+ * where the next block is.
+ */
+import { Framer } from './framer.js';
+import { IssueLog } from './issues.js';
+import { CaptureError, type CaptureInfo, type CaptureRecord, type RecordSink } from './record.js';
+
+/** Block types (§4.1 SHB, §4.2 IDB, §4.3 EPB, §4.4 SPB, Appendix A obsolete PB). */
+export const BT_SHB = 0x0a0d0d0a;
+export const BT_IDB = 0x00000001;
+export const BT_PB = 0x00000002;
+export const BT_SPB = 0x00000003;
+export const BT_EPB = 0x00000006;
+/** §4.1 Byte-Order Magic, read little-endian. */
+const BOM_LE = 0x1a2b3c4d;
+const BOM_BE = 0x4d3c2b1a;
+
+/** Option codes (§3.5 opt_endofopt; §4.2 if_tsresol, if_tsoffset). */
+const OPT_ENDOFOPT = 0;
+const OPT_IF_TSRESOL = 9;
+const OPT_IF_TSOFFSET = 14;
+
+/** Smallest legal block: type + length + trailing length (§3.1). */
+const BLOCK_MIN = 12;
+/** SHB with an empty options list: 12 + BOM 4 + versions 4 + section length 8. */
+const SHB_MIN = 28;
+/** EPB and PB: 12 + interface/drops 4 + timestamp 8 + caplen 4 + origlen 4. */
+const EPB_MIN = 32;
+const SPB_MIN = 16;
+const IDB_MIN = 20;
+/**
+ * Largest block we will buffer. Wireshark's limit is 16 MiB for packet blocks (MAX_BLOCK_SIZE in
+ * wiretap/pcapng.c); we allow more for large NRBs/custom blocks but stay far from "gigabytes".
+ */
+export const PCAPNG_MAX_BLOCK = 64 * 1024 * 1024;
+
+interface Iface {
+  linkType: number;
+  snapLen: number;
+  /** if_tsresol: true = 2^-exp s per unit, false = 10^-exp s per unit. */
+  binary: boolean;
+  exp: number;
+  /** Decimal resolution at most 10^-9 with a number fast path (10^exp). */
+  unitsPerSec: number;
+  /** 10^(9-exp) for the decimal fast path. */
+  nanosPerUnit: number;
+  /** BigInt path: multiply or divide (decimal) / shift (binary). */
+  bigMul: bigint;
+  bigDiv: bigint;
+  /** if_tsoffset, seconds. */
+  offsetSec: number;
+  records: number;
+}
+
+export const pcapngDetail = {
+  badLength: (len: number, why: string) => `block length ${len} ${why}; reading stopped`,
+  tooLarge: (len: number) => `block length ${len} is above the ${PCAPNG_MAX_BLOCK}-byte bound; reading stopped`,
+  unknownInterface: (id: number, known: number) => `packet block names interface ${id}, but the section defines ${known}; block skipped`,
+  caplenExceedsBlock: (capLen: number, room: number) => `captured length ${capLen} runs past the block (room for ${room}); block skipped`,
+};
+
+export class PcapngReader extends Framer {
+  private started = false;
+  private le = true;
+  private sections = 0;
+  /** Interfaces of the current section by id; null for an IDB too short to read. */
+  private ifaces: (Iface | null)[] = [];
+  private readonly allIfaces: Iface[] = [];
+  private recordCount = 0;
+  /** SPBs carry no timestamp (§4.4); they get the last one seen, so time never jumps back to 1970. */
+  private lastSec = 0;
+  private lastNanos = 0;
+  private readonly issues: IssueLog;
+  private stopIssue: { detail: string; after: number; issue: { detail: string } } | null = null;
+  private readonly rec: CaptureRecord = {
+    frameNo: 0, byteOffset: 0, tsSec: 0, tsNanos: 0, capLen: 0, origLen: 0, linkType: 0, data: new Uint8Array(0),
+  };
+
+  constructor(
+    private readonly info: CaptureInfo,
+    private readonly onRecord: RecordSink,
+  ) {
+    super();
+    this.issues = new IssueLog(info);
+  }
+
+  protected minUnit(): number {
+    return BLOCK_MIN;
+  }
+
+  protected unitLength(v: DataView, off: number, byteOffset: number): number {
+    const type = v.getUint32(off, this.le);
+    let le = this.le;
+    // The SHB type reads the same in both orders; its BOM says how to read everything else (§4.1).
+    if (type === BT_SHB) {
+      const bom = v.getUint32(off + 8, true);
+      if (bom === BOM_LE) le = true;
+      else if (bom === BOM_BE) le = false;
+      else return this.stop(byteOffset, 'PCAPNG_BAD_SECTION', `section header byte-order magic 0x${bom.toString(16)} is neither 1a2b3c4d nor 4d3c2b1a; reading stopped`, 'NOT_A_CAPTURE');
+    }
+    const len = v.getUint32(off + 4, le);
+    if (len < BLOCK_MIN || len % 4 !== 0) {
+      return this.stop(byteOffset, 'PCAPNG_BAD_BLOCK_LENGTH', pcapngDetail.badLength(len, len < BLOCK_MIN ? `is below ${BLOCK_MIN}` : 'is not a multiple of 4'), 'NOT_A_CAPTURE');
+    }
+    if (type === BT_SHB && len < SHB_MIN) {
+      return this.stop(byteOffset, 'PCAPNG_BAD_SECTION', `section header block length ${len} is below ${SHB_MIN}; reading stopped`, 'NOT_A_CAPTURE');
+    }
+    if (len > PCAPNG_MAX_BLOCK) {
+      return this.stop(byteOffset, 'PCAPNG_BLOCK_TOO_LARGE', pcapngDetail.tooLarge(len), 'NOT_A_CAPTURE');
+    }
+    return len;
+  }
+
+  /** Records the issue and returns -1 (stop); before the first section is read, the input is not usable at all. */
+  private stop(byteOffset: number, code: 'PCAPNG_BAD_SECTION' | 'PCAPNG_BAD_BLOCK_LENGTH' | 'PCAPNG_BLOCK_TOO_LARGE', detail: string, fatal: 'NOT_A_CAPTURE'): number {
+    if (!this.started) throw new CaptureError(fatal, byteOffset, `unreadable pcapng section header: ${detail.replace(/; reading stopped$/, '')}`);
+    if (!this.stopIssue) this.stopIssue = { detail, after: byteOffset, issue: this.issues.add(code, byteOffset, detail) };
+    return -1;
+  }
+
+  protected unit(v: DataView, bytes: Uint8Array, off: number, len: number, byteOffset: number): void {
+    const type = v.getUint32(off, this.le);
+    if (type === BT_SHB) {
+      this.section(v, off, len, byteOffset);
+      return;
+    }
+    const le = this.le;
+    const trailer = v.getUint32(off + len - 4, le);
+    if (trailer !== len) {
+      this.stop(byteOffset, 'PCAPNG_BAD_BLOCK_LENGTH', pcapngDetail.badLength(len, `does not match the trailing copy ${trailer}`), 'NOT_A_CAPTURE');
+      this.stopped = true;
+      return;
+    }
+    switch (type) {
+      case BT_EPB:
+      case BT_PB: {
+        if (len < EPB_MIN) return this.skipShort(type, len, EPB_MIN, byteOffset);
+        // §4.3 EPB: 32-bit interface id; Appendix A PB: 16-bit interface id + 16-bit drops count.
+        const id = type === BT_EPB ? v.getUint32(off + 8, le) : v.getUint16(off + 8, le);
+        const iface = this.iface(id, byteOffset);
+        if (!iface) return;
+        const capLen = v.getUint32(off + 20, le);
+        const room = len - EPB_MIN;
+        if (capLen > room) {
+          this.issues.note('PCAPNG_CAPLEN_EXCEEDS_BLOCK', byteOffset, pcapngDetail.caplenExceedsBlock(capLen, room));
+          return;
+        }
+        this.time(iface, v.getUint32(off + 12, le), v.getUint32(off + 16, le));
+        this.emit(iface, bytes, off + 28, capLen, v.getUint32(off + 24, le), byteOffset);
+        return;
+      }
+      case BT_SPB: {
+        if (len < SPB_MIN) return this.skipShort(type, len, SPB_MIN, byteOffset);
+        // §4.4: always interface 0; captured length is min(original length, snaplen, room in the block).
+        const iface = this.iface(0, byteOffset);
+        if (!iface) return;
+        const origLen = v.getUint32(off + 8, le);
+        let capLen = Math.min(origLen, len - SPB_MIN);
+        if (iface.snapLen > 0 && capLen > iface.snapLen) capLen = iface.snapLen;
+        this.rec.tsSec = this.lastSec;
+        this.rec.tsNanos = this.lastNanos;
+        this.emit(iface, bytes, off + 12, capLen, origLen, byteOffset);
+        return;
+      }
+      case BT_IDB:
+        if (len < IDB_MIN) {
+          // Still counts as an interface, so the ids of later interfaces line up; its packets are skipped.
+          this.ifaces.push(null);
+          return this.skipShort(type, len, IDB_MIN, byteOffset);
+        }
+        this.interfaceBlock(v, off, len);
+        return;
+      default:
+        // NRB, ISB, DSB, custom and unknown blocks carry nothing we analyse (§3.1: skip by length).
+        return;
+    }
+  }
+
+  private skipShort(type: number, len: number, min: number, byteOffset: number): void {
+    this.issues.note('PCAPNG_BAD_BLOCK_LENGTH', byteOffset, `block type 0x${type.toString(16)} of length ${len} is shorter than its minimum ${min}; block skipped`);
+  }
+
+  private iface(id: number, byteOffset: number): Iface | null {
+    const iface = this.ifaces[id] ?? null;
+    if (!iface) this.issues.note('PCAPNG_UNKNOWN_INTERFACE', byteOffset, pcapngDetail.unknownInterface(id, this.ifaces.length));
+    return iface;
+  }
+
+  private emit(iface: Iface, bytes: Uint8Array, dataOff: number, capLen: number, origLen: number, byteOffset: number): void {
+    if (iface.snapLen > 0 && capLen > iface.snapLen) {
+      this.issues.note('CAPLEN_EXCEEDS_SNAPLEN', byteOffset, `captured length ${capLen} exceeds the interface snaplen ${iface.snapLen}; record kept`);
+    }
+    if (capLen > origLen) this.issues.note('CAPLEN_EXCEEDS_ORIGLEN', byteOffset, `captured length ${capLen} exceeds the original length ${origLen}; record kept`);
+    const rec = this.rec;
+    rec.frameNo = ++this.recordCount;
+    rec.byteOffset = byteOffset;
+    rec.capLen = capLen;
+    rec.origLen = origLen;
+    rec.linkType = iface.linkType;
+    rec.data = bytes.subarray(dataOff, dataOff + capLen);
+    iface.records++;
+    this.info.records = this.recordCount;
+    this.onRecord(rec);
+  }
+
+  /** 64-bit timestamp in interface units (§4.3) → seconds + nanoseconds, exactly (BigInt when a number could round). */
+  private time(iface: Iface, hi: number, lo: number): void {
+    const rec = this.rec;
+    // Below 2^52 units every step is exact in a double (the common 10^-6 case: epoch µs ≈ 2^51).
+    if (!iface.binary && iface.exp <= 9 && hi < 0x100000) {
+      const units = hi * 4294967296 + lo;
+      const ups = iface.unitsPerSec;
+      let sec = Math.floor(units / ups);
+      let frac = units - sec * ups;
+      if (frac < 0) {
+        sec--;
+        frac += ups;
+      } else if (frac >= ups) {
+        sec++;
+        frac -= ups;
+      }
+      rec.tsSec = sec + iface.offsetSec;
+      rec.tsNanos = frac * iface.nanosPerUnit;
+    } else {
+      const units = (BigInt(hi) << 32n) | BigInt(lo);
+      let ns: bigint;
+      if (iface.binary) ns = (units * 1_000_000_000n) >> iface.bigDiv;
+      else ns = (units * iface.bigMul) / iface.bigDiv;
+      rec.tsSec = Number(ns / 1_000_000_000n) + iface.offsetSec;
+      rec.tsNanos = Number(ns % 1_000_000_000n);
+    }
+    this.lastSec = rec.tsSec;
+    this.lastNanos = rec.tsNanos;
+  }
+
+  private section(v: DataView, off: number, len: number, byteOffset: number): void {
+    const le = v.getUint32(off + 8, true) === BOM_LE;
+    const trailer = v.getUint32(off + len - 4, le);
+    if (trailer !== len) {
+      this.stop(byteOffset, 'PCAPNG_BAD_BLOCK_LENGTH', pcapngDetail.badLength(len, `does not match the trailing copy ${trailer}`), 'NOT_A_CAPTURE');
+      this.stopped = true;
+      return;
+    }
+    const major = v.getUint16(off + 12, le);
+    const minor = v.getUint16(off + 14, le);
+    // §4.1: a reader must not read a section with a major version it does not know.
+    if (major !== 1) {
+      if (!this.started) throw new CaptureError('UNSUPPORTED_VERSION', byteOffset + 12, `unsupported pcapng version ${major}.${minor}`);
+      this.stop(byteOffset, 'PCAPNG_BAD_SECTION', `section version ${major}.${minor} is not 1.x; reading stopped`, 'NOT_A_CAPTURE');
+      this.stopped = true;
+      return;
+    }
+    this.le = le;
+    this.ifaces = [];
+    this.sections++;
+    if (!this.started) {
+      this.started = true;
+      this.info.format = 'pcapng';
+      this.info.byteOrder = le ? 'little' : 'big';
+    }
+  }
+
+  private interfaceBlock(v: DataView, off: number, len: number): void {
+    const le = this.le;
+    const iface: Iface = {
+      linkType: v.getUint16(off + 8, le),
+      snapLen: v.getUint32(off + 12, le),
+      binary: false,
+      exp: 6,
+      unitsPerSec: 1e6,
+      nanosPerUnit: 1000,
+      bigMul: 1000n,
+      bigDiv: 1n,
+      offsetSec: 0,
+      records: 0,
+    };
+    // Options (§3.5): code, length, value padded to 4. A malformed list ends the scan but keeps
+    // the interface, so the ids of later interfaces still line up.
+    const end = off + len - 4;
+    let p = off + 16;
+    while (p + 4 <= end) {
+      const code = v.getUint16(p, le);
+      const olen = v.getUint16(p + 2, le);
+      if (code === OPT_ENDOFOPT || p + 4 + olen > end) break;
+      if (code === OPT_IF_TSRESOL && olen >= 1) {
+        const r = v.getUint8(p + 4);
+        iface.binary = (r & 0x80) !== 0;
+        iface.exp = r & 0x7f;
+      } else if (code === OPT_IF_TSOFFSET && olen >= 8) {
+        iface.offsetSec = Number(v.getBigInt64(p + 4, le));
+      }
+      p += 4 + ((olen + 3) & ~3);
+    }
+    const exp = iface.exp;
+    if (iface.binary) {
+      iface.bigDiv = BigInt(exp);
+    } else {
+      iface.unitsPerSec = 10 ** exp;
+      iface.nanosPerUnit = exp <= 9 ? 10 ** (9 - exp) : 0;
+      iface.bigMul = exp <= 9 ? 10n ** BigInt(9 - exp) : 1n;
+      iface.bigDiv = exp <= 9 ? 1n : 10n ** BigInt(exp - 9);
+    }
+    // Digits needed to show one unit: 10^-n → n; 2^-n → ceil(n·log10 2). Nanoseconds is our floor.
+    const digits = Math.min(9, iface.binary ? Math.ceil(exp * Math.LOG10E * Math.LN2) : exp);
+    if (this.allIfaces.length === 0 || digits > this.info.precisionDigits) this.info.precisionDigits = digits;
+    if (this.allIfaces.length === 0 || iface.snapLen > (this.info.snapLen ?? 0)) this.info.snapLen = iface.snapLen;
+    this.ifaces.push(iface);
+    this.allIfaces.push(iface);
+  }
+
+  protected cut(byteOffset: number, have: number, need: number): void {
+    if (!this.started) {
+      throw new CaptureError('TRUNCATED_FILE_HEADER', 0, `pcapng section header is cut off after ${have} bytes${need ? ` of ${need}` : ''}`);
+    }
+    if (need === 0) this.issues.add('TRUNCATED_RECORD_HEADER', byteOffset, `input ends ${have} bytes into a block header`);
+    else this.issues.add('TRUNCATED_RECORD', byteOffset, `input ends ${have} bytes into a ${need}-byte block`);
+  }
+
+  protected finish(): void {
+    if (this.stopIssue) this.stopIssue.issue.detail = `${this.stopIssue.detail}; ${this.consumed - this.stopIssue.after} bytes from this block on were not read`;
+    for (const i of this.allIfaces) {
+      if (i.records > 0) this.info.linkTypes.set(i.linkType, (this.info.linkTypes.get(i.linkType) ?? 0) + i.records);
+    }
+    this.issues.finish();
+  }
+}

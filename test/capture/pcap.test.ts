@@ -1,0 +1,204 @@
+import { describe, expect, it } from 'vitest';
+import { TCP_SYN } from '../../src/decode/fields.js';
+import { readCapture } from '../../src/capture/open.js';
+import { CaptureError } from '../../src/capture/record.js';
+import { PCAP_MAX_SNAPLEN, PCAP_SNAPLEN_CAP, pcapMaxCapLen } from '../../src/capture/pcap.js';
+import { ethernetIPv4Tcp, patternBytes, rawIPv4Tcp } from '../helpers/packet-builder.js';
+import { chunksOf, fromBytes, gzip, LINKTYPE_RAW, writePcap, type PacketIn } from '../helpers/pcap-writer.js';
+import { collect, newInfo } from './collect.js';
+
+const frame = ethernetIPv4Tcp({ src: '10.0.0.1', dst: '10.0.0.2', sport: 1, dport: 2, flags: TCP_SYN });
+const pkt = (i: number, data = frame): PacketIn => ({ tsSec: 1000 + i, tsNanos: i * 1000, data });
+
+/** Overwrites a 32-bit field of record `n` (0-based) in a little-endian pcap whose records all hold `frameLen` bytes. */
+function patchRecord(bytes: Uint8Array, n: number, field: 0 | 4 | 8 | 12, value: number, frameLen = frame.length): Uint8Array {
+  const out = bytes.slice();
+  new DataView(out.buffer).setUint32(24 + n * (16 + frameLen) + field, value, true);
+  return out;
+}
+
+describe('fatal errors (tier 1)', () => {
+  const cases: [string, Uint8Array, string, number][] = [
+    ['empty input', new Uint8Array(0), 'EMPTY', 0],
+    ['garbage', new TextEncoder().encode('GET / HTTP/1.1\r\n\r\n'), 'NOT_A_CAPTURE', 0],
+    ['a lone gzip magic byte', Uint8Array.of(0x1f), 'NOT_A_CAPTURE', 0],
+    ['three bytes of pcap magic', Uint8Array.of(0xd4, 0xc3, 0xb2), 'TRUNCATED_FILE_HEADER', 0],
+    ['short pcap header', writePcap([]).subarray(0, 23), 'TRUNCATED_FILE_HEADER', 0],
+    ['short pcapng section header', Uint8Array.of(0x0a, 0x0d, 0x0d, 0x0a, 28, 0, 0, 0, 0x4d, 0x3c, 0x2b, 0x1a), 'TRUNCATED_FILE_HEADER', 0],
+    ['pcap version 3.0', writePcap([pkt(0)], { versionMajor: 3, versionMinor: 0 }), 'UNSUPPORTED_VERSION', 4],
+    ['gzip of nothing', gzip(new Uint8Array(0)), 'EMPTY', 0],
+    ['gzip of garbage', gzip(patternBytes(100)), 'NOT_A_CAPTURE', 0],
+    ['corrupt gzip before any record', Uint8Array.of(0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0xff, 0xff, 0xff, 0xff), 'GZIP_ERROR', 0],
+  ];
+  for (const [name, bytes, code, byteOffset] of cases) {
+    it(`${name} → CaptureError ${code}`, async () => {
+      for (const size of [1, 3, 1 << 16]) {
+        const got = await collect(chunksOf(bytes, size)).catch((e: unknown) => e);
+        if (bytes.length === 0) expect((await collect(fromBytes(bytes))).error?.code).toBe('EMPTY');
+        else {
+          expect(got).toHaveProperty('error.code', code);
+          expect(got).toHaveProperty('error.byteOffset', byteOffset);
+        }
+      }
+    });
+  }
+
+  it('reports the magic it found', async () => {
+    const got = await collect(fromBytes(Uint8Array.of(0xde, 0xad, 0xbe, 0xef, 1, 2)));
+    expect(got.error).toBeInstanceOf(CaptureError);
+    expect(got.error?.message).toBe('not a pcap or pcapng file (magic 0xdeadbeef)');
+  });
+
+  it('turns a failing source into IO_ERROR', async () => {
+    async function* failing(): AsyncIterable<Uint8Array> {
+      yield writePcap([pkt(0)]);
+      throw new Error('EIO: disk on fire');
+    }
+    const got = await collect(failing());
+    expect(got.error?.code).toBe('IO_ERROR');
+    expect(got.records).toHaveLength(1);
+  });
+
+  it('does not swallow an exception thrown by the record sink', async () => {
+    await expect(readCapture(fromBytes(writePcap([pkt(0)])), newInfo(), () => {
+      throw new RangeError('consumer bug');
+    })).rejects.toThrow(RangeError);
+  });
+});
+
+describe('record-level issues (tier 2)', () => {
+  it('BAD_TIMESTAMP: carries µs >= 1e6 into seconds, once per input with a count', async () => {
+    let bytes = writePcap([pkt(0), pkt(1), pkt(2)]);
+    bytes = patchRecord(bytes, 1, 4, 2_500_000);
+    bytes = patchRecord(bytes, 2, 4, 1_000_000);
+    const got = await collect(fromBytes(bytes));
+    expect(got.records.map((r) => [r.tsSec, r.tsNanos])).toEqual([[1000, 0], [1003, 500_000_000], [1003, 0]]);
+    expect(got.info.issues).toEqual([{ code: 'BAD_TIMESTAMP', byteOffset: 24 + 16 + frame.length, detail: expect.stringContaining('2 records') }]);
+  });
+
+  it('BAD_TIMESTAMP: carries ns >= 1e9 into seconds', async () => {
+    const bytes = writePcap([pkt(0)], { nano: true });
+    new DataView(bytes.buffer).setUint32(28, 3_000_000_007, true);
+    const got = await collect(fromBytes(bytes));
+    expect(got.records.map((r) => [r.tsSec, r.tsNanos])).toEqual([[1003, 7]]);
+    expect(got.info.issues.map((i) => i.code)).toEqual(['BAD_TIMESTAMP']);
+  });
+
+  it('keeps a record with caplen > snaplen and caplen > origlen, noting each once', async () => {
+    const pkts = [pkt(0), pkt(1), { ...pkt(2), origLen: 10 }];
+    const got = await collect(fromBytes(writePcap(pkts, { snapLen: 40 })));
+    expect(got.records).toHaveLength(3);
+    expect(got.records[2]).toMatchObject({ capLen: frame.length, origLen: 10 });
+    expect(got.info.issues.map((i) => [i.code, i.byteOffset])).toEqual([
+      ['CAPLEN_EXCEEDS_SNAPLEN', 24],
+      ['CAPLEN_EXCEEDS_ORIGLEN', 24 + 2 * (16 + frame.length)],
+    ]);
+    expect(got.info.issues[0].detail).toContain('3 records');
+  });
+
+  it('CAPLEN_TOO_LARGE stops reading and says how many bytes were left', async () => {
+    const bytes = patchRecord(writePcap([pkt(0), pkt(1), pkt(2)]), 1, 8, 0x7fffffff);
+    for (const size of [1, 5, 1 << 16]) {
+      const got = await collect(chunksOf(bytes, size));
+      expect(got.error).toBeNull();
+      expect(got.records).toHaveLength(1);
+      const at = 24 + 16 + frame.length;
+      expect(got.info.issues).toEqual([{
+        code: 'CAPLEN_TOO_LARGE', byteOffset: at,
+        detail: `record claims 2147483647 captured bytes, above the bound of ${PCAP_MAX_SNAPLEN}; reading stopped; ${bytes.length - at - 16} bytes after the record header were not read`,
+      }]);
+      expect(got.info.bytes).toBe(bytes.length);
+    }
+  });
+
+  it('bounds caplen by max(262144, snaplen) with the snaplen capped at 16 MiB', () => {
+    expect(pcapMaxCapLen(0)).toBe(262144);
+    expect(pcapMaxCapLen(65535)).toBe(262144);
+    expect(pcapMaxCapLen(1_000_000)).toBe(1_000_000);
+    expect(pcapMaxCapLen(0xffffffff)).toBe(PCAP_SNAPLEN_CAP);
+  });
+
+  it('reads a record just under the bound, split across chunks', async () => {
+    const big = patternBytes(262144);
+    const got = await collect(chunksOf(writePcap([pkt(0, big), pkt(1)], { snapLen: 262144 }), 65536));
+    expect(got.records.map((r) => r.capLen)).toEqual([262144, frame.length]);
+    expect(got.records[0].data).toBe(Buffer.from(big).toString('hex'));
+    expect(got.info.issues).toEqual([]);
+  });
+
+  it('masks the FCS bits out of the link type field (LT_LINKTYPE)', async () => {
+    const got = await collect(fromBytes(writePcap([pkt(0, rawIPv4Tcp({ src: '1.2.3.4', dst: '5.6.7.8', sport: 1, dport: 2, flags: 0 }))], {
+      linkType: LINKTYPE_RAW | 0x14000000,
+    })));
+    expect(got.records[0].linkType).toBe(LINKTYPE_RAW);
+    expect([...got.info.linkTypes]).toEqual([[LINKTYPE_RAW, 1]]);
+  });
+
+  it('unswaps caplen/len in pre-2.3 files (libpcap sf-pcap.c)', async () => {
+    const bytes = writePcap([{ ...pkt(0), origLen: 1500 }], { versionMinor: 2 });
+    const v = new DataView(bytes.buffer);
+    v.setUint32(32, 1500, true);
+    v.setUint32(36, frame.length, true);
+    const got = await collect(fromBytes(bytes));
+    expect(got.records[0]).toMatchObject({ capLen: frame.length, origLen: 1500 });
+  });
+
+  it('handles a pcap with a header and no records', async () => {
+    const got = await collect(fromBytes(writePcap([])));
+    expect(got.error).toBeNull();
+    expect(got.records).toEqual([]);
+    expect(got.info).toMatchObject({ format: 'pcap', records: 0, bytes: 24, issues: [] });
+  });
+});
+
+describe('gzip', () => {
+  it('a cut gzip stream after some records is a GZIP_ERROR issue, and the records before it stay', async () => {
+    const pkts = Array.from({ length: 200 }, (_, i) => pkt(i, patternBytes(200, i)));
+    const raw = writePcap(pkts);
+    const gz = gzip(raw);
+    const cut = gz.subarray(0, Math.floor(gz.length * 0.6));
+    const got = await collect(chunksOf(cut, 997));
+    expect(got.error).toBeNull();
+    expect(got.records.length).toBeGreaterThan(10);
+    expect(got.records.length).toBeLessThan(200);
+    const whole = await collect(fromBytes(raw));
+    expect(got.records).toEqual(whole.records.slice(0, got.records.length));
+    expect(got.info.issues.map((i) => i.code)).toContain('GZIP_ERROR');
+    const gzIssue = got.info.issues.find((i) => i.code === 'GZIP_ERROR');
+    expect(gzIssue?.byteOffset).toBe(got.info.bytes);
+  });
+
+  it('a gzip stream cut in its trailer, holding only part of a file header, is a fatal GZIP_ERROR', async () => {
+    const gz = gzip(writePcap([]).subarray(0, 20));
+    const got = await collect(fromBytes(gz.subarray(0, gz.length - 4)));
+    expect(got.error?.code).toBe('GZIP_ERROR');
+  });
+
+  it('corrupt bytes in the middle of a gzip stream: records before the damage stay', async () => {
+    // Incompressible payloads, so the damage sits many 8 KiB input slices into the stream.
+    const pkts = Array.from({ length: 400 }, (_, i) => pkt(i, randomBytes(300, i + 1)));
+    const raw = writePcap(pkts);
+    const gz = gzip(raw);
+    gz.fill(0xaa, gz.length >> 1, (gz.length >> 1) + 40);
+    const got = await collect(fromBytes(gz));
+    expect(got.error).toBeNull();
+    expect(got.info.gzip).toBe(true);
+    expect(got.info.issues.map((i) => i.code)).toContain('GZIP_ERROR');
+    expect(got.records.length).toBeGreaterThan(50);
+    const whole = await collect(fromBytes(raw));
+    expect(got.records.slice(0, 50)).toEqual(whole.records.slice(0, 50));
+  });
+});
+
+/** xorshift32 bytes: incompressible and repeatable. */
+function randomBytes(len: number, seed: number): Uint8Array {
+  const out = new Uint8Array(len);
+  let x = seed * 2654435761 >>> 0 || 1;
+  for (let i = 0; i < len; i++) {
+    x ^= x << 13; x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5; x >>>= 0;
+    out[i] = x & 0xff;
+  }
+  return out;
+}

@@ -1,0 +1,194 @@
+import { describe, expect, it } from 'vitest';
+import { TCP_ACK } from '../../src/decode/fields.js';
+import { PCAPNG_MAX_BLOCK } from '../../src/capture/pcapng.js';
+import { ethernetIPv4Tcp, nullLink, rawIPv6Tcp, sll, AF_INET6_DARWIN, ETHERTYPE_IPV4, rawIPv4Tcp } from '../helpers/packet-builder.js';
+import {
+  BT_EPB, BT_ISB, BT_NRB, chunksOf, concatBytes, fromBytes, LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, LINKTYPE_NULL, LINKTYPE_RAW,
+  pcapngBlock, pcapngIdb, pcapngSection, pcapngShb, writePcapng, type PacketIn,
+} from '../helpers/pcap-writer.js';
+import { collect, content, hex } from './collect.js';
+
+const tcp4 = (n: number) => rawIPv4Tcp({ src: '192.0.2.1', dst: '192.0.2.2', sport: 1000 + n, dport: 443, seq: n, flags: TCP_ACK });
+const eth = (n: number) => ethernetIPv4Tcp({ src: '10.0.0.1', dst: '10.0.0.2', sport: 2000 + n, dport: 80, flags: TCP_ACK, payload: n });
+const at = (i: number, data: Uint8Array, iface = 0): PacketIn => ({ tsSec: 1_700_000_000 + i, tsNanos: 123_456_000 + i * 1000, data, iface });
+
+/** Every chunking must give the same answer; returns the one-chunk result. */
+async function readAll(bytes: Uint8Array) {
+  const whole = await collect(fromBytes(bytes));
+  for (const size of [1, 3, 13, 100]) {
+    const got = await collect(chunksOf(bytes, size));
+    expect(got.records).toEqual(whole.records);
+    expect(got.info.issues).toEqual(whole.info.issues);
+    expect(got.error?.code).toBe(whole.error?.code);
+  }
+  return whole;
+}
+
+describe('pcapng structure', () => {
+  it('several interfaces with different link types and resolutions in one section', async () => {
+    const bytes = writePcapng([at(0, eth(1), 0), at(1, tcp4(2), 1), at(2, nullLink(AF_INET6_DARWIN, rawIPv6Tcp({ src: '::1', dst: '::1', sport: 1, dport: 2, flags: 0 })), 2), at(3, eth(3), 0)], {
+      interfaces: [
+        { linkType: LINKTYPE_ETHERNET },
+        { linkType: LINKTYPE_RAW, tsresol: 9 },
+        { linkType: LINKTYPE_NULL, tsresol: 0x80 | 10, tsoffset: -100 },
+      ],
+    });
+    const got = await readAll(bytes);
+    expect(got.records.map((r) => r.linkType)).toEqual([LINKTYPE_ETHERNET, LINKTYPE_RAW, LINKTYPE_NULL, LINKTYPE_ETHERNET]);
+    // 2^-10 s units: 123.458 ms is 126.420992 units, stored as 126 → 123.046875 ms.
+    expect(got.records.map((r) => [r.tsSec, r.tsNanos])).toEqual([
+      [1_700_000_000, 123_456_000], [1_700_000_001, 123_457_000], [1_700_000_002, 123_046_875], [1_700_000_003, 123_459_000],
+    ]);
+    expect([...got.info.linkTypes].sort((a, b) => a[0] - b[0])).toEqual([[LINKTYPE_NULL, 1], [LINKTYPE_ETHERNET, 2], [LINKTYPE_RAW, 1]]);
+    expect(got.info.precisionDigits).toBe(9);
+    expect(got.info.issues).toEqual([]);
+  });
+
+  it('several sections: byte order changes per section, interface ids restart', async () => {
+    const bytes = writePcapng([], {
+      sections: [
+        { bigEndian: false, interfaces: [{ linkType: LINKTYPE_ETHERNET }], items: [at(0, eth(0))] },
+        { bigEndian: true, interfaces: [{ linkType: LINKTYPE_RAW, tsresol: 9 }, { linkType: LINKTYPE_ETHERNET }], items: [at(1, tcp4(1), 0), at(2, eth(2), 1)] },
+        { bigEndian: false, interfaces: [{ linkType: LINKTYPE_LINUX_SLL }], items: [at(3, sll(ETHERTYPE_IPV4, tcp4(3)), 0)] },
+      ],
+    });
+    const got = await readAll(bytes);
+    expect(got.records.map((r) => [r.frameNo, r.linkType])).toEqual([[1, LINKTYPE_ETHERNET], [2, LINKTYPE_RAW], [3, LINKTYPE_ETHERNET], [4, LINKTYPE_LINUX_SLL]]);
+    expect(got.records[1].data).toBe(hex(tcp4(1)));
+    expect(got.info.byteOrder).toBe('little');
+    expect(got.info.issues).toEqual([]);
+  });
+
+  it('interface ids do not carry over into the next section', async () => {
+    const bytes = concatBytes([
+      pcapngSection({ interfaces: [{ linkType: 1 }, { linkType: 101 }], items: [at(0, eth(0))] }),
+      pcapngSection({ interfaces: [{ linkType: 1 }], items: [at(1, eth(1), 1), at(2, eth(2), 0)] }),
+    ]);
+    const got = await readAll(bytes);
+    expect(got.records.map((r) => r.tsSec - 1_700_000_000)).toEqual([0, 2]);
+    expect(got.info.issues).toEqual([{ code: 'PCAPNG_UNKNOWN_INTERFACE', byteOffset: expect.any(Number), detail: expect.stringContaining('interface 1') }]);
+  });
+
+  it('Simple Packet Blocks: interface 0, snaplen-capped, last timestamp seen', async () => {
+    const bytes = writePcapng([at(5, eth(0)), { ...at(0, eth(100)), kind: 'spb' }, { ...at(0, eth(10)), kind: 'spb' }], {
+      interfaces: [{ linkType: LINKTYPE_ETHERNET, snapLen: 80 }],
+    });
+    const got = await readAll(bytes);
+    const full = eth(100);
+    expect(got.records.slice(1).map((r) => [r.tsSec, r.tsNanos, r.capLen, r.origLen])).toEqual([
+      [1_700_000_005, 123_461_000, 80, full.length],
+      [1_700_000_005, 123_461_000, eth(10).length, eth(10).length],
+    ]);
+    expect(got.records[1].data).toBe(hex(full.subarray(0, 80)));
+  });
+
+  it('obsolete Packet Blocks (type 2) read like EPBs', async () => {
+    const pkts = [at(0, eth(1)), at(1, tcp4(2), 1)];
+    const ng = writePcapng(pkts.map((p) => ({ ...p, kind: 'pb' as const })), { interfaces: [{ linkType: 1 }, { linkType: 101 }] });
+    const epb = writePcapng(pkts, { interfaces: [{ linkType: 1 }, { linkType: 101 }] });
+    expect(content((await readAll(ng)).records)).toEqual(content((await readAll(epb)).records));
+  });
+
+  it('skips NRB, ISB, custom and unknown blocks by their length', async () => {
+    const items = [
+      at(0, eth(0)),
+      { block: { type: BT_NRB, body: Uint8Array.of(1, 0, 8, 0, 10, 0, 0, 1, 0x61, 0x62, 0x63, 0, 0, 0, 0, 0) } },
+      { block: { type: 0x0bad1dea, body: new Uint8Array(1000).fill(0xee) } },
+      { block: { type: 0x00000bad, body: new Uint8Array(0) } },
+      at(1, eth(1)),
+      { block: { type: BT_ISB, body: new Uint8Array(12) } },
+    ];
+    const got = await readAll(writePcapng([], { sections: [{ items }] }));
+    expect(got.records.map((r) => r.frameNo)).toEqual([1, 2]);
+    expect(got.info.issues).toEqual([]);
+  });
+
+  it('an empty section (no interfaces, no packets) is a valid capture with no records', async () => {
+    const got = await readAll(pcapngShb());
+    expect(got.error).toBeNull();
+    expect(got.records).toEqual([]);
+    expect(got.info.format).toBe('pcapng');
+  });
+
+  it('big tsoffset and 64-bit timestamps are exact', async () => {
+    // 10^-9 units: epoch ns exceed 2^53, so this checks the BigInt path.
+    const bytes = writePcapng([{ tsSec: 4_102_444_800, tsNanos: 999_999_999, data: eth(0) }], { interfaces: [{ linkType: 1, tsresol: 9, tsoffset: 4_000_000_000 }] });
+    const got = await readAll(bytes);
+    expect(got.records.map((r) => [r.tsSec, r.tsNanos])).toEqual([[4_102_444_800, 999_999_999]]);
+  });
+});
+
+describe('pcapng damage', () => {
+  const good = writePcapng([at(0, eth(0)), at(1, eth(1)), at(2, eth(2))]);
+  const shbIdb = 28 + 20;
+  const block1 = shbIdb + 32 + ((eth(0).length + 3) & ~3);
+  const setU32 = (b: Uint8Array, off: number, v: number) => {
+    const c = b.slice();
+    new DataView(c.buffer).setUint32(off, v, true);
+    return c;
+  };
+
+  it('trailer length mismatch → PCAPNG_BAD_BLOCK_LENGTH, stop', async () => {
+    const len = block1 - shbIdb;
+    const got = await readAll(setU32(good, block1 - 4, len + 4));
+    expect(got.records).toHaveLength(0);
+    expect(got.info.issues.map((i) => [i.code, i.byteOffset])).toEqual([['PCAPNG_BAD_BLOCK_LENGTH', shbIdb]]);
+    expect(got.info.issues[0].detail).toContain(`${good.length - shbIdb} bytes from this block on were not read`);
+  });
+
+  for (const [what, len] of [['zero', 0], ['below 12', 8], ['not a multiple of 4', 42]] as const) {
+    it(`block length ${what} → PCAPNG_BAD_BLOCK_LENGTH, stop (and terminates)`, async () => {
+      const got = await readAll(setU32(good, block1 + 4, len));
+      expect(got.records).toHaveLength(1);
+      expect(got.info.issues.map((i) => [i.code, i.byteOffset])).toEqual([['PCAPNG_BAD_BLOCK_LENGTH', block1]]);
+    });
+  }
+
+  it('block length above the bound → PCAPNG_BLOCK_TOO_LARGE without buffering it', async () => {
+    const got = await readAll(setU32(good, block1 + 4, PCAPNG_MAX_BLOCK + 4));
+    expect(got.records).toHaveLength(1);
+    expect(got.info.issues.map((i) => [i.code, i.byteOffset])).toEqual([['PCAPNG_BLOCK_TOO_LARGE', block1]]);
+  });
+
+  it('caplen past the end of its block → PCAPNG_CAPLEN_EXCEEDS_BLOCK, block skipped, reading goes on', async () => {
+    const got = await readAll(setU32(good, block1 + 20, 5000));
+    expect(got.records.map((r) => r.tsSec - 1_700_000_000)).toEqual([0, 2]);
+    expect(got.info.issues.map((i) => [i.code, i.byteOffset])).toEqual([['PCAPNG_CAPLEN_EXCEEDS_BLOCK', block1]]);
+  });
+
+  it('EPB naming an undefined interface → PCAPNG_UNKNOWN_INTERFACE, once with a count', async () => {
+    let bytes = setU32(good, block1 + 8, 7);
+    bytes = setU32(bytes, shbIdb + 8, 9);
+    const got = await readAll(bytes);
+    expect(got.records.map((r) => r.tsSec - 1_700_000_000)).toEqual([2]);
+    expect(got.info.issues).toEqual([{ code: 'PCAPNG_UNKNOWN_INTERFACE', byteOffset: shbIdb, detail: expect.stringContaining('2 records') }]);
+  });
+
+  it('a later section with a bad byte-order magic → PCAPNG_BAD_SECTION, stop', async () => {
+    const second = pcapngShb();
+    new DataView(second.buffer).setUint32(8, 0x12345678, true);
+    const got = await readAll(concatBytes([good, second, good]));
+    expect(got.records).toHaveLength(3);
+    expect(got.info.issues.map((i) => [i.code, i.byteOffset])).toEqual([['PCAPNG_BAD_SECTION', good.length]]);
+  });
+
+  it('a first section with a bad byte-order magic or version is fatal', async () => {
+    const bad = good.slice();
+    new DataView(bad.buffer).setUint32(8, 0x12345678, true);
+    expect((await readAll(bad)).error?.code).toBe('NOT_A_CAPTURE');
+    const v2 = good.slice();
+    new DataView(v2.buffer).setUint16(12, 2, true);
+    expect((await readAll(v2)).error?.code).toBe('UNSUPPORTED_VERSION');
+  });
+
+  it('an IDB too short for its fields is skipped with an issue', async () => {
+    const bytes = concatBytes([pcapngShb(), pcapngBlock(1, new Uint8Array(4)), pcapngIdb({ linkType: 101 }), writePcapng([at(0, tcp4(0))]).subarray(48)]);
+    const got = await readAll(bytes);
+    expect(got.info.issues.map((i) => i.code)).toEqual(['PCAPNG_BAD_BLOCK_LENGTH', 'PCAPNG_UNKNOWN_INTERFACE']);
+    expect(got.records).toEqual([]);
+  });
+
+  it('EPB type constant matches the spec (§4.3)', () => {
+    expect(BT_EPB).toBe(6);
+  });
+});
