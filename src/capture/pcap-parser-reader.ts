@@ -2,7 +2,7 @@
  * Classic pcap through the npm package `pcap-parser` (0.2.x), selected with
  * `readCapture(..., { pcapReader: 'pcap-parser' })`. It produces the same records and issues as
  * our reader in pcap.ts, which is the default because:
- * - speed: the shared bench (/work/shared/bench/README.md) measured pcap-parser alone at 2.70 s
+ * - speed: the shared bench (../shared/bench/README.md beside the repository) measured pcap-parser alone at 2.70 s
  *   per 1.68M packets against a 0.21 s Node floor. It copies the unconsumed tail plus each new
  *   chunk into a fresh Buffer (`new Buffer(a + b)`) and allocates two objects per packet.
  * - coverage: it rejects the nanosecond magic (a1b23c4d), so open.ts sends those files to our reader.

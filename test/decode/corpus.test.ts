@@ -4,15 +4,16 @@
  * per tcpdump file must match tshark's count (MANIFEST.tsv, tcp_packets_tshark) except where we
  * decide differently on purpose, listed in DIFFERENCES with the reason.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { decodePacket } from '../../src/decode/packet.js';
 import { newPacketFields, type DecodeStatus } from '../../src/decode/fields.js';
 import { walkCapture } from './capture-walk.js';
+import { sharedPath } from '../helpers/shared.js';
 
-const TCPDUMP = '/work/shared/corpus/tcpdump';
-const ZEEK = '/work/shared/corpus/zeek/traces';
+const TCPDUMP = sharedPath('corpus', 'tcpdump');
+const ZEEK = sharedPath('corpus', 'zeek', 'traces');
 
 /** Files where our 'OK' count differs from tshark's, and why. */
 const DIFFERENCES: Record<string, { ours: number; why: string }> = {
@@ -43,9 +44,7 @@ function run(path: string, verify: boolean): Result {
   return r;
 }
 
-const manifest = existsSync(join(TCPDUMP, 'MANIFEST.tsv'))
-  ? readFileSync(join(TCPDUMP, 'MANIFEST.tsv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t'))
-  : [];
+const manifest = readFileSync(join(TCPDUMP, 'MANIFEST.tsv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t'));
 
 describe.skipIf(manifest.length === 0)('tcpdump robustness corpus', () => {
   test.each(manifest.map((c) => [c[0], Number(c[4]), Number(c[6])] as const))('%s', (file, packets, tsharkTcp) => {
@@ -77,9 +76,9 @@ describe.skipIf(manifest.length === 0)('tcpdump robustness corpus', () => {
   });
 });
 
-const zeekFiles = existsSync(ZEEK) ? readdirSync(ZEEK).filter((f) => /\.pcap(ng)?$/.test(f)) : [];
+const zeekFiles = readdirSync(ZEEK).filter((f) => /\.pcap(ng)?$/.test(f));
 
-describe.skipIf(zeekFiles.length === 0)('Zeek corpus', () => {
+describe('Zeek corpus', () => {
   const SKIPS = new Set(['OK', 'NON_IP', 'NON_TCP', 'IP_FRAGMENT', 'UNSUPPORTED_LINK_TYPE']);
 
   test.each(zeekFiles)('%s: decodes without errors', (file) => {
