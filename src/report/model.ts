@@ -28,6 +28,20 @@ export interface RunReport {
   stats: Stats;
   summary: Summary;
   connections: ConnectionReport[];
+  /**
+   * Present only when the CLI narrowed the connections (--host, --port, --connection, --anomaly,
+   * --only-anomalies, --state, --limit). `summary` still counts every connection of the run.
+   */
+  selection?: SelectionReport;
+}
+
+export interface SelectionReport {
+  /** The criteria as given, e.g. ["host=10.0.0.1", "limit=10"], in a fixed order. */
+  criteria: string[];
+  /** Connections that passed the filters (before --limit). */
+  matched: number;
+  /** Connections printed: matched minus those cut by --limit. */
+  shown: number;
 }
 
 export interface Settings {

@@ -1,0 +1,145 @@
+/**
+ * `--expect <file.json>`: check a capture against the outcomes you expect, per connection.
+ *
+ *   { "connections": [
+ *       { "id": 1, "handshake": "complete", "close": "four_way", "clientState": "TIME_WAIT", "serverState": "CLOSED" },
+ *       { "tuple": "10.0.0.1:5000 -> 10.0.0.2:80", "handshake": "refused", "anomalies": ["REFUSED"] }
+ *   ] }
+ *
+ * (a bare array works too). A connection is named by `id` or by `tuple` (client -> server, IPv6
+ * in brackets); every other key is optional and compared exactly (`anomalies`: the set of distinct
+ * codes). Connections the file does not name are not checked. Checked as connections stream by,
+ * so it works with NDJSON's bounded memory.
+ */
+import type { CloseKind, ConnectionReport, HandshakeOutcome, Role } from '../report/model.js';
+import { formatEndpoint, formatPair } from '../report/format.js';
+
+export interface Expectation {
+  id?: number;
+  tuple?: string;
+  handshake?: HandshakeOutcome;
+  close?: CloseKind;
+  initiator?: Role | 'both' | null;
+  clientState?: string;
+  serverState?: string;
+  anomalies?: string[];
+}
+
+const KEYS = new Set(['id', 'tuple', 'handshake', 'close', 'initiator', 'clientState', 'serverState', 'anomalies']);
+
+export class ExpectFileError extends Error {}
+
+/** Validates the file's JSON; errors name the entry so a typo is found quickly. */
+export function parseExpectations(text: string): Expectation[] {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw new ExpectFileError(`not valid JSON: ${(err as Error).message}`);
+  }
+  const list = Array.isArray(doc) ? doc : (doc as { connections?: unknown } | null)?.connections;
+  if (!Array.isArray(list)) throw new ExpectFileError('expected an array, or an object with a "connections" array');
+  return list.map((e, i) => {
+    const where = `entry ${i + 1}`;
+    if (!e || typeof e !== 'object' || Array.isArray(e)) throw new ExpectFileError(`${where}: expected an object`);
+    for (const k of Object.keys(e)) if (!KEYS.has(k)) throw new ExpectFileError(`${where}: unknown key "${k}" (known: ${[...KEYS].join(', ')})`);
+    const x = e as Record<string, unknown>;
+    if ((x.id === undefined) === (x.tuple === undefined)) throw new ExpectFileError(`${where}: name the connection by "id" or by "tuple" (one of them)`);
+    if (x.id !== undefined && (!Number.isInteger(x.id) || (x.id as number) < 1)) throw new ExpectFileError(`${where}: "id" must be a connection id (1, 2, ...)`);
+    if (x.tuple !== undefined && (typeof x.tuple !== 'string' || !parseTuple(x.tuple))) {
+      throw new ExpectFileError(`${where}: "tuple" must look like "10.0.0.1:5000 -> 10.0.0.2:80"`);
+    }
+    for (const k of ['handshake', 'close', 'clientState', 'serverState'] as const) {
+      if (x[k] !== undefined && typeof x[k] !== 'string') throw new ExpectFileError(`${where}: "${k}" must be a string`);
+    }
+    if (x.anomalies !== undefined && !(Array.isArray(x.anomalies) && x.anomalies.every((a) => typeof a === 'string'))) {
+      throw new ExpectFileError(`${where}: "anomalies" must be an array of codes`);
+    }
+    return x as Expectation;
+  });
+}
+
+/** "a:p -> b:p" (or →) into the two endpoints as formatEndpoint prints them. */
+function parseTuple(t: string): { client: string; server: string } | null {
+  const m = /^\s*(\S+)\s*(?:->|→)\s*(\S+)\s*$/.exec(t);
+  if (!m) return null;
+  const ok = (s: string): boolean => /^(\[[0-9a-fA-F:.]+\]|[0-9.]+):\d+$/.test(s);
+  return ok(m[1]) && ok(m[2]) ? { client: m[1].toLowerCase(), server: m[2].toLowerCase() } : null;
+}
+
+function label(e: Expectation): string {
+  return e.id !== undefined ? `connection ${e.id}` : `"${e.tuple}"`;
+}
+
+/** Compares connections as they arrive; `finish()` returns one diff block per failed expectation. */
+export class ExpectChecker {
+  private readonly byId = new Map<number, number>();
+  private readonly byTuple = new Map<string, number>();
+  private readonly reversed = new Map<string, number>();
+  private readonly seen: ConnectionReport[][];
+  private readonly reverseSeen: boolean[];
+
+  constructor(private readonly expectations: Expectation[]) {
+    this.seen = expectations.map(() => []);
+    this.reverseSeen = expectations.map(() => false);
+    expectations.forEach((e, i) => {
+      if (e.id !== undefined) this.byId.set(e.id, i);
+      else {
+        const t = parseTuple(e.tuple!)!;
+        this.byTuple.set(`${t.client} ${t.server}`, i);
+        this.reversed.set(`${t.server} ${t.client}`, i);
+      }
+    });
+  }
+
+  observe(c: ConnectionReport): void {
+    const key = `${formatEndpoint(c.client).toLowerCase()} ${formatEndpoint(c.server).toLowerCase()}`;
+    // A connection can be named twice (by id and by tuple); each expectation sees it. Only a slim
+    // copy is kept: --expect must not undo NDJSON's bounded memory.
+    for (const i of new Set([this.byId.get(c.id), this.byTuple.get(key)])) if (i !== undefined) this.seen[i].push(slim(c));
+    const r = this.reversed.get(key);
+    if (r !== undefined) this.reverseSeen[r] = true;
+  }
+
+  /** Failed expectations, each as lines of a small diff ("- expected" / "+ actual"). */
+  finish(): string[][] {
+    const out: string[][] = [];
+    this.expectations.forEach((e, i) => {
+      const got = this.seen[i];
+      if (got.length === 0) {
+        const hint = this.reverseSeen[i] ? ' (a connection exists the other way round: client and server swapped?)' : '';
+        out.push([`${label(e)}: no such connection${hint}`]);
+        return;
+      }
+      if (got.length > 1) {
+        out.push([`${label(e)}: matches ${got.length} connections (ids ${got.map((c) => c.id).join(', ')}); name one by "id"`]);
+        return;
+      }
+      const c = got[0];
+      const lines: string[] = [];
+      const cmp = (key: string, want: unknown, have: unknown): void => {
+        if (want === undefined || JSON.stringify(want) === JSON.stringify(have)) return;
+        lines.push(`  - ${key}: ${JSON.stringify(want)}`, `  + ${key}: ${JSON.stringify(have)}`);
+      };
+      cmp('handshake', e.handshake, c.handshake.outcome);
+      cmp('close', e.close, c.close.kind);
+      cmp('initiator', e.initiator, c.close.initiator);
+      cmp('clientState', e.clientState, c.client.finalState);
+      cmp('serverState', e.serverState, c.server.finalState);
+      cmp('anomalies', e.anomalies ? [...new Set(e.anomalies)].sort() : undefined, [...new Set(c.anomalies.map((a) => a.code))].sort());
+      if (lines.length > 0) out.push([`connection ${c.id} (${formatPair(c)}):`, ...lines]);
+    });
+    return out;
+  }
+}
+
+/** The fields expectations compare, and nothing else (no transitions, no ladder rows). */
+function slim(c: ConnectionReport): ConnectionReport {
+  return {
+    ...c,
+    client: { ...c.client, transitions: [] },
+    server: { ...c.server, transitions: [] },
+    ladder: undefined,
+    anomalies: c.anomalies.map((a) => ({ ...a, details: {} })),
+  };
+}

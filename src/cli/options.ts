@@ -1,0 +1,290 @@
+/**
+ * argv → typed, validated CliOptions. yargs does the parsing and the help text; everything that
+ * yargs cannot check (anomaly codes, state names, the `--ladder [id]` ambiguity) is checked here,
+ * so main.ts only ever sees options that make sense. Nothing here touches the filesystem.
+ */
+import yargs from 'yargs';
+import { ANOMALIES } from '../analysis/catalog.js';
+import { DEFAULT_SETTINGS } from '../analysis/settings.js';
+import { TCP_STATES, type EndpointState } from '../tcp/state.js';
+import { FORMATS, type Format } from '../report/index.js';
+import type { Settings, Severity } from '../report/model.js';
+
+export const SORT_FIELDS = ['id', 'start', 'duration', 'bytes', 'packets', 'rtt', 'anomalies'] as const;
+export type SortField = (typeof SORT_FIELDS)[number];
+
+export const SEVERITIES: readonly Severity[] = ['info', 'warn', 'error'];
+
+export interface Selection {
+  hosts: string[];
+  ports: number[];
+  ids: number[];
+  anomalies: string[];
+  onlyAnomalies: boolean;
+  state: EndpointState | null;
+  sort: SortField | null;
+  limit: number | null;
+}
+
+/** `--fail-on`: trips on any listed code, on any anomaly at or above `minSeverity`, or on any anomaly. */
+export interface FailOn {
+  codes: Set<string>;
+  minSeverity: Severity | null;
+  any: boolean;
+}
+
+export interface CliOptions {
+  captures: string[];
+  format: Format;
+  /** `--ladder`: draw ladders (table format) or include ladder rows (json/ndjson). */
+  ladder: { id: number | null; all: boolean } | null;
+  ascii: boolean;
+  /** undefined: decide from the environment (NO_COLOR, FORCE_COLOR, TTY). */
+  color: boolean | undefined;
+  width: number | undefined;
+  progress: boolean | undefined;
+  debug: boolean;
+  selection: Selection;
+  settings: Partial<Settings>;
+  failOn: FailOn | null;
+  expectFile: string | null;
+}
+
+export type ParseResult =
+  | { kind: 'run'; options: CliOptions }
+  /** --help, --version, completion: print `text` on stdout and exit 0. */
+  | { kind: 'output'; text: string }
+  | { kind: 'usage-error'; message: string };
+
+export const EXIT_OK = 0;
+export const EXIT_GATE = 1;
+export const EXIT_FATAL = 2;
+
+const EPILOGUE = `Exit codes:
+  0  the report was printed and no gate tripped
+  1  --fail-on matched an anomaly, or --expect found a mismatch (the report is still printed)
+  2  usage error, an unreadable input (the others are still reported), or an internal error
+
+Colour is on when stdout is a terminal; --color/--no-color, NO_COLOR and FORCE_COLOR override.
+Only the report goes to stdout; errors and the progress bar go to stderr.
+Docs: README.md, docs/json-schema.md, docs/anomalies.md, docs/state-model.md`;
+
+function buildParser(version: string) {
+  const s = DEFAULT_SETTINGS;
+  return (
+    yargs()
+      .scriptName('tcpflow-analyze')
+      .usage(
+        '$0 [options] <capture...>\n\n' +
+          "Replays every TCP connection in pcap/pcapng captures ('-' = stdin, gzip ok) through RFC 9293's " +
+          'state machine for both endpoints: handshakes, closes, final states, anomalies and timings.',
+      )
+      .completion('completion', 'print a bash/zsh completion script (tcpflow-analyze completion >> ~/.bashrc)')
+      .command('$0 [capture..]', false, (y) => y.positional('capture', { type: 'string', describe: 'capture files' }))
+      .group(['format', 'ladder', 'all', 'ascii', 'color', 'width', 'progress', 'debug'], 'Output:')
+      .option('format', { alias: 'f', choices: FORMATS, default: 'table' as Format, describe: 'report format (table even when piped; pick json/ndjson for scripts)' })
+      .option('ladder', { type: 'string', describe: 'ladder diagram of connection [id]; without an id: every connection with an anomaly' })
+      .option('all', { type: 'boolean', default: false, describe: 'with --ladder: every connection' })
+      .option('ascii', { type: 'boolean', default: false, describe: 'ASCII arrows and marks instead of Unicode' })
+      .option('color', { type: 'boolean', describe: 'force colour on (--no-color: off)' })
+      .option('width', { type: 'number', describe: 'table width in columns (default: the terminal, $COLUMNS, or 100)' })
+      .option('progress', { type: 'boolean', describe: 'progress bar on stderr (default: when stderr is a terminal and $CI is unset)' })
+      .option('debug', { type: 'boolean', default: false, describe: 'show stack traces with errors' })
+      .group(['host', 'port', 'connection', 'anomaly', 'only-anomalies', 'state', 'sort', 'limit'], 'Selection:')
+      .option('host', { type: 'string', describe: 'connections with this IP at either end (comma list)' })
+      .option('port', { type: 'string', describe: 'connections with this port at either end (comma list)' })
+      .option('connection', { alias: 'c', type: 'string', describe: 'connection id(s) (comma list)' })
+      .option('anomaly', { type: 'string', describe: 'connections with any of these anomaly codes' })
+      .option('only-anomalies', { type: 'boolean', default: false, describe: 'connections with at least one anomaly' })
+      .option('state', { type: 'string', describe: 'connections where either endpoint ended in this state (FIN_WAIT_2, fin-wait-2, ...)' })
+      .option('sort', { choices: SORT_FIELDS, describe: 'order: id/start ascending; duration/bytes/packets/rtt/anomalies largest first' })
+      .option('limit', { type: 'string', describe: 'print at most n connections (the table says how many more matched)' })
+      .group(['msl', 'linger', 'idle-timeout', 'max-connections', 'verify-checksums'], 'Model:')
+      .option('msl', { type: 'number', default: s.mslSeconds, describe: 'maximum segment lifetime, s: TIME_WAIT ends after 2×MSL of capture time' })
+      .option('linger', { type: 'number', default: s.lingerSeconds, describe: 'FIN_WAIT_2/CLOSE_WAIT held longer than this (s) is LINGERING_*' })
+      .option('idle-timeout', { type: 'number', default: s.idleTimeoutSeconds, describe: 'retire a connection after this many seconds without a packet' })
+      .option('max-connections', { type: 'number', default: s.maxConnections, describe: 'connections tracked at once; the least recently active is evicted' })
+      .option('verify-checksums', { type: 'boolean', default: s.verifyChecksums, describe: 'check IPv4 and TCP checksums (off: offloaded captures are full of bad ones)' })
+      .group(['fail-on', 'expect'], 'CI gate:')
+      .option('fail-on', { type: 'string', describe: 'exit 1 if a selected connection has one of these codes, a severity (info|warn|error, or worse), or any' })
+      .option('expect', { type: 'string', describe: 'JSON file of expected outcomes per connection; exit 1 on mismatch (see README)' })
+      .example('$0 fixtures/sample/pop3.pcap', 'table of every connection')
+      .example('$0 --ladder 3 capture.pcap', 'ladder diagram of connection 3')
+      .example('$0 --ladder --host 10.0.0.5 capture.pcapng', 'ladders of the anomalous connections of one host')
+      .example('$0 -f json capture.pcap | jq \'.connections[] | select(.client.finalState == "FIN_WAIT_2")\'', 'script it')
+      .example('tcpdump -w - -i eth0 port 443 | $0 -f ndjson -', 'stream from stdin, one line per finished connection')
+      .example('$0 --fail-on HALF_OPEN,error capture.pcap', 'CI gate: exit 1 on half-open connections or any error-severity anomaly')
+      .example('$0 -f zeek capture.pcap | zeek-cut id.orig_h conn_state history', 'Zeek conn.log for Zeek tooling')
+      .epilogue(EPILOGUE)
+      .strict()
+      .help()
+      .alias('help', 'h')
+      .version(version)
+      .alias('version', 'V')
+      .exitProcess(false)
+      .wrap(100)
+  );
+}
+
+/**
+ * The shell completion script. The default command's variadic `[capture..]` swallows the word
+ * "completion" in the main parser, so the script comes from a parser without it; the script then
+ * calls `tcpflow-analyze --get-yargs-completions`, which the main parser answers.
+ */
+async function completionScript(): Promise<string> {
+  let text = '';
+  await yargs()
+    .scriptName('tcpflow-analyze')
+    .completion('completion', false)
+    .exitProcess(false)
+    .parse(['completion'], {}, (_e: unknown, _a: unknown, out: string) => {
+      text = out;
+    });
+  return text.endsWith('\n') ? text : `${text}\n`;
+}
+
+/** Splits repeated and comma-separated values: `--port 80,443 --port 8080`. */
+function list(v: unknown): string[] {
+  if (v === undefined) return [];
+  const arr = Array.isArray(v) ? v : [v];
+  return arr.flatMap((x) => String(x).split(',')).map((x) => x.trim()).filter((x) => x !== '');
+}
+
+class UsageError extends Error {}
+
+function positiveInt(name: string, raw: string, max = Number.MAX_SAFE_INTEGER): number {
+  if (!/^\d+$/.test(raw)) throw new UsageError(`${name}: expected a whole number, got '${raw}'`);
+  const n = Number(raw);
+  if (n < 1 || n > max) throw new UsageError(`${name}: ${raw} is out of range (1..${max})`);
+  return n;
+}
+
+function seconds(name: string, v: unknown): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`${name}: expected seconds ≥ 0, got '${String(v)}'`);
+  return n;
+}
+
+export function isAnomalyCode(code: string): boolean {
+  return Object.prototype.hasOwnProperty.call(ANOMALIES, code);
+}
+
+function anomalyCode(name: string, raw: string): string {
+  const code = raw.toUpperCase().replace(/-/g, '_');
+  if (!isAnomalyCode(code)) {
+    throw new UsageError(`${name}: unknown anomaly code '${raw}' (the codes are listed in docs/anomalies.md)`);
+  }
+  return code;
+}
+
+/** Accepts FIN_WAIT_2, fin-wait-2 (ss) and FIN_WAIT2 (netstat). */
+export function parseState(raw: string): EndpointState {
+  const s = raw.toUpperCase().replace(/-/g, '_').replace(/^FIN_WAIT(\d)$/, 'FIN_WAIT_$1');
+  if (s === 'UNKNOWN' || (TCP_STATES as readonly string[]).includes(s)) return s as EndpointState;
+  throw new UsageError(`--state: unknown state '${raw}' (one of ${TCP_STATES.join(', ')}, UNKNOWN)`);
+}
+
+export function parseFailOn(values: string[]): FailOn {
+  const f: FailOn = { codes: new Set(), minSeverity: null, any: false };
+  for (const v of values) {
+    const lower = v.toLowerCase();
+    if (lower === 'any') f.any = true;
+    else if ((SEVERITIES as readonly string[]).includes(lower)) {
+      const sev = lower as Severity;
+      if (f.minSeverity === null || SEVERITIES.indexOf(sev) < SEVERITIES.indexOf(f.minSeverity)) f.minSeverity = sev;
+    } else f.codes.add(anomalyCode('--fail-on', v));
+  }
+  return f;
+}
+
+/**
+ * Parses argv (without the node and script paths). Never throws for bad input and never exits:
+ * help, version and completion come back as text, usage errors as a message.
+ */
+export async function parseArgs(argv: string[], version: string): Promise<ParseResult> {
+  if (argv[0] === 'completion') return { kind: 'output', text: await completionScript() };
+  // yargs drops a bare '-' from positionals; carry it through as a token no path can contain (NUL).
+  argv = argv.map((x) => (x === '-' ? STDIN_TOKEN : x));
+  let output = '';
+  let failure: Error | null = null;
+  let raw: Record<string, unknown>;
+  try {
+    raw = (await buildParser(version).parse(argv, {}, (err: Error | null | undefined, _a: unknown, out: string) => {
+      failure = err ?? null;
+      output = out;
+    })) as Record<string, unknown>;
+  } catch (err) {
+    return { kind: 'usage-error', message: (err as Error).message };
+  }
+  const fail = failure as Error | null;
+  if (fail) return { kind: 'usage-error', message: fail.message };
+  if (raw.help || raw.version || output !== '') return { kind: 'output', text: output.endsWith('\n') ? output : `${output}\n` };
+  try {
+    return { kind: 'run', options: toOptions(raw) };
+  } catch (err) {
+    if (err instanceof UsageError) return { kind: 'usage-error', message: err.message };
+    throw err;
+  }
+}
+
+const STDIN_TOKEN = '\u0000stdin';
+
+function toOptions(a: Record<string, unknown>): CliOptions {
+  const captures = Array.isArray(a.capture) ? a.capture.map((x) => (String(x) === STDIN_TOKEN ? '-' : String(x))) : [];
+  let ladder: CliOptions['ladder'] = null;
+  if (a.ladder !== undefined) {
+    const v = String(a.ladder);
+    // `--ladder capture.pcap` would make the file the id: yargs cannot know the value is optional.
+    // Anything that is not a number was meant as a capture.
+    if (v === '' || !/^\d+$/.test(v)) {
+      if (v !== '') captures.unshift(v === STDIN_TOKEN ? '-' : v);
+      ladder = { id: null, all: Boolean(a.all) };
+    } else {
+      ladder = { id: positiveInt('--ladder', v), all: Boolean(a.all) };
+    }
+  } else if (a.all) {
+    throw new UsageError('--all only makes sense with --ladder');
+  }
+  if (captures.length === 0) throw new UsageError('no capture given (use - for standard input)');
+  if (captures.filter((c) => c === '-').length > 1) throw new UsageError("standard input ('-') can only be read once");
+  const format = a.format as Format;
+  if (ladder && format === 'zeek') throw new UsageError('--ladder works with --format table, json or ndjson, not zeek');
+
+  const stateRaw = a.state === undefined ? null : String(a.state);
+  const limitRaw = a.limit === undefined ? null : String(a.limit);
+  const selection: Selection = {
+    hosts: list(a.host).map((h) => h.replace(/^\[(.*)\]$/, '$1').toLowerCase()),
+    ports: list(a.port).map((p) => positiveInt('--port', p, 65535)),
+    ids: list(a.connection).map((id) => positiveInt('--connection', id)),
+    anomalies: list(a.anomaly).map((c) => anomalyCode('--anomaly', c)),
+    onlyAnomalies: Boolean(a['only-anomalies']),
+    state: stateRaw === null ? null : parseState(stateRaw),
+    sort: (a.sort as SortField | undefined) ?? null,
+    limit: limitRaw === null ? null : positiveInt('--limit', limitRaw),
+  };
+  const maxConn = Number(a['max-connections']);
+  if (!Number.isInteger(maxConn) || maxConn < 1) throw new UsageError(`--max-connections: expected a whole number ≥ 1, got '${String(a['max-connections'])}'`);
+  const width = a.width === undefined ? undefined : Number(a.width);
+  if (width !== undefined && (!Number.isInteger(width) || width < 40)) throw new UsageError(`--width: expected a whole number ≥ 40, got '${String(a.width)}'`);
+  const failOnValues = list(a['fail-on']);
+  return {
+    captures,
+    format,
+    ladder,
+    ascii: Boolean(a.ascii),
+    color: a.color === undefined ? undefined : Boolean(a.color),
+    width,
+    progress: a.progress === undefined ? undefined : Boolean(a.progress),
+    debug: Boolean(a.debug),
+    selection,
+    settings: {
+      mslSeconds: seconds('--msl', a.msl),
+      lingerSeconds: seconds('--linger', a.linger),
+      idleTimeoutSeconds: seconds('--idle-timeout', a['idle-timeout']),
+      maxConnections: maxConn,
+      verifyChecksums: Boolean(a['verify-checksums']),
+    },
+    failOn: failOnValues.length > 0 ? parseFailOn(failOnValues) : null,
+    expectFile: a.expect === undefined ? null : String(a.expect),
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * A one-line progress bar on stderr: bytes read against the total size of the inputs (stdin has
+ * no size, so it shows bytes only). Only for people: main.ts enables it when stderr is a terminal
+ * and $CI is unset, never when piped, so logs and `2>file` stay clean.
+ */
+import { formatBytes } from '../report/format.js';
+
+/** Redraw at most this often: a terminal write per 1 MiB chunk would cost more than it tells. */
+const REDRAW_MS = 100;
+const BAR_WIDTH = 24;
+
+export interface ProgressSink {
+  write(s: string): unknown;
+}
+
+export class Progress {
+  private read = 0;
+  private lastDraw = 0;
+  private drawn = false;
+  private label = '';
+
+  constructor(
+    private readonly out: ProgressSink,
+    private readonly total: number | null,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  setLabel(name: string): void {
+    this.label = name;
+  }
+
+  add(n: number): void {
+    this.read += n;
+    const t = this.now();
+    if (t - this.lastDraw < REDRAW_MS) return;
+    this.lastDraw = t;
+    this.draw();
+  }
+
+  /** Erases the bar, so a message or the end of the run starts on a clean line. */
+  clear(): void {
+    if (!this.drawn) return;
+    this.out.write('\r\x1b[K');
+    this.drawn = false;
+  }
+
+  line(): string {
+    if (this.total && this.total > 0) {
+      const frac = Math.min(1, this.read / this.total);
+      const filled = Math.round(frac * BAR_WIDTH);
+      return `[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${String(Math.floor(frac * 100)).padStart(3)}% ` +
+        `${formatBytes(this.read)} / ${formatBytes(this.total)}  ${this.label}`;
+    }
+    return `${formatBytes(this.read)} read  ${this.label}`;
+  }
+
+  private draw(): void {
+    this.out.write(`\r\x1b[K${this.line()}`);
+    this.drawn = true;
+  }
+}

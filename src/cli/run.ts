@@ -1,0 +1,219 @@
+/**
+ * The command: argv → options → analyze() → renderer → stdout, and an exit code (knip's cli.ts
+ * pattern). Returns the code instead of calling process.exit(), which can cut off stdout.
+ *
+ * Every connection goes through one callback as soon as the core finishes it: the expectation
+ * check, the selection, the CI gate, and then either a streamed NDJSON line or the list the other
+ * formats render at the end. So NDJSON streams with bounded memory, and all formats agree on what
+ * is selected and when the gate trips.
+ */
+import { readFile } from 'node:fs/promises';
+import { Chalk } from 'chalk';
+import { analyze } from '../analyze.js';
+import type { ByteSource, CaptureError } from '../capture/record.js';
+import type { ConnectionReport, RunReport, SelectionReport } from '../report/model.js';
+import { renderers, renderLadder, ndjsonConnectionLine, ndjsonSummaryLine, type RenderContext } from '../report/index.js';
+import { TOOL_VERSION } from '../version.js';
+import { colorLevel } from './color.js';
+import { ExpectChecker, ExpectFileError, parseExpectations } from './expect.js';
+import { describeFsError, inputSize, openInput } from './inputs.js';
+import { EXIT_FATAL, EXIT_GATE, EXIT_OK, parseArgs, type CliOptions } from './options.js';
+import { Progress } from './progress.js';
+import { criteria, gateHits, matches, sortConnections } from './select.js';
+
+const NAME = 'tcpflow-analyze';
+
+export interface OutStream {
+  write(chunk: string): boolean;
+  isTTY?: boolean;
+  columns?: number;
+  on?(event: 'error', listener: (err: NodeJS.ErrnoException) => void): unknown;
+}
+
+export interface CliEnvironment {
+  argv: string[];
+  env: Record<string, string | undefined>;
+  stdout: OutStream;
+  stderr: OutStream;
+  stdinIsTTY: boolean;
+  /** Standard input as bytes; defaults to file descriptor 0. */
+  stdin?: () => ByteSource;
+}
+
+/** `tcpflow-analyze: <file>: <reason> (at byte N)`: one line, no stack (STYLE §5 tier 1). */
+export function inputErrorLine(file: string, err: Pick<CaptureError, 'code' | 'byteOffset' | 'message'>): string {
+  // "(at byte 0)" says nothing for a file that could not even be opened.
+  const at = err.code === 'IO_ERROR' && err.byteOffset === 0 ? '' : ` (at byte ${err.byteOffset})`;
+  return `${NAME}: ${file === '-' ? 'stdin' : file}: ${err.message}${at}`;
+}
+
+export async function runCli(io: CliEnvironment): Promise<number> {
+  const debug = io.argv.includes('--debug');
+  try {
+    return await run(io);
+  } catch (err) {
+    // A bug, not bad input: still one line, unless --debug asks for the stack.
+    const e = err as Error;
+    io.stderr.write(`${NAME}: internal error: ${e?.message ?? String(err)}${debug ? '' : ' (--debug shows the stack)'}\n`);
+    if (debug && e?.stack) io.stderr.write(`${e.stack}\n`);
+    return EXIT_FATAL;
+  }
+}
+
+async function run(io: CliEnvironment): Promise<number> {
+  const parsed = await parseArgs(io.argv, TOOL_VERSION);
+  if (parsed.kind === 'output') {
+    io.stdout.write(parsed.text);
+    return EXIT_OK;
+  }
+  if (parsed.kind === 'usage-error') {
+    // yargs' messages can span lines ("Invalid values:\n  Argument: ..."): errors are one line.
+    io.stderr.write(`${NAME}: ${parsed.message.replace(/\s*\n\s*/g, ' ')}\nTry '${NAME} --help' for the options and examples.\n`);
+    return EXIT_FATAL;
+  }
+  const o = parsed.options;
+
+  let checker: ExpectChecker | null = null;
+  if (o.expectFile !== null) {
+    try {
+      checker = new ExpectChecker(parseExpectations(await readFile(o.expectFile, 'utf8')));
+    } catch (err) {
+      const why = err instanceof ExpectFileError ? err.message : describeFsError(err);
+      io.stderr.write(`${NAME}: --expect ${o.expectFile}: ${why}\n`);
+      return EXIT_FATAL;
+    }
+  }
+  if (o.captures.includes('-') && io.stdinIsTTY && !io.stdin) {
+    io.stderr.write(`${NAME}: stdin is a terminal; pipe a capture in (e.g. tcpdump -w - | ${NAME} -)\n`);
+    return EXIT_FATAL;
+  }
+
+  // stdout closed under us (`| head`): stop writing, stop reading, exit quietly.
+  let stdoutClosed = false;
+  const abort = new AbortController();
+  io.stdout.on?.('error', (err) => {
+    if (err.code === 'EPIPE') {
+      stdoutClosed = true;
+      abort.abort();
+    } else {
+      io.stderr.write(`${NAME}: cannot write the report: ${err.message}\n`);
+    }
+  });
+  const write = (s: string): void => {
+    if (!stdoutClosed) io.stdout.write(s);
+  };
+
+  const progressOn = o.progress ?? (Boolean(io.stderr.isTTY) && !io.env.CI);
+  let progress: Progress | null = null;
+  if (progressOn) {
+    const sizes = await Promise.all(o.captures.map(inputSize));
+    const total = sizes.some((s) => s === null) ? null : sizes.reduce<number>((a, b) => a + (b ?? 0), 0);
+    progress = new Progress(io.stderr, total);
+  }
+  const say = (line: string): void => {
+    progress?.clear();
+    io.stderr.write(`${line}\n`);
+  };
+
+  const ctx = renderContext(o, io);
+  const streaming = o.format === 'ndjson' && o.selection.sort === null;
+  const limit = o.selection.limit;
+  const selected: ConnectionReport[] = [];
+  let matched = 0;
+  let shown = 0;
+  const gate = { connections: 0, codes: new Map<string, number>() };
+  const failedInputs: string[] = [];
+
+  const onConnection = (c: ConnectionReport): void => {
+    checker?.observe(c);
+    if (!matches(c, o.selection, o.ladder)) return;
+    matched++;
+    if (o.failOn) {
+      const hits = gateHits(c, o.failOn);
+      if (hits.length > 0) gate.connections++;
+      for (const code of hits) gate.codes.set(code, (gate.codes.get(code) ?? 0) + 1);
+    }
+    if (!streaming) selected.push(c);
+    else if (limit === null || shown < limit) {
+      write(ndjsonConnectionLine(c));
+      shown++;
+    }
+  };
+
+  const ladderId = o.ladder?.id ?? null;
+  const report = await analyze(
+    o.captures.map((name) =>
+      openInput(name, {
+        onBytes: progress ? (n) => (progress!.setLabel(name), progress!.add(n)) : undefined,
+        signal: abort.signal,
+        stdin: io.stdin,
+      }),
+    ),
+    {
+      ...o.settings,
+      keepConnections: false,
+      ladder: o.ladder === null ? false : ladderId !== null ? (id) => id === ladderId : true,
+      onConnection,
+      onInputError: (file: string, err: CaptureError) => {
+        // Once stdout is gone the sources end early on purpose; that is not the input's fault.
+        if (abort.signal.aborted) return;
+        failedInputs.push(file);
+        say(inputErrorLine(file, err));
+      },
+    },
+  );
+  progress?.clear();
+  if (stdoutClosed) return failedInputs.length > 0 ? EXIT_FATAL : EXIT_OK;
+
+  // Nothing could be read at all: the error lines are the whole story, an empty report adds noise.
+  const nothingRead = report.inputs.every((i) => i.error !== null);
+  if (!nothingRead) {
+    let list = selected;
+    if (!streaming) {
+      sortConnections(list, o.selection.sort ?? 'id');
+      if (limit !== null) list = list.slice(0, limit);
+      shown = list.length;
+    }
+    const crit = criteria(o);
+    const selection: SelectionReport | undefined = crit.length > 0 ? { criteria: crit, matched, shown } : undefined;
+    const out: RunReport = { ...report, connections: list, ...(selection ? { selection } : {}) };
+    if (streaming) write(ndjsonSummaryLine(out));
+    else if (o.format === 'table' && o.ladder) write(ladderText(out, ctx, o));
+    else write(renderers[o.format](out, ctx));
+    if (ladderId !== null && matched === 0) {
+      say(`${NAME}: --ladder ${ladderId}: no such connection (the run has ${report.summary.connections})`);
+      return EXIT_FATAL;
+    }
+  }
+
+  let code = EXIT_OK;
+  if (o.failOn && gate.connections > 0) {
+    const codes = [...gate.codes].map(([k, n]) => `${k} ${n}`).join(', ');
+    say(`${NAME}: --fail-on tripped by ${gate.connections} connection${gate.connections === 1 ? '' : 's'} (${codes})`);
+    code = EXIT_GATE;
+  }
+  if (checker) {
+    const diffs = checker.finish();
+    if (diffs.length > 0) {
+      say(`${NAME}: --expect ${o.expectFile}: ${diffs.length} expectation${diffs.length === 1 ? '' : 's'} not met`);
+      for (const block of diffs) for (const line of block) say(`  ${line}`);
+      code = EXIT_GATE;
+    }
+  }
+  return failedInputs.length > 0 ? EXIT_FATAL : code;
+}
+
+function ladderText(report: RunReport, ctx: RenderContext, o: CliOptions): string {
+  if (report.connections.length > 0) return renderLadder(report, ctx);
+  if (o.ladder?.id != null) return '';
+  return o.ladder?.all ? 'No connection to draw.\n' : 'No connection has an anomaly; --ladder --all draws every connection.\n';
+}
+
+function renderContext(o: CliOptions, io: CliEnvironment): RenderContext {
+  const level = colorLevel(o.color, io.env, Boolean(io.stdout.isTTY));
+  const envCols = Number(io.env.COLUMNS);
+  const width =
+    o.width ??
+    (io.stdout.isTTY && io.stdout.columns ? io.stdout.columns : Number.isInteger(envCols) && envCols >= 40 ? envCols : 100);
+  return { chalk: new Chalk({ level }), width, ascii: o.ascii };
+}

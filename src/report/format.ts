@@ -1,0 +1,149 @@
+/**
+ * Small, pure formatting helpers shared by the human renderers (table, ladder) and the Zeek TSV.
+ * Nothing here reads the clock or the environment: the same report always renders the same text.
+ */
+import type { ConnectionReport, EndpointReport, IsoTime, Seconds } from './model.js';
+
+/** An endpoint as users type it: `10.0.0.1:80`, `[2001:db8::1]:443` (RFC 3986 brackets for IPv6). */
+export function formatEndpoint(ep: Pick<EndpointReport, 'ip' | 'port'>): string {
+  return ep.ip.includes(':') ? `[${ep.ip}]:${ep.port}` : `${ep.ip}:${ep.port}`;
+}
+
+/**
+ * A duration for people: µs below a millisecond, ms below a second, then seconds, then m/h.
+ * Three significant-ish digits are enough to compare RTTs at a glance; JSON keeps full precision.
+ */
+export function formatSeconds(s: Seconds | null): string {
+  if (s === null || !Number.isFinite(s)) return '-';
+  const a = Math.abs(s);
+  const sign = s < 0 ? '-' : '';
+  if (a === 0) return '0 s';
+  if (a < 1e-3) return `${sign}${trim(a * 1e6, a * 1e6 < 10 ? 1 : 0)} µs`;
+  if (a < 1) return `${sign}${trim(a * 1e3, a * 1e3 < 10 ? 2 : 1)} ms`;
+  if (a < 60) return `${sign}${trim(a, a < 10 ? 3 : 2)} s`;
+  if (a < 3600) {
+    const m = Math.floor(a / 60);
+    return `${sign}${m}m${pad2(Math.floor(a - m * 60))}s`;
+  }
+  const h = Math.floor(a / 3600);
+  return `${sign}${h}h${pad2(Math.floor((a - h * 3600) / 60))}m`;
+}
+
+function trim(n: number, digits: number): string {
+  // toFixed then drop trailing zeros: "1.200" -> "1.2", "3.000" -> "3".
+  const t = n.toFixed(digits);
+  return t.includes('.') ? t.replace(/\.?0+$/, '') : t;
+}
+
+function pad2(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
+}
+
+/** Byte counts: exact below 10 000 (small flows are where single bytes matter), then binary units. */
+export function formatBytes(n: number): string {
+  if (n < 10_000) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${trim(v, v < 100 ? 1 : 0)} ${units[i]}`;
+}
+
+/** Integer with thin grouping for headers: 1234567 -> "1,234,567" (locale-independent on purpose). */
+export function formatCount(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/**
+ * An ISO-8601 time from the report split into whole Unix seconds and nanoseconds, without passing
+ * through a float: epoch nanoseconds exceed 2^53, and the capture's precision must survive.
+ */
+export function isoToEpochParts(iso: IsoTime): { sec: number; nanos: number } {
+  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?Z$/.exec(iso);
+  if (!m) throw new Error(`not an ISO-8601 UTC time from the report: ${iso}`);
+  const sec = Date.parse(`${m[1]}Z`) / 1000;
+  const nanos = m[2] ? Number(m[2].padEnd(9, '0')) : 0;
+  return { sec, nanos };
+}
+
+/** Seconds from `a` to `b` (both report times), exact to the nanosecond before the final division. */
+export function isoDiffSeconds(a: IsoTime, b: IsoTime): Seconds {
+  const pa = isoToEpochParts(a);
+  const pb = isoToEpochParts(b);
+  return pb.sec - pa.sec + (pb.nanos - pa.nanos) / 1e9;
+}
+
+/** Zeek's `time` column: Unix seconds with 6 decimals ("1258562484.703458"), truncated like Zeek's %.6f of a µs clock. */
+export function isoToZeekTime(iso: IsoTime): string {
+  const { sec, nanos } = isoToEpochParts(iso);
+  return `${sec}.${String(Math.floor(nanos / 1000)).padStart(6, '0')}`;
+}
+
+/** Zeek's #open/#close stamp format, `%Y-%m-%d-%H-%M-%S`, in UTC. */
+export function isoToZeekStamp(iso: IsoTime): string {
+  return `${iso.slice(0, 10)}-${iso.slice(11, 13)}-${iso.slice(14, 16)}-${iso.slice(17, 19)}`;
+}
+
+/** `10.0.0.1:51234 → 10.0.0.2:80` (or `->` in ASCII mode). */
+export function formatPair(c: Pick<ConnectionReport, 'client' | 'server'>, ascii = false): string {
+  return `${formatEndpoint(c.client)} ${ascii ? '->' : '→'} ${formatEndpoint(c.server)}`;
+}
+
+/** Distinct anomaly codes of a connection in first-seen order, with a count when repeated: `SYN_RETRANSMIT×3`. */
+export function anomalyCounts(c: Pick<ConnectionReport, 'anomalies'>): Array<{ code: string; count: number; severity: string }> {
+  const byCode = new Map<string, { code: string; count: number; severity: string }>();
+  for (const a of c.anomalies) {
+    const e = byCode.get(a.code);
+    if (e) e.count++;
+    else byCode.set(a.code, { code: a.code, count: 1, severity: a.severity });
+  }
+  return [...byCode.values()];
+}
+
+/**
+ * Hard-wraps `text` to `width` columns: breaks at spaces when it can, inside a word when it must
+ * (an IPv6 address is better split than cut off with an ellipsis). Existing newlines are kept.
+ * Works on plain text only: colour is applied after wrapping.
+ */
+export function wrapText(text: string, width: number): string[] {
+  if (width < 1) width = 1;
+  const out: string[] = [];
+  for (const para of text.split('\n')) {
+    let line = '';
+    for (const word of para.split(' ')) {
+      let w = word;
+      const sep = line === '' ? '' : ' ';
+      if (strWidth(line) + sep.length + strWidth(w) <= width) {
+        line += sep + w;
+        continue;
+      }
+      if (line !== '') out.push(line);
+      line = '';
+      while (strWidth(w) > width) {
+        out.push(sliceWidth(w, width));
+        w = w.slice(sliceWidth(w, width).length);
+      }
+      line = w;
+    }
+    out.push(line);
+  }
+  return out;
+}
+
+// eslint-disable-next-line no-control-regex
+const ANSI_SGR = /\x1b\[[0-9;]*m/g;
+
+/**
+ * Display width: colour codes take no room, and every other character we print (arrows, box
+ * drawing, µ, ×) is one column wide, so counting code points is enough.
+ */
+export function strWidth(s: string): number {
+  return [...s.replace(ANSI_SGR, '')].length;
+}
+
+function sliceWidth(s: string, width: number): string {
+  return [...s].slice(0, width).join('');
+}

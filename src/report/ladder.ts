@@ -1,0 +1,128 @@
+/**
+ * Ladder (sequence) diagrams, drawn like the textbook figures of RFC 9293 §3.5: the client on the
+ * left, the server on the right, one row per packet with an arrow in the direction it travelled,
+ * and the state of each endpoint after that packet beside it. Rows come from the core
+ * (`ConnectionReport.ladder`, recorded when `analyze()` is asked for them); this file only draws.
+ */
+import type { ChalkInstance } from 'chalk';
+import type { AnomalyReport, ConnectionReport, LadderRow, RunReport } from './model.js';
+import { paintSeverity, type RenderContext } from './context.js';
+import { formatEndpoint, formatSeconds, strWidth, wrapText } from './format.js';
+
+/** Widest state name (SYN_RECEIVED): keeps both state columns aligned down the whole diagram. */
+const STATE_WIDTH = 12;
+/** Arrows never get longer than this, however wide the terminal: long arrows are hard to follow. */
+const MAX_ARROW = 44;
+
+export function renderLadder(report: RunReport, ctx: RenderContext): string {
+  const digits = Math.max(6, ...report.inputs.map((i) => i.precisionDigits));
+  const parts = report.connections.map((c) => renderConnectionLadder(c, ctx, Math.min(digits, 9)));
+  // Each diagram ends with a newline; a blank line between diagrams.
+  return parts.join('\n');
+}
+
+export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, digits = 6): string {
+  const { chalk } = ctx;
+  const out: string[] = [];
+  const arrowTo = ctx.ascii ? '->' : '→';
+  out.push(chalk.bold(`connection ${c.id}  ${formatEndpoint(c.client)} ${arrowTo} ${formatEndpoint(c.server)}`));
+  // Wrap between the parts of the description, never inside one ("ended" / "closed").
+  out.push(...wrapText(describe(c, ctx.ascii ? '; ' : ' · '), ctx.width).map((l) => l.replaceAll('\u00a0', ' ')));
+  out.push('');
+  const rows = c.ladder ?? [];
+  if (rows.length === 0) {
+    out.push(chalk.dim('(no per-packet rows were recorded for this connection)'));
+    return out.join('\n') + '\n';
+  }
+  const labels = rows.map(rowLabel);
+  const frameW = Math.max(5, ...rows.map((r) => String(r.frame).length));
+  const timeW = Math.max(8, ...rows.map((r) => r.t.toFixed(digits).length));
+  const fixed = frameW + 2 + timeW + 2 + STATE_WIDTH + 2 + 2 + STATE_WIDTH + 2;
+  const longest = Math.max(...labels.map(strWidth));
+  // Room for the label plus a visible shaft and head on both sides; wider only if the terminal allows.
+  const arrowW = Math.max(longest + 5, Math.min(MAX_ARROW, ctx.width - fixed));
+
+  // Column starts, so the headings sit exactly over the state columns whatever the endpoints' lengths.
+  const clientCol = frameW + 2 + timeW + 2;
+  const serverCol = clientCol + STATE_WIDTH + 2 + arrowW + 2;
+  const at = (left: string, col: number, text: string): string =>
+    left + ' '.repeat(Math.max(left.length === 0 ? col : 2, col - strWidth(left))) + text;
+  out.push(chalk.bold(at(at(`${'frame'.padStart(frameW)}  ${'time (s)'.padStart(timeW)}`, clientCol, 'client'), serverCol, 'server')));
+  out.push(chalk.dim(at(at('', clientCol, formatEndpoint(c.client)), serverCol, formatEndpoint(c.server))));
+
+  const byFrame = anomaliesByFrame(c.anomalies);
+  let prev: LadderRow | null = null;
+  rows.forEach((r, i) => {
+    const marks = (byFrame.get(r.frame) ?? []).filter((a) => r.anomalies.includes(a.code));
+    // Codes the row names but the connection's list does not (should not happen): still show them.
+    const extra = r.anomalies.filter((code) => !marks.some((a) => a.code === code));
+    const flag = marks.length + extra.length > 0 ? (ctx.ascii ? ' !' : ' ⚠') : '';
+    const line =
+      `${String(r.frame).padStart(frameW)}  ${r.t.toFixed(digits).padStart(timeW)}  ` +
+      `${paintState(chalk, r.clientState, prev?.clientState)}  ` +
+      `${arrow(labels[i], r.from, arrowW, ctx.ascii)}  ` +
+      `${paintState(chalk, r.serverState, prev?.serverState)}` +
+      flag;
+    out.push(line);
+    const indent = ' '.repeat(frameW + 2 + timeW + 2);
+    for (const a of marks) {
+      out.push(indent + paintSeverity(chalk, a.severity, `${ctx.ascii ? '!' : '⚠'} ${a.code}`) + (a.message ? `: ${a.message}` : ''));
+    }
+    for (const code of extra) out.push(indent + `${ctx.ascii ? '!' : '⚠'} ${code}`);
+    prev = r;
+  });
+  return out.map((l) => l.replace(/\s+$/, '')).join('\n') + '\n';
+}
+
+/** One line under the title: how the connection opened and closed, in the table's words. */
+function describe(c: ConnectionReport, sep: string): string {
+  const hs = c.handshake;
+  const rtt = hs.rtt.total ?? hs.rtt.synToSynAck;
+  const parts = [`handshake ${hs.outcome}${rtt !== null ? ` (rtt ${formatSeconds(rtt)})` : ''}`];
+  const by = c.close.kind === 'reset' ? c.close.resetBy : c.close.initiator;
+  parts.push(`close ${c.close.kind}${by && c.close.kind !== 'none' ? ` by ${by}` : ''}`);
+  parts.push(`${c.packets.client + c.packets.server} packets`);
+  parts.push(`duration ${formatSeconds(c.duration)}`);
+  parts.push(`ended ${c.ended}`);
+  if (c.midstream) parts.push('joined mid-stream');
+  if (c.rolesGuessed) parts.push('roles guessed');
+  return parts.map((p) => p.replace(/ /g, '\u00a0')).join(sep);
+}
+
+/** "SYN,ACK seq=0 ack=1 len=0": the numbers textbooks print on the arrow (relative to each ISN). */
+export function rowLabel(r: LadderRow): string {
+  let s = `${r.flags || '-'} seq=${r.seq}`;
+  if (r.ack !== null) s += ` ack=${r.ack}`;
+  if (r.len > 0) s += ` len=${r.len}`;
+  return s;
+}
+
+/**
+ * `─ SYN seq=0 ──────▶` for client → server, `◀────── SYN,ACK seq=0 ack=1 ─` for the reply: the
+ * label sits at the sender's end, so every arrow reads from where the packet left.
+ */
+export function arrow(label: string, from: LadderRow['from'], width: number, ascii: boolean): string {
+  const shaft = ascii ? '-' : '─';
+  const headRight = ascii ? '>' : '▶';
+  const headLeft = ascii ? '<' : '◀';
+  const fill = Math.max(1, width - strWidth(label) - 4);
+  return from === 'client'
+    ? `${shaft} ${label} ${shaft.repeat(fill)}${headRight}`
+    : `${headLeft}${shaft.repeat(fill)} ${label} ${shaft}`;
+}
+
+function paintState(chalk: ChalkInstance, state: string, before: string | undefined): string {
+  const text = state.padEnd(STATE_WIDTH);
+  // A state that just changed is what the eye looks for; unchanged ones recede.
+  return before !== undefined && before === state ? chalk.dim(text) : chalk.bold(text);
+}
+
+function anomaliesByFrame(list: AnomalyReport[]): Map<number, AnomalyReport[]> {
+  const m = new Map<number, AnomalyReport[]>();
+  for (const a of list) {
+    const l = m.get(a.frame);
+    if (l) l.push(a);
+    else m.set(a.frame, [a]);
+  }
+  return m;
+}

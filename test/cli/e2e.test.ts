@@ -1,0 +1,310 @@
+/**
+ * End to end: spawn the built binary (bin/ → dist/cli/main.js) the way users and CI do, with
+ * NO_COLOR=1 and no terminal, and check stdout, stderr and the exit code. `npm test` builds
+ * first; run standalone, this builds if dist/ is missing.
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { validate } from '../report/schema-validator.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BIN = join(ROOT, 'bin/tcpflow-analyze.js');
+const SAMPLE = join(ROOT, 'fixtures/sample/pop3.pcap');
+const TRACES = '/work/shared/corpus/zeek/traces';
+const hasTraces = existsSync(TRACES);
+const schema = JSON.parse(readFileSync(join(ROOT, 'schema/tcpflow-analyze.schema.json'), 'utf8')) as Record<string, unknown>;
+const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], opts: { input?: Buffer; env?: Record<string, string> } = {}): Run {
+  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', COLUMNS: '80' };
+  delete env.FORCE_COLOR;
+  delete env.CI;
+  Object.assign(env, opts.env);
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, input: opts.input, env, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+let tmp = '';
+beforeAll(() => {
+  if (!existsSync(join(ROOT, 'dist/cli/main.js'))) execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
+  tmp = mkdtempSync(join(tmpdir(), 'tfa-e2e-'));
+});
+
+describe('formats', () => {
+  test('table (default): header, one row per connection, summary; exit 0', () => {
+    const r = cli([SAMPLE]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^input +fixtures\/sample\/pop3\.pcap|^input +.*pop3\.pcap: pcap, EN10MB, 125 packets$/m);
+    expect(r.stdout).toMatch(/^connections +7$/m);
+    expect(r.stdout).toMatch(/^handshakes +complete 5, refused 2$/m);
+    expect(r.stdout).not.toContain('\x1b[');
+    for (const line of r.stdout.split('\n')) expect([...line].length).toBeLessThanOrEqual(80);
+  });
+
+  test('table golden at 80 columns, no colour', async () => {
+    const r = cli(['fixtures/sample/pop3.pcap']);
+    await expect(r.stdout).toMatchFileSnapshot('../../fixtures/golden/cli/pop3-table-80.txt');
+  });
+
+  test('ladder golden', async () => {
+    const r = cli(['--ladder', '4', 'fixtures/sample/pop3.pcap']);
+    expect(r.code).toBe(0);
+    await expect(r.stdout).toMatchFileSnapshot('../../fixtures/golden/cli/pop3-ladder-4.txt');
+  });
+
+  test('json: one document that validates against the schema, same bytes every run', () => {
+    const r = cli(['-f', 'json', SAMPLE]);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as { connections: unknown[]; tool: { version: string } };
+    expect(doc.connections).toHaveLength(7);
+    expect(doc.tool.version).toBe(VERSION);
+    expect(validate(schema, doc)).toEqual([]);
+    expect(cli(['-f', 'json', SAMPLE]).stdout).toBe(r.stdout);
+  });
+
+  test.skipIf(!hasTraces)('json from every Zeek reference capture validates against the schema', () => {
+    const files = ['ipv6.pcap', 'missing-syn.pcap', 'http-on-irc-port-missing-syn.pcapng', 'ssh.client-side-half-duplex.pcap', 'single-rst.pcap', 'pop3-starttls.pcap'];
+    const r = cli(['-f', 'json', '--ladder', '--all', ...files.map((f) => join(TRACES, f))]);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as { connections: Array<{ ladder?: unknown[] }> };
+    expect(doc.connections.length).toBeGreaterThan(5);
+    expect(doc.connections.every((c) => Array.isArray(c.ladder))).toBe(true);
+    expect(validate(schema, doc)).toEqual([]);
+  });
+
+  test('ndjson: every line parses, has a type, connections first, summary last', () => {
+    const r = cli(['-f', 'ndjson', SAMPLE]);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.map((l) => l.type)).toEqual([...Array(7).fill('connection'), 'summary']);
+    const summary = lines.at(-1)!;
+    expect(summary.schemaVersion).toBe(1);
+    expect((summary.summary as { connections: number }).connections).toBe(7);
+    const defs = schema.$defs as Record<string, Record<string, unknown>>;
+    for (const { type: _t, ...c } of lines.slice(0, -1)) expect(validate({ ...defs.connection, $defs: defs }, c)).toEqual([]);
+  });
+
+  test('zeek: conn.log header for zeek-cut, one row per connection', () => {
+    const r = cli(['-f', 'zeek', SAMPLE]);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe('#separator \\x09');
+    expect(lines[4]).toBe('#path\tconn');
+    expect(lines[5]).toBe('#open\t2013-08-22-20-00-33');
+    expect(lines[6].split('\t').slice(0, 4)).toEqual(['#fields', 'ts', 'uid', 'id.orig_h']);
+    expect(lines.at(-1)).toBe('#close\t2013-08-22-20-03-05');
+    const rows = lines.filter((l) => !l.startsWith('#'));
+    expect(rows).toHaveLength(7);
+    const states = rows.map((l) => l.split('\t')[11]);
+    expect(states.filter((s) => s === 'REJ')).toHaveLength(2);
+  });
+});
+
+describe('standard input', () => {
+  test("'-' reads the capture from stdin with the same result as the file", () => {
+    const viaFile = cli(['-f', 'json', SAMPLE]);
+    const viaStdin = cli(['-f', 'json', '-'], { input: readFileSync(SAMPLE) });
+    expect(viaStdin.code).toBe(0);
+    const a = JSON.parse(viaFile.stdout) as { connections: unknown[]; inputs: Array<{ file: string }> };
+    const b = JSON.parse(viaStdin.stdout) as { connections: unknown[]; inputs: Array<{ file: string }> };
+    expect(b.inputs[0].file).toBe('-');
+    expect(b.connections.map((c) => JSON.stringify(c).replace(/"input":"[^"]*"/, ''))).toEqual(
+      a.connections.map((c) => JSON.stringify(c).replace(/"input":"[^"]*"/, '')),
+    );
+  });
+
+  test('--ladder - takes - as the capture, not as the id', () => {
+    const r = cli(['--ladder', '-'], { input: readFileSync(SAMPLE) });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^connection 1 /m);
+  });
+});
+
+describe('exit codes and the CI gate', () => {
+  test('--fail-on a code that occurs: report printed, reason on stderr, exit 1', () => {
+    const r = cli(['--fail-on', 'REFUSED', SAMPLE]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^summary$/m);
+    expect(r.stderr).toBe('tcpflow-analyze: --fail-on tripped by 2 connections (REFUSED 2)\n');
+  });
+
+  test('--fail-on a severity trips at that severity or worse only', () => {
+    expect(cli(['--fail-on', 'info', '-f', 'json', SAMPLE]).code).toBe(1);
+    expect(cli(['--fail-on', 'warn', '-f', 'json', SAMPLE]).code).toBe(1);
+    expect(cli(['--fail-on', 'error', '-f', 'json', SAMPLE]).code).toBe(0);
+    expect(cli(['--fail-on', 'any', '-f', 'json', SAMPLE]).code).toBe(1);
+  });
+
+  test('--fail-on only looks at the selected connections', () => {
+    expect(cli(['--fail-on', 'REFUSED', '--connection', '3,4', SAMPLE]).code).toBe(0);
+    expect(cli(['--fail-on', 'REFUSED', '--connection', '1', SAMPLE]).code).toBe(1);
+  });
+
+  test('usage errors exit 2 with one line and a hint', () => {
+    for (const args of [['--format', 'xml', SAMPLE], ['--fail-on', 'NOT_A_CODE', SAMPLE], ['--state', 'DANCING', SAMPLE], ['--bogus-flag', SAMPLE], []]) {
+      const r = cli(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/^tcpflow-analyze: .+\nTry 'tcpflow-analyze --help' for the options and examples\.\n$/);
+    }
+  });
+
+  test('--expect: met expectations exit 0, a mismatch exits 1 with a diff on stderr', () => {
+    const good = join(tmp, 'good.json');
+    writeFileSync(good, JSON.stringify({ connections: [
+      { id: 1, handshake: 'refused', anomalies: ['REFUSED', 'SYN_RETRANSMIT'] },
+      { tuple: '192.168.0.4:26383 -> 212.227.15.166:110', handshake: 'complete', close: 'four_way', initiator: 'server' },
+    ] }));
+    const ok = cli(['--expect', good, '-f', 'json', SAMPLE]);
+    expect(ok.stderr).toBe('');
+    expect(ok.code).toBe(0);
+    const bad = join(tmp, 'bad.json');
+    writeFileSync(bad, JSON.stringify([{ id: 3, close: 'reset', serverState: 'TIME_WAIT' }, { tuple: '10.9.9.9:1 -> 10.9.9.8:2' }]));
+    const r = cli(['--expect', bad, '-f', 'json', SAMPLE]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      'tcpflow-analyze: --expect ' + bad + ': 2 expectations not met\n' +
+      '  connection 3 (192.168.0.4:26272 → 212.227.15.166:110):\n' +
+      '    - close: "reset"\n' +
+      '    + close: "four_way"\n' +
+      '  "10.9.9.9:1 -> 10.9.9.8:2": no such connection\n',
+    );
+    const broken = join(tmp, 'broken.json');
+    writeFileSync(broken, '[{"id": 1, "hanshake": "complete"}]');
+    expect(cli(['--expect', broken, SAMPLE])).toMatchObject({ code: 2, stdout: '' });
+  });
+});
+
+describe('unreadable inputs', () => {
+  test('missing file: one line naming it, no stack, exit 2', () => {
+    const r = cli([join(tmp, 'nope.pcap')]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`tcpflow-analyze: ${join(tmp, 'nope.pcap')}: no such file or directory\n`);
+  });
+
+  test('a directory', () => {
+    const r = cli([tmp]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`tcpflow-analyze: ${tmp}: is a directory, not a capture file\n`);
+  });
+
+  test('garbage and empty files say what is wrong and where', () => {
+    const garbage = join(tmp, 'garbage.pcap');
+    writeFileSync(garbage, Buffer.from('this is not a capture at all\n'));
+    const empty = join(tmp, 'empty.pcap');
+    writeFileSync(empty, '');
+    const g = cli([garbage]);
+    expect(g.code).toBe(2);
+    expect(g.stderr).toBe(`tcpflow-analyze: ${garbage}: not a pcap or pcapng file (magic 0x74686973) (at byte 0)\n`);
+    const e = cli([empty]);
+    expect(e.code).toBe(2);
+    expect(e.stderr).toMatch(new RegExp(`^tcpflow-analyze: ${empty}: .*empty.*\\n$`));
+  });
+
+  test('one bad input among good ones: the others are reported, the error is on stderr, exit 2', () => {
+    const r = cli(['-f', 'json', join(tmp, 'nope.pcap'), SAMPLE]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`tcpflow-analyze: ${join(tmp, 'nope.pcap')}: no such file or directory\n`);
+    const doc = JSON.parse(r.stdout) as { inputs: Array<{ error: { code: string } | null }>; connections: unknown[] };
+    expect(doc.inputs.map((i) => i.error?.code ?? null)).toEqual(['IO_ERROR', null]);
+    expect(doc.connections).toHaveLength(7);
+  });
+
+  test('--debug is accepted and errors stay one line for input problems', () => {
+    const r = cli(['--debug', join(tmp, 'nope.pcap')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
+
+describe('colour, help, version', () => {
+  test('NO_COLOR=1 and a pipe give plain text; FORCE_COLOR and --color give ANSI', () => {
+    expect(cli([SAMPLE]).stdout).not.toContain('\x1b[');
+    expect(cli([SAMPLE], { env: { FORCE_COLOR: '1' } }).stdout).toContain('\x1b[33mREFUSED');
+    expect(cli(['--color', SAMPLE]).stdout).toContain('\x1b[');
+    expect(cli(['--no-color', SAMPLE], { env: { FORCE_COLOR: '1' } }).stdout).not.toContain('\x1b[');
+  });
+
+  test('--help shows examples and the exit codes; --version the package version', () => {
+    const h = cli(['--help']);
+    expect(h.code).toBe(0);
+    expect(h.stdout).toContain('Examples:');
+    expect(h.stdout).toContain('--fail-on HALF_OPEN,error');
+    expect(h.stdout).toMatch(/Exit codes:\n +0 .*\n +1 .*\n +2 /);
+    const v = cli(['--version']);
+    expect(v).toEqual({ code: 0, stdout: `${VERSION}\n`, stderr: '' });
+  });
+
+  test('completion prints a shell script', () => {
+    const r = cli(['completion']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('###-begin-tcpflow-analyze-completions-###');
+  });
+});
+
+describe('selection', () => {
+  test('--limit says how many more; --sort orders', () => {
+    const r = cli(['--limit', '2', '--sort', 'duration', SAMPLE]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('… 5 more connections matched (raise --limit to see them)');
+    const doc = JSON.parse(cli(['-f', 'json', '--sort', 'duration', '--limit', '3', SAMPLE]).stdout) as {
+      connections: Array<{ duration: number }>;
+      selection: { matched: number; shown: number; criteria: string[] };
+    };
+    const d = doc.connections.map((c) => c.duration);
+    expect(d).toEqual([...d].sort((a, b) => b - a));
+    expect(doc.selection).toEqual({ criteria: ['limit=3'], matched: 7, shown: 3 });
+  });
+
+  test('--host, --port, --anomaly, --state, --only-anomalies narrow the connections', () => {
+    const ids = (args: string[]): number[] =>
+      (JSON.parse(cli(['-f', 'json', ...args, SAMPLE]).stdout) as { connections: Array<{ id: number }> }).connections.map((c) => c.id);
+    expect(ids(['--host', '212.227.15.188'])).toEqual([1]);
+    expect(ids(['--port', '26245'])).toEqual([2]);
+    expect(ids(['--anomaly', 'refused'])).toEqual([1, 2]);
+    expect(ids(['--only-anomalies'])).toEqual([1, 2, 4]);
+    expect(ids(['--state', 'time-wait'])).toEqual([3, 4, 5, 6, 7]);
+  });
+
+  test('--ladder with an unknown id exits 2', () => {
+    const r = cli(['--ladder', '99', SAMPLE]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('tcpflow-analyze: --ladder 99: no such connection (the run has 7)\n');
+  });
+});
+
+describe('streaming', () => {
+  test('ndjson writes a finished connection before the input has ended', async () => {
+    // Feed the sample through a pipe but hold back its last bytes: lines for connections that
+    // finished early must already be on stdout while the capture is still open.
+    const bytes = readFileSync(SAMPLE);
+    const child = spawn(process.execPath, [BIN, '-f', 'ndjson', '--idle-timeout', '1', '-'], { env: { ...process.env, NO_COLOR: '1' } });
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    const firstLine = new Promise<string>((resolve) => child.stdout.on('data', (d: string) => { out += d; if (out.includes('\n')) resolve(out); }));
+    child.stdin.write(bytes.subarray(0, bytes.length - 200));
+    const early = await Promise.race([firstLine, new Promise<string>((r) => setTimeout(() => r(''), 10_000))]);
+    expect(early).toMatch(/^\{"type":"connection","id":1,/);
+    child.stdin.end(bytes.subarray(bytes.length - 200));
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    expect(code).toBe(0);
+    expect(out.trimEnd().split('\n').at(-1)).toMatch(/^\{"type":"summary"/);
+  });
+
+  test('a closed stdout (| head) ends the run quietly', () => {
+    const r = spawnSync('/bin/sh', ['-c', `"${process.execPath}" "${BIN}" -f ndjson "${SAMPLE}" "${SAMPLE}" "${SAMPLE}" | head -c 10 >/dev/null`], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+  });
+});

@@ -1,0 +1,123 @@
+import { describe, expect, test } from 'vitest';
+import { parseArgs, parseFailOn, parseState, type CliOptions } from '../../src/cli/options.js';
+import { colorLevel } from '../../src/cli/color.js';
+import { Progress } from '../../src/cli/progress.js';
+
+async function opts(argv: string[]): Promise<CliOptions> {
+  const r = await parseArgs(argv, '9.9.9');
+  if (r.kind !== 'run') throw new Error(`expected options, got ${JSON.stringify(r)}`);
+  return r.options;
+}
+
+describe('parseArgs', () => {
+  test('defaults: table, model settings from DEFAULT_SETTINGS, nothing selected', async () => {
+    const o = await opts(['a.pcap']);
+    expect(o.format).toBe('table');
+    expect(o.settings).toEqual({ mslSeconds: 60, lingerSeconds: 60, idleTimeoutSeconds: 300, maxConnections: 1_000_000, verifyChecksums: false });
+    expect(o.ladder).toBeNull();
+    expect(o.failOn).toBeNull();
+  });
+
+  test("'-' survives yargs and means stdin", async () => {
+    expect((await opts(['-'])).captures).toEqual(['-']);
+    expect((await opts(['a.pcap', '-'])).captures).toEqual(['a.pcap', '-']);
+  });
+
+  test('--ladder takes an id only when it is a number; otherwise the word was a capture', async () => {
+    expect((await opts(['--ladder', '3', 'a.pcap'])).ladder).toEqual({ id: 3, all: false });
+    const o = await opts(['--ladder', 'a.pcap', 'b.pcap']);
+    expect(o.ladder).toEqual({ id: null, all: false });
+    expect(o.captures).toEqual(['a.pcap', 'b.pcap']);
+    expect((await opts(['a.pcap', '--ladder', '--all'])).ladder).toEqual({ id: null, all: true });
+  });
+
+  test('lists: repeated and comma-separated', async () => {
+    const o = await opts(['--port', '80,443', '--port', '8080', '--host', '[2001:DB8::1]', '-c', '1,2', 'a.pcap']);
+    expect(o.selection.ports).toEqual([80, 443, 8080]);
+    expect(o.selection.hosts).toEqual(['2001:db8::1']);
+    expect(o.selection.ids).toEqual([1, 2]);
+  });
+
+  test('anomaly codes are checked against the catalog, case-insensitively', async () => {
+    expect((await opts(['--anomaly', 'half_open', 'a.pcap'])).selection.anomalies).toEqual(['HALF_OPEN']);
+    expect(await parseArgs(['--anomaly', 'HALF_CLOSED_ISH', 'a.pcap'], '1')).toEqual({
+      kind: 'usage-error',
+      message: "--anomaly: unknown anomaly code 'HALF_CLOSED_ISH' (the codes are listed in docs/anomalies.md)",
+    });
+  });
+
+  test.each([
+    [['--limit', '0', 'a'], /--limit: 0 is out of range/],
+    [['--limit', 'ten', 'a'], /--limit: expected a whole number, got 'ten'/],
+    [['--port', '70000', 'a'], /--port: 70000 is out of range/],
+    [['--msl', '-1', 'a'], /--msl: expected seconds ≥ 0/],
+    [['--all', 'a'], /--all only makes sense with --ladder/],
+    [['--ladder', '-f', 'zeek', 'a'], /--ladder works with --format table, json or ndjson/],
+    [['-', '-'], /standard input \('-'\) can only be read once/],
+    [[], /no capture given/],
+    [['--format', 'xml', 'a'], /Invalid values/],
+  ])('usage error: %j', async (argv, message) => {
+    const r = await parseArgs(argv as string[], '1');
+    expect(r.kind).toBe('usage-error');
+    expect(r.kind === 'usage-error' && r.message).toMatch(message);
+  });
+
+  test('--help and --version come back as text to print', async () => {
+    const h = await parseArgs(['--help'], '1');
+    expect(h.kind === 'output' && h.text).toContain('Exit codes:');
+    expect(await parseArgs(['--version'], '9.9.9')).toEqual({ kind: 'output', text: '9.9.9\n' });
+  });
+});
+
+test('states: the model spelling, ss spelling and netstat spelling', () => {
+  expect(parseState('FIN_WAIT_2')).toBe('FIN_WAIT_2');
+  expect(parseState('fin-wait-2')).toBe('FIN_WAIT_2');
+  expect(parseState('FIN_WAIT2')).toBe('FIN_WAIT_2');
+  expect(parseState('unknown')).toBe('UNKNOWN');
+  expect(() => parseState('SYN_RCVD')).toThrow(/unknown state/);
+});
+
+test('--fail-on: codes, the lowest severity given, and any', () => {
+  const f = parseFailOn(['HALF_OPEN', 'error', 'warn']);
+  expect([...f.codes]).toEqual(['HALF_OPEN']);
+  expect(f.minSeverity).toBe('warn');
+  expect(f.any).toBe(false);
+  expect(parseFailOn(['any']).any).toBe(true);
+});
+
+describe('colorLevel: flags > FORCE_COLOR > NO_COLOR > TTY', () => {
+  test.each<[boolean | undefined, Record<string, string>, boolean, number]>([
+    [undefined, {}, true, 1],
+    [undefined, {}, false, 0],
+    [undefined, { NO_COLOR: '1' }, true, 0],
+    [undefined, { NO_COLOR: '' }, true, 1], // no-color.org: only a non-empty value counts
+    [undefined, { TERM: 'dumb' }, true, 0],
+    [undefined, { FORCE_COLOR: '1' }, false, 1],
+    [undefined, { FORCE_COLOR: '3', NO_COLOR: '1' }, false, 3],
+    [undefined, { FORCE_COLOR: '0' }, true, 0],
+    [true, { NO_COLOR: '1' }, false, 1],
+    [false, { FORCE_COLOR: '1' }, true, 0],
+  ])('flag %s env %j tty %s -> %i', (flag, env, tty, level) => {
+    expect(colorLevel(flag, env, tty)).toBe(level);
+  });
+});
+
+test('progress: throttled redraws, a bar against the total, bytes only without one, clear erases', () => {
+  const out: string[] = [];
+  let now = 0;
+  const p = new Progress({ write: (s: string) => out.push(s) }, 4 * 1024 * 1024, () => now);
+  p.setLabel('a.pcap');
+  now = 1000;
+  p.add(1024 * 1024);
+  p.add(1024 * 1024); // within 100 ms: no redraw
+  expect(out).toHaveLength(1);
+  expect(out[0]).toBe('\r\x1b[K[######..................]  25% 1 MiB / 4 MiB  a.pcap');
+  now = 1200;
+  p.add(2 * 1024 * 1024);
+  expect(out[1]).toContain('100% 4 MiB / 4 MiB');
+  p.clear();
+  expect(out[2]).toBe('\r\x1b[K');
+  p.clear(); // nothing drawn since: nothing to erase
+  expect(out).toHaveLength(3);
+  expect(new Progress({ write: () => true }, null).line()).toBe('0 B read  ');
+});

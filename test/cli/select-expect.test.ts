@@ -1,0 +1,70 @@
+import { describe, expect, test } from 'vitest';
+import { ExpectChecker, ExpectFileError, parseExpectations } from '../../src/cli/expect.js';
+import { gateHits, matches, sortConnections } from '../../src/cli/select.js';
+import type { Selection } from '../../src/cli/options.js';
+import { sampleReport } from '../report/fixtures.js';
+
+const none: Selection = { hosts: [], ports: [], ids: [], anomalies: [], onlyAnomalies: false, state: null, sort: null, limit: null };
+const ids = (sel: Partial<Selection>, ladder: { id: number | null; all: boolean } | null = null): number[] =>
+  sampleReport().connections.filter((c) => matches(c, { ...none, ...sel }, ladder)).map((c) => c.id);
+
+describe('selection', () => {
+  test('each filter, and --ladder without an id keeping the anomalous connections', () => {
+    expect(ids({})).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(ids({ hosts: ['203.0.113.7'] })).toEqual([3]);
+    expect(ids({ ports: [22] })).toEqual([4]);
+    expect(ids({ state: 'FIN_WAIT_2' })).toEqual([6]);
+    expect(ids({ anomalies: ['REFUSED', 'RESET'] })).toEqual([2, 5]);
+    expect(ids({ onlyAnomalies: true })).toEqual([2, 3, 4, 5, 6]);
+    expect(ids({}, { id: null, all: false })).toEqual([2, 3, 4, 5, 6]);
+    expect(ids({}, { id: null, all: true })).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(ids({}, { id: 3, all: false })).toEqual([3]);
+  });
+
+  test('sorting is total: ties go by id', () => {
+    const list = sampleReport().connections;
+    expect(sortConnections([...list], 'duration').map((c) => c.id)).toEqual([4, 6, 3, 1, 5, 2]);
+    expect(sortConnections([...list], 'bytes').map((c) => c.id)).toEqual([4, 1, 5, 6, 2, 3]);
+    expect(sortConnections([...list], 'start').map((c) => c.id)).toEqual([1, 4, 2, 3, 5, 6]);
+    expect(sortConnections([...list].reverse(), 'id').map((c) => c.id)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  test('gate: codes, severity at or above, any', () => {
+    const c3 = sampleReport().connections[2]; // SYN_RETRANSMIT ×2 (info), HALF_OPEN (error)
+    expect(gateHits(c3, { codes: new Set(['HALF_OPEN']), minSeverity: null, any: false })).toEqual(['HALF_OPEN']);
+    expect(gateHits(c3, { codes: new Set(), minSeverity: 'warn', any: false })).toEqual(['HALF_OPEN']);
+    expect(gateHits(c3, { codes: new Set(), minSeverity: 'info', any: false })).toHaveLength(3);
+    expect(gateHits(sampleReport().connections[0], { codes: new Set(), minSeverity: null, any: true })).toEqual([]);
+  });
+});
+
+describe('--expect', () => {
+  test('file errors name the entry', () => {
+    expect(() => parseExpectations('{')).toThrow(ExpectFileError);
+    expect(() => parseExpectations('[{"handshake":"complete"}]')).toThrow(/entry 1: name the connection by "id" or by "tuple"/);
+    expect(() => parseExpectations('[{"id":1},{"id":2,"clinetState":"CLOSED"}]')).toThrow(/entry 2: unknown key "clinetState"/);
+    expect(() => parseExpectations('[{"tuple":"10.0.0.1 -> 10.0.0.2"}]')).toThrow(/"tuple" must look like/);
+    expect(parseExpectations('{"connections":[{"id":1}]}')).toEqual([{ id: 1 }]);
+  });
+
+  test('met, mismatched, missing, swapped and ambiguous expectations', () => {
+    const report = sampleReport();
+    const checker = new ExpectChecker(parseExpectations(JSON.stringify([
+      { id: 1, handshake: 'complete', close: 'four_way', clientState: 'TIME_WAIT', serverState: 'CLOSED', anomalies: [] },
+      { id: 3, anomalies: ['HALF_OPEN'] },
+      { tuple: '203.0.113.7:443 -> 192.168.1.10:50003' },
+      { tuple: '192.168.1.10:50001 -> 192.168.1.1:110' },
+      { tuple: '[2001:DB8:1234:5678::10]:40123 -> [2001:db8:1234:5678::80]:8080', close: 'reset', initiator: 'server' },
+    ])));
+    for (const c of report.connections) checker.observe(c);
+    expect(checker.finish()).toEqual([
+      [
+        'connection 3 (192.168.1.10:50003 → 203.0.113.7:443):',
+        '  - anomalies: ["HALF_OPEN"]',
+        '  + anomalies: ["HALF_OPEN","SYN_RETRANSMIT"]',
+      ],
+      ['"203.0.113.7:443 -> 192.168.1.10:50003": no such connection (a connection exists the other way round: client and server swapped?)'],
+      ['"192.168.1.10:50001 -> 192.168.1.1:110": matches 2 connections (ids 1, 6); name one by "id"'],
+    ]);
+  });
+});

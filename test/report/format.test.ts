@@ -1,0 +1,64 @@
+import { describe, expect, test } from 'vitest';
+import {
+  formatBytes, formatEndpoint, formatSeconds, isoDiffSeconds, isoToEpochParts, isoToZeekStamp, isoToZeekTime, strWidth, wrapText,
+} from '../../src/report/format.js';
+
+describe('formatSeconds', () => {
+  test.each([
+    [null, '-'],
+    [0, '0 s'],
+    [0.0000042, '4.2 µs'],
+    [0.000512, '512 µs'],
+    [0.0012345, '1.23 ms'],
+    [0.25, '250 ms'],
+    [1.25, '1.25 s'],
+    [42.123, '42.12 s'],
+    [125, '2m05s'],
+    [7322, '2h02m'],
+  ])('%s -> %s', (s, text) => expect(formatSeconds(s)).toBe(text));
+});
+
+describe('formatBytes', () => {
+  test.each([
+    [0, '0 B'],
+    [9999, '9999 B'],
+    [14_210, '13.9 KiB'],
+    [2_345_678, '2.2 MiB'],
+    [150 * 1024 * 1024, '150 MiB'],
+  ])('%s -> %s', (n, text) => expect(formatBytes(n)).toBe(text));
+});
+
+test('IPv6 endpoints are bracketed, IPv4 are not', () => {
+  expect(formatEndpoint({ ip: '10.0.0.1', port: 80 })).toBe('10.0.0.1:80');
+  expect(formatEndpoint({ ip: '2001:db8::1', port: 443 })).toBe('[2001:db8::1]:443');
+});
+
+describe('ISO times from the report', () => {
+  test('keep nanoseconds that a float of epoch nanoseconds would lose', () => {
+    expect(isoToEpochParts('2024-03-01T10:00:00.123456789Z')).toEqual({ sec: 1709287200, nanos: 123456789 });
+    expect(isoDiffSeconds('2024-03-01T10:00:00.000000001Z', '2024-03-01T10:00:00.000000003Z')).toBeCloseTo(2e-9, 15);
+  });
+  test('Zeek time is µs, truncated; the stamp is %Y-%m-%d-%H-%M-%S', () => {
+    expect(isoToZeekTime('2024-03-01T10:00:00.123456789Z')).toBe('1709287200.123456');
+    expect(isoToZeekTime('2024-03-01T10:00:00Z')).toBe('1709287200.000000');
+    expect(isoToZeekStamp('2024-03-01T10:02:31.250000Z')).toBe('2024-03-01-10-02-31');
+  });
+  test('reject anything that is not a report time', () => {
+    expect(() => isoToEpochParts('yesterday')).toThrow(/not an ISO-8601/);
+  });
+});
+
+describe('wrapText', () => {
+  test('breaks at spaces, splits words only when they are too long', () => {
+    expect(wrapText('10.0.0.1:5000 → 10.0.0.2:80', 16)).toEqual(['10.0.0.1:5000 →', '10.0.0.2:80']);
+    expect(wrapText('[2001:db8:1234:5678::10]:40123', 12)).toEqual(['[2001:db8:12', '34:5678::10]', ':40123']);
+    expect(wrapText('a\nb c', 10)).toEqual(['a', 'b c']);
+  });
+  test('no line is wider than asked', () => {
+    const text = 'SYN_RETRANSMIT×2 HALF_OPEN LINGERING_FIN_WAIT_2 x';
+    for (let w = 1; w < 30; w++) for (const l of wrapText(text, w)) expect(strWidth(l)).toBeLessThanOrEqual(w);
+  });
+  test('colour codes take no width', () => {
+    expect(strWidth('\x1b[31mRESET\x1b[39m')).toBe(5);
+  });
+});

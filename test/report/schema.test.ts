@@ -1,0 +1,55 @@
+/**
+ * The schema file, the TypeScript model and the JSON output must agree. The fixture is typed as
+ * RunReport, so TypeScript guarantees it has every required field of the model; the strict
+ * validator then demands that each of those keys is declared in the schema, in the model's order,
+ * and that everything the schema requires is present. test/cli/e2e.test.ts runs the same check
+ * on real output of the binary.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, test } from 'vitest';
+import { validate } from './schema-validator.js';
+import { sampleReport } from './fixtures.js';
+import { renderNdjson } from '../../src/report/ndjson.js';
+
+const schema = JSON.parse(readFileSync(new URL('../../schema/tcpflow-analyze.schema.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+
+describe('schema/tcpflow-analyze.schema.json', () => {
+  test('is draft 2020-12 and describes schemaVersion 1', () => {
+    expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
+    expect((schema.properties as Record<string, { const?: number }>).schemaVersion.const).toBe(1);
+  });
+
+  test('a complete report (every model field, ladder and selection included) validates strictly', () => {
+    const r = sampleReport();
+    r.selection = { criteria: ['limit=6'], matched: 6, shown: 6 };
+    r.connections[1].anomalies[0].details = { rstSeq: 12, note: 'x', inWindow: true, other: null };
+    expect(validate(schema, r)).toEqual([]);
+  });
+
+  test('NDJSON lines validate as connections and as the summary', () => {
+    const defs = schema.$defs as Record<string, Record<string, unknown>>;
+    const lines = renderNdjson(sampleReport()).trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    for (const { type, ...rest } of lines) {
+      if (type === 'connection') expect(validate({ ...defs.connection, $defs: defs }, rest)).toEqual([]);
+      else expect(validate({ ...schema, required: (schema.required as string[]).filter((k) => k !== 'connections') }, rest)).toEqual([]);
+    }
+  });
+
+  // These prove the check above can fail: each breaks the report in one way the schema must catch.
+  // Reports are broken at arbitrary depths here, which typed access cannot express.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  type Loose = Record<string, any>;
+  test.each<[string, (r: Loose) => void, RegExp]>([
+    ['a missing required field', (r) => delete r.connections[0].handshake.rtt, /missing required "rtt"/],
+    ['an undeclared field', (r) => (r.connections[0].extra = 1), /undeclared property "extra"/],
+    ['keys out of model order', (r) => { const { id, ...rest } = r.connections[0]; r.connections[0] = { ...rest, id }; }, /key order/],
+    ['a state outside the 11 + UNKNOWN', (r) => (r.connections[0].client.finalState = 'FIN-WAIT-2'), /not in enum/],
+    ['a time without Z', (r) => (r.connections[0].firstSeen = '2024-03-01 10:00:00'), /does not match/],
+    ['a string duration', (r) => (r.connections[0].duration = '1.25'), /expected number/],
+  ])('rejects %s', (_name, breakIt, message) => {
+    const r = sampleReport() as unknown as Loose;
+    breakIt(r);
+    const errors = validate(schema, r);
+    expect(errors.map((e) => `${e.path}: ${e.message}`).join('\n')).toMatch(message);
+  });
+});

@@ -1,0 +1,78 @@
+import { Chalk } from 'chalk';
+import { describe, expect, test } from 'vitest';
+import { renderTable } from '../../src/report/table.js';
+import { defaultRenderContext } from '../../src/report/context.js';
+import { connection, sampleReport } from './fixtures.js';
+
+const plain80 = defaultRenderContext({ width: 80 });
+
+describe('table renderer', () => {
+  test('80 columns, no colour (golden)', async () => {
+    await expect(renderTable(sampleReport(), plain80)).toMatchFileSnapshot('../../fixtures/golden/cli/table-80.txt');
+  });
+
+  test('120 columns keeps anomalies in their own column (golden)', async () => {
+    await expect(renderTable(sampleReport(), defaultRenderContext({ width: 120 }))).toMatchFileSnapshot('../../fixtures/golden/cli/table-120.txt');
+  });
+
+  test.each([80, 100, 120, 160])('no line is wider than %i columns', (width) => {
+    for (const line of renderTable(sampleReport(), defaultRenderContext({ width })).split('\n')) {
+      expect([...line].length, line).toBeLessThanOrEqual(width);
+    }
+  });
+
+  test('header names inputs, packets, time span, connections and decode problems', () => {
+    const text = renderTable(sampleReport(), plain80);
+    expect(text).toMatch(/^input +sample\.pcap: pcap, EN10MB, 1,650 packets$/m);
+    expect(text).toMatch(/^packets +1,650 \(1,640 TCP, 8 skipped\)$/m);
+    expect(text).toMatch(/^time span +2024-03-01T10:00:00\.000000Z → 2024-03-01T10:02:31\.250000Z \(2m31s\)$/m);
+    expect(text).toMatch(/^connections +6$/m);
+    expect(text).toMatch(/^decode +2 \(TCP_TRUNCATED_HEADER 2\)$/m);
+  });
+
+  test('summary counts handshakes, closes and anomaly codes', () => {
+    const text = renderTable(sampleReport(), plain80);
+    expect(text).toMatch(/^handshakes +complete 3, no_answer 1, not_seen 1, refused 1$/m);
+    expect(text).toMatch(/^closes +four_way 1, half_closed 1, none 2, reset 2$/m);
+    expect(text).toContain('SYN_RETRANSMIT 2');
+  });
+
+  test('says how many more matched when --limit cut the list', () => {
+    const r = sampleReport();
+    r.connections = r.connections.slice(0, 2);
+    r.selection = { criteria: ['limit=2'], matched: 6, shown: 2 };
+    const text = renderTable(r, plain80);
+    expect(text).toContain('… 4 more connections matched (raise --limit to see them)');
+    expect(text).toContain('summary of all 6 connections');
+  });
+
+  test('an empty selection and an empty capture say so', () => {
+    const r = sampleReport();
+    r.connections = [];
+    r.selection = { criteria: ['host=10.9.9.9'], matched: 0, shown: 0 };
+    expect(renderTable(r, plain80)).toContain('No connection matches the selection.');
+    delete r.selection;
+    expect(renderTable(r, plain80)).toContain('No TCP connections.');
+  });
+
+  test('anomalies are coloured by severity, and only when asked', () => {
+    const r = sampleReport();
+    const colour = renderTable(r, { ...plain80, width: 160, chalk: new Chalk({ level: 1 }) });
+    expect(colour).toContain('\x1b[31m\x1b[1mHALF_OPEN'); // error: bold red (chalk nests the codes)
+    expect(colour).toContain('\x1b[33mREFUSED'); // warn: yellow
+    expect(colour).toContain('\x1b[36mMIDSTREAM'); // info: cyan
+    expect(renderTable(r, plain80)).not.toContain('\x1b[');
+  });
+
+  test('ASCII mode has no arrows', () => {
+    const text = renderTable(sampleReport(), { ...plain80, ascii: true });
+    expect(text).not.toMatch(/[→⚠…─]/);
+    expect(text).toContain('client -> server');
+  });
+
+  test('one long IPv6 row does not push other rows past the width', () => {
+    const r = sampleReport();
+    r.connections = [connection(1, { client: { ip: 'fe80:1234:5678:9abc:def0:1234:5678:9abc' }, server: { ip: 'fe80::1' } })];
+    for (const line of renderTable(r, plain80).split('\n')) expect([...line].length).toBeLessThanOrEqual(80);
+  });
+});
