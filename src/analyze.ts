@@ -69,6 +69,9 @@ export async function analyze(inputs: AnalyzeInput[], opts: AnalyzeOptions = {})
     let prev = -Infinity;
     tracker.setInput(input.name);
     const onRecord = (rec: CaptureRecord): void => {
+      // The reader knows the precision from the file header (pcapng: from each IDB) before the first
+      // record; adopt it now, since connections retired mid-read are rendered right away.
+      if (info.precisionDigits > clock.precisionDigits) clock.precisionDigits = info.precisionDigits;
       const t = clock.tNanos(rec.tsSec, rec.tsNanos);
       if (t < first) first = t;
       if (t > last) last = t;

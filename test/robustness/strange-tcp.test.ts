@@ -1,0 +1,309 @@
+/**
+ * Issue 5, "Strange but legal or common TCP": each case has a documented behaviour
+ * (docs/robustness.md, "Strange TCP") and a test asserting what a demanding user would expect.
+ * Where the tool does something else today, the test still asserts the right behaviour and fails;
+ * docs/robustness.md lists those under "Known bugs".
+ */
+import { describe, expect, test } from 'vitest';
+import { TCP_ACK, TCP_CWR, TCP_ECE, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG, TCP_AE } from '../../src/decode/fields.js';
+import type { ConnectionReport, RunReport } from '../../src/report/model.js';
+import { ethernetIPv4Tcp } from '../helpers/packet-builder.js';
+import { writePcap, type PacketIn } from '../helpers/pcap-writer.js';
+import { Scenario, statePath } from '../helpers/scenario.js';
+import { analyzeBytes, checkInvariants, pcapPackets } from './support.js';
+
+function established(o: ConstructorParameters<typeof Scenario>[0] = {}): Scenario {
+  const s = new Scenario(o);
+  s.a.syn(); s.b.synAck(); s.a.ack();
+  return s;
+}
+
+function close(s: Scenario): Scenario {
+  s.a.fin(); s.b.ack(); s.b.fin(); s.a.ack();
+  return s;
+}
+
+async function runChecked(s: Scenario | Uint8Array): Promise<RunReport> {
+  const r = await analyzeBytes(s instanceof Uint8Array ? s : s.pcap());
+  checkInvariants(r);
+  return r;
+}
+
+function only(r: RunReport): ConnectionReport {
+  expect(r.connections).toHaveLength(1);
+  return r.connections[0];
+}
+
+const codes = (c: ConnectionReport): string[] => c.anomalies.map((a) => a.code);
+const finals = (c: ConnectionReport): [string, string] => [c.client.finalState, c.server.finalState];
+
+describe('impossible flag combinations: reported as INVALID_FLAGS, never move a state', () => {
+  const cases: [string, number][] = [
+    ['SYN+FIN', TCP_SYN | TCP_FIN],
+    ['SYN+RST', TCP_SYN | TCP_RST],
+    ['no flags (null scan)', 0],
+    ['all nine flags (Christmas tree)', TCP_FIN | TCP_SYN | TCP_RST | TCP_PSH | TCP_ACK | TCP_URG | TCP_ECE | TCP_CWR | TCP_AE],
+    ['FIN+PSH+URG without ACK (nmap Xmas scan)', TCP_FIN | TCP_PSH | TCP_URG],
+  ];
+  test.each(cases)('%s inside an established connection: ignored for state, then a normal close', async (_name, flags) => {
+    const s = established();
+    s.a.data(10); s.b.ack();
+    s.a.send(flags, 0, { keepSeq: true, noAck: (flags & TCP_ACK) === 0 });
+    s.b.send(flags, 0, { keepSeq: true, noAck: (flags & TCP_ACK) === 0 });
+    close(s);
+    const c = only(await runChecked(s));
+    expect(codes(c)).toContain('INVALID_FLAGS');
+    const invalid = c.anomalies.filter((a) => a.code === 'INVALID_FLAGS');
+    expect(invalid.map((a) => [a.endpoint, a.details.count])).toEqual([['client', 1], ['server', 1]]);
+    expect(statePath(c, 'client')).toEqual(['CLOSED', 'SYN_SENT', 'ESTABLISHED', 'FIN_WAIT_1', 'FIN_WAIT_2', 'TIME_WAIT']);
+    expect(statePath(c, 'server')).toEqual(['CLOSED', 'LISTEN', 'SYN_RECEIVED', 'ESTABLISHED', 'CLOSE_WAIT', 'LAST_ACK', 'CLOSED']);
+    expect(c.close.kind).toBe('four_way');
+    expect(c.bytes).toEqual({ client: 10, server: 0 });
+  });
+
+  test.each(cases)('%s as the only packet: one connection, no handshake, no transition', async (_name, flags) => {
+    const s = new Scenario();
+    s.a.send(flags, 0, { noAck: (flags & TCP_ACK) === 0 });
+    const c = only(await runChecked(s));
+    expect(codes(c)).toContain('INVALID_FLAGS');
+    expect(c.client.transitions).toEqual([]);
+    expect(c.server.transitions).toEqual([]);
+    expect(c.handshake.outcome).toBe('not_seen');
+  });
+});
+
+describe('FIN+RST', () => {
+  test('is a reset (RST wins, as in Linux tcp_validate_incoming): both CLOSED, no FIN_WAIT_1', async () => {
+    const s = established();
+    s.a.data(20); s.b.ack();
+    s.a.send(TCP_FIN | TCP_RST | TCP_ACK, 0, { keepSeq: true });
+    const c = only(await runChecked(s));
+    expect(finals(c)).toEqual(['CLOSED', 'CLOSED']);
+    expect(c.client.transitions.map((t) => t.to)).not.toContain('FIN_WAIT_1');
+    expect(c.close.kind).toBe('reset');
+    expect(c.close.resetBy).toBe('client');
+  });
+});
+
+describe('sequence wraparound at 2^32 mid-connection', () => {
+  test('states and byte counts are exact across the wrap, SEQ_WRAP noted, no loss or retransmission claimed', async () => {
+    const s = new Scenario({ clientIsn: 2 ** 32 - 250, serverIsn: 2 ** 32 - 1 });
+    s.a.syn(); s.b.synAck(); s.a.ack();
+    for (let i = 0; i < 4; i++) { s.a.data(100); s.b.ack(); }
+    s.b.data(500); s.a.ack();
+    close(s);
+    const c = only(await runChecked(s));
+    expect(c.bytes).toEqual({ client: 400, server: 500 });
+    expect(c.data.client.retransmittedBytes + c.data.server.retransmittedBytes).toBe(0);
+    expect(c.captureLoss).toBe(false);
+    expect(codes(c)).toContain('SEQ_WRAP');
+    expect(codes(c)).not.toContain('CAPTURE_LOSS');
+    expect(finals(c)).toEqual(['TIME_WAIT', 'CLOSED']);
+    expect(c.handshake.outcome).toBe('complete');
+    expect(c.close.kind).toBe('four_way');
+    expect(c.client.isn).toBe(2 ** 32 - 250);
+  });
+
+  test('a FIN sitting exactly on the wrap (seq 2^32 - 1) is acknowledged by ack 0', async () => {
+    const s = new Scenario({ clientIsn: 2 ** 32 - 12 });
+    s.a.syn(); s.b.synAck(); s.a.ack();
+    s.a.data(10); s.b.ack(); // client's next seq is now 2^32 - 1
+    close(s);
+    const c = only(await runChecked(s));
+    expect(finals(c)).toEqual(['TIME_WAIT', 'CLOSED']);
+    expect(c.bytes.client).toBe(10);
+  });
+});
+
+describe('timestamps going backwards (merged or reordered captures)', () => {
+  test('counted in stats; states unaffected; no negative timing', async () => {
+    const s = new Scenario();
+    s.a.syn(); s.wait(5); s.b.synAck();
+    s.wait(-3); // the ACK was stamped by another interface's clock, 3 ms behind
+    s.a.ack(); s.wait(10);
+    s.a.data(10); s.b.ack();
+    close(s);
+    const r = await analyzeBytes(s.pcap());
+    expect(r.stats.timestampsBackwards).toBe(1);
+    const c = only(r);
+    expect(c.handshake.outcome).toBe('complete');
+    expect(finals(c)).toEqual(['TIME_WAIT', 'CLOSED']);
+    // RTT halves and the handshake duration are never negative: null (unknown) or >= 0.
+    for (const v of [c.handshake.duration, c.handshake.rtt.synAckToAck, c.handshake.rtt.total, c.handshake.rtt.synToSynAck]) {
+      expect(v === null || v >= 0, `handshake timing ${JSON.stringify(c.handshake)}`).toBe(true);
+    }
+    checkInvariants(r);
+  });
+});
+
+describe('exact duplicate packets (the same traffic captured on two interfaces)', () => {
+  async function doubled(): Promise<{ once: ConnectionReport; twice: ConnectionReport; r: RunReport }> {
+    const s = established();
+    s.a.data(300); s.b.ack(); s.b.data(1000); s.a.ack();
+    close(s);
+    const pkts = pcapPackets(s.pcap());
+    const dup: PacketIn[] = [];
+    for (const p of pkts) dup.push(p, { ...p, tsNanos: p.tsNanos + 20_000 }); // 20 µs later, same bytes
+    const once = only(await runChecked(s));
+    const r = await runChecked(writePcap(dup));
+    return { once, twice: only(r), r };
+  }
+
+  test('byte counts are not doubled, states never move backwards, DUPLICATE_PACKETS noted', async () => {
+    const { once, twice } = await doubled();
+    expect(twice.bytes).toEqual(once.bytes);
+    expect(twice.client.transitions.map((t) => t.to)).toEqual(once.client.transitions.map((t) => t.to));
+    expect(twice.server.transitions.map((t) => t.to)).toEqual(once.server.transitions.map((t) => t.to));
+    expect(finals(twice)).toEqual(finals(once));
+    expect(twice.close.kind).toBe(once.close.kind);
+    expect(twice.handshake.outcome).toBe('complete');
+    expect(twice.packets).toEqual({ client: 2 * once.packets.client, server: 2 * once.packets.server });
+    expect(codes(twice)).toContain('DUPLICATE_PACKETS');
+  });
+
+  test('a copy captured twice is not a retransmission', async () => {
+    const { twice } = await doubled();
+    expect(twice.data.client.retransmittedPackets).toBe(0);
+    expect(twice.data.server.retransmittedPackets).toBe(0);
+    expect(twice.data.client.retransmittedBytes + twice.data.server.retransmittedBytes).toBe(0);
+    expect(codes(twice)).not.toContain('FIN_RETRANSMIT');
+    expect(codes(twice)).not.toContain('SYN_RETRANSMIT');
+  });
+});
+
+describe('zero window', () => {
+  test('ZERO_WINDOW noted; state and the close are unaffected; a window probe is not a retransmission', async () => {
+    const s = established();
+    s.a.data(100); s.b.ack({ window: 0 });
+    s.wait(200); s.a.data(1); // zero-window probe: one new byte
+    s.b.ack({ window: 8192 });
+    s.a.data(99);
+    s.b.ack();
+    close(s);
+    const c = only(await runChecked(s));
+    expect(codes(c)).toContain('ZERO_WINDOW');
+    expect(c.bytes.client).toBe(200);
+    expect(finals(c)).toEqual(['TIME_WAIT', 'CLOSED']);
+    expect(c.close.kind).toBe('four_way');
+  });
+});
+
+describe('window scale above 14 (RFC 7323 §2.3: treat as 14)', () => {
+  function withScale(rstOffset: number): Scenario {
+    const s = new Scenario();
+    s.a.syn({ options: { mss: 1460, wscale: 20 } });
+    s.b.synAck({ options: { mss: 1460, wscale: 20 } });
+    s.a.ack({ window: 65535 });
+    s.b.ack({ window: 65535 });
+    // A RST from the server rstOffset bytes beyond what the client has acknowledged.
+    s.b.send(TCP_RST, 0, { seq: (s.b.nxt + rstOffset) >>> 0, noAck: true, keepSeq: true });
+    return s;
+  }
+
+  test('the option is reported as seen; a RST 2^28 into the window (65535 << 14 = 2^30) is accepted', async () => {
+    const c = only(await runChecked(withScale(2 ** 28)));
+    expect(c.client.options.windowScale).toBe(20);
+    expect(finals(c)).toEqual(['CLOSED', 'CLOSED']);
+    expect(c.close.kind).toBe('reset');
+  });
+
+  test('a RST 2^31 away is outside any window (even scaled by 2^14): ignored, OUT_OF_WINDOW_RST', async () => {
+    const c = only(await runChecked(withScale(2 ** 31 - 1)));
+    expect(codes(c)).toContain('OUT_OF_WINDOW_RST');
+    expect(finals(c)).toEqual(['ESTABLISHED', 'ESTABLISHED']);
+  });
+});
+
+describe('TCP options with bad lengths', () => {
+  const raw = (opts: number[], flags: number, seq: number, ack: number, fromClient: boolean, t: number): PacketIn => ({
+    tsSec: 1_700_000_000, tsNanos: t * 1000,
+    data: ethernetIPv4Tcp({
+      src: fromClient ? '10.0.0.1' : '10.0.0.2', dst: fromClient ? '10.0.0.2' : '10.0.0.1',
+      sport: fromClient ? 40000 : 80, dport: fromClient ? 80 : 40000, seq, ack, flags, options: Uint8Array.from(opts),
+    }),
+  });
+  const BAD: [string, number[]][] = [
+    ['length 0', [2, 4, 5, 180, 3, 0, 7, 1]],
+    ['length 1', [2, 4, 5, 180, 8, 1, 0, 0]],
+    ['length past the header', [2, 4, 5, 180, 8, 40, 0, 0]],
+    ['MSS with length 3', [2, 3, 5, 1]],
+  ];
+  test.each(BAD)('a SYN and SYN/ACK whose options have %s still open the connection; no decode error', async (_n, opts) => {
+    const bytes = writePcap([
+      raw(opts, TCP_SYN, 1000, 0, true, 0),
+      raw(opts, TCP_SYN | TCP_ACK, 5000, 1001, false, 100),
+      raw([], TCP_ACK, 1001, 5001, true, 200),
+    ]);
+    const r = await runChecked(bytes);
+    expect(r.stats.decodeErrors).toEqual({});
+    expect(r.stats.tcpSegments).toBe(3);
+    const c = only(r);
+    expect(c.handshake.outcome).toBe('complete');
+    expect(finals(c)).toEqual(['ESTABLISHED', 'ESTABLISHED']);
+  });
+});
+
+describe('data on SYN (TCP Fast Open, RFC 7413)', () => {
+  test('the SYN payload is counted once; SYN_WITH_DATA; handshake complete; no capture loss', async () => {
+    const s = new Scenario();
+    s.a.send(TCP_SYN, 120, { noAck: true, seq: s.a.isn, options: { mss: 1460, tfoCookie: Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8) } });
+    s.b.synAck(); // acknowledges ISN + 1 + 120
+    s.a.ack();
+    s.b.data(300); s.a.ack();
+    close(s);
+    const c = only(await runChecked(s));
+    expect(c.bytes).toEqual({ client: 120, server: 300 });
+    expect(codes(c)).toContain('SYN_WITH_DATA');
+    expect(c.captureLoss).toBe(false);
+    expect(c.handshake.outcome).toBe('complete');
+    expect(finals(c)).toEqual(['TIME_WAIT', 'CLOSED']);
+  });
+});
+
+describe('RST with data (RFC 9293 §3.5.3 diagnostic payload)', () => {
+  test('a reset all the same: both CLOSED, RST_WITH_DATA, not DATA_AFTER_RESET', async () => {
+    const s = established();
+    s.a.data(50); s.b.ack();
+    s.b.send(TCP_RST | TCP_ACK, 40, { keepSeq: true });
+    const c = only(await runChecked(s));
+    expect(finals(c)).toEqual(['CLOSED', 'CLOSED']);
+    expect(c.close.kind).toBe('reset');
+    expect(c.close.resetBy).toBe('server');
+    expect(codes(c)).toContain('RST_WITH_DATA');
+    expect(codes(c)).not.toContain('DATA_AFTER_RESET');
+  });
+});
+
+describe('RST storm against an established connection (blind reset attack, RFC 5961)', () => {
+  test('1000 out-of-window RSTs are ignored and counted once; the connection closes normally', async () => {
+    const s = established({ serverIsn: 5000 });
+    s.a.data(10); s.b.ack();
+    for (let i = 0; i < 1000; i++) {
+      // far from RCV.NXT (client ISN + 11): 2^30 + i * 65536 away, outside any window
+      s.b.send(TCP_RST, 0, { seq: (s.b.nxt + 2 ** 30 + i * 65536) >>> 0, noAck: true, keepSeq: true });
+    }
+    s.a.data(10); s.b.ack();
+    close(s);
+    const r = await runChecked(s);
+    const c = only(r);
+    const oow = c.anomalies.filter((a) => a.code === 'OUT_OF_WINDOW_RST');
+    expect(oow).toHaveLength(1);
+    expect(oow[0].details.count).toBe(1000);
+    expect(finals(c)).toEqual(['TIME_WAIT', 'CLOSED']);
+    expect(c.close.kind).toBe('four_way');
+    expect(c.bytes.client).toBe(20);
+  });
+
+  test('an in-window RST inside the storm resets it, once; later RSTs change nothing', async () => {
+    const s = established();
+    s.a.data(10); s.b.ack();
+    for (let i = 0; i < 50; i++) s.b.send(TCP_RST, 0, { seq: (s.b.nxt + 2 ** 30 + i) >>> 0, noAck: true, keepSeq: true });
+    s.b.rst();
+    for (let i = 0; i < 50; i++) s.b.rst();
+    const c = only(await runChecked(s));
+    expect(finals(c)).toEqual(['CLOSED', 'CLOSED']);
+    expect(c.client.transitions.filter((t) => t.to === 'CLOSED')).toHaveLength(1);
+    expect(c.server.transitions.filter((t) => t.to === 'CLOSED')).toHaveLength(1);
+    expect(c.anomalies.filter((a) => a.code === 'RESET')).toHaveLength(1);
+  });
+});
