@@ -1,5 +1,5 @@
 /**
- * Conformance with Zeek's conn.log on the shared reference corpus (/work/shared/corpus/zeek, or
+ * Conformance with Zeek's conn.log on the shared reference corpus (../shared/corpus/zeek beside the repository, or
  * $ZEEK_CORPUS): every capture goes through the whole pipeline (`analyze()`), every conn.log row
  * Zeek wrote is matched with a row of ours, and agreement on conn_state, history, packet and byte
  * counts is measured. docs/zeek-conformance.md explains the method and every remaining difference.

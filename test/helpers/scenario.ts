@@ -107,7 +107,7 @@ export class Side {
   send(flags: number, len: number, o: SegmentOptions = {}): this {
     const seq = (o.seq ?? this.nxt) >>> 0;
     const ack = o.noAck ? 0 : ((o.ack ?? this.peer.nxt - (o.ackLess ?? 0)) >>> 0);
-    const f = o.noAck ? flags & ~TCP_ACK : flags | ((flags & TCP_RST) && o.ack === undefined && (flags & TCP_ACK) === 0 ? 0 : flags & TCP_ACK);
+    const f = o.noAck ? flags & ~TCP_ACK : flags;
     const occupies = len + ((f & TCP_SYN) ? 1 : 0) + ((f & TCP_FIN) ? 1 : 0);
     if (!o.keepSeq) {
       const end = (seq + occupies) >>> 0;

@@ -1,0 +1,81 @@
+/**
+ * Connection → ConnectionReport (report/model.ts, contract v1). Called once per connection when
+ * its record ends; runs the end-of-record detectors, then renders times at the capture's precision.
+ */
+import type { CaptureClock } from '../capture/clock.js';
+import type { AnomalyReport, ConnectionReport, EndReason, EndpointReport, Settings, TransitionReport } from '../report/model.js';
+import type { Connection } from '../flow/connection.js';
+import type { Endpoint } from '../flow/endpoint.js';
+import { formatAddress } from '../flow/key.js';
+import { ANOMALIES, ANOMALY_CODES } from './catalog.js';
+import { detectConnectionAnomalies } from './detect.js';
+import { anomalyMessage } from './messages.js';
+import { IsoFormatter } from './iso.js';
+import { closeReport, dataReport, handshakeReport, type IsoOf } from './phases.js';
+
+const CODE_ORDER = new Map(ANOMALY_CODES.map((c, i) => [c, i]));
+
+function endpointReport(c: Connection, ep: Endpoint, isClient: boolean, iso: IsoOf): EndpointReport {
+  const sideA = isClient === c.clientIsA;
+  return {
+    ip: formatAddress(c.key, sideA),
+    port: sideA ? c.key.aPort : c.key.bPort,
+    finalState: ep.state,
+    isn: ep.synSeen ? ep.iss >>> 0 : null,
+    options: {
+      mss: ep.mss >= 0 ? ep.mss : null,
+      windowScale: ep.wscale >= 0 ? ep.wscale : null,
+      sackPermitted: ep.sackPermitted,
+      timestamps: ep.timestamps,
+    },
+    transitions: ep.transitions.map((t): TransitionReport => ({
+      from: t.from, to: t.to, arc: t.arc, frame: t.frameNo, time: iso(t.tNanos), evidence: t.evidence,
+    })),
+  };
+}
+
+export function buildConnectionReport(c: Connection, ended: EndReason, endNanos: number, clock: CaptureClock, settings: Settings): ConnectionReport {
+  detectConnectionAnomalies(c, ended, endNanos, settings);
+  const fmt = IsoFormatter.of(clock);
+  const iso: IsoOf = (n) => fmt.iso(n);
+  const anomalies: AnomalyReport[] = (c.anomalies ?? [])
+    .slice()
+    .sort((a, b) => a.frameNo - b.frameNo || CODE_ORDER.get(a.code)! - CODE_ORDER.get(b.code)! || a.endpoint - b.endpoint)
+    .map((a) => {
+      const who = a.endpoint === 0 ? 'client' : a.endpoint === 1 ? 'server' : null;
+      return {
+        code: a.code,
+        severity: ANOMALIES[a.code].severity,
+        endpoint: who,
+        frame: a.frameNo,
+        time: iso(a.tNanos),
+        message: anomalyMessage(a.code, who, a.details),
+        details: a.details,
+      };
+    });
+  const report: ConnectionReport = {
+    id: c.id,
+    client: endpointReport(c, c.client, true, iso),
+    server: endpointReport(c, c.server, false, iso),
+    rolesGuessed: c.rolesGuessed,
+    midstream: c.midstream,
+    portReuse: c.portReusePrevId > 0 ? { previousId: c.portReusePrevId, gap: c.portReuseGapNanos / 1e9 } : null,
+    firstSeen: iso(c.firstNanos),
+    lastSeen: iso(c.lastNanos),
+    duration: (c.lastNanos - c.firstNanos) / 1e9,
+    input: c.input,
+    firstFrame: c.firstFrame,
+    lastFrame: c.lastFrame,
+    ended,
+    handshake: handshakeReport(c, iso),
+    data: dataReport(c, iso),
+    close: closeReport(c, endNanos, iso),
+    packets: { client: c.client.packets, server: c.server.packets },
+    bytes: { client: c.client.bytes, server: c.server.bytes },
+    anomalies,
+    zeek: c.zeek.result(),
+    captureLoss: c.captureLoss,
+  };
+  if (c.ladder) report.ladder = c.ladder;
+  return report;
+}

@@ -1,0 +1,66 @@
+/**
+ * Connection-level anomaly detectors, run once when a connection's record ends. They read the
+ * transition histories and phase results; per-packet anomalies (retransmissions, windows, loss)
+ * were already noted by the flow layer as the segments went by.
+ */
+import type { EndReason, Settings } from '../report/model.js';
+import type { Connection } from '../flow/connection.js';
+import { isSynchronized } from '../flow/connection.js';
+import { closeKind, findTransition, handshakeOutcome, reached, resetInfo, timeInState } from './phases.js';
+
+const CLIENT = 0;
+const SERVER = 1;
+const WHOLE = -1;
+
+export function detectConnectionAnomalies(c: Connection, ended: EndReason, endNanos: number, settings: Settings): void {
+  const outcome = handshakeOutcome(c);
+  const frame = (n: number): number => (n > 0 ? n : c.firstFrame);
+
+  if (outcome === 'no_answer' && c.client.state === 'SYN_SENT') {
+    c.add('HALF_OPEN', CLIENT, frame(c.firstSynFrame), c.firstSynNanos >= 0 ? c.firstSynNanos : c.firstNanos, {
+      synCount: c.client.synCount, seconds: (c.lastNanos - c.firstNanos) / 1e9,
+    });
+  }
+  if (c.server.state === 'SYN_RECEIVED') {
+    const t = reached(c.server, 'SYN_RECEIVED')!;
+    c.add('HANDSHAKE_INCOMPLETE', SERVER, t.frameNo, t.tNanos, { synAckCount: c.server.synAckCount });
+  }
+  if (outcome === 'refused') {
+    const t = findTransition(c.client, (x) => x.from === 'SYN_SENT' && x.to === 'CLOSED')!;
+    c.add('REFUSED', SERVER, t.frameNo, t.tNanos, {});
+  }
+  const rst = resetInfo(c);
+  const { kind } = closeKind(c);
+  if (kind === 'reset' && rst.at) {
+    c.add('RESET', rst.by === 'client' ? CLIENT : rst.by === 'server' ? SERVER : WHOLE, rst.at.frameNo, rst.at.tNanos, {
+      resetBy: rst.by, state: rst.state,
+    });
+  }
+  if (outcome === 'simultaneous_open') {
+    const t = findTransition(c.client, (x) => x.to === 'SYN_RECEIVED') ?? findTransition(c.server, (x) => x.to === 'SYN_RECEIVED')!;
+    c.add('SIMULTANEOUS_OPEN', WHOLE, t.frameNo, t.tNanos, {});
+  }
+  if (kind === 'simultaneous') {
+    const a = reached(c.client, 'CLOSING');
+    const b = reached(c.server, 'CLOSING');
+    const t = a && b ? (a.tNanos <= b.tNanos ? a : b) : (a ?? b)!;
+    c.add('SIMULTANEOUS_CLOSE', WHOLE, t.frameNo, t.tNanos, {});
+  }
+  // Lingering: held longer than lingerSeconds, or still held when the record ended.
+  for (const [ep, role] of [[c.client, CLIENT], [c.server, SERVER]] as const) {
+    for (const [state, code] of [['FIN_WAIT_2', 'LINGERING_FIN_WAIT_2'], ['CLOSE_WAIT', 'LINGERING_CLOSE_WAIT']] as const) {
+      const held = timeInState(ep, state, endNanos);
+      if (held === null || !(held.atEnd || held.seconds > settings.lingerSeconds)) continue;
+      const t = reached(ep, state)!;
+      c.add(code, role, t.frameNo, t.tNanos, { seconds: round6(held.seconds), atEnd: held.atEnd, thresholdSeconds: settings.lingerSeconds });
+    }
+  }
+  if (ended !== 'closed' && (isSynchronized(c.client.state) || isSynchronized(c.server.state))
+    && c.client.state !== 'TIME_WAIT' && c.server.state !== 'TIME_WAIT') {
+    c.add('NOT_CLOSED', WHOLE, c.lastFrame, c.lastNanos, { clientState: c.client.state, serverState: c.server.state });
+  }
+}
+
+function round6(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}

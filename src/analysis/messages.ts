@@ -1,0 +1,82 @@
+/**
+ * The only place anomaly English is written: one line from code + details (publint's
+ * formatMessage). JSON users match on `code`; this text may change between releases.
+ */
+import { ANOMALIES, type AnomalyCode } from './catalog.js';
+
+type Details = Record<string, number | string | boolean | null>;
+
+function times(d: Details): string {
+  const n = typeof d.count === 'number' ? d.count : 1;
+  return n > 1 ? ` (${n} times)` : '';
+}
+
+export function anomalyMessage(code: AnomalyCode, who: 'client' | 'server' | null, d: Details): string {
+  const w = who ?? 'connection';
+  switch (code) {
+    case 'HALF_OPEN':
+      return `client SYN never answered (${d.synCount} SYN${d.synCount === 1 ? '' : 's'} over ${d.seconds} s); client left in SYN_SENT`;
+    case 'HANDSHAKE_INCOMPLETE':
+      return `server SYN/ACK never acknowledged (${d.synAckCount} sent); server left in SYN_RECEIVED`;
+    case 'REFUSED':
+      return 'connection refused: the SYN was answered by RST';
+    case 'RESET':
+      return `connection reset by the ${d.resetBy} in ${d.state}`;
+    case 'SIMULTANEOUS_OPEN':
+      return 'simultaneous open: both endpoints sent a SYN and passed through SYN_RECEIVED';
+    case 'SIMULTANEOUS_CLOSE':
+      return 'simultaneous close: the FINs crossed and CLOSING was reached';
+    case 'LINGERING_FIN_WAIT_2':
+      return `${w} in FIN_WAIT_2 for ${d.seconds} s${d.atEnd ? ', still there when the record ended' : ''} (threshold ${d.thresholdSeconds} s)`;
+    case 'LINGERING_CLOSE_WAIT':
+      return `${w} in CLOSE_WAIT for ${d.seconds} s${d.atEnd ? ', still there when the record ended' : ''}: its application never closed (threshold ${d.thresholdSeconds} s)`;
+    case 'SYN_RETRANSMIT':
+      return `${w} retransmitted its SYN${times(d)}`;
+    case 'SYNACK_RETRANSMIT':
+      return `${w} retransmitted its SYN/ACK${times(d)}`;
+    case 'FIN_RETRANSMIT':
+      return `${w} retransmitted its FIN${times(d)}`;
+    case 'BAD_HANDSHAKE_ACK':
+      return `${w}'s ${d.segment} acknowledges ${d.gotAck}, expected ${d.expectedAck} (ISN+1)${times(d)}`;
+    case 'DATA_AFTER_FIN':
+      return `${w} sent new data after its own FIN${times(d)}`;
+    case 'DATA_AFTER_RESET':
+      return `${w} sent data after the connection was reset${times(d)}`;
+    case 'OUT_OF_WINDOW_RST':
+      return `${w} sent a RST its peer would not accept (peer in ${d.receiverState}); ignored${times(d)}`;
+    case 'MIDSTREAM':
+      return 'capture joined the connection mid-stream: no handshake seen, roles guessed from the ports';
+    case 'PORT_REUSE':
+      return `4-tuple reused ${d.gapSeconds} s after connection ${d.previousId}`;
+    case 'NOT_CLOSED':
+      return `still open when its record ended (client ${d.clientState}, server ${d.serverState})`;
+    case 'CAPTURE_LOSS':
+      return d.kind === 'gap'
+        ? `${w}'s stream has a gap of ${d.missingBytes} bytes the capture missed${times(d)}`
+        : `${w}'s data was acknowledged although the capture never showed it (${d.unseenBytes} bytes)${times(d)}`;
+    case 'SYN_WITH_DATA':
+      return `${w} sent payload on its SYN (TCP Fast Open)`;
+    case 'RST_WITH_DATA':
+      return `${w} sent payload on a RST${times(d)}`;
+    case 'INVALID_FLAGS':
+      return `${w} sent a segment with invalid flags ${d.flags}; ignored for state${times(d)}`;
+    case 'ZERO_WINDOW':
+      return `${w} advertised a zero window${times(d)}`;
+    case 'TIMESTAMP_BACKWARDS':
+      return `${w}'s TCP timestamp went backwards${times(d)}`;
+    case 'DUPLICATE_PACKETS':
+      return `${w}'s segments were captured twice${times(d)}`;
+    case 'SEQ_WRAP':
+      return `${w}'s sequence numbers wrapped past 2^32`;
+    case 'TIME_WAIT_REUSE':
+      return `4-tuple reused while connection ${d.previousId} was in TIME_WAIT (${d.timeWaitSeconds} s after it entered)`;
+    case 'UNEXPECTED_SYN':
+      return `${w} sent a SYN with a new ISN inside the open connection; ignored${times(d)}`;
+    case 'SEGMENT_IN_WRONG_STATE':
+      return `${w} in ${d.state}: no Figure 5 arc for this segment (${d.event})${times(d)}`;
+    default: {
+      const never: never = code;
+      return `${ANOMALIES[never as AnomalyCode]?.summary ?? String(never)}`;
+    }
+  }
+}

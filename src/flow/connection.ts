@@ -1,0 +1,481 @@
+/**
+ * One TCP connection: two Endpoints, the segment classifier that turns each captured segment into
+ * a `snd` event for its sender and a `rcv` event for its receiver (tcp/machine.ts decides), and
+ * the per-segment facts no transition history can give: byte counts, retransmissions, handshake
+ * timings, and anomalies that belong to a single packet. Everything here is numbers and a few
+ * rare objects; per-packet arrays exist only when the ladder was asked for.
+ */
+import {
+  TCP_ACK, TCP_AE, TCP_CWR, TCP_ECE, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG, type PacketFields,
+} from '../decode/fields.js';
+import type { LadderRow } from '../report/model.js';
+import { ZeekConnModel } from '../analysis/zeek.js';
+import type { Anomaly, AnomalyCode } from '../analysis/catalog.js';
+import type { EndpointState } from '../tcp/state.js';
+import { ARC, RCV, SND, expireTimeWait, go, isRstAcceptable, newTcpEvent, step } from '../tcp/machine.js';
+import { seqDiff, seqGe, seqGt, seqLe, seqLt, seqWrapped } from '../tcp/seq.js';
+import { Endpoint } from './endpoint.js';
+import type { TupleKey } from './key.js';
+
+/** Two copies of a segment closer than this are one packet captured twice (two interfaces, a span port). */
+export const DUPLICATE_WINDOW_NANOS = 1e6;
+/** Most gaps kept in `synBackoff` (Linux gives up after 6 retries; a longer list tells nothing new). */
+const MAX_BACKOFF_ENTRIES = 16;
+/** Window assumed when the receiver never advertised one (the largest unscaled window). */
+const UNKNOWN_WINDOW = 65535;
+
+const CLIENT = 0;
+const SERVER = 1;
+
+// One event object per direction, overwritten for every segment (no per-packet allocation).
+const SND_EV = newTcpEvent(SND);
+const RCV_EV = newTcpEvent(RCV);
+
+/** States in which the endpoint is synchronized (RFC 9293 §3.5: has exchanged SYNs). */
+export function isSynchronized(s: EndpointState): boolean {
+  return s === 'ESTABLISHED' || s === 'FIN_WAIT_1' || s === 'FIN_WAIT_2' || s === 'CLOSE_WAIT'
+    || s === 'CLOSING' || s === 'LAST_ACK' || s === 'TIME_WAIT';
+}
+
+/** Holds no connection: CLOSED, TIME_WAIT (only a timer left), or LISTEN (Note 1: the listener survives). */
+function isDone(s: EndpointState): boolean {
+  return s === 'CLOSED' || s === 'TIME_WAIT' || s === 'LISTEN';
+}
+
+/** "SYN,ACK", "FIN,PSH,ACK", ... in the order Wireshark prints them. */
+export function flagsText(flags: number): string {
+  const parts: string[] = [];
+  if (flags & TCP_SYN) parts.push('SYN');
+  if (flags & TCP_FIN) parts.push('FIN');
+  if (flags & TCP_RST) parts.push('RST');
+  if (flags & TCP_PSH) parts.push('PSH');
+  if (flags & TCP_ACK) parts.push('ACK');
+  if (flags & TCP_URG) parts.push('URG');
+  if (flags & TCP_ECE) parts.push('ECE');
+  if (flags & TCP_CWR) parts.push('CWR');
+  if (flags & TCP_AE) parts.push('AE');
+  return parts.length ? parts.join(',') : 'none';
+}
+
+/** RFC 9293 §3.1 combinations no stack sends: ignored for state, reported as INVALID_FLAGS. */
+export function isInvalidFlags(flags: number): boolean {
+  const syn = (flags & TCP_SYN) !== 0;
+  if (syn && (flags & (TCP_FIN | TCP_RST)) !== 0) return true;
+  if ((flags & (TCP_FIN | TCP_SYN | TCP_RST | TCP_PSH | TCP_ACK | TCP_URG)) === 0) return true;
+  const xmas = TCP_FIN | TCP_PSH | TCP_URG;
+  return (flags & xmas) === xmas && (flags & TCP_ACK) === 0;
+}
+
+export class Connection {
+  readonly client: Endpoint;
+  readonly server: Endpoint;
+  firstNanos: number;
+  lastNanos: number;
+  firstFrame: number;
+  lastFrame: number;
+
+  // -- handshake timing (capture ns, -1 = not seen)
+  firstSynNanos = -1;
+  firstSynFrame = 0;
+  /** Previous client SYN, for the backoff gaps. */
+  prevSynNanos = -1;
+  /** Last client SYN before the first SYN,ACK: the start of the server-side RTT. */
+  lastSynNanos = -1;
+  synBackoffNanos: number[] | null = null;
+  firstSynAckNanos = -1;
+  firstSynAckFrame = 0;
+  /** Last server SYN,ACK before the server became ESTABLISHED: the start of the client-side RTT. */
+  lastSynAckNanos = -1;
+  badHandshakeAck = false;
+  /** First server payload after the first client payload (time to first byte). */
+  serverReplyNanos = -1;
+
+  /** An accepted RST moved an endpoint (later payload is DATA_AFTER_RESET). */
+  rstAccepted = false;
+  captureLoss = false;
+  portReusePrevId = 0;
+  portReuseGapNanos = 0;
+  anomalies: Anomaly[] | null = null;
+  ladder: LadderRow[] | null;
+  /** Codes noted on the current packet (only with a ladder). */
+  private pktCodes: string[] | null = null;
+  readonly zeek = new ZeekConnModel();
+
+  constructor(
+    readonly id: number,
+    readonly key: TupleKey,
+    /** The key's side A (first sender on the tuple) is the client. */
+    readonly clientIsA: boolean,
+    readonly input: string,
+    readonly rolesGuessed: boolean,
+    readonly midstream: boolean,
+    initial: EndpointState,
+    tNanos: number,
+    frameNo: number,
+    ladder: boolean,
+  ) {
+    this.client = new Endpoint(initial);
+    this.server = new Endpoint(initial);
+    this.firstNanos = this.lastNanos = tNanos;
+    this.firstFrame = this.lastFrame = frameNo;
+    this.ladder = ladder ? [] : null;
+  }
+
+  /** Both endpoints hold no connection any more (CLOSED, TIME_WAIT, or a listener after Note 1). */
+  isClosed(): boolean {
+    return isDone(this.client.state) && isDone(this.server.state);
+  }
+
+  /** Only unanswered SYNs so far: must outlive the SYN retransmission backoff. */
+  isSynOnly(): boolean {
+    return this.client.state === 'SYN_SENT' && this.server.packets === 0;
+  }
+
+  // ---------------------------------------------------------------- anomalies
+
+  /** Counts a repeat of (code, endpoint) and returns true, or returns false when it is new. */
+  bump(code: AnomalyCode, endpoint: number): boolean {
+    if (this.pktCodes) this.pktCodes.push(code);
+    const list = this.anomalies;
+    if (list === null) return false;
+    for (let i = 0; i < list.length; i++) {
+      const a = list[i];
+      if (a.code === code && a.endpoint === endpoint) {
+        a.details.count = (a.details.count as number) + 1;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Records the first instance of (code, endpoint); call after bump() returned false. */
+  add(code: AnomalyCode, endpoint: number, frameNo: number, tNanos: number, details: Anomaly['details']): void {
+    details.count = 1;
+    (this.anomalies ??= []).push({ code, endpoint, frameNo, tNanos, details });
+  }
+
+  /** A per-packet anomaly without details (only `count`): no allocation after the first. */
+  note(code: AnomalyCode, endpoint: number, frameNo: number, tNanos: number): void {
+    if (!this.bump(code, endpoint)) this.add(code, endpoint, frameNo, tNanos, {});
+  }
+
+  // ---------------------------------------------------------------- the hot path
+
+  onSegment(f: PacketFields, tCapture: number, frameNo: number, fromA: boolean): void {
+    // A connection's clock never runs backwards: a record stamped earlier than one already seen
+    // (merged or reordered captures; counted in stats.timestampsBackwards) is taken as arriving
+    // at the latest time seen, so every duration is non-negative and phases stay ordered.
+    const t = tCapture > this.lastNanos ? tCapture : this.lastNanos;
+    const fromClient = fromA === this.clientIsA;
+    const s = fromClient ? this.client : this.server;
+    const r = fromClient ? this.server : this.client;
+    const sRole = fromClient ? CLIENT : SERVER;
+    const rRole = fromClient ? SERVER : CLIENT;
+    this.lastNanos = t;
+    this.lastFrame = frameNo;
+    if (this.ladder) this.pktCodes = [];
+    this.zeek.onSegment(f, fromClient, t);
+    s.packets++;
+
+    // Lazily: has 2MSL of capture time passed for an endpoint in TIME_WAIT? (no table scans)
+    if (this.client.state === 'TIME_WAIT') this.checkTimeWait(this.client, t, frameNo);
+    if (this.server.state === 'TIME_WAIT') this.checkTimeWait(this.server, t, frameNo);
+
+    const flags = f.flags;
+    const seq = f.seq | 0;
+    const ackNo = f.ack | 0;
+    const len = f.payloadLen;
+    if (isInvalidFlags(flags)) {
+      if (!this.bump('INVALID_FLAGS', sRole)) this.add('INVALID_FLAGS', sRole, frameNo, t, { flags: flagsText(flags) });
+      this.row(f, t, frameNo, fromClient, s, r);
+      return;
+    }
+    const syn = (flags & TCP_SYN) !== 0;
+    const ack = (flags & TCP_ACK) !== 0;
+    const fin = (flags & TCP_FIN) !== 0;
+    const rst = (flags & TCP_RST) !== 0;
+
+    // Exact copies within 1 ms: the same packet captured twice. Still processed (harmless: no arc).
+    if (s.prevNanos >= 0 && t - s.prevNanos < DUPLICATE_WINDOW_NANOS && seq === s.prevSeq && ackNo === s.prevAck
+      && flags === s.prevFlags && len === s.prevLen && f.window === s.prevWindow
+      && (!f.optHasTimestamps || (f.optTsVal | 0) === s.prevTsVal)) {
+      // The same packet captured twice (two interfaces, a span port): counted, then ignored, so
+      // it is neither a retransmission nor a second SYN/FIN.
+      this.note('DUPLICATE_PACKETS', sRole, frameNo, t);
+      this.row(f, t, frameNo, fromClient, s, r);
+      return;
+    }
+    s.prevSeq = seq; s.prevAck = ackNo; s.prevFlags = flags; s.prevLen = len; s.prevWindow = f.window;
+    s.prevTsVal = f.optHasTimestamps ? f.optTsVal | 0 : 0; s.prevNanos = t;
+
+    if (syn) {
+      // A SYN with a new ISN inside a synchronized connection: not a new connection (the tracker
+      // decided that), so RFC 5961 §4 applies: the stack answers a challenge ACK, state is unchanged.
+      if (s.hasIss && seq !== s.iss && (isSynchronized(s.state) || isSynchronized(r.state))) {
+        if (!this.bump('UNEXPECTED_SYN', sRole)) this.add('UNEXPECTED_SYN', sRole, frameNo, t, { isn: seq >>> 0, previousIsn: s.iss >>> 0 });
+        this.row(f, t, frameNo, fromClient, s, r);
+        return;
+      }
+      this.onSyn(f, t, frameNo, fromClient, s, sRole, seq, ack);
+    }
+
+    if (len > 0) this.onPayload(t, frameNo, fromClient, s, sRole, syn ? (seq + 1) | 0 : seq, len, syn, rst);
+
+    if (fin) {
+      const finSeq = (seq + len + (syn ? 1 : 0)) | 0;
+      s.finCount++;
+      if (!s.finSent) {
+        s.finSent = true;
+        s.finSeq = finSeq;
+      } else if (finSeq === s.finSeq) {
+        this.note('FIN_RETRANSMIT', sRole, frameNo, t);
+      } else if (seqGt(finSeq, s.finSeq)) {
+        s.finSeq = finSeq; // the FIN moved on: data was sent after the first one (DATA_AFTER_FIN)
+      }
+    }
+
+    // SND.NXT as the observer sees it: SYN and FIN occupy sequence space, a RST does not (§3.4).
+    if (!rst) {
+      const segEnd = (seq + len + (syn ? 1 : 0) + (fin ? 1 : 0)) | 0;
+      if (!s.hasSeq) {
+        s.hasSeq = true;
+        s.sndNxt = segEnd;
+      } else if (seqGt(segEnd, s.sndNxt)) {
+        if (seqWrapped(s.sndNxt, segEnd)) this.note('SEQ_WRAP', sRole, frameNo, t);
+        s.sndNxt = segEnd;
+      }
+    }
+
+    if (ack && !rst) {
+      // An ACK for bytes the capture never showed: the capture lost them (before the capture point).
+      if (r.hasSeq && seqGt(ackNo, r.sndNxt)) {
+        this.captureLoss = true;
+        if (!this.bump('CAPTURE_LOSS', rRole)) {
+          this.add('CAPTURE_LOSS', rRole, frameNo, t, { kind: 'acked_unseen', unseenBytes: seqDiff(ackNo, r.sndNxt) });
+        }
+      }
+      if (!s.hasAck || seqGt(ackNo, s.ackMax)) {
+        s.hasAck = true;
+        s.ackMax = ackNo;
+      }
+    }
+    if (!rst) {
+      s.window = syn ? -1 : f.window; // a SYN's window is never scaled (RFC 7323 §2.2): keep only scaled-able ones
+      if (!syn && f.window === 0) this.note('ZERO_WINDOW', sRole, frameNo, t);
+      if (f.optHasTimestamps) {
+        const v = f.optTsVal | 0;
+        if (s.hasTsVal && seqLt(v, s.tsVal)) this.note('TIMESTAMP_BACKWARDS', sRole, frameNo, t);
+        else { s.hasTsVal = true; s.tsVal = v; }
+      }
+    }
+
+    if (rst) this.onRst(t, frameNo, s, r, sRole, seq, ackNo, ack);
+    else this.onControl(t, frameNo, s, r, sRole, rRole, syn, ack, fin, len, ackNo);
+    this.row(f, t, frameNo, fromClient, s, r);
+  }
+
+  /**
+   * Before the record is emitted: a FIN still held is assumed delivered (inferred, at its own
+   * frame), and TIME_WAIT → CLOSED is inferred when the capture shows 2×MSL passing by `endNanos`.
+   */
+  settle(endNanos: number): void {
+    for (const ep of [this.client, this.server]) {
+      if (ep.pendingFin) deliverPendingFin(ep, ep.pendingFinFrame, ep.pendingFinNanos, true);
+      if (ep.state === 'TIME_WAIT') this.checkTimeWait(ep, endNanos, this.lastFrame);
+    }
+  }
+
+  private checkTimeWait(ep: Endpoint, t: number, frameNo: number): void {
+    const entered = ep.transitions[ep.transitions.length - 1].tNanos;
+    if (t - entered >= this.twoMslNanos) expireTimeWait(ep, frameNo, entered + this.twoMslNanos);
+  }
+
+  /** 2×MSL in ns; set by the tracker from settings. */
+  twoMslNanos = 240e9;
+
+  private onSyn(f: PacketFields, t: number, frameNo: number, fromClient: boolean, s: Endpoint, sRole: number, seq: number, ack: boolean): void {
+    // Options that only mean something on a SYN (RFC 9293 §3.2, RFC 7323, RFC 2018).
+    if (f.optMss >= 0) s.mss = f.optMss;
+    s.wscale = f.optWscale;
+    s.sackPermitted = f.optSackPermitted;
+    s.timestamps = f.optHasTimestamps;
+    const again = s.synSeen && seq === s.iss;
+    if (!s.hasIss) { s.hasIss = true; s.iss = seq; }
+    s.synSeen = true;
+    if (!ack) {
+      if (again && s.synCount > 0) this.note('SYN_RETRANSMIT', sRole, frameNo, t);
+      s.synCount++;
+      if (fromClient) {
+        if (this.firstSynNanos < 0) { this.firstSynNanos = t; this.firstSynFrame = frameNo; }
+        else if (this.prevSynNanos >= 0) {
+          const b = (this.synBackoffNanos ??= []);
+          if (b.length < MAX_BACKOFF_ENTRIES) b.push(t - this.prevSynNanos);
+        }
+        this.prevSynNanos = t;
+        if (this.firstSynAckNanos < 0) this.lastSynNanos = t;
+      }
+    } else {
+      if (again && s.synAckCount > 0) this.note('SYNACK_RETRANSMIT', sRole, frameNo, t);
+      s.synAckCount++;
+      if (!fromClient) {
+        if (this.firstSynAckNanos < 0) { this.firstSynAckNanos = t; this.firstSynAckFrame = frameNo; }
+        if (!isSynchronized(s.state)) this.lastSynAckNanos = t;
+      }
+    }
+  }
+
+  private onPayload(t: number, frameNo: number, fromClient: boolean, s: Endpoint, sRole: number, dataSeq: number, len: number, syn: boolean, rst: boolean): void {
+    let fresh = len;
+    if (s.hasSeq) {
+      const d = seqDiff(dataSeq, s.sndNxt);
+      if (d > 0 && !(s.finSent && seqGe(dataSeq, s.finSeq))) {
+        // A hole in the stream: bytes between SND.NXT and this segment were never captured.
+        this.captureLoss = true;
+        if (!this.bump('CAPTURE_LOSS', sRole)) this.add('CAPTURE_LOSS', sRole, frameNo, t, { kind: 'gap', missingBytes: d });
+      } else if (d < 0) {
+        fresh = d + len > 0 ? d + len : 0;
+        s.retransBytes += len - fresh;
+        s.retransPackets++;
+      }
+    }
+    s.bytes += fresh;
+    if (s.firstDataNanos < 0) s.firstDataNanos = t;
+    s.lastDataNanos = t;
+    if (!fromClient && this.serverReplyNanos < 0 && this.client.firstDataNanos >= 0) this.serverReplyNanos = t;
+    if (syn) this.note('SYN_WITH_DATA', sRole, frameNo, t);
+    if (rst) this.note('RST_WITH_DATA', sRole, frameNo, t);
+    else if (this.rstAccepted) this.note('DATA_AFTER_RESET', sRole, frameNo, t);
+    if (s.finSent && fresh > 0 && seqGt((dataSeq + len) | 0, s.finSeq)) {
+      if (!this.bump('DATA_AFTER_FIN', sRole)) this.add('DATA_AFTER_FIN', sRole, frameNo, t, { finSeq: s.finSeq >>> 0, seq: dataSeq >>> 0 });
+    }
+  }
+
+  /** Note 3 and §3.10.7: is the RST acceptable to its receiver? Then both endpoints step. */
+  private onRst(t: number, frameNo: number, s: Endpoint, r: Endpoint, sRole: number, seq: number, ackNo: number, ack: boolean): void {
+    let acceptable: boolean;
+    const rs = r.state;
+    if (rs === 'CLOSED' || rs === 'LISTEN' || rs === 'UNKNOWN') {
+      acceptable = true; // nothing to judge against: CLOSED/LISTEN discard it, UNKNOWN cannot be checked
+    } else if (rs === 'SYN_SENT') {
+      acceptable = isRstAcceptable(rs, seq, ackNo, ack, r.iss, r.sndNxt, 0, 0);
+    } else {
+      // RCV.NXT: what the receiver has acknowledged, else what the sender has sent.
+      const rcvNxt = r.hasAck ? r.ackMax : s.hasSeq ? s.sndNxt : seq;
+      let wnd = r.window >= 0 ? r.window : UNKNOWN_WINDOW;
+      if (r.window >= 0 && r.wscale >= 0 && s.wscale >= 0) wnd = Math.min(r.window * 2 ** Math.min(r.wscale, 14), 2 ** 30);
+      acceptable = isRstAcceptable(rs, seq, ackNo, ack, r.iss, r.sndNxt, rcvNxt, wnd)
+        || (s.hasSeq && seq === s.sndNxt); // RFC 5961 §3.2's exact match, when the receiver's ACK was not captured
+      if (!acceptable && !this.bump('OUT_OF_WINDOW_RST', sRole)) {
+        this.add('OUT_OF_WINDOW_RST', sRole, frameNo, t, { seq: seq >>> 0, rcvNxt: rcvNxt >>> 0, window: wnd, receiverState: rs });
+      }
+    }
+    if (rs === 'SYN_SENT' && !acceptable && !this.bump('OUT_OF_WINDOW_RST', sRole)) {
+      this.add('OUT_OF_WINDOW_RST', sRole, frameNo, t, { ack: ack ? ackNo >>> 0 : null, expectedAck: (r.iss + 1) >>> 0, receiverState: rs });
+    }
+    if (!acceptable) return;
+    s.pendingFin = false; // a reset endpoint receives nothing more
+    r.pendingFin = false;
+    const nS = s.transitions.length;
+    const nR = r.transitions.length;
+    fill(SND_EV, t, frameNo, false, ack, false, true, 0, false, false, true);
+    step(s, SND_EV);
+    fill(RCV_EV, t, frameNo, false, ack, false, true, 0, false, false, true);
+    step(r, RCV_EV);
+    if (s.transitions.length !== nS || r.transitions.length !== nR || s.state === 'CLOSED') this.rstAccepted = true;
+  }
+
+  private onControl(t: number, frameNo: number, s: Endpoint, r: Endpoint, sRole: number, rRole: number,
+    syn: boolean, ack: boolean, fin: boolean, len: number, ackNo: number): void {
+    // The sender acknowledges the peer's pending FIN: it arrived before this segment was sent.
+    if (s.pendingFin && ack && r.finSent && seqGe(ackNo, (r.finSeq + 1) | 0)) deliverPendingFin(s, frameNo, t, false);
+    fill(SND_EV, t, frameNo, syn, ack, fin, false, len, false, false, false);
+    if (!step(s, SND_EV)) this.wrongState(s, sRole, 'snd', frameNo, t);
+    // It sent its own FIN without acknowledging the peer's: the FINs crossed (simultaneous close,
+    // RFC 9293 Figure 13), and the peer's FIN arrives now, in FIN_WAIT_1.
+    if (s.pendingFin && fin) deliverPendingFin(s, frameNo, t, false);
+    // Simultaneous open (Figure 7): the peer's bare SYN passed first, yet this endpoint sent a bare
+    // SYN rather than a SYN,ACK, so the two SYNs crossed: the peer's arrives after ours.
+    if (syn && !ack && s.state === 'SYN_SENT' && s.synCount === 1 && r.synCount > 0) {
+      go(s, 'SYN_RECEIVED', ARC.RCV_SYN, frameNo, t, 'inferred');
+    }
+    // The SYN,ACK of a handshake whose SYN the capture missed: its ACK tells the client's ISN.
+    if (syn && ack && !r.hasIss && r.state === 'UNKNOWN') {
+      r.hasIss = true;
+      r.iss = (ackNo - 1) | 0;
+      if (!r.hasSeq) { r.hasSeq = true; r.sndNxt = ackNo; }
+    }
+
+    // "ACK of SYN": SND.UNA < SEG.ACK =< SND.NXT (§3.10.7.3/4); "ACK of FIN": SEG.ACK covers FIN seq + 1.
+    const acksSyn = ack && r.hasIss && seqGt(ackNo, r.iss) && (!r.hasSeq || seqLe(ackNo, r.sndNxt));
+    const acksFin = ack && r.finSent && seqGe(ackNo, (r.finSeq + 1) | 0);
+    // A SYN,ACK must acknowledge ISN+1; so must the ACK that completes the handshake.
+    if (ack && r.hasIss && !acksSyn && ((syn && r.state === 'SYN_SENT') || (!syn && r.state === 'SYN_RECEIVED'))) {
+      this.badHandshakeAck = true;
+      if (!this.bump('BAD_HANDSHAKE_ACK', sRole)) {
+        this.add('BAD_HANDSHAKE_ACK', sRole, frameNo, t, { expectedAck: (r.iss + 1) >>> 0, gotAck: ackNo >>> 0, segment: syn ? 'SYN,ACK' : 'ACK' });
+      }
+      step(r, fill(RCV_EV, t, frameNo, syn, ack, fin, false, len, false, acksFin, false));
+      return;
+    }
+    // A FIN reaching an ESTABLISHED endpoint is held until that endpoint shows it arrived (see
+    // Endpoint.pendingFin): with the capture point near one side, the far side's next segments may
+    // have been sent before the FIN reached it, and their ACK fields tell which.
+    const holdFin = fin && !syn && (r.state === 'ESTABLISHED' || r.state === 'UNKNOWN');
+    if (!step(r, fill(RCV_EV, t, frameNo, syn, ack, holdFin ? false : fin, false, len, acksSyn, acksFin, false))) {
+      this.wrongState(r, rRole, 'rcv', frameNo, t);
+    }
+    if (holdFin && r.state === 'ESTABLISHED' && !r.pendingFin) {
+      r.pendingFin = true;
+      r.pendingFinFrame = frameNo;
+      r.pendingFinNanos = t;
+    }
+
+    // Reordered handshake: the ACK of this SYN,ACK was captured before it. The ACK was observed,
+    // just earlier than its SYN,ACK, so the arc is taken now.
+    if (syn && ack && s.state === 'SYN_RECEIVED' && r.hasAck && seqGt(r.ackMax, s.iss) && seqLe(r.ackMax, s.sndNxt)) {
+      go(s, 'ESTABLISHED', ARC.RCV_ACK_OF_SYN, frameNo, t);
+    }
+  }
+
+  private wrongState(ep: Endpoint, role: number, dir: 'snd' | 'rcv', frameNo: number, t: number): void {
+    if (this.rstAccepted) return; // after a reset, stray segments are DATA_AFTER_RESET / expected RST answers
+    if (this.badHandshakeAck) return;
+    if (!this.bump('SEGMENT_IN_WRONG_STATE', role)) this.add('SEGMENT_IN_WRONG_STATE', role, frameNo, t, { state: ep.state, event: dir });
+  }
+
+  private row(f: PacketFields, t: number, frameNo: number, fromClient: boolean, s: Endpoint, r: Endpoint): void {
+    const ladder = this.ladder;
+    if (ladder === null) return;
+    const ack = (f.flags & TCP_ACK) !== 0;
+    ladder.push({
+      frame: frameNo,
+      t: (t - this.firstNanos) / 1e9,
+      from: fromClient ? 'client' : 'server',
+      flags: flagsText(f.flags),
+      seq: s.hasIss ? ((f.seq | 0) - s.iss) >>> 0 : f.seq >>> 0,
+      ack: ack ? (r.hasIss ? ((f.ack | 0) - r.iss) >>> 0 : f.ack >>> 0) : null,
+      len: f.payloadLen,
+      clientState: this.client.state,
+      serverState: this.server.state,
+      anomalies: this.pktCodes ?? [],
+    });
+    this.pktCodes = null;
+  }
+}
+
+/** The held `rcv FIN` arc (ESTABLISHED → CLOSE_WAIT, or FIN_WAIT_1 → CLOSING after a crossing FIN). */
+function deliverPendingFin(ep: Endpoint, frameNo: number, t: number, inferred: boolean): void {
+  ep.pendingFin = false;
+  const n = ep.transitions.length;
+  step(ep, fill(RCV_EV, t, frameNo, false, false, true, false, 0, false, false, false));
+  // Assumed delivered at the end of the record, not shown by the endpoint: mark the arc inferred.
+  if (inferred && ep.transitions.length > n) ep.transitions[n].evidence = 'inferred';
+}
+
+function fill(ev: typeof SND_EV, t: number, frameNo: number, syn: boolean, ack: boolean, fin: boolean, rst: boolean, len: number,
+  acksOurSyn: boolean, acksOurFin: boolean, rstAcceptable: boolean): typeof SND_EV {
+  ev.tNanos = t; ev.frameNo = frameNo;
+  ev.syn = syn; ev.ack = ack; ev.fin = fin; ev.rst = rst; ev.len = len;
+  ev.acksOurSyn = acksOurSyn; ev.acksOurFin = acksOurFin; ev.rstAcceptable = rstAcceptable;
+  return ev;
+}

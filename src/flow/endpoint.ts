@@ -1,0 +1,71 @@
+/**
+ * One side of a connection as the observer reconstructs it: its state and history (for the
+ * machine) plus the sequence bookkeeping of RFC 9293 §3.3.1 and per-direction counters.
+ * Sequence numbers are held as int32 (`x | 0`) so V8 keeps them as small integers; compare them
+ * only through tcp/seq.ts. Times are capture nanoseconds (-1 = never).
+ */
+import type { EndpointState } from '../tcp/state.js';
+import type { MachineEndpoint, Transition } from '../tcp/machine.js';
+
+export class Endpoint implements MachineEndpoint {
+  state: EndpointState;
+  transitions: Transition[] = [];
+
+  /** A SYN from this endpoint was seen (so `iss` is its real ISN, not inferred from the peer's ACK). */
+  synSeen = false;
+  /** `iss` is known (from its SYN, or from the ACK of a SYN,ACK when the SYN was missed). */
+  hasIss = false;
+  iss = 0;
+  /** `sndNxt` is valid: the highest sequence number this endpoint has sent, plus its length (SYN and FIN count one). */
+  hasSeq = false;
+  sndNxt = 0;
+  /** Highest ACK this endpoint sent: the observer's view of its RCV.NXT. */
+  hasAck = false;
+  ackMax = 0;
+  /** Sequence number of its FIN (the FIN occupies finSeq; the ACK of FIN is finSeq + 1). */
+  finSent = false;
+  finSeq = 0;
+
+  /**
+   * The peer's FIN passed the capture point while this endpoint was ESTABLISHED, but this endpoint
+   * has not yet shown that it arrived (docs/state-model.md, "FIN delivery"): the `rcv FIN` arc waits
+   * for an ACK covering it, a crossing FIN of its own, or the end of the record.
+   */
+  pendingFin = false;
+  pendingFinFrame = 0;
+  pendingFinNanos = 0;
+
+  /** Last advertised window (raw) and the shift from its SYN's window scale option (-1 = none). */
+  window = -1;
+  wscale = -1;
+  mss = -1;
+  sackPermitted = false;
+  timestamps = false;
+  hasTsVal = false;
+  tsVal = 0;
+
+  packets = 0;
+  /** Payload bytes counted once. */
+  bytes = 0;
+  retransBytes = 0;
+  retransPackets = 0;
+  firstDataNanos = -1;
+  lastDataNanos = -1;
+  /** SYNs (without ACK) and SYN,ACKs sent with this endpoint's ISN, and FINs sent (first included). */
+  synCount = 0;
+  synAckCount = 0;
+  finCount = 0;
+
+  /** The previous segment from this endpoint, for exact-duplicate detection. */
+  prevSeq = 0;
+  prevAck = 0;
+  prevFlags = -1;
+  prevLen = -1;
+  prevWindow = -1;
+  prevTsVal = 0;
+  prevNanos = -1;
+
+  constructor(state: EndpointState) {
+    this.state = state;
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * The 4-tuple table and the time-ordered lists that retire connections.
+ *
+ * Lookup: a Map from the direction-free tuple hash (an int32, so V8 uses its fast small-integer
+ * keys) to a chain of flows linked through `bucketNext`; a hit is confirmed by comparing the
+ * numbers of the tuple. No string is built per packet, for IPv4 or IPv6.
+ *
+ * Timers: every flow sits in exactly one intrusive doubly linked list, ordered by last activity
+ * (a touched flow moves to the tail in O(1)). All flows of one list share one timeout, so the head
+ * is always the next to expire: checking heads when time advances costs O(1) amortised per packet
+ * and never scans the table (Zeek's and conntrack's per-state timeouts, as a list per state class).
+ */
+import type { PacketFields } from '../decode/fields.js';
+import { matchesKey, setKey, type TupleKey } from './key.js';
+
+/** Which retirement list a flow is in. */
+export const LIST_NONE = 0;
+export const LIST_OPEN = 1; // synchronized or in progress: idle timeout
+export const LIST_SYN = 2; // only unanswered SYNs so far: never shorter than the SYN backoff
+export const LIST_CLOSED = 3; // closed: retired after a short quiet period
+export const LIST_TOMB = 4; // retired; remembered for port-reuse reporting
+
+export class Flow<C> implements TupleKey {
+  v6 = false;
+  a0 = 0; a1 = 0; a2 = 0; a3 = 0;
+  b0 = 0; b1 = 0; b2 = 0; b3 = 0;
+  aPort = 0;
+  bPort = 0;
+  hash = 0;
+  bucketNext: Flow<C> | null = null;
+  list = LIST_NONE;
+  prev: Flow<C> | null = null;
+  next: Flow<C> | null = null;
+  /** Capture time of the last packet (or of retirement, for a tombstone). */
+  lastNanos = 0;
+  /** The connection currently on this tuple; null for a tombstone. */
+  conn: C | null = null;
+  /** The previous connection on this tuple (0 = none): id, last packet, when it entered TIME_WAIT (-1 = never). */
+  prevId = 0;
+  prevLastNanos = 0;
+  prevTimeWaitNanos = -1;
+
+  // -- Embryonic connection (a SYN cache, as stacks keep for floods): a connection that is so far
+  // only bare SYNs from one side is held in these few numbers instead of a full Connection, and
+  // promoted (its SYNs replayed) when anything else arrives or when it is reported. eId 0 = none.
+  eId = 0;
+  eInput = '';
+  eClientIsA = true;
+  eIss = 0;
+  eFlags = 0;
+  eWindow = 0;
+  /** Options of the SYN: MSS (-1 none), window scale (-1 none), SACK-permitted / timestamps bits. */
+  eMss = -1;
+  eWscale = -1;
+  eOptBits = 0;
+  eFirstNanos = 0;
+  eFirstFrame = 0;
+  eSecondFrame = 0;
+  eLastFrame = 0;
+  eCount = 0;
+  /** Gaps between successive SYNs in ns (first EMBRYO_MAX_GAPS only); null until a retransmission. */
+  eGaps: number[] | null = null;
+}
+
+/** Intrusive doubly linked list of flows, oldest activity at the head. */
+export class FlowList<C> {
+  head: Flow<C> | null = null;
+  tail: Flow<C> | null = null;
+  size = 0;
+  constructor(readonly id: number) {}
+
+  push(fl: Flow<C>): void {
+    fl.list = this.id;
+    fl.prev = this.tail;
+    fl.next = null;
+    if (this.tail) this.tail.next = fl;
+    else this.head = fl;
+    this.tail = fl;
+    this.size++;
+  }
+
+  unlink(fl: Flow<C>): void {
+    if (fl.prev) fl.prev.next = fl.next;
+    else this.head = fl.next;
+    if (fl.next) fl.next.prev = fl.prev;
+    else this.tail = fl.prev;
+    fl.prev = fl.next = null;
+    fl.list = LIST_NONE;
+    this.size--;
+  }
+}
+
+export class FlowTable<C> {
+  private readonly buckets = new Map<number, Flow<C>>();
+  size = 0;
+
+  find(f: PacketFields, hash: number): Flow<C> | null {
+    let fl = this.buckets.get(hash) ?? null;
+    while (fl !== null && !matchesKey(fl, f)) fl = fl.bucketNext;
+    return fl;
+  }
+
+  /** Adds a flow for the packet's tuple; side A is the packet's sender. */
+  insert(f: PacketFields, hash: number): Flow<C> {
+    const fl = new Flow<C>();
+    setKey(fl, f);
+    fl.hash = hash;
+    fl.bucketNext = this.buckets.get(hash) ?? null;
+    this.buckets.set(hash, fl);
+    this.size++;
+    return fl;
+  }
+
+  remove(fl: Flow<C>): void {
+    let cur = this.buckets.get(fl.hash) ?? null;
+    let prev: Flow<C> | null = null;
+    while (cur !== null && cur !== fl) { prev = cur; cur = cur.bucketNext; }
+    if (cur === null) return;
+    if (prev) prev.bucketNext = fl.bucketNext;
+    else if (fl.bucketNext) this.buckets.set(fl.hash, fl.bucketNext);
+    else this.buckets.delete(fl.hash);
+    fl.bucketNext = null;
+    this.size--;
+  }
+}

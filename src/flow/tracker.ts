@@ -1,0 +1,379 @@
+/**
+ * The tracker: 4-tuple → connection, successive connections on one tuple, roles, retirement.
+ *
+ * Retirement (all in capture time; docs/state-model.md lists the defaults):
+ * - closed (both endpoints CLOSED/TIME_WAIT/LISTEN) and quiet for CLOSED_QUIET_SECONDS (5 s, as
+ *   Zeek's tcp_close_delay) → emitted, ended 'closed';
+ * - no packet for settings.idleTimeoutSeconds → ended 'idle_timeout'; a connection that is only
+ *   unanswered SYNs waits at least SYN_MIN_IDLE_SECONDS (130 s > Linux's 127 s connect() give-up
+ *   with 6 retries, so the 64 s gaps of a longer backoff never split a retransmitted SYN off);
+ * - more than settings.maxConnections tracked → the least recently active is evicted (ended
+ *   'evicted'; a closed one is simply emitted early as 'closed');
+ * - finish(): the rest, in id order, ended 'capture_end' (or 'closed' when both endpoints are done).
+ * Each class of connection sits in its own activity-ordered list sharing one timeout, so the
+ * list heads are the next to expire: O(1) per packet, never a scan of the table.
+ *
+ * A tuple whose only segments so far are bare SYNs from one side is an EMBRYO: a few numbers on its
+ * Flow (a SYN cache) instead of a full Connection, promoted (its SYNs replayed) when anything else
+ * arrives or when it is reported. A SYN flood then costs a table entry per SYN, not a connection.
+ *
+ * After retirement a small tombstone (the flow's key and the last connection's id and times) is
+ * kept for 2×MSL, at most MAX_TOMBSTONES of them, so a later connection on the tuple can report
+ * portReuse and TIME_WAIT_REUSE.
+ */
+import { newPacketFields, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, TCP_URG, type PacketFields } from '../decode/fields.js';
+import type { CaptureClock } from '../capture/clock.js';
+import type { ConnectionReport, EndReason, Settings } from '../report/model.js';
+import { buildConnectionReport } from '../analysis/connection-report.js';
+import { Connection } from './connection.js';
+import { isFromA, tupleHash } from './key.js';
+import { Flow, FlowList, FlowTable, LIST_CLOSED, LIST_OPEN, LIST_SYN, LIST_TOMB } from './table.js';
+
+export interface TrackerHooks {
+  ladder: boolean | ((id: number) => boolean);
+  emit: (c: ConnectionReport) => void;
+}
+
+/** Quiet time after which a closed connection is reported (Zeek's tcp_close_delay is 5 s). */
+export const CLOSED_QUIET_SECONDS = 5;
+/** Least idle time before a connection of unanswered SYNs is given up. */
+export const SYN_MIN_IDLE_SECONDS = 130;
+/** A SYN with a new ISN after this much silence starts a new connection even if no close was seen. */
+export const REUSE_AFTER_IDLE_SECONDS = 30;
+/** Most tombstones remembered for port-reuse reporting (oldest forgotten first). */
+export const MAX_TOMBSTONES = 100_000;
+
+type F = Flow<Connection>;
+
+/** SYN gaps an embryonic connection remembers (the report keeps 16). */
+const EMBRYO_MAX_GAPS = 16;
+const CONTROL_MASK = TCP_SYN | TCP_ACK | TCP_FIN | TCP_RST | TCP_URG;
+
+export class Tracker {
+  private readonly table = new FlowTable<Connection>();
+  private readonly open = new FlowList<Connection>(LIST_OPEN);
+  private readonly syn = new FlowList<Connection>(LIST_SYN);
+  private readonly closed = new FlowList<Connection>(LIST_CLOSED);
+  private readonly tombs = new FlowList<Connection>(LIST_TOMB);
+  private readonly idleNanos: number;
+  private readonly synIdleNanos: number;
+  private readonly closedQuietNanos = CLOSED_QUIET_SECONDS * 1e9;
+  private readonly twoMslNanos: number;
+  private readonly maxConnections: number;
+  private input = '';
+  private nextId = 1;
+  private now = -Infinity;
+  private live = 0;
+  private _timedOut = 0;
+  private _evicted = 0;
+  private _peak = 0;
+  /** Scratch segment for replaying an embryo's SYNs. */
+  private readonly replay = newPacketFields();
+
+  constructor(
+    private readonly settings: Settings,
+    private readonly clock: CaptureClock,
+    private readonly hooks: TrackerHooks,
+  ) {
+    this.idleNanos = settings.idleTimeoutSeconds * 1e9;
+    this.synIdleNanos = Math.max(settings.idleTimeoutSeconds, SYN_MIN_IDLE_SECONDS) * 1e9;
+    this.twoMslNanos = 2 * settings.mslSeconds * 1e9;
+    this.maxConnections = Math.max(1, settings.maxConnections);
+  }
+
+  get timedOut(): number { return this._timedOut; }
+  get evicted(): number { return this._evicted; }
+  get peak(): number { return this._peak; }
+
+  setInput(name: string): void {
+    this.input = name;
+  }
+
+  onSegment(f: PacketFields, tNanos: number, frameNo: number, _byteOffset: number): void {
+    if (tNanos > this.now) {
+      this.now = tNanos;
+      this.expire(tNanos);
+    }
+    const hash = tupleHash(f);
+    let fl = this.table.find(f, hash);
+    let conn: Connection;
+    let fromA = true;
+    if (fl === null) {
+      fl = this.table.insert(f, hash);
+      if (this.startEmbryo(fl, f, tNanos, frameNo)) return;
+      conn = this.create(fl, f, tNanos, frameNo, true);
+    } else {
+      fromA = isFromA(fl, f);
+      if (fl.eId !== 0) {
+        if (fromA === fl.eClientIsA && isBareSyn(f) && (f.seq | 0) === fl.eIss) {
+          this.repeatEmbryo(fl, tNanos, frameNo);
+          return;
+        }
+        this.promote(fl);
+      }
+      const cur = fl.conn;
+      if (cur === null) {
+        this.tombs.unlink(fl);
+        conn = this.create(fl, f, tNanos, frameNo, fromA);
+      } else if (this.startsNewConnection(cur, f, fromA, tNanos)) {
+        this.unlinkLive(fl);
+        this.retire(fl, cur, cur.isClosed() ? 'closed' : 'reused', tNanos, false);
+        conn = this.create(fl, f, tNanos, frameNo, fromA);
+      } else {
+        conn = cur;
+      }
+    }
+    conn.onSegment(f, tNanos, frameNo, fromA);
+    fl.lastNanos = conn.lastNanos;
+    this.place(fl, conn);
+  }
+
+  finish(endNanos: number): void {
+    const left: F[] = [];
+    for (const list of [this.open, this.syn, this.closed]) {
+      for (let fl = list.head; fl !== null; fl = fl.next) left.push(fl);
+    }
+    const idOf = (fl: F): number => (fl.conn !== null ? fl.conn.id : fl.eId);
+    left.sort((a, b) => idOf(a) - idOf(b));
+    for (const fl of left) {
+      const c = this.connOf(fl); // embryos are promoted one at a time, so a flood never holds them all
+      this.emit(c, c.isClosed() ? 'closed' : 'capture_end', Math.max(endNanos, c.lastNanos));
+      fl.conn = null;
+    }
+    this.live = 0;
+  }
+
+  // ---------------------------------------------------------------- connections on a tuple
+
+  /**
+   * Is this segment the first of a new connection on the tuple? Only a SYN or SYN,ACK can be.
+   * The same ISN is a retransmission however long the backoff (Zeek splits those; we do not).
+   * A new ISN starts a new connection when the previous one is closed, reset or in TIME_WAIT
+   * (RFC 9293 §3.4.1, RFC 6191), went quiet for REUSE_AFTER_IDLE_SECONDS, or never got an answer.
+   */
+  private startsNewConnection(c: Connection, f: PacketFields, fromA: boolean, t: number): boolean {
+    const flags = f.flags;
+    if ((flags & TCP_SYN) === 0 || (flags & (TCP_RST | TCP_FIN)) !== 0) return false;
+    const fromClient = fromA === c.clientIsA;
+    const s = fromClient ? c.client : c.server;
+    if (s.hasIss && (f.seq | 0) === s.iss) return false;
+    if (c.isClosed()) return true;
+    if (t - c.lastNanos >= REUSE_AFTER_IDLE_SECONDS * 1e9) return true;
+    // a fresh attempt (new ISN) after an unanswered one
+    return s.hasIss && fromClient && (flags & TCP_ACK) === 0 && c.isSynOnly();
+  }
+
+  private create(fl: F, f: PacketFields, t: number, frameNo: number, fromA: boolean): Connection {
+    const flags = f.flags;
+    const syn = (flags & TCP_SYN) !== 0;
+    const ack = (flags & TCP_ACK) !== 0;
+    let senderIsClient: boolean;
+    let rolesGuessed = false;
+    if (syn && !ack && (flags & (TCP_RST | TCP_FIN)) === 0) {
+      senderIsClient = true; // the client sent the first SYN without ACK
+    } else if (syn && ack && (flags & (TCP_RST | TCP_FIN)) === 0) {
+      senderIsClient = false; // a SYN,ACK answers a SYN we missed: its sender is the server
+    } else {
+      // No SYN: the documented guess (docs/state-model.md): the lower port is the server's
+      // (well-known < registered < ephemeral); equal ports: the first sender is the client.
+      rolesGuessed = true;
+      senderIsClient = f.srcPort === f.dstPort ? true : f.srcPort > f.dstPort;
+    }
+    // At the cap: make room first, so `peak` never exceeds maxConnections.
+    if (this.live >= this.maxConnections) this.evictOne();
+    const id = this.nextId++;
+    const ladder = this.hooks.ladder;
+    const wantLadder = ladder === true || (typeof ladder === 'function' && ladder(id));
+    const midstream = !syn;
+    const initial = syn && !ack ? 'CLOSED' : 'UNKNOWN';
+    const c = new Connection(id, fl, senderIsClient === fromA, this.input, rolesGuessed, midstream, initial, t, frameNo, wantLadder);
+    c.twoMslNanos = this.twoMslNanos;
+    if (midstream) c.add('MIDSTREAM', -1, frameNo, t, { rolesGuessed });
+    if (fl.prevId > 0) {
+      c.portReusePrevId = fl.prevId;
+      c.portReuseGapNanos = t - fl.prevLastNanos;
+      c.add('PORT_REUSE', -1, frameNo, t, { previousId: fl.prevId, gapSeconds: (t - fl.prevLastNanos) / 1e9 });
+      if (fl.prevTimeWaitNanos >= 0 && t - fl.prevTimeWaitNanos < this.twoMslNanos) {
+        c.add('TIME_WAIT_REUSE', -1, frameNo, t, { previousId: fl.prevId, timeWaitSeconds: (t - fl.prevTimeWaitNanos) / 1e9 });
+      }
+    }
+    fl.conn = c;
+    this.live++;
+    if (this.live > this._peak) this._peak = this.live;
+    return c;
+  }
+
+  // ---------------------------------------------------------------- embryonic connections
+
+  /** A fresh tuple whose first segment is a bare SYN: keep it as an embryo (no ladder asked for it). */
+  private startEmbryo(fl: F, f: PacketFields, t: number, frameNo: number): boolean {
+    if (!isBareSyn(f) || f.checksumBad || this.hooks.ladder === true) return false;
+    if (this.live >= this.maxConnections) this.evictOne();
+    const id = this.nextId;
+    if (typeof this.hooks.ladder === 'function' && this.hooks.ladder(id)) return false;
+    this.nextId++;
+    fl.eId = id;
+    fl.eInput = this.input;
+    fl.eClientIsA = true;
+    fl.eIss = f.seq | 0;
+    fl.eFlags = f.flags;
+    fl.eWindow = f.window;
+    fl.eMss = f.optMss;
+    fl.eWscale = f.optWscale;
+    fl.eOptBits = (f.optSackPermitted ? 1 : 0) | (f.optHasTimestamps ? 2 : 0);
+    fl.eFirstNanos = t;
+    fl.eFirstFrame = fl.eSecondFrame = fl.eLastFrame = frameNo;
+    fl.eCount = 1;
+    fl.eGaps = null;
+    fl.lastNanos = t;
+    this.syn.push(fl);
+    this.live++;
+    if (this.live > this._peak) this._peak = this.live;
+    return true;
+  }
+
+  /** The same SYN again (a retransmission). */
+  private repeatEmbryo(fl: F, t: number, frameNo: number): void {
+    const gaps = (fl.eGaps ??= []);
+    if (gaps.length < EMBRYO_MAX_GAPS) gaps.push(t - fl.lastNanos);
+    if (fl.eCount === 1) fl.eSecondFrame = frameNo;
+    fl.eCount++;
+    fl.eLastFrame = frameNo;
+    if (t > fl.lastNanos) fl.lastNanos = t;
+    this.place(fl, null);
+  }
+
+  private connOf(fl: F): Connection {
+    return fl.conn ?? this.promote(fl);
+  }
+
+  /** Embryo → Connection: replay its SYNs (same fields, times and first/second/last frames). */
+  private promote(fl: F): Connection {
+    const c = new Connection(fl.eId, fl, fl.eClientIsA, fl.eInput, false, false, 'CLOSED', fl.eFirstNanos, fl.eFirstFrame, false);
+    c.twoMslNanos = this.twoMslNanos;
+    const r = this.replay;
+    const a = fl.eClientIsA;
+    r.ipVersion = fl.v6 ? 6 : 4;
+    r.src0 = a ? fl.a0 : fl.b0; r.src1 = a ? fl.a1 : fl.b1; r.src2 = a ? fl.a2 : fl.b2; r.src3 = a ? fl.a3 : fl.b3;
+    r.dst0 = a ? fl.b0 : fl.a0; r.dst1 = a ? fl.b1 : fl.a1; r.dst2 = a ? fl.b2 : fl.a2; r.dst3 = a ? fl.b3 : fl.a3;
+    r.srcPort = a ? fl.aPort : fl.bPort;
+    r.dstPort = a ? fl.bPort : fl.aPort;
+    r.seq = fl.eIss >>> 0; r.ack = 0; r.flags = fl.eFlags; r.window = fl.eWindow;
+    r.payloadLen = 0; r.capturedPayloadLen = 0; r.checksumBad = false;
+    r.optMss = fl.eMss; r.optWscale = fl.eWscale;
+    r.optSackPermitted = (fl.eOptBits & 1) !== 0; r.optHasTimestamps = (fl.eOptBits & 2) !== 0;
+    r.optTsVal = 0; r.optTsEcr = 0; r.optSackBlocks = 0; r.optTfo = false; r.optMalformed = false;
+    let t = fl.eFirstNanos;
+    const gaps = fl.eGaps;
+    for (let i = 0; i < fl.eCount; i++) {
+      if (i > 0) t = gaps !== null && i - 1 < gaps.length ? t + gaps[i - 1] : fl.lastNanos;
+      c.onSegment(r, t, i === 0 ? fl.eFirstFrame : i === 1 ? fl.eSecondFrame : fl.eLastFrame, a);
+    }
+    c.lastFrame = fl.eLastFrame;
+    fl.eId = 0;
+    fl.eGaps = null;
+    fl.conn = c;
+    return c;
+  }
+
+  // ---------------------------------------------------------------- lists and timers
+
+  private listFor(c: Connection | null): FlowList<Connection> {
+    if (c === null) return this.syn; // an embryo: only SYNs so far
+    if (c.isClosed()) return this.closed;
+    if (c.isSynOnly()) return this.syn;
+    return this.open;
+  }
+
+  private place(fl: F, c: Connection | null): void {
+    const target = this.listFor(c);
+    if (target.tail === fl) return; // already the most recent of its list
+    this.unlinkLive(fl);
+    target.push(fl);
+  }
+
+  private unlinkLive(fl: F): void {
+    if (fl.list === LIST_OPEN) this.open.unlink(fl);
+    else if (fl.list === LIST_SYN) this.syn.unlink(fl);
+    else if (fl.list === LIST_CLOSED) this.closed.unlink(fl);
+    else if (fl.list === LIST_TOMB) this.tombs.unlink(fl);
+  }
+
+  private expire(now: number): void {
+    for (let fl = this.closed.head; fl !== null && fl.lastNanos + this.closedQuietNanos <= now; fl = this.closed.head) {
+      this.closed.unlink(fl);
+      this.retire(fl, fl.conn!, 'closed', fl.lastNanos + this.closedQuietNanos, true);
+    }
+    for (let fl = this.syn.head; fl !== null && fl.lastNanos + this.synIdleNanos <= now; fl = this.syn.head) {
+      this.syn.unlink(fl);
+      this._timedOut++;
+      this.retire(fl, this.connOf(fl), 'idle_timeout', fl.lastNanos + this.synIdleNanos, true);
+    }
+    for (let fl = this.open.head; fl !== null && fl.lastNanos + this.idleNanos <= now; fl = this.open.head) {
+      this.open.unlink(fl);
+      this._timedOut++;
+      this.retire(fl, fl.conn!, 'idle_timeout', fl.lastNanos + this.idleNanos, true);
+    }
+    for (let fl = this.tombs.head; fl !== null && fl.lastNanos + this.twoMslNanos <= now; fl = this.tombs.head) {
+      this.tombs.unlink(fl);
+      this.table.remove(fl);
+    }
+  }
+
+  /** Over the cap: a closed connection goes first (it is done anyway), else the least recently active. */
+  private evictOne(): void {
+    let fl = this.closed.head;
+    if (fl !== null) {
+      this.closed.unlink(fl);
+      this.retire(fl, fl.conn!, 'closed', this.now, true);
+      return;
+    }
+    const a = this.open.head;
+    const b = this.syn.head;
+    fl = a === null ? b : b === null ? a : a.lastNanos <= b.lastNanos ? a : b;
+    if (fl === null) return;
+    this.unlinkLive(fl);
+    this._evicted++;
+    this.retire(fl, this.connOf(fl), 'evicted', this.now, false);
+    this.table.remove(fl); // no tombstone: the cap bounds memory
+  }
+
+  /** Emits the connection; optionally leaves a tombstone. The flow must already be out of the live lists. */
+  private retire(fl: F, c: Connection, ended: EndReason, endNanos: number, tombstone: boolean): void {
+    this.live--;
+    this.emit(c, ended, endNanos);
+    fl.conn = null;
+    fl.prevId = c.id;
+    fl.prevLastNanos = c.lastNanos;
+    fl.prevTimeWaitNanos = timeWaitEntered(c);
+    if (!tombstone) return;
+    fl.lastNanos = c.lastNanos;
+    this.tombs.push(fl);
+    if (this.tombs.size > MAX_TOMBSTONES) {
+      const old = this.tombs.head!;
+      this.tombs.unlink(old);
+      this.table.remove(old);
+    }
+  }
+
+  private emit(c: Connection, ended: EndReason, endNanos: number): void {
+    // Held FINs are delivered; TIME_WAIT → CLOSED only when the capture shows 2×MSL passing.
+    c.settle(endNanos);
+    this.hooks.emit(buildConnectionReport(c, ended, endNanos, this.clock, this.settings));
+  }
+}
+
+/** SYN without ACK, FIN, RST or URG, and without payload (TFO data needs a full connection). */
+function isBareSyn(f: PacketFields): boolean {
+  return (f.flags & CONTROL_MASK) === TCP_SYN && f.payloadLen === 0;
+}
+
+function timeWaitEntered(c: Connection): number {
+  let t = -1;
+  for (const ep of [c.client, c.server]) {
+    if (ep.state !== 'TIME_WAIT') continue;
+    const e = ep.transitions[ep.transitions.length - 1].tNanos;
+    if (t < 0 || e < t) t = e;
+  }
+  return t;
+}

@@ -1,0 +1,48 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, test } from 'vitest';
+import { ANOMALIES, ANOMALY_CODES, type AnomalyCode } from '../../src/analysis/catalog.js';
+import { anomalyMessage } from '../../src/analysis/messages.js';
+import { IsoFormatter } from '../../src/analysis/iso.js';
+import { CaptureClock } from '../../src/capture/clock.js';
+
+const DOC = join(dirname(fileURLToPath(import.meta.url)), '../../docs/anomalies.md');
+
+describe('anomaly catalog', () => {
+  test('docs/anomalies.md lists exactly the catalog codes, with the same severities', () => {
+    const rows = [...readFileSync(DOC, 'utf8').matchAll(/^\| `([A-Z0-9_]+)` \| (\w+) \|/gm)].map((m) => [m[1], m[2]]);
+    expect(rows.map(([c]) => c).sort()).toEqual([...ANOMALY_CODES].sort());
+    for (const [code, sev] of rows) expect(ANOMALIES[code as AnomalyCode].severity).toBe(sev);
+  });
+  test('issue 3 codes are all present', () => {
+    for (const c of ['HALF_OPEN', 'HANDSHAKE_INCOMPLETE', 'REFUSED', 'RESET', 'SIMULTANEOUS_OPEN', 'SIMULTANEOUS_CLOSE',
+      'LINGERING_FIN_WAIT_2', 'LINGERING_CLOSE_WAIT', 'SYN_RETRANSMIT', 'SYNACK_RETRANSMIT', 'FIN_RETRANSMIT', 'BAD_HANDSHAKE_ACK',
+      'DATA_AFTER_FIN', 'DATA_AFTER_RESET', 'OUT_OF_WINDOW_RST', 'MIDSTREAM', 'PORT_REUSE', 'NOT_CLOSED']) {
+      expect(ANOMALY_CODES).toContain(c);
+    }
+  });
+  test('every code renders a one-line message without "undefined"', () => {
+    for (const code of ANOMALY_CODES) {
+      for (const who of ['client', 'server', null] as const) {
+        const m = anomalyMessage(code, who, { count: 2, synCount: 3, seconds: 7, synAckCount: 2, resetBy: 'client', state: 'ESTABLISHED',
+          atEnd: true, thresholdSeconds: 60, segment: 'SYN,ACK', gotAck: 5, expectedAck: 4, receiverState: 'ESTABLISHED', gapSeconds: 1,
+          previousId: 1, clientState: 'ESTABLISHED', serverState: 'CLOSE_WAIT', kind: 'gap', missingBytes: 10, unseenBytes: 10,
+          flags: 'SYN,FIN', timeWaitSeconds: 3, event: 'snd' });
+        expect(m).not.toMatch(/undefined|\n/);
+        expect(m.length).toBeGreaterThan(10);
+      }
+    }
+  });
+});
+
+describe('IsoFormatter', () => {
+  test.each([[1_700_000_000, 123_456_789, 9], [1_700_000_000, 999_999_000, 6], [0, 0, 6], [1_999_999_999, 500, 9]])(
+    'matches CaptureClock.toIso (base %i.%i, %i digits)', (sec, nanos, digits) => {
+      const clock = new CaptureClock();
+      clock.tNanos(sec, nanos);
+      clock.precisionDigits = digits;
+      const f = IsoFormatter.of(clock);
+      for (const t of [0, 1, 999, 876_543_211, 1e9, 59.5e9, 86_400e9 + 7, 3.1e15, -5, -2e9]) expect(f.iso(t)).toBe(clock.toIso(t));
+    });
+});

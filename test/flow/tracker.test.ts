@@ -1,0 +1,93 @@
+/**
+ * Tracker unit tests with PacketFields filled by hand (no capture or decoder involved):
+ * retirement timers, the cap, ids, prompt emission, tuple keys.
+ */
+import { describe, expect, test } from 'vitest';
+import { test as propTest, fc } from '@fast-check/vitest';
+import { CaptureClock } from '../../src/capture/clock.js';
+import { newPacketFields, TCP_ACK, TCP_FIN, TCP_SYN, type PacketFields } from '../../src/decode/fields.js';
+import { DEFAULT_SETTINGS } from '../../src/analysis/settings.js';
+import { tupleHash } from '../../src/flow/key.js';
+import { CLOSED_QUIET_SECONDS, SYN_MIN_IDLE_SECONDS, Tracker } from '../../src/flow/tracker.js';
+import type { ConnectionReport, Settings } from '../../src/report/model.js';
+
+const S = 1e9;
+
+function seg(src: number, sport: number, dst: number, dport: number, flags: number, seq = 0, ack = 0, len = 0): PacketFields {
+  const f = newPacketFields();
+  Object.assign(f, { ipVersion: 4, src0: src, dst0: dst, srcPort: sport, dstPort: dport, flags, seq, ack, payloadLen: len, window: 1000 });
+  return f;
+}
+
+function tracker(settings: Partial<Settings> = {}) {
+  const out: ConnectionReport[] = [];
+  const t = new Tracker({ ...DEFAULT_SETTINGS, ...settings }, new CaptureClock(), { ladder: false, emit: (c) => out.push(c) });
+  t.setInput('unit');
+  let frame = 0;
+  const feed = (f: PacketFields, tNanos: number) => t.onSegment(f, tNanos, ++frame, 0);
+  return { t, out, feed };
+}
+
+const C = 0x0a000001;
+const SV = 0x0a000002;
+
+describe('retirement', () => {
+  test('a closed connection is emitted after 5 s of quiet, while the capture goes on', () => {
+    const { t, out, feed } = tracker();
+    feed(seg(C, 1000, SV, 80, TCP_SYN, 100), 0);
+    feed(seg(SV, 80, C, 1000, TCP_SYN | TCP_ACK, 500, 101), 1e6);
+    feed(seg(C, 1000, SV, 80, TCP_ACK, 101, 501), 2e6);
+    feed(seg(C, 1000, SV, 80, TCP_FIN | TCP_ACK, 101, 501), 3e6);
+    feed(seg(SV, 80, C, 1000, TCP_FIN | TCP_ACK, 501, 102), 4e6);
+    feed(seg(C, 1000, SV, 80, TCP_ACK, 102, 502), 5e6);
+    feed(seg(C, 2000, SV, 80, TCP_SYN, 7), (CLOSED_QUIET_SECONDS - 1) * S);
+    expect(out).toHaveLength(0);
+    feed(seg(C, 2000, SV, 80, TCP_SYN, 7), CLOSED_QUIET_SECONDS * S + 5e6);
+    expect(out.map((c) => [c.id, c.ended, c.client.finalState, c.server.finalState])).toEqual([[1, 'closed', 'TIME_WAIT', 'CLOSED']]);
+    t.finish(CLOSED_QUIET_SECONDS * S + 5e6);
+    expect(out.map((c) => [c.id, c.ended])).toEqual([[1, 'closed'], [2, 'capture_end']]);
+  });
+
+  test('idle timeout; an unanswered SYN outlives a short idle timeout (SYN backoff)', () => {
+    const { t, out, feed } = tracker({ idleTimeoutSeconds: 10 });
+    feed(seg(C, 1000, SV, 80, TCP_ACK, 1, 1, 10), 0); // mid-stream, open
+    feed(seg(C, 3000, SV, 80, TCP_SYN, 9), 0); // SYN only
+    feed(seg(C, 3000, SV, 80, TCP_SYN, 9), 64 * S); // retransmitted after 64 s: same connection
+    expect(out.map((c) => [c.id, c.ended])).toEqual([[1, 'idle_timeout']]);
+    expect(out[0].lastSeen).toBe(out[0].firstSeen);
+    feed(seg(C, 4000, SV, 80, TCP_SYN, 9), (64 + SYN_MIN_IDLE_SECONDS) * S);
+    expect(out.map((c) => [c.id, c.ended, c.handshake.synCount])).toEqual([[1, 'idle_timeout', 0], [2, 'idle_timeout', 2]]);
+    expect(t.timedOut).toBe(2);
+    t.finish((64 + SYN_MIN_IDLE_SECONDS) * S);
+    expect(out).toHaveLength(3);
+  });
+
+  test('the cap evicts the least recently active; evicted connections are still reported', () => {
+    const { t, out, feed } = tracker({ maxConnections: 3 });
+    for (let i = 0; i < 5; i++) feed(seg(C + i, 1000 + i, SV, 80, TCP_SYN, i), i * 1e6);
+    feed(seg(C + 2, 1002, SV, 80, TCP_SYN, 2), 6e6); // touch 3: it becomes most recent
+    feed(seg(C + 5, 1005, SV, 80, TCP_SYN, 5), 7e6); // evicts 4 (3 was touched)
+    expect(out.map((c) => [c.id, c.ended])).toEqual([[1, 'evicted'], [2, 'evicted'], [4, 'evicted']]);
+    expect(t.evicted).toBe(3);
+    expect(t.peak).toBe(3);
+    t.finish(7e6);
+    expect(out.slice(3).map((c) => c.id)).toEqual([3, 5, 6]); // the rest in id order
+  });
+});
+
+describe('tuple key', () => {
+  propTest.prop([fc.integer(), fc.integer(), fc.integer({ min: 0, max: 65535 }), fc.integer({ min: 0, max: 65535 })])(
+    'the hash is the same in both directions',
+    (a, b, pa, pb) => {
+      expect(tupleHash(seg(a, pa, b, pb, TCP_ACK))).toBe(tupleHash(seg(b, pb, a, pa, TCP_ACK)));
+    },
+  );
+  test('colliding or not, different tuples stay different connections', () => {
+    const { t, out, feed } = tracker();
+    feed(seg(C, 1000, SV, 80, TCP_SYN, 1), 0);
+    feed(seg(C, 80, SV, 1000, TCP_SYN, 1), 0); // ports swapped: another tuple
+    feed(seg(SV, 80, C, 1000, TCP_SYN | TCP_ACK, 5, 2), 1);
+    t.finish(1);
+    expect(out.map((c) => [c.client.port, c.server.port, c.handshake.synAckCount])).toEqual([[1000, 80, 1], [80, 1000, 0]]);
+  });
+});

@@ -1,0 +1,231 @@
+/**
+ * Scenario → pcap → analyze() → per-packet states, facts, golden JSON. The generated captures are
+ * kept in fixtures/generated/ (open them in Wireshark); regenerating must give the same bytes.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, test } from 'vitest';
+import type { ConnectionReport, RunReport } from '../../src/report/model.js';
+import { goldenOf, stateRows, statePath } from '../helpers/scenario.js';
+import { SCENARIOS, scenario } from './catalog.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const GENERATED = join(ROOT, 'fixtures/generated');
+
+const reports = new Map<string, Promise<RunReport>>();
+function run(name: string): Promise<RunReport> {
+  let r = reports.get(name);
+  if (!r) { r = scenario(name).build().run(); reports.set(name, r); }
+  return r;
+}
+async function only(name: string): Promise<ConnectionReport> {
+  const r = await run(name);
+  expect(r.connections).toHaveLength(1);
+  return r.connections[0];
+}
+const codes = (c: ConnectionReport): string[] => [...new Set(c.anomalies.map((a) => a.code))].sort();
+const anomaly = (c: ConnectionReport, code: string) => c.anomalies.find((a) => a.code === code);
+
+describe('per-packet state sequences of both endpoints', () => {
+  for (const sc of SCENARIOS.filter((x) => x.rows || x.paths)) {
+    test(sc.name, async () => {
+      const c = await only(sc.name);
+      if (sc.rows) {
+        const got = stateRows(c).map(([from, flags, cs, ss]) => `${from === 'client' ? 'C' : 'S'} ${flags} | ${cs} ${ss}`);
+        expect(got).toEqual(sc.rows);
+      }
+      if (sc.paths) {
+        expect(statePath(c, 'client')).toEqual(sc.paths.client);
+        expect(statePath(c, 'server')).toEqual(sc.paths.server);
+      }
+    });
+  }
+});
+
+describe('facts per scenario', () => {
+  test('normal-client-close: four-way close, timings, bytes', async () => {
+    const c = await only('normal-client-close');
+    expect(c.handshake.outcome).toBe('complete');
+    // the DSL spends 100 µs per packet on top of each wait()
+    expect(c.handshake.rtt.synToSynAck).toBeCloseTo(0.0101, 9);
+    expect(c.handshake.rtt.synAckToAck).toBeCloseTo(0.0101, 9);
+    expect(c.handshake.rtt.total).toBeCloseTo(0.0202, 9);
+    expect(c.handshake.duration).toBeCloseTo(0.0202, 9);
+    expect(c.close).toMatchObject({ kind: 'four_way', initiator: 'client', resetBy: null });
+    expect(c.close.timeWait.client.heldAtEnd).toBe(true);
+    expect(c.bytes).toEqual({ client: 100, server: 300 });
+    expect(c.data.timeToFirstByte).toBeCloseTo(0.0052, 9);
+    expect(c.ended).toBe('closed');
+    expect(c.anomalies).toEqual([]);
+  });
+  test('normal-server-close: the server initiates', async () => {
+    const c = await only('normal-server-close');
+    expect(c.close).toMatchObject({ kind: 'four_way', initiator: 'server' });
+    expect(c.server.finalState).toBe('TIME_WAIT');
+  });
+  test('three-way-close', async () => {
+    const c = await only('three-way-close');
+    expect(c.close).toMatchObject({ kind: 'three_way', initiator: 'client' });
+    expect(c.client.transitions.some((t) => t.arc.startsWith('Note 2'))).toBe(true);
+  });
+  test('simultaneous-open', async () => {
+    const c = await only('simultaneous-open');
+    expect(c.handshake.outcome).toBe('simultaneous_open');
+    expect(codes(c)).toEqual(['SIMULTANEOUS_OPEN']);
+  });
+  test('simultaneous-close', async () => {
+    const c = await only('simultaneous-close');
+    expect(c.close).toMatchObject({ kind: 'simultaneous', initiator: 'both' });
+    expect(codes(c)).toEqual(['SIMULTANEOUS_CLOSE']);
+  });
+  test('refused', async () => {
+    const c = await only('refused');
+    expect(c.handshake.outcome).toBe('refused');
+    expect(c.close.kind).toBe('none');
+    expect(codes(c)).toEqual(['REFUSED']);
+  });
+  test('reset: who, when, and the data in flight', async () => {
+    const c = await only('reset');
+    expect(c.close).toMatchObject({ kind: 'reset', initiator: 'client', resetBy: 'client' });
+    expect(anomaly(c, 'RESET')).toMatchObject({ endpoint: 'client', frame: 6 });
+    expect(anomaly(c, 'DATA_AFTER_RESET')).toMatchObject({ endpoint: 'server', frame: 7 });
+    expect(c.bytes.server).toBe(2000);
+  });
+  test('half-open: SYN backoff, never answered', async () => {
+    const c = await only('half-open');
+    expect(c.handshake).toMatchObject({ outcome: 'no_answer', synCount: 4 });
+    expect(c.handshake.synBackoff).toEqual([1.0001, 2.0001, 4.0001]);
+    expect(codes(c)).toEqual(['HALF_OPEN', 'SYN_RETRANSMIT']);
+    expect(anomaly(c, 'SYN_RETRANSMIT')!.details.count).toBe(3);
+    expect(c.ended).toBe('capture_end');
+  });
+  test('lingering FIN_WAIT_2 / CLOSE_WAIT, with half-close data', async () => {
+    const c = await only('lingering-fin-wait-2');
+    expect(c.close.kind).toBe('half_closed');
+    expect(codes(c)).toEqual(['LINGERING_CLOSE_WAIT', 'LINGERING_FIN_WAIT_2', 'NOT_CLOSED']);
+    expect(c.close.finWait2.client).toBeCloseTo(70.0002, 6);
+    expect(c.bytes.server).toBe(500);
+    const d = await only('lingering-close-wait');
+    expect(d.close.closeWait.client).toBeCloseTo(90.0002, 6);
+    expect(anomaly(d, 'LINGERING_CLOSE_WAIT')).toMatchObject({ endpoint: 'client' });
+  });
+  test('syn-then-rst: a RST without ACK cannot reset SYN_SENT', async () => {
+    const c = await only('syn-then-rst');
+    expect(codes(c)).toEqual(['HALF_OPEN', 'OUT_OF_WINDOW_RST']);
+  });
+  test('aborted-handshake: Note 1 returns the server to LISTEN', async () => {
+    const c = await only('aborted-handshake');
+    expect(c.handshake.outcome).toBe('aborted');
+    expect(c.server.transitions.at(-1)!.arc).toBe('rcv RST (note 1)');
+  });
+  test('missing-syn: mid-stream, roles guessed from the ports, states inferred', async () => {
+    const c = await only('missing-syn');
+    expect(c).toMatchObject({ midstream: true, rolesGuessed: true });
+    expect(c.client.port).toBe(40000);
+    expect(c.handshake.outcome).toBe('not_seen');
+    expect(c.client.transitions[0]).toMatchObject({ from: 'UNKNOWN', to: 'ESTABLISHED', evidence: 'inferred' });
+    expect(codes(c)).toEqual(['MIDSTREAM']);
+  });
+  test('handshake-reorder: no false alarm about the ACK', async () => {
+    const c = await only('handshake-reorder');
+    expect(c.handshake.outcome).toBe('complete');
+    expect(c.handshake.synCount).toBe(1);
+  });
+  test('fin-retransmission', async () => {
+    const c = await only('fin-retransmission');
+    expect(codes(c)).toEqual(['FIN_RETRANSMIT']);
+    expect(c.close.kind).toBe('four_way');
+  });
+  test('rst-after-fin: a reset, by the server', async () => {
+    const c = await only('rst-after-fin');
+    expect(c.close).toMatchObject({ kind: 'reset', resetBy: 'server' });
+  });
+  test('syn-with-payload: TFO bytes counted once', async () => {
+    const c = await only('syn-with-payload');
+    expect(c.bytes).toEqual({ client: 50, server: 100 });
+    expect(codes(c)).toEqual(['SYN_WITH_DATA']);
+    expect(c.handshake.outcome).toBe('complete');
+  });
+  test('snaplen-truncated data: lengths from the IP header, no loss claimed', async () => {
+    const r = await run('snaplen-truncated-data');
+    const c = r.connections[0];
+    expect(c.bytes).toEqual({ client: 1400, server: 1400 });
+    expect(c.captureLoss).toBe(false);
+    expect(r.stats.truncatedRecords).toBe(2);
+  });
+  test('sequence wraparound mid-connection', async () => {
+    const c = await only('sequence-wraparound');
+    expect(c.bytes).toEqual({ client: 400, server: 100 });
+    expect(codes(c)).toEqual(['SEQ_WRAP']);
+    expect(c.close.kind).toBe('four_way');
+    expect(c.captureLoss).toBe(false);
+  });
+  test('tuple reuse: three connections, ids by first packet, portReuse and TIME_WAIT_REUSE', async () => {
+    const r = await run('tuple-reuse');
+    expect(r.connections.map((c) => c.id)).toEqual([1, 2, 3]);
+    const [c1, c2, c3] = r.connections;
+    expect(c1.ended).toBe('closed');
+    expect(c2.portReuse).toMatchObject({ previousId: 1 });
+    expect(c2.portReuse!.gap).toBeCloseTo(10, 3);
+    expect(codes(c2)).toEqual(['PORT_REUSE', 'TIME_WAIT_REUSE']);
+    expect(c2.ended).toBe('closed');
+    expect(c3.portReuse).toMatchObject({ previousId: 2 });
+    expect(c3.close.kind).toBe('reset');
+    expect([c1, c2, c3].map((c) => c.client.isn)).toEqual([1000, 900_000, 1_900_000]);
+  });
+  test('a retransmitted SYN with a long backoff stays one connection', async () => {
+    const c = await only('syn-long-backoff');
+    expect(c.handshake).toMatchObject({ outcome: 'complete', synCount: 8 });
+    expect(c.handshake.synBackoff.map(Math.round)).toEqual([1, 2, 4, 8, 16, 32, 64]);
+    expect(c.handshake.rtt.lastSynToSynAck).toBeCloseTo(0.0201, 9);
+    expect(c.ended).toBe('closed');
+  });
+  test('out-of-window RST is an anomaly, not a close', async () => {
+    const c = await only('out-of-window-rst');
+    expect(codes(c)).toEqual(['OUT_OF_WINDOW_RST']);
+    expect(c.close.kind).toBe('three_way');
+  });
+  test('bad handshake ACK', async () => {
+    const c = await only('bad-handshake-ack');
+    expect(c.handshake.outcome).toBe('bad_ack');
+    expect(anomaly(c, 'BAD_HANDSHAKE_ACK')!.details).toMatchObject({ expectedAck: 1001, gotAck: 1007 });
+  });
+  test('odd segments: duplicates, zero window, invalid flags', async () => {
+    const c = await only('odd-segments');
+    expect(codes(c)).toEqual(['DUPLICATE_PACKETS', 'INVALID_FLAGS', 'ZERO_WINDOW']);
+    expect(anomaly(c, 'INVALID_FLAGS')!.details.count).toBe(2);
+    expect(c.bytes.client).toBe(100);
+    expect(c.data.client.retransmittedBytes).toBe(0); // a copy captured twice is not a retransmission
+    expect(c.close.kind).toBe('three_way');
+  });
+  test('ipv6 at nanosecond precision', async () => {
+    const c = await only('ipv6-normal-close');
+    expect(c.client.ip).toBe('2001:db8::1');
+    expect(c.firstSeen).toMatch(/\.\d{9}Z$/);
+  });
+});
+
+describe('golden reports and generated captures', () => {
+  mkdirSync(GENERATED, { recursive: true });
+  for (const sc of SCENARIOS) {
+    test(sc.name, async () => {
+      await expect(goldenOf(await run(sc.name))).toMatchFileSnapshot(`../../fixtures/golden/scenarios/${sc.name}.json`);
+      const bytes = sc.build().pcap();
+      const file = join(GENERATED, `${sc.name}.pcap`);
+      if (!existsSync(file)) writeFileSync(file, bytes); // first generation; committed afterwards
+      expect(Buffer.from(bytes).equals(readFileSync(file))).toBe(true);
+    });
+  }
+});
+
+describe('embryonic connections (SYN cache) report exactly what full tracking reports', () => {
+  for (const sc of SCENARIOS) {
+    test(sc.name, async () => {
+      const full = await run(sc.name);
+      const lean = await sc.build().run({ ladder: false });
+      const strip = (r: RunReport) => r.connections.map(({ ladder: _ladder, ...rest }) => rest);
+      expect(strip(lean)).toEqual(strip(full));
+    });
+  }
+});
