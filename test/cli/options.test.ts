@@ -13,7 +13,7 @@ describe('parseArgs', () => {
   test('defaults: table, model settings from DEFAULT_SETTINGS, nothing selected', async () => {
     const o = await opts(['a.pcap']);
     expect(o.format).toBe('table');
-    expect(o.settings).toEqual({ mslSeconds: 60, lingerSeconds: 60, idleTimeoutSeconds: 300, maxConnections: 1_000_000, verifyChecksums: false });
+    expect(o.settings).toEqual({ mslSeconds: 60, lingerSeconds: 60, idleTimeoutSeconds: 300, maxConnections: 50_000, verifyChecksums: false });
     expect(o.ladder).toBeNull();
     expect(o.failOn).toBeNull();
   });
