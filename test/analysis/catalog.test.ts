@@ -8,12 +8,23 @@ import { IsoFormatter } from '../../src/analysis/iso.js';
 import { CaptureClock } from '../../src/capture/clock.js';
 
 const DOC = join(dirname(fileURLToPath(import.meta.url)), '../../docs/anomalies.md');
+const README = join(dirname(fileURLToPath(import.meta.url)), '../../README.md');
 
 describe('anomaly catalog', () => {
   test('docs/anomalies.md lists exactly the catalog codes, with the same severities', () => {
     const rows = [...readFileSync(DOC, 'utf8').matchAll(/^\| `([A-Z0-9_]+)` \| (\w+) \|/gm)].map((m) => [m[1], m[2]]);
     expect(rows.map(([c]) => c).sort()).toEqual([...ANOMALY_CODES].sort());
     for (const [code, sev] of rows) expect(ANOMALIES[code as AnomalyCode].severity).toBe(sev);
+  });
+  test("the README's anomaly table lists exactly the catalog codes, with their severity and summary", () => {
+    const readme = readFileSync(README, 'utf8');
+    const section = readme.slice(readme.indexOf('## Anomaly codes'), readme.indexOf('## How states are inferred'));
+    const rows = [...section.matchAll(/^\| `([A-Z0-9_]+)` \| (\w+) \| (.+) \|$/gm)].map((m) => [m[1], m[2], m[3]]);
+    expect(rows.map(([c]) => c)).toEqual([...ANOMALY_CODES]);
+    for (const [code, sev, summary] of rows) {
+      expect(ANOMALIES[code as AnomalyCode].severity).toBe(sev);
+      expect(ANOMALIES[code as AnomalyCode].summary).toBe(summary);
+    }
   });
   test('issue 3 codes are all present', () => {
     for (const c of ['HALF_OPEN', 'HANDSHAKE_INCOMPLETE', 'REFUSED', 'RESET', 'SIMULTANEOUS_OPEN', 'SIMULTANEOUS_CLOSE',
