@@ -1,0 +1,67 @@
+// Shared helpers for the benchmark scripts (plain Node.js, no dependencies).
+// Locates the repo and ../shared/bench, and makes cached inputs with gen-capture.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const DEFAULT_CACHE = '/tmp/tcpflow-bench';
+
+/** Folder holding gen-capture and the floors: $TCPFLOW_SHARED (the shared root or its bench/), else ../shared/bench. */
+export function sharedBench() {
+  const cands = [];
+  if (process.env.TCPFLOW_SHARED) {
+    const s = resolve(process.env.TCPFLOW_SHARED);
+    cands.push(join(s, 'bench'), s);
+  }
+  cands.push(resolve(REPO, '..', 'shared', 'bench'));
+  for (const c of cands) if (existsSync(join(c, 'gen-capture'))) return c;
+  throw new Error(`gen-capture not found (looked in ${cands.join(', ')}); set TCPFLOW_SHARED to the shared folder`);
+}
+
+/** The benchmark inputs: id, gen-capture options, what it is. */
+export const INPUTS = [
+  { id: '100m', gen: ['--flows', '9000', '--seed', '1'], what: '~100 MB mixed capture: 9,000 connections, 166k packets, 10% IPv6, all nine shapes' },
+  { id: '1g', gen: ['--flows', '90000', '--seed', '1'], what: '~1 GB mixed capture: 90,000 connections, 1.68M packets (the target file)' },
+  { id: 'flood', gen: ['--flood', '2000000', '--seed', '1'], what: '2M-SYN flood: 2,000,000 never-answered SYNs from distinct source addr/port (144 MB)' },
+];
+
+let genHash = null;
+/** Path of the cached capture for `input`, generating it first when missing. Key: gen-capture options + a hash of gen-capture itself. */
+export function ensureInput(input, cacheDir, log = (s) => process.stderr.write(s + '\n')) {
+  const gen = join(sharedBench(), 'gen-capture');
+  genHash ??= createHash('sha1').update(readFileSync(gen)).digest('hex').slice(0, 8);
+  const key = input.gen.join(' ').replace(/--/g, '').trim().replace(/[^A-Za-z0-9.]+/g, '-');
+  const file = join(cacheDir, `gen-${key}-${genHash}.pcap`);
+  const meta = file.replace(/\.pcap$/, '.json');
+  if (existsSync(file) && existsSync(meta)) {
+    const m = JSON.parse(readFileSync(meta, 'utf8'));
+    if (m.bytes === statSync(file).size) return { file, ...m };
+  }
+  mkdirSync(cacheDir, { recursive: true });
+  const tmp = `${file}.tmp${process.pid}`;
+  log(`generating ${input.id}: gen-capture ${input.gen.join(' ')} -> ${file}`);
+  const p = spawnSync(process.execPath, [gen, '--out', tmp, ...input.gen], { encoding: 'utf8' });
+  if (p.status !== 0) { rmSync(tmp, { force: true }); throw new Error(`gen-capture failed: ${p.stderr}`); }
+  const line = p.stderr.trim().split('\n').pop();
+  const packets = Number(/packets=(\d+)/.exec(line)?.[1]);
+  const m = { id: input.id, gen: input.gen, genLine: line, packets, bytes: statSync(tmp).size };
+  renameSync(tmp, file);
+  writeFileSync(meta, JSON.stringify(m) + '\n');
+  return { file, ...m };
+}
+
+/** Is the dist build there (bin imports dist/cli/main.js)? */
+export function oursBuilt() {
+  return existsSync(join(REPO, 'dist', 'cli', 'main.js'));
+}
+
+export function which(cmd) {
+  const p = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
+  return p.status === 0 ? p.stdout.trim() : null;
+}
+
+export const q = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
+export const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[(s.length - 1) >> 1] : NaN; };
