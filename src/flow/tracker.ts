@@ -191,8 +191,10 @@ export class Tracker {
     if (midstream) c.add('MIDSTREAM', -1, frameNo, t, { rolesGuessed });
     if (fl.prevId > 0) {
       c.portReusePrevId = fl.prevId;
-      c.portReuseGapNanos = t - fl.prevLastNanos;
-      c.add('PORT_REUSE', -1, frameNo, t, { previousId: fl.prevId, gapSeconds: (t - fl.prevLastNanos) / 1e9 });
+      // Records out of time order (merged captures) can stamp the new SYN before the old connection's
+      // last packet: the gap is then 0, not negative (stats.timestampsBackwards counts the disorder).
+      c.portReuseGapNanos = Math.max(0, t - fl.prevLastNanos);
+      c.add('PORT_REUSE', -1, frameNo, t, { previousId: fl.prevId, gapSeconds: c.portReuseGapNanos / 1e9 });
       if (fl.prevTimeWaitNanos >= 0 && t - fl.prevTimeWaitNanos < this.twoMslNanos) {
         c.add('TIME_WAIT_REUSE', -1, frameNo, t, { previousId: fl.prevId, timeWaitSeconds: (t - fl.prevTimeWaitNanos) / 1e9 });
       }
@@ -356,7 +358,10 @@ export class Tracker {
     }
   }
 
-  private emit(c: Connection, ended: EndReason, endNanos: number): void {
+  private emit(c: Connection, ended: EndReason, endNanosIn: number): void {
+    // A connection's own clock never runs backwards (connection.ts), so neither may its end: a retire
+    // time taken from an earlier-stamped record would give negative FIN_WAIT_2 / CLOSE_WAIT times.
+    const endNanos = endNanosIn > c.lastNanos ? endNanosIn : c.lastNanos;
     // Held FINs are delivered; TIME_WAIT → CLOSED only when the capture shows 2×MSL passing.
     c.settle(endNanos);
     this.hooks.emit(buildConnectionReport(c, ended, endNanos, this.clock, this.settings));

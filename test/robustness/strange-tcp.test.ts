@@ -307,3 +307,21 @@ describe('RST storm against an established connection (blind reset attack, RFC 5
     expect(c.anomalies.filter((a) => a.code === 'RESET')).toHaveLength(1);
   });
 });
+
+describe('timestamps going backwards across a reused tuple (fuzz seed 1, case 575)', () => {
+  test('the new connection on the tuple reports a gap of 0, never a negative one', async () => {
+    const s = new Scenario();
+    s.wait(100); // keep the backwards step above the scenario's time 0
+    s.a.syn(); s.wait(1); s.b.synAck(); s.wait(1); s.a.ack();
+    s.a.fin(); s.b.fin(); s.a.ack();
+    s.wait(-50); // the next SYN was stamped by a clock 50 ms behind: before the old connection's last packet
+    s.a.reset(900_000); s.b.reset(700_000);
+    s.a.syn(); s.wait(1); s.b.synAck(); s.wait(1); s.a.ack();
+    const r = await analyzeBytes(s.pcap());
+    expect(r.connections).toHaveLength(2);
+    expect(r.connections[1].portReuse).toEqual({ previousId: 1, gap: 0 });
+    const reuse = r.connections[1].anomalies.find((a) => a.code === 'PORT_REUSE');
+    expect(reuse?.details.gapSeconds).toBe(0);
+    checkInvariants(r);
+  });
+});
