@@ -11,7 +11,7 @@ import { ANOMALIES, ANOMALY_CODES } from './catalog.js';
 import { detectConnectionAnomalies } from './detect.js';
 import { anomalyMessage } from './messages.js';
 import { IsoFormatter } from './iso.js';
-import { closeReport, dataReport, handshakeReport, type IsoOf } from './phases.js';
+import { closeReport, dataReport, handshakeOutcome, handshakeReport, resetInfo, type IsoOf } from './phases.js';
 
 const CODE_ORDER = new Map(ANOMALY_CODES.map((c, i) => [c, i]));
 
@@ -35,7 +35,10 @@ function endpointReport(c: Connection, ep: Endpoint, isClient: boolean, iso: Iso
 }
 
 export function buildConnectionReport(c: Connection, ended: EndReason, endNanos: number, clock: CaptureClock, settings: Settings): ConnectionReport {
-  detectConnectionAnomalies(c, ended, endNanos, settings);
+  // Both are read by the detectors and by the report; the transitions no longer change.
+  const outcome = handshakeOutcome(c);
+  const rst = resetInfo(c);
+  detectConnectionAnomalies(c, ended, endNanos, settings, outcome, rst);
   const fmt = IsoFormatter.of(clock);
   const iso: IsoOf = (n) => fmt.iso(n);
   const anomalies: AnomalyReport[] = (c.anomalies ?? [])
@@ -67,9 +70,9 @@ export function buildConnectionReport(c: Connection, ended: EndReason, endNanos:
     firstFrame: c.firstFrame,
     lastFrame: c.lastFrame,
     ended,
-    handshake: handshakeReport(c, iso),
+    handshake: handshakeReport(c, iso, outcome),
     data: dataReport(c, iso),
-    close: closeReport(c, endNanos, iso),
+    close: closeReport(c, endNanos, iso, rst),
     packets: { client: c.client.packets, server: c.server.packets },
     bytes: { client: c.client.bytes, server: c.server.bytes },
     anomalies,

@@ -3,17 +3,18 @@
  * transition histories and phase results; per-packet anomalies (retransmissions, windows, loss)
  * were already noted by the flow layer as the segments went by.
  */
-import type { EndReason, Settings } from '../report/model.js';
+import type { EndReason, HandshakeOutcome, Settings } from '../report/model.js';
 import type { Connection } from '../flow/connection.js';
 import { isSynchronized } from '../flow/connection.js';
-import { closeKind, findTransition, handshakeOutcome, reached, resetInfo, timeInState } from './phases.js';
+import { closeKind, findTransition, handshakeOutcome, reached, resetInfo, timeInState, type ResetInfo } from './phases.js';
 
 const CLIENT = 0;
 const SERVER = 1;
 const WHOLE = -1;
 
-export function detectConnectionAnomalies(c: Connection, ended: EndReason, endNanos: number, settings: Settings): void {
-  const outcome = handshakeOutcome(c);
+/** `outcome` and `rst`: handshakeOutcome(c) and resetInfo(c), when the caller already has them. */
+export function detectConnectionAnomalies(c: Connection, ended: EndReason, endNanos: number, settings: Settings,
+  outcome: HandshakeOutcome = handshakeOutcome(c), rst: ResetInfo = resetInfo(c)): void {
   const frame = (n: number): number => (n > 0 ? n : c.firstFrame);
 
   if (outcome === 'no_answer' && c.client.state === 'SYN_SENT') {
@@ -29,8 +30,7 @@ export function detectConnectionAnomalies(c: Connection, ended: EndReason, endNa
     const t = findTransition(c.client, (x) => x.from === 'SYN_SENT' && x.to === 'CLOSED')!;
     c.add('REFUSED', SERVER, t.frameNo, t.tNanos, {});
   }
-  const rst = resetInfo(c);
-  const { kind } = closeKind(c);
+  const { kind } = closeKind(c, rst);
   if (kind === 'reset' && rst.at) {
     c.add('RESET', rst.by === 'client' ? CLIENT : rst.by === 'server' ? SERVER : WHOLE, rst.at.frameNo, rst.at.tNanos, {
       resetBy: rst.by, state: rst.state,

@@ -15,22 +15,41 @@ export function findTransition(ep: Endpoint, pred: (t: Transition) => boolean): 
 }
 
 export function reached(ep: Endpoint, state: TcpState): Transition | null {
-  return findTransition(ep, (t) => t.to === state);
+  for (const t of ep.transitions) if (t.to === state) return t;
+  return null;
 }
+
+/** The first transition taking this arc. */
+function firstArc(ep: Endpoint, arc: string): Transition | null {
+  for (const t of ep.transitions) if (t.arc === arc) return t;
+  return null;
+}
+
+// Predicates as module constants: an arrow written inline is a new closure per call, and these run
+// several times for each of the 90k connections of the benchmark capture.
+const isSimOpenArc = (t: Transition): boolean => t.from === 'SYN_SENT' && t.to === 'SYN_RECEIVED';
+const isRefusedArc = (t: Transition): boolean => t.from === 'SYN_SENT' && t.arc === ARC.NOTE3_RCV_RST;
+const isAbortArc = (t: Transition): boolean => (t.from === 'SYN_SENT' || t.from === 'SYN_RECEIVED') && t.arc === ARC.NOTE3_SND_RST;
+const isHandshakeAckArc = (t: Transition): boolean => t.to === 'ESTABLISHED' && t.arc === ARC.RCV_ACK_OF_SYN;
+const isObservedCloseArc = (x: Transition): boolean => (x.to === 'TIME_WAIT' || x.to === 'CLOSED') && x.evidence === 'observed' && x.arc !== ARC.TIMEOUT_2MSL;
 
 const isRstArc = (t: Transition): boolean => t.arc === ARC.NOTE3_SND_RST || t.arc === ARC.NOTE3_RCV_RST || t.arc === ARC.RCV_RST_NOTE1;
 
 /** The accepted RST that ended the connection, if any: its transitions and who sent it. */
-export function resetInfo(c: Connection): { by: Role | 'both' | null; at: Transition | null; state: string | null } {
+export interface ResetInfo { by: Role | 'both' | null; at: Transition | null; state: string | null }
+
+export function resetInfo(c: Connection): ResetInfo {
   let byClient = false;
   let byServer = false;
   let at: Transition | null = null;
   let state: string | null = null;
-  for (const [ep, role] of [[c.client, 'client'], [c.server, 'server']] as const) {
-    for (const t of ep.transitions) {
+  for (let side = 0; side < 2; side++) {
+    const isClient = side === 0;
+    for (const t of (isClient ? c.client : c.server).transitions) {
       if (!isRstArc(t) || t.from === 'TIME_WAIT') continue; // a RST in TIME_WAIT ends nothing (RFC 1337)
-      const sender = t.arc === ARC.NOTE3_SND_RST ? role : role === 'client' ? 'server' : 'client';
-      if (sender === 'client') byClient = true;
+      // Who sent it: this endpoint for `snd RST`, else its peer.
+      const senderIsClient = t.arc === ARC.NOTE3_SND_RST ? isClient : !isClient;
+      if (senderIsClient) byClient = true;
       else byServer = true;
       if (at === null || t.tNanos < at.tNanos) { at = t; state = t.from; }
     }
@@ -42,16 +61,14 @@ export function handshakeOutcome(c: Connection): HandshakeOutcome {
   const cl = c.client;
   const sv = c.server;
   if (!cl.synSeen && !sv.synSeen) return 'not_seen';
-  const simOpen = findTransition(cl, (t) => t.from === 'SYN_SENT' && t.to === 'SYN_RECEIVED')
-    || findTransition(sv, (t) => t.from === 'SYN_SENT' && t.to === 'SYN_RECEIVED');
+  const simOpen = findTransition(cl, isSimOpenArc) || findTransition(sv, isSimOpenArc);
   const clientEst = reached(cl, 'ESTABLISHED');
   const serverEst = reached(sv, 'ESTABLISHED');
   if (simOpen) return 'simultaneous_open';
   if (clientEst && serverEst) return 'complete';
-  const refused = findTransition(cl, (t) => t.from === 'SYN_SENT' && t.arc === ARC.NOTE3_RCV_RST);
+  const refused = findTransition(cl, isRefusedArc);
   if (refused && !reached(sv, 'SYN_RECEIVED')) return 'refused';
-  const aborted = findTransition(cl, (t) => (t.from === 'SYN_SENT' || t.from === 'SYN_RECEIVED') && t.arc === ARC.NOTE3_SND_RST)
-    || findTransition(sv, (t) => t.arc === ARC.RCV_RST_NOTE1);
+  const aborted = findTransition(cl, isAbortArc) || firstArc(sv, ARC.RCV_RST_NOTE1);
   if (aborted) return 'aborted';
   if (refused) return 'refused';
   if (c.badHandshakeAck) return 'bad_ack';
@@ -62,17 +79,18 @@ export function handshakeOutcome(c: Connection): HandshakeOutcome {
 /** Renders capture nanoseconds as ISO-8601 (analysis/iso.ts). */
 export type IsoOf = (tNanos: number) => string;
 
-export function handshakeReport(c: Connection, iso: IsoOf): HandshakeReport {
+/** `outcome`: handshakeOutcome(c), when the caller already has it. */
+export function handshakeReport(c: Connection, iso: IsoOf, outcome: HandshakeOutcome = handshakeOutcome(c)): HandshakeReport {
   const opt = (n: number): string | null => (n >= 0 ? iso(n) : null);
   // A span whose ends were captured out of order (e.g. the SYN/ACK before the SYN) is not
   // measurable from this capture: null rather than a negative time.
   const sec = (a: number, b: number): number | null => (a >= 0 && b >= a ? (b - a) / 1e9 : null);
-  const ackT = findTransition(c.server, (t) => t.to === 'ESTABLISHED' && t.arc === ARC.RCV_ACK_OF_SYN);
+  const ackT = findTransition(c.server, isHandshakeAckArc);
   const ackNanos = ackT ? ackT.tNanos : -1;
   const lastSynToSynAck = sec(c.lastSynNanos, c.firstSynAckNanos);
   const synAckToAck = sec(c.lastSynAckNanos, ackNanos);
   return {
-    outcome: handshakeOutcome(c),
+    outcome,
     syn: opt(c.firstSynNanos),
     synAck: opt(c.firstSynAckNanos),
     ack: opt(ackNanos),
@@ -124,39 +142,40 @@ export function timeInState(ep: Endpoint, state: TcpState, endNanos: number): { 
 
 const isDone = (s: string): boolean => s === 'CLOSED' || s === 'TIME_WAIT' || s === 'LISTEN';
 
-export function closeKind(c: Connection): { kind: CloseKind; initiator: Role | 'both' | null } {
-  const rst = resetInfo(c);
+/** `rst`: resetInfo(c), when the caller already has it. */
+export function closeKind(c: Connection, rst: ResetInfo = resetInfo(c)): { kind: CloseKind; initiator: Role | 'both' | null } {
   const synced = reached(c.client, 'ESTABLISHED') || reached(c.server, 'ESTABLISHED');
   if (rst.by !== null && synced) return { kind: 'reset', initiator: rst.by };
-  const finC = findTransition(c.client, (t) => t.arc === ARC.CLOSE_SND_FIN);
-  const finS = findTransition(c.server, (t) => t.arc === ARC.CLOSE_SND_FIN);
+  const finC = firstArc(c.client, ARC.CLOSE_SND_FIN);
+  const finS = firstArc(c.server, ARC.CLOSE_SND_FIN);
   const initiator: Role | 'both' | null = finC && finS
     ? (finC.tNanos < finS.tNanos || (finC.tNanos === finS.tNanos && finC.frameNo < finS.frameNo) ? 'client' : 'server')
     : finC ? 'client' : finS ? 'server' : null;
   if (reached(c.client, 'CLOSING') || reached(c.server, 'CLOSING')) return { kind: 'simultaneous', initiator: 'both' };
   if (finC && finS) {
     if (!isDone(c.client.state) || !isDone(c.server.state)) return { kind: 'incomplete', initiator };
-    const piggy = findTransition(c.client, (t) => t.arc === ARC.NOTE2) || findTransition(c.server, (t) => t.arc === ARC.NOTE2);
+    const piggy = firstArc(c.client, ARC.NOTE2) || firstArc(c.server, ARC.NOTE2);
     return { kind: piggy ? 'three_way' : 'four_way', initiator };
   }
   if (finC || finS) return { kind: 'half_closed', initiator };
   return { kind: 'none', initiator: null };
 }
 
-export function closeReport(c: Connection, endNanos: number, iso: IsoOf): CloseReport {
-  const { kind, initiator } = closeKind(c);
-  const rst = resetInfo(c);
-  const fins = [findTransition(c.client, (t) => t.arc === ARC.CLOSE_SND_FIN), findTransition(c.server, (t) => t.arc === ARC.CLOSE_SND_FIN)]
-    .filter((t): t is Transition => t !== null)
-    .sort((a, b) => a.tNanos - b.tNanos || a.frameNo - b.frameNo);
-  const firstFin = fins[0] ?? null;
+/** `rst`: resetInfo(c), when the caller already has it. */
+export function closeReport(c: Connection, endNanos: number, iso: IsoOf, rst: ResetInfo = resetInfo(c)): CloseReport {
+  const { kind, initiator } = closeKind(c, rst);
+  // The earlier of the two FINs (ties: the lower frame).
+  const finC = firstArc(c.client, ARC.CLOSE_SND_FIN);
+  const finS = firstArc(c.server, ARC.CLOSE_SND_FIN);
+  const firstFin = finC === null ? finS : finS === null ? finC
+    : finS.tNanos - finC.tNanos < 0 || (finS.tNanos === finC.tNanos && finS.frameNo < finC.frameNo) ? finS : finC;
   // Completion: the later of the two endpoints' arrival in CLOSED/TIME_WAIT (observed arcs only),
   // or the RST for a reset.
   let completed: Transition | null = null;
   if (kind === 'reset') completed = rst.at;
   else if (kind === 'four_way' || kind === 'three_way' || (kind === 'simultaneous' && isDone(c.client.state) && isDone(c.server.state))) {
     for (const ep of [c.client, c.server]) {
-      const t = findTransition(ep, (x) => (x.to === 'TIME_WAIT' || x.to === 'CLOSED') && x.evidence === 'observed' && x.arc !== ARC.TIMEOUT_2MSL);
+      const t = findTransition(ep, isObservedCloseArc);
       if (t && (completed === null || t.tNanos > completed.tNanos)) completed = t;
     }
   }

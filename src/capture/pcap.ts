@@ -1,12 +1,12 @@
 /**
  * Classic pcap reader (pcap-savefile(5); draft-ietf-opsawg-pcap), microsecond and nanosecond
  * magic, either byte order. This is the hot path: one DataView per chunk, fixed offsets, one
- * reused CaptureRecord, and `data` is a view into the chunk (see framer.ts). The only allocation
- * per record is that subarray view.
+ * reused record whose bytes are a window of the chunk (see framer.ts and WindowedRecord): nothing
+ * is allocated per record.
  */
 import { Framer } from './framer.js';
 import { IssueLog } from './issues.js';
-import { CaptureError, type CaptureInfo, type CaptureRecord, type RecordSink } from './record.js';
+import { CaptureError, WindowedRecord, type CaptureInfo, type RecordSink } from './record.js';
 
 /** File header magics as read big-endian from the first 4 bytes (draft-ietf-opsawg-pcap §4). */
 export const PCAP_MAGIC_US_BE = 0xa1b2c3d4;
@@ -104,9 +104,7 @@ export class PcapReader extends Framer {
   private recordCount = 0;
   private readonly issues: IssueLog;
   private stopIssue: { detail: string; after: number; issue: { detail: string } } | null = null;
-  private readonly rec: CaptureRecord = {
-    frameNo: 0, byteOffset: 0, tsSec: 0, tsNanos: 0, capLen: 0, origLen: 0, linkType: 0, data: new Uint8Array(0),
-  };
+  private readonly rec = new WindowedRecord();
 
   constructor(
     private readonly info: CaptureInfo,
@@ -169,7 +167,8 @@ export class PcapReader extends Framer {
     rec.byteOffset = byteOffset;
     rec.capLen = capLen;
     rec.origLen = origLen;
-    rec.data = bytes.subarray(off + PCAP_RECORD_HEADER_LEN, off + len);
+    rec.chunk = bytes;
+    rec.offset = off + PCAP_RECORD_HEADER_LEN;
     this.info.records = this.recordCount;
     this.onRecord(rec);
   }

@@ -10,7 +10,7 @@
  */
 import { Framer } from './framer.js';
 import { IssueLog } from './issues.js';
-import { CaptureError, type CaptureInfo, type CaptureRecord, type RecordSink } from './record.js';
+import { CaptureError, WindowedRecord, type CaptureInfo, type RecordSink } from './record.js';
 
 /** Block types (§4.1 SHB, §4.2 IDB, §4.3 EPB, §4.4 SPB, Appendix A obsolete PB). */
 export const BT_SHB = 0x0a0d0d0a;
@@ -79,9 +79,7 @@ export class PcapngReader extends Framer {
   private lastNanos = 0;
   private readonly issues: IssueLog;
   private stopIssue: { detail: string; after: number; issue: { detail: string } } | null = null;
-  private readonly rec: CaptureRecord = {
-    frameNo: 0, byteOffset: 0, tsSec: 0, tsNanos: 0, capLen: 0, origLen: 0, linkType: 0, data: new Uint8Array(0),
-  };
+  private readonly rec = new WindowedRecord();
 
   constructor(
     private readonly info: CaptureInfo,
@@ -204,7 +202,8 @@ export class PcapngReader extends Framer {
     rec.capLen = capLen;
     rec.origLen = origLen;
     rec.linkType = iface.linkType;
-    rec.data = bytes.subarray(dataOff, dataOff + capLen);
+    rec.chunk = bytes;
+    rec.offset = dataOff;
     iface.records++;
     this.info.records = this.recordCount;
     this.onRecord(rec);

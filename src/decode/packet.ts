@@ -3,7 +3,7 @@
  * allocation-free per packet (gopacket's DecodingLayerParser): the decoders write numbers into
  * the caller's reused `out`, and never throw on any bytes (STYLE §5: errors are statuses).
  */
-import type { CaptureRecord } from '../capture/record.js';
+import { WindowedRecord, type CaptureRecord } from '../capture/record.js';
 import { hasBadChecksum } from './checksum.js';
 import { fail, NO_LEN } from './errors.js';
 import type { DecodeStatus, PacketFields } from './fields.js';
@@ -37,9 +37,21 @@ export function decodePacket(rec: CaptureRecord, out: PacketFields, verifyChecks
     lastDecoder = LINK_DECODERS.get(lt);
     lastLinkType = lt;
   }
-  const data = rec.data;
-  let len = data.byteLength;
-  if (rec.capLen >= 0 && rec.capLen < len) len = rec.capLen;
+  // The built-in readers' records are windows of the chunk (no subarray per packet); any other
+  // record (pcap-parser, tests, library users) brings its own `data`.
+  let data: Uint8Array;
+  let start: number;
+  let len: number;
+  if (rec instanceof WindowedRecord) {
+    data = rec.chunk;
+    start = rec.offset;
+    len = rec.capLen;
+  } else {
+    data = rec.data;
+    start = 0;
+    len = data.byteLength;
+    if (rec.capLen >= 0 && rec.capLen < len) len = rec.capLen;
+  }
   // With no bytes no decoder reads, and data.buffer may be a detached one: leave the view alone.
   let base = 0;
   if (len > 0) {
@@ -48,7 +60,7 @@ export function decodePacket(rec: CaptureRecord, out: PacketFields, verifyChecks
       view = new DataView(buf);
       viewBuffer = buf;
     }
-    base = data.byteOffset;
+    base = data.byteOffset + start;
   }
   const end = base + len;
   // A record may claim caplen > origLen (tcpdump corpus): never let the wire end fall short of the bytes we have.

@@ -15,8 +15,72 @@ import type { RenderContext } from './context.js';
 export const NDJSON_CONNECTION_TYPE = 'connection';
 export const NDJSON_SUMMARY_TYPE = 'summary';
 
+// `{"type":"connection",` spliced onto the report's own JSON: the same bytes as stringifying
+// `{ type, ...c }` (a report always has an `id` first and no `type` key), without copying every
+// report into a fresh object first.
+const CONNECTION_LINE_HEAD = `{"type":${JSON.stringify(NDJSON_CONNECTION_TYPE)},`;
+
 export function ndjsonConnectionLine(c: ConnectionReport): string {
-  return JSON.stringify({ type: NDJSON_CONNECTION_TYPE, ...c }) + '\n';
+  return CONNECTION_LINE_HEAD + JSON.stringify(c).slice(1) + '\n';
+}
+
+/**
+ * Connection lines for a byte stream, batched: each line is encoded straight into a 1 MiB Buffer
+ * in its three pieces (the `{"type":"connection",` head, the report's JSON after its `{`, and the
+ * newline), and a full batch goes out in one write. Building each line as a string and writing it
+ * cost a flatten of the concatenation, a UTF-8 encode and a syscall per line (90k lines, 310 MB on
+ * the 1 GB benchmark capture); batching the strings instead (`batch += line`) still flattened
+ * every batch: ~100 ms per 150 MB against ~15 ms this way (bench by hand, Node 20).
+ * A batch that was handed to `write` is never reused (an asynchronous stdout may still hold it).
+ */
+export class NdjsonLineBatcher {
+  private buf: Buffer;
+  private pos = 0;
+
+  constructor(
+    private readonly write: (chunk: Uint8Array | string) => void,
+    private readonly batchBytes = 1 << 20,
+  ) {
+    this.buf = Buffer.allocUnsafe(batchBytes);
+  }
+
+  get pendingBytes(): number {
+    return this.pos;
+  }
+
+  connection(c: ConnectionReport): void {
+    const json = JSON.stringify(c);
+    // UTF-8 needs at most 3 bytes per UTF-16 code unit; Buffer.write would silently truncate.
+    const worst = 3 * (CONNECTION_LINE_HEAD.length + json.length);
+    if (this.pos + worst > this.buf.length) {
+      this.flush();
+      if (worst > this.buf.length) {
+        this.write(ndjsonConnectionLine(c));
+        return;
+      }
+    }
+    const b = this.buf;
+    let p = this.pos;
+    p += b.write(CONNECTION_LINE_HEAD, p, 'latin1');
+    p += b.write(json.slice(1), p, 'utf8');
+    b[p++] = 0x0a;
+    this.pos = p;
+  }
+
+  flush(): void {
+    if (this.pos === 0) return;
+    let out: Buffer;
+    if (this.pos < this.batchBytes >> 2) {
+      // A small batch (the input is slow, e.g. a live capture on stdin): copy it out and keep the
+      // buffer, so a slow stdout never holds a whole MiB per queued batch.
+      out = Buffer.from(this.buf.subarray(0, this.pos));
+    } else {
+      out = this.buf.subarray(0, this.pos);
+      this.buf = Buffer.allocUnsafe(this.batchBytes);
+    }
+    this.pos = 0;
+    this.write(out);
+  }
 }
 
 /** The last line: everything of the report except the connections, which came before it. */
