@@ -23,6 +23,12 @@ export interface InputHooks {
   signal?: AbortSignal;
   /** Standard input; injectable for tests. Defaults to file descriptor 0. */
   stdin?: () => ByteSource;
+  /**
+   * Backpressure: returns a promise while stdout cannot take more, and reading waits for it.
+   * Without it a slow pipe (`| jq`, `| wc`) let NDJSON queue in memory: a 2M-SYN flood piped
+   * through wc ran out of memory at 4.5 GiB.
+   */
+  waitForOutput?: () => Promise<void> | null;
 }
 
 /** Human words for the errors users meet, without Node's "ENOENT: ..., open 'x'" decoration. */
@@ -96,6 +102,8 @@ async function* guarded(source: AsyncIterable<Uint8Array> & { destroy?: () => vo
       if (hooks.signal?.aborted) return;
       read += chunk.length;
       hooks.onBytes?.(chunk.length);
+      const pending = hooks.waitForOutput?.();
+      if (pending) await pending;
       yield chunk;
     }
   } catch (err) {

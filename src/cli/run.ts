@@ -30,6 +30,7 @@ export interface OutStream {
   isTTY?: boolean;
   columns?: number;
   on?(event: 'error', listener: (err: NodeJS.ErrnoException) => void): unknown;
+  once?(event: 'drain' | 'close', listener: () => void): unknown;
 }
 
 export interface CliEnvironment {
@@ -93,9 +94,25 @@ async function run(io: CliEnvironment): Promise<number> {
   // stdout closed under us (`| head`): stop writing, stop reading, exit quietly.
   let stdoutClosed = false;
   const abort = new AbortController();
+  // While stdout's buffer is full (write() returned false) the readers wait for 'drain', so memory
+  // stays bounded by one read chunk's worth of output however slow the consumer is.
+  let blocked: Promise<void> | null = null;
+  let unblock: (() => void) | null = null;
+  const noteWrite = (accepted: boolean): void => {
+    if (accepted || blocked !== null || io.stdout.once === undefined) return;
+    blocked = new Promise<void>((resolve) => {
+      unblock = () => {
+        blocked = null;
+        unblock = null;
+        resolve();
+      };
+      io.stdout.once!('drain', unblock);
+    });
+  };
   io.stdout.on?.('error', (err) => {
     if (err.code === 'EPIPE') {
       stdoutClosed = true;
+      unblock?.();
       abort.abort();
     } else {
       io.stderr.write(`${NAME}: cannot write the report: ${err.message}\n`);
@@ -110,7 +127,7 @@ async function run(io: CliEnvironment): Promise<number> {
   // when the reader waits for input), so a finished connection still leaves while the capture is
   // being read.
   const lines = new NdjsonLineBatcher((chunk) => {
-    if (!stdoutClosed) io.stdout.write(chunk);
+    if (!stdoutClosed) noteWrite(io.stdout.write(chunk));
   });
   let flushQueued = false;
   const flushLines = (): void => {
@@ -168,6 +185,7 @@ async function run(io: CliEnvironment): Promise<number> {
       openInput(name, {
         onBytes: progress ? (n) => (progress!.setLabel(name), progress!.add(n)) : undefined,
         signal: abort.signal,
+        waitForOutput: () => blocked,
         stdin: io.stdin,
       }),
     ),

@@ -1,0 +1,62 @@
+/**
+ * Output backpressure: while stdout refuses more (write() returned false), the capture is not
+ * read further, so a slow consumer (`| jq`, `| wc`) bounds memory instead of letting NDJSON
+ * queue up. Found by the benchmark: a 2M-SYN flood piped to wc ran out of memory at 4.5 GiB.
+ */
+import { EventEmitter } from 'node:events';
+import { expect, test } from 'vitest';
+import { runCli, type OutStream } from '../../src/cli/run.js';
+import { Scenario } from '../helpers/scenario.js';
+
+/** A capture of `n` refused connections, each retired as soon as the next one starts. */
+function manyConnections(n: number): Uint8Array {
+  const s = new Scenario();
+  for (let i = 0; i < n; i++) {
+    s.a.reset(1000 + i * 7919, 40000 + i);
+    s.a.syn(); s.wait(1); s.b.rstAck(); s.wait(10_000); // 10 s apart: each is reported before the next
+  }
+  return s.pcap();
+}
+
+class SlowStdout extends EventEmitter implements OutStream {
+  writes = 0;
+  write(): boolean {
+    this.writes++;
+    return false; // always "full": the caller must wait for 'drain'
+  }
+}
+
+test('reading waits for stdout to drain before pulling the next chunk', async () => {
+  const bytes = manyConnections(200);
+  const chunk = 512;
+  let pulled = 0;
+  async function* stdin(): AsyncGenerator<Uint8Array> {
+    for (let off = 0; off < bytes.length; off += chunk) {
+      await new Promise((r) => setImmediate(r)); // like real I/O: each chunk arrives on a later turn
+      pulled++;
+      yield bytes.subarray(off, off + chunk);
+    }
+  }
+  const stdout = new SlowStdout();
+  const stderr: OutStream = { write: () => true };
+  const run = runCli({ argv: ['-f', 'ndjson', '-'], env: {}, stdout, stderr, stdinIsTTY: false, stdin: stdin });
+
+  // Let the run go until it stalls on the full stdout.
+  for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r));
+  const stalledAt = pulled;
+  expect(stdout.writes).toBeGreaterThan(0);
+  expect(stalledAt).toBeLessThan(Math.ceil(bytes.length / chunk)); // not read to the end
+  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+  expect(pulled).toBe(stalledAt); // still waiting: nothing more was read
+
+  // Keep draining until the run finishes; it must then have read everything.
+  let done = false;
+  void run.then(() => { done = true; });
+  for (let i = 0; i < 10_000 && !done; i++) {
+    stdout.emit('drain');
+    await new Promise((r) => setImmediate(r));
+  }
+  expect(done).toBe(true);
+  expect(await run).toBe(0);
+  expect(pulled).toBe(Math.ceil(bytes.length / chunk));
+});
