@@ -3,7 +3,7 @@
  * its record ends; runs the end-of-record detectors, then renders times at the capture's precision.
  */
 import type { CaptureClock } from '../capture/clock.js';
-import type { AnomalyReport, ConnectionReport, EndReason, EndpointReport, Settings, TransitionReport } from '../report/model.js';
+import type { AnomalyReport, ConnectionReport, EndReason, EndpointReport, LadderRow, Settings, TransitionReport } from '../report/model.js';
 import type { Connection } from '../flow/connection.js';
 import type { Endpoint } from '../flow/endpoint.js';
 import { formatAddress } from '../flow/key.js';
@@ -79,6 +79,25 @@ export function buildConnectionReport(c: Connection, ended: EndReason, endNanos:
     zeek: c.zeek.result(),
     captureLoss: c.captureLoss,
   };
-  if (c.ladder) report.ladder = c.ladder;
+  if (c.ladder) {
+    backdateListen(c.ladder, c.server, 'serverState');
+    backdateListen(c.ladder, c.client, 'clientState');
+    report.ladder = c.ladder;
+  }
   return report;
+}
+
+/**
+ * LISTEN is invisible on the wire: it is inferred when the endpoint answers a SYN with SYN,ACK
+ * (docs/state-model.md). Ladder rows are written packet by packet, before that answer is known, so
+ * the rows up to it say CLOSED. Once the report is built we know better, and the ladder shows what
+ * the textbook diagram shows: the server was in LISTEN when the SYN arrived.
+ */
+function backdateListen(rows: LadderRow[], ep: Endpoint, column: 'clientState' | 'serverState'): void {
+  const first = ep.transitions[0];
+  if (first === undefined || first.to !== 'LISTEN' || first.evidence !== 'inferred') return;
+  for (const row of rows) {
+    if (row.frame === first.frameNo) break;
+    if (row[column] === 'CLOSED') row[column] = 'LISTEN';
+  }
 }

@@ -12,7 +12,7 @@ import { Scenario } from '../helpers/scenario.js';
 function manyConnections(n: number): Uint8Array {
   const s = new Scenario();
   for (let i = 0; i < n; i++) {
-    s.a.reset(1000 + i * 7919, 40000 + i);
+    s.a.reset(1000 + i * 7919); // a new ISN after a refusal: a new connection on the tuple
     s.a.syn(); s.wait(1); s.b.rstAck(); s.wait(10_000); // 10 s apart: each is reported before the next
   }
   return s.pcap();

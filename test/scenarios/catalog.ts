@@ -25,7 +25,8 @@ function handshake(s: Scenario): Scenario {
   return s;
 }
 
-const HS = ['C SYN | SYN_SENT CLOSED', 'S SYN,ACK | ESTABLISHED SYN_RECEIVED', 'C ACK | ESTABLISHED ESTABLISHED'];
+const HS = ['C SYN | SYN_SENT LISTEN', 'S SYN,ACK | ESTABLISHED SYN_RECEIVED', 'C ACK | ESTABLISHED ESTABLISHED'];
+// The server's LISTEN is inferred from its SYN,ACK; the ladder back-dates it to the SYN's row.
 
 export const SCENARIOS: ScenarioCase[] = [
   {
@@ -183,7 +184,7 @@ export const SCENARIOS: ScenarioCase[] = [
       s.a.ack(); s.a.fin(); s.b.ack();
       return s;
     },
-    rows: ['C SYN | SYN_SENT CLOSED', 'S SYN,ACK | ESTABLISHED SYN_RECEIVED',
+    rows: ['C SYN | SYN_SENT LISTEN', 'S SYN,ACK | ESTABLISHED SYN_RECEIVED',
       'S FIN,ACK | ESTABLISHED FIN_WAIT_1', // CLOSE / snd FIN from SYN_RECEIVED
       'C ACK | CLOSE_WAIT FIN_WAIT_2', 'C FIN,ACK | LAST_ACK TIME_WAIT', 'S ACK | CLOSED TIME_WAIT'],
   },
@@ -204,7 +205,7 @@ export const SCENARIOS: ScenarioCase[] = [
       s.a.syn(); s.b.synAck(); s.a.rst();
       return s;
     },
-    rows: ['C SYN | SYN_SENT CLOSED', 'S SYN,ACK | ESTABLISHED SYN_RECEIVED', 'C RST | CLOSED LISTEN'], // Note 1
+    rows: ['C SYN | SYN_SENT LISTEN', 'S SYN,ACK | ESTABLISHED SYN_RECEIVED', 'C RST | CLOSED LISTEN'], // Note 1
   },
   {
     name: 'missing-syn',
@@ -326,7 +327,7 @@ export const SCENARIOS: ScenarioCase[] = [
       s.a.syn(); s.b.synAck({ ack: s.a.isn + 7 });
       return s;
     },
-    rows: ['C SYN | SYN_SENT CLOSED', 'S SYN,ACK | SYN_SENT SYN_RECEIVED'],
+    rows: ['C SYN | SYN_SENT LISTEN', 'S SYN,ACK | SYN_SENT SYN_RECEIVED'],
   },
   {
     name: 'odd-segments',
