@@ -61,9 +61,13 @@ export async function readCapture(source: ByteSource, info: CaptureInfo, onRecor
   await drive(input, info, reader);
 }
 
-async function drive(input: AsyncIterable<Uint8Array>, info: CaptureInfo, reader: ChunkReader): Promise<void> {
+/**
+ * Yields the input's chunks until it ends or fails with something other than a CaptureError
+ * (a corrupt or cut gzip stream, since guardSource already turned I/O errors into CaptureErrors).
+ * That failure is kept in `stop.error` and ends the input, so the records before it still count.
+ */
+async function* untilStreamError(input: AsyncIterable<Uint8Array>, stop: { error: unknown }): AsyncGenerator<Uint8Array> {
   const it = input[Symbol.asyncIterator]();
-  let gzipError: unknown = null;
   try {
     while (true) {
       let r: IteratorResult<Uint8Array>;
@@ -71,64 +75,52 @@ async function drive(input: AsyncIterable<Uint8Array>, info: CaptureInfo, reader
         r = await it.next();
       } catch (err) {
         if (err instanceof CaptureError) throw err;
-        gzipError = err;
-        break;
+        stop.error = err;
+        return;
       }
-      if (r.done) break;
-      info.bytes += r.value.length;
-      reader.push(r.value);
+      if (r.done) return;
+      yield r.value;
     }
   } finally {
     await it.return?.();
   }
-  if (gzipError !== null) {
-    if (info.records === 0) {
-      // Nothing usable came out; the gzip failure is the cause, not the cut record or header
-      // the reader would report.
-      try {
-        reader.end();
-      } catch {
-        // replaced by the gzip error below
-      }
-      throw asFatalGzip(gzipError);
-    }
-    info.issues.push({ code: 'GZIP_ERROR', byteOffset: info.bytes, detail: `${messageOf(gzipError)}; reading stopped after ${info.bytes} decompressed bytes` });
+}
+
+/** A gzip failure after some records is a record-level issue; before any, it is fatal. */
+function noteGzipStop(info: CaptureInfo, stop: { error: unknown }): void {
+  if (stop.error === null) return;
+  if (info.records === 0) throw asFatalGzip(stop.error);
+  info.issues.push({ code: 'GZIP_ERROR', byteOffset: info.bytes, detail: `${messageOf(stop.error)}; reading stopped after ${info.bytes} decompressed bytes` });
+}
+
+async function drive(input: AsyncIterable<Uint8Array>, info: CaptureInfo, reader: ChunkReader): Promise<void> {
+  const stop: { error: unknown } = { error: null };
+  for await (const chunk of untilStreamError(input, stop)) {
+    info.bytes += chunk.length;
+    reader.push(chunk);
   }
+  if (stop.error !== null && info.records === 0) {
+    // Nothing usable came out; the gzip failure is the cause, not the cut record or header
+    // the reader would report.
+    try {
+      reader.end();
+    } catch {
+      // replaced by the gzip error below
+    }
+  }
+  noteGzipStop(info, stop);
   reader.end();
 }
 
 async function runPcapParser(input: AsyncIterable<Uint8Array>, info: CaptureInfo, onRecord: RecordSink): Promise<void> {
-  let gzipError: unknown = null;
-  // Count bytes and turn a gzip failure into the end of input, as drive() does for our readers.
-  async function* counted(): AsyncGenerator<Uint8Array> {
-    const it = input[Symbol.asyncIterator]();
-    try {
-      while (true) {
-        let r: IteratorResult<Uint8Array>;
-        try {
-          r = await it.next();
-        } catch (err) {
-          if (err instanceof CaptureError) throw err;
-          gzipError = err;
-          return;
-        }
-        if (r.done) return;
-        yield r.value;
-      }
-    } finally {
-      await it.return?.();
-    }
-  }
+  const stop: { error: unknown } = { error: null };
   try {
-    await readPcapWithPcapParser(counted(), info, onRecord);
+    await readPcapWithPcapParser(untilStreamError(input, stop), info, onRecord);
   } catch (err) {
-    if (gzipError !== null && info.records === 0) throw asFatalGzip(gzipError);
+    if (stop.error !== null && info.records === 0) throw asFatalGzip(stop.error);
     throw err;
   }
-  if (gzipError !== null) {
-    if (info.records === 0) throw asFatalGzip(gzipError);
-    info.issues.push({ code: 'GZIP_ERROR', byteOffset: info.bytes, detail: `${messageOf(gzipError)}; reading stopped after ${info.bytes} decompressed bytes` });
-  }
+  noteGzipStop(info, stop);
 }
 
 function messageOf(err: unknown): string {
