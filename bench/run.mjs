@@ -138,9 +138,11 @@ function main() {
   log(`bench: ${m.date} ${m.cpu}, ${m.memGiB} GiB, node ${m.node}, load ${m.loadavg.join(' ')}; reps=${o.reps}`);
   const tmp = mkdtempSync(join(tmpdir(), 'tcpflow-bench-'));
   const results = [];
+  let decodeFile = null;
   try {
     for (const input of inputs) {
       const inp = ensureInput(input, o.cache, log);
+      if (input.id !== 'flood' && (!skip.has('ours'))) decodeFile = inp.file; // the largest mixed input wins (1g after 100m)
       const active = cmds.filter((c) => {
         if (skip.has(c.id)) return false;
         if (c.inputs && !c.inputs.includes(input.id)) return false;
@@ -245,6 +247,11 @@ function main() {
   out.push('### Targets (issue 6)', '', '| target | status | measured |', '|---|---|---|');
   for (const t of targets) out.push(`| ${t.name.replace(/\|/g, '\\|')} | ${t.status} | ${t.detail} |`);
   if (notes.length) out.push('', ...[...new Set(notes)].map((n) => `- note: ${n}`));
+  // Stages 1-2 alone and pcap-parser's share (issue 2), on the largest mixed input measured above.
+  if (decodeFile && oursBuilt()) {
+    const d = spawnSync(process.execPath, [join(REPO, 'bench/decode.mjs'), '--reps', String(Math.max(3, o.reps)), decodeFile], { encoding: 'utf8' });
+    out.push('', d.status === 0 ? d.stdout.trim() : `- bench/decode.mjs failed: ${(d.stderr || '').trim()}`);
+  }
   console.log(out.join('\n'));
 
   if (o.json) writeFileSync(o.json, JSON.stringify({ machine: m, options: { ...o, only: o.only && [...o.only], inputs: o.inputs && [...o.inputs] }, results, targets, notes }, null, 1) + '\n');
