@@ -44,6 +44,11 @@ export interface CliEnvironment {
 }
 
 /** `tcpflow-analyze: <file>: <reason> (at byte N)`: one line, no stack (STYLE §5 tier 1). */
+/** `tcpflow-analyze: <file>: warning: <detail> (<CODE> at byte N)`: a record-level problem, reading went on or stopped there. */
+export function issueWarningLine(file: string, issue: { code: string; byteOffset: number; detail: string }): string {
+  return `${NAME}: ${file === '-' ? 'stdin' : file}: warning: ${issue.detail} (${issue.code} at byte ${issue.byteOffset})`;
+}
+
 export function inputErrorLine(file: string, err: Pick<CaptureError, 'code' | 'byteOffset' | 'message'>): string {
   // "(at byte 0)" says nothing for a file that could not even be opened.
   const at = err.code === 'IO_ERROR' && err.byteOffset === 0 ? '' : ` (at byte ${err.byteOffset})`;
@@ -205,6 +210,11 @@ async function run(io: CliEnvironment): Promise<number> {
   lines.flush();
   progress?.clear();
   if (stdoutClosed) return failedInputs.length > 0 ? EXIT_FATAL : EXIT_OK;
+  // A damaged but readable input (cut mid-record, bogus lengths) is reported in the table header and
+  // in inputs[].issues; say it on stderr too, so `| jq` users learn the capture was not whole.
+  for (const input of report.inputs) {
+    for (const issue of input.issues) io.stderr.write(`${issueWarningLine(input.file, issue)}\n`);
+  }
 
   // Nothing could be read at all: the error lines are the whole story, an empty report adds noise.
   const nothingRead = report.inputs.every((i) => i.error !== null);

@@ -214,6 +214,18 @@ describe('unreadable inputs', () => {
     expect(e.stderr).toMatch(new RegExp(`^tcpflow-analyze: ${empty}: .*empty.*\\n$`));
   });
 
+  test('a capture cut mid-record: what came before is reported, a warning with the offset on stderr, exit 0', () => {
+    const whole = readFileSync(SAMPLE);
+    const cut = join(tmp, 'cut.pcap');
+    writeFileSync(cut, whole.subarray(0, 3000)); // inside the 35th record, which starts at byte 2936
+    const r = cli(['-f', 'json', cut]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(`tcpflow-analyze: ${cut}: warning: input ends 64 bytes into a 82-byte record (header + captured bytes) (TRUNCATED_RECORD at byte 2936)\n`);
+    const doc = JSON.parse(r.stdout) as { inputs: { packets: number; issues: { code: string; byteOffset: number }[] }[] };
+    expect(doc.inputs[0].packets).toBe(34); // the 34 whole records before the cut
+    expect(doc.inputs[0].issues).toMatchObject([{ code: 'TRUNCATED_RECORD', byteOffset: 2936 }]);
+  });
+
   test('one bad input among good ones: the others are reported, the error is on stderr, exit 2', () => {
     const r = cli(['-f', 'json', join(tmp, 'nope.pcap'), SAMPLE]);
     expect(r.code).toBe(2);
