@@ -66,6 +66,8 @@ export interface ZeekRow {
 export interface ZeekVerdict {
   connState: string;
   history: string;
+  /** False when Zeek's originator is our server (its '^' flip or first-packet rule). */
+  origIsClient: boolean;
 }
 
 const SEC = 1e9;
@@ -148,7 +150,9 @@ export class ZeekConnModel implements ZeekHistorySink {
   /** conn_state and history of the last row Zeek would write (OTH and '' before any packet). */
   result(): ZeekVerdict {
     const last = this.lastRow();
-    return last === null ? { connState: 'OTH', history: '' } : { connState: last.connState, history: last.history };
+    return last === null
+      ? { connState: 'OTH', history: '', origIsClient: true }
+      : { connState: last.connState, history: last.history, origIsClient: last.origIsClient };
   }
 
   /** Every row Zeek would write for this connection, in order; more than one when Zeek split it. */

@@ -186,7 +186,11 @@ export interface ConnectionReport {
   /** Payload bytes sent, each byte counted once (retransmissions excluded). */
   bytes: { client: number; server: number };
   anomalies: AnomalyReport[];
-  zeek: { connState: string; history: string };
+  /**
+   * What Zeek's conn.log would say. History letters are upper case for Zeek's originator, which is
+   * our client unless `origIsClient` is false (Zeek's '^' flip on likely server ports).
+   */
+  zeek: { connState: string; history: string; origIsClient: boolean };
   /** Bytes were acknowledged that the capture never showed, or the stream has gaps: verdicts may be unreliable. */
   captureLoss: boolean;
   /** Per-packet rows for the ladder diagram; only present when the run asked for them. */

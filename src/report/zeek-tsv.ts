@@ -10,8 +10,8 @@
  *   missed_bytes (we flag capture loss but do not count it), the *_ip_bytes columns, tunnel_parents.
  * - orig_bytes/resp_bytes are payload bytes each counted once; Zeek derives them from sequence
  *   ranges, so they differ when the capture has gaps.
- * orig = our client, resp = our server (Zeek flips roles by its own port heuristics; see
- * docs/state-model.md).
+ * orig/resp follow Zeek's originator (`zeek.origIsClient`): our client, unless Zeek's port
+ * heuristics would flip the roles (docs/zeek-conformance.md).
  */
 import type { ConnectionReport, RunReport } from './model.js';
 import type { RenderContext } from './context.js';
@@ -64,26 +64,35 @@ export function zeekConnRow(c: ConnectionReport): string[] {
   // Zeek sets duration and the byte counts only when the duration is above zero (a one-packet
   // connection shows '-'), so we do the same for row-by-row comparisons.
   const hasDuration = c.duration > 0;
+  // History letters are relative to Zeek's originator: when Zeek would flip the roles, so do the
+  // tuple and the per-side counts, or the row would contradict its own history.
+  const origIsClient = c.zeek.origIsClient;
+  const orig = origIsClient ? c.client : c.server;
+  const resp = origIsClient ? c.server : c.client;
+  const origBytes = origIsClient ? c.bytes.client : c.bytes.server;
+  const respBytes = origIsClient ? c.bytes.server : c.bytes.client;
+  const origPkts = origIsClient ? c.packets.client : c.packets.server;
+  const respPkts = origIsClient ? c.packets.server : c.packets.client;
   return [
     isoToZeekTime(c.firstSeen),
     `C${c.id}`,
-    c.client.ip,
-    String(c.client.port),
-    c.server.ip,
-    String(c.server.port),
+    orig.ip,
+    String(orig.port),
+    resp.ip,
+    String(resp.port),
     'tcp',
     UNSET,
     hasDuration ? c.duration.toFixed(6) : UNSET,
-    hasDuration ? String(c.bytes.client) : UNSET,
-    hasDuration ? String(c.bytes.server) : UNSET,
+    hasDuration ? String(origBytes) : UNSET,
+    hasDuration ? String(respBytes) : UNSET,
     escape(c.zeek.connState) || UNSET,
     UNSET,
     UNSET,
     UNSET,
     escape(c.zeek.history) || UNSET,
-    String(c.packets.client),
+    String(origPkts),
     UNSET,
-    String(c.packets.server),
+    String(respPkts),
     UNSET,
     UNSET,
   ];

@@ -512,9 +512,9 @@ describe("Zeek's rows (state dropped on timers and reuse)", () => {
     expect(m.result()).toEqual(m.result());
     expect(m.rows()).toEqual(m.rows());
     m.onSegment(fields({ from: 's', flags: 'SA', seq: S, ack: C + 1 }, { client: 1, server: 2 }), false, 10 * MS);
-    expect(m.result()).toEqual({ connState: 'S1', history: 'Sh' });
+    expect(m.result()).toEqual({ connState: 'S1', history: 'Sh', origIsClient: true });
     const empty = new ZeekConnModel();
-    expect(empty.result()).toEqual({ connState: 'OTH', history: '' });
+    expect(empty.result()).toEqual({ connState: 'OTH', history: '', origIsClient: true });
     expect(empty.rows()).toEqual([]);
     expect(empty.origIsClient).toBe(true);
   });
@@ -527,7 +527,7 @@ describe("Zeek's rows (state dropped on timers and reuse)", () => {
     m.onSegment(fields({ from: 's', flags: 'PA', seq: S + 1, ack: C + 1, len: 10 }, ports), false, 10 * SEC);
     expect(m.rows().map((r) => r.origIsClient)).toEqual([true, false]);
     expect(m.origIsClient).toBe(false);
-    expect(m.result()).toEqual({ connState: 'OTH', history: 'D' });
+    expect(m.result()).toEqual({ connState: 'OTH', history: 'D', origIsClient: false });
   });
 });
 

@@ -1,9 +1,9 @@
 import { describe, expect, test } from 'vitest';
 import { renderJson } from '../../src/report/json.js';
 import { ndjsonConnectionLine, ndjsonSummaryLine, renderNdjson } from '../../src/report/ndjson.js';
-import { renderZeekTsv, ZEEK_CONN_FIELDS } from '../../src/report/zeek-tsv.js';
+import { renderZeekTsv, zeekConnRow, ZEEK_CONN_FIELDS } from '../../src/report/zeek-tsv.js';
 import { renderers, FORMATS } from '../../src/report/index.js';
-import { sampleReport } from './fixtures.js';
+import { connection, sampleReport } from './fixtures.js';
 
 describe('json', () => {
   test('one document that parses back to the report, byte-identical on every run', () => {
@@ -59,6 +59,19 @@ describe('zeek conn.log', () => {
     expect(lines[7].split('\t')).toEqual(['#types', ...ZEEK_CONN_FIELDS.map(([, t]) => t)]);
     expect(lines.at(-1)).toBe('#close\t2024-03-01-10-02-31');
     await expect(text).toMatchFileSnapshot('../../fixtures/golden/cli/conn.log');
+  });
+
+  test("when Zeek's originator is our server, the tuple and per-side counts follow it", () => {
+    const c = connection(9, {
+      bytes: { client: 10, server: 2000 }, packets: { client: 3, server: 5 },
+      zeek: { connState: 'OTH', history: '^hADd', origIsClient: false },
+    });
+    const row = zeekConnRow(c);
+    const field = (f: string): string => row[ZEEK_CONN_FIELDS.findIndex(([n]) => n === f)];
+    expect([field('id.orig_h'), field('id.orig_p')]).toEqual([c.server.ip, String(c.server.port)]);
+    expect([field('id.resp_h'), field('id.resp_p')]).toEqual([c.client.ip, String(c.client.port)]);
+    expect([field('orig_bytes'), field('resp_bytes'), field('orig_pkts'), field('resp_pkts')]).toEqual(['2000', '10', '5', '3']);
+    expect(field('history')).toBe('^hADd');
   });
 
   test('one row per connection, every row as wide as #fields, zeek-cut style lookups work', () => {
