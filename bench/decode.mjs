@@ -20,6 +20,7 @@ const dist = (p) => pathToFileURL(path.join(root, 'dist', p)).href;
 const { readCapture } = await import(dist('capture/open.js'));
 const { decodePacket } = await import(dist('decode/packet.js'));
 const { newPacketFields } = await import(dist('decode/fields.js'));
+const { newCaptureInfo } = await import(dist('capture/record.js'));
 
 const args = process.argv.slice(2);
 let reps = 5;
@@ -35,7 +36,6 @@ if (!existsSync(file)) {
 const bytes = statSync(file).size;
 // 1 MiB reads, as the CLI opens files (src/cli/inputs.ts READ_CHUNK_BYTES).
 const source = () => createReadStream(file, { highWaterMark: 1 << 20 });
-const newInfo = () => ({ format: null, gzip: false, byteOrder: null, precisionDigits: 6, snapLen: null, linkTypes: new Map(), records: 0, bytes: 0, issues: [] });
 
 async function run(mode) {
   const fields = newPacketFields();
@@ -44,7 +44,7 @@ async function run(mode) {
   const decode = mode.endsWith('+decode');
   const pcapReader = mode.startsWith('pp-') ? 'pcap-parser' : 'builtin';
   const t0 = process.hrtime.bigint();
-  await readCapture(source(), newInfo(), decode
+  await readCapture(source(), newCaptureInfo(), decode
     ? (rec) => { n++; if (decodePacket(rec, fields, false) === 'OK') ok++; }
     : () => { n++; }, { pcapReader });
   const s = Number(process.hrtime.bigint() - t0) / 1e9;

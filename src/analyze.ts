@@ -8,7 +8,7 @@
  */
 import { readCapture } from './capture/open.js';
 import { CaptureClock } from './capture/clock.js';
-import { CaptureError, type ByteSource, type CaptureInfo, type CaptureRecord } from './capture/record.js';
+import { CaptureError, newCaptureInfo, type ByteSource, type CaptureRecord } from './capture/record.js';
 import { linkTypeName } from './decode/link-types.js';
 import { decodePacket } from './decode/packet.js';
 import { newPacketFields } from './decode/fields.js';
@@ -130,12 +130,5 @@ export async function analyze(inputs: AnalyzeInput[], opts: AnalyzeOptions = {})
       Number.isFinite(lastNanos) ? clock.toIso(lastNanos) : null,
     ),
     connections,
-  };
-}
-
-export function newCaptureInfo(): CaptureInfo {
-  return {
-    format: null, gzip: false, byteOrder: null, precisionDigits: 6, snapLen: null,
-    linkTypes: new Map(), records: 0, bytes: 0, issues: [],
   };
 }

@@ -100,6 +100,14 @@ export interface CaptureInfo {
   issues: CaptureIssue[];
 }
 
+/** A fresh CaptureInfo for one input, before its reader has seen a byte. */
+export function newCaptureInfo(): CaptureInfo {
+  return {
+    format: null, gzip: false, byteOrder: null, precisionDigits: 6, snapLen: null,
+    linkTypes: new Map(), records: 0, bytes: 0, issues: [],
+  };
+}
+
 /** Injected byte source: the core never opens files itself. */
 export type ByteSource = AsyncIterable<Uint8Array>;
 

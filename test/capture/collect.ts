@@ -1,14 +1,8 @@
 /** Runs readCapture and keeps a copy of every record (the reader reuses one object and its bytes). */
 import { readCapture, type ReadCaptureOptions } from '../../src/capture/open.js';
-import { CaptureError, type ByteSource, type CaptureInfo } from '../../src/capture/record.js';
+import { CaptureError, newCaptureInfo, type ByteSource, type CaptureInfo } from '../../src/capture/record.js';
 
-/** Same shape as analyze.ts's newCaptureInfo (not imported: analyze.ts pulls in every later stage). */
-export function newInfo(): CaptureInfo {
-  return {
-    format: null, gzip: false, byteOrder: null, precisionDigits: 6, snapLen: null,
-    linkTypes: new Map(), records: 0, bytes: 0, issues: [],
-  };
-}
+export { newCaptureInfo as newInfo };
 
 export interface RecordCopy {
   frameNo: number;
@@ -32,7 +26,7 @@ export function hex(bytes: Uint8Array): string {
 }
 
 export async function collect(source: ByteSource, opts?: ReadCaptureOptions): Promise<Collected> {
-  const info = newInfo();
+  const info = newCaptureInfo();
   const records: RecordCopy[] = [];
   let error: CaptureError | null = null;
   try {

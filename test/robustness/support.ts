@@ -3,26 +3,21 @@
  * where the shared corpus lives, how to run analyze() on bytes, how to split a capture into its
  * records, and the report invariants every run must satisfy whatever the input was.
  */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { analyze, type AnalyzeOptions } from '../../src/analyze.js';
 import type { ConnectionReport, RunReport } from '../../src/report/model.js';
 import { TCP_STATES } from '../../src/tcp/state.js';
 import { fromBytes, type PacketIn } from '../helpers/pcap-writer.js';
 import { Scenario } from '../helpers/scenario.js';
+import { REPO_ROOT, SHARED_DIR, sharedPath } from '../helpers/shared.js';
 
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export { REPO_ROOT };
 /** ../shared/corpus beside the repository (CI clones the repo with shared/ next to it). */
-export const CORPUS_DIR = path.resolve(REPO_ROOT, '../shared/corpus');
+export const CORPUS_DIR = path.join(SHARED_DIR, 'corpus');
 
 /** The corpus folder, or a thrown error naming where it was looked for (never a silent skip). */
 export function corpusPath(...parts: string[]): string {
-  const p = path.join(CORPUS_DIR, ...parts);
-  if (!existsSync(p)) {
-    throw new Error(`robustness corpus not found at ${p}: the shared corpus must sit beside the repository (../shared/corpus)`);
-  }
-  return p;
+  return sharedPath('corpus', ...parts);
 }
 
 export function analyzeBytes(bytes: Uint8Array, opts: AnalyzeOptions = {}, name = 'input.pcap'): Promise<RunReport> {
