@@ -4,7 +4,7 @@
  */
 import type { CaptureClock } from '../capture/clock.js';
 import type { AnomalyReport, ConnectionReport, EndReason, EndpointReport, LadderRow, Settings, TransitionReport } from '../report/model.js';
-import type { Connection } from '../flow/connection.js';
+import type { ConnectionFacts } from '../flow/connection.js';
 import type { Endpoint } from '../flow/endpoint.js';
 import { formatAddress } from '../flow/key.js';
 import { ANOMALIES, ANOMALY_CODES } from './catalog.js';
@@ -15,7 +15,7 @@ import { closeReport, dataReport, handshakeOutcome, handshakeReport, resetInfo, 
 
 const CODE_ORDER = new Map(ANOMALY_CODES.map((c, i) => [c, i]));
 
-function endpointReport(c: Connection, ep: Endpoint, isClient: boolean, iso: IsoOf): EndpointReport {
+function endpointReport(c: ConnectionFacts, ep: Endpoint, isClient: boolean, iso: IsoOf): EndpointReport {
   const sideA = isClient === c.clientIsA;
   return {
     ip: formatAddress(c.key, sideA),
@@ -34,7 +34,7 @@ function endpointReport(c: Connection, ep: Endpoint, isClient: boolean, iso: Iso
   };
 }
 
-export function buildConnectionReport(c: Connection, ended: EndReason, endNanos: number, clock: CaptureClock, settings: Settings): ConnectionReport {
+export function buildConnectionReport(c: ConnectionFacts, ended: EndReason, endNanos: number, clock: CaptureClock, settings: Settings): ConnectionReport {
   // Both are read by the detectors and by the report; the transitions no longer change.
   const outcome = handshakeOutcome(c);
   const rst = resetInfo(c);
@@ -76,7 +76,7 @@ export function buildConnectionReport(c: Connection, ended: EndReason, endNanos:
     packets: { client: c.client.packets, server: c.server.packets },
     bytes: { client: c.client.bytes, server: c.server.bytes },
     anomalies,
-    zeek: c.zeek.result(),
+    zeek: c.zeekVerdict(),
     captureLoss: c.captureLoss,
   };
   if (c.ladder) {

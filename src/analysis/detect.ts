@@ -4,7 +4,7 @@
  * were already noted by the flow layer as the segments went by.
  */
 import type { EndReason, HandshakeOutcome, Settings } from '../report/model.js';
-import type { Connection } from '../flow/connection.js';
+import type { ConnectionFacts } from '../flow/connection.js';
 import { isSynchronized } from '../flow/connection.js';
 import { closeKind, findTransition, handshakeOutcome, reached, resetInfo, timeInState, type ResetInfo } from './phases.js';
 
@@ -13,7 +13,7 @@ const SERVER = 1;
 const WHOLE = -1;
 
 /** `outcome` and `rst`: handshakeOutcome(c) and resetInfo(c), when the caller already has them. */
-export function detectConnectionAnomalies(c: Connection, ended: EndReason, endNanos: number, settings: Settings,
+export function detectConnectionAnomalies(c: ConnectionFacts, ended: EndReason, endNanos: number, settings: Settings,
   outcome: HandshakeOutcome = handshakeOutcome(c), rst: ResetInfo = resetInfo(c)): void {
   const frame = (n: number): number => (n > 0 ? n : c.firstFrame);
 

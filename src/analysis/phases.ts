@@ -4,7 +4,7 @@
  * phase did not happen as far as the capture shows.
  */
 import type { CloseKind, CloseReport, DataReport, DirectionData, HandshakeOutcome, HandshakeReport, Role } from '../report/model.js';
-import type { Connection } from '../flow/connection.js';
+import type { ConnectionFacts } from '../flow/connection.js';
 import type { Endpoint } from '../flow/endpoint.js';
 import { ARC, type Transition } from '../tcp/machine.js';
 import type { TcpState } from '../tcp/state.js';
@@ -38,7 +38,7 @@ const isRstArc = (t: Transition): boolean => t.arc === ARC.NOTE3_SND_RST || t.ar
 /** The accepted RST that ended the connection, if any: its transitions and who sent it. */
 export interface ResetInfo { by: Role | 'both' | null; at: Transition | null; state: string | null }
 
-export function resetInfo(c: Connection): ResetInfo {
+export function resetInfo(c: ConnectionFacts): ResetInfo {
   let byClient = false;
   let byServer = false;
   let at: Transition | null = null;
@@ -57,7 +57,7 @@ export function resetInfo(c: Connection): ResetInfo {
   return { by: byClient && byServer ? 'both' : byClient ? 'client' : byServer ? 'server' : null, at, state };
 }
 
-export function handshakeOutcome(c: Connection): HandshakeOutcome {
+export function handshakeOutcome(c: ConnectionFacts): HandshakeOutcome {
   const cl = c.client;
   const sv = c.server;
   if (!cl.synSeen && !sv.synSeen) return 'not_seen';
@@ -80,7 +80,7 @@ export function handshakeOutcome(c: Connection): HandshakeOutcome {
 export type IsoOf = (tNanos: number) => string;
 
 /** `outcome`: handshakeOutcome(c), when the caller already has it. */
-export function handshakeReport(c: Connection, iso: IsoOf, outcome: HandshakeOutcome = handshakeOutcome(c)): HandshakeReport {
+export function handshakeReport(c: ConnectionFacts, iso: IsoOf, outcome: HandshakeOutcome = handshakeOutcome(c)): HandshakeReport {
   const opt = (n: number): string | null => (n >= 0 ? iso(n) : null);
   // A span whose ends were captured out of order (e.g. the SYN/ACK before the SYN) is not
   // measurable from this capture: null rather than a negative time.
@@ -121,7 +121,7 @@ function direction(ep: Endpoint, iso: IsoOf): DirectionData {
   };
 }
 
-export function dataReport(c: Connection, iso: IsoOf): DataReport {
+export function dataReport(c: ConnectionFacts, iso: IsoOf): DataReport {
   return {
     client: direction(c.client, iso),
     server: direction(c.server, iso),
@@ -143,7 +143,7 @@ export function timeInState(ep: Endpoint, state: TcpState, endNanos: number): { 
 const isDone = (s: string): boolean => s === 'CLOSED' || s === 'TIME_WAIT' || s === 'LISTEN';
 
 /** `rst`: resetInfo(c), when the caller already has it. */
-export function closeKind(c: Connection, rst: ResetInfo = resetInfo(c)): { kind: CloseKind; initiator: Role | 'both' | null } {
+export function closeKind(c: ConnectionFacts, rst: ResetInfo = resetInfo(c)): { kind: CloseKind; initiator: Role | 'both' | null } {
   const synced = reached(c.client, 'ESTABLISHED') || reached(c.server, 'ESTABLISHED');
   if (rst.by !== null && synced) return { kind: 'reset', initiator: rst.by };
   const finC = firstArc(c.client, ARC.CLOSE_SND_FIN);
@@ -162,7 +162,7 @@ export function closeKind(c: Connection, rst: ResetInfo = resetInfo(c)): { kind:
 }
 
 /** `rst`: resetInfo(c), when the caller already has it. */
-export function closeReport(c: Connection, endNanos: number, iso: IsoOf, rst: ResetInfo = resetInfo(c)): CloseReport {
+export function closeReport(c: ConnectionFacts, endNanos: number, iso: IsoOf, rst: ResetInfo = resetInfo(c)): CloseReport {
   const { kind, initiator } = closeKind(c, rst);
   // The earlier of the two FINs (ties: the lower frame).
   const finC = firstArc(c.client, ARC.CLOSE_SND_FIN);

@@ -24,6 +24,18 @@ export class CaptureClock {
     return this.based;
   }
 
+  /** The first packet's time (seconds, nanoseconds), or null before it: for a replica on another thread. */
+  get base(): [number, number] | null {
+    return this.based ? [this.baseSec, this.baseNanos] : null;
+  }
+
+  /** Makes this clock a replica of one whose base is known (threads/pipeline.ts). */
+  adoptBase(base: [number, number]): void {
+    if (this.based) return;
+    [this.baseSec, this.baseNanos] = base;
+    this.based = true;
+  }
+
   /** ISO-8601 UTC with `precisionDigits` fractional digits. */
   toIso(tNanos: number, digits = this.precisionDigits): string {
     const abs = BigInt(this.baseSec) * 1_000_000_000n + BigInt(this.baseNanos) + BigInt(Math.round(tNanos));

@@ -8,7 +8,7 @@
 import { createReadStream, fstatSync, promises as fsp } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { CaptureError, type ByteSource } from '../capture/record.js';
-import type { AnalyzeInput } from '../analyze.js';
+import type { AnalyzeInput } from '../core.js';
 
 /**
  * 1 MiB reads: Node's default 64 KiB costs a promise and an event-loop turn per chunk, which

@@ -48,6 +48,8 @@ export interface CliOptions {
   settings: Partial<Settings>;
   failOn: FailOn | null;
   expectFile: string | null;
+  /** `--threads`: 1 = in-process, 2 = read/decode/track on a worker thread, null = decide by input size. */
+  threads: 1 | 2 | null;
 }
 
 export type ParseResult =
@@ -99,12 +101,13 @@ function buildParser(version: string) {
       .option('state', { type: 'string', describe: 'connections where either endpoint ended in this state (FIN_WAIT_2, fin-wait-2, ...)' })
       .option('sort', { choices: SORT_FIELDS, describe: 'order: id/start ascending; duration/bytes/packets/rtt/anomalies largest first' })
       .option('limit', { type: 'string', describe: 'print at most n connections (the table says how many more matched)' })
-      .group(['msl', 'linger', 'idle-timeout', 'max-connections', 'verify-checksums'], 'Model:')
+      .group(['msl', 'linger', 'idle-timeout', 'max-connections', 'verify-checksums', 'threads'], 'Model:')
       .option('msl', { type: 'number', default: s.mslSeconds, describe: 'maximum segment lifetime, s: TIME_WAIT ends after 2×MSL of capture time' })
       .option('linger', { type: 'number', default: s.lingerSeconds, describe: 'FIN_WAIT_2/CLOSE_WAIT held longer than this (s) is LINGERING_*' })
       .option('idle-timeout', { type: 'number', default: s.idleTimeoutSeconds, describe: 'retire a connection after this many seconds without a packet' })
       .option('max-connections', { type: 'number', default: s.maxConnections, describe: 'connections tracked at once; the least recently active is evicted' })
       .option('verify-checksums', { type: 'boolean', default: s.verifyChecksums, describe: 'check IPv4 and TCP checksums (off: offloaded captures are full of bad ones)' })
+      .option('threads', { type: 'string', choices: ['auto', '1', '2'], default: 'auto', describe: 'auto: a second thread for inputs of 64 MiB or more, or stdin (same report either way)' })
       .group(['fail-on', 'expect'], 'CI gate:')
       .option('fail-on', { type: 'string', describe: 'exit 1 if a selected connection has one of these codes, a severity (info|warn|error, or worse), or any' })
       .option('expect', { type: 'string', describe: 'JSON file of expected outcomes per connection; exit 1 on mismatch (see README)' })
@@ -286,5 +289,6 @@ function toOptions(a: Record<string, unknown>): CliOptions {
     },
     failOn: failOnValues.length > 0 ? parseFailOn(failOnValues) : null,
     expectFile: a.expect === undefined ? null : String(a.expect),
+    threads: a.threads === '1' ? 1 : a.threads === '2' ? 2 : null,
   };
 }

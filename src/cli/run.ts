@@ -23,6 +23,8 @@ import { Progress } from './progress.js';
 import { criteria, gateHits, matches, sortConnections } from './select.js';
 
 const NAME = 'tcpflow-analyze';
+/** `--threads auto`: inputs this large (or stdin, whose size is unknown) get the analysis worker. */
+export const WORKER_MIN_BYTES = 64 * 1024 * 1024;
 
 export interface OutStream {
   /** Strings, and Buffers for batched NDJSON on stdout. */
@@ -148,12 +150,11 @@ async function run(io: CliEnvironment): Promise<number> {
   };
 
   const progressOn = o.progress ?? (Boolean(io.stderr.isTTY) && !io.env.CI);
-  let progress: Progress | null = null;
-  if (progressOn) {
-    const sizes = await Promise.all(o.captures.map(inputSize));
-    const total = sizes.some((s) => s === null) ? null : sizes.reduce<number>((a, b) => a + (b ?? 0), 0);
-    progress = new Progress(io.stderr, total);
-  }
+  const sizes = await Promise.all(o.captures.map(inputSize));
+  const total = sizes.some((s) => s === null) ? null : sizes.reduce<number>((a, b) => a + (b ?? 0), 0);
+  const progress: Progress | null = progressOn ? new Progress(io.stderr, total) : null;
+  // The worker thread costs ~50 ms to start and pays off on big inputs (docs/benchmarks.md).
+  const worker = o.threads === 2 || (o.threads === null && (total === null || total >= WORKER_MIN_BYTES));
   const say = (line: string): void => {
     progress?.clear();
     io.stderr.write(`${line}\n`);
@@ -198,6 +199,7 @@ async function run(io: CliEnvironment): Promise<number> {
       ...o.settings,
       keepConnections: false,
       ladder: o.ladder === null ? false : ladderId !== null ? (id) => id === ladderId : true,
+      worker,
       onConnection,
       onInputError: (file: string, err: CaptureError) => {
         // Once stdout is gone the sources end early on purpose; that is not the input's fault.

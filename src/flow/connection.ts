@@ -11,6 +11,7 @@ import {
 import type { LadderRow } from '../report/model.js';
 import { ZeekConnModel } from '../analysis/zeek.js';
 import type { Anomaly, AnomalyCode } from '../analysis/catalog.js';
+import type { ZeekVerdict } from '../analysis/zeek.js';
 import type { EndpointState } from '../tcp/state.js';
 import { ARC, RCV, SND, expireTimeWait, go, isRstAcceptable, newTcpEvent, step } from '../tcp/machine.js';
 import { seqDiff, seqGe, seqGt, seqLe, seqLt, seqWrapped } from '../tcp/seq.js';
@@ -66,7 +67,53 @@ export function isInvalidFlags(flags: number): boolean {
   return (flags & xmas) === xmas && (flags & TCP_ACK) === 0;
 }
 
-export class Connection {
+/**
+ * What analysis/ reads of a connection whose record has ended: a live Connection, or one rebuilt
+ * from the wire form the analysis worker sends (threads/connection-codec.ts), whose Zeek model
+ * stayed behind and left only its verdict.
+ */
+export interface ConnectionFacts {
+  readonly id: number;
+  readonly key: TupleKey;
+  readonly clientIsA: boolean;
+  readonly input: string;
+  readonly rolesGuessed: boolean;
+  readonly midstream: boolean;
+  readonly client: Endpoint;
+  readonly server: Endpoint;
+  firstNanos: number;
+  lastNanos: number;
+  firstFrame: number;
+  lastFrame: number;
+  firstSynNanos: number;
+  firstSynFrame: number;
+  prevSynNanos: number;
+  lastSynNanos: number;
+  synBackoffNanos: number[] | null;
+  firstSynAckNanos: number;
+  firstSynAckFrame: number;
+  lastSynAckNanos: number;
+  badHandshakeAck: boolean;
+  serverReplyNanos: number;
+  rstAccepted: boolean;
+  captureLoss: boolean;
+  portReusePrevId: number;
+  portReuseGapNanos: number;
+  anomalies: Anomaly[] | null;
+  ladder: LadderRow[] | null;
+  /** Records the first instance of (code, endpoint) (the end-of-record detectors add theirs). */
+  add(code: AnomalyCode, endpoint: number, frameNo: number, tNanos: number, details: Anomaly['details']): void;
+  /** What Zeek's conn.log would say (the last row). */
+  zeekVerdict(): ZeekVerdict;
+}
+
+/** Shared by Connection and the worker's rebuilt connections: the one way an anomaly is first recorded. */
+export function addAnomaly(c: ConnectionFacts, code: AnomalyCode, endpoint: number, frameNo: number, tNanos: number, details: Anomaly['details']): void {
+  details.count = 1;
+  (c.anomalies ??= []).push({ code, endpoint, frameNo, tNanos, details });
+}
+
+export class Connection implements ConnectionFacts {
   readonly client: Endpoint;
   readonly server: Endpoint;
   firstNanos: number;
@@ -150,8 +197,11 @@ export class Connection {
 
   /** Records the first instance of (code, endpoint); call after bump() returned false. */
   add(code: AnomalyCode, endpoint: number, frameNo: number, tNanos: number, details: Anomaly['details']): void {
-    details.count = 1;
-    (this.anomalies ??= []).push({ code, endpoint, frameNo, tNanos, details });
+    addAnomaly(this, code, endpoint, frameNo, tNanos, details);
+  }
+
+  zeekVerdict(): ZeekVerdict {
+    return this.zeek.result();
   }
 
   /** A per-packet anomaly without details (only `count`): no allocation after the first. */

@@ -22,16 +22,19 @@
  * portReuse and TIME_WAIT_REUSE.
  */
 import { newPacketFields, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, TCP_URG, type PacketFields } from '../decode/fields.js';
-import type { CaptureClock } from '../capture/clock.js';
-import type { ConnectionReport, EndReason, Settings } from '../report/model.js';
-import { buildConnectionReport } from '../analysis/connection-report.js';
+import type { EndReason, Settings } from '../report/model.js';
 import { Connection } from './connection.js';
 import { isFromA, tupleHash } from './key.js';
 import { Flow, FlowList, FlowTable, LIST_CLOSED, LIST_OPEN, LIST_SYN, LIST_TOMB } from './table.js';
 
 export interface TrackerHooks {
   ladder: boolean | ((id: number) => boolean);
-  emit: (c: ConnectionReport) => void;
+  /**
+   * A connection's record has ended (held FINs delivered, TIME_WAIT expiry settled): analyse it
+   * now, synchronously, since the tracker forgets it on return (the end-of-record detectors may
+   * still add anomalies to it).
+   */
+  emit: (c: Connection, ended: EndReason, endNanos: number) => void;
 }
 
 /** Quiet time after which a closed connection is reported (Zeek's tcp_close_delay is 5 s). */
@@ -71,8 +74,7 @@ export class Tracker {
   private readonly replay = newPacketFields();
 
   constructor(
-    private readonly settings: Settings,
-    private readonly clock: CaptureClock,
+    settings: Settings,
     private readonly hooks: TrackerHooks,
   ) {
     this.idleNanos = settings.idleTimeoutSeconds * 1e9;
@@ -364,7 +366,7 @@ export class Tracker {
     const endNanos = endNanosIn > c.lastNanos ? endNanosIn : c.lastNanos;
     // Held FINs are delivered; TIME_WAIT → CLOSED only when the capture shows 2×MSL passing.
     c.settle(endNanos);
-    this.hooks.emit(buildConnectionReport(c, ended, endNanos, this.clock, this.settings));
+    this.hooks.emit(c, ended, endNanos);
   }
 }
 

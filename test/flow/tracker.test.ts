@@ -9,6 +9,7 @@ import { newPacketFields, TCP_ACK, TCP_FIN, TCP_SYN, type PacketFields } from '.
 import { DEFAULT_SETTINGS } from '../../src/analysis/settings.js';
 import { tupleHash } from '../../src/flow/key.js';
 import { CLOSED_QUIET_SECONDS, SYN_MIN_IDLE_SECONDS, Tracker } from '../../src/flow/tracker.js';
+import { buildConnectionReport } from '../../src/analysis/connection-report.js';
 import type { ConnectionReport, Settings } from '../../src/report/model.js';
 
 const S = 1e9;
@@ -21,7 +22,9 @@ function seg(src: number, sport: number, dst: number, dport: number, flags: numb
 
 function tracker(settings: Partial<Settings> = {}) {
   const out: ConnectionReport[] = [];
-  const t = new Tracker({ ...DEFAULT_SETTINGS, ...settings }, new CaptureClock(), { ladder: false, emit: (c) => out.push(c) });
+  const all = { ...DEFAULT_SETTINGS, ...settings };
+  const clock = new CaptureClock();
+  const t = new Tracker(all, { ladder: false, emit: (c, ended, endNanos) => out.push(buildConnectionReport(c, ended, endNanos, clock, all)) });
   t.setInput('unit');
   let frame = 0;
   const feed = (f: PacketFields, tNanos: number) => t.onSegment(f, tNanos, ++frame, 0);

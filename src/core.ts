@@ -1,0 +1,123 @@
+/**
+ * The per-record loop: capture bytes in, finished connections out, plus what the run learned
+ * about its inputs. `analyze()` runs it in-process; the analysis worker (threads/) runs the very
+ * same loop on the second core and ships the finished connections back.
+ *
+ *   capture/ (bytes → CaptureRecord) → decode/ (→ PacketFields) → flow/ + tcp/ (→ endpoint states)
+ */
+import { readCapture } from './capture/open.js';
+import type { CaptureClock } from './capture/clock.js';
+import { CaptureError, newCaptureInfo, type ByteSource, type CaptureRecord } from './capture/record.js';
+import { linkTypeName } from './decode/link-types.js';
+import { decodePacket } from './decode/packet.js';
+import { newPacketFields } from './decode/fields.js';
+import type { Connection } from './flow/connection.js';
+import { Tracker } from './flow/tracker.js';
+import { DEFAULT_SETTINGS } from './analysis/settings.js';
+import { newStats, countDecodeResult } from './analysis/stats.js';
+import type { EndReason, InputReport, IsoTime, Settings, Stats } from './report/model.js';
+
+export interface AnalyzeInput {
+  /** Shown in reports and error messages ("-" for standard input). */
+  name: string;
+  bytes: ByteSource;
+}
+
+export interface CoreHooks {
+  /** Record per-packet ladder rows: true for all connections, or a predicate on the connection id. */
+  ladder: boolean | ((id: number) => boolean);
+  /** A connection's record ended: analyse it now, synchronously (see TrackerHooks.emit). */
+  finished: (c: Connection, ended: EndReason, endNanos: number) => void;
+  /** An input could not be read at all; the run goes on with the next input. */
+  onInputError?: (file: string, err: CaptureError) => void;
+}
+
+/** Everything of the run's report but the connections and their summary counts. */
+export interface CoreResult {
+  inputs: InputReport[];
+  stats: Stats;
+  firstPacket: IsoTime | null;
+  lastPacket: IsoTime | null;
+}
+
+export function resolveSettings(opts: Partial<Settings>): Settings {
+  return {
+    mslSeconds: opts.mslSeconds ?? DEFAULT_SETTINGS.mslSeconds,
+    lingerSeconds: opts.lingerSeconds ?? DEFAULT_SETTINGS.lingerSeconds,
+    idleTimeoutSeconds: opts.idleTimeoutSeconds ?? DEFAULT_SETTINGS.idleTimeoutSeconds,
+    maxConnections: opts.maxConnections ?? DEFAULT_SETTINGS.maxConnections,
+    verifyChecksums: opts.verifyChecksums ?? DEFAULT_SETTINGS.verifyChecksums,
+  };
+}
+
+export async function runCore(inputs: AnalyzeInput[], settings: Settings, clock: CaptureClock, hooks: CoreHooks): Promise<CoreResult> {
+  const stats = newStats();
+  const tracker = new Tracker(settings, { ladder: hooks.ladder, emit: hooks.finished });
+  const fields = newPacketFields();
+  const inputReports: InputReport[] = [];
+  let firstNanos = Infinity;
+  let lastNanos = -Infinity;
+
+  for (const input of inputs) {
+    const info = newCaptureInfo();
+    let first = Infinity;
+    let last = -Infinity;
+    let prev = -Infinity;
+    tracker.setInput(input.name);
+    const onRecord = (rec: CaptureRecord): void => {
+      // The reader knows the precision from the file header (pcapng: from each IDB) before the first
+      // record; adopt it now, since connections retired mid-read are rendered right away.
+      if (info.precisionDigits > clock.precisionDigits) clock.precisionDigits = info.precisionDigits;
+      const t = clock.tNanos(rec.tsSec, rec.tsNanos);
+      if (t < first) first = t;
+      if (t > last) last = t;
+      if (t < prev) stats.timestampsBackwards++;
+      prev = t;
+      stats.records++;
+      if (rec.capLen < rec.origLen) stats.truncatedRecords++;
+      const status = decodePacket(rec, fields, settings.verifyChecksums);
+      if (status === 'OK') {
+        stats.tcpSegments++;
+        if (fields.checksumBad) stats.badChecksums++;
+        tracker.onSegment(fields, t, rec.frameNo, rec.byteOffset);
+      } else {
+        countDecodeResult(stats, status, fields, rec, input.name);
+      }
+    };
+    let error: InputReport['error'] = null;
+    try {
+      await readCapture(input.bytes, info, onRecord);
+    } catch (err) {
+      if (!(err instanceof CaptureError)) throw err;
+      error = { code: err.code, byteOffset: err.byteOffset, message: err.message };
+      hooks.onInputError?.(input.name, err);
+    }
+    if (info.precisionDigits > clock.precisionDigits) clock.precisionDigits = info.precisionDigits;
+    if (first < firstNanos) firstNanos = first;
+    if (last > lastNanos) lastNanos = last;
+    inputReports.push({
+      file: input.name,
+      format: info.format,
+      gzip: info.gzip,
+      byteOrder: info.byteOrder,
+      precisionDigits: info.precisionDigits,
+      linkTypes: [...info.linkTypes].map(([linkType, packets]) => ({ linkType, name: linkTypeName(linkType), packets })),
+      packets: info.records,
+      bytes: info.bytes,
+      firstPacket: Number.isFinite(first) ? clock.toIso(first) : null,
+      lastPacket: Number.isFinite(last) ? clock.toIso(last) : null,
+      issues: info.issues.map((i) => ({ code: i.code, byteOffset: i.byteOffset, detail: i.detail })),
+      error,
+    });
+  }
+  tracker.finish(Number.isFinite(lastNanos) ? lastNanos : 0);
+  stats.connectionsTimedOut = tracker.timedOut;
+  stats.connectionsEvicted = tracker.evicted;
+  stats.peakConnections = tracker.peak;
+  return {
+    inputs: inputReports,
+    stats,
+    firstPacket: Number.isFinite(firstNanos) ? clock.toIso(firstNanos) : null,
+    lastPacket: Number.isFinite(lastNanos) ? clock.toIso(lastNanos) : null,
+  };
+}

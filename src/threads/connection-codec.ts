@@ -1,0 +1,310 @@
+/**
+ * A finished connection's facts as numbers, for the trip from the analysis worker to the thread
+ * that builds reports (threads/pipeline.ts). Structured cloning of the Connection object graph
+ * would cost as much as the JSON it becomes; here a connection is ~130 float64 slots written in a
+ * batch buffer that is transferred (not copied), plus a side list for the few things that are
+ * not numbers (the input name, anomaly details, Zeek's history).
+ *
+ * What crosses is exactly ConnectionFacts (flow/connection.ts) plus every Endpoint field; the Zeek
+ * model and the per-packet scratch stay behind. test/threads/connection-codec.test.ts rebuilds
+ * every connection of the fixtures and compares them field by field, so a field added to
+ * Connection or Endpoint without a line here fails the build's tests rather than the reports.
+ */
+import { addAnomaly, type Connection, type ConnectionFacts } from '../flow/connection.js';
+import { Endpoint } from '../flow/endpoint.js';
+import type { TupleKey } from '../flow/key.js';
+import type { LadderRow, EndReason } from '../report/model.js';
+import { ANOMALY_CODES, type Anomaly, type AnomalyCode } from '../analysis/catalog.js';
+import type { ZeekVerdict } from '../analysis/zeek.js';
+import { ARC, type Evidence, type Transition } from '../tcp/machine.js';
+import { TCP_STATES, type EndpointState, type TcpState } from '../tcp/state.js';
+
+const STATES: readonly EndpointState[] = [...TCP_STATES, 'UNKNOWN'];
+const STATE_INDEX = new Map<string, number>(STATES.map((s, i) => [s, i]));
+const ARCS: readonly string[] = Object.values(ARC);
+const ARC_INDEX = new Map<string, number>(ARCS.map((a, i) => [a, i]));
+const END_REASONS: readonly EndReason[] = ['closed', 'capture_end', 'idle_timeout', 'evicted', 'reused'];
+const END_INDEX = new Map<string, number>(END_REASONS.map((e, i) => [e, i]));
+const CODE_INDEX = new Map<string, number>(ANOMALY_CODES.map((c, i) => [c, i]));
+
+/** One batch on the wire: `nums` is transferred, `objs` structured-cloned. */
+export interface ConnectionBatch {
+  count: number;
+  nums: Float64Array;
+  objs: unknown[];
+}
+
+/** A connection rebuilt on the reporting side, with how and when its record ended. */
+export interface ShippedConnection {
+  facts: ConnectionFacts;
+  ended: EndReason;
+  endNanos: number;
+  /** The clock's precision when the worker retired it (reports render at that precision). */
+  precisionDigits: number;
+}
+
+// Connection flag bits.
+const F_CLIENT_IS_A = 1;
+const F_ROLES_GUESSED = 2;
+const F_MIDSTREAM = 4;
+const F_BAD_HS_ACK = 8;
+const F_RST_ACCEPTED = 16;
+const F_CAPTURE_LOSS = 32;
+const F_V6 = 64;
+const F_ZEEK_ORIG_IS_CLIENT = 128;
+
+/** Most slots one connection can need beyond its variable parts (a generous bound, checked). */
+const FIXED_SLOTS = 48 + 2 * 48;
+
+export class ConnectionEncoder {
+  private nums = new Float64Array(1 << 16);
+  private pos = 0;
+  private objs: unknown[] = [];
+  private count = 0;
+  private lastInput: string | null = null;
+  private lastInputIdx = -1;
+
+  get size(): number {
+    return this.count;
+  }
+
+  add(c: Connection, ended: EndReason, endNanos: number, precisionDigits: number): void {
+    const cl = c.client;
+    const sv = c.server;
+    this.reserve(FIXED_SLOTS + (c.synBackoffNanos?.length ?? 0) + 5 * (c.anomalies?.length ?? 0)
+      + 6 * (cl.transitions.length + sv.transitions.length));
+    const n = this.nums;
+    let p = this.pos;
+    const k = c.key;
+    const v = c.zeekVerdict();
+    n[p++] = c.id;
+    n[p++] = precisionDigits;
+    n[p++] = END_INDEX.get(ended)!;
+    n[p++] = endNanos;
+    n[p++] = (c.clientIsA ? F_CLIENT_IS_A : 0) | (c.rolesGuessed ? F_ROLES_GUESSED : 0) | (c.midstream ? F_MIDSTREAM : 0)
+      | (c.badHandshakeAck ? F_BAD_HS_ACK : 0) | (c.rstAccepted ? F_RST_ACCEPTED : 0) | (c.captureLoss ? F_CAPTURE_LOSS : 0)
+      | (k.v6 ? F_V6 : 0) | (v.origIsClient ? F_ZEEK_ORIG_IS_CLIENT : 0);
+    n[p++] = k.a0; n[p++] = k.a1; n[p++] = k.a2; n[p++] = k.a3;
+    n[p++] = k.b0; n[p++] = k.b1; n[p++] = k.b2; n[p++] = k.b3;
+    n[p++] = k.aPort; n[p++] = k.bPort;
+    n[p++] = c.firstNanos; n[p++] = c.lastNanos; n[p++] = c.firstFrame; n[p++] = c.lastFrame;
+    n[p++] = c.firstSynNanos; n[p++] = c.firstSynFrame; n[p++] = c.prevSynNanos; n[p++] = c.lastSynNanos;
+    n[p++] = c.firstSynAckNanos; n[p++] = c.firstSynAckFrame; n[p++] = c.lastSynAckNanos;
+    n[p++] = c.serverReplyNanos; n[p++] = c.portReusePrevId; n[p++] = c.portReuseGapNanos;
+    if (c.input !== this.lastInput) {
+      this.lastInput = c.input;
+      this.lastInputIdx = this.objs.push(c.input) - 1;
+    }
+    n[p++] = this.lastInputIdx;
+    n[p++] = this.objs.push(v.connState) - 1;
+    n[p++] = this.objs.push(v.history) - 1;
+    const backoff = c.synBackoffNanos;
+    if (backoff === null) n[p++] = -1;
+    else {
+      n[p++] = backoff.length;
+      for (let i = 0; i < backoff.length; i++) n[p++] = backoff[i];
+    }
+    const anomalies = c.anomalies;
+    if (anomalies === null) n[p++] = -1;
+    else {
+      n[p++] = anomalies.length;
+      for (let i = 0; i < anomalies.length; i++) {
+        const a = anomalies[i];
+        n[p++] = CODE_INDEX.get(a.code)!;
+        n[p++] = a.endpoint;
+        n[p++] = a.frameNo;
+        n[p++] = a.tNanos;
+        n[p++] = this.objs.push(a.details) - 1;
+      }
+    }
+    p = this.endpoint(cl, p);
+    p = this.endpoint(sv, p);
+    this.pos = p;
+    this.count++;
+  }
+
+  /** The batch so far, handed over; the encoder starts a fresh one. */
+  take(): ConnectionBatch {
+    const batch = { count: this.count, nums: this.nums.slice(0, this.pos), objs: this.objs };
+    this.pos = 0;
+    this.count = 0;
+    this.objs = [];
+    this.lastInput = null;
+    return batch;
+  }
+
+  private endpoint(e: Endpoint, p: number): number {
+    const n = this.nums;
+    n[p++] = STATE_INDEX.get(e.state)!;
+    n[p++] = (e.synSeen ? 1 : 0) | (e.hasIss ? 2 : 0) | (e.hasSeq ? 4 : 0) | (e.hasAck ? 8 : 0) | (e.finSent ? 16 : 0)
+      | (e.pendingFin ? 32 : 0) | (e.sackPermitted ? 64 : 0) | (e.timestamps ? 128 : 0) | (e.hasTsVal ? 256 : 0);
+    n[p++] = e.iss; n[p++] = e.sndNxt; n[p++] = e.ackMax; n[p++] = e.finSeq;
+    n[p++] = e.pendingFinFrame; n[p++] = e.pendingFinNanos;
+    n[p++] = e.window; n[p++] = e.wscale; n[p++] = e.mss; n[p++] = e.tsVal;
+    n[p++] = e.packets; n[p++] = e.bytes; n[p++] = e.retransBytes; n[p++] = e.retransPackets;
+    n[p++] = e.firstDataNanos; n[p++] = e.lastDataNanos;
+    n[p++] = e.synCount; n[p++] = e.synAckCount; n[p++] = e.finCount;
+    n[p++] = e.prevSeq; n[p++] = e.prevAck; n[p++] = e.prevFlags; n[p++] = e.prevLen; n[p++] = e.prevWindow;
+    n[p++] = e.prevTsVal; n[p++] = e.prevNanos;
+    const ts = e.transitions;
+    n[p++] = ts.length;
+    for (let i = 0; i < ts.length; i++) {
+      const t = ts[i];
+      n[p++] = STATE_INDEX.get(t.from)!;
+      n[p++] = STATE_INDEX.get(t.to)!;
+      const arc = ARC_INDEX.get(t.arc);
+      n[p++] = arc !== undefined ? arc : -1 - (this.objs.push(t.arc) - 1);
+      n[p++] = t.frameNo;
+      n[p++] = t.tNanos;
+      n[p++] = t.evidence === 'observed' ? 0 : 1;
+    }
+    return p;
+  }
+
+  private reserve(slots: number): void {
+    if (this.pos + slots <= this.nums.length) return;
+    let size = this.nums.length * 2;
+    while (size < this.pos + slots) size *= 2;
+    const grown = new Float64Array(size);
+    grown.set(this.nums.subarray(0, this.pos));
+    this.nums = grown;
+  }
+}
+
+/** The reporting side's view of a connection rebuilt from a batch. */
+class RebuiltConnection implements ConnectionFacts {
+  firstNanos = 0;
+  lastNanos = 0;
+  firstFrame = 0;
+  lastFrame = 0;
+  firstSynNanos = -1;
+  firstSynFrame = 0;
+  prevSynNanos = -1;
+  lastSynNanos = -1;
+  synBackoffNanos: number[] | null = null;
+  firstSynAckNanos = -1;
+  firstSynAckFrame = 0;
+  lastSynAckNanos = -1;
+  badHandshakeAck = false;
+  serverReplyNanos = -1;
+  rstAccepted = false;
+  captureLoss = false;
+  portReusePrevId = 0;
+  portReuseGapNanos = 0;
+  anomalies: Anomaly[] | null = null;
+  ladder: LadderRow[] | null = null;
+
+  constructor(
+    readonly id: number,
+    readonly key: TupleKey,
+    readonly clientIsA: boolean,
+    readonly input: string,
+    readonly rolesGuessed: boolean,
+    readonly midstream: boolean,
+    readonly client: Endpoint,
+    readonly server: Endpoint,
+    private readonly verdict: ZeekVerdict,
+  ) {}
+
+  add(code: AnomalyCode, endpoint: number, frameNo: number, tNanos: number, details: Anomaly['details']): void {
+    addAnomaly(this, code, endpoint, frameNo, tNanos, details);
+  }
+
+  zeekVerdict(): ZeekVerdict {
+    return this.verdict;
+  }
+}
+
+/** Calls `each` for every connection of the batch, in the order they were added. */
+export function decodeBatch(batch: ConnectionBatch, each: (c: ShippedConnection) => void): void {
+  const n = batch.nums;
+  const objs = batch.objs;
+  let p = 0;
+  for (let i = 0; i < batch.count; i++) {
+    const id = n[p++];
+    const precisionDigits = n[p++];
+    const ended = END_REASONS[n[p++]];
+    const endNanos = n[p++];
+    const flags = n[p++];
+    const key: TupleKey = {
+      v6: (flags & F_V6) !== 0,
+      a0: n[p++], a1: n[p++], a2: n[p++], a3: n[p++],
+      b0: n[p++], b1: n[p++], b2: n[p++], b3: n[p++],
+      aPort: n[p++], bPort: n[p++],
+    };
+    const firstNanos = n[p++]; const lastNanos = n[p++]; const firstFrame = n[p++]; const lastFrame = n[p++];
+    const firstSynNanos = n[p++]; const firstSynFrame = n[p++]; const prevSynNanos = n[p++]; const lastSynNanos = n[p++];
+    const firstSynAckNanos = n[p++]; const firstSynAckFrame = n[p++]; const lastSynAckNanos = n[p++];
+    const serverReplyNanos = n[p++]; const portReusePrevId = n[p++]; const portReuseGapNanos = n[p++];
+    const input = objs[n[p++]] as string;
+    const connState = objs[n[p++]] as string;
+    const history = objs[n[p++]] as string;
+    let backoff: number[] | null = null;
+    const nb = n[p++];
+    if (nb >= 0) {
+      backoff = new Array<number>(nb);
+      for (let j = 0; j < nb; j++) backoff[j] = n[p++];
+    }
+    let anomalies: Anomaly[] | null = null;
+    const na = n[p++];
+    if (na >= 0) {
+      anomalies = new Array<Anomaly>(na);
+      for (let j = 0; j < na; j++) {
+        const code = ANOMALY_CODES[n[p++]];
+        const endpoint = n[p++];
+        const frameNo = n[p++];
+        const tNanos = n[p++];
+        anomalies[j] = { code, endpoint, frameNo, tNanos, details: objs[n[p++]] as Anomaly['details'] };
+      }
+    }
+    const client = new Endpoint('UNKNOWN');
+    p = readEndpoint(n, p, objs, client);
+    const server = new Endpoint('UNKNOWN');
+    p = readEndpoint(n, p, objs, server);
+    const c = new RebuiltConnection(id, key, (flags & F_CLIENT_IS_A) !== 0, input, (flags & F_ROLES_GUESSED) !== 0,
+      (flags & F_MIDSTREAM) !== 0, client, server,
+      { connState, history, origIsClient: (flags & F_ZEEK_ORIG_IS_CLIENT) !== 0 });
+    c.firstNanos = firstNanos; c.lastNanos = lastNanos; c.firstFrame = firstFrame; c.lastFrame = lastFrame;
+    c.firstSynNanos = firstSynNanos; c.firstSynFrame = firstSynFrame; c.prevSynNanos = prevSynNanos; c.lastSynNanos = lastSynNanos;
+    c.synBackoffNanos = backoff;
+    c.firstSynAckNanos = firstSynAckNanos; c.firstSynAckFrame = firstSynAckFrame; c.lastSynAckNanos = lastSynAckNanos;
+    c.badHandshakeAck = (flags & F_BAD_HS_ACK) !== 0;
+    c.serverReplyNanos = serverReplyNanos;
+    c.rstAccepted = (flags & F_RST_ACCEPTED) !== 0;
+    c.captureLoss = (flags & F_CAPTURE_LOSS) !== 0;
+    c.portReusePrevId = portReusePrevId;
+    c.portReuseGapNanos = portReuseGapNanos;
+    c.anomalies = anomalies;
+    each({ facts: c, ended, endNanos, precisionDigits });
+  }
+}
+
+function readEndpoint(n: Float64Array, p: number, objs: unknown[], e: Endpoint): number {
+  e.state = STATES[n[p++]];
+  const b = n[p++];
+  e.synSeen = (b & 1) !== 0; e.hasIss = (b & 2) !== 0; e.hasSeq = (b & 4) !== 0; e.hasAck = (b & 8) !== 0;
+  e.finSent = (b & 16) !== 0; e.pendingFin = (b & 32) !== 0; e.sackPermitted = (b & 64) !== 0;
+  e.timestamps = (b & 128) !== 0; e.hasTsVal = (b & 256) !== 0;
+  e.iss = n[p++]; e.sndNxt = n[p++]; e.ackMax = n[p++]; e.finSeq = n[p++];
+  e.pendingFinFrame = n[p++]; e.pendingFinNanos = n[p++];
+  e.window = n[p++]; e.wscale = n[p++]; e.mss = n[p++]; e.tsVal = n[p++];
+  e.packets = n[p++]; e.bytes = n[p++]; e.retransBytes = n[p++]; e.retransPackets = n[p++];
+  e.firstDataNanos = n[p++]; e.lastDataNanos = n[p++];
+  e.synCount = n[p++]; e.synAckCount = n[p++]; e.finCount = n[p++];
+  e.prevSeq = n[p++]; e.prevAck = n[p++]; e.prevFlags = n[p++]; e.prevLen = n[p++]; e.prevWindow = n[p++];
+  e.prevTsVal = n[p++]; e.prevNanos = n[p++];
+  const nt = n[p++];
+  const ts = new Array<Transition>(nt);
+  for (let i = 0; i < nt; i++) {
+    const from = STATES[n[p++]];
+    const to = STATES[n[p++]] as TcpState;
+    const a = n[p++];
+    const arc = a >= 0 ? ARCS[a] : (objs[-1 - a] as string);
+    const frameNo = n[p++];
+    const tNanos = n[p++];
+    const evidence: Evidence = n[p++] === 0 ? 'observed' : 'inferred';
+    ts[i] = { from, to, arc, frameNo, tNanos, evidence };
+  }
+  e.transitions = ts;
+  return p;
+}

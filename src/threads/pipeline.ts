@@ -1,0 +1,133 @@
+/**
+ * Two cores for one run: the analysis worker reads, decodes and tracks (core.ts); this thread
+ * feeds it the input bytes and turns the finished connections it sends back into reports
+ * (analysis/connection-report.ts), in the order the worker finished them, so `onConnection`
+ * sees exactly the sequence the in-process run produces (test/threads/pipeline.test.ts).
+ *
+ * Why this split: on the 1 GB benchmark capture the in-process run spends about as long reading,
+ * decoding and tracking as it does building and rendering reports (docs/benchmarks.md), and the
+ * finished connection is the narrowest point between the halves: ~130 numbers.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { CaptureClock } from '../capture/clock.js';
+import { CaptureError } from '../capture/record.js';
+import type { AnalyzeInput, CoreResult } from '../core.js';
+import { buildConnectionReport } from '../analysis/connection-report.js';
+import type { ConnectionReport, Settings } from '../report/model.js';
+import { decodeBatch } from './connection-codec.js';
+import type { FromWorker, ToWorker, WireError, WorkerSetup } from './protocol.js';
+
+/** Chunks (1 MiB each from the CLI's readers) posted but not yet taken by the worker. */
+const MAX_CHUNKS_IN_FLIGHT = 4;
+
+const WORKER_URL = new URL('./analysis-worker.js', import.meta.url);
+
+/** The worker script exists only in the build (dist/); from TypeScript sources the run stays in-process. */
+export function workerAvailable(): boolean {
+  return WORKER_URL.protocol === 'file:' && existsSync(fileURLToPath(WORKER_URL));
+}
+
+export interface ReportSink {
+  add(c: ConnectionReport): void;
+}
+
+export function analyzeOnWorker(inputs: AnalyzeInput[], settings: Settings, sink: ReportSink,
+  onInputError?: (file: string, err: CaptureError) => void): Promise<CoreResult> {
+  const setup: WorkerSetup = { settings, names: inputs.map((i) => i.name) };
+  const worker = new Worker(WORKER_URL, { workerData: setup });
+  const clock = new CaptureClock();
+  let posted = 0;
+  let pulled = 0;
+  let creditWaiter: (() => void) | null = null;
+  const stopped = new Set<number>();
+  let failed = false;
+
+  const send = (m: ToWorker, transfer: ArrayBuffer[] = []): void => {
+    if (!failed) worker.postMessage(m, transfer);
+  };
+  const releaseCredit = (): void => {
+    const w = creditWaiter;
+    creditWaiter = null;
+    w?.();
+  };
+
+  async function pump(index: number): Promise<void> {
+    const it = inputs[index].bytes[Symbol.asyncIterator]();
+    let ended = false;
+    try {
+      while (!stopped.has(index) && !failed) {
+        while (posted - pulled >= MAX_CHUNKS_IN_FLIGHT && !stopped.has(index) && !failed) {
+          await new Promise<void>((r) => (creditWaiter = r));
+        }
+        if (stopped.has(index) || failed) break;
+        const r = await it.next();
+        if (r.done) { ended = true; break; }
+        if (stopped.has(index)) break;
+        // A copy the worker can own: the source may reuse its buffer, or share a pooled one.
+        const bytes = new Uint8Array(r.value);
+        posted++;
+        send({ t: 'chunk', input: index, bytes }, [bytes.buffer as ArrayBuffer]);
+      }
+      if (ended) send({ t: 'end', input: index });
+    } catch (err) {
+      send({ t: 'fail', input: index, error: wireError(err) });
+      return;
+    }
+    if (!ended) await it.return?.();
+  }
+
+  return new Promise<CoreResult>((resolve, reject) => {
+    const fail = (err: unknown): void => {
+      if (failed) return;
+      failed = true;
+      releaseCredit();
+      void worker.terminate();
+      reject(err);
+    };
+    worker.on('message', (m: FromWorker) => {
+      try {
+        switch (m.t) {
+          case 'want':
+            pump(m.input).catch(fail);
+            return;
+          case 'stop':
+            stopped.add(m.input);
+            releaseCredit();
+            return;
+          case 'batch':
+            if (m.clockBase !== null) clock.adoptBase(m.clockBase);
+            if (m.batch !== null) {
+              decodeBatch(m.batch, (s) => {
+                clock.precisionDigits = s.precisionDigits;
+                sink.add(buildConnectionReport(s.facts, s.ended, s.endNanos, clock, settings));
+              });
+            }
+            pulled = m.pulled;
+            releaseCredit();
+            return;
+          case 'inputError':
+            onInputError?.(m.file, new CaptureError(m.error.code as CaptureError['code'], m.error.byteOffset, m.error.message));
+            return;
+          case 'done':
+            failed = true; // nothing more to send
+            resolve(m.core);
+            void worker.terminate();
+            return;
+        }
+      } catch (err) {
+        fail(err);
+      }
+    });
+    worker.on('error', fail);
+    worker.on('exit', (code) => {
+      if (!failed) fail(new Error(`the analysis worker exited (code ${code}) before finishing`));
+    });
+  });
+}
+
+function wireError(err: unknown): WireError {
+  if (err instanceof CaptureError) return { capture: true, code: err.code, byteOffset: err.byteOffset, message: err.message };
+  return { capture: false, code: 'IO_ERROR', byteOffset: 0, message: err instanceof Error ? err.message : String(err) };
+}

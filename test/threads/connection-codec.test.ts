@@ -1,0 +1,96 @@
+/**
+ * The wire form of a finished connection (threads/connection-codec.ts) loses nothing the reports
+ * need: every connection of every fixture and corpus capture is encoded as the worker would,
+ * rebuilt as the reporting thread would, and compared field by field with the live Connection,
+ * then report by report.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { CaptureClock } from '../../src/capture/clock.js';
+import { resolveSettings, runCore } from '../../src/core.js';
+import { buildConnectionReport } from '../../src/analysis/connection-report.js';
+import type { Connection, ConnectionFacts } from '../../src/flow/connection.js';
+import type { EndReason } from '../../src/report/model.js';
+import { ConnectionEncoder, decodeBatch, type ShippedConnection } from '../../src/threads/connection-codec.js';
+import { fromBytes } from '../helpers/pcap-writer.js';
+import { allCaptureFiles, generatedMix } from './capture-files.js';
+
+/** Connection fields that stay on the worker: tracking scratch and the live Zeek model (its verdict crosses). */
+const STAYS_BEHIND = new Set(['zeek', 'pktCodes', 'twoMslNanos']);
+
+function ownFields(o: object): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o));
+}
+
+describe('connection codec', () => {
+  const files = [...allCaptureFiles(), generatedMix()];
+  let total = 0;
+  test('the capture list is not empty', () => {
+    expect(files.length).toBeGreaterThan(100);
+  });
+
+  test.each(files.map((f) => [path.basename(f), f]))('%s: every connection crosses intact', async (_name, file) => {
+    const settings = resolveSettings({});
+    const clock = new CaptureClock();
+    const encoder = new ConnectionEncoder();
+    const pending: Array<{ c: Connection; ended: EndReason; endNanos: number; digits: number }> = [];
+    let finished = 0;
+    let checked = 0;
+    const check = (): void => {
+      let i = 0;
+      decodeBatch(encoder.take(), (s: ShippedConnection) => {
+        const want = pending[i++];
+        expect(s.facts.id).toBe(want.c.id);
+        expect(s.ended).toBe(want.ended);
+        expect(s.endNanos).toBe(want.endNanos);
+        expect(s.precisionDigits).toBe(want.digits);
+        compareFacts(s.facts, want.c);
+        // Reports from both, the rebuilt one first (the detectors add anomalies to what they are given).
+        const fromWire = buildConnectionReport(s.facts, s.ended, s.endNanos, clock, settings);
+        const live = buildConnectionReport(want.c, want.ended, want.endNanos, clock, settings);
+        expect(fromWire).toEqual(live);
+        checked++;
+      });
+      expect(i).toBe(pending.length);
+      pending.length = 0;
+    };
+    await runCore([{ name: file, bytes: fromBytes(readFileSync(file)) }], settings, clock, {
+      ladder: false,
+      finished: (c: Connection, ended, endNanos) => {
+        finished++;
+        encoder.add(c, ended, endNanos, clock.precisionDigits);
+        pending.push({ c, ended, endNanos, digits: clock.precisionDigits });
+        // Batches of one to three: the decoder must not depend on where a batch ends.
+        if (encoder.size >= (c.id % 3) + 1) check();
+      },
+    });
+    check();
+    expect(checked).toBe(finished);
+    total += checked;
+  });
+
+  test('the captures above had connections to check', () => {
+    expect(total).toBeGreaterThan(800);
+  });
+});
+
+function compareFacts(got: ConnectionFacts, want: Connection): void {
+  const g = ownFields(got);
+  for (const [k, v] of Object.entries(ownFields(want))) {
+    if (STAYS_BEHIND.has(k)) continue;
+    if (k === 'key') {
+      for (const kk of ['v6', 'a0', 'a1', 'a2', 'a3', 'b0', 'b1', 'b2', 'b3', 'aPort', 'bPort'] as const) {
+        expect(got.key[kk], `key.${kk}`).toBe(want.key[kk]);
+      }
+      continue;
+    }
+    if (k === 'client' || k === 'server') {
+      expect(ownFields(got[k]), k).toEqual(ownFields(want[k]));
+      continue;
+    }
+    expect(k in g, `field ${k} crosses`).toBe(true);
+    expect(g[k], k).toEqual(v);
+  }
+  expect(got.zeekVerdict()).toEqual(want.zeekVerdict());
+}
