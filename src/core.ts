@@ -21,6 +21,11 @@ export interface AnalyzeInput {
   /** Shown in reports and error messages ("-" for standard input). */
   name: string;
   bytes: ByteSource;
+  /**
+   * The source never touches a chunk again once it has yielded it (a fresh buffer per read, as
+   * file streams give), so the analysis worker may take the chunk's memory instead of a copy.
+   */
+  chunksTransferable?: boolean;
 }
 
 export interface CoreHooks {

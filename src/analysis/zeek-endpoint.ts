@@ -48,6 +48,16 @@ export interface ZeekHistorySink {
   readonly isPartial: boolean;
 }
 
+// The responder's letters are lower case. A table rather than toLowerCase(), which makes a new
+// string for every letter of every connection.
+const RESPONDER_LETTER: Record<string, string> = {};
+for (const c of 'SHADFRCTWGIQ^') RESPONDER_LETTER[c] = c.toLowerCase();
+
+/** The history letter for Zeek's responder: `code` in lower case. */
+export function responderLetter(code: string): string {
+  return RESPONDER_LETTER[code] ?? code.toLowerCase();
+}
+
 /** tcp_max_above_hole_without_any_acks (init-bare.zeek). */
 const MAX_ABOVE_HOLE_WITHOUT_ANY_ACKS = 16384;
 
@@ -120,7 +130,7 @@ export class ZeekEndpoint {
   }
 
   addHistory(code: string): void {
-    this.conn.addHistory(this.isOrig() ? code : code.toLowerCase());
+    this.conn.addHistory(this.isOrig() ? code : responderLetter(code));
   }
 
   // `Connection::ScaledHistoryEntry` with base 10: letter at the 1st, 10th, 100th... occurrence.

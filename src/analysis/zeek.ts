@@ -39,6 +39,7 @@ import {
   SYN_SENT,
   ZeekEndpoint,
   isHandshake,
+  responderLetter,
   seqDelta,
   type ZeekEndpointState,
   type ZeekHistorySink,
@@ -120,6 +121,33 @@ export class ZeekConnModel implements ZeekHistorySink {
   clientPort = 0;
   serverPort = 0;
 
+  /** As new (the model of a recycled connection). */
+  reset(): void {
+    this.client.reset();
+    this.server.reset();
+    this.origSide = 0;
+    this.open = false;
+    this.history = '';
+    this.histSeen = 0;
+    this.isPartial = false;
+    this.firstPacketSeen = 0;
+    this.isActive = true;
+    this.synAckFirst = false;
+    this.startNanos = 0;
+    this.lastNanos = 0;
+    this.inactivityNanos = UDP_INACTIVITY_TIMEOUT;
+    this.attemptAt = this.deleteAt = this.expireBase0 = this.expireBase1 = this.wakeAt = Infinity;
+    this.underflow = false;
+    this.finished = null;
+    this.ipVersion = 0;
+    this.clientAddr = null;
+    this.serverAddr = null;
+    this.clientPort = 0;
+    this.serverPort = 0;
+    this.doClose = false;
+    this.genEvent = false;
+  }
+
   constructor() {
     this.client = new ZeekEndpoint(0, this);
     this.server = new ZeekEndpoint(1, this);
@@ -186,7 +214,7 @@ export class ZeekConnModel implements ZeekHistorySink {
     const m = orig ? mask : mask << 16;
     if ((this.histSeen & m) !== 0) return true;
     this.histSeen |= m;
-    this.history += orig ? code : code.toLowerCase();
+    this.history += orig ? code : responderLetter(code);
     return false;
   }
 

@@ -68,7 +68,12 @@ export async function inputSize(name: string): Promise<number | null> {
 }
 
 export function openInput(name: string, hooks: InputHooks = {}): AnalyzeInput {
-  return { name, bytes: name === '-' ? guarded(hooks.stdin?.() ?? stdinSource(), hooks) : fileSource(name, hooks) };
+  // Node's file and pipe streams allocate a new buffer for every read and never look back at it.
+  return {
+    name,
+    bytes: name === '-' ? guarded(hooks.stdin?.() ?? stdinSource(), hooks) : fileSource(name, hooks),
+    chunksTransferable: name !== '-' || hooks.stdin === undefined,
+  };
 }
 
 async function* fileSource(path: string, hooks: InputHooks): AsyncGenerator<Uint8Array> {

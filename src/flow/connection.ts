@@ -114,58 +114,92 @@ export function addAnomaly(c: ConnectionFacts, code: AnomalyCode, endpoint: numb
 }
 
 export class Connection implements ConnectionFacts {
-  readonly client: Endpoint;
-  readonly server: Endpoint;
-  firstNanos: number;
-  lastNanos: number;
-  firstFrame: number;
-  lastFrame: number;
+  // Set by reset(): the tracker reuses the objects of retired connections (flow/tracker.ts,
+  // "Recycling"), so every field is (re)initialised there and nowhere else.
+  id!: number;
+  key!: TupleKey;
+  /** The key's side A (first sender on the tuple) is the client. */
+  clientIsA!: boolean;
+  input!: string;
+  rolesGuessed!: boolean;
+  midstream!: boolean;
+  readonly client = new Endpoint('UNKNOWN');
+  readonly server = new Endpoint('UNKNOWN');
+  firstNanos!: number;
+  lastNanos!: number;
+  firstFrame!: number;
+  lastFrame!: number;
 
   // -- handshake timing (capture ns, -1 = not seen)
-  firstSynNanos = -1;
-  firstSynFrame = 0;
+  firstSynNanos!: number;
+  firstSynFrame!: number;
   /** Previous client SYN, for the backoff gaps. */
-  prevSynNanos = -1;
+  prevSynNanos!: number;
   /** Last client SYN before the first SYN,ACK: the start of the server-side RTT. */
-  lastSynNanos = -1;
-  synBackoffNanos: number[] | null = null;
-  firstSynAckNanos = -1;
-  firstSynAckFrame = 0;
+  lastSynNanos!: number;
+  synBackoffNanos!: number[] | null;
+  firstSynAckNanos!: number;
+  firstSynAckFrame!: number;
   /** Last server SYN,ACK before the server became ESTABLISHED: the start of the client-side RTT. */
-  lastSynAckNanos = -1;
-  badHandshakeAck = false;
+  lastSynAckNanos!: number;
+  badHandshakeAck!: boolean;
   /** First server payload after the first client payload (time to first byte). */
-  serverReplyNanos = -1;
+  serverReplyNanos!: number;
 
   /** An accepted RST moved an endpoint (later payload is DATA_AFTER_RESET). */
-  rstAccepted = false;
-  captureLoss = false;
-  portReusePrevId = 0;
-  portReuseGapNanos = 0;
-  anomalies: Anomaly[] | null = null;
-  ladder: LadderRow[] | null;
+  rstAccepted!: boolean;
+  captureLoss!: boolean;
+  portReusePrevId!: number;
+  portReuseGapNanos!: number;
+  anomalies!: Anomaly[] | null;
+  ladder!: LadderRow[] | null;
   /** Codes noted on the current packet (only with a ladder). */
-  private pktCodes: string[] | null = null;
+  private pktCodes!: string[] | null;
   readonly zeek = new ZeekConnModel();
+  /** 2×MSL in ns; set by the tracker from settings. */
+  twoMslNanos!: number;
 
-  constructor(
-    readonly id: number,
-    readonly key: TupleKey,
-    /** The key's side A (first sender on the tuple) is the client. */
-    readonly clientIsA: boolean,
-    readonly input: string,
-    readonly rolesGuessed: boolean,
-    readonly midstream: boolean,
-    initial: EndpointState,
-    tNanos: number,
-    frameNo: number,
-    ladder: boolean,
-  ) {
-    this.client = new Endpoint(initial);
-    this.server = new Endpoint(initial);
+  constructor(id: number, key: TupleKey, clientIsA: boolean, input: string, rolesGuessed: boolean, midstream: boolean,
+    initial: EndpointState, tNanos: number, frameNo: number, ladder: boolean) {
+    this.reset(id, key, clientIsA, input, rolesGuessed, midstream, initial, tNanos, frameNo, ladder);
+  }
+
+  /**
+   * As new. Nothing of the previous connection may survive: its report was built from it and
+   * holds copies, never these arrays (test/flow/recycling.test.ts compares with a fresh object).
+   */
+  reset(id: number, key: TupleKey, clientIsA: boolean, input: string, rolesGuessed: boolean, midstream: boolean,
+    initial: EndpointState, tNanos: number, frameNo: number, ladder: boolean): this {
+    this.id = id;
+    this.key = key;
+    this.clientIsA = clientIsA;
+    this.input = input;
+    this.rolesGuessed = rolesGuessed;
+    this.midstream = midstream;
+    this.client.reset(initial);
+    this.server.reset(initial);
     this.firstNanos = this.lastNanos = tNanos;
     this.firstFrame = this.lastFrame = frameNo;
+    this.firstSynNanos = -1;
+    this.firstSynFrame = 0;
+    this.prevSynNanos = -1;
+    this.lastSynNanos = -1;
+    this.synBackoffNanos = null;
+    this.firstSynAckNanos = -1;
+    this.firstSynAckFrame = 0;
+    this.lastSynAckNanos = -1;
+    this.badHandshakeAck = false;
+    this.serverReplyNanos = -1;
+    this.rstAccepted = false;
+    this.captureLoss = false;
+    this.portReusePrevId = 0;
+    this.portReuseGapNanos = 0;
+    this.anomalies = null;
     this.ladder = ladder ? [] : null;
+    this.pktCodes = null;
+    this.zeek.reset();
+    this.twoMslNanos = 240e9;
+    return this;
   }
 
   /** Both endpoints hold no connection any more (CLOSED, TIME_WAIT, or a listener after Note 1). */
@@ -339,9 +373,6 @@ export class Connection implements ConnectionFacts {
     const entered = ep.transitions[ep.transitions.length - 1].tNanos;
     if (t - entered >= this.twoMslNanos) expireTimeWait(ep, frameNo, entered + this.twoMslNanos);
   }
-
-  /** 2×MSL in ns; set by the tracker from settings. */
-  twoMslNanos = 240e9;
 
   private onSyn(f: PacketFields, t: number, frameNo: number, fromClient: boolean, s: Endpoint, sRole: number, seq: number, ack: boolean): void {
     // Options that only mean something on a SYN (RFC 9293 §3.2, RFC 7323, RFC 2018).

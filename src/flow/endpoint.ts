@@ -5,7 +5,7 @@
  * only through tcp/seq.ts. Times are capture nanoseconds (-1 = never).
  */
 import type { EndpointState } from '../tcp/state.js';
-import type { MachineEndpoint, Transition } from '../tcp/machine.js';
+import { releaseTransitions, type MachineEndpoint, type Transition } from '../tcp/machine.js';
 
 export class Endpoint implements MachineEndpoint {
   state: EndpointState;
@@ -67,5 +67,46 @@ export class Endpoint implements MachineEndpoint {
 
   constructor(state: EndpointState) {
     this.state = state;
+  }
+
+  /** As new in `state` (a recycled connection's endpoint); the transition objects go back to the machine's spares. */
+  reset(state: EndpointState): void {
+    this.state = state;
+    releaseTransitions(this.transitions);
+    this.synSeen = false;
+    this.hasIss = false;
+    this.iss = 0;
+    this.hasSeq = false;
+    this.sndNxt = 0;
+    this.hasAck = false;
+    this.ackMax = 0;
+    this.finSent = false;
+    this.finSeq = 0;
+    this.pendingFin = false;
+    this.pendingFinFrame = 0;
+    this.pendingFinNanos = 0;
+    this.window = -1;
+    this.wscale = -1;
+    this.mss = -1;
+    this.sackPermitted = false;
+    this.timestamps = false;
+    this.hasTsVal = false;
+    this.tsVal = 0;
+    this.packets = 0;
+    this.bytes = 0;
+    this.retransBytes = 0;
+    this.retransPackets = 0;
+    this.firstDataNanos = -1;
+    this.lastDataNanos = -1;
+    this.synCount = 0;
+    this.synAckCount = 0;
+    this.finCount = 0;
+    this.prevSeq = 0;
+    this.prevAck = 0;
+    this.prevFlags = -1;
+    this.prevLen = -1;
+    this.prevWindow = -1;
+    this.prevTsVal = 0;
+    this.prevNanos = -1;
   }
 }

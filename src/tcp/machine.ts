@@ -120,11 +120,29 @@ export const FIGURE5_ARCS: ReadonlyArray<{ from: EndpointState; to: TcpState; ar
 ];
 
 /**
+ * Transition objects of retired connections, reused: a 90k-connection capture makes ~900k of
+ * them, and each used to live long enough to be promoted and collected by a full GC.
+ */
+const spareTransitions: Transition[] = [];
+const MAX_SPARE_TRANSITIONS = 1 << 16;
+
+/** Empties a history whose transitions nothing else holds (a retired connection's, after its report). */
+export function releaseTransitions(list: Transition[]): void {
+  for (let i = 0; i < list.length && spareTransitions.length < MAX_SPARE_TRANSITIONS; i++) spareTransitions.push(list[i]);
+  list.length = 0;
+}
+
+/**
  * The only writer of `ep.state`: appends the transition to the endpoint's history.
  * Always returns true (an allowed event), so arms can `return go(...)`.
  */
 export function go(ep: MachineEndpoint, to: TcpState, arc: ArcLabel, frameNo: number, tNanos: number, evidence: Evidence = 'observed'): true {
-  ep.transitions.push({ from: ep.state, to, arc, frameNo, tNanos, evidence });
+  const t = spareTransitions.pop();
+  if (t === undefined) ep.transitions.push({ from: ep.state, to, arc, frameNo, tNanos, evidence });
+  else {
+    t.from = ep.state; t.to = to; t.arc = arc; t.frameNo = frameNo; t.tNanos = tNanos; t.evidence = evidence;
+    ep.transitions.push(t);
+  }
   ep.state = to;
   return true;
 }

@@ -55,6 +55,7 @@ export function analyzeOnWorker(inputs: AnalyzeInput[], settings: Settings, sink
 
   async function pump(index: number): Promise<void> {
     const it = inputs[index].bytes[Symbol.asyncIterator]();
+    const transferable = inputs[index].chunksTransferable === true;
     let ended = false;
     try {
       while (!stopped.has(index) && !failed) {
@@ -65,8 +66,11 @@ export function analyzeOnWorker(inputs: AnalyzeInput[], settings: Settings, sink
         const r = await it.next();
         if (r.done) { ended = true; break; }
         if (stopped.has(index)) break;
-        // A copy the worker can own: the source may reuse its buffer, or share a pooled one.
-        const bytes = new Uint8Array(r.value);
+        // The worker takes the chunk's memory when the source says it may and the chunk is the whole
+        // of its buffer (not a slice of a pool); otherwise a copy, since the source may reuse it.
+        const v = r.value;
+        const bytes = transferable && v.byteOffset === 0 && v.byteLength === v.buffer.byteLength && v.buffer instanceof ArrayBuffer
+          ? v : new Uint8Array(v);
         posted++;
         send({ t: 'chunk', input: index, bytes }, [bytes.buffer as ArrayBuffer]);
       }

@@ -112,6 +112,23 @@ describe('two threads, same report', () => {
     expect(r.report.inputs.map((i) => i.error?.code ?? 'ok')).toEqual(['ok', 'IO_ERROR', 'NOT_A_CAPTURE', 'ok', 'IO_ERROR', 'ok']);
   }, 60_000);
 
+  test('chunks the source gives away are transferred, not copied, and read the same', async () => {
+    const bytes = readFileSync(generatedMix());
+    const given: Uint8Array[] = [];
+    const fresh = async function* (): AsyncIterable<Uint8Array> {
+      for (let i = 0; i < bytes.length; i += 65536) {
+        const chunk = Uint8Array.prototype.slice.call(bytes, i, i + 65536);
+        given.push(chunk);
+        yield chunk;
+      }
+    };
+    const single = await lib.analyze([{ name: 'mix.pcap', bytes: chunked(bytes, 65536)() }]);
+    const two = await lib.analyze([{ name: 'mix.pcap', bytes: fresh(), chunksTransferable: true }], { worker: true });
+    expect(JSON.stringify(two)).toBe(JSON.stringify(single));
+    expect(given.length).toBeGreaterThan(3);
+    expect(given.every((c) => c.byteLength === 0)).toBe(true); // detached: the worker owns them now
+  });
+
   test('keepConnections: false, and empty input lists', async () => {
     await expectSame([['mix.pcap', chunked(readFileSync(generatedMix()), 65536)]], { keepConnections: false });
     await expectSame([]);
