@@ -11,6 +11,7 @@
  */
 import type { ConnectionReport, RunReport } from './model.js';
 import type { RenderContext } from './context.js';
+import { LINE_NO_ROOM, writeConnectionLine } from './ndjson-bytes.js';
 
 export const NDJSON_CONNECTION_TYPE = 'connection';
 export const NDJSON_SUMMARY_TYPE = 'summary';
@@ -26,11 +27,13 @@ export function ndjsonConnectionLine(c: ConnectionReport): string {
 
 /**
  * Connection lines for a byte stream, batched: each line is encoded straight into a 1 MiB Buffer
- * in its three pieces (the `{"type":"connection",` head, the report's JSON after its `{`, and the
- * newline), and a full batch goes out in one write. Building each line as a string and writing it
- * cost a flatten of the concatenation, a UTF-8 encode and a syscall per line (90k lines, 310 MB on
- * the 1 GB benchmark capture); batching the strings instead (`batch += line`) still flattened
- * every batch: ~100 ms per 150 MB against ~15 ms this way (bench by hand, Node 20).
+ * and a full batch goes out in one write. Building each line as a string and writing it cost a
+ * flatten of the concatenation, a UTF-8 encode and a syscall per line (90k lines, 310 MB on the
+ * 1 GB benchmark capture); batching the strings instead (`batch += line`) still flattened every
+ * batch: ~100 ms per 150 MB against ~15 ms this way (bench by hand, Node 20).
+ * The line's bytes come from writeConnectionLine (ndjson-bytes.ts), 1.5-1.6x as fast as
+ * JSON.stringify and a Buffer write (bench/ndjson-writer.mjs); a report it does not recognise,
+ * and a line larger than a whole batch, go the JSON.stringify way, with the same bytes.
  * A batch that was handed to `write` is never reused (an asynchronous stdout may still hold it).
  */
 export class NdjsonLineBatcher {
@@ -49,6 +52,20 @@ export class NdjsonLineBatcher {
   }
 
   connection(c: ConnectionReport): void {
+    let end = writeConnectionLine(c, this.buf, this.pos);
+    if (end === LINE_NO_ROOM && this.pos > 0) {
+      this.flush();
+      end = writeConnectionLine(c, this.buf, 0);
+    }
+    if (end >= 0) {
+      this.pos = end;
+      return;
+    }
+    // Larger than a whole batch, or not a report the byte writer knows: JSON.stringify.
+    this.stringified(c);
+  }
+
+  private stringified(c: ConnectionReport): void {
     const json = JSON.stringify(c);
     // UTF-8 needs at most 3 bytes per UTF-16 code unit; Buffer.write would silently truncate.
     const worst = 3 * (CONNECTION_LINE_HEAD.length + json.length);
