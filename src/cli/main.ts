@@ -4,7 +4,11 @@
  * (never process.exit(): stdout may still be flushing).
  */
 import { isatty } from 'node:tty';
-import { runCli } from './run.js';
+import { prewarmFor } from '../threads/prewarm.js';
+
+// The analysis worker boots while this thread loads the CLI's modules (threads/prewarm.ts).
+prewarmFor(process.argv.slice(2));
+const { runCli } = await import('./run.js');
 
 process.exitCode = await runCli({
   argv: process.argv.slice(2),

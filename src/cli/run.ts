@@ -20,11 +20,10 @@ import { ExpectChecker, ExpectFileError, parseExpectations } from './expect.js';
 import { describeFsError, inputSize, openInput } from './inputs.js';
 import { EXIT_FATAL, EXIT_GATE, EXIT_OK, parseArgs, type CliOptions } from './options.js';
 import { Progress } from './progress.js';
+import { WORKER_MIN_BYTES } from '../threads/prewarm.js';
 import { criteria, gateHits, matches, sortConnections } from './select.js';
 
 const NAME = 'tcpflow-analyze';
-/** `--threads auto`: inputs this large (or stdin, whose size is unknown) get the analysis worker. */
-export const WORKER_MIN_BYTES = 64 * 1024 * 1024;
 
 export interface OutStream {
   /** Strings, and Buffers for batched NDJSON on stdout. */

@@ -3,15 +3,14 @@
  * core and sends finished connections to the reporting thread (pipeline.ts). Byte sources stay on
  * the reporting thread; this side asks for each input when the core reaches it.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { CaptureClock } from '../capture/clock.js';
 import { CaptureError } from '../capture/record.js';
 import { runCore } from '../core.js';
 import { ConnectionEncoder } from './connection-codec.js';
-import type { FromWorker, ToWorker, WireError, WorkerSetup } from './protocol.js';
+import type { FromWorker, InputMessage, ToWorker, WireError, WorkerSetup } from './protocol.js';
 
 const port = parentPort!;
-const setup = workerData as WorkerSetup;
 const clock = new CaptureClock();
 const encoder = new ConnectionEncoder();
 let pulled = 0;
@@ -33,10 +32,17 @@ function flush(): void {
   post({ t: 'batch', batch, pulled, clockBase }, [batch.nums.buffer as ArrayBuffer]);
 }
 
-// Chunks arrive for one input at a time, in order; a chunk for an input already given up is dropped.
-const queue: ToWorker[] = [];
+// The setup first (the worker may be started before the run is known); then chunks, for one input
+// at a time, in order; a chunk for an input already given up is dropped.
+let gotSetup: ((s: WorkerSetup) => void) | null = null;
+const setupArrived = new Promise<WorkerSetup>((r) => (gotSetup = r));
+const queue: InputMessage[] = [];
 let wake: (() => void) | null = null;
 port.on('message', (m: ToWorker) => {
+  if (m.t === 'setup') {
+    gotSetup?.(m.setup);
+    return;
+  }
   queue.push(m);
   const w = wake;
   wake = null;
@@ -70,6 +76,7 @@ async function* source(input: number): AsyncGenerator<Uint8Array> {
   }
 }
 
+const setup = await setupArrived;
 const inputs = setup.names.map((name, i) => ({ name, bytes: source(i) }));
 const core = await runCore(inputs, setup.settings, clock, {
   ladder: false,

@@ -10,7 +10,6 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { CaptureClock } from '../capture/clock.js';
 import { CaptureError } from '../capture/record.js';
 import type { AnalyzeInput, CoreResult } from '../core.js';
@@ -18,11 +17,10 @@ import { buildConnectionReport } from '../analysis/connection-report.js';
 import type { ConnectionReport, Settings } from '../report/model.js';
 import { decodeBatch } from './connection-codec.js';
 import type { FromWorker, ToWorker, WireError, WorkerSetup } from './protocol.js';
+import { WORKER_URL, takeWorker } from './prewarm.js';
 
 /** Chunks (1 MiB each from the CLI's readers) posted but not yet taken by the worker. */
 const MAX_CHUNKS_IN_FLIGHT = 4;
-
-const WORKER_URL = new URL('./analysis-worker.js', import.meta.url);
 
 /** The worker script exists only in the build (dist/); from TypeScript sources the run stays in-process. */
 export function workerAvailable(): boolean {
@@ -36,7 +34,8 @@ export interface ReportSink {
 export function analyzeOnWorker(inputs: AnalyzeInput[], settings: Settings, sink: ReportSink,
   onInputError?: (file: string, err: CaptureError) => void): Promise<CoreResult> {
   const setup: WorkerSetup = { settings, names: inputs.map((i) => i.name) };
-  const worker = new Worker(WORKER_URL, { workerData: setup });
+  const worker = takeWorker();
+  worker.postMessage({ t: 'setup', setup } satisfies ToWorker);
   const clock = new CaptureClock();
   let posted = 0;
   let pulled = 0;

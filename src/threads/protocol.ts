@@ -18,9 +18,14 @@ export interface WorkerSetup {
 
 /** Reporting thread → worker. */
 export type ToWorker =
+  /** First, once: what to run (the worker may have been started before the arguments were parsed). */
+  | { t: 'setup'; setup: WorkerSetup }
   | { t: 'chunk'; input: number; bytes: Uint8Array }
   | { t: 'end'; input: number }
   | { t: 'fail'; input: number; error: WireError };
+
+/** Chunk traffic only (what the worker's sources see). */
+export type InputMessage = Exclude<ToWorker, { t: 'setup' }>;
 
 /** Worker → reporting thread. */
 export type FromWorker =

@@ -14,7 +14,8 @@ import type { Connection, ConnectionFacts } from '../../src/flow/connection.js';
 import type { ConnectionReport, EndReason } from '../../src/report/model.js';
 import type { TupleKey } from '../../src/flow/key.js';
 import type { ZeekVerdict } from '../../src/analysis/zeek.js';
-import { ConnectionEncoder, decodeBatch, type ShippedConnection } from '../../src/threads/connection-codec.js';
+import { ARC } from '../../src/tcp/machine.js';
+import { CODEC_TABLES, ConnectionEncoder, arcCode, decodeBatch, stateCode, type ShippedConnection } from '../../src/threads/connection-codec.js';
 import { fromBytes } from '../helpers/pcap-writer.js';
 import { allCaptureFiles, generatedMix } from './capture-files.js';
 
@@ -24,6 +25,15 @@ const STAYS_BEHIND = new Set(['zeek', 'pktCodes', 'twoMslNanos']);
 function ownFields(o: object): Record<string, unknown> {
   return Object.fromEntries(Object.entries(o));
 }
+
+describe('codec tables', () => {
+  test('state and arc codes index the tables the decoder reads', () => {
+    CODEC_TABLES.states.forEach((s, i) => expect(stateCode(s)).toBe(i));
+    CODEC_TABLES.arcs.forEach((a, i) => expect(arcCode(a)).toBe(i));
+    expect(CODEC_TABLES.arcs).toEqual(Object.values(ARC));
+    expect(arcCode('observer: something new')).toBe(-1);
+  });
+});
 
 describe('connection codec', () => {
   const files = [...allCaptureFiles(), generatedMix()];
