@@ -20,7 +20,6 @@ import { ExpectChecker, ExpectFileError, parseExpectations } from './expect.js';
 import { describeFsError, inputSize, openInput } from './inputs.js';
 import { EXIT_FATAL, EXIT_GATE, EXIT_OK, parseArgs, type CliOptions } from './options.js';
 import { Progress } from './progress.js';
-import { WORKER_MIN_BYTES } from '../threads/prewarm.js';
 import { criteria, gateHits, matches, sortConnections } from './select.js';
 
 const NAME = 'tcpflow-analyze';
@@ -149,11 +148,12 @@ async function run(io: CliEnvironment): Promise<number> {
   };
 
   const progressOn = o.progress ?? (Boolean(io.stderr.isTTY) && !io.env.CI);
-  const sizes = await Promise.all(o.captures.map(inputSize));
-  const total = sizes.some((s) => s === null) ? null : sizes.reduce<number>((a, b) => a + (b ?? 0), 0);
-  const progress: Progress | null = progressOn ? new Progress(io.stderr, total) : null;
-  // The worker thread costs ~50 ms to start and pays off on big inputs (docs/benchmarks.md).
-  const worker = o.threads === 2 || (o.threads === null && (total === null || total >= WORKER_MIN_BYTES));
+  let progress: Progress | null = null;
+  if (progressOn) {
+    const sizes = await Promise.all(o.captures.map(inputSize));
+    const total = sizes.some((s) => s === null) ? null : sizes.reduce<number>((a, b) => a + (b ?? 0), 0);
+    progress = new Progress(io.stderr, total);
+  }
   const say = (line: string): void => {
     progress?.clear();
     io.stderr.write(`${line}\n`);
@@ -198,7 +198,7 @@ async function run(io: CliEnvironment): Promise<number> {
       ...o.settings,
       keepConnections: false,
       ladder: o.ladder === null ? false : ladderId !== null ? (id) => id === ladderId : true,
-      worker,
+      worker: o.threads === 2,
       onConnection,
       onInputError: (file: string, err: CaptureError) => {
         // Once stdout is gone the sources end early on purpose; that is not the input's fault.

@@ -321,3 +321,34 @@ describe('streaming', () => {
     expect(r.stderr).toBe('');
   });
 });
+
+describe('--threads', () => {
+  test('2 prints exactly what 1 prints, in every format, with stdin and a missing input among several', () => {
+    const files = [SAMPLE, join(TRACES, 'ipv6.pcap'), join(tmp, 'no-such.pcap'), join(TRACES, 'missing-syn.pcap')];
+    for (const format of ['table', 'json', 'ndjson', 'zeek']) {
+      const one = cli(['-f', format, '--threads', '1', ...files]);
+      const two = cli(['-f', format, '--threads', '2', ...files]);
+      expect(one.code).toBe(2); // the missing input
+      expect(two.code).toBe(one.code);
+      expect(two.stdout).toBe(one.stdout);
+      expect(two.stderr).toBe(one.stderr);
+    }
+    const input = readFileSync(SAMPLE);
+    const a = cli(['-f', 'ndjson', '--threads', '2', '-'], { input });
+    expect(a.code).toBe(0);
+    expect(a.stdout).toBe(cli(['-f', 'ndjson', '-'], { input }).stdout);
+  });
+
+  test('2 with --ladder runs in-process (ladders need per-packet rows) and prints the same', () => {
+    const one = cli(['--ladder', '4', SAMPLE]);
+    const two = cli(['--threads', '2', '--ladder', '4', SAMPLE]);
+    expect(two.code).toBe(0);
+    expect(two.stdout).toBe(one.stdout);
+  });
+
+  test('anything else is a usage error', () => {
+    const r = cli(['--threads', '3', SAMPLE]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/threads/);
+  });
+});
