@@ -62,6 +62,8 @@ function commands(shared) {
   return [
     { id: 'ours', group: 'ours', shown: 'node bin/tcpflow-analyze.js --format ndjson FILE > /dev/null',
       make: (f) => `node ${q(bin)} --format ndjson ${q(f)} > /dev/null` },
+    { id: 'ours-2t', group: 'ours', shown: 'node bin/tcpflow-analyze.js --threads 2 --format ndjson FILE > /dev/null',
+      make: (f) => `node ${q(bin)} --threads 2 --format ndjson ${q(f)} > /dev/null` },
     { id: 'ours-stdin', group: 'ours', inputs: ['1g', 'flood'], shown: 'cat FILE | node bin/tcpflow-analyze.js --format ndjson - > /dev/null',
       make: (f) => `cat ${q(f)} | node ${q(bin)} --format ndjson - > /dev/null` },
     { id: 'ours-pipe', group: 'ours', inputs: ['1g', 'flood'], shown: 'node bin/tcpflow-analyze.js --format ndjson FILE | cat > /dev/null',
@@ -215,6 +217,14 @@ function main() {
       }
       const st = get(input.id, 'ours-stdin');
       if (st) ratios.push(`stdin / file: ${fmt(st.wall / ours.wall)}×`);
+      const two = get(input.id, 'ours-2t');
+      if (two) {
+        ratios.push(`--threads 2 / default: ${fmt(two.wall / ours.wall)}× the time, ${fmt(two.maxRssMiB - ours.maxRssMiB, 0)} MiB more`);
+        for (const [id, label] of [['tcptrace', 'tcptrace -n'], ['tshark', 'tshark conv,tcp']]) {
+          const p = get(input.id, id);
+          if (p) ratios.push(`ours --threads 2 vs ${label}: ${fmt(p.wall / two.wall)}×`);
+        }
+      }
     }
     if (ratios.length) out.push('', ...ratios.map((s) => `- ${s}`));
     const bad = rows.filter((r) => !r.ok);
