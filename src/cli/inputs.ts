@@ -5,7 +5,7 @@
  * is open at a time. Failures become `CaptureError('IO_ERROR')`, which `analyze()` records on the
  * input and reports through `onInputError` before going on with the next input.
  */
-import { createReadStream, fstatSync, promises as fsp } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, readSync, promises as fsp } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { CaptureError, type ByteSource } from '../capture/record.js';
 import type { AnalyzeInput } from '../core.js';
@@ -77,14 +77,55 @@ export function openInput(name: string, hooks: InputHooks = {}): AnalyzeInput {
 }
 
 async function* fileSource(path: string, hooks: InputHooks): AsyncGenerator<Uint8Array> {
+  let regular: boolean;
   try {
     const st = await fsp.stat(path);
     // createReadStream on a directory fails only at the first read, with a less helpful message.
     if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    regular = st.isFile();
   } catch (err) {
     throw new CaptureError('IO_ERROR', 0, describeFsError(err));
   }
-  yield* guarded(createReadStream(path, { highWaterMark: READ_CHUNK_BYTES }), hooks);
+  // A FIFO or a process substitution (`<(tcpdump -w - ...)`) is read as a stream: a blocking read
+  // there would wait for a live writer with the event loop stopped.
+  yield* guarded(regular ? regularFileChunks(path) : createReadStream(path, { highWaterMark: READ_CHUNK_BYTES }), hooks);
+}
+
+/** Every this many chunks the file reader lets the event loop turn (timers, 'drain', EPIPE). */
+const CHUNKS_PER_TURN = 4;
+
+/**
+ * A regular file read with readSync. createReadStream's reads go through the thread pool and an
+ * event-loop turn each: on a hot page cache the main thread sat idle ~5 % of the 1 GB benchmark
+ * waiting for them (issue 6). Every CHUNKS_PER_TURN chunks we still yield to the event loop so
+ * batched output, 'drain' and EPIPE are handled while reading.
+ *
+ * One buffer serves every read: the core is done with a chunk when it asks for the next one (the
+ * readers copy a record that spans chunks; the worker pipeline transfers or copies the chunk
+ * before pulling again; gunzip waits until zlib has consumed it). A fresh buffer per read left
+ * ~40 MB of spent chunks waiting for the GC at any moment. When the worker pipeline took the
+ * buffer (transferred, so detached), the next read gets a new one. Chunks are full except the
+ * last, so a consumer never sees a short chunk and then the same memory again.
+ */
+async function* regularFileChunks(path: string): AsyncGenerator<Uint8Array> {
+  const fd = openSync(path, 'r');
+  try {
+    let buf = Buffer.allocUnsafeSlow(READ_CHUNK_BYTES);
+    for (let n = 1; ; n++) {
+      if (buf.buffer.byteLength === 0) buf = Buffer.allocUnsafeSlow(READ_CHUNK_BYTES);
+      let got = 0;
+      while (got < READ_CHUNK_BYTES) {
+        const k = readSync(fd, buf, got, READ_CHUNK_BYTES - got, null);
+        if (k === 0) break;
+        got += k;
+      }
+      if (got > 0) yield got === READ_CHUNK_BYTES ? buf : buf.subarray(0, got);
+      if (got < READ_CHUNK_BYTES) return;
+      if (n % CHUNKS_PER_TURN === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function stdinSource(): Readable {

@@ -17,17 +17,19 @@
  * Flow (a SYN cache) instead of a full Connection, promoted (its SYNs replayed) when anything else
  * arrives or when it is reported. A SYN flood then costs a table entry per SYN, not a connection.
  *
- * After retirement a small tombstone (the flow's key and the last connection's id and times) is
- * kept for 2×MSL, at most MAX_TOMBSTONES of them, so a later connection on the tuple can report
+ * After retirement a small tombstone (the flow's key and the last connection's id and times;
+ * tombstones.ts) is kept for 2×MSL, at most MAX_TOMBSTONES of them, so a later connection on the tuple can report
  * portReuse and TIME_WAIT_REUSE. The retired Connection's objects are reused by the next one
  * (see recycle()): emit() is the last look anyone gets at them.
  */
 import { newPacketFields, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, TCP_URG, type PacketFields } from '../decode/fields.js';
 import type { EndReason, Settings } from '../report/model.js';
+import { releaseTransitions } from '../tcp/machine.js';
 import type { EndpointState } from '../tcp/state.js';
 import { Connection } from './connection.js';
 import { isFromA, tupleHash } from './key.js';
-import { Flow, FlowList, FlowTable, LIST_CLOSED, LIST_OPEN, LIST_SYN, LIST_TOMB } from './table.js';
+import { Embryo, Flow, FlowList, FlowTable, LIST_CLOSED, LIST_OPEN, LIST_SYN } from './table.js';
+import { Tombstones } from './tombstones.js';
 
 export interface TrackerHooks {
   ladder: boolean | ((id: number) => boolean);
@@ -50,8 +52,15 @@ export const MAX_TOMBSTONES = 100_000;
 
 type F = Flow<Connection>;
 
-/** Retired connections kept for reuse: enough for the churn of a busy capture, little memory at rest. */
-const MAX_SPARE_CONNECTIONS = 1024;
+/**
+ * Retired connections kept for reuse: at least this many, and up to as many as are live, so the
+ * spares never hold more than the live set does (little memory at rest) while a table that swings
+ * by thousands of connections (the 1 GB benchmark capture: 14-18k live) does not drop and reallocate
+ * them; dropped ones were promoted garbage.
+ */
+const MIN_SPARE_CONNECTIONS = 1024;
+/** Promoted embryos kept for reuse (a flood creates and retires one per SYN). */
+const MAX_SPARE_EMBRYOS = 1024;
 /** SYN gaps an embryonic connection remembers (the report keeps 16). */
 const EMBRYO_MAX_GAPS = 16;
 const CONTROL_MASK = TCP_SYN | TCP_ACK | TCP_FIN | TCP_RST | TCP_URG;
@@ -61,7 +70,7 @@ export class Tracker {
   private readonly open = new FlowList<Connection>(LIST_OPEN);
   private readonly syn = new FlowList<Connection>(LIST_SYN);
   private readonly closed = new FlowList<Connection>(LIST_CLOSED);
-  private readonly tombs = new FlowList<Connection>(LIST_TOMB);
+  private readonly tombs = new Tombstones(MAX_TOMBSTONES);
   private readonly idleNanos: number;
   private readonly synIdleNanos: number;
   private readonly closedQuietNanos = CLOSED_QUIET_SECONDS * 1e9;
@@ -78,6 +87,7 @@ export class Tracker {
   private readonly replay = newPacketFields();
   /** Retired connections' objects, for reuse (see recycle()). */
   private readonly spare: Connection[] = [];
+  private readonly spareEmbryos: Embryo[] = [];
 
   constructor(
     settings: Settings,
@@ -108,22 +118,27 @@ export class Tracker {
     let fromA = true;
     if (fl === null) {
       fl = this.table.insert(f, hash);
-      if (this.startEmbryo(fl, f, tNanos, frameNo)) return;
+      if (this.tombs.take(f, hash)) {
+        // A tuple used before: no embryo, so create() reports the reuse at once.
+        fl.prevId = this.tombs.foundId;
+        fl.prevLastNanos = this.tombs.foundLastNanos;
+        fl.prevTimeWaitNanos = this.tombs.foundTimeWaitNanos;
+      } else if (this.startEmbryo(fl, f, tNanos, frameNo)) {
+        return;
+      }
       conn = this.create(fl, f, tNanos, frameNo, true);
     } else {
       fromA = isFromA(fl, f);
-      if (fl.eId !== 0) {
-        if (fromA === fl.eClientIsA && isBareSyn(f) && (f.seq | 0) === fl.eIss) {
-          this.repeatEmbryo(fl, tNanos, frameNo);
+      const e = fl.embryo;
+      if (e !== null) {
+        if (fromA === e.clientIsA && isBareSyn(f) && (f.seq | 0) === e.iss) {
+          this.repeatEmbryo(fl, e, tNanos, frameNo);
           return;
         }
         this.promote(fl);
       }
-      const cur = fl.conn;
-      if (cur === null) {
-        this.tombs.unlink(fl);
-        conn = this.create(fl, f, tNanos, frameNo, fromA);
-      } else if (this.startsNewConnection(cur, f, fromA, tNanos)) {
+      const cur = fl.conn!;
+      if (this.startsNewConnection(cur, f, fromA, tNanos)) {
         this.unlinkLive(fl);
         this.retire(fl, cur, cur.isClosed() ? 'closed' : 'reused', tNanos, false);
         conn = this.create(fl, f, tNanos, frameNo, fromA);
@@ -141,7 +156,7 @@ export class Tracker {
     for (const list of [this.open, this.syn, this.closed]) {
       for (let fl = list.head; fl !== null; fl = fl.next) left.push(fl);
     }
-    const idOf = (fl: F): number => (fl.conn !== null ? fl.conn.id : fl.eId);
+    const idOf = (fl: F): number => (fl.conn !== null ? fl.conn.id : fl.embryo!.id);
     left.sort((a, b) => idOf(a) - idOf(b));
     for (const fl of left) {
       const c = this.connOf(fl); // embryos are promoted one at a time, so a flood never holds them all
@@ -223,19 +238,21 @@ export class Tracker {
     const id = this.nextId;
     if (typeof this.hooks.ladder === 'function' && this.hooks.ladder(id)) return false;
     this.nextId++;
-    fl.eId = id;
-    fl.eInput = this.input;
-    fl.eClientIsA = true;
-    fl.eIss = f.seq | 0;
-    fl.eFlags = f.flags;
-    fl.eWindow = f.window;
-    fl.eMss = f.optMss;
-    fl.eWscale = f.optWscale;
-    fl.eOptBits = (f.optSackPermitted ? 1 : 0) | (f.optHasTimestamps ? 2 : 0);
-    fl.eFirstNanos = t;
-    fl.eFirstFrame = fl.eSecondFrame = fl.eLastFrame = frameNo;
-    fl.eCount = 1;
-    fl.eGaps = null;
+    const e = this.spareEmbryos.pop() ?? new Embryo();
+    e.id = id;
+    e.input = this.input;
+    e.clientIsA = true;
+    e.iss = f.seq | 0;
+    e.flags = f.flags;
+    e.window = f.window;
+    e.mss = f.optMss;
+    e.wscale = f.optWscale;
+    e.optBits = (f.optSackPermitted ? 1 : 0) | (f.optHasTimestamps ? 2 : 0);
+    e.firstNanos = t;
+    e.firstFrame = e.secondFrame = e.lastFrame = frameNo;
+    e.count = 1;
+    e.gaps = null;
+    fl.embryo = e;
     fl.lastNanos = t;
     this.syn.push(fl);
     this.live++;
@@ -244,12 +261,12 @@ export class Tracker {
   }
 
   /** The same SYN again (a retransmission). */
-  private repeatEmbryo(fl: F, t: number, frameNo: number): void {
-    const gaps = (fl.eGaps ??= []);
+  private repeatEmbryo(fl: F, e: Embryo, t: number, frameNo: number): void {
+    const gaps = (e.gaps ??= []);
     if (gaps.length < EMBRYO_MAX_GAPS) gaps.push(t - fl.lastNanos);
-    if (fl.eCount === 1) fl.eSecondFrame = frameNo;
-    fl.eCount++;
-    fl.eLastFrame = frameNo;
+    if (e.count === 1) e.secondFrame = frameNo;
+    e.count++;
+    e.lastFrame = frameNo;
     if (t > fl.lastNanos) fl.lastNanos = t;
     this.place(fl, null);
   }
@@ -260,29 +277,32 @@ export class Tracker {
 
   /** Embryo → Connection: replay its SYNs (same fields, times and first/second/last frames). */
   private promote(fl: F): Connection {
-    const c = this.newConnection(fl.eId, fl, fl.eClientIsA, fl.eInput, false, false, 'CLOSED', fl.eFirstNanos, fl.eFirstFrame, false);
+    const e = fl.embryo!;
+    const c = this.newConnection(e.id, fl, e.clientIsA, e.input, false, false, 'CLOSED', e.firstNanos, e.firstFrame, false);
     c.twoMslNanos = this.twoMslNanos;
     const r = this.replay;
-    const a = fl.eClientIsA;
+    const a = e.clientIsA;
     r.ipVersion = fl.v6 ? 6 : 4;
     r.src0 = a ? fl.a0 : fl.b0; r.src1 = a ? fl.a1 : fl.b1; r.src2 = a ? fl.a2 : fl.b2; r.src3 = a ? fl.a3 : fl.b3;
     r.dst0 = a ? fl.b0 : fl.a0; r.dst1 = a ? fl.b1 : fl.a1; r.dst2 = a ? fl.b2 : fl.a2; r.dst3 = a ? fl.b3 : fl.a3;
     r.srcPort = a ? fl.aPort : fl.bPort;
     r.dstPort = a ? fl.bPort : fl.aPort;
-    r.seq = fl.eIss >>> 0; r.ack = 0; r.flags = fl.eFlags; r.window = fl.eWindow;
+    r.seq = e.iss >>> 0; r.ack = 0; r.flags = e.flags; r.window = e.window;
     r.payloadLen = 0; r.capturedPayloadLen = 0; r.checksumBad = false;
-    r.optMss = fl.eMss; r.optWscale = fl.eWscale;
-    r.optSackPermitted = (fl.eOptBits & 1) !== 0; r.optHasTimestamps = (fl.eOptBits & 2) !== 0;
+    r.optMss = e.mss; r.optWscale = e.wscale;
+    r.optSackPermitted = (e.optBits & 1) !== 0; r.optHasTimestamps = (e.optBits & 2) !== 0;
     r.optTsVal = 0; r.optTsEcr = 0; r.optSackBlocks = 0; r.optTfo = false; r.optMalformed = false;
-    let t = fl.eFirstNanos;
-    const gaps = fl.eGaps;
-    for (let i = 0; i < fl.eCount; i++) {
+    let t = e.firstNanos;
+    const gaps = e.gaps;
+    for (let i = 0; i < e.count; i++) {
       if (i > 0) t = gaps !== null && i - 1 < gaps.length ? t + gaps[i - 1] : fl.lastNanos;
-      c.onSegment(r, t, i === 0 ? fl.eFirstFrame : i === 1 ? fl.eSecondFrame : fl.eLastFrame, a);
+      c.onSegment(r, t, i === 0 ? e.firstFrame : i === 1 ? e.secondFrame : e.lastFrame, a);
     }
-    c.lastFrame = fl.eLastFrame;
-    fl.eId = 0;
-    fl.eGaps = null;
+    c.lastFrame = e.lastFrame;
+    e.gaps = null;
+    e.input = '';
+    fl.embryo = null;
+    if (this.spareEmbryos.length < MAX_SPARE_EMBRYOS) this.spareEmbryos.push(e);
     fl.conn = c;
     return c;
   }
@@ -307,7 +327,6 @@ export class Tracker {
     if (fl.list === LIST_OPEN) this.open.unlink(fl);
     else if (fl.list === LIST_SYN) this.syn.unlink(fl);
     else if (fl.list === LIST_CLOSED) this.closed.unlink(fl);
-    else if (fl.list === LIST_TOMB) this.tombs.unlink(fl);
   }
 
   private expire(now: number): void {
@@ -325,10 +344,7 @@ export class Tracker {
       this._timedOut++;
       this.retire(fl, fl.conn!, 'idle_timeout', fl.lastNanos + this.idleNanos, true);
     }
-    for (let fl = this.tombs.head; fl !== null && fl.lastNanos + this.twoMslNanos <= now; fl = this.tombs.head) {
-      this.tombs.unlink(fl);
-      this.table.remove(fl);
-    }
+    this.tombs.expire(now, this.twoMslNanos);
   }
 
   /** Over the cap: a closed connection goes first (it is done anyway), else the least recently active. */
@@ -346,10 +362,14 @@ export class Tracker {
     this.unlinkLive(fl);
     this._evicted++;
     this.retire(fl, this.connOf(fl), 'evicted', this.now, false);
-    this.table.remove(fl); // no tombstone: the cap bounds memory
+    this.table.discard(fl); // no tombstone: the cap bounds memory
   }
 
-  /** Emits the connection; optionally leaves a tombstone. The flow must already be out of the live lists. */
+  /**
+   * Emits the connection. The flow must already be out of the live lists. With a tombstone it leaves
+   * the table (the tombstone remembers the tuple); without one it stays for the caller: the next
+   * connection on the tuple (prev* set here), or discard() by the eviction.
+   */
   private retire(fl: F, c: Connection, ended: EndReason, endNanos: number, tombstone: boolean): void {
     this.live--;
     this.emit(c, ended, endNanos);
@@ -359,13 +379,8 @@ export class Tracker {
     fl.prevTimeWaitNanos = timeWaitEntered(c);
     this.recycle(c);
     if (!tombstone) return;
-    fl.lastNanos = fl.prevLastNanos;
-    this.tombs.push(fl);
-    if (this.tombs.size > MAX_TOMBSTONES) {
-      const old = this.tombs.head!;
-      this.tombs.unlink(old);
-      this.table.remove(old);
-    }
+    this.tombs.add(fl, fl.hash, fl.prevId, fl.prevLastNanos, fl.prevTimeWaitNanos);
+    this.table.discard(fl);
   }
 
   // ---------------------------------------------------------------- recycling
@@ -385,7 +400,12 @@ export class Tracker {
   }
 
   private recycle(c: Connection): void {
-    if (this.spare.length < MAX_SPARE_CONNECTIONS) this.spare.push(c);
+    // The transitions go back to the machine's pool now, not when the connection is reused: with
+    // more connections retiring than the spare list keeps, they were otherwise garbage, promoted
+    // (~33 MB on the 1 GB benchmark capture), and the pool ran dry.
+    releaseTransitions(c.client.transitions);
+    releaseTransitions(c.server.transitions);
+    if (this.spare.length < MIN_SPARE_CONNECTIONS || this.spare.length < this.live) this.spare.push(c);
   }
 
   private emit(c: Connection, ended: EndReason, endNanosIn: number): void {

@@ -6,6 +6,7 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
@@ -30,7 +31,7 @@ function cli(args: string[], opts: { input?: Buffer; env?: Record<string, string
   delete env.FORCE_COLOR;
   delete env.CI;
   Object.assign(env, opts.env);
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, input: opts.input, env, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, input: opts.input, env, encoding: 'utf8', maxBuffer: 1 << 28 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -345,6 +346,30 @@ describe('--threads', () => {
     expect(two.code).toBe(0);
     expect(two.stdout).toBe(one.stdout);
   });
+
+  test('a capture of many read chunks: file (one reused buffer) = pipe (fresh buffers), 1 or 2 threads, plain or gzip', () => {
+    // 3,000 flows, ~30 MB: thirty 1 MiB reads with records across every boundary. The file reader
+    // reads into one buffer again and again (the worker takes it when it may): a record read from a
+    // reused buffer after its bytes were overwritten would change the output.
+    const big = join(tmp, 'many-chunks.pcap');
+    execFileSync(process.execPath, [join(sharedPath('bench'), 'gen-capture'), '--flows', '3000', '--seed', 'chunks', '--out', big], { stdio: 'ignore' });
+    const bytes = readFileSync(big);
+    expect(bytes.length).toBeGreaterThan(4 << 20);
+    const gz = join(tmp, 'many-chunks.pcap.gz');
+    writeFileSync(gz, gzipSync(bytes));
+    const named = (out: string, name: string): string => out.replaceAll(`"input":${JSON.stringify(name)}`, '"input":"X"').replaceAll(`"file":${JSON.stringify(name)}`, '"file":"X"');
+    const piped = cli(['-f', 'ndjson', '-'], { input: bytes });
+    expect(piped.code).toBe(0);
+    expect(piped.stdout.split('\n').length).toBeGreaterThan(3000);
+    const want = named(piped.stdout, '-');
+    for (const threads of ['1', '2']) {
+      const r = cli(['-f', 'ndjson', '--threads', threads, big]);
+      expect(r.code).toBe(0);
+      expect(named(r.stdout, big)).toBe(want);
+      const z = cli(['-f', 'ndjson', '--threads', threads, gz]);
+      expect(named(z.stdout, gz).replace('"gzip":true', '"gzip":false')).toBe(want);
+    }
+  }, 60_000);
 
   test('anything else is a usage error', () => {
     const r = cli(['--threads', '3', SAMPLE]);

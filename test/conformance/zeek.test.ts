@@ -300,7 +300,9 @@ describe('Zeek conn.log conformance (shared corpus)', () => {
     // A snapshot when the report asks for the verdict: the tracker reuses the model afterwards.
     vi.spyOn(ZeekConnModel.prototype, 'result').mockImplementation(function (this: ZeekConnModel) {
       models.push({
-        ipVersion: this.ipVersion, clientAddr: this.clientAddr, serverAddr: this.serverAddr,
+        ipVersion: this.ipVersion,
+        clientAddr: this.tupleSeen ? [...this.clientAddr] : null,
+        serverAddr: this.tupleSeen ? [...this.serverAddr] : null,
         clientPort: this.clientPort, serverPort: this.serverPort, rows: this.rows(),
       });
       return result.call(this);

@@ -1,0 +1,127 @@
+/**
+ * The typed-array tombstone store (src/flow/tombstones.ts) against a plain model: an insertion-
+ * ordered Map of the same tuples, with the same cap and the same expiry rule, under random
+ * retire / reuse / time-advance sequences that make it grow, wrap, compact and evict.
+ */
+import { describe, expect, test } from 'vitest';
+import { newPacketFields, type PacketFields } from '../../src/decode/fields.js';
+import { setKey, tupleHash, type TupleKey } from '../../src/flow/key.js';
+import { Tombstones } from '../../src/flow/tombstones.js';
+
+/** A deterministic PRNG (mulberry32), so a failure names its seed. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function packet(v6: boolean, src: number, dst: number, sport: number, dport: number): PacketFields {
+  const f = newPacketFields();
+  f.ipVersion = v6 ? 6 : 4;
+  f.src0 = src >>> 0; f.dst0 = dst >>> 0;
+  if (v6) { f.src1 = 0xdb8; f.src3 = 7; f.dst1 = 0xdb8; f.dst3 = 9; }
+  f.srcPort = sport; f.dstPort = dport;
+  return f;
+}
+
+function keyOf(f: PacketFields): TupleKey {
+  const k = { v6: false, a0: 0, a1: 0, a2: 0, a3: 0, b0: 0, b1: 0, b2: 0, b3: 0, aPort: 0, bPort: 0 };
+  setKey(k, f);
+  return k;
+}
+
+/** Direction-free identity of a tuple, for the model. */
+function tupleId(f: PacketFields): string {
+  const a = `${f.ipVersion}/${f.src0},${f.src1},${f.src2},${f.src3}:${f.srcPort}`;
+  const b = `${f.ipVersion}/${f.dst0},${f.dst1},${f.dst2},${f.dst3}:${f.dstPort}`;
+  return a < b ? `${a}|${b}` : `${b}|${a}`;
+}
+
+interface Stone { id: number; last: number; tw: number }
+
+describe('Tombstones', () => {
+  test('finds a retired tuple from either direction, once, with its values', () => {
+    const t = new Tombstones(10);
+    const f = packet(false, 0xc0a80001, 0x0a000001, 40000, 443);
+    t.add(keyOf(f), tupleHash(f), 42, 5e9, 4e9);
+    const back = packet(false, 0x0a000001, 0xc0a80001, 443, 40000);
+    expect(t.take(back, tupleHash(back))).toBe(true);
+    expect([t.foundId, t.foundLastNanos, t.foundTimeWaitNanos]).toEqual([42, 5e9, 4e9]);
+    expect(t.take(f, tupleHash(f))).toBe(false);
+    expect(t.size).toBe(0);
+  });
+
+  test('tells IPv4 from IPv6 and one port from another', () => {
+    const t = new Tombstones(10);
+    const f = packet(false, 1, 2, 1000, 80);
+    t.add(keyOf(f), tupleHash(f), 1, 0, -1);
+    const other = packet(false, 1, 2, 1001, 80);
+    expect(t.take(other, tupleHash(other))).toBe(false);
+    const v6 = packet(true, 1, 2, 1000, 80);
+    expect(t.take(v6, tupleHash(v6))).toBe(false);
+    // Same hash bucket, different tuple: a forced collision must still compare the key.
+    expect(t.take(other, tupleHash(f))).toBe(false);
+    expect(t.size).toBe(1);
+  });
+
+  test('a cap of 0 remembers nothing', () => {
+    const t = new Tombstones(0);
+    const f = packet(false, 1, 2, 1000, 80);
+    t.add(keyOf(f), tupleHash(f), 1, 0, -1);
+    expect(t.take(f, tupleHash(f))).toBe(false);
+  });
+
+  test.each([1, 7, 3000])('matches a Map model under random use (max %i)', (max) => {
+    for (let seed = 1; seed <= 4; seed++) {
+      const rand = rng(seed * 1000 + max);
+      const t = new Tombstones(max);
+      const model = new Map<string, Stone>(); // insertion order = retirement order
+      const ttl = 100;
+      let now = 0;
+      let nextId = 1;
+      const pick = (): PacketFields => {
+        const v6 = rand() < 0.2;
+        // Few enough tuples that most lookups hit: taken tombstones leave dead slots in the ring,
+        // which is what makes it compact.
+        const host = 1 + Math.floor(rand() * 3);
+        const port = 1000 + Math.floor(rand() * Math.max(4, max / 10));
+        return rand() < 0.5 ? packet(v6, host, 0xffff0001, port, 80) : packet(v6, 0xffff0001, host, 80, port);
+      };
+      for (let step = 0; step < 20000; step++) {
+        const r = rand();
+        if (r < 0.45) {
+          const f = pick();
+          const id = tupleId(f);
+          if (model.has(id)) continue; // the tracker never retires a tuple that still has a tombstone
+          const stone = { id: nextId++, last: now - Math.floor(rand() * 5), tw: rand() < 0.5 ? -1 : now };
+          t.add(keyOf(f), tupleHash(f), stone.id, stone.last, stone.tw);
+          model.set(id, stone);
+          while (model.size > max) model.delete(model.keys().next().value!);
+        } else if (r < 0.9) {
+          const f = pick();
+          const want = model.get(tupleId(f));
+          const got = t.take(f, tupleHash(f));
+          expect(got, `seed ${seed} step ${step}`).toBe(want !== undefined);
+          if (want) {
+            expect([t.foundId, t.foundLastNanos, t.foundTimeWaitNanos]).toEqual([want.id, want.last, want.tw]);
+            model.delete(tupleId(f));
+          }
+        } else {
+          now += Math.floor(rand() * 30);
+          t.expire(now, ttl);
+          // The store stops at the oldest live tombstone that has not expired, as the model does.
+          for (const [id, s] of model) {
+            if (s.last + ttl > now) break;
+            model.delete(id);
+          }
+        }
+        expect(t.size).toBe(model.size);
+      }
+    }
+  });
+});
