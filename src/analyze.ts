@@ -35,6 +35,14 @@ export interface AnalyzeOptions extends Partial<Settings> {
    * for or the worker script is not built (running from TypeScript sources).
    */
   worker?: boolean;
+  /**
+   * Output backpressure for the end of the capture, when every connection still open is reported
+   * at once (tens of thousands after a big capture or a flood): looked at between every 256 of
+   * them, and while it returns a promise the rest wait for it. The CLI passes stdout's 'drain'.
+   * (During reading, the byte source paces the run: it is only read as fast as it yields.)
+   * In-process runs only; the worker pipeline ignores it.
+   */
+  waitForOutput?: () => Promise<void> | null;
 }
 
 export async function analyze(inputs: AnalyzeInput[], opts: AnalyzeOptions = {}): Promise<RunReport> {
@@ -49,6 +57,7 @@ export async function analyze(inputs: AnalyzeInput[], opts: AnalyzeOptions = {})
     ladder,
     finished: (c, ended, endNanos) => out.add(buildConnectionReport(c, ended, endNanos, clock, settings)),
     onInputError: opts.onInputError,
+    waitForOutput: opts.waitForOutput,
   });
   return out.finish(core);
 }

@@ -22,8 +22,11 @@ export interface AnalyzeInput {
   name: string;
   bytes: ByteSource;
   /**
-   * The source never touches a chunk again once it has yielded it (a fresh buffer per read, as
-   * file streams give), so the analysis worker may take the chunk's memory instead of a copy.
+   * The analysis worker may take a chunk's memory (transfer it, leaving the source's buffer
+   * detached) instead of copying it, when the chunk spans its whole ArrayBuffer. True for a source
+   * that yields a fresh buffer per read (file streams) or that notices the detach and makes a new
+   * one (the CLI's file reader). Either way the core is done with a chunk when it asks for the
+   * next one, so a source may overwrite a chunk it still owns then.
    */
   chunksTransferable?: boolean;
 }
@@ -35,6 +38,8 @@ export interface CoreHooks {
   finished: (c: Connection, ended: EndReason, endNanos: number) => void;
   /** An input could not be read at all; the run goes on with the next input. */
   onInputError?: (file: string, err: CaptureError) => void;
+  /** Output backpressure for the connections still open at the end (see AnalyzeOptions.waitForOutput). */
+  waitForOutput?: () => Promise<void> | null;
 }
 
 /** Everything of the run's report but the connections and their summary counts. */
@@ -115,7 +120,7 @@ export async function runCore(inputs: AnalyzeInput[], settings: Settings, clock:
       error,
     });
   }
-  tracker.finish(Number.isFinite(lastNanos) ? lastNanos : 0);
+  await tracker.finish(Number.isFinite(lastNanos) ? lastNanos : 0, hooks.waitForOutput);
   stats.connectionsTimedOut = tracker.timedOut;
   stats.connectionsEvicted = tracker.evicted;
   stats.peakConnections = tracker.peak;

@@ -50,6 +50,8 @@ export async function readPcapWithPcapParser(source: ByteSource, info: CaptureIn
     }
   }
 
+  // Readable.from reads ahead of the parser: a source that reuses its buffer (the CLI's file
+  // reader) must not be fed here. The CLI and analyze() never do; this reader is for comparison.
   const stream = Readable.from(feed());
   const parser = pcapParser.parse(stream);
   const rec: CaptureRecord = {

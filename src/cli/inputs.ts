@@ -15,6 +15,13 @@ import type { AnalyzeInput } from '../core.js';
  * shows on multi-gigabyte captures (issue 6); the readers handle records spanning chunks anyway.
  */
 export const READ_CHUNK_BYTES = 1 << 20;
+/**
+ * Reads after stdout pushed back: a 1 MiB chunk of a SYN flood is ~14k evicted connections, ~19 MB
+ * of NDJSON queued at once behind a slow pipe (`| jq`), since the core cannot stop mid-chunk.
+ */
+export const SLOW_READ_CHUNK_BYTES = 64 << 10;
+/** How many reads stay small after stdout last pushed back. */
+const SLOW_READS = 64;
 
 export interface InputHooks {
   /** Called with the size of each chunk read (progress bar). */
@@ -88,7 +95,14 @@ async function* fileSource(path: string, hooks: InputHooks): AsyncGenerator<Uint
   }
   // A FIFO or a process substitution (`<(tcpdump -w - ...)`) is read as a stream: a blocking read
   // there would wait for a live writer with the event loop stopped.
-  yield* guarded(regular ? regularFileChunks(path) : createReadStream(path, { highWaterMark: READ_CHUNK_BYTES }), hooks);
+  let slow = 0;
+  const nextSize = (): number => {
+    if (hooks.waitForOutput?.()) slow = SLOW_READS;
+    if (slow === 0) return READ_CHUNK_BYTES;
+    slow--;
+    return SLOW_READ_CHUNK_BYTES;
+  };
+  yield* guarded(regular ? regularFileChunks(path, nextSize) : createReadStream(path, { highWaterMark: READ_CHUNK_BYTES }), hooks);
 }
 
 /** Every this many chunks the file reader lets the event loop turn (timers, 'drain', EPIPE). */
@@ -104,23 +118,24 @@ const CHUNKS_PER_TURN = 4;
  * readers copy a record that spans chunks; the worker pipeline transfers or copies the chunk
  * before pulling again; gunzip waits until zlib has consumed it). A fresh buffer per read left
  * ~40 MB of spent chunks waiting for the GC at any moment. When the worker pipeline took the
- * buffer (transferred, so detached), the next read gets a new one. Chunks are full except the
- * last, so a consumer never sees a short chunk and then the same memory again.
+ * buffer (transferred, so detached), the next read gets a new one. Chunks are as long as asked
+ * (`nextSize`, at most READ_CHUNK_BYTES) except the last.
  */
-async function* regularFileChunks(path: string): AsyncGenerator<Uint8Array> {
+async function* regularFileChunks(path: string, nextSize: () => number): AsyncGenerator<Uint8Array> {
   const fd = openSync(path, 'r');
   try {
     let buf = Buffer.allocUnsafeSlow(READ_CHUNK_BYTES);
     for (let n = 1; ; n++) {
       if (buf.buffer.byteLength === 0) buf = Buffer.allocUnsafeSlow(READ_CHUNK_BYTES);
+      const size = Math.min(nextSize(), READ_CHUNK_BYTES);
       let got = 0;
-      while (got < READ_CHUNK_BYTES) {
-        const k = readSync(fd, buf, got, READ_CHUNK_BYTES - got, null);
+      while (got < size) {
+        const k = readSync(fd, buf, got, size - got, null);
         if (k === 0) break;
         got += k;
       }
       if (got > 0) yield got === READ_CHUNK_BYTES ? buf : buf.subarray(0, got);
-      if (got < READ_CHUNK_BYTES) return;
+      if (got < size) return;
       if (n % CHUNKS_PER_TURN === 0) await new Promise<void>((resolve) => setImmediate(resolve));
     }
   } finally {

@@ -25,8 +25,8 @@ import { criteria, gateHits, matches, sortConnections } from './select.js';
 const NAME = 'tcpflow-analyze';
 
 export interface OutStream {
-  /** Strings, and Buffers for batched NDJSON on stdout. */
-  write(chunk: string | Uint8Array): boolean;
+  /** Strings, and Buffers for batched NDJSON on stdout; `done` once the chunk's memory may be reused. */
+  write(chunk: string | Uint8Array, done?: () => void): boolean;
   isTTY?: boolean;
   columns?: number;
   on?(event: 'error', listener: (err: NodeJS.ErrnoException) => void): unknown;
@@ -131,8 +131,8 @@ async function run(io: CliEnvironment): Promise<number> {
   // goes out when it is full, and at the latest on the next event-loop turn (setImmediate, i.e.
   // when the reader waits for input), so a finished connection still leaves while the capture is
   // being read.
-  const lines = new NdjsonLineBatcher((chunk) => {
-    if (!stdoutClosed) noteWrite(io.stdout.write(chunk));
+  const lines = new NdjsonLineBatcher((chunk, done) => {
+    if (!stdoutClosed) noteWrite(io.stdout.write(chunk, done));
   });
   let flushQueued = false;
   const flushLines = (): void => {
@@ -199,6 +199,7 @@ async function run(io: CliEnvironment): Promise<number> {
       keepConnections: false,
       ladder: o.ladder === null ? false : ladderId !== null ? (id) => id === ladderId : true,
       worker: o.threads === 2,
+      waitForOutput: () => blocked,
       onConnection,
       onInputError: (file: string, err: CaptureError) => {
         // Once stdout is gone the sources end early on purpose; that is not the input's fault.

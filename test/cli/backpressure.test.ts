@@ -2,11 +2,15 @@
  * Output backpressure: while stdout refuses more (write() returned false), the capture is not
  * read further, so a slow consumer (`| jq`, `| wc`) bounds memory instead of letting NDJSON
  * queue up. Found by the benchmark: a 2M-SYN flood piped to wc ran out of memory at 4.5 GiB.
+ * The same holds for the connections reported together when the capture ends.
  */
 import { EventEmitter } from 'node:events';
 import { expect, test } from 'vitest';
 import { runCli, type OutStream } from '../../src/cli/run.js';
 import { Scenario } from '../helpers/scenario.js';
+import { ethernetIPv4Tcp } from '../helpers/packet-builder.js';
+import { writePcap } from '../helpers/pcap-writer.js';
+import { TCP_SYN } from '../../src/decode/fields.js';
 
 /** A capture of `n` refused connections, each retired as soon as the next one starts. */
 function manyConnections(n: number): Uint8Array {
@@ -59,4 +63,39 @@ test('reading waits for stdout to drain before pulling the next chunk', async ()
   expect(done).toBe(true);
   expect(await run).toBe(0);
   expect(pulled).toBe(Math.ceil(bytes.length / chunk));
+});
+
+test('the connections still open at the end are reported as stdout drains, not all at once', async () => {
+  // 3,000 unanswered SYNs: all of them still tracked when the capture ends (~4 MB of NDJSON).
+  const packets = Array.from({ length: 3000 }, (_, i) => ({
+    tsSec: 1_700_000_000, tsNanos: i * 1000,
+    data: ethernetIPv4Tcp({ src: `10.1.${i >> 8}.${i & 255}`, dst: '10.0.0.2', sport: 40000 + (i % 1000), dport: 80, seq: i, flags: TCP_SYN }),
+  }));
+  const bytes = writePcap(packets);
+  const stdout = new SlowStdout();
+  const lines: number[] = [];
+  stdout.write = (chunk?: string | Uint8Array): boolean => {
+    stdout.writes++;
+    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk ?? []).toString('utf8');
+    lines.push(text.split('\n').filter((l) => l.startsWith('{"type":"connection"')).length);
+    return false;
+  };
+  const stderr: OutStream = { write: () => true };
+  const run = runCli({
+    argv: ['-f', 'ndjson', '-'], env: {}, stdout, stderr, stdinIsTTY: false,
+    stdin: async function* () { yield bytes; },
+  });
+  let done = false;
+  void run.then(() => { done = true; });
+  for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r));
+  const before = lines.reduce((a, b) => a + b, 0);
+  expect(done).toBe(false);
+  expect(before).toBeGreaterThan(0);
+  expect(before).toBeLessThan(1500); // a batch or two, then it waits for 'drain'
+  for (let i = 0; i < 10_000 && !done; i++) {
+    stdout.emit('drain');
+    await new Promise((r) => setImmediate(r));
+  }
+  expect(await run).toBe(0);
+  expect(lines.reduce((a, b) => a + b, 0)).toBe(3000);
 });

@@ -35,7 +35,7 @@ const C = 0x0a000001;
 const SV = 0x0a000002;
 
 describe('retirement', () => {
-  test('a closed connection is emitted after 5 s of quiet, while the capture goes on', () => {
+  test('a closed connection is emitted after 5 s of quiet, while the capture goes on', async () => {
     const { t, out, feed } = tracker();
     feed(seg(C, 1000, SV, 80, TCP_SYN, 100), 0);
     feed(seg(SV, 80, C, 1000, TCP_SYN | TCP_ACK, 500, 101), 1e6);
@@ -47,11 +47,11 @@ describe('retirement', () => {
     expect(out).toHaveLength(0);
     feed(seg(C, 2000, SV, 80, TCP_SYN, 7), CLOSED_QUIET_SECONDS * S + 5e6);
     expect(out.map((c) => [c.id, c.ended, c.client.finalState, c.server.finalState])).toEqual([[1, 'closed', 'TIME_WAIT', 'CLOSED']]);
-    t.finish(CLOSED_QUIET_SECONDS * S + 5e6);
+    await t.finish(CLOSED_QUIET_SECONDS * S + 5e6);
     expect(out.map((c) => [c.id, c.ended])).toEqual([[1, 'closed'], [2, 'capture_end']]);
   });
 
-  test('idle timeout; an unanswered SYN outlives a short idle timeout (SYN backoff)', () => {
+  test('idle timeout; an unanswered SYN outlives a short idle timeout (SYN backoff)', async () => {
     const { t, out, feed } = tracker({ idleTimeoutSeconds: 10 });
     feed(seg(C, 1000, SV, 80, TCP_ACK, 1, 1, 10), 0); // mid-stream, open
     feed(seg(C, 3000, SV, 80, TCP_SYN, 9), 0); // SYN only
@@ -61,11 +61,11 @@ describe('retirement', () => {
     feed(seg(C, 4000, SV, 80, TCP_SYN, 9), (64 + SYN_MIN_IDLE_SECONDS) * S);
     expect(out.map((c) => [c.id, c.ended, c.handshake.synCount])).toEqual([[1, 'idle_timeout', 0], [2, 'idle_timeout', 2]]);
     expect(t.timedOut).toBe(2);
-    t.finish((64 + SYN_MIN_IDLE_SECONDS) * S);
+    await t.finish((64 + SYN_MIN_IDLE_SECONDS) * S);
     expect(out).toHaveLength(3);
   });
 
-  test('the cap evicts the least recently active; evicted connections are still reported', () => {
+  test('the cap evicts the least recently active; evicted connections are still reported', async () => {
     const { t, out, feed } = tracker({ maxConnections: 3 });
     for (let i = 0; i < 5; i++) feed(seg(C + i, 1000 + i, SV, 80, TCP_SYN, i), i * 1e6);
     feed(seg(C + 2, 1002, SV, 80, TCP_SYN, 2), 6e6); // touch 3: it becomes most recent
@@ -73,8 +73,29 @@ describe('retirement', () => {
     expect(out.map((c) => [c.id, c.ended])).toEqual([[1, 'evicted'], [2, 'evicted'], [4, 'evicted']]);
     expect(t.evicted).toBe(3);
     expect(t.peak).toBe(3);
-    t.finish(7e6);
+    await t.finish(7e6);
     expect(out.slice(3).map((c) => c.id)).toEqual([3, 5, 6]); // the rest in id order
+  });
+
+  test('at the end of the capture, a pending waitForOutput holds the rest back until it settles', async () => {
+    const { t, out, feed } = tracker();
+    for (let i = 0; i < 600; i++) feed(seg(C + i, 1000, SV, 80, TCP_SYN, i), i);
+    let release: (() => void) | null = null;
+    let asked = 0;
+    const blocked = new Promise<void>((r) => (release = r));
+    let open = false;
+    const done = t.finish(1e9, () => {
+      asked++;
+      return open ? null : blocked;
+    });
+    await new Promise((r) => setImmediate(r));
+    expect(out).toHaveLength(255); // the first look comes before the 256th
+    expect(asked).toBe(1);
+    open = true;
+    release!();
+    await done;
+    expect(out.map((c) => c.id)).toEqual(Array.from({ length: 600 }, (_, i) => i + 1));
+    expect(asked).toBe(2); // before the 256th and the 512th
   });
 });
 
@@ -85,12 +106,12 @@ describe('tuple key', () => {
       expect(tupleHash(seg(a, pa, b, pb, TCP_ACK))).toBe(tupleHash(seg(b, pb, a, pa, TCP_ACK)));
     },
   );
-  test('colliding or not, different tuples stay different connections', () => {
+  test('colliding or not, different tuples stay different connections', async () => {
     const { t, out, feed } = tracker();
     feed(seg(C, 1000, SV, 80, TCP_SYN, 1), 0);
     feed(seg(C, 80, SV, 1000, TCP_SYN, 1), 0); // ports swapped: another tuple
     feed(seg(SV, 80, C, 1000, TCP_SYN | TCP_ACK, 5, 2), 1);
-    t.finish(1);
+    await t.finish(1);
     expect(out.map((c) => [c.client.port, c.server.port, c.handshake.synAckCount])).toEqual([[1000, 80, 1], [80, 1000, 0]]);
   });
 });

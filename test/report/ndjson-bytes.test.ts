@@ -121,6 +121,34 @@ describe('batches', () => {
     }
   });
 
+  vtest('a written batch is reused only after its done(), and then it is', async () => {
+    const cs = (await connectionsOf(path.join(FIXTURES, 'sample', 'pop3.pcap'), true)).concat(
+      await connectionsOf(path.join(FIXTURES, 'real', 'port-reuse.pcap'), false));
+    const want = Buffer.from(cs.map(ndjsonConnectionLine).join(''), 'utf8');
+    // The writer keeps the chunks themselves, as a queued stdout does, and "writes them out" (copies
+    // them) only when it calls done(), late and out of order: a batch reused before its done() would
+    // have been overwritten by then.
+    const held: Array<{ view: Uint8Array; out: Buffer | null; done: () => void }> = [];
+    const memories = new Set<ArrayBufferLike>();
+    const finish = (h: (typeof held)[number]): void => {
+      h.out = Buffer.from(h.view);
+      h.done();
+    };
+    const b = new NdjsonLineBatcher((chunk, done) => {
+      const view = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+      memories.add(view.buffer);
+      held.push({ view, out: null, done });
+      const pending = held.filter((h) => h.out === null);
+      if (pending.length > 3) finish(pending[pending.length % 2 === 0 ? 0 : 1]);
+    }, 4096);
+    for (let round = 0; round < 3; round++) for (const c of cs) b.connection(c);
+    b.flush();
+    for (const h of held) if (h.out === null) finish(h);
+    expect(Buffer.concat(held.map((h) => h.out!)).equals(Buffer.concat([want, want, want]))).toBe(true);
+    const full = held.filter((h) => h.view.length >= 1024).length;
+    expect(memories.size).toBeLessThan(full); // some batch memory did come back
+  });
+
   vtest('at the end of a batch: the line, or LINE_NO_ROOM, never a cut line or a write past the end', async () => {
     const [c] = await connectionsOf(path.join(FIXTURES, 'real', 'client-close.pcap'), true);
     const want = reference(c);
