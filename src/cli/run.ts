@@ -25,8 +25,10 @@ import { criteria, gateHits, matches, sortConnections } from './select.js';
 const NAME = 'tcpflow-analyze';
 
 export interface OutStream {
-  /** Strings, and Buffers for batched NDJSON on stdout; `done` once the chunk's memory may be reused. */
-  write(chunk: string | Uint8Array, done?: () => void): boolean;
+  /** Strings, and Buffers for batched NDJSON on stdout. */
+  write(chunk: string | Uint8Array): boolean;
+  /** Bytes written but not yet handed to the system (a Writable's); 0 or absent: none held. */
+  writableLength?: number;
   isTTY?: boolean;
   columns?: number;
   on?(event: 'error', listener: (err: NodeJS.ErrnoException) => void): unknown;
@@ -131,8 +133,12 @@ async function run(io: CliEnvironment): Promise<number> {
   // goes out when it is full, and at the latest on the next event-loop turn (setImmediate, i.e.
   // when the reader waits for input), so a finished connection still leaves while the capture is
   // being read.
-  const lines = new NdjsonLineBatcher((chunk, done) => {
-    if (!stdoutClosed) noteWrite(io.stdout.write(chunk, done));
+  // The batch buffer is reused when stdout holds none of it after the write (a file, or a pipe
+  // that took it all): a Writable keeps the chunk itself only while writableLength > 0.
+  const lines = new NdjsonLineBatcher((chunk) => {
+    if (stdoutClosed) return true;
+    noteWrite(io.stdout.write(chunk));
+    return (io.stdout.writableLength ?? 1) === 0;
   });
   let flushQueued = false;
   const flushLines = (): void => {

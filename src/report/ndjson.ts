@@ -34,18 +34,16 @@ export function ndjsonConnectionLine(c: ConnectionReport): string {
  * The line's bytes come from writeConnectionLine (ndjson-bytes.ts), 1.5-1.6x as fast as
  * JSON.stringify and a Buffer write (bench/ndjson-writer.mjs); a report it does not recognise,
  * and a line larger than a whole batch, go the JSON.stringify way, with the same bytes.
- * A batch handed to `write` is reused only once the writer calls its `done` (an asynchronous
- * stdout holds it until then): a fresh MiB per batch behind a pipe (`| jq`) kept ~60 MB of written
- * batches waiting for the GC on the 1 GB benchmark capture.
+ * `write` says whether it is done with the chunk's memory (a file, or a pipe that took all of it
+ * at once): then the batch buffer is written again; otherwise (a pipe still holding it) the next
+ * batch gets a fresh one. A fresh MiB per batch was ~4 GB of allocation on the 2M-SYN flood.
  */
 export class NdjsonLineBatcher {
   private buf: Buffer;
   private pos = 0;
-  /** Written batches the writer is done with. */
-  private readonly free: Buffer[] = [];
 
   constructor(
-    private readonly write: (chunk: Uint8Array | string, done: () => void) => void,
+    private readonly write: (chunk: Uint8Array | string) => boolean,
     private readonly batchBytes = 1 << 20,
   ) {
     this.buf = Buffer.allocUnsafe(batchBytes);
@@ -76,7 +74,7 @@ export class NdjsonLineBatcher {
     if (this.pos + worst > this.buf.length) {
       this.flush();
       if (worst > this.buf.length) {
-        this.write(ndjsonConnectionLine(c), noop);
+        this.write(ndjsonConnectionLine(c));
         return;
       }
     }
@@ -95,21 +93,12 @@ export class NdjsonLineBatcher {
     if (n < this.batchBytes >> 2) {
       // A small batch (the input is slow, e.g. a live capture on stdin): copy it out and keep the
       // buffer, so a slow stdout never holds a whole MiB per queued batch.
-      this.write(Buffer.from(this.buf.subarray(0, n)), noop);
+      this.write(Buffer.from(this.buf.subarray(0, n)));
       return;
     }
-    const full = this.buf;
-    this.buf = this.free.pop() ?? Buffer.allocUnsafe(this.batchBytes);
-    this.write(full.subarray(0, n), () => {
-      if (this.free.length < MAX_FREE_BATCHES) this.free.push(full);
-    });
+    if (!this.write(this.buf.subarray(0, n))) this.buf = Buffer.allocUnsafe(this.batchBytes);
   }
 }
-
-/** Written batches kept for reuse: a pipe rarely holds more than a few at once. */
-const MAX_FREE_BATCHES = 4;
-
-function noop(): void {}
 
 /** The last line: everything of the report except the connections, which came before it. */
 export function ndjsonSummaryLine(report: Omit<RunReport, 'connections'>): string {
