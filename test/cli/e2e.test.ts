@@ -126,6 +126,43 @@ describe('standard input', () => {
     );
   });
 
+  test('a real pipe (cat |) in pieces with pauses; a redirected file (<)', () => {
+    const sh = (cmd: string): Run => {
+      const r = spawnSync('/bin/sh', ['-c', cmd], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 1 << 26 });
+      return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+    };
+    const want = cli(['-f', 'ndjson', '-'], { input: readFileSync(SAMPLE) });
+    expect(want.code).toBe(0);
+    const node = `"${process.execPath}"`;
+    // Short reads: the reader must hand over what came, then block for the rest.
+    const pieces = sh(`(head -c 3000 "${SAMPLE}"; sleep 0.3; tail -c +3001 "${SAMPLE}") | ${node} "${BIN}" -f ndjson -`);
+    expect(pieces.stderr).toBe('');
+    expect(pieces.stdout).toBe(want.stdout);
+    // `< file`: standard input that is a regular file goes through the file reader.
+    const redirected = sh(`${node} "${BIN}" -f ndjson - < "${SAMPLE}"`);
+    expect(redirected.stderr).toBe('');
+    expect(redirected.stdout).toBe(want.stdout);
+  });
+
+  test('a real pipe that pauses: lines of finished connections come out before it ends', async () => {
+    const bytes = readFileSync(SAMPLE);
+    const cut = bytes.length - 200;
+    const head = join(tmp, 'head.bin');
+    const rest = join(tmp, 'rest.bin');
+    writeFileSync(head, bytes.subarray(0, cut));
+    writeFileSync(rest, bytes.subarray(cut));
+    const child = spawn('/bin/sh', ['-c', `(cat "${head}"; sleep 2; cat "${rest}") | "${process.execPath}" "${BIN}" -f ndjson --idle-timeout 1 -`]);
+    let firstAt = 0;
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (d: string) => { out += d; firstAt ||= Date.now(); });
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    const endAt = Date.now();
+    expect(code).toBe(0);
+    expect(out).toMatch(/^\{"type":"connection","id":1,/);
+    expect(endAt - firstAt).toBeGreaterThan(1000); // the first line came during the pause
+  }, 20_000);
+
   test('--ladder - takes - as the capture, not as the id', () => {
     const r = cli(['--ladder', '-'], { input: readFileSync(SAMPLE) });
     expect(r.code).toBe(0);
