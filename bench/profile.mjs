@@ -10,12 +10,12 @@
 // the tool run as `node --cpu-prof bin/tcpflow-analyze.js --format ndjson FILE > /dev/null`.
 //
 // Stages, by the source file of the function that was on the CPU:
-//   read     src/capture/**  (and node_modules/pcap-parser)
+//   read     src/capture/**, src/cli/inputs.ts (the CLI's file and stdin readers; and node_modules/pcap-parser)
 //   decode   src/decode/**
 //   track    src/flow/**, src/tcp/**
 //   analyse  src/analysis/**
 //   render   src/report/**, src/cli/**
-//   core     src/analyze.ts, src/index.ts (the per-record loop)
+//   core     src/core.ts, src/analyze.ts, src/index.ts (the per-record loop)
 //   other    garbage collector, (program), node internals and dependencies not called from our code
 // V8 builtins and node internals (Map#get, Buffer#readUInt32BE, fs, streams) count toward the stage
 // of the nearest caller in our code: Map#get called from the flow table is "track".
@@ -94,7 +94,7 @@ function stageOf(path) {
   const m = /^(?:src|dist)\/(.+)$/.exec(rel);
   if (!m) return rel.startsWith('bin/') ? 'render' : null;
   const p = m[1];
-  if (p.startsWith('capture/')) return 'read';
+  if (p.startsWith('capture/') || /^cli\/inputs\.(ts|js)$/.test(p)) return 'read';
   if (p.startsWith('decode/')) return 'decode';
   if (p.startsWith('flow/') || p.startsWith('tcp/')) return 'track';
   if (p.startsWith('analysis/')) return 'analyse';
