@@ -56,4 +56,18 @@ describe('IsoFormatter', () => {
       const f = IsoFormatter.of(clock);
       for (const t of [0, 1, 999, 876_543_211, 1e9, 59.5e9, 86_400e9 + 7, 3.1e15, -5, -2e9]) expect(f.iso(t)).toBe(clock.toIso(t));
     });
+
+  test('matches CaptureClock.toIso for instants out of order across seconds that share cache slots', () => {
+    const clock = new CaptureClock();
+    clock.tNanos(1_700_000_000, 250_000_000);
+    clock.precisionDigits = 6;
+    const f = IsoFormatter.of(clock);
+    let x = 12345;
+    for (let i = 0; i < 5000; i++) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      // Seconds 0..300 (many land on the same slot, 64 apart), any fraction, and repeats.
+      const t = (x % 301) * 1e9 + (Math.imul(x, 2654435761) >>> 0) % 1e9;
+      expect(f.iso(t)).toBe(clock.toIso(t));
+    }
+  });
 });
