@@ -14,11 +14,20 @@ function mixEnd(a0: number, a1: number, a2: number, a3: number, port: number): n
   return h ^ (h >>> 15);
 }
 
-/** Same value for both directions of a 4-tuple: the two endpoint hashes are combined commutatively. */
+/**
+ * Same value for both directions of a 4-tuple: the two endpoint hashes are combined commutatively,
+ * then finished with murmur3's fmix32 so that every bit depends on every input bit. The tables
+ * index by the low bits (table.ts, tombstones.ts); without the finish, a SYN flood from varying
+ * sources to one server used 7.6k of 65k buckets (chains of 12.6 on average, the flood took 40 %
+ * longer than with a Map).
+ */
 export function tupleHash(f: PacketFields): number {
   const hs = mixEnd(f.src0, f.src1, f.src2, f.src3, f.srcPort);
   const hd = mixEnd(f.dst0, f.dst1, f.dst2, f.dst3, f.dstPort);
-  return ((hs + hd) ^ Math.imul(hs ^ hd, 0x2f8f9a6b)) | 0;
+  let h = (hs + hd) ^ Math.imul(hs ^ hd, 0x2f8f9a6b);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) | 0;
 }
 
 /** The 4-tuple of a flow: side A is whoever sent the flow's first packet. */
