@@ -4,7 +4,16 @@
  * (never process.exit(): stdout may still be flushing).
  */
 import { isatty } from 'node:tty';
+import { setFlagsFromString } from 'node:v8';
 import { prewarmFor } from '../threads/prewarm.js';
+
+// V8 lets the old generation grow to up to 4x what survived the last full GC before the next one.
+// On the 1 GB benchmark capture that limit is ~170 MB after the second full GC, and whether a third
+// one starts before the end decided peak RSS: 217-221 MiB, or 276-336 MiB in about one run in four.
+// At 2.5x there are more, smaller collections: 195-208 MiB in 6 runs of 6, for ~4 % more CPU and
+// ~1 % more wall time (docs/benchmarks.md, "Memory"). This flag is read at every GC, so setting it
+// now, before the heap has grown, takes effect; it is this process's (the CLI's), not the library's.
+setFlagsFromString('--heap-growing-percent=150');
 
 // The analysis worker boots while this thread loads the CLI's modules (threads/prewarm.ts).
 prewarmFor(process.argv.slice(2));
