@@ -18,7 +18,7 @@ export const READ_CHUNK_BYTES = 1 << 20;
  * Reads after stdout pushed back: a 1 MiB chunk of a SYN flood is ~14k evicted connections, ~19 MB
  * of NDJSON queued at once behind a slow pipe (`| jq`), since the core cannot stop mid-chunk.
  */
-export const SLOW_READ_CHUNK_BYTES = 64 << 10;
+const SLOW_READ_CHUNK_BYTES = 64 << 10;
 /** How many reads stay small after stdout last pushed back. */
 const SLOW_READS = 64;
 

@@ -135,7 +135,7 @@ export class FlowTable<C> {
     return fl;
   }
 
-  remove(fl: Flow<C>): void {
+  private remove(fl: Flow<C>): void {
     const b = fl.hash & this.mask;
     let cur = this.buckets[b];
     let prev: Flow<C> | null = null;
