@@ -105,6 +105,8 @@ async function run(io: CliEnvironment): Promise<number> {
   // stays bounded by one read chunk's worth of output however slow the consumer is.
   let blocked: Promise<void> | null = null;
   let unblock: (() => void) | null = null;
+  // Both the readers (between chunks) and the end-of-capture reporting wait on this.
+  const waitForOutput = (): Promise<void> | null => blocked;
   const noteWrite = (accepted: boolean): void => {
     if (accepted || blocked !== null || io.stdout.once === undefined) return;
     blocked = new Promise<void>((resolve) => {
@@ -196,7 +198,7 @@ async function run(io: CliEnvironment): Promise<number> {
       openInput(name, {
         onBytes: progress ? (n) => (progress!.setLabel(name), progress!.add(n)) : undefined,
         signal: abort.signal,
-        waitForOutput: () => blocked,
+        waitForOutput,
         stdin: io.stdin,
       }),
     ),
@@ -205,7 +207,7 @@ async function run(io: CliEnvironment): Promise<number> {
       keepConnections: false,
       ladder: o.ladder === null ? false : ladderId !== null ? (id) => id === ladderId : true,
       worker: o.threads === 2,
-      waitForOutput: () => blocked,
+      waitForOutput,
       onConnection,
       onInputError: (file: string, err: CaptureError) => {
         // Once stdout is gone the sources end early on purpose; that is not the input's fault.

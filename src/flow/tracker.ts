@@ -13,13 +13,14 @@
  * Each class of connection sits in its own activity-ordered list sharing one timeout, so the
  * list heads are the next to expire: O(1) per packet, never a scan of the table.
  *
- * A tuple whose only segments so far are bare SYNs from one side is an EMBRYO: a few numbers on its
- * Flow (a SYN cache) instead of a full Connection, promoted (its SYNs replayed) when anything else
- * arrives or when it is reported. A SYN flood then costs a table entry per SYN, not a connection.
+ * A tuple whose only segments so far are bare SYNs from one side is an EMBRYO: a few numbers (a
+ * pooled Embryo on its Flow, a SYN cache) instead of a full Connection, promoted (its SYNs replayed)
+ * when anything else arrives or when it is reported. A SYN flood then costs a table entry per SYN,
+ * not a connection.
  *
- * After retirement a small tombstone (the flow's key and the last connection's id and times;
- * tombstones.ts) is kept for 2×MSL, at most MAX_TOMBSTONES of them, so a later connection on the tuple can report
- * portReuse and TIME_WAIT_REUSE. The retired Connection's objects are reused by the next one
+ * After retirement the flow leaves the table and a tombstone (the tuple and the last connection's
+ * id and times, in tombstones.ts) is kept for 2×MSL, at most MAX_TOMBSTONES of them, so a later
+ * connection on the tuple can report portReuse and TIME_WAIT_REUSE. The retired Connection's objects are reused by the next one
  * (see recycle()): emit() is the last look anyone gets at them.
  */
 import { newPacketFields, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, TCP_URG, type PacketFields } from '../decode/fields.js';
