@@ -14,7 +14,8 @@ import { CaptureError, type ByteSource, type CaptureInfo, type RecordSink } from
 export interface ReadCaptureOptions {
   /**
    * Classic pcap reader: 'builtin' (default, pcap.ts) or 'pcap-parser' (the npm package; µs files
-   * only, nanosecond files still go to the builtin reader). See pcap-parser-reader.ts for why.
+   * of version 2.4 only: nanosecond files and older versions, whose record lengths may be
+   * swapped, still go to the builtin reader). See pcap-parser-reader.ts for why.
    */
   pcapReader?: 'builtin' | 'pcap-parser';
 }
@@ -50,8 +51,12 @@ export async function readCapture(source: ByteSource, info: CaptureInfo, onRecor
     reader = new PcapngReader(info, onRecord);
   } else if (m === PCAP_MAGIC_US_BE || m === PCAP_MAGIC_US_LE || m === PCAP_MAGIC_NS_BE || m === PCAP_MAGIC_NS_LE) {
     if (opts.pcapReader === 'pcap-parser' && (m === PCAP_MAGIC_US_BE || m === PCAP_MAGIC_US_LE)) {
-      await runPcapParser(input, info, onRecord);
-      return;
+      const head = await peek(input, 8);
+      input = head.rest;
+      if (!lengthsMaybeSwapped(head.head, m === PCAP_MAGIC_US_LE)) {
+        await runPcapParser(input, info, onRecord);
+        return;
+      }
     }
     reader = new PcapReader(info, onRecord);
   } else {
@@ -121,6 +126,16 @@ async function runPcapParser(input: AsyncIterable<Uint8Array>, info: CaptureInfo
     throw err;
   }
   noteGzipStop(info, stop);
+}
+
+/**
+ * Files older than version 2.4 may hold caplen and len swapped (libpcap's sf-pcap.c); pcap-parser
+ * does not know, and would read the wrong number of bytes per record. Those go to our reader.
+ */
+function lengthsMaybeSwapped(head: Uint8Array, littleEndian: boolean): boolean {
+  if (head.length < 8) return false;
+  const minor = new DataView(head.buffer, head.byteOffset, 8).getUint16(6, littleEndian);
+  return minor < 4;
 }
 
 function messageOf(err: unknown): string {

@@ -5,7 +5,8 @@
  * - speed: the shared bench (../shared/bench/README.md beside the repository) measured pcap-parser alone at 2.70 s
  *   per 1.68M packets against a 0.21 s Node floor. It copies the unconsumed tail plus each new
  *   chunk into a fresh Buffer (`new Buffer(a + b)`) and allocates two objects per packet.
- * - coverage: it rejects the nanosecond magic (a1b23c4d), so open.ts sends those files to our reader.
+ * - coverage: it rejects the nanosecond magic (a1b23c4d) and does not know that files before 2.4 may
+ *   hold caplen and len swapped (libpcap sf-pcap.c), so open.ts sends those files to our reader.
  * - safety: it has no bound on a record's captured length and buffers until that many bytes arrive;
  *   here we watch each record header and stop feeding it at the same bound pcap.ts uses.
  * - it reports nothing about a file cut mid-record; we work that out from the byte counts.

@@ -49,6 +49,24 @@ describe('pcap-parser adapter', () => {
     expect(got.info.precisionDigits).toBe(9);
   });
 
+  it('pre-2.4 files, whose lengths may be swapped, go to our reader and match it', async () => {
+    for (const versionMinor of [0, 2, 3]) {
+      const bytes = writePcap(pkts.map((p) => ({ ...p, origLen: p.data.length + 100 })), { versionMinor });
+      const v = new DataView(bytes.buffer);
+      // Swap the lengths as libpcap before 2.3 wrote them (2.3 readers accept either order).
+      let off = 24;
+      for (const p of pkts) {
+        v.setUint32(off + 8, p.data.length + 100, true);
+        v.setUint32(off + 12, p.data.length, true);
+        off += 16 + p.data.length;
+      }
+      await same(bytes);
+      const got = await collect(fromBytes(bytes), { pcapReader: 'pcap-parser' });
+      expect(got.records).toHaveLength(pkts.length);
+      expect(got.records[0]).toMatchObject({ capLen: pkts[0].data.length, origLen: pkts[0].data.length + 100 });
+    }
+  });
+
   it('header-level errors match', async () => {
     await same(writePcap(pkts, { versionMajor: 3 }), [65536]);
     await same(writePcap(pkts, { versionMajor: 3, versionMinor: 4 }), [65536]);
