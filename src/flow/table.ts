@@ -59,6 +59,8 @@ export class Embryo {
   iss = 0;
   flags = 0;
   window = 0;
+  /** The SYN's acknowledgment field (meaningless without ACK, but compared for duplicates). */
+  ack = 0;
   /** Options of the SYN: MSS (-1 none), window scale (-1 none), SACK-permitted / timestamps bits. */
   mss = -1;
   wscale = -1;
@@ -68,8 +70,14 @@ export class Embryo {
   secondFrame = 0;
   lastFrame = 0;
   count = 0;
-  /** Gaps between successive SYNs in ns (the first few only); null until a retransmission. */
+  /** TSval of the first SYN (when optBits has timestamps). */
+  tsVal = 0;
+  /**
+   * Per repeat of the SYN: the gap since the previous one in ns, and its TSval. Null until a
+   * retransmission; a repeat beyond their capacity promotes the embryo, so the replay is exact.
+   */
   gaps: number[] | null = null;
+  tsVals: number[] | null = null;
 }
 
 /** Intrusive doubly linked list of flows, oldest activity at the head. */

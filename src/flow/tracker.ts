@@ -64,7 +64,7 @@ const MIN_SPARE_CONNECTIONS = 1024;
 const MAX_SPARE_EMBRYOS = 1024;
 /** Connections emitted at the end of the capture between two looks at the output's backpressure. */
 const FINISH_PACE_EVERY = 256;
-/** SYN gaps an embryonic connection remembers (the report keeps 16). */
+/** Repeats of its SYN an embryonic connection absorbs; one more promotes it (the report keeps 16 gaps). */
 const EMBRYO_MAX_GAPS = 16;
 const CONTROL_MASK = TCP_SYN | TCP_ACK | TCP_FIN | TCP_RST | TCP_URG;
 
@@ -134,8 +134,8 @@ export class Tracker {
       fromA = isFromA(fl, f);
       const e = fl.embryo;
       if (e !== null) {
-        if (fromA === e.clientIsA && isBareSyn(f) && (f.seq | 0) === e.iss) {
-          this.repeatEmbryo(fl, e, tNanos, frameNo);
+        if (fromA === e.clientIsA && isRepeatOf(e, f, tNanos - fl.lastNanos)) {
+          this.repeatEmbryo(fl, e, f, tNanos, frameNo);
           return;
         }
         this.promote(fl);
@@ -260,6 +260,8 @@ export class Tracker {
     e.iss = f.seq | 0;
     e.flags = f.flags;
     e.window = f.window;
+    e.ack = f.ack;
+    e.tsVal = f.optTsVal;
     e.mss = f.optMss;
     e.wscale = f.optWscale;
     e.optBits = (f.optSackPermitted ? 1 : 0) | (f.optHasTimestamps ? 2 : 0);
@@ -267,6 +269,7 @@ export class Tracker {
     e.firstFrame = e.secondFrame = e.lastFrame = frameNo;
     e.count = 1;
     e.gaps = null;
+    e.tsVals = null;
     fl.embryo = e;
     fl.lastNanos = t;
     this.syn.push(fl);
@@ -276,9 +279,9 @@ export class Tracker {
   }
 
   /** The same SYN again (a retransmission). */
-  private repeatEmbryo(fl: F, e: Embryo, t: number, frameNo: number): void {
-    const gaps = (e.gaps ??= []);
-    if (gaps.length < EMBRYO_MAX_GAPS) gaps.push(t - fl.lastNanos);
+  private repeatEmbryo(fl: F, e: Embryo, f: PacketFields, t: number, frameNo: number): void {
+    (e.gaps ??= []).push(t - fl.lastNanos);
+    (e.tsVals ??= []).push(f.optTsVal);
     if (e.count === 1) e.secondFrame = frameNo;
     e.count++;
     e.lastFrame = frameNo;
@@ -302,19 +305,22 @@ export class Tracker {
     r.dst0 = a ? fl.b0 : fl.a0; r.dst1 = a ? fl.b1 : fl.a1; r.dst2 = a ? fl.b2 : fl.a2; r.dst3 = a ? fl.b3 : fl.a3;
     r.srcPort = a ? fl.aPort : fl.bPort;
     r.dstPort = a ? fl.bPort : fl.aPort;
-    r.seq = e.iss >>> 0; r.ack = 0; r.flags = e.flags; r.window = e.window;
+    r.seq = e.iss >>> 0; r.ack = e.ack; r.flags = e.flags; r.window = e.window;
     r.payloadLen = 0; r.capturedPayloadLen = 0; r.checksumBad = false;
     r.optMss = e.mss; r.optWscale = e.wscale;
     r.optSackPermitted = (e.optBits & 1) !== 0; r.optHasTimestamps = (e.optBits & 2) !== 0;
-    r.optTsVal = 0; r.optTsEcr = 0; r.optSackBlocks = 0; r.optTfo = false; r.optMalformed = false;
+    r.optTsEcr = 0; r.optSackBlocks = 0; r.optTfo = false; r.optMalformed = false;
     let t = e.firstNanos;
     const gaps = e.gaps;
+    const tsVals = e.tsVals;
     for (let i = 0; i < e.count; i++) {
-      if (i > 0) t = gaps !== null && i - 1 < gaps.length ? t + gaps[i - 1] : fl.lastNanos;
+      if (i > 0) t += gaps![i - 1];
+      r.optTsVal = i === 0 ? e.tsVal : tsVals![i - 1];
       c.onSegment(r, t, i === 0 ? e.firstFrame : i === 1 ? e.secondFrame : e.lastFrame, a);
     }
     c.lastFrame = e.lastFrame;
     e.gaps = null;
+    e.tsVals = null;
     e.input = '';
     fl.embryo = null;
     if (this.spareEmbryos.length < MAX_SPARE_EMBRYOS) this.spareEmbryos.push(e);
@@ -434,6 +440,17 @@ export class Tracker {
 }
 
 /** SYN without ACK, FIN, RST or URG, and without payload (TFO data needs a full connection). */
+/**
+ * The embryo's SYN again, as its replay will reproduce it (promote() replays every repeat with the
+ * first SYN's fields and the repeat's own time and TSval): anything else promotes the embryo.
+ */
+function isRepeatOf(e: Embryo, f: PacketFields, gapNanos: number): boolean {
+  return isBareSyn(f) && (f.seq | 0) === e.iss && f.flags === e.flags && f.window === e.window && f.ack === e.ack
+    && f.optMss === e.mss && f.optWscale === e.wscale
+    && ((f.optSackPermitted ? 1 : 0) | (f.optHasTimestamps ? 2 : 0)) === e.optBits
+    && !f.checksumBad && gapNanos >= 0 && e.count <= EMBRYO_MAX_GAPS;
+}
+
 function isBareSyn(f: PacketFields): boolean {
   return (f.flags & CONTROL_MASK) === TCP_SYN && f.payloadLen === 0;
 }
