@@ -232,7 +232,27 @@ export async function parseArgs(argv: string[], version: string): Promise<ParseR
 
 const STDIN_TOKEN = '\u0000stdin';
 
-function toOptions(a: Record<string, unknown>): CliOptions {
+/** Options that take one value; the list options (--host, --port, ...) accumulate instead. */
+const SINGLE_VALUED = [
+  'format', 'ladder', 'all', 'ascii', 'color', 'width', 'progress', 'debug', 'only-anomalies', 'state', 'sort', 'limit',
+  'msl', 'linger', 'idle-timeout', 'max-connections', 'verify-checksums', 'threads', 'expect',
+] as const;
+
+/**
+ * A single-valued option given more than once (yargs then hands over an array): the last one
+ * wins, as with most command-line tools, so `alias t='tcpflow-analyze -f ndjson'; t -f json` works.
+ */
+function lastWins(raw: Record<string, unknown>): Record<string, unknown> {
+  const a = { ...raw };
+  for (const k of SINGLE_VALUED) {
+    const v = a[k];
+    if (Array.isArray(v)) a[k] = v[v.length - 1];
+  }
+  return a;
+}
+
+function toOptions(raw: Record<string, unknown>): CliOptions {
+  const a = lastWins(raw);
   const captures = Array.isArray(a.capture) ? a.capture.map((x) => (String(x) === STDIN_TOKEN ? '-' : String(x))) : [];
   let ladder: CliOptions['ladder'] = null;
   if (a.ladder !== undefined) {

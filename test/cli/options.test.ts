@@ -38,6 +38,16 @@ describe('parseArgs', () => {
     expect(o.selection.ids).toEqual([1, 2]);
   });
 
+  test('single-valued options given twice: the last one wins (shell aliases add their own)', async () => {
+    const o = await opts(['-f', 'ndjson', '--format', 'json', '--ladder', '1', '--ladder', '2', '--msl', '1', '--msl', '2',
+      '--limit', '3', '--limit', '4', '--width', '80', '--width', '90', '--threads', '2', '--threads', '1',
+      '--sort', 'id', '--sort', 'bytes', '--state', 'CLOSED', '--state', 'fin-wait-2', '--expect', 'a.json', '--expect', 'b.json',
+      '--color', '--no-color', '--max-connections', '5', '--max-connections', '6', 'a.pcap']);
+    expect(o).toMatchObject({ format: 'json', ladder: { id: 2, all: false }, captures: ['a.pcap'], width: 90, threads: 1, expectFile: 'b.json', color: false });
+    expect(o.selection).toMatchObject({ limit: 4, sort: 'bytes', state: 'FIN_WAIT_2' });
+    expect(o.settings).toMatchObject({ mslSeconds: 2, maxConnections: 6 });
+  });
+
   test('anomaly codes are checked against the catalog, case-insensitively', async () => {
     expect((await opts(['--anomaly', 'half_open', 'a.pcap'])).selection.anomalies).toEqual(['HALF_OPEN']);
     expect(await parseArgs(['--anomaly', 'HALF_CLOSED_ISH', 'a.pcap'], '1')).toEqual({
