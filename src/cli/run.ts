@@ -12,15 +12,18 @@ import { Chalk } from 'chalk';
 import { analyze } from '../analyze.js';
 import type { ByteSource, CaptureError } from '../capture/record.js';
 import type { ConnectionReport, RunReport, SelectionReport } from '../report/model.js';
-import { renderers, renderLadder, ndjsonSummaryLine, type RenderContext } from '../report/index.js';
+import { renderLadder, ndjsonConnectionLine, ndjsonSummaryLine, type RenderContext } from '../report/index.js';
 import { NdjsonLineBatcher } from '../report/ndjson.js';
+import { ConnectionSpool } from '../report/spool.js';
+import { renderTableRows, TableRowMaker, type TableRow } from '../report/table.js';
+import { zeekConnRow, zeekFooter, zeekHeader } from '../report/zeek-tsv.js';
 import { TOOL_VERSION } from '../version.js';
 import { colorLevel } from './color.js';
 import { ExpectChecker, ExpectFileError, parseExpectations } from './expect.js';
 import { describeFsError, inputSize, openInput } from './inputs.js';
 import { EXIT_FATAL, EXIT_GATE, EXIT_OK, parseArgs, type CliOptions } from './options.js';
 import { Progress } from './progress.js';
-import { criteria, gateHits, matches, sortConnections } from './select.js';
+import { byKey, criteria, gateHits, matches, sortConnections, sortKey, type Keyed } from './select.js';
 
 const NAME = 'tcpflow-analyze';
 
@@ -127,8 +130,13 @@ async function run(io: CliEnvironment): Promise<number> {
       io.stderr.write(`${NAME}: cannot write the report: ${err.message}\n`);
     }
   });
-  const write = (s: string): void => {
-    if (!stdoutClosed) io.stdout.write(s);
+  const write = (s: string | Uint8Array): void => {
+    if (!stdoutClosed) noteWrite(io.stdout.write(s));
+  };
+  /** Resolves when stdout has taken what it was given (long buffered reports wait here). */
+  const drained = async (): Promise<void> => {
+    const b = blocked;
+    if (b !== null) await b;
   };
   // NDJSON lines are batched (NdjsonLineBatcher): one stdout write per line cost a syscall, a
   // string flatten and an encode each (90k lines, 310 MB on the 1 GB benchmark capture). A batch
@@ -170,7 +178,7 @@ async function run(io: CliEnvironment): Promise<number> {
   const ctx = renderContext(o, io);
   const streaming = o.format === 'ndjson' && o.selection.sort === null;
   const limit = o.selection.limit;
-  const selected: ConnectionReport[] = [];
+  const held = holder(o, ctx);
   let matched = 0;
   let shown = 0;
   const gate = { connections: 0, codes: new Map<string, number>() };
@@ -185,7 +193,7 @@ async function run(io: CliEnvironment): Promise<number> {
       if (hits.length > 0) gate.connections++;
       for (const code of hits) gate.codes.set(code, (gate.codes.get(code) ?? 0) + 1);
     }
-    if (!streaming) selected.push(c);
+    if (!streaming) held.add(c);
     else if (limit === null || shown < limit) {
       writeConnectionLine(c);
       shown++;
@@ -228,23 +236,21 @@ async function run(io: CliEnvironment): Promise<number> {
 
   // Nothing could be read at all: the error lines are the whole story, an empty report adds noise.
   const nothingRead = report.inputs.every((i) => i.error !== null);
-  if (!nothingRead) {
-    let list = selected;
-    if (!streaming) {
-      sortConnections(list, o.selection.sort ?? 'id');
-      if (limit !== null) list = list.slice(0, limit);
-      shown = list.length;
+  try {
+    if (!nothingRead) {
+      if (!streaming) shown = held.select(limit);
+      const crit = criteria(o);
+      const selection: SelectionReport | undefined = crit.length > 0 ? { criteria: crit, matched, shown } : undefined;
+      const out: RunReport = { ...report, connections: [], ...(selection ? { selection } : {}) };
+      if (streaming) write(ndjsonSummaryLine(out));
+      else await held.print(out, write, drained);
+      if (ladderId !== null && matched === 0) {
+        say(`${NAME}: --ladder ${ladderId}: no such connection (the run has ${report.summary.connections})`);
+        return EXIT_FATAL;
+      }
     }
-    const crit = criteria(o);
-    const selection: SelectionReport | undefined = crit.length > 0 ? { criteria: crit, matched, shown } : undefined;
-    const out: RunReport = { ...report, connections: list, ...(selection ? { selection } : {}) };
-    if (streaming) write(ndjsonSummaryLine(out));
-    else if (o.format === 'table' && o.ladder) write(ladderText(out, ctx, o));
-    else write(renderers[o.format](out, ctx));
-    if (ladderId !== null && matched === 0) {
-      say(`${NAME}: --ladder ${ladderId}: no such connection (the run has ${report.summary.connections})`);
-      return EXIT_FATAL;
-    }
+  } finally {
+    held.close();
   }
 
   let code = EXIT_OK;
@@ -262,6 +268,92 @@ async function run(io: CliEnvironment): Promise<number> {
     }
   }
   return failedInputs.length > 0 ? EXIT_FATAL : code;
+}
+
+/**
+ * The buffered formats: each selected connection is kept in the smallest form its format needs,
+ * from the moment it finishes: a table row, a conn.log line, or its rendered text in a spool file
+ * (json, sorted NDJSON). Only the ladder keeps whole reports (it needs the per-packet rows).
+ */
+interface Holder {
+  add(c: ConnectionReport): void;
+  /** Orders what was added and keeps the first `limit`; returns how many will be printed. */
+  select(limit: number | null): number;
+  print(out: RunReport, write: (s: string | Uint8Array) => void, drained: () => Promise<void>): Promise<void>;
+  close(): void;
+}
+
+function holder(o: CliOptions, ctx: RenderContext): Holder {
+  const field = o.selection.sort ?? 'id';
+  if (o.format === 'json' || o.format === 'ndjson') {
+    const spool = new ConnectionSpool();
+    const json = o.format === 'json';
+    let order: Uint32Array = new Uint32Array(0);
+    return {
+      // Pretty JSON as JSON.stringify(report, null, 2) prints an element of `connections`.
+      add: (c) => spool.add(c.id, sortKey(c, field), json ? `    ${JSON.stringify(c, null, 2).replaceAll('\n', '\n    ')}` : ndjsonConnectionLine(c)),
+      select: (limit) => (order = spool.order(limit)).length,
+      async print(out, write, drained) {
+        let tail = '';
+        if (json) {
+          const doc = JSON.stringify(out, null, 2);
+          const empty = '\n  "connections": []';
+          const at = doc.indexOf(empty);
+          if (order.length === 0 || at < 0) {
+            write(`${doc}\n`);
+            return;
+          }
+          write(`${doc.slice(0, at)}\n  "connections": [\n`);
+          tail = `\n  ]${doc.slice(at + empty.length)}\n`;
+        }
+        for (let i = 0; i < order.length; i++) {
+          if (json && i > 0) write(',\n');
+          // A copy: stdout may hold the chunk while the spool reuses its buffer for the next one.
+          write(Buffer.from(spool.read(order[i])));
+          if (i % 64 === 63) await drained();
+        }
+        write(json ? tail : ndjsonSummaryLine(out));
+      },
+      close: () => spool.close(),
+    };
+  }
+  if (o.format === 'zeek') {
+    let lines: (Keyed & { line: string })[] = [];
+    return {
+      add: (c) => lines.push({ key: sortKey(c, field), id: c.id, line: `${zeekConnRow(c).join('\t')}\n` }),
+      select: (limit) => (lines = lines.sort(byKey).slice(0, limit ?? lines.length)).length,
+      async print(out, write, drained) {
+        write(zeekHeader(out));
+        for (let i = 0; i < lines.length; i++) {
+          write(lines[i].line);
+          if (i % 1024 === 1023) await drained();
+        }
+        write(zeekFooter(out));
+      },
+      close: () => (lines = []),
+    };
+  }
+  if (o.ladder) {
+    let list: ConnectionReport[] = [];
+    return {
+      add: (c) => list.push(c),
+      select: (limit) => (list = sortConnections(list, field).slice(0, limit ?? list.length)).length,
+      async print(out, write) {
+        write(ladderText({ ...out, connections: list }, ctx, o));
+      },
+      close: () => (list = []),
+    };
+  }
+  const maker = new TableRowMaker(ctx.ascii);
+  let rows: (Keyed & { row: TableRow })[] = [];
+  return {
+    add: (c) => rows.push({ key: sortKey(c, field), id: c.id, row: maker.row(c) }),
+    select: (limit) => (rows = rows.sort(byKey).slice(0, limit ?? rows.length)).length,
+    async print(out, write) {
+      write(renderTableRows(out, rows.map((r) => r.row), maker.severities, ctx));
+    },
+    close: () => (rows = []),
+  };
 }
 
 function ladderText(report: RunReport, ctx: RenderContext, o: CliOptions): string {

@@ -48,19 +48,33 @@ const totalBytes = (c: ConnectionReport): number => c.bytes.client + c.bytes.ser
 const totalPackets = (c: ConnectionReport): number => c.packets.client + c.packets.server;
 const rtt = (c: ConnectionReport): number => c.handshake.rtt.total ?? c.handshake.rtt.synToSynAck ?? -1;
 
+/**
+ * The connection's place in `field`'s order as one number: ascending key, ties by id. The buffered
+ * formats keep this instead of the report (run.ts), so it is the only definition of the orders.
+ */
+export function sortKey(c: ConnectionReport, field: SortField): number {
+  switch (field) {
+    case 'id': return c.id;
+    case 'start': return epochNanos(c.firstSeen);
+    case 'duration': return -c.duration;
+    case 'bytes': return -totalBytes(c);
+    case 'packets': return -totalPackets(c);
+    case 'rtt': return -rtt(c);
+    case 'anomalies': return -c.anomalies.length;
+  }
+}
+
+export interface Keyed { key: number; id: number }
+
+/** Orders items made with sortKey. */
+export function byKey(a: Keyed, b: Keyed): number {
+  return a.key - b.key || a.id - b.id;
+}
+
 /** Sorts in place. Ties, and `id`, go by id so the order is total and the output deterministic. */
 export function sortConnections(list: ConnectionReport[], field: SortField): ConnectionReport[] {
-  const desc = (f: (c: ConnectionReport) => number) => (a: ConnectionReport, b: ConnectionReport) => f(b) - f(a) || a.id - b.id;
-  const cmp: Record<SortField, (a: ConnectionReport, b: ConnectionReport) => number> = {
-    id: (a, b) => a.id - b.id,
-    start: (a, b) => epochNanos(a.firstSeen) - epochNanos(b.firstSeen) || a.id - b.id,
-    duration: desc((c) => c.duration),
-    bytes: desc(totalBytes),
-    packets: desc(totalPackets),
-    rtt: desc(rtt),
-    anomalies: desc((c) => c.anomalies.length),
-  };
-  return list.sort(cmp[field]);
+  const keys = new Map(list.map((c) => [c, sortKey(c, field)]));
+  return list.sort((a, b) => keys.get(a)! - keys.get(b)! || a.id - b.id);
 }
 
 /** The anomalies of `c` that trip the gate. */

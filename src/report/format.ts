@@ -141,7 +141,18 @@ const ANSI_SGR = /\x1b\[[0-9;]*m/g;
  * drawing, µ, ×) is one column wide, so counting code points is enough.
  */
 export function strWidth(s: string): number {
-  return [...s.replace(ANSI_SGR, '')].length;
+  // Code units, less the second half of each surrogate pair; no array per call (a table of 90k
+  // rows measures every cell a few times).
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x1b) return [...s.replace(ANSI_SGR, '')].length;
+    if (c >= 0xdc00 && c <= 0xdfff && i > 0) {
+      const p = s.charCodeAt(i - 1);
+      if (p >= 0xd800 && p <= 0xdbff) n--;
+    }
+  }
+  return n;
 }
 
 function sliceWidth(s: string, width: number): string {

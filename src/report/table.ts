@@ -6,7 +6,7 @@
  */
 import Table from 'cli-table3';
 import type { ChalkInstance } from 'chalk';
-import type { ConnectionReport, RunReport } from './model.js';
+import type { ConnectionReport, RunReport, Severity } from './model.js';
 import { paintSeverity, type RenderContext } from './context.js';
 import {
   anomalyCounts, formatBytes, formatCount, formatEndpoint, formatSeconds, isoDiffSeconds, strWidth, wrapText,
@@ -44,18 +44,63 @@ interface Column {
   align: 'left' | 'right';
   cell: (c: ConnectionReport) => string;
   /** Colour applied line by line after wrapping (wrapping works on plain text). */
-  paint?: (line: string, c: ConnectionReport) => string;
+  paint?: (line: string, row: TableRow, chalk: ChalkInstance) => string;
+}
+
+/**
+ * What the table keeps of a connection: its cells as plain text and the two facts the colours
+ * need. A few hundred bytes instead of the whole report, so a table of 90k connections holds
+ * ~30 MB rather than ~700 MB until it can be laid out (the column widths need every row).
+ */
+export interface TableRow {
+  id: number;
+  /**
+   * The plain cells of the wide layout (anomalies last), joined by CELL_SEP: one flat string.
+   * An array of the template-literal cells kept each one's pieces alive: ~1 KB a row.
+   */
+  text: string;
+  handshakeOk: boolean;
+  hasAnomalies: boolean;
+}
+
+const CELL_SEP = '\u0001';
+
+/** Makes TableRows; `severities` learns the severity of every anomaly instance it sees. */
+export class TableRowMaker {
+  readonly severities: Map<string, Severity>;
+  private readonly cols: Column[];
+
+  constructor(ascii: boolean) {
+    this.severities = severityIndex({ connections: [] });
+    this.cols = columns(this.severities, ascii);
+  }
+
+  row(c: ConnectionReport): TableRow {
+    for (const a of c.anomalies) this.severities.set(a.code, a.severity);
+    return {
+      id: c.id,
+      text: this.cols.map((col) => col.cell(c)).join(CELL_SEP),
+      handshakeOk: c.handshake.outcome === 'complete' || c.handshake.outcome === 'simultaneous_open',
+      hasAnomalies: c.anomalies.length > 0,
+    };
+  }
 }
 
 export function renderTable(report: RunReport, ctx: RenderContext): string {
+  const maker = new TableRowMaker(ctx.ascii);
+  return renderTableRows(report, report.connections.map((c) => maker.row(c)), maker.severities, ctx);
+}
+
+/** The table of `rows` (already selected and ordered); `report.connections` is not read. */
+export function renderTableRows(report: RunReport, rows: readonly TableRow[], severities: Map<string, Severity>, ctx: RenderContext): string {
   const { chalk } = ctx;
   const out: string[] = [];
   out.push(...renderHeader(report, ctx));
   out.push('');
-  if (report.connections.length === 0) {
+  if (rows.length === 0) {
     out.push(report.selection ? 'No connection matches the selection.' : 'No TCP connections.');
   } else {
-    out.push(renderRows(report, ctx));
+    for (const line of renderRows(rows, severities, ctx)) out.push(line); // no spread: 100k+ lines overflow the stack
   }
   const sel = report.selection;
   if (sel && sel.matched > sel.shown) {
@@ -63,9 +108,10 @@ export function renderTable(report: RunReport, ctx: RenderContext): string {
     out.push(chalk.dim(`${ctx.ascii ? '...' : '…'} ${formatCount(more)} more connection${more === 1 ? '' : 's'} matched (raise --limit to see them)`));
   }
   out.push('');
-  out.push(...renderSummary(report, ctx));
-  // Trailing blanks (cli-table3 pads every cell) only make golden files and copy-paste noisy.
-  return out.join('\n').split('\n').map((l) => l.replace(/\s+$/, '')).join('\n') + '\n';
+  out.push(...renderSummary(report, severities, ctx));
+  // Trailing blanks (every cell is padded) only make golden files and copy-paste noisy.
+  for (let i = 0; i < out.length; i++) out[i] = out[i].trimEnd();
+  return out.join('\n') + '\n';
 }
 
 function renderHeader(report: RunReport, ctx: RenderContext): string[] {
@@ -127,7 +173,7 @@ function wrapLabelled(label: string, text: string, width: number): string[] {
   return body.map((l, i) => (i === 0 ? label : ' '.repeat(indent)) + l);
 }
 
-function columns(chalk: ChalkInstance, severities: Map<string, string>, ascii: boolean): Column[] {
+function columns(severities: Map<string, string>, ascii: boolean): Column[] {
   const to = ascii ? '->' : '→';
   return [
     { head: '#', min: 6, align: 'right', cell: (c) => String(c.id) },
@@ -143,7 +189,7 @@ function columns(chalk: ChalkInstance, severities: Map<string, string>, ascii: b
         if (c.portReuse) s += `\n(reuses #${c.portReuse.previousId})`;
         return s;
       },
-      paint: (line) => (line.startsWith('(') ? chalk.dim(line) : line),
+      paint: (line, _row, chalk) => (line.startsWith('(') ? chalk.dim(line) : line),
     },
     {
       head: 'handshake',
@@ -153,7 +199,7 @@ function columns(chalk: ChalkInstance, severities: Map<string, string>, ascii: b
         const rtt = c.handshake.rtt.total ?? c.handshake.rtt.synToSynAck;
         return rtt === null ? c.handshake.outcome : `${c.handshake.outcome} ${glue(formatSeconds(rtt))}`;
       },
-      paint: (line, c) => (c.handshake.outcome === 'complete' || c.handshake.outcome === 'simultaneous_open' ? line : chalk.yellow(line)),
+      paint: (line, row, chalk) => (row.handshakeOk ? line : chalk.yellow(line)),
     },
     { head: 'duration', min: 8, align: 'right', cell: (c) => glue(formatSeconds(c.duration)) },
     { head: `bytes ${glue('c / s')}`, min: 9, align: 'left', cell: (c) => `${glue(formatBytes(c.bytes.client))} / ${glue(formatBytes(c.bytes.server))}` },
@@ -177,27 +223,33 @@ function columns(chalk: ChalkInstance, severities: Map<string, string>, ascii: b
       min: 20,
       align: 'left',
       cell: (c) => anomalyCounts(c).map((a) => (a.count > 1 ? `${a.code}×${a.count}` : a.code)).join(' ') || '-',
-      paint: (line) => line.replace(/[A-Z][A-Z0-9_]+(?:×\d+)?/g, (tok) => paintSeverity(chalk, severities.get(tok.replace(/×\d+$/, '')) ?? '', tok)),
+      paint: (line, _row, chalk) => line.replace(/[A-Z][A-Z0-9_]+(?:×\d+)?/g, (tok) => paintSeverity(chalk, severities.get(tok.replace(/×\d+$/, '')) ?? '', tok)),
     },
   ];
 }
 
-function renderRows(report: RunReport, ctx: RenderContext): string {
+/**
+ * cli-table3 lays out the header; the body rows are padded and joined here. With fixed widths,
+ * no borders and cells already wrapped, a row is just its cells' lines padded to the column
+ * widths, and cli-table3 spent ~0.5 ms per row measuring them (string-width builds a new ANSI
+ * and emoji RegExp per call): 19 s for 10k connections, over 10 minutes for the 1 GB benchmark
+ * capture's 90k. The goldens and test/report/table.test.ts hold the two layouts to the same text.
+ */
+function renderRows(rows: readonly TableRow[], severities: Map<string, Severity>, ctx: RenderContext): string[] {
   const { chalk } = ctx;
-  const all = columns(chalk, severityIndex(report), ctx.ascii);
-  const plainAll = report.connections.map((c) => all.map((col) => col.cell(c)));
+  const all = columns(severities, ctx.ascii);
   // Wide layout: anomalies in their own column. When even the narrowest widths do not fit
   // (80 columns), the anomalies move to a line of their own under each row, spanning the table.
-  const fits = (cs: Column[], cells: string[][], gap: number): boolean =>
-    minWidths(cs, cells).reduce((a, b) => a + b, 0) + gap * (cs.length - 1) <= ctx.width;
-  const wide = fits(all, plainAll, 2);
+  const measuredAll = measure(all, rows);
+  const fits = (m: Measured[], gap: number): boolean => m.reduce((a, x) => a + x.min, 0) + gap * (m.length - 1) <= ctx.width;
+  const wide = fits(measuredAll, 2);
   const anomaliesAt = all.findIndex((col) => col.head === 'anomalies');
   const cols = wide ? all : all.filter((_, i) => i !== anomaliesAt);
-  const plain = wide ? plainAll : plainAll.map((row) => row.filter((_, i) => i !== anomaliesAt));
-  const gap = wide || fits(cols, plain, 2) ? 2 : 1;
-  const widths = fitWidths(cols, plain, ctx.width, gap);
+  const measured = wide ? measuredAll : measuredAll.filter((_, i) => i !== anomaliesAt);
+  const gap = wide || fits(measured, 2) ? 2 : 1;
+  const widths = fitWidths(measured, ctx.width, gap);
   const ruleWidth = widths.reduce((a, b) => a + b, 0) + gap * (widths.length - 1);
-  const table = new Table({
+  const head = new Table({
     head: cols.map((col, i) => chalk.bold(wrapText(col.head, widths[i]).map(unglue).join('\n'))),
     colWidths: widths,
     colAligns: cols.map((col) => col.align),
@@ -205,33 +257,61 @@ function renderRows(report: RunReport, ctx: RenderContext): string {
     style: { 'padding-left': 0, 'padding-right': 0, head: [], border: [], compact: true },
     wordWrap: false,
   });
-  report.connections.forEach((c, r) => {
-    table.push(
-      cols.map((col, i) => {
-        const lines = wrapText(plain[r][i], widths[i]).map(unglue);
-        return col.paint ? lines.map((l) => col.paint!(l, c)).join('\n') : lines.join('\n');
-      }),
-    );
-    if (!wide && c.anomalies.length > 0) {
+  const out = head.toString().split('\n');
+  // A rule under the header row, as wide as the table (the border chars are all empty).
+  out.push(chalk.dim((ctx.ascii ? '-' : '─').repeat(ruleWidth)));
+  const sep = ' '.repeat(gap);
+  const indent = widths[0] + gap;
+  rows.forEach((row) => {
+    const all8 = row.text.split(CELL_SEP);
+    const plain = wide ? all8 : all8.filter((_, i) => i !== anomaliesAt);
+    const cells = cols.map((_col, i) => wrapText(plain[i], widths[i]).map(unglue));
+    const height = Math.max(...cells.map((lines) => lines.length));
+    for (let k = 0; k < height; k++) {
+      out.push(cols.map((col, i) => {
+        const line = cells[i][k] ?? '';
+        const painted = col.paint && line !== '' ? col.paint(line, row, chalk) : line;
+        const pad = ' '.repeat(Math.max(0, widths[i] - strWidth(line)));
+        return col.align === 'right' ? pad + painted : painted + pad;
+      }).join(sep));
+    }
+    if (!wide && row.hasAnomalies) {
       const col = all[anomaliesAt];
-      const indent = widths[0] + gap;
-      const lines = wrapText(`${ctx.ascii ? '!' : '⚠'} ${plainAll[r][anomaliesAt]}`, ruleWidth - indent);
-      table.push(['', { content: lines.map((l) => col.paint!(l, c)).join('\n'), colSpan: cols.length - 1 }]);
+      for (const l of wrapText(`${ctx.ascii ? '!' : '⚠'} ${all8[anomaliesAt]}`, ruleWidth - indent)) {
+        out.push(' '.repeat(indent) + col.paint!(l, row, chalk));
+      }
     }
   });
-  // A rule under the header row, as wide as the table (the border chars are all empty).
-  const lines = table.toString().split('\n');
-  const headLines = Math.max(...cols.map((col, i) => wrapText(col.head, widths[i]).length));
-  lines.splice(headLines, 0, chalk.dim((ctx.ascii ? '-' : '─').repeat(ruleWidth)));
-  return lines.join('\n');
+  return out;
 }
 
-/** Longest word of each column (never split a header word; split a cell word only beyond the cap). */
-function minWidths(cols: Column[], cells: string[][]): number[] {
-  const longestWord = (s: string): number => Math.max(0, ...s.split(/[ \n]/).map(strWidth));
-  return cols.map((col, i) =>
-    Math.max(longestWord(col.head), Math.min(col.min, Math.max(0, ...cells.map((row) => longestWord(row[i]))))),
-  );
+interface Measured {
+  /** Widest line of the column, header included. */
+  natural: number;
+  /** Narrowest the column may get: its longest header word, and its longest cell word up to the cap. */
+  min: number;
+}
+
+/** Each column's natural and minimum width, in one pass over the rows (loops: a spread of 100k+ rows overflows the stack). */
+function measure(cols: Column[], rows: readonly TableRow[]): Measured[] {
+  const natural = cols.map((col) => Math.max(...col.head.split('\n').map(strWidth)));
+  const longest = cols.map(() => 0);
+  for (const row of rows) {
+    const cells = row.text.split(CELL_SEP);
+    for (let i = 0; i < cols.length; i++) {
+      for (const line of cells[i].split('\n')) {
+        natural[i] = Math.max(natural[i], strWidth(line));
+        for (const w of line.split(' ')) longest[i] = Math.max(longest[i], strWidth(w));
+      }
+    }
+  }
+  return cols.map((col, i) => ({ natural: natural[i], min: Math.max(longestWord(col.head), Math.min(col.min, longest[i])) }));
+}
+
+function longestWord(s: string): number {
+  let n = 0;
+  for (const w of s.split(/[ \n]/)) n = Math.max(n, strWidth(w));
+  return n;
 }
 
 /**
@@ -239,18 +319,14 @@ function minWidths(cols: Column[], cells: string[][]): number[] {
  * column above its minimum loses one character at a time. If every column is at its minimum the
  * table is wider than asked; wrapping a 4-tuple into single characters would help nobody.
  */
-export function fitWidths(cols: Column[], cells: string[][], width: number, gap: number): number[] {
-  const natural = cols.map((col, i) =>
-    Math.max(strWidth(col.head), ...cells.map((row) => Math.max(...row[i].split('\n').map(strWidth)))),
-  );
-  const widths = [...natural];
-  const min = minWidths(cols, cells);
+function fitWidths(cols: readonly Measured[], width: number, gap: number): number[] {
+  const widths = cols.map((m) => m.natural);
   const budget = width - gap * (cols.length - 1);
   let total = widths.reduce((a, b) => a + b, 0);
   while (total > budget) {
     let widest = -1;
     for (let i = 0; i < widths.length; i++) {
-      if (widths[i] > min[i] && (widest < 0 || widths[i] > widths[widest])) widest = i;
+      if (widths[i] > cols[i].min && (widest < 0 || widths[i] > widths[widest])) widest = i;
     }
     if (widest < 0) break;
     widths[widest]--;
@@ -259,10 +335,9 @@ export function fitWidths(cols: Column[], cells: string[][], width: number, gap:
   return widths;
 }
 
-function renderSummary(report: RunReport, ctx: RenderContext): string[] {
+function renderSummary(report: RunReport, severities: Map<string, Severity>, ctx: RenderContext): string[] {
   const { chalk } = ctx;
   const s = report.summary;
-  const severities = severityIndex(report);
   const label = (t: string): string => chalk.bold(t.padEnd(12));
   const list = (rec: Record<string, number | undefined>, paint?: (k: string, t: string) => string): string => {
     const entries = Object.entries(rec).filter((e): e is [string, number] => (e[1] ?? 0) > 0);

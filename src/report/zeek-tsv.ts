@@ -44,7 +44,13 @@ export const ZEEK_CONN_FIELDS = [
 ] as const;
 
 export function renderZeekTsv(report: RunReport, _ctx?: RenderContext): string {
-  const lines = [
+  // Zeek writes a row when it drops a connection's state; ours are in id order, which is first-packet order.
+  return zeekHeader(report) + report.connections.map((c) => `${zeekConnRow(c).join('\t')}\n`).join('') + zeekFooter(report);
+}
+
+/** The lines before the rows: separators, path, `#open`, fields and types. */
+export function zeekHeader(report: Pick<RunReport, 'summary'>): string {
+  return [
     '#separator \\x09',
     '#set_separator\t,',
     '#empty_field\t(empty)',
@@ -53,11 +59,11 @@ export function renderZeekTsv(report: RunReport, _ctx?: RenderContext): string {
     `#open\t${report.summary.firstPacket ? isoToZeekStamp(report.summary.firstPacket) : UNSET}`,
     `#fields\t${ZEEK_CONN_FIELDS.map(([f]) => f).join('\t')}`,
     `#types\t${ZEEK_CONN_FIELDS.map(([, t]) => t).join('\t')}`,
-  ];
-  // Zeek writes a row when it drops a connection's state; ours are in id order, which is first-packet order.
-  for (const c of report.connections) lines.push(zeekConnRow(c).join('\t'));
-  lines.push(`#close\t${report.summary.lastPacket ? isoToZeekStamp(report.summary.lastPacket) : UNSET}`);
-  return lines.join('\n') + '\n';
+  ].join('\n') + '\n';
+}
+
+export function zeekFooter(report: Pick<RunReport, 'summary'>): string {
+  return `#close\t${report.summary.lastPacket ? isoToZeekStamp(report.summary.lastPacket) : UNSET}\n`;
 }
 
 export function zeekConnRow(c: ConnectionReport): string[] {

@@ -4,7 +4,7 @@
  * first; run standalone, this builds if dist/ is missing.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
@@ -73,6 +73,20 @@ describe('formats', () => {
     expect(doc.tool.version).toBe(VERSION);
     expect(validate(schema, doc)).toEqual([]);
     expect(cli(['-f', 'json', SAMPLE]).stdout).toBe(r.stdout);
+  });
+
+  test('json is streamed from the spool yet prints what one JSON.stringify of the report prints, in id or --sort order', () => {
+    const files = readdirSync(TRACES).filter((f) => /\.pcap$/.test(f)).slice(0, 12).map((f) => join(TRACES, f));
+    for (const opts of [[], ['--sort', 'bytes', '--limit', '9'], ['--sort', 'start'], ['--only-anomalies', '--sort', 'duration']]) {
+      const r = cli(['-f', 'json', ...opts, ...files]);
+      expect(r.code).toBe(0);
+      const doc = JSON.parse(r.stdout) as { connections: Array<{ id: number }> };
+      expect(r.stdout).toBe(`${JSON.stringify(doc, null, 2)}\n`);
+      const lines = cli(['-f', 'ndjson', ...opts, ...files]).stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; id: number });
+      const conns = lines.filter((l) => l.type === 'connection').map(({ type: _t, ...c }) => c);
+      expect(doc.connections).toEqual(opts.length === 0 ? [...conns].sort((a, b) => a.id - b.id) : conns);
+      expect(doc.connections.length).toBeGreaterThan(3);
+    }
   });
 
   test('json from every Zeek reference capture validates against the schema', () => {

@@ -1,6 +1,6 @@
 import { Chalk } from 'chalk';
 import { describe, expect, test } from 'vitest';
-import { renderTable } from '../../src/report/table.js';
+import { renderTable, renderTableRows, TableRowMaker } from '../../src/report/table.js';
 import { defaultRenderContext } from '../../src/report/context.js';
 import { connection, sampleReport } from './fixtures.js';
 
@@ -19,6 +19,20 @@ describe('table renderer', () => {
     for (const line of renderTable(sampleReport(), defaultRenderContext({ width })).split('\n')) {
       expect([...line].length, line).toBeLessThanOrEqual(width);
     }
+  });
+
+  test('150k rows: every one printed, the same lines as a small table of the same rows, no stack overflow', () => {
+    const report = sampleReport();
+    const maker = new TableRowMaker(false);
+    const base = report.connections.map((c) => maker.row(c));
+    // Math.max(...rows) or push(...lines) would throw RangeError from about 120k elements on.
+    const rows = Array.from({ length: 150_000 }, (_, i) => ({ ...base[i % base.length], id: i + 1 }));
+    const big = renderTableRows(report, rows, maker.severities, plain80).split('\n');
+    const small = renderTableRows(report, base, maker.severities, plain80).split('\n');
+    const start = small.findIndex((l) => l.startsWith('─'));
+    const body = small.slice(start + 1, small.indexOf('', start));
+    expect(big.slice(start + 1, start + 1 + body.length)).toEqual(body);
+    expect(big.length - small.length).toBe((150_000 / base.length - 1) * body.length);
   });
 
   test('header names inputs, packets, time span, connections and decode problems', () => {
