@@ -244,6 +244,8 @@ async function run(io: CliEnvironment): Promise<number> {
       const out: RunReport = { ...report, connections: [], ...(selection ? { selection } : {}) };
       if (streaming) write(ndjsonSummaryLine(out));
       else await held.print(out, write, drained);
+      const spilled = held.spoolFailure?.();
+      if (spilled) say(`${NAME}: warning: the temporary file for the ${o.format} report failed (${spilled.message}); the rest was kept in memory`);
       if (ladderId !== null && matched === 0) {
         say(`${NAME}: --ladder ${ladderId}: no such connection (the run has ${report.summary.connections})`);
         return EXIT_FATAL;
@@ -281,6 +283,8 @@ interface Holder {
   select(limit: number | null): number;
   print(out: RunReport, write: (s: string | Uint8Array) => void, drained: () => Promise<void>): Promise<void>;
   close(): void;
+  /** A write to the spool file failed (a full disk): the report is whole, memory was used instead. */
+  spoolFailure?(): Error | null;
 }
 
 function holder(o: CliOptions, ctx: RenderContext): Holder {
@@ -315,6 +319,7 @@ function holder(o: CliOptions, ctx: RenderContext): Holder {
         write(json ? tail : ndjsonSummaryLine(out));
       },
       close: () => spool.close(),
+      spoolFailure: () => spool.diskFailure,
     };
   }
   if (o.format === 'zeek') {

@@ -20,20 +20,35 @@ const WRITE_BATCH = 1 << 20;
 /** Index fields per entry: id, sort key, byte offset, byte length. */
 const STRIDE = 4;
 
+export interface SpoolOptions {
+  /** Where the temporary file goes (default: os.tmpdir()). */
+  dir?: string;
+  /** fs.writeSync, replaceable so tests can fill the disk. */
+  write?: (fd: number, b: Uint8Array, offset: number, length: number) => number;
+}
+
 export class ConnectionSpool {
   private fd = -1;
+  /** Texts not on disk: all of them without a file, or those after a write failed (a full disk). */
   private readonly memory: Buffer[] = [];
+  /** id, sort key, location (a file offset, or -1 - an index into `memory`), byte length. */
   private index = new Float64Array(STRIDE * 1024);
   private n = 0;
-  /** Bytes in the file (or memory), batch included. */
-  private size = 0;
+  /** Bytes written to the file, and the batch not yet written, and the first entry in it. */
+  private fileSize = 0;
   private batch = Buffer.allocUnsafe(WRITE_BATCH);
   private batchUsed = 0;
+  private batchFirst = 0;
+  private readBuf = Buffer.allocUnsafe(64 * 1024);
+  private readonly writeFn: NonNullable<SpoolOptions['write']>;
+  /** Set when a write failed: later texts stay in memory. */
+  diskFailure: Error | null = null;
 
-  constructor(dir = tmpdir()) {
+  constructor(opts: SpoolOptions = {}) {
+    this.writeFn = opts.write ?? writeSync;
     let made: string | null = null;
     try {
-      made = mkdtempSync(join(dir, 'tcpflow-analyze-'));
+      made = mkdtempSync(join(opts.dir ?? tmpdir(), 'tcpflow-analyze-'));
       this.fd = openSync(join(made, 'spool'), 'w+', 0o600);
     } catch {
       this.fd = -1;
@@ -44,8 +59,9 @@ export class ConnectionSpool {
     }
   }
 
+  /** Texts go to the file (until a write fails). */
   get onDisk(): boolean {
-    return this.fd >= 0;
+    return this.fd >= 0 && this.diskFailure === null;
   }
 
   get length(): number {
@@ -59,22 +75,23 @@ export class ConnectionSpool {
       this.index = bigger;
     }
     const bytes = Buffer.byteLength(text, 'utf8');
-    const at = STRIDE * this.n++;
+    const at = STRIDE * this.n;
     this.index[at] = id;
     this.index[at + 1] = key;
-    this.index[at + 2] = this.size;
     this.index[at + 3] = bytes;
-    this.size += bytes;
-    if (this.fd < 0) {
+    if (this.onDisk && (bytes > WRITE_BATCH || this.batchUsed + bytes > WRITE_BATCH)) this.flushBatch();
+    if (!this.onDisk) {
+      this.index[at + 2] = -1 - this.memory.length;
       this.memory.push(Buffer.from(text, 'utf8'));
-      return;
+    } else if (bytes > WRITE_BATCH) {
+      this.index[at + 2] = this.fileSize;
+      this.writeAll(Buffer.from(text, 'utf8'), this.n, 1);
+    } else {
+      if (this.batchUsed === 0) this.batchFirst = this.n;
+      this.index[at + 2] = this.fileSize + this.batchUsed;
+      this.batchUsed += this.batch.write(text, this.batchUsed, 'utf8');
     }
-    if (this.batchUsed + bytes > WRITE_BATCH) this.flushBatch();
-    if (bytes > WRITE_BATCH) {
-      this.writeAll(Buffer.from(text, 'utf8'));
-      return;
-    }
-    this.batchUsed += this.batch.write(text, this.batchUsed, 'utf8');
+    this.n++;
   }
 
   /**
@@ -91,18 +108,18 @@ export class ConnectionSpool {
 
   /** The text of entry `i` as UTF-8 bytes, valid until the next call (one reused buffer). */
   read(i: number): Uint8Array {
-    const length = this.index[STRIDE * i + 3];
-    if (this.fd < 0) return this.memory[i];
     this.flushBatch();
-    const offset = this.index[STRIDE * i + 2];
-    if (this.batch.length < length) this.batch = Buffer.allocUnsafe(length);
+    const where = this.index[STRIDE * i + 2];
+    const length = this.index[STRIDE * i + 3];
+    if (where < 0) return this.memory[-1 - where];
+    if (this.readBuf.length < length) this.readBuf = Buffer.allocUnsafe(length);
     let got = 0;
     while (got < length) {
-      const n = readSync(this.fd, this.batch, got, length - got, offset + got);
-      if (n === 0) throw new Error(`the spool file ended at byte ${offset + got} of ${this.size}`);
+      const n = readSync(this.fd, this.readBuf, got, length - got, where + got);
+      if (n === 0) throw new Error(`the spool file ended at byte ${where + got} of ${this.fileSize}`);
       got += n;
     }
-    return this.batch.subarray(0, length);
+    return this.readBuf.subarray(0, length);
   }
 
   close(): void {
@@ -110,16 +127,33 @@ export class ConnectionSpool {
     this.fd = -1;
     this.memory.length = 0;
     this.n = 0;
+    this.batchUsed = 0;
   }
 
   private flushBatch(): void {
     if (this.batchUsed === 0) return;
-    this.writeAll(this.batch.subarray(0, this.batchUsed));
+    const used = this.batchUsed;
     this.batchUsed = 0;
+    this.writeAll(this.batch.subarray(0, used), this.batchFirst, this.n - this.batchFirst);
   }
 
-  private writeAll(b: Uint8Array): void {
-    let done = 0;
-    while (done < b.length) done += writeSync(this.fd, b, done, b.length - done);
+  /**
+   * Appends `b`, which holds entries first..first+count-1 back to back. When the write fails
+   * (ENOSPC, EIO) they move to memory, and so will every later one: the report is still printed.
+   */
+  private writeAll(b: Uint8Array, first: number, count: number): void {
+    try {
+      let done = 0;
+      while (done < b.length) done += this.writeFn(this.fd, b, done, b.length - done);
+      this.fileSize += b.length;
+    } catch (err) {
+      this.diskFailure = err instanceof Error ? err : new Error(String(err));
+      for (let i = first; i < first + count; i++) {
+        const at = STRIDE * i;
+        const from = this.index[at + 2] - this.fileSize;
+        this.memory.push(Buffer.from(b.subarray(from, from + this.index[at + 3])));
+        this.index[at + 2] = -1 - (this.memory.length - 1);
+      }
+    }
   }
 }
