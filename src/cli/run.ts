@@ -245,7 +245,7 @@ async function run(io: CliEnvironment): Promise<number> {
       const selection: SelectionReport | undefined = crit.length > 0 ? { criteria: crit, matched, shown } : undefined;
       const out: RunReport = { ...report, connections: [], ...(selection ? { selection } : {}) };
       if (streaming) write(ndjsonSummaryLine(out));
-      else await held.print(out, write, drained);
+      else await held.print(out, write, drained, () => stdoutClosed);
       const spilled = held.spoolFailure?.();
       if (spilled) say(`${NAME}: warning: the temporary file for the ${o.format} report failed (${spilled.message}); the rest was kept in memory`);
       if (ladderId !== null && matched === 0) {
@@ -283,7 +283,8 @@ interface Holder {
   add(c: ConnectionReport): void;
   /** Orders what was added and keeps the first `limit`; returns how many will be printed. */
   select(limit: number | null): number;
-  print(out: RunReport, write: (s: string | Uint8Array) => void, drained: () => Promise<void>): Promise<void>;
+  /** `closed`: stdout went away (`| head`), nothing more need be read. */
+  print(out: RunReport, write: (s: string | Uint8Array) => void, drained: () => Promise<void>, closed: () => boolean): Promise<void>;
   close(): void;
   /** A write to the spool file failed (a full disk): the report is whole, memory was used instead. */
   spoolFailure?(): Error | null;
@@ -299,7 +300,7 @@ function holder(o: CliOptions, ctx: RenderContext): Holder {
       // Pretty JSON as JSON.stringify(report, null, 2) prints an element of `connections`.
       add: (c) => spool.add(c.id, sortKey(c, field), json ? `    ${JSON.stringify(c, null, 2).replaceAll('\n', '\n    ')}` : ndjsonConnectionLine(c)),
       select: (limit) => (order = spool.order(limit)).length,
-      async print(out, write, drained) {
+      async print(out, write, drained, closed) {
         let tail = '';
         if (json) {
           const doc = JSON.stringify(out, null, 2);
@@ -316,7 +317,7 @@ function holder(o: CliOptions, ctx: RenderContext): Holder {
         // copied out of the spool's reused buffer since stdout may hold a chunk for a while.
         const parts: Uint8Array[] = [];
         let size = 0;
-        for (let i = 0; i < order.length; i++) {
+        for (let i = 0; i < order.length && !closed(); i++) {
           const text = spool.read(order[i]);
           const part = Buffer.allocUnsafe(text.length + (json && i > 0 ? 2 : 0));
           if (json && i > 0) part.write(',\n', 0, 'latin1');
@@ -341,9 +342,9 @@ function holder(o: CliOptions, ctx: RenderContext): Holder {
     return {
       add: (c) => lines.push({ key: sortKey(c, field), id: c.id, line: `${zeekConnRow(c).join('\t')}\n` }),
       select: (limit) => (lines = lines.sort(byKey).slice(0, limit ?? lines.length)).length,
-      async print(out, write, drained) {
+      async print(out, write, drained, closed) {
         write(zeekHeader(out));
-        for (let i = 0; i < lines.length; i++) {
+        for (let i = 0; i < lines.length && !closed(); i++) {
           write(lines[i].line);
           if (i % 1024 === 1023) await drained();
         }
