@@ -15,15 +15,15 @@ import type { ConnectionReport, RunReport, SelectionReport } from '../report/mod
 import { renderLadder, ndjsonConnectionLine, ndjsonSummaryLine, type RenderContext } from '../report/index.js';
 import { NdjsonLineBatcher } from '../report/ndjson.js';
 import { ConnectionSpool } from '../report/spool.js';
-import { renderTableRows, TableRowMaker, type TableRow } from '../report/table.js';
+import { decodeTableRow, encodeTableRow, tableLines, TableRowMaker, type TableRowSource } from '../report/table.js';
 import { zeekConnRow, zeekFooter, zeekHeader } from '../report/zeek-tsv.js';
 import { TOOL_VERSION } from '../version.js';
 import { colorLevel } from './color.js';
 import { ExpectChecker, ExpectFileError, parseExpectations } from './expect.js';
 import { describeFsError, inputSize, openInput } from './inputs.js';
-import { EXIT_FATAL, EXIT_GATE, EXIT_OK, parseArgs, type CliOptions } from './options.js';
+import { EXIT_FATAL, EXIT_GATE, EXIT_OK, parseArgs, type CliOptions, type SortField } from './options.js';
 import { Progress } from './progress.js';
-import { byKey, criteria, gateHits, matches, sortConnections, sortKey, type Keyed } from './select.js';
+import { criteria, gateHits, matches, sortConnections, sortKey } from './select.js';
 
 const NAME = 'tcpflow-analyze';
 /** Buffered reports go to stdout in writes of about this size. */
@@ -292,66 +292,19 @@ interface Holder {
 
 function holder(o: CliOptions, ctx: RenderContext): Holder {
   const field = o.selection.sort ?? 'id';
-  if (o.format === 'json' || o.format === 'ndjson') {
-    const spool = new ConnectionSpool();
-    const json = o.format === 'json';
-    let order: Uint32Array = new Uint32Array(0);
-    return {
-      // Pretty JSON as JSON.stringify(report, null, 2) prints an element of `connections`.
-      add: (c) => spool.add(c.id, sortKey(c, field), json ? `    ${JSON.stringify(c, null, 2).replaceAll('\n', '\n    ')}` : ndjsonConnectionLine(c)),
-      select: (limit) => (order = spool.order(limit)).length,
-      async print(out, write, drained, closed) {
-        let tail = '';
-        if (json) {
-          const doc = JSON.stringify(out, null, 2);
-          const empty = '\n  "connections": []';
-          const at = doc.indexOf(empty);
-          if (order.length === 0 || at < 0) {
-            write(`${doc}\n`);
-            return;
-          }
-          write(`${doc.slice(0, at)}\n  "connections": [\n`);
-          tail = `\n  ]${doc.slice(at + empty.length)}\n`;
-        }
-        // Gathered into ~1 MiB writes (a write per connection was 180k syscalls for 90k of them),
-        // copied out of the spool's reused buffer since stdout may hold a chunk for a while.
-        const parts: Uint8Array[] = [];
-        let size = 0;
-        for (let i = 0; i < order.length && !closed(); i++) {
-          const text = spool.read(order[i]);
-          const part = Buffer.allocUnsafe(text.length + (json && i > 0 ? 2 : 0));
-          if (json && i > 0) part.write(',\n', 0, 'latin1');
-          part.set(text, part.length - text.length);
-          parts.push(part);
-          size += part.length;
-          if (size >= WRITE_CHUNK || i === order.length - 1) {
-            write(parts.length === 1 ? parts[0] : Buffer.concat(parts, size));
-            parts.length = 0;
-            size = 0;
-            await drained();
-          }
-        }
-        write(json ? tail : ndjsonSummaryLine(out));
-      },
-      close: () => spool.close(),
-      spoolFailure: () => spool.diskFailure,
-    };
+  if (o.format === 'json') {
+    // Each connection as JSON.stringify(report, null, 2) prints an element of `connections`.
+    return spooled(field, (c) => `    ${JSON.stringify(c, null, 2).replaceAll('\n', '\n    ')}`, (out, count) => {
+      const doc = JSON.stringify(out, null, 2);
+      const empty = '\n  "connections": []';
+      const at = doc.indexOf(empty);
+      if (count === 0 || at < 0) return { head: `${doc}\n`, sep: '', tail: '' };
+      return { head: `${doc.slice(0, at)}\n  "connections": [\n`, sep: ',\n', tail: `\n  ]${doc.slice(at + empty.length)}\n` };
+    });
   }
+  if (o.format === 'ndjson') return spooled(field, ndjsonConnectionLine, (out) => ({ head: '', sep: '', tail: ndjsonSummaryLine(out) }));
   if (o.format === 'zeek') {
-    let lines: (Keyed & { line: string })[] = [];
-    return {
-      add: (c) => lines.push({ key: sortKey(c, field), id: c.id, line: `${zeekConnRow(c).join('\t')}\n` }),
-      select: (limit) => (lines = lines.sort(byKey).slice(0, limit ?? lines.length)).length,
-      async print(out, write, drained, closed) {
-        write(zeekHeader(out));
-        for (let i = 0; i < lines.length && !closed(); i++) {
-          write(lines[i].line);
-          if (i % 1024 === 1023) await drained();
-        }
-        write(zeekFooter(out));
-      },
-      close: () => (lines = []),
-    };
+    return spooled(field, (c) => `${zeekConnRow(c).join('\t')}\n`, (out) => ({ head: zeekHeader(out), sep: '', tail: zeekFooter(out) }));
   }
   if (o.ladder) {
     let list: ConnectionReport[] = [];
@@ -364,15 +317,72 @@ function holder(o: CliOptions, ctx: RenderContext): Holder {
       close: () => (list = []),
     };
   }
+  // Rows wait in a spool file too: a flood's 2M rows took 1.5 GB in memory.
   const maker = new TableRowMaker(ctx.ascii);
-  let rows: (Keyed & { row: TableRow })[] = [];
-  return {
-    add: (c) => rows.push({ key: sortKey(c, field), id: c.id, row: maker.row(c) }),
-    select: (limit) => (rows = rows.sort(byKey).slice(0, limit ?? rows.length)).length,
-    async print(out, write) {
-      write(renderTableRows(out, rows.map((r) => r.row), maker.severities, ctx));
+  const spool = new ConnectionSpool();
+  let order: Uint32Array = new Uint32Array(0);
+  const rows: TableRowSource = {
+    get count() {
+      return order.length;
     },
-    close: () => (rows = []),
+    *each() {
+      for (const i of order) yield decodeTableRow(spool.id(i), Buffer.from(spool.read(i)).toString('utf8'));
+    },
+  };
+  return {
+    add: (c) => spool.add(c.id, sortKey(c, field), encodeTableRow(maker.row(c))),
+    select: (limit) => (order = spool.order(limit)).length,
+    async print(out, write, drained, closed) {
+      let chunk = '';
+      for (const line of tableLines(out, rows, maker.severities, ctx)) {
+        chunk += `${line}\n`;
+        if (chunk.length < WRITE_CHUNK) continue;
+        write(chunk);
+        chunk = '';
+        await drained();
+        if (closed()) return;
+      }
+      write(chunk);
+    },
+    close: () => spool.close(),
+    spoolFailure: () => spool.diskFailure,
+  };
+}
+
+/** Rendered texts in a spool, printed in order between a head and a tail. */
+function spooled(field: SortField, render: (c: ConnectionReport) => string,
+  frame: (out: RunReport, count: number) => { head: string; sep: string; tail: string }): Holder {
+  const spool = new ConnectionSpool();
+  let order: Uint32Array = new Uint32Array(0);
+  return {
+    add: (c) => spool.add(c.id, sortKey(c, field), render(c)),
+    select: (limit) => (order = spool.order(limit)).length,
+    async print(out, write, drained, closed) {
+      const { head, sep, tail } = frame(out, order.length);
+      write(head);
+      const between = Buffer.from(sep, 'utf8');
+      // Gathered into ~1 MiB writes (a write per connection was 180k syscalls for 90k of them),
+      // copied out of the spool's reused buffer since stdout may hold a chunk for a while.
+      const parts: Uint8Array[] = [];
+      let size = 0;
+      for (let i = 0; i < order.length && !closed(); i++) {
+        const text = spool.read(order[i]);
+        const part = Buffer.allocUnsafe(text.length + (i > 0 ? between.length : 0));
+        if (i > 0) part.set(between, 0);
+        part.set(text, part.length - text.length);
+        parts.push(part);
+        size += part.length;
+        if (size >= WRITE_CHUNK || i === order.length - 1) {
+          write(parts.length === 1 ? parts[0] : Buffer.concat(parts, size));
+          parts.length = 0;
+          size = 0;
+          await drained();
+        }
+      }
+      write(tail);
+    },
+    close: () => spool.close(),
+    spoolFailure: () => spool.diskFailure,
   };
 }
 

@@ -50,7 +50,8 @@ const rtt = (c: ConnectionReport): number => c.handshake.rtt.total ?? c.handshak
 
 /**
  * The connection's place in `field`'s order as one number: ascending key, ties by id. The buffered
- * formats keep this instead of the report (run.ts), so it is the only definition of the orders.
+ * formats keep this instead of the report (run.ts, report/spool.ts), so it is the only definition
+ * of the orders.
  */
 export function sortKey(c: ConnectionReport, field: SortField): number {
   switch (field) {
@@ -62,13 +63,6 @@ export function sortKey(c: ConnectionReport, field: SortField): number {
     case 'rtt': return -rtt(c);
     case 'anomalies': return -c.anomalies.length;
   }
-}
-
-export interface Keyed { key: number; id: number }
-
-/** Orders items made with sortKey. */
-export function byKey(a: Keyed, b: Keyed): number {
-  return a.key - b.key || a.id - b.id;
 }
 
 /** Sorts in place. Ties, and `id`, go by id so the order is total and the output deterministic. */

@@ -106,6 +106,11 @@ export class ConnectionSpool {
     return limit !== null && limit < order.length ? order.subarray(0, limit) : order;
   }
 
+  /** The id entry `i` was added with. */
+  id(i: number): number {
+    return this.index[STRIDE * i];
+  }
+
   /** The text of entry `i` as UTF-8 bytes, valid until the next call (one reused buffer). */
   read(i: number): Uint8Array {
     this.flushBatch();

@@ -91,27 +91,54 @@ export function renderTable(report: RunReport, ctx: RenderContext): string {
   return renderTableRows(report, report.connections.map((c) => maker.row(c)), maker.severities, ctx);
 }
 
+/**
+ * The rows of a table, in order, which can be walked more than once (the column widths need a
+ * pass of their own): an array, or a spool file read back (the CLI).
+ */
+export interface TableRowSource {
+  count: number;
+  each(): Iterable<TableRow>;
+}
+
+/** A row as one string, for a spool (run.ts): its two flags, then its cells. */
+export function encodeTableRow(row: TableRow): string {
+  return String.fromCharCode(0x30 + (row.handshakeOk ? 1 : 0) + (row.hasAnomalies ? 2 : 0)) + row.text;
+}
+
+export function decodeTableRow(id: number, s: string): TableRow {
+  const flags = s.charCodeAt(0) - 0x30;
+  return { id, text: s.slice(1), handshakeOk: (flags & 1) !== 0, hasAnomalies: (flags & 2) !== 0 };
+}
+
 /** The table of `rows` (already selected and ordered); `report.connections` is not read. */
 export function renderTableRows(report: RunReport, rows: readonly TableRow[], severities: Map<string, Severity>, ctx: RenderContext): string {
+  let text = '';
+  for (const line of tableLines(report, { count: rows.length, each: () => rows }, severities, ctx)) text += `${line}\n`;
+  return text;
+}
+
+/**
+ * The same table line by line, each made when it is asked for: a table of millions of rows (a
+ * SYN flood) would pass V8's 512 MB string limit as one string, and its lines held at once would
+ * be several times the rows' own memory.
+ */
+export function* tableLines(report: RunReport, rows: TableRowSource, severities: Map<string, Severity>, ctx: RenderContext): Generator<string> {
   const { chalk } = ctx;
-  const out: string[] = [];
-  out.push(...renderHeader(report, ctx));
-  out.push('');
-  if (rows.length === 0) {
-    out.push(report.selection ? 'No connection matches the selection.' : 'No TCP connections.');
+  // Trailing blanks (every cell is padded) only make golden files and copy-paste noisy.
+  for (const line of renderHeader(report, ctx)) yield line.trimEnd();
+  yield '';
+  if (rows.count === 0) {
+    yield report.selection ? 'No connection matches the selection.' : 'No TCP connections.';
   } else {
-    for (const line of renderRows(rows, severities, ctx)) out.push(line); // no spread: 100k+ lines overflow the stack
+    for (const line of renderRows(rows, severities, ctx)) yield line.trimEnd();
   }
   const sel = report.selection;
   if (sel && sel.matched > sel.shown) {
     const more = sel.matched - sel.shown;
-    out.push(chalk.dim(`${ctx.ascii ? '...' : '…'} ${formatCount(more)} more connection${more === 1 ? '' : 's'} matched (raise --limit to see them)`));
+    yield chalk.dim(`${ctx.ascii ? '...' : '…'} ${formatCount(more)} more connection${more === 1 ? '' : 's'} matched (raise --limit to see them)`);
   }
-  out.push('');
-  out.push(...renderSummary(report, severities, ctx));
-  // Trailing blanks (every cell is padded) only make golden files and copy-paste noisy.
-  for (let i = 0; i < out.length; i++) out[i] = out[i].trimEnd();
-  return out.join('\n') + '\n';
+  yield '';
+  for (const line of renderSummary(report, severities, ctx)) yield line.trimEnd();
 }
 
 function renderHeader(report: RunReport, ctx: RenderContext): string[] {
@@ -235,7 +262,7 @@ function columns(severities: Map<string, string>, ascii: boolean): Column[] {
  * and emoji RegExp per call): 19 s for 10k connections, over 10 minutes for the 1 GB benchmark
  * capture's 90k. The goldens and test/report/table.test.ts hold the two layouts to the same text.
  */
-function renderRows(rows: readonly TableRow[], severities: Map<string, Severity>, ctx: RenderContext): string[] {
+function* renderRows(rows: TableRowSource, severities: Map<string, Severity>, ctx: RenderContext): Generator<string> {
   const { chalk } = ctx;
   const all = columns(severities, ctx.ascii);
   // Wide layout: anomalies in their own column. When even the narrowest widths do not fit
@@ -257,32 +284,31 @@ function renderRows(rows: readonly TableRow[], severities: Map<string, Severity>
     style: { 'padding-left': 0, 'padding-right': 0, head: [], border: [], compact: true },
     wordWrap: false,
   });
-  const out = head.toString().split('\n');
+  yield* head.toString().split('\n');
   // A rule under the header row, as wide as the table (the border chars are all empty).
-  out.push(chalk.dim((ctx.ascii ? '-' : '─').repeat(ruleWidth)));
+  yield chalk.dim((ctx.ascii ? '-' : '─').repeat(ruleWidth));
   const sep = ' '.repeat(gap);
   const indent = widths[0] + gap;
-  rows.forEach((row) => {
+  for (const row of rows.each()) {
     const all8 = row.text.split(CELL_SEP);
     const plain = wide ? all8 : all8.filter((_, i) => i !== anomaliesAt);
     const cells = cols.map((_col, i) => wrapText(plain[i], widths[i]).map(unglue));
     const height = Math.max(...cells.map((lines) => lines.length));
     for (let k = 0; k < height; k++) {
-      out.push(cols.map((col, i) => {
+      yield cols.map((col, i) => {
         const line = cells[i][k] ?? '';
         const painted = col.paint && line !== '' ? col.paint(line, row, chalk) : line;
         const pad = ' '.repeat(Math.max(0, widths[i] - strWidth(line)));
         return col.align === 'right' ? pad + painted : painted + pad;
-      }).join(sep));
+      }).join(sep);
     }
     if (!wide && row.hasAnomalies) {
       const col = all[anomaliesAt];
       for (const l of wrapText(`${ctx.ascii ? '!' : '⚠'} ${all8[anomaliesAt]}`, ruleWidth - indent)) {
-        out.push(' '.repeat(indent) + col.paint!(l, row, chalk));
+        yield ' '.repeat(indent) + col.paint!(l, row, chalk);
       }
     }
-  });
-  return out;
+  }
 }
 
 interface Measured {
@@ -293,10 +319,10 @@ interface Measured {
 }
 
 /** Each column's natural and minimum width, in one pass over the rows (loops: a spread of 100k+ rows overflows the stack). */
-function measure(cols: Column[], rows: readonly TableRow[]): Measured[] {
+function measure(cols: Column[], rows: TableRowSource): Measured[] {
   const natural = cols.map((col) => Math.max(...col.head.split('\n').map(strWidth)));
   const longest = cols.map(() => 0);
-  for (const row of rows) {
+  for (const row of rows.each()) {
     const cells = row.text.split(CELL_SEP);
     for (let i = 0; i < cols.length; i++) {
       for (const line of cells[i].split('\n')) {
