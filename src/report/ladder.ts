@@ -35,10 +35,16 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
     return out.join('\n') + '\n';
   }
   const labels = rows.map(rowLabel);
-  const frameW = Math.max(5, ...rows.map((r) => String(r.frame).length));
-  const timeW = Math.max(8, ...rows.map((r) => r.t.toFixed(digits).length));
+  // Loops, not Math.max(...rows): a connection of 120k+ packets overflowed the stack.
+  let frameW = 5;
+  let timeW = 8;
+  let longest = 0;
+  for (let i = 0; i < rows.length; i++) {
+    frameW = Math.max(frameW, String(rows[i].frame).length);
+    timeW = Math.max(timeW, rows[i].t.toFixed(digits).length);
+    longest = Math.max(longest, strWidth(labels[i]));
+  }
   const fixed = frameW + 2 + timeW + 2 + STATE_WIDTH + 2 + 2 + STATE_WIDTH + 2;
-  const longest = Math.max(...labels.map(strWidth));
   // Room for the label plus a visible shaft and head on both sides; wider only if the terminal allows.
   const arrowW = Math.max(longest + 5, Math.min(MAX_ARROW, ctx.width - fixed));
 

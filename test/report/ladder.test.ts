@@ -56,3 +56,11 @@ test('nanosecond captures get nanosecond times', () => {
   r.connections = [connection(1, { ladder: TEXTBOOK_LADDER })];
   expect(renderLadder(r, ctx)).toMatch(/^ +2 +0\.000800000 /m);
 });
+
+test('a connection of 200k packets draws (no Math.max spread over its rows)', () => {
+  const rows = Array.from({ length: 200_000 }, (_, i) => ({ ...TEXTBOOK_LADDER[i % TEXTBOOK_LADDER.length], frame: i + 1 }));
+  const text = renderConnectionLadder(connection(1, { ladder: rows }), ctx);
+  const drawn = text.split('\n').filter((l) => /^ *\d+ +\d+\.\d{6} /.test(l));
+  expect(drawn).toHaveLength(200_000);
+  expect(drawn[199_999]).toMatch(/^200000 /);
+});
