@@ -12,7 +12,7 @@ import { Chalk } from 'chalk';
 import { analyze } from '../analyze.js';
 import type { ByteSource, CaptureError } from '../capture/record.js';
 import type { ConnectionReport, RunReport, SelectionReport } from '../report/model.js';
-import { renderLadder, ndjsonConnectionLine, ndjsonSummaryLine, type RenderContext } from '../report/index.js';
+import { ladderDigits, renderConnectionLadder, ndjsonConnectionLine, ndjsonSummaryLine, type RenderContext } from '../report/index.js';
 import { NdjsonLineBatcher } from '../report/ndjson.js';
 import { ConnectionSpool } from '../report/spool.js';
 import { decodeTableRow, encodeTableRow, tableLines, TableRowMaker, type TableRowSource } from '../report/table.js';
@@ -23,7 +23,7 @@ import { ExpectChecker, ExpectFileError, parseExpectations } from './expect.js';
 import { describeFsError, inputSize, openInput } from './inputs.js';
 import { EXIT_FATAL, EXIT_GATE, EXIT_OK, parseArgs, type CliOptions, type SortField } from './options.js';
 import { Progress } from './progress.js';
-import { criteria, gateHits, matches, sortConnections, sortKey } from './select.js';
+import { criteria, gateHits, matches, sortKey } from './select.js';
 
 const NAME = 'tcpflow-analyze';
 /** Buffered reports go to stdout in writes of about this size. */
@@ -307,14 +307,28 @@ function holder(o: CliOptions, ctx: RenderContext): Holder {
     return spooled(field, (c) => `${zeekConnRow(c).join('\t')}\n`, (out) => ({ head: zeekHeader(out), sep: '', tail: zeekFooter(out) }));
   }
   if (o.ladder) {
-    let list: ConnectionReport[] = [];
+    // Whole reports with their per-packet rows, as compact JSON, parsed back one at a time: the
+    // ladder's time column depends on every input's precision, known only at the end.
+    const spool = new ConnectionSpool();
+    let order: Uint32Array = new Uint32Array(0);
     return {
-      add: (c) => list.push(c),
-      select: (limit) => (list = sortConnections(list, field).slice(0, limit ?? list.length)).length,
-      async print(out, write) {
-        write(ladderText({ ...out, connections: list }, ctx, o));
+      add: (c) => spool.add(c.id, sortKey(c, field), JSON.stringify(c)),
+      select: (limit) => (order = spool.order(limit)).length,
+      async print(out, write, drained, closed) {
+        if (order.length === 0) {
+          write(noLadderText(o));
+          return;
+        }
+        const digits = ladderDigits(out);
+        for (let i = 0; i < order.length && !closed(); i++) {
+          const c = JSON.parse(Buffer.from(spool.read(order[i])).toString('utf8')) as ConnectionReport;
+          // Each diagram ends with a newline; a blank line between diagrams (as renderLadder).
+          write(`${i > 0 ? '\n' : ''}${renderConnectionLadder(c, ctx, digits)}`);
+          await drained();
+        }
       },
-      close: () => (list = []),
+      close: () => spool.close(),
+      spoolFailure: () => spool.diskFailure,
     };
   }
   // Rows wait in a spool file too: a flood's 2M rows took 1.5 GB in memory.
@@ -386,8 +400,8 @@ function spooled(field: SortField, render: (c: ConnectionReport) => string,
   };
 }
 
-function ladderText(report: RunReport, ctx: RenderContext, o: CliOptions): string {
-  if (report.connections.length > 0) return renderLadder(report, ctx);
+/** What --ladder prints when no connection was selected (--ladder N: nothing; stderr says why). */
+function noLadderText(o: CliOptions): string {
   if (o.ladder?.id != null) return '';
   return o.ladder?.all ? 'No connection to draw.\n' : 'No connection has an anomaly; --ladder --all draws every connection.\n';
 }

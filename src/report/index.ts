@@ -19,7 +19,7 @@ export const renderers: Record<Format, Renderer> = {
   zeek: renderZeekTsv,
 };
 
-export { renderLadder, renderConnectionLadder } from './ladder.js';
+export { ladderDigits, renderLadder, renderConnectionLadder } from './ladder.js';
 export { ndjsonConnectionLine, ndjsonSummaryLine } from './ndjson.js';
 export { renderTable, renderJson, renderNdjson, renderZeekTsv };
 export { defaultRenderContext, type RenderContext, type Renderer } from './context.js';

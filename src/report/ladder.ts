@@ -15,10 +15,17 @@ const STATE_WIDTH = 12;
 const MAX_ARROW = 44;
 
 export function renderLadder(report: RunReport, ctx: RenderContext): string {
-  const digits = Math.max(6, ...report.inputs.map((i) => i.precisionDigits));
-  const parts = report.connections.map((c) => renderConnectionLadder(c, ctx, Math.min(digits, 9)));
+  const digits = ladderDigits(report);
+  const parts = report.connections.map((c) => renderConnectionLadder(c, ctx, digits));
   // Each diagram ends with a newline; a blank line between diagrams.
   return parts.join('\n');
+}
+
+/** Fraction digits of the time column: the finest precision among the inputs, 6 to 9. */
+export function ladderDigits(report: Pick<RunReport, 'inputs'>): number {
+  let digits = 6;
+  for (const i of report.inputs) digits = Math.max(digits, i.precisionDigits);
+  return Math.min(digits, 9);
 }
 
 export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, digits = 6): string {
