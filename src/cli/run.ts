@@ -3,31 +3,27 @@
  * pattern). Returns the code instead of calling process.exit(), which can cut off stdout.
  *
  * Every connection goes through one callback as soon as the core finishes it: the expectation
- * check, the selection, the CI gate, and then either a streamed NDJSON line or the list the other
- * formats render at the end. So NDJSON streams with bounded memory, and all formats agree on what
- * is selected and when the gate trips.
+ * check, the selection, the CI gate, and then either a streamed NDJSON line or a text the other
+ * formats keep in a spool file until the end (buffered.ts). So memory stays bounded in every
+ * format, and all formats agree on what is selected and when the gate trips.
  */
 import { readFile } from 'node:fs/promises';
 import { Chalk } from 'chalk';
 import { analyze } from '../analyze.js';
 import type { ByteSource, CaptureError } from '../capture/record.js';
 import type { ConnectionReport, RunReport, SelectionReport } from '../report/model.js';
-import { ladderDigits, renderConnectionLadder, ndjsonConnectionLine, ndjsonSummaryLine, type RenderContext } from '../report/index.js';
+import { ndjsonSummaryLine, type RenderContext } from '../report/index.js';
 import { NdjsonLineBatcher } from '../report/ndjson.js';
-import { ConnectionSpool } from '../report/spool.js';
-import { decodeTableRow, encodeTableRow, tableLines, TableRowMaker, type TableRowSource } from '../report/table.js';
-import { zeekConnRow, zeekFooter, zeekHeader } from '../report/zeek-tsv.js';
 import { TOOL_VERSION } from '../version.js';
+import { bufferedFormat } from './buffered.js';
 import { colorLevel } from './color.js';
 import { ExpectChecker, ExpectFileError, parseExpectations } from './expect.js';
 import { describeFsError, inputSize, openInput } from './inputs.js';
-import { EXIT_FATAL, EXIT_GATE, EXIT_OK, parseArgs, type CliOptions, type SortField } from './options.js';
+import { EXIT_FATAL, EXIT_GATE, EXIT_OK, parseArgs, type CliOptions } from './options.js';
 import { Progress } from './progress.js';
-import { criteria, gateHits, matches, sortKey } from './select.js';
+import { criteria, gateHits, matches } from './select.js';
 
 const NAME = 'tcpflow-analyze';
-/** Buffered reports go to stdout in writes of about this size. */
-const WRITE_CHUNK = 1 << 20;
 
 export interface OutStream {
   /** Strings, and Buffers for batched NDJSON on stdout. */
@@ -180,7 +176,7 @@ async function run(io: CliEnvironment): Promise<number> {
   const ctx = renderContext(o, io);
   const streaming = o.format === 'ndjson' && o.selection.sort === null;
   const limit = o.selection.limit;
-  const held = holder(o, ctx);
+  const held = bufferedFormat(o, ctx);
   let matched = 0;
   let shown = 0;
   const gate = { connections: 0, codes: new Map<string, number>() };
@@ -245,8 +241,8 @@ async function run(io: CliEnvironment): Promise<number> {
       const selection: SelectionReport | undefined = crit.length > 0 ? { criteria: crit, matched, shown } : undefined;
       const out: RunReport = { ...report, connections: [], ...(selection ? { selection } : {}) };
       if (streaming) write(ndjsonSummaryLine(out));
-      else await held.print(out, write, drained, () => stdoutClosed);
-      const spilled = held.spoolFailure?.();
+      else await held.print(out, { write, drained, closed: () => stdoutClosed });
+      const spilled = held.spoolFailure();
       if (spilled) say(`${NAME}: warning: the temporary file for the ${o.format} report failed (${spilled.message}); the rest was kept in memory`);
       if (ladderId !== null && matched === 0) {
         say(`${NAME}: --ladder ${ladderId}: no such connection (the run has ${report.summary.connections})`);
@@ -272,138 +268,6 @@ async function run(io: CliEnvironment): Promise<number> {
     }
   }
   return failedInputs.length > 0 ? EXIT_FATAL : code;
-}
-
-/**
- * The buffered formats: each selected connection is kept in the smallest form its format needs,
- * from the moment it finishes: a table row, a conn.log line, or its rendered text in a spool file
- * (json, sorted NDJSON). Only the ladder keeps whole reports (it needs the per-packet rows).
- */
-interface Holder {
-  add(c: ConnectionReport): void;
-  /** Orders what was added and keeps the first `limit`; returns how many will be printed. */
-  select(limit: number | null): number;
-  /** `closed`: stdout went away (`| head`), nothing more need be read. */
-  print(out: RunReport, write: (s: string | Uint8Array) => void, drained: () => Promise<void>, closed: () => boolean): Promise<void>;
-  close(): void;
-  /** A write to the spool file failed (a full disk): the report is whole, memory was used instead. */
-  spoolFailure?(): Error | null;
-}
-
-function holder(o: CliOptions, ctx: RenderContext): Holder {
-  const field = o.selection.sort ?? 'id';
-  if (o.format === 'json') {
-    // Each connection as JSON.stringify(report, null, 2) prints an element of `connections`.
-    return spooled(field, (c) => `    ${JSON.stringify(c, null, 2).replaceAll('\n', '\n    ')}`, (out, count) => {
-      const doc = JSON.stringify(out, null, 2);
-      const empty = '\n  "connections": []';
-      const at = doc.indexOf(empty);
-      if (count === 0 || at < 0) return { head: `${doc}\n`, sep: '', tail: '' };
-      return { head: `${doc.slice(0, at)}\n  "connections": [\n`, sep: ',\n', tail: `\n  ]${doc.slice(at + empty.length)}\n` };
-    });
-  }
-  if (o.format === 'ndjson') return spooled(field, ndjsonConnectionLine, (out) => ({ head: '', sep: '', tail: ndjsonSummaryLine(out) }));
-  if (o.format === 'zeek') {
-    return spooled(field, (c) => `${zeekConnRow(c).join('\t')}\n`, (out) => ({ head: zeekHeader(out), sep: '', tail: zeekFooter(out) }));
-  }
-  if (o.ladder) {
-    // Whole reports with their per-packet rows, as compact JSON, parsed back one at a time: the
-    // ladder's time column depends on every input's precision, known only at the end.
-    const spool = new ConnectionSpool();
-    let order: Uint32Array = new Uint32Array(0);
-    return {
-      add: (c) => spool.add(c.id, sortKey(c, field), JSON.stringify(c)),
-      select: (limit) => (order = spool.order(limit)).length,
-      async print(out, write, drained, closed) {
-        if (order.length === 0) {
-          write(noLadderText(o));
-          return;
-        }
-        const digits = ladderDigits(out);
-        for (let i = 0; i < order.length && !closed(); i++) {
-          const c = JSON.parse(Buffer.from(spool.read(order[i])).toString('utf8')) as ConnectionReport;
-          // Each diagram ends with a newline; a blank line between diagrams (as renderLadder).
-          write(`${i > 0 ? '\n' : ''}${renderConnectionLadder(c, ctx, digits)}`);
-          await drained();
-        }
-      },
-      close: () => spool.close(),
-      spoolFailure: () => spool.diskFailure,
-    };
-  }
-  // Rows wait in a spool file too: a flood's 2M rows took 1.5 GB in memory.
-  const maker = new TableRowMaker(ctx.ascii);
-  const spool = new ConnectionSpool();
-  let order: Uint32Array = new Uint32Array(0);
-  const rows: TableRowSource = {
-    get count() {
-      return order.length;
-    },
-    *each() {
-      for (const i of order) yield decodeTableRow(spool.id(i), Buffer.from(spool.read(i)).toString('utf8'));
-    },
-  };
-  return {
-    add: (c) => spool.add(c.id, sortKey(c, field), encodeTableRow(maker.row(c))),
-    select: (limit) => (order = spool.order(limit)).length,
-    async print(out, write, drained, closed) {
-      let chunk = '';
-      for (const line of tableLines(out, rows, maker.severities, ctx)) {
-        chunk += `${line}\n`;
-        if (chunk.length < WRITE_CHUNK) continue;
-        write(chunk);
-        chunk = '';
-        await drained();
-        if (closed()) return;
-      }
-      write(chunk);
-    },
-    close: () => spool.close(),
-    spoolFailure: () => spool.diskFailure,
-  };
-}
-
-/** Rendered texts in a spool, printed in order between a head and a tail. */
-function spooled(field: SortField, render: (c: ConnectionReport) => string,
-  frame: (out: RunReport, count: number) => { head: string; sep: string; tail: string }): Holder {
-  const spool = new ConnectionSpool();
-  let order: Uint32Array = new Uint32Array(0);
-  return {
-    add: (c) => spool.add(c.id, sortKey(c, field), render(c)),
-    select: (limit) => (order = spool.order(limit)).length,
-    async print(out, write, drained, closed) {
-      const { head, sep, tail } = frame(out, order.length);
-      write(head);
-      const between = Buffer.from(sep, 'utf8');
-      // Gathered into ~1 MiB writes (a write per connection was 180k syscalls for 90k of them),
-      // copied out of the spool's reused buffer since stdout may hold a chunk for a while.
-      const parts: Uint8Array[] = [];
-      let size = 0;
-      for (let i = 0; i < order.length && !closed(); i++) {
-        const text = spool.read(order[i]);
-        const part = Buffer.allocUnsafe(text.length + (i > 0 ? between.length : 0));
-        if (i > 0) part.set(between, 0);
-        part.set(text, part.length - text.length);
-        parts.push(part);
-        size += part.length;
-        if (size >= WRITE_CHUNK || i === order.length - 1) {
-          write(parts.length === 1 ? parts[0] : Buffer.concat(parts, size));
-          parts.length = 0;
-          size = 0;
-          await drained();
-        }
-      }
-      write(tail);
-    },
-    close: () => spool.close(),
-    spoolFailure: () => spool.diskFailure,
-  };
-}
-
-/** What --ladder prints when no connection was selected (--ladder N: nothing; stderr says why). */
-function noLadderText(o: CliOptions): string {
-  if (o.ladder?.id != null) return '';
-  return o.ladder?.all ? 'No connection to draw.\n' : 'No connection has an anomaly; --ladder --all draws every connection.\n';
 }
 
 function renderContext(o: CliOptions, io: CliEnvironment): RenderContext {

@@ -106,6 +106,12 @@ export class ConnectionSpool {
     return limit !== null && limit < order.length ? order.subarray(0, limit) : order;
   }
 
+  /** The text of entry `i` as a string. */
+  text(i: number): string {
+    const b = this.read(i);
+    return Buffer.from(b.buffer, b.byteOffset, b.length).toString('utf8');
+  }
+
   /** The id entry `i` was added with. */
   id(i: number): number {
     return this.index[STRIDE * i];
