@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // npm run bench — tcpflow-analyze side by side with tcptrace, tshark and the Node.js floors.
 //
-//   node bench/run.mjs [--quick] [--reps N] [--only ours,tcptrace,tshark,floor] [--inputs 100m,1g,flood]
+//   node bench/run.mjs [--quick] [--reps N] [--only ours,formats,tcptrace,tshark,floor] [--inputs 100m,1g,flood]
 //                      [--json OUT] [--cache DIR] [--timeout S] [--flood-peers] [--strict]
 //
 //   --quick        only the ~100 MB capture, 1 rep (targets are then "not measured")
 //   --reps N       repetitions of every command, run in alternation (default 3); the median is reported
-//   --only LIST    groups to run: ours (file, stdin, stdout piped), tcptrace, tshark, floor (floor-count, floor-tuple typed)
+//   --only LIST    groups to run: ours (NDJSON: file, stdin, stdout piped), formats (json, table, zeek on 1g),
+//                  tcptrace, tshark, floor (floor-count, floor-tuple typed)
 //   --inputs LIST  100m, 1g, flood (default all three)
 //   --json OUT     also write every run and the target verdicts as JSON
 //   --cache DIR    where generated captures live (default /tmp/tcpflow-bench; never in the repo)
@@ -24,7 +25,7 @@ import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_CACHE, INPUTS, REPO, ensureInput, median, oursBuilt, q, sharedBench, which } from './lib.mjs';
 
-const USAGE = 'usage: node bench/run.mjs [--quick] [--reps N] [--only ours,tcptrace,tshark,floor] '
+const USAGE = 'usage: node bench/run.mjs [--quick] [--reps N] [--only ours,formats,tcptrace,tshark,floor] '
   + '[--inputs 100m,1g,flood] [--json OUT] [--cache DIR] [--timeout S] [--flood-peers] [--strict]';
 
 function parseArgs(argv) {
@@ -47,7 +48,7 @@ function parseArgs(argv) {
       default: die(`unknown option ${a}`);
     }
   }
-  for (const g of o.only ?? []) if (!['ours', 'tcptrace', 'tshark', 'floor'].includes(g)) die(`unknown group ${g}`);
+  for (const g of o.only ?? []) if (!['ours', 'formats', 'tcptrace', 'tshark', 'floor'].includes(g)) die(`unknown group ${g}`);
   for (const g of o.inputs ?? []) if (!INPUTS.some((x) => x.id === g)) die(`unknown input ${g}`);
   if (o.quick) { o.inputs ??= new Set(['100m']); if (!repsSet) o.reps = 1; }
   return o;
@@ -68,6 +69,11 @@ function commands(shared) {
       make: (f) => `cat ${q(f)} | node ${q(bin)} --format ndjson - > /dev/null` },
     { id: 'ours-pipe', group: 'ours', inputs: ['1g', 'flood'], shown: 'node bin/tcpflow-analyze.js --format ndjson FILE | cat > /dev/null',
       make: (f) => `node ${q(bin)} --format ndjson ${q(f)} | cat > /dev/null` },
+    // The buffered formats keep a spooled text per connection (src/cli/buffered.ts): bounded memory too.
+    ...['json', 'table', 'zeek'].map((fmtName) => ({
+      id: `ours-${fmtName}`, group: 'formats', inputs: ['1g'], shown: `node bin/tcpflow-analyze.js --format ${fmtName} FILE > /dev/null`,
+      make: (f) => `node ${q(bin)} --format ${fmtName} ${q(f)} > /dev/null`,
+    })),
     { id: 'floor-count', group: 'floor', shown: 'node floor-count.mjs FILE 4',
       make: (f) => `node ${q(join(shared, 'floor-count.mjs'))} ${q(f)} 4 > /dev/null` },
     { id: 'floor-tuple', group: 'floor', shown: 'node floor-tuple.mjs FILE 4 typed',
@@ -250,6 +256,11 @@ function main() {
     const st = get('1g', 'ours-stdin');
     T('1 GB: stdin within 10% of file speed (streaming)', !!(ours && st), ours && st && st.wall <= ours.wall * 1.1,
       ours && st ? `stdin ${fmt(st.wall)} s, file ${fmt(ours.wall)} s, ${fmt(st.maxRssMiB, 0)} MiB` : '');
+    for (const fmtName of ['json', 'table', 'zeek']) {
+      const r = get('1g', `ours-${fmtName}`);
+      // Regression guard, not an issue target: held reports took 2.0 GB (json) before the spool.
+      T(`1 GB, --format ${fmtName}: peak RSS < 320 MiB [guide]`, !!r, r && r.ok && r.maxRssMiB < 320, r ? `${fmt(r.maxRssMiB, 0)} MiB (${fmt(r.wall)} s)` : '');
+    }
     const fm = get('1g', 'floor-tuple');
     T('1 GB: within ~2× of the Node floor (floor-tuple typed) [guide]', !!(ours && fm), ours && fm && ours.wall <= fm.wall * 2,
       ours && fm ? `${fmt(ours.wall / fm.wall)}× (floor ${fmt(fm.wall)} s)` : '');
