@@ -25,6 +25,8 @@ export interface Output {
   drained(): Promise<void>;
   /** Stdout went away (`| head`): nothing more need be read. */
   closed(): boolean;
+  /** `done` of `total` connections written (for a progress bar). */
+  progress(done: number, total: number): void;
 }
 
 export interface BufferedFormat {
@@ -94,6 +96,7 @@ function framed(o: CliOptions, render: (c: ConnectionReport) => string,
         to.write(parts.length === 1 ? parts[0] : Buffer.concat(parts, size));
         parts.length = 0;
         size = 0;
+        to.progress(i + 1, order.length);
         await to.drained();
       }
     }
@@ -117,6 +120,7 @@ function ladders(o: CliOptions, ctx: RenderContext): BufferedFormat {
       const c = JSON.parse(spool.text(order[i])) as ConnectionReport;
       // Each diagram ends with a newline; a blank line between diagrams (as renderLadder).
       to.write(`${i > 0 ? '\n' : ''}${renderConnectionLadder(c, ctx, digits)}`);
+      to.progress(i + 1, order.length);
       await to.drained();
     }
   });
@@ -126,10 +130,16 @@ function ladders(o: CliOptions, ctx: RenderContext): BufferedFormat {
 function table(o: CliOptions, ctx: RenderContext): BufferedFormat {
   const maker = new TableRowMaker(ctx.ascii);
   return spooled(o, (c) => encodeTableRow(maker.row(c)), async (spool, order, out, to) => {
+    // The first walk measures the columns; the second, which writes, is the one to show.
+    let walks = 0;
     const rows: TableRowSource = {
       count: order.length,
       *each() {
-        for (const i of order) yield decodeTableRow(spool.id(i), spool.text(i));
+        const writing = ++walks === 2;
+        for (let k = 0; k < order.length; k++) {
+          if (writing && k % 256 === 0) to.progress(k, order.length);
+          yield decodeTableRow(spool.id(order[k]), spool.text(order[k]));
+        }
       },
     };
     let chunk = '';

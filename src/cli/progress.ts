@@ -3,7 +3,7 @@
  * no size, so it shows bytes only). Only for people: main.ts enables it when stderr is a terminal
  * and $CI is unset, never when piped, so logs and `2>file` stay clean.
  */
-import { formatBytes } from '../report/format.js';
+import { formatBytes, formatCount } from '../report/format.js';
 
 /** Redraw at most this often: a terminal write per 1 MiB chunk would cost more than it tells. */
 const REDRAW_MS = 100;
@@ -18,6 +18,7 @@ export class Progress {
   private lastDraw = 0;
   private drawn = false;
   private label = '';
+  private written: { done: number; total: number } | null = null;
 
   constructor(
     private readonly out: ProgressSink,
@@ -37,6 +38,18 @@ export class Progress {
     this.draw();
   }
 
+  /**
+   * The second phase of a buffered format (json, table, zeek): connections written of those
+   * selected, after the inputs were read. The flood's table takes ~45 s here.
+   */
+  writing(done: number, total: number): void {
+    this.written = { done, total };
+    const t = this.now();
+    if (t - this.lastDraw < REDRAW_MS && done < total) return;
+    this.lastDraw = t;
+    this.draw();
+  }
+
   /** Erases the bar, so a message or the end of the run starts on a clean line. */
   clear(): void {
     if (!this.drawn) return;
@@ -45,6 +58,13 @@ export class Progress {
   }
 
   line(): string {
+    const w = this.written;
+    if (w !== null) {
+      const frac = w.total > 0 ? Math.min(1, w.done / w.total) : 1;
+      const filled = Math.round(frac * BAR_WIDTH);
+      return `[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${String(Math.floor(frac * 100)).padStart(3)}% ` +
+        `writing ${formatCount(w.done)} / ${formatCount(w.total)} connections`;
+    }
     if (this.total && this.total > 0) {
       const frac = Math.min(1, this.read / this.total);
       const filled = Math.round(frac * BAR_WIDTH);

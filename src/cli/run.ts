@@ -241,7 +241,12 @@ async function run(io: CliEnvironment): Promise<number> {
       const selection: SelectionReport | undefined = crit.length > 0 ? { criteria: crit, matched, shown } : undefined;
       const out: RunReport = { ...report, connections: [], ...(selection ? { selection } : {}) };
       if (streaming) write(ndjsonSummaryLine(out));
-      else await held.print(out, { write, drained, closed: () => stdoutClosed });
+      else {
+        // Shown while the buffered report is written, unless it is being written to the terminal itself.
+        const bar = io.stdout.isTTY ? null : progress;
+        await held.print(out, { write, drained, closed: () => stdoutClosed, progress: (done, total) => bar?.writing(done, total) });
+        bar?.clear();
+      }
       const spilled = held.spoolFailure();
       if (spilled) say(`${NAME}: warning: the temporary file for the ${o.format} report failed (${spilled.message}); the rest was kept in memory`);
       if (ladderId !== null && matched === 0) {

@@ -130,4 +130,10 @@ test('progress: throttled redraws, a bar against the total, bytes only without o
   p.clear(); // nothing drawn since: nothing to erase
   expect(out).toHaveLength(3);
   expect(new Progress({ write: () => true }, null).line()).toBe('0 B read  ');
+  // Then the buffered formats' writing phase, drawn at its end whatever the clock says.
+  now = 2000;
+  p.writing(1000, 4000);
+  expect(out[3]).toBe('\r\x1b[K[######..................]  25% writing 1,000 / 4,000 connections');
+  p.writing(4000, 4000);
+  expect(out[4]).toContain('100% writing 4,000 / 4,000 connections');
 });
