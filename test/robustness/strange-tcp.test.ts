@@ -161,6 +161,24 @@ describe('exact duplicate packets (the same traffic captured on two interfaces)'
     expect(codes(twice)).toContain('DUPLICATE_PACKETS');
   });
 
+  test('equal RSTs answering segments in flight are not copies: no DUPLICATE_PACKETS', async () => {
+    const s = established();
+    s.a.data(100);
+    s.b.ack();
+    s.a.rstAck();
+    // The server's segments were already on the way; each one draws the same bare RST.
+    s.b.data(1000);
+    s.b.data(1000);
+    s.b.data(1000);
+    s.a.rst();
+    s.a.rst();
+    s.a.rst();
+    const c = only(await runChecked(s));
+    expect(codes(c)).toContain('RESET');
+    expect(codes(c)).not.toContain('DUPLICATE_PACKETS');
+    expect(finals(c)).toEqual(['CLOSED', 'CLOSED']);
+  });
+
   test('a copy captured twice is not a retransmission', async () => {
     const { twice } = await doubled();
     expect(twice.data.client.retransmittedPackets).toBe(0);
