@@ -176,7 +176,7 @@ async function run(io: CliEnvironment): Promise<number> {
   const ctx = renderContext(o, io);
   const streaming = o.format === 'ndjson' && o.selection.sort === null;
   const limit = o.selection.limit;
-  const held = bufferedFormat(o, ctx);
+  const held = streaming ? null : bufferedFormat(o, ctx);
   let matched = 0;
   let shown = 0;
   const gate = { connections: 0, codes: new Map<string, number>() };
@@ -191,7 +191,7 @@ async function run(io: CliEnvironment): Promise<number> {
       if (hits.length > 0) gate.connections++;
       for (const code of hits) gate.codes.set(code, (gate.codes.get(code) ?? 0) + 1);
     }
-    if (!streaming) held.add(c);
+    if (held) held.add(c);
     else if (limit === null || shown < limit) {
       writeConnectionLine(c);
       shown++;
@@ -225,7 +225,10 @@ async function run(io: CliEnvironment): Promise<number> {
   );
   lines.flush();
   progress?.clear();
-  if (stdoutClosed) return failedInputs.length > 0 ? EXIT_FATAL : EXIT_OK;
+  if (stdoutClosed) {
+    held?.close();
+    return failedInputs.length > 0 ? EXIT_FATAL : EXIT_OK;
+  }
   // A damaged but readable input (cut mid-record, bogus lengths) is reported in the table header and
   // in inputs[].issues; say it on stderr too, so `| jq` users learn the capture was not whole.
   for (const input of report.inputs) {
@@ -236,18 +239,18 @@ async function run(io: CliEnvironment): Promise<number> {
   const nothingRead = report.inputs.every((i) => i.error !== null);
   try {
     if (!nothingRead) {
-      if (!streaming) shown = held.select(limit);
+      if (held) shown = held.select(limit);
       const crit = criteria(o);
       const selection: SelectionReport | undefined = crit.length > 0 ? { criteria: crit, matched, shown } : undefined;
       const out: RunReport = { ...report, connections: [], ...(selection ? { selection } : {}) };
-      if (streaming) write(ndjsonSummaryLine(out));
+      if (!held) write(ndjsonSummaryLine(out));
       else {
         // Shown while the buffered report is written, unless it is being written to the terminal itself.
         const bar = io.stdout.isTTY ? null : progress;
         await held.print(out, { write, drained, closed: () => stdoutClosed, progress: (done, total) => bar?.writing(done, total) });
         bar?.clear();
       }
-      const spilled = held.spoolFailure();
+      const spilled = held?.spoolFailure();
       if (spilled) say(`${NAME}: warning: the temporary file for the ${o.format} report failed (${spilled.message}); the rest was kept in memory`);
       if (ladderId !== null && matched === 0) {
         say(`${NAME}: --ladder ${ladderId}: no such connection (the run has ${report.summary.connections})`);
@@ -255,7 +258,7 @@ async function run(io: CliEnvironment): Promise<number> {
       }
     }
   } finally {
-    held.close();
+    held?.close();
   }
 
   let code = EXIT_OK;

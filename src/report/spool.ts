@@ -1,15 +1,16 @@
 /**
- * Rendered connections parked until a buffered format can print them: `--format json` (the
- * summary comes before the connections, which go in id or --sort order) and a sorted NDJSON.
+ * Rendered connections parked until a buffered format can print them (src/cli/buffered.ts: json,
+ * whose summary comes before the connections; the table, whose column widths need every row; zeek,
+ * --ladder, a sorted NDJSON), in id or --sort order.
  *
- * Holding the ConnectionReports took 2 GB of RSS for the 1 GB benchmark capture's 90k
+ * Holding the ConnectionReports took 2 GB of RSS for json on the 1 GB benchmark capture's 90k
  * connections, and the one JSON.stringify of the whole report would pass V8's 512 MB string limit
- * on a capture a few times larger. Here each connection is rendered when it finishes, its text
- * goes to an unlinked temporary file, and memory keeps 32 bytes of index per connection; the text
- * is read back in order at the end, a connection at a time.
+ * on a capture a few times larger. Here each connection's text goes to an unlinked temporary file
+ * as it finishes, and memory keeps 32 bytes of index per connection; the texts are read back in
+ * order at the end, one at a time.
  *
- * Without a writable temporary directory the texts stay in memory as UTF-8 Buffers (still ~4×
- * smaller than the reports), and `onDisk` says so.
+ * Without a writable temporary directory, or after a write failed (a full disk), the texts stay in
+ * memory as UTF-8 Buffers (still ~4x smaller than the reports); `onDisk` and `diskFailure` say so.
  */
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -62,10 +63,6 @@ export class ConnectionSpool {
   /** Texts go to the file (until a write fails). */
   get onDisk(): boolean {
     return this.fd >= 0 && this.diskFailure === null;
-  }
-
-  get length(): number {
-    return this.n;
   }
 
   add(id: number, key: number, text: string): void {
