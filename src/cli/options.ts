@@ -69,6 +69,8 @@ const EPILOGUE = `Exit codes:
 
 Colour is on when stdout is a terminal; --color/--no-color, NO_COLOR and FORCE_COLOR override.
 Only the report goes to stdout; errors and the progress bar go to stderr.
+NDJSON streams; the other formats (and --sort, --ladder) print after the last packet, keeping each
+connection's text in a temporary file under $TMPDIR until then.
 Docs: README.md, docs/json-schema.md, docs/anomalies.md, docs/state-model.md`;
 
 function buildParser(version: string) {
