@@ -35,7 +35,7 @@ export interface BufferedFormat {
   select(limit: number | null): number;
   /** `out`: the run's report without its connections. */
   print(out: RunReport, to: Output): Promise<void>;
-  /** A write to the spool file failed (a full disk): the report is whole, memory was used instead. */
+  /** The spool file could not be made or written (no $TMPDIR, a full disk): the report is whole, memory was used instead. */
   spoolFailure(): Error | null;
   close(): void;
 }

@@ -251,7 +251,7 @@ async function run(io: CliEnvironment): Promise<number> {
         bar?.clear();
       }
       const spilled = held?.spoolFailure();
-      if (spilled) say(`${NAME}: warning: the temporary file for the ${o.format} report failed (${spilled.message}); the rest was kept in memory`);
+      if (spilled) say(`${NAME}: warning: the temporary file for the ${o.format} report failed (${spilled.message}); the report was kept in memory`);
       if (ladderId !== null && matched === 0) {
         say(`${NAME}: --ladder ${ladderId}: no such connection (the run has ${report.summary.connections})`);
         return EXIT_FATAL;

@@ -42,7 +42,7 @@ export class ConnectionSpool {
   private batchFirst = 0;
   private readBuf = Buffer.allocUnsafe(64 * 1024);
   private readonly writeFn: NonNullable<SpoolOptions['write']>;
-  /** Set when a write failed: later texts stay in memory. */
+  /** Why texts are kept in memory: no temporary file could be made, or a write to it failed. */
   diskFailure: Error | null = null;
 
   constructor(opts: SpoolOptions = {}) {
@@ -51,8 +51,9 @@ export class ConnectionSpool {
     try {
       made = mkdtempSync(join(opts.dir ?? tmpdir(), 'tcpflow-analyze-'));
       this.fd = openSync(join(made, 'spool'), 'w+', 0o600);
-    } catch {
+    } catch (err) {
       this.fd = -1;
+      this.diskFailure = err instanceof Error ? err : new Error(String(err));
     } finally {
       // Unlinked at once: the open descriptor keeps the data, and nothing is left behind however
       // the process ends.

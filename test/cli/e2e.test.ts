@@ -89,6 +89,14 @@ describe('formats', () => {
     }
   });
 
+  test('no usable $TMPDIR: the buffered formats keep the report in memory, whole, and say so once', () => {
+    const want = cli(['-f', 'json', SAMPLE]).stdout;
+    const r = cli(['-f', 'json', SAMPLE], { env: { TMPDIR: join(tmp, 'no-such-dir') } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(want);
+    expect(r.stderr).toMatch(/^tcpflow-analyze: warning: the temporary file for the json report failed \(ENOENT[^\n]*\); the report was kept in memory\n$/);
+  });
+
   test('json from every Zeek reference capture validates against the schema', () => {
     const files = ['ipv6.pcap', 'missing-syn.pcap', 'http-on-irc-port-missing-syn.pcapng', 'ssh.client-side-half-duplex.pcap', 'single-rst.pcap', 'pop3-starttls.pcap'];
     const r = cli(['-f', 'json', '--ladder', '--all', ...files.map((f) => join(TRACES, f))]);

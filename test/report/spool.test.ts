@@ -20,6 +20,7 @@ describe('ConnectionSpool', () => {
       if (!onDisk) writeFileSync(where, '');
       const spool = new ConnectionSpool({ dir: where });
       expect(spool.onDisk).toBe(onDisk);
+      expect(spool.diskFailure === null).toBe(onDisk); // no temporary file: said, not silent
       entries.forEach((e) => spool.add(e.id, e.key, e.text));
       const expected = entries.map((e, i) => ({ ...e, i })).sort((a, b) => a.key - b.key || a.id - b.id || a.i - b.i);
       const order = spool.order(limit);
