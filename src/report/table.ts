@@ -48,9 +48,9 @@ interface Column {
 }
 
 /**
- * What the table keeps of a connection: its cells as plain text and the two facts the colours
- * need. A few hundred bytes instead of the whole report, so a table of 90k connections holds
- * ~30 MB rather than ~700 MB until it can be laid out (the column widths need every row).
+ * What the table keeps of a connection until it can be laid out (the column widths need every
+ * row): its cells as plain text and the two facts the colours need, a few hundred bytes instead
+ * of the whole report. The CLI parks them in a spool file (cli/buffered.ts).
  */
 export interface TableRow {
   id: number;
@@ -100,7 +100,7 @@ export interface TableRowSource {
   each(): Iterable<TableRow>;
 }
 
-/** A row as one string, for a spool (run.ts): its two flags, then its cells. */
+/** A row as one string, for a spool (cli/buffered.ts): its two flags, then its cells. */
 export function encodeTableRow(row: TableRow): string {
   return String.fromCharCode(0x30 + (row.handshakeOk ? 1 : 0) + (row.hasAnomalies ? 2 : 0)) + row.text;
 }
