@@ -65,12 +65,6 @@ export function sortKey(c: ConnectionReport, field: SortField): number {
   }
 }
 
-/** Sorts in place. Ties, and `id`, go by id so the order is total and the output deterministic. */
-export function sortConnections(list: ConnectionReport[], field: SortField): ConnectionReport[] {
-  const keys = new Map(list.map((c) => [c, sortKey(c, field)]));
-  return list.sort((a, b) => keys.get(a)! - keys.get(b)! || a.id - b.id);
-}
-
 /** The anomalies of `c` that trip the gate. */
 export function gateHits(c: ConnectionReport, f: FailOn): string[] {
   const rank = (s: Severity): number => SEVERITIES.indexOf(s);

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { ExpectChecker, ExpectFileError, parseExpectations } from '../../src/cli/expect.js';
-import { gateHits, matches, sortConnections } from '../../src/cli/select.js';
+import { gateHits, matches, sortKey } from '../../src/cli/select.js';
+import { ConnectionSpool } from '../../src/report/spool.js';
 import type { Selection } from '../../src/cli/options.js';
 import { sampleReport } from '../report/fixtures.js';
 
@@ -21,12 +22,19 @@ describe('selection', () => {
     expect(ids({}, { id: 3, all: false })).toEqual([3]);
   });
 
-  test('sorting is total: ties go by id', () => {
+  test('sorting is total: ties go by id (sortKey, ordered as the spool orders the buffered formats)', () => {
     const list = sampleReport().connections;
-    expect(sortConnections([...list], 'duration').map((c) => c.id)).toEqual([4, 6, 3, 1, 5, 2]);
-    expect(sortConnections([...list], 'bytes').map((c) => c.id)).toEqual([4, 1, 5, 6, 2, 3]);
-    expect(sortConnections([...list], 'start').map((c) => c.id)).toEqual([1, 4, 2, 3, 5, 6]);
-    expect(sortConnections([...list].reverse(), 'id').map((c) => c.id)).toEqual([1, 2, 3, 4, 5, 6]);
+    const sorted = (cs: typeof list, field: Parameters<typeof sortKey>[1]): number[] => {
+      const spool = new ConnectionSpool();
+      for (const c of cs) spool.add(c.id, sortKey(c, field), '');
+      const ids = Array.from(spool.order(null), (i) => spool.id(i));
+      spool.close();
+      return ids;
+    };
+    expect(sorted(list, 'duration')).toEqual([4, 6, 3, 1, 5, 2]);
+    expect(sorted(list, 'bytes')).toEqual([4, 1, 5, 6, 2, 3]);
+    expect(sorted(list, 'start')).toEqual([1, 4, 2, 3, 5, 6]);
+    expect(sorted([...list].reverse(), 'id')).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
   test('gate: codes, severity at or above, any', () => {
