@@ -12,7 +12,7 @@ import type { ConnectionReport, RunReport } from '../report/model.js';
 import { ladderDigits, ndjsonConnectionLine, ndjsonSummaryLine, renderConnectionLadder, type RenderContext } from '../report/index.js';
 import { ConnectionSpool } from '../report/spool.js';
 import { decodeTableRow, encodeTableRow, tableLines, TableRowMaker, type TableRowSource } from '../report/table.js';
-import { zeekConnRow, zeekFooter, zeekHeader } from '../report/zeek-tsv.js';
+import { zeekConnLine, zeekFooter, zeekHeader } from '../report/zeek-tsv.js';
 import type { CliOptions } from './options.js';
 import { sortKey } from './select.js';
 
@@ -53,7 +53,7 @@ export function bufferedFormat(o: CliOptions, ctx: RenderContext): BufferedForma
   }
   if (o.format === 'ndjson') return framed(o, ndjsonConnectionLine, (out) => ({ head: '', sep: '', tail: ndjsonSummaryLine(out) }));
   if (o.format === 'zeek') {
-    return framed(o, (c) => `${zeekConnRow(c).join('\t')}\n`, (out) => ({ head: zeekHeader(out), sep: '', tail: zeekFooter(out) }));
+    return framed(o, zeekConnLine, (out) => ({ head: zeekHeader(out), sep: '', tail: zeekFooter(out) }));
   }
   if (o.ladder) return ladders(o, ctx);
   return table(o, ctx);
@@ -74,33 +74,49 @@ function spooled(o: CliOptions, render: (c: ConnectionReport) => string,
   };
 }
 
+/**
+ * Gathers output into ~1 MiB writes (a write per connection was 180k syscalls for 90k of them),
+ * then waits for stdout to drain. Spool bytes are copied in, since the spool reuses its buffer
+ * and stdout may hold a chunk for a while.
+ */
+class Chunks {
+  private parts: Uint8Array[] = [];
+  private size = 0;
+
+  constructor(private readonly to: Output) {}
+
+  /** Adds `x`; true when stdout went away and the caller may stop. */
+  async add(x: string | Uint8Array): Promise<boolean> {
+    const b = typeof x === 'string' ? Buffer.from(x, 'utf8') : Buffer.from(x);
+    this.parts.push(b);
+    this.size += b.length;
+    if (this.size >= WRITE_CHUNK) await this.flush();
+    return this.to.closed();
+  }
+
+  async flush(): Promise<void> {
+    if (this.size === 0) return;
+    this.to.write(this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.size));
+    this.parts = [];
+    this.size = 0;
+    await this.to.drained();
+  }
+}
+
 /** The texts as they are, between a head and a tail (json, zeek, sorted NDJSON). */
 function framed(o: CliOptions, render: (c: ConnectionReport) => string,
   frame: (out: RunReport, count: number) => { head: string; sep: string; tail: string }): BufferedFormat {
   return spooled(o, render, async (spool, order, out, to) => {
     const { head, sep, tail } = frame(out, order.length);
-    to.write(head);
-    const between = Buffer.from(sep, 'utf8');
-    // Gathered into ~1 MiB writes (a write per connection was 180k syscalls for 90k of them),
-    // copied out of the spool's reused buffer since stdout may hold a chunk for a while.
-    const parts: Uint8Array[] = [];
-    let size = 0;
-    for (let i = 0; i < order.length && !to.closed(); i++) {
-      const text = spool.read(order[i]);
-      const part = Buffer.allocUnsafe(text.length + (i > 0 ? between.length : 0));
-      if (i > 0) part.set(between, 0);
-      part.set(text, part.length - text.length);
-      parts.push(part);
-      size += part.length;
-      if (size >= WRITE_CHUNK || i === order.length - 1) {
-        to.write(parts.length === 1 ? parts[0] : Buffer.concat(parts, size));
-        parts.length = 0;
-        size = 0;
-        to.progress(i + 1, order.length);
-        await to.drained();
-      }
+    const chunks = new Chunks(to);
+    await chunks.add(head);
+    for (let i = 0; i < order.length; i++) {
+      if (i > 0 && sep !== '') await chunks.add(sep);
+      if (await chunks.add(spool.read(order[i]))) return;
+      if (i % 256 === 255) to.progress(i + 1, order.length);
     }
-    to.write(tail);
+    await chunks.add(tail);
+    await chunks.flush();
   });
 }
 
@@ -116,13 +132,14 @@ function ladders(o: CliOptions, ctx: RenderContext): BufferedFormat {
       return;
     }
     const digits = ladderDigits(out);
-    for (let i = 0; i < order.length && !to.closed(); i++) {
+    const chunks = new Chunks(to);
+    for (let i = 0; i < order.length; i++) {
       const c = JSON.parse(spool.text(order[i])) as ConnectionReport;
       // Each diagram ends with a newline; a blank line between diagrams (as renderLadder).
-      to.write(`${i > 0 ? '\n' : ''}${renderConnectionLadder(c, ctx, digits)}`);
+      if (await chunks.add(`${i > 0 ? '\n' : ''}${renderConnectionLadder(c, ctx, digits)}`)) return;
       to.progress(i + 1, order.length);
-      await to.drained();
     }
+    await chunks.flush();
   });
 }
 
@@ -142,15 +159,10 @@ function table(o: CliOptions, ctx: RenderContext): BufferedFormat {
         }
       },
     };
-    let chunk = '';
+    const chunks = new Chunks(to);
     for (const line of tableLines(out, rows, maker.severities, ctx)) {
-      chunk += `${line}\n`;
-      if (chunk.length < WRITE_CHUNK) continue;
-      to.write(chunk);
-      chunk = '';
-      await to.drained();
-      if (to.closed()) return;
+      if (await chunks.add(`${line}\n`)) return;
     }
-    to.write(chunk);
+    await chunks.flush();
   });
 }

@@ -60,16 +60,10 @@ export class Progress {
   line(): string {
     const w = this.written;
     if (w !== null) {
-      const frac = w.total > 0 ? Math.min(1, w.done / w.total) : 1;
-      const filled = Math.round(frac * BAR_WIDTH);
-      return `[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${String(Math.floor(frac * 100)).padStart(3)}% ` +
-        `writing ${formatCount(w.done)} / ${formatCount(w.total)} connections`;
+      return `${bar(w.total > 0 ? w.done / w.total : 1)}writing ${formatCount(w.done)} / ${formatCount(w.total)} connections`;
     }
     if (this.total && this.total > 0) {
-      const frac = Math.min(1, this.read / this.total);
-      const filled = Math.round(frac * BAR_WIDTH);
-      return `[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${String(Math.floor(frac * 100)).padStart(3)}% ` +
-        `${formatBytes(this.read)} / ${formatBytes(this.total)}  ${this.label}`;
+      return `${bar(this.read / this.total)}${formatBytes(this.read)} / ${formatBytes(this.total)}  ${this.label}`;
     }
     return `${formatBytes(this.read)} read  ${this.label}`;
   }
@@ -78,4 +72,11 @@ export class Progress {
     this.out.write(`\r\x1b[K${this.line()}`);
     this.drawn = true;
   }
+}
+
+/** "[######..................]  25% " for a fraction (capped at 1). */
+function bar(fraction: number): string {
+  const frac = Math.min(1, fraction);
+  const filled = Math.round(frac * BAR_WIDTH);
+  return `[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${String(Math.floor(frac * 100)).padStart(3)}% `;
 }

@@ -45,7 +45,7 @@ export const ZEEK_CONN_FIELDS = [
 
 export function renderZeekTsv(report: RunReport, _ctx?: RenderContext): string {
   // Zeek writes a row when it drops a connection's state; ours are in id order, which is first-packet order.
-  return zeekHeader(report) + report.connections.map((c) => `${zeekConnRow(c).join('\t')}\n`).join('') + zeekFooter(report);
+  return zeekHeader(report) + report.connections.map(zeekConnLine).join('') + zeekFooter(report);
 }
 
 /** The lines before the rows: separators, path, `#open`, fields and types. */
@@ -64,6 +64,11 @@ export function zeekHeader(report: Pick<RunReport, 'summary'>): string {
 
 export function zeekFooter(report: Pick<RunReport, 'summary'>): string {
   return `#close\t${report.summary.lastPacket ? isoToZeekStamp(report.summary.lastPacket) : UNSET}\n`;
+}
+
+/** One conn.log row, tab-separated, with its newline. */
+export function zeekConnLine(c: ConnectionReport): string {
+  return `${zeekConnRow(c).join('\t')}\n`;
 }
 
 export function zeekConnRow(c: ConnectionReport): string[] {
