@@ -25,8 +25,8 @@ import { basename, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_CACHE, INPUTS, REPO, ensureInput, oursBuilt } from './lib.mjs';
 
-const USAGE = 'usage: node bench/profile.mjs [--input 100m|1g|flood|FILE] [--top N] [--dir DIR] [--cache DIR] [--interval US] [--json OUT] [-- tool args]\n'
-  + '       node bench/profile.mjs --summarise FILE.cpuprofile [--top N]';
+const USAGE = 'usage: node bench/profile.mjs [--input 100m|1g|flood|FILE] [--top N] [--dir DIR] [--cache DIR] [--interval US] [--lines N] [--json OUT] [-- tool args]\n'
+  + '       node bench/profile.mjs --summarise FILE.cpuprofile [--top N] [--lines N]';
 
 // ---------------------------------------------------------------- source maps (VLQ, v3)
 const B64 = new Map([...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'].map((c, i) => [c, i]));
@@ -78,6 +78,13 @@ function original(path, line0, col0) {
     if (best) return { path: m.sources[best[1]], line: best[2] + 1 };
   }
   return { path, line: line0 + 1 };
+}
+/** A whole generated line (1-based, as in positionTicks) -> the .ts line of its first mapped segment. */
+function originalLine(path, line1) {
+  const m = path.endsWith('.js') ? loadMap(path) : null;
+  const segs = m?.lines[line1 - 1];
+  if (!m || !segs || !segs.length) return original(path, line1 - 1, 0);
+  return { path: m.sources[segs[0][1]], line: segs[0][2] + 1 };
 }
 
 // ---------------------------------------------------------------- .cpuprofile
@@ -166,8 +173,26 @@ export function summarise(profile) {
     if (!f) { f = { name: r.name, where: r.where, stage: r.own ?? (r.charged === 'other' ? `other: ${r.otherKind}` : `${r.charged} (builtin)`), us: 0 }; byFn.set(key, f); }
     f.us += us;
   }
+  // Hot lines: V8's positionTicks count samples per generated line; spread each node's self time over them.
+  const byLine = new Map();
+  for (const [id, us] of self) {
+    const n = nodes.get(id);
+    const ticks = n.positionTicks;
+    if (!ticks || !ticks.length) continue;
+    const path = urlToPath(n.callFrame.url || '');
+    if (!path.endsWith('.js')) continue;
+    const sum = ticks.reduce((a, t) => a + t.ticks, 0);
+    for (const t of ticks) {
+      const pos = originalLine(path, t.line);
+      const key = `${relative(REPO, pos.path)}:${pos.line}`;
+      const r = byLine.get(key) ?? { where: key, fn: n.callFrame.functionName || '(anonymous)', us: 0 };
+      r.us += (us * t.ticks) / sum;
+      byLine.set(key, r);
+    }
+  }
   const ms = (us) => us / 1000;
   return {
+    lines: [...byLine.values()].sort((a, b) => b.us - a.us).map((l) => ({ where: l.where, fn: l.fn, ms: ms(l.us), pct: total ? (100 * l.us) / total : 0 })),
     totalMs: ms(total),
     stages: STAGES.map((s) => ({ stage: s, ms: ms(byStage.get(s)), pct: total ? (100 * byStage.get(s)) / total : 0 })),
     other: [...byOther].sort((a, b) => b[1] - a[1]).map(([kind, us]) => ({ kind, ms: ms(us), pct: total ? (100 * us) / total : 0 })),
@@ -175,7 +200,7 @@ export function summarise(profile) {
   };
 }
 
-export function renderSummary(s, top = 25) {
+export function renderSummary(s, top = 25, lines = 0) {
   const f1 = (x) => x.toFixed(1);
   const out = [];
   out.push(`Sampled CPU time: ${(s.totalMs / 1000).toFixed(2)} s`, '');
@@ -185,18 +210,24 @@ export function renderSummary(s, top = 25) {
   out.push('', `Top ${top} functions by self time (builtins charged to the caller's stage):`, '');
   out.push('| # | function | where | stage | self ms | % |', '|---|---|---|---|---|---|');
   s.functions.slice(0, top).forEach((f, i) => out.push(`| ${i + 1} | \`${f.name}\` | ${f.where} | ${f.stage} | ${Math.round(f.ms)} | ${f1(f.pct)} |`));
+  if (lines > 0) {
+    out.push('', `Top ${lines} source lines by self time (V8 position ticks; inlined callees count on the caller's line):`, '');
+    out.push('| # | line | in | self ms | % |', '|---|---|---|---|---|');
+    s.lines.slice(0, lines).forEach((l, i) => out.push(`| ${i + 1} | ${l.where} | \`${l.fn}\` | ${Math.round(l.ms)} | ${f1(l.pct)} |`));
+  }
   return out.join('\n');
 }
 
 function main() {
   const argv = process.argv.slice(2);
-  const o = { input: '1g', top: 25, dir: '/tmp/tcpflow-prof', cache: DEFAULT_CACHE, interval: null, json: null, summarise: null, extra: [] };
+  const o = { input: '1g', top: 25, dir: '/tmp/tcpflow-prof', cache: DEFAULT_CACHE, interval: null, json: null, summarise: null, lines: 0, extra: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => { if (i + 1 >= argv.length) { console.error(USAGE); process.exit(2); } return argv[++i]; };
     if (a === '--') { o.extra = argv.slice(i + 1); break; }
     else if (a === '--input') o.input = val();
     else if (a === '--top') o.top = Number(val());
+    else if (a === '--lines') o.lines = Number(val());
     else if (a === '--dir') o.dir = val();
     else if (a === '--cache') o.cache = val();
     else if (a === '--interval') o.interval = Number(val());
@@ -228,8 +259,8 @@ function main() {
   }
   const s = summarise(JSON.parse(readFileSync(profFile, 'utf8')));
   if (header) console.log(header + '\n');
-  console.log(renderSummary(s, o.top));
-  if (o.json) writeFileSync(o.json, JSON.stringify({ profile: profFile, ...s, functions: s.functions.slice(0, 200) }, null, 1) + '\n');
+  console.log(renderSummary(s, o.top, o.lines));
+  if (o.json) writeFileSync(o.json, JSON.stringify({ profile: profFile, ...s, functions: s.functions.slice(0, 200), lines: s.lines.slice(0, 200) }, null, 1) + '\n');
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main();

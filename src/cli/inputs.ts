@@ -8,6 +8,7 @@
 import { closeSync, createReadStream, fstatSync, openSync, readSync, promises as fsp } from 'node:fs';
 import { CaptureError, type ByteSource } from '../capture/record.js';
 import type { AnalyzeInput } from '../core.js';
+import { stdinPipeChunks } from './stdin-pipe.js';
 
 /**
  * 1 MiB reads: Node's default 64 KiB costs a promise and an event-loop turn per chunk, which
@@ -148,18 +149,20 @@ async function* regularFileChunks(file: string | 0, nextSize: () => number): Asy
 }
 
 function stdinSource(nextSize: () => number): AsyncIterable<Uint8Array> {
-  // A redirected file (`< capture.pcap`) is read like any file. Pipes, sockets and terminals go
-  // through process.stdin: fd 0 is non-blocking by then (importing `node:process` as an ES module,
-  // as chalk's supports-color does, creates process.stdin), and its asynchronous reads overlap
-  // with our work on the previous chunk. Blocking reads of a pipe (tried: through /dev/stdin)
-  // serialised us with the writer: `cat 1GB |` took 4.4-4.8 s instead of 4.0-4.1 s.
+  // A redirected file (`< capture.pcap`) is read like any file. A pipe is read on a thread of its
+  // own (stdin-pipe.ts), whose kernel time then overlaps with the analysis. What that reader cannot
+  // open (sockets, terminals, /dev/null) goes through process.stdin: fd 0 is non-blocking by then
+  // (importing `node:process` as an ES module, as chalk's supports-color does, creates
+  // process.stdin), and its asynchronous reads overlap with our work on the previous chunk.
+  // Blocking reads of a pipe on this thread (tried: through /dev/stdin) serialised us with the
+  // writer: `cat 1GB |` took 4.4-4.8 s instead of 4.0-4.1 s.
   let isFile = false;
   try {
     isFile = fstatSync(0).isFile();
   } catch {
     // fstat failing means no usable stdin; process.stdin reports that as a read error.
   }
-  return isFile ? regularFileChunks(0, nextSize) : process.stdin;
+  return isFile ? regularFileChunks(0, nextSize) : stdinPipeChunks(() => process.stdin);
 }
 
 async function* guarded(source: AsyncIterable<Uint8Array> & { destroy?: () => void }, hooks: InputHooks): AsyncGenerator<Uint8Array> {

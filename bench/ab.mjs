@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+// A/B of tcpflow-analyze variants on one input, alternated rep by rep so load on a shared machine
+// hits every variant alike. Prints min and median wall, CPU (user + sys) and peak RSS per variant,
+// and each variant's ratio to the first. On these noisy machines compare minima: a run is never
+// faster than the work it does, and the minimum is what the machine gives when it is quiet.
+//
+//   node bench/ab.mjs [--input 100m|1g|flood|FILE] [--reps N] [--cache DIR] \
+//        --variant 'NAME=[node flags ::] tool args' [--variant ...]
+//
+// A variant's text before ' :: ' goes to node, the rest to the tool, the input file last:
+//   --variant 'base=-f ndjson' --variant 'semi4=--max-semi-space-size=4 :: -f ndjson'
+// DIST=path/to/other/dist in a variant's node part runs that build instead (a worktree of HEAD~1).
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DEFAULT_CACHE, INPUTS, REPO, ensureInput, median } from './lib.mjs';
+
+const USAGE = "usage: node bench/ab.mjs [--input 100m|1g|flood|FILE] [--reps N] [--cache DIR] --variant 'NAME=[node flags ::] tool args' ...";
+
+function parse(argv) {
+  const o = { input: '1g', reps: 5, cache: DEFAULT_CACHE, variants: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const val = () => { if (i + 1 >= argv.length) { console.error(USAGE); process.exit(2); } return argv[++i]; };
+    if (a === '--input') o.input = val();
+    else if (a === '--reps') o.reps = Number(val());
+    else if (a === '--cache') o.cache = val();
+    else if (a === '--variant') {
+      const v = val();
+      const eq = v.indexOf('=');
+      if (eq <= 0) { console.error(`ab: variant needs NAME=...: ${v}`); process.exit(2); }
+      const rest = v.slice(eq + 1);
+      const [nodePart, toolPart] = rest.includes(' :: ') ? rest.split(' :: ') : ['', rest];
+      const words = (s) => s.split(/\s+/).filter(Boolean);
+      let bin = join(REPO, 'bin', 'tcpflow-analyze.js');
+      const nodeArgs = [];
+      for (const w of words(nodePart)) {
+        if (w.startsWith('DIST=')) bin = join(resolve(w.slice(5)), '..', 'bin', 'tcpflow-analyze.js');
+        else nodeArgs.push(w);
+      }
+      o.variants.push({ name: v.slice(0, eq), nodeArgs, bin, toolArgs: words(toolPart), runs: [] });
+    } else if (a === '-h' || a === '--help') { console.log(USAGE); process.exit(0); }
+    else { console.error(`ab: unknown option ${a}\n${USAGE}`); process.exit(2); }
+  }
+  if (!o.variants.length || !(o.reps >= 1)) { console.error(USAGE); process.exit(2); }
+  return o;
+}
+
+function runOnce(v, file) {
+  const p = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', process.execPath, ...v.nodeArgs, v.bin, ...v.toolArgs, file],
+    { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 64 << 20 });
+  const last = (p.stderr || '').trim().split('\n').pop() ?? '';
+  const [wall, user, sys, kb] = last.split(' ').map(Number);
+  if (!Number.isFinite(wall)) throw new Error(`ab: ${v.name}: no timing (exit ${p.status}): ${(p.stderr || '').slice(-300)}`);
+  return { wall, cpu: user + sys, rssMiB: kb / 1024, exit: p.status };
+}
+
+function main() {
+  const o = parse(process.argv.slice(2));
+  const known = INPUTS.find((x) => x.id === o.input);
+  const file = known ? ensureInput(known, o.cache).file : resolve(o.input);
+  if (!existsSync(file)) { console.error(`ab: no such file ${file}`); process.exit(2); }
+  for (const v of o.variants) if (!existsSync(v.bin)) { console.error(`ab: ${v.name}: no build at ${v.bin}`); process.exit(2); }
+  runOnce(o.variants[0], file); // page cache and code cache warm for everyone
+  for (let r = 0; r < o.reps; r++) {
+    // Rotate who goes first, so no variant always runs right after the same neighbour.
+    for (let k = 0; k < o.variants.length; k++) {
+      const v = o.variants[(r + k) % o.variants.length];
+      const x = runOnce(v, file);
+      v.runs.push(x);
+      process.stderr.write(`${v.name}: ${x.wall.toFixed(2)} s wall, ${x.cpu.toFixed(2)} s cpu, ${x.rssMiB.toFixed(0)} MiB, exit ${x.exit}\n`);
+    }
+  }
+  const min = (xs) => Math.min(...xs);
+  const stat = (v, k) => ({ min: min(v.runs.map((x) => x[k])), med: median(v.runs.map((x) => x[k])) });
+  const base = { wall: stat(o.variants[0], 'wall'), cpu: stat(o.variants[0], 'cpu') };
+  console.log(`${o.reps} reps, ${known ? known.id : file}`);
+  console.log('| variant | wall min | wall median | cpu min | cpu median | peak RSS max | wall min / first | cpu min / first |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const v of o.variants) {
+    const w = stat(v, 'wall');
+    const c = stat(v, 'cpu');
+    const rss = Math.max(...v.runs.map((x) => x.rssMiB));
+    console.log(`| ${v.name} | ${w.min.toFixed(2)} | ${w.med.toFixed(2)} | ${c.min.toFixed(2)} | ${c.med.toFixed(2)} | ${rss.toFixed(0)} MiB`
+      + ` | ${(w.min / base.wall.min).toFixed(3)} | ${(c.min / base.cpu.min).toFixed(3)} |`);
+  }
+}
+
+main();
