@@ -23,10 +23,12 @@ import { createHash } from 'node:crypto';
 const { stdinPipeChunks } = await import(${JSON.stringify(MODULE)});
 let fallback = false;
 const stop = Number(process.env.STOP_AFTER ?? 0);
+const slowMs = Number(process.env.SLOW_MS ?? 0);
 const h = createHash('md5');
 let bytes = 0, chunks = 0, maxChunk = 0;
 for await (const c of stdinPipeChunks(() => { fallback = true; return process.stdin; })) {
   h.update(c); bytes += c.length; chunks++; maxChunk = Math.max(maxChunk, c.length);
+  if (slowMs > 0) { const until = Date.now() + slowMs; while (Date.now() < until); } // busy, like the analysis
   if (stop > 0 && chunks >= stop) break;
 }
 console.log(JSON.stringify({ bytes, md5: h.digest('hex'), chunks, maxChunk, fallback }));
@@ -68,6 +70,12 @@ describe('stdin through a shell pipe: the reader thread', () => {
     expect(r.stderr).toBe('');
     expect(r.probe).toMatchObject({ bytes: BIG_BYTES, md5: bigMd5, fallback: false, maxChunk: 1 << 20 });
     expect(r.probe!.chunks).toBeLessThan(40); // not one per 64 KiB pipe read
+  });
+
+  test('a slow consumer: the reader stops 4 chunks ahead and resumes, every byte', () => {
+    const r = sh(`cat "$BIG" | SLOW_MS=40 ${node} "$PROBE"`);
+    expect(r.stderr).toBe('');
+    expect(r.probe).toMatchObject({ bytes: BIG_BYTES, md5: bigMd5, fallback: false, maxChunk: 1 << 20 });
   });
 
   test('a slow writer in odd pieces with pauses: every byte, handed over while the pipe is quiet', () => {
