@@ -18,12 +18,22 @@ setFlagsFromString('--heap-growing-percent=150');
 // The analysis worker boots while this thread loads the CLI's modules (threads/prewarm.ts).
 prewarmFor(process.argv.slice(2));
 const { runCli } = await import('./run.js');
+const { openThreadedStdout } = await import('./stdout-pipe.js');
 
-process.exitCode = await runCli({
-  argv: process.argv.slice(2),
-  env: process.env,
-  stdout: process.stdout,
-  stderr: process.stderr,
-  // isatty(0) rather than process.stdin.isTTY: touching process.stdin would open a second reader on fd 0.
-  stdinIsTTY: isatty(0),
-});
+// A pipe on stdout is written from a thread of its own (stdout-pipe.ts); anything else, or a pipe
+// that thread cannot have, is process.stdout.
+const piped = openThreadedStdout();
+try {
+  process.exitCode = await runCli({
+    argv: process.argv.slice(2),
+    env: process.env,
+    stdout: piped ?? process.stdout,
+    stderr: process.stderr,
+    // isatty(0) rather than process.stdin.isTTY: touching process.stdin would open a second reader on fd 0.
+    stdinIsTTY: isatty(0),
+  });
+} finally {
+  // Everything handed to the writer thread is in the pipe before the process ends (the thread
+  // keeps the process alive until then, and end() lets it go).
+  await piped?.end();
+}
