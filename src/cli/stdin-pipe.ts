@@ -1,10 +1,11 @@
 /**
  * Standard input as a byte source when it is a pipe: read on a thread of its own (stdin-worker.ts
- * says why) and yielded here in chunks of up to 1 MiB. Falls back to `fallback()` (process.stdin)
- * when the reader cannot be had: running from TypeScript sources (the worker script exists only
- * in dist/), no /dev/stdin, or fd 0 something a pipe reader cannot open (a socket, /dev/null).
+ * says why) and yielded here in chunks of up to 1 MiB. Anything else on fd 0 (a socket, as Node's
+ * own child_process gives, /dev/null), a pipe that does not reopen through /dev/stdin, and runs
+ * from the TypeScript sources (the worker script exists only in dist/) read `fallback()`
+ * (process.stdin) instead.
  */
-import { existsSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { StdinMessage, StdinReply } from './stdin-protocol.js';
@@ -13,16 +14,31 @@ const WORKER_URL = new URL('./stdin-worker.js', import.meta.url);
 
 type Event = StdinMessage | { t: 'died'; message: string };
 
-export function stdinReaderAvailable(): boolean {
-  return WORKER_URL.protocol === 'file:' && existsSync(fileURLToPath(WORKER_URL));
+/** Our own non-blocking descriptor of the pipe on fd 0, or null when the reader thread is not for it. */
+function reopenPipe(): number | null {
+  if (WORKER_URL.protocol !== 'file:' || !existsSync(fileURLToPath(WORKER_URL))) return null;
+  try {
+    if (!fstatSync(0).isFIFO()) return null;
+    return openSync('/dev/stdin', constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch {
+    return null; // no /proc (some containers), or fd 0 closed
+  }
 }
 
-export async function* stdinPipeChunks(fallback: () => AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  if (!stdinReaderAvailable()) {
-    yield* fallback();
-    return;
+export function stdinPipeChunks(fallback: () => AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+  const fd = reopenPipe();
+  if (fd === null) return fallback();
+  let worker: Worker;
+  try {
+    worker = new Worker(WORKER_URL, { workerData: { fd } });
+  } catch {
+    closeSync(fd);
+    return fallback();
   }
-  const worker = new Worker(WORKER_URL);
+  return chunksFrom(worker);
+}
+
+async function* chunksFrom(worker: Worker): AsyncGenerator<Uint8Array> {
   const events: Event[] = [];
   let wake: (() => void) | null = null;
   const push = (e: Event): void => {
@@ -32,19 +48,13 @@ export async function* stdinPipeChunks(fallback: () => AsyncIterable<Uint8Array>
     w?.();
   };
   worker.on('message', push);
-  worker.on('error', (err: Error) => push({ t: 'died', message: err.message }));
+  worker.on('error', (err: Error) => push({ t: 'died', message: `the stdin reader thread failed: ${err.message}` }));
   worker.on('exit', (code: number) => push({ t: 'died', message: `the stdin reader thread exited (${code})` }));
   const next = async (): Promise<Event> => {
     while (events.length === 0) await new Promise<void>((resolve) => (wake = resolve));
     return events.shift()!;
   };
   try {
-    const first = await next();
-    if (first.t !== 'ready') {
-      // Nothing was read from the pipe yet: process.stdin can still have all of it.
-      yield* fallback();
-      return;
-    }
     for (;;) {
       const e = await next();
       switch (e.t) {
@@ -62,8 +72,6 @@ export async function* stdinPipeChunks(fallback: () => AsyncIterable<Uint8Array>
           throw Object.assign(new Error(e.message), { code: e.code ?? undefined });
         case 'died':
           throw new Error(e.message);
-        default:
-          throw new Error(`the stdin reader thread sent '${e.t}' mid-stream`);
       }
     }
   } finally {

@@ -8,8 +8,6 @@ export const MAX_IN_FLIGHT = 4;
 export const SETTLE_MS = 5;
 
 export type StdinMessage =
-  | { t: 'ready' }
-  | { t: 'unavailable'; message: string }
   | { t: 'chunk'; buffer: ArrayBuffer; offset: number; length: number }
   | { t: 'end' }
   | { t: 'error'; message: string; code: string | null };

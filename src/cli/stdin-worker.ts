@@ -5,31 +5,20 @@
  * process.stdin that time was the analysing thread's, and `cat capture | tcpflow-analyze -` took
  * 1.13-1.43x the time of reading the file (issue 6); here it overlaps with the analysis.
  *
- * The pipe is reopened through /dev/stdin, non-blocking, so that this thread's descriptor is its
- * own: closing it never closes fd 0 under the main thread, and a non-blocking read never keeps the
- * thread (and so the process, which joins it at exit) waiting in the kernel.
+ * The descriptor (workerData.fd) is the main thread's own non-blocking reopening of the pipe
+ * (stdin-pipe.ts): closing it never closes fd 0, and a non-blocking read never keeps this thread
+ * (and so the process, which joins it at exit) waiting in the kernel.
  *
- * Protocol (StdinMessage in stdin-protocol.ts): 'ready' once the pipe is open, or 'unavailable'
- * before any byte was read (the main thread then reads process.stdin itself); then 'chunk's, each
- * transferred; 'end' or 'error'. The main thread answers every chunk with 'took', giving back the
- * chunk's memory when it still has it, and at most MAX_IN_FLIGHT chunks are ever unanswered.
+ * Protocol (stdin-protocol.ts): 'chunk's, each transferred, then 'end' or 'error'. The main
+ * thread answers every chunk with a StdinReply, giving back the chunk's memory when it still has
+ * it, and at most MAX_IN_FLIGHT chunks are ever unanswered.
  */
-import { closeSync, constants, openSync } from 'node:fs';
 import { Socket } from 'node:net';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { CHUNK_BYTES, MAX_IN_FLIGHT, SETTLE_MS, type StdinMessage, type StdinReply } from './stdin-protocol.js';
 
 const port = parentPort!;
 const post = (m: StdinMessage, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
-
-let fd: number;
-try {
-  fd = openSync('/dev/stdin', constants.O_RDONLY | constants.O_NONBLOCK);
-} catch (err) {
-  // No /proc (some containers), or a socket on fd 0 (ENXIO): the main thread reads it.
-  post({ t: 'unavailable', message: String((err as Error).message) });
-  process.exit(0);
-}
 
 const spare: ArrayBuffer[] = [];
 // The chunk being filled: bytes [sent, pos) are new. The socket reads into it at `pos`.
@@ -64,36 +53,29 @@ function send(mayHandOver: boolean): void {
   post({ t: 'chunk', buffer: copy.buffer, offset: 0, length: copy.length }, [copy.buffer]);
 }
 
-let sock: Socket;
-try {
-  // `onread` is accepted by the constructor as by connect() (Node >= 12), though @types/node
-  // lists it only for connect().
-  sock = new Socket({
-    fd,
-    readable: true,
-    writable: false,
-    // Reads land in the chunk being filled, at its end: no copy, no buffer per read.
-    onread: {
-      buffer: () => buf.subarray(pos),
-      callback: (nread: number): boolean => {
-        pos += nread;
-        if (pos === buf.length) send(true);
-        // A partly filled chunk goes out when the pipe has been quiet for SETTLE_MS: a live capture
-        // (tcpdump -U -w - | ...) is seen at once, a fast writer's bytes travel in whole MiBs.
-        else if (settle === null) settle = setTimeout(() => send(false), SETTLE_MS);
-        if (inFlight >= MAX_IN_FLIGHT) {
-          paused = true;
-          return false; // stops reading until the main thread takes a chunk
-        }
-        return true;
-      },
+// `onread` is accepted by the constructor as by connect() (Node >= 12), though @types/node
+// lists it only for connect().
+const sock = new Socket({
+  fd: (workerData as { fd: number }).fd,
+  readable: true,
+  writable: false,
+  // Reads land in the chunk being filled, at its end: no copy, no buffer per read.
+  onread: {
+    buffer: () => buf.subarray(pos),
+    callback: (nread: number): boolean => {
+      pos += nread;
+      if (pos === buf.length) send(true);
+      // A partly filled chunk goes out when the pipe has been quiet for SETTLE_MS: a live capture
+      // (tcpdump -U -w - | ...) is seen at once, a fast writer's bytes travel in whole MiBs.
+      else if (settle === null) settle = setTimeout(() => send(false), SETTLE_MS);
+      if (inFlight >= MAX_IN_FLIGHT) {
+        paused = true;
+        return false; // stops reading until the main thread takes a chunk
+      }
+      return true;
     },
-  } as ConstructorParameters<typeof Socket>[0]);
-} catch (err) {
-  closeSync(fd);
-  post({ t: 'unavailable', message: String((err as Error).message) });
-  process.exit(0);
-}
+  },
+} as ConstructorParameters<typeof Socket>[0]);
 
 sock.on('end', () => {
   done = true;
@@ -117,5 +99,3 @@ port.on('message', (m: StdinReply) => {
     sock.resume();
   }
 });
-
-post({ t: 'ready' });
