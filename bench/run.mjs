@@ -223,6 +223,8 @@ function main() {
       }
       const st = get(input.id, 'ours-stdin');
       if (st) ratios.push(`stdin / file: ${fmt(st.wall / ours.wall)}×`);
+      const piped = get(input.id, 'ours-pipe');
+      if (piped) ratios.push(`stdout piped (\`| cat\`) / to /dev/null: ${fmt(piped.wall / ours.wall)}×`);
       const two = get(input.id, 'ours-2t');
       if (two) {
         ratios.push(`--threads 2 / default: ${fmt(two.wall / ours.wall)}× the time, ${fmt(two.maxRssMiB - ours.maxRssMiB, 0)} MiB more`);
