@@ -28,7 +28,22 @@ const KNOWN_MAGICS = [PCAP_MAGIC_US_BE, PCAP_MAGIC_US_LE, PCAP_MAGIC_NS_BE, PCAP
  * Throws CaptureError when nothing can be read (tier 1); everything else lands in `info.issues`.
  */
 export async function readCapture(source: ByteSource, info: CaptureInfo, onRecord: RecordSink, opts: ReadCaptureOptions = {}): Promise<void> {
-  let raw = await peek(guardSource(source), 4);
+  const it = guardSource(source)[Symbol.asyncIterator]();
+  try {
+    await readFrom({ [Symbol.asyncIterator]: () => it }, info, onRecord, opts);
+  } finally {
+    // Also when the input is refused before it is read through (not a capture, empty, a cut gzip
+    // header): the source learns that nobody reads it any more (the stdin reader thread stops).
+    try {
+      await it.return?.(undefined);
+    } catch {
+      // closing is best effort; the error that matters is the one already on its way
+    }
+  }
+}
+
+async function readFrom(source: AsyncIterable<Uint8Array>, info: CaptureInfo, onRecord: RecordSink, opts: ReadCaptureOptions): Promise<void> {
+  let raw = await peek(source, 4);
   if (raw.head.length === 0) throw new CaptureError('EMPTY', 0, 'the input is empty');
   let input = raw.rest;
   if (raw.head[0] === GZIP_MAGIC_0 && raw.head[1] === GZIP_MAGIC_1) {
@@ -190,8 +205,10 @@ async function peek(source: AsyncIterable<Uint8Array>, n: number): Promise<{ hea
       break;
     }
     if (r.value.length === 0) continue;
-    first.push(r.value);
     have += r.value.length;
+    // A source may reuse a chunk's memory once the next one is asked for: keep a copy of any
+    // chunk that is not the last one needed.
+    first.push(have < n ? r.value.slice() : r.value);
   }
   const head = first.length === 1 ? first[0] : joinChunks(first, have);
   async function* rest(): AsyncGenerator<Uint8Array> {

@@ -19,15 +19,24 @@ setFlagsFromString('--heap-growing-percent=150');
 prewarmFor(process.argv.slice(2));
 const { runCli } = await import('./run.js');
 const { openThreadedStdout } = await import('./stdout-pipe.js');
+const { EXIT_FATAL } = await import('./options.js');
 
 // A pipe on stdout is written from a thread of its own (stdout-pipe.ts); anything else, or a pipe
 // that thread cannot have, is process.stdout.
 const piped = openThreadedStdout();
+const stdout = piped ?? process.stdout;
+// A write that fails after runCli returned (the report's last bytes, `> /dev/full`, a full disk)
+// still makes the exit code 2: run.ts says so on stderr, here it decides the code.
+let outputFailed = false;
+stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') outputFailed = true;
+});
+let code: number;
 try {
-  process.exitCode = await runCli({
+  code = await runCli({
     argv: process.argv.slice(2),
     env: process.env,
-    stdout: piped ?? process.stdout,
+    stdout,
     stderr: process.stderr,
     // isatty(0) rather than process.stdin.isTTY: touching process.stdin would open a second reader on fd 0.
     stdinIsTTY: isatty(0),
@@ -37,3 +46,6 @@ try {
   // keeps the process alive until then, and end() lets it go).
   await piped?.end();
 }
+// process.stdout: the callback of an empty write runs once every earlier write is done or failed.
+if (piped === null) await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+process.exitCode = outputFailed ? EXIT_FATAL : code;

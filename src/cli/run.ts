@@ -119,12 +119,16 @@ async function run(io: CliEnvironment): Promise<number> {
       io.stdout.once!('drain', unblock);
     });
   };
+  // Any other failure (a full disk under `> report.ndjson`, EIO) leaves the report cut short: said
+  // once, and the run stops and exits 2, since CI must not take a partial report for a whole one.
+  let outputFailed = false;
   io.stdout.on?.('error', (err) => {
-    if (err.code === 'EPIPE') {
-      stdoutClosed = true;
-      unblock?.();
-      abort.abort();
-    } else {
+    if (stdoutClosed) return;
+    stdoutClosed = true;
+    unblock?.();
+    abort.abort();
+    if (err.code !== 'EPIPE') {
+      outputFailed = true;
       io.stderr.write(`${NAME}: cannot write the report: ${err.message}\n`);
     }
   });
@@ -227,7 +231,7 @@ async function run(io: CliEnvironment): Promise<number> {
   progress?.clear();
   if (stdoutClosed) {
     held?.close();
-    return failedInputs.length > 0 ? EXIT_FATAL : EXIT_OK;
+    return failedInputs.length > 0 || outputFailed ? EXIT_FATAL : EXIT_OK;
   }
   // A damaged but readable input (cut mid-record, bogus lengths) is reported in the table header and
   // in inputs[].issues; say it on stderr too, so `| jq` users learn the capture was not whole.
@@ -275,7 +279,7 @@ async function run(io: CliEnvironment): Promise<number> {
       code = EXIT_GATE;
     }
   }
-  return failedInputs.length > 0 ? EXIT_FATAL : code;
+  return failedInputs.length > 0 || outputFailed ? EXIT_FATAL : code;
 }
 
 function renderContext(o: CliOptions, io: CliEnvironment): RenderContext {

@@ -5,20 +5,25 @@
  * from the TypeScript sources (the worker script exists only in dist/) read `fallback()`
  * (process.stdin) instead.
  */
-import { closeSync, constants, existsSync, fstatSync, openSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync, readlinkSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { StdinMessage, StdinReply } from './stdin-protocol.js';
+import { CHUNK_BYTES, type StdinMessage, type StdinReply } from './stdin-protocol.js';
 
 const WORKER_URL = new URL('./stdin-worker.js', import.meta.url);
 
 type Event = StdinMessage | { t: 'died'; message: string };
 
-/** Our own non-blocking descriptor of the pipe on fd 0, or null when the reader thread is not for it. */
+/**
+ * Our own non-blocking descriptor of the pipe on fd 0, or null when the reader thread is not for
+ * it. Anonymous pipes only (`cmd |`): a named FIFO (`< fifo`) opened non-blocking after its writer
+ * has gone never reports the hang-up (Linux waits to "have seen a writer"), so its end of input
+ * would never come; those read through process.stdin.
+ */
 function reopenPipe(): number | null {
   if (WORKER_URL.protocol !== 'file:' || !existsSync(fileURLToPath(WORKER_URL))) return null;
   try {
-    if (!fstatSync(0).isFIFO()) return null;
+    if (!readlinkSync('/proc/self/fd/0').startsWith('pipe:')) return null;
     return openSync('/dev/stdin', constants.O_RDONLY | constants.O_NONBLOCK);
   } catch {
     return null; // no /proc (some containers), or fd 0 closed
@@ -50,8 +55,15 @@ async function* chunksFrom(worker: Worker): AsyncGenerator<Uint8Array> {
   worker.on('message', push);
   worker.on('error', (err: Error) => push({ t: 'died', message: `the stdin reader thread failed: ${err.message}` }));
   worker.on('exit', (code: number) => push({ t: 'died', message: `the stdin reader thread exited (${code})` }));
+  // The thread keeps the process alive only while we wait for it: a consumer that stops asking
+  // (and never closes us) must not hold the process at exit.
+  worker.unref();
   const next = async (): Promise<Event> => {
-    while (events.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+    if (events.length === 0) {
+      worker.ref();
+      while (events.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+      worker.unref();
+    }
     return events.shift()!;
   };
   try {
@@ -60,9 +72,9 @@ async function* chunksFrom(worker: Worker): AsyncGenerator<Uint8Array> {
       switch (e.t) {
         case 'chunk': {
           yield new Uint8Array(e.buffer, e.offset, e.length);
-          // Asked for the next chunk: the consumer is done with this one (core.ts). Its memory
-          // goes back for reuse unless the analysis worker took it (then it is detached).
-          const keep = e.buffer.byteLength > 0;
+          // Asked for the next chunk: the consumer is done with this one (core.ts). A whole chunk's
+          // memory goes back for reuse, unless the analysis worker took it (then it is detached).
+          const keep = e.buffer.byteLength === CHUNK_BYTES;
           worker.postMessage({ buffer: keep ? e.buffer : null } satisfies StdinReply, keep ? [e.buffer] : []);
           break;
         }

@@ -4,7 +4,7 @@
 export const CHUNK_BYTES = 1 << 20;
 /** Chunks sent and not yet taken: what the reader may hold ahead of the analysis (4 MiB). */
 export const MAX_IN_FLIGHT = 4;
-/** A partly filled chunk is sent after the pipe has been quiet this long (milliseconds). */
+/** A partly filled chunk is sent at most this long after its first unsent byte arrived (milliseconds). */
 export const SETTLE_MS = 5;
 
 export type StdinMessage =

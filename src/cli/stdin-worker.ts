@@ -65,8 +65,9 @@ const sock = new Socket({
     callback: (nread: number): boolean => {
       pos += nread;
       if (pos === buf.length) send(true);
-      // A partly filled chunk goes out when the pipe has been quiet for SETTLE_MS: a live capture
-      // (tcpdump -U -w - | ...) is seen at once, a fast writer's bytes travel in whole MiBs.
+      // A partly filled chunk goes out (as a copy) at most SETTLE_MS after its first unsent byte
+      // came: a live capture (tcpdump -U -w - | ...) is seen at once however it trickles, while
+      // a writer that keeps up fills whole MiBs before the timer fires.
       else if (settle === null) settle = setTimeout(() => send(false), SETTLE_MS);
       if (inFlight >= MAX_IN_FLIGHT) {
         paused = true;

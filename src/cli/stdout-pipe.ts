@@ -14,9 +14,13 @@ import type { OutStream } from './run.js';
 import type { FromStdoutWriter, ToStdoutWriter } from './stdout-protocol.js';
 
 const WORKER_URL = new URL('./stdout-worker.js', import.meta.url);
-/** Buffers are this size unless a write is bigger; spent ones are reused. */
+/** Writes of at least this many bytes go in reused buffers of BUFFER_BYTES (or their own size). */
+const POOLED_FROM = 64 << 10;
 const BUFFER_BYTES = 1 << 20;
-/** Bytes handed over and not yet written before write() says "wait for 'drain'". */
+/**
+ * Buffer bytes handed over and not yet written before write() says "wait for 'drain'". Counted in
+ * buffer sizes, not in bytes of output, so a trickle of small writes is bounded the same way.
+ */
 const HIGH_WATER = 4 * BUFFER_BYTES;
 const SPARE_BUFFERS = 6;
 
@@ -73,9 +77,10 @@ export class ThreadedStdout implements OutStream {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
     const n = bytes.length;
     if (n > 0) {
-      const buffer = (n <= BUFFER_BYTES ? this.spare.pop() : undefined) ?? new ArrayBuffer(Math.max(n, BUFFER_BYTES));
+      const buffer = n < POOLED_FROM ? new ArrayBuffer(n)
+        : (n <= BUFFER_BYTES ? this.spare.pop() : undefined) ?? new ArrayBuffer(Math.max(n, BUFFER_BYTES));
       new Uint8Array(buffer).set(bytes);
-      this.inFlight += n;
+      this.inFlight += buffer.byteLength;
       this.post({ t: 'write', buffer, length: n }, [buffer]);
     }
     if (this.inFlight < HIGH_WATER) return true;
@@ -113,7 +118,7 @@ export class ThreadedStdout implements OutStream {
   private onMessage(m: FromStdoutWriter): void {
     switch (m.t) {
       case 'written':
-        this.inFlight -= m.length;
+        this.inFlight -= m.buffer.byteLength;
         if (m.buffer.byteLength === BUFFER_BYTES && this.spare.length < SPARE_BUFFERS) this.spare.push(m.buffer);
         if (this.wantDrain && this.inFlight <= HIGH_WATER / 2) this.drain();
         break;

@@ -99,3 +99,34 @@ test('the connections still open at the end are reported as stdout drains, not a
   expect(await run).toBe(0);
   expect(lines.reduce((a, b) => a + b, 0)).toBe(3000);
 });
+
+class FailingStdout extends EventEmitter implements OutStream {
+  write(): boolean {
+    // A disk that fills up under `> report.ndjson`: the stream reports it asynchronously.
+    setImmediate(() => this.emit('error', Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })));
+    return true;
+  }
+}
+
+// Failures after the run returned (the json/table/zeek reports are written at the end) are main.ts's
+// to turn into exit 2: the e2e test with > /dev/full covers those.
+test('stdout failing mid-run (not EPIPE): said once, the run stops reading, exit 2 (a cut report must not pass CI)', async () => {
+  const bytes = manyConnections(200);
+  const stderr: string[] = [];
+  let pulled = 0;
+  const chunks = Math.ceil(bytes.length / 512);
+  const code = await runCli({
+    argv: ['-f', 'ndjson', '-'], env: {}, stdout: new FailingStdout(), stderr: { write: (s) => (stderr.push(String(s)), true) },
+    stdinIsTTY: false,
+    stdin: async function* () {
+      for (let off = 0; off < bytes.length; off += 512) {
+        await new Promise((r) => setImmediate(r)); // like real I/O: each chunk on a later turn
+        pulled++;
+        yield bytes.subarray(off, off + 512);
+      }
+    },
+  });
+  expect(pulled).toBeLessThan(chunks); // NDJSON is written while reading: reading stopped
+  expect(code).toBe(2);
+  expect(stderr).toEqual(['tcpflow-analyze: cannot write the report: ENOSPC: no space left on device, write\n']);
+});

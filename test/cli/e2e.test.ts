@@ -148,6 +148,25 @@ describe('standard input', () => {
     );
   });
 
+  test('through a real pipe: not a capture fails at once; a 2-byte first piece, then a pause, reads whole', () => {
+    const sh = (cmd: string): Run => {
+      const r = spawnSync('/bin/sh', ['-c', cmd], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 1 << 26 });
+      return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+    };
+    // `timeout`: a run that never ends is killed (and fails the test) instead of hanging CI.
+    const node = `timeout 30 "${process.execPath}"`;
+    const t0 = Date.now();
+    const junk = sh(`printf 'hello world, not a pcap\\n' | ${node} "${BIN}" -`);
+    expect(junk.code).toBe(2); // 124 when the reader thread kept the process alive
+    expect(junk.stderr).toBe('tcpflow-analyze: stdin: not a pcap or pcapng file (magic 0x68656c6c) (at byte 0)\n');
+    expect(Date.now() - t0).toBeLessThan(20_000);
+    const want = cli(['-f', 'ndjson', '-'], { input: readFileSync(SAMPLE) });
+    // The first piece is kept while the second is awaited: it must not be the reader's reused memory.
+    const split = sh(`(head -c 2 "${SAMPLE}"; sleep 0.3; tail -c +3 "${SAMPLE}") | ${node} "${BIN}" -f ndjson -`);
+    expect(split.stderr).toBe('');
+    expect(split.stdout).toBe(want.stdout);
+  });
+
   test('a real pipe (cat |) in pieces with pauses; a redirected file (<)', () => {
     const sh = (cmd: string): Run => {
       const r = spawnSync('/bin/sh', ['-c', cmd], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 1 << 26 });
@@ -374,6 +393,15 @@ describe('streaming', () => {
     const code = await new Promise<number | null>((r) => child.on('close', r));
     expect(code).toBe(0);
     expect(out.trimEnd().split('\n').at(-1)).toMatch(/^\{"type":"summary"/);
+  });
+
+  test('stdout that cannot take the report (> /dev/full): one line on stderr, exit 2, in every format', () => {
+    for (const format of ['ndjson', 'json', 'table', 'zeek']) {
+      // The last write fails after the run has decided its code: the exit code must still say so.
+      const r = spawnSync('/bin/sh', ['-c', `"${process.execPath}" "${BIN}" -f ${format} "${SAMPLE}" > /dev/full`], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+      expect(r.status).toBe(2);
+      expect(r.stderr).toBe('tcpflow-analyze: cannot write the report: ENOSPC: no space left on device, write\n');
+    }
   });
 
   test('a closed stdout (| head) ends the run quietly', () => {

@@ -26,12 +26,18 @@ const stop = Number(process.env.STOP_AFTER ?? 0);
 const slowMs = Number(process.env.SLOW_MS ?? 0);
 const h = createHash('md5');
 let bytes = 0, chunks = 0, maxChunk = 0;
-for await (const c of stdinPipeChunks(() => { fallback = true; return process.stdin; })) {
+const source = stdinPipeChunks(() => { fallback = true; return process.stdin; });
+if (process.env.TAKE_ONE_AND_LEAVE) {
+  // A consumer that takes a chunk and walks away without closing the source.
+  const first = await source[Symbol.asyncIterator]().next();
+  console.log(JSON.stringify({ bytes: first.value.length, md5: '', chunks: 1, maxChunk: first.value.length, fallback }));
+  process.exitCode = 0;
+} else for await (const c of source) {
   h.update(c); bytes += c.length; chunks++; maxChunk = Math.max(maxChunk, c.length);
   if (slowMs > 0) { const until = Date.now() + slowMs; while (Date.now() < until); } // busy, like the analysis
   if (stop > 0 && chunks >= stop) break;
 }
-console.log(JSON.stringify({ bytes, md5: h.digest('hex'), chunks, maxChunk, fallback }));
+if (!process.env.TAKE_ONE_AND_LEAVE) console.log(JSON.stringify({ bytes, md5: h.digest('hex'), chunks, maxChunk, fallback }));
 `;
 
 interface Probe { bytes: number; md5: string; chunks: number; maxChunk: number; fallback: boolean }
@@ -62,7 +68,8 @@ function sh(cmd: string, timeoutMs = 60_000): { probe: Probe | null; ms: number;
   return { probe: line.startsWith('{') ? (JSON.parse(line) as Probe) : null, ms: Date.now() - t0, stderr: r.stderr };
 }
 
-const node = `"${process.execPath}"`;
+// `timeout`: a hang kills node itself (spawnSync's timeout would only kill the shell).
+const node = `timeout 60 "${process.execPath}"`;
 
 describe('stdin through a shell pipe: the reader thread', () => {
   test('a fast writer: every byte, in whole MiB chunks', () => {
@@ -103,9 +110,23 @@ describe('stdin through a shell pipe: the reader thread', () => {
     const ms = Number(/exited after (\d+) ms/.exec(exited)?.[1]);
     expect(ms).toBeLessThan(4_000);
   });
+
+  test('a consumer that takes a chunk and walks away without closing: the process still exits', () => {
+    const cmd = `start=$(date +%s%N); (cat "$BIG"; sleep 6) | (TAKE_ONE_AND_LEAVE=1 ${node} "$PROBE"; echo "exited after $(( ($(date +%s%N) - start) / 1000000 )) ms")`;
+    const r = spawnSync('/bin/sh', ['-c', cmd], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, PROBE: probe, BIG: big } });
+    const [line, exited] = r.stdout.trim().split('\n');
+    expect(JSON.parse(line)).toMatchObject({ chunks: 1, fallback: false });
+    expect(Number(/exited after (\d+) ms/.exec(exited)?.[1])).toBeLessThan(4_000);
+  });
 });
 
 describe('stdin the reader thread cannot open: process.stdin', () => {
+  test('a named FIFO whose writer is already done (no hang-up would ever come to a non-blocking reopen)', () => {
+    const fifo = join(dir, 'fifo');
+    const r = sh(`rm -f "${fifo}"; mkfifo "${fifo}"; (cat "$BIG" > "${fifo}" &); ${node} "$PROBE" < "${fifo}"`);
+    expect(r.probe).toMatchObject({ bytes: BIG_BYTES, md5: bigMd5, fallback: true });
+  });
+
   test("a socket (Node's child_process stdio): every byte", () => {
     const data = Buffer.alloc(3 << 20, 7);
     const r = spawnSync(process.execPath, [probe], { input: data, encoding: 'utf8' });
