@@ -5,9 +5,9 @@
  * from the TypeScript sources (the worker script exists only in dist/) read `fallback()`
  * (process.stdin) instead.
  */
-import { closeSync, constants, existsSync, openSync, readlinkSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { closeSync, constants, openSync, readlinkSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
+import { workerScriptBuilt } from '../threads/worker-script.js';
 import { CHUNK_BYTES, type StdinMessage, type StdinReply } from './stdin-protocol.js';
 
 const WORKER_URL = new URL('./stdin-worker.js', import.meta.url);
@@ -21,7 +21,7 @@ type Event = StdinMessage | { t: 'died'; message: string };
  * would never come; those read through process.stdin.
  */
 function reopenPipe(): number | null {
-  if (WORKER_URL.protocol !== 'file:' || !existsSync(fileURLToPath(WORKER_URL))) return null;
+  if (!workerScriptBuilt(WORKER_URL)) return null;
   try {
     if (!readlinkSync('/proc/self/fd/0').startsWith('pipe:')) return null;
     return openSync('/dev/stdin', constants.O_RDONLY | constants.O_NONBLOCK);

@@ -7,9 +7,9 @@
  * event with the errno code (EPIPE: the reader went away), as process.stdout's do. end() resolves
  * once every byte is written (or writing failed); the process must wait for it before exiting.
  */
-import { closeSync, constants, existsSync, fstatSync, openSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { closeSync, constants, fstatSync, openSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
+import { workerScriptBuilt } from '../threads/worker-script.js';
 import type { OutStream } from './run.js';
 import type { FromStdoutWriter, ToStdoutWriter } from './stdout-protocol.js';
 
@@ -30,7 +30,7 @@ const SPARE_BUFFERS = 6;
  * /dev/stdout (it does not when the reader is already gone: then process.stdout finds out).
  */
 export function openThreadedStdout(): ThreadedStdout | null {
-  if (WORKER_URL.protocol !== 'file:' || !existsSync(fileURLToPath(WORKER_URL))) return null;
+  if (!workerScriptBuilt(WORKER_URL)) return null;
   let fd: number;
   try {
     if (!fstatSync(1).isFIFO()) return null;

@@ -8,8 +8,6 @@
  * decoding and tracking as it does building and rendering reports (docs/benchmarks.md), and the
  * finished connection is the narrowest point between the halves: ~130 numbers.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { CaptureClock } from '../capture/clock.js';
 import { CaptureError } from '../capture/record.js';
 import type { AnalyzeInput, CoreResult } from '../core.js';
@@ -18,13 +16,14 @@ import type { ConnectionReport, Settings } from '../report/model.js';
 import { decodeBatch } from './connection-codec.js';
 import type { FromWorker, ToWorker, WireError, WorkerSetup } from './protocol.js';
 import { WORKER_URL, takeWorker } from './prewarm.js';
+import { workerScriptBuilt } from './worker-script.js';
 
 /** Chunks (1 MiB each from the CLI's readers) posted but not yet taken by the worker. */
 const MAX_CHUNKS_IN_FLIGHT = 4;
 
 /** The worker script exists only in the build (dist/); from TypeScript sources the run stays in-process. */
 export function workerAvailable(): boolean {
-  return WORKER_URL.protocol === 'file:' && existsSync(fileURLToPath(WORKER_URL));
+  return workerScriptBuilt(WORKER_URL);
 }
 
 export interface ReportSink {

@@ -4,9 +4,8 @@
  * thing, before loading its own modules; pipeline.ts takes it when the run begins. An unused one
  * is unreferenced, so it never keeps the process alive.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { workerScriptBuilt } from './worker-script.js';
 
 export const WORKER_URL = new URL('./analysis-worker.js', import.meta.url);
 
@@ -41,5 +40,5 @@ export function prewarmFor(argv: readonly string[]): void {
     if ((a === '--threads' && argv[i + 1] === '2') || a === '--threads=2') two = true;
     if (a === '--ladder' || a.startsWith('--ladder=') || a === '--help' || a === '--version') return;
   }
-  if (two && existsSync(fileURLToPath(WORKER_URL))) warm = startWorker();
+  if (two && workerScriptBuilt(WORKER_URL)) warm = startWorker();
 }
