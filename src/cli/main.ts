@@ -43,9 +43,9 @@ try {
   });
 } finally {
   // Everything handed to the writer thread is in the pipe before the process ends (the thread
-  // keeps the process alive until then, and end() lets it go).
-  await piped?.end();
+  // keeps the process alive until then, and end() lets it go); for process.stdout, the callback
+  // of an empty write runs once every earlier write is done or failed.
+  if (piped !== null) await piped.end();
+  else await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
 }
-// process.stdout: the callback of an empty write runs once every earlier write is done or failed.
-if (piped === null) await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
 process.exitCode = outputFailed ? EXIT_FATAL : code;

@@ -1,6 +1,7 @@
 /**
  * Standard output, when it is a pipe, written from a thread of its own (stdout-worker.ts says
- * why). `ThreadedStdout` is the OutStream run.ts writes to: each write is copied into a buffer
+ * why) once the report has passed its first MiB (THREAD_AFTER_BYTES). `ThreadedStdout` is the
+ * OutStream run.ts writes to: on the thread, each write is copied into a buffer
  * that is handed to the writer thread (the caller may reuse its own at once), write() returns
  * false while HIGH_WATER bytes are on their way and 'drain' follows once half of them are written,
  * exactly the contract run.ts already keeps with process.stdout. A failure arrives as an 'error'
@@ -25,34 +26,35 @@ const HIGH_WATER = 4 * BUFFER_BYTES;
 const SPARE_BUFFERS = 6;
 
 /**
- * A ThreadedStdout when fd 1 is a pipe and the writer thread can have it: the worker script is
- * built (not so when running from the TypeScript sources) and the pipe reopens through
- * /dev/stdout (it does not when the reader is already gone: then process.stdout finds out).
+ * A ThreadedStdout when fd 1 is a pipe (a FIFO) and the writer thread's script is built (not so
+ * when running from the TypeScript sources).
  */
 export function openThreadedStdout(): ThreadedStdout | null {
   if (!workerScriptBuilt(WORKER_URL)) return null;
-  let fd: number;
   try {
     if (!fstatSync(1).isFIFO()) return null;
-    // A descriptor of our own, non-blocking: the writer thread never waits in the kernel.
-    fd = openSync('/dev/stdout', constants.O_WRONLY | constants.O_NONBLOCK);
   } catch {
     return null;
   }
-  try {
-    return new ThreadedStdout(new Worker(WORKER_URL, { workerData: { fd } }));
-  } catch {
-    closeSync(fd);
-    return null;
-  }
+  return new ThreadedStdout(process.stdout);
 }
+
+/**
+ * The thread starts only once this much has been written: it costs ~40-60 ms to start and to
+ * settle at the end, more than a small report takes to write (`--version | cat`, a fixture's
+ * NDJSON into jq). Until then writes go to process.stdout, which writes pipes synchronously, so
+ * they are in the pipe, in order, before the thread writes anything.
+ */
+const THREAD_AFTER_BYTES = 1 << 20;
 
 type ErrorListener = (err: NodeJS.ErrnoException) => void;
 
 export class ThreadedStdout implements OutStream {
   readonly isTTY = false;
-  /** Nothing of the caller's chunk is held after write() (it is copied). */
-  readonly writableLength = 0;
+  private worker: Worker | null = null;
+  /** False once the thread could not be had (the pipe did not reopen): process.stdout for good. */
+  private threadPossible = true;
+  private directBytes = 0;
   private inFlight = 0;
   private wantDrain = false;
   private failed = false;
@@ -63,17 +65,56 @@ export class ThreadedStdout implements OutStream {
   private readonly errorListeners: ErrorListener[] = [];
   private drainListeners: Array<() => void> = [];
 
-  constructor(private readonly worker: Worker) {
+  constructor(private readonly stdout: NodeJS.WriteStream) {
+    stdout.on('error', (err: NodeJS.ErrnoException) => this.onFailure({ message: err.message, code: err.code ?? null }));
+  }
+
+  /** Bytes of the caller's chunks still held: process.stdout's while it is used; the thread's copies hold none. */
+  get writableLength(): number {
+    return this.worker === null ? this.stdout.writableLength : 0;
+  }
+
+  /** Moves writing to the thread; false (and process.stdout for good) when the pipe does not reopen. */
+  private startThread(): boolean {
+    let fd: number;
+    try {
+      // A descriptor of our own, non-blocking: the writer thread never waits in the kernel.
+      fd = openSync('/dev/stdout', constants.O_WRONLY | constants.O_NONBLOCK);
+    } catch {
+      this.threadPossible = false;
+      return false;
+    }
+    let worker: Worker;
+    try {
+      worker = new Worker(WORKER_URL, { workerData: { fd } });
+    } catch {
+      closeSync(fd);
+      this.threadPossible = false;
+      return false;
+    }
     worker.on('message', (m: FromStdoutWriter) => this.onMessage(m));
     worker.on('error', (err: Error) => this.onFailure({ message: `the stdout writer thread failed: ${err.message}`, code: null }));
     worker.on('exit', () => {
       if (!this.terminated) this.onFailure({ message: 'the stdout writer thread exited', code: null });
       this.endedResolve?.();
     });
+    this.worker = worker;
+    return true;
   }
 
   write(chunk: string | Uint8Array): boolean {
     if (this.failed) return true;
+    if (this.worker === null) {
+      // Switch only with nothing of process.stdout's still queued, so the order holds.
+      const stay = !this.threadPossible || this.directBytes < THREAD_AFTER_BYTES || this.stdout.writableLength > 0 || !this.startThread();
+      if (stay) {
+        this.directBytes += chunk.length;
+        if (this.stdout.write(chunk)) return true;
+        if (!this.wantDrain) this.stdout.once('drain', () => this.drain());
+        this.wantDrain = true;
+        return false;
+      }
+    }
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
     const n = bytes.length;
     if (n > 0) {
@@ -100,10 +141,16 @@ export class ThreadedStdout implements OutStream {
 
   /** Resolves when everything written so far is in the pipe, or writing failed. Idempotent. */
   end(): Promise<void> {
+    if (this.worker === null) {
+      // The callback of an empty write runs once every earlier write is done or failed.
+      this.ended ??= new Promise<void>((resolve) => this.stdout.write('', () => resolve()));
+      return this.ended;
+    }
     if (this.ended === null) {
+      const worker = this.worker;
       this.ended = new Promise<void>((resolve) => (this.endedResolve = resolve)).then(() => {
         this.terminated = true;
-        void this.worker.terminate();
+        void worker.terminate();
       });
       if (this.failed) this.endedResolve!();
       else this.post({ t: 'end' });
@@ -112,7 +159,7 @@ export class ThreadedStdout implements OutStream {
   }
 
   private post(m: ToStdoutWriter, transfer: ArrayBuffer[] = []): void {
-    this.worker.postMessage(m, transfer);
+    this.worker!.postMessage(m, transfer);
   }
 
   private onMessage(m: FromStdoutWriter): void {

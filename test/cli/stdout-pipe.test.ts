@@ -45,6 +45,15 @@ describe('stdout a pipe: the writer thread', () => {
     expect(md5(join(dir, `pipe.${format}`))).toBe(md5(join(dir, `file.${format}`)));
   });
 
+  test('a small report (under the 1 MiB the thread waits for) and a big one switching mid-way: the same bytes', () => {
+    const small = join(ROOT, 'fixtures/sample/pop3.pcap');
+    expect(sh(`${node} "${BIN}" -f ndjson "${small}" > "$DIR/small.file"`)).toEqual({ code: 0, stderr: '' });
+    expect(sh(`${node} "${BIN}" -f ndjson "${small}" | cat > "$DIR/small.pipe"`)).toEqual({ code: 0, stderr: '' });
+    expect(readFileSync(join(dir, 'small.pipe'), 'utf8')).toBe(readFileSync(join(dir, 'small.file'), 'utf8'));
+    expect(readFileSync(join(dir, 'small.pipe')).length).toBeLessThan(1 << 20);
+    expect(readFileSync(join(dir, 'file.ndjson')).length).toBeGreaterThan(4 << 20); // from the test above
+  });
+
   test('a reader that starts late and reads slowly: every byte, in order', () => {
     // The writer thread fills the pipe and its 4 MiB, write() says wait, 'drain' resumes the run.
     expect(sh(`${node} "${BIN}" -f ndjson "$CAP" > "$DIR/file.slow"`)).toEqual({ code: 0, stderr: '' });
