@@ -16,7 +16,8 @@ import { sharedPath } from '../helpers/shared.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin/tcpflow-analyze.js');
-const node = `"${process.execPath}"`;
+// `timeout`: a hang kills node itself (spawnSync's timeout would only kill the shell).
+const node = `timeout 60 "${process.execPath}"`;
 
 let dir = '';
 let capture = '';
