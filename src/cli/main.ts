@@ -18,7 +18,7 @@ setFlagsFromString('--heap-growing-percent=150');
 // The analysis worker boots while this thread loads the CLI's modules (threads/prewarm.ts).
 prewarmFor(process.argv.slice(2));
 const { runCli } = await import('./run.js');
-const { openThreadedStdout } = await import('./stdout-pipe.js');
+const { openThreadedStdout, writesSettled } = await import('./stdout-pipe.js');
 const { EXIT_FATAL } = await import('./options.js');
 
 // A pipe on stdout is written from a thread of its own (stdout-pipe.ts); anything else, or a pipe
@@ -43,9 +43,8 @@ try {
   });
 } finally {
   // Everything handed to the writer thread is in the pipe before the process ends (the thread
-  // keeps the process alive until then, and end() lets it go); for process.stdout, the callback
-  // of an empty write runs once every earlier write is done or failed.
-  if (piped !== null) await piped.end();
-  else await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+  // keeps the process alive until then, and end() lets it go); process.stdout's last write's
+  // outcome is awaited too, so a late failure still sets the exit code.
+  await (piped !== null ? piped.end() : writesSettled(process.stdout));
 }
 process.exitCode = outputFailed ? EXIT_FATAL : code;

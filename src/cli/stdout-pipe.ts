@@ -47,6 +47,11 @@ export function openThreadedStdout(): ThreadedStdout | null {
  */
 const THREAD_AFTER_BYTES = 1 << 20;
 
+/** Resolves once every write made so far to `stream` is done or has failed: an empty write's callback runs after them. */
+export function writesSettled(stream: NodeJS.WritableStream): Promise<void> {
+  return new Promise<void>((resolve) => stream.write('', () => resolve()));
+}
+
 type ErrorListener = (err: NodeJS.ErrnoException) => void;
 
 export class ThreadedStdout implements OutStream {
@@ -142,8 +147,7 @@ export class ThreadedStdout implements OutStream {
   /** Resolves when everything written so far is in the pipe, or writing failed. Idempotent. */
   end(): Promise<void> {
     if (this.worker === null) {
-      // The callback of an empty write runs once every earlier write is done or failed.
-      this.ended ??= new Promise<void>((resolve) => this.stdout.write('', () => resolve()));
+      this.ended ??= writesSettled(this.stdout);
       return this.ended;
     }
     if (this.ended === null) {
