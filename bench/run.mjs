@@ -8,7 +8,7 @@
 //   --reps N       repetitions of every command, run in alternation (default 3); the median is reported
 //   --only LIST    groups to run: ours (NDJSON: file, stdin, stdout piped), formats (json, table, zeek on 1g),
 //                  tcptrace, tshark, floor (floor-count, floor-tuple typed)
-//   --inputs LIST  100m, 1g, flood (default all three)
+//   --inputs LIST  100m, 1g, flood (default all three); also calm1g (bench/lib.mjs)
 //   --json OUT     also write every run and the target verdicts as JSON
 //   --cache DIR    where generated captures live (default /tmp/tcpflow-bench; never in the repo)
 //   --timeout S    per-run limit in seconds (default 600); a run that hits it shows exit 124
@@ -141,7 +141,7 @@ function main() {
   for (const [id, why] of skip) if (why !== 'not selected') notes.push(`${id} skipped: ${why}`);
   if (!cmds.some((c) => !skip.has(c.id))) die('nothing to run');
 
-  const inputs = INPUTS.filter((x) => (o.inputs ? o.inputs.has(x.id) : true));
+  const inputs = INPUTS.filter((x) => (o.inputs ? o.inputs.has(x.id) : !x.extra));
   const m = machine();
   log(`bench: ${m.date} ${m.cpu}, ${m.memGiB} GiB, node ${m.node}, load ${m.loadavg.join(' ')}; reps=${o.reps}`);
   const tmp = mkdtempSync(join(tmpdir(), 'tcpflow-bench-'));

@@ -19,7 +19,7 @@ setFlagsFromString('--heap-growing-percent=150');
 prewarmFor(process.argv.slice(2));
 const { runCli } = await import('./run.js');
 const { openThreadedStdout, writesSettled } = await import('./stdout-pipe.js');
-const { EXIT_FATAL } = await import('./options.js');
+const { EXIT_FATAL, isFatalOutputError } = await import('./options.js');
 
 // A pipe on stdout is written from a thread of its own (stdout-pipe.ts); anything else, or a pipe
 // that thread cannot have, is process.stdout.
@@ -29,7 +29,7 @@ const stdout = piped ?? process.stdout;
 // still makes the exit code 2: run.ts says so on stderr, here it decides the code.
 let outputFailed = false;
 stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code !== 'EPIPE') outputFailed = true;
+  if (isFatalOutputError(err)) outputFailed = true;
 });
 let code: number;
 try {

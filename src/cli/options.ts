@@ -62,10 +62,20 @@ export const EXIT_OK = 0;
 export const EXIT_GATE = 1;
 export const EXIT_FATAL = 2;
 
+/**
+ * Does this error on stdout make the run's exit code EXIT_FATAL? EPIPE does not: the reader went
+ * away on purpose (`| head`), and the report was as long as it wanted. Anything else (a full disk,
+ * EIO, `> /dev/full`) left the report cut short, and CI must not take it for a whole one.
+ */
+export function isFatalOutputError(err: NodeJS.ErrnoException): boolean {
+  return err.code !== 'EPIPE';
+}
+
 const EPILOGUE = `Exit codes:
   0  the report was printed and no gate tripped
   1  --fail-on matched an anomaly, or --expect found a mismatch (the report is still printed)
-  2  usage error, an unreadable input (the others are still reported), or an internal error
+  2  usage error, an unreadable input (the others are still reported), a report that could not be
+     written (a full disk; not a closed pipe, as in | head), or an internal error
 
 Colour is on when stdout is a terminal; --color/--no-color, NO_COLOR and FORCE_COLOR override.
 Only the report goes to stdout; errors and the progress bar go to stderr.

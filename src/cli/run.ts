@@ -19,7 +19,7 @@ import { bufferedFormat } from './buffered.js';
 import { colorLevel } from './color.js';
 import { ExpectChecker, ExpectFileError, parseExpectations } from './expect.js';
 import { describeFsError, inputSize, openInput } from './inputs.js';
-import { EXIT_FATAL, EXIT_GATE, EXIT_OK, parseArgs, type CliOptions } from './options.js';
+import { EXIT_FATAL, EXIT_GATE, EXIT_OK, isFatalOutputError, parseArgs, type CliOptions } from './options.js';
 import { Progress } from './progress.js';
 import { criteria, gateHits, matches } from './select.js';
 
@@ -127,7 +127,7 @@ async function run(io: CliEnvironment): Promise<number> {
     stdoutClosed = true;
     unblock?.();
     abort.abort();
-    if (err.code !== 'EPIPE') {
+    if (isFatalOutputError(err)) {
       outputFailed = true;
       io.stderr.write(`${NAME}: cannot write the report: ${err.message}\n`);
     }

@@ -1,0 +1,143 @@
+#!/usr/bin/env node
+// What each pipeline stage costs on its own: the same capture run through longer and longer
+// prefixes of the pipeline, each in a fresh process, alternated rep by rep (like ab.mjs), and the
+// difference between neighbouring minima taken as the cost of the stage added.
+//
+//   node bench/stages.mjs [--input 100m|1g|flood|calm1g|FILE] [--reps N] [--cache DIR] [--no-peers]
+//
+// Stages (each includes the ones before it; all from dist/, so `npm run build` first):
+//   read     the CLI's file reader and the capture framer (readCapture), records counted
+//   decode   + decodePacket into the reused PacketFields
+//   track    + the tracker: flow table, both endpoints' RFC 9293 machines, anomalies, Zeek model
+//            (core.ts runCore, finished connections dropped)
+//   report   + a ConnectionReport built for every finished connection (analysis/)
+//   render   + its NDJSON line written into a reused 1 MiB buffer (report/ndjson-bytes.ts), no I/O
+//   cli      the real tool, `--format ndjson > /dev/null` (summary, selection, batching, writes)
+// and, where installed, `tcptrace -n` on the same file for scale.
+//
+// Why not a profile: a sampling profile charges cache misses to whoever takes them, and the
+// report stage evicts the tracker's working set, so profile shares do not add up to what removing
+// a stage saves. Cutting the pipeline does.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { DEFAULT_CACHE, INPUTS, REPO, ensureInput, median, oursBuilt, which } from './lib.mjs';
+
+const STAGES = ['read', 'decode', 'track', 'report', 'render'];
+const USAGE = 'usage: node bench/stages.mjs [--input 100m|1g|flood|calm1g|FILE] [--reps N] [--cache DIR] [--no-peers]';
+
+const dist = (p) => import(pathToFileURL(join(REPO, 'dist', p)).href);
+
+/** Runs one stage in this process (the child side). */
+async function child(stage, file) {
+  // What src/cli/main.ts sets for the CLI: without it the track stage alone took 4.0-4.6 s on the
+  // 1 GB capture against 3.4-3.5 s with it, more than the whole CLI's lead over it.
+  setFlagsFromString('--heap-growing-percent=150');
+  const { openInput } = await dist('cli/inputs.js');
+  const { readCapture } = await dist('capture/open.js');
+  const { newCaptureInfo } = await dist('capture/record.js');
+  const input = openInput(file);
+  if (stage === 'read' || stage === 'decode') {
+    const { decodePacket } = await dist('decode/packet.js');
+    const { newPacketFields } = await dist('decode/fields.js');
+    const fields = newPacketFields();
+    const decode = stage === 'decode';
+    let n = 0;
+    await readCapture(input.bytes, newCaptureInfo(), (rec) => {
+      n++;
+      if (decode && decodePacket(rec, fields, false) === 'OK') n++;
+    });
+    return n;
+  }
+  const { runCore, resolveSettings } = await dist('core.js');
+  const { CaptureClock } = await dist('capture/clock.js');
+  const { buildConnectionReport } = await dist('analysis/connection-report.js');
+  const { writeConnectionLine, LINE_NO_ROOM, LINE_UNEXPECTED_SHAPE } = await dist('report/ndjson-bytes.js');
+  const settings = resolveSettings({});
+  const clock = new CaptureClock();
+  const buf = Buffer.allocUnsafeSlow(1 << 20);
+  let pos = 0;
+  let n = 0;
+  const finished = stage === 'track' ? () => { n++; }
+    : stage === 'report' ? (c, ended, endNanos) => { n += buildConnectionReport(c, ended, endNanos, clock, settings).id > 0 ? 1 : 0; }
+      : (c, ended, endNanos) => {
+        const r = buildConnectionReport(c, ended, endNanos, clock, settings);
+        let q = writeConnectionLine(r, buf, pos);
+        if (q === LINE_NO_ROOM) { pos = 0; q = writeConnectionLine(r, buf, pos); }
+        if (q === LINE_UNEXPECTED_SHAPE || q === LINE_NO_ROOM) throw new Error(`stages: connection ${r.id} did not render`);
+        pos = q;
+        n++;
+      };
+  await runCore([input], settings, clock, { ladder: false, finished });
+  return n;
+}
+
+function parse(argv) {
+  const o = { input: '1g', reps: 3, cache: DEFAULT_CACHE, peers: true };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const val = () => { if (i + 1 >= argv.length) { console.error(USAGE); process.exit(2); } return argv[++i]; };
+    if (a === '--input') o.input = val();
+    else if (a === '--reps') o.reps = Number(val());
+    else if (a === '--cache') o.cache = val();
+    else if (a === '--no-peers') o.peers = false;
+    else if (a === '-h' || a === '--help') { console.log(USAGE); process.exit(0); }
+    else { console.error(`stages: unknown option ${a}\n${USAGE}`); process.exit(2); }
+  }
+  if (!(o.reps >= 1)) { console.error(USAGE); process.exit(2); }
+  return o;
+}
+
+function timed(argv) {
+  const p = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', ...argv],
+    { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 64 << 20 });
+  const last = (p.stderr || '').trim().split('\n').pop() ?? '';
+  const [wall, user, sys, kb] = last.split(' ').map(Number);
+  if (p.status !== 0 || !Number.isFinite(wall)) throw new Error(`stages: ${argv.join(' ')}: exit ${p.status}: ${(p.stderr || '').slice(-400)}`);
+  return { wall, cpu: user + sys, rssMiB: kb / 1024 };
+}
+
+function main() {
+  const o = parse(process.argv.slice(2));
+  if (!oursBuilt()) { console.error('stages: dist/ is missing: run `npm run build` first'); process.exit(2); }
+  const known = INPUTS.find((x) => x.id === o.input);
+  const file = known ? ensureInput(known, o.cache).file : resolve(o.input);
+  if (!existsSync(file)) { console.error(`stages: no such file ${file}`); process.exit(2); }
+  const self = fileURLToPath(import.meta.url);
+  const rows = STAGES.map((s) => ({ name: s, argv: [process.execPath, self, '--child', s, file], runs: [] }));
+  rows.push({ name: 'cli', argv: [process.execPath, join(REPO, 'bin', 'tcpflow-analyze.js'), '--format', 'ndjson', file], runs: [] });
+  const tcptrace = o.peers ? which('tcptrace') : null;
+  if (tcptrace) rows.push({ name: 'tcptrace -n', argv: [tcptrace, '-n', file], runs: [], peer: true });
+  timed(rows[rows.length - 1].argv); // page cache warm
+  for (let r = 0; r < o.reps; r++) {
+    for (let k = 0; k < rows.length; k++) {
+      const row = rows[(r + k) % rows.length];
+      const x = timed(row.argv);
+      row.runs.push(x);
+      process.stderr.write(`${row.name}: ${x.wall.toFixed(2)} s wall, ${x.cpu.toFixed(2)} s cpu, ${x.rssMiB.toFixed(0)} MiB\n`);
+    }
+  }
+  const min = (row, k) => Math.min(...row.runs.map((x) => x[k]));
+  const peer = rows.find((r) => r.peer);
+  console.log(`${o.reps} reps, ${known ? known.id : file}; cost = this row's min wall minus the previous row's`);
+  console.log(`| stage | wall min | wall median | cpu min | peak RSS | cost | ${peer ? 'min / tcptrace min |' : ''}`);
+  console.log(`|---|---|---|---|---|---|${peer ? '---|' : ''}`);
+  let prev = 0;
+  for (const row of rows) {
+    const w = min(row, 'wall');
+    const cost = row.peer ? '' : (w - prev).toFixed(2);
+    if (!row.peer && row.name !== 'cli') prev = w;
+    const ratio = peer ? ` ${(w / min(peer, 'wall')).toFixed(2)} |` : '';
+    console.log(`| ${row.name} | ${w.toFixed(2)} | ${median(row.runs.map((x) => x.wall)).toFixed(2)} | ${min(row, 'cpu').toFixed(2)}`
+      + ` | ${Math.max(...row.runs.map((x) => x.rssMiB)).toFixed(0)} MiB | ${cost} |${ratio}`);
+  }
+}
+
+if (process.argv[2] === '--child') {
+  const n = await child(process.argv[3], process.argv[4]);
+  if (!(n > 0)) { console.error('stages: nothing was processed'); process.exit(1); }
+} else {
+  main();
+}
