@@ -9,7 +9,8 @@
 //
 // A variant's text before ' :: ' goes to node, the rest to the tool, the input file last:
 //   --variant 'base=-f ndjson' --variant 'semi4=--max-semi-space-size=4 :: -f ndjson'
-// DIST=path/to/other/dist in a variant's node part runs that build instead (a worktree of HEAD~1).
+// DIST=path/to/other/dist in a variant's node part runs that build instead (a worktree of HEAD~1);
+// ENV:NAME=VALUE there sets an environment variable for that variant only.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -34,11 +35,13 @@ function parse(argv) {
       const words = (s) => s.split(/\s+/).filter(Boolean);
       let bin = join(REPO, 'bin', 'tcpflow-analyze.js');
       const nodeArgs = [];
+      const env = {};
       for (const w of words(nodePart)) {
         if (w.startsWith('DIST=')) bin = join(resolve(w.slice(5)), '..', 'bin', 'tcpflow-analyze.js');
+        else if (w.startsWith('ENV:') && w.includes('=')) env[w.slice(4, w.indexOf('='))] = w.slice(w.indexOf('=') + 1);
         else nodeArgs.push(w);
       }
-      o.variants.push({ name: v.slice(0, eq), nodeArgs, bin, toolArgs: words(toolPart), runs: [] });
+      o.variants.push({ name: v.slice(0, eq), nodeArgs, env, bin, toolArgs: words(toolPart), runs: [] });
     } else if (a === '-h' || a === '--help') { console.log(USAGE); process.exit(0); }
     else { console.error(`ab: unknown option ${a}\n${USAGE}`); process.exit(2); }
   }
@@ -48,7 +51,7 @@ function parse(argv) {
 
 function runOnce(v, file) {
   const p = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', process.execPath, ...v.nodeArgs, v.bin, ...v.toolArgs, file],
-    { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 64 << 20 });
+    { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, ...v.env } });
   const last = (p.stderr || '').trim().split('\n').pop() ?? '';
   const [wall, user, sys, kb] = last.split(' ').map(Number);
   if (!Number.isFinite(wall)) throw new Error(`ab: ${v.name}: no timing (exit ${p.status}): ${(p.stderr || '').slice(-300)}`);

@@ -11,9 +11,18 @@ export const WORKER_URL = new URL('./analysis-worker.js', import.meta.url);
 
 let warm: Worker | null = null;
 
+/**
+ * The worker's young generation, in MB (V8's default lets it grow to 3 × 16 MB). The worker's
+ * garbage is short-lived (numbers boxed across calls, ~280 MB a run on the 1 GB benchmark capture)
+ * and its long-lived state goes to the old generation anyway, so a small one costs no time: on that
+ * capture `--threads 2` peaked at 262 MiB instead of 330-336 MiB, at 0.83x the single thread's
+ * time against 0.89x (bench/ab.mjs, 3 alternated reps, minima); 8 MB gave 278-289 MiB.
+ */
+const WORKER_YOUNG_GENERATION_MB = 4;
+
 /** A new worker, waiting for its setup message (protocol.ts). */
 export function startWorker(): Worker {
-  const w = new Worker(WORKER_URL);
+  const w = new Worker(WORKER_URL, { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
   w.unref();
   // An 'error' event with no listener would crash the process; once taken, pipeline.ts listens too.
   w.on('error', () => {});
