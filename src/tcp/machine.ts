@@ -156,6 +156,16 @@ export function go(ep: MachineEndpoint, to: TcpState, arc: ArcLabel, frameNo: nu
 }
 
 /**
+ * go() at the event's frame and time. The time is read here, at each transition, rather than once
+ * at the top of step(): a capture time past 2^31 ns is a double, and V8 boxed it as a new heap
+ * number on every call of step() (twice a packet, 52 MB on the 1 GB benchmark capture) to have it
+ * ready for whichever go() the switch would reach.
+ */
+function goOn(ep: MachineEndpoint, to: TcpState, arc: ArcLabel, ev: TcpEvent, evidence: Evidence = 'observed'): true {
+  return go(ep, to, arc, ev.frameNo, ev.tNanos, evidence);
+}
+
+/**
  * RST acceptability as the receiver would judge it, RFC 9293 §3.10.7.3 (SYN-SENT: acceptable iff
  * the ACK bit is set and SEG.ACK acknowledges our SYN, i.e. SND.UNA < SEG.ACK =< SND.NXT) and
  * §3.10.7.4 (other states: "a reset is valid if its sequence number is in the window",
@@ -188,8 +198,6 @@ export function isRstAcceptable(
  * forward along the figure's arcs.
  */
 export function step(ep: MachineEndpoint, ev: TcpEvent): boolean {
-  const f = ev.frameNo;
-  const t = ev.tNanos;
   const snd = ev.dir === SND;
   // Note 3: "A RST can be sent from any state ... receipt of a RST from any state results in a
   // transition to LISTEN or CLOSED". Handled once, before the switch. The caller has already
@@ -204,78 +212,78 @@ export function step(ep: MachineEndpoint, ev: TcpEvent): boolean {
         return true;
       case 'SYN_RECEIVED':
         // Note 1: back to LISTEN only if SYN-RECEIVED was reached by a passive OPEN
-        if (!snd && cameFromListen(ep)) return go(ep, 'LISTEN', ARC.RCV_RST_NOTE1, f, t);
-        return go(ep, 'CLOSED', snd ? ARC.NOTE3_SND_RST : ARC.NOTE3_RCV_RST, f, t);
+        if (!snd && cameFromListen(ep)) return goOn(ep, 'LISTEN', ARC.RCV_RST_NOTE1, ev);
+        return goOn(ep, 'CLOSED', snd ? ARC.NOTE3_SND_RST : ARC.NOTE3_RCV_RST, ev);
       case 'UNKNOWN': // joined mid-stream: the RST is the first thing we know; a receiver's acceptance is assumed
-        return go(ep, 'CLOSED', snd ? ARC.NOTE3_SND_RST : ARC.NOTE3_RCV_RST, f, t, snd ? 'observed' : 'inferred');
+        return goOn(ep, 'CLOSED', snd ? ARC.NOTE3_SND_RST : ARC.NOTE3_RCV_RST, ev, snd ? 'observed' : 'inferred');
       default:
-        return go(ep, 'CLOSED', snd ? ARC.NOTE3_SND_RST : ARC.NOTE3_RCV_RST, f, t);
+        return goOn(ep, 'CLOSED', snd ? ARC.NOTE3_SND_RST : ARC.NOTE3_RCV_RST, ev);
     }
   }
   switch (ep.state) {
     case 'UNKNOWN':
       // observer-only: nothing of this endpoint seen yet, or the capture joined mid-stream
       if (ev.syn && ev.ack && snd) {
-        go(ep, 'LISTEN', ARC.PASSIVE_OPEN, f, t, 'inferred'); // answering a SYN the capture missed
-        return go(ep, 'SYN_RECEIVED', ARC.RCV_SYN, f, t);
+        goOn(ep, 'LISTEN', ARC.PASSIVE_OPEN, ev, 'inferred'); // answering a SYN the capture missed
+        return goOn(ep, 'SYN_RECEIVED', ARC.RCV_SYN, ev);
       }
       if (ev.syn && ev.ack && !snd) {
-        go(ep, 'SYN_SENT', ARC.ACTIVE_OPEN, f, t, 'inferred'); // its SYN preceded the capture
-        if (ev.acksOurSyn) return go(ep, 'ESTABLISHED', ARC.RCV_SYN_ACK, f, t);
+        goOn(ep, 'SYN_SENT', ARC.ACTIVE_OPEN, ev, 'inferred'); // its SYN preceded the capture
+        if (ev.acksOurSyn) return goOn(ep, 'ESTABLISHED', ARC.RCV_SYN_ACK, ev);
         return false;
       }
-      if (ev.syn && snd) return go(ep, 'SYN_SENT', ARC.ACTIVE_OPEN, f, t);
+      if (ev.syn && snd) return goOn(ep, 'SYN_SENT', ARC.ACTIVE_OPEN, ev);
       if (ev.syn) return true; // a SYN to an endpoint we know nothing about: wait for its answer
-      go(ep, 'ESTABLISHED', ARC.MIDSTREAM, f, t, 'inferred'); // data/ACK flowing: synchronized
+      goOn(ep, 'ESTABLISHED', ARC.MIDSTREAM, ev, 'inferred'); // data/ACK flowing: synchronized
       return step(ep, ev); // then the segment itself, as ESTABLISHED sees it (e.g. a FIN)
     case 'CLOSED':
-      if (snd && ev.syn && !ev.ack) return go(ep, 'SYN_SENT', ARC.ACTIVE_OPEN, f, t); // active OPEN / create TCB, snd SYN
+      if (snd && ev.syn && !ev.ack) return goOn(ep, 'SYN_SENT', ARC.ACTIVE_OPEN, ev); // active OPEN / create TCB, snd SYN
       if (snd && ev.syn && ev.ack) {
-        go(ep, 'LISTEN', ARC.PASSIVE_OPEN, f, t, 'inferred'); // passive OPEN: a listener is silent until it answers
-        return go(ep, 'SYN_RECEIVED', ARC.RCV_SYN, f, t); // rcv SYN / snd SYN,ACK (keyed by the visible SYN,ACK)
+        goOn(ep, 'LISTEN', ARC.PASSIVE_OPEN, ev, 'inferred'); // passive OPEN: a listener is silent until it answers
+        return goOn(ep, 'SYN_RECEIVED', ARC.RCV_SYN, ev); // rcv SYN / snd SYN,ACK (keyed by the visible SYN,ACK)
       }
       if (!snd) return true; // §3.10.7.1: CLOSED discards what it receives (and answers RST)
       return false; // a CLOSED endpoint sends nothing but RST
     case 'LISTEN':
-      if (snd && ev.syn && ev.ack) return go(ep, 'SYN_RECEIVED', ARC.RCV_SYN, f, t); // rcv SYN / snd SYN,ACK
-      if (snd && ev.syn) return go(ep, 'SYN_SENT', ARC.SEND_SYN, f, t); // SEND / snd SYN
+      if (snd && ev.syn && ev.ack) return goOn(ep, 'SYN_RECEIVED', ARC.RCV_SYN, ev); // rcv SYN / snd SYN,ACK
+      if (snd && ev.syn) return goOn(ep, 'SYN_SENT', ARC.SEND_SYN, ev); // SEND / snd SYN
       if (!snd && ev.syn && !ev.ack) return true; // another SYN, answered by the SYN,ACK we key on
       return !snd; // §3.10.7.2: anything else received is dropped; a listener sends nothing else
     case 'SYN_SENT':
-      if (!snd && ev.syn && ev.ack && ev.acksOurSyn) return go(ep, 'ESTABLISHED', ARC.RCV_SYN_ACK, f, t); // rcv SYN,ACK / snd ACK
-      if (!snd && ev.syn && !ev.ack) return go(ep, 'SYN_RECEIVED', ARC.RCV_SYN, f, t); // simultaneous open (Figure 7)
-      if (snd && ev.syn && ev.ack) return go(ep, 'SYN_RECEIVED', ARC.RCV_SYN, f, t); // answering a crossing SYN the capture missed
+      if (!snd && ev.syn && ev.ack && ev.acksOurSyn) return goOn(ep, 'ESTABLISHED', ARC.RCV_SYN_ACK, ev); // rcv SYN,ACK / snd ACK
+      if (!snd && ev.syn && !ev.ack) return goOn(ep, 'SYN_RECEIVED', ARC.RCV_SYN, ev); // simultaneous open (Figure 7)
+      if (snd && ev.syn && ev.ack) return goOn(ep, 'SYN_RECEIVED', ARC.RCV_SYN, ev); // answering a crossing SYN the capture missed
       if (snd && ev.syn) return true; // retransmitted SYN (same ISN: the flow layer checked)
       return false; // a SYN,ACK not acking our SYN (§3.10.7.3: answer RST), or data/FIN before synchronizing
     case 'SYN_RECEIVED':
       if (!snd && ev.acksOurSyn) {
-        go(ep, 'ESTABLISHED', ARC.RCV_ACK_OF_SYN, f, t); // rcv ACK of SYN
-        if (ev.fin) return go(ep, 'CLOSE_WAIT', ARC.RCV_FIN, f, t); // §3.10.7.4: ACK first, then the FIN bit
+        goOn(ep, 'ESTABLISHED', ARC.RCV_ACK_OF_SYN, ev); // rcv ACK of SYN
+        if (ev.fin) return goOn(ep, 'CLOSE_WAIT', ARC.RCV_FIN, ev); // §3.10.7.4: ACK first, then the FIN bit
         return true;
       }
-      if (snd && ev.fin) return go(ep, 'FIN_WAIT_1', ARC.CLOSE_SND_FIN, f, t); // CLOSE / snd FIN
+      if (snd && ev.fin) return goOn(ep, 'FIN_WAIT_1', ARC.CLOSE_SND_FIN, ev); // CLOSE / snd FIN
       if (ev.syn) return true; // retransmitted SYN (rcv) or SYN,ACK (snd)
       return snd; // our own ACKs/data are allowed; a received ACK not covering our SYN is not
     case 'ESTABLISHED':
-      if (snd && ev.fin) return go(ep, 'FIN_WAIT_1', ARC.CLOSE_SND_FIN, f, t); // CLOSE / snd FIN
-      if (!snd && ev.fin) return go(ep, 'CLOSE_WAIT', ARC.RCV_FIN, f, t); // rcv FIN / snd ACK
+      if (snd && ev.fin) return goOn(ep, 'FIN_WAIT_1', ARC.CLOSE_SND_FIN, ev); // CLOSE / snd FIN
+      if (!snd && ev.fin) return goOn(ep, 'CLOSE_WAIT', ARC.RCV_FIN, ev); // rcv FIN / snd ACK
       return true; // data and ACKs; a late retransmitted SYN or SYN,ACK is answered by an ACK
     case 'FIN_WAIT_1':
-      if (!snd && ev.fin && ev.acksOurFin) return go(ep, 'TIME_WAIT', ARC.NOTE2, f, t); // Note 2
-      if (!snd && ev.fin) return go(ep, 'CLOSING', ARC.RCV_FIN, f, t); // rcv FIN / snd ACK
-      if (!snd && ev.acksOurFin) return go(ep, 'FIN_WAIT_2', ARC.RCV_ACK_OF_FIN, f, t); // rcv ACK of FIN
+      if (!snd && ev.fin && ev.acksOurFin) return goOn(ep, 'TIME_WAIT', ARC.NOTE2, ev); // Note 2
+      if (!snd && ev.fin) return goOn(ep, 'CLOSING', ARC.RCV_FIN, ev); // rcv FIN / snd ACK
+      if (!snd && ev.acksOurFin) return goOn(ep, 'FIN_WAIT_2', ARC.RCV_ACK_OF_FIN, ev); // rcv ACK of FIN
       return true; // our FIN retransmitted, data still arriving (half-close)
     case 'FIN_WAIT_2':
-      if (!snd && ev.fin) return go(ep, 'TIME_WAIT', ARC.RCV_FIN, f, t); // rcv FIN / snd ACK
+      if (!snd && ev.fin) return goOn(ep, 'TIME_WAIT', ARC.RCV_FIN, ev); // rcv FIN / snd ACK
       return true; // the peer may keep sending data: half-close (§3.6)
     case 'CLOSE_WAIT':
-      if (snd && ev.fin) return go(ep, 'LAST_ACK', ARC.CLOSE_SND_FIN, f, t); // CLOSE / snd FIN
+      if (snd && ev.fin) return goOn(ep, 'LAST_ACK', ARC.CLOSE_SND_FIN, ev); // CLOSE / snd FIN
       return true; // we may keep sending (half-close); a retransmitted FIN from the peer
     case 'CLOSING':
-      if (!snd && ev.acksOurFin) return go(ep, 'TIME_WAIT', ARC.RCV_ACK_OF_FIN, f, t); // rcv ACK of FIN
+      if (!snd && ev.acksOurFin) return goOn(ep, 'TIME_WAIT', ARC.RCV_ACK_OF_FIN, ev); // rcv ACK of FIN
       return true;
     case 'LAST_ACK':
-      if (!snd && ev.acksOurFin) return go(ep, 'CLOSED', ARC.RCV_ACK_OF_FIN, f, t); // rcv ACK of FIN
+      if (!snd && ev.acksOurFin) return goOn(ep, 'CLOSED', ARC.RCV_ACK_OF_FIN, ev); // rcv ACK of FIN
       return true; // our FIN retransmitted
     case 'TIME_WAIT':
       return true; // §3.10.7.4: a retransmitted FIN is ACKed again and restarts the 2MSL timer
