@@ -1,0 +1,99 @@
+#!/usr/bin/env node
+// What allocates: runs the pipeline up to a stage (as bench/stages.mjs does) under V8's sampling
+// heap profiler, with objects the collectors freed included, and lists the functions that
+// allocated the most bytes. A CPU profile cannot show this: a number boxed as a heap number where
+// it crosses a call costs almost nothing where it happens, and is paid later in young-generation
+// collections.
+//
+//   node bench/alloc.mjs [--input 100m|1g|flood|calm1g|FILE] [--stage track|report|render]
+//                        [--promoted] [--top N] [--interval BYTES] [--cache DIR]
+//
+// --promoted leaves out what the young-generation collector freed: what is left was promoted to the
+// old generation (or is still alive at the end), i.e. what makes young collections slow and the
+// old generation grow. Functions are V8's (inlined callees count as themselves), by dist/*.js file
+// and the line where the function starts. Needs `npm run build`.
+import { Session } from 'node:inspector/promises';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { DEFAULT_CACHE, INPUTS, REPO, ensureInput, oursBuilt } from './lib.mjs';
+
+const USAGE = 'usage: node bench/alloc.mjs [--input 100m|1g|flood|calm1g|FILE] [--stage track|report|render] [--promoted] [--top N] [--interval BYTES] [--cache DIR]';
+
+function parse(argv) {
+  const o = { input: '1g', stage: 'track', promoted: false, top: 25, interval: 4096, cache: DEFAULT_CACHE };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const val = () => { if (i + 1 >= argv.length) { console.error(USAGE); process.exit(2); } return argv[++i]; };
+    if (a === '--input') o.input = val();
+    else if (a === '--stage') o.stage = val();
+    else if (a === '--promoted') o.promoted = true;
+    else if (a === '--top') o.top = Number(val());
+    else if (a === '--interval') o.interval = Number(val());
+    else if (a === '--cache') o.cache = val();
+    else if (a === '-h' || a === '--help') { console.log(USAGE); process.exit(0); }
+    else { console.error(`alloc: unknown option ${a}\n${USAGE}`); process.exit(2); }
+  }
+  if (!['track', 'report', 'render'].includes(o.stage) || !(o.top >= 1) || !(o.interval >= 64)) { console.error(USAGE); process.exit(2); }
+  return o;
+}
+
+const o = parse(process.argv.slice(2));
+if (!oursBuilt()) { console.error('alloc: dist/ is missing: run `npm run build` first'); process.exit(2); }
+const known = INPUTS.find((x) => x.id === o.input);
+const file = known ? ensureInput(known, o.cache).file : resolve(o.input);
+if (!existsSync(file)) { console.error(`alloc: no such file ${file}`); process.exit(2); }
+
+// As the CLI runs (src/cli/main.ts).
+setFlagsFromString('--heap-growing-percent=150');
+const dist = (p) => import(pathToFileURL(join(REPO, 'dist', p)).href);
+const { openInput } = await dist('cli/inputs.js');
+const { runCore, resolveSettings } = await dist('core.js');
+const { CaptureClock } = await dist('capture/clock.js');
+const { buildConnectionReport } = await dist('analysis/connection-report.js');
+const { writeConnectionLine, LINE_NO_ROOM } = await dist('report/ndjson-bytes.js');
+
+const settings = resolveSettings({});
+const clock = new CaptureClock();
+const buf = Buffer.allocUnsafeSlow(1 << 20);
+let pos = 0;
+const finished = o.stage === 'track' ? () => {}
+  : o.stage === 'report' ? (c, ended, endNanos) => { buildConnectionReport(c, ended, endNanos, clock, settings); }
+    : (c, ended, endNanos) => {
+      const r = buildConnectionReport(c, ended, endNanos, clock, settings);
+      let q = writeConnectionLine(r, buf, pos);
+      if (q === LINE_NO_ROOM) { pos = 0; q = writeConnectionLine(r, buf, pos); }
+      if (q >= 0) pos = q;
+    };
+
+const session = new Session();
+session.connect();
+await session.post('HeapProfiler.startSampling', {
+  samplingInterval: o.interval,
+  includeObjectsCollectedByMajorGC: true,
+  includeObjectsCollectedByMinorGC: !o.promoted,
+});
+const t0 = performance.now();
+await runCore([openInput(file)], settings, clock, { ladder: false, finished });
+const wall = performance.now() - t0;
+const { profile } = await session.post('HeapProfiler.stopSampling');
+session.disconnect();
+
+const bytes = new Map();
+(function walk(n) {
+  const f = n.callFrame;
+  const where = f.url ? `${f.url.replace(pathToFileURL(REPO).href + '/', '')}:${f.lineNumber + 1}` : '(native)';
+  const key = `\`${f.functionName || '(anonymous)'}\` ${where}`;
+  if (n.selfSize) bytes.set(key, (bytes.get(key) ?? 0) + n.selfSize);
+  for (const c of n.children ?? []) walk(c);
+})(profile.head);
+const total = [...bytes.values()].reduce((a, b) => a + b, 0);
+console.log(`${o.stage} stage on ${known ? known.id : file}: ${(total / 1e6).toFixed(1)} MB ${o.promoted ? 'promoted or alive at the end' : 'allocated'} `
+  + `(sampled every ${o.interval} bytes), ${(wall / 1000).toFixed(2)} s with the profiler on`);
+console.log('| MB | % | function (where it starts) |');
+console.log('|---|---|---|');
+for (const [k, v] of [...bytes].sort((a, b) => b[1] - a[1]).slice(0, o.top)) {
+  console.log(`| ${(v / 1e6).toFixed(1)} | ${(100 * v / total).toFixed(1)} | ${k} |`);
+}
