@@ -12,6 +12,8 @@ const ISO_CACHE_SIZE = 4096;
 const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
 /** Seconds whose ISO prefix IsoFormatter keeps (a power of two). */
 const PREFIX_SLOTS = 64;
+/** "YYYY-MM-DDTHH:MM:SS". */
+const PREFIX_CHARS = 19;
 
 export class IsoFormatter {
   private readonly baseSec: number;
@@ -21,7 +23,15 @@ export class IsoFormatter {
   // one report's instants span several seconds and neighbouring reports alternate between them
   // (Date#toISOString was 61 ms of a 3.4 s profile of the 1 GB benchmark capture).
   private readonly prefixSecs = new Float64Array(PREFIX_SLOTS).fill(NaN);
-  private readonly prefixes: string[] = new Array<string>(PREFIX_SLOTS).fill('');
+  /** The prefixes' characters, PREFIX_CHARS bytes per slot. */
+  private readonly prefixBytes = new Uint8Array(PREFIX_SLOTS * PREFIX_CHARS);
+  /**
+   * One instant's characters, made into a string by one toString('latin1'). A template literal made
+   * four or five strings per instant (the fraction's digits, their slice, then a cons string the
+   * NDJSON writer had to flatten again): ~140 MB of the ~790 MB a 1 GB benchmark run allocated
+   * while reporting (bench/alloc.mjs --stage render).
+   */
+  private readonly scratch = Buffer.alloc(PREFIX_CHARS + 11);
 
   constructor(private readonly clock: CaptureClock) {
     const iso = clock.toIso(0, 9); // "...SS.nnnnnnnnnZ"
@@ -67,17 +77,32 @@ export class IsoFormatter {
     const frac = total - carry * 1e9;
     const sec = this.baseSec + carry;
     const slot = sec & (PREFIX_SLOTS - 1);
-    let prefix = this.prefixes[slot];
+    const pb = this.prefixBytes;
+    const at = slot * PREFIX_CHARS;
     if (this.prefixSecs[slot] !== sec) {
       const date = new Date(sec * 1000);
       if (Number.isNaN(date.getTime())) return this.clock.toIso(tNanos, digits);
-      prefix = date.toISOString().slice(0, 19);
+      const prefix = date.toISOString(); // "YYYY-MM-DDTHH:MM:SS.sssZ" for the years that get here
+      if (prefix.length !== 24) return this.clock.toIso(tNanos, digits);
+      for (let i = 0; i < PREFIX_CHARS; i++) pb[at + i] = prefix.charCodeAt(i);
       this.prefixSecs[slot] = sec;
-      this.prefixes[slot] = prefix;
     }
-    if (digits <= 0) return `${prefix}Z`;
-    // The first `d` of frac's 9 zero-padded digits, without padStart/slice: 10^d + the digits, first char dropped.
+    const b = this.scratch;
+    for (let i = 0; i < PREFIX_CHARS; i++) b[i] = pb[at + i];
+    if (digits <= 0) {
+      b[PREFIX_CHARS] = 0x5a; // 'Z'
+      return b.toString('latin1', 0, PREFIX_CHARS + 1);
+    }
+    // The first `d` of frac's 9 zero-padded digits, right to left.
     const d = digits < 9 ? digits : 9;
-    return `${prefix}.${String(POW10[d] + Math.floor(frac / POW10[9 - d])).slice(1)}Z`;
+    let x = Math.floor(frac / POW10[9 - d]);
+    b[PREFIX_CHARS] = 0x2e; // '.'
+    for (let i = PREFIX_CHARS + d; i > PREFIX_CHARS; i--) {
+      const q = Math.floor(x / 10);
+      b[i] = 0x30 + x - q * 10;
+      x = q;
+    }
+    b[PREFIX_CHARS + d + 1] = 0x5a; // 'Z'
+    return b.toString('latin1', 0, PREFIX_CHARS + d + 2);
   }
 }
