@@ -11,58 +11,47 @@
 //   --variant 'base=-f ndjson' --variant 'semi4=--max-semi-space-size=4 :: -f ndjson'
 // DIST=path/to/other/dist in a variant's node part runs that build instead (a worktree of HEAD~1);
 // ENV:NAME=VALUE there sets an environment variable for that variant only.
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DEFAULT_CACHE, INPUTS, REPO, ensureInput, median } from './lib.mjs';
+import { DEFAULT_CACHE, REPO, inputFile, median, options, timed } from './lib.mjs';
 
 const USAGE = "usage: node bench/ab.mjs [--input 100m|1g|flood|FILE] [--reps N] [--cache DIR] --variant 'NAME=[node flags ::] tool args' ...";
 
 function parse(argv) {
-  const o = { input: '1g', reps: 5, cache: DEFAULT_CACHE, variants: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const val = () => { if (i + 1 >= argv.length) { console.error(USAGE); process.exit(2); } return argv[++i]; };
-    if (a === '--input') o.input = val();
-    else if (a === '--reps') o.reps = Number(val());
-    else if (a === '--cache') o.cache = val();
-    else if (a === '--variant') {
-      const v = val();
-      const eq = v.indexOf('=');
-      if (eq <= 0) { console.error(`ab: variant needs NAME=...: ${v}`); process.exit(2); }
-      const rest = v.slice(eq + 1);
-      const [nodePart, toolPart] = rest.includes(' :: ') ? rest.split(' :: ') : ['', rest];
-      const words = (s) => s.split(/\s+/).filter(Boolean);
-      let bin = join(REPO, 'bin', 'tcpflow-analyze.js');
-      const nodeArgs = [];
-      const env = {};
-      for (const w of words(nodePart)) {
-        if (w.startsWith('DIST=')) bin = join(resolve(w.slice(5)), '..', 'bin', 'tcpflow-analyze.js');
-        else if (w.startsWith('ENV:') && w.includes('=')) env[w.slice(4, w.indexOf('='))] = w.slice(w.indexOf('=') + 1);
-        else nodeArgs.push(w);
-      }
-      o.variants.push({ name: v.slice(0, eq), nodeArgs, env, bin, toolArgs: words(toolPart), runs: [] });
-    } else if (a === '-h' || a === '--help') { console.log(USAGE); process.exit(0); }
-    else { console.error(`ab: unknown option ${a}\n${USAGE}`); process.exit(2); }
+  const v = options(argv, {
+    input: { type: 'string', default: '1g' },
+    reps: { type: 'string', default: '5' },
+    cache: { type: 'string', default: DEFAULT_CACHE },
+    variant: { type: 'string', multiple: true, default: [] },
+  }, USAGE, 'ab');
+  const o = { input: v.input, reps: Number(v.reps), cache: v.cache, variants: [] };
+  for (const text of v.variant) {
+    const eq = text.indexOf('=');
+    if (eq <= 0) { console.error(`ab: variant needs NAME=...: ${text}`); process.exit(2); }
+    const rest = text.slice(eq + 1);
+    const [nodePart, toolPart] = rest.includes(' :: ') ? rest.split(' :: ') : ['', rest];
+    const words = (x) => x.split(/\s+/).filter(Boolean);
+    let bin = join(REPO, 'bin', 'tcpflow-analyze.js');
+    const nodeArgs = [];
+    const env = {};
+    for (const w of words(nodePart)) {
+      if (w.startsWith('DIST=')) bin = join(resolve(w.slice(5)), '..', 'bin', 'tcpflow-analyze.js');
+      else if (w.startsWith('ENV:') && w.includes('=')) env[w.slice(4, w.indexOf('='))] = w.slice(w.indexOf('=') + 1);
+      else nodeArgs.push(w);
+    }
+    o.variants.push({ name: text.slice(0, eq), nodeArgs, env, bin, toolArgs: words(toolPart), runs: [] });
   }
   if (!o.variants.length || !(o.reps >= 1)) { console.error(USAGE); process.exit(2); }
   return o;
 }
 
 function runOnce(v, file) {
-  const p = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', process.execPath, ...v.nodeArgs, v.bin, ...v.toolArgs, file],
-    { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, ...v.env } });
-  const last = (p.stderr || '').trim().split('\n').pop() ?? '';
-  const [wall, user, sys, kb] = last.split(' ').map(Number);
-  if (!Number.isFinite(wall)) throw new Error(`ab: ${v.name}: no timing (exit ${p.status}): ${(p.stderr || '').slice(-300)}`);
-  return { wall, cpu: user + sys, rssMiB: kb / 1024, exit: p.status };
+  return timed([process.execPath, ...v.nodeArgs, v.bin, ...v.toolArgs, file], v.env);
 }
 
 function main() {
   const o = parse(process.argv.slice(2));
-  const known = INPUTS.find((x) => x.id === o.input);
-  const file = known ? ensureInput(known, o.cache).file : resolve(o.input);
-  if (!existsSync(file)) { console.error(`ab: no such file ${file}`); process.exit(2); }
+  const { file, label } = inputFile(o.input, o.cache, 'ab');
   for (const v of o.variants) if (!existsSync(v.bin)) { console.error(`ab: ${v.name}: no build at ${v.bin}`); process.exit(2); }
   runOnce(o.variants[0], file); // page cache and code cache warm for everyone
   for (let r = 0; r < o.reps; r++) {
@@ -77,7 +66,7 @@ function main() {
   const min = (xs) => Math.min(...xs);
   const stat = (v, k) => ({ min: min(v.runs.map((x) => x[k])), med: median(v.runs.map((x) => x[k])) });
   const base = { wall: stat(o.variants[0], 'wall'), cpu: stat(o.variants[0], 'cpu') };
-  console.log(`${o.reps} reps, ${known ? known.id : file}`);
+  console.log(`${o.reps} reps, ${label}`);
   console.log('| variant | wall min | wall median | cpu min | cpu median | peak RSS max | wall min / first | cpu min / first |');
   console.log('|---|---|---|---|---|---|---|---|');
   for (const v of o.variants) {

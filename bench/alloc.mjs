@@ -13,38 +13,31 @@
 // old generation grow. Functions are V8's (inlined callees count as themselves), by dist/*.js file
 // and the line where the function starts. Needs `npm run build`.
 import { Session } from 'node:inspector/promises';
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
-import { DEFAULT_CACHE, INPUTS, REPO, ensureInput, oursBuilt } from './lib.mjs';
+import { DEFAULT_CACHE, REPO, inputFile, options, oursBuilt } from './lib.mjs';
 
 const USAGE = 'usage: node bench/alloc.mjs [--input 100m|1g|flood|calm1g|FILE] [--stage track|report|render] [--promoted] [--top N] [--interval BYTES] [--cache DIR]';
 
 function parse(argv) {
-  const o = { input: '1g', stage: 'track', promoted: false, top: 25, interval: 4096, cache: DEFAULT_CACHE };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const val = () => { if (i + 1 >= argv.length) { console.error(USAGE); process.exit(2); } return argv[++i]; };
-    if (a === '--input') o.input = val();
-    else if (a === '--stage') o.stage = val();
-    else if (a === '--promoted') o.promoted = true;
-    else if (a === '--top') o.top = Number(val());
-    else if (a === '--interval') o.interval = Number(val());
-    else if (a === '--cache') o.cache = val();
-    else if (a === '-h' || a === '--help') { console.log(USAGE); process.exit(0); }
-    else { console.error(`alloc: unknown option ${a}\n${USAGE}`); process.exit(2); }
-  }
+  const v = options(argv, {
+    input: { type: 'string', default: '1g' },
+    stage: { type: 'string', default: 'track' },
+    promoted: { type: 'boolean', default: false },
+    top: { type: 'string', default: '25' },
+    interval: { type: 'string', default: '4096' },
+    cache: { type: 'string', default: DEFAULT_CACHE },
+  }, USAGE, 'alloc');
+  const o = { input: v.input, stage: v.stage, promoted: v.promoted, top: Number(v.top), interval: Number(v.interval), cache: v.cache };
   if (!['track', 'report', 'render'].includes(o.stage) || !(o.top >= 1) || !(o.interval >= 64)) { console.error(USAGE); process.exit(2); }
   return o;
 }
 
 const o = parse(process.argv.slice(2));
 if (!oursBuilt()) { console.error('alloc: dist/ is missing: run `npm run build` first'); process.exit(2); }
-const known = INPUTS.find((x) => x.id === o.input);
-const file = known ? ensureInput(known, o.cache).file : resolve(o.input);
-if (!existsSync(file)) { console.error(`alloc: no such file ${file}`); process.exit(2); }
+const { file, label } = inputFile(o.input, o.cache, 'alloc');
 
 // As the CLI runs (src/cli/main.ts).
 setFlagsFromString('--heap-growing-percent=150');
@@ -90,7 +83,7 @@ const bytes = new Map();
   for (const c of n.children ?? []) walk(c);
 })(profile.head);
 const total = [...bytes.values()].reduce((a, b) => a + b, 0);
-console.log(`${o.stage} stage on ${known ? known.id : file}: ${(total / 1e6).toFixed(1)} MB ${o.promoted ? 'promoted or alive at the end' : 'allocated'} `
+console.log(`${o.stage} stage on ${label}: ${(total / 1e6).toFixed(1)} MB ${o.promoted ? 'promoted or alive at the end' : 'allocated'} `
   + `(sampled every ${o.interval} bytes), ${(wall / 1000).toFixed(2)} s with the profiler on`);
 console.log('| MB | % | function (where it starts) |');
 console.log('|---|---|---|');

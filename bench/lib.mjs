@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -69,3 +70,36 @@ export function which(cmd) {
 
 export const q = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
 export const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[(s.length - 1) >> 1] : NaN; };
+
+/**
+ * Command-line options by node:util's parseArgs (`spec`: its `options`); `--help` prints `usage`
+ * and exits 0, anything it rejects prints the reason and `usage` and exits 2.
+ */
+export function options(argv, spec, usage, tool) {
+  try {
+    const { values } = parseArgs({ args: argv, options: { ...spec, help: { type: 'boolean', short: 'h' } }, strict: true });
+    if (values.help) { console.log(usage); process.exit(0); }
+    return values;
+  } catch (err) {
+    console.error(`${tool}: ${err.message}\n${usage}`);
+    process.exit(2);
+  }
+}
+
+/** The capture an `--input` names: a known id (generated and cached) or a file, which must exist. */
+export function inputFile(input, cacheDir, tool) {
+  const known = INPUTS.find((x) => x.id === input);
+  const file = known ? ensureInput(known, cacheDir).file : resolve(input);
+  if (!existsSync(file)) { console.error(`${tool}: no such file ${file}`); process.exit(2); }
+  return { file, label: known ? known.id : file };
+}
+
+/** `argv` under /usr/bin/time, output discarded: wall and CPU (user + sys) seconds, peak RSS, exit status. */
+export function timed(argv, env = {}) {
+  const p = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', ...argv],
+    { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, ...env } });
+  const last = (p.stderr || '').trim().split('\n').pop() ?? '';
+  const [wall, user, sys, kb] = last.split(' ').map(Number);
+  if (!Number.isFinite(wall)) throw new Error(`${argv.join(' ')}: no timing (exit ${p.status}): ${(p.stderr || '').slice(-300)}`);
+  return { wall, cpu: user + sys, rssMiB: kb / 1024, exit: p.status };
+}

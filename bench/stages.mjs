@@ -18,12 +18,10 @@
 // Why not a profile: a sampling profile charges cache misses to whoever takes them, and the
 // report stage evicts the tracker's working set, so profile shares do not add up to what removing
 // a stage saves. Cutting the pipeline does.
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
-import { DEFAULT_CACHE, INPUTS, REPO, ensureInput, median, oursBuilt, which } from './lib.mjs';
+import { DEFAULT_CACHE, REPO, inputFile, median, options, oursBuilt, timed, which } from './lib.mjs';
 
 const STAGES = ['read', 'decode', 'track', 'report', 'render'];
 const USAGE = 'usage: node bench/stages.mjs [--input 100m|1g|flood|calm1g|FILE] [--reps N] [--cache DIR] [--no-peers]';
@@ -75,53 +73,45 @@ async function child(stage, file) {
 }
 
 function parse(argv) {
-  const o = { input: '1g', reps: 3, cache: DEFAULT_CACHE, peers: true };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const val = () => { if (i + 1 >= argv.length) { console.error(USAGE); process.exit(2); } return argv[++i]; };
-    if (a === '--input') o.input = val();
-    else if (a === '--reps') o.reps = Number(val());
-    else if (a === '--cache') o.cache = val();
-    else if (a === '--no-peers') o.peers = false;
-    else if (a === '-h' || a === '--help') { console.log(USAGE); process.exit(0); }
-    else { console.error(`stages: unknown option ${a}\n${USAGE}`); process.exit(2); }
-  }
+  const v = options(argv, {
+    input: { type: 'string', default: '1g' },
+    reps: { type: 'string', default: '3' },
+    cache: { type: 'string', default: DEFAULT_CACHE },
+    'no-peers': { type: 'boolean', default: false },
+  }, USAGE, 'stages');
+  const o = { input: v.input, reps: Number(v.reps), cache: v.cache, peers: !v['no-peers'] };
   if (!(o.reps >= 1)) { console.error(USAGE); process.exit(2); }
   return o;
 }
 
-function timed(argv) {
-  const p = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', ...argv],
-    { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 64 << 20 });
-  const last = (p.stderr || '').trim().split('\n').pop() ?? '';
-  const [wall, user, sys, kb] = last.split(' ').map(Number);
-  if (p.status !== 0 || !Number.isFinite(wall)) throw new Error(`stages: ${argv.join(' ')}: exit ${p.status}: ${(p.stderr || '').slice(-400)}`);
-  return { wall, cpu: user + sys, rssMiB: kb / 1024 };
+/** A run that must succeed. */
+function timedOk(argv) {
+  const x = timed(argv);
+  if (x.exit !== 0) throw new Error(`stages: ${argv.join(' ')}: exit ${x.exit}`);
+  return x;
 }
 
 function main() {
   const o = parse(process.argv.slice(2));
   if (!oursBuilt()) { console.error('stages: dist/ is missing: run `npm run build` first'); process.exit(2); }
-  const known = INPUTS.find((x) => x.id === o.input);
-  const file = known ? ensureInput(known, o.cache).file : resolve(o.input);
-  if (!existsSync(file)) { console.error(`stages: no such file ${file}`); process.exit(2); }
+  const { file, label } = inputFile(o.input, o.cache, 'stages');
   const self = fileURLToPath(import.meta.url);
   const rows = STAGES.map((s) => ({ name: s, argv: [process.execPath, self, '--child', s, file], runs: [] }));
   rows.push({ name: 'cli', argv: [process.execPath, join(REPO, 'bin', 'tcpflow-analyze.js'), '--format', 'ndjson', file], runs: [] });
   const tcptrace = o.peers ? which('tcptrace') : null;
   if (tcptrace) rows.push({ name: 'tcptrace -n', argv: [tcptrace, '-n', file], runs: [], peer: true });
-  timed(rows[rows.length - 1].argv); // page cache warm
+  timedOk(rows[rows.length - 1].argv); // page cache warm
   for (let r = 0; r < o.reps; r++) {
     for (let k = 0; k < rows.length; k++) {
       const row = rows[(r + k) % rows.length];
-      const x = timed(row.argv);
+      const x = timedOk(row.argv);
       row.runs.push(x);
       process.stderr.write(`${row.name}: ${x.wall.toFixed(2)} s wall, ${x.cpu.toFixed(2)} s cpu, ${x.rssMiB.toFixed(0)} MiB\n`);
     }
   }
   const min = (row, k) => Math.min(...row.runs.map((x) => x[k]));
   const peer = rows.find((r) => r.peer);
-  console.log(`${o.reps} reps, ${known ? known.id : file}; cost = this row's min wall minus the previous row's`);
+  console.log(`${o.reps} reps, ${label}; cost = this row's min wall minus the previous row's`);
   console.log(`| stage | wall min | wall median | cpu min | peak RSS | cost | ${peer ? 'min / tcptrace min |' : ''}`);
   console.log(`|---|---|---|---|---|---|${peer ? '---|' : ''}`);
   let prev = 0;
