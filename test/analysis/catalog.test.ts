@@ -48,7 +48,8 @@ describe('anomaly catalog', () => {
 });
 
 describe('IsoFormatter', () => {
-  test.each([[1_700_000_000, 123_456_789, 9], [1_700_000_000, 999_999_000, 6], [0, 0, 6], [1_999_999_999, 500, 9]])(
+  test.each([[1_700_000_000, 123_456_789, 9], [1_700_000_000, 999_999_000, 6], [0, 0, 6], [1_999_999_999, 500, 9],
+    [1_700_000_000, 250_000_000, 0], [1_700_000_000, 123_000_000, 3], [4_102_444_799, 999_999_999, 9]])(
     'matches CaptureClock.toIso (base %i.%i, %i digits)', (sec, nanos, digits) => {
       const clock = new CaptureClock();
       clock.tNanos(sec, nanos);
