@@ -13,11 +13,9 @@
 // old generation grow. Functions are V8's (inlined callees count as themselves), by dist/*.js file
 // and the line where the function starts. Needs `npm run build`.
 import { Session } from 'node:inspector/promises';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
-import { DEFAULT_CACHE, REPO, inputFile, options, oursBuilt } from './lib.mjs';
+import { DEFAULT_CACHE, REPO, inputFile, options, oursBuilt, prepareStage } from './lib.mjs';
 
 const USAGE = 'usage: node bench/alloc.mjs [--input 100m|1g|flood|calm1g|FILE] [--stage track|report|render] [--promoted] [--top N] [--interval BYTES] [--cache DIR]';
 
@@ -39,27 +37,7 @@ const o = parse(process.argv.slice(2));
 if (!oursBuilt()) { console.error('alloc: dist/ is missing: run `npm run build` first'); process.exit(2); }
 const { file, label } = inputFile(o.input, o.cache, 'alloc');
 
-// As the CLI runs (src/cli/main.ts).
-setFlagsFromString('--heap-growing-percent=150');
-const dist = (p) => import(pathToFileURL(join(REPO, 'dist', p)).href);
-const { openInput } = await dist('cli/inputs.js');
-const { runCore, resolveSettings } = await dist('core.js');
-const { CaptureClock } = await dist('capture/clock.js');
-const { buildConnectionReport } = await dist('analysis/connection-report.js');
-const { writeConnectionLine, LINE_NO_ROOM } = await dist('report/ndjson-bytes.js');
-
-const settings = resolveSettings({});
-const clock = new CaptureClock();
-const buf = Buffer.allocUnsafeSlow(1 << 20);
-let pos = 0;
-const finished = o.stage === 'track' ? () => {}
-  : o.stage === 'report' ? (c, ended, endNanos) => { buildConnectionReport(c, ended, endNanos, clock, settings); }
-    : (c, ended, endNanos) => {
-      const r = buildConnectionReport(c, ended, endNanos, clock, settings);
-      let q = writeConnectionLine(r, buf, pos);
-      if (q === LINE_NO_ROOM) { pos = 0; q = writeConnectionLine(r, buf, pos); }
-      if (q >= 0) pos = q;
-    };
+const run = await prepareStage(o.stage, file);
 
 const session = new Session();
 session.connect();
@@ -69,7 +47,7 @@ await session.post('HeapProfiler.startSampling', {
   includeObjectsCollectedByMinorGC: !o.promoted,
 });
 const t0 = performance.now();
-await runCore([openInput(file)], settings, clock, { ladder: false, finished });
+await run();
 const wall = performance.now() - t0;
 const { profile } = await session.post('HeapProfiler.stopSampling');
 session.disconnect();

@@ -19,58 +19,10 @@
 // report stage evicts the tracker's working set, so profile shares do not add up to what removing
 // a stage saves. Cutting the pipeline does.
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
-import { DEFAULT_CACHE, REPO, inputFile, median, options, oursBuilt, timed, which } from './lib.mjs';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_CACHE, REPO, STAGES, inputFile, median, options, oursBuilt, prepareStage, timed, which } from './lib.mjs';
 
-const STAGES = ['read', 'decode', 'track', 'report', 'render'];
 const USAGE = 'usage: node bench/stages.mjs [--input 100m|1g|flood|calm1g|FILE] [--reps N] [--cache DIR] [--no-peers]';
-
-const dist = (p) => import(pathToFileURL(join(REPO, 'dist', p)).href);
-
-/** Runs one stage in this process (the child side). */
-async function child(stage, file) {
-  // What src/cli/main.ts sets for the CLI: without it the track stage alone took 4.0-4.6 s on the
-  // 1 GB capture against 3.4-3.5 s with it, more than the whole CLI's lead over it.
-  setFlagsFromString('--heap-growing-percent=150');
-  const { openInput } = await dist('cli/inputs.js');
-  const { readCapture } = await dist('capture/open.js');
-  const { newCaptureInfo } = await dist('capture/record.js');
-  const input = openInput(file);
-  if (stage === 'read' || stage === 'decode') {
-    const { decodePacket } = await dist('decode/packet.js');
-    const { newPacketFields } = await dist('decode/fields.js');
-    const fields = newPacketFields();
-    const decode = stage === 'decode';
-    let n = 0;
-    await readCapture(input.bytes, newCaptureInfo(), (rec) => {
-      n++;
-      if (decode && decodePacket(rec, fields, false) === 'OK') n++;
-    });
-    return n;
-  }
-  const { runCore, resolveSettings } = await dist('core.js');
-  const { CaptureClock } = await dist('capture/clock.js');
-  const { buildConnectionReport } = await dist('analysis/connection-report.js');
-  const { writeConnectionLine, LINE_NO_ROOM, LINE_UNEXPECTED_SHAPE } = await dist('report/ndjson-bytes.js');
-  const settings = resolveSettings({});
-  const clock = new CaptureClock();
-  const buf = Buffer.allocUnsafeSlow(1 << 20);
-  let pos = 0;
-  let n = 0;
-  const finished = stage === 'track' ? () => { n++; }
-    : stage === 'report' ? (c, ended, endNanos) => { n += buildConnectionReport(c, ended, endNanos, clock, settings).id > 0 ? 1 : 0; }
-      : (c, ended, endNanos) => {
-        const r = buildConnectionReport(c, ended, endNanos, clock, settings);
-        let q = writeConnectionLine(r, buf, pos);
-        if (q === LINE_NO_ROOM) { pos = 0; q = writeConnectionLine(r, buf, pos); }
-        if (q === LINE_UNEXPECTED_SHAPE || q === LINE_NO_ROOM) throw new Error(`stages: connection ${r.id} did not render`);
-        pos = q;
-        n++;
-      };
-  await runCore([input], settings, clock, { ladder: false, finished });
-  return n;
-}
 
 function parse(argv) {
   const v = options(argv, {
@@ -126,7 +78,7 @@ function main() {
 }
 
 if (process.argv[2] === '--child') {
-  const n = await child(process.argv[3], process.argv[4]);
+  const n = await (await prepareStage(process.argv[3], process.argv[4]))();
   if (!(n > 0)) { console.error('stages: nothing was processed'); process.exit(1); }
 } else {
   main();
