@@ -10,7 +10,7 @@ import type { CaptureClock } from './capture/clock.js';
 import { CaptureError, newCaptureInfo, type ByteSource, type CaptureRecord } from './capture/record.js';
 import { linkTypeName } from './decode/link-types.js';
 import { decodePacket } from './decode/packet.js';
-import { newPacketFields } from './decode/fields.js';
+import { SegmentBatch } from './decode/segment-batch.js';
 import type { Connection } from './flow/connection.js';
 import { Tracker } from './flow/tracker.js';
 import { DEFAULT_SETTINGS } from './analysis/settings.js';
@@ -63,7 +63,13 @@ export function resolveSettings(opts: Partial<Settings>): Settings {
 export async function runCore(inputs: AnalyzeInput[], settings: Settings, clock: CaptureClock, hooks: CoreHooks): Promise<CoreResult> {
   const stats = newStats();
   const tracker = new Tracker(settings, { ladder: hooks.ladder, emit: hooks.finished });
-  const fields = newPacketFields();
+  const batch = new SegmentBatch();
+  /** Tracks the segments decoded so far (see decode/segment-batch.ts for when). */
+  const drain = (): void => {
+    const n = batch.size;
+    batch.size = 0;
+    for (let i = 0; i < n; i++) tracker.onSegment(batch.slots[i], batch.tNanos[i], batch.frameNo[i], batch.byteOffset[i]);
+  };
   const inputReports: InputReport[] = [];
   let firstNanos = Infinity;
   let lastNanos = -Infinity;
@@ -85,23 +91,27 @@ export async function runCore(inputs: AnalyzeInput[], settings: Settings, clock:
       prev = t;
       stats.records++;
       if (rec.capLen < rec.origLen) stats.truncatedRecords++;
+      const fields = batch.next;
       const status = decodePacket(rec, fields, settings.verifyChecksums);
       if (status === 'OK') {
         stats.tcpSegments++;
         if (fields.checksumBad) stats.badChecksums++;
-        tracker.onSegment(fields, t, rec.frameNo, rec.byteOffset);
+        if (batch.commit(t, rec.frameNo, rec.byteOffset)) drain();
       } else {
         countDecodeResult(stats, status, fields, rec, input.name);
       }
     };
     let error: InputReport['error'] = null;
+    const drainFailure: DrainFailure = { error: null };
     try {
-      await readCapture(input.bytes, info, onRecord);
+      await readCapture(drainAfterEachChunk(input.bytes, drain, drainFailure), info, onRecord);
     } catch (err) {
+      if (drainFailure.error !== null) throw drainFailure.error;
       if (!(err instanceof CaptureError)) throw err;
       error = { code: err.code, byteOffset: err.byteOffset, message: err.message };
       hooks.onInputError?.(input.name, err);
     }
+    if (drainFailure.error !== null) throw drainFailure.error;
     if (info.precisionDigits > clock.precisionDigits) clock.precisionDigits = info.precisionDigits;
     if (first < firstNanos) firstNanos = first;
     if (last > lastNanos) lastNanos = last;
@@ -130,4 +140,39 @@ export async function runCore(inputs: AnalyzeInput[], settings: Settings, clock:
     firstPacket: Number.isFinite(firstNanos) ? clock.toIso(firstNanos) : null,
     lastPacket: Number.isFinite(lastNanos) ? clock.toIso(lastNanos) : null,
   };
+}
+
+/** What went wrong while draining inside the source (the `finished` hook threw: a consumer's error, or a bug). */
+interface DrainFailure { error: unknown }
+
+/**
+ * The source, tracking the segments decoded so far each time the reader asks for the next chunk
+ * (by then it has decoded every whole record of the last one: a live capture's packets, piped from
+ * tcpdump, must not wait for more to arrive before their connections are reported), and when the
+ * read ends in any way: at the end of the input, at a read error, or when the reader stops early
+ * (readCapture always closes its source, which runs the `finally`).
+ *
+ * A failure while draining is not the source's: thrown from here it would be reported as the
+ * input's IO_ERROR (readCapture blames its source), or swallowed while the source is closed. So it
+ * is kept in `failure` and the input simply ends; runCore rethrows it.
+ */
+async function* drainAfterEachChunk(source: ByteSource, drain: () => void, failure: DrainFailure): AsyncGenerator<Uint8Array, void, undefined> {
+  const drained = (): boolean => {
+    if (failure.error !== null) return false;
+    try {
+      drain();
+      return true;
+    } catch (err) {
+      failure.error = err ?? new Error(String(err));
+      return false;
+    }
+  };
+  try {
+    for await (const chunk of source) {
+      yield chunk;
+      if (!drained()) return;
+    }
+  } finally {
+    drained();
+  }
 }

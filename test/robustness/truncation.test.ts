@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import type { AnalyzeOptions } from '../../src/analyze.js';
+import { analyze, type AnalyzeOptions } from '../../src/analyze.js';
 import type { ConnectionReport, EndReason, RunReport } from '../../src/report/model.js';
 import { writePcap, writePcapng } from '../helpers/pcap-writer.js';
 import type { Scenario } from '../helpers/scenario.js';
@@ -200,6 +200,44 @@ describe('a connection retired while the capture is still being read', () => {
       const times = JSON.stringify(c).match(/"\d{4}-\d\d-\d\dT[^"]*Z"/g) ?? [];
       expect(times.length).toBeGreaterThan(5);
       for (const t of times) expect(t, `connection ${c.id} (${c.ended})`).toMatch(/\.\d{9}Z"$/);
+    }
+  });
+});
+
+describe('reading stopped mid-file', () => {
+  // Every packet before the stop must still be analysed, exactly as if the file ended there.
+  // Decoded segments wait in a batch before they are tracked (decode/segment-batch.ts): a batch
+  // left behind when reading stops would lose the last packets before it.
+  const bytes = writePcap(PACKETS);
+  const spans = recordSpans(bytes);
+  const stops = [1, 7, Math.floor(spans.length / 2), spans.length - 1];
+
+  test('by a record length no capture has (CAPLEN_TOO_LARGE): as a capture cut at that record', async () => {
+    for (const k of stops) {
+      const bad = bytes.slice();
+      new DataView(bad.buffer).setUint32(spans[k].start + 8, 0xfffffff0, true); // caplen
+      const r = await analyzeBytes(bad, {}, 'bad.pcap');
+      const cut = await analyzeBytes(bytes.subarray(0, spans[k].start), {}, 'bad.pcap');
+      expect(r.inputs[0].issues.map((i) => [i.code, i.byteOffset]), `record ${k}`).toEqual([['CAPLEN_TOO_LARGE', spans[k].start]]);
+      expect(r.stats.tcpSegments).toBe(k);
+      expect(r.connections.length).toBeGreaterThan(0);
+      expect(r.connections).toEqual(cut.connections);
+    }
+  });
+
+  test('by a read error (IO_ERROR) in the middle of a record: as a capture cut before that record', async () => {
+    for (const k of stops) {
+      const failAt = spans[k].start + 5;
+      async function* failing(): AsyncGenerator<Uint8Array> {
+        yield bytes.subarray(0, failAt);
+        throw new Error('EIO: the disk went away');
+      }
+      const r = await analyze([{ name: 'io.pcap', bytes: failing() }]);
+      const cut = await analyzeBytes(bytes.subarray(0, spans[k].start), {}, 'io.pcap');
+      expect(r.inputs[0].error, `record ${k}`).toMatchObject({ code: 'IO_ERROR', byteOffset: failAt });
+      expect(r.stats.tcpSegments).toBe(k);
+      expect(r.connections.length).toBeGreaterThan(0);
+      expect(r.connections).toEqual(cut.connections);
     }
   });
 });
