@@ -50,6 +50,10 @@ export interface CoreResult {
   lastPacket: IsoTime | null;
 }
 
+const FIRST = 0;
+const LAST = 1;
+const PREV = 2;
+
 export function resolveSettings(opts: Partial<Settings>): Settings {
   return {
     mslSeconds: opts.mslSeconds ?? DEFAULT_SETTINGS.mslSeconds,
@@ -76,19 +80,19 @@ export async function runCore(inputs: AnalyzeInput[], settings: Settings, clock:
 
   for (const input of inputs) {
     const info = newCaptureInfo();
-    let first = Infinity;
-    let last = -Infinity;
-    let prev = -Infinity;
+    // The input's first, last and previous record times. In a typed array, not `let`s: a double
+    // stored into a closure's variable is boxed anew each time (26 MB per 1 GB capture).
+    const times = new Float64Array([Infinity, -Infinity, -Infinity]);
     tracker.setInput(input.name);
     const onRecord = (rec: CaptureRecord): void => {
       // The reader knows the precision from the file header (pcapng: from each IDB) before the first
       // record; adopt it now, since connections retired mid-read are rendered right away.
       if (info.precisionDigits > clock.precisionDigits) clock.precisionDigits = info.precisionDigits;
       const t = clock.tNanos(rec.tsSec, rec.tsNanos);
-      if (t < first) first = t;
-      if (t > last) last = t;
-      if (t < prev) stats.timestampsBackwards++;
-      prev = t;
+      if (t < times[FIRST]) times[FIRST] = t;
+      if (t > times[LAST]) times[LAST] = t;
+      if (t < times[PREV]) stats.timestampsBackwards++;
+      times[PREV] = t;
       stats.records++;
       if (rec.capLen < rec.origLen) stats.truncatedRecords++;
       const fields = batch.next;
@@ -113,6 +117,8 @@ export async function runCore(inputs: AnalyzeInput[], settings: Settings, clock:
     }
     if (drainFailure.error !== null) throw drainFailure.error;
     if (info.precisionDigits > clock.precisionDigits) clock.precisionDigits = info.precisionDigits;
+    const first = times[FIRST];
+    const last = times[LAST];
     if (first < firstNanos) firstNanos = first;
     if (last > lastNanos) lastNanos = last;
     inputReports.push({
