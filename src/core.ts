@@ -86,8 +86,12 @@ export async function runCore(inputs: AnalyzeInput[], settings: Settings, clock:
     tracker.setInput(input.name);
     const onRecord = (rec: CaptureRecord): void => {
       // The reader knows the precision from the file header (pcapng: from each IDB) before the first
-      // record; adopt it now, since connections retired mid-read are rendered right away.
-      if (info.precisionDigits > clock.precisionDigits) clock.precisionDigits = info.precisionDigits;
+      // record; adopt it now, since connections retired mid-read are rendered right away. The batch
+      // is tracked first: what earlier records retire keeps the precision it had when they were read.
+      if (info.precisionDigits > clock.precisionDigits) {
+        drain();
+        clock.precisionDigits = info.precisionDigits;
+      }
       const t = clock.tNanos(rec.tsSec, rec.tsNanos);
       if (t < times[FIRST]) times[FIRST] = t;
       if (t > times[LAST]) times[LAST] = t;

@@ -204,6 +204,37 @@ describe('a connection retired while the capture is still being read', () => {
   });
 });
 
+describe('finer timestamps later in the file (a pcapng section with a nanosecond interface)', () => {
+  // Decoded segments wait in a batch before they are tracked (decode/segment-batch.ts). A connection
+  // retired by a record read before the finer interface was announced is rendered at the precision
+  // of that moment, as when every record was tracked at once: never at one that depends on where
+  // the reader's chunks happened to end (a file, a pipe, gzip).
+  test('connections retired before it keep the coarser precision, whatever the chunking', async () => {
+    const micro = sequential([normalClose, threeWayClose, normalClose], 7000);
+    const nano = sequential([normalClose], 7000, 1_700_000_030);
+    const bytes = writePcapng([], {
+      sections: [
+        { interfaces: [{ linkType: 1, tsresol: 6 }], items: micro },
+        { interfaces: [{ linkType: 1, tsresol: 9 }], items: nano },
+      ],
+    });
+    const render = async (size: number): Promise<string[]> => {
+      async function* chunks(): AsyncGenerator<Uint8Array> {
+        for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+      }
+      const r = await analyze([{ name: 'two-sections.pcapng', bytes: chunks() }]);
+      return r.connections.map((c) => `${c.id} ${c.ended} ${c.firstSeen} ${c.lastSeen}`);
+    };
+    const whole = await render(bytes.length);
+    expect(whole.length).toBe(4);
+    // Connections 1 and 2 were retired (closed and quiet 5 s) by records of the first section.
+    expect(whole[0]).toMatch(/^1 closed \S+\.\d{6}Z \S+\.\d{6}Z$/);
+    expect(whole[1]).toMatch(/^2 closed \S+\.\d{6}Z \S+\.\d{6}Z$/);
+    expect(whole[3]).toMatch(/\.\d{9}Z$/);
+    for (const size of [1, 7, 64, 1000]) expect(await render(size), `chunks of ${size} bytes`).toEqual(whole);
+  });
+});
+
 describe('reading stopped mid-file', () => {
   // Every packet before the stop must still be analysed, exactly as if the file ended there.
   // Decoded segments wait in a batch before they are tracked (decode/segment-batch.ts): a batch
