@@ -110,16 +110,16 @@ export async function runCore(inputs: AnalyzeInput[], settings: Settings, clock:
       }
     };
     let error: InputReport['error'] = null;
-    const drainFailure: DrainFailure = { error: null };
+    const drainFailure: DrainFailure = { failed: false, error: undefined };
     try {
       await readCapture(drainAfterEachChunk(input.bytes, drain, drainFailure), info, onRecord);
     } catch (err) {
-      if (drainFailure.error !== null) throw drainFailure.error;
+      if (drainFailure.failed) throw drainFailure.error;
       if (!(err instanceof CaptureError)) throw err;
       error = { code: err.code, byteOffset: err.byteOffset, message: err.message };
       hooks.onInputError?.(input.name, err);
     }
-    if (drainFailure.error !== null) throw drainFailure.error;
+    if (drainFailure.failed) throw drainFailure.error;
     if (info.precisionDigits > clock.precisionDigits) clock.precisionDigits = info.precisionDigits;
     const first = times[FIRST];
     const last = times[LAST];
@@ -152,37 +152,60 @@ export async function runCore(inputs: AnalyzeInput[], settings: Settings, clock:
   };
 }
 
-/** What went wrong while draining inside the source (the `finished` hook threw: a consumer's error, or a bug). */
-interface DrainFailure { error: unknown }
+/** What went wrong while draining inside the source (the `finished` hook threw: a consumer's error, or a bug), as thrown. */
+interface DrainFailure { failed: boolean; error: unknown }
 
 /**
  * The source, tracking the segments decoded so far each time the reader asks for the next chunk
  * (by then it has decoded every whole record of the last one: a live capture's packets, piped from
  * tcpdump, must not wait for more to arrive before their connections are reported), and when the
  * read ends in any way: at the end of the input, at a read error, or when the reader stops early
- * (readCapture always closes its source, which runs the `finally`).
+ * (readCapture always closes its source), before the source is closed.
  *
  * A failure while draining is not the source's: thrown from here it would be reported as the
  * input's IO_ERROR (readCapture blames its source), or swallowed while the source is closed. So it
- * is kept in `failure` and the input simply ends; runCore rethrows it.
+ * is kept in `failure`, exactly as thrown, and the input simply ends; runCore rethrows it.
+ *
+ * The source's iterator is taken here, not inside the generator, so that a source that is not
+ * async-iterable fails as it did without the wrapper (a TypeError that rejects the run, not an
+ * IO_ERROR of the input), and is iterated only through Symbol.asyncIterator, as readCapture does.
  */
-async function* drainAfterEachChunk(source: ByteSource, drain: () => void, failure: DrainFailure): AsyncGenerator<Uint8Array, void, undefined> {
+function drainAfterEachChunk(source: ByteSource, drain: () => void, failure: DrainFailure): AsyncGenerator<Uint8Array, void, undefined> {
+  return drainingChunks(source[Symbol.asyncIterator](), drain, failure);
+}
+
+async function* drainingChunks(it: AsyncIterator<Uint8Array>, drain: () => void, failure: DrainFailure): AsyncGenerator<Uint8Array, void, undefined> {
   const drained = (): boolean => {
-    if (failure.error !== null) return false;
+    if (failure.failed) return false;
     try {
       drain();
       return true;
     } catch (err) {
-      failure.error = err ?? new Error(String(err));
+      failure.failed = true;
+      failure.error = err;
       return false;
     }
   };
+  // The source is done when it said so or threw; otherwise it is closed on the way out.
+  let done = false;
   try {
-    for await (const chunk of source) {
-      yield chunk;
+    while (true) {
+      let r: IteratorResult<Uint8Array>;
+      try {
+        r = await it.next();
+      } catch (err) {
+        done = true;
+        throw err;
+      }
+      if (r.done === true) {
+        done = true;
+        return;
+      }
+      yield r.value;
       if (!drained()) return;
     }
   } finally {
     drained();
+    if (!done) await it.return?.();
   }
 }

@@ -134,6 +134,32 @@ describe('two threads, same report', () => {
     await expectSame([]);
   }, 60_000);
 
+  test('in-process, what onConnection throws is what the run rejects with, even null, wherever the chunks end', async () => {
+    // The core drains its batch of decoded segments both inside the source's iterator (after a
+    // chunk) and outside it (a full batch): the value must come through unchanged either way.
+    const bytes = readFileSync(generatedMix());
+    for (const size of [512, 65536, bytes.length]) {
+      const run = lib.analyze([{ name: 'mix.pcap', bytes: chunked(bytes, size)() }], {
+        worker: false,
+        onConnection: (c) => { if (c.id === 5) throw null; }, // eslint-disable-line @typescript-eslint/only-throw-error
+      });
+      await expect(run, `chunks of ${size}`).rejects.toBeNull();
+    }
+  });
+
+  test.each([true, false])('a byte source that is not async-iterable rejects the run (worker: %s), not an input error', async (worker) => {
+    const bytes = readFileSync(generatedMix());
+    const errors: string[] = [];
+    for (const source of [[bytes], bytes]) {
+      const run = lib.analyze([{ name: 'mix.pcap', bytes: source as unknown as AsyncIterable<Uint8Array> }], {
+        worker,
+        onInputError: (file, err) => errors.push(`${file} ${err.code}`),
+      });
+      await expect(run).rejects.toThrow(TypeError);
+    }
+    expect(errors).toEqual([]);
+  });
+
   test.each([true, false])('a throwing onConnection rejects the run with its error (worker: %s), not hangs it or blames the input', async (worker) => {
     // In-process, connections are finished while the core drains a batch of decoded segments, which
     // may run inside the source's iterator (core.ts): an error there must not become an IO_ERROR.
