@@ -186,26 +186,16 @@ async function* drainingChunks(it: AsyncIterator<Uint8Array>, drain: () => void,
       return false;
     }
   };
-  // The source is done when it said so or threw; otherwise it is closed on the way out.
-  let done = false;
   try {
     while (true) {
-      let r: IteratorResult<Uint8Array>;
-      try {
-        r = await it.next();
-      } catch (err) {
-        done = true;
-        throw err;
-      }
-      if (r.done === true) {
-        done = true;
-        return;
-      }
+      const r = await it.next();
+      if (r.done === true) return;
       yield r.value;
       if (!drained()) return;
     }
   } finally {
     drained();
-    if (!done) await it.return?.();
+    // Closed in every case, as guardSource (capture/open.ts) closed it when it held it directly.
+    await it.return?.();
   }
 }
