@@ -72,7 +72,7 @@ export async function runCore(inputs: AnalyzeInput[], settings: Settings, clock:
   const drain = (): void => {
     const n = batch.size;
     batch.size = 0;
-    for (let i = 0; i < n; i++) tracker.onSegment(batch.slots[i], batch.tNanos[i], batch.frameNo[i], batch.byteOffset[i]);
+    for (let i = 0; i < n; i++) tracker.onSegment(batch.slots[i], batch.tNanos[i], batch.frameNo[i]);
   };
   const inputReports: InputReport[] = [];
   let firstNanos = Infinity;
@@ -104,7 +104,7 @@ export async function runCore(inputs: AnalyzeInput[], settings: Settings, clock:
       if (status === 'OK') {
         stats.tcpSegments++;
         if (fields.checksumBad) stats.badChecksums++;
-        if (batch.commit(t, rec.frameNo, rec.byteOffset)) drain();
+        if (batch.commit(t, rec.frameNo)) drain();
       } else {
         countDecodeResult(stats, status, fields, rec, input.name);
       }

@@ -5,8 +5,8 @@
  * them to the tracker, in capture order. The work and the order are the same as one record at a
  * time; what changes is that the decoder's code and data, then the tracker's, stay in the caches
  * for a whole batch instead of evicting each other on every packet. On the 1 GB benchmark capture
- * that was 7 % of the wall time by medians and 6-14 % of the CPU time (docs/benchmarks.md,
- * "Batched decoding").
+ * that was 3-15 % of the wall time, depending on the run, and 5-13 % of the CPU time
+ * (docs/benchmarks.md, "Batched decoding").
  *
  * Holding a batch never delays output for long: core.ts tracks what is pending whenever a batch
  * fills, when the reader has used up a chunk of input (a live pipe's packets are not held back
@@ -22,7 +22,6 @@ export class SegmentBatch {
   readonly slots: PacketFields[] = Array.from({ length: SEGMENT_BATCH }, newPacketFields);
   readonly tNanos = new Float64Array(SEGMENT_BATCH);
   readonly frameNo = new Float64Array(SEGMENT_BATCH);
-  readonly byteOffset = new Float64Array(SEGMENT_BATCH);
   size = 0;
 
   /** The slot the next record is decoded into (overwritten if it is not committed). */
@@ -31,11 +30,10 @@ export class SegmentBatch {
   }
 
   /** Keeps the segment just decoded into `next`; true when the batch is full and must be drained. */
-  commit(tNanos: number, frameNo: number, byteOffset: number): boolean {
+  commit(tNanos: number, frameNo: number): boolean {
     const i = this.size;
     this.tNanos[i] = tNanos;
     this.frameNo[i] = frameNo;
-    this.byteOffset[i] = byteOffset;
     this.size = i + 1;
     return this.size === SEGMENT_BATCH;
   }

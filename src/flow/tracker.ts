@@ -110,7 +110,7 @@ export class Tracker {
     this.input = name;
   }
 
-  onSegment(f: PacketFields, tNanos: number, frameNo: number, _byteOffset: number): void {
+  onSegment(f: PacketFields, tNanos: number, frameNo: number): void {
     if (tNanos > this.now) {
       this.now = tNanos;
       this.expire(tNanos);

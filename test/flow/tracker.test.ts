@@ -27,7 +27,7 @@ function tracker(settings: Partial<Settings> = {}) {
   const t = new Tracker(all, { ladder: false, emit: (c, ended, endNanos) => out.push(buildConnectionReport(c, ended, endNanos, clock, all)) });
   t.setInput('unit');
   let frame = 0;
-  const feed = (f: PacketFields, tNanos: number) => t.onSegment(f, tNanos, ++frame, 0);
+  const feed = (f: PacketFields, tNanos: number) => t.onSegment(f, tNanos, ++frame);
   return { t, out, feed };
 }
 
