@@ -10,7 +10,7 @@ import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { analyze, type AnalyzeOptions } from '../../src/analyze.js';
 import type { ConnectionReport, EndReason, RunReport } from '../../src/report/model.js';
-import { writePcap, writePcapng } from '../helpers/pcap-writer.js';
+import { chunksOf, writePcap, writePcapng } from '../helpers/pcap-writer.js';
 import type { Scenario } from '../helpers/scenario.js';
 import {
   analyzeBytes, checkInvariants, normalClose, recordSpans, REPO_ROOT, resetMid, sequential, threeWayClose, type Span,
@@ -219,10 +219,7 @@ describe('finer timestamps later in the file (a pcapng section with a nanosecond
       ],
     });
     const render = async (size: number): Promise<string[]> => {
-      async function* chunks(): AsyncGenerator<Uint8Array> {
-        for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
-      }
-      const r = await analyze([{ name: 'two-sections.pcapng', bytes: chunks() }]);
+      const r = await analyze([{ name: 'two-sections.pcapng', bytes: chunksOf(bytes, size) }]);
       return r.connections.map((c) => `${c.id} ${c.ended} ${c.firstSeen} ${c.lastSeen}`);
     };
     const whole = await render(bytes.length);
