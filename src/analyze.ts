@@ -12,9 +12,11 @@
 import { CaptureClock } from './capture/clock.js';
 import type { CaptureError } from './capture/record.js';
 import { resolveSettings, runCore, type AnalyzeInput, type CoreResult } from './core.js';
-import { buildConnectionReport } from './analysis/connection-report.js';
+import { buildConnectionReport, reportFromDigest } from './analysis/connection-report.js';
+import { ConnectionDigest, digestConnection } from './analysis/digest.js';
 import { SummaryAccumulator } from './analysis/summary.js';
-import { SCHEMA_VERSION, type ConnectionReport, type RunReport, type Settings } from './report/model.js';
+import type { ConnectionFacts } from './flow/connection.js';
+import { SCHEMA_VERSION, type ConnectionReport, type EndReason, type RunReport, type Settings } from './report/model.js';
 import { analyzeOnWorker, workerAvailable } from './threads/pipeline.js';
 import { TOOL_VERSION } from './version.js';
 
@@ -23,6 +25,14 @@ export type { AnalyzeInput };
 export interface AnalyzeOptions extends Partial<Settings> {
   /** Called once per connection as soon as it is finished (closed and quiet, timed out, evicted, or at end of capture). */
   onConnection?: (c: ConnectionReport) => void;
+  /**
+   * Instead of onConnection: each finished connection as its digest (analysis/digest.ts), which is
+   * valid only during the call (the next connection reuses it). For output that needs no
+   * ConnectionReport: the CLI's streaming NDJSON writes the line straight from the digest
+   * (report/ndjson-facts.ts); `reportFromDigest(d)` builds the report when one is needed.
+   * With `keepConnections` the kept reports are still built.
+   */
+  onDigest?: (d: ConnectionDigest) => void;
   /** Keep every connection in the returned report (default true). NDJSON streaming turns this off to bound memory. */
   keepConnections?: boolean;
   /** Record per-packet ladder rows: true for all connections, or a predicate on the connection id. */
@@ -55,27 +65,40 @@ export async function analyze(inputs: AnalyzeInput[], opts: AnalyzeOptions = {})
   const clock = new CaptureClock();
   const core = await runCore(inputs, settings, clock, {
     ladder,
-    finished: (c, ended, endNanos) => out.add(buildConnectionReport(c, ended, endNanos, clock, settings)),
+    finished: (c, ended, endNanos) => out.finished(c, ended, endNanos, clock),
     onInputError: opts.onInputError,
     waitForOutput: opts.waitForOutput,
   });
   return out.finish(core);
 }
 
-/** Where reports go: the summary counts, the kept list, and the caller's callback. */
+/** Where finished connections go: the summary counts, the kept reports, and the caller's callback. */
 export class ReportCollector {
   private readonly summary = new SummaryAccumulator();
   private readonly kept: ConnectionReport[] = [];
   private readonly keep: boolean;
+  private readonly digest = new ConnectionDigest();
 
   constructor(
     private readonly settings: Settings,
-    private readonly opts: Pick<AnalyzeOptions, 'onConnection' | 'keepConnections'>,
+    private readonly opts: Pick<AnalyzeOptions, 'onConnection' | 'onDigest' | 'keepConnections'>,
   ) {
     this.keep = opts.keepConnections ?? true;
   }
 
-  add(c: ConnectionReport): void {
+  finished(c: ConnectionFacts, ended: EndReason, endNanos: number, clock: CaptureClock): void {
+    const onDigest = this.opts.onDigest;
+    if (onDigest === undefined) {
+      this.add(buildConnectionReport(c, ended, endNanos, clock, this.settings));
+      return;
+    }
+    const d = digestConnection(c, ended, endNanos, clock, this.settings, this.digest);
+    this.summary.addDigest(d);
+    if (this.keep) this.kept.push(reportFromDigest(d));
+    onDigest(d);
+  }
+
+  private add(c: ConnectionReport): void {
     this.summary.add(c);
     if (this.keep) this.kept.push(c);
     this.opts.onConnection?.(c);

@@ -1,21 +1,22 @@
 /**
- * Connection → ConnectionReport (report/model.ts, contract v1). Called once per connection when
- * its record ends; runs the end-of-record detectors, then renders times at the capture's precision.
+ * Connection → ConnectionReport (report/model.ts, contract v1), once per connection when its record
+ * ends: digest.ts runs the end-of-record detectors and works out every value; this builds the
+ * objects from the digest, with times rendered at the capture's precision.
  */
 import type { CaptureClock } from '../capture/clock.js';
-import type { AnomalyReport, ConnectionReport, EndReason, EndpointReport, LadderRow, Settings, TransitionReport } from '../report/model.js';
+import type { CloseReport, ConnectionReport, DataReport, DirectionData, EndReason, EndpointReport, HandshakeReport, LadderRow, Settings, TransitionReport } from '../report/model.js';
 import type { ConnectionFacts } from '../flow/connection.js';
 import type { Endpoint } from '../flow/endpoint.js';
 import { formatAddress } from '../flow/key.js';
-import { ANOMALIES, ANOMALY_CODES } from './catalog.js';
-import { detectConnectionAnomalies } from './detect.js';
-import { anomalyMessage } from './messages.js';
-import { IsoFormatter } from './iso.js';
-import { closeReport, dataReport, handshakeOutcome, handshakeReport, resetInfo, type IsoOf } from './phases.js';
+import { ConnectionDigest, NO_TIME, digestConnection } from './digest.js';
+import type { IsoFormatter } from './iso.js';
 
-const CODE_ORDER = new Map(ANOMALY_CODES.map((c, i) => [c, i]));
+/** Capture nanoseconds as ISO-8601, NO_TIME as null. */
+function isoOrNull(fmt: IsoFormatter, tNanos: number): string | null {
+  return tNanos === NO_TIME ? null : fmt.iso(tNanos);
+}
 
-function endpointReport(c: ConnectionFacts, ep: Endpoint, isClient: boolean, iso: IsoOf): EndpointReport {
+function endpointReport(c: ConnectionFacts, ep: Endpoint, isClient: boolean, fmt: IsoFormatter): EndpointReport {
   const sideA = isClient === c.clientIsA;
   return {
     ip: formatAddress(c.key, sideA),
@@ -29,53 +30,96 @@ function endpointReport(c: ConnectionFacts, ep: Endpoint, isClient: boolean, iso
       timestamps: ep.timestamps,
     },
     transitions: ep.transitions.map((t): TransitionReport => ({
-      from: t.from, to: t.to, arc: t.arc, frame: t.frameNo, time: iso(t.tNanos), evidence: t.evidence,
+      from: t.from, to: t.to, arc: t.arc, frame: t.frameNo, time: fmt.iso(t.tNanos), evidence: t.evidence,
     })),
   };
 }
 
-export function buildConnectionReport(c: ConnectionFacts, ended: EndReason, endNanos: number, clock: CaptureClock, settings: Settings): ConnectionReport {
-  // Both are read by the detectors and by the report; the transitions no longer change.
-  const outcome = handshakeOutcome(c);
-  const rst = resetInfo(c);
-  detectConnectionAnomalies(c, ended, endNanos, settings, outcome, rst);
-  const fmt = IsoFormatter.of(clock);
-  const iso: IsoOf = (n) => fmt.iso(n);
-  const anomalies: AnomalyReport[] = (c.anomalies ?? [])
-    .slice()
-    .sort((a, b) => a.frameNo - b.frameNo || CODE_ORDER.get(a.code)! - CODE_ORDER.get(b.code)! || a.endpoint - b.endpoint)
-    .map((a) => {
-      const who = a.endpoint === 0 ? 'client' : a.endpoint === 1 ? 'server' : null;
-      return {
-        code: a.code,
-        severity: ANOMALIES[a.code].severity,
-        endpoint: who,
-        frame: a.frameNo,
-        time: iso(a.tNanos),
-        message: anomalyMessage(a.code, who, a.details),
-        details: a.details,
-      };
-    });
+function handshakeReport(d: ConnectionDigest): HandshakeReport {
+  const c = d.c;
+  return {
+    outcome: d.outcome,
+    syn: isoOrNull(d.iso, d.synNanos),
+    synAck: isoOrNull(d.iso, d.synAckNanos),
+    ack: isoOrNull(d.iso, d.ackNanos),
+    synFrame: d.synFrame,
+    synAckFrame: d.synAckFrame,
+    ackFrame: d.ackFrame,
+    synCount: c.client.synCount,
+    synAckCount: c.server.synAckCount,
+    synBackoff: (c.synBackoffNanos ?? []).map((n) => n / 1e9),
+    rtt: {
+      synToSynAck: d.synToSynAck,
+      lastSynToSynAck: d.lastSynToSynAck,
+      synAckToAck: d.synAckToAck,
+      total: d.rttTotal,
+    },
+    duration: d.handshakeDuration,
+  };
+}
+
+function direction(ep: Endpoint, fmt: IsoFormatter, firstData: number, lastData: number): DirectionData {
+  return {
+    packets: ep.packets,
+    bytes: ep.bytes,
+    retransmittedBytes: ep.retransBytes,
+    retransmittedPackets: ep.retransPackets,
+    firstData: isoOrNull(fmt, firstData),
+    lastData: isoOrNull(fmt, lastData),
+  };
+}
+
+function dataReport(d: ConnectionDigest): DataReport {
+  return {
+    client: direction(d.c.client, d.iso, d.clientFirstData, d.clientLastData),
+    server: direction(d.c.server, d.iso, d.serverFirstData, d.serverLastData),
+    timeToFirstByte: d.timeToFirstByte,
+  };
+}
+
+function closeReport(d: ConnectionDigest): CloseReport {
+  const c = d.c;
+  return {
+    kind: d.closeKind,
+    initiator: d.initiator,
+    resetBy: d.resetBy,
+    firstFin: isoOrNull(d.iso, d.firstFinNanos),
+    firstFinFrame: d.firstFinFrame,
+    completed: isoOrNull(d.iso, d.completedNanos),
+    duration: d.closeDuration,
+    finWait2: { client: d.finWait2Client, server: d.finWait2Server },
+    closeWait: { client: d.closeWaitClient, server: d.closeWaitServer },
+    timeWait: {
+      client: { enteredAt: isoOrNull(d.iso, d.timeWaitClientNanos), heldAtEnd: c.client.state === 'TIME_WAIT' },
+      server: { enteredAt: isoOrNull(d.iso, d.timeWaitServerNanos), heldAtEnd: c.server.state === 'TIME_WAIT' },
+    },
+  };
+}
+
+/** The report of a digested connection (digest.ts). */
+export function reportFromDigest(d: ConnectionDigest): ConnectionReport {
+  const c = d.c;
+  const fmt = d.iso;
   const report: ConnectionReport = {
     id: c.id,
-    client: endpointReport(c, c.client, true, iso),
-    server: endpointReport(c, c.server, false, iso),
+    client: endpointReport(c, c.client, true, fmt),
+    server: endpointReport(c, c.server, false, fmt),
     rolesGuessed: c.rolesGuessed,
     midstream: c.midstream,
     portReuse: c.portReusePrevId > 0 ? { previousId: c.portReusePrevId, gap: c.portReuseGapNanos / 1e9 } : null,
-    firstSeen: iso(c.firstNanos),
-    lastSeen: iso(c.lastNanos),
+    firstSeen: fmt.iso(c.firstNanos),
+    lastSeen: fmt.iso(c.lastNanos),
     duration: (c.lastNanos - c.firstNanos) / 1e9,
     input: c.input,
     firstFrame: c.firstFrame,
     lastFrame: c.lastFrame,
-    ended,
-    handshake: handshakeReport(c, iso, outcome),
-    data: dataReport(c, iso),
-    close: closeReport(c, endNanos, iso, rst),
+    ended: d.ended,
+    handshake: handshakeReport(d),
+    data: dataReport(d),
+    close: closeReport(d),
     packets: { client: c.client.packets, server: c.server.packets },
     bytes: { client: c.client.bytes, server: c.server.bytes },
-    anomalies,
+    anomalies: d.anomalies,
     zeek: c.zeekVerdict(),
     captureLoss: c.captureLoss,
   };
@@ -85,6 +129,13 @@ export function buildConnectionReport(c: ConnectionFacts, ended: EndReason, endN
     report.ladder = c.ladder;
   }
   return report;
+}
+
+// The report holds copies of everything in the digest, so one digest serves every connection.
+const scratch = new ConnectionDigest();
+
+export function buildConnectionReport(c: ConnectionFacts, ended: EndReason, endNanos: number, clock: CaptureClock, settings: Settings): ConnectionReport {
+  return reportFromDigest(digestConnection(c, ended, endNanos, clock, settings, scratch));
 }
 
 /**

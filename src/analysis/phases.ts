@@ -3,7 +3,7 @@
  * histories and counters. Nothing here recomputes a state: if an arc is not in the history, the
  * phase did not happen as far as the capture shows.
  */
-import type { CloseKind, CloseReport, DataReport, DirectionData, HandshakeOutcome, HandshakeReport, Role } from '../report/model.js';
+import type { CloseKind, HandshakeOutcome, Role } from '../report/model.js';
 import type { ConnectionFacts } from '../flow/connection.js';
 import type { Endpoint } from '../flow/endpoint.js';
 import { ARC, type Transition } from '../tcp/machine.js';
@@ -20,7 +20,7 @@ export function reached(ep: Endpoint, state: TcpState): Transition | null {
 }
 
 /** The first transition taking this arc. */
-function firstArc(ep: Endpoint, arc: string): Transition | null {
+export function firstArc(ep: Endpoint, arc: string): Transition | null {
   for (const t of ep.transitions) if (t.arc === arc) return t;
   return null;
 }
@@ -30,8 +30,6 @@ function firstArc(ep: Endpoint, arc: string): Transition | null {
 const isSimOpenArc = (t: Transition): boolean => t.from === 'SYN_SENT' && t.to === 'SYN_RECEIVED';
 const isRefusedArc = (t: Transition): boolean => t.from === 'SYN_SENT' && t.arc === ARC.NOTE3_RCV_RST;
 const isAbortArc = (t: Transition): boolean => (t.from === 'SYN_SENT' || t.from === 'SYN_RECEIVED') && t.arc === ARC.NOTE3_SND_RST;
-const isHandshakeAckArc = (t: Transition): boolean => t.to === 'ESTABLISHED' && t.arc === ARC.RCV_ACK_OF_SYN;
-const isObservedCloseArc = (x: Transition): boolean => (x.to === 'TIME_WAIT' || x.to === 'CLOSED') && x.evidence === 'observed' && x.arc !== ARC.TIMEOUT_2MSL;
 
 const isRstArc = (t: Transition): boolean => t.arc === ARC.NOTE3_SND_RST || t.arc === ARC.NOTE3_RCV_RST || t.arc === ARC.RCV_RST_NOTE1;
 
@@ -76,59 +74,6 @@ export function handshakeOutcome(c: ConnectionFacts): HandshakeOutcome {
   return 'no_answer';
 }
 
-/** Renders capture nanoseconds as ISO-8601 (analysis/iso.ts). */
-export type IsoOf = (tNanos: number) => string;
-
-/** `outcome`: handshakeOutcome(c), when the caller already has it. */
-export function handshakeReport(c: ConnectionFacts, iso: IsoOf, outcome: HandshakeOutcome = handshakeOutcome(c)): HandshakeReport {
-  const opt = (n: number): string | null => (n >= 0 ? iso(n) : null);
-  // A span whose ends were captured out of order (e.g. the SYN/ACK before the SYN) is not
-  // measurable from this capture: null rather than a negative time.
-  const sec = (a: number, b: number): number | null => (a >= 0 && b >= a ? (b - a) / 1e9 : null);
-  const ackT = findTransition(c.server, isHandshakeAckArc);
-  const ackNanos = ackT ? ackT.tNanos : -1;
-  const lastSynToSynAck = sec(c.lastSynNanos, c.firstSynAckNanos);
-  const synAckToAck = sec(c.lastSynAckNanos, ackNanos);
-  return {
-    outcome,
-    syn: opt(c.firstSynNanos),
-    synAck: opt(c.firstSynAckNanos),
-    ack: opt(ackNanos),
-    synFrame: c.firstSynNanos >= 0 ? c.firstSynFrame : null,
-    synAckFrame: c.firstSynAckNanos >= 0 ? c.firstSynAckFrame : null,
-    ackFrame: ackT ? ackT.frameNo : null,
-    synCount: c.client.synCount,
-    synAckCount: c.server.synAckCount,
-    synBackoff: (c.synBackoffNanos ?? []).map((n) => n / 1e9),
-    rtt: {
-      synToSynAck: sec(c.firstSynNanos, c.firstSynAckNanos),
-      lastSynToSynAck,
-      synAckToAck,
-      total: lastSynToSynAck !== null && synAckToAck !== null ? lastSynToSynAck + synAckToAck : null,
-    },
-    duration: sec(c.firstSynNanos, ackNanos),
-  };
-}
-
-function direction(ep: Endpoint, iso: IsoOf): DirectionData {
-  return {
-    packets: ep.packets,
-    bytes: ep.bytes,
-    retransmittedBytes: ep.retransBytes,
-    retransmittedPackets: ep.retransPackets,
-    firstData: ep.firstDataNanos >= 0 ? iso(ep.firstDataNanos) : null,
-    lastData: ep.lastDataNanos >= 0 ? iso(ep.lastDataNanos) : null,
-  };
-}
-
-export function dataReport(c: ConnectionFacts, iso: IsoOf): DataReport {
-  return {
-    client: direction(c.client, iso),
-    server: direction(c.server, iso),
-    timeToFirstByte: c.serverReplyNanos >= 0 ? (c.serverReplyNanos - c.client.firstDataNanos) / 1e9 : null,
-  };
-}
-
 /** Seconds spent in `state` (first entry to leaving it, or to `endNanos` when never left); null if never entered. */
 export function timeInState(ep: Endpoint, state: TcpState, endNanos: number): { seconds: number; atEnd: boolean } | null {
   const tr = ep.transitions;
@@ -140,7 +85,8 @@ export function timeInState(ep: Endpoint, state: TcpState, endNanos: number): { 
   return null;
 }
 
-const isDone = (s: string): boolean => s === 'CLOSED' || s === 'TIME_WAIT' || s === 'LISTEN';
+/** The endpoint holds no connection any more (CLOSED, TIME_WAIT, or back to LISTEN). */
+export const isDone = (s: string): boolean => s === 'CLOSED' || s === 'TIME_WAIT' || s === 'LISTEN';
 
 /** `rst`: resetInfo(c), when the caller already has it. */
 export function closeKind(c: ConnectionFacts, rst: ResetInfo = resetInfo(c)): { kind: CloseKind; initiator: Role | 'both' | null } {
@@ -159,41 +105,4 @@ export function closeKind(c: ConnectionFacts, rst: ResetInfo = resetInfo(c)): { 
   }
   if (finC || finS) return { kind: 'half_closed', initiator };
   return { kind: 'none', initiator: null };
-}
-
-/** `rst`: resetInfo(c), when the caller already has it. */
-export function closeReport(c: ConnectionFacts, endNanos: number, iso: IsoOf, rst: ResetInfo = resetInfo(c)): CloseReport {
-  const { kind, initiator } = closeKind(c, rst);
-  // The earlier of the two FINs (ties: the lower frame).
-  const finC = firstArc(c.client, ARC.CLOSE_SND_FIN);
-  const finS = firstArc(c.server, ARC.CLOSE_SND_FIN);
-  const firstFin = finC === null ? finS : finS === null ? finC
-    : finS.tNanos - finC.tNanos < 0 || (finS.tNanos === finC.tNanos && finS.frameNo < finC.frameNo) ? finS : finC;
-  // Completion: the later of the two endpoints' arrival in CLOSED/TIME_WAIT (observed arcs only),
-  // or the RST for a reset.
-  let completed: Transition | null = null;
-  if (kind === 'reset') completed = rst.at;
-  else if (kind === 'four_way' || kind === 'three_way' || (kind === 'simultaneous' && isDone(c.client.state) && isDone(c.server.state))) {
-    for (const ep of [c.client, c.server]) {
-      const t = findTransition(ep, isObservedCloseArc);
-      if (t && (completed === null || t.tNanos > completed.tNanos)) completed = t;
-    }
-  }
-  const secs = (ep: Endpoint, s: TcpState): number | null => timeInState(ep, s, endNanos)?.seconds ?? null;
-  const tw = (ep: Endpoint): { enteredAt: string | null; heldAtEnd: boolean } => {
-    const t = reached(ep, 'TIME_WAIT');
-    return { enteredAt: t ? iso(t.tNanos) : null, heldAtEnd: ep.state === 'TIME_WAIT' };
-  };
-  return {
-    kind,
-    initiator,
-    resetBy: rst.by,
-    firstFin: firstFin ? iso(firstFin.tNanos) : null,
-    firstFinFrame: firstFin ? firstFin.frameNo : null,
-    completed: completed ? iso(completed.tNanos) : null,
-    duration: completed && firstFin ? (completed.tNanos - firstFin.tNanos) / 1e9 : null,
-    finWait2: { client: secs(c.client, 'FIN_WAIT_2'), server: secs(c.server, 'FIN_WAIT_2') },
-    closeWait: { client: secs(c.client, 'CLOSE_WAIT'), server: secs(c.server, 'CLOSE_WAIT') },
-    timeWait: { client: tw(c.client), server: tw(c.server) },
-  };
 }

@@ -1,4 +1,5 @@
-import type { ConnectionReport, IsoTime, Summary } from '../report/model.js';
+import type { AnomalyReport, ConnectionReport, EndReason, IsoTime, Summary } from '../report/model.js';
+import type { ConnectionDigest } from './digest.js';
 
 function bump(rec: Record<string, number>, key: string): void {
   rec[key] = (rec[key] ?? 0) + 1;
@@ -16,14 +17,24 @@ export class SummaryAccumulator {
   };
 
   add(c: ConnectionReport): void {
+    this.count(c.handshake.outcome, c.close.kind, c.anomalies, c.client.finalState, c.server.finalState, c.ended);
+  }
+
+  /** The same counts from a digest (what its report would say). */
+  addDigest(d: ConnectionDigest): void {
+    this.count(d.outcome, d.closeKind, d.anomalies, d.c.client.state, d.c.server.state, d.ended);
+  }
+
+  private count(outcome: string, closeKind: string, anomalies: readonly AnomalyReport[], clientState: string, serverState: string,
+    ended: EndReason): void {
     const s = this.s;
     s.connections++;
-    bump(s.handshakes as Record<string, number>, c.handshake.outcome);
-    bump(s.closes as Record<string, number>, c.close.kind);
-    for (const a of c.anomalies) bump(s.anomalies, a.code);
-    bump(s.finalStates.client, c.client.finalState);
-    bump(s.finalStates.server, c.server.finalState);
-    bump(s.ended as Record<string, number>, c.ended);
+    bump(s.handshakes as Record<string, number>, outcome);
+    bump(s.closes as Record<string, number>, closeKind);
+    for (const a of anomalies) bump(s.anomalies, a.code);
+    bump(s.finalStates.client, clientState);
+    bump(s.finalStates.server, serverState);
+    bump(s.ended as Record<string, number>, ended);
   }
 
   build(firstPacket: IsoTime | null, lastPacket: IsoTime | null): Summary {

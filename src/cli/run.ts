@@ -11,7 +11,8 @@ import { readFile } from 'node:fs/promises';
 import { Chalk } from 'chalk';
 import { analyze } from '../analyze.js';
 import type { ByteSource, CaptureError } from '../capture/record.js';
-import type { ConnectionReport, RunReport, SelectionReport } from '../report/model.js';
+import type { AnomalyReport, ConnectionReport, RunReport, SelectionReport } from '../report/model.js';
+import type { ConnectionDigest } from '../analysis/digest.js';
 import { ndjsonSummaryLine, type RenderContext } from '../report/index.js';
 import { NdjsonLineBatcher } from '../report/ndjson.js';
 import { TOOL_VERSION } from '../version.js';
@@ -157,8 +158,7 @@ async function run(io: CliEnvironment): Promise<number> {
     flushQueued = false;
     lines.flush();
   };
-  const writeConnectionLine = (c: ConnectionReport): void => {
-    lines.connection(c);
+  const queueFlush = (): void => {
     if (!flushQueued && lines.pendingBytes > 0) {
       flushQueued = true;
       setImmediate(flushLines);
@@ -186,20 +186,34 @@ async function run(io: CliEnvironment): Promise<number> {
   const gate = { connections: 0, codes: new Map<string, number>() };
   const failedInputs: string[] = [];
 
+  const countGate = (anomalies: readonly AnomalyReport[]): void => {
+    if (!o.failOn) return;
+    const hits = gateHits(anomalies, o.failOn);
+    if (hits.length > 0) gate.connections++;
+    for (const code of hits) gate.codes.set(code, (gate.codes.get(code) ?? 0) + 1);
+  };
   const onConnection = (c: ConnectionReport): void => {
     checker?.observe(c);
     if (!matches(c, o.selection, o.ladder)) return;
     matched++;
-    if (o.failOn) {
-      const hits = gateHits(c, o.failOn);
-      if (hits.length > 0) gate.connections++;
-      for (const code of hits) gate.codes.set(code, (gate.codes.get(code) ?? 0) + 1);
-    }
+    countGate(c.anomalies);
     if (held) held.add(c);
     else if (limit === null || shown < limit) {
-      writeConnectionLine(c);
+      lines.connection(c);
+      queueFlush();
       shown++;
     }
+  };
+  // Every connection goes out as it is (no selection, no --expect, no ladder): its line is
+  // written straight from its digest, and no ConnectionReport is built (report/ndjson-facts.ts,
+  // the same bytes; about a third of the time that reporting took, docs/benchmarks.md).
+  const direct = streaming && checker === null && criteria(o).length === 0;
+  const onDigest = (d: ConnectionDigest): void => {
+    matched++;
+    countGate(d.anomalies);
+    lines.digest(d);
+    queueFlush();
+    shown++;
   };
 
   const ladderId = o.ladder?.id ?? null;
@@ -218,7 +232,7 @@ async function run(io: CliEnvironment): Promise<number> {
       ladder: o.ladder === null ? false : ladderId !== null ? (id) => id === ladderId : true,
       worker: o.threads === 2,
       waitForOutput,
-      onConnection,
+      ...(direct ? { onDigest } : { onConnection }),
       onInputError: (file: string, err: CaptureError) => {
         // Once stdout is gone the sources end early on purpose; that is not the input's fault.
         if (abort.signal.aborted) return;

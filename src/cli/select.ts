@@ -4,7 +4,7 @@
  * (--fail-on). Each is a plain function of one ConnectionReport, so the streaming NDJSON path and
  * the buffered formats decide identically.
  */
-import type { ConnectionReport, Severity } from '../report/model.js';
+import type { AnomalyReport, ConnectionReport, Severity } from '../report/model.js';
 import { isoToEpochParts } from '../report/format.js';
 import { SEVERITIES, type CliOptions, type FailOn, type Selection, type SortField } from './options.js';
 
@@ -66,9 +66,10 @@ export function sortKey(c: ConnectionReport, field: SortField): number {
 }
 
 /** The anomalies of `c` that trip the gate. */
-export function gateHits(c: ConnectionReport, f: FailOn): string[] {
+/** The codes of `anomalies` (one connection's) that trip the gate. */
+export function gateHits(anomalies: readonly AnomalyReport[], f: FailOn): string[] {
   const rank = (s: Severity): number => SEVERITIES.indexOf(s);
-  return c.anomalies
+  return anomalies
     .filter((a) => f.any || f.codes.has(a.code) || (f.minSeverity !== null && rank(a.severity) >= rank(f.minSeverity)))
     .map((a) => a.code);
 }

@@ -11,7 +11,10 @@
  */
 import type { ConnectionReport, RunReport } from './model.js';
 import type { RenderContext } from './context.js';
+import type { ConnectionDigest } from '../analysis/digest.js';
+import { reportFromDigest } from '../analysis/connection-report.js';
 import { LINE_NO_ROOM, writeConnectionLine } from './ndjson-bytes.js';
+import { writeDigestLine } from './ndjson-facts.js';
 
 export const NDJSON_CONNECTION_TYPE = 'connection';
 export const NDJSON_SUMMARY_TYPE = 'summary';
@@ -65,6 +68,21 @@ export class NdjsonLineBatcher {
     }
     // Larger than a whole batch, or not a report the byte writer knows: JSON.stringify.
     this.stringified(c);
+  }
+
+  /** The same line as connection(reportFromDigest(d)), written from the digest (ndjson-facts.ts). */
+  digest(d: ConnectionDigest): void {
+    let end = writeDigestLine(d, this.buf, this.pos);
+    if (end === LINE_NO_ROOM && this.pos > 0) {
+      this.flush();
+      end = writeDigestLine(d, this.buf, 0);
+    }
+    if (end >= 0) {
+      this.pos = end;
+      return;
+    }
+    // Larger than a whole batch, or ladder rows: the report's way.
+    this.connection(reportFromDigest(d));
   }
 
   private stringified(c: ConnectionReport): void {

@@ -1,7 +1,7 @@
 /**
  * Two cores for one run: the analysis worker reads, decodes and tracks (core.ts); this thread
- * feeds it the input bytes and turns the finished connections it sends back into reports
- * (analysis/connection-report.ts), in the order the worker finished them, so `onConnection`
+ * feeds it the input bytes and hands the finished connections it sends back to the sink (which
+ * digests and reports them, analyze.ts), in the order the worker finished them, so `onConnection`
  * sees exactly the sequence the in-process run produces (test/threads/pipeline.test.ts).
  *
  * Why this split: on the 1 GB benchmark capture the in-process run spends about as long reading,
@@ -11,8 +11,8 @@
 import { CaptureClock } from '../capture/clock.js';
 import { CaptureError } from '../capture/record.js';
 import type { AnalyzeInput, CoreResult } from '../core.js';
-import { buildConnectionReport } from '../analysis/connection-report.js';
-import type { ConnectionReport, Settings } from '../report/model.js';
+import type { ConnectionFacts } from '../flow/connection.js';
+import type { EndReason, Settings } from '../report/model.js';
 import { decodeBatch } from './connection-codec.js';
 import type { FromWorker, ToWorker, WireError, WorkerSetup } from './protocol.js';
 import { WORKER_URL, takeWorker } from './prewarm.js';
@@ -26,8 +26,9 @@ export function workerAvailable(): boolean {
   return workerScriptBuilt(WORKER_URL);
 }
 
+/** Where finished connections go (analyze.ts's ReportCollector). */
 export interface ReportSink {
-  add(c: ConnectionReport): void;
+  finished(c: ConnectionFacts, ended: EndReason, endNanos: number, clock: CaptureClock): void;
 }
 
 export function analyzeOnWorker(inputs: AnalyzeInput[], settings: Settings, sink: ReportSink,
@@ -103,7 +104,7 @@ export function analyzeOnWorker(inputs: AnalyzeInput[], settings: Settings, sink
             if (m.batch !== null) {
               decodeBatch(m.batch, (s) => {
                 clock.precisionDigits = s.precisionDigits;
-                sink.add(buildConnectionReport(s.facts, s.ended, s.endNanos, clock, settings));
+                sink.finished(s.facts, s.ended, s.endNanos, clock);
               });
             }
             pulled = m.pulled;

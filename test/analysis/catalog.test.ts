@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { ANOMALIES, ANOMALY_CODES, type AnomalyCode } from '../../src/analysis/catalog.js';
 import { anomalyMessage } from '../../src/analysis/messages.js';
-import { IsoFormatter } from '../../src/analysis/iso.js';
+import { IsoFormatter, MAX_ISO_BYTES } from '../../src/analysis/iso.js';
 import { CaptureClock } from '../../src/capture/clock.js';
 
 const DOC = join(dirname(fileURLToPath(import.meta.url)), '../../docs/anomalies.md');
@@ -47,15 +47,31 @@ describe('anomaly catalog', () => {
   });
 });
 
+/** What IsoFormatter.write puts in a buffer (at an odd offset, between guard bytes that must survive). */
+function writtenIso(f: IsoFormatter, t: number): string {
+  const buf = Buffer.alloc(3 + MAX_ISO_BYTES + 3, 0x7e);
+  const end = f.write(t, new DataView(buf.buffer, buf.byteOffset, buf.byteLength), 3);
+  expect(buf.subarray(0, 3).toString('latin1')).toBe('~~~');
+  expect(end).toBeLessThanOrEqual(3 + MAX_ISO_BYTES);
+  return buf.toString('latin1', 3, end);
+}
+
 describe('IsoFormatter', () => {
   test.each([[1_700_000_000, 123_456_789, 9], [1_700_000_000, 999_999_000, 6], [0, 0, 6], [1_999_999_999, 500, 9],
-    [1_700_000_000, 250_000_000, 0], [1_700_000_000, 123_000_000, 3], [4_102_444_799, 999_999_999, 9]])(
-    'matches CaptureClock.toIso (base %i.%i, %i digits)', (sec, nanos, digits) => {
+    [1_700_000_000, 250_000_000, 0], [1_700_000_000, 123_000_000, 3], [4_102_444_799, 999_999_999, 9],
+    [1_700_000_000, 987_654_321, 1], [1_700_000_000, 987_654_321, 2], [1_700_000_000, 987_654_321, 5],
+    [1_700_000_000, 987_654_321, 7], [1_700_000_000, 987_654_321, 8],
+    // A year past 9999: both ways leave it to CaptureClock.
+    [300_000_000_000, 5, 9], [-1, 999_999_999, 9]])(
+    'iso() and write() match CaptureClock.toIso (base %i.%i, %i digits)', (sec, nanos, digits) => {
       const clock = new CaptureClock();
       clock.tNanos(sec, nanos);
       clock.precisionDigits = digits;
       const f = IsoFormatter.of(clock);
-      for (const t of [0, 1, 999, 876_543_211, 1e9, 59.5e9, 86_400e9 + 7, 3.1e15, -5, -2e9]) expect(f.iso(t)).toBe(clock.toIso(t));
+      for (const t of [0, 1, 999, 876_543_211, 1e9, 59.5e9, 86_400e9 + 7, 3.1e15, -5, -2e9]) {
+        expect(f.iso(t)).toBe(clock.toIso(t));
+        expect(writtenIso(f, t)).toBe(clock.toIso(t));
+      }
     });
 
   test('matches CaptureClock.toIso for instants out of order across seconds that share cache slots', () => {
@@ -69,6 +85,7 @@ describe('IsoFormatter', () => {
       // Seconds 0..300 (many land on the same slot, 64 apart), any fraction, and repeats.
       const t = (x % 301) * 1e9 + (Math.imul(x, 2654435761) >>> 0) % 1e9;
       expect(f.iso(t)).toBe(clock.toIso(t));
+      expect(writtenIso(f, t)).toBe(clock.toIso(t));
     }
   });
 });

@@ -39,10 +39,10 @@ describe('selection', () => {
 
   test('gate: codes, severity at or above, any', () => {
     const c3 = sampleReport().connections[2]; // SYN_RETRANSMIT ×2 (info), HALF_OPEN (error)
-    expect(gateHits(c3, { codes: new Set(['HALF_OPEN']), minSeverity: null, any: false })).toEqual(['HALF_OPEN']);
-    expect(gateHits(c3, { codes: new Set(), minSeverity: 'warn', any: false })).toEqual(['HALF_OPEN']);
-    expect(gateHits(c3, { codes: new Set(), minSeverity: 'info', any: false })).toHaveLength(3);
-    expect(gateHits(sampleReport().connections[0], { codes: new Set(), minSeverity: null, any: true })).toEqual([]);
+    expect(gateHits(c3.anomalies, { codes: new Set(['HALF_OPEN']), minSeverity: null, any: false })).toEqual(['HALF_OPEN']);
+    expect(gateHits(c3.anomalies, { codes: new Set(), minSeverity: 'warn', any: false })).toEqual(['HALF_OPEN']);
+    expect(gateHits(c3.anomalies, { codes: new Set(), minSeverity: 'info', any: false })).toHaveLength(3);
+    expect(gateHits(sampleReport().connections[0].anomalies, { codes: new Set(), minSeverity: null, any: true })).toEqual([]);
   });
 });
 

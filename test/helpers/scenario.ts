@@ -173,6 +173,11 @@ export class Scenario {
     return this.packets.length;
   }
 
+  /** The frames so far, to mix several scenarios into one capture. */
+  get frames(): readonly PacketIn[] {
+    return this.packets;
+  }
+
   pcap(): Uint8Array {
     return writePcap(this.packets, { nano: this.opts.nano ?? false });
   }

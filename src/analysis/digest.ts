@@ -1,0 +1,179 @@
+/**
+ * What a finished connection's report says, worked out once, before any report object or string
+ * is made: the end-of-record detectors have run, the anomalies are sorted and worded, and the
+ * handshake and close phases are numbers and words, with instants kept as capture nanoseconds
+ * (NO_TIME = none, rendered as null).
+ *
+ * Two renderings read a digest and the connection beside it:
+ * - connection-report.ts builds the ConnectionReport (library users, every format);
+ * - report/ndjson-facts.ts writes the NDJSON line's bytes straight from them (the CLI's streaming
+ *   NDJSON: no objects or time strings per connection).
+ * Every value that needs a rule (what is null, which transition counts) is decided here, so the
+ * two cannot disagree; a differential test holds them to the same bytes.
+ */
+import type { CaptureClock } from '../capture/clock.js';
+import type { ConnectionFacts } from '../flow/connection.js';
+import type { Endpoint } from '../flow/endpoint.js';
+import type { AnomalyReport, CloseKind, EndReason, HandshakeOutcome, Role, Settings } from '../report/model.js';
+import type { Transition } from '../tcp/machine.js';
+import { ARC } from '../tcp/machine.js';
+import type { TcpState } from '../tcp/state.js';
+import { ANOMALIES, ANOMALY_CODES } from './catalog.js';
+import { detectConnectionAnomalies } from './detect.js';
+import { IsoFormatter } from './iso.js';
+import { anomalyMessage } from './messages.js';
+import { closeKind, findTransition, firstArc, handshakeOutcome, isDone, reached, resetInfo, timeInState } from './phases.js';
+
+/**
+ * An instant that did not happen (null in the report). Not -1: capture times are relative to the
+ * first packet, so a packet stamped earlier than it has a negative time, which still prints.
+ */
+export const NO_TIME = -Infinity;
+
+/** The flow layer's "never" (-1, any negative) as NO_TIME. */
+const seen = (tNanos: number): number => (tNanos >= 0 ? tNanos : NO_TIME);
+
+const CODE_ORDER = new Map(ANOMALY_CODES.map((c, i) => [c, i]));
+
+const isHandshakeAckArc = (t: Transition): boolean => t.to === 'ESTABLISHED' && t.arc === ARC.RCV_ACK_OF_SYN;
+const isObservedCloseArc = (x: Transition): boolean => (x.to === 'TIME_WAIT' || x.to === 'CLOSED') && x.evidence === 'observed' && x.arc !== ARC.TIMEOUT_2MSL;
+
+/** A span whose ends were captured out of order (the SYN/ACK before the SYN) is not measurable: null, not a negative time. */
+function sec(a: number, b: number): number | null {
+  return a >= 0 && b >= a ? (b - a) / 1e9 : null;
+}
+
+function secondsIn(ep: Endpoint, state: TcpState, endNanos: number): number | null {
+  return timeInState(ep, state, endNanos)?.seconds ?? null;
+}
+
+export class ConnectionDigest {
+  c!: ConnectionFacts;
+  ended!: EndReason;
+  iso!: IsoFormatter;
+  /** Sorted by frame, then catalog order, then endpoint; messages worded. */
+  anomalies: AnomalyReport[] = [];
+
+  // handshake
+  outcome!: HandshakeOutcome;
+  synNanos = NO_TIME;
+  synAckNanos = NO_TIME;
+  ackNanos = NO_TIME;
+  synFrame: number | null = null;
+  synAckFrame: number | null = null;
+  ackFrame: number | null = null;
+  synToSynAck: number | null = null;
+  lastSynToSynAck: number | null = null;
+  synAckToAck: number | null = null;
+  rttTotal: number | null = null;
+  handshakeDuration: number | null = null;
+
+  // data
+  clientFirstData = NO_TIME;
+  clientLastData = NO_TIME;
+  serverFirstData = NO_TIME;
+  serverLastData = NO_TIME;
+  timeToFirstByte: number | null = null;
+
+  // close
+  closeKind!: CloseKind;
+  initiator: Role | 'both' | null = null;
+  resetBy: Role | 'both' | null = null;
+  firstFinNanos = NO_TIME;
+  firstFinFrame: number | null = null;
+  completedNanos = NO_TIME;
+  closeDuration: number | null = null;
+  finWait2Client: number | null = null;
+  finWait2Server: number | null = null;
+  closeWaitClient: number | null = null;
+  closeWaitServer: number | null = null;
+  timeWaitClientNanos = NO_TIME;
+  timeWaitServerNanos = NO_TIME;
+}
+
+/**
+ * Runs the end-of-record detectors on `c` (once per connection: they add its anomalies) and fills
+ * `d` from it. `d` may be reused for the next connection once its renderings are done.
+ */
+export function digestConnection(c: ConnectionFacts, ended: EndReason, endNanos: number, clock: CaptureClock, settings: Settings,
+  d: ConnectionDigest = new ConnectionDigest()): ConnectionDigest {
+  const outcome = handshakeOutcome(c);
+  const rst = resetInfo(c);
+  detectConnectionAnomalies(c, ended, endNanos, settings, outcome, rst);
+  const fmt = IsoFormatter.of(clock);
+  d.c = c;
+  d.ended = ended;
+  d.iso = fmt;
+  d.anomalies = anomalyReports(c, fmt);
+
+  d.outcome = outcome;
+  const ackT = findTransition(c.server, isHandshakeAckArc);
+  d.synNanos = seen(c.firstSynNanos);
+  d.synAckNanos = seen(c.firstSynAckNanos);
+  d.ackNanos = ackT ? seen(ackT.tNanos) : NO_TIME;
+  d.synFrame = c.firstSynNanos >= 0 ? c.firstSynFrame : null;
+  d.synAckFrame = c.firstSynAckNanos >= 0 ? c.firstSynAckFrame : null;
+  d.ackFrame = ackT ? ackT.frameNo : null;
+  d.synToSynAck = sec(c.firstSynNanos, c.firstSynAckNanos);
+  d.lastSynToSynAck = sec(c.lastSynNanos, c.firstSynAckNanos);
+  d.synAckToAck = sec(c.lastSynAckNanos, ackT ? ackT.tNanos : -1);
+  d.rttTotal = d.lastSynToSynAck !== null && d.synAckToAck !== null ? d.lastSynToSynAck + d.synAckToAck : null;
+  d.handshakeDuration = sec(c.firstSynNanos, ackT ? ackT.tNanos : -1);
+
+  d.clientFirstData = seen(c.client.firstDataNanos);
+  d.clientLastData = seen(c.client.lastDataNanos);
+  d.serverFirstData = seen(c.server.firstDataNanos);
+  d.serverLastData = seen(c.server.lastDataNanos);
+  d.timeToFirstByte = c.serverReplyNanos >= 0 ? (c.serverReplyNanos - c.client.firstDataNanos) / 1e9 : null;
+
+  const { kind, initiator } = closeKind(c, rst);
+  d.closeKind = kind;
+  d.initiator = initiator;
+  d.resetBy = rst.by;
+  // The earlier of the two FINs (ties: the lower frame).
+  const finC = firstArc(c.client, ARC.CLOSE_SND_FIN);
+  const finS = firstArc(c.server, ARC.CLOSE_SND_FIN);
+  const firstFin = finC === null ? finS : finS === null ? finC
+    : finS.tNanos - finC.tNanos < 0 || (finS.tNanos === finC.tNanos && finS.frameNo < finC.frameNo) ? finS : finC;
+  // Completion: the later of the two endpoints' arrival in CLOSED/TIME_WAIT (observed arcs only),
+  // or the RST for a reset.
+  let completed: Transition | null = null;
+  if (kind === 'reset') completed = rst.at;
+  else if (kind === 'four_way' || kind === 'three_way' || (kind === 'simultaneous' && isDone(c.client.state) && isDone(c.server.state))) {
+    const t = findTransition(c.client, isObservedCloseArc);
+    if (t) completed = t;
+    const u = findTransition(c.server, isObservedCloseArc);
+    if (u && (completed === null || u.tNanos > completed.tNanos)) completed = u;
+  }
+  d.firstFinNanos = firstFin ? firstFin.tNanos : NO_TIME;
+  d.firstFinFrame = firstFin ? firstFin.frameNo : null;
+  d.completedNanos = completed ? completed.tNanos : NO_TIME;
+  d.closeDuration = completed && firstFin ? (completed.tNanos - firstFin.tNanos) / 1e9 : null;
+  d.finWait2Client = secondsIn(c.client, 'FIN_WAIT_2', endNanos);
+  d.finWait2Server = secondsIn(c.server, 'FIN_WAIT_2', endNanos);
+  d.closeWaitClient = secondsIn(c.client, 'CLOSE_WAIT', endNanos);
+  d.closeWaitServer = secondsIn(c.server, 'CLOSE_WAIT', endNanos);
+  d.timeWaitClientNanos = reached(c.client, 'TIME_WAIT')?.tNanos ?? NO_TIME;
+  d.timeWaitServerNanos = reached(c.server, 'TIME_WAIT')?.tNanos ?? NO_TIME;
+  return d;
+}
+
+function anomalyReports(c: ConnectionFacts, fmt: IsoFormatter): AnomalyReport[] {
+  const list = c.anomalies;
+  if (list === null || list.length === 0) return [];
+  return list
+    .slice()
+    .sort((a, b) => a.frameNo - b.frameNo || CODE_ORDER.get(a.code)! - CODE_ORDER.get(b.code)! || a.endpoint - b.endpoint)
+    .map((a) => {
+      const who = a.endpoint === 0 ? 'client' : a.endpoint === 1 ? 'server' : null;
+      return {
+        code: a.code,
+        severity: ANOMALIES[a.code].severity,
+        endpoint: who,
+        frame: a.frameNo,
+        time: fmt.iso(a.tNanos),
+        message: anomalyMessage(a.code, who, a.details),
+        details: a.details,
+      };
+    });
+}
