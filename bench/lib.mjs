@@ -137,21 +137,24 @@ export async function prepareStage(stage, file) {
   }
   const { runCore, resolveSettings } = await dist('core.js');
   const { CaptureClock } = await dist('capture/clock.js');
-  const { buildConnectionReport } = await dist('analysis/connection-report.js');
-  const { writeConnectionLine, LINE_NO_ROOM, LINE_UNEXPECTED_SHAPE } = await dist('report/ndjson-bytes.js');
+  const { ConnectionDigest, digestConnection } = await dist('analysis/digest.js');
+  const { writeDigestLine, LINE_NO_ROOM, LINE_UNEXPECTED_SHAPE } = await dist('report/ndjson-facts.js');
   return async () => {
     const settings = resolveSettings({});
     const clock = new CaptureClock();
+    const digest = new ConnectionDigest();
     const buf = Buffer.allocUnsafeSlow(1 << 20);
     let pos = 0;
     let n = 0;
+    // What the CLI's streaming NDJSON does per connection (analyze.ts ReportCollector.finished,
+    // NdjsonLineBatcher.digest): the digest, then its line.
     const finished = stage === 'track' ? () => { n++; }
-      : stage === 'report' ? (c, ended, endNanos) => { n += buildConnectionReport(c, ended, endNanos, clock, settings).id > 0 ? 1 : 0; }
+      : stage === 'report' ? (c, ended, endNanos) => { n += digestConnection(c, ended, endNanos, clock, settings, digest).c.id > 0 ? 1 : 0; }
         : (c, ended, endNanos) => {
-          const r = buildConnectionReport(c, ended, endNanos, clock, settings);
-          let q = writeConnectionLine(r, buf, pos);
-          if (q === LINE_NO_ROOM) { pos = 0; q = writeConnectionLine(r, buf, pos); }
-          if (q === LINE_UNEXPECTED_SHAPE || q === LINE_NO_ROOM) throw new Error(`connection ${r.id} did not render`);
+          const d = digestConnection(c, ended, endNanos, clock, settings, digest);
+          let q = writeDigestLine(d, buf, pos);
+          if (q === LINE_NO_ROOM) { pos = 0; q = writeDigestLine(d, buf, pos); }
+          if (q === LINE_UNEXPECTED_SHAPE || q === LINE_NO_ROOM) throw new Error(`connection ${c.id} did not render`);
           pos = q;
           n++;
         };

@@ -10,8 +10,8 @@
 //   decode   + decodePacket into the reused PacketFields
 //   track    + the tracker: flow table, both endpoints' RFC 9293 machines, anomalies, Zeek model
 //            (core.ts runCore, finished connections dropped)
-//   report   + a ConnectionReport built for every finished connection (analysis/)
-//   render   + its NDJSON line written into a reused 1 MiB buffer (report/ndjson-bytes.ts), no I/O
+//   report   + the digest of every finished connection (analysis/digest.ts: detectors, phases, anomalies)
+//   render   + its NDJSON line written from the digest into a reused 1 MiB buffer (report/ndjson-facts.ts), no I/O
 //   cli      the real tool, `--format ndjson > /dev/null` (summary, selection, batching, writes)
 // and, where installed, `tcptrace -n` on the same file for scale.
 //
