@@ -226,6 +226,19 @@ describe('exit codes and the CI gate', () => {
     expect(cli(['--fail-on', 'any', '-f', 'json', SAMPLE]).code).toBe(1);
   });
 
+  test('streamed NDJSON with nothing selected (lines written from the digest) trips the gate and prints as the report path does', () => {
+    // --limit sends every connection through the ConnectionReport path (the selection needs reports).
+    const connections = (out: string): string => out.split('\n').filter((l) => l.startsWith('{"type":"connection"')).join('\n');
+    for (const gate of ['REFUSED', 'HALF_OPEN', 'info', 'warn', 'error', 'any']) {
+      const direct = cli(['--fail-on', gate, '-f', 'ndjson', SAMPLE]);
+      const viaReports = cli(['--fail-on', gate, '-f', 'ndjson', '--limit', '1000000', SAMPLE]);
+      expect(direct.code, gate).toBe(viaReports.code);
+      expect(direct.stderr, gate).toBe(viaReports.stderr);
+      expect(connections(direct.stdout).length).toBeGreaterThan(1000);
+      expect(connections(direct.stdout), gate).toBe(connections(viaReports.stdout));
+    }
+  });
+
   test('--fail-on only looks at the selected connections', () => {
     expect(cli(['--fail-on', 'REFUSED', '--connection', '3,4', SAMPLE]).code).toBe(0);
     expect(cli(['--fail-on', 'REFUSED', '--connection', '1', SAMPLE]).code).toBe(1);
