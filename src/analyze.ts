@@ -26,7 +26,8 @@ export interface AnalyzeOptions extends Partial<Settings> {
   /** Called once per connection as soon as it is finished (closed and quiet, timed out, evicted, or at end of capture). */
   onConnection?: (c: ConnectionReport) => void;
   /**
-   * Instead of onConnection: each finished connection as its digest (analysis/digest.ts), which is
+   * Instead of onConnection (giving both is a TypeError): each finished connection as its digest
+   * (analysis/digest.ts; `ConnectionDigest` and `reportFromDigest` are exported), which is
    * valid only during the call (the next connection reuses it). For output that needs no
    * ConnectionReport: the CLI's streaming NDJSON writes the line straight from the digest
    * (report/ndjson-facts.ts); `reportFromDigest(d)` builds the report when one is needed.
@@ -56,6 +57,8 @@ export interface AnalyzeOptions extends Partial<Settings> {
 }
 
 export async function analyze(inputs: AnalyzeInput[], opts: AnalyzeOptions = {}): Promise<RunReport> {
+  // One or the other: a caller given both would silently get no onConnection calls.
+  if (opts.onDigest !== undefined && opts.onConnection !== undefined) throw new TypeError('analyze(): give onConnection or onDigest, not both');
   const settings = resolveSettings(opts);
   const out = new ReportCollector(settings, opts);
   const ladder = opts.ladder ?? false;

@@ -13,6 +13,8 @@ export {
   ndjsonConnectionLine, ndjsonSummaryLine, defaultRenderContext, FORMATS,
   type Format, type RenderContext, type Renderer,
 } from './report/index.js';
+export { ConnectionDigest, NO_TIME } from './analysis/digest.js';
+export { reportFromDigest } from './analysis/connection-report.js';
 export { ANOMALIES, ANOMALY_CODES, type AnomalyCode, type AnomalyInfo } from './analysis/catalog.js';
 export { DEFAULT_SETTINGS } from './analysis/settings.js';
 export { CaptureError, type ByteSource } from './capture/record.js';
@@ -35,7 +37,7 @@ export interface ConnectionStream extends AsyncIterable<ConnectionReport> {
  * bounded however slow the loop body is. Leaving the loop early stops reading the inputs. Errors
  * of the run (not unreadable inputs: those are in `report.inputs[].error`) are thrown from the loop.
  */
-export function analyzeConnections(inputs: AnalyzeInput[], opts: Omit<AnalyzeOptions, 'onConnection' | 'keepConnections'> = {}): ConnectionStream {
+export function analyzeConnections(inputs: AnalyzeInput[], opts: Omit<AnalyzeOptions, 'onConnection' | 'onDigest' | 'keepConnections'> = {}): ConnectionStream {
   const queue: ConnectionReport[] = [];
   let done = false;
   let failure: { err: unknown } | null = null;

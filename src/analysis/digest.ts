@@ -26,7 +26,9 @@ import { closeKind, findTransition, firstArc, handshakeOutcome, isDone, reached,
 
 /**
  * An instant that did not happen (null in the report). Not -1: capture times are relative to the
- * first packet, so a packet stamped earlier than it has a negative time, which still prints.
+ * first packet, so a packet stamped earlier than it has a negative time, which prints where the
+ * report has always printed it (firstSeen, transitions, FIN, completion, TIME_WAIT); the handshake
+ * and data instants keep the flow layer's older rule, negative = never (`seen`).
  */
 export const NO_TIME = -Infinity;
 

@@ -156,3 +156,26 @@ describe('the summary and the kept reports are the same either way', () => {
     }
   });
 });
+
+describe('the library API of digests', () => {
+  test('onConnection and onDigest together are a TypeError, not a run that calls one of them', async () => {
+    const file = path.join(FIXTURES, 'sample', 'pop3.pcap');
+    await expect(analyze([{ name: 'x.pcap', bytes: fileBytes(file)() }], { onConnection: () => {}, onDigest: () => {} }))
+      .rejects.toThrow(TypeError);
+  });
+
+  test('the package entry exports what onDigest users need', async () => {
+    const lib = await import('../../src/index.js');
+    const file = path.join(FIXTURES, 'sample', 'pop3.pcap');
+    const want = await reportLines(fileBytes(file), 'pop3.pcap');
+    const got: string[] = [];
+    await lib.analyze([{ name: 'pop3.pcap', bytes: fileBytes(file)() }], {
+      keepConnections: false,
+      onDigest: (d) => {
+        expect(d).toBeInstanceOf(lib.ConnectionDigest);
+        got.push(ndjsonConnectionLine(lib.reportFromDigest(d)));
+      },
+    });
+    expect(got).toEqual(want);
+  });
+});
