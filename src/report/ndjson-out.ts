@@ -510,9 +510,20 @@ export function details(v: unknown, p: number): number {
     if (!Object.hasOwn(d, k)) throw UNEXPECTED;
     if (!first) p = byte(COMMA, p);
     first = false;
-    p = str(k, p);
-    p = byte(COLON, p);
+    p = detailKey(k, p);
     p = leaf(d[k], p);
   }
   return byte(CLOSE_BRACE, p);
+}
+
+/** `"key":` of anomaly details, by key: a few dozen names, on every anomaly of a flood's 2M lines. */
+const DETAIL_KEYS = new Map<string, Frag>();
+
+function detailKey(k: string, p: number): number {
+  const f = DETAIL_KEYS.get(k);
+  if (f !== undefined) return frag(f, p);
+  const q = byte(COLON, str(k, p));
+  // Bounded, like WordCache: a library user's details could name anything.
+  if (k.length <= MAX_WORD_CHARS && DETAIL_KEYS.size < MAX_WORDS) DETAIL_KEYS.set(k, new Frag(q - p, B.subarray(p, q)));
+  return q;
 }
