@@ -105,6 +105,11 @@ export class ZeekConnModel implements ZeekHistorySink {
   private startNanos = 0;
   /** `Connection::last_time`: not advanced once both sides closed. */
   private lastNanos = 0;
+  /**
+   * The current packet's time, for the state machine's timers. A field rather than a parameter: a
+   * capture time past 2^31 ns is a double, and V8 boxed it anew for each call that was not inlined.
+   */
+  private now = 0;
   private inactivityNanos = UDP_INACTIVITY_TIMEOUT;
   // Analyzer timers (Infinity = not armed); the ExpireTimer runs periodically from each base.
   private attemptAt = Infinity;
@@ -137,6 +142,7 @@ export class ZeekConnModel implements ZeekHistorySink {
     this.synAckFirst = false;
     this.startNanos = 0;
     this.lastNanos = 0;
+    this.now = 0;
     this.inactivityNanos = UDP_INACTIVITY_TIMEOUT;
     this.attemptAt = this.deleteAt = this.expireBase0 = this.expireBase1 = this.wakeAt = Infinity;
     this.underflow = false;
@@ -160,6 +166,7 @@ export class ZeekConnModel implements ZeekHistorySink {
 
   /** `fromClient` is relative to our roles (the client sent the first bare SYN, or was guessed). */
   onSegment(f: PacketFields, fromClient: boolean, tNanos: number): void {
+    this.now = tNanos;
     if (!this.tupleSeen) this.noteTuple(f, fromClient);
     if (this.open) {
       // Timers fire before the packet is dispatched (network time advances first).
@@ -174,7 +181,7 @@ export class ZeekConnModel implements ZeekHistorySink {
       return;
     }
     if (this.synAckFirst) this.maybeFlipOnSecondPacket(f);
-    this.process(f, ep, ep.peer, ep.side === this.origSide, tNanos);
+    this.process(f, ep, ep.peer, ep.side === this.origSide);
     ep.pkts++;
   }
 
@@ -343,9 +350,9 @@ export class ZeekConnModel implements ZeekHistorySink {
       connOrig = resp;
     }
     if (!(orig.didClose || resp.didClose)) {
-      if (f.seq === connOrig.startSeq) return false;
+      if ((f.seq | 0) === connOrig.startSeq) return false;
       // A SYN and SYN-ACK seen in reverse order: not a reuse, the state machine flips the roles.
-      if ((f.flags & TCP_ACK) === 0 && connOrig.state === SYN_ACK_SENT && resp.state === INACTIVE && f.seq === resp.startSeq) {
+      if ((f.flags & TCP_ACK) === 0 && connOrig.state === SYN_ACK_SENT && resp.state === INACTIVE && (f.seq | 0) === resp.startSeq) {
         return false;
       }
     }
@@ -391,15 +398,16 @@ export class ZeekConnModel implements ZeekHistorySink {
 
   // -- TCPSessionAdapter::Process
 
-  private process(f: PacketFields, ep: ZeekEndpoint, peer: ZeekEndpoint, isOrig: boolean, t: number): void {
+  private process(f: PacketFields, ep: ZeekEndpoint, peer: ZeekEndpoint, isOrig: boolean): void {
     const flags = f.flags;
     const syn = (flags & TCP_SYN) !== 0;
     const fin = (flags & TCP_FIN) !== 0;
     const rst = (flags & TCP_RST) !== 0;
     const ack = (flags & TCP_ACK) !== 0;
     const len = f.payloadLen;
-    const baseSeq = f.seq;
-    const ackSeq = f.ack;
+    // Sequence numbers as int32, which V8 keeps unboxed (see zeek-endpoint.ts).
+    const baseSeq = f.seq | 0;
+    const ackSeq = f.ack | 0;
 
     // SetPartialStatus
     if (isOrig) {
@@ -412,7 +420,7 @@ export class ZeekConnModel implements ZeekHistorySink {
     if (syn) segLen++;
     if (fin) segLen++;
     if (rst) segLen -= len; // a RST's payload is not part of the stream
-    const seqOnePast = (baseSeq + segLen) >>> 0;
+    const seqOnePast = (baseSeq + segLen) | 0;
 
     initEndpoint(ep, syn, baseSeq, seqOnePast);
 
@@ -425,7 +433,7 @@ export class ZeekConnModel implements ZeekHistorySink {
     // update_window: a zero window is interesting unless it comes with/after a RST or after the peer's FIN.
     if (f.window === 0 && !rst && peer.state !== CLOSED && ep.state !== RESET) ep.zeroWindow();
 
-    if (!ep.didClose || !peer.didClose) this.lastNanos = t;
+    if (!ep.didClose || !peer.didClose) this.lastNanos = this.now;
 
     if (fin) {
       ep.finCnt++;
@@ -438,7 +446,7 @@ export class ZeekConnModel implements ZeekHistorySink {
       if (peer.state === INACTIVE) {
         relAck = 1;
         // init_peer: number the peer as though its SYN had been seen.
-        const s = (ackSeq - 1) >>> 0;
+        const s = (ackSeq - 1) | 0;
         peer.startSeq = s;
         peer.ackSeq = s;
         peer.lastSeq = s;
@@ -458,7 +466,7 @@ export class ZeekConnModel implements ZeekHistorySink {
 
     this.doClose = false;
     this.genEvent = false;
-    this.updateStateMachine(t, ep, peer, baseSeq, len, isOrig, syn, fin, rst, ack);
+    this.updateStateMachine(ep, peer, baseSeq, len, isOrig, syn, fin, rst, ack);
 
     // After the state machine, so a gap revealed by the final FIN/RST's ack is judged by the new states.
     if (ack) peer.ackReceived(relAck);
@@ -478,16 +486,16 @@ export class ZeekConnModel implements ZeekHistorySink {
   private relativeSeq(ep: ZeekEndpoint, cur: number, last: number, wraps: number): number {
     const d = seqDelta(cur, last);
     if (d < 0) {
-      if (wraps !== 0 && cur > last) wraps--; // part of a previous 32-bit space
+      if (wraps !== 0 && cur >>> 0 > last >>> 0) wraps--; // part of a previous 32-bit space
     } else if (d > 0) {
-      if (cur < last) wraps++; // the sequence space wrapped
+      if (cur >>> 0 < last >>> 0) wraps++; // the sequence space wrapped
     }
     if (wraps === 0) {
       const rel = seqDelta(cur, ep.startSeq);
       if (rel < 0) this.underflow = true;
       return rel;
     }
-    return wraps * 4294967296 + cur - ep.startSeq;
+    return wraps * 4294967296 + (cur >>> 0) - (ep.startSeq >>> 0);
   }
 
   private setState(ep: ZeekEndpoint, s: ZeekEndpointState): void {
@@ -501,7 +509,6 @@ export class ZeekConnModel implements ZeekHistorySink {
   }
 
   private updateStateMachine(
-    t: number,
     ep: ZeekEndpoint,
     peer: ZeekEndpoint,
     baseSeq: number,
@@ -514,7 +521,7 @@ export class ZeekConnModel implements ZeekHistorySink {
   ): void {
     switch (ep.state) {
       case INACTIVE:
-        return this.updateInactiveState(t, ep, peer, baseSeq, len, isOrig, syn, fin, rst, ack);
+        return this.updateInactiveState(ep, peer, baseSeq, len, isOrig, syn, fin, rst, ack);
       case SYN_SENT:
       case SYN_ACK_SENT:
         // UpdateSYN_SentState: data before the handshake completes changes nothing.
@@ -557,7 +564,6 @@ export class ZeekConnModel implements ZeekHistorySink {
   }
 
   private updateInactiveState(
-    t: number,
     ep: ZeekEndpoint,
     peer: ZeekEndpoint,
     baseSeq: number,
@@ -571,7 +577,7 @@ export class ZeekConnModel implements ZeekHistorySink {
     if (syn) {
       if (isOrig) {
         this.setState(ep, ack ? SYN_ACK_SENT : SYN_SENT); // SYN-ACK from the originator: a weird
-        this.attemptAt = t + TCP_ATTEMPT_DELAY;
+        this.attemptAt = this.now + TCP_ATTEMPT_DELAY;
         this.updateWake();
       } else {
         if (!ack && peer.state === SYN_ACK_SENT && baseSeq === ep.startSeq) {
@@ -643,7 +649,7 @@ function initEndpoint(ep: ZeekEndpoint, syn: boolean, firstSeq: number, lastSeq:
       if (syn) ep.setStartSeqs(firstSeq);
       else {
         // Partial connection: number as though a SYN had been seen, without marking this packet a duplicate.
-        ep.setStartSeqs((firstSeq - 1) >>> 0);
+        ep.setStartSeqs((firstSeq - 1) | 0);
         lastSeq = firstSeq;
       }
       ep.lastSeq = lastSeq;
@@ -705,7 +711,7 @@ function updateLastSeq(ep: ZeekEndpoint, lastSeq: number, syn: boolean, rst: boo
   const d = seqDelta(lastSeq, ep.lastSeq);
   if ((syn || rst) && (d > TOO_LARGE_SEQ_DELTA || d < -TOO_LARGE_SEQ_DELTA)) {
     // Outlandish SYN/RST sequence numbers are not trusted.
-  } else if (fin && ep.lastSeq === ((ep.startSeq + 1) >>> 0)) {
+  } else if (fin && ep.lastSeq === ((ep.startSeq + 1) | 0)) {
     ep.updateLastSeq(lastSeq); // only SYN and FIN seen: accept the FIN even if it looks old (> 2 GB connections)
   } else if (ep.state === RESET) {
     // Nothing after a RST is trusted.

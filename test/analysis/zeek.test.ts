@@ -55,7 +55,7 @@ function fields(s: Seg, ports: Ports): PacketFields {
   return f;
 }
 
-function run(segs: Seg[], ports: Ports = { client: 40000, server: 8080 }) {
+function runOnce(segs: Seg[], ports: Ports) {
   const m = new ZeekConnModel();
   let t = 0;
   for (const s of segs) {
@@ -65,9 +65,42 @@ function run(segs: Seg[], ports: Ports = { client: 40000, server: 8080 }) {
   return { ...m.result(), origIsClient: m.origIsClient, rows: m.rows() };
 }
 
+/**
+ * Each side's sequence space moved by (client, server), modulo 2^32: what either side sends and
+ * what the other acknowledges of it.
+ */
+function shifted(segs: Seg[], dc: number, ds: number): Seg[] {
+  return segs.map((s) => {
+    const own = s.from === 'c' ? dc : ds;
+    const peer = s.from === 'c' ? ds : dc;
+    return { ...s, seq: (s.seq + own) >>> 0, ack: s.flags.includes('A') ? ((s.ack ?? 0) + peer) >>> 0 : s.ack };
+  });
+}
+
+function run(segs: Seg[], ports: Ports = { client: 40000, server: 8080 }) {
+  const r = runOnce(segs, ports);
+  for (const [dc, ds] of SEQ_SHIFTS) {
+    expect(runOnce(shifted(segs, dc, ds), ports), `ISNs moved by ${dc} and ${ds}`).toEqual(r);
+  }
+  return r;
+}
+
 // A client with ISN 1000 and a server with ISN 5000; c(n) / s(n) are absolute sequence numbers.
 const C = 1000;
 const S = 5000;
+
+/**
+ * ISNs moved to just below 2^31 and 2^32 (the client's 1000 to 2^31 - 50, ...), so the scenario's
+ * sequence numbers cross the int32 sign boundary and the 32-bit wrap (the model keeps Zeek's uint32
+ * values as int32 and compares them as unsigned where Zeek does). Zeek numbers everything relative
+ * to the ISN, so the verdict must not change.
+ */
+const SEQ_SHIFTS: Array<[number, number]> = [
+  [2 ** 31 - C - 50, 2 ** 31 - S - 50],
+  [2 ** 32 - C - 50, 2 ** 32 - S - 50],
+  [2 ** 31 - C - 50, 2 ** 32 - S - 50],
+  [2 ** 32 - C + 7, 2 ** 31 - S + 7],
+];
 const handshake: Seg[] = [
   { from: 'c', flags: 'S', seq: C },
   { from: 's', flags: 'SA', seq: S, ack: C + 1 },
@@ -121,6 +154,17 @@ describe('conn_state and history', () => {
         { from: 'c', flags: 'R', seq: 0 },
       ]),
     ).toMatchObject({ connState: 'RSTOS0', history: 'SR' });
+  });
+
+  it('RSTOS0 with a RST ahead of the SYN: Size() counts the bytes the sequence numbers claim', () => {
+    // TCP_Endpoint::Size() returns 0 for a SYN_SENT side that was reset while its peer stayed silent
+    // only when some of its data was acknowledged (NoDataAcked() is false); nothing was here.
+    const r = run([
+      { from: 'c', flags: 'S', seq: C },
+      { from: 'c', flags: 'R', seq: C + 1001 },
+    ]);
+    expect(r).toMatchObject({ connState: 'RSTOS0', history: 'SR' });
+    expect(r.rows[0].origBytes).toBe(1000);
   });
 
   it('OTH: a lone RST (single-rst: R)', () => {
