@@ -65,6 +65,8 @@ export function responderLetter(code: string): string {
 const MAX_ABOVE_HOLE_WITHOUT_ANY_ACKS = 16384;
 
 export class ZeekEndpoint {
+  // Field order is memory order (V8 lays an object out as its fields are defined): what every
+  // segment reads or writes comes first; the letters' last sequence numbers and log-scale counters after.
   state: ZeekEndpointState = INACTIVE;
   prevState: ZeekEndpointState = INACTIVE;
   /** Initial sequence number (Zeek's uint32, as int32). */
@@ -75,16 +77,23 @@ export class ZeekEndpoint {
   /** Highest acknowledgement the peer sent for this side's data, and how often it wrapped. */
   ackSeq = 0;
   ackWraps = 0;
-  histLastSyn = 0;
-  histLastFin = 0;
-  histLastRst = 0;
-  finCnt = 0;
-  rstCnt = 0;
-  /** Relative sequence number one past the FIN. */
-  finSeq = 0;
   didClose = false;
   /** Packets counted for this side (Zeek's ConnSize analyzer): physical side, not role. */
   pkts = 0;
+  // Reassembler (relative sequence numbers; 1 is the first data octet).
+  lastReassem = 1;
+  trimSeq = 1;
+  skipDeliveries = false;
+  /** Undelivered data above a hole: sorted, merged [lo, hi) pairs. Usually null. */
+  blocks: number[] | null = null;
+  finCnt = 0;
+  /** Relative sequence number one past the FIN. */
+  finSeq = 0;
+  peer!: ZeekEndpoint;
+  rstCnt = 0;
+  histLastSyn = 0;
+  histLastFin = 0;
+  histLastRst = 0;
   // Log-scaled history counters (Connection::ScaledHistoryEntry): count and next threshold.
   chkCnt = 0;
   chkThresh = 1;
@@ -94,14 +103,6 @@ export class ZeekEndpoint {
   win0Thresh = 1;
   gapCnt = 0;
   gapThresh = 1;
-  // Reassembler (relative sequence numbers; 1 is the first data octet).
-  lastReassem = 1;
-  trimSeq = 1;
-  skipDeliveries = false;
-  /** Undelivered data above a hole: sorted, merged [lo, hi) pairs. Usually null. */
-  blocks: number[] | null = null;
-
-  peer!: ZeekEndpoint;
 
   constructor(
     readonly side: number,

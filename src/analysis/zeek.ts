@@ -87,42 +87,46 @@ const ORIG = 1;
 const RESP = 2;
 
 export class ZeekConnModel implements ZeekHistorySink {
+  // Field order is memory order (V8 lays an object out as its fields are defined): what every
+  // segment reads or writes comes first, the timers' bases and the first tuple after.
   // The two physical sides: 0 = our client, 1 = our server.
   private readonly client: ZeekEndpoint;
   private readonly server: ZeekEndpoint;
-  /** Which physical side is Zeek's originator. */
-  private origSide = 0;
-  /** A Zeek connection (row) is open. */
-  private open = false;
-  private history = '';
-  private histSeen = 0;
-  isPartial = false;
-  private firstPacketSeen = 0;
-  /** `is_active`: cleared by a finished/reset connection; gates the analyzer's timers. */
-  private isActive = true;
-  /** The row opened with a SYN-ACK that no port heuristic flipped (PR #2191's second-packet flip). */
-  private synAckFirst = false;
-  private startNanos = 0;
-  /** `Connection::last_time`: not advanced once both sides closed. */
-  private lastNanos = 0;
   /**
    * The current packet's time, for the state machine's timers. A field rather than a parameter: a
    * capture time past 2^31 ns is a double, and V8 boxed it anew for each call that was not inlined.
    */
   private now = 0;
+  /** `Connection::last_time`: not advanced once both sides closed. */
+  private lastNanos = 0;
+  private wakeAt = Infinity;
+  /** False until the first packet; the addresses below are reused arrays, filled in place. */
+  tupleSeen = false;
+  /** A Zeek connection (row) is open. */
+  private open = false;
+  /** The row opened with a SYN-ACK that no port heuristic flipped (PR #2191's second-packet flip). */
+  private synAckFirst = false;
+  /** Which physical side is Zeek's originator. */
+  private origSide = 0;
+  private firstPacketSeen = 0;
+  isPartial = false;
+  private underflow = false;
+  private doClose = false;
+  private genEvent = false;
+  private histSeen = 0;
+  private history = '';
+  /** `is_active`: cleared by a finished/reset connection; gates the analyzer's timers. */
+  private isActive = true;
   private inactivityNanos = UDP_INACTIVITY_TIMEOUT;
+  private startNanos = 0;
   // Analyzer timers (Infinity = not armed); the ExpireTimer runs periodically from each base.
   private attemptAt = Infinity;
   private deleteAt = Infinity;
   private expireBase0 = Infinity;
   private expireBase1 = Infinity;
-  private wakeAt = Infinity;
-  private underflow = false;
   private finished: ZeekRow[] | null = null;
   // The first packet's 4-tuple, client side first (diagnostics, conformance matching).
   ipVersion = 0;
-  /** False until the first packet; the addresses below are reused arrays, filled in place. */
-  tupleSeen = false;
   readonly clientAddr: [number, number, number, number] = [0, 0, 0, 0];
   readonly serverAddr: [number, number, number, number] = [0, 0, 0, 0];
   clientPort = 0;
@@ -478,9 +482,6 @@ export class ZeekConnModel implements ZeekHistorySink {
     // CheckPIA_FirstPacket: is_orig as the packet arrived (a reversal flip re-marks it).
     this.firstPacketSeen |= isOrig ? ORIG : RESP;
   }
-
-  private doClose = false;
-  private genEvent = false;
 
   /** `get_relative_seq`; sets `this.underflow` when the number lies below the side's ISN. */
   private relativeSeq(ep: ZeekEndpoint, cur: number, last: number, wraps: number): number {

@@ -115,20 +115,35 @@ export function addAnomaly(c: ConnectionFacts, code: AnomalyCode, endpoint: numb
 
 export class Connection implements ConnectionFacts {
   // Set by reset(): the tracker reuses the objects of retired connections (flow/tracker.ts,
-  // "Recycling"), so every field is (re)initialised there and nowhere else.
-  id!: number;
-  key!: TupleKey;
+  // "Recycling"), so every field is (re)initialised there and nowhere else. Field order is memory
+  // order (V8 lays an object out as its fields are defined): what every segment reads comes first.
   /** The key's side A (first sender on the tuple) is the client. */
   clientIsA!: boolean;
+  readonly client = new Endpoint('UNKNOWN');
+  readonly server = new Endpoint('UNKNOWN');
+  readonly zeek = new ZeekConnModel();
+  lastNanos!: number;
+  lastFrame!: number;
+  ladder!: LadderRow[] | null;
+  /** Codes noted on the current packet (only with a ladder). */
+  private pktCodes!: string[] | null;
+  anomalies!: Anomaly[] | null;
+  /** An accepted RST moved an endpoint (later payload is DATA_AFTER_RESET). */
+  rstAccepted!: boolean;
+  badHandshakeAck!: boolean;
+  captureLoss!: boolean;
+  /** First server payload after the first client payload (time to first byte). */
+  serverReplyNanos!: number;
+  /** 2×MSL in ns; set by the tracker from settings. */
+  twoMslNanos!: number;
+
+  id!: number;
+  key!: TupleKey;
   input!: string;
   rolesGuessed!: boolean;
   midstream!: boolean;
-  readonly client = new Endpoint('UNKNOWN');
-  readonly server = new Endpoint('UNKNOWN');
   firstNanos!: number;
-  lastNanos!: number;
   firstFrame!: number;
-  lastFrame!: number;
 
   // -- handshake timing (capture ns, -1 = not seen)
   firstSynNanos!: number;
@@ -142,22 +157,9 @@ export class Connection implements ConnectionFacts {
   firstSynAckFrame!: number;
   /** Last server SYN,ACK before the server became ESTABLISHED: the start of the client-side RTT. */
   lastSynAckNanos!: number;
-  badHandshakeAck!: boolean;
-  /** First server payload after the first client payload (time to first byte). */
-  serverReplyNanos!: number;
 
-  /** An accepted RST moved an endpoint (later payload is DATA_AFTER_RESET). */
-  rstAccepted!: boolean;
-  captureLoss!: boolean;
   portReusePrevId!: number;
   portReuseGapNanos!: number;
-  anomalies!: Anomaly[] | null;
-  ladder!: LadderRow[] | null;
-  /** Codes noted on the current packet (only with a ladder). */
-  private pktCodes!: string[] | null;
-  readonly zeek = new ZeekConnModel();
-  /** 2×MSL in ns; set by the tracker from settings. */
-  twoMslNanos!: number;
 
   constructor(id: number, key: TupleKey, clientIsA: boolean, input: string, rolesGuessed: boolean, midstream: boolean,
     initial: EndpointState, tNanos: number, frameNo: number, ladder: boolean) {
