@@ -61,7 +61,7 @@ export function ensureInput(input, cacheDir, log = (s) => process.stderr.write(s
 
 /** Is the dist build there (bin imports dist/cli/main.js)? */
 export function oursBuilt() {
-  return existsSync(join(REPO, 'dist', 'cli', 'main.js'));
+  return existsSync(join(REPO, 'dist', 'bundle', 'main.js'));
 }
 
 export function which(cmd) {

@@ -138,6 +138,9 @@ function buildParser(version: string) {
       .alias('version', 'V')
       .exitProcess(false)
       .wrap(100)
+      // Every message of ours is English; yargs' own would follow $LANG ("Unbekanntes Argument")
+      // from locale files next to its sources, which the CLI's bundle (dist/bundle) does not carry.
+      .locale('en')
   );
 }
 

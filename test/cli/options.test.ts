@@ -18,6 +18,20 @@ describe('parseArgs', () => {
     expect(o.failOn).toBeNull();
   });
 
+  test("yargs' own messages are English whatever the locale (ours are)", async () => {
+    const saved = { LC_ALL: process.env.LC_ALL, LANG: process.env.LANG };
+    process.env.LC_ALL = 'de_DE.UTF-8';
+    process.env.LANG = 'de_DE.UTF-8';
+    try {
+      expect(await parseArgs(['--bogus', 'a.pcap'], '0.0.0')).toEqual({ kind: 'usage-error', message: 'Unknown argument: bogus' });
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  });
+
   test("'-' survives yargs and means stdin", async () => {
     expect((await opts(['-'])).captures).toEqual(['-']);
     expect((await opts(['a.pcap', '-'])).captures).toEqual(['a.pcap', '-']);
