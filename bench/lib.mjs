@@ -59,7 +59,7 @@ export function ensureInput(input, cacheDir, log = (s) => process.stderr.write(s
   return { file, ...m };
 }
 
-/** Is the dist build there (bin imports dist/cli/main.js)? */
+/** Is the dist build there (bin imports the CLI's bundle, dist/bundle/main.js)? */
 export function oursBuilt() {
   return existsSync(join(REPO, 'dist', 'bundle', 'main.js'));
 }

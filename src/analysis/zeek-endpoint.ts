@@ -182,9 +182,17 @@ export class ZeekEndpoint {
     this.ackSeq = seq;
   }
 
+  /**
+   * The highest acknowledgement as Zeek's uint64 (wraps × 2^32 + the uint32 value): the one place
+   * the int32-held `ackSeq` is read as unsigned.
+   */
+  private ackAbs(): number {
+    return this.ackWraps * TWO32 + (this.ackSeq >>> 0);
+  }
+
   /** None of this side's data acknowledged (one octet allowed for the SYN). */
   noDataAcked(): boolean {
-    const ack = this.ackWraps * TWO32 + (this.ackSeq >>> 0);
+    const ack = this.ackAbs();
     const start = this.startSeq >>> 0;
     return ack === start || ack === start + 1;
   }
@@ -196,7 +204,7 @@ export class ZeekEndpoint {
       return 0;
     }
     const last = this.seqWraps * TWO32 + (this.lastSeq >>> 0);
-    const ack = this.ackWraps * TWO32 + (this.ackSeq >>> 0);
+    const ack = this.ackAbs();
     let size = (last > ack ? last : ack) - (this.startSeq >>> 0);
     if (size < 0) size = 0; // Zeek's uint64 would wrap; an untrustworthy RST-initialised side
     if (size !== 0) size--; // the SYN octet
@@ -207,7 +215,7 @@ export class ZeekEndpoint {
   /** `TCP_Reassembler::DataSent` (only what matters for gaps): `seq` is relative, 1 = first octet. */
   dataSent(seq: number, len: number): void {
     if (this.skipDeliveries) return;
-    const ack = this.ackWraps * TWO32 + (this.ackSeq >>> 0) - (this.startSeq >>> 0);
+    const ack = this.ackAbs() - (this.startSeq >>> 0);
     const upper = seq + len;
     if (seq < ack) {
       if (upper <= ack) return; // already delivered and acked
