@@ -12,7 +12,7 @@ import { linkTypeName } from './decode/link-types.js';
 import { decodePacket } from './decode/packet.js';
 import { SegmentBatch } from './decode/segment-batch.js';
 import type { Connection } from './flow/connection.js';
-import { Tracker } from './flow/tracker.js';
+import { Tracker, type RetireKey, type Shard } from './flow/tracker.js';
 import { DEFAULT_SETTINGS } from './analysis/settings.js';
 import { newStats, countDecodeResult } from './analysis/stats.js';
 import type { EndReason, InputReport, IsoTime, Settings, Stats } from './report/model.js';
@@ -34,8 +34,10 @@ export interface AnalyzeInput {
 export interface CoreHooks {
   /** Record per-packet ladder rows: true for all connections, or a predicate on the connection id. */
   ladder: boolean | ((id: number) => boolean);
-  /** A connection's record ended: analyse it now, synchronously (see TrackerHooks.emit). */
-  finished: (c: Connection, ended: EndReason, endNanos: number) => void;
+  /** A connection's record ended: analyse it now, synchronously (see TrackerHooks.emit; `key` is valid only during the call). */
+  finished: (c: Connection, ended: EndReason, endNanos: number, key: RetireKey) => void;
+  /** Track only this shard of the tuples (see flow/tracker.ts, Shard); default: all of them. */
+  shard?: Shard;
   /** An input could not be read at all; the run goes on with the next input. */
   onInputError?: (file: string, err: CaptureError) => void;
   /** Output backpressure for the connections still open at the end (see AnalyzeOptions.waitForOutput). */
@@ -66,7 +68,7 @@ export function resolveSettings(opts: Partial<Settings>): Settings {
 
 export async function runCore(inputs: AnalyzeInput[], settings: Settings, clock: CaptureClock, hooks: CoreHooks): Promise<CoreResult> {
   const stats = newStats();
-  const tracker = new Tracker(settings, { ladder: hooks.ladder, emit: hooks.finished });
+  const tracker = new Tracker(settings, { ladder: hooks.ladder, emit: hooks.finished }, hooks.shard);
   const batch = new SegmentBatch();
   /** Tracks the segments decoded so far (see decode/segment-batch.ts for when). */
   const drain = (): void => {

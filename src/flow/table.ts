@@ -34,6 +34,8 @@ export class Flow<C> implements TupleKey {
   next: Flow<C> | null = null;
   /** Capture time of the last packet. */
   lastNanos = 0;
+  /** Ordinal of the segment that last placed it in its list (the tracker's RetireKey.sub). */
+  placedAt = 0;
   /** The connection on this tuple; null while it is an embryo (and once retired). */
   conn: C | null = null;
   /** The previous connection on this tuple (0 = none): id, last packet, when it entered TIME_WAIT (-1 = never); from a tombstone (tombstones.ts) or the connection it replaced. */

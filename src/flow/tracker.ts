@@ -39,7 +39,41 @@ export interface TrackerHooks {
    * now, synchronously, since the tracker forgets it on return (the end-of-record detectors may
    * still add anomalies to it).
    */
-  emit: (c: Connection, ended: EndReason, endNanos: number) => void;
+  emit: (c: Connection, ended: EndReason, endNanos: number, key: RetireKey) => void;
+}
+
+/**
+ * This tracker is one of `count` shards (docs/benchmarks.md, "Sharding"): it is shown every segment
+ * and advances its clock and timers on each, but tracks only the tuples whose hash falls to
+ * `index`. A connection's id is then a placeholder, the ordinal of the segment that created it plus
+ * one; with the shards' retirement keys (RetireKey) a merger restores the single tracker's output
+ * order and numbering (threads/shard-merge.ts).
+ */
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+/** Segment ordinal of the end of the capture, in RetireKey. */
+export const AT_END = Number.MAX_SAFE_INTEGER;
+/** RetireKey phases, in the order one segment retires connections (see Tracker.onSegment). */
+export const PHASE_CLOSED = 0;
+export const PHASE_SYN = 1;
+export const PHASE_OPEN = 2;
+export const PHASE_REUSED = 3;
+export const PHASE_EVICTED = 4;
+export const PHASE_END = 5;
+
+/**
+ * Where in the run a connection was emitted, as a total order: the segment whose arrival retired
+ * it (its 0-based ordinal among all segments tracked, or AT_END), the phase of that segment's
+ * work, and within a phase the list order: the ordinal of the flow's last segment for the timers'
+ * lists and evictions, the creation ordinal at the end. Valid while the emit hook runs.
+ */
+export interface RetireKey {
+  ordinal: number;
+  phase: number;
+  sub: number;
 }
 
 /** Quiet time after which a closed connection is reported (Zeek's tcp_close_delay is 5 s). */
@@ -81,6 +115,12 @@ export class Tracker {
   private readonly maxConnections: number;
   private input = '';
   private nextId = 1;
+  /** Segments seen (all of them, with shards: every shard counts every segment). */
+  private ordinal = -1;
+  private readonly shardIndex: number;
+  private readonly shardCount: number;
+  /** Why the connection being emitted is emitted now (see RetireKey). */
+  readonly retireKey: RetireKey = { ordinal: 0, phase: 0, sub: 0 };
   private now = -Infinity;
   private live = 0;
   private _timedOut = 0;
@@ -95,7 +135,14 @@ export class Tracker {
   constructor(
     settings: Settings,
     private readonly hooks: TrackerHooks,
+    shard: Shard = { index: 0, count: 1 },
   ) {
+    if (!(Number.isInteger(shard.count) && shard.count >= 1 && Number.isInteger(shard.index) && shard.index >= 0 && shard.index < shard.count)) {
+      throw new RangeError(`bad shard ${shard.index}/${shard.count}`);
+    }
+    if (shard.count > 1 && hooks.ladder !== false) throw new RangeError('a shard numbers connections by placeholder ids: no ladder predicate');
+    this.shardIndex = shard.index;
+    this.shardCount = shard.count;
     this.idleNanos = settings.idleTimeoutSeconds * 1e9;
     this.synIdleNanos = Math.max(settings.idleTimeoutSeconds, SYN_MIN_IDLE_SECONDS) * 1e9;
     this.twoMslNanos = 2 * settings.mslSeconds * 1e9;
@@ -111,11 +158,13 @@ export class Tracker {
   }
 
   onSegment(f: PacketFields, tNanos: number, frameNo: number): void {
+    const ordinal = ++this.ordinal;
     if (tNanos > this.now) {
       this.now = tNanos;
       this.expire(tNanos);
     }
     const hash = tupleHash(f);
+    if (this.shardCount > 1 && (hash >>> 0) % this.shardCount !== this.shardIndex) return;
     let fl = this.table.find(f, hash);
     let conn: Connection;
     let fromA = true;
@@ -143,6 +192,7 @@ export class Tracker {
       const cur = fl.conn!;
       if (this.startsNewConnection(cur, f, fromA, tNanos)) {
         this.unlinkLive(fl);
+        this.keyed(ordinal, PHASE_REUSED, 0);
         this.retire(fl, cur, cur.isClosed() ? 'closed' : 'reused', tNanos, false);
         conn = this.create(fl, f, tNanos, frameNo, fromA);
       } else {
@@ -174,6 +224,7 @@ export class Tracker {
       }
       const fl = left[i];
       const c = this.connOf(fl); // embryos are promoted one at a time, so a flood never holds them all
+      this.keyed(AT_END, PHASE_END, c.id);
       this.emit(c, c.isClosed() ? 'closed' : 'capture_end', Math.max(endNanos, c.lastNanos));
       fl.conn = null;
       this.recycle(c);
@@ -220,7 +271,7 @@ export class Tracker {
     }
     // At the cap: make room first, so `peak` never exceeds maxConnections.
     if (this.live >= this.maxConnections) this.evictOne();
-    const id = this.nextId++;
+    const id = this.newId();
     const ladder = this.hooks.ladder;
     const wantLadder = ladder === true || (typeof ladder === 'function' && ladder(id));
     const midstream = !syn;
@@ -250,9 +301,9 @@ export class Tracker {
   private startEmbryo(fl: F, f: PacketFields, t: number, frameNo: number): boolean {
     if (!isBareSyn(f) || f.checksumBad || this.hooks.ladder === true) return false;
     if (this.live >= this.maxConnections) this.evictOne();
-    const id = this.nextId;
+    const id = this.shardCount > 1 ? this.ordinal + 1 : this.nextId;
     if (typeof this.hooks.ladder === 'function' && this.hooks.ladder(id)) return false;
-    this.nextId++;
+    this.newId();
     const e = this.spareEmbryos.pop() ?? new Embryo();
     e.id = id;
     e.input = this.input;
@@ -272,6 +323,7 @@ export class Tracker {
     e.tsVals = null;
     fl.embryo = e;
     fl.lastNanos = t;
+    fl.placedAt = this.ordinal;
     this.syn.push(fl);
     this.live++;
     if (this.live > this._peak) this._peak = this.live;
@@ -338,6 +390,7 @@ export class Tracker {
   }
 
   private place(fl: F, c: Connection | null): void {
+    fl.placedAt = this.ordinal;
     const target = this.listFor(c);
     if (target.tail === fl) return; // already the most recent of its list
     this.unlinkLive(fl);
@@ -353,16 +406,19 @@ export class Tracker {
   private expire(now: number): void {
     for (let fl = this.closed.head; fl !== null && fl.lastNanos + this.closedQuietNanos <= now; fl = this.closed.head) {
       this.closed.unlink(fl);
+      this.keyed(this.ordinal, PHASE_CLOSED, fl.placedAt);
       this.retire(fl, fl.conn!, 'closed', fl.lastNanos + this.closedQuietNanos, true);
     }
     for (let fl = this.syn.head; fl !== null && fl.lastNanos + this.synIdleNanos <= now; fl = this.syn.head) {
       this.syn.unlink(fl);
       this._timedOut++;
+      this.keyed(this.ordinal, PHASE_SYN, fl.placedAt);
       this.retire(fl, this.connOf(fl), 'idle_timeout', fl.lastNanos + this.synIdleNanos, true);
     }
     for (let fl = this.open.head; fl !== null && fl.lastNanos + this.idleNanos <= now; fl = this.open.head) {
       this.open.unlink(fl);
       this._timedOut++;
+      this.keyed(this.ordinal, PHASE_OPEN, fl.placedAt);
       this.retire(fl, fl.conn!, 'idle_timeout', fl.lastNanos + this.idleNanos, true);
     }
     this.tombs.expire(now, this.twoMslNanos);
@@ -373,6 +429,7 @@ export class Tracker {
     let fl = this.closed.head;
     if (fl !== null) {
       this.closed.unlink(fl);
+      this.keyed(this.ordinal, PHASE_EVICTED, fl.placedAt);
       this.retire(fl, fl.conn!, 'closed', this.now, true);
       return;
     }
@@ -382,6 +439,7 @@ export class Tracker {
     if (fl === null) return;
     this.unlinkLive(fl);
     this._evicted++;
+    this.keyed(this.ordinal, PHASE_EVICTED, fl.placedAt);
     this.retire(fl, this.connOf(fl), 'evicted', this.now, false);
     this.table.discard(fl); // no tombstone: the cap bounds memory
   }
@@ -402,6 +460,18 @@ export class Tracker {
     if (!tombstone) return;
     this.tombs.add(fl, fl.hash, fl.prevId, fl.prevLastNanos, fl.prevTimeWaitNanos);
     this.table.discard(fl);
+  }
+
+  private keyed(ordinal: number, phase: number, sub: number): void {
+    const k = this.retireKey;
+    k.ordinal = ordinal;
+    k.phase = phase;
+    k.sub = sub;
+  }
+
+  /** The next connection id: consecutive, or with shards the placeholder (the creating segment's ordinal + 1). */
+  private newId(): number {
+    return this.shardCount > 1 ? this.ordinal + 1 : this.nextId++;
   }
 
   // ---------------------------------------------------------------- recycling
@@ -435,7 +505,7 @@ export class Tracker {
     const endNanos = endNanosIn > c.lastNanos ? endNanosIn : c.lastNanos;
     // Held FINs are delivered; TIME_WAIT → CLOSED only when the capture shows 2×MSL passing.
     c.settle(endNanos);
-    this.hooks.emit(c, ended, endNanos);
+    this.hooks.emit(c, ended, endNanos, this.retireKey);
   }
 }
 

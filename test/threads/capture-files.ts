@@ -28,3 +28,14 @@ export function generatedMix(): string {
   execFileSync(process.execPath, [path.join(sharedPath('bench'), 'gen-capture'), '--flows', '600', '--seed', 'threads', '--out', out], { stdio: 'ignore' });
   return out;
 }
+
+/**
+ * The same shapes at 0.2 new connections a second (300 flows over ~23 minutes), so the timers fire
+ * mid-capture: closed connections after their quiet time, unanswered SYNs and idle ones after
+ * their timeouts, several at one segment after a long gap.
+ */
+export function generatedSlow(): string {
+  const out = path.join(mkdtempSync(path.join(tmpdir(), 'tcpflow-threads-')), 'slow.pcap');
+  execFileSync(process.execPath, [path.join(sharedPath('bench'), 'gen-capture'), '--flows', '300', '--rate', '0.2', '--seed', 'shards', '--out', out], { stdio: 'ignore' });
+  return out;
+}
