@@ -38,6 +38,8 @@ export interface CoreHooks {
   finished: (c: Connection, ended: EndReason, endNanos: number, key: RetireKey) => void;
   /** Track only this shard of the tuples (see flow/tracker.ts, Shard); default: all of them. */
   shard?: Shard;
+  /** See TrackerHooks.created. */
+  created?: (ordinal: number) => void;
   /** An input could not be read at all; the run goes on with the next input. */
   onInputError?: (file: string, err: CaptureError) => void;
   /** Output backpressure for the connections still open at the end (see AnalyzeOptions.waitForOutput). */
@@ -68,7 +70,7 @@ export function resolveSettings(opts: Partial<Settings>): Settings {
 
 export async function runCore(inputs: AnalyzeInput[], settings: Settings, clock: CaptureClock, hooks: CoreHooks): Promise<CoreResult> {
   const stats = newStats();
-  const tracker = new Tracker(settings, { ladder: hooks.ladder, emit: hooks.finished }, hooks.shard);
+  const tracker = new Tracker(settings, { ladder: hooks.ladder, emit: hooks.finished, created: hooks.created }, hooks.shard);
   const batch = new SegmentBatch();
   /** Tracks the segments decoded so far (see decode/segment-batch.ts for when). */
   const drain = (): void => {

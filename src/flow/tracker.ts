@@ -40,6 +40,8 @@ export interface TrackerHooks {
    * still add anomalies to it).
    */
   emit: (c: Connection, ended: EndReason, endNanos: number, key: RetireKey) => void;
+  /** A connection (or embryo) was created at this segment ordinal: what a shard merger ranks ids by. */
+  created?: (ordinal: number) => void;
 }
 
 /**
@@ -471,6 +473,7 @@ export class Tracker {
 
   /** The next connection id: consecutive, or with shards the placeholder (the creating segment's ordinal + 1). */
   private newId(): number {
+    this.hooks.created?.(this.ordinal);
     return this.shardCount > 1 ? this.ordinal + 1 : this.nextId++;
   }
 

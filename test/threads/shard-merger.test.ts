@@ -1,0 +1,153 @@
+/**
+ * The streaming merge of sharded NDJSON (threads/shard-merger.ts): the lines 2 and 3 shards write
+ * with placeholder ids, fed in batches of random sizes and in random interleavings, come out as the
+ * single run's bytes, with its peak count. Also: port reuse with the earlier connection in the
+ * message, an input name that looks like a message, and the merge's refusals.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { CaptureClock } from '../../src/capture/clock.js';
+import { resolveSettings, runCore } from '../../src/core.js';
+import { ConnectionDigest, digestConnection } from '../../src/analysis/digest.js';
+import { AT_END, type Shard } from '../../src/flow/tracker.js';
+import { NdjsonLineBatcher } from '../../src/report/ndjson.js';
+import { ShardMerger, type ShardBatch } from '../../src/threads/shard-merger.js';
+import { fromBytes } from '../helpers/pcap-writer.js';
+import { REPO_ROOT } from '../helpers/shared.js';
+import { allCaptureFiles, generatedMix, generatedSlow } from './capture-files.js';
+
+interface Line { bytes: Buffer; ordinal: number; phase: number; sub: number; id: number; refs: boolean }
+interface ShardRun { lines: Line[]; created: number[]; lastOrdinal: number; peak: number }
+
+/** Lines as the CLI writes them (NdjsonLineBatcher.digest), each on its own, with its key. */
+async function render(file: string, name: string, shard?: Shard): Promise<ShardRun> {
+  const settings = resolveSettings({});
+  const clock = new CaptureClock();
+  const digest = new ConnectionDigest();
+  const lines: Line[] = [];
+  const created: number[] = [];
+  let pending: Buffer[] = [];
+  const batcher = new NdjsonLineBatcher((chunk) => { pending.push(Buffer.from(chunk as Uint8Array)); return true; });
+  let lastOrdinal = -1;
+  const core = await runCore([{ name, bytes: fromBytes(readFileSync(file)) }], settings, clock, {
+    ladder: false,
+    shard,
+    created: (ordinal) => created.push(ordinal),
+    finished: (c, ended, endNanos, key) => {
+      const refs = c.portReusePrevId > 0;
+      batcher.digest(digestConnection(c, ended, endNanos, clock, settings, digest));
+      batcher.flush();
+      lines.push({ bytes: Buffer.concat(pending), ordinal: key.ordinal, phase: key.phase, sub: key.sub, id: c.id, refs });
+      pending = [];
+      if (key.ordinal !== AT_END) lastOrdinal = Math.max(lastOrdinal, key.ordinal);
+    },
+  });
+  return { lines, created, lastOrdinal: Math.max(lastOrdinal, created.at(-1) ?? -1), peak: core.stats.peakConnections };
+}
+
+/** A deterministic stream of numbers in [0, 1). */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+/** The shard's lines cut into batches at random watermarks, as a worker would send them. */
+function batches(shard: number, run: ShardRun, end: number, rand: () => number): ShardBatch[] {
+  const out: ShardBatch[] = [];
+  let li = 0;
+  let ci = 0;
+  let w = -1;
+  while (w !== AT_END) {
+    const step = 1 + Math.floor(rand() * Math.max(1, end / 4));
+    w = w + step >= end ? AT_END : w + step;
+    const lines: Line[] = [];
+    while (li < run.lines.length && run.lines[li].ordinal <= w) lines.push(run.lines[li++]);
+    const created: number[] = [];
+    while (ci < run.created.length && run.created[ci] <= w) created.push(run.created[ci++]);
+    const ends: number[] = [];
+    let n = 0;
+    for (const l of lines) { n += l.bytes.length; ends.push(n); }
+    out.push({
+      shard,
+      bytes: Buffer.concat(lines.map((l) => l.bytes)),
+      ends,
+      keys: lines.flatMap((l) => [l.ordinal, l.phase, l.sub]),
+      ids: lines.map((l) => l.id),
+      refs: lines.map((l) => l.refs),
+      created,
+      watermark: w,
+    });
+  }
+  return out;
+}
+
+async function checkMerge(file: string, name = file): Promise<number> {
+  const single = await render(file, name);
+  const want = Buffer.concat(single.lines.map((l) => l.bytes));
+  for (const count of [2, 3]) {
+    const runs: ShardRun[] = [];
+    for (let index = 0; index < count; index++) runs.push(await render(file, name, { index, count }));
+    const end = Math.max(...runs.map((r) => r.lastOrdinal)) + 1;
+    for (const seed of [1, 2]) {
+      const rand = rng(seed * 31 + count);
+      const queues = runs.map((r, s) => batches(s, r, end, rand));
+      const got: Buffer[] = [];
+      const m = new ShardMerger(count, (chunk) => got.push(Buffer.from(chunk)), 4096);
+      // Interleave the shards' batches at random, each shard's in order.
+      while (queues.some((q) => q.length > 0)) {
+        const live = queues.filter((q) => q.length > 0);
+        m.push(live[Math.floor(rand() * live.length)].shift()!);
+      }
+      m.finish();
+      const merged = Buffer.concat(got);
+      expect(merged.length).toBe(want.length);
+      expect(merged.equals(want)).toBe(true);
+      expect(m.peak).toBe(single.peak);
+    }
+  }
+  return single.lines.length;
+}
+
+describe('sharded NDJSON merge', () => {
+  const files = [...allCaptureFiles(), generatedMix(), generatedSlow()];
+  let lines = 0;
+
+  test.each(files.map((f) => [path.basename(f), f]))('%s: merged bytes are the single run\'s', async (_name, file) => {
+    lines += await checkMerge(file);
+  });
+
+  test('port reuse: the earlier connection renumbered in portReuse, details and messages', async () => {
+    const file = path.join(REPO_ROOT, 'fixtures/generated/tuple-reuse.pcap');
+    const single = await render(file, file);
+    const text = Buffer.concat(single.lines.map((l) => l.bytes)).toString();
+    expect(text).toMatch(/after connection \d+/);
+    expect(text).toMatch(/"portReuse":\{"previousId":\d+/);
+    expect(await checkMerge(file)).toBeGreaterThan(1);
+  });
+
+  test('an input named like a message is left alone', async () => {
+    const file = path.join(REPO_ROOT, 'fixtures/generated/tuple-reuse.pcap');
+    expect(await checkMerge(file, '/tmp/4-tuple reused 1 s after connection 123/x.pcap')).toBeGreaterThan(1);
+  });
+
+  test('the captures above had lines to merge', () => {
+    expect(lines).toBeGreaterThan(800);
+  });
+
+  test('refusals: a watermark going back, unfinished shards, a line without its id', () => {
+    const empty = (shard: number, watermark: number): ShardBatch =>
+      ({ shard, bytes: new Uint8Array(0), ends: [], keys: [], ids: [], refs: [], created: [], watermark });
+    const m = new ShardMerger(2, () => {});
+    m.push(empty(0, 5));
+    expect(() => m.push(empty(0, 4))).toThrow(/went back/);
+    expect(() => m.finish()).toThrow(/not finished/);
+    const bad = new ShardMerger(1, () => {});
+    const bytes = Buffer.from('{"type":"connection","id":7}\n');
+    expect(() => bad.push({ shard: 0, bytes, ends: [bytes.length], keys: [0, 0, 0], ids: [8], refs: [false], created: [6], watermark: 0 }))
+      .toThrow(/placeholder 8/);
+  });
+});
