@@ -5,6 +5,12 @@ function bump(m: Map<string, number>, key: string): void {
   m.set(key, (m.get(key) ?? 0) + 1);
 }
 
+/** SummaryAccumulator's counts as plain data: the connections, then each map's entries. */
+export interface SummaryCounts {
+  connections: number;
+  maps: Array<Array<[string, number]>>;
+}
+
 /**
  * Summary counts built as connections are emitted, so NDJSON streaming never has to keep them.
  * Maps, not objects: a 2M-SYN flood counts six words per connection, and an object used as a
@@ -37,6 +43,23 @@ export class SummaryAccumulator {
     bump(this.clientStates, clientState);
     bump(this.serverStates, serverState);
     bump(this.ended, ended);
+  }
+
+  /** The counts as plain data (for another thread's accumulator to absorb). */
+  counts(): SummaryCounts {
+    return {
+      connections: this.connections,
+      maps: [this.handshakes, this.closes, this.anomalies, this.clientStates, this.serverStates, this.ended].map((m) => [...m]),
+    };
+  }
+
+  /** Adds another accumulator's counts (a shard's, threads/sharded.ts). */
+  absorb(c: SummaryCounts): void {
+    this.connections += c.connections;
+    const maps = [this.handshakes, this.closes, this.anomalies, this.clientStates, this.serverStates, this.ended];
+    c.maps.forEach((entries, i) => {
+      for (const [k, n] of entries) maps[i].set(k, (maps[i].get(k) ?? 0) + n);
+    });
   }
 
   build(firstPacket: IsoTime | null, lastPacket: IsoTime | null): Summary {

@@ -152,6 +152,8 @@ export class Tracker {
   }
 
   get timedOut(): number { return this._timedOut; }
+  /** Ordinal of the last segment tracked (-1: none yet). */
+  get lastOrdinal(): number { return this.ordinal; }
   get evicted(): number { return this._evicted; }
   get peak(): number { return this._peak; }
 

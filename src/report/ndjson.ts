@@ -48,6 +48,8 @@ export class NdjsonLineBatcher {
   constructor(
     private readonly write: (chunk: Uint8Array | string) => boolean,
     private readonly batchBytes = 1 << 20,
+    /** False when `write` copies every chunk at once (a shard's batches): no small-batch copy then. */
+    private readonly writeMayKeep = true,
   ) {
     this.buf = Buffer.allocUnsafe(batchBytes);
   }
@@ -108,7 +110,7 @@ export class NdjsonLineBatcher {
     if (this.pos === 0) return;
     const n = this.pos;
     this.pos = 0;
-    if (n < this.batchBytes >> 2) {
+    if (this.writeMayKeep && n < this.batchBytes >> 2) {
       // A small batch (the input is slow, e.g. a live capture on stdin): copy it out and keep the
       // buffer, so a slow stdout never holds a whole MiB per queued batch.
       this.write(Buffer.from(this.buf.subarray(0, n)));

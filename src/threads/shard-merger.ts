@@ -22,12 +22,17 @@ export interface ShardBatch {
   ends: ArrayLike<number>;
   keys: ArrayLike<number>;
   ids: ArrayLike<number>;
-  /** Per line: true when it names another connection (portReuse, PORT_REUSE / TIME_WAIT_REUSE). */
-  refs: ArrayLike<boolean>;
+  /** Per line: true (or 1) when it names another connection (portReuse, PORT_REUSE / TIME_WAIT_REUSE). */
+  refs: ArrayLike<boolean | number>;
   /** Ordinals of the segments that created connections (embryos included), ascending. */
   created: ArrayLike<number>;
-  /** Every line and creation at an ordinal up to this one has been sent (AT_END: the shard is done). */
+  /**
+   * Every line and creation at an ordinal up to this one has been sent (AT_END: the shard is done,
+   * or, with watermarkSub, is emitting what is left at the end of the capture).
+   */
   watermark: number;
+  /** With watermark AT_END: every end-of-capture line up to this RetireKey.sub has been sent (default: all). */
+  watermarkSub?: number;
 }
 
 const HEAD = plain(Buffer.from('{"type":"connection","id":', 'latin1'));
@@ -50,6 +55,7 @@ interface Queue {
 export class ShardMerger {
   private readonly queues: Queue[];
   private readonly watermarks: number[];
+  private readonly watermarkSubs: number[];
   /** Creation ordinals per shard, ascending (the first `createdCount[s]` entries). */
   private readonly created: Float64Array[];
   private readonly createdCount: number[];
@@ -60,9 +66,17 @@ export class ShardMerger {
   private out: Uint8Array;
   private outLen = 0;
 
-  constructor(private readonly count: number, private readonly write: (chunk: Uint8Array) => void, private readonly chunkBytes = 1 << 20) {
+  /**
+   * `write` returns true when it is done with the chunk (written through, not queued), so the
+   * chunk's memory can take the next lines; `merged(batch)` is called once per batch, when its
+   * last line has gone out (at once for a batch without lines): the shard's credit, so that a
+   * shard ahead of the others waits instead of piling up lines here, and the batch's memory back.
+   */
+  constructor(private readonly count: number, private readonly write: (chunk: Uint8Array) => boolean | void, private readonly chunkBytes = 1 << 20,
+    private readonly merged: (batch: ShardBatch) => void = () => {}) {
     this.queues = Array.from({ length: count }, () => ({ batches: [], line: 0, start: 0 }));
     this.watermarks = new Array<number>(count).fill(-1);
+    this.watermarkSubs = new Array<number>(count).fill(Infinity);
     this.created = Array.from({ length: count }, () => new Float64Array(1024));
     this.createdCount = new Array<number>(count).fill(0);
     this.counted = new Array<number>(count).fill(0);
@@ -74,19 +88,24 @@ export class ShardMerger {
 
   push(b: ShardBatch): void {
     const s = b.shard;
-    if (b.watermark < this.watermarks[s]) throw new Error(`shard ${s}: watermark went back from ${this.watermarks[s]} to ${b.watermark}`);
+    const sub = b.watermarkSub ?? Infinity;
+    if (b.watermark < this.watermarks[s] || (b.watermark === this.watermarks[s] && b.watermark === AT_END && sub < this.watermarkSubs[s])) {
+      throw new Error(`shard ${s}: watermark went back from ${this.watermarks[s]} to ${b.watermark}`);
+    }
     this.addCreated(s, b.created);
     // Copied out through subarray(): a plain view, since a Buffer's subarray() makes a Buffer
     // through its species constructor, several times slower per line.
     if (b.ends.length > 0) this.queues[s].batches.push(Object.getPrototypeOf(b.bytes) === Uint8Array.prototype ? b : { ...b, bytes: plain(b.bytes) });
     this.watermarks[s] = b.watermark;
+    this.watermarkSubs[s] = b.watermark === AT_END ? sub : Infinity;
+    if (b.ends.length === 0) this.merged(b);
     this.drain();
   }
 
   /** Every shard has sent its last batch (watermark AT_END): the rest goes out. */
   finish(): void {
     for (let s = 0; s < this.count; s++) {
-      if (this.watermarks[s] !== AT_END) throw new Error(`shard ${s} has not finished`);
+      if (this.watermarks[s] !== AT_END || this.watermarkSubs[s] !== Infinity) throw new Error(`shard ${s} has not finished`);
       if (this.queues[s].batches.length > 0) throw new Error(`shard ${s}: lines left after the merge`);
     }
     this.countCreatedBefore(Infinity);
@@ -97,9 +116,8 @@ export class ShardMerger {
     if (this.outLen === 0) return;
     // Handed over, not copied (the writer may hold it until written); the next lines go to a new one.
     const chunk = this.out.subarray(0, this.outLen);
-    this.out = Buffer.allocUnsafeSlow(this.chunkBytes);
     this.outLen = 0;
-    this.write(chunk);
+    if (this.write(chunk) !== true) this.out = Buffer.allocUnsafeSlow(this.chunkBytes);
   }
 
   private addCreated(s: number, ordinals: ArrayLike<number>): void {
@@ -133,7 +151,10 @@ export class ShardMerger {
       if (best < 0) return;
       // A shard with nothing waiting could still send a smaller key unless it has passed this ordinal.
       for (let s = 0; s < this.count; s++) {
-        if (s !== best && this.queues[s].batches.length === 0 && this.watermarks[s] < bo) return;
+        if (s === best || this.queues[s].batches.length > 0) continue;
+        const w = this.watermarks[s];
+        // Past the line's segment; at the end of the capture, past the line's place in id order.
+        if (w < bo || (w === AT_END && bo === AT_END && this.watermarkSubs[s] < bs)) return;
       }
       const q = this.queues[best];
       const b = q.batches[0];
@@ -143,6 +164,7 @@ export class ShardMerger {
         q.batches.shift();
         q.line = 0;
         q.start = 0;
+        this.merged(b);
       }
     }
   }

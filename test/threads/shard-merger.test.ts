@@ -61,11 +61,22 @@ function batches(shard: number, run: ShardRun, end: number, rand: () => number):
   let li = 0;
   let ci = 0;
   let w = -1;
-  while (w !== AT_END) {
+  let sub: number | undefined;
+  while (w !== AT_END || sub !== undefined) {
     const step = 1 + Math.floor(rand() * Math.max(1, end / 4));
-    w = w + step >= end ? AT_END : w + step;
     const lines: Line[] = [];
-    while (li < run.lines.length && run.lines[li].ordinal <= w) lines.push(run.lines[li++]);
+    if (w !== AT_END) {
+      w = w + step >= end ? AT_END : w + step;
+      while (li < run.lines.length && run.lines[li].ordinal <= w && run.lines[li].ordinal !== AT_END) lines.push(run.lines[li++]);
+      // What is left at the end of the capture goes out in id order, a few lines at a time
+      // (watermarkSub), as a worker sends it; a shard with none left ends at once.
+      if (w === AT_END) sub = -1;
+    }
+    if (sub !== undefined) {
+      const take = Math.min(run.lines.length - li, Math.floor(rand() * 4));
+      for (let k = 0; k < take; k++) lines.push(run.lines[li++]);
+      sub = li < run.lines.length ? (take > 0 ? run.lines[li - 1].sub : sub) : undefined;
+    }
     const created: number[] = [];
     while (ci < run.created.length && run.created[ci] <= w) created.push(run.created[ci++]);
     const ends: number[] = [];
@@ -80,6 +91,7 @@ function batches(shard: number, run: ShardRun, end: number, rand: () => number):
       refs: lines.map((l) => l.refs),
       created,
       watermark: w,
+      ...(sub !== undefined ? { watermarkSub: sub } : {}),
     });
   }
   return out;
@@ -96,13 +108,21 @@ async function checkMerge(file: string, name = file): Promise<number> {
       const rand = rng(seed * 31 + count);
       const queues = runs.map((r, s) => batches(s, r, end, rand));
       const got: Buffer[] = [];
-      const m = new ShardMerger(count, (chunk) => got.push(Buffer.from(chunk)), 4096);
+      let pushed = 0;
+      const done = new Set<ShardBatch>();
+      const m = new ShardMerger(count, (chunk) => { got.push(Buffer.from(chunk)); return seed === 1; }, 4096, (b) => {
+        // Once per batch, and only after all of its lines went out.
+        expect(done.has(b)).toBe(false);
+        done.add(b);
+      });
       // Interleave the shards' batches at random, each shard's in order.
       while (queues.some((q) => q.length > 0)) {
         const live = queues.filter((q) => q.length > 0);
         m.push(live[Math.floor(rand() * live.length)].shift()!);
+        pushed++;
       }
       m.finish();
+      expect(done.size).toBe(pushed);
       const merged = Buffer.concat(got);
       expect(merged.length).toBe(want.length);
       expect(merged.equals(want)).toBe(true);
