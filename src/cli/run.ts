@@ -7,6 +7,7 @@
  * formats keep in a spool file until the end (buffered.ts). So memory stays bounded in every
  * format, and all formats agree on what is selected and when the gate trips.
  */
+import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Chalk } from 'chalk';
 import { analyze } from '../analyze.js';
@@ -23,6 +24,8 @@ import { describeFsError, inputSize, openInput } from './inputs.js';
 import { EXIT_FATAL, EXIT_GATE, EXIT_OK, isFatalOutputError, parseArgs, type CliOptions } from './options.js';
 import { Progress } from './progress.js';
 import { criteria, gateHits, matches } from './select.js';
+import { resolveSettings } from '../core.js';
+import { analyzeSharded, shardWorkerAvailable } from '../threads/sharded.js';
 
 const NAME = 'tcpflow-analyze';
 
@@ -217,7 +220,39 @@ async function run(io: CliEnvironment): Promise<number> {
   };
 
   const ladderId = o.ladder?.id ?? null;
-  const report = await analyze(
+  const onInputError = (file: string, err: CaptureError): void => {
+    // Once stdout is gone the sources end early on purpose; that is not the input's fault.
+    if (abort.signal.aborted) return;
+    failedInputs.push(file);
+    say(inputErrorLine(file, err));
+  };
+  let report: RunReport;
+  const sharded = direct && o.threads === 2 && o.captures.every(isRegularFile) && shardWorkerAvailable();
+  // Which way --threads 2 went, for a user wondering why it did (or did not) pay.
+  if (o.debug && o.threads === 2) say(`${NAME}: debug: --threads 2 ${sharded ? 'as 2 shards, each reading every input' : o.ladder !== null ? 'ignored: ladders run on one thread' : 'as a reading and tracking worker'}`);
+  if (sharded) {
+    // Every connection streamed from regular files: two shards, each reading the whole capture
+    // (threads/sharded.ts); anything else takes the split of threads/pipeline.ts.
+    const run = await analyzeSharded(o.captures, resolveSettings(o.settings), {
+      shards: 2,
+      failOn: o.failOn,
+      // As the line batcher's: the chunk is reused when stdout did not keep it.
+      write: (chunk) => {
+        if (stdoutClosed) return true;
+        noteWrite(io.stdout.write(chunk));
+        return (io.stdout.writableLength ?? 1) === 0;
+      },
+      waitForOutput,
+      onInputError,
+      onBytes: progress ? (name, n) => (progress!.setLabel(name), progress!.add(n)) : undefined,
+      signal: abort.signal,
+    });
+    if (run === null) return failedInputs.length > 0 || outputFailed ? EXIT_FATAL : EXIT_OK;
+    report = run.report;
+    matched = shown = report.summary.connections;
+    gate.connections = run.gate.connections;
+    for (const [k, v] of run.gate.codes) gate.codes.set(k, v);
+  } else report = await analyze(
     o.captures.map((name) =>
       openInput(name, {
         onBytes: progress ? (n) => (progress!.setLabel(name), progress!.add(n)) : undefined,
@@ -233,12 +268,7 @@ async function run(io: CliEnvironment): Promise<number> {
       worker: o.threads === 2,
       waitForOutput,
       ...(direct ? { onDigest } : { onConnection }),
-      onInputError: (file: string, err: CaptureError) => {
-        // Once stdout is gone the sources end early on purpose; that is not the input's fault.
-        if (abort.signal.aborted) return;
-        failedInputs.push(file);
-        say(inputErrorLine(file, err));
-      },
+      onInputError,
     },
   );
   lines.flush();
@@ -294,6 +324,16 @@ async function run(io: CliEnvironment): Promise<number> {
     }
   }
   return failedInputs.length > 0 || outputFailed ? EXIT_FATAL : code;
+}
+
+/** A file the shards can each open and read from the start (not standard input, a pipe or a device). */
+function isRegularFile(name: string): boolean {
+  if (name === '-') return false;
+  try {
+    return statSync(name).isFile();
+  } catch {
+    return false; // the usual path says what is wrong with it
+  }
 }
 
 function renderContext(o: CliOptions, io: CliEnvironment): RenderContext {

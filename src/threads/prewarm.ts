@@ -29,25 +29,65 @@ export function startWorker(): Worker {
   return w;
 }
 
-/** The prewarmed worker, if any (once), else a new one. */
+/** The prewarmed worker, if any (once), else a new one. Prewarmed shards are not needed then. */
 export function takeWorker(): Worker {
   const w = warm ?? startWorker();
   warm = null;
+  dropShards();
   w.ref();
   return w;
 }
 
+/** A shard worker (sharded.ts) waiting for its setup (shard-protocol.ts). */
+export const SHARD_WORKER_URL = new URL('./shard-worker.js', import.meta.url);
+let warmShards: Worker[] = [];
+
+function startShard(): Worker {
+  // The shards' garbage is short-lived too (WORKER_YOUNG_GENERATION_MB).
+  const w = new Worker(SHARD_WORKER_URL, { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
+  w.unref();
+  w.on('error', () => {});
+  // One that died waiting (out of memory at start-up) is not handed out: its 'exit' would not come again.
+  w.once('exit', () => { warmShards = warmShards.filter((x) => x !== w); });
+  return w;
+}
+
+/** `n` shard workers, prewarmed ones first; the analysis worker, if prewarmed, is stopped. */
+export function takeShardWorkers(n: number): Worker[] {
+  const ws: Worker[] = [];
+  for (let i = 0; i < n; i++) ws.push(warmShards.shift() ?? startShard());
+  dropShards();
+  if (warm !== null) void warm.terminate();
+  warm = null;
+  for (const w of ws) w.ref();
+  return ws;
+}
+
+function dropShards(): void {
+  // An idle isolate is ~10 MiB of RSS for the whole run: a flood's budget.
+  for (const w of warmShards) void w.terminate();
+  warmShards = [];
+}
+
 /**
  * From raw argv, before the CLI parses it: `--threads 2` without `--ladder` (which needs the
- * in-process run) starts the worker now. A wrong guess costs a worker that is never used.
+ * in-process run) starts the workers now: two shards when the output is NDJSON and standard input
+ * is not among the inputs (run.ts then shards, most likely), else the analysis worker. A wrong
+ * guess costs workers that are stopped unused.
  */
 export function prewarmFor(argv: readonly string[]): void {
-  if (warm !== null) return;
+  if (warm !== null || warmShards.length > 0) return;
   let two = false;
+  let ndjson = false;
+  let stdin = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if ((a === '--threads' && argv[i + 1] === '2') || a === '--threads=2') two = true;
+    if (((a === '-f' || a === '--format') && argv[i + 1] === 'ndjson') || a === '--format=ndjson' || a === '-f=ndjson' || a === '-fndjson') ndjson = true;
+    if (a === '-') stdin = true;
     if (a === '--ladder' || a.startsWith('--ladder=') || a === '--help' || a === '--version') return;
   }
-  if (two && workerScriptBuilt(WORKER_URL)) warm = startWorker();
+  if (!two) return;
+  if (ndjson && !stdin && workerScriptBuilt(SHARD_WORKER_URL)) warmShards = [startShard(), startShard()];
+  else if (workerScriptBuilt(WORKER_URL)) warm = startWorker();
 }

@@ -440,6 +440,51 @@ describe('--threads', () => {
     expect(a.stdout).toBe(cli(['-f', 'ndjson', '-'], { input }).stdout);
   });
 
+  test('2 on NDJSON from regular files runs as two shards and prints exactly what 1 prints: several inputs, a cut one, one that is no capture, --fail-on', () => {
+    const cut = join(tmp, 'cut.pcap');
+    const sample = readFileSync(SAMPLE);
+    writeFileSync(cut, sample.subarray(0, Math.floor(sample.length * 0.6)));
+    const junk = join(tmp, 'not-a-capture.pcap');
+    writeFileSync(junk, 'this is not a capture\n'.repeat(20));
+    const files = [SAMPLE, join(TRACES, 'ipv6.pcap'), cut, junk, join(ROOT, 'fixtures/generated/tuple-reuse.pcap'), join(TRACES, 'missing-syn.pcap')];
+    for (const extra of [[], ['--fail-on', 'any'], ['--fail-on', 'RESET']]) {
+      const one = cli(['-f', 'ndjson', ...extra, ...files]);
+      const two = cli(['-f', 'ndjson', '--threads', '2', ...extra, ...files]);
+      expect(one.code).toBe(2); // the input that is no capture
+      expect(two.code).toBe(one.code);
+      expect(two.stdout).toBe(one.stdout);
+      expect(two.stderr).toBe(one.stderr);
+      expect(one.stdout.split('\n').length).toBeGreaterThan(20);
+    }
+    // The gate alone decides the code: 1, as with one thread.
+    const gated = [SAMPLE, join(ROOT, 'fixtures/generated/reset.pcap')];
+    const one = cli(['-f', 'ndjson', '--fail-on', 'RESET', ...gated]);
+    const two = cli(['-f', 'ndjson', '--threads', '2', '--fail-on', 'RESET', '--debug', ...gated]);
+    expect(one.code).toBe(1);
+    expect(two.code).toBe(1);
+    expect(two.stdout).toBe(one.stdout);
+    expect(two.stderr).toBe(`tcpflow-analyze: debug: --threads 2 as 2 shards, each reading every input\n${one.stderr}`);
+  });
+
+  test('2 shards: with the progress bar the same report; standard input or a selection take the reading worker', () => {
+    const files = [SAMPLE, join(TRACES, 'ipv6.pcap')];
+    const one = cli(['-f', 'ndjson', ...files]);
+    const bar = cli(['-f', 'ndjson', '--threads', '2', '--progress', '--debug', ...files]);
+    expect(bar.code).toBe(0);
+    expect(bar.stdout).toBe(one.stdout);
+    expect(bar.stderr).toMatch(/^tcpflow-analyze: debug: --threads 2 as 2 shards/);
+    const input = readFileSync(SAMPLE);
+    expect(cli(['-f', 'ndjson', '--threads', '2', '--debug', '-'], { input }).stderr).toMatch(/as a reading and tracking worker/);
+    expect(cli(['-f', 'ndjson', '--threads', '2', '--debug', '--limit', '2', SAMPLE]).stderr).toMatch(/as a reading and tracking worker/);
+    expect(cli(['-f', 'json', '--threads', '2', '--debug', SAMPLE]).stderr).toMatch(/as a reading and tracking worker/);
+  });
+
+  test('2 shards: a closed stdout (| head) ends the run quietly and at once', () => {
+    const r = spawnSync('/bin/sh', ['-c', `"${process.execPath}" "${BIN}" -f ndjson --threads 2 "${SAMPLE}" "${SAMPLE}" "${SAMPLE}" | head -c 10 >/dev/null`], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('');
+  });
+
   test('2 with --ladder runs in-process (ladders need per-packet rows) and prints the same', () => {
     const one = cli(['--ladder', '4', SAMPLE]);
     const two = cli(['--threads', '2', '--ladder', '4', SAMPLE]);

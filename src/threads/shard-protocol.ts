@@ -1,0 +1,72 @@
+/** Messages between the CLI's thread and the shard workers of a sharded run (sharded.ts, shard-worker.ts). */
+import type { SummaryCounts } from '../analysis/summary.js';
+import type { CoreResult } from '../core.js';
+import type { Shard } from '../flow/tracker.js';
+import type { Settings } from '../report/model.js';
+import type { FailOn } from '../cli/options.js';
+import type { ShardBatch } from './shard-merger.js';
+
+export interface ShardSetup {
+  /** Each shard's own settings: --max-connections divided between the shards. */
+  settings: Settings;
+  /** Regular files, each read by every shard. */
+  files: string[];
+  shard: Shard;
+  failOn: FailOn | null;
+  /** Say each chunk read (one shard does, for the progress bar). */
+  progress: boolean;
+}
+
+/** Most batches a shard sends ahead of the merge (each acknowledged once merged and written). */
+export const SHARD_BATCHES_IN_FLIGHT = 4;
+
+export type ToShard =
+  | { t: 'setup'; setup: ShardSetup }
+  /** A batch merged: one more may be sent, into this memory (the batch's own, given back). */
+  | { t: 'ack'; bytes: ArrayBuffer; meta: ArrayBuffer };
+
+export type FromShard =
+  | { t: 'batch'; batch: WireBatch }
+  | { t: 'read'; file: string; bytes: number }
+  | { t: 'inputError'; file: string; code: string; byteOffset: number; message: string }
+  | { t: 'done'; core: CoreResult; summary: SummaryCounts; gate: { connections: number; codes: Array<[string, number]> } };
+
+/**
+ * A ShardBatch as it crosses threads: the lines' bytes and, in one Float64Array, their ends, keys,
+ * ids and refs (0/1) then the creations, section after section. Both buffers are transferred and
+ * come back with the acknowledgement, so a batch costs neither thread an allocation: structured
+ * clones of five arrays per batch were external memory the merge's thread, which rarely collects,
+ * let pile up (with glibc's per-thread arenas, ~100 MiB of RSS on the 2M-SYN flood).
+ */
+export interface WireBatch {
+  shard: number;
+  bytes: Uint8Array;
+  meta: Float64Array;
+  lines: number;
+  creations: number;
+  watermark: number;
+  watermarkSub?: number;
+}
+
+/** Floats of `meta` a batch of `lines` lines and `creations` creations needs. */
+export function metaLength(lines: number, creations: number): number {
+  return 6 * lines + creations;
+}
+
+/** The batch's sections as views (no copy); `meta` is kept for the acknowledgement. */
+export function unpackBatch(w: WireBatch): ShardBatch & { meta: Float64Array } {
+  const n = w.lines;
+  const m = w.meta;
+  return {
+    shard: w.shard,
+    bytes: w.bytes,
+    ends: m.subarray(0, n),
+    keys: m.subarray(n, 4 * n),
+    ids: m.subarray(4 * n, 5 * n),
+    refs: m.subarray(5 * n, 6 * n),
+    created: m.subarray(6 * n, 6 * n + w.creations),
+    watermark: w.watermark,
+    ...(w.watermarkSub !== undefined ? { watermarkSub: w.watermarkSub } : {}),
+    meta: m,
+  };
+}

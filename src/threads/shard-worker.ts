@@ -1,0 +1,184 @@
+/**
+ * A shard of a sharded run (sharded.ts): reads every input itself, tracks the tuples of its shard
+ * (flow/tracker.ts, Shard), and renders their NDJSON lines, with placeholder ids, exactly as the
+ * CLI's streaming path does (NdjsonLineBatcher.digest). Lines go to the CLI's thread in batches with
+ * their RetireKeys, the creations since the last batch and a watermark (shard-merger.ts); at most
+ * SHARD_BATCHES_IN_FLIGHT unacknowledged, so a slow stdout holds the shards back, not memory.
+ */
+import { parentPort } from 'node:worker_threads';
+import { CaptureClock } from '../capture/clock.js';
+import { ConnectionDigest, digestConnection } from '../analysis/digest.js';
+import { SummaryAccumulator } from '../analysis/summary.js';
+import { gateHits } from '../cli/select.js';
+import { openInput } from '../cli/inputs.js';
+import { runCore, type AnalyzeInput } from '../core.js';
+import { AT_END } from '../flow/tracker.js';
+import { NdjsonLineBatcher } from '../report/ndjson.js';
+import { metaLength, SHARD_BATCHES_IN_FLIGHT, type FromShard, type ShardSetup, type ToShard, type WireBatch } from './shard-protocol.js';
+
+const port = parentPort!;
+let gotSetup: ((s: ShardSetup) => void) | null = null;
+const setupArrived = new Promise<ShardSetup>((r) => (gotSetup = r));
+let inFlight = 0;
+/** Batches' memory given back by the merge (bytes, and the Float64Arrays of their metadata). */
+const spareBytes: ArrayBuffer[] = [];
+const spareMeta: ArrayBuffer[] = [];
+/** Bytes a batch gathers before it goes out (from the finished hook: a flood's chunk retires thousands). */
+const BATCH_BYTES = 1 << 20;
+/** Creations a batch gathers before it goes out between chunks. */
+const BATCH_CREATIONS = 4096;
+let creditWaiter: (() => void) | null = null;
+port.on('message', (m: ToShard) => {
+  if (m.t === 'setup') { gotSetup?.(m.setup); return; }
+  inFlight--;
+  if (m.bytes.byteLength > 0 && spareBytes.length < SHARD_BATCHES_IN_FLIGHT) spareBytes.push(m.bytes);
+  if (m.meta.byteLength > 0 && spareMeta.length < SHARD_BATCHES_IN_FLIGHT) spareMeta.push(m.meta);
+  const w = creditWaiter;
+  creditWaiter = null;
+  w?.();
+});
+
+const setup = await setupArrived;
+const settings = setup.settings;
+const clock = new CaptureClock();
+const digest = new ConnectionDigest();
+const summary = new SummaryAccumulator();
+const gate = { connections: 0, codes: new Map<string, number>() };
+
+/** A growable Float64Array kept for the whole run (a JS array per batch was garbage per line). */
+class Floats {
+  a = new Float64Array(4096);
+  n = 0;
+  push(v: number): void {
+    if (this.n === this.a.length) {
+      const grown = new Float64Array(this.a.length * 2);
+      grown.set(this.a);
+      this.a = grown;
+    }
+    this.a[this.n++] = v;
+  }
+  view(): Float64Array { return this.a.subarray(0, this.n); }
+}
+
+// The lines of the batch being built: copied from the batcher's buffer into `acc` (memory that goes
+// to the merge and comes back with its acknowledgement), then the batcher's pending bytes. A copy of
+// each flushed chunk of its own was 1 MiB of external memory per batch, which piled up between
+// collections (~500 MiB on the 2M-SYN flood).
+let acc = takeBytes(0);
+let chunkBytes = 0;
+const lines = new NdjsonLineBatcher((chunk) => {
+  const b = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+  if (chunkBytes + b.length > acc.length) {
+    // Only a line larger than a batch gets here (batches go out at BATCH_BYTES).
+    const grown = takeBytes(2 * (chunkBytes + b.length));
+    grown.set(acc.subarray(0, chunkBytes));
+    acc = grown;
+  }
+  acc.set(b, chunkBytes);
+  chunkBytes += b.length;
+  return true;
+}, BATCH_BYTES, false);
+
+/** Memory for a batch of at least `need` bytes: a spare one given back by the merge, or new. */
+function takeBytes(need: number): Uint8Array {
+  let mem: ArrayBuffer | undefined;
+  while ((mem = spareBytes.pop()) !== undefined && mem.byteLength < need);
+  return new Uint8Array(mem ?? new ArrayBuffer(Math.max(need, BATCH_BYTES + (BATCH_BYTES >> 1))));
+}
+
+function takeMeta(need: number): Float64Array {
+  let mem: ArrayBuffer | undefined;
+  while ((mem = spareMeta.pop()) !== undefined && mem.byteLength < need * 8);
+  return new Float64Array(mem ?? new ArrayBuffer(8 * Math.max(need, 16384)));
+}
+
+const ends = new Floats();
+const keys = new Floats();
+const ids = new Floats();
+const refs = new Floats();
+const created = new Floats();
+/** Tracked through this segment ordinal. */
+let tracked = -1;
+let lastEndSub = -1;
+
+function send(watermark: number, watermarkSub?: number): void {
+  lines.flush();
+  const bytes = acc.subarray(0, chunkBytes);
+  const n = ends.n;
+  const meta = takeMeta(metaLength(n, created.n));
+  meta.set(ends.view(), 0);
+  meta.set(keys.view(), n);
+  meta.set(ids.view(), 4 * n);
+  meta.set(refs.view(), 5 * n);
+  meta.set(created.view(), 6 * n);
+  const batch: WireBatch = {
+    shard: setup.shard.index,
+    bytes,
+    meta,
+    lines: n,
+    creations: created.n,
+    watermark,
+    ...(watermarkSub !== undefined ? { watermarkSub } : {}),
+  };
+  acc = takeBytes(0);
+  chunkBytes = 0;
+  ends.n = keys.n = ids.n = refs.n = created.n = 0;
+  inFlight++;
+  port.postMessage({ t: 'batch', batch } satisfies FromShard, [bytes.buffer as ArrayBuffer, meta.buffer as ArrayBuffer]);
+}
+
+async function credit(): Promise<void> {
+  while (inFlight >= SHARD_BATCHES_IN_FLIGHT) await new Promise<void>((r) => (creditWaiter = r));
+}
+
+/** An input's chunks, with a batch sent (and credit awaited) between them once enough has gathered. */
+async function* paced(input: AnalyzeInput): AsyncGenerator<Uint8Array> {
+  for await (const chunk of input.bytes) {
+    // The core has tracked every segment of the chunks before this one (core.ts, drainAfterEachChunk).
+    if (chunkBytes + lines.pendingBytes >= BATCH_BYTES || created.n >= BATCH_CREATIONS) send(tracked);
+    await credit();
+    if (setup.progress) port.postMessage({ t: 'read', file: input.name, bytes: chunk.length } satisfies FromShard);
+    yield chunk;
+  }
+}
+
+const core = await runCore(setup.files.map((name) => {
+  const input = openInput(name);
+  return { name, bytes: paced(input) };
+}), settings, clock, {
+  ladder: false,
+  shard: setup.shard,
+  created: (ordinal) => created.push(ordinal),
+  drained: (ordinal) => { tracked = ordinal; },
+  finished: (c, ended, endNanos, key) => {
+    const d = digestConnection(c, ended, endNanos, clock, settings, digest);
+    summary.addDigest(d);
+    if (setup.failOn !== null) {
+      const hits = gateHits(d.anomalies, setup.failOn);
+      if (hits.length > 0) gate.connections++;
+      for (const code of hits) gate.codes.set(code, (gate.codes.get(code) ?? 0) + 1);
+    }
+    lines.digest(d);
+    ends.push(chunkBytes + lines.pendingBytes);
+    keys.push(key.ordinal);
+    keys.push(key.phase);
+    keys.push(key.sub);
+    ids.push(c.id);
+    refs.push(c.portReusePrevId > 0 ? 1 : 0);
+    if (key.ordinal === AT_END) lastEndSub = key.sub;
+    // Mid-chunk, without waiting for credit: the watermark stays at the last chunk tracked whole,
+    // and the next chunk waits. A flood's 1 MiB chunk retires ~15k connections, ~7 MB of lines.
+    else if (chunkBytes + lines.pendingBytes >= BATCH_BYTES) send(tracked);
+  },
+  // The end of the capture: what is left goes out in id order, paced by the merge.
+  waitForOutput: () => {
+    if (ends.n === 0) return null;
+    send(AT_END, lastEndSub);
+    return credit();
+  },
+  onInputError: (file, err) => {
+    port.postMessage({ t: 'inputError', file, code: err.code, byteOffset: err.byteOffset, message: err.message });
+  },
+});
+send(AT_END);
+port.postMessage({ t: 'done', core, summary: summary.counts(), gate: { connections: gate.connections, codes: [...gate.codes] } });

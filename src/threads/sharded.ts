@@ -1,0 +1,154 @@
+/**
+ * `--threads 2` for NDJSON streamed from regular files: the run as shards (flow/tracker.ts, Shard),
+ * one worker each, every worker reading the whole capture and tracking and rendering its share of
+ * the connections; this thread merges their lines back into the single run's bytes
+ * (shard-merger.ts) and writes them. Unlike the split of pipeline.ts (read and track on one core,
+ * report on the other), every stage but reading and decoding is halved, so it pays on floods too
+ * (docs/benchmarks.md, "Sharding").
+ *
+ * The output is the single run's, byte for byte, with one documented exception: --max-connections
+ * is divided between the shards, so once a shard reaches its share the connections evicted, and
+ * the peak count, may differ from a single tracker's (as with a capture whose timestamps go
+ * backwards, see shard-merge.ts).
+ */
+import type { Worker } from 'node:worker_threads';
+import { SummaryAccumulator } from '../analysis/summary.js';
+import { CaptureError } from '../capture/record.js';
+import type { FailOn } from '../cli/options.js';
+import type { CoreResult } from '../core.js';
+import type { RunReport, Settings } from '../report/model.js';
+import { SCHEMA_VERSION } from '../report/model.js';
+import { TOOL_VERSION } from '../version.js';
+import { ShardMerger, type ShardBatch } from './shard-merger.js';
+import { unpackBatch, type FromShard, type ToShard } from './shard-protocol.js';
+import { SHARD_WORKER_URL, takeShardWorkers } from './prewarm.js';
+import { workerScriptBuilt } from './worker-script.js';
+
+
+export function shardWorkerAvailable(): boolean {
+  return workerScriptBuilt(SHARD_WORKER_URL);
+}
+
+export interface ShardedRunOptions {
+  shards: number;
+  failOn: FailOn | null;
+  /** Merged NDJSON bytes, in order; true when done with the chunk (its memory is reused). */
+  write: (chunk: Uint8Array) => boolean;
+  /** Output backpressure: while it returns a promise, the shards wait. */
+  waitForOutput: () => Promise<void> | null;
+  onInputError?: (file: string, err: CaptureError) => void;
+  /** Bytes of `file` read (by one of the shards): for a progress bar. */
+  onBytes?: (file: string, bytes: number) => void;
+  /** Aborted (stdout gone): the workers are stopped and the run resolves with null. */
+  signal?: AbortSignal;
+}
+
+export interface ShardedRun {
+  report: RunReport;
+  /** Connections whose anomalies trip --fail-on, and how often each code did. */
+  gate: { connections: number; codes: Map<string, number> };
+}
+
+export function analyzeSharded(files: string[], settings: Settings, opts: ShardedRunOptions): Promise<ShardedRun | null> {
+  const n = opts.shards;
+  const shardSettings: Settings = { ...settings, maxConnections: Math.max(1, Math.ceil(settings.maxConnections / n)) };
+  const workers: Worker[] = takeShardWorkers(n);
+  let closed = false;
+  // A shard's batch is acknowledged once merged, and once the output has taken what is written;
+  // its memory goes back with the acknowledgement, for the shard's next batch (a fresh buffer per
+  // batch was external memory this thread's rare collections let pile up: 440 MiB on the flood).
+  const ack = (batch: ShardBatch): void => {
+    const send = (): void => {
+      if (closed) return;
+      const bytes = batch.bytes.buffer as ArrayBuffer;
+      const meta = (batch as ReturnType<typeof unpackBatch>).meta.buffer as ArrayBuffer;
+      workers[batch.shard].postMessage({ t: 'ack', bytes, meta } satisfies ToShard, [bytes, meta]);
+    };
+    const pending = opts.waitForOutput();
+    if (pending === null) send();
+    else pending.then(send, send);
+  };
+  const merger = new ShardMerger(n, opts.write, 1 << 20, ack);
+  const done: Array<Extract<FromShard, { t: 'done' }> | null> = new Array(n).fill(null);
+  return new Promise<ShardedRun | null>((resolve, reject) => {
+    let settled = false;
+    const stop = (): void => {
+      settled = closed = true;
+      for (const w of workers) void w.terminate();
+    };
+    const fail = (err: unknown): void => {
+      if (settled) return;
+      stop();
+      reject(err);
+    };
+    opts.signal?.addEventListener('abort', () => {
+      if (settled) return;
+      stop();
+      resolve(null);
+    });
+    const finish = (): void => {
+      merger.finish();
+      settled = true;
+      const parts = done as Array<Extract<FromShard, { t: 'done' }>>;
+      const core: CoreResult = parts[0].core;
+      const summary = new SummaryAccumulator();
+      const gate = { connections: 0, codes: new Map<string, number>() };
+      for (const p of parts) {
+        summary.absorb(p.summary);
+        gate.connections += p.gate.connections;
+        for (const [k, v] of p.gate.codes) gate.codes.set(k, (gate.codes.get(k) ?? 0) + v);
+      }
+      const stats = {
+        ...core.stats,
+        connectionsTimedOut: parts.reduce((a, p) => a + p.core.stats.connectionsTimedOut, 0),
+        connectionsEvicted: parts.reduce((a, p) => a + p.core.stats.connectionsEvicted, 0),
+        peakConnections: merger.peak,
+      };
+      closed = true;
+      for (const w of workers) void w.terminate();
+      resolve({
+        report: {
+          schemaVersion: SCHEMA_VERSION,
+          tool: { name: 'tcpflow-analyze', version: TOOL_VERSION },
+          settings,
+          inputs: core.inputs,
+          stats,
+          summary: summary.build(core.firstPacket, core.lastPacket),
+          connections: [],
+        },
+        gate,
+      });
+    };
+    for (let index = 0; index < n; index++) {
+      const w = workers[index];
+      w.on('message', (m: FromShard) => {
+        if (settled) return;
+        try {
+          switch (m.t) {
+            case 'batch':
+              merger.push(unpackBatch(m.batch));
+              return;
+            case 'read':
+              opts.onBytes?.(m.file, m.bytes);
+              return;
+            case 'inputError':
+              // Every shard reads every input and meets the same error: said once.
+              if (index === 0) opts.onInputError?.(m.file, new CaptureError(m.code as CaptureError['code'], m.byteOffset, m.message));
+              return;
+            case 'done':
+              done[index] = m;
+              if (done.every((d) => d !== null)) finish();
+              return;
+          }
+        } catch (err) {
+          fail(err);
+        }
+      });
+      w.on('error', fail);
+      w.on('exit', (code) => {
+        if (!settled && done[index] === null) fail(new Error(`shard worker ${index} exited (code ${code}) before finishing`));
+      });
+      w.postMessage({ t: 'setup', setup: { settings: shardSettings, files, shard: { index, count: n }, failOn: opts.failOn, progress: index === 0 && opts.onBytes !== undefined } } satisfies ToShard);
+    }
+  });
+}
