@@ -40,8 +40,8 @@ export interface CoreHooks {
   shard?: Shard;
   /** See TrackerHooks.created. */
   created?: (ordinal: number) => void;
-  /** The segments decoded so far are tracked, up to this ordinal (a shard's watermark). */
-  drained?: (lastOrdinal: number) => void;
+  /** The segments decoded so far are tracked, up to `lastOrdinal` (a shard's watermark). */
+  drained?: (tracker: Pick<Tracker, 'lastOrdinal' | 'referableFloor'>) => void;
   /** An input could not be read at all; the run goes on with the next input. */
   onInputError?: (file: string, err: CaptureError) => void;
   /** Output backpressure for the connections still open at the end (see AnalyzeOptions.waitForOutput). */
@@ -79,7 +79,7 @@ export async function runCore(inputs: AnalyzeInput[], settings: Settings, clock:
     const n = batch.size;
     batch.size = 0;
     for (let i = 0; i < n; i++) tracker.onSegment(batch.slots[i], batch.tNanos[i], batch.frameNo[i]);
-    hooks.drained?.(tracker.lastOrdinal);
+    hooks.drained?.(tracker);
   };
   const inputReports: InputReport[] = [];
   let firstNanos = Infinity;

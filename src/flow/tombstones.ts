@@ -87,6 +87,15 @@ export class Tombstones {
     return false;
   }
 
+  /** The smallest connection id a live tombstone holds (Infinity: none). O(slots). */
+  minId(): number {
+    let min = Infinity;
+    for (let i = 0, s = this.head; i < this.used; i++, s = (s + 1) % this.slots) {
+      if (this.alive[s] === 1 && this.ids[s] < min) min = this.ids[s];
+    }
+    return min;
+  }
+
   /** Forgets the tombstones whose connection's last packet is `ttlNanos` or more before `now`. */
   expire(now: number, ttlNanos: number): void {
     while (this.used > 0) {

@@ -155,6 +155,26 @@ export class Tracker {
   /** Ordinal of the last segment tracked (-1: none yet). */
   get lastOrdinal(): number { return this.ordinal; }
   get evicted(): number { return this._evicted; }
+
+  /**
+   * The smallest id a later emitted connection can carry or name (portReuse.previousId): those of
+   * the connections tracked, the previous connections they name, and the tombstones; the next new
+   * connection's when there are none. With shards the merge forgets the creations below it, so its
+   * memory follows the connections tracked, not the capture's length. O(tracked + tombstones).
+   */
+  referableFloor(): number {
+    let min = this.shardCount > 1 ? this.ordinal + 2 : this.nextId;
+    for (const list of [this.open, this.syn, this.closed]) {
+      for (let fl = list.head; fl !== null; fl = fl.next) {
+        const c = fl.conn;
+        const id = c !== null ? c.id : fl.embryo !== null ? fl.embryo.id : Infinity;
+        if (id < min) min = id;
+        if (fl.prevId > 0 && fl.prevId < min) min = fl.prevId;
+        if (c !== null && c.portReusePrevId > 0 && c.portReusePrevId < min) min = c.portReusePrevId;
+      }
+    }
+    return Math.min(min, this.tombs.minId());
+  }
   get peak(): number { return this._peak; }
 
   setInput(name: string): void {

@@ -33,6 +33,11 @@ export interface ShardBatch {
   watermark: number;
   /** With watermark AT_END: every end-of-capture line up to this RetireKey.sub has been sent (default: all). */
   watermarkSub?: number;
+  /**
+   * No later line of the shard carries or names a placeholder below this one (Tracker.referableFloor):
+   * once the batch is merged, the creations below every shard's floor are only counted, not kept.
+   */
+  floor?: number;
 }
 
 const HEAD = plain(Buffer.from('{"type":"connection","id":', 'latin1'));
@@ -56,9 +61,12 @@ export class ShardMerger {
   private readonly queues: Queue[];
   private readonly watermarks: number[];
   private readonly watermarkSubs: number[];
-  /** Creation ordinals per shard, ascending (the first `createdCount[s]` entries). */
+  /** Creation ordinals per shard, ascending (the first `createdCount[s]` entries), after `forgotten[s]` older ones. */
   private readonly created: Float64Array[];
   private readonly createdCount: number[];
+  private readonly forgotten: number[];
+  /** Per shard, the floor of its last batch merged (ShardBatch.floor). */
+  private readonly floors: number[];
   /** Creations counted into `live` so far, per shard. */
   private readonly counted: number[];
   private live = 0;
@@ -79,6 +87,8 @@ export class ShardMerger {
     this.watermarkSubs = new Array<number>(count).fill(Infinity);
     this.created = Array.from({ length: count }, () => new Float64Array(1024));
     this.createdCount = new Array<number>(count).fill(0);
+    this.forgotten = new Array<number>(count).fill(0);
+    this.floors = new Array<number>(count).fill(0);
     this.counted = new Array<number>(count).fill(0);
     this.out = new Uint8Array(chunkBytes);
   }
@@ -98,8 +108,48 @@ export class ShardMerger {
     if (b.ends.length > 0) this.queues[s].batches.push(Object.getPrototypeOf(b.bytes) === Uint8Array.prototype ? b : { ...b, bytes: plain(b.bytes) });
     this.watermarks[s] = b.watermark;
     this.watermarkSubs[s] = b.watermark === AT_END ? sub : Infinity;
-    if (b.ends.length === 0) this.merged(b);
+    if (b.ends.length === 0) {
+      // Its floor holds once the lines sent before it are out: the last batch waiting takes it over.
+      const waiting = this.queues[s].batches;
+      if (b.floor !== undefined && waiting.length > 0) {
+        const last = waiting[waiting.length - 1];
+        last.floor = Math.max(last.floor ?? 0, b.floor);
+        this.merged(b);
+      } else this.batchDone(b);
+    }
     this.drain();
+  }
+
+  /** Creation ordinals held (the rest are only counted): bounded by what the shards track. */
+  get creationsHeld(): number {
+    return this.createdCount.reduce((a, n) => a + n, 0);
+  }
+
+  private batchDone(b: ShardBatch): void {
+    if (b.floor !== undefined && b.floor > this.floors[b.shard]) {
+      this.floors[b.shard] = b.floor;
+      this.forgetCreations();
+    }
+    this.merged(b);
+  }
+
+  /**
+   * Drops the creations no later id can count past: below every shard's floor (placeholder p counts
+   * the creations at ordinals below p - 1), and already in the live count. Only once half of a
+   * shard's array can go, so that the shifting costs O(1) per creation.
+   */
+  private forgetCreations(): void {
+    let floor = Infinity;
+    for (const f of this.floors) floor = Math.min(floor, f);
+    for (let s = 0; s < this.count; s++) {
+      const n = this.createdCount[s];
+      const k = Math.min(lowerBound(this.created[s], n, floor - 1), this.counted[s]);
+      if (k === 0 || 2 * k < n) continue;
+      this.created[s].copyWithin(0, k, n);
+      this.createdCount[s] = n - k;
+      this.counted[s] -= k;
+      this.forgotten[s] += k;
+    }
   }
 
   /** Every shard has sent its last batch (watermark AT_END): the rest goes out. */
@@ -164,7 +214,7 @@ export class ShardMerger {
         q.batches.shift();
         q.line = 0;
         q.start = 0;
-        this.merged(b);
+        this.batchDone(b);
       }
     }
   }
@@ -189,7 +239,7 @@ export class ShardMerger {
   private idOf(placeholder: number): number {
     const before = placeholder - 1;
     let rank = 1;
-    for (let s = 0; s < this.count; s++) rank += lowerBound(this.created[s], this.createdCount[s], before);
+    for (let s = 0; s < this.count; s++) rank += this.forgotten[s] + lowerBound(this.created[s], this.createdCount[s], before);
     return rank;
   }
 

@@ -46,6 +46,7 @@ export interface WireBatch {
   creations: number;
   watermark: number;
   watermarkSub?: number;
+  floor?: number;
 }
 
 /** Floats of `meta` a batch of `lines` lines and `creations` creations needs. */
@@ -67,6 +68,7 @@ export function unpackBatch(w: WireBatch): ShardBatch & { meta: Float64Array } {
     created: m.subarray(6 * n, 6 * n + w.creations),
     watermark: w.watermark,
     ...(w.watermarkSub !== undefined ? { watermarkSub: w.watermarkSub } : {}),
+    ...(w.floor !== undefined ? { floor: w.floor } : {}),
     meta: m,
   };
 }

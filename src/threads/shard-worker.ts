@@ -2,8 +2,10 @@
  * A shard of a sharded run (sharded.ts): reads every input itself, tracks the tuples of its shard
  * (flow/tracker.ts, Shard), and renders their NDJSON lines, with placeholder ids, exactly as the
  * CLI's streaming path does (NdjsonLineBatcher.digest). Lines go to the CLI's thread in batches with
- * their RetireKeys, the creations since the last batch and a watermark (shard-merger.ts); at most
- * SHARD_BATCHES_IN_FLIGHT unacknowledged, so a slow stdout holds the shards back, not memory.
+ * their RetireKeys, the creations since the last batch and a watermark (shard-merger.ts). A shard
+ * reads its next chunk only with fewer than SHARD_BATCHES_IN_FLIGHT unacknowledged, so a slow
+ * stdout holds the shards back, not memory: what one chunk retires (a flood's ~7 MB of lines) is
+ * the most it can send beyond that.
  */
 import { parentPort } from 'node:worker_threads';
 import { CaptureClock } from '../capture/clock.js';
@@ -12,7 +14,7 @@ import { SummaryAccumulator } from '../analysis/summary.js';
 import { gateHits } from '../cli/select.js';
 import { openInput } from '../cli/inputs.js';
 import { runCore, type AnalyzeInput } from '../core.js';
-import { AT_END } from '../flow/tracker.js';
+import { AT_END, type Tracker } from '../flow/tracker.js';
 import { NdjsonLineBatcher } from '../report/ndjson.js';
 import { metaLength, SHARD_BATCHES_IN_FLIGHT, type FromShard, type ShardSetup, type ToShard, type WireBatch } from './shard-protocol.js';
 
@@ -101,7 +103,14 @@ const created = new Floats();
 let tracked = -1;
 let lastEndSub = -1;
 
-function send(watermark: number, watermarkSub?: number): void {
+/** The tracker, between chunks (its referableFloor). */
+let tracker: Pick<Tracker, 'lastOrdinal' | 'referableFloor'> | null = null;
+/** Batches sent between chunks; every FLOOR_EVERY-th carries the tracker's floor. */
+let boundarySends = 0;
+/** The floor walks every connection tracked and every tombstone: not for every batch. */
+const FLOOR_EVERY = 8;
+
+function send(watermark: number, watermarkSub?: number, floor?: number): void {
   lines.flush();
   const bytes = acc.subarray(0, chunkBytes);
   const n = ends.n;
@@ -119,6 +128,7 @@ function send(watermark: number, watermarkSub?: number): void {
     creations: created.n,
     watermark,
     ...(watermarkSub !== undefined ? { watermarkSub } : {}),
+    ...(floor !== undefined ? { floor } : {}),
   };
   acc = takeBytes(0);
   chunkBytes = 0;
@@ -135,7 +145,11 @@ async function credit(): Promise<void> {
 async function* paced(input: AnalyzeInput): AsyncGenerator<Uint8Array> {
   for await (const chunk of input.bytes) {
     // The core has tracked every segment of the chunks before this one (core.ts, drainAfterEachChunk).
-    if (chunkBytes + lines.pendingBytes >= BATCH_BYTES || created.n >= BATCH_CREATIONS) send(tracked);
+    if (chunkBytes + lines.pendingBytes >= BATCH_BYTES || created.n >= BATCH_CREATIONS) {
+      // Only here, with the tracker between segments, is its floor right (mid-segment, a connection
+      // may be about to be created with a smaller placeholder than it assumes).
+      send(tracked, undefined, tracker !== null && ++boundarySends % FLOOR_EVERY === 0 ? tracker.referableFloor() : undefined);
+    }
     await credit();
     if (setup.progress) port.postMessage({ t: 'read', file: input.name, bytes: chunk.length } satisfies FromShard);
     yield chunk;
@@ -149,7 +163,10 @@ const core = await runCore(setup.files.map((name) => {
   ladder: false,
   shard: setup.shard,
   created: (ordinal) => created.push(ordinal),
-  drained: (ordinal) => { tracked = ordinal; },
+  drained: (t) => {
+    tracked = t.lastOrdinal;
+    tracker = t;
+  },
   finished: (c, ended, endNanos, key) => {
     const d = digestConnection(c, ended, endNanos, clock, settings, digest);
     summary.addDigest(d);

@@ -6,10 +6,10 @@
  * report on the other), every stage but reading and decoding is halved, so it pays on floods too
  * (docs/benchmarks.md, "Sharding").
  *
- * The output is the single run's, byte for byte, with one documented exception: --max-connections
- * is divided between the shards, so once a shard reaches its share the connections evicted, and
- * the peak count, may differ from a single tracker's (as with a capture whose timestamps go
- * backwards, see shard-merge.ts).
+ * The output is the single run's, byte for byte, with the exceptions shard-merge.ts lists (README,
+ * Options): --max-connections is divided between the shards, so once a shard reaches its share
+ * the connections evicted, and when, may differ from a single tracker's; each shard keeps its own
+ * tombstones; a capture whose timestamps go backwards can expire flows in another order.
  */
 import type { Worker } from 'node:worker_threads';
 import { SummaryAccumulator } from '../analysis/summary.js';

@@ -17,7 +17,7 @@ import { fromBytes } from '../helpers/pcap-writer.js';
 import { REPO_ROOT } from '../helpers/shared.js';
 import { allCaptureFiles, generatedMix, generatedSlow } from './capture-files.js';
 
-interface Line { bytes: Buffer; ordinal: number; phase: number; sub: number; id: number; refs: boolean }
+interface Line { bytes: Buffer; ordinal: number; phase: number; sub: number; id: number; refs: boolean; prev: number }
 interface ShardRun { lines: Line[]; created: number[]; lastOrdinal: number; peak: number }
 
 /** Lines as the CLI writes them (NdjsonLineBatcher.digest), each on its own, with its key. */
@@ -38,7 +38,7 @@ async function render(file: string, name: string, shard?: Shard): Promise<ShardR
       const refs = c.portReusePrevId > 0;
       batcher.digest(digestConnection(c, ended, endNanos, clock, settings, digest));
       batcher.flush();
-      lines.push({ bytes: Buffer.concat(pending), ordinal: key.ordinal, phase: key.phase, sub: key.sub, id: c.id, refs });
+      lines.push({ bytes: Buffer.concat(pending), ordinal: key.ordinal, phase: key.phase, sub: key.sub, id: c.id, refs, prev: c.portReusePrevId });
       pending = [];
       if (key.ordinal !== AT_END) lastOrdinal = Math.max(lastOrdinal, key.ordinal);
     },
@@ -62,8 +62,15 @@ function batches(shard: number, run: ShardRun, end: number, rand: () => number):
   let ci = 0;
   let w = -1;
   let sub: number | undefined;
+  // The floor a batch may carry: the smallest placeholder the shard's later lines carry or name
+  // (the tightest Tracker.referableFloor could give).
+  const later = new Array<number>(run.lines.length + 1).fill(end + 2);
+  for (let i = run.lines.length - 1; i >= 0; i--) {
+    const l = run.lines[i];
+    later[i] = Math.min(later[i + 1], l.id, l.prev > 0 ? l.prev : Infinity);
+  }
   while (w !== AT_END || sub !== undefined) {
-    const step = 1 + Math.floor(rand() * Math.max(1, end / 4));
+    const step = 1 + Math.floor(rand() * Math.max(1, end / (rand() < 0.5 ? 4 : 64)));
     const lines: Line[] = [];
     if (w !== AT_END) {
       w = w + step >= end ? AT_END : w + step;
@@ -92,6 +99,7 @@ function batches(shard: number, run: ShardRun, end: number, rand: () => number):
       created,
       watermark: w,
       ...(sub !== undefined ? { watermarkSub: sub } : {}),
+      ...(rand() < 0.7 ? { floor: later[li] } : {}),
     });
   }
   return out;
@@ -156,6 +164,46 @@ describe('sharded NDJSON merge', () => {
 
   test('the captures above had lines to merge', () => {
     expect(lines).toBeGreaterThan(800);
+  });
+
+  test('the floors let the merge forget creations: it holds what the shards track, not the capture', () => {
+    // 20,000 connections, each created at ordinal i (shard i % 2) and retired two segments later.
+    const N = 20_000;
+    const per = 10;
+    const queues: ShardBatch[][] = [[], []];
+    for (let s = 0; s < 2; s++) {
+      const mine = Array.from({ length: N / 2 }, (_, k) => 2 * k + s);
+      for (let j = 0; j < mine.length; j += per) {
+        const part = mine.slice(j, j + per);
+        const text = part.map((i) => `{"type":"connection","id":${i + 1},"x":1}\n`).join('');
+        let n = 0;
+        const ends = part.map((i) => (n += `{"type":"connection","id":${i + 1},"x":1}\n`.length));
+        const last = part[part.length - 1];
+        queues[s].push({
+          shard: s, bytes: new Uint8Array(Buffer.from(text)), ends, keys: part.flatMap((i) => [i + 2, 0, i + 1]),
+          ids: part.map((i) => i + 1), refs: part.map(() => false), created: part,
+          watermark: j + per >= mine.length ? AT_END : last + 1,
+          // The next line of this shard names its own connection only, created at last + 2.
+          floor: last + 3,
+        });
+      }
+    }
+    let out = '';
+    let most = 0;
+    const m = new ShardMerger(2, (chunk) => { out += Buffer.from(chunk).toString(); });
+    while (queues[0].length > 0 || queues[1].length > 0) {
+      for (const q of queues) if (q.length > 0) m.push(q.shift()!);
+      most = Math.max(most, m.creationsHeld);
+    }
+    m.finish();
+    const want = Array.from({ length: N }, (_, i) => `{"type":"connection","id":${i + 1},"x":1}\n`).join('');
+    expect(out === want).toBe(true);
+    expect(most).toBeGreaterThan(0);
+    expect(most).toBeLessThan(100);
+    // Without the floors, every creation stays.
+    const kept = new ShardMerger(1, () => {});
+    kept.push({ shard: 0, bytes: new Uint8Array(0), ends: [], keys: [], ids: [], refs: [], created: [0, 1, 2], watermark: AT_END });
+    expect(kept.creationsHeld).toBe(3);
   });
 
   test('refusals: a watermark going back, unfinished shards, a line without its id', () => {

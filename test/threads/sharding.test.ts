@@ -17,7 +17,7 @@ import { AT_END, PHASE_END, type RetireKey, type Shard } from '../../src/flow/tr
 import type { ConnectionReport, Settings } from '../../src/report/model.js';
 import { compareRetireKeys, peakTracked, rankIds } from '../../src/threads/shard-merge.js';
 import { fromBytes } from '../helpers/pcap-writer.js';
-import { allCaptureFiles, generatedMix, generatedSlow } from './capture-files.js';
+import { allCaptureFiles, generatedMix, generatedReuseAcrossBatches, generatedSlow } from './capture-files.js';
 
 interface Emitted { key: RetireKey; report: ConnectionReport }
 interface Run { emitted: Emitted[]; core: CoreResult }
@@ -25,13 +25,25 @@ interface Run { emitted: Emitted[]; core: CoreResult }
 async function track(file: string, settings: Settings, shard?: Shard): Promise<Run> {
   const clock = new CaptureClock();
   const emitted: Emitted[] = [];
+  const floors: Array<{ after: number; floor: number }> = [];
   const core = await runCore([{ name: file, bytes: fromBytes(readFileSync(file)) }], settings, clock, {
     ladder: false,
     shard,
     finished: (c, ended, endNanos, key) => {
       emitted.push({ key: { ...key }, report: buildConnectionReport(c, ended, endNanos, clock, settings) });
     },
+    drained: (t) => floors.push({ after: emitted.length, floor: t.referableFloor() }),
   });
+  // The merge forgets the creations below a shard's floor: no later report may carry or name an id below it.
+  const later = new Array<number>(emitted.length + 1).fill(Infinity);
+  for (let i = emitted.length - 1; i >= 0; i--) {
+    const r = emitted[i].report;
+    later[i] = Math.min(later[i + 1], r.id, r.portReuse?.previousId ?? Infinity);
+  }
+  for (const f of floors) {
+    if (f.floor > later[f.after]) expect.fail(`${file}: floor ${f.floor} after ${f.after} reports, but a later one names ${later[f.after]}`);
+  }
+  expect(floors.length).toBeGreaterThan(0);
   return { emitted, core };
 }
 
@@ -76,7 +88,7 @@ async function merged(file: string, settings: Settings, count: number): Promise<
 }
 
 describe('sharded tracking', () => {
-  const files = [...allCaptureFiles(), generatedMix(), generatedSlow()];
+  const files = [...allCaptureFiles(), generatedMix(), generatedSlow(), generatedReuseAcrossBatches()];
   let compared = 0;
   let connections = 0;
   let backwards = 0;
