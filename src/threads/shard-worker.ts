@@ -81,17 +81,19 @@ const lines = new NdjsonLineBatcher((chunk) => {
   return true;
 }, BATCH_BYTES, false);
 
-/** Memory for a batch of at least `need` bytes: a spare one given back by the merge, or new. */
-function takeBytes(need: number): Uint8Array {
+/** At least `need` bytes: a spare buffer given back by the merge (smaller ones are dropped), or a new one of `fresh`. */
+function take(spare: ArrayBuffer[], need: number, fresh: number): ArrayBuffer {
   let mem: ArrayBuffer | undefined;
-  while ((mem = spareBytes.pop()) !== undefined && mem.byteLength < need);
-  return new Uint8Array(mem ?? new ArrayBuffer(Math.max(need, BATCH_BYTES + (BATCH_BYTES >> 1))));
+  while ((mem = spare.pop()) !== undefined && mem.byteLength < need);
+  return mem ?? new ArrayBuffer(Math.max(need, fresh));
 }
 
-function takeMeta(need: number): Float64Array {
-  let mem: ArrayBuffer | undefined;
-  while ((mem = spareMeta.pop()) !== undefined && mem.byteLength < need * 8);
-  return new Float64Array(mem ?? new ArrayBuffer(8 * Math.max(need, 16384)));
+function takeBytes(need: number): Uint8Array {
+  return new Uint8Array(take(spareBytes, need, BATCH_BYTES + (BATCH_BYTES >> 1)));
+}
+
+function takeMeta(floats: number): Float64Array {
+  return new Float64Array(take(spareMeta, 8 * floats, 8 * 16384));
 }
 
 const ends = new Floats();
