@@ -4,8 +4,8 @@
  * CLI's streaming path does (NdjsonLineBatcher.digest). Lines go to the CLI's thread in batches with
  * their RetireKeys, the creations since the last batch and a watermark (shard-merger.ts). A shard
  * reads its next chunk only with fewer than SHARD_BATCHES_IN_FLIGHT unacknowledged, so a slow
- * stdout holds the shards back, not memory: what one chunk retires (a flood's ~7 MB of lines) is
- * the most it can send beyond that.
+ * stdout holds the shards back, not memory: what one chunk retires is the most it can send beyond
+ * that (reads shrink to 64 KiB for a while once it ran out of credit).
  */
 import { parentPort } from 'node:worker_threads';
 import { CaptureClock } from '../capture/clock.js';
@@ -29,15 +29,15 @@ const spareMeta: ArrayBuffer[] = [];
 const BATCH_BYTES = 1 << 20;
 /** Creations a batch gathers before it goes out between chunks. */
 const BATCH_CREATIONS = 4096;
-let creditWaiter: (() => void) | null = null;
+let creditWaiters: Array<() => void> = [];
 port.on('message', (m: ToShard) => {
   if (m.t === 'setup') { gotSetup?.(m.setup); return; }
   inFlight--;
   if (m.bytes.byteLength > 0 && spareBytes.length < SHARD_BATCHES_IN_FLIGHT) spareBytes.push(m.bytes);
   if (m.meta.byteLength > 0 && spareMeta.length < SHARD_BATCHES_IN_FLIGHT) spareMeta.push(m.meta);
-  const w = creditWaiter;
-  creditWaiter = null;
-  w?.();
+  const ws = creditWaiters;
+  creditWaiters = [];
+  for (const w of ws) w();
 });
 
 const setup = await setupArrived;
@@ -140,7 +140,7 @@ function send(watermark: number, watermarkSub?: number, floor?: number): void {
 }
 
 async function credit(): Promise<void> {
-  while (inFlight >= SHARD_BATCHES_IN_FLIGHT) await new Promise<void>((r) => (creditWaiter = r));
+  while (inFlight >= SHARD_BATCHES_IN_FLIGHT) await new Promise<void>((r) => creditWaiters.push(r));
 }
 
 /** An input's chunks, with a batch sent (and credit awaited) between them once enough has gathered. */
@@ -159,7 +159,10 @@ async function* paced(input: AnalyzeInput): AsyncGenerator<Uint8Array> {
 }
 
 const core = await runCore(setup.files.map((name) => {
-  const input = openInput(name);
+  // Out of credit (the merge or stdout is behind): the reader waits, and reads small chunks for a
+  // while, as the single thread's does when stdout pushes back; a 1 MiB chunk of a SYN flood
+  // retires ~7k connections per shard, ~14 MB of lines sent beyond the credit.
+  const input = openInput(name, { waitForOutput: () => (inFlight >= SHARD_BATCHES_IN_FLIGHT ? credit() : null) });
   return { name, bytes: paced(input) };
 }), settings, clock, {
   ladder: false,

@@ -61,6 +61,10 @@ describe('stdout a pipe: the writer thread', () => {
     const slow = `${node} "${BIN}" -f ndjson "$CAP" | (sleep 1; dd bs=4096 status=none) > "$DIR/pipe.slow"`;
     expect(sh(slow)).toEqual({ code: 0, stderr: '' });
     expect(md5(join(dir, 'pipe.slow'))).toBe(md5(join(dir, 'file.slow')));
+    // The shards (--threads 2) wait for the merge's credit, which waits for the pipe.
+    const shards = `${node} "${BIN}" -f ndjson --threads 2 "$CAP" | (sleep 1; dd bs=4096 status=none) > "$DIR/shards.slow"`;
+    expect(sh(shards)).toEqual({ code: 0, stderr: '' });
+    expect(md5(join(dir, 'shards.slow'))).toBe(md5(join(dir, 'file.slow')));
   });
 
   test.each(['ndjson', 'json', 'table'])('%s, a reader that goes away (| head): exit 0, nothing on stderr', (format) => {
