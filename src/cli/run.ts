@@ -23,7 +23,7 @@ import { ExpectChecker, ExpectFileError, parseExpectations } from './expect.js';
 import { describeFsError, inputSize, openInput } from './inputs.js';
 import { EXIT_FATAL, EXIT_GATE, EXIT_OK, isFatalOutputError, parseArgs, type CliOptions } from './options.js';
 import { Progress } from './progress.js';
-import { criteria, gateHits, matches } from './select.js';
+import { criteria, GateCount, matches } from './select.js';
 import { resolveSettings } from '../core.js';
 import { analyzeSharded, shardWorkerAvailable } from '../threads/sharded.js';
 
@@ -186,14 +186,11 @@ async function run(io: CliEnvironment): Promise<number> {
   const held = streaming ? null : bufferedFormat(o, ctx);
   let matched = 0;
   let shown = 0;
-  const gate = { connections: 0, codes: new Map<string, number>() };
+  const gate = new GateCount();
   const failedInputs: string[] = [];
 
   const countGate = (anomalies: readonly AnomalyReport[]): void => {
-    if (!o.failOn) return;
-    const hits = gateHits(anomalies, o.failOn);
-    if (hits.length > 0) gate.connections++;
-    for (const code of hits) gate.codes.set(code, (gate.codes.get(code) ?? 0) + 1);
+    if (o.failOn) gate.add(anomalies, o.failOn);
   };
   const onConnection = (c: ConnectionReport): void => {
     checker?.observe(c);
@@ -250,8 +247,7 @@ async function run(io: CliEnvironment): Promise<number> {
     if (run === null) return failedInputs.length > 0 || outputFailed ? EXIT_FATAL : EXIT_OK;
     report = run.report;
     matched = shown = report.summary.connections;
-    gate.connections = run.gate.connections;
-    for (const [k, v] of run.gate.codes) gate.codes.set(k, v);
+    gate.absorb(run.gate);
   } else report = await analyze(
     o.captures.map((name) =>
       openInput(name, {
@@ -311,7 +307,8 @@ async function run(io: CliEnvironment): Promise<number> {
 
   let code = EXIT_OK;
   if (o.failOn && gate.connections > 0) {
-    const codes = [...gate.codes].map(([k, n]) => `${k} ${n}`).join(', ');
+    // Most frequent first, then by name: the same line however the run was split (--threads 2).
+    const codes = [...gate.codes].sort(([a, m], [b, n]) => n - m || (a < b ? -1 : a > b ? 1 : 0)).map(([k, n]) => `${k} ${n}`).join(', ');
     say(`${NAME}: --fail-on tripped by ${gate.connections} connection${gate.connections === 1 ? '' : 's'} (${codes})`);
     code = EXIT_GATE;
   }

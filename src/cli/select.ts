@@ -65,11 +65,29 @@ export function sortKey(c: ConnectionReport, field: SortField): number {
   }
 }
 
-/** The anomalies of `c` that trip the gate. */
 /** The codes of `anomalies` (one connection's) that trip the gate. */
 export function gateHits(anomalies: readonly AnomalyReport[], f: FailOn): string[] {
   const rank = (s: Severity): number => SEVERITIES.indexOf(s);
   return anomalies
     .filter((a) => f.any || f.codes.has(a.code) || (f.minSeverity !== null && rank(a.severity) >= rank(f.minSeverity)))
     .map((a) => a.code);
+}
+
+/** What tripped --fail-on: the connections, and how often each code did. */
+export class GateCount {
+  connections = 0;
+  readonly codes = new Map<string, number>();
+
+  /** One connection's anomalies. */
+  add(anomalies: readonly AnomalyReport[], f: FailOn): void {
+    const hits = gateHits(anomalies, f);
+    if (hits.length > 0) this.connections++;
+    for (const code of hits) this.codes.set(code, (this.codes.get(code) ?? 0) + 1);
+  }
+
+  /** Another count (a shard's, threads/sharded.ts), as plain data. */
+  absorb(o: { connections: number; codes: Iterable<[string, number]> }): void {
+    this.connections += o.connections;
+    for (const [code, n] of o.codes) this.codes.set(code, (this.codes.get(code) ?? 0) + n);
+  }
 }

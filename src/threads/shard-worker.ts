@@ -11,7 +11,7 @@ import { parentPort } from 'node:worker_threads';
 import { CaptureClock } from '../capture/clock.js';
 import { ConnectionDigest, digestConnection } from '../analysis/digest.js';
 import { SummaryAccumulator } from '../analysis/summary.js';
-import { gateHits } from '../cli/select.js';
+import { GateCount } from '../cli/select.js';
 import { openInput } from '../cli/inputs.js';
 import { runCore, type AnalyzeInput } from '../core.js';
 import { AT_END, type Tracker } from '../flow/tracker.js';
@@ -45,7 +45,7 @@ const settings = setup.settings;
 const clock = new CaptureClock();
 const digest = new ConnectionDigest();
 const summary = new SummaryAccumulator();
-const gate = { connections: 0, codes: new Map<string, number>() };
+const gate = new GateCount();
 
 /** A growable Float64Array kept for the whole run (a JS array per batch was garbage per line). */
 class Floats {
@@ -175,11 +175,7 @@ const core = await runCore(setup.files.map((name) => {
   finished: (c, ended, endNanos, key) => {
     const d = digestConnection(c, ended, endNanos, clock, settings, digest);
     summary.addDigest(d);
-    if (setup.failOn !== null) {
-      const hits = gateHits(d.anomalies, setup.failOn);
-      if (hits.length > 0) gate.connections++;
-      for (const code of hits) gate.codes.set(code, (gate.codes.get(code) ?? 0) + 1);
-    }
+    if (setup.failOn !== null) gate.add(d.anomalies, setup.failOn);
     lines.digest(d);
     ends.push(chunkBytes + lines.pendingBytes);
     keys.push(key.ordinal);

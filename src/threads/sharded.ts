@@ -15,6 +15,7 @@ import type { Worker } from 'node:worker_threads';
 import { SummaryAccumulator } from '../analysis/summary.js';
 import { CaptureError } from '../capture/record.js';
 import type { FailOn } from '../cli/options.js';
+import { GateCount } from '../cli/select.js';
 import type { CoreResult } from '../core.js';
 import type { RunReport, Settings } from '../report/model.js';
 import { SCHEMA_VERSION } from '../report/model.js';
@@ -23,7 +24,6 @@ import { ShardMerger, type ShardBatch } from './shard-merger.js';
 import { unpackBatch, type FromShard, type ToShard } from './shard-protocol.js';
 import { SHARD_WORKER_URL, takeShardWorkers } from './prewarm.js';
 import { workerScriptBuilt } from './worker-script.js';
-
 
 export function shardWorkerAvailable(): boolean {
   return workerScriptBuilt(SHARD_WORKER_URL);
@@ -45,8 +45,7 @@ export interface ShardedRunOptions {
 
 export interface ShardedRun {
   report: RunReport;
-  /** Connections whose anomalies trip --fail-on, and how often each code did. */
-  gate: { connections: number; codes: Map<string, number> };
+  gate: GateCount;
 }
 
 export function analyzeSharded(files: string[], settings: Settings, opts: ShardedRunOptions): Promise<ShardedRun | null> {
@@ -92,11 +91,10 @@ export function analyzeSharded(files: string[], settings: Settings, opts: Sharde
       const parts = done as Array<Extract<FromShard, { t: 'done' }>>;
       const core: CoreResult = parts[0].core;
       const summary = new SummaryAccumulator();
-      const gate = { connections: 0, codes: new Map<string, number>() };
+      const gate = new GateCount();
       for (const p of parts) {
         summary.absorb(p.summary);
-        gate.connections += p.gate.connections;
-        for (const [k, v] of p.gate.codes) gate.codes.set(k, (gate.codes.get(k) ?? 0) + v);
+        gate.absorb(p.gate);
       }
       const stats = {
         ...core.stats,

@@ -507,13 +507,20 @@ describe('--threads', () => {
     expect(piped.code).toBe(0);
     expect(piped.stdout.split('\n').length).toBeGreaterThan(3000);
     const want = named(piped.stdout, '-');
+    const gates: string[] = [];
     for (const threads of ['1', '2']) {
       const r = cli(['-f', 'ndjson', '--threads', threads, big]);
       expect(r.code).toBe(0);
       expect(named(r.stdout, big)).toBe(want);
+      // The gate's line counts codes from both shards: the same line as one thread's.
+      const g = cli(['-f', 'ndjson', '--threads', threads, '--fail-on', 'any', big]);
+      expect(g.code).toBe(1);
+      gates.push(g.stderr);
       const z = cli(['-f', 'ndjson', '--threads', threads, gz]);
       expect(named(z.stdout, gz).replace('"gzip":true', '"gzip":false')).toBe(want);
     }
+    expect(gates[0]).toMatch(/^tcpflow-analyze: --fail-on tripped by \d+ connections \((\w+ \d+, ){5,}/);
+    expect(gates[1]).toBe(gates[0]);
   }, 60_000);
 
   test('anything else is a usage error', () => {
