@@ -103,7 +103,7 @@ function buildParser(version: string) {
       .option('color', { type: 'boolean', describe: 'force colour on (--no-color: off)' })
       .option('width', { type: 'number', describe: 'table width in columns (default: the terminal, $COLUMNS, or 100)' })
       .option('progress', { type: 'boolean', describe: 'progress bar on stderr (default: when stderr is a terminal and $CI is unset)' })
-      .option('debug', { type: 'boolean', default: false, describe: 'show stack traces with errors' })
+      .option('debug', { type: 'boolean', default: false, describe: 'stack traces with errors; how --threads 2 ran' })
       .group(['host', 'port', 'connection', 'anomaly', 'only-anomalies', 'state', 'sort', 'limit'], 'Selection:')
       .option('host', { type: 'string', describe: 'connections with this IP at either end (comma list)' })
       .option('port', { type: 'string', describe: 'connections with this port at either end (comma list)' })

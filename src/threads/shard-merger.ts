@@ -71,6 +71,7 @@ export class ShardMerger {
   private readonly counted: number[];
   private live = 0;
   private _peak = 0;
+  private _creationsHeldPeak = 0;
   private out: Uint8Array;
   private outLen = 0;
 
@@ -124,6 +125,9 @@ export class ShardMerger {
   get creationsHeld(): number {
     return this.createdCount.reduce((a, n) => a + n, 0);
   }
+
+  /** The most creation ordinals held at once (`--debug` says it: bounded, or the floors are not arriving). */
+  get creationsHeldPeak(): number { return this._creationsHeldPeak; }
 
   private batchDone(b: ShardBatch): void {
     if (b.floor !== undefined && b.floor > this.floors[b.shard]) {
@@ -183,6 +187,8 @@ export class ShardMerger {
       arr[n++] = ordinals[i];
     }
     this.createdCount[s] = n;
+    const held = this.creationsHeld;
+    if (held > this._creationsHeldPeak) this._creationsHeldPeak = held;
   }
 
   private drain(): void {

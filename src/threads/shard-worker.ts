@@ -107,10 +107,15 @@ let lastEndSub = -1;
 
 /** The tracker, between chunks (its referableFloor). */
 let tracker: Pick<Tracker, 'lastOrdinal' | 'referableFloor'> | null = null;
-/** Batches sent between chunks; every FLOOR_EVERY-th carries the tracker's floor. */
-let boundarySends = 0;
-/** The floor walks every connection tracked and every tombstone: not for every batch. */
-const FLOOR_EVERY = 8;
+/** Connections created since the last floor went out (mid-chunk sends do not reset it). */
+let createdSinceFloor = 0;
+/**
+ * The merge holds every creation above the shard's floor, so the floor must follow creations, not
+ * batches: a flood's batches all go out mid-chunk, where no floor is right, and a floor every few
+ * boundary batches left the merge holding every creation of the capture (200k of a 200k-SYN flood).
+ * The floor walks every connection tracked and every tombstone: once per this many creations.
+ */
+const FLOOR_CREATIONS = 4096;
 
 function send(watermark: number, watermarkSub?: number, floor?: number): void {
   lines.flush();
@@ -147,10 +152,12 @@ async function credit(): Promise<void> {
 async function* paced(input: AnalyzeInput): AsyncGenerator<Uint8Array> {
   for await (const chunk of input.bytes) {
     // The core has tracked every segment of the chunks before this one (core.ts, drainAfterEachChunk).
-    if (chunkBytes + lines.pendingBytes >= BATCH_BYTES || created.n >= BATCH_CREATIONS) {
+    const floorDue = tracker !== null && createdSinceFloor >= FLOOR_CREATIONS;
+    if (floorDue || chunkBytes + lines.pendingBytes >= BATCH_BYTES || created.n >= BATCH_CREATIONS) {
       // Only here, with the tracker between segments, is its floor right (mid-segment, a connection
       // may be about to be created with a smaller placeholder than it assumes).
-      send(tracked, undefined, tracker !== null && ++boundarySends % FLOOR_EVERY === 0 ? tracker.referableFloor() : undefined);
+      if (floorDue) createdSinceFloor = 0;
+      send(tracked, undefined, floorDue ? tracker!.referableFloor() : undefined);
     }
     await credit();
     if (setup.progress) port.postMessage({ t: 'read', file: input.name, bytes: chunk.length } satisfies FromShard);
@@ -167,7 +174,10 @@ const core = await runCore(setup.files.map((name) => {
 }), settings, clock, {
   ladder: false,
   shard: setup.shard,
-  created: (ordinal) => created.push(ordinal),
+  created: (ordinal) => {
+    created.push(ordinal);
+    createdSinceFloor++;
+  },
   drained: (t) => {
     tracked = t.lastOrdinal;
     tracker = t;

@@ -46,6 +46,8 @@ export interface ShardedRunOptions {
 export interface ShardedRun {
   report: RunReport;
   gate: GateCount;
+  /** The most connection creations the merge held at once: bounded by the shards' floors. */
+  creationsHeldPeak: number;
 }
 
 export function analyzeSharded(files: string[], settings: Settings, opts: ShardedRunOptions): Promise<ShardedRun | null> {
@@ -115,6 +117,7 @@ export function analyzeSharded(files: string[], settings: Settings, opts: Sharde
           connections: [],
         },
         gate,
+        creationsHeldPeak: merger.creationsHeldPeak,
       });
     };
     for (let index = 0; index < n; index++) {

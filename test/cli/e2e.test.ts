@@ -463,8 +463,36 @@ describe('--threads', () => {
     expect(one.code).toBe(1);
     expect(two.code).toBe(1);
     expect(two.stdout).toBe(one.stdout);
-    expect(two.stderr).toBe(`tcpflow-analyze: debug: --threads 2 as 2 shards, each reading every input\n${one.stderr}`);
+    const [how, held, ...rest] = two.stderr.split('\n');
+    expect(how).toBe('tcpflow-analyze: debug: --threads 2 as 2 shards, each reading every input');
+    expect(held).toMatch(/^tcpflow-analyze: debug: the merge held at most \d+ connection creations at once$/);
+    expect(rest.join('\n')).toBe(one.stderr);
   });
+
+  test('2 shards on a flood: the merge holds creations bounded by --max-connections, not by the capture', () => {
+    // Every batch of a flood goes out mid-chunk, where no floor can be sent: floors that followed
+    // batches never came, and the merge held all 100,000 creations. Evictions leave no tombstone,
+    // so the shards' floors follow the newest 100 connections each, a read chunk (~14k SYNs) behind.
+    const flood = join(tmp, 'flood100k.pcap');
+    execFileSync(process.execPath, [join(sharedPath('bench'), 'gen-capture'), '--flood', '100000', '--seed', 'held', '--out', flood], { stdio: 'ignore' });
+    // ~250 MB of lines: only each line's second field comes back ({"type":"connection","id":N,...),
+    // and the summary's.
+    const run = (extra: string[]) => spawnSync('/bin/sh', ['-c', `"${process.execPath}" "${BIN}" -f ndjson --max-connections 200 ${extra.join(' ')} "${flood}" | cut -d, -f2`], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 24 });
+    const one = run([]);
+    const two = run(['--threads', '2', '--debug']);
+    expect(two.status).toBe(0);
+    const held = Number(/the merge held at most (\d+) connection creations/.exec(two.stderr)?.[1]);
+    expect(held).toBeGreaterThan(0);
+    expect(held).toBeLessThan(40_000);
+    // Each shard evicts from its own half of the cap, so the order of evictions may differ; the
+    // connections and their ids do not.
+    const ids = (out: string): number[] => out.trim().split('\n').filter((l) => l.startsWith('"id":')).map((l) => Number(l.slice(5))).sort((a, b) => a - b);
+    const a = ids(one.stdout);
+    expect(a.length).toBe(100_000);
+    expect(a[0]).toBe(1);
+    expect(a[a.length - 1]).toBe(100_000);
+    expect(ids(two.stdout)).toEqual(a);
+  }, 60_000);
 
   test('2 shards: with the progress bar the same report; standard input or a selection take the reading worker', () => {
     const files = [SAMPLE, join(TRACES, 'ipv6.pcap')];
