@@ -36,6 +36,12 @@ export interface InputHooks {
    * through wc ran out of memory at 4.5 GiB.
    */
   waitForOutput?: () => Promise<void> | null;
+  /**
+   * A regular file is read up to this many bytes at most. Shards each read the whole file: one
+   * still being written (`tcpdump -w`) must end for all of them where it was when the run began,
+   * or each would see a different capture and the merge would mix the two.
+   */
+  limit?: number;
 }
 
 /** Human words for the errors users meet, without Node's "ENOENT: ..., open 'x'" decoration. */
@@ -96,7 +102,7 @@ async function* fileSource(path: string, hooks: InputHooks): AsyncGenerator<Uint
   // A FIFO or a process substitution (`<(tcpdump -w - ...)`) is read as a stream: a blocking read
   // there would wait for a live writer with the event loop stopped.
   const nextSize = readSizes(hooks);
-  yield* guarded(regular ? regularFileChunks(path, nextSize) : createReadStream(path, { highWaterMark: READ_CHUNK_BYTES }), hooks);
+  yield* guarded(regular ? regularFileChunks(path, nextSize, hooks.limit) : createReadStream(path, { highWaterMark: READ_CHUNK_BYTES }), hooks);
 }
 
 /** The size of each read: smaller for a while after stdout pushed back (SLOW_READ_CHUNK_BYTES). */
@@ -126,13 +132,16 @@ const CHUNKS_PER_TURN = 4;
  * buffer (transferred, so detached), the next read gets a new one. Chunks are as long as asked
  * (`nextSize`, at most READ_CHUNK_BYTES) except the last.
  */
-async function* regularFileChunks(file: string | 0, nextSize: () => number): AsyncGenerator<Uint8Array> {
+async function* regularFileChunks(file: string | 0, nextSize: () => number, limit = Infinity): AsyncGenerator<Uint8Array> {
   const fd = file === 0 ? 0 : openSync(file, 'r');
   try {
     let buf = Buffer.allocUnsafeSlow(READ_CHUNK_BYTES);
+    let left = limit;
     for (let n = 1; ; n++) {
       if (buf.buffer.byteLength === 0) buf = Buffer.allocUnsafeSlow(READ_CHUNK_BYTES);
-      const size = Math.min(nextSize(), READ_CHUNK_BYTES);
+      const size = Math.min(nextSize(), READ_CHUNK_BYTES, left);
+      if (size <= 0) return;
+      left -= size;
       let got = 0;
       while (got < size) {
         const k = readSync(fd, buf, got, size - got, null);

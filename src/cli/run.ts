@@ -224,13 +224,14 @@ async function run(io: CliEnvironment): Promise<number> {
     say(inputErrorLine(file, err));
   };
   let report: RunReport;
-  const sharded = direct && o.threads === 2 && o.captures.every(isRegularFile) && shardWorkerAvailable();
+  const sizes = direct && o.threads === 2 ? o.captures.map(regularFileSize) : [null];
+  const sharded = sizes.every((n) => n !== null) && shardWorkerAvailable();
   // Which way --threads 2 went, for a user wondering why it did (or did not) pay.
   if (o.debug && o.threads === 2) say(`${NAME}: debug: --threads 2 ${sharded ? 'as 2 shards, each reading every input' : o.ladder !== null ? 'ignored: ladders run on one thread' : 'as a reading and tracking worker'}`);
   if (sharded) {
     // Every connection streamed from regular files: two shards, each reading the whole capture
     // (threads/sharded.ts); anything else takes the split of threads/pipeline.ts.
-    const run = await analyzeSharded(o.captures, resolveSettings(o.settings), {
+    const run = await analyzeSharded(o.captures, sizes as number[], resolveSettings(o.settings), {
       shards: 2,
       failOn: o.failOn,
       // As the line batcher's: the chunk is reused when stdout did not keep it.
@@ -326,12 +327,14 @@ async function run(io: CliEnvironment): Promise<number> {
 }
 
 /** A file the shards can each open and read from the start (not standard input, a pipe or a device). */
-function isRegularFile(name: string): boolean {
-  if (name === '-') return false;
+/** A regular file's size; null for stdin, a pipe, or what cannot be stat'ed. */
+function regularFileSize(name: string): number | null {
+  if (name === '-') return null;
   try {
-    return statSync(name).isFile();
+    const st = statSync(name);
+    return st.isFile() ? st.size : null;
   } catch {
-    return false; // the usual path says what is wrong with it
+    return null; // the usual path says what is wrong with it
   }
 }
 

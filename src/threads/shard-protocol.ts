@@ -11,6 +11,8 @@ export interface ShardSetup {
   settings: Settings;
   /** Regular files, each read by every shard. */
   files: string[];
+  /** Each file's size when the run began: every shard reads that much and no more (InputHooks.limit). */
+  sizes: number[];
   shard: Shard;
   failOn: FailOn | null;
   /** Say each chunk read (one shard does, for the progress bar). */

@@ -165,11 +165,11 @@ async function* paced(input: AnalyzeInput): AsyncGenerator<Uint8Array> {
   }
 }
 
-const core = await runCore(setup.files.map((name) => {
+const core = await runCore(setup.files.map((name, i) => {
   // Out of credit (the merge or stdout is behind): the reader waits, and reads small chunks for a
   // while, as the single thread's does when stdout pushes back; a 1 MiB chunk of a SYN flood
   // retires ~7k connections per shard, ~14 MB of lines sent beyond the credit.
-  const input = openInput(name, { waitForOutput: () => (inFlight >= SHARD_BATCHES_IN_FLIGHT ? credit() : null) });
+  const input = openInput(name, { waitForOutput: () => (inFlight >= SHARD_BATCHES_IN_FLIGHT ? credit() : null), limit: setup.sizes[i] });
   return { name, bytes: paced(input) };
 }), settings, clock, {
   ladder: false,

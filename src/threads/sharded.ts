@@ -50,7 +50,8 @@ export interface ShardedRun {
   creationsHeldPeak: number;
 }
 
-export function analyzeSharded(files: string[], settings: Settings, opts: ShardedRunOptions): Promise<ShardedRun | null> {
+/** `files` are regular files, `sizes` their sizes as stat'ed before the run (ShardSetup.sizes). */
+export function analyzeSharded(files: string[], sizes: number[], settings: Settings, opts: ShardedRunOptions): Promise<ShardedRun | null> {
   const n = opts.shards;
   const shardSettings: Settings = { ...settings, maxConnections: Math.max(1, Math.ceil(settings.maxConnections / n)) };
   const workers: Worker[] = takeShardWorkers(n);
@@ -149,7 +150,7 @@ export function analyzeSharded(files: string[], settings: Settings, opts: Sharde
       w.on('exit', (code) => {
         if (!settled && done[index] === null) fail(new Error(`shard worker ${index} exited (code ${code}) before finishing`));
       });
-      w.postMessage({ t: 'setup', setup: { settings: shardSettings, files, shard: { index, count: n }, failOn: opts.failOn, progress: index === 0 && opts.onBytes !== undefined } } satisfies ToShard);
+      w.postMessage({ t: 'setup', setup: { settings: shardSettings, files, sizes, shard: { index, count: n }, failOn: opts.failOn, progress: index === 0 && opts.onBytes !== undefined } } satisfies ToShard);
     }
   });
 }
