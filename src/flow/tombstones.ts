@@ -88,6 +88,9 @@ export class Tombstones {
   }
 
   /** The smallest connection id a live tombstone holds (Infinity: none). O(slots). */
+  /** Slots minId() walks. */
+  get slotsUsed(): number { return this.used; }
+
   minId(): number {
     let min = Infinity;
     for (let i = 0, s = this.head; i < this.used; i++, s = (s + 1) % this.slots) {

@@ -162,6 +162,9 @@ export class Tracker {
    * connection's when there are none. With shards the merge forgets the creations below it, so its
    * memory follows the connections tracked, not the capture's length. O(tracked + tombstones).
    */
+  /** What referableFloor() walks: connections tracked and tombstone slots. */
+  get referableFloorCost(): number { return this.live + this.tombs.slotsUsed; }
+
   referableFloor(): number {
     let min = this.shardCount > 1 ? this.ordinal + 2 : this.nextId;
     for (const list of [this.open, this.syn, this.closed]) {

@@ -106,14 +106,16 @@ let tracked = -1;
 let lastEndSub = -1;
 
 /** The tracker, between chunks (its referableFloor). */
-let tracker: Pick<Tracker, 'lastOrdinal' | 'referableFloor'> | null = null;
+let tracker: Pick<Tracker, 'lastOrdinal' | 'referableFloor' | 'referableFloorCost'> | null = null;
 /** Connections created since the last floor went out (mid-chunk sends do not reset it). */
 let createdSinceFloor = 0;
 /**
  * The merge holds every creation above the shard's floor, so the floor must follow creations, not
  * batches: a flood's batches all go out mid-chunk, where no floor is right, and a floor every few
  * boundary batches left the merge holding every creation of the capture (200k of a 200k-SYN flood).
- * The floor walks every connection tracked and every tombstone: once per this many creations.
+ * The floor walks every connection tracked and every tombstone: once per this many creations, or
+ * per a quarter of what it walks (a cap of millions), so that the walks cost O(1) per creation and
+ * the merge holds O(connections tracked).
  */
 const FLOOR_CREATIONS = 4096;
 
@@ -152,7 +154,7 @@ async function credit(): Promise<void> {
 async function* paced(input: AnalyzeInput): AsyncGenerator<Uint8Array> {
   for await (const chunk of input.bytes) {
     // The core has tracked every segment of the chunks before this one (core.ts, drainAfterEachChunk).
-    const floorDue = tracker !== null && createdSinceFloor >= FLOOR_CREATIONS;
+    const floorDue = tracker !== null && createdSinceFloor >= Math.max(FLOOR_CREATIONS, tracker.referableFloorCost >> 2);
     if (floorDue || chunkBytes + lines.pendingBytes >= BATCH_BYTES || created.n >= BATCH_CREATIONS) {
       // Only here, with the tracker between segments, is its floor right (mid-segment, a connection
       // may be about to be created with a smaller placeholder than it assumes).
