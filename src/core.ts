@@ -41,7 +41,7 @@ export interface CoreHooks {
   /** See TrackerHooks.created. */
   created?: (ordinal: number) => void;
   /** The segments decoded so far are tracked, up to `lastOrdinal` (a shard's watermark). */
-  drained?: (tracker: Pick<Tracker, 'lastOrdinal' | 'referableFloor' | 'referableFloorCost'>) => void;
+  drained?: (tracker: Pick<Tracker, 'lastOrdinal' | 'referable' | 'referableCost'>) => void;
   /** An input could not be read at all; the run goes on with the next input. */
   onInputError?: (file: string, err: CaptureError) => void;
   /** Output backpressure for the connections still open at the end (see AnalyzeOptions.waitForOutput). */

@@ -87,16 +87,14 @@ export class Tombstones {
     return false;
   }
 
-  /** The smallest connection id a live tombstone holds (Infinity: none). O(slots). */
-  /** Slots minId() walks. */
+  /** Slots pushIds() walks. */
   get slotsUsed(): number { return this.used; }
 
-  minId(): number {
-    let min = Infinity;
+  /** Pushes the connection id of every live tombstone. O(slots). */
+  pushIds(out: { push(id: number): void }): void {
     for (let i = 0, s = this.head; i < this.used; i++, s = (s + 1) % this.slots) {
-      if (this.alive[s] === 1 && this.ids[s] < min) min = this.ids[s];
+      if (this.alive[s] === 1) out.push(this.ids[s]);
     }
-    return min;
   }
 
   /** Forgets the tombstones whose connection's last packet is `ttlNanos` or more before `now`. */

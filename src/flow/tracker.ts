@@ -156,28 +156,30 @@ export class Tracker {
   get lastOrdinal(): number { return this.ordinal; }
   get evicted(): number { return this._evicted; }
 
+  /** What referable() walks: connections tracked and tombstone slots. */
+  get referableCost(): number { return this.live + this.tombs.slotsUsed; }
+
   /**
-   * The smallest id a later emitted connection can carry or name (portReuse.previousId): those of
-   * the connections tracked, the previous connections they name, and the tombstones; the next new
-   * connection's when there are none. With shards the merge forgets the creations below it, so its
+   * Pushes every id at or below `lastOrdinal + 1` that a later emitted connection can carry or name
+   * (portReuse.previousId, PORT_REUSE, TIME_WAIT_REUSE): the connections and embryos tracked, the
+   * previous connections they name, and the tombstones (unsorted, maybe repeated). Every later
+   * connection's id is one of these or a new one's, above `lastOrdinal + 1` with shards. The merge
+   * of a sharded run ranks only these among the creations it forgets (shard-merger.ts), so its
    * memory follows the connections tracked, not the capture's length. O(tracked + tombstones).
    */
-  /** What referableFloor() walks: connections tracked and tombstone slots. */
-  get referableFloorCost(): number { return this.live + this.tombs.slotsUsed; }
-
-  referableFloor(): number {
-    let min = this.shardCount > 1 ? this.ordinal + 2 : this.nextId;
+  referable(out: { push(id: number): void }): void {
     for (const list of [this.open, this.syn, this.closed]) {
       for (let fl = list.head; fl !== null; fl = fl.next) {
         const c = fl.conn;
-        const id = c !== null ? c.id : fl.embryo !== null ? fl.embryo.id : Infinity;
-        if (id < min) min = id;
-        if (fl.prevId > 0 && fl.prevId < min) min = fl.prevId;
-        if (c !== null && c.portReusePrevId > 0 && c.portReusePrevId < min) min = c.portReusePrevId;
+        if (c !== null) out.push(c.id);
+        else if (fl.embryo !== null) out.push(fl.embryo.id);
+        if (fl.prevId > 0) out.push(fl.prevId);
+        if (c !== null && c.portReusePrevId > 0) out.push(c.portReusePrevId);
       }
     }
-    return Math.min(min, this.tombs.minId());
+    this.tombs.pushIds(out);
   }
+
   get peak(): number { return this._peak; }
 
   setInput(name: string): void {

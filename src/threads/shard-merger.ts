@@ -34,10 +34,12 @@ export interface ShardBatch {
   /** With watermark AT_END: every end-of-capture line up to this RetireKey.sub has been sent (default: all). */
   watermarkSub?: number;
   /**
-   * No later line of the shard carries or names a placeholder below this one (Tracker.referableFloor):
-   * once the batch is merged, the creations below every shard's floor are only counted, not kept.
+   * Placeholders at or below watermark + 1 (any order, repeats allowed): every later line of the shard carries or
+   * names one of these or one created after the watermark (Tracker.referable). Once the batch is
+   * merged, the creations below every shard's watermark are only ranked at these, not kept.
+   * Not with watermark AT_END.
    */
-  floor?: number;
+  referable?: ArrayLike<number>;
 }
 
 const HEAD = plain(Buffer.from('{"type":"connection","id":', 'latin1'));
@@ -50,9 +52,43 @@ const ANOMALIES = plain(Buffer.from(',"anomalies":[', 'latin1'));
 const AFTER_CONNECTION = plain(Buffer.from('s after connection ', 'latin1'));
 const WHILE_CONNECTION = plain(Buffer.from('reused while connection ', 'latin1'));
 
+/** The fewest creations a compaction drops (ShardMerger.forgetCreations). */
+const MIN_DROP = 4096;
+
+/**
+ * A batch waiting, and the batches without lines that came after it (held, not acknowledged, until
+ * it is done: their referable placeholders hold from then on, and live in their own memory till then).
+ */
+type Queued = ShardBatch & { after?: ShardBatch[] };
+
+/**
+ * A shard's referable placeholders (ShardBatch.referable) at its watermark `through`: copied into
+ * memory of the merge's own, reused (the batch's goes back to the shard), sorted only if a compaction
+ * uses them. Fresh copies were ~60 MiB of garbage on the 2M-SYN flood, on a thread that rarely collects.
+ */
+class Refer {
+  through = -1;
+  ids = new Float64Array(1024);
+  n = 0;
+  sorted = false;
+
+  set(through: number, ids: ArrayLike<number>): void {
+    if (ids.length > this.ids.length) this.ids = new Float64Array(Math.max(2 * this.ids.length, ids.length));
+    this.ids.set(ids);
+    this.n = ids.length;
+    this.through = through;
+    this.sorted = false;
+  }
+
+  sort(): void {
+    if (!this.sorted) this.ids.subarray(0, this.n).sort();
+    this.sorted = true;
+  }
+}
+
 /** A shard's batches not yet merged, and where in the first one the next line starts. */
 interface Queue {
-  batches: ShardBatch[];
+  batches: Queued[];
   line: number;
   start: number;
 }
@@ -61,13 +97,28 @@ export class ShardMerger {
   private readonly queues: Queue[];
   private readonly watermarks: number[];
   private readonly watermarkSubs: number[];
-  /** Creation ordinals per shard, ascending (the first `createdCount[s]` entries), after `forgotten[s]` older ones. */
+  /**
+   * Creation ordinals per shard, ascending: entries [first[s], createdCount[s]) of created[s], all
+   * at or above `base`. The creations below `base` are gone, `below` of them: what is left of them is
+   * the rank of each placeholder a later line may still use (`kept`).
+   */
   private readonly created: Float64Array[];
+  private readonly first: number[];
   private readonly createdCount: number[];
-  private readonly forgotten: number[];
-  /** Per shard, the floor of its last batch merged (ShardBatch.floor). */
-  private readonly floors: number[];
-  /** Creations counted into `live` so far, per shard. */
+  private base = 0;
+  private below = 0;
+  /** The placeholders under base + 1 that later lines may carry or name, ascending, and their ids. */
+  private keptIds = new Float64Array(1024);
+  private keptRanks = new Float64Array(1024);
+  private keptCount = 0;
+  /** The other pair, written by the next compaction (two pairs reused, no garbage per compaction). */
+  private nextIds = new Float64Array(1024);
+  private nextRanks = new Float64Array(1024);
+  /** Per shard, the watermark and referable placeholders of its last batch merged that had them (through -1: none yet). */
+  private readonly refers: Refer[];
+  /** Every creation at an ordinal below this one has been counted into `live`. */
+  private countedBelow = 0;
+  /** Creations counted into `live` so far, per shard: an index into created[s]. */
   private readonly counted: number[];
   private live = 0;
   private _peak = 0;
@@ -80,16 +131,17 @@ export class ShardMerger {
    * chunk's memory can take the next lines; `merged(batch)` is called once per batch, when its
    * last line has gone out (at once for a batch without lines): the shard's credit, so that a
    * shard ahead of the others waits instead of piling up lines here, and the batch's memory back.
+   * `minDrop`: the fewest creations a compaction drops (forgetCreations; tests set 1).
    */
   constructor(private readonly count: number, private readonly write: (chunk: Uint8Array) => boolean | void, private readonly chunkBytes = 1 << 20,
-    private readonly merged: (batch: ShardBatch) => void = () => {}) {
+    private readonly merged: (batch: ShardBatch) => void = () => {}, private readonly minDrop = MIN_DROP) {
     this.queues = Array.from({ length: count }, () => ({ batches: [], line: 0, start: 0 }));
     this.watermarks = new Array<number>(count).fill(-1);
     this.watermarkSubs = new Array<number>(count).fill(Infinity);
     this.created = Array.from({ length: count }, () => new Float64Array(1024));
+    this.first = new Array<number>(count).fill(0);
     this.createdCount = new Array<number>(count).fill(0);
-    this.forgotten = new Array<number>(count).fill(0);
-    this.floors = new Array<number>(count).fill(0);
+    this.refers = Array.from({ length: count }, () => new Refer());
     this.counted = new Array<number>(count).fill(0);
     this.out = new Uint8Array(chunkBytes);
   }
@@ -103,6 +155,7 @@ export class ShardMerger {
     if (b.watermark < this.watermarks[s] || (b.watermark === this.watermarks[s] && b.watermark === AT_END && sub < this.watermarkSubs[s])) {
       throw new Error(`shard ${s}: watermark went back from ${this.watermarks[s]} to ${b.watermark}`);
     }
+    if (b.referable !== undefined && b.watermark === AT_END) throw new Error(`shard ${s}: referable placeholders at the end of the capture`);
     this.addCreated(s, b.created);
     // Copied out through subarray(): a plain view, since a Buffer's subarray() makes a Buffer
     // through its species constructor, several times slower per line.
@@ -110,50 +163,92 @@ export class ShardMerger {
     this.watermarks[s] = b.watermark;
     this.watermarkSubs[s] = b.watermark === AT_END ? sub : Infinity;
     if (b.ends.length === 0) {
-      // Its floor holds once the lines sent before it are out: the last batch waiting takes it over.
+      // Its placeholders hold once the lines sent before it are out: it waits with the last batch.
       const waiting = this.queues[s].batches;
-      if (b.floor !== undefined && waiting.length > 0) {
-        const last = waiting[waiting.length - 1];
-        last.floor = Math.max(last.floor ?? 0, b.floor);
-        this.merged(b);
-      } else this.batchDone(b);
+      if (b.referable !== undefined && waiting.length > 0) (waiting[waiting.length - 1].after ??= []).push(b);
+      else this.batchDone(b);
     }
     this.drain();
   }
 
-  /** Creation ordinals held (the rest are only counted): bounded by what the shards track. */
+  /** Creation ordinals and ranked placeholders held (the rest are only counted): bounded by what the shards track. */
   get creationsHeld(): number {
-    return this.createdCount.reduce((a, n) => a + n, 0);
+    let n = this.keptCount;
+    for (let s = 0; s < this.count; s++) n += this.createdCount[s] - this.first[s];
+    return n;
   }
 
-  /** The most creation ordinals held at once (`--debug` says it: bounded, or the floors are not arriving). */
+  /** The most creation ordinals and ranked placeholders held at once (`--debug` says it: bounded, or the referable sets are not arriving). */
   get creationsHeldPeak(): number { return this._creationsHeldPeak; }
 
-  private batchDone(b: ShardBatch): void {
-    if (b.floor !== undefined && b.floor > this.floors[b.shard]) {
-      this.floors[b.shard] = b.floor;
+  private batchDone(b: Queued): void {
+    const after = b.after;
+    // The newest set says the most (a later watermark, and below the older one only fewer).
+    const last = after !== undefined ? after[after.length - 1] : b;
+    const r = this.refers[b.shard];
+    if (last.referable !== undefined && last.watermark > r.through) {
+      r.set(last.watermark, last.referable);
       this.forgetCreations();
     }
     this.merged(b);
+    if (after !== undefined) for (const e of after) this.merged(e);
   }
 
   /**
-   * Drops the creations no later id can count past: below every shard's floor (placeholder p counts
-   * the creations at ordinals below p - 1), and already in the live count. Only once half of a
-   * shard's array can go, so that the shifting costs O(1) per creation.
+   * Moves `base` up to the lowest watermark of the shards' referable sets (and no further than the
+   * live count has come): the creations below it are dropped, and the ids of the placeholders under
+   * it that later lines may still use are kept instead (placeholder p is ranked by the creations at
+   * ordinals below p - 1). A shard's set under its watermark only shrinks, so every placeholder
+   * under the old base still named is already kept. Done only when it drops at least as many
+   * creations as the sets hold (and 4096), so that its O(k log k) costs O(log k) per creation dropped:
+   * the sets come every few thousand creations or segments, most of them alike.
    */
   private forgetCreations(): void {
-    let floor = Infinity;
-    for (const f of this.floors) floor = Math.min(floor, f);
-    for (let s = 0; s < this.count; s++) {
-      const n = this.createdCount[s];
-      const k = Math.min(lowerBound(this.created[s], n, floor - 1), this.counted[s]);
-      if (k === 0 || 2 * k < n) continue;
-      this.created[s].copyWithin(0, k, n);
-      this.createdCount[s] = n - k;
-      this.counted[s] -= k;
-      this.forgotten[s] += k;
+    let nb = this.countedBelow;
+    let referable = 0;
+    for (const r of this.refers) {
+      if (r.through < 0) return;
+      nb = Math.min(nb, r.through + 1);
+      referable += r.n;
     }
+    if (nb <= this.base) return;
+    let drop = 0;
+    for (let s = 0; s < this.count; s++) drop += lowerBound(this.created[s], this.first[s], this.createdCount[s], nb) - this.first[s];
+    if (drop < Math.max(this.minDrop, referable)) return;
+    let n = 0;
+    for (const r of this.refers) {
+      r.sort();
+      n += lowerBound(r.ids, 0, r.n, nb + 1);
+    }
+    if (n > this.nextIds.length) {
+      this.nextIds = new Float64Array(2 * n);
+      this.nextRanks = new Float64Array(2 * n);
+    }
+    const ids = this.nextIds;
+    const ranks = this.nextRanks;
+    n = 0;
+    for (const r of this.refers) {
+      for (let i = 0; i < r.n && r.ids[i] - 1 < nb; i++) ids[n++] = r.ids[i];
+    }
+    ids.subarray(0, n).sort();
+    let m = 0;
+    for (let i = 0; i < n; i++) {
+      if (m > 0 && ids[m - 1] === ids[i]) continue;
+      ids[m] = ids[i];
+      ranks[m++] = this.idOf(ids[i]);
+    }
+    for (let s = 0; s < this.count; s++) {
+      const k = lowerBound(this.created[s], this.first[s], this.createdCount[s], nb);
+      if (k > this.counted[s]) throw new Error(`shard ${s}: creations dropped before they were counted`);
+      this.below += k - this.first[s];
+      this.first[s] = k;
+    }
+    this.base = nb;
+    this.nextIds = this.keptIds;
+    this.nextRanks = this.keptRanks;
+    this.keptIds = ids;
+    this.keptRanks = ranks;
+    this.keptCount = m;
   }
 
   /** Every shard has sent its last batch (watermark AT_END): the rest goes out. */
@@ -178,9 +273,20 @@ export class ShardMerger {
     let arr = this.created[s];
     let n = this.createdCount[s];
     if (n + ordinals.length > arr.length) {
-      const grown = new Float64Array(Math.max(arr.length * 2, n + ordinals.length));
-      grown.set(arr.subarray(0, n));
-      this.created[s] = arr = grown;
+      // The dropped front goes first; the array grows only if that is not room enough. Either way
+      // a move of the entries held, once per as many creations: O(1) per creation.
+      const k = this.first[s];
+      const held = n - k;
+      if (held + ordinals.length <= arr.length >> 1) arr.copyWithin(0, k, n);
+      else {
+        const grown = new Float64Array(Math.max(arr.length * 2, 2 * (held + ordinals.length)));
+        grown.set(arr.subarray(k, n));
+        this.created[s] = arr = grown;
+      }
+      n = held;
+      this.first[s] = 0;
+      this.counted[s] -= k;
+      this.createdCount[s] = n;
     }
     for (let i = 0; i < ordinals.length; i++) {
       if (n > 0 && ordinals[i] <= arr[n - 1]) throw new Error(`shard ${s}: creations out of order`);
@@ -234,7 +340,11 @@ export class ShardMerger {
         const i = this.counted[s];
         if (i < this.createdCount[s] && (best < 0 || this.created[s][i] < bv)) { best = s; bv = this.created[s][i]; }
       }
-      if (best < 0 || bv >= ordinal) return;
+      if (best < 0 || bv >= ordinal) {
+        // Every shard has passed `ordinal` before a line of it goes out: all creations below it are here.
+        if (ordinal > this.countedBelow) this.countedBelow = ordinal;
+        return;
+      }
       this.counted[best]++;
       this.live++;
       if (this.live > this._peak) this._peak = this.live;
@@ -244,8 +354,13 @@ export class ShardMerger {
   /** The single run's id for a placeholder: one more than the creations before it. */
   private idOf(placeholder: number): number {
     const before = placeholder - 1;
-    let rank = 1;
-    for (let s = 0; s < this.count; s++) rank += this.forgotten[s] + lowerBound(this.created[s], this.createdCount[s], before);
+    if (before < this.base) {
+      const i = lowerBound(this.keptIds, 0, this.keptCount, placeholder);
+      if (i < this.keptCount && this.keptIds[i] === placeholder) return this.keptRanks[i];
+      throw new Error(`placeholder ${placeholder} is not among those the shards said they may still use`);
+    }
+    let rank = 1 + this.below;
+    for (let s = 0; s < this.count; s++) rank += lowerBound(this.created[s], this.first[s], this.createdCount[s], before) - this.first[s];
     return rank;
   }
 
@@ -351,10 +466,10 @@ function digitsValue(b: Uint8Array, from: number, to: number): number {
   return v;
 }
 
-/** Entries of a[0, n) below v (a ascending). */
-function lowerBound(a: Float64Array, n: number, v: number): number {
-  let lo = 0;
-  let hi = n;
+/** The first index in a[from, to) whose entry is not below v (a ascending). */
+function lowerBound(a: Float64Array, from: number, to: number, v: number): number {
+  let lo = from;
+  let hi = to;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (a[mid] < v) lo = mid + 1;

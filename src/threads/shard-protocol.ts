@@ -35,7 +35,7 @@ export type FromShard =
 
 /**
  * A ShardBatch as it crosses threads: the lines' bytes and, in one Float64Array, their ends, keys,
- * ids and refs (0/1) then the creations, section after section. Both buffers are transferred and
+ * ids and refs (0/1), the creations, then the referable placeholders, section after section. Both buffers are transferred and
  * come back with the acknowledgement, so a batch costs neither thread an allocation: structured
  * clones of five arrays per batch were external memory the merge's thread, which rarely collects,
  * let pile up (with glibc's per-thread arenas, ~100 MiB of RSS on the 2M-SYN flood).
@@ -48,12 +48,13 @@ export interface WireBatch {
   creations: number;
   watermark: number;
   watermarkSub?: number;
-  floor?: number;
+  /** How many referable placeholders follow the creations (-1: none sent, ShardBatch.referable absent). */
+  referable: number;
 }
 
-/** Floats of `meta` a batch of `lines` lines and `creations` creations needs. */
-export function metaLength(lines: number, creations: number): number {
-  return 6 * lines + creations;
+/** Floats of `meta` a batch of `lines` lines, `creations` creations and `referable` placeholders needs. */
+export function metaLength(lines: number, creations: number, referable: number): number {
+  return 6 * lines + creations + Math.max(0, referable);
 }
 
 /** The batch's sections as views (no copy); `meta` is kept for the acknowledgement. */
@@ -70,7 +71,7 @@ export function unpackBatch(w: WireBatch): ShardBatch & { meta: Float64Array } {
     created: m.subarray(6 * n, 6 * n + w.creations),
     watermark: w.watermark,
     ...(w.watermarkSub !== undefined ? { watermarkSub: w.watermarkSub } : {}),
-    ...(w.floor !== undefined ? { floor: w.floor } : {}),
+    ...(w.referable >= 0 ? { referable: m.subarray(6 * n + w.creations, 6 * n + w.creations + w.referable) } : {}),
     meta: m,
   };
 }

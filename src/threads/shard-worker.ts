@@ -81,11 +81,15 @@ const lines = new NdjsonLineBatcher((chunk) => {
   return true;
 }, BATCH_BYTES, false);
 
-/** At least `need` bytes: a spare buffer given back by the merge (smaller ones are dropped), or a new one of `fresh`. */
+/**
+ * At least `need` bytes: a spare buffer given back by the merge (smaller ones are dropped), or a new
+ * one of `fresh`, or half as much again as `need` when that is more (the referable sets grow with
+ * what is tracked: a buffer just large enough would be dropped again at the next one).
+ */
 function take(spare: ArrayBuffer[], need: number, fresh: number): ArrayBuffer {
   let mem: ArrayBuffer | undefined;
   while ((mem = spare.pop()) !== undefined && mem.byteLength < need);
-  return mem ?? new ArrayBuffer(Math.max(need, fresh));
+  return mem ?? new ArrayBuffer(need > fresh ? (need + (need >> 1) + 7) & ~7 : fresh);
 }
 
 function takeBytes(need: number): Uint8Array {
@@ -105,30 +109,40 @@ const created = new Floats();
 let tracked = -1;
 let lastEndSub = -1;
 
-/** The tracker, between chunks (its referableFloor). */
-let tracker: Pick<Tracker, 'lastOrdinal' | 'referableFloor' | 'referableFloorCost'> | null = null;
-/** Connections created since the last floor went out (mid-chunk sends do not reset it). */
-let createdSinceFloor = 0;
+/** The tracker, between chunks (its referable placeholders). */
+let tracker: Pick<Tracker, 'lastOrdinal' | 'referable' | 'referableCost'> | null = null;
+/** Connections created, and the segment tracked, when the last referable set went out (mid-chunk sends reset neither). */
+let createdSinceReferable = 0;
+let referableAt = -1;
 /**
- * The merge holds every creation above the shard's floor, so the floor must follow creations, not
- * batches: a flood's batches all go out mid-chunk, where no floor is right, and a floor every few
- * boundary batches left the merge holding every creation of the capture (200k of a 200k-SYN flood).
- * The floor walks every connection tracked and every tombstone: once per this many creations, or
- * per a quarter of what it walks (a cap of millions), so that the walks cost O(1) per creation and
- * the merge holds O(connections tracked).
+ * The merge holds every creation above the lowest watermark at which the shards last said which
+ * placeholders their later lines may use, so those sets must follow creations, not batches: a
+ * flood's batches all go out mid-chunk, where no set is right, and a set every few boundary batches
+ * left the merge holding every creation of the capture (200k of a 200k-SYN flood). And segments
+ * too: a shard that creates little holds back what the merge may drop of the others' creations.
+ * The set walks every connection tracked and every tombstone, and the merge copies it: once per
+ * this many creations or segments, or per as many creations as it holds (four times as many
+ * segments) when that is more. So both cost O(1) per creation and per segment, and the merge holds
+ * O(connections tracked + tombstones). Sets 4x as often cost the 2M-SYN flood ~20 MiB more with
+ * --threads 2, and the 1 GB capture 3 % of its time.
  */
-const FLOOR_CREATIONS = 4096;
+const REFERABLE_CREATIONS = 4096;
+const REFERABLE_SEGMENTS = 16384;
+const referable = new Floats();
 
-function send(watermark: number, watermarkSub?: number, floor?: number): void {
+function send(watermark: number, watermarkSub?: number, withReferable = false): void {
   lines.flush();
+  referable.n = 0;
+  if (withReferable) tracker!.referable(referable);
   const bytes = acc.subarray(0, chunkBytes);
   const n = ends.n;
-  const meta = takeMeta(metaLength(n, created.n));
+  const meta = takeMeta(metaLength(n, created.n, referable.n));
   meta.set(ends.view(), 0);
   meta.set(keys.view(), n);
   meta.set(ids.view(), 4 * n);
   meta.set(refs.view(), 5 * n);
   meta.set(created.view(), 6 * n);
+  meta.set(referable.view(), 6 * n + created.n);
   const batch: WireBatch = {
     shard: setup.shard.index,
     bytes,
@@ -137,11 +151,11 @@ function send(watermark: number, watermarkSub?: number, floor?: number): void {
     creations: created.n,
     watermark,
     ...(watermarkSub !== undefined ? { watermarkSub } : {}),
-    ...(floor !== undefined ? { floor } : {}),
+    referable: withReferable ? referable.n : -1,
   };
   acc = takeBytes(0);
   chunkBytes = 0;
-  ends.n = keys.n = ids.n = refs.n = created.n = 0;
+  ends.n = keys.n = ids.n = refs.n = created.n = referable.n = 0;
   inFlight++;
   port.postMessage({ t: 'batch', batch } satisfies FromShard, [bytes.buffer as ArrayBuffer, meta.buffer as ArrayBuffer]);
 }
@@ -154,12 +168,14 @@ async function credit(): Promise<void> {
 async function* paced(input: AnalyzeInput): AsyncGenerator<Uint8Array> {
   for await (const chunk of input.bytes) {
     // The core has tracked every segment of the chunks before this one (core.ts, drainAfterEachChunk).
-    const floorDue = tracker !== null && createdSinceFloor >= Math.max(FLOOR_CREATIONS, tracker.referableFloorCost >> 2);
-    if (floorDue || chunkBytes + lines.pendingBytes >= BATCH_BYTES || created.n >= BATCH_CREATIONS) {
-      // Only here, with the tracker between segments, is its floor right (mid-segment, a connection
-      // may be about to be created with a smaller placeholder than it assumes).
-      if (floorDue) createdSinceFloor = 0;
-      send(tracked, undefined, floorDue ? tracker!.referableFloor() : undefined);
+    const cost = tracker !== null ? tracker.referableCost : 0;
+    const due = tracker !== null && (createdSinceReferable >= Math.max(REFERABLE_CREATIONS, cost)
+      || tracked - referableAt >= Math.max(REFERABLE_SEGMENTS, 4 * cost));
+    if (due || chunkBytes + lines.pendingBytes >= BATCH_BYTES || created.n >= BATCH_CREATIONS) {
+      // Only here, with the tracker between segments, is its set right (mid-segment, a connection
+      // may be about to be created with a placeholder it does not list).
+      if (due) { createdSinceReferable = 0; referableAt = tracked; }
+      send(tracked, undefined, due);
     }
     await credit();
     if (setup.progress) port.postMessage({ t: 'read', file: input.name, bytes: chunk.length } satisfies FromShard);
@@ -178,7 +194,7 @@ const core = await runCore(setup.files.map((name, i) => {
   shard: setup.shard,
   created: (ordinal) => {
     created.push(ordinal);
-    createdSinceFloor++;
+    createdSinceReferable++;
   },
   drained: (t) => {
     tracked = t.lastOrdinal;

@@ -46,7 +46,7 @@ export interface ShardedRunOptions {
 export interface ShardedRun {
   report: RunReport;
   gate: GateCount;
-  /** The most connection creations the merge held at once: bounded by the shards' floors. */
+  /** The most connection creations the merge held at once: bounded by the shards' referable sets. */
   creationsHeldPeak: number;
 }
 

@@ -12,6 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { validate } from '../report/schema-validator.js';
 import { sharedPath } from '../helpers/shared.js';
+import { decodePacket } from '../../src/decode/packet.js';
+import { newPacketFields } from '../../src/decode/fields.js';
+import { tupleHash } from '../../src/flow/key.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin/tcpflow-analyze.js');
@@ -494,6 +497,27 @@ describe('--threads', () => {
     expect(ids(two.stdout)).toEqual(a);
   }, 60_000);
 
+  test('2 shards on a flood whose tuples all fall in one shard: the idle shard does not make the merge keep them', () => {
+    // The shards tell the merge which placeholders they may still use every so many creations, and
+    // every so many segments: a shard that creates none did not tell it, and the merge held every
+    // creation of the other (all ~100,000).
+    const flood = join(tmp, 'flood200k.pcap');
+    execFileSync(process.execPath, [join(sharedPath('bench'), 'gen-capture'), '--flood', '200000', '--seed', 'idle', '--out', flood], { stdio: 'ignore' });
+    const one = join(tmp, 'flood-shard0.pcap');
+    const kept = keepShard(flood, one, 0, 2);
+    expect(kept).toBeGreaterThan(90_000);
+    const run = (extra: string[]) => spawnSync('/bin/sh', ['-c', `"${process.execPath}" "${BIN}" -f ndjson --max-connections 200 ${extra.join(' ')} "${one}" | cut -d, -f2`], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 24 });
+    const single = run([]);
+    const two = run(['--threads', '2', '--debug']);
+    expect(two.status).toBe(0);
+    const held = Number(/the merge held at most (\d+) connection creations/.exec(two.stderr)?.[1]);
+    expect(held).toBeGreaterThan(0);
+    expect(held).toBeLessThan(40_000);
+    const ids = (out: string): number[] => out.trim().split('\n').filter((l) => l.startsWith('"id":')).map((l) => Number(l.slice(5))).sort((a, b) => a - b);
+    expect(ids(two.stdout)).toEqual(ids(single.stdout));
+    expect(ids(single.stdout).length).toBe(kept);
+  }, 60_000);
+
   test('2 shards: with the progress bar the same report; standard input or a selection take the reading worker', () => {
     const files = [SAMPLE, join(TRACES, 'ipv6.pcap')];
     const one = cli(['-f', 'ndjson', ...files]);
@@ -557,3 +581,23 @@ describe('--threads', () => {
     expect(r.stderr).toMatch(/threads/);
   });
 });
+
+/** Copies the records of a classic little-endian pcap whose 4-tuple falls in shard `index` of `count` (flow/tracker.ts, Shard). */
+function keepShard(from: string, to: string, index: number, count: number): number {
+  const b = readFileSync(from);
+  const parts: Buffer[] = [b.subarray(0, 24)];
+  const f = newPacketFields();
+  let kept = 0;
+  for (let off = 24, frameNo = 1; off + 16 <= b.length; frameNo++) {
+    const capLen = b.readUInt32LE(off + 8);
+    const data = b.subarray(off + 16, off + 16 + capLen);
+    const rec = { frameNo, byteOffset: off, tsSec: b.readUInt32LE(off), tsNanos: b.readUInt32LE(off + 4) * 1000, capLen, origLen: b.readUInt32LE(off + 12), linkType: b.readUInt32LE(20), data };
+    if (decodePacket(rec, f, false) === 'OK' && (tupleHash(f) >>> 0) % count === index) {
+      parts.push(b.subarray(off, off + 16 + capLen));
+      kept++;
+    }
+    off += 16 + capLen;
+  }
+  writeFileSync(to, Buffer.concat(parts));
+  return kept;
+}

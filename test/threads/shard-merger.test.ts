@@ -10,7 +10,7 @@ import { describe, expect, test } from 'vitest';
 import { CaptureClock } from '../../src/capture/clock.js';
 import { resolveSettings, runCore } from '../../src/core.js';
 import { ConnectionDigest, digestConnection } from '../../src/analysis/digest.js';
-import { AT_END, type Shard } from '../../src/flow/tracker.js';
+import { AT_END, PHASE_END, type Shard } from '../../src/flow/tracker.js';
 import { NdjsonLineBatcher } from '../../src/report/ndjson.js';
 import { ShardMerger, type ShardBatch } from '../../src/threads/shard-merger.js';
 import { fromBytes } from '../helpers/pcap-writer.js';
@@ -62,13 +62,18 @@ function batches(shard: number, run: ShardRun, end: number, rand: () => number):
   let ci = 0;
   let w = -1;
   let sub: number | undefined;
-  // The floor a batch may carry: the smallest placeholder the shard's later lines carry or name
-  // (the tightest Tracker.referableFloor could give).
-  const later = new Array<number>(run.lines.length + 1).fill(end + 2);
-  for (let i = run.lines.length - 1; i >= 0; i--) {
-    const l = run.lines[i];
-    later[i] = Math.min(later[i + 1], l.id, l.prev > 0 ? l.prev : Infinity);
-  }
+  // The referable placeholders a batch may carry: those at or below its watermark + 1 that the
+  // shard's later lines carry or name (the tightest set Tracker.referable could give), in a shuffled
+  // order with repeats, as a tracker's walk gives them.
+  const referable = (from: number, w: number): number[] => {
+    const ids: number[] = [];
+    for (let i = from; i < run.lines.length; i++) {
+      const l = run.lines[i];
+      if (l.id <= w + 1) ids.push(l.id);
+      if (l.prev > 0 && l.prev <= w + 1) ids.push(l.prev, l.prev);
+    }
+    return ids.reverse();
+  };
   while (w !== AT_END || sub !== undefined) {
     const step = 1 + Math.floor(rand() * Math.max(1, end / (rand() < 0.5 ? 4 : 64)));
     const lines: Line[] = [];
@@ -99,7 +104,7 @@ function batches(shard: number, run: ShardRun, end: number, rand: () => number):
       created,
       watermark: w,
       ...(sub !== undefined ? { watermarkSub: sub } : {}),
-      ...(rand() < 0.7 ? { floor: later[li] } : {}),
+      ...(w !== AT_END && rand() < 0.7 ? { referable: referable(li, w) } : {}),
     });
   }
   return out;
@@ -118,11 +123,12 @@ async function checkMerge(file: string, name = file): Promise<number> {
       const got: Buffer[] = [];
       let pushed = 0;
       const done = new Set<ShardBatch>();
+      // Seed 1 compacts at every chance (what forgetCreations does is checked most), seed 2 as the CLI does.
       const m = new ShardMerger(count, (chunk) => { got.push(Buffer.from(chunk)); return seed === 1; }, 4096, (b) => {
         // Once per batch, and only after all of its lines went out.
         expect(done.has(b)).toBe(false);
         done.add(b);
-      });
+      }, seed === 1 ? 1 : undefined);
       // Interleave the shards' batches at random, each shard's in order.
       while (queues.some((q) => q.length > 0)) {
         const live = queues.filter((q) => q.length > 0);
@@ -183,14 +189,15 @@ describe('sharded NDJSON merge', () => {
           shard: s, bytes: new Uint8Array(Buffer.from(text)), ends, keys: part.flatMap((i) => [i + 2, 0, i + 1]),
           ids: part.map((i) => i + 1), refs: part.map(() => false), created: part,
           watermark: j + per >= mine.length ? AT_END : last + 1,
-          // The next line of this shard names its own connection only, created at last + 2.
-          floor: last + 3,
+          // The next line of this shard names its own connection only, created at last + 2:
+          // placeholder last + 3, above the watermark + 1.
+          ...(j + per >= mine.length ? {} : { referable: [] }),
         });
       }
     }
     let out = '';
     let most = 0;
-    const m = new ShardMerger(2, (chunk) => { out += Buffer.from(chunk).toString(); });
+    const m = new ShardMerger(2, (chunk) => { out += Buffer.from(chunk).toString(); }, 1 << 20, () => {}, 1);
     while (queues[0].length > 0 || queues[1].length > 0) {
       for (const q of queues) if (q.length > 0) m.push(q.shift()!);
       most = Math.max(most, m.creationsHeld);
@@ -204,6 +211,72 @@ describe('sharded NDJSON merge', () => {
     const kept = new ShardMerger(1, () => {});
     kept.push({ shard: 0, bytes: new Uint8Array(0), ends: [], keys: [], ids: [], refs: [], created: [0, 1, 2], watermark: AT_END });
     expect(kept.creationsHeld).toBe(3);
+  });
+
+  test('a connection open the whole capture does not make the merge keep the creations after it', () => {
+    // Connection 1 (shard 0, ordinal 0) stays open to the end; 20,000 more are created at ordinals
+    // 1..N, each retired two segments later. A floor (the lowest placeholder still named) would stay
+    // at 1 and keep every creation; the referable sets name 1 and nothing else below the watermark.
+    const N = 20_000;
+    const per = 10;
+    const line = (id: number): string => `{"type":"connection","id":${id},"x":1}\n`;
+    const queues: ShardBatch[][] = [[], []];
+    for (let s = 0; s < 2; s++) {
+      const mine = Array.from({ length: N }, (_, k) => k + 1).filter((i) => i % 2 === s);
+      for (let j = 0; j < mine.length; j += per) {
+        const part = mine.slice(j, j + per);
+        let n = 0;
+        const ends = part.map((i) => (n += line(i + 1).length));
+        const last = part[part.length - 1];
+        queues[s].push({
+          shard: s, bytes: new Uint8Array(Buffer.from(part.map((i) => line(i + 1)).join(''))), ends,
+          keys: part.flatMap((i) => [i + 2, 0, i + 1]), ids: part.map((i) => i + 1), refs: part.map(() => false),
+          created: j === 0 && s === 0 ? [0, ...part] : part,
+          watermark: last + 1,
+          referable: s === 0 ? [1] : [],
+        });
+      }
+      // The end of the capture: shard 0 emits connection 1.
+      const end = s === 0 ? line(1) : '';
+      queues[s].push({
+        shard: s, bytes: new Uint8Array(Buffer.from(end)), ends: s === 0 ? [end.length] : [], keys: s === 0 ? [AT_END, PHASE_END, 1] : [],
+        ids: s === 0 ? [1] : [], refs: s === 0 ? [false] : [], created: [], watermark: AT_END,
+      });
+    }
+    // Lines in retirement order, with the single run's ids (creation order: 1 is the long one).
+    const want = Array.from({ length: N }, (_, i) => line(i + 2)).join('') + line(1);
+    // Compacting at every chance, and as the CLI does (once 4096 creations can go).
+    for (const [minDrop, bound] of [[1, 100], [undefined, 4096 + 100]] as const) {
+      let out = '';
+      let most = 0;
+      const m = new ShardMerger(2, (chunk) => { out += Buffer.from(chunk).toString(); }, 1 << 20, () => {}, minDrop);
+      const left = queues.map((q) => [...q]);
+      while (left[0].length > 0 || left[1].length > 0) {
+        for (const q of left) if (q.length > 0) m.push(q.shift()!);
+        most = Math.max(most, m.creationsHeld);
+      }
+      m.finish();
+      expect(out === want).toBe(true);
+      expect(m.peak).toBe(3);
+      expect(most).toBeGreaterThan(0);
+      expect(most).toBeLessThan(bound);
+    }
+  });
+
+  test('a placeholder a shard did not say it may use is refused, not given a wrong id', () => {
+    const m = new ShardMerger(1, () => {}, 1 << 20, () => {}, 1);
+    const text = (id: number): string => `{"type":"connection","id":${id},"x":1}\n`;
+    const one = (id: number, ordinal: number, created: number[], watermark: number, referable?: number[]): ShardBatch => ({
+      shard: 0, bytes: new Uint8Array(Buffer.from(text(id))), ends: [text(id).length], keys: [ordinal, 0, 0], ids: [id], refs: [false],
+      created, watermark, ...(referable ? { referable } : {}),
+    });
+    // Connections 1-4 created at ordinals 0-3; 1 retired at 4; of the rest only 2 may still appear.
+    m.push(one(1, 4, [0, 1, 2, 3], 5, [2]));
+    expect(m.creationsHeld).toBe(1);
+    expect(() => m.push(one(3, 6, [], 6))).toThrow(/placeholder 3 is not among/);
+    const ok = new ShardMerger(1, () => {}, 1 << 20, () => {}, 1);
+    ok.push(one(1, 4, [0, 1, 2, 3], 5, [2]));
+    expect(() => ok.push(one(2, 6, [], 6))).not.toThrow();
   });
 
   test('refusals: a watermark going back, unfinished shards, a line without its id', () => {
