@@ -68,8 +68,15 @@ export class Tombstones {
     this.size++;
   }
 
-  /** Finds and forgets the tombstone of the packet's tuple (either direction); its values go to found*. */
-  take(f: PacketFields, hash: number): boolean {
+  /**
+   * Finds and forgets the tombstone of the packet's tuple (either direction); its values go to
+   * found*. One whose connection's last packet is `ttlNanos` or more before `now` is forgotten and
+   * not found: expire() pops only the ring's head, and the ring is in retirement order, not
+   * last-packet order (an idle connection retires its timeout after its last packet, a closed one
+   * 5 s after), so an expired tombstone can wait behind a fresh one, and which one is ahead
+   * depended on what else the tracker held: with `--threads 2` a reuse was reported or not.
+   */
+  take(f: PacketFields, hash: number, now: number, ttlNanos: number): boolean {
     if (this.size === 0) return false;
     const b = hash & this.mask;
     const v6 = f.ipVersion === 6 ? 1 : 0;
@@ -79,6 +86,7 @@ export class Tombstones {
       else this.chain[prev] = this.chain[s];
       this.alive[s] = 0;
       this.size--;
+      if (this.lastNanos[s] + ttlNanos <= now) return false;
       this.foundId = this.ids[s];
       this.foundLastNanos = this.lastNanos[s];
       this.foundTimeWaitNanos = this.timeWaitNanos[s];

@@ -199,7 +199,7 @@ export class Tracker {
     let fromA = true;
     if (fl === null) {
       fl = this.table.insert(f, hash);
-      if (this.tombs.take(f, hash)) {
+      if (this.tombs.take(f, hash, this.now, this.twoMslNanos)) {
         // A tuple used before: no embryo, so create() reports the reuse at once.
         fl.prevId = this.tombs.foundId;
         fl.prevLastNanos = this.tombs.foundLastNanos;

@@ -50,9 +50,9 @@ describe('Tombstones', () => {
     const f = packet(false, 0xc0a80001, 0x0a000001, 40000, 443);
     t.add(keyOf(f), tupleHash(f), 42, 5e9, 4e9);
     const back = packet(false, 0x0a000001, 0xc0a80001, 443, 40000);
-    expect(t.take(back, tupleHash(back))).toBe(true);
+    expect(t.take(back, tupleHash(back), 0, Infinity)).toBe(true);
     expect([t.foundId, t.foundLastNanos, t.foundTimeWaitNanos]).toEqual([42, 5e9, 4e9]);
-    expect(t.take(f, tupleHash(f))).toBe(false);
+    expect(t.take(f, tupleHash(f), 0, Infinity)).toBe(false);
     expect(t.size).toBe(0);
   });
 
@@ -61,11 +61,11 @@ describe('Tombstones', () => {
     const f = packet(false, 1, 2, 1000, 80);
     t.add(keyOf(f), tupleHash(f), 1, 0, -1);
     const other = packet(false, 1, 2, 1001, 80);
-    expect(t.take(other, tupleHash(other))).toBe(false);
+    expect(t.take(other, tupleHash(other), 0, Infinity)).toBe(false);
     const v6 = packet(true, 1, 2, 1000, 80);
-    expect(t.take(v6, tupleHash(v6))).toBe(false);
+    expect(t.take(v6, tupleHash(v6), 0, Infinity)).toBe(false);
     // Same hash bucket, different tuple: a forced collision must still compare the key.
-    expect(t.take(other, tupleHash(f))).toBe(false);
+    expect(t.take(other, tupleHash(f), 0, Infinity)).toBe(false);
     expect(t.size).toBe(1);
   });
 
@@ -73,7 +73,27 @@ describe('Tombstones', () => {
     const t = new Tombstones(0);
     const f = packet(false, 1, 2, 1000, 80);
     t.add(keyOf(f), tupleHash(f), 1, 0, -1);
-    expect(t.take(f, tupleHash(f))).toBe(false);
+    expect(t.take(f, tupleHash(f), 0, Infinity)).toBe(false);
+  });
+
+  test('a tombstone past its lifetime is not found, even behind a fresh one the expiry stopped at', () => {
+    // Retired in this order; the second connection's last packet is older (an idle timeout retires
+    // long after the last packet, a close 5 s after it).
+    const t = new Tombstones(10);
+    const fresh = packet(false, 1, 2, 1000, 80);
+    const stale = packet(false, 1, 2, 1001, 80);
+    t.add(keyOf(fresh), tupleHash(fresh), 1, 900, -1);
+    t.add(keyOf(stale), tupleHash(stale), 2, 100, -1);
+    t.expire(1000, 500); // stops at the head, still fresh
+    expect(t.size).toBe(2);
+    expect(t.take(stale, tupleHash(stale), 1000, 500)).toBe(false);
+    expect(t.size).toBe(1); // and forgotten
+    expect(t.take(stale, tupleHash(stale), 1000, 500)).toBe(false);
+    expect(t.take(fresh, tupleHash(fresh), 1000, 500)).toBe(true);
+    expect(t.foundId).toBe(1);
+    // Exactly at the lifetime is past it, as for expire().
+    t.add(keyOf(stale), tupleHash(stale), 3, 500, -1);
+    expect(t.take(stale, tupleHash(stale), 1000, 500)).toBe(false);
   });
 
   test.each([1, 7, 3000])('matches a Map model under random use (max %i)', (max) => {
@@ -84,6 +104,7 @@ describe('Tombstones', () => {
       const ttl = 100;
       let now = 0;
       let nextId = 1;
+      let expired = 0;
       const pick = (): PacketFields => {
         const v6 = rand() < 0.2;
         // Few enough tuples that most lookups hit: taken tombstones leave dead slots in the ring,
@@ -98,19 +119,21 @@ describe('Tombstones', () => {
           const f = pick();
           const id = tupleId(f);
           if (model.has(id)) continue; // the tracker never retires a tuple that still has a tombstone
-          const stone = { id: nextId++, last: now - Math.floor(rand() * 5), tw: rand() < 0.5 ? -1 : now };
+          // Last packets out of retirement order, as idle timeouts and closes retire them.
+          const stone = { id: nextId++, last: now - Math.floor(rand() * 60), tw: rand() < 0.5 ? -1 : now };
           t.add(keyOf(f), tupleHash(f), stone.id, stone.last, stone.tw);
           model.set(id, stone);
           while (model.size > max) model.delete(model.keys().next().value!);
         } else if (r < 0.9) {
           const f = pick();
           const want = model.get(tupleId(f));
-          const got = t.take(f, tupleHash(f));
-          expect(got, `seed ${seed} step ${step}`).toBe(want !== undefined);
-          if (want) {
-            expect([t.foundId, t.foundLastNanos, t.foundTimeWaitNanos]).toEqual([want.id, want.last, want.tw]);
-            model.delete(tupleId(f));
-          }
+          const got = t.take(f, tupleHash(f), now, ttl);
+          // Found unless past its lifetime; forgotten either way.
+          const live = want !== undefined && want.last + ttl > now;
+          if (want !== undefined && !live) expired++;
+          expect(got, `seed ${seed} step ${step}`).toBe(live);
+          if (live) expect([t.foundId, t.foundLastNanos, t.foundTimeWaitNanos]).toEqual([want.id, want.last, want.tw]);
+          model.delete(tupleId(f));
         } else {
           now += Math.floor(rand() * 30);
           t.expire(now, ttl);
@@ -122,6 +145,8 @@ describe('Tombstones', () => {
         }
         expect(t.size).toBe(model.size);
       }
+      // Expired tombstones behind fresh ones were looked up (with a cap of 1 none can wait).
+      if (max > 1) expect(expired, `seed ${seed}`).toBeGreaterThan(0);
     }
   });
 });
