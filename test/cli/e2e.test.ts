@@ -473,28 +473,18 @@ describe('--threads', () => {
   });
 
   test('2 shards on a flood: the merge holds creations bounded by --max-connections, not by the capture', () => {
-    // Every batch of a flood goes out mid-chunk, where no floor can be sent: floors that followed
-    // batches never came, and the merge held all 100,000 creations. Evictions leave no tombstone,
-    // so the shards' floors follow the newest 100 connections each, a read chunk (~14k SYNs) behind.
+    // Every batch of a flood goes out mid-chunk, where the shards cannot say which placeholders they
+    // still use: floors that followed batches never came, and the merge held all 100,000 creations.
+    // Evictions leave no tombstone, so the shards' sets are their newest 100 connections each.
     const flood = join(tmp, 'flood100k.pcap');
     execFileSync(process.execPath, [join(sharedPath('bench'), 'gen-capture'), '--flood', '100000', '--seed', 'held', '--out', flood], { stdio: 'ignore' });
-    // ~250 MB of lines: only each line's second field comes back ({"type":"connection","id":N,...),
-    // and the summary's.
-    const run = (extra: string[]) => spawnSync('/bin/sh', ['-c', `"${process.execPath}" "${BIN}" -f ndjson --max-connections 200 ${extra.join(' ')} "${flood}" | cut -d, -f2`], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 24 });
-    const one = run([]);
-    const two = run(['--threads', '2', '--debug']);
-    expect(two.status).toBe(0);
-    const held = Number(/the merge held at most (\d+) connection creations/.exec(two.stderr)?.[1]);
+    const { one, two, held } = shardedFlood(flood);
     expect(held).toBeGreaterThan(0);
     expect(held).toBeLessThan(40_000);
-    // Each shard evicts from its own half of the cap, so the order of evictions may differ; the
-    // connections and their ids do not.
-    const ids = (out: string): number[] => out.trim().split('\n').filter((l) => l.startsWith('"id":')).map((l) => Number(l.slice(5))).sort((a, b) => a - b);
-    const a = ids(one.stdout);
-    expect(a.length).toBe(100_000);
-    expect(a[0]).toBe(1);
-    expect(a[a.length - 1]).toBe(100_000);
-    expect(ids(two.stdout)).toEqual(a);
+    expect(one.length).toBe(100_000);
+    expect(one[0]).toBe(1);
+    expect(one[one.length - 1]).toBe(100_000);
+    expect(two).toEqual(one);
   }, 60_000);
 
   test('2 shards on a flood whose tuples all fall in one shard: the idle shard does not make the merge keep them', () => {
@@ -506,16 +496,11 @@ describe('--threads', () => {
     const one = join(tmp, 'flood-shard0.pcap');
     const kept = keepShard(flood, one, 0, 2);
     expect(kept).toBeGreaterThan(90_000);
-    const run = (extra: string[]) => spawnSync('/bin/sh', ['-c', `"${process.execPath}" "${BIN}" -f ndjson --max-connections 200 ${extra.join(' ')} "${one}" | cut -d, -f2`], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 24 });
-    const single = run([]);
-    const two = run(['--threads', '2', '--debug']);
-    expect(two.status).toBe(0);
-    const held = Number(/the merge held at most (\d+) connection creations/.exec(two.stderr)?.[1]);
+    const { one: single, two, held } = shardedFlood(one);
     expect(held).toBeGreaterThan(0);
     expect(held).toBeLessThan(40_000);
-    const ids = (out: string): number[] => out.trim().split('\n').filter((l) => l.startsWith('"id":')).map((l) => Number(l.slice(5))).sort((a, b) => a - b);
-    expect(ids(two.stdout)).toEqual(ids(single.stdout));
-    expect(ids(single.stdout).length).toBe(kept);
+    expect(two).toEqual(single);
+    expect(single.length).toBe(kept);
   }, 60_000);
 
   test('2 shards: with the progress bar the same report; standard input or a selection take the reading worker', () => {
@@ -600,4 +585,20 @@ function keepShard(from: string, to: string, index: number, count: number): numb
   }
   writeFileSync(to, Buffer.concat(parts));
   return kept;
+}
+
+/**
+ * A flood run with --max-connections 200 by one thread and by two shards (--debug): the ids each
+ * printed, sorted (each shard evicts from its own half of the cap, so the order of evictions may
+ * differ; the connections and their ids do not), and the most creations the merge held. ~250 MB of
+ * lines on 100k SYNs: only each line's second field comes back ({"type":"connection","id":N,...).
+ */
+function shardedFlood(file: string): { one: number[]; two: number[]; held: number } {
+  const run = (extra: string[]) => spawnSync('/bin/sh', ['-c', `"${process.execPath}" "${BIN}" -f ndjson --max-connections 200 ${extra.join(' ')} "${file}" | cut -d, -f2`], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 24 });
+  const ids = (out: string): number[] => out.trim().split('\n').filter((l) => l.startsWith('"id":')).map((l) => Number(l.slice(5))).sort((a, b) => a - b);
+  const one = run([]);
+  const two = run(['--threads', '2', '--debug']);
+  expect(one.status).toBe(0);
+  expect(two.status).toBe(0);
+  return { one: ids(one.stdout), two: ids(two.stdout), held: Number(/the merge held at most (\d+) connection creations/.exec(two.stderr)?.[1]) };
 }
