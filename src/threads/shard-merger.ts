@@ -34,10 +34,10 @@ export interface ShardBatch {
   /** With watermark AT_END: every end-of-capture line up to this RetireKey.sub has been sent (default: all). */
   watermarkSub?: number;
   /**
-   * Placeholders at or below watermark + 1 (any order, repeats allowed): every later line of the shard carries or
-   * names one of these or one created after the watermark (Tracker.referable). Once the batch is
-   * merged, the creations below every shard's watermark are only ranked at these, not kept.
-   * Not with watermark AT_END.
+   * Placeholders at or below watermark + 1 (any order, repeats allowed): every later line of the
+   * shard carries or names one of these or one created after the watermark (Tracker.referable).
+   * Once the batch is merged, the creations below every shard's watermark are only ranked at these,
+   * not kept. Not with watermark AT_END.
    */
   referable?: ArrayLike<number>;
 }
