@@ -249,7 +249,8 @@ async function run(io: CliEnvironment): Promise<number> {
     report = run.report;
     matched = shown = report.summary.connections;
     gate.absorb(run.gate);
-    // Bounded by what the shards track (their referable sets), not by the capture: a number growing with the capture is a bug.
+    // Bounded by what the shards track (their referable sets), not by the capture: a number
+    // growing with the capture is a bug.
     if (o.debug) say(`${NAME}: debug: the merge held at most ${run.creationsHeldPeak} connection creations at once`);
   } else report = await analyze(
     o.captures.map((name) =>

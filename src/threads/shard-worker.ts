@@ -124,7 +124,7 @@ let referableAt = -1;
  * this many creations or segments, or per as many creations as it holds (four times as many
  * segments) when that is more. So both cost O(1) per creation and per segment, and the merge holds
  * O(connections tracked + tombstones). Sets 4x as often cost the 2M-SYN flood ~20 MiB more with
- * --threads 2, and the 1 GB capture 3 % of its time.
+ * --threads 2.
  */
 const REFERABLE_CREATIONS = 4096;
 const REFERABLE_SEGMENTS = 16384;
@@ -132,7 +132,6 @@ const referable = new Floats();
 
 function send(watermark: number, watermarkSub?: number, withReferable = false): void {
   lines.flush();
-  referable.n = 0;
   if (withReferable) tracker!.referable(referable);
   const bytes = acc.subarray(0, chunkBytes);
   const n = ends.n;
