@@ -22,7 +22,7 @@ import { ANOMALIES, ANOMALY_CODES } from './catalog.js';
 import { detectConnectionAnomalies } from './detect.js';
 import { IsoFormatter } from './iso.js';
 import { anomalyMessage } from './messages.js';
-import { closeKind, findTransition, firstArc, handshakeOutcome, isDone, reached, resetInfo, timeInState } from './phases.js';
+import { closeKind, findTransition, findTransitionFrom, firstArc, handshakeOutcome, isDone, lastOpening, reached, resetInfo, timeInState } from './phases.js';
 
 /**
  * An instant that did not happen (null in the report). Not -1: capture times are relative to the
@@ -137,14 +137,14 @@ export function digestConnection(c: ConnectionFacts, ended: EndReason, endNanos:
   const finS = firstArc(c.server, ARC.CLOSE_SND_FIN);
   const firstFin = finC === null ? finS : finS === null ? finC
     : finS.tNanos - finC.tNanos < 0 || (finS.tNanos === finC.tNanos && finS.frameNo < finC.frameNo) ? finS : finC;
-  // Completion: the later of the two endpoints' arrival in CLOSED/TIME_WAIT (observed arcs only),
-  // or the RST for a reset.
+  // Completion: the later of the two endpoints' arrival in CLOSED/TIME_WAIT (observed arcs only,
+  // since each one's last opening: an attempt reset before it is not this close), or the RST.
   let completed: Transition | null = null;
   if (kind === 'reset') completed = rst.at;
   else if (kind === 'four_way' || kind === 'three_way' || (kind === 'simultaneous' && isDone(c.client.state) && isDone(c.server.state))) {
-    const t = findTransition(c.client, isObservedCloseArc);
+    const t = findTransitionFrom(c.client, lastOpening(c.client), isObservedCloseArc);
     if (t) completed = t;
-    const u = findTransition(c.server, isObservedCloseArc);
+    const u = findTransitionFrom(c.server, lastOpening(c.server), isObservedCloseArc);
     if (u && (completed === null || u.tNanos > completed.tNanos)) completed = u;
   }
   d.firstFinNanos = firstFin ? firstFin.tNanos : NO_TIME;

@@ -33,6 +33,28 @@ const isAbortArc = (t: Transition): boolean => (t.from === 'SYN_SENT' || t.from 
 
 const isRstArc = (t: Transition): boolean => t.arc === ARC.NOTE3_SND_RST || t.arc === ARC.NOTE3_RCV_RST || t.arc === ARC.RCV_RST_NOTE1;
 
+/**
+ * Where the endpoint's last opening starts: the index of its last transition out of CLOSED or
+ * LISTEN into a connection state (0 when it never opened). An endpoint reset during the handshake
+ * can open again on the same ISN (one connection, see the tracker's startsNewConnection); the
+ * earlier attempt's RST and close arcs then say nothing about how the connection ended.
+ */
+export function lastOpening(ep: Endpoint): number {
+  const tr = ep.transitions;
+  for (let i = tr.length - 1; i >= 0; i--) {
+    const t = tr[i];
+    if ((t.from === 'CLOSED' || t.from === 'LISTEN') && t.to !== 'CLOSED' && t.to !== 'LISTEN') return i;
+  }
+  return 0;
+}
+
+/** The first transition at or after index `from` that satisfies `pred`. */
+export function findTransitionFrom(ep: Endpoint, from: number, pred: (t: Transition) => boolean): Transition | null {
+  const tr = ep.transitions;
+  for (let i = from; i < tr.length; i++) if (pred(tr[i])) return tr[i];
+  return null;
+}
+
 /** The accepted RST that ended the connection, if any: its transitions and who sent it. */
 export interface ResetInfo { by: Role | 'both' | null; at: Transition | null; state: string | null }
 
@@ -43,7 +65,10 @@ export function resetInfo(c: ConnectionFacts): ResetInfo {
   let state: string | null = null;
   for (let side = 0; side < 2; side++) {
     const isClient = side === 0;
-    for (const t of (isClient ? c.client : c.server).transitions) {
+    const ep = isClient ? c.client : c.server;
+    const tr = ep.transitions;
+    for (let i = lastOpening(ep); i < tr.length; i++) {
+      const t = tr[i];
       if (!isRstArc(t) || t.from === 'TIME_WAIT') continue; // a RST in TIME_WAIT ends nothing (RFC 1337)
       // Who sent it: this endpoint for `snd RST`, else its peer.
       const senderIsClient = t.arc === ARC.NOTE3_SND_RST ? isClient : !isClient;

@@ -343,3 +343,25 @@ describe('timestamps going backwards across a reused tuple (fuzz seed 1, case 57
     checkInvariants(r);
   });
 });
+
+describe('a client that resets its own SYN, then opens again on the same ISN (fuzz seed 20261204, case 220)', () => {
+  test('one connection, closed as its last opening closed: not a reset, no negative close duration', async () => {
+    const s = new Scenario();
+    s.a.syn(); s.wait(1000);
+    s.a.rst(); s.wait(3000); // the client's own RST in SYN_SENT: Note 3, snd RST
+    s.a.syn(); s.wait(1); s.b.synAck(); s.wait(1); s.a.ack();
+    s.a.data(10); s.b.ack();
+    close(s);
+    const c = only(await runChecked(s));
+    expect(c.client.transitions.filter((t) => t.from === 'CLOSED' && t.to === 'SYN_SENT')).toHaveLength(2);
+    expect(c.client.transitions.some((t) => t.arc === 'Note 3: snd RST')).toBe(true);
+    expect(c.handshake.outcome).toBe('complete');
+    expect(c.close.kind).toBe('four_way');
+    expect(c.close.resetBy).toBeNull();
+    expect(c.close.initiator).toBe('client');
+    expect(c.close.duration).not.toBeNull();
+    expect(c.close.duration!).toBeGreaterThanOrEqual(0);
+    expect(Date.parse(c.close.completed!)).toBeGreaterThanOrEqual(Date.parse(c.close.firstFin!));
+    expect(codes(c)).not.toContain('RESET');
+  });
+});
