@@ -216,7 +216,7 @@ function mutate(orig, r) {
 // ---------------------------------------------------------------- invariants
 function isoNanos(s) {
   // "2023-11-14T22:13:20.000123Z" -> BigInt ns since epoch (any number of fractional digits)
-  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z$/.exec(s ?? '');
+  const m = /^((?:[+-]\d{6}|\d{4})-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z$/.exec(s ?? ''); // years past 9999: "+YYYYYY"
   if (!m) return null;
   const sec = Date.parse(m[1] + 'Z');
   if (!Number.isFinite(sec)) return null;

@@ -21,10 +21,10 @@ const PREFIX_WORDS = 5;
 export const DIGIT_PAIRS = new Uint16Array(100);
 for (let i = 0; i < 100; i++) DIGIT_PAIRS[i] = (0x30 + Math.floor(i / 10)) | ((0x30 + (i % 10)) << 8);
 /**
- * Most bytes `write` puts out: "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ". CaptureClock.toIso, its
- * fallback, is never longer: it keeps 19 characters of any date.
+ * Most bytes `write` puts out: "+YYYYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ", a year past 9999 in ISO-8601's
+ * expanded form (CaptureClock.toIso, its fallback, writes those; fill() writes 30 at most).
  */
-export const MAX_ISO_BYTES = 30;
+export const MAX_ISO_BYTES = 33;
 
 export class IsoFormatter {
   private readonly baseSec: number;
@@ -46,9 +46,10 @@ export class IsoFormatter {
   private readonly scratchView = new DataView(this.scratch.buffer, this.scratch.byteOffset, this.scratch.byteLength);
 
   constructor(private readonly clock: CaptureClock) {
-    const iso = clock.toIso(0, 9); // "...SS.nnnnnnnnnZ"
-    this.baseSec = Math.floor(Date.parse(`${iso.slice(0, 19)}Z`) / 1000);
-    this.baseNanos = Number(iso.slice(20, 29));
+    const iso = clock.toIso(0, 9); // "...SS.nnnnnnnnnZ", with a year of 4 digits or (past 9999) ±6
+    const dot = iso.length - 11;
+    this.baseSec = Math.floor(Date.parse(`${iso.slice(0, dot)}Z`) / 1000);
+    this.baseNanos = Number(iso.slice(dot + 1, dot + 10));
   }
 
   static of(clock: CaptureClock): IsoFormatter {

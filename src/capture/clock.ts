@@ -46,7 +46,9 @@ export class CaptureClock {
       sec -= 1n;
     }
     const d = new Date(Number(sec) * 1000);
-    const base = Number.isNaN(d.getTime()) ? '1970-01-01T00:00:00' : d.toISOString().slice(0, 19);
+    // toISOString ends in ".sssZ"; before it, "YYYY-MM-DDTHH:MM:SS", or "±YYYYYY-..." past year 9999.
+    const iso = Number.isNaN(d.getTime()) ? '1970-01-01T00:00:00.000Z' : d.toISOString();
+    const base = iso.slice(0, iso.length - 5);
     if (digits <= 0) return `${base}Z`;
     const fracStr = frac.toString().padStart(9, '0').slice(0, Math.min(digits, 9));
     return `${base}.${fracStr}Z`;

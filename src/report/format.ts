@@ -62,7 +62,8 @@ export function formatCount(n: number): string {
  * through a float: epoch nanoseconds exceed 2^53, and the capture's precision must survive.
  */
 export function isoToEpochParts(iso: IsoTime): { sec: number; nanos: number } {
-  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?Z$/.exec(iso);
+  // Years past 9999 (a pcapng clock can reach them) are ISO-8601's expanded form, "+YYYYYY".
+  const m = /^((?:[+-]\d{6}|\d{4})-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?Z$/.exec(iso);
   if (!m) throw new Error(`not an ISO-8601 UTC time from the report: ${iso}`);
   const sec = Date.parse(`${m[1]}Z`) / 1000;
   const nanos = m[2] ? Number(m[2].padEnd(9, '0')) : 0;
@@ -84,7 +85,8 @@ export function isoToZeekTime(iso: IsoTime): string {
 
 /** Zeek's #open/#close stamp format, `%Y-%m-%d-%H-%M-%S`, in UTC. */
 export function isoToZeekStamp(iso: IsoTime): string {
-  return `${iso.slice(0, 10)}-${iso.slice(11, 13)}-${iso.slice(14, 16)}-${iso.slice(17, 19)}`;
+  const t = iso.indexOf('T'); // after a 4-digit year, or an expanded one ("+YYYYYY") past 9999
+  return `${iso.slice(0, t)}-${iso.slice(t + 1, t + 3)}-${iso.slice(t + 4, t + 6)}-${iso.slice(t + 7, t + 9)}`;
 }
 
 /** `10.0.0.1:51234 → 10.0.0.2:80` (or `->` in ASCII mode). */

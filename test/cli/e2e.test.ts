@@ -12,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { validate } from '../report/schema-validator.js';
 import { sharedPath } from '../helpers/shared.js';
+import { Scenario } from '../helpers/scenario.js';
+import { writePcapng } from '../helpers/pcap-writer.js';
 import { decodePacket } from '../../src/decode/packet.js';
 import { newPacketFields } from '../../src/decode/fields.js';
 import { tupleHash } from '../../src/flow/key.js';
@@ -135,6 +137,43 @@ describe('formats', () => {
     expect(rows).toHaveLength(7);
     const states = rows.map((l) => l.split('\t')[11]);
     expect(states.filter((s) => s === 'REJ')).toHaveLength(2);
+  });
+
+  test('a pcapng stamped past year 9999 renders in every format (fuzz seed 2016, case 850)', () => {
+    // A corrupt 64-bit pcapng timestamp can land in year 20286. The times used to lose their
+    // seconds ("+020286-...T04:26.000000Z"), and the table and zeek formats stopped on them.
+    const s = new Scenario({ start: 578_000_000_000 });
+    s.a.syn(); s.wait(1); s.b.synAck(); s.wait(1); s.a.ack();
+    s.a.fin(); s.b.ack(); s.b.fin(); s.a.ack();
+    const file = join(tmp, 'year-20286.pcapng');
+    writeFileSync(file, writePcapng([...s.frames]));
+    const whole = (sec: number): string => new Date(sec * 1000).toISOString().slice(0, -5);
+    const first = `${whole(578_000_000_000)}.000000Z`;
+    expect(first).toMatch(/^\+020286-\d\d-\d\dT\d\d:\d\d:\d\d\.000000Z$/);
+
+    const json = cli(['-f', 'json', file]);
+    expect(json.stderr).toBe('');
+    expect(json.code).toBe(0);
+    const doc = JSON.parse(json.stdout) as { connections: { firstSeen: string; close: { kind: string; duration: number } }[] };
+    expect(validate(schema, doc)).toEqual([]);
+    expect(doc.connections[0].firstSeen).toBe(first);
+    expect(doc.connections[0].close.kind).toBe('four_way');
+
+    const nd = cli(['-f', 'ndjson', file]);
+    expect(nd.code).toBe(0);
+    expect((JSON.parse(nd.stdout.split('\n')[0]) as { firstSeen: string }).firstSeen).toBe(first);
+
+    const zeek = cli(['-f', 'zeek', file]);
+    expect(zeek.stderr).toBe('');
+    expect(zeek.code).toBe(0);
+    const stamp = first.slice(0, first.indexOf('.')).replace('T', '-').replace(/:/g, '-'); // %Y-%m-%d-%H-%M-%S
+    expect(zeek.stdout).toContain(`#open\t${stamp}\n`);
+    expect(zeek.stdout.split('\n').find((l) => !l.startsWith('#'))!.split('\t')[0]).toBe('578000000000.000000');
+
+    const table = cli([file]);
+    expect(table.stderr).toBe('');
+    expect(table.code).toBe(0);
+    expect(table.stdout).toContain(first);
   });
 });
 

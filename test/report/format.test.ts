@@ -43,6 +43,14 @@ describe('ISO times from the report', () => {
     expect(isoToZeekTime('2024-03-01T10:00:00Z')).toBe('1709287200.000000');
     expect(isoToZeekStamp('2024-03-01T10:02:31.250000Z')).toBe('2024-03-01-10-02-31');
   });
+  test('a year past 9999 is ISO-8601\'s expanded form, "+YYYYYY" (fuzz seed 2016, case 850)', () => {
+    const iso = '+020284-03-25T02:20:12.064011Z';
+    const sec = Date.parse('+020284-03-25T02:20:12Z') / 1000;
+    expect(isoToEpochParts(iso)).toEqual({ sec, nanos: 64_011_000 });
+    expect(isoToZeekTime(iso)).toBe(`${sec}.064011`);
+    expect(isoToZeekStamp(iso)).toBe('+020284-03-25-02-20-12');
+    expect(isoDiffSeconds('2016-11-30T15:35:08.640916Z', iso)).toBeCloseTo(sec - Date.parse('2016-11-30T15:35:08Z') / 1000 - 0.576905, 3);
+  });
   test('reject anything that is not a report time', () => {
     expect(() => isoToEpochParts('yesterday')).toThrow(/not an ISO-8601/);
   });
