@@ -59,7 +59,12 @@ interface Iface {
   records: number;
 }
 
+/** Seconds either side of 1970 that an ISO-8601 time from Date can hold (±8.64e15 ms, years ±275760). */
+const MAX_TIME_SEC = 8.64e12;
+
 export const pcapngDetail = {
+  timeOutOfRange: (sec: number, keptSec: number) =>
+    `timestamp ${sec.toExponential(3)} s from 1970 is past year 275760; record kept at the previous record's time (${keptSec} s)`,
   badLength: (len: number, why: string) => `block length ${len} ${why}; reading stopped`,
   tooLarge: (len: number) => `block length ${len} is above the ${PCAPNG_MAX_BLOCK}-byte bound; reading stopped`,
   unknownInterface: (id: number, known: number) => `packet block names interface ${id}, but the section defines ${known}; block skipped`,
@@ -150,7 +155,7 @@ export class PcapngReader extends Framer {
           this.issues.note('PCAPNG_CAPLEN_EXCEEDS_BLOCK', byteOffset, pcapngDetail.caplenExceedsBlock(capLen, room));
           return;
         }
-        this.time(iface, v.getUint32(off + 12, le), v.getUint32(off + 16, le));
+        this.time(iface, v.getUint32(off + 12, le), v.getUint32(off + 16, le), byteOffset);
         this.emit(iface, bytes, off + 28, capLen, v.getUint32(off + 24, le), byteOffset);
         return;
       }
@@ -210,7 +215,7 @@ export class PcapngReader extends Framer {
   }
 
   /** 64-bit timestamp in interface units (§4.3) → seconds + nanoseconds, exactly (BigInt when a number could round). */
-  private time(iface: Iface, hi: number, lo: number): void {
+  private time(iface: Iface, hi: number, lo: number, byteOffset: number): void {
     const rec = this.rec;
     // Below 2^52 units every step is exact in a double (the common 10^-6 case: epoch µs ≈ 2^51).
     if (!iface.binary && iface.exp <= 9 && hi < 0x100000) {
@@ -234,6 +239,13 @@ export class PcapngReader extends Framer {
       else ns = (units * iface.bigMul) / iface.bigDiv;
       rec.tsSec = Number(ns / 1_000_000_000n) + iface.offsetSec;
       rec.tsNanos = Number(ns % 1_000_000_000n);
+    }
+    if (!(rec.tsSec <= MAX_TIME_SEC && rec.tsSec >= -MAX_TIME_SEC)) {
+      // A flipped high bit of a µs timestamp lands ~580,000 years out: no ISO-8601 time (nor Date)
+      // reaches it, and it used to print as 1970-01-01. Kept at the previous record's time, as an SPB.
+      this.issues.note('BAD_TIMESTAMP', byteOffset, pcapngDetail.timeOutOfRange(rec.tsSec, this.lastSec));
+      rec.tsSec = this.lastSec;
+      rec.tsNanos = this.lastNanos;
     }
     this.lastSec = rec.tsSec;
     this.lastNanos = rec.tsNanos;

@@ -63,7 +63,7 @@ export type CaptureIssueCode =
   | 'CAPLEN_TOO_LARGE' // absurd captured length: cannot resync in pcap, so reading stops
   | 'CAPLEN_EXCEEDS_SNAPLEN' // caplen > snaplen in the file header: kept, but noted
   | 'CAPLEN_EXCEEDS_ORIGLEN' // caplen > original length: kept, but noted
-  | 'BAD_TIMESTAMP' // sub-second field out of range
+  | 'BAD_TIMESTAMP' // sub-second field out of range (pcap), or a time past year 275760 (pcapng)
   | 'PCAPNG_BAD_BLOCK_LENGTH' // block length not a multiple of 4, too small, or trailer mismatch
   | 'PCAPNG_BAD_SECTION' // malformed section header inside the file
   | 'PCAPNG_UNKNOWN_INTERFACE' // packet block names an interface that was never described

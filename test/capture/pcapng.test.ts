@@ -44,6 +44,22 @@ describe('pcapng structure', () => {
     expect(got.info.issues).toEqual([]);
   });
 
+  it('BAD_TIMESTAMP: a time past year 275760 (a flipped high bit) keeps the previous record\'s time', async () => {
+    const bytes = writePcapng([at(0, eth(0)), at(1, eth(1)), at(2, eth(2))]);
+    // The second EPB's timestamp-high word (µs units) with its top bit set: ~2^63 µs, 292,000 years out.
+    const shb = pcapngShb().length;
+    const idb = pcapngIdb({ linkType: LINKTYPE_ETHERNET }).length;
+    const epb0 = 12 + 20 + ((eth(0).length + 3) & ~3);
+    const second = shb + idb + epb0;
+    const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    v.setUint32(second + 12, v.getUint32(second + 12, true) | 0x80000000, true);
+    const got = await readAll(bytes);
+    expect(got.records.map((r) => [r.tsSec, r.tsNanos])).toEqual([
+      [1_700_000_000, 123_456_000], [1_700_000_000, 123_456_000], [1_700_000_002, 123_458_000],
+    ]);
+    expect(got.info.issues).toEqual([{ code: 'BAD_TIMESTAMP', byteOffset: second, detail: expect.stringContaining('past year 275760') }]);
+  });
+
   it('several sections: byte order changes per section, interface ids restart', async () => {
     const bytes = writePcapng([], {
       sections: [
