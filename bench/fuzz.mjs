@@ -313,6 +313,12 @@ export function checkReport(rep) {
 // ---------------------------------------------------------------- worker: run analyze() on one case
 async function workerMain() {
   const { analyze } = await import(pathToFileURL(join(REPO, 'dist', 'analyze.js')).href);
+  // The table and zeek renderers read the report's strings back (times, addresses): a report
+  // they cannot render is a failure too (seed 2016, case 850: a time past year 9999).
+  const { renderTable } = await import(pathToFileURL(join(REPO, 'dist', 'report', 'table.js')).href);
+  const { renderZeekTsv } = await import(pathToFileURL(join(REPO, 'dist', 'report', 'zeek-tsv.js')).href);
+  const { defaultRenderContext } = await import(pathToFileURL(join(REPO, 'dist', 'report', 'context.js')).href);
+  const ctx = defaultRenderContext();
   parentPort.on('message', async (job) => {
     const res = { k: job.k, violations: [], error: null, summary: null };
     try {
@@ -330,6 +336,9 @@ async function workerMain() {
       const rep = await analyze([feed(job.cuts)], opts);
       JSON.stringify(rep); // must serialise
       res.violations = checkReport(rep);
+      for (const [name, render] of [['table', renderTable], ['zeek', renderZeekTsv]]) {
+        try { render(rep, ctx); } catch (e) { res.violations.push(`--format ${name} failed: ${e && e.message ? e.message : String(e)}`); }
+      }
       res.summary = { records: rep.stats.records, conns: rep.connections.length, inputError: rep.inputs[0]?.error?.code ?? null, issues: rep.inputs[0]?.issues?.length ?? 0 };
       if (job.rechunk && res.violations.length === 0) {
         const rep2 = await analyze([feed([])], { ...job.settings });
