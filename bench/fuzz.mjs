@@ -319,6 +319,11 @@ async function workerMain() {
   const { renderZeekTsv } = await import(pathToFileURL(join(REPO, 'dist', 'report', 'zeek-tsv.js')).href);
   const { defaultRenderContext } = await import(pathToFileURL(join(REPO, 'dist', 'report', 'context.js')).href);
   const ctx = defaultRenderContext();
+  // The CLI writes NDJSON from each connection's digest, not from its report: the two must agree
+  // on mutated input too (test/report/ndjson-facts.test.ts checks the corpus).
+  const { writeDigestLine } = await import(pathToFileURL(join(REPO, 'dist', 'report', 'ndjson-facts.js')).href);
+  const { ndjsonConnectionLine } = await import(pathToFileURL(join(REPO, 'dist', 'report', 'ndjson.js')).href);
+  const scratch = Buffer.alloc(4 << 20);
   parentPort.on('message', async (job) => {
     const res = { k: job.k, violations: [], error: null, summary: null };
     try {
@@ -338,6 +343,17 @@ async function workerMain() {
       res.violations = checkReport(rep);
       for (const [name, render] of [['table', renderTable], ['zeek', renderZeekTsv]]) {
         try { render(rep, ctx); } catch (e) { res.violations.push(`--format ${name} failed: ${e && e.message ? e.message : String(e)}`); }
+      }
+      if (res.violations.length === 0) {
+        // Lines the digest writer declines (negative: ladder rows, odd details) are the report's.
+        const written = [];
+        await analyze([feed([])], { ...job.settings, keepConnections: false, onDigest: (d) => {
+          const end = writeDigestLine(d, scratch, 0);
+          if (end >= 0) written.push(scratch.toString('utf8', 0, end));
+        } });
+        const want = new Set(rep.connections.map((c) => ndjsonConnectionLine(c)));
+        const odd = written.filter((l) => !want.has(l));
+        if (odd.length > 0) res.violations.push(`${odd.length} NDJSON line(s) from the digest writer differ from the report's, e.g. ${JSON.stringify(odd[0].slice(0, 300))}`);
       }
       res.summary = { records: rep.stats.records, conns: rep.connections.length, inputError: rep.inputs[0]?.error?.code ?? null, issues: rep.inputs[0]?.issues?.length ?? 0 };
       if (job.rechunk && res.violations.length === 0) {
