@@ -14,6 +14,10 @@
 //   --no-corpus      seeds only from gen-capture (default also: fixtures/**/*.pcap* and
 //                    ../shared/corpus/tcpdump/*.pcap*, files up to 256 KiB)
 //   --no-rechunk     skip the chunk-independence check (same bytes in one chunk vs random chunks)
+//   --threads-every N  every Nth case also runs the CLI (`-f ndjson`, the case's settings) with
+//                    `--threads 2` and without: stdout, stderr and exit status must be the same
+//                    (cases with a --max-connections cap are skipped: under a cap the shards evict
+//                    differently, as documented). Two processes per case: ~0.3 s each.
 //
 // Seeds: small captures from ../shared/bench/gen-capture (--flows 20, --segs 1, --nano, IPv6-heavy,
 // zero TCP checksums, a 40-SYN flood), cached in /tmp/tcpflow-bench/fuzz-seeds.
@@ -26,6 +30,7 @@ import { setTimeout, clearTimeout } from 'node:timers';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync, renameSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DEFAULT_CACHE, REPO, sharedBench } from './lib.mjs';
 
@@ -376,6 +381,27 @@ async function workerMain() {
   parentPort.postMessage({ ready: true });
 }
 
+// ---------------------------------------------------------------- --threads 2 against one thread
+/** The CLI's NDJSON of `bytes` with and without `--threads 2`; a violation message, or null when the same. */
+function threadsDiffer(bytes, settings, timeoutMs) {
+  const dir = join(tmpdir(), 'tcpflow-fuzz-threads');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `case-${process.pid}.pcap`);
+  writeFileSync(file, bytes);
+  const args = [join(REPO, 'bin', 'tcpflow-analyze.js'), '-f', 'ndjson'];
+  if (settings.idleTimeoutSeconds !== undefined) args.push('--idle-timeout', String(settings.idleTimeoutSeconds));
+  if (settings.mslSeconds !== undefined) args.push('--msl', String(settings.mslSeconds));
+  if (settings.verifyChecksums) args.push('--verify-checksums');
+  const run = (extra) => spawnSync(process.execPath, [...args, ...extra, file], { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 1 << 28 });
+  const one = run([]);
+  const two = run(['--threads', '2']);
+  if (one.status === two.status && one.stdout === two.stdout && one.stderr === two.stderr) return null;
+  const a = one.stdout + one.stderr, b = two.stdout + two.stderr;
+  let i = 0; while (i < a.length && a[i] === b[i]) i++;
+  return `--threads 2 differs from one thread (exit ${one.status} / ${two.status}) from char ${i}: `
+    + `${JSON.stringify(a.slice(Math.max(0, i - 80), i + 80))} vs ${JSON.stringify(b.slice(Math.max(0, i - 80), i + 80))}`;
+}
+
 // ---------------------------------------------------------------- main
 function seeds(opts) {
   const dir = join(opts.cache, 'fuzz-seeds');
@@ -412,7 +438,7 @@ function seeds(opts) {
 
 async function main() {
   const argv = process.argv.slice(2);
-  const o = { seed: null, cases: 1000, only: null, timeoutMs: 10000, out: '/tmp/tcpflow-fuzz', maxFailures: 10, corpus: true, rechunk: true, cache: DEFAULT_CACHE, verbose: false };
+  const o = { seed: null, cases: 1000, only: null, timeoutMs: 10000, out: '/tmp/tcpflow-fuzz', maxFailures: 10, corpus: true, rechunk: true, cache: DEFAULT_CACHE, verbose: false, threadsEvery: 0 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => { if (i + 1 >= argv.length) { console.error(`fuzz: missing value for ${a}`); process.exit(2); } return argv[++i]; };
@@ -424,9 +450,15 @@ async function main() {
     else if (a === '--max-failures') o.maxFailures = Number(val());
     else if (a === '--no-corpus') o.corpus = false;
     else if (a === '--no-rechunk') o.rechunk = false;
+    else if (a === '--threads-every') o.threadsEvery = Number(val());
     else if (a === '--cache') o.cache = val();
     else if (a === '-v' || a === '--verbose') o.verbose = true;
-    else if (a === '-h' || a === '--help') { console.log(readFileSync(SELF, 'utf8').split('\n').slice(1, 22).map((l) => l.replace(/^\/\/ ?/, '')).join('\n')); return; }
+    else if (a === '-h' || a === '--help') {
+      const lines = readFileSync(SELF, 'utf8').split('\n').slice(1);
+      const end = lines.findIndex((l) => !l.startsWith('//'));
+      console.log(lines.slice(0, end).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+      return;
+    }
     else { console.error(`fuzz: unknown option ${a}`); process.exit(2); }
   }
   if (!existsSync(join(REPO, 'dist', 'analyze.js'))) { console.error('fuzz: dist/analyze.js missing: npm run build'); process.exit(2); }
@@ -459,7 +491,7 @@ async function main() {
 
   const t0 = Date.now();
   const failures = [];
-  const tally = { cases: 0, inputErrors: 0, withIssues: 0, records: 0, conns: 0 };
+  const tally = { cases: 0, inputErrors: 0, withIssues: 0, records: 0, conns: 0, threads: 0 };
   const first = o.only ?? 0, last = o.only ?? o.cases - 1;
   for (let k = first; k <= last; k++) {
     const r = rng(`${o.seed}/${k}`);
@@ -477,6 +509,11 @@ async function main() {
     for (let i = 0; i < nc; i++) cuts.push(r.int(bytes.length + 1));
     cuts.sort((a, b) => a - b);
     const res = await runCase({ k, bytes, settings, cuts, rechunk: o.rechunk && nc > 0 });
+    if (!res.error && res.violations.length === 0 && o.threadsEvery > 0 && k % o.threadsEvery === 0 && settings.maxConnections === undefined) {
+      const v = threadsDiffer(bytes, settings, o.timeoutMs);
+      if (v) res.violations.push(v);
+      tally.threads++;
+    }
     tally.cases++;
     if (res.summary) {
       tally.records += res.summary.records; tally.conns += res.summary.conns;
@@ -500,7 +537,8 @@ async function main() {
   }
   if (worker) await worker.terminate();
   console.log(`fuzz: seed=${o.seed} ${tally.cases} cases in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${failures.length} failed; `
-    + `${tally.records} records, ${tally.conns} connections reported, ${tally.inputErrors} unreadable inputs, ${tally.withIssues} with record-level issues`);
+    + `${tally.records} records, ${tally.conns} connections reported, ${tally.inputErrors} unreadable inputs, ${tally.withIssues} with record-level issues`
+    + (o.threadsEvery > 0 ? `; ${tally.threads} compared with --threads 2` : ''));
   if (failures.length) {
     console.log(`fuzz: failing cases in ${o.out} (reproduce one: npm run fuzz -- --seed ${o.seed} --case K)`);
     process.exitCode = 1;

@@ -34,6 +34,14 @@ export class Flow<C> implements TupleKey {
   next: Flow<C> | null = null;
   /** Capture time of the last packet. */
   lastNanos = 0;
+  /**
+   * The tracker's clock (the latest capture time seen) when the flow was last placed in its list:
+   * what the list is ordered by and expires by. Equal to lastNanos unless a record was stamped
+   * earlier than one before it; then lastNanos would leave the list out of order, and a flow whose
+   * head check waits behind another expired at a moment that depended on what else shared its list
+   * (so `--threads 2` differed from one thread: fuzz seed 5002, cases 972, 1292, 1444).
+   */
+  listNanos = 0;
   /** Ordinal of the segment that last placed it in its list (the tracker's RetireKey.sub). */
   placedAt = 0;
   /** The connection on this tuple; null while it is an embryo (and once retired). */
@@ -182,6 +190,7 @@ export class FlowTable<C> {
     fl.list = LIST_NONE;
     fl.prev = fl.next = null;
     fl.lastNanos = 0;
+    fl.listNanos = 0;
     fl.conn = null;
     fl.prevId = 0;
     fl.prevLastNanos = 0;

@@ -352,6 +352,7 @@ export class Tracker {
     e.tsVals = null;
     fl.embryo = e;
     fl.lastNanos = t;
+    fl.listNanos = this.now;
     fl.placedAt = this.ordinal;
     this.syn.push(fl);
     this.live++;
@@ -420,6 +421,7 @@ export class Tracker {
 
   private place(fl: F, c: Connection | null): void {
     fl.placedAt = this.ordinal;
+    fl.listNanos = this.now;
     const target = this.listFor(c);
     if (target.tail === fl) return; // already the most recent of its list
     this.unlinkLive(fl);
@@ -433,18 +435,18 @@ export class Tracker {
   }
 
   private expire(now: number): void {
-    for (let fl = this.closed.head; fl !== null && fl.lastNanos + this.closedQuietNanos <= now; fl = this.closed.head) {
+    for (let fl = this.closed.head; fl !== null && fl.listNanos + this.closedQuietNanos <= now; fl = this.closed.head) {
       this.closed.unlink(fl);
       this.keyed(this.ordinal, PHASE_CLOSED, fl.placedAt);
       this.retire(fl, fl.conn!, 'closed', fl.lastNanos + this.closedQuietNanos, true);
     }
-    for (let fl = this.syn.head; fl !== null && fl.lastNanos + this.synIdleNanos <= now; fl = this.syn.head) {
+    for (let fl = this.syn.head; fl !== null && fl.listNanos + this.synIdleNanos <= now; fl = this.syn.head) {
       this.syn.unlink(fl);
       this._timedOut++;
       this.keyed(this.ordinal, PHASE_SYN, fl.placedAt);
       this.retire(fl, this.connOf(fl), 'idle_timeout', fl.lastNanos + this.synIdleNanos, true);
     }
-    for (let fl = this.open.head; fl !== null && fl.lastNanos + this.idleNanos <= now; fl = this.open.head) {
+    for (let fl = this.open.head; fl !== null && fl.listNanos + this.idleNanos <= now; fl = this.open.head) {
       this.open.unlink(fl);
       this._timedOut++;
       this.keyed(this.ordinal, PHASE_OPEN, fl.placedAt);
@@ -464,7 +466,7 @@ export class Tracker {
     }
     const a = this.open.head;
     const b = this.syn.head;
-    fl = a === null ? b : b === null ? a : a.lastNanos <= b.lastNanos ? a : b;
+    fl = a === null ? b : b === null ? a : a.listNanos <= b.listNanos ? a : b;
     if (fl === null) return;
     this.unlinkLive(fl);
     this._evicted++;

@@ -12,10 +12,11 @@
  * most: a shard's placeholder id (creating segment's ordinal + 1) ranks among all shards'
  * placeholders exactly as the single tracker's id does.
  *
+ * Timestamps that go backwards change nothing of this: the lists are ordered and expire by the
+ * tracker's clock at each placement (Flow.listNanos), which every shard keeps alike.
+ *
  * Two things only a single tracker knows are not reproduced: the --max-connections cap and the
- * tombstone cap count all connections, so once either is reached each shard applies its own; and a
- * capture whose timestamps go backwards can expire a flow in its shard that waits, in the single
- * tracker's list, behind a flow of another shard that has not expired.
+ * tombstone cap count all connections, so once either is reached each shard applies its own.
  */
 import { AT_END, type RetireKey } from '../flow/tracker.js';
 
