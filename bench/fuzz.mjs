@@ -14,10 +14,11 @@
 //   --no-corpus      seeds only from gen-capture (default also: fixtures/**/*.pcap* and
 //                    ../shared/corpus/tcpdump/*.pcap*, files up to 256 KiB)
 //   --no-rechunk     skip the chunk-independence check (same bytes in one chunk vs random chunks)
-//   --threads-every N  every Nth case also runs the CLI (`-f ndjson`, the case's settings) with
-//                    `--threads 2` and without: stdout, stderr and exit status must be the same
-//                    (cases with a --max-connections cap are skipped: under a cap the shards evict
-//                    differently, as documented). Two processes per case: ~0.3 s each.
+//   --threads-every N  every Nth case also runs the CLI (`-f ndjson`, the case's settings) on the
+//                    file, with `--threads 2`, and on standard input through a pipe: stdout, stderr
+//                    and exit status must be the same (stdin is "-" in the output and "stdin" in
+//                    messages; cases with a --max-connections cap are skipped: under a cap the
+//                    shards evict differently, as documented). Three processes per case.
 //
 // Seeds: small captures from ../shared/bench/gen-capture (--flows 20, --segs 1, --nano, IPv6-heavy,
 // zero TCP checksums, a 40-SYN flood), cached in /tmp/tcpflow-bench/fuzz-seeds.
@@ -323,6 +324,7 @@ async function workerMain() {
   const { renderTable } = await import(pathToFileURL(join(REPO, 'dist', 'report', 'table.js')).href);
   const { renderZeekTsv } = await import(pathToFileURL(join(REPO, 'dist', 'report', 'zeek-tsv.js')).href);
   const { defaultRenderContext } = await import(pathToFileURL(join(REPO, 'dist', 'report', 'context.js')).href);
+  const { renderLadder } = await import(pathToFileURL(join(REPO, 'dist', 'report', 'ladder.js')).href);
   const ctx = defaultRenderContext();
   // The CLI writes NDJSON from each connection's digest, not from its report: the two must agree
   // on mutated input too (test/report/ndjson-facts.test.ts checks the corpus).
@@ -346,7 +348,7 @@ async function workerMain() {
       const rep = await analyze([feed(job.cuts)], opts);
       JSON.stringify(rep); // must serialise
       res.violations = checkReport(rep);
-      for (const [name, render] of [['table', renderTable], ['zeek', renderZeekTsv]]) {
+      for (const [name, render] of [['table', renderTable], ['zeek', renderZeekTsv], ...(job.settings.ladder ? [['ladder', renderLadder]] : [])]) {
         try { render(rep, ctx); } catch (e) { res.violations.push(`--format ${name} failed: ${e && e.message ? e.message : String(e)}`); }
       }
       if (res.violations.length === 0) {
@@ -395,11 +397,18 @@ function threadsDiffer(bytes, settings, timeoutMs) {
   const run = (extra) => spawnSync(process.execPath, [...args, ...extra, file], { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 1 << 28 });
   const one = run([]);
   const two = run(['--threads', '2']);
-  if (one.status === two.status && one.stdout === two.stdout && one.stderr === two.stderr) return null;
-  const a = one.stdout + one.stderr, b = two.stdout + two.stderr;
-  let i = 0; while (i < a.length && a[i] === b[i]) i++;
-  return `--threads 2 differs from one thread (exit ${one.status} / ${two.status}) from char ${i}: `
-    + `${JSON.stringify(a.slice(Math.max(0, i - 80), i + 80))} vs ${JSON.stringify(b.slice(Math.max(0, i - 80), i + 80))}`;
+  // The same bytes through a pipe on standard input (the reader thread): named "-" in the output
+  // and "stdin" in messages.
+  const piped = spawnSync(process.execPath, [...args, '-'], { input: bytes, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 1 << 28 });
+  const named = (r) => ({ status: r.status, stdout: r.stdout.split(file).join('-'), stderr: r.stderr.split(file).join('stdin') });
+  const differ = (what, x, y) => {
+    if (x.status === y.status && x.stdout === y.stdout && x.stderr === y.stderr) return null;
+    const a = x.stdout + x.stderr, b = y.stdout + y.stderr;
+    let i = 0; while (i < a.length && a[i] === b[i]) i++;
+    return `${what} differs from one thread (exit ${x.status} / ${y.status}) from char ${i}: `
+      + `${JSON.stringify(a.slice(Math.max(0, i - 80), i + 80))} vs ${JSON.stringify(b.slice(Math.max(0, i - 80), i + 80))}`;
+  };
+  return differ('--threads 2', one, two) ?? differ('standard input', named(one), piped);
 }
 
 // ---------------------------------------------------------------- main
@@ -504,6 +513,9 @@ async function main() {
     if (r.chance(0.2)) settings.idleTimeoutSeconds = r.pick([0.001, 0.5, 1, 5]);
     if (r.chance(0.1)) settings.mslSeconds = r.pick([0.01, 1]);
     if (r.chance(0.2)) settings.verifyChecksums = true;
+    // Every 10th case keeps per-packet ladder rows and renders the ladder; chosen by k, not by r,
+    // so that the cases of a seed stay the bytes and settings they were before this existed.
+    if (k % 10 === 3) settings.ladder = true;
     const cuts = [];
     const nc = r.pick([0, 1, 3, 10, 40]);
     for (let i = 0; i < nc; i++) cuts.push(r.int(bytes.length + 1));
