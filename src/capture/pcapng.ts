@@ -241,7 +241,7 @@ export class PcapngReader extends Framer {
       rec.tsNanos = Number(ns % 1_000_000_000n);
     }
     if (!(rec.tsSec <= MAX_TIME_SEC && rec.tsSec >= -MAX_TIME_SEC)) {
-      // A flipped high bit of a µs timestamp lands ~580,000 years out: no ISO-8601 time (nor Date)
+      // A flipped top bit of a µs timestamp lands ~292,000 years out: no ISO-8601 time (nor Date)
       // reaches it, and it used to print as 1970-01-01. Kept at the previous record's time, as an SPB.
       this.issues.note('BAD_TIMESTAMP', byteOffset, pcapngDetail.timeOutOfRange(rec.tsSec, this.lastSec));
       rec.tsSec = this.lastSec;
