@@ -14,7 +14,7 @@
 //   --no-corpus      seeds only from gen-capture (default also: fixtures/**/*.pcap* and
 //                    ../shared/corpus/tcpdump/*.pcap*, files up to 256 KiB)
 //   --no-rechunk     skip the chunk-independence check (same bytes in one chunk vs random chunks)
-//   --threads-every N  every Nth case also runs the CLI (`-f ndjson`, the case's settings) on the
+//   --threads-every N  about one case in N also runs the CLI (`-f ndjson`, the case's settings) on the
 //                    file, with `--threads 2`, and on standard input through a pipe: stdout, stderr
 //                    and exit status must be the same (stdin is "-" in the output and "stdin" in
 //                    messages; cases with a --max-connections cap are skipped: under a cap the
@@ -401,9 +401,9 @@ function pcapToPcapng(pcap) {
   };
   const shb = Buffer.alloc(16);
   shb.writeUInt32LE(0x1a2b3c4d, 0); shb.writeUInt16LE(1, 4); shb.writeUInt16LE(0, 6); shb.writeBigInt64LE(-1n, 8);
-  const idb = Buffer.alloc(16);
+  const idb = Buffer.alloc(20); // link type, reserved, snaplen; if_tsresol (code 9, 1 byte, padded); opt_endofopt
   idb.writeUInt16LE(pcap.readUInt32LE(20) & 0xffff, 0); idb.writeUInt32LE(pcap.readUInt32LE(16), 4);
-  idb.writeUInt16LE(9, 8); idb.writeUInt16LE(1, 10); idb.writeUInt8(nano ? 9 : 6, 12); // if_tsresol; then opt_endofopt
+  idb.writeUInt16LE(9, 8); idb.writeUInt16LE(1, 10); idb.writeUInt8(nano ? 9 : 6, 12);
   const parts = [block(0x0a0d0d0a, shb), block(1, idb)];
   for (let off = 24; off + 16 <= pcap.length;) {
     const capLen = pcap.readUInt32LE(off + 8);
@@ -547,10 +547,14 @@ async function main() {
     const gens = corpus.filter((c) => c.name.startsWith('gen:')), rest = corpus.filter((c) => !c.name.startsWith('gen:'));
     const base = rest.length && r.chance(0.3) ? r.pick(rest) : r.pick(gens);
     // Every 10th case (by number, as the ladder) reads a generated seed as pcapng: the same
-    // packets in Enhanced Packet Blocks, so bit flips reach the pcapng reader's timestamps and
-    // lengths with TCP state behind them (the corpus's pcapng files are few and small).
-    const src = k % 10 === 7 && base.name.startsWith('gen:') ? pcapToPcapng(base.bytes) : base.bytes;
-    const { bytes, ops } = mutate(src, r);
+    // packets in Enhanced Packet Blocks (the corpus's pcapng files are few and small). Half of
+    // those are converted first, so byte mutations hit the blocks' lengths and timestamps; half
+    // after mutating, since mutate()'s record-level operations know only pcap's layout.
+    const asPcapng = k % 10 === 7 && base.name.startsWith('gen:');
+    const before = asPcapng && k % 20 === 7;
+    const mutated = mutate(before ? pcapToPcapng(base.bytes) : base.bytes, r);
+    const bytes = asPcapng && !before ? pcapToPcapng(Buffer.from(mutated.bytes)) : mutated.bytes;
+    const ops = asPcapng ? [before ? 'as pcapng, then' : 'then as pcapng', ...mutated.ops] : mutated.ops;
     const settings = {};
     if (r.chance(0.2)) settings.maxConnections = r.range(1, 8);
     if (r.chance(0.2)) settings.idleTimeoutSeconds = r.pick([0.001, 0.5, 1, 5]);
@@ -564,7 +568,9 @@ async function main() {
     for (let i = 0; i < nc; i++) cuts.push(r.int(bytes.length + 1));
     cuts.sort((a, b) => a - b);
     const res = await runCase({ k, bytes, settings, cuts, rechunk: o.rechunk && nc > 0 });
-    if (!res.error && res.violations.length === 0 && o.threadsEvery > 0 && k % o.threadsEvery === 0 && settings.maxConnections === undefined) {
+    // k + floor(k / 10), not k: with N even, k % N alone would never pick the pcapng cases (k % 10 = 7).
+    if (!res.error && res.violations.length === 0 && o.threadsEvery > 0 && (k + Math.floor(k / 10)) % o.threadsEvery === 0
+      && settings.maxConnections === undefined) {
       const v = threadsDiffer(bytes, settings, o.timeoutMs);
       if (v) res.violations.push(v);
       tally.threads++;

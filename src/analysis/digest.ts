@@ -135,7 +135,7 @@ export function digestConnection(c: ConnectionFacts, ended: EndReason, endNanos:
   // The earlier of the two FINs (ties: the lower frame).
   const finC = firstArc(c.client, ARC.CLOSE_SND_FIN);
   const finS = firstArc(c.server, ARC.CLOSE_SND_FIN);
-  const firstFin = finC === null ? finS : finS === null ? finC
+  let firstFin = finC === null ? finS : finS === null ? finC
     : finS.tNanos - finC.tNanos < 0 || (finS.tNanos === finC.tNanos && finS.frameNo < finC.frameNo) ? finS : finC;
   // Completion: the later of the two endpoints' arrival in CLOSED/TIME_WAIT (observed arcs only,
   // since each one's last opening: an attempt reset before it is not this close), or the RST.
@@ -147,6 +147,10 @@ export function digestConnection(c: ConnectionFacts, ended: EndReason, endNanos:
     const u = findTransitionFrom(c.server, lastOpening(c.server), isObservedCloseArc);
     if (u && (completed === null || u.tNanos > completed.tNanos)) completed = u;
   }
+  // A FIN after the RST that reset the connection did not begin its close (an endpoint reset in
+  // ESTABLISHED whose peer then opened again on the same ISN and closed alone): no first FIN.
+  if (kind === 'reset' && completed !== null && firstFin !== null
+    && (firstFin.tNanos > completed.tNanos || (firstFin.tNanos === completed.tNanos && firstFin.frameNo > completed.frameNo))) firstFin = null;
   d.firstFinNanos = firstFin ? firstFin.tNanos : NO_TIME;
   d.firstFinFrame = firstFin ? firstFin.frameNo : null;
   d.completedNanos = completed ? completed.tNanos : NO_TIME;

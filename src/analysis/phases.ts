@@ -4,7 +4,7 @@
  * phase did not happen as far as the capture shows.
  */
 import type { CloseKind, HandshakeOutcome, Role } from '../report/model.js';
-import type { ConnectionFacts } from '../flow/connection.js';
+import { isSynchronized, type ConnectionFacts } from '../flow/connection.js';
 import type { Endpoint } from '../flow/endpoint.js';
 import { ARC, type Transition } from '../tcp/machine.js';
 import type { TcpState } from '../tcp/state.js';
@@ -31,19 +31,25 @@ const isSimOpenArc = (t: Transition): boolean => t.from === 'SYN_SENT' && t.to =
 const isRefusedArc = (t: Transition): boolean => t.from === 'SYN_SENT' && t.arc === ARC.NOTE3_RCV_RST;
 const isAbortArc = (t: Transition): boolean => (t.from === 'SYN_SENT' || t.from === 'SYN_RECEIVED') && t.arc === ARC.NOTE3_SND_RST;
 
+const isNote1Arc = (t: Transition): boolean => t.arc === ARC.RCV_RST_NOTE1;
 const isRstArc = (t: Transition): boolean => t.arc === ARC.NOTE3_SND_RST || t.arc === ARC.NOTE3_RCV_RST || t.arc === ARC.RCV_RST_NOTE1;
 
 /**
  * Where the endpoint's last opening starts: the index of its last transition out of CLOSED or
- * LISTEN into a connection state (0 when it never opened). An endpoint reset during the handshake
- * can open again on the same ISN (one connection, see the tracker's startsNewConnection); the
- * earlier attempt's RST and close arcs then say nothing about how the connection ended.
+ * LISTEN into a connection state, when every attempt before it was reset before it was
+ * synchronized; else 0. An endpoint reset during the handshake can open again on the same ISN
+ * (one connection, see the tracker's startsNewConnection), and the earlier attempt's RST then says
+ * nothing about how the connection went. A connection that was established and then reset stays
+ * reset, whatever SYNs follow.
  */
 export function lastOpening(ep: Endpoint): number {
   const tr = ep.transitions;
-  for (let i = tr.length - 1; i >= 0; i--) {
+  for (let i = tr.length - 1; i > 0; i--) {
     const t = tr[i];
-    if ((t.from === 'CLOSED' || t.from === 'LISTEN') && t.to !== 'CLOSED' && t.to !== 'LISTEN') return i;
+    if ((t.from === 'CLOSED' || t.from === 'LISTEN') && t.to !== 'CLOSED' && t.to !== 'LISTEN') {
+      for (let j = 0; j < i; j++) if (isSynchronized(tr[j].to)) return 0;
+      return i;
+    }
   }
   return 0;
 }
@@ -89,9 +95,12 @@ export function handshakeOutcome(c: ConnectionFacts): HandshakeOutcome {
   const serverEst = reached(sv, 'ESTABLISHED');
   if (simOpen) return 'simultaneous_open';
   if (clientEst && serverEst) return 'complete';
-  const refused = findTransition(cl, isRefusedArc);
+  // Refused or aborted in the last opening: an attempt reset before it was answered again.
+  const clFrom = lastOpening(cl);
+  const svFrom = lastOpening(sv);
+  const refused = findTransitionFrom(cl, clFrom, isRefusedArc);
   if (refused && !reached(sv, 'SYN_RECEIVED')) return 'refused';
-  const aborted = findTransition(cl, isAbortArc) || firstArc(sv, ARC.RCV_RST_NOTE1);
+  const aborted = findTransitionFrom(cl, clFrom, isAbortArc) || findTransitionFrom(sv, svFrom, isNote1Arc);
   if (aborted) return 'aborted';
   if (refused) return 'refused';
   if (c.badHandshakeAck) return 'bad_ack';

@@ -63,8 +63,9 @@ interface Iface {
 const MAX_TIME_SEC = 8.64e12;
 
 export const pcapngDetail = {
-  timeOutOfRange: (sec: number, keptSec: number) =>
-    `timestamp ${sec.toExponential(3)} s from 1970 is past year 275760; record kept at the previous record's time (${keptSec} s)`,
+  timeOutOfRange: (sec: number, keptSec: number, first: boolean) =>
+    `timestamp ${sec.toExponential(3)} s from 1970 is outside the years an ISO-8601 time can hold (-271821 to 275760); `
+    + (first ? 'record kept at 1970-01-01 (it is the first)' : `record kept at the previous record's time (${keptSec} s)`),
   badLength: (len: number, why: string) => `block length ${len} ${why}; reading stopped`,
   tooLarge: (len: number) => `block length ${len} is above the ${PCAPNG_MAX_BLOCK}-byte bound; reading stopped`,
   unknownInterface: (id: number, known: number) => `packet block names interface ${id}, but the section defines ${known}; block skipped`,
@@ -242,8 +243,9 @@ export class PcapngReader extends Framer {
     }
     if (!(rec.tsSec <= MAX_TIME_SEC && rec.tsSec >= -MAX_TIME_SEC)) {
       // A flipped top bit of a µs timestamp lands ~292,000 years out: no ISO-8601 time (nor Date)
-      // reaches it, and it used to print as 1970-01-01. Kept at the previous record's time, as an SPB.
-      this.issues.note('BAD_TIMESTAMP', byteOffset, pcapngDetail.timeOutOfRange(rec.tsSec, this.lastSec));
+      // reaches it, and it printed as 1970-01-01 with nothing said. Kept at the previous record's
+      // time, as an SPB is; the first record has none, and keeps 0 (1970), now with the issue noted.
+      this.issues.note('BAD_TIMESTAMP', byteOffset, pcapngDetail.timeOutOfRange(rec.tsSec, this.lastSec, this.recordCount === 0));
       rec.tsSec = this.lastSec;
       rec.tsNanos = this.lastNanos;
     }

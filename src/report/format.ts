@@ -80,7 +80,11 @@ export function isoDiffSeconds(a: IsoTime, b: IsoTime): Seconds {
 /** Zeek's `time` column: Unix seconds with 6 decimals ("1258562484.703458"), truncated like Zeek's %.6f of a µs clock. */
 export function isoToZeekTime(iso: IsoTime): string {
   const { sec, nanos } = isoToEpochParts(iso);
-  return `${sec}.${String(Math.floor(nanos / 1000)).padStart(6, '0')}`;
+  const micros = Math.floor(nanos / 1000);
+  if (sec >= 0) return `${sec}.${String(micros).padStart(6, '0')}`;
+  // Before 1970 sec is floored and the fraction counts up from it: -1 s + 0.5 s is "-0.500000".
+  const neg = micros === 0 ? -sec : -sec - 1;
+  return `-${neg}.${String(micros === 0 ? 0 : 1e6 - micros).padStart(6, '0')}`;
 }
 
 /** Zeek's #open/#close stamp format, `%Y-%m-%d-%H-%M-%S`, in UTC. */

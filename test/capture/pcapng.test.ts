@@ -57,7 +57,14 @@ describe('pcapng structure', () => {
     expect(got.records.map((r) => [r.tsSec, r.tsNanos])).toEqual([
       [1_700_000_000, 123_456_000], [1_700_000_000, 123_456_000], [1_700_000_002, 123_458_000],
     ]);
-    expect(got.info.issues).toEqual([{ code: 'BAD_TIMESTAMP', byteOffset: second, detail: expect.stringContaining('past year 275760') }]);
+    expect(got.info.issues).toEqual([{ code: 'BAD_TIMESTAMP', byteOffset: second, detail: expect.stringContaining('(-271821 to 275760); record kept at the previous') }]);
+    // The first record has no previous one: 1970, and said so.
+    const firstBad = writePcapng([at(0, eth(0)), at(1, eth(1))]);
+    const w = new DataView(firstBad.buffer, firstBad.byteOffset, firstBad.byteLength);
+    w.setUint32(shb + idb + 12, w.getUint32(shb + idb + 12, true) | 0x80000000, true);
+    const got2 = await readAll(firstBad);
+    expect(got2.records.map((r) => [r.tsSec, r.tsNanos])).toEqual([[0, 0], [1_700_000_001, 123_457_000]]);
+    expect(got2.info.issues).toEqual([{ code: 'BAD_TIMESTAMP', byteOffset: shb + idb, detail: expect.stringContaining('kept at 1970-01-01 (it is the first)') }]);
   });
 
   it('several sections: byte order changes per section, interface ids restart', async () => {

@@ -51,6 +51,12 @@ describe('ISO times from the report', () => {
     expect(isoToZeekStamp(iso)).toBe('+020284-03-25-02-20-12');
     expect(isoDiffSeconds('2016-11-30T15:35:08.640916Z', iso)).toBeCloseTo(sec - Date.parse('2016-11-30T15:35:08Z') / 1000 - 0.576905, 3);
   });
+  test('Zeek time before 1970 is negative seconds with the fraction below them, as %.6f prints', () => {
+    expect(isoToZeekTime('1969-12-31T23:59:59.500000Z')).toBe('-0.500000');
+    expect(isoToZeekTime('1969-12-31T23:59:50.250000Z')).toBe('-9.750000');
+    expect(isoToZeekTime('1969-12-31T23:59:59Z')).toBe('-1.000000');
+    expect(isoToZeekTime('1970-01-01T00:00:00.000001Z')).toBe('0.000001');
+  });
   test('reject anything that is not a report time', () => {
     expect(() => isoToEpochParts('yesterday')).toThrow(/not an ISO-8601/);
   });

@@ -363,5 +363,30 @@ describe('a client that resets its own SYN, then opens again on the same ISN (fu
     expect(c.close.duration!).toBeGreaterThanOrEqual(0);
     expect(Date.parse(c.close.completed!)).toBeGreaterThanOrEqual(Date.parse(c.close.firstFin!));
     expect(codes(c)).not.toContain('RESET');
+    expect(codes(c)).not.toContain('DATA_AFTER_RESET'); // the second opening's data follows no reset
+  });
+
+  test('a connection reset once established stays reset, whatever same-ISN SYNs follow (review of the fix)', async () => {
+    const s = established();
+    s.a.data(10); s.b.ack();
+    s.a.rstAck(); s.wait(2000);
+    s.a.syn(); s.b.synAck(); // late copies of the handshake: the same ISNs
+    const c = only(await runChecked(s));
+    expect(c.close.kind).toBe('reset');
+    expect(c.close.resetBy).toBe('client');
+    expect(codes(c)).toContain('RESET');
+  });
+
+  test('a FIN after the RST that reset the connection is not its first FIN (no negative close)', async () => {
+    const s = new Scenario();
+    s.a.syn(); s.b.synAck(); s.a.ack();
+    s.a.rstAck(); // the client resets from ESTABLISHED; the server goes back to LISTEN (Note 1)
+    s.wait(1000);
+    s.b.synAck({ seq: 5000 }); s.a.ack(); // the server's SYN,ACK again, answered: it closes alone
+    s.a.fin(); s.b.ack(); s.b.fin(); s.a.ack();
+    const c = only(await runChecked(s));
+    expect(c.close.kind).toBe('reset');
+    expect(c.close.firstFin).toBeNull();
+    expect(c.close.duration).toBeNull();
   });
 });
