@@ -386,6 +386,7 @@ async function workerMain() {
 // ---------------------------------------------------------------- pcap -> pcapng
 /** A little-endian classic pcap as pcapng: SHB, one IDB (µs or ns as the pcap was), one EPB per record. */
 function pcapToPcapng(pcap) {
+  if (pcap.length < 24) return pcap; // a mutation cut the file header: left as it is
   const magic = pcap.readUInt32LE(0);
   const nano = magic === 0xa1b23c4d;
   if (!nano && magic !== 0xa1b2c3d4) return pcap; // not a little-endian pcap: left as it is
