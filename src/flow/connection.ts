@@ -472,7 +472,7 @@ export class Connection implements ConnectionFacts {
 
   private onControl(t: number, frameNo: number, s: Endpoint, r: Endpoint, sRole: number, rRole: number,
     syn: boolean, ack: boolean, fin: boolean, len: number, ackNo: number): void {
-    if (syn && this.rstAccepted) this.reopening(s, r, syn, ack);
+    if (syn && this.rstAccepted) this.reopening(s, r, ack);
     // The sender acknowledges the peer's pending FIN: it arrived before this segment was sent.
     if (s.pendingFin && ack && r.finSent && seqGe(ackNo, (r.finSeq + 1) | 0)) deliverPendingFin(s, frameNo, t, false);
     fill(SND_EV, t, frameNo, syn, ack, fin, false, len, false, false, false);
@@ -530,9 +530,9 @@ export class Connection implements ConnectionFacts {
    * opens again here (analysis/phases.ts lastOpening reads the close from this opening on), so its
    * data is not DATA_AFTER_RESET. A connection that was established stays reset.
    */
-  private reopening(s: Endpoint, r: Endpoint, syn: boolean, ack: boolean): void {
+  private reopening(s: Endpoint, r: Endpoint, ack: boolean): void {
     const from = ack ? r : s; // a bare SYN opens its sender; a SYN,ACK answers one to its receiver
-    if (!syn || (from.state !== 'CLOSED' && from.state !== 'LISTEN')) return;
+    if (from.state !== 'CLOSED' && from.state !== 'LISTEN') return;
     for (const ep of [this.client, this.server]) {
       for (const t of ep.transitions) if (isSynchronized(t.to)) return;
     }
