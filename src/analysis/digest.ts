@@ -22,7 +22,7 @@ import { ANOMALIES, ANOMALY_CODES } from './catalog.js';
 import { detectConnectionAnomalies } from './detect.js';
 import { IsoFormatter } from './iso.js';
 import { anomalyMessage } from './messages.js';
-import { closeKind, findTransition, findTransitionFrom, firstArc, handshakeOutcome, isDone, lastOpening, reached, resetInfo, timeInState } from './phases.js';
+import { closeKind, findTransition, firstArc, handshakeOutcome, isDone, lastOpening, reached, resetInfo, timeInState } from './phases.js';
 
 /**
  * An instant that did not happen (null in the report). Not -1: capture times are relative to the
@@ -142,9 +142,9 @@ export function digestConnection(c: ConnectionFacts, ended: EndReason, endNanos:
   let completed: Transition | null = null;
   if (kind === 'reset') completed = rst.at;
   else if (kind === 'four_way' || kind === 'three_way' || (kind === 'simultaneous' && isDone(c.client.state) && isDone(c.server.state))) {
-    const t = findTransitionFrom(c.client, lastOpening(c.client), isObservedCloseArc);
+    const t = findTransition(c.client, isObservedCloseArc, lastOpening(c.client));
     if (t) completed = t;
-    const u = findTransitionFrom(c.server, lastOpening(c.server), isObservedCloseArc);
+    const u = findTransition(c.server, isObservedCloseArc, lastOpening(c.server));
     if (u && (completed === null || u.tNanos > completed.tNanos)) completed = u;
   }
   // A FIN after the RST that reset the connection did not begin its close (an endpoint reset in

@@ -9,8 +9,10 @@ import type { Endpoint } from '../flow/endpoint.js';
 import { ARC, type Transition } from '../tcp/machine.js';
 import type { TcpState } from '../tcp/state.js';
 
-export function findTransition(ep: Endpoint, pred: (t: Transition) => boolean): Transition | null {
-  for (const t of ep.transitions) if (pred(t)) return t;
+/** The first transition, at or after index `from`, that satisfies `pred`. */
+export function findTransition(ep: Endpoint, pred: (t: Transition) => boolean, from = 0): Transition | null {
+  const tr = ep.transitions;
+  for (let i = from; i < tr.length; i++) if (pred(tr[i])) return tr[i];
   return null;
 }
 
@@ -19,9 +21,10 @@ export function reached(ep: Endpoint, state: TcpState): Transition | null {
   return null;
 }
 
-/** The first transition taking this arc. */
-export function firstArc(ep: Endpoint, arc: string): Transition | null {
-  for (const t of ep.transitions) if (t.arc === arc) return t;
+/** The first transition, at or after index `from`, taking this arc. */
+export function firstArc(ep: Endpoint, arc: string, from = 0): Transition | null {
+  const tr = ep.transitions;
+  for (let i = from; i < tr.length; i++) if (tr[i].arc === arc) return tr[i];
   return null;
 }
 
@@ -31,7 +34,6 @@ const isSimOpenArc = (t: Transition): boolean => t.from === 'SYN_SENT' && t.to =
 const isRefusedArc = (t: Transition): boolean => t.from === 'SYN_SENT' && t.arc === ARC.NOTE3_RCV_RST;
 const isAbortArc = (t: Transition): boolean => (t.from === 'SYN_SENT' || t.from === 'SYN_RECEIVED') && t.arc === ARC.NOTE3_SND_RST;
 
-const isNote1Arc = (t: Transition): boolean => t.arc === ARC.RCV_RST_NOTE1;
 const isRstArc = (t: Transition): boolean => t.arc === ARC.NOTE3_SND_RST || t.arc === ARC.NOTE3_RCV_RST || t.arc === ARC.RCV_RST_NOTE1;
 
 /**
@@ -52,13 +54,6 @@ export function lastOpening(ep: Endpoint): number {
     }
   }
   return 0;
-}
-
-/** The first transition at or after index `from` that satisfies `pred`. */
-export function findTransitionFrom(ep: Endpoint, from: number, pred: (t: Transition) => boolean): Transition | null {
-  const tr = ep.transitions;
-  for (let i = from; i < tr.length; i++) if (pred(tr[i])) return tr[i];
-  return null;
 }
 
 /** The accepted RST that ended the connection, if any: its transitions and who sent it. */
@@ -98,9 +93,9 @@ export function handshakeOutcome(c: ConnectionFacts): HandshakeOutcome {
   // Refused or aborted in the last opening: an attempt reset before it was answered again.
   const clFrom = lastOpening(cl);
   const svFrom = lastOpening(sv);
-  const refused = findTransitionFrom(cl, clFrom, isRefusedArc);
+  const refused = findTransition(cl, isRefusedArc, clFrom);
   if (refused && !reached(sv, 'SYN_RECEIVED')) return 'refused';
-  const aborted = findTransitionFrom(cl, clFrom, isAbortArc) || findTransitionFrom(sv, svFrom, isNote1Arc);
+  const aborted = findTransition(cl, isAbortArc, clFrom) || firstArc(sv, ARC.RCV_RST_NOTE1, svFrom);
   if (aborted) return 'aborted';
   if (refused) return 'refused';
   if (c.badHandshakeAck) return 'bad_ack';
