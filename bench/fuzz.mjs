@@ -316,6 +316,13 @@ export function checkReport(rep) {
   return v;
 }
 
+/** "from char K: <a around K> vs <b around K>", K the first character where two texts differ. */
+function firstDifference(a, b) {
+  let i = 0;
+  while (i < a.length && a[i] === b[i]) i++;
+  return `from char ${i}: ${JSON.stringify(a.slice(Math.max(0, i - 80), i + 80))} vs ${JSON.stringify(b.slice(Math.max(0, i - 80), i + 80))}`;
+}
+
 // ---------------------------------------------------------------- worker: run analyze() on one case
 async function workerMain() {
   const { analyze } = await import(pathToFileURL(join(REPO, 'dist', 'analyze.js')).href);
@@ -370,9 +377,7 @@ async function workerMain() {
         const norm = (x) => JSON.stringify({ ...x, inputs: x.inputs.map((i) => (i.error ? { ...i, bytes: null } : i)) });
         const a = norm(rep), b = norm(rep2);
         if (a !== b) {
-          let i = 0; while (i < a.length && a[i] === b[i]) i++;
-          res.violations.push(`report differs between chunked (${job.cuts.length + 1} chunks) and whole input, from char ${i}: `
-            + `${JSON.stringify(a.slice(Math.max(0, i - 80), i + 80))} vs ${JSON.stringify(b.slice(Math.max(0, i - 80), i + 80))}`);
+          res.violations.push(`report differs between chunked (${job.cuts.length + 1} chunks) and whole input, ${firstDifference(a, b)}`);
         }
       }
     } catch (e) {
@@ -443,10 +448,7 @@ function threadsDiffer(bytes, settings, timeoutMs) {
   const named = (r) => ({ status: r.status, stdout: r.stdout.split(file).join('-'), stderr: r.stderr.split(file).join('stdin') });
   const differ = (what, x, y) => {
     if (x.status === y.status && x.stdout === y.stdout && x.stderr === y.stderr) return null;
-    const a = x.stdout + x.stderr, b = y.stdout + y.stderr;
-    let i = 0; while (i < a.length && a[i] === b[i]) i++;
-    return `${what} differs from one thread (exit ${x.status} / ${y.status}) from char ${i}: `
-      + `${JSON.stringify(a.slice(Math.max(0, i - 80), i + 80))} vs ${JSON.stringify(b.slice(Math.max(0, i - 80), i + 80))}`;
+    return `${what} differs from one thread (exit ${x.status} / ${y.status}), ${firstDifference(x.stdout + x.stderr, y.stdout + y.stderr)}`;
   };
   return differ('--threads 2', one, two) ?? differ('standard input', named(one), piped);
 }
