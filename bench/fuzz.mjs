@@ -24,7 +24,9 @@
 // zero TCP checksums, a 40-SYN flood), cached in /tmp/tcpflow-bench/fuzz-seeds.
 // Mutations (1-4 per case): bit flips, byte runs, inserted/deleted bytes, pcap record-header length
 // fields (caplen/origlen), IPv4/IPv6/TCP length fields, TCP flags/seq/ack, timestamps, record
-// reordering/duplication/removal, truncation.
+// reordering/duplication/removal, truncation. Every 10th case is then gzipped, sometimes damaged in
+// the stream, and followed by what real files have after one: zero padding, text, random bytes, a
+// second member whole or cut, a lone 0x1f.
 // Invariants checked on the RunReport: see checkReport() below.
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { setTimeout, clearTimeout } from 'node:timers';
@@ -32,6 +34,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync, renameSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DEFAULT_CACHE, REPO, sharedBench } from './lib.mjs';
 
@@ -69,6 +72,29 @@ function rng(seed) {
     chance: (p) => next() < p,
   };
   return r;
+}
+
+// ---------------------------------------------------------------- gzip wrapping
+/** The capture gzipped, then maybe damaged inside the stream, then maybe followed by other bytes. */
+function gzipCase(bytes, r) {
+  const ops = ['gzipped'];
+  let gz = Buffer.from(gzipSync(bytes, { level: r.pick([1, 6, 9]) }));
+  if (r.chance(0.2)) {
+    const at = r.int(gz.length);
+    gz[at] ^= 1 << r.int(8);
+    ops.push(`gzip byte ${at} flipped`);
+  }
+  const tail = r.pick(['none', 'zeros', 'text', 'random', 'member', 'cut member', 'magic byte']);
+  let extra = Buffer.alloc(0);
+  if (tail === 'zeros') extra = Buffer.alloc(r.range(1, 600));
+  else if (tail === 'text') extra = Buffer.from('trailing log line\n');
+  else if (tail === 'random') extra = Buffer.from(Array.from({ length: r.range(1, 40) }, () => r.int(256)));
+  else if (tail === 'member' || tail === 'cut member') {
+    const m = gzipSync(bytes.subarray(24, 24 + r.int(Math.max(1, bytes.length - 24))));
+    extra = tail === 'member' ? m : m.subarray(0, r.int(m.length));
+  } else if (tail === 'magic byte') extra = Buffer.of(0x1f);
+  if (tail !== 'none') ops.push(`then ${extra.length} bytes after the stream (${tail})`);
+  return { bytes: new Uint8Array(Buffer.concat([gz, extra])), ops };
 }
 
 // ---------------------------------------------------------------- classic pcap structure (lenient)
@@ -556,8 +582,16 @@ async function main() {
     const asPcapng = k % 10 === 7 && base.name.startsWith('gen:');
     const before = asPcapng && k % 20 === 7;
     const mutated = mutate(before ? pcapToPcapng(base.bytes) : base.bytes, r);
-    const bytes = asPcapng && !before ? pcapToPcapng(Buffer.from(mutated.bytes)) : mutated.bytes;
+    let bytes = asPcapng && !before ? pcapToPcapng(Buffer.from(mutated.bytes)) : mutated.bytes;
     const ops = asPcapng ? [before ? 'as pcapng, then' : 'then as pcapng', ...mutated.ops] : mutated.ops;
+    // Every 10th case (k % 10 = 5) is gzipped, with bytes after the stream as real files have them
+    // (gzip -d ignores zero padding and warns about the rest). Its own PRNG, so that the other
+    // draws of the case stay what they were before this existed.
+    if (k % 10 === 5) {
+      const g = gzipCase(bytes, rng(`${o.seed}/${k}/gzip`));
+      bytes = g.bytes;
+      ops.push(...g.ops);
+    }
     const settings = {};
     if (r.chance(0.2)) settings.maxConnections = r.range(1, 8);
     if (r.chance(0.2)) settings.idleTimeoutSeconds = r.pick([0.001, 0.5, 1, 5]);

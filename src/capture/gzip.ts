@@ -1,69 +1,416 @@
 /**
- * Streaming gunzip of a byte source with bounded memory and no lost output on errors.
+ * Streaming gunzip of a byte source with bounded memory, no lost output on errors, and gzip(1)'s
+ * view of what follows the last member.
  *
- * Why not `for await (const c of source.pipe(createGunzip()))`: when zlib fails (a corrupt or cut
+ * Why the members are framed here (RFC 1952 header and trailer parsed by us, only the DEFLATE data
+ * given to zlib's raw inflater) rather than handed whole to `createGunzip`: after a member, Node's
+ * Gunzip takes any non-zero byte as the start of another member, so bytes appended to a gzip file
+ * (a log line, a partial second member, tape padding that is not all zeros) fail it with
+ * "incorrect header check", and the output of that last engine call is dropped with it: a capture
+ * smaller than one output chunk lost every record. `gzip -d` instead says "decompression OK,
+ * trailing garbage ignored". Framing the members ourselves gives the exact compressed offset of
+ * the end of the stream, of a bad trailer, and of the bytes that are not a member.
+ *
+ * Why not `for await (const c of source.pipe(inflater))`: when zlib fails (a corrupt or cut
  * stream), the stream is destroyed and the async iterator throws at once, dropping output that was
- * already decompressed but not yet read; a small capture read as one chunk would lose every
- * record. Here input goes in slices of SLICE bytes, each slice's output is collected from 'data'
- * events (emitted before the write callback) and handed out before the next slice is written.
- * Output held at once is bounded by SLICE times the compression ratio (DEFLATE tops out near
- * 1032:1, so 32 MiB even for a gzip bomb, and about 100 KiB for real captures). SLICE is 32 KiB
- * because each slice costs a thread-pool round trip: at 8 KiB a 100 MB capture took 0.93 s
- * against 0.43 s for plain stream gunzip; at 32 KiB it takes about 0.48 s. zlib still drops the
- * output of the one write that fails, so up to one slice's worth around the damage is lost (a
- * CRC failure in the trailer of a file smaller than a slice loses it all, which is fair: that data
- * is known to be wrong). A stream that is merely cut short fails only at end(), losing nothing.
+ * already decompressed but not yet read. Here input goes in slices of SLICE bytes, each slice's
+ * output is collected from 'data' events (emitted before the write callback) and handed out before
+ * the next slice is written. Output held at once is bounded by SLICE times the compression ratio
+ * (DEFLATE tops out near 1032:1, so 32 MiB even for a gzip bomb, and about 100 KiB for real
+ * captures). SLICE is 32 KiB because each slice costs a thread-pool round trip: at 8 KiB a 100 MB
+ * capture took 0.93 s against 0.43 s for plain stream gunzip; at 32 KiB about 0.48 s. zlib still
+ * drops the output of the one engine call that fails inside corrupt DEFLATE data, so up to one
+ * output chunk around the damage is lost. A CRC or length mismatch is found after the member's
+ * output has been handed out: the records stay, and the error says the data is known to be wrong.
  */
-import { createGunzip } from 'node:zlib';
+import { crc32, createInflateRaw, type InflateRaw } from 'node:zlib';
 import type { ByteSource } from './record.js';
 
 /** RFC 1952 §2.3.1: ID1 ID2. */
 export const GZIP_MAGIC_0 = 0x1f;
 export const GZIP_MAGIC_1 = 0x8b;
+/** RFC 1952 §2.3.1: CM = 8 is deflate, the only method defined. */
+const CM_DEFLATE = 8;
+const FHCRC = 0x02;
+const FEXTRA = 0x04;
+const FNAME = 0x08;
+const FCOMMENT = 0x10;
+const FRESERVED = 0xe0;
 
 const SLICE = 32 * 1024;
 /** Output chunk size: larger chunks mean fewer records straddling a boundary. */
-const GUNZIP_CHUNK = 64 * 1024;
+const INFLATE_CHUNK = 64 * 1024;
+
+/** A corrupt or cut gzip stream; `compressedOffset` is where in the compressed input it shows. */
+export class GzipError extends Error {
+  constructor(message: string, readonly compressedOffset: number) {
+    super(message);
+    this.name = 'GzipError';
+  }
+}
+
+/** What the decompression learned about the compressed input, filled in as it goes. */
+export interface GunzipReport {
+  /** Compressed bytes read from the source. */
+  compressedBytes: number;
+  /** Complete members (header, data and a trailer whose CRC and length matched). */
+  members: number;
+  /**
+   * Bytes after the last complete member that are neither another member nor zero padding, as
+   * `gzip -d` reports them ("trailing garbage ignored"): where they start and their first 4 bytes.
+   * Reading stops once those are known; they are not counted to the end.
+   */
+  trailing: { compressedOffset: number; head: Uint8Array } | null;
+}
+
+export function newGunzipReport(): GunzipReport {
+  return { compressedBytes: 0, members: 0, trailing: null };
+}
 
 /**
- * Decompressed chunks of `source`. A zlib error ("incorrect data check", "unexpected end of file")
- * is thrown after every byte decompressed before it has been yielded; errors of `source` pass
- * through unchanged.
+ * Decompressed chunks of `source`. A corrupt or cut stream throws a GzipError after every byte
+ * decompressed before it has been yielded; errors of `source` pass through unchanged.
  */
-export async function* gunzip(source: ByteSource): AsyncGenerator<Uint8Array> {
-  const z = createGunzip({ chunkSize: GUNZIP_CHUNK });
-  const out: Buffer[] = [];
-  let failure: Error | null = null;
-  let wake: (() => void) | null = null;
-  const poke = (): void => {
-    const w = wake;
-    wake = null;
-    w?.();
-  };
-  z.on('data', (c: Buffer) => out.push(c));
-  z.on('error', (e: Error) => {
-    failure ??= e;
-    poke();
-  });
-  z.on('end', poke);
-  const step = (slice: Uint8Array | null): Promise<void> =>
-    new Promise<void>((resolve) => {
-      wake = resolve;
-      if (slice) z.write(slice, poke);
-      else z.end();
-    });
+export async function* gunzip(source: ByteSource, report: GunzipReport = newGunzipReport()): AsyncGenerator<Uint8Array> {
+  const member = new MemberFramer();
+  let inflater: Inflater | null = null;
+  let pos = 0; // compressed offset of chunk[0]
+  let trailing: TrailingBytes | null = null;
   try {
     for await (const chunk of source) {
-      for (let off = 0; off < chunk.length; off += SLICE) {
-        await step(chunk.subarray(off, off + SLICE));
-        for (const c of out.splice(0)) yield c;
-        if (failure) throw failure;
+      report.compressedBytes += chunk.length;
+      let off = 0;
+      while (off < chunk.length) {
+        switch (member.phase) {
+          case 'between': {
+            const start = member.skipZeros(chunk, off);
+            if (start === chunk.length) {
+              off = start; // zeros only, so far: padding if the input ends here
+              break;
+            }
+            if (member.zeroRun > 0 && report.members > 0) {
+              // gzip(1) skips zeros after a member only when the input ends with them.
+              trailing = new TrailingBytes(pos + start - member.zeroRun, new Uint8Array(Math.min(member.zeroRun, TrailingBytes.QUOTED)));
+              off = trailing.add(chunk, start);
+              member.phase = 'not-a-member';
+              break;
+            }
+            member.startHeader(pos + start);
+            off = start;
+            break;
+          }
+          case 'header':
+            off = member.readHeader(chunk, off, pos, report.members > 0);
+            if ((member.phase as Phase) === 'not-a-member') {
+              trailing = new TrailingBytes(member.memberStart, member.headBytes());
+              off = trailing.add(chunk, off);
+            }
+            if ((member.phase as Phase) === 'data') inflater = new Inflater(pos + off);
+            break;
+          case 'data': {
+            const z = inflater as Inflater;
+            const used = await z.write(chunk.subarray(off, Math.min(chunk.length, off + SLICE)));
+            for (const c of z.take()) {
+              member.account(c);
+              yield c;
+            }
+            z.throwIfFailed();
+            off += used;
+            if (z.finished) {
+              z.close();
+              inflater = null;
+              member.phase = 'trailer';
+            }
+            break;
+          }
+          case 'trailer':
+            off = member.readTrailer(chunk, off, pos);
+            if ((member.phase as Phase) === 'between') report.members++; // (readTrailer moved it on)
+            break;
+          case 'not-a-member':
+            off = (trailing as TrailingBytes).add(chunk, off);
+            break;
+        }
       }
+      pos += chunk.length;
+      if (trailing?.complete()) break;
     }
-    await step(null);
-    for (const c of out.splice(0)) yield c;
-    if (failure) throw failure;
+    if (trailing) {
+      report.trailing = trailing.report();
+      return;
+    }
+    if (inflater) {
+      await inflater.finish();
+      for (const c of inflater.take()) {
+        member.account(c);
+        yield c;
+      }
+      inflater.throwIfFailed();
+      member.phase = 'trailer';
+    }
+    if (member.phase === 'header' && report.members > 0 && member.headerBytesRead() < 2) {
+      // A lone 0x1f at the very end: not enough of a member to call it cut.
+      report.trailing = new TrailingBytes(member.memberStart, member.headBytes()).report();
+    } else if (member.phase !== 'between') {
+      const where = member.phase === 'header' ? 'header' : member.phase === 'trailer' ? 'trailer' : 'compressed data';
+      throw new GzipError(`unexpected end of file (inside a member's ${where})`, pos);
+    }
   } finally {
-    z.destroy();
+    inflater?.close();
+  }
+}
+
+/**
+ * Bytes after the last member that are not one: where they start and their first QUOTED bytes,
+ * read on across chunks so that the message does not depend on how the input was cut.
+ */
+class TrailingBytes {
+  static readonly QUOTED = 4;
+  private head: number[];
+
+  constructor(readonly compressedOffset: number, first: Uint8Array) {
+    this.head = Array.from(first.subarray(0, TrailingBytes.QUOTED));
+  }
+
+  /** Takes what it still needs from `chunk` at `off`; returns the end of the chunk (the rest is ignored). */
+  add(chunk: Uint8Array, off: number): number {
+    for (let i = off; i < chunk.length && this.head.length < TrailingBytes.QUOTED; i++) this.head.push(chunk[i]);
+    return chunk.length;
+  }
+
+  complete(): boolean {
+    return this.head.length >= TrailingBytes.QUOTED;
+  }
+
+  report(): { compressedOffset: number; head: Uint8Array } {
+    return { compressedOffset: this.compressedOffset, head: Uint8Array.from(this.head) };
+  }
+}
+
+type Phase = 'between' | 'header' | 'data' | 'trailer' | 'not-a-member';
+
+/**
+ * The RFC 1952 framing of one member after another, fed a chunk at a time (a header or a trailer
+ * may straddle chunks). Keeps the running CRC-32 and length of the member's output for the
+ * trailer check.
+ */
+class MemberFramer {
+  phase: Phase = 'between';
+  /** Zero bytes seen since the last member ended. */
+  zeroRun = 0;
+  /** Compressed offset where the current member (or what looked like one) starts. */
+  memberStart = 0;
+  // Header steps: 0 the 10 fixed bytes, 1 XLEN, 2 the extra field, 3 the name, 4 the comment,
+  // 5 the header CRC, 6 done.
+  private step = 0;
+  private readonly fixed = new Uint8Array(10);
+  private have = 0;
+  private skip = 0;
+  private flags = 0;
+  private headerCrc = 0;
+  private readonly trailer = new Uint8Array(8);
+  private crc = 0;
+  private size = 0;
+
+  /** Index of the first non-zero byte of `chunk` from `off`, counting the zeros before it. */
+  skipZeros(chunk: Uint8Array, off: number): number {
+    let i = off;
+    while (i < chunk.length && chunk[i] === 0) i++;
+    this.zeroRun += i - off;
+    return i;
+  }
+
+  startHeader(at: number): void {
+    this.phase = 'header';
+    this.memberStart = at;
+    this.step = 0;
+    this.have = 0;
+    this.headerCrc = 0;
+    this.crc = 0;
+    this.size = 0;
+  }
+
+  headerBytesRead(): number {
+    return this.step === 0 ? this.have : 10;
+  }
+
+  /** The bytes read of what turned out not to be a member. */
+  headBytes(): Uint8Array {
+    return this.fixed.slice(0, this.have);
+  }
+
+  /**
+   * Consumes header bytes from `off`; returns the new offset. A bad magic after a complete member
+   * makes the phase 'not-a-member' (trailing bytes, as gzip -d sees them); any other header gzip
+   * refuses throws.
+   */
+  readHeader(chunk: Uint8Array, off: number, pos: number, afterMember: boolean): number {
+    while (off < chunk.length && this.step < 6) {
+      const from = off;
+      switch (this.step) {
+        case 0: {
+          const n = Math.min(10 - this.have, chunk.length - off);
+          this.fixed.set(chunk.subarray(off, off + n), this.have);
+          this.have += n;
+          off += n;
+          if (this.have >= 2 && (this.fixed[0] !== GZIP_MAGIC_0 || this.fixed[1] !== GZIP_MAGIC_1)) {
+            if (afterMember) {
+              this.phase = 'not-a-member';
+              return off;
+            }
+            throw new GzipError('incorrect header check', this.memberStart);
+          }
+          if (this.have < 10) break;
+          if (this.fixed[2] !== CM_DEFLATE) throw new GzipError(`unknown compression method ${this.fixed[2]}`, this.memberStart + 2);
+          this.flags = this.fixed[3];
+          if (this.flags & FRESERVED) throw new GzipError(`unknown header flags set (0x${this.flags.toString(16)})`, this.memberStart + 3);
+          this.headerCrc = crc32(this.fixed);
+          this.have = 0;
+          this.step = this.flags & FEXTRA ? 1 : 3;
+          continue;
+        }
+        case 1: {
+          this.trailer[this.have++] = chunk[off++];
+          if (this.have === 2) {
+            this.skip = this.trailer[0] | (this.trailer[1] << 8);
+            this.have = 0;
+            this.step = 2;
+          }
+          break;
+        }
+        case 2: {
+          const n = Math.min(this.skip, chunk.length - off);
+          off += n;
+          this.skip -= n;
+          if (this.skip === 0) this.step = 3;
+          break;
+        }
+        case 3:
+        case 4: {
+          if (!(this.flags & (this.step === 3 ? FNAME : FCOMMENT))) {
+            this.step++;
+            continue;
+          }
+          const nul = chunk.indexOf(0, off);
+          off = nul === -1 ? chunk.length : nul + 1;
+          if (nul !== -1) this.step++;
+          break;
+        }
+        case 5: {
+          if (!(this.flags & FHCRC)) {
+            this.step = 6;
+            continue;
+          }
+          this.trailer[this.have++] = chunk[off++];
+          if (this.have === 2) {
+            if ((this.headerCrc & 0xffff) !== (this.trailer[0] | (this.trailer[1] << 8))) {
+              throw new GzipError('header crc mismatch', pos + off - 2);
+            }
+            this.step = 6;
+          }
+          continue; // the header CRC does not cover itself
+        }
+      }
+      // Steps 1-4: the header CRC (FHCRC) covers every header byte before it, across chunks.
+      if (off > from) this.headerCrc = crc32(chunk.subarray(from, off), this.headerCrc);
+    }
+    if (this.step < 5 || (this.step === 5 && this.flags & FHCRC)) return off;
+    this.phase = 'data';
+    this.have = 0;
+    return off;
+  }
+
+  /** Adds a piece of the member's output to the running CRC and length. */
+  account(c: Uint8Array): void {
+    this.crc = crc32(c, this.crc);
+    this.size = (this.size + c.length) >>> 0;
+  }
+
+  /** Consumes trailer bytes; on the 8th, checks them (RFC 1952 §2.3.1: CRC32, ISIZE, little-endian). */
+  readTrailer(chunk: Uint8Array, off: number, pos: number): number {
+    const n = Math.min(8 - this.have, chunk.length - off);
+    this.trailer.set(chunk.subarray(off, off + n), this.have);
+    this.have += n;
+    off += n;
+    if (this.have < 8) return off;
+    const t = new DataView(this.trailer.buffer);
+    const at = pos + off - 8;
+    if (t.getUint32(0, true) !== this.crc >>> 0) throw new GzipError('incorrect data check (the CRC-32 of the output does not match the trailer)', Math.max(0, at));
+    if (t.getUint32(4, true) !== this.size) throw new GzipError('incorrect length check (the output length does not match the trailer)', Math.max(0, at) + 4);
+    this.phase = 'between';
+    this.zeroRun = 0;
+    this.have = 0;
+    return off;
+  }
+}
+
+/**
+ * One member's DEFLATE data through zlib's raw inflater, a slice at a time. `write` resolves with
+ * how many of the slice's bytes the data used: fewer than all when the DEFLATE stream ended inside
+ * it (the rest is the trailer and what follows), which Node shows by `bytesWritten` falling short
+ * (zlib.js ends the stream when the engine leaves input unused with output space to spare).
+ */
+class Inflater {
+  finished = false;
+  private readonly z: InflateRaw;
+  private readonly out: Buffer[] = [];
+  private failure: Error | null = null;
+  private failedAt = 0;
+  private wake: (() => void) | null = null;
+
+  constructor(private readonly dataStart: number) {
+    this.z = createInflateRaw({ chunkSize: INFLATE_CHUNK });
+    this.z.on('data', (c: Buffer) => this.out.push(c));
+    this.z.on('error', (e: Error) => {
+      this.failure ??= e;
+      this.poke();
+    });
+    this.z.on('end', () => {
+      this.finished = true;
+      this.poke();
+    });
+    // Settles a wait whichever way the stream goes down, so no promise is left pending.
+    this.z.on('close', () => this.poke());
+  }
+
+  async write(slice: Uint8Array): Promise<number> {
+    const before = this.z.bytesWritten;
+    this.failedAt = this.dataStart + before;
+    await new Promise<void>((resolve) => {
+      this.wake = resolve;
+      this.z.write(slice, () => this.poke());
+    });
+    if (this.failure) return 0;
+    const used = this.z.bytesWritten - before;
+    if (used < slice.length) this.finished = true;
+    return used;
+  }
+
+  /** The input ended: lets zlib say whether the DEFLATE data was complete. */
+  async finish(): Promise<void> {
+    this.failedAt = this.dataStart + this.z.bytesWritten;
+    if (this.finished || this.failure) return;
+    await new Promise<void>((resolve) => {
+      this.wake = resolve;
+      this.z.end();
+    });
+  }
+
+  take(): Buffer[] {
+    return this.out.splice(0);
+  }
+
+  throwIfFailed(): void {
+    if (this.failure) throw new GzipError(`${this.failure.message} (in the compressed data from byte ${this.failedAt})`, this.failedAt);
+  }
+
+  close(): void {
+    this.z.destroy();
+  }
+
+  private poke(): void {
+    const w = this.wake;
+    this.wake = null;
+    w?.();
   }
 }

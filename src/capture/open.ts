@@ -3,7 +3,7 @@
  * and drives the matching reader chunk by chunk, so inputs of any size stream through.
  */
 import type { ChunkReader } from './framer.js';
-import { GZIP_MAGIC_0, GZIP_MAGIC_1, gunzip } from './gzip.js';
+import { GZIP_MAGIC_0, GZIP_MAGIC_1, GzipError, gunzip, newGunzipReport, type GunzipReport } from './gzip.js';
 import {
   PcapReader, PCAP_MAGIC_NS_BE, PCAP_MAGIC_NS_LE, PCAP_MAGIC_US_BE, PCAP_MAGIC_US_LE,
 } from './pcap.js';
@@ -46,10 +46,12 @@ async function readFrom(source: AsyncIterable<Uint8Array>, info: CaptureInfo, on
   let raw = await peek(source, 4);
   if (raw.head.length === 0) throw new CaptureError('EMPTY', 0, 'the input is empty');
   let input = raw.rest;
+  let gz: GunzipReport | null = null;
   if (raw.head[0] === GZIP_MAGIC_0 && raw.head[1] === GZIP_MAGIC_1) {
     info.gzip = true;
+    gz = newGunzipReport();
     try {
-      raw = await peek(gunzip(raw.rest), 4);
+      raw = await peek(gunzip(raw.rest, gz), 4);
     } catch (err) {
       throw asFatalGzip(err);
     }
@@ -70,6 +72,7 @@ async function readFrom(source: AsyncIterable<Uint8Array>, info: CaptureInfo, on
       input = head.rest;
       if (!lengthsMaybeSwapped(head.head, m === PCAP_MAGIC_US_LE)) {
         await runPcapParser(input, info, onRecord);
+        noteTrailingBytes(info, gz);
         return;
       }
     }
@@ -79,6 +82,19 @@ async function readFrom(source: AsyncIterable<Uint8Array>, info: CaptureInfo, on
     throw new CaptureError('NOT_A_CAPTURE', 0, `not a pcap or pcapng file (magic 0x${hex})`);
   }
   await drive(input, info, reader);
+  noteTrailingBytes(info, gz);
+}
+
+/** Bytes after the last gzip member: the capture is complete, so a warning, as `gzip -d` gives. */
+function noteTrailingBytes(info: CaptureInfo, gz: GunzipReport | null): void {
+  if (!gz?.trailing) return;
+  const { compressedOffset, head } = gz.trailing;
+  const hex = Array.from(head, (b) => b.toString(16).padStart(2, '0')).join(' ');
+  info.issues.push({
+    code: 'GZIP_TRAILING_DATA',
+    byteOffset: info.bytes,
+    detail: `the bytes from compressed byte ${compressedOffset} on (${hex}${head.length >= 4 ? ' ...' : ''}) are not a gzip member; ignored after ${gz.members} complete member${gz.members === 1 ? '' : 's'}, as gzip -d does`,
+  });
 }
 
 /**
@@ -110,7 +126,8 @@ async function* untilStreamError(input: AsyncIterable<Uint8Array>, stop: { error
 function noteGzipStop(info: CaptureInfo, stop: { error: unknown }): void {
   if (stop.error === null) return;
   if (info.records === 0) throw asFatalGzip(stop.error);
-  info.issues.push({ code: 'GZIP_ERROR', byteOffset: info.bytes, detail: `${messageOf(stop.error)}; reading stopped after ${info.bytes} decompressed bytes` });
+  const at = stop.error instanceof GzipError ? ` at compressed byte ${stop.error.compressedOffset}` : '';
+  info.issues.push({ code: 'GZIP_ERROR', byteOffset: info.bytes, detail: `${messageOf(stop.error)}${at}; reading stopped after ${info.bytes} decompressed bytes` });
 }
 
 async function drive(input: AsyncIterable<Uint8Array>, info: CaptureInfo, reader: ChunkReader): Promise<void> {
@@ -159,7 +176,8 @@ function messageOf(err: unknown): string {
 
 function asFatalGzip(err: unknown): CaptureError {
   if (err instanceof CaptureError) return err;
-  return new CaptureError('GZIP_ERROR', 0, `corrupt gzip stream: ${messageOf(err)}`);
+  // The offset of a gzip failure is in the file as it is on disk, the compressed bytes.
+  return new CaptureError('GZIP_ERROR', err instanceof GzipError ? err.compressedOffset : 0, `corrupt gzip stream: ${messageOf(err)}`);
 }
 
 function isPrefixOf(bytes: Uint8Array, magic: number): boolean {

@@ -69,7 +69,8 @@ export type CaptureIssueCode =
   | 'PCAPNG_UNKNOWN_INTERFACE' // packet block names an interface that was never described
   | 'PCAPNG_BLOCK_TOO_LARGE' // block claims more than the reader will buffer
   | 'PCAPNG_CAPLEN_EXCEEDS_BLOCK' // packet block's captured length runs past its block: block skipped
-  | 'GZIP_ERROR'; // the compressed stream is corrupt or cut short
+  | 'GZIP_ERROR' // the compressed stream is corrupt or cut short
+  | 'GZIP_TRAILING_DATA'; // bytes after the last gzip member that are not one: ignored, as gzip -d does
 
 /** Fatal (tier 1): nothing can be read from this input. */
 export class CaptureError extends Error {

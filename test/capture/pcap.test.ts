@@ -28,7 +28,7 @@ describe('fatal errors (tier 1)', () => {
     ['pcap version 3.0', writePcap([pkt(0)], { versionMajor: 3, versionMinor: 0 }), 'UNSUPPORTED_VERSION', 4],
     ['gzip of nothing', gzip(new Uint8Array(0)), 'EMPTY', 0],
     ['gzip of garbage', gzip(patternBytes(100)), 'NOT_A_CAPTURE', 0],
-    ['corrupt gzip before any record', Uint8Array.of(0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0xff, 0xff, 0xff, 0xff), 'GZIP_ERROR', 0],
+    ['corrupt gzip before any record', Uint8Array.of(0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0xff, 0xff, 0xff, 0xff), 'GZIP_ERROR', 10],
   ];
   for (const [name, bytes, code, byteOffset] of cases) {
     it(`${name} → CaptureError ${code}`, async () => {

@@ -120,6 +120,22 @@ describe('capture readers under fire', () => {
     },
   );
 
+  test.prop([fc.integer({ min: 0, max: GZ_BASES.length - 1 }), fc.uint8Array({ minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 300 })], { numRuns: 100 })(
+    'a gzip capture followed by any bytes keeps every record; the bytes are at most one warning, never a fatal error',
+    async (which, tail, chunk) => {
+      const clean = await readAny(GZ_BASES[which], 1 << 16, false);
+      const got = await readAny(Uint8Array.from([...GZ_BASES[which], ...tail]), chunk, false);
+      expect(got.error).toBeNull();
+      expect(got.records).toEqual(clean.records);
+      const extra = got.info.issues.slice(clean.info.issues.length);
+      expect(got.info.issues.slice(0, clean.info.issues.length)).toEqual(clean.info.issues);
+      // Zeros are padding; 1f 8b starts a member whose header or data may then be cut or bad.
+      if (tail.every((b) => b === 0)) expect(extra).toEqual([]);
+      else if (tail[0] === 0x1f && tail[1] === 0x8b) expect(extra.length).toBeLessThanOrEqual(1);
+      else expect(extra.map((i) => i.code)).toEqual(['GZIP_TRAILING_DATA']);
+    },
+  );
+
   test.prop([fc.integer({ min: 8, max: 64 * 1024 * 1024 }).map((n) => n & ~3)], { numRuns: 50 })(
     'a pcapng block claiming any length is bounded by what arrives (no over-allocation, no hang)',
     async (len) => {

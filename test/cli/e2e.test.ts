@@ -599,6 +599,32 @@ describe('--threads', () => {
     expect(gates[1]).toBe(gates[0]);
   }, 60_000);
 
+  test('a gzip file with bytes after its stream: the report as without them, one warning, no hang (1 or 2 threads, file or stdin)', () => {
+    // Before the gzip layer framed members itself, one trailing zero byte left a promise unsettled
+    // (exit 13, nothing printed; with --threads 2 a hang), and trailing text was a fatal error.
+    const gz = gzipSync(readFileSync(SAMPLE));
+    const padded = join(tmp, 'padded.pcap.gz');
+    const texted = join(tmp, 'texted.pcap.gz');
+    writeFileSync(padded, Buffer.concat([gz, Buffer.alloc(1)]));
+    writeFileSync(texted, Buffer.concat([gz, Buffer.from('hello\n')]));
+    const want = cli(['-f', 'ndjson', SAMPLE]).stdout.replaceAll(JSON.stringify(SAMPLE), '"X"').replace('"gzip":false', '"gzip":true');
+    const run = (args: string[], input?: Buffer): Run => {
+      const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, input, env: { ...process.env, NO_COLOR: '1' }, encoding: 'utf8', timeout: 30_000 });
+      return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+    };
+    for (const threads of ['1', '2']) {
+      const p = run(['-f', 'ndjson', '--threads', threads, padded]);
+      expect(p.code).toBe(0);
+      expect(p.stderr).toBe('');
+      expect(p.stdout.replaceAll(JSON.stringify(padded), '"X"')).toBe(want);
+      const t = run(['-f', 'ndjson', '--threads', threads, '-'], readFileSync(texted));
+      expect(t.code).toBe(0);
+      expect(t.stderr).toBe(`tcpflow-analyze: stdin: warning: the bytes from compressed byte ${gz.length} on (68 65 6c 6c ...) are not a gzip member; ignored after 1 complete member, as gzip -d does (GZIP_TRAILING_DATA at byte ${readFileSync(SAMPLE).length})\n`);
+      const conns = (out: string): string[] => out.split('\n').filter((l) => l.startsWith('{"type":"connection"'));
+      expect(conns(t.stdout.replaceAll('"input":"-"', '"input":"X"'))).toEqual(conns(want));
+    }
+  }, 60_000);
+
   test('anything else is a usage error', () => {
     const r = cli(['--threads', '3', SAMPLE]);
     expect(r.code).toBe(2);

@@ -1,0 +1,169 @@
+/**
+ * The gzip layer against gzip(1)'s rules (RFC 1952 framing done by src/capture/gzip.ts): members
+ * one after another, zero padding at the end ignored, other bytes after the last member ignored
+ * with a warning and their compressed offset, header fields and the header CRC, trailer checks,
+ * and a cut anywhere, each read whole and in awkward chunk sizes.
+ */
+import { crc32, gunzipSync, gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { GzipError, gunzip, newGunzipReport } from '../../src/capture/gzip.js';
+import { patternBytes } from '../helpers/packet-builder.js';
+import { chunksOf, fromBytes, gzip, writePcap, type PacketIn } from '../helpers/pcap-writer.js';
+import { collect } from './collect.js';
+
+const pkts: PacketIn[] = Array.from({ length: 40 }, (_, i) => ({ tsSec: 1000 + i, tsNanos: 0, data: patternBytes(60 + i, i) }));
+const raw = writePcap(pkts);
+const gz = gzip(raw);
+
+function cat(...parts: Uint8Array[]): Uint8Array {
+  return new Uint8Array(Buffer.concat(parts));
+}
+
+async function inflateAll(bytes: Uint8Array, chunk: number): Promise<{ out: Uint8Array; report: ReturnType<typeof newGunzipReport>; error: GzipError | null }> {
+  const report = newGunzipReport();
+  const parts: Uint8Array[] = [];
+  let error: GzipError | null = null;
+  try {
+    for await (const c of gunzip(chunksOf(bytes, chunk), report)) parts.push(c.slice());
+  } catch (err) {
+    if (!(err instanceof GzipError)) throw err;
+    error = err;
+  }
+  return { out: cat(...parts), report, error };
+}
+
+/** A member with every optional header field (RFC 1952 §2.3.1), built by hand around raw DEFLATE data. */
+function fancyMember(data: Uint8Array, opts: { breakHeaderCrc?: boolean } = {}): Uint8Array {
+  const plain = gzipSync(data);
+  const deflateAndTrailer = plain.subarray(10);
+  const extra = Buffer.from([0x41, 0x42, 3, 0, 1, 2, 3]); // SI1 SI2 LEN=3 data
+  const header = Buffer.concat([
+    Buffer.from([0x1f, 0x8b, 8, 0x02 | 0x04 | 0x08 | 0x10, 0, 0, 0, 0, 0, 3]),
+    Buffer.from([extra.length, 0]), extra,
+    Buffer.from('capture.pcap\0', 'latin1'),
+    Buffer.from('a comment\0', 'latin1'),
+  ]);
+  let hcrc = crc32(header) & 0xffff;
+  if (opts.breakHeaderCrc) hcrc ^= 1;
+  return cat(header, Uint8Array.of(hcrc & 0xff, hcrc >> 8), deflateAndTrailer);
+}
+
+describe('gzip framing', () => {
+  it('agrees with zlib on one member, whatever the chunk size', async () => {
+    for (const size of [1, 3, 10, 11, 64, 4096, gz.length]) {
+      const got = await inflateAll(gz, size);
+      expect(got.error).toBeNull();
+      expect(got.out).toEqual(raw);
+      expect(got.report).toMatchObject({ members: 1, trailing: null, compressedBytes: gz.length });
+    }
+  });
+
+  it('reads members one after another (cat a.gz b.gz), as gzip -d does', async () => {
+    const two = cat(gzip(raw.subarray(0, 500)), gzip(raw.subarray(500)));
+    expect(new Uint8Array(gunzipSync(two))).toEqual(raw);
+    for (const size of [1, 7, 512, two.length]) {
+      const got = await inflateAll(two, size);
+      expect(got.error).toBeNull();
+      expect(got.out).toEqual(raw);
+      expect(got.report.members).toBe(2);
+    }
+  });
+
+  it('a member with FEXTRA, FNAME, FCOMMENT and FHCRC: fields skipped and the header CRC checked, across chunks', async () => {
+    const m = fancyMember(raw);
+    for (const size of [1, 2, 5, 13, m.length]) {
+      const got = await inflateAll(m, size);
+      expect(got.error).toBeNull();
+      expect(got.out).toEqual(raw);
+    }
+    const bad = await inflateAll(fancyMember(raw, { breakHeaderCrc: true }), 3);
+    expect(bad.error?.message).toBe('header crc mismatch');
+    expect(bad.out.length).toBe(0);
+  });
+
+  it('zero padding after the last member is ignored silently (tape blocks), as gzip -d does', async () => {
+    for (const pad of [1, 2, 512, 10_000]) {
+      const got = await inflateAll(cat(gz, new Uint8Array(pad)), 100);
+      expect(got.error).toBeNull();
+      expect(got.out).toEqual(raw);
+      expect(got.report.trailing).toBeNull();
+    }
+  });
+
+  it('other bytes after the last member: output complete, reading stops, their offset reported', async () => {
+    const cases: [string, Uint8Array, number][] = [
+      ['text', new TextEncoder().encode('hello\n'), gz.length],
+      ['one byte', Uint8Array.of(0x41), gz.length],
+      ['a lone 0x1f at the end', Uint8Array.of(0x1f), gz.length],
+      ['0x1f then not 0x8b', Uint8Array.of(0x1f, 0x00, 9, 9), gz.length],
+      ['zeros, then text', cat(new Uint8Array(5), new TextEncoder().encode('x')), gz.length],
+      ['a second member after zeros', cat(new Uint8Array(3), gz), gz.length],
+    ];
+    for (const [name, tail, at] of cases) {
+      for (const size of [1, 9, 4096]) {
+        const got = await inflateAll(cat(gz, tail), size);
+        expect(got.error, name).toBeNull();
+        expect(got.out, name).toEqual(raw);
+        expect(got.report.trailing?.compressedOffset, `${name} in chunks of ${size}`).toBe(at);
+        expect(got.report.members).toBe(1);
+      }
+    }
+  });
+
+  it('a damaged trailer: the output is handed out first, then the error names the trailer offset', async () => {
+    const crcBad = gz.slice();
+    crcBad[gz.length - 8] ^= 0xff;
+    const a = await inflateAll(crcBad, 4096);
+    expect(a.out).toEqual(raw);
+    expect(a.error?.message).toMatch(/^incorrect data check/);
+    expect(a.error?.compressedOffset).toBe(gz.length - 8);
+    const sizeBad = gz.slice();
+    sizeBad[gz.length - 1] ^= 0x01;
+    const b = await inflateAll(sizeBad, 7);
+    expect(b.error?.message).toMatch(/^incorrect length check/);
+    expect(b.error?.compressedOffset).toBe(gz.length - 4);
+  });
+
+  it('cut at every length of two members, in 97-byte chunks (1- and 7-byte ones near the edges): output a prefix, and a GzipError unless the cut leaves whole members', async () => {
+    const first = gzip(raw.subarray(0, 300));
+    const two = cat(first, gzip(raw.subarray(300)));
+    const nearEdges = (len: number): boolean => len < 24 || Math.abs(len - first.length) < 12 || two.length - len < 12;
+    for (let len = 1; len <= two.length; len++) {
+      // Byte-sized chunks (one thread-pool round trip each) only where headers and trailers are cut.
+      for (const size of nearEdges(len) ? [1, 7] : [97]) {
+        const got = await inflateAll(two.subarray(0, len), size);
+        expect(raw.subarray(0, got.out.length)).toEqual(got.out);
+        // One byte into the second member is a lone 0x1f: too little to call a member, so trailing bytes.
+        const whole = len === first.length || len === first.length + 1 || len === two.length;
+        expect(got.error === null, `cut at ${len} in chunks of ${size}`).toBe(whole);
+        expect(got.report.trailing !== null).toBe(len === first.length + 1);
+        if (got.error) expect(got.error.compressedOffset).toBeLessThanOrEqual(len);
+      }
+    }
+  });
+});
+
+describe('gzip captures through readCapture', () => {
+  it('a capture followed by text keeps every record, with one GZIP_TRAILING_DATA warning and no GZIP_ERROR', async () => {
+    const whole = await collect(fromBytes(raw));
+    const got = await collect(fromBytes(cat(gz, new TextEncoder().encode('trailing log line\n'))));
+    expect(got.error).toBeNull();
+    expect(got.records).toEqual(whole.records);
+    expect(got.info.issues).toHaveLength(1);
+    expect(got.info.issues[0]).toMatchObject({ code: 'GZIP_TRAILING_DATA', byteOffset: raw.length });
+    expect(got.info.issues[0].detail).toContain(`compressed byte ${gz.length} `);
+  });
+
+  it('a capture followed by one zero byte is read as if the byte were not there', async () => {
+    const whole = await collect(fromBytes(raw));
+    const got = await collect(fromBytes(cat(gz, Uint8Array.of(0))));
+    expect(got.records).toEqual(whole.records);
+    expect(got.info.issues).toEqual([]);
+  });
+
+  it('a fatal gzip error names the compressed offset of the damage', async () => {
+    const got = await collect(fromBytes(cat(gz.subarray(0, 10), Uint8Array.of(0xff, 0xff, 0xff, 0xff))));
+    expect(got.error?.code).toBe('GZIP_ERROR');
+    expect(got.error?.byteOffset).toBe(10);
+  });
+});
