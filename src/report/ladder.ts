@@ -64,9 +64,17 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
   out.push(chalk.dim(at(at('', clientCol, formatEndpoint(c.client)), serverCol, formatEndpoint(c.server))));
 
   const byFrame = anomaliesByFrame(c.anomalies);
+  // Per-packet codes are named by their row; the connection-level ones (REFUSED, RESET, HALF_OPEN,
+  // LINGERING_*, PORT_REUSE, ...) only carry the frame that shows them, and go on the first row of
+  // that frame (frame numbers can repeat when a connection spans two inputs; per-packet codes are
+  // matched by the row's own list, so they cannot land on the wrong one).
+  const rowCodes = new Set<string>();
+  for (const r of rows) for (const code of r.anomalies) rowCodes.add(code);
+  const placed = new Set<AnomalyReport>();
   let prev: LadderRow | null = null;
   rows.forEach((r, i) => {
-    const marks = (byFrame.get(r.frame) ?? []).filter((a) => r.anomalies.includes(a.code));
+    const marks = (byFrame.get(r.frame) ?? []).filter((a) => !placed.has(a) && (r.anomalies.includes(a.code) || !rowCodes.has(a.code)));
+    for (const a of marks) placed.add(a);
     // Codes the row names but the connection's list does not (should not happen): still show them.
     const extra = r.anomalies.filter((code) => !marks.some((a) => a.code === code));
     const flag = marks.length + extra.length > 0 ? (ctx.ascii ? ' !' : ' ⚠') : '';
@@ -84,6 +92,13 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
     for (const code of extra) out.push(indent + `${ctx.ascii ? '!' : '⚠'} ${code}`);
     prev = r;
   });
+  // An anomaly whose frame has no row (not expected: every one names a packet of its connection)
+  // is still shown, under the diagram, rather than dropped.
+  const unplaced = c.anomalies.filter((a) => !placed.has(a) && !rowCodes.has(a.code));
+  if (unplaced.length > 0) out.push('');
+  for (const a of unplaced) {
+    out.push(paintSeverity(chalk, a.severity, `${ctx.ascii ? '!' : '⚠'} ${a.code}`) + ` (frame ${a.frame})` + (a.message ? `: ${a.message}` : ''));
+  }
   return out.map((l) => l.replace(/\s+$/, '')).join('\n') + '\n';
 }
 

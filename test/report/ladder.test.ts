@@ -1,4 +1,9 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { expect, test } from 'vitest';
+import { analyze } from '../../src/analyze.js';
+import { fromBytes } from '../helpers/pcap-writer.js';
 import { arrow, renderConnectionLadder, renderLadder, rowLabel } from '../../src/report/ladder.js';
 import { defaultRenderContext } from '../../src/report/context.js';
 import { connection, sampleReport, TEXTBOOK_LADDER } from './fixtures.js';
@@ -63,4 +68,42 @@ test('a connection of 200k packets draws (no Math.max spread over its rows)', ()
   const drawn = text.split('\n').filter((l) => /^ *\d+ +\d+\.\d{6} /.test(l));
   expect(drawn).toHaveLength(200_000);
   expect(drawn[199_999]).toMatch(/^200000 /);
+});
+
+test('every anomaly of a real analysis is marked in its ladder, connection-level ones (REFUSED, LINGERING_*, PORT_REUSE, ...) on their frame', async () => {
+  // Before, only codes a row named itself got a mark: REFUSED, RESET, HALF_OPEN, LINGERING_*,
+  // PORT_REUSE, MIDSTREAM and NOT_CLOSED carried a frame but no ⚠ anywhere in the diagram.
+  const dir = fileURLToPath(new URL('../../fixtures/generated/', import.meta.url));
+  let seen = 0;
+  const connectionLevel = new Set<string>();
+  for (const name of readdirSync(dir).filter((f) => f.endsWith('.pcap')).sort()) {
+    const report = await analyze([{ name, bytes: fromBytes(new Uint8Array(readFileSync(join(dir, name)))) }], { ladder: true });
+    for (const c of report.connections) {
+      const lines = renderConnectionLadder(c, ctx).split('\n');
+      for (const a of c.anomalies) {
+        const row = lines.findIndex((l) => new RegExp(`^ +${a.frame} +\\d+\\.\\d+ `).test(l));
+        expect(row, `${name} #${c.id} ${a.code}: frame ${a.frame} has a row`).toBeGreaterThan(0);
+        expect(lines[row], `${name} #${c.id} ${a.code}`).toMatch(/⚠$/);
+        const marks: string[] = [];
+        for (let i = row + 1; i < lines.length && !/^ +\d+ +\d+\.\d+ /.test(lines[i]); i++) marks.push(lines[i].trim());
+        expect(marks, `${name} #${c.id}`).toContain(`⚠ ${a.code}: ${a.message}`);
+        if (!c.ladder!.some((r) => r.anomalies.includes(a.code))) connectionLevel.add(a.code);
+        seen++;
+      }
+      // Each entry's message once (a repeated per-packet code marks its later rows by code only).
+      const withMessage = lines.filter((l) => /^ *⚠ [A-Z_0-9]+: /.test(l));
+      expect(withMessage.length, `${name} #${c.id}: one message per anomaly`).toBe(c.anomalies.length);
+    }
+  }
+  expect(seen).toBeGreaterThan(30);
+  for (const code of ['REFUSED', 'RESET', 'HALF_OPEN', 'LINGERING_FIN_WAIT_2', 'LINGERING_CLOSE_WAIT', 'PORT_REUSE', 'MIDSTREAM', 'NOT_CLOSED']) {
+    expect(connectionLevel, code).toContain(code);
+  }
+});
+
+test('an anomaly whose frame has no row is listed under the diagram, not dropped', () => {
+  const c = connection(1, { ladder: TEXTBOOK_LADDER });
+  c.anomalies = [{ code: 'PORT_REUSE', severity: 'info', endpoint: null, frame: 99_999, time: '2024-01-01T00:00:00.000000Z', message: 'a message', details: {} }];
+  const lines = renderConnectionLadder(c, ctx).trimEnd().split('\n');
+  expect(lines.at(-1)).toBe('⚠ PORT_REUSE (frame 99999): a message');
 });
