@@ -12,7 +12,7 @@
 import { CaptureClock } from './capture/clock.js';
 import type { CaptureError } from './capture/record.js';
 import { resolveSettings, runCore, type AnalyzeInput, type CoreResult } from './core.js';
-import { buildConnectionReport, reportFromDigest } from './analysis/connection-report.js';
+import { buildConnectionReport, reportFromDigest, zeekRowReports } from './analysis/connection-report.js';
 import { ConnectionDigest, digestConnection } from './analysis/digest.js';
 import { SummaryAccumulator } from './analysis/summary.js';
 import type { ConnectionFacts } from './flow/connection.js';
@@ -38,6 +38,11 @@ export interface AnalyzeOptions extends Partial<Settings> {
   keepConnections?: boolean;
   /** Record per-packet ladder rows: true for all connections, or a predicate on the connection id. */
   ladder?: boolean | ((id: number) => boolean);
+  /**
+   * Put every conn.log row Zeek would write into `zeek.rows` (what `--format zeek` prints: Zeek's
+   * durations, byte counts and row splits). Runs in-process (the worker is not used).
+   */
+  zeekRows?: boolean;
   /** Called when an input cannot be read at all; the run goes on with the next input. */
   onInputError?: (file: string, err: CaptureError) => void;
   /**
@@ -62,7 +67,7 @@ export async function analyze(inputs: AnalyzeInput[], opts: AnalyzeOptions = {})
   const settings = resolveSettings(opts);
   const out = new ReportCollector(settings, opts);
   const ladder = opts.ladder ?? false;
-  if (opts.worker === true && ladder === false && workerAvailable()) {
+  if (opts.worker === true && ladder === false && opts.zeekRows !== true && workerAvailable()) {
     return out.finish(await analyzeOnWorker(inputs, settings, out, opts.onInputError));
   }
   const clock = new CaptureClock();
@@ -84,7 +89,7 @@ export class ReportCollector {
 
   constructor(
     private readonly settings: Settings,
-    private readonly opts: Pick<AnalyzeOptions, 'onConnection' | 'onDigest' | 'keepConnections'>,
+    private readonly opts: Pick<AnalyzeOptions, 'onConnection' | 'onDigest' | 'keepConnections' | 'zeekRows'>,
   ) {
     this.keep = opts.keepConnections ?? true;
   }
@@ -92,13 +97,20 @@ export class ReportCollector {
   finished(c: ConnectionFacts, ended: EndReason, endNanos: number, clock: CaptureClock): void {
     const onDigest = this.opts.onDigest;
     if (onDigest === undefined) {
-      this.add(buildConnectionReport(c, ended, endNanos, clock, this.settings));
+      this.add(this.withZeekRows(buildConnectionReport(c, ended, endNanos, clock, this.settings), c, clock));
       return;
     }
     const d = digestConnection(c, ended, endNanos, clock, this.settings, this.digest);
     this.summary.addDigest(d);
-    if (this.keep) this.kept.push(reportFromDigest(d));
+    if (this.keep) this.kept.push(this.withZeekRows(reportFromDigest(d), c, clock));
     onDigest(d);
+  }
+
+  private withZeekRows(r: ConnectionReport, c: ConnectionFacts, clock: CaptureClock): ConnectionReport {
+    if (this.opts.zeekRows !== true) return r;
+    const rows = zeekRowReports(c, clock);
+    if (rows !== null) r.zeek = { ...r.zeek, rows };
+    return r;
   }
 
   private add(c: ConnectionReport): void {

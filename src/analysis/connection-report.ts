@@ -4,12 +4,12 @@
  * objects from the digest, with times rendered at the capture's precision.
  */
 import type { CaptureClock } from '../capture/clock.js';
-import type { CloseReport, ConnectionReport, DataReport, DirectionData, EndReason, EndpointReport, HandshakeReport, LadderRow, Settings, TransitionReport } from '../report/model.js';
+import type { CloseReport, ConnectionReport, DataReport, DirectionData, EndReason, EndpointReport, HandshakeReport, LadderRow, Settings, TransitionReport, ZeekRowReport } from '../report/model.js';
 import type { ConnectionFacts } from '../flow/connection.js';
 import type { Endpoint } from '../flow/endpoint.js';
 import { formatAddress } from '../flow/key.js';
 import { ConnectionDigest, NO_TIME, digestConnection } from './digest.js';
-import type { IsoFormatter } from './iso.js';
+import { IsoFormatter } from './iso.js';
 
 /** Capture nanoseconds as ISO-8601, NO_TIME as null. */
 function isoOrNull(fmt: IsoFormatter, tNanos: number): string | null {
@@ -133,6 +133,26 @@ export function reportFromDigest(d: ConnectionDigest): ConnectionReport {
 
 // The report holds copies of everything in the digest, so one digest serves every connection.
 const scratch = new ConnectionDigest();
+
+/**
+ * The conn.log rows Zeek would write for `c` (`ConnectionReport.zeek.rows`), or null when the
+ * connection does not carry its model (decoded from a worker thread).
+ */
+export function zeekRowReports(c: ConnectionFacts, clock: CaptureClock): ZeekRowReport[] | null {
+  if (c.zeekRows === undefined) return null;
+  const fmt = IsoFormatter.of(clock);
+  return c.zeekRows().map((r) => ({
+    ts: fmt.iso(r.startNanos),
+    duration: (r.lastNanos - r.startNanos) / 1e9,
+    origIsClient: r.origIsClient,
+    connState: r.connState,
+    history: r.history,
+    origPkts: r.origPkts,
+    respPkts: r.respPkts,
+    origBytes: r.origBytes,
+    respBytes: r.respBytes,
+  }));
+}
 
 export function buildConnectionReport(c: ConnectionFacts, ended: EndReason, endNanos: number, clock: CaptureClock, settings: Settings): ConnectionReport {
   return reportFromDigest(digestConnection(c, ended, endNanos, clock, settings, scratch));

@@ -227,7 +227,7 @@ async function run(io: CliEnvironment): Promise<number> {
   const sizes = direct && o.threads === 2 ? o.captures.map(regularFileSize) : [null];
   const sharded = sizes.every((n) => n !== null) && shardWorkerAvailable();
   // Which way --threads 2 went, for a user wondering why it did (or did not) pay.
-  if (o.debug && o.threads === 2) say(`${NAME}: debug: --threads 2 ${sharded ? 'as 2 shards, each reading every input' : o.ladder !== null ? 'ignored: ladders run on one thread' : 'as a reading and tracking worker'}`);
+  if (o.debug && o.threads === 2) say(`${NAME}: debug: --threads 2 ${sharded ? 'as 2 shards, each reading every input' : o.ladder !== null ? 'ignored: ladders run on one thread' : o.format === 'zeek' ? 'ignored: --format zeek (Zeek\'s rows) runs on one thread' : 'as a reading and tracking worker'}`);
   if (sharded) {
     // Every connection streamed from regular files: two shards, each reading the whole capture
     // (threads/sharded.ts); anything else takes the split of threads/pipeline.ts.
@@ -265,6 +265,7 @@ async function run(io: CliEnvironment): Promise<number> {
       ...o.settings,
       keepConnections: false,
       ladder: o.ladder === null ? false : ladderId !== null ? (id) => id === ladderId : true,
+      zeekRows: o.format === 'zeek',
       worker: o.threads === 2,
       waitForOutput,
       ...(direct ? { onDigest } : { onConnection }),

@@ -11,7 +11,7 @@ import {
 import type { LadderRow } from '../report/model.js';
 import { ZeekConnModel } from '../analysis/zeek.js';
 import type { Anomaly, AnomalyCode } from '../analysis/catalog.js';
-import type { ZeekVerdict } from '../analysis/zeek.js';
+import type { ZeekRow, ZeekVerdict } from '../analysis/zeek.js';
 import type { EndpointState } from '../tcp/state.js';
 import { ARC, RCV, SND, expireTimeWait, go, isRstAcceptable, newTcpEvent, step } from '../tcp/machine.js';
 import { seqDiff, seqGe, seqGt, seqLe, seqLt, seqWrapped } from '../tcp/seq.js';
@@ -105,6 +105,11 @@ export interface ConnectionFacts {
   add(code: AnomalyCode, endpoint: number, frameNo: number, tNanos: number, details: Anomaly['details']): void;
   /** What Zeek's conn.log would say (the last row). */
   zeekVerdict(): ZeekVerdict;
+  /**
+   * Every row Zeek would write. Absent on connections decoded from a worker thread: runs that ask
+   * for the rows (`analyze({ zeekRows })`) stay in-process.
+   */
+  zeekRows?(): ZeekRow[];
 }
 
 /** Shared by Connection and the worker's rebuilt connections: the one way an anomaly is first recorded. */
@@ -238,6 +243,10 @@ export class Connection implements ConnectionFacts {
 
   zeekVerdict(): ZeekVerdict {
     return this.zeek.result();
+  }
+
+  zeekRows(): ZeekRow[] {
+    return this.zeek.rows();
   }
 
   /** A per-packet anomaly without details (only `count`): no allocation after the first. */

@@ -190,11 +190,41 @@ export interface ConnectionReport {
    * What Zeek's conn.log would say. History letters are upper case for Zeek's originator, which is
    * our client unless `origIsClient` is false (Zeek's '^' flip on likely server ports).
    */
-  zeek: { connState: string; history: string; origIsClient: boolean };
+  zeek: ZeekReport;
   /** Bytes were acknowledged that the capture never showed, or the stream has gaps: verdicts may be unreliable. */
   captureLoss: boolean;
   /** Per-packet rows for the ladder diagram; only present when the run asked for them. */
   ladder?: LadderRow[];
+}
+
+export interface ZeekReport {
+  connState: string;
+  history: string;
+  origIsClient: boolean;
+  /**
+   * Every conn.log row Zeek would write for this connection, in order (the last is the one
+   * connState and history describe; Zeek writes several when its timers drop the state between
+   * packets of one of our connections). Only present when the run asked for them (`--format zeek`
+   * or `analyze({ zeekRows: true })`).
+   */
+  rows?: ZeekRowReport[];
+}
+
+/** One conn.log row, with Zeek's own counts and times (docs/zeek-conformance.md). */
+export interface ZeekRowReport {
+  /** Zeek's `ts`: the row's first packet. */
+  ts: IsoTime;
+  /** Zeek's `duration`: `last_time - start_time` (last_time stops once both sides closed). */
+  duration: Seconds;
+  /** False when Zeek's orig_h/orig_p are our server's. */
+  origIsClient: boolean;
+  connState: string;
+  history: string;
+  origPkts: number;
+  respPkts: number;
+  /** From sequence ranges, as Zeek: gaps included, retransmissions once. */
+  origBytes: number;
+  respBytes: number;
 }
 
 export interface EndpointReport {

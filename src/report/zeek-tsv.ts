@@ -5,15 +5,19 @@
  * Deliberate differences from Zeek's own writer:
  * - `#open` / `#close` are the capture's first and last packet times, not the wall clock, so the
  *   output is deterministic (golden files, diffs).
- * - `uid` is `C` + our connection id: stable across runs, unlike Zeek's random uids.
+ * - `uid` is `C` + our connection id: stable across runs, unlike Zeek's random uids. Where Zeek
+ *   would write several rows for one of our connections (its timers dropped the state between
+ *   packets), they are `C<id>-1`, `C<id>-2`, ... in order.
+ * - Rows come from the Zeek model (`zeek.rows`, which the CLI asks for): Zeek's duration
+ *   (`last_time` stops once both sides closed), byte counts from sequence ranges, packets it
+ *   accepted. A report without rows (a library caller that did not ask) gets one row per
+ *   connection from our own duration, payload bytes and packets, as before.
  * - Fields we do not know are unset (`-`): service, local_orig/local_resp (no Site::local_nets),
  *   missed_bytes (we flag capture loss but do not count it), the *_ip_bytes columns, tunnel_parents.
- * - orig_bytes/resp_bytes are payload bytes each counted once; Zeek derives them from sequence
- *   ranges, so they differ when the capture has gaps.
  * orig/resp follow Zeek's originator (`zeek.origIsClient`): our client, unless Zeek's port
  * heuristics would flip the roles (docs/zeek-conformance.md).
  */
-import type { ConnectionReport, RunReport } from './model.js';
+import type { ConnectionReport, RunReport, ZeekRowReport } from './model.js';
 import type { RenderContext } from './context.js';
 import { isoToZeekStamp, isoToZeekTime } from './format.js';
 
@@ -66,9 +70,45 @@ export function zeekFooter(report: Pick<RunReport, 'summary'>): string {
   return `#close\t${report.summary.lastPacket ? isoToZeekStamp(report.summary.lastPacket) : UNSET}\n`;
 }
 
-/** One conn.log row, tab-separated, with its newline. */
+/** The connection's conn.log rows (one, unless Zeek would split it), tab-separated, each with its newline. */
 export function zeekConnLine(c: ConnectionReport): string {
-  return `${zeekConnRow(c).join('\t')}\n`;
+  const rows = c.zeek.rows;
+  if (rows === undefined || rows.length === 0) return `${zeekConnRow(c).join('\t')}\n`;
+  let out = '';
+  rows.forEach((r, i) => {
+    out += `${zeekModelRow(c, r, rows.length === 1 ? `C${c.id}` : `C${c.id}-${i + 1}`).join('\t')}\n`;
+  });
+  return out;
+}
+
+/** One row of the Zeek model, oriented as Zeek's originator is. */
+export function zeekModelRow(c: ConnectionReport, r: ZeekRowReport, uid: string): string[] {
+  const orig = r.origIsClient ? c.client : c.server;
+  const resp = r.origIsClient ? c.server : c.client;
+  const hasDuration = r.duration > 0;
+  return [
+    isoToZeekTime(r.ts),
+    uid,
+    orig.ip,
+    String(orig.port),
+    resp.ip,
+    String(resp.port),
+    'tcp',
+    UNSET,
+    hasDuration ? r.duration.toFixed(6) : UNSET,
+    hasDuration ? String(r.origBytes) : UNSET,
+    hasDuration ? String(r.respBytes) : UNSET,
+    escape(r.connState) || UNSET,
+    UNSET,
+    UNSET,
+    UNSET,
+    escape(r.history) || UNSET,
+    String(r.origPkts),
+    UNSET,
+    String(r.respPkts),
+    UNSET,
+    UNSET,
+  ];
 }
 
 export function zeekConnRow(c: ConnectionReport): string[] {

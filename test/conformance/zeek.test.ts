@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { analyze } from '../../src/analyze.js';
 import { ZeekConnModel, type ZeekRow } from '../../src/analysis/zeek.js';
+import { renderZeekTsv } from '../../src/report/zeek-tsv.js';
 import type { ConnectionReport } from '../../src/report/model.js';
 import { sharedPath } from '../helpers/shared.js';
 
@@ -135,12 +136,17 @@ interface ModelSnapshot {
   rows: ZeekRow[];
 }
 
-/** Runs one capture; returns our rows (sorted by start) and checks the reports carry the models' verdicts. */
-async function runCapture(m: ManifestRow, models: ModelSnapshot[]): Promise<OurRow[]> {
+/**
+ * Runs one capture; returns our rows (sorted by start) and the rows `--format zeek` prints for the
+ * same run, and checks the reports carry the models' verdicts.
+ */
+async function runCapture(m: ManifestRow, models: ModelSnapshot[]): Promise<{ rows: OurRow[]; printed: OurRow[] }> {
   models.length = 0;
   const report = await analyze([{ name: m.name, bytes: bytesOf(join(CORPUS, m.trace)) }], {
     verifyChecksums: !m.zeekFlags.split(/\s+/).includes('-C'),
+    zeekRows: true,
   });
+  const printed = rowsOfConnLog(renderZeekTsv(report));
   const rows: OurRow[] = [];
   const lastByTuple = new Map<string, ZeekRow[]>();
   for (const model of models) {
@@ -156,7 +162,38 @@ async function runCapture(m: ManifestRow, models: ModelSnapshot[]): Promise<OurR
   }
   checkReportsCarryVerdicts(report.connections, lastByTuple);
   rows.sort((a, b) => a.startNanos - b.startNanos);
-  return rows;
+  return { rows, printed };
+}
+
+/**
+ * The rows of our conn.log text as OurRows: orig as client, times in integer nanoseconds relative
+ * to the first row (exact, so `duration` prints back as it was written).
+ */
+function rowsOfConnLog(text: string): OurRow[] {
+  const lines = text.split('\n');
+  const fields = lines.find((l) => l.startsWith('#fields\t'))!.split('\t').slice(1);
+  const col = (name: string): number => fields.indexOf(name);
+  const micros = (ts: string): number => {
+    const [s, f] = ts.split('.');
+    return Number(s) * 1e6 + Number(f.padEnd(6, '0').slice(0, 6));
+  };
+  const rows = lines.filter((l) => l !== '' && !l.startsWith('#')).map((l) => l.split('\t'));
+  const t0 = rows.length > 0 ? micros(rows[0][col('ts')]) : 0;
+  const out = rows.map((r): OurRow => {
+    const start = (micros(r[col('ts')]) - t0) * 1000;
+    const d = r[col('duration')];
+    const num = (s: string): number => (s === '-' ? 0 : Number(s));
+    return {
+      clientH: r[col('id.orig_h')], clientP: Number(r[col('id.orig_p')]), serverH: r[col('id.resp_h')], serverP: Number(r[col('id.resp_p')]),
+      origIsClient: true,
+      connState: r[col('conn_state')] === '-' ? '' : r[col('conn_state')],
+      history: r[col('history')] === '-' ? '' : r[col('history')],
+      origPkts: num(r[col('orig_pkts')]), respPkts: num(r[col('resp_pkts')]),
+      origBytes: num(r[col('orig_bytes')]), respBytes: num(r[col('resp_bytes')]),
+      startNanos: start, lastNanos: start + (d === '-' ? 0 : Math.round(Number(d) * 1e9)),
+    };
+  });
+  return out.sort((a, b) => a.startNanos - b.startNanos);
 }
 
 function checkReportsCarryVerdicts(conns: ConnectionReport[], byTuple: Map<string, ZeekRow[]>): void {
@@ -314,8 +351,12 @@ describe('Zeek conn.log conformance (shared corpus)', () => {
 
   it('matches Zeek on every capture of the corpus', async () => {
     for (const m of readManifest()) {
-      const ours = await runCapture(m, models);
+      const { rows: ours, printed } = await runCapture(m, models);
       const s = score(m, readExpected(join(CORPUS, m.expected)), ours);
+      // What --format zeek prints agrees with Zeek exactly as the model does (its durations, byte
+      // counts and row splits), capture by capture.
+      const p = score(m, readExpected(join(CORPUS, m.expected)), printed);
+      expect({ ...p, diffs: p.diffs.length }, `${m.name}: --format zeek against the model`).toEqual({ ...s, diffs: s.diffs.length });
       scores.push(s);
       for (const k of Object.keys(total) as Array<keyof CaptureScore>) {
         if (typeof total[k] === 'number') (total[k] as number) += s[k] as number;
