@@ -7,6 +7,7 @@ import yargs from 'yargs';
 import { ANOMALIES } from '../analysis/catalog.js';
 import { DEFAULT_SETTINGS } from '../analysis/settings.js';
 import { TCP_STATES, type EndpointState } from '../tcp/state.js';
+import { parseHostPattern, type HostPattern } from './hosts.js';
 import { FORMATS, type Format } from '../report/index.js';
 import type { Settings, Severity } from '../report/model.js';
 
@@ -16,12 +17,13 @@ export type SortField = (typeof SORT_FIELDS)[number];
 export const SEVERITIES: readonly Severity[] = ['info', 'warn', 'error'];
 
 export interface Selection {
-  hosts: string[];
+  hosts: HostPattern[];
   ports: number[];
   ids: number[];
   anomalies: string[];
   onlyAnomalies: boolean;
-  state: EndpointState | null;
+  /** Final states, either endpoint's (an empty list selects every connection). */
+  states: EndpointState[];
   sort: SortField | null;
   limit: number | null;
 }
@@ -105,12 +107,12 @@ function buildParser(version: string) {
       .option('progress', { type: 'boolean', describe: 'progress bar on stderr (default: when stderr is a terminal and $CI is unset)' })
       .option('debug', { type: 'boolean', default: false, describe: 'stack traces with errors; how --threads 2 ran' })
       .group(['host', 'port', 'connection', 'anomaly', 'only-anomalies', 'state', 'sort', 'limit'], 'Selection:')
-      .option('host', { type: 'string', describe: 'connections with this IP at either end (comma list)' })
+      .option('host', { type: 'string', describe: 'connections with this IP or in this CIDR prefix at either end (comma list)' })
       .option('port', { type: 'string', describe: 'connections with this port at either end (comma list)' })
       .option('connection', { alias: 'c', type: 'string', describe: 'connection id(s) (comma list)' })
       .option('anomaly', { type: 'string', describe: 'connections with any of these anomaly codes' })
       .option('only-anomalies', { type: 'boolean', default: false, describe: 'connections with at least one anomaly' })
-      .option('state', { type: 'string', describe: 'connections where either endpoint ended in this state (FIN_WAIT_2, fin-wait-2, ...)' })
+      .option('state', { type: 'string', describe: 'connections where either endpoint ended in one of these states (FIN_WAIT_2, fin-wait-2, ...; comma list)' })
       .option('sort', { choices: SORT_FIELDS, describe: 'order: id/start ascending; duration/bytes/packets/rtt/anomalies largest first' })
       .option('limit', { type: 'string', describe: 'print at most n connections (the table says how many more matched)' })
       .group(['msl', 'linger', 'idle-timeout', 'max-connections', 'verify-checksums', 'threads'], 'Model:')
@@ -177,9 +179,22 @@ function positiveInt(name: string, raw: string, max = Number.MAX_SAFE_INTEGER): 
   return n;
 }
 
+function hostPattern(raw: string): HostPattern {
+  const p = parseHostPattern(raw);
+  if (p === null) throw new UsageError(`--host: expected an IPv4 or IPv6 address or a CIDR prefix (10.0.0.5, 2001:db8::1, 10.0.0.0/8), got '${raw}'`);
+  return p;
+}
+
 function seconds(name: string, v: unknown): number {
   const n = Number(v);
   if (!Number.isFinite(n) || n < 0) throw new UsageError(`${name}: expected seconds ≥ 0, got '${String(v)}'`);
+  return n;
+}
+
+/** A timeout of 0 would retire every connection at its next packet's arrival: never what is meant. */
+function positiveSeconds(name: string, v: unknown): number {
+  const n = seconds(name, v);
+  if (n === 0) throw new UsageError(`${name}: expected seconds > 0, got '${String(v)}'`);
   return n;
 }
 
@@ -249,7 +264,7 @@ const STDIN_TOKEN = '\u0000stdin';
 
 /** Options that take one value; the list options (--host, --port, ...) accumulate instead. */
 const SINGLE_VALUED = [
-  'format', 'ladder', 'all', 'ascii', 'color', 'width', 'progress', 'debug', 'only-anomalies', 'state', 'sort', 'limit',
+  'format', 'ladder', 'all', 'ascii', 'color', 'width', 'progress', 'debug', 'only-anomalies', 'sort', 'limit',
   'msl', 'linger', 'idle-timeout', 'max-connections', 'verify-checksums', 'threads', 'expect',
 ] as const;
 
@@ -288,15 +303,14 @@ function toOptions(raw: Record<string, unknown>): CliOptions {
   const format = a.format as Format;
   if (ladder && format === 'zeek') throw new UsageError('--ladder works with --format table, json or ndjson, not zeek');
 
-  const stateRaw = a.state === undefined ? null : String(a.state);
   const limitRaw = a.limit === undefined ? null : String(a.limit);
   const selection: Selection = {
-    hosts: list(a.host).map((h) => h.replace(/^\[(.*)\]$/, '$1').toLowerCase()),
+    hosts: list(a.host).map(hostPattern),
     ports: list(a.port).map((p) => positiveInt('--port', p, 65535)),
     ids: list(a.connection).map((id) => positiveInt('--connection', id)),
     anomalies: list(a.anomaly).map((c) => anomalyCode('--anomaly', c)),
     onlyAnomalies: Boolean(a['only-anomalies']),
-    state: stateRaw === null ? null : parseState(stateRaw),
+    states: [...new Set(list(a.state).map(parseState))],
     sort: (a.sort as SortField | undefined) ?? null,
     limit: limitRaw === null ? null : positiveInt('--limit', limitRaw),
   };
@@ -318,7 +332,7 @@ function toOptions(raw: Record<string, unknown>): CliOptions {
     settings: {
       mslSeconds: seconds('--msl', a.msl),
       lingerSeconds: seconds('--linger', a.linger),
-      idleTimeoutSeconds: seconds('--idle-timeout', a['idle-timeout']),
+      idleTimeoutSeconds: positiveSeconds('--idle-timeout', a['idle-timeout']),
       maxConnections: maxConn,
       verifyChecksums: Boolean(a['verify-checksums']),
     },

@@ -302,7 +302,11 @@ async function run(io: CliEnvironment): Promise<number> {
       const spilled = held?.spoolFailure();
       if (spilled) say(`${NAME}: warning: the temporary file for the ${o.format} report failed (${spilled.message}); the report was kept in memory`);
       if (ladderId !== null && matched === 0) {
-        say(`${NAME}: --ladder ${ladderId}: no such connection (the run has ${report.summary.connections})`);
+        // Ids are 1..n: one within the run exists, and the other options left it out.
+        const others = criteria(o).filter((c) => !c.startsWith('ladder=') && !c.startsWith('limit='));
+        say(ladderId <= report.summary.connections && others.length > 0
+          ? `${NAME}: --ladder ${ladderId}: connection ${ladderId} is not selected by ${others.join(' ')}`
+          : `${NAME}: --ladder ${ladderId}: no such connection (the run has ${report.summary.connections})`);
         return EXIT_FATAL;
       }
     }

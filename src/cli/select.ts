@@ -6,15 +6,16 @@
  */
 import type { AnomalyReport, ConnectionReport, Severity } from '../report/model.js';
 import { isoToEpochParts } from '../report/format.js';
+import { hostMatches } from './hosts.js';
 import { SEVERITIES, type CliOptions, type FailOn, type Selection, type SortField } from './options.js';
 
 export function matches(c: ConnectionReport, s: Selection, ladder: CliOptions['ladder']): boolean {
   if (s.ids.length > 0 && !s.ids.includes(c.id)) return false;
-  if (s.hosts.length > 0 && !s.hosts.includes(c.client.ip.toLowerCase()) && !s.hosts.includes(c.server.ip.toLowerCase())) return false;
+  if (s.hosts.length > 0 && !s.hosts.some((h) => hostMatches(h, c.client.ip) || hostMatches(h, c.server.ip))) return false;
   if (s.ports.length > 0 && !s.ports.includes(c.client.port) && !s.ports.includes(c.server.port)) return false;
   if (s.anomalies.length > 0 && !c.anomalies.some((a) => s.anomalies.includes(a.code))) return false;
   if (s.onlyAnomalies && c.anomalies.length === 0) return false;
-  if (s.state !== null && c.client.finalState !== s.state && c.server.finalState !== s.state) return false;
+  if (s.states.length > 0 && !s.states.includes(c.client.finalState) && !s.states.includes(c.server.finalState)) return false;
   if (ladder) {
     // --ladder N draws one connection; plain --ladder the anomalous ones (issue 4), --all every one.
     if (ladder.id !== null) return c.id === ladder.id;
@@ -28,11 +29,11 @@ export function criteria(o: CliOptions): string[] {
   const s = o.selection;
   const out: string[] = [];
   if (s.ids.length > 0) out.push(`connection=${s.ids.join(',')}`);
-  if (s.hosts.length > 0) out.push(`host=${s.hosts.join(',')}`);
+  if (s.hosts.length > 0) out.push(`host=${s.hosts.map((h) => h.text).join(',')}`);
   if (s.ports.length > 0) out.push(`port=${s.ports.join(',')}`);
   if (s.anomalies.length > 0) out.push(`anomaly=${s.anomalies.join(',')}`);
   if (s.onlyAnomalies) out.push('only-anomalies');
-  if (s.state !== null) out.push(`state=${s.state}`);
+  if (s.states.length > 0) out.push(`state=${s.states.join(',')}`);
   if (o.ladder) out.push(o.ladder.id !== null ? `ladder=${o.ladder.id}` : o.ladder.all ? 'ladder --all' : 'ladder');
   if (s.limit !== null) out.push(`limit=${s.limit}`);
   return out;

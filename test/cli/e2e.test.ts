@@ -430,12 +430,22 @@ describe('selection', () => {
     expect(ids(['--anomaly', 'refused'])).toEqual([1, 2]);
     expect(ids(['--only-anomalies'])).toEqual([1, 2, 4]);
     expect(ids(['--state', 'time-wait'])).toEqual([3, 4, 5, 6, 7]);
+    // Lists, as the README says of every selection option: comma-separated or repeated.
+    expect(ids(['--state', 'closed,time-wait'])).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(ids(['--state', 'SYN_SENT', '--state', 'LISTEN'])).toEqual([]);
+    expect(ids(['--host', '212.227.15.0/24', '--port', '110'])).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(ids(['--host', '212.227.15.160/29'])).toEqual([3, 4, 5, 6, 7]);
+    expect(ids(['--host', '212.227.15.160/28'])).toEqual([2, 3, 4, 5, 6, 7]);
   });
 
   test('--ladder with an unknown id exits 2', () => {
     const r = cli(['--ladder', '99', SAMPLE]);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('tcpflow-analyze: --ladder 99: no such connection (the run has 7)\n');
+    // One that exists but the other options leave out is not "no such connection".
+    const left = cli(['--ladder', '3', '--host', '10.9.9.9', '--state', 'closed', SAMPLE]);
+    expect(left.code).toBe(2);
+    expect(left.stderr).toBe('tcpflow-analyze: --ladder 3: connection 3 is not selected by host=10.9.9.9 state=CLOSED\n');
   });
 });
 

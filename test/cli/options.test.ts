@@ -46,19 +46,22 @@ describe('parseArgs', () => {
   });
 
   test('lists: repeated and comma-separated', async () => {
-    const o = await opts(['--port', '80,443', '--port', '8080', '--host', '[2001:DB8::1]', '-c', '1,2', 'a.pcap']);
+    const o = await opts(['--port', '80,443', '--port', '8080', '--host', '[2001:DB8:0:0::1],10.0.0.0/8', '--host', '::ffff:1.2.3.4', '-c', '1,2',
+      '--state', 'CLOSED,fin-wait-2', '--state', 'FIN_WAIT2', '--state', 'time-wait', 'a.pcap']);
     expect(o.selection.ports).toEqual([80, 443, 8080]);
-    expect(o.selection.hosts).toEqual(['2001:db8::1']);
+    // IPv6 in the report's spelling (RFC 5952), however it was typed.
+    expect(o.selection.hosts.map((h) => h.text)).toEqual(['2001:db8::1', '10.0.0.0/8', '::ffff:102:304']);
+    expect(o.selection.states).toEqual(['CLOSED', 'FIN_WAIT_2', 'TIME_WAIT']);
     expect(o.selection.ids).toEqual([1, 2]);
   });
 
   test('single-valued options given twice: the last one wins (shell aliases add their own)', async () => {
     const o = await opts(['-f', 'ndjson', '--format', 'json', '--ladder', '1', '--ladder', '2', '--msl', '1', '--msl', '2',
       '--limit', '3', '--limit', '4', '--width', '80', '--width', '90', '--threads', '2', '--threads', '1',
-      '--sort', 'id', '--sort', 'bytes', '--state', 'CLOSED', '--state', 'fin-wait-2', '--expect', 'a.json', '--expect', 'b.json',
+      '--sort', 'id', '--sort', 'bytes', '--expect', 'a.json', '--expect', 'b.json',
       '--color', '--no-color', '--max-connections', '5', '--max-connections', '6', 'a.pcap']);
     expect(o).toMatchObject({ format: 'json', ladder: { id: 2, all: false }, captures: ['a.pcap'], width: 90, threads: 1, expectFile: 'b.json', color: false });
-    expect(o.selection).toMatchObject({ limit: 4, sort: 'bytes', state: 'FIN_WAIT_2' });
+    expect(o.selection).toMatchObject({ limit: 4, sort: 'bytes' });
     expect(o.settings).toMatchObject({ mslSeconds: 2, maxConnections: 6 });
   });
 
@@ -75,6 +78,11 @@ describe('parseArgs', () => {
     [['--limit', 'ten', 'a'], /--limit: expected a whole number, got 'ten'/],
     [['--port', '70000', 'a'], /--port: 70000 is out of range/],
     [['--msl', '-1', 'a'], /--msl: expected seconds ≥ 0/],
+    [['--idle-timeout', '0', 'a'], /--idle-timeout: expected seconds > 0, got '0'/],
+    [['--host', '1.2.3', 'a'], /--host: expected an IPv4 or IPv6 address or a CIDR prefix .*, got '1.2.3'/],
+    [['--host', '10.0.0.0/33', 'a'], /--host: .*got '10.0.0.0\/33'/],
+    [['--host', 'example.com', 'a'], /--host: .*got 'example.com'/],
+    [['--state', 'CLOSED,SYN_RCVD', 'a'], /--state: unknown state 'SYN_RCVD'/],
     [['--all', 'a'], /--all only makes sense with --ladder/],
     [['--ladder', '-f', 'zeek', 'a'], /--ladder works with --format table, json or ndjson/],
     [['-', '-'], /standard input \('-'\) can only be read once/],

@@ -3,18 +3,22 @@ import { ExpectChecker, ExpectFileError, parseExpectations } from '../../src/cli
 import { gateHits, matches, sortKey } from '../../src/cli/select.js';
 import { ConnectionSpool } from '../../src/report/spool.js';
 import type { Selection } from '../../src/cli/options.js';
+import { parseHostPattern } from '../../src/cli/hosts.js';
 import { sampleReport } from '../report/fixtures.js';
 
-const none: Selection = { hosts: [], ports: [], ids: [], anomalies: [], onlyAnomalies: false, state: null, sort: null, limit: null };
+const none: Selection = { hosts: [], ports: [], ids: [], anomalies: [], onlyAnomalies: false, states: [], sort: null, limit: null };
 const ids = (sel: Partial<Selection>, ladder: { id: number | null; all: boolean } | null = null): number[] =>
   sampleReport().connections.filter((c) => matches(c, { ...none, ...sel }, ladder)).map((c) => c.id);
 
 describe('selection', () => {
   test('each filter, and --ladder without an id keeping the anomalous connections', () => {
     expect(ids({})).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(ids({ hosts: ['203.0.113.7'] })).toEqual([3]);
+    expect(ids({ hosts: [parseHostPattern('203.0.113.7')!] })).toEqual([3]);
+    expect(ids({ hosts: [parseHostPattern('203.0.113.0/24')!] })).toEqual([3]);
+    expect(ids({ hosts: [parseHostPattern('203.0.112.0/24')!] })).toEqual([]);
     expect(ids({ ports: [22] })).toEqual([4]);
-    expect(ids({ state: 'FIN_WAIT_2' })).toEqual([6]);
+    expect(ids({ states: ['FIN_WAIT_2'] })).toEqual([6]);
+    expect(ids({ states: ['FIN_WAIT_2', 'SYN_SENT'] })).toEqual([3, 6]);
     expect(ids({ anomalies: ['REFUSED', 'RESET'] })).toEqual([2, 5]);
     expect(ids({ onlyAnomalies: true })).toEqual([2, 3, 4, 5, 6]);
     expect(ids({}, { id: null, all: false })).toEqual([2, 3, 4, 5, 6]);

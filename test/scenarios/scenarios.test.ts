@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import type { ConnectionReport, RunReport } from '../../src/report/model.js';
-import { goldenOf, stateRows, statePath } from '../helpers/scenario.js';
+import { goldenOf, Scenario, stateRows, statePath } from '../helpers/scenario.js';
 import { SCENARIOS, scenario } from './catalog.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -52,6 +52,13 @@ describe('facts per scenario', () => {
     expect(c.handshake.rtt.synAckToAck).toBeCloseTo(0.0101, 9);
     expect(c.handshake.rtt.total).toBeCloseTo(0.0202, 9);
     expect(c.handshake.duration).toBeCloseTo(0.0202, 9);
+    // From integer nanoseconds, not the float sum of the halves: 0.1 s + 0.2 s is
+    // 0.30000000000000004 in binary floating point, and was printed so.
+    const s = new Scenario();
+    s.a.syn(); s.wait(99.9); s.b.synAck(); s.wait(199.9); s.a.ack();
+    const [h] = (await s.run()).connections;
+    expect([h.handshake.rtt.synToSynAck, h.handshake.rtt.synAckToAck]).toEqual([0.1, 0.2]);
+    expect(h.handshake.rtt.total).toBe(0.3);
     expect(c.close).toMatchObject({ kind: 'four_way', initiator: 'client', resetBy: null });
     expect(c.close.timeWait.client.heldAtEnd).toBe(true);
     expect(c.bytes).toEqual({ client: 100, server: 300 });
