@@ -1,7 +1,19 @@
 /**
- * Packet time. The hot path holds time as a `number` of nanoseconds since the run's first packet
- * (exact for about 104 days of capture); the epoch of that first packet is kept here once, as a
- * BigInt, and absolute times are rebuilt only when a report is rendered (STYLE §4).
+ * How far before the run's first packet the clock's zero lies: 2^22 s, about 48.5 days.
+ *
+ * Why not the first packet itself: everything downstream takes a negative time for "none" (-1 is
+ * the sentinel of a SYN never seen, a transition that never happened), so a packet stamped before
+ * the first one (a capture whose halves were concatenated in the wrong order, `mergecap -a`, or
+ * two inputs given newest first) lost its handshake times and held FIN_WAIT_2 "to the end of the
+ * capture". With the zero this far back, every time of a real capture is positive. Integer
+ * nanoseconds stay exact up to 2^53, so about 55.7 days after the first packet (104 before).
+ */
+export const CLOCK_ROOM_BEFORE_SEC = 2 ** 22;
+
+/**
+ * Packet time. The hot path holds time as a `number` of nanoseconds since the clock's zero,
+ * CLOCK_ROOM_BEFORE_SEC before the run's first packet; that epoch is kept here once and absolute
+ * times are rebuilt only when a report is rendered (STYLE §4).
  */
 export class CaptureClock {
   private baseSec = 0;
@@ -10,10 +22,10 @@ export class CaptureClock {
   /** Fractional digits for rendering: the finest precision among the inputs. */
   precisionDigits = 6;
 
-  /** Nanoseconds since the first packet of the run (negative when a timestamp goes back before it). */
+  /** Nanoseconds since the clock's zero (negative only for a timestamp 48 days before the first packet). */
   tNanos(tsSec: number, tsNanos: number): number {
     if (!this.based) {
-      this.baseSec = tsSec;
+      this.baseSec = tsSec - CLOCK_ROOM_BEFORE_SEC;
       this.baseNanos = tsNanos;
       this.based = true;
     }
@@ -24,7 +36,7 @@ export class CaptureClock {
     return this.based;
   }
 
-  /** The first packet's time (seconds, nanoseconds), or null before it: for a replica on another thread. */
+  /** The clock's zero (seconds, nanoseconds), or null before the first packet: for a replica on another thread. */
   get base(): [number, number] | null {
     return this.based ? [this.baseSec, this.baseNanos] : null;
   }

@@ -27,7 +27,7 @@ import type { EndpointState, TcpState } from './state.js';
 
 export type Evidence = 'observed' | 'inferred';
 
-/** One state change of one endpoint. `tNanos` is capture time (ns since the run's first packet). */
+/** One state change of one endpoint. `tNanos` is capture time (ns on the run's CaptureClock). */
 export interface Transition {
   from: EndpointState;
   to: TcpState;

@@ -8,7 +8,8 @@ import { describe, expect, test } from 'vitest';
 import { TCP_ACK, TCP_CWR, TCP_ECE, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG, TCP_AE } from '../../src/decode/fields.js';
 import type { ConnectionReport, RunReport } from '../../src/report/model.js';
 import { ethernetIPv4Tcp } from '../helpers/packet-builder.js';
-import { writePcap, type PacketIn } from '../helpers/pcap-writer.js';
+import { fromBytes, writePcap, type PacketIn } from '../helpers/pcap-writer.js';
+import { analyze } from '../../src/analyze.js';
 import { Scenario, statePath } from '../helpers/scenario.js';
 import { analyzeBytes, checkInvariants, pcapPackets } from './support.js';
 
@@ -133,6 +134,50 @@ describe('timestamps going backwards (merged or reordered captures)', () => {
       expect(v === null || v >= 0, `handshake timing ${JSON.stringify(c.handshake)}`).toBe(true);
     }
     checkInvariants(r);
+  });
+});
+
+describe('a capture whose halves are in the wrong order (mergecap -a of a later part first, or inputs newest first)', () => {
+  // Each connection is whole and in order, but the second half of the file is stamped before the
+  // first packet of the run. Times before the run's first packet used to be negative, which the
+  // analysis reads as "never": the earlier connection lost its handshake times and held
+  // FIN_WAIT_2 / CLOSE_WAIT "to the end of the capture" (LINGERING_* of 100 s, though it closed).
+  // Frame numbers differ (the earlier connection's packets come second); everything else may not.
+  const noFrames = (x: unknown): unknown => JSON.parse(JSON.stringify(x, (k, v: unknown) => (/[fF]rame$/.test(k) ? undefined : v)));
+  function halves(): { later: Scenario; earlier: Scenario } {
+    const later = new Scenario({ start: 1_700_000_100, clientPort: 40001 });
+    const earlier = new Scenario({ start: 1_700_000_000, clientPort: 40002 });
+    for (const s of [later, earlier]) {
+      s.a.syn(); s.wait(20); s.b.synAck(); s.wait(30); s.a.ack();
+      s.a.data(100); s.b.ack(); s.b.data(300); s.a.ack();
+      close(s);
+    }
+    return { later, earlier };
+  }
+
+  test('one file, later half first: both connections as if each were alone', async () => {
+    const { later, earlier } = halves();
+    const alone = only(await analyzeBytes(earlier.pcap()));
+    const r = await analyzeBytes(writePcap([...later.frames, ...earlier.frames]));
+    expect(r.stats.timestampsBackwards).toBe(1);
+    const c = r.connections.find((x) => x.client.port === 40002)!;
+    expect(noFrames(c.handshake)).toEqual(noFrames(alone.handshake));
+    expect(noFrames(c.close)).toEqual(noFrames(alone.close));
+    expect(codes(c)).toEqual(codes(alone));
+    expect(c.anomalies.filter((a) => a.code.startsWith('LINGERING'))).toEqual([]);
+    expect(c.handshake.rtt.total).toBeCloseTo(0.0502, 9);
+    expect(c.firstSeen).toBe('2023-11-14T22:13:20.000000Z');
+    checkInvariants(r);
+  });
+
+  test('two inputs, newest first: the same', async () => {
+    const { later, earlier } = halves();
+    const alone = only(await analyzeBytes(earlier.pcap()));
+    const r = await analyze([{ name: 'new.pcap', bytes: fromBytes(later.pcap()) }, { name: 'old.pcap', bytes: fromBytes(earlier.pcap()) }]);
+    const c = r.connections.find((x) => x.client.port === 40002)!;
+    expect(c.input).toBe('old.pcap');
+    expect(noFrames({ handshake: c.handshake, close: c.close, codes: codes(c) })).toEqual(noFrames({ handshake: alone.handshake, close: alone.close, codes: codes(alone) }));
+    expect(r.summary.firstPacket).toBe('2023-11-14T22:13:20.000000Z');
   });
 });
 
