@@ -100,7 +100,15 @@ export function handshakeOutcome(c: ConnectionFacts): HandshakeOutcome {
   if (refused) return 'refused';
   if (c.badHandshakeAck) return 'bad_ack';
   if (reached(sv, 'SYN_RECEIVED') || clientEst) return 'synack_unacked';
+  // The client went on to acknowledge a SYN,ACK the capture never showed (one direction only): it
+  // was answered, so not 'no_answer' (and no HALF_OPEN); the capture did not show the handshake.
+  if (synAckUnseen(c)) return 'not_seen';
   return 'no_answer';
+}
+
+/** CAPTURE_LOSS `syn_ack_unseen` was noted (flow/connection.ts). */
+function synAckUnseen(c: ConnectionFacts): boolean {
+  return c.anomalies?.some((a) => a.code === 'CAPTURE_LOSS' && a.details.kind === 'syn_ack_unseen') ?? false;
 }
 
 /** Seconds spent in `state` (first entry to leaving it, or to `endNanos` when never left); null if never entered. */

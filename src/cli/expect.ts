@@ -8,11 +8,22 @@
  *
  * (a bare array works too). A connection is named by `id` or by `tuple` (client -> server, IPv6
  * in brackets); every other key is optional and compared exactly (`anomalies`: the set of distinct
- * codes). Connections the file does not name are not checked. Checked as connections stream by,
+ * codes). Values are checked when the file is read (an unknown outcome, state or code is an error
+ * naming the entry, not a mismatch at the end) and taken in any case, states also in ss/netstat
+ * spelling. Connections the file does not name are not checked; a file naming none is an error. Checked as connections stream by,
  * so it works with NDJSON's bounded memory.
  */
 import type { CloseKind, ConnectionReport, HandshakeOutcome, Role } from '../report/model.js';
 import { formatEndpoint, formatPair } from '../report/format.js';
+import { isAnomalyCode, parseState } from './options.js';
+
+const HANDSHAKE_OUTCOMES = ['complete', 'simultaneous_open', 'refused', 'no_answer', 'synack_unacked', 'aborted', 'bad_ack', 'not_seen'] as const;
+const CLOSE_KINDS = ['four_way', 'three_way', 'simultaneous', 'half_closed', 'reset', 'incomplete', 'none'] as const;
+// Compile-time: the lists hold every member of the model's unions (a new outcome must be added here).
+const allOutcomes: Exclude<HandshakeOutcome, (typeof HANDSHAKE_OUTCOMES)[number]> extends never ? true : never = true;
+const allCloses: Exclude<CloseKind, (typeof CLOSE_KINDS)[number]> extends never ? true : never = true;
+void allOutcomes;
+void allCloses;
 
 export interface Expectation {
   id?: number;
@@ -39,6 +50,8 @@ export function parseExpectations(text: string): Expectation[] {
   }
   const list = Array.isArray(doc) ? doc : (doc as { connections?: unknown } | null)?.connections;
   if (!Array.isArray(list)) throw new ExpectFileError('expected an array, or an object with a "connections" array');
+  // An empty list would pass every capture: almost certainly not what the CI job meant.
+  if (list.length === 0) throw new ExpectFileError('names no connection (an empty list would pass any capture)');
   return list.map((e, i) => {
     const where = `entry ${i + 1}`;
     if (!e || typeof e !== 'object' || Array.isArray(e)) throw new ExpectFileError(`${where}: expected an object`);
@@ -55,7 +68,44 @@ export function parseExpectations(text: string): Expectation[] {
     if (x.anomalies !== undefined && !(Array.isArray(x.anomalies) && x.anomalies.every((a) => typeof a === 'string'))) {
       throw new ExpectFileError(`${where}: "anomalies" must be an array of codes`);
     }
-    return x as Expectation;
+    const oneOf = <T extends string>(k: string, v: unknown, allowed: readonly T[]): T | undefined => {
+      if (v === undefined) return undefined;
+      const low = (v as string).toLowerCase();
+      if (!(allowed as readonly string[]).includes(low)) throw new ExpectFileError(`${where}: "${k}" is ${JSON.stringify(v)}, not one of ${allowed.join(', ')}`);
+      return low as T;
+    };
+    const state = (k: string, v: unknown): string | undefined => {
+      if (v === undefined) return undefined;
+      try {
+        return parseState(v as string);
+      } catch {
+        throw new ExpectFileError(`${where}: "${k}" is ${JSON.stringify(v)}, not a state (CLOSED, SYN_SENT, ..., TIME_WAIT, UNKNOWN)`);
+      }
+    };
+    let initiator: Expectation['initiator'];
+    if (x.initiator !== undefined) {
+      if (x.initiator !== null && typeof x.initiator !== 'string') throw new ExpectFileError(`${where}: "initiator" must be "client", "server", "both" or null`);
+      initiator = x.initiator === null ? null : oneOf('initiator', x.initiator, ['client', 'server', 'both'] as const);
+    }
+    const anomalies = (x.anomalies as string[] | undefined)?.map((a) => {
+      const code = a.toUpperCase().replace(/-/g, '_');
+      if (!isAnomalyCode(code)) throw new ExpectFileError(`${where}: unknown anomaly code "${a}" (the codes are listed in docs/anomalies.md)`);
+      return code;
+    });
+    const out: Expectation = {};
+    if (x.id !== undefined) out.id = x.id as number;
+    if (x.tuple !== undefined) out.tuple = x.tuple as string;
+    const handshake = oneOf('handshake', x.handshake, HANDSHAKE_OUTCOMES);
+    if (handshake !== undefined) out.handshake = handshake;
+    const close = oneOf('close', x.close, CLOSE_KINDS);
+    if (close !== undefined) out.close = close;
+    if (x.initiator !== undefined) out.initiator = initiator;
+    const cs = state('clientState', x.clientState);
+    if (cs !== undefined) out.clientState = cs;
+    const ss = state('serverState', x.serverState);
+    if (ss !== undefined) out.serverState = ss;
+    if (anomalies !== undefined) out.anomalies = anomalies;
+    return out;
   });
 }
 

@@ -103,7 +103,7 @@ function buildParser(version: string) {
       .option('all', { type: 'boolean', default: false, describe: 'with --ladder: every connection' })
       .option('ascii', { type: 'boolean', default: false, describe: 'ASCII arrows and marks instead of Unicode' })
       .option('color', { type: 'boolean', describe: 'force colour on (--no-color: off)' })
-      .option('width', { type: 'number', describe: 'table width in columns (default: the terminal, $COLUMNS, or 100)' })
+      .option('width', { requiresArg: true, describe: 'table width in columns (default: the terminal, $COLUMNS, or 100)' })
       .option('progress', { type: 'boolean', describe: 'progress bar on stderr (default: when stderr is a terminal and $CI is unset)' })
       .option('debug', { type: 'boolean', default: false, describe: 'stack traces with errors; how --threads 2 ran' })
       .group(['host', 'port', 'connection', 'anomaly', 'only-anomalies', 'state', 'sort', 'limit'], 'Selection:')
@@ -116,10 +116,10 @@ function buildParser(version: string) {
       .option('sort', { choices: SORT_FIELDS, describe: 'order: id/start ascending; duration/bytes/packets/rtt/anomalies largest first' })
       .option('limit', { type: 'string', describe: 'print at most n connections (the table says how many more matched)' })
       .group(['msl', 'linger', 'idle-timeout', 'max-connections', 'verify-checksums', 'threads'], 'Model:')
-      .option('msl', { type: 'number', default: s.mslSeconds, describe: 'maximum segment lifetime, s: TIME_WAIT ends after 2×MSL of capture time' })
-      .option('linger', { type: 'number', default: s.lingerSeconds, describe: 'FIN_WAIT_2/CLOSE_WAIT held longer than this (s) is LINGERING_*' })
-      .option('idle-timeout', { type: 'number', default: s.idleTimeoutSeconds, describe: 'retire a connection after this many seconds without a packet' })
-      .option('max-connections', { type: 'number', default: s.maxConnections, describe: 'connections tracked at once; the least recently active is evicted' })
+      .option('msl', { requiresArg: true, default: s.mslSeconds, describe: 'maximum segment lifetime, s: TIME_WAIT ends after 2×MSL of capture time' })
+      .option('linger', { requiresArg: true, default: s.lingerSeconds, describe: 'FIN_WAIT_2/CLOSE_WAIT held longer than this (s) is LINGERING_*' })
+      .option('idle-timeout', { requiresArg: true, default: s.idleTimeoutSeconds, describe: 'retire a connection after this many seconds without a packet' })
+      .option('max-connections', { requiresArg: true, default: s.maxConnections, describe: 'connections tracked at once; the least recently active is evicted' })
       .option('verify-checksums', { type: 'boolean', default: s.verifyChecksums, describe: 'check IPv4 and TCP checksums (off: offloaded captures are full of bad ones)' })
       .option('threads', { type: 'string', choices: ['1', '2'], default: '1', describe: '2: use the second core: NDJSON from files as two shards, else a reading and tracking worker (0.8-1.0x the time on large captures, slower on small ones; 30-120 MiB more memory; see the README)' })
       .group(['fail-on', 'expect'], 'CI gate:')
@@ -186,7 +186,7 @@ function hostPattern(raw: string): HostPattern {
 }
 
 function seconds(name: string, v: unknown): number {
-  const n = Number(v);
+  const n = typeof v === 'string' && v.trim() === '' ? NaN : Number(v);
   if (!Number.isFinite(n) || n < 0) throw new UsageError(`${name}: expected seconds ≥ 0, got '${String(v)}'`);
   return n;
 }
@@ -289,6 +289,9 @@ function toOptions(raw: Record<string, unknown>): CliOptions {
     const v = String(a.ladder);
     // `--ladder capture.pcap` would make the file the id: yargs cannot know the value is optional.
     // Anything that is not a number was meant as a capture.
+    if (/^\d+(,\d+)+$/.test(v)) {
+      throw new UsageError(`--ladder: one connection id, or none; for several, --ladder --all -c ${v}`);
+    }
     if (v === '' || !/^\d+$/.test(v)) {
       if (v !== '') captures.unshift(v === STDIN_TOKEN ? '-' : v);
       ladder = { id: null, all: Boolean(a.all) };
@@ -319,6 +322,8 @@ function toOptions(raw: Record<string, unknown>): CliOptions {
   const width = a.width === undefined ? undefined : Number(a.width);
   if (width !== undefined && (!Number.isInteger(width) || width < 40)) throw new UsageError(`--width: expected a whole number ≥ 40, got '${String(a.width)}'`);
   const failOnValues = list(a['fail-on']);
+  // `--fail-on ''` (an unset CI variable) must not pass as "no gate" unnoticed.
+  if (a['fail-on'] !== undefined && failOnValues.length === 0) throw new UsageError('--fail-on: expected anomaly codes, a severity (info, warn, error) or any; got nothing');
   return {
     captures,
     format,

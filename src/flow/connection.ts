@@ -351,6 +351,12 @@ export class Connection implements ConnectionFacts {
         if (!this.bump('CAPTURE_LOSS', rRole)) {
           this.add('CAPTURE_LOSS', rRole, frameNo, t, { kind: 'acked_unseen', unseenBytes: seqDiff(ackNo, r.sndNxt) });
         }
+      } else if (!r.hasSeq && !syn && s.synCount > 0) {
+        // The opener acknowledges a peer that never appeared: it got a SYN,ACK the capture did not
+        // show (a capture of one direction only, asymmetric routing). Without this the connection
+        // read as HALF_OPEN, "SYN never answered", while its client sent data and closed.
+        this.captureLoss = true;
+        if (!this.bump('CAPTURE_LOSS', rRole)) this.add('CAPTURE_LOSS', rRole, frameNo, t, { kind: 'syn_ack_unseen' });
       }
       if (!s.hasAck || seqGt(ackNo, s.ackMax)) {
         s.hasAck = true;

@@ -109,7 +109,8 @@ function describe(c: ConnectionReport, sep: string): string {
   const parts = [`handshake ${hs.outcome}${rtt !== null ? ` (rtt ${formatSeconds(rtt)})` : ''}`];
   const by = c.close.kind === 'reset' ? c.close.resetBy : c.close.initiator;
   parts.push(`close ${c.close.kind}${by && c.close.kind !== 'none' ? ` by ${by}` : ''}`);
-  parts.push(`${c.packets.client + c.packets.server} packets`);
+  const n = c.packets.client + c.packets.server;
+  parts.push(`${n} packet${n === 1 ? '' : 's'}`);
   parts.push(`duration ${formatSeconds(c.duration)}`);
   parts.push(`ended ${c.ended}`);
   if (c.midstream) parts.push('joined mid-stream');

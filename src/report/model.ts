@@ -140,7 +140,7 @@ export type HandshakeOutcome =
   | 'synack_unacked' // SYN/ACK never acknowledged by the client
   | 'aborted' // the client reset its own attempt before it completed
   | 'bad_ack' // a SYN/ACK or final ACK that acknowledges the wrong sequence number, never corrected
-  | 'not_seen'; // capture started mid-stream
+  | 'not_seen'; // the capture did not show the handshake: it started mid-stream, or it missed the SYN/ACK the client then acknowledged (CAPTURE_LOSS syn_ack_unseen)
 
 export type CloseKind =
   | 'four_way' // FIN, ACK, FIN, ACK

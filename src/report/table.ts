@@ -153,7 +153,7 @@ function renderHeader(report: RunReport, ctx: RenderContext): string[] {
       desc = chalk.red(`unreadable: ${e.message}${e.code === 'IO_ERROR' && e.byteOffset === 0 ? '' : ` (at byte ${e.byteOffset})`}`);
     } else {
       const links = input.linkTypes.map((l) => l.name).join(', ') || 'no packets';
-      desc = `${input.format ?? '?'}${input.gzip ? '+gzip' : ''}, ${links}, ${formatCount(input.packets)} packets`;
+      desc = `${input.format ?? '?'}${input.gzip ? '+gzip' : ''}, ${links}, ${formatCount(input.packets)} packet${input.packets === 1 ? '' : 's'}`;
       if (input.issues.length > 0) {
         desc += chalk.yellow(`, ${input.issues.map((i) => `${i.code} at byte ${i.byteOffset}`).join('; ')}`);
       }

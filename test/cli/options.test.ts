@@ -79,6 +79,13 @@ describe('parseArgs', () => {
     [['--port', '70000', 'a'], /--port: 70000 is out of range/],
     [['--msl', '-1', 'a'], /--msl: expected seconds ≥ 0/],
     [['--idle-timeout', '0', 'a'], /--idle-timeout: expected seconds > 0, got '0'/],
+    // What was typed, not what a number conversion made of it ('NaN').
+    [['--msl', 'abc', 'a'], /--msl: expected seconds ≥ 0, got 'abc'$/],
+    [['--linger', '', 'a'], /--linger: expected seconds ≥ 0, got ''$/],
+    [['--max-connections', '1e', 'a'], /--max-connections: expected a whole number ≥ 1, got '1e'$/],
+    [['--width', 'wide', 'a'], /--width: expected a whole number ≥ 40, got 'wide'$/],
+    [['--ladder', '1,2', 'a'], /--ladder: one connection id, or none; for several, --ladder --all -c 1,2/],
+    [['--fail-on', '', 'a'], /--fail-on: expected anomaly codes, a severity .* got nothing/],
     [['--host', '1.2.3', 'a'], /--host: expected an IPv4 or IPv6 address or a CIDR prefix .*, got '1.2.3'/],
     [['--host', '10.0.0.0/33', 'a'], /--host: .*got '10.0.0.0\/33'/],
     [['--host', 'example.com', 'a'], /--host: .*got 'example.com'/],

@@ -57,6 +57,16 @@ describe('--expect', () => {
     expect(() => parseExpectations('[{"id":1},{"id":2,"clinetState":"CLOSED"}]')).toThrow(/entry 2: unknown key "clinetState"/);
     expect(() => parseExpectations('[{"tuple":"10.0.0.1 -> 10.0.0.2"}]')).toThrow(/"tuple" must look like/);
     expect(parseExpectations('{"connections":[{"id":1}]}')).toEqual([{ id: 1 }]);
+    // Values are checked when the file is read, in any case, states in any spelling.
+    expect(parseExpectations('[{"id":1,"handshake":"Complete","close":"FOUR_WAY","initiator":"Client","clientState":"time-wait","serverState":"FIN_WAIT2","anomalies":["half-open"]}]'))
+      .toEqual([{ id: 1, handshake: 'complete', close: 'four_way', initiator: 'client', clientState: 'TIME_WAIT', serverState: 'FIN_WAIT_2', anomalies: ['HALF_OPEN'] }]);
+    expect(parseExpectations('[{"id":1,"initiator":null}]')).toEqual([{ id: 1, initiator: null }]);
+    expect(() => parseExpectations('[{"id":1,"handshake":"completed"}]')).toThrow(/entry 1: "handshake" is "completed", not one of complete, simultaneous_open/);
+    expect(() => parseExpectations('[{"id":1},{"id":2,"serverState":"SYN_RCVD"}]')).toThrow(/entry 2: "serverState" is "SYN_RCVD", not a state/);
+    expect(() => parseExpectations('[{"id":1,"anomalies":["HALF_CLOSED"]}]')).toThrow(/entry 1: unknown anomaly code "HALF_CLOSED"/);
+    expect(() => parseExpectations('[{"id":1,"initiator":"nobody"}]')).toThrow(/"initiator" is "nobody"/);
+    expect(() => parseExpectations('[]')).toThrow(/names no connection/);
+    expect(() => parseExpectations('{"connections":[]}')).toThrow(/names no connection/);
   });
 
   test('met, mismatched, missing, swapped and ambiguous expectations', () => {

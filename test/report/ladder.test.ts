@@ -107,3 +107,8 @@ test('an anomaly whose frame has no row is listed under the diagram, not dropped
   const lines = renderConnectionLadder(c, ctx).trimEnd().split('\n');
   expect(lines.at(-1)).toBe('⚠ PORT_REUSE (frame 99999): a message');
 });
+
+test('one packet is "1 packet"', () => {
+  const c = connection(1, { ladder: TEXTBOOK_LADDER.slice(0, 1), packets: { client: 1, server: 0 } });
+  expect(renderConnectionLadder(c, ctx)).toMatch(/ · 1 packet ·/);
+});

@@ -181,6 +181,30 @@ describe('a capture whose halves are in the wrong order (mergecap -a of a later 
   });
 });
 
+describe('a capture of one direction only (asymmetric routing, a one-way span port)', () => {
+  test('the client acknowledging an unseen SYN,ACK is capture loss, not a half-open SYN', async () => {
+    const s = new Scenario();
+    s.a.syn(); s.b.synAck(); s.a.ack(); s.a.data(100); s.b.ack(); s.b.data(300); s.a.ack(); close(s);
+    // Ethernet + IPv4: the source address's last octet is byte 29; the client is 10.0.0.1.
+    const clientOnly = s.frames.filter((f) => f.data[29] === 1);
+    expect(clientOnly.length).toBeGreaterThan(4);
+    const r = await analyzeBytes(writePcap(clientOnly));
+    const c = only(r);
+    expect(c.packets.server).toBe(0);
+    expect(c.handshake.outcome).toBe('not_seen');
+    expect(c.captureLoss).toBe(true);
+    expect(codes(c)).not.toContain('HALF_OPEN');
+    expect(c.anomalies.find((a) => a.code === 'CAPTURE_LOSS')?.details).toMatchObject({ kind: 'syn_ack_unseen' });
+    // A SYN really left unanswered is still HALF_OPEN.
+    const lone = new Scenario();
+    lone.a.syn(); lone.wait(1000); lone.a.syn();
+    const h = only(await analyzeBytes(lone.pcap()));
+    expect(h.handshake.outcome).toBe('no_answer');
+    expect(codes(h)).toContain('HALF_OPEN');
+    expect(h.captureLoss).toBe(false);
+  });
+});
+
 describe('exact duplicate packets (the same traffic captured on two interfaces)', () => {
   async function doubled(): Promise<{ once: ConnectionReport; twice: ConnectionReport; r: RunReport }> {
     const s = established();
