@@ -346,7 +346,10 @@ export class Connection implements ConnectionFacts {
 
     if (ack && !rst) {
       // An ACK for bytes the capture never showed: the capture lost them (before the capture point).
-      if (r.hasSeq && seqGt(ackNo, r.sndNxt)) {
+      // Not the segments that acknowledge a SYN (a SYN,ACK to SYN_SENT, the ACK to SYN_RECEIVED):
+      // acknowledging more than ISN+1 there is BAD_HANDSHAKE_ACK, below, not loss as well.
+      const acksHandshake = r.hasIss && ((syn && r.state === 'SYN_SENT') || (!syn && r.state === 'SYN_RECEIVED'));
+      if (r.hasSeq && seqGt(ackNo, r.sndNxt) && !acksHandshake) {
         this.captureLoss = true;
         if (!this.bump('CAPTURE_LOSS', rRole)) {
           this.add('CAPTURE_LOSS', rRole, frameNo, t, { kind: 'acked_unseen', unseenBytes: seqDiff(ackNo, r.sndNxt) });
