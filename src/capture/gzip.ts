@@ -13,14 +13,14 @@
  *
  * Why not `for await (const c of source.pipe(inflater))`: when zlib fails (a corrupt or cut
  * stream), the stream is destroyed and the async iterator throws at once, dropping output that was
- * already decompressed but not yet read. Here input goes in slices of SLICE bytes, each slice's
- * output is collected from 'data' events (emitted before the write callback) and handed out before
- * the next slice is written. Output held at once is bounded by SLICE times the compression ratio
+ * already decompressed but not yet read. Here input goes in blocks of SLICE bytes (see Gunzip for
+ * why aligned), each block's output is collected from 'data' events (emitted before the write
+ * callback) and handed out before the next block is written. Output held at once is bounded by SLICE times the compression ratio
  * (DEFLATE tops out near 1032:1, so 32 MiB even for a gzip bomb, and about 100 KiB for real
  * captures). SLICE is 32 KiB because each slice costs a thread-pool round trip: at 8 KiB a 100 MB
- * capture took 0.93 s against 0.43 s for plain stream gunzip; at 32 KiB about 0.48 s. zlib still
- * drops the output of the one engine call that fails inside corrupt DEFLATE data, so up to one
- * output chunk around the damage is lost. A CRC or length mismatch is found after the member's
+ * capture took 0.93 s against 0.43 s for plain stream gunzip; at 32 KiB about 0.48 s. zlib drops
+ * the output of the write that fails inside corrupt DEFLATE data, so the output of the block
+ * around the damage is lost (up to 32 KiB of input's worth). A CRC or length mismatch is found after the member's
  * output has been handed out: the records stay, and the error says the data is known to be wrong.
  */
 import { crc32, createInflateRaw, type InflateRaw } from 'node:zlib';
@@ -69,94 +69,162 @@ export function newGunzipReport(): GunzipReport {
 
 /**
  * Decompressed chunks of `source`. A corrupt or cut stream throws a GzipError after every byte
- * decompressed before it has been yielded; errors of `source` pass through unchanged.
+ * decompressed before it has been yielded; errors of `source` pass through unchanged. The output
+ * and the errors do not depend on how the source cuts its chunks (a file, a pipe, a fuzzer).
  */
 export async function* gunzip(source: ByteSource, report: GunzipReport = newGunzipReport()): AsyncGenerator<Uint8Array> {
-  const member = new MemberFramer();
-  let inflater: Inflater | null = null;
-  let pos = 0; // compressed offset of chunk[0]
-  let trailing: TrailingBytes | null = null;
+  const g = new Gunzip(report);
   try {
+    let pos = 0; // compressed offset of chunk[0]
     for await (const chunk of source) {
       report.compressedBytes += chunk.length;
-      let off = 0;
-      while (off < chunk.length) {
-        switch (member.phase) {
-          case 'between': {
-            const start = member.skipZeros(chunk, off);
-            if (start === chunk.length) {
-              off = start; // zeros only, so far: padding if the input ends here
-              break;
-            }
-            if (member.zeroRun > 0 && report.members > 0) {
-              // gzip(1) skips zeros after a member only when the input ends with them.
-              trailing = new TrailingBytes(pos + start - member.zeroRun, new Uint8Array(Math.min(member.zeroRun, TrailingBytes.QUOTED)));
-              off = trailing.add(chunk, start);
-              member.phase = 'not-a-member';
-              break;
-            }
-            member.startHeader(pos + start);
-            off = start;
-            break;
-          }
-          case 'header':
-            off = member.readHeader(chunk, off, pos, report.members > 0);
-            if ((member.phase as Phase) === 'not-a-member') {
-              trailing = new TrailingBytes(member.memberStart, member.headBytes());
-              off = trailing.add(chunk, off);
-            }
-            if ((member.phase as Phase) === 'data') inflater = new Inflater(pos + off);
-            break;
-          case 'data': {
-            const z = inflater as Inflater;
-            const used = await z.write(chunk.subarray(off, Math.min(chunk.length, off + SLICE)));
-            for (const c of z.take()) {
-              member.account(c);
-              yield c;
-            }
-            z.throwIfFailed();
-            off += used;
-            if (z.finished) {
-              z.close();
-              inflater = null;
-              member.phase = 'trailer';
-            }
-            break;
-          }
-          case 'trailer':
-            off = member.readTrailer(chunk, off, pos);
-            if ((member.phase as Phase) === 'between') report.members++; // (readTrailer moved it on)
-            break;
-          case 'not-a-member':
-            off = (trailing as TrailingBytes).add(chunk, off);
-            break;
-        }
-      }
+      yield* g.feed(chunk, pos);
       pos += chunk.length;
-      if (trailing?.complete()) break;
+      if (g.trailing?.complete()) break;
     }
-    if (trailing) {
-      report.trailing = trailing.report();
-      return;
-    }
-    if (inflater) {
-      await inflater.finish();
-      for (const c of inflater.take()) {
-        member.account(c);
-        yield c;
+    yield* g.end(pos);
+  } finally {
+    g.close();
+  }
+}
+
+/**
+ * The members of one stream, fed chunk by chunk. DEFLATE data goes to zlib in blocks aligned to
+ * multiples of SLICE in the compressed input, each in one write, gathered across chunks when a
+ * chunk ends inside one: zlib drops the output of the write that fails and can only say which
+ * write that was, so with writes cut where the source's chunks happen to end, a damaged stream
+ * read from a file and from a pipe gave different records and error offsets (fuzz seed
+ * 20261204b, cases 685 and 1515). A file's 1 MiB reads are whole blocks, so nothing is copied.
+ */
+class Gunzip {
+  trailing: TrailingBytes | null = null;
+  private readonly member = new MemberFramer();
+  private inflater: Inflater | null = null;
+  /** The start of the current block, gathered from more than one chunk. */
+  private readonly pending = new Uint8Array(SLICE);
+  private pendingLen = 0;
+
+  constructor(private readonly report: GunzipReport) {}
+
+  /** Decompressed chunks of `buf`, whose first byte is at compressed offset `pos`. */
+  async *feed(buf: Uint8Array, pos: number): AsyncGenerator<Uint8Array> {
+    const member = this.member;
+    let off = 0;
+    while (off < buf.length) {
+      switch (member.phase) {
+        case 'between': {
+          const start = member.skipZeros(buf, off);
+          if (start === buf.length) {
+            off = start; // zeros only, so far: padding if the input ends here
+            break;
+          }
+          if (member.zeroRun > 0 && this.report.members > 0) {
+            // gzip(1) skips zeros after a member only when the input ends with them.
+            this.trailing = new TrailingBytes(pos + start - member.zeroRun, new Uint8Array(Math.min(member.zeroRun, TrailingBytes.QUOTED)));
+            off = this.trailing.add(buf, start);
+            member.phase = 'not-a-member';
+            break;
+          }
+          member.startHeader(pos + start);
+          off = start;
+          break;
+        }
+        case 'header':
+          off = member.readHeader(buf, off, pos, this.report.members > 0);
+          if ((member.phase as Phase) === 'not-a-member') {
+            this.trailing = new TrailingBytes(member.memberStart, member.headBytes());
+            off = this.trailing.add(buf, off);
+          }
+          if ((member.phase as Phase) === 'data') this.inflater = new Inflater();
+          break;
+        case 'data': {
+          const abs = pos + off;
+          const blockEnd = (Math.floor(abs / SLICE) + 1) * SLICE;
+          const need = blockEnd - abs;
+          if (this.pendingLen === 0 && buf.length - off >= need) {
+            // The whole block is in this chunk: written from it, no copy.
+            const used = yield* this.write(buf.subarray(off, off + need), abs);
+            off += used;
+            break;
+          }
+          const n = Math.min(need, buf.length - off);
+          this.pending.set(buf.subarray(off, off + n), this.pendingLen);
+          this.pendingLen += n;
+          off += n;
+          if (n === need) yield* this.flushPending(pos + off);
+          break;
+        }
+        case 'trailer':
+          off = member.readTrailer(buf, off, pos);
+          if ((member.phase as Phase) === 'between') this.report.members++; // (readTrailer moved it on)
+          break;
+        case 'not-a-member':
+          off = (this.trailing as TrailingBytes).add(buf, off);
+          break;
       }
-      inflater.throwIfFailed();
-      member.phase = 'trailer';
     }
-    if (member.phase === 'header' && report.members > 0 && member.headerBytesRead() < 2) {
+  }
+
+  /** The input ended at compressed offset `pos`. */
+  async *end(pos: number): AsyncGenerator<Uint8Array> {
+    // The last, partial block (whose DEFLATE data may end inside it and a member follow, so again).
+    while (this.trailing === null && this.pendingLen > 0) yield* this.flushPending(pos);
+    const z = this.inflater;
+    if (this.trailing === null && z) {
+      await z.finish();
+      yield* this.drain(z);
+      z.throwIfFailed(pos, pos);
+      if (z.finished) this.member.phase = 'trailer';
+      this.closeInflater();
+    }
+    const member = this.member;
+    if (this.trailing) {
+      this.report.trailing = this.trailing.report();
+    } else if (member.phase === 'header' && this.report.members > 0 && member.headerBytesRead() < 2) {
       // A lone 0x1f at the very end: not enough of a member to call it cut.
-      report.trailing = new TrailingBytes(member.memberStart, member.headBytes()).report();
+      this.report.trailing = new TrailingBytes(member.memberStart, member.headBytes()).report();
     } else if (member.phase !== 'between') {
       const where = member.phase === 'header' ? 'header' : member.phase === 'trailer' ? 'trailer' : 'compressed data';
       throw new GzipError(`unexpected end of file (inside a member's ${where})`, pos);
     }
-  } finally {
-    inflater?.close();
+  }
+
+  close(): void {
+    this.inflater?.close();
+  }
+
+  /** Writes the gathered block, which ends at compressed offset `endPos`; what follows the DEFLATE data in it is fed on. */
+  private async *flushPending(endPos: number): AsyncGenerator<Uint8Array> {
+    const len = this.pendingLen;
+    const start = endPos - len;
+    const used = yield* this.write(this.pending.subarray(0, len), start);
+    this.pendingLen = 0;
+    if (used < len) yield* this.feed(this.pending.slice(used, len), start + used);
+  }
+
+  /** One block to zlib; its output handed out; returns how many of its bytes were DEFLATE data. */
+  private async *write(block: Uint8Array, at: number): AsyncGenerator<Uint8Array, number> {
+    const z = this.inflater as Inflater;
+    const used = await z.write(block);
+    yield* this.drain(z);
+    z.throwIfFailed(at, at + block.length);
+    if (z.finished) {
+      this.closeInflater();
+      this.member.phase = 'trailer';
+    }
+    return used;
+  }
+
+  private *drain(z: Inflater): Generator<Uint8Array> {
+    for (const c of z.take()) {
+      this.member.account(c);
+      yield c;
+    }
+  }
+
+  private closeInflater(): void {
+    this.inflater?.close();
+    this.inflater = null;
   }
 }
 
@@ -355,10 +423,9 @@ class Inflater {
   private readonly z: InflateRaw;
   private readonly out: Buffer[] = [];
   private failure: Error | null = null;
-  private failedAt = 0;
   private wake: (() => void) | null = null;
 
-  constructor(private readonly dataStart: number) {
+  constructor() {
     this.z = createInflateRaw({ chunkSize: INFLATE_CHUNK });
     this.z.on('data', (c: Buffer) => this.out.push(c));
     this.z.on('error', (e: Error) => {
@@ -375,7 +442,6 @@ class Inflater {
 
   async write(slice: Uint8Array): Promise<number> {
     const before = this.z.bytesWritten;
-    this.failedAt = this.dataStart + before;
     await new Promise<void>((resolve) => {
       this.wake = resolve;
       this.z.write(slice, () => this.poke());
@@ -388,7 +454,6 @@ class Inflater {
 
   /** The input ended: lets zlib say whether the DEFLATE data was complete. */
   async finish(): Promise<void> {
-    this.failedAt = this.dataStart + this.z.bytesWritten;
     if (this.finished || this.failure) return;
     await new Promise<void>((resolve) => {
       this.wake = resolve;
@@ -400,8 +465,11 @@ class Inflater {
     return this.out.splice(0);
   }
 
-  throwIfFailed(): void {
-    if (this.failure) throw new GzipError(`${this.failure.message} (in the compressed data from byte ${this.failedAt})`, this.failedAt);
+  /** Throws the zlib failure of the last write, which held compressed bytes [from, to). */
+  throwIfFailed(from: number, to: number): void {
+    if (!this.failure) return;
+    const where = to > from ? `in compressed bytes ${from}-${to - 1}` : `at the end, compressed byte ${from}`;
+    throw new GzipError(`${this.failure.message} (${where})`, from);
   }
 
   close(): void {
