@@ -127,6 +127,9 @@ export async function runCore(inputs: AnalyzeInput[], settings: Settings, clock:
       hooks.onInputError?.(input.name, err);
     }
     if (drainFailure.failed) throw drainFailure.error;
+    // Records decoded after the byte source's last chunk: a gzip input hands out the output of its
+    // last block once the compressed bytes have ended (drainingChunks drains after each of those).
+    drain();
     if (info.precisionDigits > clock.precisionDigits) clock.precisionDigits = info.precisionDigits;
     const first = times[FIRST];
     const last = times[LAST];
