@@ -40,16 +40,28 @@ export function stdinPipeChunks(fallback: () => AsyncIterable<Uint8Array>): Asyn
     closeSync(fd);
     return fallback();
   }
-  return chunksFrom(worker);
+  return chunksFrom(worker, listen(worker));
 }
 
-async function* chunksFrom(worker: Worker): AsyncGenerator<Uint8Array> {
-  const events: Event[] = [];
-  let wake: (() => void) | null = null;
+/** The thread's events, queued from now on. */
+interface Events {
+  queue: Event[];
+  wake: (() => void) | null;
+}
+
+/**
+ * Listens to the thread at once, not when the chunks are first asked for: a Worker emits the
+ * messages its thread posts as they come, and drops them while nobody listens. With --threads 2
+ * the first chunk is asked for only once the analysis worker has started, and by then a small
+ * input had been read, sent and lost: the run hung, or said "the input is empty" (a user-level
+ * audit, 2026-12-04: 8 runs in 25 under load).
+ */
+function listen(worker: Worker): Events {
+  const ev: Events = { queue: [], wake: null };
   const push = (e: Event): void => {
-    events.push(e);
-    const w = wake;
-    wake = null;
+    ev.queue.push(e);
+    const w = ev.wake;
+    ev.wake = null;
     w?.();
   };
   worker.on('message', push);
@@ -58,10 +70,15 @@ async function* chunksFrom(worker: Worker): AsyncGenerator<Uint8Array> {
   // The thread keeps the process alive only while we wait for it: a consumer that stops asking
   // (and never closes us) must not hold the process at exit.
   worker.unref();
+  return ev;
+}
+
+async function* chunksFrom(worker: Worker, ev: Events): AsyncGenerator<Uint8Array> {
+  const events = ev.queue;
   const next = async (): Promise<Event> => {
     if (events.length === 0) {
       worker.ref();
-      while (events.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+      while (events.length === 0) await new Promise<void>((resolve) => (ev.wake = resolve));
       worker.unref();
     }
     return events.shift()!;

@@ -27,6 +27,8 @@ const slowMs = Number(process.env.SLOW_MS ?? 0);
 const h = createHash('md5');
 let bytes = 0, chunks = 0, maxChunk = 0;
 const source = stdinPipeChunks(() => { fallback = true; return process.stdin; });
+// A consumer that starts late (with --threads 2, the analysis worker starts first).
+if (process.env.FIRST_DELAY_MS) await new Promise((r) => setTimeout(r, Number(process.env.FIRST_DELAY_MS)));
 if (process.env.TAKE_ONE_AND_LEAVE) {
   // A consumer that takes a chunk and walks away without closing the source.
   const first = await source[Symbol.asyncIterator]().next();
@@ -94,6 +96,14 @@ describe('stdin through a shell pipe: the reader thread', () => {
     expect(r.stderr).toBe('');
     expect(r.probe).toMatchObject({ bytes: BIG_BYTES, md5: bigMd5, fallback: false });
     expect(r.probe!.chunks).toBeGreaterThan(2);
+  });
+
+  test('a consumer that asks for the first chunk late: a small input is not lost (was a hang or "the input is empty" with --threads 2)', () => {
+    // The reader thread reads, sends and ends before anyone asks; its messages used to be emitted
+    // before the CLI listened, and dropped.
+    const r = sh(`head -c 30000 "$BIG" | FIRST_DELAY_MS=400 ${node} "$PROBE"`, 20_000);
+    expect(r.stderr).toBe('');
+    expect(r.probe).toMatchObject({ bytes: 30000, chunks: 1, fallback: false });
   });
 
   test('an empty pipe is an empty input', () => {
