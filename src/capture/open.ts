@@ -138,12 +138,14 @@ async function drive(input: AsyncIterable<Uint8Array>, info: CaptureInfo, reader
   }
   if (stop.error !== null && info.records === 0) {
     // Nothing usable came out; the gzip failure is the cause, not the cut record or header
-    // the reader would report.
+    // the reader would report (thrown, or noted as an issue: both dropped, one line is printed).
+    const issues = info.issues.length;
     try {
       reader.end();
     } catch {
       // replaced by the gzip error below
     }
+    info.issues.length = issues;
   }
   noteGzipStop(info, stop);
   reader.end();

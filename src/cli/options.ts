@@ -179,6 +179,16 @@ function positiveInt(name: string, raw: string, max = Number.MAX_SAFE_INTEGER): 
   return n;
 }
 
+/**
+ * A list option's values; given but empty (`--host ''`, an unset shell variable) is a usage error,
+ * not "no filter", which would select everything without a word.
+ */
+function listOf(name: string, v: unknown): string[] {
+  const values = list(v);
+  if (v !== undefined && values.length === 0) throw new UsageError(`${name}: expected a value, got nothing`);
+  return values;
+}
+
 function hostPattern(raw: string): HostPattern {
   const p = parseHostPattern(raw);
   if (p === null) throw new UsageError(`--host: expected an IPv4 or IPv6 address or a CIDR prefix (10.0.0.5, 2001:db8::1, 10.0.0.0/8), got '${raw}'`);
@@ -193,8 +203,8 @@ function seconds(name: string, v: unknown): number {
 
 /** A timeout of 0 would retire every connection at its next packet's arrival: never what is meant. */
 function positiveSeconds(name: string, v: unknown): number {
-  const n = seconds(name, v);
-  if (n === 0) throw new UsageError(`${name}: expected seconds > 0, got '${String(v)}'`);
+  const n = typeof v === 'string' && v.trim() === '' ? NaN : Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${name}: expected seconds > 0, got '${String(v)}'`);
   return n;
 }
 
@@ -210,9 +220,13 @@ function anomalyCode(name: string, raw: string): string {
   return code;
 }
 
-/** Accepts FIN_WAIT_2, fin-wait-2 (ss) and FIN_WAIT2 (netstat). */
+/** Other tools' names for the states: ss (ESTAB, SYN-RECV), Linux netstat (SYN_RECV, CLOSE), BSD netstat (SYN_RCVD). */
+const STATE_ALIASES: Record<string, string> = { ESTAB: 'ESTABLISHED', SYN_RECV: 'SYN_RECEIVED', SYN_RCVD: 'SYN_RECEIVED', CLOSE: 'CLOSED' };
+
+/** Accepts FIN_WAIT_2, fin-wait-2 (ss), FIN_WAIT2 (netstat), and the aliases above. */
 export function parseState(raw: string): EndpointState {
-  const s = raw.toUpperCase().replace(/-/g, '_').replace(/^FIN_WAIT(\d)$/, 'FIN_WAIT_$1');
+  const u = raw.trim().toUpperCase().replace(/-/g, '_').replace(/^FIN_WAIT(\d)$/, 'FIN_WAIT_$1');
+  const s = STATE_ALIASES[u] ?? u;
   if (s === 'UNKNOWN' || (TCP_STATES as readonly string[]).includes(s)) return s as EndpointState;
   throw new UsageError(`--state: unknown state '${raw}' (one of ${TCP_STATES.join(', ')}, UNKNOWN)`);
 }
@@ -289,7 +303,7 @@ function toOptions(raw: Record<string, unknown>): CliOptions {
     const v = String(a.ladder);
     // `--ladder capture.pcap` would make the file the id: yargs cannot know the value is optional.
     // Anything that is not a number was meant as a capture.
-    if (/^\d+(,\d+)+$/.test(v)) {
+    if (/^\d+([,\s-]+\d+)+$/.test(v)) {
       throw new UsageError(`--ladder: one connection id, or none; for several, --ladder --all -c ${v}`);
     }
     if (v === '' || !/^\d+$/.test(v)) {
@@ -308,12 +322,12 @@ function toOptions(raw: Record<string, unknown>): CliOptions {
 
   const limitRaw = a.limit === undefined ? null : String(a.limit);
   const selection: Selection = {
-    hosts: list(a.host).map(hostPattern),
-    ports: list(a.port).map((p) => positiveInt('--port', p, 65535)),
-    ids: list(a.connection).map((id) => positiveInt('--connection', id)),
-    anomalies: list(a.anomaly).map((c) => anomalyCode('--anomaly', c)),
+    hosts: listOf('--host', a.host).map(hostPattern),
+    ports: listOf('--port', a.port).map((p) => positiveInt('--port', p, 65535)),
+    ids: listOf('--connection', a.connection).map((id) => positiveInt('--connection', id)),
+    anomalies: listOf('--anomaly', a.anomaly).map((c) => anomalyCode('--anomaly', c)),
     onlyAnomalies: Boolean(a['only-anomalies']),
-    states: [...new Set(list(a.state).map(parseState))],
+    states: [...new Set(listOf('--state', a.state).map(parseState))],
     sort: (a.sort as SortField | undefined) ?? null,
     limit: limitRaw === null ? null : positiveInt('--limit', limitRaw),
   };

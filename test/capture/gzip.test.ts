@@ -213,3 +213,15 @@ describe('gzip captures through analyze()', () => {
     }
   });
 });
+
+describe('a gzip stream cut before its first whole record', () => {
+  it('is one fatal GZIP_ERROR, not that and a TRUNCATED_RECORD issue', async () => {
+    const z = gzip(raw);
+    for (let len = 40; len < Math.min(z.length, 140); len += 3) {
+      const got = await collect(fromBytes(z.subarray(0, len)));
+      if (got.records.length > 0) break;
+      if (got.error?.code !== 'GZIP_ERROR') continue;
+      expect(got.info.issues, `cut at ${len}`).toEqual([]);
+    }
+  });
+});

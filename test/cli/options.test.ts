@@ -89,7 +89,15 @@ describe('parseArgs', () => {
     [['--host', '1.2.3', 'a'], /--host: expected an IPv4 or IPv6 address or a CIDR prefix .*, got '1.2.3'/],
     [['--host', '10.0.0.0/33', 'a'], /--host: .*got '10.0.0.0\/33'/],
     [['--host', 'example.com', 'a'], /--host: .*got 'example.com'/],
-    [['--state', 'CLOSED,SYN_RCVD', 'a'], /--state: unknown state 'SYN_RCVD'/],
+    [['--state', 'CLOSED,SYN_RCVDX', 'a'], /--state: unknown state 'SYN_RCVDX'/],
+    // Given but empty (an unset shell variable): not "no filter".
+    [['--host', '', 'a'], /--host: expected a value, got nothing/],
+    [['--state', '', 'a'], /--state: expected a value, got nothing/],
+    [['--port', ',', 'a'], /--port: expected a value, got nothing/],
+    [['-c', '', 'a'], /--connection: expected a value, got nothing/],
+    [['--anomaly', '', 'a'], /--anomaly: expected a value, got nothing/],
+    [['--idle-timeout', '-1', 'a'], /--idle-timeout: expected seconds > 0, got '-1'/],
+    [['--ladder', '1-2', 'a'], /--ladder: one connection id, or none/],
     [['--all', 'a'], /--all only makes sense with --ladder/],
     [['--ladder', '-f', 'zeek', 'a'], /--ladder works with --format table, json or ndjson/],
     [['-', '-'], /standard input \('-'\) can only be read once/],
@@ -113,7 +121,9 @@ test('states: the model spelling, ss spelling and netstat spelling', () => {
   expect(parseState('fin-wait-2')).toBe('FIN_WAIT_2');
   expect(parseState('FIN_WAIT2')).toBe('FIN_WAIT_2');
   expect(parseState('unknown')).toBe('UNKNOWN');
-  expect(() => parseState('SYN_RCVD')).toThrow(/unknown state/);
+  // ss, Linux netstat and BSD netstat names for the same states.
+  expect(['ESTAB', 'syn-recv', 'SYN_RECV', 'SYN_RCVD', 'close', 'LAST-ACK'].map(parseState)).toEqual(['ESTABLISHED', 'SYN_RECEIVED', 'SYN_RECEIVED', 'SYN_RECEIVED', 'CLOSED', 'LAST_ACK']);
+  expect(() => parseState('SYN_RCVDX')).toThrow(/unknown state/);
 });
 
 test('--fail-on: codes, the lowest severity given, and any', () => {

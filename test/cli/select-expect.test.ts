@@ -62,7 +62,7 @@ describe('--expect', () => {
       .toEqual([{ id: 1, handshake: 'complete', close: 'four_way', initiator: 'client', clientState: 'TIME_WAIT', serverState: 'FIN_WAIT_2', anomalies: ['HALF_OPEN'] }]);
     expect(parseExpectations('[{"id":1,"initiator":null}]')).toEqual([{ id: 1, initiator: null }]);
     expect(() => parseExpectations('[{"id":1,"handshake":"completed"}]')).toThrow(/entry 1: "handshake" is "completed", not one of complete, simultaneous_open/);
-    expect(() => parseExpectations('[{"id":1},{"id":2,"serverState":"SYN_RCVD"}]')).toThrow(/entry 2: "serverState" is "SYN_RCVD", not a state/);
+    expect(() => parseExpectations('[{"id":1},{"id":2,"serverState":"SYN_RCVDX"}]')).toThrow(/entry 2: "serverState" is "SYN_RCVDX", not a state/);
     expect(() => parseExpectations('[{"id":1,"anomalies":["HALF_CLOSED"]}]')).toThrow(/entry 1: unknown anomaly code "HALF_CLOSED"/);
     expect(() => parseExpectations('[{"id":1,"initiator":"nobody"}]')).toThrow(/"initiator" is "nobody"/);
     expect(() => parseExpectations('[]')).toThrow(/names no connection/);

@@ -409,6 +409,8 @@ describe('timestamps going backwards across a reused tuple (fuzz seed 1, case 57
     expect(r.connections[1].portReuse).toEqual({ previousId: 1, gap: 0 });
     const reuse = r.connections[1].anomalies.find((a) => a.code === 'PORT_REUSE');
     expect(reuse?.details.gapSeconds).toBe(0);
+    // Stamped before the old connection entered TIME_WAIT: no TIME_WAIT_REUSE (it said -0.05 s).
+    expect(r.connections[1].anomalies.find((a) => a.code === 'TIME_WAIT_REUSE')).toBeUndefined();
     checkInvariants(r);
   });
 });
