@@ -61,6 +61,10 @@ export function detectConnectionAnomalies(c: ConnectionFacts, ended: EndReason, 
 
 function lingering(c: ConnectionFacts, ep: Endpoint, role: number, state: 'FIN_WAIT_2' | 'CLOSE_WAIT',
   code: 'LINGERING_FIN_WAIT_2' | 'LINGERING_CLOSE_WAIT', endNanos: number, settings: Settings): void {
+  // An endpoint the capture never showed a packet of, with loss noted (a capture of one direction):
+  // its states are read off the other side's segments, and "its application never closed" would
+  // be a guess about packets the capture did not have.
+  if (ep.packets === 0 && c.captureLoss) return;
   const held = timeInState(ep, state, endNanos);
   if (held === null || !(held.atEnd || held.seconds > settings.lingerSeconds)) return;
   const t = reached(ep, state)!;

@@ -85,6 +85,9 @@ export function handshakeOutcome(c: ConnectionFacts): HandshakeOutcome {
   const cl = c.client;
   const sv = c.server;
   if (!cl.synSeen && !sv.synSeen) return 'not_seen';
+  // One direction captured (an endpoint without a single packet, and loss noted): the handshake's
+  // other half is not in the capture, so no verdict on it (not synack_unacked, not no_answer).
+  if (c.captureLoss && (cl.packets === 0 || sv.packets === 0)) return 'not_seen';
   const simOpen = findTransition(cl, isSimOpenArc) || findTransition(sv, isSimOpenArc);
   const clientEst = reached(cl, 'ESTABLISHED');
   const serverEst = reached(sv, 'ESTABLISHED');

@@ -182,7 +182,7 @@ describe('a capture whose halves are in the wrong order (mergecap -a of a later 
 });
 
 describe('a capture of one direction only (asymmetric routing, a one-way span port)', () => {
-  test('the client acknowledging an unseen SYN,ACK is capture loss, not a half-open SYN', async () => {
+  test('the client acknowledging an unseen SYN,ACK is capture loss, not a half-open SYN; the server\'s side alone is no verdict on the client', async () => {
     const s = new Scenario();
     s.a.syn(); s.b.synAck(); s.a.ack(); s.a.data(100); s.b.ack(); s.b.data(300); s.a.ack(); close(s);
     // Ethernet + IPv4: the source address's last octet is byte 29; the client is 10.0.0.1.
@@ -195,6 +195,15 @@ describe('a capture of one direction only (asymmetric routing, a one-way span po
     expect(c.captureLoss).toBe(true);
     expect(codes(c)).not.toContain('HALF_OPEN');
     expect(c.anomalies.find((a) => a.code === 'CAPTURE_LOSS')?.details).toMatchObject({ kind: 'syn_ack_unseen' });
+    // The server's direction only: its segments acknowledge the client's data and FIN, so no
+    // synack_unacked and no LINGERING_CLOSE_WAIT ("its application never closed") about a client
+    // the capture never showed (a user-level audit: --fail-on warn tripped on every connection).
+    const serverOnly = s.frames.filter((f) => f.data[29] === 2);
+    const sv = only(await analyzeBytes(writePcap(serverOnly)));
+    expect(sv.packets.client).toBe(0);
+    expect(sv.handshake.outcome).toBe('not_seen');
+    expect(sv.captureLoss).toBe(true);
+    expect(codes(sv).filter((x) => x.startsWith('LINGERING'))).toEqual([]);
     // A SYN really left unanswered is still HALF_OPEN.
     const lone = new Scenario();
     lone.a.syn(); lone.wait(1000); lone.a.syn();
