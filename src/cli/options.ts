@@ -183,9 +183,9 @@ function positiveInt(name: string, raw: string, max = Number.MAX_SAFE_INTEGER): 
  * A list option's values; given but empty (`--host ''`, an unset shell variable) is a usage error,
  * not "no filter", which would select everything without a word.
  */
-function listOf(name: string, v: unknown): string[] {
+function listOf(name: string, v: unknown, expected = 'a value'): string[] {
   const values = list(v);
-  if (v !== undefined && values.length === 0) throw new UsageError(`${name}: expected a value, got nothing`);
+  if (v !== undefined && values.length === 0) throw new UsageError(`${name}: expected ${expected}, got nothing`);
   return values;
 }
 
@@ -195,15 +195,20 @@ function hostPattern(raw: string): HostPattern {
   return p;
 }
 
+/** A number option's value as typed ('' is no number, where Number('') would say 0). */
+function numberOf(v: unknown): number {
+  return typeof v === 'string' && v.trim() === '' ? NaN : Number(v);
+}
+
 function seconds(name: string, v: unknown): number {
-  const n = typeof v === 'string' && v.trim() === '' ? NaN : Number(v);
+  const n = numberOf(v);
   if (!Number.isFinite(n) || n < 0) throw new UsageError(`${name}: expected seconds ≥ 0, got '${String(v)}'`);
   return n;
 }
 
 /** A timeout of 0 would retire every connection at its next packet's arrival: never what is meant. */
 function positiveSeconds(name: string, v: unknown): number {
-  const n = typeof v === 'string' && v.trim() === '' ? NaN : Number(v);
+  const n = numberOf(v);
   if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${name}: expected seconds > 0, got '${String(v)}'`);
   return n;
 }
@@ -335,9 +340,8 @@ function toOptions(raw: Record<string, unknown>): CliOptions {
   if (!Number.isInteger(maxConn) || maxConn < 1) throw new UsageError(`--max-connections: expected a whole number ≥ 1, got '${String(a['max-connections'])}'`);
   const width = a.width === undefined ? undefined : Number(a.width);
   if (width !== undefined && (!Number.isInteger(width) || width < 40)) throw new UsageError(`--width: expected a whole number ≥ 40, got '${String(a.width)}'`);
-  const failOnValues = list(a['fail-on']);
   // `--fail-on ''` (an unset CI variable) must not pass as "no gate" unnoticed.
-  if (a['fail-on'] !== undefined && failOnValues.length === 0) throw new UsageError('--fail-on: expected anomaly codes, a severity (info, warn, error) or any; got nothing');
+  const failOnValues = listOf('--fail-on', a['fail-on'], 'anomaly codes, a severity (info, warn, error) or any');
   return {
     captures,
     format,

@@ -83,8 +83,12 @@ export function zeekConnLine(c: ConnectionReport): string {
 
 /** One row of the Zeek model, oriented as Zeek's originator is. */
 export function zeekModelRow(c: ConnectionReport, r: ZeekRowReport, uid: string): string[] {
+  // History letters are relative to Zeek's originator: when Zeek would flip the roles, so do the
+  // tuple and the per-side counts, or the row would contradict its own history.
   const orig = r.origIsClient ? c.client : c.server;
   const resp = r.origIsClient ? c.server : c.client;
+  // Zeek sets duration and the byte counts only when the duration is above zero (a one-packet
+  // connection shows '-'), so we do the same for row-by-row comparisons.
   const hasDuration = r.duration > 0;
   return [
     isoToZeekTime(r.ts),
@@ -111,42 +115,20 @@ export function zeekModelRow(c: ConnectionReport, r: ZeekRowReport, uid: string)
   ];
 }
 
+/** The one row of a report without the model's rows: our own duration, payload bytes and packets. */
 export function zeekConnRow(c: ConnectionReport): string[] {
-  // Zeek sets duration and the byte counts only when the duration is above zero (a one-packet
-  // connection shows '-'), so we do the same for row-by-row comparisons.
-  const hasDuration = c.duration > 0;
-  // History letters are relative to Zeek's originator: when Zeek would flip the roles, so do the
-  // tuple and the per-side counts, or the row would contradict its own history.
   const origIsClient = c.zeek.origIsClient;
-  const orig = origIsClient ? c.client : c.server;
-  const resp = origIsClient ? c.server : c.client;
-  const origBytes = origIsClient ? c.bytes.client : c.bytes.server;
-  const respBytes = origIsClient ? c.bytes.server : c.bytes.client;
-  const origPkts = origIsClient ? c.packets.client : c.packets.server;
-  const respPkts = origIsClient ? c.packets.server : c.packets.client;
-  return [
-    isoToZeekTime(c.firstSeen),
-    `C${c.id}`,
-    orig.ip,
-    String(orig.port),
-    resp.ip,
-    String(resp.port),
-    'tcp',
-    UNSET,
-    hasDuration ? c.duration.toFixed(6) : UNSET,
-    hasDuration ? String(origBytes) : UNSET,
-    hasDuration ? String(respBytes) : UNSET,
-    escape(c.zeek.connState) || UNSET,
-    UNSET,
-    UNSET,
-    UNSET,
-    escape(c.zeek.history) || UNSET,
-    String(origPkts),
-    UNSET,
-    String(respPkts),
-    UNSET,
-    UNSET,
-  ];
+  return zeekModelRow(c, {
+    ts: c.firstSeen,
+    duration: c.duration,
+    origIsClient,
+    connState: c.zeek.connState,
+    history: c.zeek.history,
+    origPkts: origIsClient ? c.packets.client : c.packets.server,
+    respPkts: origIsClient ? c.packets.server : c.packets.client,
+    origBytes: origIsClient ? c.bytes.client : c.bytes.server,
+    respBytes: origIsClient ? c.bytes.server : c.bytes.client,
+  }, `C${c.id}`);
 }
 
 /** Zeek's ASCII writer escapes the separator; nothing we print should contain one, but never break a row. */
