@@ -317,7 +317,14 @@ export class Connection implements ConnectionFacts {
       this.onSyn(f, t, frameNo, fromClient, s, sRole, seq, ack);
     }
 
-    if (len > 0) this.onPayload(t, frameNo, fromClient, s, sRole, syn ? (seq + 1) | 0 : seq, len, syn, rst);
+    // A keep-alive (RFC 9293 §3.8.4): SND.NXT - 1, with no data (Linux) or one garbage byte (BSD,
+    // Windows), after the peer acknowledged everything: sent only to elicit an ACK, so neither a
+    // retransmission nor data (Wireshark's tcp.analysis.keep_alive). An unacknowledged last byte sent
+    // again (a keystroke) is a retransmission.
+    const keepAlive = len <= 1 && ack && !syn && !fin && !rst && !s.finSent && s.hasSeq && seq === ((s.sndNxt - 1) | 0)
+      && r.hasAck && r.ackMax === s.sndNxt && isSynchronized(s.state);
+    if (keepAlive) this.note('KEEP_ALIVE', sRole, frameNo, t);
+    else if (len > 0) this.onPayload(t, frameNo, fromClient, s, sRole, syn ? (seq + 1) | 0 : seq, len, syn, rst);
 
     if (fin) {
       const finSeq = (seq + len + (syn ? 1 : 0)) | 0;

@@ -284,6 +284,46 @@ describe('zero window', () => {
   });
 });
 
+describe('keep-alive probes (RFC 9293 §3.8.4)', () => {
+  function withProbes(lens: number[]): Scenario {
+    const s = established();
+    s.a.data(100); s.b.ack();
+    for (const len of lens) {
+      s.wait(7200_000 / 100); // idle, then a probe at SND.NXT - 1
+      s.a.send(TCP_ACK, len, { seq: (s.a.nxt - 1) >>> 0, keepSeq: true });
+      s.b.ack();
+    }
+    return close(s);
+  }
+
+  test('zero-byte (Linux) and one-byte (BSD, Windows) probes: KEEP_ALIVE, not retransmissions, not data', async () => {
+    const c = only(await runChecked(withProbes([0, 1, 1])));
+    const ka = c.anomalies.filter((a) => a.code === 'KEEP_ALIVE');
+    expect(ka).toHaveLength(1);
+    expect(ka[0].endpoint).toBe('client');
+    expect(ka[0].details.count).toBe(3);
+    expect(ka[0].frame).toBe(6);
+    expect(c.data.client.retransmittedPackets).toBe(0);
+    expect(c.data.client.retransmittedBytes).toBe(0);
+    expect(c.data.client.bytes).toBe(100);
+    expect(c.data.client.lastData).toBe(c.data.client.firstData);
+    expect(finals(c)).toEqual(['TIME_WAIT', 'CLOSED']);
+    expect(c.close.kind).toBe('four_way');
+  });
+
+  test('the last byte sent again before the peer acknowledged it is a retransmission, not a keep-alive', async () => {
+    const s = established();
+    s.a.data(1); // a keystroke
+    s.wait(300);
+    s.a.data(1, { seq: (s.a.nxt - 1) >>> 0, keepSeq: true }); // its RTO retransmission
+    s.b.ack();
+    const c = only(await runChecked(close(s)));
+    expect(codes(c)).not.toContain('KEEP_ALIVE');
+    expect(c.data.client.retransmittedPackets).toBe(1);
+    expect(c.data.client.bytes).toBe(1);
+  });
+});
+
 describe('window scale above 14 (RFC 7323 §2.3: treat as 14)', () => {
   function withScale(rstOffset: number): Scenario {
     const s = new Scenario();
