@@ -20,6 +20,8 @@ import type { TupleKey } from './key.js';
 
 /** Two copies of a segment closer than this are one packet captured twice (two interfaces, a span port). */
 export const DUPLICATE_WINDOW_NANOS = 1e6;
+/** Least quiet before a one-byte keep-alive (Linux's smallest TCP_KEEPIDLE is 1 s). */
+const KEEP_ALIVE_QUIET_NANOS = 1e9;
 /** Most gaps kept in `synBackoff` (Linux gives up after 6 retries; a longer list tells nothing new). */
 const MAX_BACKOFF_ENTRIES = 16;
 /** Window assumed when the receiver never advertised one (the largest unscaled window). */
@@ -303,6 +305,7 @@ export class Connection implements ConnectionFacts {
       this.row(f, t, frameNo, fromClient, s, r);
       return;
     }
+    const quietNanos = s.prevNanos >= 0 ? t - s.prevNanos : Infinity; // since this endpoint's previous segment
     s.prevSeq = seq; s.prevAck = ackNo; s.prevFlags = flags; s.prevLen = len; s.prevWindow = f.window;
     s.prevTsVal = f.optHasTimestamps ? f.optTsVal | 0 : 0; s.prevNanos = t;
 
@@ -319,10 +322,13 @@ export class Connection implements ConnectionFacts {
 
     // A keep-alive (RFC 9293 §3.8.4): SND.NXT - 1, with no data (Linux) or one garbage byte (BSD,
     // Windows), after the peer acknowledged everything: sent only to elicit an ACK, so neither a
-    // retransmission nor data (Wireshark's tcp.analysis.keep_alive). An unacknowledged last byte sent
-    // again (a keystroke) is a retransmission.
+    // retransmission nor data (Wireshark's tcp.analysis.keep_alive). The one-byte form also needs a
+    // second of quiet first (no stack's keep-alive time is shorter): a one-byte last segment resent
+    // because its ACK was lost after the capture point looks the same, but comes an RTO later
+    // (gen-capture's data_retransmit flows, 3 of the 1 GB benchmark's 90,000). An unacknowledged
+    // last byte sent again (a keystroke) is a retransmission either way.
     const keepAlive = len <= 1 && ack && !syn && !fin && !rst && !s.finSent && s.hasSeq && seq === ((s.sndNxt - 1) | 0)
-      && r.hasAck && r.ackMax === s.sndNxt && isSynchronized(s.state);
+      && r.hasAck && r.ackMax === s.sndNxt && isSynchronized(s.state) && (len === 0 || quietNanos >= KEEP_ALIVE_QUIET_NANOS);
     if (keepAlive) this.note('KEEP_ALIVE', sRole, frameNo, t);
     else if (len > 0) this.onPayload(t, frameNo, fromClient, s, sRole, syn ? (seq + 1) | 0 : seq, len, syn, rst);
 

@@ -311,6 +311,17 @@ describe('keep-alive probes (RFC 9293 §3.8.4)', () => {
     expect(c.close.kind).toBe('four_way');
   });
 
+  test('a one-byte last segment resent an RTO after its ACK (lost past the capture point): a retransmission', async () => {
+    const s = established();
+    s.a.data(300); s.b.ack();
+    s.b.data(1); s.a.ack(); // the ACK is lost after the capture point
+    s.wait(250);
+    s.b.data(1, { seq: (s.b.nxt - 1) >>> 0, keepSeq: true }); s.a.ack();
+    const c = only(await runChecked(close(s)));
+    expect(codes(c)).not.toContain('KEEP_ALIVE');
+    expect(c.data.server.retransmittedPackets).toBe(1);
+  });
+
   test('the last byte sent again before the peer acknowledged it is a retransmission, not a keep-alive', async () => {
     const s = established();
     s.a.data(1); // a keystroke
