@@ -329,8 +329,13 @@ export class Connection implements ConnectionFacts {
     // last byte sent again (a keystroke) is a retransmission either way.
     const keepAlive = len <= 1 && ack && !syn && !fin && !rst && !s.finSent && s.hasSeq && seq === ((s.sndNxt - 1) | 0)
       && r.hasAck && r.ackMax === s.sndNxt && isSynchronized(s.state) && (len === 0 || quietNanos >= KEEP_ALIVE_QUIET_NANOS);
+    // A zero-window probe sent again (RFC 9293 §3.8.6.1): the one byte past a zero window that the
+    // receiver has not taken, offered once per persist timeout. Counted as data once, when first
+    // sent; its repeats are the persist timer, not loss (Wireshark: tcp.analysis.zero_window_probe).
+    const probeAgain = len === 1 && !syn && !fin && !rst && s.hasSeq && seq === ((s.sndNxt - 1) | 0)
+      && r.window === 0 && r.hasAck && r.ackMax === seq;
     if (keepAlive) this.note('KEEP_ALIVE', sRole, frameNo, t);
-    else if (len > 0) this.onPayload(t, frameNo, fromClient, s, sRole, syn ? (seq + 1) | 0 : seq, len, syn, rst);
+    else if (len > 0 && !probeAgain) this.onPayload(t, frameNo, fromClient, s, sRole, syn ? (seq + 1) | 0 : seq, len, syn, rst);
 
     if (fin) {
       const finSeq = (seq + len + (syn ? 1 : 0)) | 0;

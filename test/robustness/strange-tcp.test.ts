@@ -335,6 +335,36 @@ describe('keep-alive probes (RFC 9293 §3.8.4)', () => {
   });
 });
 
+describe('zero-window probes sent again', () => {
+  test('the persist timer\'s repeats of a probe are not retransmissions; the byte counts once', async () => {
+    const s = established();
+    s.a.data(100); s.b.ack({ window: 0 });
+    for (let i = 0; i < 3; i++) {
+      s.wait(200 * 2 ** i);
+      if (i === 0) s.a.data(1); // the probe: one new byte past the zero window
+      else s.a.data(1, { seq: (s.a.nxt - 1) >>> 0, keepSeq: true }); // offered again
+      s.b.ack({ ackLess: 1, window: 0 }); // not taken
+    }
+    s.b.ack({ window: 8192 }); // the window opens: the probe byte is taken
+    s.a.data(99); s.b.ack();
+    const c = only(await runChecked(close(s)));
+    expect(codes(c)).toContain('ZERO_WINDOW');
+    expect(c.data.client.retransmittedPackets).toBe(0);
+    expect(c.data.client.bytes).toBe(200);
+    expect(finals(c)).toEqual(['TIME_WAIT', 'CLOSED']);
+  });
+
+  test('the same byte sent again once the window is open is a retransmission', async () => {
+    const s = established();
+    s.a.data(100); s.b.ack({ window: 0 });
+    s.wait(200); s.a.data(1); s.b.ack({ ackLess: 1, window: 8192 }); // not taken, but the window opened
+    s.wait(300); s.a.data(1, { seq: (s.a.nxt - 1) >>> 0, keepSeq: true }); s.b.ack();
+    const c = only(await runChecked(close(s)));
+    expect(c.data.client.retransmittedPackets).toBe(1);
+    expect(c.data.client.bytes).toBe(101);
+  });
+});
+
 describe('window scale above 14 (RFC 7323 §2.3: treat as 14)', () => {
   function withScale(rstOffset: number): Scenario {
     const s = new Scenario();
