@@ -72,6 +72,8 @@ export function anomalyMessage(code: AnomalyCode, who: 'client' | 'server' | nul
       return `4-tuple reused while connection ${d.previousId} was in TIME_WAIT (${d.timeWaitSeconds} s after it entered)`;
     case 'UNEXPECTED_SYN':
       return `${w} sent a SYN with a new ISN inside the open connection; ignored${times(d)}`;
+    case 'OUT_OF_ORDER':
+      return `${w}'s segments arrived out of order and filled the gap${times(d)}`;
     case 'KEEP_ALIVE':
       return `${w} sent keep-alive probes${times(d)}`;
     case 'SEGMENT_IN_WRONG_STATE':

@@ -454,10 +454,21 @@ export class Connection implements ConnectionFacts {
         // A hole in the stream: bytes between SND.NXT and this segment were never captured.
         this.captureLoss = true;
         if (!this.bump('CAPTURE_LOSS', sRole)) this.add('CAPTURE_LOSS', sRole, frameNo, t, { kind: 'gap', missingBytes: d });
+        if (!s.hasHole) { s.hasHole = true; s.holeLo = s.sndNxt; s.holeHi = dataSeq; }
       } else if (d < 0) {
-        fresh = d + len > 0 ? d + len : 0;
-        s.retransBytes += len - fresh;
-        s.retransPackets++;
+        const beyond = d + len > 0 ? d + len : 0; // past SND.NXT: new
+        let filled = 0; // in the hole, from its start: late, not resent
+        if (s.hasHole && dataSeq === s.holeLo) {
+          const toHi = seqDiff(s.holeHi, dataSeq);
+          filled = len < toHi ? len : toHi;
+          s.holeLo = (s.holeLo + filled) | 0;
+          if (filled === toHi) { s.hasHole = false; this.holeFilled(sRole, frameNo, t); }
+        }
+        fresh = beyond + filled;
+        if (fresh < len) {
+          s.retransBytes += len - fresh;
+          s.retransPackets++;
+        }
       }
     }
     s.bytes += fresh;
@@ -470,6 +481,26 @@ export class Connection implements ConnectionFacts {
     if (s.finSent && fresh > 0 && seqGt((dataSeq + len) | 0, s.finSeq)) {
       if (!this.bump('DATA_AFTER_FIN', sRole)) this.add('DATA_AFTER_FIN', sRole, frameNo, t, { finSeq: s.finSeq >>> 0, seq: dataSeq >>> 0 });
     }
+  }
+
+  /**
+   * The hole a gap left is filled: the segments crossed before the capture point, nothing was lost.
+   * Wireshark calls the late one Out-Of-Order. The gap's CAPTURE_LOSS is taken back (one of its
+   * count; the whole anomaly, and the flag, when it was the only one).
+   */
+  private holeFilled(role: number, frameNo: number, t: number): void {
+    const list = this.anomalies;
+    if (list !== null) {
+      for (let i = 0; i < list.length; i++) {
+        const a = list[i];
+        if (a.code !== 'CAPTURE_LOSS' || a.endpoint !== role) continue;
+        if ((a.details.count as number) > 1) a.details.count = (a.details.count as number) - 1;
+        else list.splice(i, 1);
+        break;
+      }
+      this.captureLoss = list.some((a) => a.code === 'CAPTURE_LOSS');
+    }
+    this.note('OUT_OF_ORDER', role, frameNo, t);
   }
 
   /** Note 3 and §3.10.7: is the RST acceptable to its receiver? Then both endpoints step. */

@@ -62,6 +62,13 @@ export class Endpoint implements MachineEndpoint {
   timestamps = false;
   retransBytes = 0;
   retransPackets = 0;
+  /**
+   * The first open hole in the stream: [holeLo, holeHi) was skipped by a later segment (a gap). A
+   * segment that then starts at holeLo fills it: reordered before the capture point, not resent.
+   */
+  hasHole = false;
+  holeLo = 0;
+  holeHi = 0;
   /** SYNs (without ACK) and SYN,ACKs sent with this endpoint's ISN, and FINs sent (first included). */
   synCount = 0;
   synAckCount = 0;
@@ -98,6 +105,9 @@ export class Endpoint implements MachineEndpoint {
     this.bytes = 0;
     this.retransBytes = 0;
     this.retransPackets = 0;
+    this.hasHole = false;
+    this.holeLo = 0;
+    this.holeHi = 0;
     this.firstDataNanos = -1;
     this.lastDataNanos = -1;
     this.synCount = 0;

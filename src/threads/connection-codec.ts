@@ -181,7 +181,8 @@ export class ConnectionEncoder {
     const n = this.nums;
     n[p++] = stateCode(e.state);
     n[p++] = (e.synSeen ? 1 : 0) | (e.hasIss ? 2 : 0) | (e.hasSeq ? 4 : 0) | (e.hasAck ? 8 : 0) | (e.finSent ? 16 : 0)
-      | (e.pendingFin ? 32 : 0) | (e.sackPermitted ? 64 : 0) | (e.timestamps ? 128 : 0) | (e.hasTsVal ? 256 : 0);
+      | (e.pendingFin ? 32 : 0) | (e.sackPermitted ? 64 : 0) | (e.timestamps ? 128 : 0) | (e.hasTsVal ? 256 : 0)
+      | (e.hasHole ? 512 : 0);
     n[p++] = e.iss; n[p++] = e.sndNxt; n[p++] = e.ackMax; n[p++] = e.finSeq;
     n[p++] = e.pendingFinFrame; n[p++] = e.pendingFinNanos;
     n[p++] = e.window; n[p++] = e.wscale; n[p++] = e.mss; n[p++] = e.tsVal;
@@ -189,7 +190,7 @@ export class ConnectionEncoder {
     n[p++] = e.firstDataNanos; n[p++] = e.lastDataNanos;
     n[p++] = e.synCount; n[p++] = e.synAckCount; n[p++] = e.finCount;
     n[p++] = e.prevSeq; n[p++] = e.prevAck; n[p++] = e.prevFlags; n[p++] = e.prevLen; n[p++] = e.prevWindow;
-    n[p++] = e.prevTsVal; n[p++] = e.prevNanos;
+    n[p++] = e.prevTsVal; n[p++] = e.prevNanos; n[p++] = e.holeLo; n[p++] = e.holeHi;
     const ts = e.transitions;
     n[p++] = ts.length;
     for (let i = 0; i < ts.length; i++) {
@@ -328,7 +329,7 @@ function readEndpoint(n: Float64Array, p: number, objs: unknown[], e: Endpoint):
   const b = n[p++];
   e.synSeen = (b & 1) !== 0; e.hasIss = (b & 2) !== 0; e.hasSeq = (b & 4) !== 0; e.hasAck = (b & 8) !== 0;
   e.finSent = (b & 16) !== 0; e.pendingFin = (b & 32) !== 0; e.sackPermitted = (b & 64) !== 0;
-  e.timestamps = (b & 128) !== 0; e.hasTsVal = (b & 256) !== 0;
+  e.timestamps = (b & 128) !== 0; e.hasTsVal = (b & 256) !== 0; e.hasHole = (b & 512) !== 0;
   e.iss = n[p++]; e.sndNxt = n[p++]; e.ackMax = n[p++]; e.finSeq = n[p++];
   e.pendingFinFrame = n[p++]; e.pendingFinNanos = n[p++];
   e.window = n[p++]; e.wscale = n[p++]; e.mss = n[p++]; e.tsVal = n[p++];
@@ -336,7 +337,7 @@ function readEndpoint(n: Float64Array, p: number, objs: unknown[], e: Endpoint):
   e.firstDataNanos = n[p++]; e.lastDataNanos = n[p++];
   e.synCount = n[p++]; e.synAckCount = n[p++]; e.finCount = n[p++];
   e.prevSeq = n[p++]; e.prevAck = n[p++]; e.prevFlags = n[p++]; e.prevLen = n[p++]; e.prevWindow = n[p++];
-  e.prevTsVal = n[p++]; e.prevNanos = n[p++];
+  e.prevTsVal = n[p++]; e.prevNanos = n[p++]; e.holeLo = n[p++]; e.holeHi = n[p++];
   const nt = n[p++];
   const ts = new Array<Transition>(nt);
   for (let i = 0; i < nt; i++) {

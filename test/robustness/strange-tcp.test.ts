@@ -365,6 +365,57 @@ describe('zero-window probes sent again', () => {
   });
 });
 
+describe('segments reordered before the capture point', () => {
+  /** The server's response in `parts` segments of 1000 bytes, captured in the order `order`. */
+  function reordered(parts: number, order: number[]): Scenario {
+    const s = established();
+    s.a.data(100); s.b.ack();
+    const base = s.b.nxt;
+    const sent = new Set<number>();
+    for (const i of order) {
+      if (sent.has(i)) s.wait(300); // resent an RTO later, not a copy captured twice
+      sent.add(i);
+      s.b.data(1000, { seq: (base + i * 1000) >>> 0, keepSeq: true });
+    }
+    s.b.nxt = (base + parts * 1000) >>> 0;
+    s.a.ack();
+    return close(s);
+  }
+
+  test('two segments swapped: OUT_OF_ORDER, every byte counted once, no CAPTURE_LOSS, no retransmission', async () => {
+    const c = only(await runChecked(reordered(2, [1, 0])));
+    expect(codes(c)).toEqual(['OUT_OF_ORDER']);
+    expect(c.anomalies[0]).toMatchObject({ endpoint: 'server', frame: 7 });
+    expect(c.data.server.bytes).toBe(2000);
+    expect(c.data.server.retransmittedPackets).toBe(0);
+    expect(c.captureLoss).toBe(false);
+    expect(c.close.kind).toBe('four_way');
+  });
+
+  test('a gap filled by two late segments in order: the gap is taken back once both arrived', async () => {
+    const c = only(await runChecked(reordered(3, [2, 0, 1])));
+    expect(codes(c)).toEqual(['OUT_OF_ORDER']);
+    expect(c.data.server.bytes).toBe(3000);
+    expect(c.data.server.retransmittedPackets).toBe(0);
+  });
+
+  test('a late segment resent again after filling the gap is a retransmission', async () => {
+    const c = only(await runChecked(reordered(2, [1, 0, 0])));
+    expect(codes(c)).toEqual(['OUT_OF_ORDER']);
+    expect(c.data.server.bytes).toBe(2000);
+    expect(c.data.server.retransmittedPackets).toBe(1);
+  });
+
+  test('a gap never filled stays CAPTURE_LOSS', async () => {
+    const s = established();
+    s.a.data(100); s.b.ack();
+    s.b.data(1000, { seq: (s.b.nxt + 1000) >>> 0 }); s.a.ack();
+    const c = only(await runChecked(close(s)));
+    expect(codes(c)).toEqual(['CAPTURE_LOSS']);
+    expect(c.captureLoss).toBe(true);
+  });
+});
+
 describe('window scale above 14 (RFC 7323 §2.3: treat as 14)', () => {
   function withScale(rstOffset: number): Scenario {
     const s = new Scenario();
