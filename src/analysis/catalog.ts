@@ -44,7 +44,7 @@ export const ANOMALIES = {
   UNEXPECTED_SYN: { severity: 'warn', summary: 'a SYN with a new ISN inside a synchronized connection (not a new connection)', ref: '9293 §3.10.7.4, 5961 §4' },
   SEGMENT_IN_WRONG_STATE: { severity: 'info', summary: 'Figure 5 has no arc for this segment in the endpoint\'s state', ref: '9293 Fig. 5' },
   KEEP_ALIVE: { severity: 'info', summary: 'keep-alive probes: SND.NXT-1 with no data or one garbage byte, not counted as retransmission or data', ref: '9293 §3.8.4' },
-  OUT_OF_ORDER: { severity: 'info', summary: 'a segment arrived after a later one and filled the gap: reordered before the capture point, not lost', ref: '9293 §3.10.7.4' },
+  OUT_OF_ORDER: { severity: 'info', summary: 'a segment arrived within 3 ms after a later one and filled the gap: reordered before the capture point, not lost', ref: '9293 §3.10.7.4' },
 } as const satisfies Record<string, AnomalyInfo>;
 
 export type AnomalyCode = keyof typeof ANOMALIES;

@@ -20,6 +20,8 @@ import type { TupleKey } from './key.js';
 
 /** Two copies of a segment closer than this are one packet captured twice (two interfaces, a span port). */
 export const DUPLICATE_WINDOW_NANOS = 1e6;
+/** A segment that fills a gap this soon after the gap was seen arrived out of order; later, it is a retransmission. */
+const OUT_OF_ORDER_NANOS = 3e6;
 /** Least quiet before a one-byte keep-alive (Linux's smallest TCP_KEEPIDLE is 1 s). */
 const KEEP_ALIVE_QUIET_NANOS = 1e9;
 /** Most gaps kept in `synBackoff` (Linux gives up after 6 retries; a longer list tells nothing new). */
@@ -454,19 +456,26 @@ export class Connection implements ConnectionFacts {
         // A hole in the stream: bytes between SND.NXT and this segment were never captured.
         this.captureLoss = true;
         if (!this.bump('CAPTURE_LOSS', sRole)) this.add('CAPTURE_LOSS', sRole, frameNo, t, { kind: 'gap', missingBytes: d });
-        if (!s.hasHole) { s.hasHole = true; s.holeLo = s.sndNxt; s.holeHi = dataSeq; }
+        if (!s.hasHole) { s.hasHole = true; s.holeLo = s.sndNxt; s.holeHi = dataSeq; s.holeNanos = t; }
       } else if (d < 0) {
         const beyond = d + len > 0 ? d + len : 0; // past SND.NXT: new
-        let filled = 0; // in the hole, from its start: late, not resent
+        let filled = 0; // in the gap, from its start: bytes the capture had not seen
+        let resent = 0;
         if (s.hasHole && dataSeq === s.holeLo) {
           const toHi = seqDiff(s.holeHi, dataSeq);
           filled = len < toHi ? len : toHi;
           s.holeLo = (s.holeLo + filled) | 0;
-          if (filled === toHi) { s.hasHole = false; this.holeFilled(sRole, frameNo, t); }
+          // Soon after the gap: the two crossed before the capture point (Wireshark's Out-Of-Order,
+          // whose threshold without an RTT is also 3 ms). Later: the segment was lost before the
+          // capture point and this is its retransmission. Either way the capture has the bytes now.
+          if (t - s.holeNanos < OUT_OF_ORDER_NANOS) this.note('OUT_OF_ORDER', sRole, frameNo, t);
+          else resent = filled;
+          if (filled === toHi) { s.hasHole = false; this.gapFilled(sRole); }
         }
         fresh = beyond + filled;
-        if (fresh < len) {
-          s.retransBytes += len - fresh;
+        resent += len - fresh;
+        if (resent > 0) {
+          s.retransBytes += resent;
           s.retransPackets++;
         }
       }
@@ -484,11 +493,10 @@ export class Connection implements ConnectionFacts {
   }
 
   /**
-   * The hole a gap left is filled: the segments crossed before the capture point, nothing was lost.
-   * Wireshark calls the late one Out-Of-Order. The gap's CAPTURE_LOSS is taken back (one of its
-   * count; the whole anomaly, and the flag, when it was the only one).
+   * The gap is filled: the capture has every byte after all, so the gap's CAPTURE_LOSS is taken back
+   * (one of its count; the whole anomaly, and the flag, when it was the only one).
    */
-  private holeFilled(role: number, frameNo: number, t: number): void {
+  private gapFilled(role: number): void {
     const list = this.anomalies;
     if (list !== null) {
       for (let i = 0; i < list.length; i++) {
@@ -500,7 +508,6 @@ export class Connection implements ConnectionFacts {
       }
       this.captureLoss = list.some((a) => a.code === 'CAPTURE_LOSS');
     }
-    this.note('OUT_OF_ORDER', role, frameNo, t);
   }
 
   /** Note 3 and §3.10.7: is the RST acceptable to its receiver? Then both endpoints step. */

@@ -69,6 +69,8 @@ export class Endpoint implements MachineEndpoint {
   hasHole = false;
   holeLo = 0;
   holeHi = 0;
+  /** When the gap was seen (capture ns). */
+  holeNanos = 0;
   /** SYNs (without ACK) and SYN,ACKs sent with this endpoint's ISN, and FINs sent (first included). */
   synCount = 0;
   synAckCount = 0;
@@ -108,6 +110,7 @@ export class Endpoint implements MachineEndpoint {
     this.hasHole = false;
     this.holeLo = 0;
     this.holeHi = 0;
+    this.holeNanos = 0;
     this.firstDataNanos = -1;
     this.lastDataNanos = -1;
     this.synCount = 0;

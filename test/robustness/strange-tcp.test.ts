@@ -406,6 +406,21 @@ describe('segments reordered before the capture point', () => {
     expect(c.data.server.retransmittedPackets).toBe(1);
   });
 
+  test('a gap filled an RTO later: the segment was lost before the capture point and resent', async () => {
+    const s = established();
+    s.a.data(100); s.b.ack();
+    const base = s.b.nxt;
+    s.b.data(1000, { seq: (base + 1000) >>> 0, keepSeq: true }); s.a.ack({ ack: base });
+    s.wait(250);
+    s.b.data(1000, { seq: base, keepSeq: true }); s.b.nxt = (base + 2000) >>> 0; s.a.ack();
+    const c = only(await runChecked(close(s)));
+    expect(codes(c)).toEqual([]);
+    expect(c.captureLoss).toBe(false);
+    expect(c.data.server.bytes).toBe(2000);
+    expect(c.data.server.retransmittedPackets).toBe(1);
+    expect(c.data.server.retransmittedBytes).toBe(1000);
+  });
+
   test('a gap never filled stays CAPTURE_LOSS', async () => {
     const s = established();
     s.a.data(100); s.b.ack();
