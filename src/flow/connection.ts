@@ -329,13 +329,14 @@ export class Connection implements ConnectionFacts {
     // because its ACK was lost after the capture point looks the same, but comes an RTO later
     // (gen-capture's data_retransmit flows, 3 of the 1 GB benchmark's 90,000). An unacknowledged
     // last byte sent again (a keystroke) is a retransmission either way.
-    const keepAlive = len <= 1 && ack && !syn && !fin && !rst && !s.finSent && s.hasSeq && seq === ((s.sndNxt - 1) | 0)
-      && r.hasAck && r.ackMax === s.sndNxt && isSynchronized(s.state) && (len === 0 || quietNanos >= KEEP_ALIVE_QUIET_NANOS);
+    // Both probes below sit at SND.NXT - 1 with at most one byte and no SYN, FIN or RST.
+    const lastByte = len <= 1 && !syn && !fin && !rst && s.hasSeq && seq === ((s.sndNxt - 1) | 0);
+    const keepAlive = lastByte && ack && !s.finSent && r.hasAck && r.ackMax === s.sndNxt && isSynchronized(s.state)
+      && (len === 0 || quietNanos >= KEEP_ALIVE_QUIET_NANOS);
     // A zero-window probe sent again (RFC 9293 §3.8.6.1): the one byte past a zero window that the
     // receiver has not taken, offered once per persist timeout. Counted as data once, when first
     // sent; its repeats are the persist timer, not loss (Wireshark: tcp.analysis.zero_window_probe).
-    const probeAgain = len === 1 && !syn && !fin && !rst && s.hasSeq && seq === ((s.sndNxt - 1) | 0)
-      && r.window === 0 && r.hasAck && r.ackMax === seq;
+    const probeAgain = lastByte && len === 1 && r.window === 0 && r.hasAck && r.ackMax === seq;
     if (keepAlive) this.note('KEEP_ALIVE', sRole, frameNo, t);
     else if (len > 0 && !probeAgain) this.onPayload(t, frameNo, fromClient, s, sRole, syn ? (seq + 1) | 0 : seq, len, syn, rst);
 
@@ -453,7 +454,8 @@ export class Connection implements ConnectionFacts {
     if (s.hasSeq) {
       const d = seqDiff(dataSeq, s.sndNxt);
       if (d > 0 && !(s.finSent && seqGe(dataSeq, s.finSeq))) {
-        // A hole in the stream: bytes between SND.NXT and this segment were never captured.
+        // A hole in the stream: bytes between SND.NXT and this segment were not captured (yet: a
+        // late segment may fill it, below).
         this.captureLoss = true;
         if (!this.bump('CAPTURE_LOSS', sRole)) this.add('CAPTURE_LOSS', sRole, frameNo, t, { kind: 'gap', missingBytes: d });
         if (!s.hasHole) { s.hasHole = true; s.holeLo = s.sndNxt; s.holeHi = dataSeq; s.holeNanos = t; }
