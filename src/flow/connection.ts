@@ -608,7 +608,9 @@ export class Connection implements ConnectionFacts {
    */
   private reopening(s: Endpoint, r: Endpoint, ack: boolean): void {
     const from = ack ? r : s; // a bare SYN opens its sender; a SYN,ACK answers one to its receiver
-    if (from.state !== 'CLOSED' && from.state !== 'LISTEN') return;
+    // The receiver of a SYN,ACK may still be in SYN_SENT: its own RST answered a bad SYN,ACK and
+    // left it waiting there (§3.10.7.3, RFC 9293 Figure 9).
+    if (from.state !== 'CLOSED' && from.state !== 'LISTEN' && !(ack && from.state === 'SYN_SENT')) return;
     for (const ep of [this.client, this.server]) {
       for (const t of ep.transitions) if (isSynchronized(t.to)) return;
     }

@@ -214,6 +214,12 @@ export function step(ep: MachineEndpoint, ev: TcpEvent): boolean {
         // Note 1: back to LISTEN only if SYN-RECEIVED was reached by a passive OPEN
         if (!snd && cameFromListen(ep)) return goOn(ep, 'LISTEN', ARC.RCV_RST_NOTE1, ev);
         return goOn(ep, 'CLOSED', snd ? ARC.NOTE3_SND_RST : ARC.NOTE3_RCV_RST, ev);
+      case 'SYN_SENT':
+        // Its own RST moves nothing (§3.10.7.3): SYN-SENT answers an unacceptable ACK with
+        // <SEQ=SEG.ACK><CTL=RST> and waits on (Figure 9, an old duplicate SYN); ABORT in SYN-SENT
+        // sends no RST at all (§3.10.7, ABORT call). A received one was judged acceptable: CLOSED.
+        if (snd) return true;
+        return goOn(ep, 'CLOSED', ARC.NOTE3_RCV_RST, ev);
       case 'UNKNOWN': // joined mid-stream: the RST is the first thing we know; a receiver's acceptance is assumed
         return goOn(ep, 'CLOSED', snd ? ARC.NOTE3_SND_RST : ARC.NOTE3_RCV_RST, ev, snd ? 'observed' : 'inferred');
       default:

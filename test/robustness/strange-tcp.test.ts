@@ -575,13 +575,13 @@ describe('a client that resets its own SYN, then opens again on the same ISN (fu
   test('one connection, closed as its last opening closed: not a reset, no negative close duration', async () => {
     const s = new Scenario();
     s.a.syn(); s.wait(1000);
-    s.a.rst(); s.wait(3000); // the client's own RST in SYN_SENT: Note 3, snd RST
+    s.a.rst(); s.wait(3000); // the client's own RST in SYN_SENT: no abort (§3.10.7.3), it stays there
     s.a.syn(); s.wait(1); s.b.synAck(); s.wait(1); s.a.ack();
     s.a.data(10); s.b.ack();
     close(s);
     const c = only(await runChecked(s));
-    expect(c.client.transitions.filter((t) => t.from === 'CLOSED' && t.to === 'SYN_SENT')).toHaveLength(2);
-    expect(c.client.transitions.some((t) => t.arc === 'Note 3: snd RST')).toBe(true);
+    expect(c.client.transitions.filter((t) => t.from === 'CLOSED' && t.to === 'SYN_SENT')).toHaveLength(1);
+    expect(c.client.transitions.some((t) => t.arc === 'Note 3: snd RST')).toBe(false);
     expect(c.handshake.outcome).toBe('complete');
     expect(c.close.kind).toBe('four_way');
     expect(c.close.resetBy).toBeNull();
@@ -591,6 +591,24 @@ describe('a client that resets its own SYN, then opens again on the same ISN (fu
     expect(Date.parse(c.close.completed!)).toBeGreaterThanOrEqual(Date.parse(c.close.firstFin!));
     expect(codes(c)).not.toContain('RESET');
     expect(codes(c)).not.toContain('DATA_AFTER_RESET'); // the second opening's data follows no reset
+  });
+
+  test('RFC 9293 Figure 9: the opener\'s RST answers a SYN,ACK to an old duplicate SYN; one connection completes', async () => {
+    const s = new Scenario({ clientIsn: 100, serverIsn: 300 });
+    s.a.syn();
+    s.b.synAck({ ack: 91 }); // B answers an old duplicate SYN (seq 90)
+    s.a.rst({ seq: 91 }); // A: <SEQ=SEG.ACK><CTL=RST>, and stays in SYN_SENT
+    s.b.reset(400); s.b.synAck(); s.a.ack();
+    s.a.data(10); s.b.ack();
+    close(s);
+    const r = await runChecked(s);
+    const c = only(r);
+    expect(c.handshake.outcome).toBe('complete');
+    expect(c.client.transitions.map((t) => t.to)).toEqual(['SYN_SENT', 'ESTABLISHED', 'FIN_WAIT_1', 'FIN_WAIT_2', 'TIME_WAIT']);
+    expect(c.server.transitions.map((t) => t.arc)).toContain('rcv RST (note 1)');
+    expect(codes(c)).not.toContain('RESET');
+    expect(codes(c)).not.toContain('DATA_AFTER_RESET');
+    expect(codes(c)).not.toContain('PORT_REUSE');
   });
 
   test('a connection reset once established stays reset, whatever same-ISN SYNs follow (review of the fix)', async () => {

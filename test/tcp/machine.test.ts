@@ -63,7 +63,7 @@ describe('SYN_SENT', () => {
   test('snd SYN again: retransmission, no move', () => expectStep('SYN_SENT', snd({ syn: true }), true, []));
   test('rcv acceptable RST: refused (Note 3)', () => expectStep('SYN_SENT', rcv({ ...RST_OK, ack: true }), true, [['CLOSED', ARC.NOTE3_RCV_RST]]));
   test('rcv unacceptable RST: nobody moves', () => expectStep('SYN_SENT', rcv({ rst: true }), false, []));
-  test('snd RST: aborts its own attempt', () => expectStep('SYN_SENT', snd(RST_OK), true, [['CLOSED', ARC.NOTE3_SND_RST]]));
+  test('snd RST: no move (§3.10.7.3: it answers a bad ACK and waits; ABORT in SYN-SENT sends none)', () => expectStep('SYN_SENT', snd(RST_OK), true, []));
   test('rcv data without SYN: not allowed', () => expectStep('SYN_SENT', rcv({ ack: true, len: 5 }), false, []));
 });
 
