@@ -307,7 +307,7 @@ export class Connection implements ConnectionFacts {
       this.row(f, t, frameNo, fromClient, s, r);
       return;
     }
-    const quietNanos = s.prevNanos >= 0 ? t - s.prevNanos : Infinity; // since this endpoint's previous segment
+    const prevNanos = s.prevNanos; // this endpoint's previous segment (-1 = none), for the keep-alive below
     s.prevSeq = seq; s.prevAck = ackNo; s.prevFlags = flags; s.prevLen = len; s.prevWindow = f.window;
     s.prevTsVal = f.optHasTimestamps ? f.optTsVal | 0 : 0; s.prevNanos = t;
 
@@ -322,6 +322,8 @@ export class Connection implements ConnectionFacts {
       this.onSyn(f, t, frameNo, fromClient, s, sRole, seq, ack);
     }
 
+    // Both probes below sit at SND.NXT - 1 with at most one byte and no SYN, FIN or RST.
+    const lastByte = len <= 1 && !syn && !fin && !rst && s.hasSeq && seq === ((s.sndNxt - 1) | 0);
     // A keep-alive (RFC 9293 §3.8.4): SND.NXT - 1, with no data (Linux) or one garbage byte (BSD,
     // Windows), after the peer acknowledged everything: sent only to elicit an ACK, so neither a
     // retransmission nor data (Wireshark's tcp.analysis.keep_alive). The one-byte form also needs a
@@ -329,10 +331,8 @@ export class Connection implements ConnectionFacts {
     // because its ACK was lost after the capture point looks the same, but comes an RTO later
     // (gen-capture's data_retransmit flows, 3 of the 1 GB benchmark's 90,000). An unacknowledged
     // last byte sent again (a keystroke) is a retransmission either way.
-    // Both probes below sit at SND.NXT - 1 with at most one byte and no SYN, FIN or RST.
-    const lastByte = len <= 1 && !syn && !fin && !rst && s.hasSeq && seq === ((s.sndNxt - 1) | 0);
     const keepAlive = lastByte && ack && !s.finSent && r.hasAck && r.ackMax === s.sndNxt && isSynchronized(s.state)
-      && (len === 0 || quietNanos >= KEEP_ALIVE_QUIET_NANOS);
+      && (len === 0 || prevNanos < 0 || t - prevNanos >= KEEP_ALIVE_QUIET_NANOS);
     // A zero-window probe sent again (RFC 9293 §3.8.6.1): the one byte past a zero window that the
     // receiver has not taken, offered once per persist timeout. Counted as data once, when first
     // sent; its repeats are the persist timer, not loss (Wireshark: tcp.analysis.zero_window_probe).

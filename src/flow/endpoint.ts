@@ -64,7 +64,8 @@ export class Endpoint implements MachineEndpoint {
   retransPackets = 0;
   /**
    * The first open hole in the stream: [holeLo, holeHi) was skipped by a later segment (a gap). A
-   * segment that then starts at holeLo fills it: reordered before the capture point, not resent.
+   * segment that then starts at holeLo fills it: reordered before the capture point when it comes
+   * soon after the gap, else the resend of a segment lost before it (flow/connection.ts onPayload).
    */
   hasHole = false;
   holeLo = 0;
