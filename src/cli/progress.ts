@@ -30,6 +30,11 @@ export class Progress {
     this.label = name;
   }
 
+  /** Reading begins again from the start (a sharded run finishing on one thread). */
+  restart(): void {
+    this.read = 0;
+  }
+
   add(n: number): void {
     this.read += n;
     const t = this.now();

@@ -208,26 +208,36 @@ async function run(io: CliEnvironment): Promise<number> {
   // written straight from its digest, and no ConnectionReport is built (report/ndjson-facts.ts,
   // the same bytes; about a third of the time that reporting took, docs/benchmarks.md).
   const direct = streaming && checker === null && criteria(o).length === 0;
+  // Lines a sharded run already wrote before it stopped at a cap: the single run's first ones.
+  let alreadyWritten = 0;
   const onDigest = (d: ConnectionDigest): void => {
     matched++;
     countGate(d.anomalies);
+    shown++;
+    if (alreadyWritten > 0) { alreadyWritten--; return; }
     lines.digest(d);
     queueFlush();
-    shown++;
   };
 
   const ladderId = o.ladder?.id ?? null;
+  // A sharded run that stopped at a cap is read again on one thread: its errors are said once.
+  const errorsSaid = new Set<string>();
   const onInputError = (file: string, err: CaptureError): void => {
     // Once stdout is gone the sources end early on purpose; that is not the input's fault.
     if (abort.signal.aborted) return;
+    const key = `${file}\0${err.code}\0${err.byteOffset}`;
+    if (errorsSaid.has(key)) return;
+    errorsSaid.add(key);
     failedInputs.push(file);
     say(inputErrorLine(file, err));
   };
-  let report: RunReport;
+  let report: RunReport | null = null;
   const sizes = direct && o.threads === 2 ? o.captures.map(regularFileSize) : [null];
-  const sharded = sizes.every((n) => n !== null) && shardWorkerAvailable();
+  // Two shards apply the caps that count every connection only while neither reaches its half
+  // (threads/sharded.ts): one connection is more than a shard's half of a cap of 1.
+  const sharded = sizes.every((n) => n !== null) && (o.settings.maxConnections ?? 2) >= 2 && shardWorkerAvailable();
   // Which way --threads 2 went, for a user wondering why it did (or did not) pay.
-  if (o.debug && o.threads === 2) say(`${NAME}: debug: --threads 2 ${sharded ? 'as 2 shards, each reading every input' : o.ladder !== null ? 'ignored: ladders run on one thread' : o.format === 'zeek' ? 'ignored: --format zeek (Zeek\'s rows) runs on one thread' : 'as a reading and tracking worker'}`);
+  if (o.debug && o.threads === 2) say(`${NAME}: debug: --threads 2 ${sharded ? 'as 2 shards, each reading every input' : o.ladder !== null ? 'ignored: ladders run on one thread' : o.format === 'zeek' ? 'ignored: --format zeek (Zeek\'s rows) runs on one thread' : direct && sizes.every((n) => n !== null) ? 'as a reading and tracking worker (a --max-connections of 1 has no halves for two shards)' : 'as a reading and tracking worker'}`);
   if (sharded) {
     // Every connection streamed from regular files: two shards, each reading the whole capture
     // (threads/sharded.ts); anything else takes the split of threads/pipeline.ts.
@@ -246,13 +256,22 @@ async function run(io: CliEnvironment): Promise<number> {
       signal: abort.signal,
     });
     if (run === null) return failedInputs.length > 0 || outputFailed ? EXIT_FATAL : EXIT_OK;
-    report = run.report;
-    matched = shown = report.summary.connections;
-    gate.absorb(run.gate);
-    // Bounded by what the shards track (their referable sets), not by the capture: a number
-    // growing with the capture is a bug.
-    if (o.debug) say(`${NAME}: debug: the merge held at most ${run.creationsHeldPeak} connection creations at once`);
-  } else report = await analyze(
+    if (run.capReached !== undefined) {
+      // A shard reached its half of a cap: from here only one tracker can say which connection a
+      // cap evicts or forgets. One thread reads the inputs again and writes the lines not yet out.
+      alreadyWritten = run.linesWritten;
+      progress?.restart();
+      if (o.debug) say(`${NAME}: debug: --threads 2: a shard reached its half of the ${run.capReached.cap === 'connections' ? '--max-connections' : 'port-reuse memory'} cap at segment ${run.capReached.ordinal + 1} after ${run.linesWritten} lines; finishing on one thread`);
+    } else {
+      report = run.report;
+      matched = shown = report.summary.connections;
+      gate.absorb(run.gate);
+      // Bounded by what the shards track (their referable sets), not by the capture: a number
+      // growing with the capture is a bug.
+      if (o.debug) say(`${NAME}: debug: the merge held at most ${run.creationsHeldPeak} connection creations at once`);
+    }
+  }
+  if (report === null) report = await analyze(
     o.captures.map((name) =>
       openInput(name, {
         onBytes: progress ? (n) => (progress!.setLabel(name), progress!.add(n)) : undefined,
@@ -266,7 +285,9 @@ async function run(io: CliEnvironment): Promise<number> {
       keepConnections: false,
       ladder: o.ladder === null ? false : ladderId !== null ? (id) => id === ladderId : true,
       zeekRows: o.format === 'zeek',
-      worker: o.threads === 2,
+      // After shards stopped at a cap (a flood, as a rule), one thread: the split of pipeline.ts
+      // costs 1.2x the time on a flood (README, Options).
+      worker: o.threads === 2 && !sharded,
       waitForOutput,
       ...(direct ? { onDigest } : { onConnection }),
       onInputError,

@@ -43,10 +43,12 @@ export class Tombstones {
   private head = 0;
   private used = 0;
 
-  constructor(private readonly max: number) {}
+  /** `atCap`: called instead of forgetting the oldest when an add finds `max` kept (it may throw). */
+  constructor(private readonly max: number, private readonly atCap?: () => void) {}
 
   add(k: TupleKey, hash: number, id: number, lastNanos: number, timeWaitNanos: number): void {
     if (this.max <= 0) return;
+    if (this.size >= this.max && this.atCap !== undefined) this.atCap();
     while (this.size >= this.max) this.popHead();
     if (this.used === this.slots) this.makeRoom();
     const s = (this.head + this.used) % this.slots;

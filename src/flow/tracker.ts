@@ -56,6 +56,23 @@ export interface Shard {
   count: number;
 }
 
+/**
+ * A shard reached its share of a cap that counts every connection (--max-connections, or the
+ * tombstones remembered for port reuse): from here a single tracker might evict or forget, and
+ * which connection goes depends on what the other shards hold, which this one cannot know. Thrown
+ * before anything is evicted or forgotten, so every line the shards sent is still the single
+ * tracker's; the run finishes on one thread (threads/sharded.ts).
+ *
+ * Why a share of floor(cap / count) is exact: while no shard has reached its share, each holds at
+ * most its share (the one creating holds one less), so together they hold fewer than the cap and
+ * the single tracker has not evicted or forgotten anything either.
+ */
+export class ShardCapReached extends Error {
+  constructor(readonly cap: 'connections' | 'tombstones', readonly ordinal: number) {
+    super(`shard reached its share of the ${cap} cap at segment ${ordinal}`);
+  }
+}
+
 /** Segment ordinal of the end of the capture, in RetireKey. */
 export const AT_END = Number.MAX_SAFE_INTEGER;
 /** RetireKey phases, in the order one segment retires connections (see Tracker.onSegment). */
@@ -109,7 +126,7 @@ export class Tracker {
   private readonly open = new FlowList<Connection>(LIST_OPEN);
   private readonly syn = new FlowList<Connection>(LIST_SYN);
   private readonly closed = new FlowList<Connection>(LIST_CLOSED);
-  private readonly tombs = new Tombstones(MAX_TOMBSTONES);
+  private readonly tombs: Tombstones;
   private readonly idleNanos: number;
   private readonly synIdleNanos: number;
   private readonly closedQuietNanos = CLOSED_QUIET_SECONDS * 1e9;
@@ -148,7 +165,17 @@ export class Tracker {
     this.idleNanos = settings.idleTimeoutSeconds * 1e9;
     this.synIdleNanos = Math.max(settings.idleTimeoutSeconds, SYN_MIN_IDLE_SECONDS) * 1e9;
     this.twoMslNanos = 2 * settings.mslSeconds * 1e9;
-    this.maxConnections = Math.max(1, settings.maxConnections);
+    const cap = Math.max(1, settings.maxConnections);
+    if (shard.count === 1) {
+      this.maxConnections = cap;
+      this.tombs = new Tombstones(MAX_TOMBSTONES);
+    } else {
+      // Shares of the run's caps (ShardCapReached): reaching one ends the sharded run.
+      this.maxConnections = Math.floor(cap / shard.count);
+      this.tombs = new Tombstones(Math.floor(MAX_TOMBSTONES / shard.count), () => {
+        throw new ShardCapReached('tombstones', this.ordinal);
+      });
+    }
   }
 
   get timedOut(): number { return this._timedOut; }
@@ -458,6 +485,7 @@ export class Tracker {
 
   /** Over the cap: a closed connection goes first (it is done anyway), else the least recently active. */
   private evictOne(): void {
+    if (this.shardCount > 1) throw new ShardCapReached('connections', this.ordinal);
     let fl = this.closed.head;
     if (fl !== null) {
       this.closed.unlink(fl);

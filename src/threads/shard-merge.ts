@@ -16,7 +16,8 @@
  * tracker's clock at each placement (Flow.listNanos), which every shard keeps alike.
  *
  * Two things only a single tracker knows are not reproduced: the --max-connections cap and the
- * tombstone cap count all connections, so once either is reached each shard applies its own.
+ * tombstone cap count all connections. A shard stops at half of either (flow/tracker.ts,
+ * ShardCapReached), before the merge could go wrong, and one thread finishes the run.
  */
 import { AT_END, type RetireKey } from '../flow/tracker.js';
 

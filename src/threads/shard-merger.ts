@@ -125,6 +125,8 @@ export class ShardMerger {
   private _creationsHeldPeak = 0;
   private out: Uint8Array;
   private outLen = 0;
+  /** Lines copied out so far (flushed or not). */
+  linesOut = 0;
 
   /**
    * `write` returns true when it is done with the chunk (written through, not queued), so the
@@ -384,6 +386,7 @@ export class ShardMerger {
       this.putWithRefs(bytes, digitsEnd, end);
     }
     if (ordinal !== AT_END) this.live--;
+    this.linesOut++;
     if (this.outLen >= this.chunkBytes >> 1) this.flush();
   }
 

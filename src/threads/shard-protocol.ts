@@ -7,7 +7,7 @@ import type { FailOn } from '../cli/options.js';
 import type { ShardBatch } from './shard-merger.js';
 
 export interface ShardSetup {
-  /** Each shard's own settings: --max-connections divided between the shards. */
+  /** The run's settings (each shard tracks a share of its caps: flow/tracker.ts, ShardCapReached). */
   settings: Settings;
   /** Regular files, each read by every shard. */
   files: string[];
@@ -31,6 +31,8 @@ export type FromShard =
   | { t: 'batch'; batch: WireBatch }
   | { t: 'read'; file: string; bytes: number }
   | { t: 'inputError'; file: string; code: string; byteOffset: number; message: string }
+  /** The shard reached its share of a cap at this segment and stopped (ShardCapReached). */
+  | { t: 'capReached'; cap: 'connections' | 'tombstones'; ordinal: number }
   | { t: 'done'; core: CoreResult; summary: SummaryCounts; gate: { connections: number; codes: Array<[string, number]> } };
 
 /**

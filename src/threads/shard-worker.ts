@@ -14,7 +14,7 @@ import { SummaryAccumulator } from '../analysis/summary.js';
 import { GateCount } from '../cli/select.js';
 import { openInput } from '../cli/inputs.js';
 import { runCore, type AnalyzeInput } from '../core.js';
-import { AT_END, type Tracker } from '../flow/tracker.js';
+import { AT_END, ShardCapReached, type Tracker } from '../flow/tracker.js';
 import { NdjsonLineBatcher } from '../report/ndjson.js';
 import { metaLength, SHARD_BATCHES_IN_FLIGHT, type FromShard, type ShardSetup, type ToShard, type WireBatch } from './shard-protocol.js';
 
@@ -182,48 +182,56 @@ async function* paced(input: AnalyzeInput): AsyncGenerator<Uint8Array> {
   }
 }
 
-const core = await runCore(setup.files.map((name, i) => {
-  // Out of credit (the merge or stdout is behind): the reader waits, and reads small chunks for a
-  // while, as the single thread's does when stdout pushes back; a 1 MiB chunk of a SYN flood
-  // retires ~7k connections per shard, ~14 MB of lines sent beyond the credit.
-  const input = openInput(name, { waitForOutput: () => (inFlight >= SHARD_BATCHES_IN_FLIGHT ? credit() : null), limit: setup.sizes[i] });
-  return { name, bytes: paced(input) };
-}), settings, clock, {
-  ladder: false,
-  shard: setup.shard,
-  created: (ordinal) => {
-    created.push(ordinal);
-    createdSinceReferable++;
-  },
-  drained: (t) => {
-    tracked = t.lastOrdinal;
-    tracker = t;
-  },
-  finished: (c, ended, endNanos, key) => {
-    const d = digestConnection(c, ended, endNanos, clock, settings, digest);
-    summary.addDigest(d);
-    if (setup.failOn !== null) gate.add(d.anomalies, setup.failOn);
-    lines.digest(d);
-    ends.push(chunkBytes + lines.pendingBytes);
-    keys.push(key.ordinal);
-    keys.push(key.phase);
-    keys.push(key.sub);
-    ids.push(c.id);
-    refs.push(c.portReusePrevId > 0 ? 1 : 0);
-    if (key.ordinal === AT_END) lastEndSub = key.sub;
-    // Mid-chunk, without waiting for credit: the watermark stays at the last chunk tracked whole,
-    // and the next chunk waits. A flood's 1 MiB chunk retires ~15k connections, ~7 MB of lines.
-    else if (chunkBytes + lines.pendingBytes >= BATCH_BYTES) send(tracked);
-  },
-  // The end of the capture: what is left goes out in id order, paced by the merge.
-  waitForOutput: () => {
-    if (ends.n === 0) return null;
-    send(AT_END, lastEndSub);
-    return credit();
-  },
-  onInputError: (file, err) => {
-    port.postMessage({ t: 'inputError', file, code: err.code, byteOffset: err.byteOffset, message: err.message });
-  },
-});
+let core!: Awaited<ReturnType<typeof runCore>>;
+try {
+  core = await runCore(setup.files.map((name, i) => {
+    // Out of credit (the merge or stdout is behind): the reader waits, and reads small chunks for a
+    // while, as the single thread's does when stdout pushes back; a 1 MiB chunk of a SYN flood
+    // retires ~7k connections per shard, ~14 MB of lines sent beyond the credit.
+    const input = openInput(name, { waitForOutput: () => (inFlight >= SHARD_BATCHES_IN_FLIGHT ? credit() : null), limit: setup.sizes[i] });
+    return { name, bytes: paced(input) };
+  }), settings, clock, {
+    ladder: false,
+    shard: setup.shard,
+    created: (ordinal) => {
+      created.push(ordinal);
+      createdSinceReferable++;
+    },
+    drained: (t) => {
+      tracked = t.lastOrdinal;
+      tracker = t;
+    },
+    finished: (c, ended, endNanos, key) => {
+      const d = digestConnection(c, ended, endNanos, clock, settings, digest);
+      summary.addDigest(d);
+      if (setup.failOn !== null) gate.add(d.anomalies, setup.failOn);
+      lines.digest(d);
+      ends.push(chunkBytes + lines.pendingBytes);
+      keys.push(key.ordinal);
+      keys.push(key.phase);
+      keys.push(key.sub);
+      ids.push(c.id);
+      refs.push(c.portReusePrevId > 0 ? 1 : 0);
+      if (key.ordinal === AT_END) lastEndSub = key.sub;
+      // Mid-chunk, without waiting for credit: the watermark stays at the last chunk tracked whole,
+      // and the next chunk waits. A flood's 1 MiB chunk retires ~15k connections, ~7 MB of lines.
+      else if (chunkBytes + lines.pendingBytes >= BATCH_BYTES) send(tracked);
+    },
+    // The end of the capture: what is left goes out in id order, paced by the merge.
+    waitForOutput: () => {
+      if (ends.n === 0) return null;
+      send(AT_END, lastEndSub);
+      return credit();
+    },
+    onInputError: (file, err) => {
+      port.postMessage({ t: 'inputError', file, code: err.code, byteOffset: err.byteOffset, message: err.message });
+    },
+  });
+} catch (err) {
+  if (!(err instanceof ShardCapReached)) throw err;
+  // What was sent stands (every line of it is the single tracker's); the rest is one thread's job.
+  port.postMessage({ t: 'capReached', cap: err.cap, ordinal: err.ordinal } satisfies FromShard);
+  await new Promise<never>(() => {}); // terminated by the CLI's thread
+}
 send(AT_END);
 port.postMessage({ t: 'done', core, summary: summary.counts(), gate: { connections: gate.connections, codes: [...gate.codes] } });

@@ -6,10 +6,12 @@
  * report on the other), every stage but reading and decoding is halved, so it pays on floods too
  * (docs/benchmarks.md, "Sharding").
  *
- * The output is the single run's, byte for byte, with the exceptions shard-merge.ts lists (README,
- * Options): --max-connections is divided between the shards, so once a shard reaches its share
- * the connections evicted, and when, may differ from a single tracker's; each shard keeps its own
- * tombstones; a capture whose timestamps go backwards can expire flows in another order.
+ * The output is the single run's, byte for byte. A cap that counts every connection
+ * (--max-connections, the tombstones kept for port reuse) is one thing a shard cannot apply as a
+ * single tracker would: the connection a single tracker evicts may be another shard's. So each
+ * shard tracks a share of the caps, and the first to reach its share stops the run
+ * (flow/tracker.ts, ShardCapReached) while every line written is still the single run's; the
+ * caller then finishes on one thread, skipping the lines already written (ShardedRun.capReached).
  */
 import type { Worker } from 'node:worker_threads';
 import { SummaryAccumulator } from '../analysis/summary.js';
@@ -43,7 +45,14 @@ export interface ShardedRunOptions {
   signal?: AbortSignal;
 }
 
+/** The shards stopped at a cap (ShardCapReached): `linesWritten` lines of the single run's are out. */
+export interface ShardCapStop {
+  capReached: { cap: 'connections' | 'tombstones'; ordinal: number };
+  linesWritten: number;
+}
+
 export interface ShardedRun {
+  capReached?: undefined;
   report: RunReport;
   gate: GateCount;
   /** The most connection creations the merge held at once: bounded by the shards' referable sets. */
@@ -51,9 +60,8 @@ export interface ShardedRun {
 }
 
 /** `files` are regular files, `sizes` their sizes as stat'ed before the run (ShardSetup.sizes). */
-export function analyzeSharded(files: string[], sizes: number[], settings: Settings, opts: ShardedRunOptions): Promise<ShardedRun | null> {
+export function analyzeSharded(files: string[], sizes: number[], settings: Settings, opts: ShardedRunOptions): Promise<ShardedRun | ShardCapStop | null> {
   const n = opts.shards;
-  const shardSettings: Settings = { ...settings, maxConnections: Math.max(1, Math.ceil(settings.maxConnections / n)) };
   const workers: Worker[] = takeShardWorkers(n);
   let closed = false;
   // A shard's batch is acknowledged once merged, and once the output has taken what is written;
@@ -72,7 +80,7 @@ export function analyzeSharded(files: string[], sizes: number[], settings: Setti
   };
   const merger = new ShardMerger(n, opts.write, 1 << 20, ack);
   const done: Array<Extract<FromShard, { t: 'done' }> | null> = new Array(n).fill(null);
-  return new Promise<ShardedRun | null>((resolve, reject) => {
+  return new Promise<ShardedRun | ShardCapStop | null>((resolve, reject) => {
     let settled = false;
     const stop = (): void => {
       settled = closed = true;
@@ -137,6 +145,11 @@ export function analyzeSharded(files: string[], sizes: number[], settings: Setti
               // Every shard reads every input and meets the same error: said once.
               if (index === 0) opts.onInputError?.(m.file, new CaptureError(m.code as CaptureError['code'], m.byteOffset, m.message));
               return;
+            case 'capReached':
+              stop();
+              merger.flush();
+              resolve({ capReached: { cap: m.cap, ordinal: m.ordinal }, linesWritten: merger.linesOut });
+              return;
             case 'done':
               done[index] = m;
               if (done.every((d) => d !== null)) finish();
@@ -150,7 +163,7 @@ export function analyzeSharded(files: string[], sizes: number[], settings: Setti
       w.on('exit', (code) => {
         if (!settled && done[index] === null) fail(new Error(`shard worker ${index} exited (code ${code}) before finishing`));
       });
-      w.postMessage({ t: 'setup', setup: { settings: shardSettings, files, sizes, shard: { index, count: n }, failOn: opts.failOn, progress: index === 0 && opts.onBytes !== undefined } } satisfies ToShard);
+      w.postMessage({ t: 'setup', setup: { settings, files, sizes, shard: { index, count: n }, failOn: opts.failOn, progress: index === 0 && opts.onBytes !== undefined } } satisfies ToShard);
     }
   });
 }
