@@ -255,6 +255,11 @@ export function parseFailOn(values: string[]): FailOn {
  */
 export async function parseArgs(argv: string[], version: string): Promise<ParseResult> {
   if (argv[0] === 'completion') return { kind: 'output', text: await completionScript() };
+  // After '--' every word is a capture, even one that starts with '-' (yargs would leave them in
+  // `_`, where they were lost): kept aside and added after the captures before it.
+  const dashes = argv.indexOf('--');
+  const afterDashes = dashes < 0 ? [] : argv.slice(dashes + 1);
+  if (dashes >= 0) argv = argv.slice(0, dashes);
   // yargs drops a bare '-' from positionals; carry it through as a token no path can contain (NUL).
   argv = argv.map((x) => (x === '-' ? STDIN_TOKEN : x));
   let output = '';
@@ -272,7 +277,7 @@ export async function parseArgs(argv: string[], version: string): Promise<ParseR
   if (fail) return { kind: 'usage-error', message: fail.message };
   if (raw.help || raw.version || output !== '') return { kind: 'output', text: output.endsWith('\n') ? output : `${output}\n` };
   try {
-    return { kind: 'run', options: toOptions(raw) };
+    return { kind: 'run', options: toOptions(raw, afterDashes) };
   } catch (err) {
     if (err instanceof UsageError) return { kind: 'usage-error', message: err.message };
     throw err;
@@ -300,9 +305,10 @@ function lastWins(raw: Record<string, unknown>): Record<string, unknown> {
   return a;
 }
 
-function toOptions(raw: Record<string, unknown>): CliOptions {
+function toOptions(raw: Record<string, unknown>, afterDashes: string[]): CliOptions {
   const a = lastWins(raw);
   const captures = Array.isArray(a.capture) ? a.capture.map((x) => (String(x) === STDIN_TOKEN ? '-' : String(x))) : [];
+  captures.push(...afterDashes);
   let ladder: CliOptions['ladder'] = null;
   if (a.ladder !== undefined) {
     const v = String(a.ladder);

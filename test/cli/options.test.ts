@@ -37,6 +37,18 @@ describe('parseArgs', () => {
     expect((await opts(['a.pcap', '-'])).captures).toEqual(['a.pcap', '-']);
   });
 
+  test("after '--' every word is a capture, even one that starts with '-' (they were dropped)", async () => {
+    expect((await opts(['a.pcap', '--', 'b.pcap'])).captures).toEqual(['a.pcap', 'b.pcap']);
+    expect((await opts(['--', 'a.pcap'])).captures).toEqual(['a.pcap']);
+    const o = await opts(['-f', 'json', 'a.pcap', '--', '-f', '--threads', '-']);
+    expect(o.captures).toEqual(['a.pcap', '-f', '--threads', '-']);
+    expect(o.format).toBe('json');
+    expect(o.threads).toBe(1);
+    expect((await opts(['--ladder', '--', '3'])).captures).toEqual(['3']);
+    expect(await parseArgs(['-f', 'json', '--'], '0.0.0')).toEqual({ kind: 'usage-error', message: 'no capture given (use - for standard input)' });
+    expect(await parseArgs(['--', '-', '-'], '0.0.0')).toEqual({ kind: 'usage-error', message: "standard input ('-') can only be read once" });
+  });
+
   test('--ladder takes an id only when it is a number; otherwise the word was a capture', async () => {
     expect((await opts(['--ladder', '3', 'a.pcap'])).ladder).toEqual({ id: 3, all: false });
     const o = await opts(['--ladder', 'a.pcap', 'b.pcap']);
