@@ -13,6 +13,7 @@
  * spelling. Connections the file does not name are not checked; a file naming none is an error. Checked as connections stream by,
  * so it works with NDJSON's bounded memory.
  */
+import { parseHostPattern } from './hosts.js';
 import type { CloseKind, ConnectionReport, HandshakeOutcome, Role } from '../report/model.js';
 import { formatEndpoint, formatPair } from '../report/format.js';
 import { isAnomalyCode, parseState } from './options.js';
@@ -109,12 +110,27 @@ export function parseExpectations(text: string): Expectation[] {
   });
 }
 
-/** "a:p -> b:p" (or →) into the two endpoints as formatEndpoint prints them. */
+/**
+ * "a:p -> b:p" (or →) into the two endpoints as formatEndpoint prints them: addresses are parsed
+ * as --host parses them, so every spelling of an IPv6 address (`[2001:DB8:0:0::1]:80`) names the
+ * connection the report prints as `[2001:db8::1]:80`. Null if a side is no address and port.
+ */
 function parseTuple(t: string): { client: string; server: string } | null {
   const m = /^\s*(\S+)\s*(?:->|→)\s*(\S+)\s*$/.exec(t);
   if (!m) return null;
-  const ok = (s: string): boolean => /^(\[[0-9a-fA-F:.]+\]|[0-9.]+):\d+$/.test(s);
-  return ok(m[1]) && ok(m[2]) ? { client: m[1].toLowerCase(), server: m[2].toLowerCase() } : null;
+  const client = canonicalEndpoint(m[1]);
+  const server = canonicalEndpoint(m[2]);
+  return client !== null && server !== null ? { client, server } : null;
+}
+
+function canonicalEndpoint(s: string): string | null {
+  const m = /^(\[[^\]]+\]|[0-9.]+):(\d{1,5})$/.exec(s);
+  if (m === null) return null;
+  const port = Number(m[2]);
+  const host = parseHostPattern(m[1]);
+  // A bracketed IPv4 address or a prefix is no endpoint.
+  if (host === null || host.text.includes('/') || host.v6 !== m[1].startsWith('[') || port > 65535) return null;
+  return formatEndpoint({ ip: host.text, port });
 }
 
 function label(e: Expectation): string {
@@ -123,32 +139,43 @@ function label(e: Expectation): string {
 
 /** Compares connections as they arrive; `finish()` returns one diff block per failed expectation. */
 export class ExpectChecker {
-  private readonly byId = new Map<number, number>();
-  private readonly byTuple = new Map<string, number>();
-  private readonly reversed = new Map<string, number>();
+  // Several expectations may name one connection (by id, by tuple, or twice the same way): each sees it.
+  private readonly byId = new Map<number, number[]>();
+  private readonly byTuple = new Map<string, number[]>();
+  private readonly reversed = new Map<string, number[]>();
   private readonly seen: ConnectionReport[][];
   private readonly reverseSeen: boolean[];
 
   constructor(private readonly expectations: Expectation[]) {
     this.seen = expectations.map(() => []);
     this.reverseSeen = expectations.map(() => false);
+    const add = <K>(m: Map<K, number[]>, k: K, i: number): void => {
+      const list = m.get(k);
+      if (list === undefined) m.set(k, [i]);
+      else list.push(i);
+    };
     expectations.forEach((e, i) => {
-      if (e.id !== undefined) this.byId.set(e.id, i);
+      if (e.id !== undefined) add(this.byId, e.id, i);
       else {
         const t = parseTuple(e.tuple!)!;
-        this.byTuple.set(`${t.client} ${t.server}`, i);
-        this.reversed.set(`${t.server} ${t.client}`, i);
+        add(this.byTuple, `${t.client} ${t.server}`, i);
+        add(this.reversed, `${t.server} ${t.client}`, i);
       }
     });
   }
 
   observe(c: ConnectionReport): void {
-    const key = `${formatEndpoint(c.client).toLowerCase()} ${formatEndpoint(c.server).toLowerCase()}`;
-    // A connection can be named twice (by id and by tuple); each expectation sees it. Only a slim
-    // copy is kept: --expect must not undo NDJSON's bounded memory.
-    for (const i of new Set([this.byId.get(c.id), this.byTuple.get(key)])) if (i !== undefined) this.seen[i].push(slim(c));
+    const key = `${formatEndpoint(c.client)} ${formatEndpoint(c.server)}`;
+    const byId = this.byId.get(c.id);
+    const byTuple = this.byTuple.get(key);
+    if (byId !== undefined || byTuple !== undefined) {
+      // Only a slim copy is kept: --expect must not undo NDJSON's bounded memory.
+      const kept = slim(c);
+      if (byId !== undefined) for (const i of byId) this.seen[i].push(kept);
+      if (byTuple !== undefined) for (const i of byTuple) this.seen[i].push(kept);
+    }
     const r = this.reversed.get(key);
-    if (r !== undefined) this.reverseSeen[r] = true;
+    if (r !== undefined) for (const i of r) this.reverseSeen[i] = true;
   }
 
   /** Failed expectations, each as lines of a small diff ("- expected" / "+ actual"). */

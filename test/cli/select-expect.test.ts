@@ -1,3 +1,4 @@
+import { formatPair } from '../../src/report/format.js';
 import { describe, expect, test } from 'vitest';
 import { ExpectChecker, ExpectFileError, parseExpectations } from '../../src/cli/expect.js';
 import { gateHits, matches, sortKey } from '../../src/cli/select.js';
@@ -88,5 +89,26 @@ describe('--expect', () => {
       ['"203.0.113.7:443 -> 192.168.1.10:50003": no such connection (a connection exists the other way round: client and server swapped?)'],
       ['"192.168.1.10:50001 -> 192.168.1.1:110": matches 2 connections (ids 1, 6); name one by "id"'],
     ]);
+  });
+
+  test('any spelling of an IPv6 address names the connection; two expectations may name the same one', () => {
+    const report = sampleReport();
+    const v6 = report.connections.find((c) => c.client.ip.includes(':'))!;
+    expect(v6.client.ip).toBe('2001:db8:1234:5678::10');
+    const checker = new ExpectChecker(parseExpectations(JSON.stringify([
+      // Spelt out, zero-padded, upper case: the same address (text comparison found "no such connection").
+      { tuple: '[2001:0db8:1234:5678:0:0:0:0010]:40123 -> [2001:DB8:1234:5678:0::80]:8080', close: 'reset' },
+      { tuple: '[2001:db8:1234:5678::10]:40123 -> [2001:db8:1234:5678::80]:8080', initiator: 'server' },
+      { id: v6.id, close: 'reset' },
+      { id: v6.id, initiator: 'client' },
+      { id: 1, handshake: 'complete' },
+    ])));
+    for (const c of report.connections) checker.observe(c);
+    expect(checker.finish()).toEqual([
+      [`connection ${v6.id} (${formatPair(v6)}):`, '  - initiator: "client"', '  + initiator: "server"'],
+    ]);
+    for (const bad of ['[10.0.0.1]:80 -> 10.0.0.2:80', '10.0.0.1:80 -> 2001:db8::1:80', '10.0.0.1:80 -> 10.0.0.2:65536', '10.0.0/8:1 -> 10.0.0.2:80', '[2001:db8::/32]:1 -> 10.0.0.2:80']) {
+      expect(() => parseExpectations(JSON.stringify([{ tuple: bad }]))).toThrow(/"tuple" must look like/);
+    }
   });
 });
