@@ -336,7 +336,7 @@ export class Connection implements ConnectionFacts {
     // A zero-window probe sent again (RFC 9293 §3.8.6.1): the one byte past a zero window that the
     // receiver has not taken, offered once per persist timeout. Counted as data once, when first
     // sent; its repeats are the persist timer, not loss (Wireshark: tcp.analysis.zero_window_probe).
-    const probeAgain = lastByte && len === 1 && r.window === 0 && r.hasAck && r.ackMax === seq;
+    const probeAgain = lastByte && len === 1 && r.window === 0 && !r.windowInSyn && r.hasAck && r.ackMax === seq;
     if (keepAlive) this.note('KEEP_ALIVE', sRole, frameNo, t);
     else if (len > 0 && !probeAgain) this.onPayload(t, frameNo, fromClient, s, sRole, syn ? (seq + 1) | 0 : seq, len, syn, rst);
 
@@ -388,7 +388,8 @@ export class Connection implements ConnectionFacts {
       }
     }
     if (!rst) {
-      s.window = syn ? -1 : f.window; // a SYN's window is never scaled (RFC 7323 §2.2): keep only scaled-able ones
+      s.window = f.window;
+      s.windowInSyn = syn;
       if (!syn && f.window === 0) this.note('ZERO_WINDOW', sRole, frameNo, t);
       if (f.optHasTimestamps) {
         const v = f.optTsVal | 0;
@@ -523,8 +524,9 @@ export class Connection implements ConnectionFacts {
     } else {
       // RCV.NXT: what the receiver has acknowledged, else what the sender has sent.
       const rcvNxt = r.hasAck ? r.ackMax : s.hasSeq ? s.sndNxt : seq;
+      // A SYN's window is the receiver's own, unscaled (RFC 7323 §2.2): a RST far past it is not acceptable.
       let wnd = r.window >= 0 ? r.window : UNKNOWN_WINDOW;
-      if (r.window >= 0 && r.wscale >= 0 && s.wscale >= 0) wnd = Math.min(r.window * 2 ** Math.min(r.wscale, 14), 2 ** 30);
+      if (r.window >= 0 && !r.windowInSyn && r.wscale >= 0 && s.wscale >= 0) wnd = Math.min(r.window * 2 ** Math.min(r.wscale, 14), 2 ** 30);
       acceptable = isRstAcceptable(rs, seq, ackNo, ack, r.iss, r.sndNxt, rcvNxt, wnd)
         || (s.hasSeq && seq === s.sndNxt); // RFC 5961 §3.2's exact match, when the receiver's ACK was not captured
       if (!acceptable && !this.bump('OUT_OF_WINDOW_RST', sRole)) {

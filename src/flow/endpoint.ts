@@ -31,8 +31,10 @@ export class Endpoint implements MachineEndpoint {
    * for an ACK covering it, a crossing FIN of its own, or the end of the record.
    */
   pendingFin = false;
-  /** Last advertised window (raw; -1 = none, or only a SYN's); `wscale` below is its shift. */
+  /** Last advertised window (raw; -1 = none); `wscale` below is its shift, unless `windowInSyn`. */
   window = -1;
+  /** `window` came in a SYN, where it is never scaled (RFC 7323 §2.2). */
+  windowInSyn = false;
   hasTsVal = false;
   tsVal = 0;
 
@@ -98,6 +100,7 @@ export class Endpoint implements MachineEndpoint {
     this.pendingFinFrame = 0;
     this.pendingFinNanos = 0;
     this.window = -1;
+    this.windowInSyn = false;
     this.wscale = -1;
     this.mss = -1;
     this.sackPermitted = false;

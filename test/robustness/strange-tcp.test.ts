@@ -457,6 +457,36 @@ describe('window scale above 14 (RFC 7323 §2.3: treat as 14)', () => {
   });
 });
 
+describe("a SYN's window bounds a RST (RFC 7323 §2.2: never scaled)", () => {
+  // The client acked the SYN,ACK but has sent no segment since its SYN: its only window is the SYN's.
+  function rstAfterSynWindow(window: number, rstOffset: number, scale: boolean): Scenario {
+    const s = new Scenario();
+    s.a.syn({ window, options: scale ? { mss: 1460, wscale: 7 } : { mss: 1460 } });
+    s.b.synAck({ window: 1000, options: scale ? { mss: 1460, wscale: 7 } : { mss: 1460 } });
+    s.b.send(TCP_RST, 0, { seq: (s.b.nxt + rstOffset) >>> 0, noAck: true, keepSeq: true });
+    return s;
+  }
+
+  test('a RST 5000 bytes past RCV.NXT against a SYN window of 1000 is out of the window (65535 was assumed)', async () => {
+    for (const scale of [false, true]) {
+      const c = only(await runChecked(rstAfterSynWindow(1000, 5000, scale)));
+      expect(codes(c)).toContain('OUT_OF_WINDOW_RST');
+      expect(c.anomalies.find((a) => a.code === 'OUT_OF_WINDOW_RST')!.details.window).toBe(1000);
+      expect(c.close.kind).not.toBe('reset');
+    }
+  });
+
+  test('inside the SYN window (unscaled even with window scaling agreed) it is a reset', async () => {
+    for (const scale of [false, true]) {
+      const c = only(await runChecked(rstAfterSynWindow(1000, 999, scale)));
+      expect(codes(c)).not.toContain('OUT_OF_WINDOW_RST');
+      expect(c.close.kind).toBe('reset');
+    }
+    // 1000 << 7 would take a RST 100,000 bytes in: the SYN's window is not scaled.
+    expect(codes(only(await runChecked(rstAfterSynWindow(1000, 100_000, true))))).toContain('OUT_OF_WINDOW_RST');
+  });
+});
+
 describe('TCP options with bad lengths', () => {
   const raw = (opts: number[], flags: number, seq: number, ack: number, fromClient: boolean, t: number): PacketIn => ({
     tsSec: 1_700_000_000, tsNanos: t * 1000,
