@@ -118,6 +118,11 @@ export interface PacketFields {
   optTsEcr: number;
   /** Number of SACK blocks in this segment (0..4). */
   optSackBlocks: number;
+  /**
+   * The SACK blocks' edges mixed into one int32 (0 without SACK): a duplicate ACK that reports a
+   * new block is not the same packet captured twice, though every header field matches.
+   */
+  optSackSig: number;
   /** TFO cookie option present (kind 34, or experimental 254/0xF989). */
   optTfo: boolean;
   /** An option had a bad length or ran past the header: options after it were ignored (not fatal). */
@@ -141,6 +146,6 @@ export function newPacketFields(): PacketFields {
     srcPort: 0, dstPort: 0, seq: 0, ack: 0, flags: 0, window: 0, urgent: 0,
     tcpHeaderLen: 0, payloadLen: 0, capturedPayloadLen: 0, tcpOffset: 0, checksumBad: false,
     optMss: -1, optWscale: -1, optSackPermitted: false, optHasTimestamps: false,
-    optTsVal: 0, optTsEcr: 0, optSackBlocks: 0, optTfo: false, optMalformed: false, optTruncated: false,
+    optTsVal: 0, optTsEcr: 0, optSackBlocks: 0, optSackSig: 0, optTfo: false, optMalformed: false, optTruncated: false,
   };
 }

@@ -128,8 +128,12 @@ export function decodeTcpOptions(v: DataView, p: number, optEnd: number, out: Pa
         break;
       case TCPOPT_SACK:
         // 1..4 blocks fit in 40 option bytes; anything not 2 + 8n is malformed (RFC 2018 §3).
-        if (len > 2 && (len - 2) % TCPOPT_SACK_BLOCK_LEN === 0) out.optSackBlocks = (len - 2) / TCPOPT_SACK_BLOCK_LEN;
-        else out.optMalformed = true;
+        if (len > 2 && (len - 2) % TCPOPT_SACK_BLOCK_LEN === 0) {
+          out.optSackBlocks = (len - 2) / TCPOPT_SACK_BLOCK_LEN;
+          let sig = 1;
+          for (let q = p + 2; q < p + len; q += 4) sig = (Math.imul(sig, 31) + v.getInt32(q)) | 0;
+          out.optSackSig = sig;
+        } else out.optMalformed = true;
         break;
       case TCPOPT_TIMESTAMPS:
         if (len === TCPOPT_TIMESTAMPS_LEN) {

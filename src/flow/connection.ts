@@ -299,7 +299,7 @@ export class Connection implements ConnectionFacts {
     // RSTs is what the wire carried (1,002 of the 1 GB bench capture's connections), and a RST
     // repeated adds no arc either way.
     if (!rst && s.prevNanos >= 0 && t - s.prevNanos < DUPLICATE_WINDOW_NANOS && seq === s.prevSeq && ackNo === s.prevAck
-      && flags === s.prevFlags && len === s.prevLen && f.window === s.prevWindow
+      && flags === s.prevFlags && len === s.prevLen && f.window === s.prevWindow && f.optSackSig === s.prevSackSig
       && (!f.optHasTimestamps || (f.optTsVal | 0) === s.prevTsVal)) {
       // The same packet captured twice (two interfaces, a span port): counted, then ignored, so
       // it is neither a retransmission nor a second SYN/FIN.
@@ -309,7 +309,7 @@ export class Connection implements ConnectionFacts {
     }
     const prevNanos = s.prevNanos; // this endpoint's previous segment (-1 = none), for the keep-alive below
     s.prevSeq = seq; s.prevAck = ackNo; s.prevFlags = flags; s.prevLen = len; s.prevWindow = f.window;
-    s.prevTsVal = f.optHasTimestamps ? f.optTsVal | 0 : 0; s.prevNanos = t;
+    s.prevTsVal = f.optHasTimestamps ? f.optTsVal | 0 : 0; s.prevSackSig = f.optSackSig; s.prevNanos = t;
 
     if (syn) {
       // A SYN with a new ISN inside a synchronized connection: not a new connection (the tracker

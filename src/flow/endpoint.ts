@@ -45,6 +45,7 @@ export class Endpoint implements MachineEndpoint {
   prevLen = -1;
   prevWindow = -1;
   prevTsVal = 0;
+  prevSackSig = 0;
   prevNanos = -1;
 
   /** Payload bytes counted once. */
@@ -126,6 +127,7 @@ export class Endpoint implements MachineEndpoint {
     this.prevLen = -1;
     this.prevWindow = -1;
     this.prevTsVal = 0;
+    this.prevSackSig = 0;
     this.prevNanos = -1;
   }
 }

@@ -190,7 +190,7 @@ export class ConnectionEncoder {
     n[p++] = e.firstDataNanos; n[p++] = e.lastDataNanos;
     n[p++] = e.synCount; n[p++] = e.synAckCount; n[p++] = e.finCount;
     n[p++] = e.prevSeq; n[p++] = e.prevAck; n[p++] = e.prevFlags; n[p++] = e.prevLen; n[p++] = e.prevWindow;
-    n[p++] = e.prevTsVal; n[p++] = e.prevNanos; n[p++] = e.holeLo; n[p++] = e.holeHi; n[p++] = e.holeNanos;
+    n[p++] = e.prevTsVal; n[p++] = e.prevSackSig; n[p++] = e.prevNanos; n[p++] = e.holeLo; n[p++] = e.holeHi; n[p++] = e.holeNanos;
     const ts = e.transitions;
     n[p++] = ts.length;
     for (let i = 0; i < ts.length; i++) {
@@ -337,7 +337,7 @@ function readEndpoint(n: Float64Array, p: number, objs: unknown[], e: Endpoint):
   e.firstDataNanos = n[p++]; e.lastDataNanos = n[p++];
   e.synCount = n[p++]; e.synAckCount = n[p++]; e.finCount = n[p++];
   e.prevSeq = n[p++]; e.prevAck = n[p++]; e.prevFlags = n[p++]; e.prevLen = n[p++]; e.prevWindow = n[p++];
-  e.prevTsVal = n[p++]; e.prevNanos = n[p++]; e.holeLo = n[p++]; e.holeHi = n[p++]; e.holeNanos = n[p++];
+  e.prevTsVal = n[p++]; e.prevSackSig = n[p++]; e.prevNanos = n[p++]; e.holeLo = n[p++]; e.holeHi = n[p++]; e.holeNanos = n[p++];
   const nt = n[p++];
   const ts = new Array<Transition>(nt);
   for (let i = 0; i < nt; i++) {

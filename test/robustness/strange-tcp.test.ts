@@ -257,6 +257,26 @@ describe('exact duplicate packets (the same traffic captured on two interfaces)'
     expect(finals(c)).toEqual(['CLOSED', 'CLOSED']);
   });
 
+  test('duplicate ACKs whose SACK blocks differ are not copies: no DUPLICATE_PACKETS', async () => {
+    // Four segments pass the capture point; the first is lost after it. The receiver's duplicate
+    // ACKs are 100 µs apart, equal in every header field, and SACK ever more of what followed.
+    const dupAcks = (blocks: (base: number) => [number, number][][]): Scenario => {
+      const s = established();
+      const base = s.b.nxt;
+      for (let i = 0; i < 4; i++) s.b.data(1000);
+      for (const sack of blocks(base)) s.a.ack({ ack: base, options: { sack } });
+      s.b.data(1000, { seq: base, keepSeq: true });
+      s.a.ack();
+      return close(s);
+    };
+    const growing = only(await runChecked(dupAcks((b) => [[[b + 1000, b + 2000]], [[b + 1000, b + 3000]], [[b + 1000, b + 4000]]])));
+    expect(codes(growing)).not.toContain('DUPLICATE_PACKETS');
+    expect(growing.packets.client).toBeGreaterThan(0);
+    // The same SACK twice within 1 ms is the same packet captured twice, as before.
+    const copied = only(await runChecked(dupAcks((b) => [[[b + 1000, b + 2000]], [[b + 1000, b + 2000]]])));
+    expect(codes(copied)).toContain('DUPLICATE_PACKETS');
+  });
+
   test('a copy captured twice is not a retransmission', async () => {
     const { twice } = await doubled();
     expect(twice.data.client.retransmittedPackets).toBe(0);
