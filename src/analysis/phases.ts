@@ -75,7 +75,9 @@ export function resetInfo(c: ConnectionFacts): ResetInfo {
       const senderIsClient = t.arc === ARC.NOTE3_SND_RST ? isClient : !isClient;
       if (senderIsClient) byClient = true;
       else byServer = true;
-      if (at === null || t.tNanos < at.tNanos) { at = t; state = t.from; }
+      // The first RST; of its two arcs, the sender's: `state` is the state the sender left.
+      const sent = t.arc === ARC.NOTE3_SND_RST;
+      if (at === null || t.tNanos < at.tNanos || (sent && t.tNanos === at.tNanos && t.frameNo === at.frameNo)) { at = t; state = t.from; }
     }
   }
   return { by: byClient && byServer ? 'both' : byClient ? 'client' : byServer ? 'server' : null, at, state };

@@ -26,6 +26,8 @@ const OUT_OF_ORDER_NANOS = 3e6;
 const KEEP_ALIVE_QUIET_NANOS = 1e9;
 /** Most gaps kept in `synBackoff` (Linux gives up after 6 retries; a longer list tells nothing new). */
 const MAX_BACKOFF_ENTRIES = 16;
+/** Queueing and timers allowed on top of a side's round trip before a FIN counts as lost (finSurelyArrivedBy). */
+const FIN_ARRIVAL_SLACK_NANOS = 200e6;
 /** Window assumed when the receiver never advertised one (the largest unscaled window). */
 const UNKNOWN_WINDOW = 65535;
 
@@ -551,8 +553,14 @@ export class Connection implements ConnectionFacts {
   private onControl(t: number, frameNo: number, s: Endpoint, r: Endpoint, sRole: number, rRole: number,
     syn: boolean, ack: boolean, fin: boolean, len: number, ackNo: number): void {
     if (syn && this.rstAccepted) this.reopening(s, r, ack);
-    // The sender acknowledges the peer's pending FIN: it arrived before this segment was sent.
-    if (s.pendingFin && ack && r.finSent && seqGe(ackNo, (r.finSeq + 1) | 0)) deliverPendingFin(s, frameNo, t, false);
+    if (s.pendingFin && ack && r.finSent) {
+      // The sender acknowledges the peer's pending FIN: it arrived before this segment was sent.
+      if (seqGe(ackNo, (r.finSeq + 1) | 0)) deliverPendingFin(s, frameNo, t, false);
+      // It does not, though sent after the FIN could have reached it and its answer come back: the
+      // FIN was lost past the capture point. No longer held, it is neither crossed by a FIN of this
+      // endpoint's nor delivered at the end of the record; a resent FIN is taken when it comes.
+      else if (this.finSurelyArrivedBy(s, t)) s.pendingFin = false;
+    }
     fill(SND_EV, t, frameNo, syn, ack, fin, false, len, false, false, false);
     if (!step(s, SND_EV)) this.wrongState(s, sRole, 'snd', frameNo, t);
     // It sent its own FIN without acknowledging the peer's: the FINs crossed (simultaneous close,
@@ -600,6 +608,23 @@ export class Connection implements ConnectionFacts {
     if (syn && ack && s.state === 'SYN_RECEIVED' && r.hasAck && seqGt(r.ackMax, s.iss) && seqLe(r.ackMax, s.sndNxt)) {
       go(s, 'ESTABLISHED', ARC.RCV_ACK_OF_SYN, frameNo, t);
     }
+  }
+
+  /**
+   * Would the FIN `ep` holds have reached it, and an answer from it come back past the capture
+   * point, by `t`? Its side's round trip from the handshake, plus 200 ms of queueing and delayed
+   * ACK timers; without a handshake to time, no: nothing is inferred.
+   */
+  private finSurelyArrivedBy(ep: Endpoint, t: number): boolean {
+    let roundTrip = -1;
+    if (ep === this.server) {
+      if (this.lastSynNanos >= 0 && this.firstSynAckNanos >= this.lastSynNanos) roundTrip = this.firstSynAckNanos - this.lastSynNanos;
+    } else if (this.lastSynAckNanos >= 0) {
+      for (const tr of this.server.transitions) {
+        if (tr.arc === ARC.RCV_ACK_OF_SYN && tr.to === 'ESTABLISHED' && tr.tNanos >= this.lastSynAckNanos) { roundTrip = tr.tNanos - this.lastSynAckNanos; break; }
+      }
+    }
+    return roundTrip >= 0 && t - ep.pendingFinNanos > roundTrip + FIN_ARRIVAL_SLACK_NANOS;
   }
 
   /**

@@ -86,6 +86,61 @@ describe('FIN+RST', () => {
   });
 });
 
+describe('a FIN lost past the capture point is not crossed by a later FIN', () => {
+  // Round trips at the capture point: 10 ms to the server, 10 ms to the client.
+  function finThen(serverAckAfterMs: number, serverFinAfterMs: number): Scenario {
+    const s = new Scenario();
+    s.a.syn(); s.wait(10); s.b.synAck(); s.wait(10); s.a.ack();
+    s.a.data(31); s.a.fin();
+    // The server's ACK covers the data, not the FIN.
+    s.wait(serverAckAfterMs); s.b.ack({ ackLess: 1 });
+    s.wait(serverFinAfterMs - serverAckAfterMs); s.b.send(TCP_FIN | TCP_ACK, 31, { ackLess: 1 });
+    return s;
+  }
+  const rcvFin = (c: ConnectionReport) => c.server.transitions.filter((t) => t.arc.startsWith('rcv FIN'));
+
+  test('the server acks below the FIN 410 ms later (10 ms round trip) and sends its own FIN 200 s later: it never got ours', async () => {
+    const c = only(await runChecked(finThen(410, 200_000)));
+    expect(finals(c)).toEqual(['CLOSING', 'FIN_WAIT_1']);
+    expect(rcvFin(c)).toEqual([]);
+  });
+
+  test('within the round trip the FINs crossed: both CLOSING, as before', async () => {
+    for (const [ackMs, finMs] of [[5, 8], [150, 160]]) {
+      const c = only(await runChecked(finThen(ackMs, finMs)));
+      expect(finals(c)).toEqual(['CLOSING', 'CLOSING']);
+      expect(rcvFin(c)).toHaveLength(1);
+      expect(c.close.kind).toBe('simultaneous');
+    }
+  });
+
+  test('without a handshake to time, nothing is inferred: the held FIN is delivered as before', async () => {
+    const s = new Scenario();
+    s.a.ack(); s.a.data(31); s.a.fin();
+    s.wait(410); s.b.ack({ ackLess: 1 });
+    s.wait(200_000); s.b.send(TCP_FIN | TCP_ACK, 31, { ackLess: 1 });
+    const c = only(await runChecked(s));
+    expect(c.server.finalState).toBe('CLOSING');
+  });
+});
+
+describe("RESET's state is the sender's", () => {
+  test('a server in CLOSE_WAIT resets a client in FIN_WAIT_2: details.state CLOSE_WAIT (the client\'s state was given)', async () => {
+    const s = established();
+    s.a.fin(); s.b.ack();
+    s.b.rstAck();
+    const c = only(await runChecked(s));
+    const reset = c.anomalies.find((a) => a.code === 'RESET')!;
+    expect(reset.endpoint).toBe('server');
+    expect(reset.details).toMatchObject({ resetBy: 'server', state: 'CLOSE_WAIT' });
+    // And the other way round: the client, in FIN_WAIT_2, resets the server in CLOSE_WAIT.
+    const t = established();
+    t.a.fin(); t.b.ack();
+    t.a.rstAck();
+    expect(only(await runChecked(t)).anomalies.find((a) => a.code === 'RESET')!.details).toMatchObject({ resetBy: 'client', state: 'FIN_WAIT_2' });
+  });
+});
+
 describe('sequence wraparound at 2^32 mid-connection', () => {
   test('states and byte counts are exact across the wrap, SEQ_WRAP noted, no loss or retransmission claimed', async () => {
     const s = new Scenario({ clientIsn: 2 ** 32 - 250, serverIsn: 2 ** 32 - 1 });
