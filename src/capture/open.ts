@@ -61,7 +61,7 @@ async function readFrom(source: AsyncIterable<Uint8Array>, info: CaptureInfo, on
   const magic = raw.head;
   const m = magic.length >= 4 ? new DataView(magic.buffer, magic.byteOffset, 4).getUint32(0, false) : -1;
   if (m === -1 && KNOWN_MAGICS.some((k) => isPrefixOf(magic, k))) {
-    throw new CaptureError('TRUNCATED_FILE_HEADER', 0, `the input is only ${magic.length} bytes`);
+    throw new CaptureError('TRUNCATED_FILE_HEADER', 0, `the input is only ${magic.length} byte${magic.length === 1 ? '' : 's'}`);
   }
   let reader: ChunkReader;
   if (m === BT_SHB) {
@@ -126,7 +126,8 @@ async function* untilStreamError(input: AsyncIterable<Uint8Array>, stop: { error
 function noteGzipStop(info: CaptureInfo, stop: { error: unknown }): void {
   if (stop.error === null) return;
   if (info.records === 0) throw asFatalGzip(stop.error);
-  const at = stop.error instanceof GzipError ? ` at compressed byte ${stop.error.compressedOffset}` : '';
+  // zlib's failures already say where ("in compressed bytes 10-99"): not twice.
+  const at = stop.error instanceof GzipError && !/\bcompressed byte/.test(stop.error.message) ? ` at compressed byte ${stop.error.compressedOffset}` : '';
   info.issues.push({ code: 'GZIP_ERROR', byteOffset: info.bytes, detail: `${messageOf(stop.error)}${at}; reading stopped after ${info.bytes} decompressed bytes` });
 }
 

@@ -191,6 +191,16 @@ describe('gzip captures through readCapture', () => {
     expect(got.info.issues).toEqual([]);
   });
 
+  it('damage after some records is one GZIP_ERROR issue that says where once', async () => {
+    // A second member whose deflate data opens with a reserved block type: zlib's message says
+    // "(in compressed bytes a-b)" itself, and " at compressed byte a" was added after it.
+    const first = gzip(raw.subarray(0, raw.length >> 1));
+    const got = await collect(fromBytes(cat(first, Uint8Array.of(0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0x07, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55))));
+    expect(got.records.length).toBeGreaterThan(0);
+    const issue = got.info.issues.find((i) => i.code === 'GZIP_ERROR')!;
+    expect(issue.detail).toMatch(/^invalid block type \(in compressed bytes \d+-\d+\); reading stopped after \d+ decompressed bytes$/);
+  });
+
   it('a fatal gzip error names the compressed offset of the damage', async () => {
     const got = await collect(fromBytes(cat(gz.subarray(0, 10), Uint8Array.of(0xff, 0xff, 0xff, 0xff))));
     expect(got.error?.code).toBe('GZIP_ERROR');

@@ -30,6 +30,10 @@ describe('fatal errors (tier 1)', () => {
     ['gzip of garbage', gzip(patternBytes(100)), 'NOT_A_CAPTURE', 0],
     ['corrupt gzip before any record', Uint8Array.of(0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0xff, 0xff, 0xff, 0xff), 'GZIP_ERROR', 10],
   ];
+  it('says "byte" of one byte', async () => {
+    expect(await collect(fromBytes(Uint8Array.of(0xd4))).catch((e: unknown) => e)).toHaveProperty('error.message', 'the input is only 1 byte');
+    expect(await collect(fromBytes(Uint8Array.of(0xd4, 0xc3))).catch((e: unknown) => e)).toHaveProperty('error.message', 'the input is only 2 bytes');
+  });
   for (const [name, bytes, code, byteOffset] of cases) {
     it(`${name} → CaptureError ${code}`, async () => {
       for (const size of [1, 3, 1 << 16]) {
