@@ -98,7 +98,7 @@ function buildParser(version: string) {
       .completion('completion', 'print a bash/zsh completion script (tcpflow-analyze completion >> ~/.bashrc)')
       .command('$0 [capture..]', false, (y) => y.positional('capture', { type: 'string', describe: 'capture files' }))
       .group(['format', 'ladder', 'all', 'ascii', 'color', 'width', 'progress', 'debug'], 'Output:')
-      .option('format', { alias: 'f', choices: FORMATS, default: 'table' as Format, describe: 'report format (table even when piped; pick json/ndjson for scripts)' })
+      .option('format', { alias: 'f', requiresArg: true, choices: FORMATS, default: 'table' as Format, describe: 'report format (table even when piped; pick json/ndjson for scripts)' })
       .option('ladder', { type: 'string', describe: 'ladder diagram of connection [id]; without an id: every connection with an anomaly' })
       .option('all', { type: 'boolean', default: false, describe: 'with --ladder: every connection' })
       .option('ascii', { type: 'boolean', default: false, describe: 'ASCII arrows and marks instead of Unicode' })
@@ -321,7 +321,9 @@ function toOptions(raw: Record<string, unknown>, afterDashes: string[]): CliOpti
       if (v !== '') captures.unshift(v === STDIN_TOKEN ? '-' : v);
       ladder = { id: null, all: Boolean(a.all) };
     } else {
-      ladder = { id: positiveInt('--ladder', v), all: Boolean(a.all) };
+      // One connection, named: --all (every connection) would be silently ignored.
+      if (a.all) throw new UsageError(`--all: --ladder ${v} draws connection ${v} only; --ladder --all draws every connection`);
+      ladder = { id: positiveInt('--ladder', v), all: false };
     }
   } else if (a.all) {
     throw new UsageError('--all only makes sense with --ladder');

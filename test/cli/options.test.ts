@@ -97,6 +97,10 @@ describe('parseArgs', () => {
     [['--max-connections', '1e', 'a'], /--max-connections: expected a whole number ≥ 1, got '1e'$/],
     [['--width', 'wide', 'a'], /--width: expected a whole number ≥ 40, got 'wide'$/],
     [['--ladder', '1,2', 'a'], /--ladder: one connection id, or none; for several, --ladder --all -c 1,2/],
+    // Silently ignored before: --all with an id, -f without a format (it meant table).
+    [['--ladder', '3', '--all', 'a'], /^--all: --ladder 3 draws connection 3 only; --ladder --all draws every connection$/],
+    [['a', '-f'], /Not enough arguments following: f/],
+    [['a', '--format'], /Not enough arguments following: format/],
     [['--fail-on', '', 'a'], /--fail-on: expected anomaly codes, a severity .* got nothing/],
     [['--host', '1.2.3', 'a'], /--host: expected an IPv4 or IPv6 address or a CIDR prefix .*, got '1.2.3'/],
     [['--host', '10.0.0.0/33', 'a'], /--host: .*got '10.0.0.0\/33'/],
