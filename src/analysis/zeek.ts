@@ -408,7 +408,8 @@ export class ZeekConnModel implements ZeekHistorySink {
     const fin = (flags & TCP_FIN) !== 0;
     const rst = (flags & TCP_RST) !== 0;
     const ack = (flags & TCP_ACK) !== 0;
-    const len = f.payloadLen;
+    // Zeek reads the IP length even where PPPoE's is shorter (PacketFields.payloadBeyondLink).
+    const len = f.payloadLen + f.payloadBeyondLink;
     // Sequence numbers as int32, which V8 keeps unboxed (see zeek-endpoint.ts).
     const baseSeq = f.seq | 0;
     const ackSeq = f.ack | 0;
@@ -475,7 +476,7 @@ export class ZeekConnModel implements ZeekHistorySink {
     // After the state machine, so a gap revealed by the final FIN/RST's ack is judged by the new states.
     if (ack) peer.ackReceived(relAck);
 
-    if (len > 0 && !rst && !seqUnderflow && f.capturedPayloadLen >= len) ep.dataSent(syn ? relSeq + 1 : relSeq, len);
+    if (len > 0 && !rst && !seqUnderflow && f.capturedPayloadLen + f.payloadBeyondLink >= len) ep.dataSent(syn ? relSeq + 1 : relSeq, len);
 
     if (this.doClose) this.connectionClosed(ep, peer, this.genEvent);
 

@@ -37,7 +37,8 @@ export function sumWords(v: DataView, p: number, n: number): number {
 export function hasBadChecksum(v: DataView, ipOff: number, tcpOff: number, capEnd: number, out: PacketFields): boolean {
   if (out.ipLengthFromCapture) return false;
   if (out.ipVersion === 4 && sumWords(v, ipOff, tcpOff - ipOff) % ONES !== 0) return true;
-  const segLen = out.ipPayloadLen;
+  // The sender summed the segment its IP length gives, past a shorter PPPoE length too.
+  const segLen = out.ipPayloadLen + out.payloadBeyondLink;
   if (tcpOff + segLen > capEnd) return false;
   // Pseudo-header: addresses, zero + protocol, TCP length (16 bits for IPv4, 32 for IPv6).
   let s = sumWords(v, tcpOff, segLen) + IPPROTO_TCP + segLen + out.src0 + out.dst0;

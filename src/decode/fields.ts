@@ -88,6 +88,16 @@ export interface PacketFields {
   wireEnd: number;
   /** Bytes of Ethernet padding or trailer dropped because the IP length was shorter than the frame. */
   trailerBytes: number;
+  /**
+   * The link layer gave the IP packet's length itself (PPPoE's LENGTH), and wireEnd is that bound:
+   * an IP length reaching past it is cut to it, as Wireshark does, rather than the packet dropped.
+   */
+  linkBoundsIp: boolean;
+  /**
+   * With linkBoundsIp: payload bytes the IP length claims past the link's length that are in the
+   * frame. Zeek reads the IP length and sees them as payload; the Zeek model adds them back.
+   */
+  payloadBeyondLink: number;
 
   // -- TCP (valid when status === 'OK')
   srcPort: number;
@@ -142,7 +152,7 @@ export function newPacketFields(): PacketFields {
     ipVersion: 0,
     src0: 0, src1: 0, src2: 0, src3: 0,
     dst0: 0, dst1: 0, dst2: 0, dst3: 0,
-    ttl: 0, ipOffset: 0, ipProtocol: -1, ipPayloadLen: 0, ipLengthFromCapture: false, wireEnd: 0, trailerBytes: 0,
+    ttl: 0, ipOffset: 0, ipProtocol: -1, ipPayloadLen: 0, ipLengthFromCapture: false, wireEnd: 0, trailerBytes: 0, linkBoundsIp: false, payloadBeyondLink: 0,
     srcPort: 0, dstPort: 0, seq: 0, ack: 0, flags: 0, window: 0, urgent: 0,
     tcpHeaderLen: 0, payloadLen: 0, capturedPayloadLen: 0, tcpOffset: 0, checksumBad: false,
     optMss: -1, optWscale: -1, optSackPermitted: false, optHasTimestamps: false,

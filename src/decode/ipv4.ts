@@ -55,13 +55,22 @@ export function decodeIpv4(v: DataView, off: number, end: number, out: PacketFie
   let ipEnd: number;
   if (totalLen === 0) {
     out.ipLengthFromCapture = true;
+    out.payloadBeyondLink = 0;
     ipEnd = end;
   } else {
     if (totalLen < ihl) return fail(out, 'IPV4_BAD_TOTAL_LENGTH', 'ipv4', off, ihl, totalLen);
     ipEnd = off + totalLen;
     // Longer than the packet was on the wire: the header lies (fuzzer finds in tcpdump's corpus),
     // and trusting it would credit the connection with bytes that never existed.
-    if (ipEnd > out.wireEnd) return fail(out, 'IPV4_BAD_TOTAL_LENGTH', 'ipv4', off, totalLen, out.wireEnd - off);
+    if (ipEnd > out.wireEnd) {
+      if (!out.linkBoundsIp) return fail(out, 'IPV4_BAD_TOTAL_LENGTH', 'ipv4', off, totalLen, out.wireEnd - off);
+      // What the IP length claims past the link's length is Zeek's payload when it is all in the
+      // frame; otherwise no checksum can be verified (the sender summed bytes we do not have).
+      const claimed = ipEnd - out.wireEnd;
+      if (out.payloadBeyondLink >= claimed) out.payloadBeyondLink = claimed;
+      else { out.payloadBeyondLink = 0; out.ipLengthFromCapture = true; }
+      ipEnd = out.wireEnd; // the link layer's length is the packet's (PacketFields.linkBoundsIp)
+    } else out.payloadBeyondLink = 0;
     if (ipEnd < end) {
       out.trailerBytes = end - ipEnd;
       end = ipEnd;

@@ -76,11 +76,20 @@ export function decodeIpv6(v: DataView, off: number, end: number, out: PacketFie
   let fromCapture = false;
   if (payloadLen === 0) {
     fromCapture = true;
+    out.payloadBeyondLink = 0;
     ipEnd = end;
   } else {
     ipEnd = off + IPV6_HDR_LEN + payloadLen;
     // Longer than the packet was on the wire: a lying length, not a snaplen cut (see ipv4.ts).
-    if (ipEnd > out.wireEnd) return fail(out, 'IPV6_BAD_PAYLOAD_LENGTH', 'ipv6', off, IPV6_HDR_LEN + payloadLen, out.wireEnd - off);
+    if (ipEnd > out.wireEnd) {
+      if (!out.linkBoundsIp) return fail(out, 'IPV6_BAD_PAYLOAD_LENGTH', 'ipv6', off, IPV6_HDR_LEN + payloadLen, out.wireEnd - off);
+      // What the IP length claims past the link's length is Zeek's payload when it is all in the
+      // frame; otherwise no checksum can be verified (the sender summed bytes we do not have).
+      const claimed = ipEnd - out.wireEnd;
+      if (out.payloadBeyondLink >= claimed) out.payloadBeyondLink = claimed;
+      else { out.payloadBeyondLink = 0; fromCapture = true; }
+      ipEnd = out.wireEnd; // the link layer's length is the packet's (PacketFields.linkBoundsIp)
+    } else out.payloadBeyondLink = 0;
   }
   /** End of the bytes that are both captured and inside the IP packet. */
   let limit = ipEnd < end ? ipEnd : end;

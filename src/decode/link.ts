@@ -32,6 +32,9 @@ const VLAN_OFF_TYPE = 2;
 
 /** PPPoE header, RFC 2516 §4: VER/TYPE (1), CODE (1), SESSION_ID (2), LENGTH (2); then PPP protocol (2). */
 const PPPOE_HDR_LEN = 6;
+const PPPOE_OFF_LENGTH = 4;
+/** The least an IP packet with a TCP header takes (IPv4 20 + TCP 20). */
+const PPP_MIN_IP_TCP = 40;
 const PPP_PROTO_LEN = 2;
 /** PPP protocol numbers, RFC 1332 §2 (IPv4) and RFC 5072 §2 (IPv6). */
 const PPP_IPV4 = 0x0021;
@@ -92,8 +95,21 @@ function decodeEtherType(v: DataView, p: number, end: number, out: PacketFields,
         if (end - p < PPPOE_HDR_LEN + PPP_PROTO_LEN) {
           return fail(out, 'LINK_TRUNCATED', 'link', linkStart, p + PPPOE_HDR_LEN + PPP_PROTO_LEN - linkStart, end - linkStart);
         }
-        // The PPPoE LENGTH field is ignored: real captures (Zeek's pppoe-over-qinq) carry one
-        // shorter than the IP packet inside, and the IP length is the one TCP depends on.
+        // PPPoE's LENGTH (the PPP frame) bounds the IP packet. Zeek's pppoe-over-qinq has six pure
+        // ACKs whose IPv4 total length claims 6 bytes more than PPPoE carries: the sender's next
+        // segment starts at the same sequence number, so those bytes were never payload (Wireshark:
+        // "IPv4 total length exceeds packet length", and it decodes TCP within PPPoE's length).
+        // A LENGTH too short for any IP packet carrying TCP says nothing: ignored, not a drop.
+        const pppLen = v.getUint16(p + PPPOE_OFF_LENGTH);
+        const pppEnd = p + PPPOE_HDR_LEN + pppLen;
+        if (pppLen >= PPP_PROTO_LEN + PPP_MIN_IP_TCP && pppEnd < out.wireEnd) {
+          out.wireEnd = pppEnd;
+          out.linkBoundsIp = true;
+          if (pppEnd < end) {
+            out.payloadBeyondLink = end - pppEnd; // the frame's bytes past it, until the IP layer says how many it claims
+            end = pppEnd;
+          }
+        }
         const proto = v.getUint16(p + PPPOE_HDR_LEN);
         p += PPPOE_HDR_LEN + PPP_PROTO_LEN;
         if (proto === PPP_IPV4) return decodeIpv4(v, p, end, out);

@@ -100,6 +100,8 @@ function resetFields(out: PacketFields): void {
   out.ipLengthFromCapture = false;
   out.wireEnd = 0;
   out.trailerBytes = 0;
+  out.linkBoundsIp = false;
+  out.payloadBeyondLink = 0;
   out.srcPort = 0; out.dstPort = 0;
   out.seq = 0; out.ack = 0;
   out.flags = 0; out.window = 0; out.urgent = 0;

@@ -7,6 +7,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { analyze } from '../../src/analyze.js';
+import { fromBytes } from '../helpers/pcap-writer.js';
 import { decodePacket } from '../../src/decode/packet.js';
 import { newPacketFields, type DecodeStatus } from '../../src/decode/fields.js';
 import { walkCapture } from './capture-walk.js';
@@ -87,8 +89,17 @@ describe('Zeek corpus', () => {
     expect(Object.keys(r.statuses).filter((s) => !SKIPS.has(s))).toEqual([]);
   });
 
-  test('pppoe-over-qinq: every record is TCP behind two tags and PPPoE (PPPoE length ignored)', () => {
+  test('pppoe-over-qinq: every record is TCP behind two tags and PPPoE', () => {
     const r = run(join(ZEEK, 'pppoe-over-qinq.pcap'), false);
     expect([r.statuses, r.maxVlan]).toEqual([{ OK: r.records }, 2]);
+  });
+
+  test('pppoe-over-qinq: six ACKs whose IPv4 length claims 6 bytes past PPPoE\'s carry no data, as tshark reads them (tcp.len 0)', async () => {
+    // They were 6-byte segments, and the server's next ones their retransmissions: 19 resent
+    // packets against tshark's 13 (frames 13 15 16 25 39 52 55 66 73 83-86).
+    const report = await analyze([{ name: 'pppoe', bytes: fromBytes(readFileSync(join(ZEEK, 'pppoe-over-qinq.pcap'))) }]);
+    const c = report.connections[0];
+    expect([c.data.client.retransmittedPackets, c.data.server.retransmittedPackets]).toEqual([12, 13]);
+    expect(c.packets).toEqual({ client: 44, server: 42 });
   });
 });

@@ -62,7 +62,19 @@ describe('PPPoE session (RFC 2516 §4)', () => {
     expect(ethType(0x8864, pppoe(IPV6_SYN.length + 2, 0x0057), IPV6_SYN).status).toBe('OK');
   });
 
-  test('a PPPoE length shorter than the IP packet is ignored: the IP length rules (Zeek pppoe-over-qinq)', () => {
+  test('a PPPoE length shorter than the IP length bounds the packet, as in Wireshark (Zeek pppoe-over-qinq)', () => {
+    // IPV4_DATA claims 57 bytes (20 IP + 32 TCP + 5 data); PPPoE carries 52 of them.
+    const f = ethType(0x88a8, hex('00 0a 81 00  00 14 88 64'), pppoe(2 + 52, 0x0021), IPV4_DATA);
+    expect([f.status, f.vlanTags, f.ipPayloadLen, f.payloadLen, f.capturedPayloadLen]).toEqual(['OK', 2, 32, 0, 0]);
+    // Zeek reads the IP length: the 5 bytes past PPPoE's, all in the frame, are its payload.
+    expect(f.payloadBeyondLink).toBe(5);
+    const cut = ethType(0x88a8, hex('00 0a 81 00  00 14 88 64'), pppoe(2 + 52, 0x0021), IPV4_DATA.subarray(0, 55));
+    expect([cut.status, cut.payloadLen, cut.payloadBeyondLink, cut.ipLengthFromCapture]).toEqual(['OK', 0, 0, true]);
+    // The same IP length past the frame's end without PPPoE is a lying header: dropped.
+    expectFailure(ethType(0x0800, IPV4_DATA.subarray(0, 52)), 'IPV4_BAD_TOTAL_LENGTH', 'ipv4', 14, 57, 52);
+  });
+
+  test('a PPPoE length too short for IP and TCP headers is ignored: the IP length rules', () => {
     const f = ethType(0x88a8, hex('00 0a 81 00  00 14 88 64'), pppoe(20, 0x0021), IPV4_DATA);
     expect([f.status, f.vlanTags, f.payloadLen, f.capturedPayloadLen]).toEqual(['OK', 2, 5, 5]);
   });
