@@ -143,6 +143,8 @@ export class Connection implements ConnectionFacts {
   rstAccepted!: boolean;
   badHandshakeAck!: boolean;
   captureLoss!: boolean;
+  /** Per endpoint, the second CAPTURE_LOSS instance (lossNoted); null until one is merged. */
+  private lossSecond!: Array<{ frameNo: number; tNanos: number; details: Anomaly['details'] } | null> | null;
   /** First server payload after the first client payload (time to first byte). */
   serverReplyNanos!: number;
   /** 2×MSL in ns; set by the tracker from settings. */
@@ -205,6 +207,7 @@ export class Connection implements ConnectionFacts {
     this.serverReplyNanos = -1;
     this.rstAccepted = false;
     this.captureLoss = false;
+    this.lossSecond = null;
     this.portReusePrevId = 0;
     this.portReuseGapNanos = 0;
     this.anomalies = null;
@@ -373,16 +376,12 @@ export class Connection implements ConnectionFacts {
       // acknowledging more than ISN+1 there is BAD_HANDSHAKE_ACK, below, not loss as well.
       const acksHandshake = r.hasIss && ((syn && r.state === 'SYN_SENT') || (!syn && r.state === 'SYN_RECEIVED'));
       if (r.hasSeq && seqGt(ackNo, r.sndNxt) && !acksHandshake) {
-        this.captureLoss = true;
-        if (!this.bump('CAPTURE_LOSS', rRole)) {
-          this.add('CAPTURE_LOSS', rRole, frameNo, t, { kind: 'acked_unseen', unseenBytes: seqDiff(ackNo, r.sndNxt) });
-        }
+        this.lossNoted(rRole, frameNo, t, 'acked_unseen', seqDiff(ackNo, r.sndNxt));
       } else if (!r.hasSeq && !syn && s.synCount > 0) {
         // The opener acknowledges a peer that never appeared: it got a SYN,ACK the capture did not
         // show (a capture of one direction only, asymmetric routing). Without this the connection
         // read as HALF_OPEN, "SYN never answered", while its client sent data and closed.
-        this.captureLoss = true;
-        if (!this.bump('CAPTURE_LOSS', rRole)) this.add('CAPTURE_LOSS', rRole, frameNo, t, { kind: 'syn_ack_unseen' });
+        this.lossNoted(rRole, frameNo, t, 'syn_ack_unseen', 0);
       }
       if (!s.hasAck || seqGt(ackNo, s.ackMax)) {
         s.hasAck = true;
@@ -459,8 +458,7 @@ export class Connection implements ConnectionFacts {
       if (d > 0 && !(s.finSent && seqGe(dataSeq, s.finSeq))) {
         // A hole in the stream: bytes between SND.NXT and this segment were not captured (yet: a
         // late segment may fill it, below).
-        this.captureLoss = true;
-        if (!this.bump('CAPTURE_LOSS', sRole)) this.add('CAPTURE_LOSS', sRole, frameNo, t, { kind: 'gap', missingBytes: d });
+        this.lossNoted(sRole, frameNo, t, 'gap', d);
         if (!s.hasHole) { s.hasHole = true; s.holeLo = s.sndNxt; s.holeHi = dataSeq; s.holeNanos = t; }
       } else if (d < 0) {
         const beyond = d + len > 0 ? d + len : 0; // past SND.NXT: new
@@ -475,7 +473,7 @@ export class Connection implements ConnectionFacts {
           // capture point and this is its retransmission. Either way the capture has the bytes now.
           if (t - s.holeNanos < OUT_OF_ORDER_NANOS) this.note('OUT_OF_ORDER', sRole, frameNo, t);
           else resent = filled;
-          if (filled === toHi) { s.hasHole = false; this.gapFilled(sRole); }
+          if (filled === toHi) { s.hasHole = false; this.gapFilled(sRole, s.holeNanos); }
         }
         fresh = beyond + filled;
         resent += len - fresh;
@@ -501,17 +499,47 @@ export class Connection implements ConnectionFacts {
    * The gap is filled: the capture has every byte after all, so the gap's CAPTURE_LOSS is taken back
    * (one of its count; the whole anomaly, and the flag, when it was the only one).
    */
-  private gapFilled(role: number): void {
+  private gapFilled(role: number, holeNanos: number): void {
     const list = this.anomalies;
     if (list !== null) {
       for (let i = 0; i < list.length; i++) {
         const a = list[i];
         if (a.code !== 'CAPTURE_LOSS' || a.endpoint !== role) continue;
-        if ((a.details.count as number) > 1) a.details.count = (a.details.count as number) - 1;
-        else list.splice(i, 1);
+        const count = a.details.count as number;
+        if (count === 1) list.splice(i, 1);
+        else {
+          a.details.count = count - 1;
+          // The anomaly described this gap (its first instance): the second instance takes its place.
+          const next = this.lossSecond === null ? null : this.lossSecond[role];
+          if (a.details.kind === 'gap' && a.tNanos === holeNanos && next !== null && next !== undefined) {
+            a.frameNo = next.frameNo;
+            a.tNanos = next.tNanos;
+            a.details = { ...next.details, count: count - 1 };
+            this.lossSecond![role] = null;
+          }
+        }
         break;
       }
       this.captureLoss = list.some((a) => a.code === 'CAPTURE_LOSS');
+    }
+  }
+
+  /**
+   * An instance of CAPTURE_LOSS (`kind` and its byte count). They merge into one anomaly per
+   * endpoint; the second is remembered, since a gap that was the first may be filled later and
+   * taken back (gapFilled), and the anomaly must then describe one that stands.
+   */
+  private lossNoted(role: number, frameNo: number, t: number, kind: 'gap' | 'acked_unseen' | 'syn_ack_unseen', bytes: number): void {
+    this.captureLoss = true;
+    const details: Anomaly['details'] = kind === 'gap' ? { kind, missingBytes: bytes } : kind === 'acked_unseen' ? { kind, unseenBytes: bytes } : { kind };
+    if (!this.bump('CAPTURE_LOSS', role)) {
+      this.add('CAPTURE_LOSS', role, frameNo, t, details);
+      return;
+    }
+    const a = this.anomalies!.find((x) => x.code === 'CAPTURE_LOSS' && x.endpoint === role)!;
+    if (a.details.count === 2) {
+      if (this.lossSecond === null) this.lossSecond = [null, null];
+      this.lossSecond[role] = { frameNo, tNanos: t, details };
     }
   }
 

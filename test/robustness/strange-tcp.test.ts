@@ -496,6 +496,22 @@ describe('segments reordered before the capture point', () => {
     expect(c.data.server.retransmittedBytes).toBe(1000);
   });
 
+  test('a filled gap that was the first CAPTURE_LOSS gives its place to the next one: its details, frame and count', async () => {
+    const s = established();
+    const base = s.b.nxt;
+    s.b.data(1000, { seq: (base + 1000) >>> 0 }); // the gap
+    s.a.ack({ ack: (base + 2500) >>> 0 }); // 500 bytes acked that the capture never showed
+    s.wait(10);
+    s.b.data(1000, { seq: base, keepSeq: true }); // the gap filled, by a resend
+    s.b.data(500, { seq: (base + 2000) >>> 0 });
+    const c = only(await runChecked(close(s)));
+    const loss = c.anomalies.filter((a) => a.code === 'CAPTURE_LOSS');
+    expect(loss).toHaveLength(1);
+    expect(loss[0].details).toEqual({ kind: 'acked_unseen', unseenBytes: 500, count: 1 });
+    expect(loss[0].frame).toBe(5); // the ACK's (SYN, SYN,ACK, ACK, the segment past the gap, the ACK)
+    expect(c.captureLoss).toBe(true);
+  });
+
   test('a gap never filled stays CAPTURE_LOSS', async () => {
     const s = established();
     s.a.data(100); s.b.ack();
