@@ -173,7 +173,7 @@ function anomalyReports(c: ConnectionFacts, fmt: IsoFormatter): AnomalyReport[] 
   if (list === null || list.length === 0) return [];
   return list
     .slice()
-    .sort((a, b) => a.frameNo - b.frameNo || CODE_ORDER.get(a.code)! - CODE_ORDER.get(b.code)! || a.endpoint - b.endpoint)
+    .sort((a, b) => a.tNanos - b.tNanos || a.frameNo - b.frameNo || CODE_ORDER.get(a.code)! - CODE_ORDER.get(b.code)! || a.endpoint - b.endpoint)
     .map((a) => {
       const who = a.endpoint === 0 ? 'client' : a.endpoint === 1 ? 'server' : null;
       return {

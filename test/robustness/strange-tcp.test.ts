@@ -124,6 +124,29 @@ describe('a FIN lost past the capture point is not crossed by a later FIN', () =
   });
 });
 
+describe('a connection that goes on in the next input', () => {
+  test('its anomalies are in capture order, though the second file numbers its frames from 1', async () => {
+    // Frame 3 of the second input comes after frame 14 of the first: ordered by frame number,
+    // the second input's anomaly came first.
+    const s = established();
+    for (let i = 0; i < 5; i++) { s.a.data(100); s.b.ack(); }
+    s.a.again(); // the same segment again at frame 14: DUPLICATE_PACKETS
+    const first = s.frames.length;
+    s.b.data(100); s.a.ack();
+    s.b.send(TCP_ACK | TCP_PSH, 100, { seq: (s.b.nxt + 1000) >>> 0 }); // a gap: frame 3 of the second input
+    s.a.ack();
+    close(s);
+    const frames = s.frames;
+    const report = await analyze([
+      { name: 'one.pcap', bytes: fromBytes(writePcap(frames.slice(0, first))) },
+      { name: 'two.pcap', bytes: fromBytes(writePcap(frames.slice(first))) },
+    ]);
+    const c = only(report);
+    const kinds = c.anomalies.map((a) => `${a.code}@${a.frame}`);
+    expect(kinds).toEqual(['DUPLICATE_PACKETS@14', 'CAPTURE_LOSS@3']);
+  });
+});
+
 describe("RESET's state is the sender's", () => {
   test('a server in CLOSE_WAIT resets a client in FIN_WAIT_2: details.state CLOSE_WAIT (the client\'s state was given)', async () => {
     const s = established();
