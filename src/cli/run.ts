@@ -15,6 +15,7 @@ import type { ByteSource, CaptureError } from '../capture/record.js';
 import type { AnomalyReport, ConnectionReport, RunReport, SelectionReport } from '../report/model.js';
 import type { ConnectionDigest } from '../analysis/digest.js';
 import { ndjsonSummaryLine, type RenderContext } from '../report/index.js';
+import { asciiText } from '../report/format.js';
 import { NdjsonLineBatcher } from '../report/ndjson.js';
 import { TOOL_VERSION } from '../version.js';
 import { bufferedFormat } from './buffered.js';
@@ -91,7 +92,7 @@ async function run(io: CliEnvironment): Promise<number> {
   let checker: ExpectChecker | null = null;
   if (o.expectFile !== null) {
     try {
-      checker = new ExpectChecker(parseExpectations(await readFile(o.expectFile, 'utf8')));
+      checker = new ExpectChecker(parseExpectations(await readFile(o.expectFile, 'utf8')), o.ascii);
     } catch (err) {
       const why = err instanceof ExpectFileError ? err.message : describeFsError(err);
       io.stderr.write(`${NAME}: --expect ${o.expectFile}: ${why}\n`);
@@ -302,7 +303,7 @@ async function run(io: CliEnvironment): Promise<number> {
   // A damaged but readable input (cut mid-record, bogus lengths) is reported in the table header and
   // in inputs[].issues; say it on stderr too, so `| jq` users learn the capture was not whole.
   for (const input of report.inputs) {
-    for (const issue of input.issues) io.stderr.write(`${issueWarningLine(input.file, issue)}\n`);
+    for (const issue of input.issues) io.stderr.write(`${issueWarningLine(input.file, o.ascii ? { ...issue, detail: asciiText(issue.detail) } : issue)}\n`);
   }
 
   // Nothing could be read at all: the error lines are the whole story, an empty report adds noise.

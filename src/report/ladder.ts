@@ -34,7 +34,7 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
   const arrowTo = ctx.ascii ? '->' : '→';
   out.push(chalk.bold(`connection ${c.id}  ${formatEndpoint(c.client)} ${arrowTo} ${formatEndpoint(c.server)}`));
   // Wrap between the parts of the description, never inside one ("ended" / "closed").
-  out.push(...wrapText(describe(c, ctx.ascii ? '; ' : ' · '), ctx.width).map((l) => l.replaceAll('\u00a0', ' ')));
+  out.push(...wrapText(describe(c, ctx.ascii), ctx.width).map((l) => l.replaceAll('\u00a0', ' ')));
   out.push('');
   const rows = c.ladder ?? [];
   if (rows.length === 0) {
@@ -103,15 +103,16 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
 }
 
 /** One line under the title: how the connection opened and closed, in the table's words. */
-function describe(c: ConnectionReport, sep: string): string {
+function describe(c: ConnectionReport, ascii: boolean): string {
+  const sep = ascii ? '; ' : ' · ';
   const hs = c.handshake;
   const rtt = hs.rtt.total ?? hs.rtt.synToSynAck;
-  const parts = [`handshake ${hs.outcome}${rtt !== null ? ` (rtt ${formatSeconds(rtt)})` : ''}`];
+  const parts = [`handshake ${hs.outcome}${rtt !== null ? ` (rtt ${formatSeconds(rtt, ascii)})` : ''}`];
   const by = c.close.kind === 'reset' ? c.close.resetBy : c.close.initiator;
   parts.push(`close ${c.close.kind}${by && c.close.kind !== 'none' ? ` by ${by}` : ''}`);
   const n = c.packets.client + c.packets.server;
   parts.push(`${n} packet${n === 1 ? '' : 's'}`);
-  parts.push(`duration ${formatSeconds(c.duration)}`);
+  parts.push(`duration ${formatSeconds(c.duration, ascii)}`);
   parts.push(`ended ${c.ended}`);
   if (c.midstream) parts.push('joined mid-stream');
   if (c.rolesGuessed) parts.push('roles guessed');
