@@ -97,7 +97,10 @@ export interface Stats {
   truncatedRecords: number;
   /** Segments with a bad IPv4 header or TCP checksum (only counted with verifyChecksums). */
   badChecksums: number;
-  /** Segments whose timestamp went backwards relative to the previous record. */
+  /**
+   * Records stamped earlier than the record read just before them. Inputs are one stream in the
+   * order given, so a step back from one input's last record to the next one's first counts too.
+   */
   timestampsBackwards: number;
   /** Connections retired before the end of capture: idle timeout, or the table's cap. */
   connectionsTimedOut: number;
