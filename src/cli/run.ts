@@ -21,7 +21,7 @@ import { TOOL_VERSION } from '../version.js';
 import { bufferedFormat } from './buffered.js';
 import { colorLevel } from './color.js';
 import { ExpectChecker, ExpectFileError, parseExpectations } from './expect.js';
-import { describeFsError, inputSize, openInput } from './inputs.js';
+import { declaredPrecision, describeFsError, inputSize, openInput } from './inputs.js';
 import { EXIT_FATAL, EXIT_GATE, EXIT_OK, isFatalOutputError, parseArgs, type CliOptions } from './options.js';
 import { Progress } from './progress.js';
 import { criteria, GateCount, matches } from './select.js';
@@ -233,6 +233,8 @@ async function run(io: CliEnvironment): Promise<number> {
     say(inputErrorLine(file, err));
   };
   let report: RunReport | null = null;
+  // One precision for every time of the run, the finest its inputs declare (README, "Times").
+  const precisionDigits = await declaredPrecision(o.captures);
   const sizes = direct && o.threads === 2 ? o.captures.map(regularFileSize) : [null];
   // Two shards apply the caps that count every connection only while neither reaches its half
   // (threads/sharded.ts): one connection is more than a shard's half of a cap of 1.
@@ -255,6 +257,7 @@ async function run(io: CliEnvironment): Promise<number> {
       onInputError,
       onBytes: progress ? (name, n) => (progress!.setLabel(name), progress!.add(n)) : undefined,
       signal: abort.signal,
+      precisionDigits,
     });
     if (run === null) return failedInputs.length > 0 || outputFailed ? EXIT_FATAL : EXIT_OK;
     if (run.capReached !== undefined) {
@@ -290,6 +293,7 @@ async function run(io: CliEnvironment): Promise<number> {
       // costs 1.2x the time on a flood (README, Options).
       worker: o.threads === 2 && !sharded,
       waitForOutput,
+      precisionDigits,
       ...(direct ? { onDigest } : { onConnection }),
       onInputError,
     },

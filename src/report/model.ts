@@ -5,7 +5,8 @@
  * The same contract as JSON Schema: schema/tcpflow-analyze.schema.json (a test keeps them in step).
  *
  * Units: absolute times are ISO-8601 UTC strings with as many fractional digits as the capture's
- * precision (6 for µs pcap, 9 for ns pcap/pcapng); durations are seconds as JSON numbers.
+ * precision (6 for µs pcap, 9 for ns pcap/pcapng; a run of several inputs: the finest of them);
+ * durations are seconds as JSON numbers.
  * Frames are 1-based record numbers within their input (Wireshark's frame number).
  */
 import type { EndpointState, TcpState } from '../tcp/state.js';
