@@ -59,6 +59,13 @@ export interface AnalyzeOptions extends Partial<Settings> {
    * In-process runs only; the worker pipeline ignores it.
    */
   waitForOutput?: () => Promise<void> | null;
+  /**
+   * Fractional digits of every time in the report, at least (6 when absent): the finest precision
+   * the inputs declare, if the caller knows it before they are read (the CLI reads their headers).
+   * A run's times all have one precision, the finest of its inputs; without this, connections
+   * finished before a finer input is reached would keep the coarser one.
+   */
+  precisionDigits?: number;
 }
 
 export async function analyze(inputs: AnalyzeInput[], opts: AnalyzeOptions = {}): Promise<RunReport> {
@@ -68,9 +75,9 @@ export async function analyze(inputs: AnalyzeInput[], opts: AnalyzeOptions = {})
   const out = new ReportCollector(settings, opts);
   const ladder = opts.ladder ?? false;
   if (opts.worker === true && ladder === false && opts.zeekRows !== true && workerAvailable()) {
-    return out.finish(await analyzeOnWorker(inputs, settings, out, opts.onInputError));
+    return out.finish(await analyzeOnWorker(inputs, settings, out, opts.onInputError, opts.precisionDigits));
   }
-  const clock = new CaptureClock();
+  const clock = new CaptureClock(opts.precisionDigits);
   const core = await runCore(inputs, settings, clock, {
     ladder,
     finished: (c, ended, endNanos) => out.finished(c, ended, endNanos, clock),

@@ -58,7 +58,6 @@ export interface CoreResult {
 
 const FIRST = 0;
 const LAST = 1;
-const PREV = 2;
 
 export function resolveSettings(opts: Partial<Settings>): Settings {
   return {
@@ -84,12 +83,16 @@ export async function runCore(inputs: AnalyzeInput[], settings: Settings, clock:
   const inputReports: InputReport[] = [];
   let firstNanos = Infinity;
   let lastNanos = -Infinity;
+  // The previous record's time, across inputs: they are one stream read in the order given, so a
+  // step back between one input's last record and the next one's first counts in
+  // stats.timestampsBackwards, as it does when the inputs are concatenated into one file.
+  const prevTime = new Float64Array([-Infinity]);
 
   for (const input of inputs) {
     const info = newCaptureInfo();
-    // The input's first, last and previous record times. In a typed array, not `let`s: a double
-    // stored into a closure's variable is boxed anew each time (26 MB per 1 GB capture).
-    const times = new Float64Array([Infinity, -Infinity, -Infinity]);
+    // The input's first and last record times. In a typed array, not `let`s: a double stored into a
+    // closure's variable is boxed anew each time (26 MB per 1 GB capture).
+    const times = new Float64Array([Infinity, -Infinity]);
     tracker.setInput(input.name);
     const onRecord = (rec: CaptureRecord): void => {
       // The reader knows the precision from the file header (pcapng: from each IDB) before the first
@@ -102,8 +105,8 @@ export async function runCore(inputs: AnalyzeInput[], settings: Settings, clock:
       const t = clock.tNanos(rec.tsSec, rec.tsNanos);
       if (t < times[FIRST]) times[FIRST] = t;
       if (t > times[LAST]) times[LAST] = t;
-      if (t < times[PREV]) stats.timestampsBackwards++;
-      times[PREV] = t;
+      if (t < prevTime[0]) stats.timestampsBackwards++;
+      prevTime[0] = t;
       stats.records++;
       if (rec.capLen < rec.origLen) stats.truncatedRecords++;
       const fields = batch.next;

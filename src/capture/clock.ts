@@ -20,7 +20,12 @@ export class CaptureClock {
   private baseNanos = 0;
   private based = false;
   /** Fractional digits for rendering: the finest precision among the inputs. */
-  precisionDigits = 6;
+  precisionDigits: number;
+
+  /** `precisionDigits`: the finest precision the inputs declare, when known before reading (at least 6, at most 9). */
+  constructor(precisionDigits = 6) {
+    this.precisionDigits = Math.min(9, Math.max(6, precisionDigits));
+  }
 
   /** Nanoseconds since the clock's zero (negative only for a timestamp 48 days before the first packet). */
   tNanos(tsSec: number, tsNanos: number): number {

@@ -133,8 +133,11 @@ function canonicalEndpoint(s: string): string | null {
   return formatEndpoint({ ip: host.text, port });
 }
 
-function label(e: Expectation): string {
-  return e.id !== undefined ? `connection ${e.id}` : `"${e.tuple}"`;
+function label(e: Expectation, ascii: boolean): string {
+  if (e.id !== undefined) return `connection ${e.id}`;
+  // The tuple as the file spells it, so it can be found there; only the arrow (which parseTuple
+  // accepts in either spelling) is rewritten for --ascii.
+  return `"${ascii ? e.tuple!.replaceAll('→', '->') : e.tuple}"`;
 }
 
 /** Compares connections as they arrive; `finish()` returns one diff block per failed expectation. */
@@ -146,7 +149,8 @@ export class ExpectChecker {
   private readonly seen: ConnectionReport[][];
   private readonly reverseSeen: boolean[];
 
-  constructor(private readonly expectations: Expectation[]) {
+  /** `ascii`: the diff's lines use `->` (--ascii), as the report does. */
+  constructor(private readonly expectations: Expectation[], private readonly ascii = false) {
     this.seen = expectations.map(() => []);
     this.reverseSeen = expectations.map(() => false);
     const add = <K>(m: Map<K, number[]>, k: K, i: number): void => {
@@ -185,11 +189,11 @@ export class ExpectChecker {
       const got = this.seen[i];
       if (got.length === 0) {
         const hint = this.reverseSeen[i] ? ' (a connection exists the other way round: client and server swapped?)' : '';
-        out.push([`${label(e)}: no such connection${hint}`]);
+        out.push([`${label(e, this.ascii)}: no such connection${hint}`]);
         return;
       }
       if (got.length > 1) {
-        out.push([`${label(e)}: matches ${got.length} connections (ids ${got.map((c) => c.id).join(', ')}); name one by "id"`]);
+        out.push([`${label(e, this.ascii)}: matches ${got.length} connections (ids ${got.map((c) => c.id).join(', ')}); name one by "id"`]);
         return;
       }
       const c = got[0];
@@ -204,7 +208,7 @@ export class ExpectChecker {
       cmp('clientState', e.clientState, c.client.finalState);
       cmp('serverState', e.serverState, c.server.finalState);
       cmp('anomalies', e.anomalies ? [...new Set(e.anomalies)].sort() : undefined, [...new Set(c.anomalies.map((a) => a.code))].sort());
-      if (lines.length > 0) out.push([`connection ${c.id} (${formatPair(c)}):`, ...lines]);
+      if (lines.length > 0) out.push([`connection ${c.id} (${formatPair(c, this.ascii)}):`, ...lines]);
     });
     return out;
   }

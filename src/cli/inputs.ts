@@ -6,7 +6,8 @@
  * input and reports through `onInputError` before going on with the next input.
  */
 import { closeSync, createReadStream, fstatSync, openSync, readSync, promises as fsp } from 'node:fs';
-import { CaptureError, type ByteSource } from '../capture/record.js';
+import { CaptureError, newCaptureInfo, type ByteSource } from '../capture/record.js';
+import { readCapture } from '../capture/open.js';
 import type { AnalyzeInput } from '../core.js';
 import { stdinPipeChunks } from './stdin-pipe.js';
 
@@ -191,4 +192,43 @@ async function* guarded(source: AsyncIterable<Uint8Array> & { destroy?: () => vo
   } finally {
     source.destroy?.();
   }
+}
+
+/** How much of each file declaredPrecision reads: the header, and a pcapng's first interfaces. */
+const PRECISION_PROBE_BYTES = 64 << 10;
+
+/**
+ * The finest timestamp precision (fractional digits) the regular files among `names` declare in
+ * their first 64 KiB (a pcap's magic, a pcapng's if_tsresol), for AnalyzeOptions.precisionDigits:
+ * so that a run mixing µs and ns captures writes every time with 9 digits, also those of
+ * connections finished before the ns capture is read. Standard input, pipes and what cannot be read
+ * are skipped (the run finds their precision as it reads them, and says what is wrong with them).
+ */
+export async function declaredPrecision(names: readonly string[]): Promise<number> {
+  let digits = 6;
+  for (const name of names) {
+    if (name === '-') continue;
+    let head: Uint8Array;
+    try {
+      const fh = await fsp.open(name, 'r');
+      try {
+        if (!(await fh.stat()).isFile()) continue;
+        const buf = new Uint8Array(PRECISION_PROBE_BYTES);
+        const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+        head = buf.subarray(0, bytesRead);
+      } finally {
+        await fh.close();
+      }
+    } catch {
+      continue;
+    }
+    const info = newCaptureInfo();
+    try {
+      await readCapture((async function* () { yield head; })(), info, () => {});
+    } catch {
+      // A prefix ends mid-record or mid-gzip-stream; what the headers said is already in `info`.
+    }
+    if (info.format !== null) digits = Math.max(digits, info.precisionDigits);
+  }
+  return Math.min(digits, 9);
 }

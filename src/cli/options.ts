@@ -116,7 +116,7 @@ function buildParser(version: string) {
       .option('sort', { choices: SORT_FIELDS, describe: 'order: id/start ascending; duration/bytes/packets/rtt/anomalies largest first' })
       .option('limit', { type: 'string', describe: 'print at most n connections (the table says how many more matched)' })
       .group(['msl', 'linger', 'idle-timeout', 'max-connections', 'verify-checksums', 'threads'], 'Model:')
-      .option('msl', { requiresArg: true, default: s.mslSeconds, describe: 'maximum segment lifetime, s: TIME_WAIT ends after 2×MSL of capture time' })
+      .option('msl', { requiresArg: true, default: s.mslSeconds, describe: 'maximum segment lifetime, s: TIME_WAIT ends after twice the MSL of capture time' })
       .option('linger', { requiresArg: true, default: s.lingerSeconds, describe: 'FIN_WAIT_2/CLOSE_WAIT held longer than this (s) is LINGERING_*' })
       .option('idle-timeout', { requiresArg: true, default: s.idleTimeoutSeconds, describe: 'retire a connection after this many seconds without a packet' })
       .option('max-connections', { requiresArg: true, default: s.maxConnections, describe: 'connections tracked at once; the least recently active is evicted' })
@@ -200,9 +200,11 @@ function numberOf(v: unknown): number {
   return typeof v === 'string' && v.trim() === '' ? NaN : Number(v);
 }
 
+// Usage errors and the help are plain ASCII ('>=', not '≥'): they are written whether or not the
+// options parsed, so before --ascii could be honoured.
 function seconds(name: string, v: unknown): number {
   const n = numberOf(v);
-  if (!Number.isFinite(n) || n < 0) throw new UsageError(`${name}: expected seconds ≥ 0, got '${String(v)}'`);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`${name}: expected seconds >= 0, got '${String(v)}'`);
   return n;
 }
 
@@ -345,9 +347,9 @@ function toOptions(raw: Record<string, unknown>, afterDashes: string[]): CliOpti
     limit: limitRaw === null ? null : positiveInt('--limit', limitRaw),
   };
   const maxConn = Number(a['max-connections']);
-  if (!Number.isInteger(maxConn) || maxConn < 1) throw new UsageError(`--max-connections: expected a whole number ≥ 1, got '${String(a['max-connections'])}'`);
+  if (!Number.isInteger(maxConn) || maxConn < 1) throw new UsageError(`--max-connections: expected a whole number >= 1, got '${String(a['max-connections'])}'`);
   const width = a.width === undefined ? undefined : Number(a.width);
-  if (width !== undefined && (!Number.isInteger(width) || width < 40)) throw new UsageError(`--width: expected a whole number ≥ 40, got '${String(a.width)}'`);
+  if (width !== undefined && (!Number.isInteger(width) || width < 40)) throw new UsageError(`--width: expected a whole number >= 40, got '${String(a.width)}'`);
   // `--fail-on ''` (an unset CI variable) must not pass as "no gate" unnoticed.
   const failOnValues = listOf('--fail-on', a['fail-on'], 'anomaly codes, a severity (info, warn, error) or any');
   return {

@@ -15,12 +15,13 @@ import type { ByteSource, CaptureError } from '../capture/record.js';
 import type { AnomalyReport, ConnectionReport, RunReport, SelectionReport } from '../report/model.js';
 import type { ConnectionDigest } from '../analysis/digest.js';
 import { ndjsonSummaryLine, type RenderContext } from '../report/index.js';
+import { asciiText } from '../report/format.js';
 import { NdjsonLineBatcher } from '../report/ndjson.js';
 import { TOOL_VERSION } from '../version.js';
 import { bufferedFormat } from './buffered.js';
 import { colorLevel } from './color.js';
 import { ExpectChecker, ExpectFileError, parseExpectations } from './expect.js';
-import { describeFsError, inputSize, openInput } from './inputs.js';
+import { declaredPrecision, describeFsError, inputSize, openInput } from './inputs.js';
 import { EXIT_FATAL, EXIT_GATE, EXIT_OK, isFatalOutputError, parseArgs, type CliOptions } from './options.js';
 import { Progress } from './progress.js';
 import { criteria, GateCount, matches } from './select.js';
@@ -91,7 +92,7 @@ async function run(io: CliEnvironment): Promise<number> {
   let checker: ExpectChecker | null = null;
   if (o.expectFile !== null) {
     try {
-      checker = new ExpectChecker(parseExpectations(await readFile(o.expectFile, 'utf8')));
+      checker = new ExpectChecker(parseExpectations(await readFile(o.expectFile, 'utf8')), o.ascii);
     } catch (err) {
       const why = err instanceof ExpectFileError ? err.message : describeFsError(err);
       io.stderr.write(`${NAME}: --expect ${o.expectFile}: ${why}\n`);
@@ -232,6 +233,8 @@ async function run(io: CliEnvironment): Promise<number> {
     say(inputErrorLine(file, err));
   };
   let report: RunReport | null = null;
+  // One precision for every time of the run, the finest its inputs declare (README, "Times").
+  const precisionDigits = await declaredPrecision(o.captures);
   const sizes = direct && o.threads === 2 ? o.captures.map(regularFileSize) : [null];
   // Two shards apply the caps that count every connection only while neither reaches its half
   // (threads/sharded.ts): one connection is more than a shard's half of a cap of 1.
@@ -254,6 +257,7 @@ async function run(io: CliEnvironment): Promise<number> {
       onInputError,
       onBytes: progress ? (name, n) => (progress!.setLabel(name), progress!.add(n)) : undefined,
       signal: abort.signal,
+      precisionDigits,
     });
     if (run === null) return failedInputs.length > 0 || outputFailed ? EXIT_FATAL : EXIT_OK;
     if (run.capReached !== undefined) {
@@ -289,6 +293,7 @@ async function run(io: CliEnvironment): Promise<number> {
       // costs 1.2x the time on a flood (README, Options).
       worker: o.threads === 2 && !sharded,
       waitForOutput,
+      precisionDigits,
       ...(direct ? { onDigest } : { onConnection }),
       onInputError,
     },
@@ -302,7 +307,7 @@ async function run(io: CliEnvironment): Promise<number> {
   // A damaged but readable input (cut mid-record, bogus lengths) is reported in the table header and
   // in inputs[].issues; say it on stderr too, so `| jq` users learn the capture was not whole.
   for (const input of report.inputs) {
-    for (const issue of input.issues) io.stderr.write(`${issueWarningLine(input.file, issue)}\n`);
+    for (const issue of input.issues) io.stderr.write(`${issueWarningLine(input.file, o.ascii ? { ...issue, detail: asciiText(issue.detail) } : issue)}\n`);
   }
 
   // Nothing could be read at all: the error lines are the whole story, an empty report adds noise.

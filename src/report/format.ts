@@ -12,13 +12,14 @@ export function formatEndpoint(ep: Pick<EndpointReport, 'ip' | 'port'>): string 
 /**
  * A duration for people: µs below a millisecond, ms below a second, then seconds, then m/h.
  * Three significant-ish digits are enough to compare RTTs at a glance; JSON keeps full precision.
+ * `ascii` spells µs as `us` (--ascii promises a terminal without UTF-8 only ASCII bytes).
  */
-export function formatSeconds(s: Seconds | null): string {
+export function formatSeconds(s: Seconds | null, ascii = false): string {
   if (s === null || !Number.isFinite(s)) return '-';
   const a = Math.abs(s);
   const sign = s < 0 ? '-' : '';
   if (a === 0) return '0 s';
-  if (a < 1e-3) return `${sign}${trim(a * 1e6, a * 1e6 < 10 ? 1 : 0)} µs`;
+  if (a < 1e-3) return `${sign}${trim(a * 1e6, a * 1e6 < 10 ? 1 : 0)} ${ascii ? 'us' : 'µs'}`;
   if (a < 1) return `${sign}${trim(a * 1e3, a * 1e3 < 10 ? 2 : 1)} ms`;
   if (a < 60) return `${sign}${trim(a, a < 10 ? 3 : 2)} s`;
   if (a < 3600) {
@@ -96,6 +97,25 @@ export function isoToZeekStamp(iso: IsoTime): string {
 /** `10.0.0.1:51234 → 10.0.0.2:80` (or `->` in ASCII mode). */
 export function formatPair(c: Pick<ConnectionReport, 'client' | 'server'>, ascii = false): string {
   return `${formatEndpoint(c.client)} ${ascii ? '->' : '→'} ${formatEndpoint(c.server)}`;
+}
+
+/**
+ * Free text from the core (a capture issue's detail) for --ascii output: the few non-ASCII
+ * characters the core writes get their ASCII spelling, and anything else becomes '?', since a
+ * terminal that cannot show UTF-8 would print mojibake for it anyway.
+ */
+export function asciiText(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (/^[\x00-\x7f]*$/.test(s)) return s;
+  return s
+    .replaceAll('µ', 'u')
+    .replaceAll('→', '->')
+    .replaceAll('×', 'x')
+    .replaceAll('≥', '>=')
+    .replaceAll('≤', '<=')
+    .replaceAll('…', '...')
+    // eslint-disable-next-line no-control-regex
+    .replace(/[^\x00-\x7f]/gu, '?');
 }
 
 /** Distinct anomaly codes of a connection in first-seen order, with a count when repeated: `SYN_RETRANSMIT×3`. */

@@ -13,6 +13,14 @@ import { formatEndpoint, formatSeconds, strWidth, wrapText } from './format.js';
 const STATE_WIDTH = 12;
 /** Arrows never get longer than this, however wide the terminal: long arrows are hard to follow. */
 const MAX_ARROW = 44;
+/**
+ * Nor shorter than this: `─────▶` still reads as an arrow. With the fixed columns it makes a row's
+ * minimum width (53 columns for 5-digit frames and µs times); below it rows stay at that width, and
+ * only rows: every text line wraps to the width asked.
+ */
+const MIN_ARROW = 6;
+/** Continuation lines of a wrapped text line start this far right of its first line. */
+const HANG = 2;
 
 export function renderLadder(report: RunReport, ctx: RenderContext): string {
   const digits = ladderDigits(report);
@@ -32,13 +40,13 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
   const { chalk } = ctx;
   const out: string[] = [];
   const arrowTo = ctx.ascii ? '->' : '→';
-  out.push(chalk.bold(`connection ${c.id}  ${formatEndpoint(c.client)} ${arrowTo} ${formatEndpoint(c.server)}`));
+  out.push(...wrapHanging(`connection ${c.id}  ${formatEndpoint(c.client)} ${arrowTo} ${formatEndpoint(c.server)}`, ctx.width).map((l) => chalk.bold(l)));
   // Wrap between the parts of the description, never inside one ("ended" / "closed").
-  out.push(...wrapText(describe(c, ctx.ascii ? '; ' : ' · '), ctx.width).map((l) => l.replaceAll('\u00a0', ' ')));
+  out.push(...wrapText(describe(c, ctx.ascii), ctx.width).map((l) => l.replaceAll('\u00a0', ' ')));
   out.push('');
   const rows = c.ladder ?? [];
   if (rows.length === 0) {
-    out.push(chalk.dim('(no per-packet rows were recorded for this connection)'));
+    out.push(...wrapHanging('(no per-packet rows were recorded for this connection)', ctx.width).map((l) => chalk.dim(l)));
     return out.join('\n') + '\n';
   }
   const labels = rows.map(rowLabel);
@@ -51,9 +59,14 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
     timeW = Math.max(timeW, rows[i].t.toFixed(digits).length);
     longest = Math.max(longest, strWidth(labels[i]));
   }
+  // Both state columns, the gaps, and the anomaly mark (' ⚠') that may follow the server's state.
   const fixed = frameW + 2 + timeW + 2 + STATE_WIDTH + 2 + 2 + STATE_WIDTH + 2;
-  // Room for the label plus a visible shaft and head on both sides; wider only if the terminal allows.
-  const arrowW = Math.max(longest + 5, Math.min(MAX_ARROW, ctx.width - fixed));
+  // Room for the label plus a visible shaft and head on both sides, wider only if the terminal
+  // allows; when the width cannot hold the longest label, labels continue on the lines below.
+  const arrowW = Math.max(MIN_ARROW, Math.min(Math.max(longest + 5, Math.min(MAX_ARROW, ctx.width - fixed)), ctx.width - fixed));
+  const labelCol = frameW + 2 + timeW + 2 + STATE_WIDTH + 2 + 2;
+  // Continuation lines of a label run from under it to the edge of the width, or of the row when rows are wider.
+  const labelRoom = Math.max(ctx.width, fixed + arrowW) - labelCol;
 
   // Column starts, so the headings sit exactly over the state columns whatever the endpoints' lengths.
   const clientCol = frameW + 2 + timeW + 2;
@@ -61,7 +74,7 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
   const at = (left: string, col: number, text: string): string =>
     left + ' '.repeat(Math.max(left.length === 0 ? col : 2, col - strWidth(left))) + text;
   out.push(chalk.bold(at(at(`${'frame'.padStart(frameW)}  ${'time (s)'.padStart(timeW)}`, clientCol, 'client'), serverCol, 'server')));
-  out.push(chalk.dim(at(at('', clientCol, formatEndpoint(c.client)), serverCol, formatEndpoint(c.server))));
+  for (const l of endpointLines(formatEndpoint(c.client), formatEndpoint(c.server), clientCol, serverCol, ctx.width)) out.push(chalk.dim(l));
 
   const byFrame = anomaliesByFrame(c.anomalies);
   // Per-packet codes are named by their row; the connection-level ones (REFUSED, RESET, HALF_OPEN,
@@ -71,6 +84,7 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
   const rowCodes = new Set<string>();
   for (const r of rows) for (const code of r.anomalies) rowCodes.add(code);
   const placed = new Set<AnomalyReport>();
+  const mark = ctx.ascii ? '!' : '⚠';
   let prev: LadderRow | null = null;
   rows.forEach((r, i) => {
     const marks = (byFrame.get(r.frame) ?? []).filter((a) => !placed.has(a) && (r.anomalies.includes(a.code) || !rowCodes.has(a.code)));
@@ -78,18 +92,22 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
     // Codes the row names but the connection's list does not (should not happen): still show them.
     const extra = r.anomalies.filter((code) => !marks.some((a) => a.code === code));
     const flag = marks.length + extra.length > 0 ? (ctx.ascii ? ' !' : ' ⚠') : '';
+    const [onArrow, below] = splitLabel(labels[i], arrowW - 5);
     const line =
       `${String(r.frame).padStart(frameW)}  ${r.t.toFixed(digits).padStart(timeW)}  ` +
       `${paintState(chalk, r.clientState, prev?.clientState)}  ` +
-      `${arrow(labels[i], r.from, arrowW, ctx.ascii)}  ` +
+      `${arrow(onArrow, r.from, arrowW, ctx.ascii)}  ` +
       `${paintState(chalk, r.serverState, prev?.serverState)}` +
       flag;
     out.push(line);
-    const indent = ' '.repeat(frameW + 2 + timeW + 2);
-    for (const a of marks) {
-      out.push(indent + paintSeverity(chalk, a.severity, `${ctx.ascii ? '!' : '⚠'} ${a.code}`) + (a.message ? `: ${a.message}` : ''));
+    // Under the label: a client's from its start, a server's (drawn at the right) up to its end.
+    const labelEnd = labelCol - 2 + arrowW - 2;
+    if (below !== '') {
+      for (const l of wrapText(below, labelRoom)) out.push(' '.repeat(r.from === 'client' ? labelCol : Math.max(labelCol, labelEnd - strWidth(l))) + l);
     }
-    for (const code of extra) out.push(indent + `${ctx.ascii ? '!' : '⚠'} ${code}`);
+    const indentW = frameW + 2 + timeW + 2;
+    for (const a of marks) out.push(...markLines(chalk, a.severity, `${mark} ${a.code}`, a.message ? `: ${a.message}` : '', indentW, ctx.width));
+    for (const code of extra) out.push(...markLines(chalk, '', `${mark} ${code}`, '', indentW, ctx.width));
     prev = r;
   });
   // An anomaly whose frame has no row (not expected: every one names a packet of its connection)
@@ -97,21 +115,72 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
   const unplaced = c.anomalies.filter((a) => !placed.has(a) && !rowCodes.has(a.code));
   if (unplaced.length > 0) out.push('');
   for (const a of unplaced) {
-    out.push(paintSeverity(chalk, a.severity, `${ctx.ascii ? '!' : '⚠'} ${a.code}`) + ` (frame ${a.frame})` + (a.message ? `: ${a.message}` : ''));
+    out.push(...markLines(chalk, a.severity, `${mark} ${a.code}`, ` (frame ${a.frame})` + (a.message ? `: ${a.message}` : ''), 0, ctx.width));
   }
   return out.map((l) => l.replace(/\s+$/, '')).join('\n') + '\n';
 }
 
+/**
+ * `text` wrapped to `width`, its continuation lines indented by HANG (so a wrapped line reads as
+ * one), starting at column `indent`. The indent is given up when it would leave under 20 columns.
+ */
+function wrapHanging(text: string, width: number, indent = 0): string[] {
+  if (width - indent < 20) indent = 0;
+  const first = wrapText(text, width - indent);
+  if (first.length <= 1) return first.map((l) => ' '.repeat(indent) + l);
+  // wrapText's first line is a prefix of the text; the space it broke at is dropped.
+  const rest = text.slice(first[0].length).replace(/^ /, '');
+  return [first[0], ...wrapText(rest, width - indent - HANG).map((l) => ' '.repeat(HANG) + l)].map((l) => ' '.repeat(indent) + l);
+}
+
+/** An anomaly under its row: the mark and code coloured by severity, the message after it, wrapped. */
+function markLines(chalk: ChalkInstance, severity: string, head: string, tail: string, indent: number, width: number): string[] {
+  const lines = wrapHanging(head + tail, width, indent);
+  const at = lines[0].indexOf(head);
+  lines[0] = at >= 0 ? lines[0].slice(0, at) + paintSeverity(chalk, severity, head) + lines[0].slice(at + head.length) : paintSeverity(chalk, severity, lines[0]);
+  return lines;
+}
+
+/**
+ * The endpoints under the headings: each under its column when that fits, moved left to end at the
+ * width when not (IPv6 addresses), and the server's on a line of its own when the two would meet.
+ */
+function endpointLines(client: string, server: string, clientCol: number, serverCol: number, width: number): string[] {
+  const place = (text: string, col: number): string[] =>
+    wrapText(text, width).map((l) => ' '.repeat(Math.max(0, Math.min(col, width - strWidth(l)))) + l);
+  const c = place(client, clientCol);
+  const s = place(server, serverCol);
+  const last = c[c.length - 1];
+  const sAt = s[0].length - s[0].trimStart().length;
+  if (s.length === 1 && strWidth(last) + 2 <= sAt) return [...c.slice(0, -1), last + s[0].slice(strWidth(last))];
+  return [...c, ...s];
+}
+
+/**
+ * The words of a label that fit on an arrow with `room` columns for it, and the rest, which goes
+ * on the lines below (a narrow terminal, or sequence numbers in the billions).
+ */
+function splitLabel(label: string, room: number): [string, string] {
+  if (strWidth(label) <= room) return [label, ''];
+  const words = label.split(' ');
+  let n = 0;
+  let w = -1;
+  while (n < words.length && w + 1 + strWidth(words[n]) <= room) w += 1 + strWidth(words[n++]);
+  return [words.slice(0, n).join(' '), words.slice(n).join(' ')];
+}
+
 /** One line under the title: how the connection opened and closed, in the table's words. */
-function describe(c: ConnectionReport, sep: string): string {
+function describe(c: ConnectionReport, ascii: boolean): string {
+  // The separator stays at the end of a wrapped line (no-break space before it), not the start of the next.
+  const sep = ascii ? '; ' : '\u00a0· ';
   const hs = c.handshake;
   const rtt = hs.rtt.total ?? hs.rtt.synToSynAck;
-  const parts = [`handshake ${hs.outcome}${rtt !== null ? ` (rtt ${formatSeconds(rtt)})` : ''}`];
+  const parts = [`handshake ${hs.outcome}${rtt !== null ? ` (rtt ${formatSeconds(rtt, ascii)})` : ''}`];
   const by = c.close.kind === 'reset' ? c.close.resetBy : c.close.initiator;
   parts.push(`close ${c.close.kind}${by && c.close.kind !== 'none' ? ` by ${by}` : ''}`);
   const n = c.packets.client + c.packets.server;
   parts.push(`${n} packet${n === 1 ? '' : 's'}`);
-  parts.push(`duration ${formatSeconds(c.duration)}`);
+  parts.push(`duration ${formatSeconds(c.duration, ascii)}`);
   parts.push(`ended ${c.ended}`);
   if (c.midstream) parts.push('joined mid-stream');
   if (c.rolesGuessed) parts.push('roles guessed');
@@ -134,6 +203,8 @@ export function arrow(label: string, from: LadderRow['from'], width: number, asc
   const shaft = ascii ? '-' : '─';
   const headRight = ascii ? '>' : '▶';
   const headLeft = ascii ? '<' : '◀';
+  // A label that went entirely below its arrow leaves a bare arrow, full width.
+  if (label === '') return from === 'client' ? `${shaft.repeat(width - 1)}${headRight}` : `${headLeft}${shaft.repeat(width - 1)}`;
   const fill = Math.max(1, width - strWidth(label) - 4);
   return from === 'client'
     ? `${shaft} ${label} ${shaft.repeat(fill)}${headRight}`

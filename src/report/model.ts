@@ -5,7 +5,8 @@
  * The same contract as JSON Schema: schema/tcpflow-analyze.schema.json (a test keeps them in step).
  *
  * Units: absolute times are ISO-8601 UTC strings with as many fractional digits as the capture's
- * precision (6 for µs pcap, 9 for ns pcap/pcapng); durations are seconds as JSON numbers.
+ * precision (6 for µs pcap, 9 for ns pcap/pcapng; a run of several inputs: the finest of them);
+ * durations are seconds as JSON numbers.
  * Frames are 1-based record numbers within their input (Wireshark's frame number).
  */
 import type { EndpointState, TcpState } from '../tcp/state.js';
@@ -97,7 +98,10 @@ export interface Stats {
   truncatedRecords: number;
   /** Segments with a bad IPv4 header or TCP checksum (only counted with verifyChecksums). */
   badChecksums: number;
-  /** Segments whose timestamp went backwards relative to the previous record. */
+  /**
+   * Records stamped earlier than the record read just before them. Inputs are one stream in the
+   * order given, so a step back from one input's last record to the next one's first counts too.
+   */
   timestampsBackwards: number;
   /** Connections retired before the end of capture: idle timeout, or the table's cap. */
   connectionsTimedOut: number;

@@ -172,7 +172,7 @@ function renderHeader(report: RunReport, ctx: RenderContext): string[] {
   const s = report.summary;
   const span =
     s.firstPacket && s.lastPacket
-      ? `${s.firstPacket} ${ctx.ascii ? '->' : '→'} ${s.lastPacket} (${formatSeconds(isoDiffSeconds(s.firstPacket, s.lastPacket))})`
+      ? `${s.firstPacket} ${ctx.ascii ? '->' : '→'} ${s.lastPacket} (${formatSeconds(isoDiffSeconds(s.firstPacket, s.lastPacket), ctx.ascii)})`
       : 'no packets';
   lines.push(...wrapLabelled(label('time span'), span, ctx.width));
   let conns = formatCount(s.connections);
@@ -202,6 +202,7 @@ function wrapLabelled(label: string, text: string, width: number): string[] {
 
 function columns(severities: Map<string, string>, ascii: boolean): Column[] {
   const to = ascii ? '->' : '→';
+  const times = ascii ? 'x' : '×';
   return [
     { head: '#', min: 6, align: 'right', cell: (c) => String(c.id) },
     {
@@ -224,11 +225,11 @@ function columns(severities: Map<string, string>, ascii: boolean): Column[] {
       align: 'left',
       cell: (c) => {
         const rtt = c.handshake.rtt.total ?? c.handshake.rtt.synToSynAck;
-        return rtt === null ? c.handshake.outcome : `${c.handshake.outcome} ${glue(formatSeconds(rtt))}`;
+        return rtt === null ? c.handshake.outcome : `${c.handshake.outcome} ${glue(formatSeconds(rtt, ascii))}`;
       },
       paint: (line, row, chalk) => (row.handshakeOk ? line : chalk.yellow(line)),
     },
-    { head: 'duration', min: 8, align: 'right', cell: (c) => glue(formatSeconds(c.duration)) },
+    { head: 'duration', min: 8, align: 'right', cell: (c) => glue(formatSeconds(c.duration, ascii)) },
     { head: `bytes ${glue('c / s')}`, min: 9, align: 'left', cell: (c) => `${glue(formatBytes(c.bytes.client))} / ${glue(formatBytes(c.bytes.server))}` },
     {
       head: 'close',
@@ -249,8 +250,9 @@ function columns(severities: Map<string, string>, ascii: boolean): Column[] {
       head: 'anomalies',
       min: 20,
       align: 'left',
-      cell: (c) => anomalyCounts(c).map((a) => (a.count > 1 ? `${a.code}×${a.count}` : a.code)).join(' ') || '-',
-      paint: (line, _row, chalk) => line.replace(/[A-Z][A-Z0-9_]+(?:×\d+)?/g, (tok) => paintSeverity(chalk, severities.get(tok.replace(/×\d+$/, '')) ?? '', tok)),
+      cell: (c) => anomalyCounts(c).map((a) => (a.count > 1 ? `${a.code}${times}${a.count}` : a.code)).join(' ') || '-',
+      // Codes are upper case, so the lower-case ASCII 'x' cannot be taken for part of one.
+      paint: (line, _row, chalk) => line.replace(/[A-Z][A-Z0-9_]+(?:[×x]\d+)?/g, (tok) => paintSeverity(chalk, severities.get(tok.replace(/[×x]\d+$/, '')) ?? '', tok)),
     },
   ];
 }

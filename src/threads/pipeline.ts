@@ -32,11 +32,11 @@ export interface ReportSink {
 }
 
 export function analyzeOnWorker(inputs: AnalyzeInput[], settings: Settings, sink: ReportSink,
-  onInputError?: (file: string, err: CaptureError) => void): Promise<CoreResult> {
-  const setup: WorkerSetup = { settings, names: inputs.map((i) => i.name) };
+  onInputError?: (file: string, err: CaptureError) => void, precisionDigits?: number): Promise<CoreResult> {
+  const setup: WorkerSetup = { settings, names: inputs.map((i) => i.name), precisionDigits };
   const worker = takeWorker();
   worker.postMessage({ t: 'setup', setup } satisfies ToWorker);
-  const clock = new CaptureClock();
+  const clock = new CaptureClock(precisionDigits);
   let posted = 0;
   let pulled = 0;
   let creditWaiter: (() => void) | null = null;

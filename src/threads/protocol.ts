@@ -14,6 +14,8 @@ import type { ConnectionBatch } from './connection-codec.js';
 export interface WorkerSetup {
   settings: Settings;
   names: string[];
+  /** AnalyzeOptions.precisionDigits: the worker's clock starts at it. */
+  precisionDigits: number | undefined;
 }
 
 /** Reporting thread → worker. */

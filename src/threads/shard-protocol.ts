@@ -17,6 +17,8 @@ export interface ShardSetup {
   failOn: FailOn | null;
   /** Say each chunk read (one shard does, for the progress bar). */
   progress: boolean;
+  /** AnalyzeOptions.precisionDigits: each shard's clock starts at it. */
+  precisionDigits: number | undefined;
 }
 
 /** Most batches a shard sends ahead of the merge (each acknowledged once merged and written). */

@@ -43,6 +43,8 @@ export interface ShardedRunOptions {
   onBytes?: (file: string, bytes: number) => void;
   /** Aborted (stdout gone): the workers are stopped and the run resolves with null. */
   signal?: AbortSignal;
+  /** As AnalyzeOptions.precisionDigits. */
+  precisionDigits?: number;
 }
 
 /** The shards stopped at a cap (ShardCapReached): `linesWritten` lines of the single run's are out. */
@@ -163,7 +165,7 @@ export function analyzeSharded(files: string[], sizes: number[], settings: Setti
       w.on('exit', (code) => {
         if (!settled && done[index] === null) fail(new Error(`shard worker ${index} exited (code ${code}) before finishing`));
       });
-      w.postMessage({ t: 'setup', setup: { settings, files, sizes, shard: { index, count: n }, failOn: opts.failOn, progress: index === 0 && opts.onBytes !== undefined } } satisfies ToShard);
+      w.postMessage({ t: 'setup', setup: { settings, files, sizes, shard: { index, count: n }, failOn: opts.failOn, progress: index === 0 && opts.onBytes !== undefined, precisionDigits: opts.precisionDigits } } satisfies ToShard);
     }
   });
 }

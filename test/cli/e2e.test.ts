@@ -483,6 +483,26 @@ describe('streaming', () => {
 });
 
 describe('--threads', () => {
+  test('stats.timestampsBackwards of inputs given newest first: as in the one file they make, on 1 or 2 threads', () => {
+    // pop3 (2013), ipv6 (2012), missing-syn (2005): two steps back, one at each input boundary.
+    const files = [SAMPLE, join(TRACES, 'ipv6.pcap'), join(TRACES, 'missing-syn.pcap')];
+    // `mergecap -a` by hand: the first header (with the largest snaplen), then every file's records.
+    const bufs = files.map((f) => readFileSync(f));
+    for (const b of bufs) expect([b.readUInt32LE(0), b.readUInt32LE(20)]).toEqual([bufs[0].readUInt32LE(0), bufs[0].readUInt32LE(20)]);
+    const header = Buffer.from(bufs[0].subarray(0, 24));
+    header.writeUInt32LE(Math.max(...bufs.map((b) => b.readUInt32LE(16))), 16);
+    const joined = join(tmp, 'newest-first.pcap');
+    writeFileSync(joined, Buffer.concat([header, ...bufs.map((b) => b.subarray(24))]));
+    const backwards = (r: Run): number => (JSON.parse(r.stdout.trimEnd().split('\n').at(-1)!) as { stats: { timestampsBackwards: number } }).stats.timestampsBackwards;
+    const one = cli(['-f', 'ndjson', '--threads', '1', ...files]);
+    const two = cli(['-f', 'ndjson', '--threads', '2', '--debug', ...files]);
+    expect(two.stderr).toMatch(/as 2 shards/);
+    expect(backwards(cli(['-f', 'ndjson', joined]))).toBe(2);
+    expect(backwards(one)).toBe(2);
+    expect(backwards(two)).toBe(2);
+    expect(two.stdout).toBe(one.stdout);
+  });
+
   test('2 prints exactly what 1 prints, in every format, with stdin and a missing input among several', () => {
     const files = [SAMPLE, join(TRACES, 'ipv6.pcap'), join(tmp, 'no-such.pcap'), join(TRACES, 'missing-syn.pcap')];
     for (const format of ['table', 'json', 'ndjson', 'zeek']) {

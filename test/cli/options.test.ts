@@ -89,13 +89,13 @@ describe('parseArgs', () => {
     [['--limit', '0', 'a'], /--limit: 0 is out of range/],
     [['--limit', 'ten', 'a'], /--limit: expected a whole number, got 'ten'/],
     [['--port', '70000', 'a'], /--port: 70000 is out of range/],
-    [['--msl', '-1', 'a'], /--msl: expected seconds ≥ 0/],
+    [['--msl', '-1', 'a'], /--msl: expected seconds >= 0/],
     [['--idle-timeout', '0', 'a'], /--idle-timeout: expected seconds > 0, got '0'/],
     // What was typed, not what a number conversion made of it ('NaN').
-    [['--msl', 'abc', 'a'], /--msl: expected seconds ≥ 0, got 'abc'$/],
-    [['--linger', '', 'a'], /--linger: expected seconds ≥ 0, got ''$/],
-    [['--max-connections', '1e', 'a'], /--max-connections: expected a whole number ≥ 1, got '1e'$/],
-    [['--width', 'wide', 'a'], /--width: expected a whole number ≥ 40, got 'wide'$/],
+    [['--msl', 'abc', 'a'], /--msl: expected seconds >= 0, got 'abc'$/],
+    [['--linger', '', 'a'], /--linger: expected seconds >= 0, got ''$/],
+    [['--max-connections', '1e', 'a'], /--max-connections: expected a whole number >= 1, got '1e'$/],
+    [['--width', 'wide', 'a'], /--width: expected a whole number >= 40, got 'wide'$/],
     [['--ladder', '1,2', 'a'], /--ladder: one connection id, or none; for several, --ladder --all -c 1,2/],
     // Silently ignored before: --all with an id, -f without a format (it meant table).
     [['--ladder', '3', '--all', 'a'], /^--all: --ladder 3 draws connection 3 only; --ladder --all draws every connection$/],

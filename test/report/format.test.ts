@@ -16,6 +16,11 @@ describe('formatSeconds', () => {
     [125, '2m05s'],
     [7322, '2h02m'],
   ])('%s -> %s', (s, text) => expect(formatSeconds(s)).toBe(text));
+
+  test('--ascii spells µs as us', () => {
+    expect(formatSeconds(0.000512, true)).toBe('512 us');
+    expect(formatSeconds(0.25, true)).toBe('250 ms');
+  });
 });
 
 describe('formatBytes', () => {

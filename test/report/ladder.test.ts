@@ -9,6 +9,8 @@ import { defaultRenderContext } from '../../src/report/context.js';
 import { connection, sampleReport, TEXTBOOK_LADDER } from './fixtures.js';
 
 const ctx = defaultRenderContext({ width: 80 });
+// Wide enough that no label or message wraps (wrapping: test/cli/ladder-width.test.ts).
+const wide = defaultRenderContext({ width: 1000 });
 
 test('textbook open and close, and a half-open SYN with anomalies (golden)', async () => {
   const r = sampleReport();
@@ -18,7 +20,7 @@ test('textbook open and close, and a half-open SYN with anomalies (golden)', asy
 });
 
 test('every row shows both states after the packet, in the order of the rows', () => {
-  const text = renderConnectionLadder(connection(1, { ladder: TEXTBOOK_LADDER }), ctx);
+  const text = renderConnectionLadder(connection(1, { ladder: TEXTBOOK_LADDER }), wide);
   const rows = text.split('\n').filter((l) => /^ +\d+ +\d+\.\d{6} /.test(l));
   expect(rows).toHaveLength(TEXTBOOK_LADDER.length);
   rows.forEach((line, i) => {
@@ -79,7 +81,7 @@ test('every anomaly of a real analysis is marked in its ladder, connection-level
   for (const name of readdirSync(dir).filter((f) => f.endsWith('.pcap')).sort()) {
     const report = await analyze([{ name, bytes: fromBytes(new Uint8Array(readFileSync(join(dir, name)))) }], { ladder: true });
     for (const c of report.connections) {
-      const lines = renderConnectionLadder(c, ctx).split('\n');
+      const lines = renderConnectionLadder(c, wide).split('\n');
       for (const a of c.anomalies) {
         const row = lines.findIndex((l) => new RegExp(`^ +${a.frame} +\\d+\\.\\d+ `).test(l));
         expect(row, `${name} #${c.id} ${a.code}: frame ${a.frame} has a row`).toBeGreaterThan(0);

@@ -257,6 +257,23 @@ describe('a capture whose halves are in the wrong order (mergecap -a of a later 
     expect(noFrames({ handshake: c.handshake, close: c.close, codes: codes(c) })).toEqual(noFrames({ handshake: alone.handshake, close: alone.close, codes: codes(alone) }));
     expect(r.summary.firstPacket).toBe('2023-11-14T22:13:20.000000Z');
   });
+
+  test('stats.timestampsBackwards counts the step back between two inputs, as in the one file they make', async () => {
+    // The inputs are one stream, read in the order given: the count was 0 for two inputs given
+    // newest first, but 1 for the same records concatenated (mergecap -a) into one file.
+    const { later, earlier } = halves();
+    const oneFile = await analyzeBytes(writePcap([...later.frames, ...earlier.frames]));
+    const two = await analyze([{ name: 'new.pcap', bytes: fromBytes(later.pcap()) }, { name: 'old.pcap', bytes: fromBytes(earlier.pcap()) }]);
+    expect(oneFile.stats.timestampsBackwards).toBe(1);
+    expect(two.stats.timestampsBackwards).toBe(1);
+    // In order, no step back; an empty input between two others is no record and changes nothing.
+    const inOrder = await analyze([{ name: 'old.pcap', bytes: fromBytes(earlier.pcap()) }, { name: 'new.pcap', bytes: fromBytes(later.pcap()) }]);
+    expect(inOrder.stats.timestampsBackwards).toBe(0);
+    const withEmpty = await analyze([
+      { name: 'new.pcap', bytes: fromBytes(later.pcap()) }, { name: 'empty.pcap', bytes: fromBytes(writePcap([])) }, { name: 'old.pcap', bytes: fromBytes(earlier.pcap()) },
+    ]);
+    expect(withEmpty.stats.timestampsBackwards).toBe(1);
+  });
 });
 
 describe('a capture of one direction only (asymmetric routing, a one-way span port)', () => {

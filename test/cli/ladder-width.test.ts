@@ -1,0 +1,78 @@
+/**
+ * Ladders honour --width (README, "What it prints"): the audit found header lines of 89 columns
+ * and anomaly lines of 119 at --width 80. Every line must fit, counted in code points with colour
+ * stripped, except that a diagram row cannot get narrower than its fixed columns (frame, time, two
+ * states, the mark) plus a 6-column arrow: at widths below that, rows (and only rows) stay at it.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { sharedPath } from '../helpers/shared.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BIN = join(ROOT, 'bin/tcpflow-analyze.js');
+const TRACES = sharedPath('corpus', 'zeek', 'traces');
+// Long anomaly messages and huge relative acks (ssh half-duplex), IPv6 endpoints, many connections.
+const CAPTURES = ['ssh.client-side-half-duplex.pcap', 'ssh.server-side-half-duplex.pcap', 'ipv6.pcap', 'wikipedia.pcap', 'pop3.pcap', 'http-post-large.pcap']
+  .map((f) => join(TRACES, f));
+
+function ladder(width: number, extra: string[] = []): string {
+  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1' };
+  delete env.FORCE_COLOR;
+  delete env.COLUMNS;
+  const r = spawnSync(process.execPath, [BIN, '--no-color', '--ladder', '--all', '--width', String(width), ...extra, ...CAPTURES], {
+    cwd: ROOT, env, encoding: 'utf8', maxBuffer: 1 << 28,
+  });
+  expect(r.status, r.stderr).toBe(0);
+  return r.stdout;
+}
+
+// eslint-disable-next-line no-control-regex
+const columns = (line: string): number => [...line.replace(/\x1b\[[0-9;]*m/g, '')].length;
+/** A diagram row: frame number, then the time column. */
+const ROW = /^ *\d+ {2} *\d+\.\d+ {2}/;
+
+beforeAll(() => {
+  if (!existsSync(join(ROOT, 'dist/bundle/main.js'))) execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
+});
+
+describe('--ladder lines fit --width', () => {
+  test.each([100, 80, 60])('at %i columns no line is wider', (width) => {
+    const text = ladder(width);
+    expect(text).toMatch(/CAPTURE_LOSS: /); // the long messages are there to be wrapped
+    const over = text.split('\n').filter((l) => columns(l) > width);
+    expect(over).toEqual([]);
+  });
+
+  test('below a diagram row minimum (40 columns) text lines still fit, rows stay at the minimum', () => {
+    const text = ladder(40);
+    const lines = text.split('\n');
+    const rows = lines.filter((l) => ROW.test(l));
+    expect(rows.length).toBeGreaterThan(100);
+    for (const l of rows) {
+      // frame (5+) + 2 + time (8+) + 2 + state 12 + 2 + arrow 6 + 2 + state 12 + mark 2: 53 with the narrowest columns
+      const [, frame, time] = /^( *\d+) {2}( *\d+\.\d+) {2}/.exec(l)!;
+      expect(columns(l), l).toBeLessThanOrEqual(frame.length + 2 + time.length + 2 + 12 + 2 + 6 + 2 + 12 + 2);
+    }
+    // The headings sit over the rows' columns, and a label's continuation (indented to the label,
+    // column 33 or more) runs to the row's edge: both are as wide as the rows, no wider.
+    const widest = Math.max(...rows.map(columns));
+    const diagram = lines.filter((l) => /^ *frame +time/.test(l) || /^ {33,}\S/.test(l));
+    expect(diagram.length).toBeGreaterThan(100);
+    for (const l of diagram) expect(columns(l), l).toBeLessThanOrEqual(widest);
+    // Everything else is text and fits 40.
+    const over = lines.filter((l) => !ROW.test(l) && !diagram.includes(l) && columns(l) > 40);
+    expect(over).toEqual([]);
+  });
+
+  test('a label that does not fit its arrow goes on under it, whole', () => {
+    const text = ladder(60);
+    // "ACK seq=1 ack=912166851" (ssh.client-side): the arrow keeps what fits, the rest follows below.
+    const lines = text.split('\n');
+    const at = lines.findIndex((l) => ROW.test(l) && /SYN_SENT .*ACK/.test(l) && !/ack=/.test(l));
+    expect(at).toBeGreaterThan(0);
+    expect(lines[at + 1]).toMatch(/^ +(seq=1 )?ack=\d+$/);
+  });
+});
