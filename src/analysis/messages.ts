@@ -51,9 +51,10 @@ export function anomalyMessage(code: AnomalyCode, who: 'client' | 'server' | nul
     case 'NOT_CLOSED':
       return `still open when its record ended (client ${d.clientState}, server ${d.serverState})`;
     case 'CAPTURE_LOSS':
-      return d.kind === 'gap'
-        ? `${w}'s stream has a gap of ${d.missingBytes} bytes the capture missed${times(d)}`
-        : `${w}'s data was acknowledged although the capture never showed it (${d.unseenBytes} bytes)${times(d)}`;
+      if (d.kind === 'gap') return `${w}'s stream has a gap of ${d.missingBytes} bytes the capture missed${times(d)}`;
+      // The peer acknowledged a SYN,ACK of this endpoint's that the capture never showed.
+      if (d.kind === 'syn_ack_unseen') return `${w}'s SYN,ACK was acknowledged although the capture never showed it (one direction captured?)${times(d)}`;
+      return `${w}'s data was acknowledged although the capture never showed it (${d.unseenBytes} bytes)${times(d)}`;
     case 'SYN_WITH_DATA':
       return `${w} sent payload on its SYN (TCP Fast Open)`;
     case 'RST_WITH_DATA':

@@ -290,6 +290,8 @@ describe('a capture of one direction only (asymmetric routing, a one-way span po
     expect(c.captureLoss).toBe(true);
     expect(codes(c)).not.toContain('HALF_OPEN');
     expect(c.anomalies.find((a) => a.code === 'CAPTURE_LOSS')?.details).toMatchObject({ kind: 'syn_ack_unseen' });
+    // It said "(undefined bytes)": the message of the acked_unseen kind.
+    expect(c.anomalies.find((a) => a.code === 'CAPTURE_LOSS')?.message).toMatch(/^server's SYN,ACK was acknowledged although the capture never showed it \(one direction captured\?\)( \(\d+ times\))?$/);
     // The server's direction only: its segments acknowledge the client's data and FIN, so no
     // synack_unacked and no LINGERING_CLOSE_WAIT ("its application never closed") about a client
     // the capture never showed (a user-level audit: --fail-on warn tripped on every connection).
