@@ -11,7 +11,7 @@
 import type { ConnectionReport, RunReport } from '../report/model.js';
 import { ladderDigits, ndjsonConnectionLine, ndjsonSummaryLine, renderConnectionLadder, type RenderContext } from '../report/index.js';
 import { ConnectionSpool } from '../report/spool.js';
-import { decodeTableRow, encodeTableRow, tableLines, TableRowMaker, type TableRowSource } from '../report/table.js';
+import { decodeTableRow, encodeTableRow, moreMatchedLine, tableLines, TableRowMaker, type TableRowSource } from '../report/table.js';
 import { zeekConnLine, zeekFooter, zeekHeader } from '../report/zeek-tsv.js';
 import type { CliOptions } from './options.js';
 import { sortKey } from './select.js';
@@ -139,6 +139,8 @@ function ladders(o: CliOptions, ctx: RenderContext): BufferedFormat {
       if (await chunks.add(`${i > 0 ? '\n' : ''}${renderConnectionLadder(c, ctx, digits)}`)) return;
       to.progress(i + 1, order.length);
     }
+    const more = moreMatchedLine(out, ctx);
+    if (more !== null && (await chunks.add(`\n${more}\n`))) return;
     await chunks.flush();
   });
 }

@@ -114,7 +114,7 @@ function buildParser(version: string) {
       .option('only-anomalies', { type: 'boolean', default: false, describe: 'connections with at least one anomaly' })
       .option('state', { type: 'string', describe: 'connections where either endpoint ended in one of these states (FIN_WAIT_2, fin-wait-2, ...; comma list)' })
       .option('sort', { choices: SORT_FIELDS, describe: 'order: id/start ascending; duration/bytes/packets/rtt/anomalies largest first' })
-      .option('limit', { type: 'string', describe: 'print at most n connections (the table says how many more matched)' })
+      .option('limit', { type: 'string', describe: 'print at most n connections (the table and the ladders say how many more matched)' })
       .group(['msl', 'linger', 'idle-timeout', 'max-connections', 'verify-checksums', 'threads'], 'Model:')
       .option('msl', { requiresArg: true, default: s.mslSeconds, describe: 'maximum segment lifetime, s: TIME_WAIT ends after twice the MSL of capture time' })
       .option('linger', { requiresArg: true, default: s.lingerSeconds, describe: 'FIN_WAIT_2/CLOSE_WAIT held longer than this (s) is LINGERING_*' })

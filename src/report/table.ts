@@ -123,7 +123,6 @@ export function renderTableRows(report: RunReport, rows: readonly TableRow[], se
  * be several times the rows' own memory.
  */
 export function* tableLines(report: RunReport, rows: TableRowSource, severities: Map<string, Severity>, ctx: RenderContext): Generator<string> {
-  const { chalk } = ctx;
   // Trailing blanks (every cell is padded) only make golden files and copy-paste noisy.
   for (const line of renderHeader(report, ctx)) yield line.trimEnd();
   yield '';
@@ -132,11 +131,8 @@ export function* tableLines(report: RunReport, rows: TableRowSource, severities:
   } else {
     for (const line of renderRows(rows, severities, ctx)) yield line.trimEnd();
   }
-  const sel = report.selection;
-  if (sel && sel.matched > sel.shown) {
-    const more = sel.matched - sel.shown;
-    yield chalk.dim(`${ctx.ascii ? '...' : '…'} ${formatCount(more)} more connection${more === 1 ? '' : 's'} matched (raise --limit to see them)`);
-  }
+  const more = moreMatchedLine(report, ctx);
+  if (more !== null) yield more;
   yield '';
   for (const line of renderSummary(report, severities, ctx)) yield line.trimEnd();
 }
@@ -380,4 +376,12 @@ function renderSummary(report: RunReport, severities: Map<string, Severity>, ctx
     ...wrapLabelled(label('anomalies'), list(s.anomalies, (k, t) => paintSeverity(chalk, severities.get(k) ?? '', t)), ctx.width),
     ...wrapLabelled(label('ended'), list(s.ended), ctx.width),
   ];
+}
+
+/** What --limit left out, for the table and the ladders: null when it left nothing out. */
+export function moreMatchedLine(report: Pick<RunReport, 'selection'>, ctx: RenderContext): string | null {
+  const sel = report.selection;
+  if (!sel || sel.matched <= sel.shown) return null;
+  const more = sel.matched - sel.shown;
+  return ctx.chalk.dim(`${ctx.ascii ? '...' : '…'} ${formatCount(more)} more connection${more === 1 ? '' : 's'} matched (raise --limit to see them)`);
 }

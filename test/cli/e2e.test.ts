@@ -413,6 +413,10 @@ describe('selection', () => {
     const r = cli(['--limit', '2', '--sort', 'duration', SAMPLE]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('… 5 more connections matched (raise --limit to see them)');
+    // The ladders say it too (they did not), after the last diagram.
+    const l = cli(['--ladder', '--all', '--limit', '2', SAMPLE]);
+    expect(l.stdout.trimEnd().split('\n').at(-1)).toBe('… 5 more connections matched (raise --limit to see them)');
+    expect(cli(['--ladder', '--all', '--limit', '7', SAMPLE]).stdout).not.toContain('more connection');
     const doc = JSON.parse(cli(['-f', 'json', '--sort', 'duration', '--limit', '3', SAMPLE]).stdout) as {
       connections: Array<{ duration: number }>;
       selection: { matched: number; shown: number; criteria: string[] };
