@@ -210,9 +210,11 @@ export async function declaredPrecision(names: readonly string[]): Promise<numbe
     if (name === '-') continue;
     let head: Uint8Array;
     try {
+      // stat before open: opening a FIFO waits for its writer, and closing it again would leave
+      // the writer (`mkfifo f; tcpdump -w f & tcpflow-analyze f`) with a broken pipe.
+      if (!(await fsp.stat(name)).isFile()) continue;
       const fh = await fsp.open(name, 'r');
       try {
-        if (!(await fh.stat()).isFile()) continue;
         const buf = new Uint8Array(PRECISION_PROBE_BYTES);
         const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
         head = buf.subarray(0, bytesRead);

@@ -486,6 +486,17 @@ describe('streaming', () => {
   });
 });
 
+describe('a named pipe as input', () => {
+  test('mkfifo f; writer > f & tcpflow-analyze f: every connection (the precision probe opened and closed it first: nothing)', () => {
+    const fifo = join(tmp, 'capture.fifo');
+    const want = cli(['-f', 'ndjson', SAMPLE]).stdout.replaceAll(JSON.stringify(SAMPLE), '"F"');
+    const r = spawnSync('/bin/sh', ['-c', `rm -f "${fifo}"; mkfifo "${fifo}"; (sleep 0.3; cat "${SAMPLE}" > "${fifo}") & "${process.execPath}" "${BIN}" -f ndjson "${fifo}"; wait`],
+      { cwd: ROOT, encoding: 'utf8', timeout: 30_000, env: { ...process.env, NO_COLOR: '1' } });
+    expect(r.status).toBe(0);
+    expect(r.stdout.replaceAll(JSON.stringify(fifo), '"F"')).toBe(want);
+  });
+});
+
 describe('--threads', () => {
   test('stats.timestampsBackwards of inputs given newest first: as in the one file they make, on 1 or 2 threads', () => {
     // pop3 (2013), ipv6 (2012), missing-syn (2005): two steps back, one at each input boundary.
