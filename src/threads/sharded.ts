@@ -148,8 +148,9 @@ export function analyzeSharded(files: string[], sizes: number[], settings: Setti
               if (index === 0) opts.onInputError?.(m.file, new CaptureError(m.code as CaptureError['code'], m.byteOffset, m.message));
               return;
             case 'capReached':
-              stop();
+              // Flushed before stop(): a write that throws still rejects the run (fail() ignores a settled one).
               merger.flush();
+              stop();
               resolve({ capReached: { cap: m.cap, ordinal: m.ordinal }, linesWritten: merger.linesOut });
               return;
             case 'done':
