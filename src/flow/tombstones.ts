@@ -42,12 +42,22 @@ export class Tombstones {
   /** Ring: `used` slots from `head` (mod slots), in retirement order; some may be dead. */
   private head = 0;
   private used = 0;
+  /** No live tombstone expires before this (a lower bound: purge() scans only once it has passed). */
+  private nextExpiry = Infinity;
 
   /** `atCap`: called instead of forgetting the oldest when an add finds `max` kept (it may throw). */
   constructor(private readonly max: number, private readonly atCap?: () => void) {}
 
-  add(k: TupleKey, hash: number, id: number, lastNanos: number, timeWaitNanos: number): void {
+  /**
+   * `now` and `ttlNanos` (the tracker's clock and 2×MSL): at the cap, tombstones past their lifetime
+   * are forgotten before the oldest live one is. Besides forgetting the useless first, this makes the
+   * count at the cap the number of unexpired tombstones, the same however the tuples are split
+   * between shards (expire() stops at the first fresh one, and which one that is depends on what
+   * else the ring holds): what a shard's share of the cap relies on (flow/tracker.ts, ShardCapReached).
+   */
+  add(k: TupleKey, hash: number, id: number, lastNanos: number, timeWaitNanos: number, now = -Infinity, ttlNanos = Infinity): void {
     if (this.max <= 0) return;
+    if (this.size >= this.max && now >= this.nextExpiry) this.purge(now, ttlNanos);
     if (this.size >= this.max && this.atCap !== undefined) this.atCap();
     while (this.size >= this.max) this.popHead();
     if (this.used === this.slots) this.makeRoom();
@@ -68,6 +78,25 @@ export class Tombstones {
     this.chain[s] = this.buckets[b];
     this.buckets[b] = s;
     this.size++;
+    if (lastNanos + ttlNanos < this.nextExpiry) this.nextExpiry = lastNanos + ttlNanos;
+  }
+
+  /**
+   * Forgets every live tombstone past its lifetime, wherever it is in the ring. O(slots), and only
+   * at the cap once `now` has passed nextExpiry, so a flood of fresh ones does not scan on every add.
+   */
+  private purge(now: number, ttlNanos: number): void {
+    let next = Infinity;
+    for (let i = 0, s = this.head; i < this.used; i++, s = (s + 1) % this.slots) {
+      if (this.alive[s] === 0) continue;
+      const expiry = this.lastNanos[s] + ttlNanos;
+      if (expiry <= now) {
+        this.unchain(s);
+        this.alive[s] = 0;
+        this.size--;
+      } else if (expiry < next) next = expiry;
+    }
+    this.nextExpiry = next;
   }
 
   /**
@@ -127,18 +156,23 @@ export class Tombstones {
       && k[o + 4] === s0 && k[o + 5] === s1 && k[o + 6] === s2 && k[o + 7] === s3;
   }
 
+  /** Takes a live slot out of its bucket's chain. */
+  private unchain(s: number): void {
+    const b = this.hashes[s] & this.mask;
+    let prev = NONE;
+    let cur = this.buckets[b];
+    while (cur !== s && cur !== NONE) { prev = cur; cur = this.chain[cur]; }
+    if (cur === NONE) {
+      // not chained (cannot happen while the invariants hold): nothing to unlink
+    } else if (prev === NONE) this.buckets[b] = this.chain[s];
+    else this.chain[prev] = this.chain[s];
+  }
+
   /** Removes the oldest slot (dead or alive). */
   private popHead(): void {
     const s = this.head;
     if (this.alive[s] === 1) {
-      const b = this.hashes[s] & this.mask;
-      let prev = NONE;
-      let cur = this.buckets[b];
-      while (cur !== s && cur !== NONE) { prev = cur; cur = this.chain[cur]; }
-      if (cur === NONE) {
-        // not chained (cannot happen while the invariants hold): nothing to unlink
-      } else if (prev === NONE) this.buckets[b] = this.chain[s];
-      else this.chain[prev] = this.chain[s];
+      this.unchain(s);
       this.alive[s] = 0;
       this.size--;
     }

@@ -65,7 +65,9 @@ export interface Shard {
  *
  * Why a share of floor(cap / count) is exact: while no shard has reached its share, each holds at
  * most its share (the one creating holds one less), so together they hold fewer than the cap and
- * the single tracker has not evicted or forgotten anything either.
+ * the single tracker has not evicted or forgotten anything either. For tombstones what is counted
+ * at the cap is the unexpired ones (Tombstones.add forgets the expired first), a number that does
+ * not depend on how the tuples are split.
  */
 export class ShardCapReached extends Error {
   constructor(readonly cap: 'connections' | 'tombstones', readonly ordinal: number) {
@@ -518,7 +520,7 @@ export class Tracker {
     fl.prevTimeWaitNanos = timeWaitEntered(c);
     this.recycle(c);
     if (!tombstone) return;
-    this.tombs.add(fl, fl.hash, fl.prevId, fl.prevLastNanos, fl.prevTimeWaitNanos);
+    this.tombs.add(fl, fl.hash, fl.prevId, fl.prevLastNanos, fl.prevTimeWaitNanos, this.now, this.twoMslNanos);
     this.table.discard(fl);
   }
 

@@ -96,6 +96,35 @@ describe('Tombstones', () => {
     expect(t.take(stale, tupleHash(stale), 1000, 500)).toBe(false);
   });
 
+  test('at the cap the expired go before the fresh, so two shards count what one store counts', () => {
+    // An idle-retired connection leaves a tombstone already past 2×MSL; a closed one a fresh one.
+    // expire() stops at the first fresh tombstone, so one store kept expired ones behind tuple 1's
+    // that each shard had dropped: it reached its cap of 4 and forgot tuple 1 while the shards held
+    // 1 and 2 of their 2, and a later PORT_REUSE depended on the thread count.
+    const S = 1e9;
+    const ttl = 120 * S;
+    const now = 400 * S;
+    const single = new Tombstones(4);
+    const caps: number[] = [];
+    const shards = [0, 1].map((i) => new Tombstones(2, () => { caps.push(i); }));
+    const add = (port: number, last: number): void => {
+      const f = packet(false, 1, 2, port, 80);
+      single.add(keyOf(f), tupleHash(f), port, last, -1, now, ttl);
+      shards[port % 2].add(keyOf(f), tupleHash(f), port, last, -1, now, ttl);
+    };
+    add(1, now - 5 * S);
+    add(2, now - 300 * S);
+    add(4, now - 300 * S);
+    for (const t of [single, ...shards]) t.expire(now, ttl);
+    add(3, now - 5 * S);
+    add(6, now - 5 * S);
+    expect(caps).toEqual([]);
+    expect(single.size).toBe(3); // 1, 3 and 6: the two expired ones went first
+    const one = packet(false, 1, 2, 1, 80);
+    expect(single.take(one, tupleHash(one), now + S, ttl)).toBe(true);
+    expect(shards[1].take(one, tupleHash(one), now + S, ttl)).toBe(true);
+  });
+
   test.each([1, 7, 3000])('matches a Map model under random use (max %i)', (max) => {
     for (let seed = 1; seed <= 4; seed++) {
       const rand = rng(seed * 1000 + max);
@@ -121,7 +150,9 @@ describe('Tombstones', () => {
           if (model.has(id)) continue; // the tracker never retires a tuple that still has a tombstone
           // Last packets out of retirement order, as idle timeouts and closes retire them.
           const stone = { id: nextId++, last: now - Math.floor(rand() * 60), tw: rand() < 0.5 ? -1 : now };
-          t.add(keyOf(f), tupleHash(f), stone.id, stone.last, stone.tw);
+          t.add(keyOf(f), tupleHash(f), stone.id, stone.last, stone.tw, now, ttl);
+          // At the cap, the expired go first, wherever they are; then the oldest.
+          if (model.size >= max) for (const [k, v] of model) if (v.last + ttl <= now) model.delete(k);
           model.set(id, stone);
           while (model.size > max) model.delete(model.keys().next().value!);
         } else if (r < 0.9) {
