@@ -221,14 +221,17 @@ async function run(io: CliEnvironment): Promise<number> {
   };
 
   const ladderId = o.ladder?.id ?? null;
-  // A sharded run that stopped at a cap is read again on one thread: its errors are said once.
-  const errorsSaid = new Set<string>();
+  // A sharded run that stopped at a cap is read again on one thread: the errors the shards said
+  // (counted, since an input given twice fails twice) are not said again.
+  const saidByShards = new Map<string, number>();
+  let rereading = false;
   const onInputError = (file: string, err: CaptureError): void => {
     // Once stdout is gone the sources end early on purpose; that is not the input's fault.
     if (abort.signal.aborted) return;
     const key = `${file}\0${err.code}\0${err.byteOffset}`;
-    if (errorsSaid.has(key)) return;
-    errorsSaid.add(key);
+    const said = saidByShards.get(key) ?? 0;
+    if (rereading && said > 0) { saidByShards.set(key, said - 1); return; }
+    if (!rereading) saidByShards.set(key, said + 1);
     failedInputs.push(file);
     say(inputErrorLine(file, err));
   };
@@ -264,6 +267,7 @@ async function run(io: CliEnvironment): Promise<number> {
       // A shard reached its half of a cap: from here only one tracker can say which connection a
       // cap evicts or forgets. One thread reads the inputs again and writes the lines not yet out.
       alreadyWritten = run.linesWritten;
+      rereading = true;
       progress?.restart();
       if (o.debug) say(`${NAME}: debug: --threads 2: a shard reached its half of the ${run.capReached.cap === 'connections' ? '--max-connections' : 'port-reuse memory'} cap at segment ${run.capReached.ordinal + 1} after ${run.linesWritten} lines; finishing on one thread`);
     } else {

@@ -595,9 +595,13 @@ describe('--threads', () => {
     // Each shard evicted from its own half of the cap: zeek's ipv4.pcap with a cap of 2 gave 10
     // connections (6 evicted, MIDSTREAM splits) and exit 1 where one thread gives 5 and exit 0.
     const ipv4 = join(TRACES, 'ipv4.pcap');
+    // An input given twice that is no capture: its error is said twice, by one thread and by two.
+    const junk = join(tmp, 'junk-twice.pcap');
+    writeFileSync(junk, 'this is not a capture\n'.repeat(20));
     for (const cap of ['1', '2', '3']) {
-      const one = cli(['-f', 'ndjson', '--max-connections', cap, '--fail-on', 'any', ipv4]);
-      const two = cli(['-f', 'ndjson', '--max-connections', cap, '--fail-on', 'any', '--threads', '2', '--debug', ipv4]);
+      const one = cli(['-f', 'ndjson', '--max-connections', cap, '--fail-on', 'any', junk, ipv4, junk]);
+      const two = cli(['-f', 'ndjson', '--max-connections', cap, '--fail-on', 'any', '--threads', '2', '--debug', junk, ipv4, junk]);
+      expect(one.stderr.split('\n').filter((l) => l.includes('junk-twice.pcap: not a pcap'))).toHaveLength(2);
       expect(two.stdout).toBe(one.stdout);
       expect(two.code).toBe(one.code);
       const debug = two.stderr.split('\n').filter((l) => l.includes(': debug: '));
