@@ -233,16 +233,21 @@ export class Connection implements ConnectionFacts {
   /** Counts a repeat of (code, endpoint) and returns true, or returns false when it is new. */
   bump(code: AnomalyCode, endpoint: number): boolean {
     if (this.pktCodes) this.pktCodes.push(code);
+    const a = this.anomalyOf(code, endpoint);
+    if (a === null) return false;
+    a.details.count = (a.details.count as number) + 1;
+    return true;
+  }
+
+  /** The anomaly recorded for (code, endpoint), or null. */
+  private anomalyOf(code: AnomalyCode, endpoint: number): Anomaly | null {
     const list = this.anomalies;
-    if (list === null) return false;
+    if (list === null) return null;
     for (let i = 0; i < list.length; i++) {
       const a = list[i];
-      if (a.code === code && a.endpoint === endpoint) {
-        a.details.count = (a.details.count as number) + 1;
-        return true;
-      }
+      if (a.code === code && a.endpoint === endpoint) return a;
     }
-    return false;
+    return null;
   }
 
   /** Records the first instance of (code, endpoint); call after bump() returned false. */
@@ -531,15 +536,18 @@ export class Connection implements ConnectionFacts {
    */
   private lossNoted(role: number, frameNo: number, t: number, kind: 'gap' | 'acked_unseen' | 'syn_ack_unseen', bytes: number): void {
     this.captureLoss = true;
-    const details: Anomaly['details'] = kind === 'gap' ? { kind, missingBytes: bytes } : kind === 'acked_unseen' ? { kind, unseenBytes: bytes } : { kind };
-    if (!this.bump('CAPTURE_LOSS', role)) {
-      this.add('CAPTURE_LOSS', role, frameNo, t, details);
+    if (this.pktCodes) this.pktCodes.push('CAPTURE_LOSS');
+    const a = this.anomalyOf('CAPTURE_LOSS', role);
+    if (a === null) {
+      this.add('CAPTURE_LOSS', role, frameNo, t, lossDetails(kind, bytes));
       return;
     }
-    const a = this.anomalies!.find((x) => x.code === 'CAPTURE_LOSS' && x.endpoint === role)!;
-    if (a.details.count === 2) {
+    const count = (a.details.count as number) + 1;
+    a.details.count = count;
+    // Details only for the instances kept: a lossy connection notes one on many segments.
+    if (count === 2) {
       if (this.lossSecond === null) this.lossSecond = [null, null];
-      this.lossSecond[role] = { frameNo, tNanos: t, details };
+      this.lossSecond[role] = { frameNo, tNanos: t, details: lossDetails(kind, bytes) };
     }
   }
 
@@ -696,6 +704,11 @@ export class Connection implements ConnectionFacts {
     });
     this.pktCodes = null;
   }
+}
+
+/** A CAPTURE_LOSS instance's details (docs/anomalies.md). */
+function lossDetails(kind: 'gap' | 'acked_unseen' | 'syn_ack_unseen', bytes: number): Anomaly['details'] {
+  return kind === 'gap' ? { kind, missingBytes: bytes } : kind === 'acked_unseen' ? { kind, unseenBytes: bytes } : { kind };
 }
 
 /** The held `rcv FIN` arc (ESTABLISHED → CLOSE_WAIT, or FIN_WAIT_1 → CLOSING after a crossing FIN). */
