@@ -243,7 +243,14 @@ async function run(io: CliEnvironment): Promise<number> {
   // (threads/sharded.ts): one connection is more than a shard's half of a cap of 1.
   const sharded = sizes.every((n) => n !== null) && (o.settings.maxConnections ?? 2) >= 2 && shardWorkerAvailable();
   // Which way --threads 2 went, for a user wondering why it did (or did not) pay.
-  if (o.debug && o.threads === 2) say(`${NAME}: debug: --threads 2 ${sharded ? 'as 2 shards, each reading every input' : o.ladder !== null ? 'ignored: ladders run on one thread' : o.format === 'zeek' ? 'ignored: --format zeek (Zeek\'s rows) runs on one thread' : direct && sizes.every((n) => n !== null) ? 'as a reading and tracking worker (a --max-connections of 1 has no halves for two shards)' : 'as a reading and tracking worker'}`);
+  if (o.debug && o.threads === 2) {
+    let how = 'as a reading and tracking worker';
+    if (sharded) how = 'as 2 shards, each reading every input';
+    else if (o.ladder !== null) how = 'ignored: ladders run on one thread';
+    else if (o.format === 'zeek') how = 'ignored: --format zeek (Zeek\'s rows) runs on one thread';
+    else if (direct && sizes.every((n) => n !== null)) how += ' (a --max-connections of 1 has no halves for two shards)';
+    say(`${NAME}: debug: --threads 2 ${how}`);
+  }
   if (sharded) {
     // Every connection streamed from regular files: two shards, each reading the whole capture
     // (threads/sharded.ts); anything else takes the split of threads/pipeline.ts.
