@@ -127,6 +127,11 @@ export class ShardMerger {
   private outLen = 0;
   /** Lines copied out so far (flushed or not). */
   linesOut = 0;
+  /**
+   * No line at a segment ordinal above this goes out: a shard stopped at a cap (ShardCapReached)
+   * before the segment after it, so the single run's lines are known only through it.
+   */
+  limit = Infinity;
 
   /**
    * `write` returns true when it is done with the chunk (written through, not queued), so the
@@ -253,6 +258,19 @@ export class ShardMerger {
     this.keptCount = m;
   }
 
+  /**
+   * Every line at or below `limit` has gone out, and none can still come: each shard has passed the
+   * limit (its watermark), or waits with a line above it (a shard's lines come in key order). So
+   * what is written when a cap stops the shards does not depend on how far each had got.
+   */
+  settledThroughLimit(): boolean {
+    for (let s = 0; s < this.count; s++) {
+      const q = this.queues[s];
+      if (q.batches.length > 0 ? q.batches[0].keys[3 * q.line] <= this.limit : this.watermarks[s] < this.limit) return false;
+    }
+    return true;
+  }
+
   /** Every shard has sent its last batch (watermark AT_END): the rest goes out. */
   finish(): void {
     for (let s = 0; s < this.count; s++) {
@@ -312,7 +330,7 @@ export class ShardMerger {
         const o = keys[k], p = keys[k + 1], u = keys[k + 2];
         if (best < 0 || o < bo || (o === bo && (p < bp || (p === bp && u < bs)))) { best = s; bo = o; bp = p; bs = u; }
       }
-      if (best < 0) return;
+      if (best < 0 || bo > this.limit) return;
       // A shard with nothing waiting could still send a smaller key unless it has passed this ordinal.
       for (let s = 0; s < this.count; s++) {
         if (s === best || this.queues[s].batches.length > 0) continue;

@@ -229,7 +229,10 @@ try {
   });
 } catch (err) {
   if (!(err instanceof ShardCapReached)) throw err;
-  // What was sent stands (every line of it is the single tracker's); the rest is one thread's job.
+  // What was sent stands (every line of it is the single tracker's), and so does what is pending:
+  // every line and creation before the segment that would pass the cap is the single tracker's too.
+  // The merge takes them through the segment before it; the rest is one thread's job.
+  send(err.ordinal - 1);
   port.postMessage({ t: 'capReached', cap: err.cap, ordinal: err.ordinal } satisfies FromShard);
   await new Promise<never>(() => {}); // terminated by the CLI's thread
 }

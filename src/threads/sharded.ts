@@ -12,6 +12,8 @@
  * shard tracks a share of the caps, and the first to reach its share stops the run
  * (flow/tracker.ts, ShardCapReached) while every line written is still the single run's; the
  * caller then finishes on one thread, skipping the lines already written (ShardedRun.capReached).
+ * What is written by then is the single run's lines before the earliest segment at which a shard
+ * reached its share: the same lines however far each shard had got when the first stopped.
  */
 import type { Worker } from 'node:worker_threads';
 import { SummaryAccumulator } from '../analysis/summary.js';
@@ -82,6 +84,8 @@ export function analyzeSharded(files: string[], sizes: number[], settings: Setti
   };
   const merger = new ShardMerger(n, opts.write, 1 << 20, ack);
   const done: Array<Extract<FromShard, { t: 'done' }> | null> = new Array(n).fill(null);
+  /** The earliest cap a shard reached (ShardCapReached), once one has. */
+  let capped: ShardCapStop['capReached'] | null = null;
   return new Promise<ShardedRun | ShardCapStop | null>((resolve, reject) => {
     let settled = false;
     const stop = (): void => {
@@ -139,7 +143,7 @@ export function analyzeSharded(files: string[], sizes: number[], settings: Setti
           switch (m.t) {
             case 'batch':
               merger.push(unpackBatch(m.batch));
-              return;
+              break;
             case 'read':
               opts.onBytes?.(m.file, m.bytes);
               return;
@@ -148,15 +152,21 @@ export function analyzeSharded(files: string[], sizes: number[], settings: Setti
               if (index === 0) opts.onInputError?.(m.file, new CaptureError(m.code as CaptureError['code'], m.byteOffset, m.message));
               return;
             case 'capReached':
-              // Flushed before stop(): a write that throws still rejects the run (fail() ignores a settled one).
-              merger.flush();
-              stop();
-              resolve({ capReached: { cap: m.cap, ordinal: m.ordinal }, linesWritten: merger.linesOut });
-              return;
+              // The single run's lines are known through the segment before the earliest cap; the
+              // others go on until they pass it or stop at a cap of their own before it.
+              if (capped === null || m.ordinal < capped.ordinal) capped = { cap: m.cap, ordinal: m.ordinal };
+              merger.limit = capped.ordinal - 1;
+              break;
             case 'done':
               done[index] = m;
-              if (done.every((d) => d !== null)) finish();
-              return;
+              if (capped === null && done.every((d) => d !== null)) finish();
+              break;
+          }
+          if (capped !== null && merger.settledThroughLimit()) {
+            // Flushed before stop(): a write that throws still rejects the run (fail() ignores a settled one).
+            merger.flush();
+            stop();
+            resolve({ capReached: capped, linesWritten: merger.linesOut });
           }
         } catch (err) {
           fail(err);

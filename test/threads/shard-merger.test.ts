@@ -279,6 +279,68 @@ describe('sharded NDJSON merge', () => {
     expect(() => ok.push(one(2, 6, [], 6))).not.toThrow();
   });
 
+  test('a limit (a shard stopped at a cap): the lines through it go out, none after, and settled says when, however the batches interleave', async () => {
+    const file = generatedSlow(); // lines retire all through the capture, not only at its end
+    const single = await render(file, file);
+    const runs = [await render(file, file, { index: 0, count: 2 }), await render(file, file, { index: 1, count: 2 })];
+    const end = Math.max(...runs.map((r) => r.lastOrdinal)) + 1;
+    const midway = single.lines.filter((l) => l.ordinal !== AT_END);
+    expect(midway.length).toBeGreaterThan(100);
+    for (const seed of [3, 4, 5, 6]) {
+      const rand = rng(seed);
+      // At a line's segment (several lines can share one) or between two.
+      const limit = midway[Math.floor(midway.length * (0.2 + 0.6 * rand()))].ordinal - (seed % 2);
+      const want = Buffer.concat(single.lines.filter((l) => l.ordinal <= limit).map((l) => l.bytes));
+      expect(want.length).toBeGreaterThan(0);
+      const queues = runs.map((r, s) => batches(s, r, end, rand));
+      const got: Buffer[] = [];
+      const m = new ShardMerger(2, (chunk) => { got.push(Buffer.from(chunk)); return true; }, 4096);
+      m.limit = limit;
+      let settledAt = -1;
+      for (let pushed = 0; queues.some((q) => q.length > 0); pushed++) {
+        const live = queues.filter((q) => q.length > 0);
+        m.push(live[Math.floor(rand() * live.length)].shift()!);
+        m.flush();
+        const out = Buffer.concat(got);
+        // Never past the limit: always a prefix of the lines through it.
+        expect(want.subarray(0, out.length).equals(out)).toBe(true);
+        if (m.settledThroughLimit()) {
+          if (settledAt < 0) settledAt = pushed;
+          expect(out.equals(want)).toBe(true);
+        } else expect(settledAt).toBe(-1);
+      }
+      expect(settledAt).toBeGreaterThanOrEqual(0);
+      expect(m.linesOut).toBe(single.lines.filter((l) => l.ordinal <= limit).length);
+    }
+  });
+
+  test('a limit: a shard that has not passed it may still send a line under it, even with nothing waiting', () => {
+    const got: string[] = [];
+    const m = new ShardMerger(2, (chunk) => { got.push(Buffer.from(chunk).toString()); return true; });
+    m.limit = 10;
+    const line = (shard: number, ordinal: number, watermark: number): ShardBatch => {
+      const bytes = Buffer.from(`{"type":"connection","id":${ordinal + 1}}\n`);
+      return { shard, bytes, ends: [bytes.length], keys: [ordinal, 0, 0], ids: [ordinal + 1], refs: [false], created: [ordinal], watermark };
+    };
+    const empty = (shard: number, watermark: number): ShardBatch =>
+      ({ shard, bytes: new Uint8Array(0), ends: [], keys: [], ids: [], refs: [], created: [], watermark });
+    m.push(line(0, 3, 12));
+    m.push(line(0, 11, 12));
+    expect(m.settledThroughLimit()).toBe(false); // shard 1 has said nothing
+    m.push(empty(1, 5));
+    m.flush();
+    expect(got.join('')).toBe('{"type":"connection","id":1}\n');
+    expect(m.settledThroughLimit()).toBe(false); // nothing under the limit waits, but shard 1 is at 5
+    m.push(line(1, 7, 9));
+    m.flush();
+    expect(m.settledThroughLimit()).toBe(false);
+    m.push(empty(1, 10));
+    m.flush();
+    expect(m.settledThroughLimit()).toBe(true);
+    expect(got.join('')).toBe('{"type":"connection","id":1}\n{"type":"connection","id":2}\n'); // not the line at 11
+    expect(m.linesOut).toBe(2);
+  });
+
   test('refusals: a watermark going back, unfinished shards, a line without its id', () => {
     const empty = (shard: number, watermark: number): ShardBatch =>
       ({ shard, bytes: new Uint8Array(0), ends: [], keys: [], ids: [], refs: [], created: [], watermark });
