@@ -24,7 +24,13 @@ export class CaptureClock {
 
   /** `precisionDigits`: the finest precision the inputs declare, when known before reading (at least 6, at most 9). */
   constructor(precisionDigits = 6) {
-    this.precisionDigits = Math.min(9, Math.max(6, precisionDigits));
+    this.precisionDigits = 6;
+    this.raisePrecision(precisionDigits);
+  }
+
+  /** Adopts `digits` if finer than the current precision; never beyond nanoseconds. */
+  raisePrecision(digits: number): void {
+    this.precisionDigits = Math.min(9, Math.max(this.precisionDigits, digits));
   }
 
   /** Nanoseconds since the clock's zero (negative only for a timestamp 48 days before the first packet). */
