@@ -113,6 +113,7 @@ export function reportFromDigest(d: ConnectionDigest): ConnectionReport {
     input: c.input,
     firstFrame: c.firstFrame,
     lastFrame: c.lastFrame,
+    ...(c.lastInput !== c.input ? { lastInput: c.lastInput } : {}),
     ended: d.ended,
     handshake: handshakeReport(d),
     data: dataReport(d),

@@ -83,6 +83,8 @@ export interface ConnectionFacts {
   readonly key: TupleKey;
   readonly clientIsA: boolean;
   readonly input: string;
+  /** The input of the last packet (inputs are one capture, read in turn): lastFrame counts in it. */
+  lastInput: string;
   readonly rolesGuessed: boolean;
   readonly midstream: boolean;
   readonly client: Endpoint;
@@ -153,6 +155,8 @@ export class Connection implements ConnectionFacts {
   id!: number;
   key!: TupleKey;
   input!: string;
+  /** Set by the tracker with each segment (the connection does not know which input it is reading). */
+  lastInput!: string;
   rolesGuessed!: boolean;
   midstream!: boolean;
   firstNanos!: number;
@@ -188,7 +192,7 @@ export class Connection implements ConnectionFacts {
     this.id = id;
     this.key = key;
     this.clientIsA = clientIsA;
-    this.input = input;
+    this.input = this.lastInput = input;
     this.rolesGuessed = rolesGuessed;
     this.midstream = midstream;
     this.client.reset(initial);

@@ -65,6 +65,8 @@ export class Flow<C> implements TupleKey {
 export class Embryo {
   id = 0;
   input = '';
+  /** The input of the last SYN (lastFrame counts in it). */
+  lastInput = '';
   clientIsA = true;
   iss = 0;
   flags = 0;

@@ -258,6 +258,7 @@ export class Tracker {
       }
     }
     conn.onSegment(f, tNanos, frameNo, fromA);
+    conn.lastInput = this.input;
     fl.lastNanos = conn.lastNanos;
     this.place(fl, conn);
   }
@@ -365,7 +366,7 @@ export class Tracker {
     this.newId();
     const e = this.spareEmbryos.pop() ?? new Embryo();
     e.id = id;
-    e.input = this.input;
+    e.input = e.lastInput = this.input;
     e.clientIsA = true;
     e.iss = f.seq | 0;
     e.flags = f.flags;
@@ -397,6 +398,7 @@ export class Tracker {
     if (e.count === 1) e.secondFrame = frameNo;
     e.count++;
     e.lastFrame = frameNo;
+    e.lastInput = this.input;
     if (t > fl.lastNanos) fl.lastNanos = t;
     this.place(fl, null);
   }
@@ -431,9 +433,10 @@ export class Tracker {
       c.onSegment(r, t, i === 0 ? e.firstFrame : i === 1 ? e.secondFrame : e.lastFrame, a);
     }
     c.lastFrame = e.lastFrame;
+    c.lastInput = e.lastInput;
     e.gaps = null;
     e.tsVals = null;
-    e.input = '';
+    e.input = e.lastInput = '';
     fl.embryo = null;
     if (this.spareEmbryos.length < MAX_SPARE_EMBRYOS) this.spareEmbryos.push(e);
     fl.conn = c;

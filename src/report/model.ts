@@ -182,6 +182,11 @@ export interface ConnectionReport {
   input: string;
   firstFrame: number;
   lastFrame: number;
+  /**
+   * Present only when the connection's last packet came from a later input than its first:
+   * the input `lastFrame` counts in (inputs are read one after another as one capture).
+   */
+  lastInput?: string;
   ended: EndReason;
   handshake: HandshakeReport;
   data: DataReport;

@@ -36,7 +36,7 @@ import {
   F_ROLES_GUESSED, F_ROW_ANOMALIES, F_ROW_FRAME, F_ROW_FROM, F_RTT, F_RTT_END_DURATION, F_SACK_PERMITTED, F_SEQ, F_SERVER,
   F_SERVER_IN, F_SERVER_STATE, F_SYN, F_SYN_ACK, F_SYN_ACK_COUNT, F_SYN_ACK_FRAME, F_SYN_ACK_TO_ACK, F_SYN_BACKOFF,
   F_SYN_COUNT, F_SYN_FRAME, F_T, F_TIME, F_TIMESTAMPS, F_TIME_TO_FIRST_BYTE, F_TIME_WAIT, F_TOTAL, F_TRANSITIONS, F_TW_HELD,
-  F_TW_SERVER, F_WINDOW_SCALE, UNEXPECTED, W_CLOSE, W_ENDED, W_EVIDENCE, W_FINAL_STATE, W_HANDSHAKE, W_INITIATOR, W_INPUT,
+  F_TW_SERVER, F_WINDOW_SCALE, UNEXPECTED, W_CLOSE, W_ENDED, W_EVIDENCE, W_FINAL_STATE, W_HANDSHAKE, W_INITIATOR, W_INPUT, W_LAST_INPUT,
   W_RESET_BY, W_ZEEK, anomaly, array, boolAt, byte, frag, leaf, num, numAt, shaped, str, strAt, transitionHead, writeLine,
   type Obj,
 } from './ndjson-out.js';
@@ -76,7 +76,10 @@ function connection(c: Obj, p: number): number {
   // `ladder` is the last key and optional: present only with ladder rows.
   if (typeof c !== 'object' || c === null || Object.getPrototypeOf(c) !== Object.prototype || c.toJSON !== undefined) throw UNEXPECTED;
   let i = 0;
+  // `lastInput` is optional, between lastFrame and ended.
+  let lastInput = false;
   for (const k in c) {
+    if (k === 'lastInput' && K_REPORT[i] === 'ended' && !lastInput) { lastInput = true; continue; }
     if (k !== K_REPORT[i]) throw UNEXPECTED;
     i++;
   }
@@ -103,6 +106,7 @@ function connection(c: Obj, p: number): number {
   p = W_INPUT.write(c.input, p);
   p = numAt(F_FIRST_FRAME, c.firstFrame, p);
   p = numAt(F_LAST_FRAME, c.lastFrame, p);
+  if (lastInput) p = W_LAST_INPUT.write(c.lastInput, p);
   p = W_ENDED.write(c.ended, p);
   p = handshake(c.handshake, p);
   p = data(c.data, p);

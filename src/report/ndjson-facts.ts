@@ -26,7 +26,7 @@ import {
   F_RETRANSMITTED_BYTES, F_RETRANSMITTED_PACKETS, F_ROLES_GUESSED, F_RTT, F_RTT_END_DURATION, F_SACK_PERMITTED, F_SERVER,
   F_SERVER_IN, F_SYN, F_SYN_ACK, F_SYN_ACK_COUNT, F_SYN_ACK_FRAME, F_SYN_ACK_TO_ACK, F_SYN_BACKOFF, F_SYN_COUNT, F_SYN_FRAME,
   F_ACK, F_ACK_FRAME, F_TIME, F_TIMESTAMPS, F_TIME_TO_FIRST_BYTE, F_TIME_WAIT, F_TOTAL, F_TRANSITIONS, F_TW_HELD, F_TW_SERVER,
-  F_WINDOW_SCALE, UNEXPECTED, W_CLOSE, W_ENDED, W_EVIDENCE, W_FINAL_STATE, W_HANDSHAKE, W_INITIATOR, W_INPUT, W_RESET_BY,
+  F_WINDOW_SCALE, UNEXPECTED, W_CLOSE, W_ENDED, W_EVIDENCE, W_FINAL_STATE, W_HANDSHAKE, W_INITIATOR, W_INPUT, W_LAST_INPUT, W_RESET_BY,
   W_ZEEK, QUOTE, anomaly, boolAt, byte, frag, isoAt, num, numAt, str, strAt, transitionHead, writeLine, type Obj,
 } from './ndjson-out.js';
 
@@ -65,6 +65,7 @@ function line(d: ConnectionDigest, p: number): number {
   p = W_INPUT.write(c.input, p);
   p = numAt(F_FIRST_FRAME, c.firstFrame, p);
   p = numAt(F_LAST_FRAME, c.lastFrame, p);
+  if (c.lastInput !== c.input) p = W_LAST_INPUT.write(c.lastInput, p);
   p = W_ENDED.write(d.ended, p);
   p = handshake(d, p);
   p = data(d, p);

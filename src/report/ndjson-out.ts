@@ -116,6 +116,7 @@ export const F_DURATION = key(',"duration":');
 export const F_INPUT = enc(',"input":');
 export const F_FIRST_FRAME = key(',"firstFrame":');
 export const F_LAST_FRAME = key(',"lastFrame":');
+export const F_LAST_INPUT = enc(',"lastInput":');
 export const F_ENDED = enc(',"ended":');
 export const F_HANDSHAKE = enc(',"handshake":{"outcome":');
 export const F_DATA = enc(',"data":{"client":{"packets":');
@@ -224,6 +225,7 @@ export const W_ENDPOINT = new WordCache(F_ENDPOINT);
 export const W_ZEEK = new WordCache(F_ZEEK);
 // The capture's file name: the same string on every line of an input.
 export const W_INPUT = new WordCache(F_INPUT, 1024);
+export const W_LAST_INPUT = new WordCache(F_LAST_INPUT, 1024);
 
 
 /** Longest String(n) of a double, e.g. "-0.0000012345678901234567" (25), rounded up. */

@@ -140,6 +140,7 @@ export class ConnectionEncoder {
       this.lastInputIdx = this.objs.push(c.input) - 1;
     }
     n[p++] = this.lastInputIdx;
+    n[p++] = c.lastInput === c.input ? -1 : this.objs.push(c.lastInput) - 1;
     n[p++] = this.objs.push(v.connState) - 1;
     n[p++] = this.objs.push(v.history) - 1;
     const backoff = c.synBackoffNanos;
@@ -218,6 +219,7 @@ export class ConnectionEncoder {
 
 /** The reporting side's view of a connection rebuilt from a batch. */
 class RebuiltConnection implements ConnectionFacts {
+  lastInput = '';
   firstNanos = 0;
   lastNanos = 0;
   firstFrame = 0;
@@ -282,6 +284,7 @@ export function decodeBatch(batch: ConnectionBatch, each: (c: ShippedConnection)
     const firstSynAckNanos = n[p++]; const firstSynAckFrame = n[p++]; const lastSynAckNanos = n[p++];
     const serverReplyNanos = n[p++]; const portReusePrevId = n[p++]; const portReuseGapNanos = n[p++];
     const input = objs[n[p++]] as string;
+    const lastInputIdx = n[p++];
     const connState = objs[n[p++]] as string;
     const history = objs[n[p++]] as string;
     let backoff: number[] | null = null;
@@ -310,6 +313,7 @@ export function decodeBatch(batch: ConnectionBatch, each: (c: ShippedConnection)
       (flags & F_MIDSTREAM) !== 0, client, server,
       { connState, history, origIsClient: (flags & F_ZEEK_ORIG_IS_CLIENT) !== 0 });
     c.firstNanos = firstNanos; c.lastNanos = lastNanos; c.firstFrame = firstFrame; c.lastFrame = lastFrame;
+    c.lastInput = lastInputIdx < 0 ? input : objs[lastInputIdx] as string;
     c.firstSynNanos = firstSynNanos; c.firstSynFrame = firstSynFrame; c.prevSynNanos = prevSynNanos; c.lastSynNanos = lastSynNanos;
     c.synBackoffNanos = backoff;
     c.firstSynAckNanos = firstSynAckNanos; c.firstSynAckFrame = firstSynAckFrame; c.lastSynAckNanos = lastSynAckNanos;

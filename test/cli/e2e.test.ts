@@ -184,6 +184,58 @@ describe('formats', () => {
   });
 });
 
+describe('inputs read as one capture', () => {
+  /** `file` cut at its middle record into two classic pcaps, each with the file's header. */
+  function halves(file: string): { a: string; b: string; inA: number } {
+    const buf = readFileSync(file);
+    const ends: number[] = [];
+    for (let p = 24; p + 16 <= buf.length; p += 16 + buf.readUInt32LE(p + 8)) ends.push(p);
+    const inA = Math.floor(ends.length / 2);
+    const a = join(tmp, 'half-a.pcap');
+    const b = join(tmp, 'half-b.pcap');
+    writeFileSync(a, buf.subarray(0, ends[inA]));
+    writeFileSync(b, Buffer.concat([buf.subarray(0, 24), buf.subarray(ends[inA])]));
+    return { a, b, inA };
+  }
+
+  test('a connection that goes on into the next input says so: lastInput names the file its lastFrame counts in, on 1 or 2 threads, json and ndjson', () => {
+    const { a, b, inA } = halves(SAMPLE);
+    type Conn = { id: number; input: string; firstFrame: number; lastFrame: number; lastInput?: string };
+    const whole = (JSON.parse(cli(['-f', 'json', SAMPLE]).stdout) as { connections: Conn[] }).connections;
+    const spanning = whole.filter((c) => c.firstFrame <= inA && c.lastFrame > inA);
+    expect(spanning.length).toBeGreaterThan(0);
+    expect(whole.some((c) => c.lastFrame <= inA)).toBe(true); // and some that end in the first half
+    const runs = [
+      (JSON.parse(cli(['-f', 'json', a, b]).stdout) as { connections: Conn[] }).connections,
+      (JSON.parse(cli(['-f', 'json', '--threads', '2', a, b]).stdout) as { connections: Conn[] }).connections,
+    ];
+    for (const threads of ['1', '2']) {
+      const nd = cli(['-f', 'ndjson', '--threads', threads, a, b]).stdout.trim().split('\n').map((l) => JSON.parse(l) as Conn & { type: string });
+      runs.push(nd.filter((l) => l.type === 'connection'));
+    }
+    for (const conns of runs) {
+      expect(conns.map((c) => c.id)).toEqual(whole.map((c) => c.id));
+      for (const [i, c] of conns.entries()) {
+        const w = whole[i];
+        const startsInA = w.firstFrame <= inA;
+        expect(c.input).toBe(startsInA ? a : b);
+        expect(c.firstFrame).toBe(startsInA ? w.firstFrame : w.firstFrame - inA);
+        expect(c.lastFrame).toBe(w.lastFrame > inA ? w.lastFrame - inA : w.lastFrame);
+        // Only when the two differ, and then right after lastFrame.
+        if (startsInA && w.lastFrame > inA) {
+          expect(c.lastInput).toBe(b);
+          expect(Object.keys(c).indexOf('lastInput')).toBe(Object.keys(c).indexOf('lastFrame') + 1);
+        } else expect('lastInput' in c).toBe(false);
+      }
+    }
+    // The same text in both formats: a json connection is an ndjson line without its type.
+    const json = (JSON.parse(cli(['-f', 'json', a, b]).stdout) as { connections: Conn[] }).connections;
+    const lines = cli(['-f', 'ndjson', a, b]).stdout.trim().split('\n').slice(0, -1);
+    expect(lines.map((l) => { const { type: _t, ...c } = JSON.parse(l) as Conn & { type: string }; return JSON.stringify(c); })).toEqual(json.map((c) => JSON.stringify(c)));
+    expect(validate(schema, JSON.parse(cli(['-f', 'json', a, b]).stdout))).toEqual([]);
+  });
+});
+
 describe('standard input', () => {
   test("'-' reads the capture from stdin with the same result as the file", () => {
     const viaFile = cli(['-f', 'json', SAMPLE]);

@@ -51,6 +51,25 @@ describe('embryonic connections are replayed exactly', () => {
     expect(codes).toEqual(['DUPLICATE_PACKETS:1', 'SYN_RETRANSMIT:3', 'TIMESTAMP_BACKWARDS:1']);
   });
 
+  test('SYN tries that go on into the next input: lastInput and lastFrame are the last try\'s, as without an embryo', async () => {
+    const s = new Scenario();
+    for (let i = 0; i < 4; i++) {
+      s.a.syn();
+      s.wait(1000 * 2 ** i);
+    }
+    const bytes = s.pcap();
+    // Cut after the second SYN: records are 16 bytes of header and their captured length.
+    let p = 24;
+    for (let i = 0; i < 2; i++) p += 16 + new DataView(bytes.buffer, bytes.byteOffset).getUint32(p + 8, true);
+    const second = new Uint8Array([...bytes.subarray(0, 24), ...bytes.subarray(p)]);
+    const inputs = () => [{ name: 'one.pcap', bytes: fromBytes(bytes.subarray(0, p)) }, { name: 'two.pcap', bytes: fromBytes(second) }];
+    const lean = await analyze(inputs());
+    const full = await analyze(inputs(), { ladder: true });
+    expect(strip(lean)).toEqual(strip(full));
+    const c = lean.connections[0];
+    expect([lean.connections.length, c.input, c.firstFrame, c.lastFrame, c.lastInput]).toEqual([1, 'one.pcap', 1, 2, 'two.pcap']);
+  });
+
   test('more tries than an embryo keeps: promoted on the 18th, backoff list capped', async () => {
     const s = new Scenario();
     for (let i = 0; i < 20; i++) {

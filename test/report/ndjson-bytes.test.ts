@@ -332,6 +332,30 @@ describe('mutated reports: the same bytes as JSON.stringify, or a fallback', () 
     expect(reference(undefinedLadder).equals(reference(noLadderKey))).toBe(true);
   });
 
+  vtest('lastInput: written after lastFrame (names to escape too); anywhere else declined', async () => {
+    const [c0] = await reportPool();
+    const withLastInput = (name: string): ConnectionReport => {
+      const c = clone(c0);
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(c)) {
+        out[k] = v;
+        if (k === 'lastFrame') out.lastInput = name;
+      }
+      return out as unknown as ConnectionReport;
+    };
+    for (const name of ['two.pcap', 'we"ird\\name\n.pcap', 'caf\u00e9 \u2028.pcap']) {
+      const c = withLastInput(name);
+      expectWrittenSame(c, JSON.stringify(name));
+      expect(reference(c).toString()).toContain(`"lastFrame":${c0.lastFrame},"lastInput":${JSON.stringify(name)},"ended"`);
+    }
+    const atTheEnd = { ...clone(c0), lastInput: 'two.pcap' } as ConnectionReport;
+    const { input: _i, ...noInput } = withLastInput('two.pcap');
+    for (const c of [atTheEnd, noInput as ConnectionReport]) {
+      expect(written(c).end).toBe(LINE_UNEXPECTED_SHAPE);
+      expectBatcherSame(c);
+    }
+  });
+
   vtest('a toJSON on a prototype: the writer declines, JSON.stringify decides', async () => {
     const [c] = await reportPool();
     for (const proto of [Number.prototype, String.prototype, Object.prototype, Array.prototype, Boolean.prototype] as object[]) {
