@@ -66,6 +66,13 @@ export interface AnalyzeOptions extends Partial<Settings> {
    * finished before a finer input is reached would keep the coarser one.
    */
   precisionDigits?: number;
+  /**
+   * The earliest first record of the inputs (seconds, nanoseconds), if the caller knows it before
+   * they are read (the CLI reads the files' first records): the clock's zero is then placed before
+   * it. Without it the zero is placed before the first record read, and inputs given newest first
+   * put the older one's times below zero, where "no time" lives (capture/clock.ts).
+   */
+  clockStart?: readonly [number, number] | null;
 }
 
 export async function analyze(inputs: AnalyzeInput[], opts: AnalyzeOptions = {}): Promise<RunReport> {
@@ -75,9 +82,9 @@ export async function analyze(inputs: AnalyzeInput[], opts: AnalyzeOptions = {})
   const out = new ReportCollector(settings, opts);
   const ladder = opts.ladder ?? false;
   if (opts.worker === true && ladder === false && opts.zeekRows !== true && workerAvailable()) {
-    return out.finish(await analyzeOnWorker(inputs, settings, out, opts.onInputError, opts.precisionDigits));
+    return out.finish(await analyzeOnWorker(inputs, settings, out, opts.onInputError, opts.precisionDigits, opts.clockStart ?? null));
   }
-  const clock = new CaptureClock(opts.precisionDigits);
+  const clock = new CaptureClock(opts.precisionDigits, opts.clockStart ?? null);
   const core = await runCore(inputs, settings, clock, {
     ladder,
     finished: (c, ended, endNanos) => out.finished(c, ended, endNanos, clock),

@@ -7,6 +7,9 @@
  * two inputs given newest first) lost its handshake times and held FIN_WAIT_2 "to the end of the
  * capture". With the zero this far back, every time of a real capture is positive. Integer
  * nanoseconds stay exact up to 2^53, so about 55.7 days after the first packet (104 before).
+ * Inputs further apart than that: the CLI reads each file's first record before the run and
+ * places the zero before the earliest (the constructor's `start`); their times are then inexact
+ * by up to a few tens of ns (docs/robustness.md, Known bugs).
  */
 export const CLOCK_ROOM_BEFORE_SEC = 2 ** 22;
 
@@ -22,10 +25,21 @@ export class CaptureClock {
   /** Fractional digits for rendering: the finest precision among the inputs. */
   precisionDigits: number;
 
-  /** `precisionDigits`: the finest precision the inputs declare, when known before reading (at least 6, at most 9). */
-  constructor(precisionDigits = 6) {
+  /**
+   * `precisionDigits`: the finest precision the inputs declare, when known before reading (at least
+   * 6, at most 9). `start`: the earliest first record of the inputs (seconds, nanoseconds), when
+   * known before reading; the zero is then placed before it rather than before the first record
+   * read, so inputs given newest first do not put an older input's times below zero.
+   */
+  constructor(precisionDigits = 6, start: readonly [number, number] | null = null) {
     this.precisionDigits = 6;
     this.raisePrecision(precisionDigits);
+    if (start !== null) this.startBefore(start);
+  }
+
+  /** Places the zero CLOCK_ROOM_BEFORE_SEC before `start` (seconds, nanoseconds), if no record has set it yet. */
+  startBefore(start: readonly [number, number]): void {
+    this.adoptBase([start[0] - CLOCK_ROOM_BEFORE_SEC, start[1]]);
   }
 
   /** Adopts `digits` if finer than the current precision; never beyond nanoseconds. */

@@ -194,18 +194,30 @@ async function* guarded(source: AsyncIterable<Uint8Array> & { destroy?: () => vo
   }
 }
 
-/** How much of each file declaredPrecision reads: the header, and a pcapng's first interfaces. */
+/** How much of each file declaredTimes reads: the header, and a pcapng's first interfaces. */
 const PRECISION_PROBE_BYTES = 64 << 10;
 
+/** What the regular files among a run's inputs say of their times before the run reads them. */
+export interface DeclaredTimes {
+  /** The finest timestamp precision (fractional digits, 6 to 9) they declare. */
+  precisionDigits: number;
+  /** The earliest of their first records' times (seconds, nanoseconds); null when none was read. */
+  start: [number, number] | null;
+}
+
 /**
- * The finest timestamp precision (fractional digits) the regular files among `names` declare in
- * their first 64 KiB (a pcap's magic, a pcapng's if_tsresol), for AnalyzeOptions.precisionDigits:
- * so that a run mixing µs and ns captures writes every time with 9 digits, also those of
- * connections finished before the ns capture is read. Standard input, pipes and what cannot be read
- * are skipped (the run finds their precision as it reads them, and says what is wrong with them).
+ * What the regular files among `names` declare in their first 64 KiB, for AnalyzeOptions:
+ * - the finest precision (a pcap's magic, a pcapng's if_tsresol), so that a run mixing µs and ns
+ *   captures writes every time with 9 digits, also those of connections finished before the ns
+ *   capture is read;
+ * - the earliest first record, so that the clock's zero lies before every input's first packet
+ *   whatever order the inputs are given in (capture/clock.ts).
+ * Standard input, pipes and what cannot be read are skipped (the run finds their precision as it
+ * reads them, and says what is wrong with them).
  */
-export async function declaredPrecision(names: readonly string[]): Promise<number> {
+export async function declaredTimes(names: readonly string[]): Promise<DeclaredTimes> {
   let digits = 6;
+  let start: [number, number] | null = null;
   for (const name of names) {
     if (name === '-') continue;
     let head: Uint8Array;
@@ -225,12 +237,16 @@ export async function declaredPrecision(names: readonly string[]): Promise<numbe
       continue;
     }
     const info = newCaptureInfo();
+    let first: [number, number] | null = null;
     try {
-      await readCapture((async function* () { yield head; })(), info, () => {});
+      await readCapture((async function* () { yield head; })(), info, (rec) => {
+        first ??= [rec.tsSec, rec.tsNanos];
+      });
     } catch {
       // A prefix ends mid-record or mid-gzip-stream; what the headers said is already in `info`.
     }
     if (info.format !== null) digits = Math.max(digits, info.precisionDigits);
+    if (first !== null && (start === null || first[0] < start[0] || (first[0] === start[0] && first[1] < start[1]))) start = first;
   }
-  return Math.min(digits, 9);
+  return { precisionDigits: Math.min(digits, 9), start };
 }

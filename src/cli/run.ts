@@ -21,7 +21,7 @@ import { TOOL_VERSION } from '../version.js';
 import { bufferedFormat } from './buffered.js';
 import { colorLevel } from './color.js';
 import { ExpectChecker, ExpectFileError, parseExpectations } from './expect.js';
-import { declaredPrecision, describeFsError, inputSize, openInput } from './inputs.js';
+import { declaredTimes, describeFsError, inputSize, openInput } from './inputs.js';
 import { EXIT_FATAL, EXIT_GATE, EXIT_OK, isFatalOutputError, parseArgs, type CliOptions } from './options.js';
 import { Progress } from './progress.js';
 import { criteria, GateCount, matches } from './select.js';
@@ -236,8 +236,9 @@ async function run(io: CliEnvironment): Promise<number> {
     say(inputErrorLine(file, err));
   };
   let report: RunReport | null = null;
-  // One precision for every time of the run, the finest its inputs declare (README, "Times").
-  const precisionDigits = await declaredPrecision(o.captures);
+  // One precision for every time of the run, the finest its inputs declare (README, "Times"), and
+  // one clock whose zero lies before every input, in whatever order they are given.
+  const { precisionDigits, start: clockStart } = await declaredTimes(o.captures);
   const sizes = direct && o.threads === 2 ? o.captures.map(regularFileSize) : [null];
   // Two shards apply the caps that count every connection only while neither reaches its half
   // (threads/sharded.ts): one connection is more than a shard's half of a cap of 1.
@@ -268,6 +269,7 @@ async function run(io: CliEnvironment): Promise<number> {
       onBytes: progress ? (name, n) => (progress!.setLabel(name), progress!.add(n)) : undefined,
       signal: abort.signal,
       precisionDigits,
+      clockStart,
     });
     if (run === null) return failedInputs.length > 0 || outputFailed ? EXIT_FATAL : EXIT_OK;
     if (run.capReached !== undefined) {
@@ -305,6 +307,7 @@ async function run(io: CliEnvironment): Promise<number> {
       worker: o.threads === 2 && !sharded,
       waitForOutput,
       precisionDigits,
+      clockStart,
       ...(direct ? { onDigest } : { onConnection }),
       onInputError,
     },

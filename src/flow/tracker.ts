@@ -282,9 +282,23 @@ export class Tracker {
         if (pending !== null) await pending;
       }
       const fl = left[i];
+      const list = fl.list;
       const c = this.connOf(fl); // embryos are promoted one at a time, so a flood never holds them all
       this.keyed(AT_END, PHASE_END, c.id);
-      this.emit(c, c.isClosed() ? 'closed' : 'capture_end', Math.max(endNanos, c.lastNanos));
+      // A connection whose last packet lies further before the capture's end than its list's timeout
+      // would have been retired by expire() had the records come in time order; it is here only
+      // because its packets were read after later-stamped ones (inputs given newest first, halves
+      // of a capture concatenated in the wrong order), which placed it by the clock of those. It
+      // ends as time order would end it, not "at the end of the capture" years later (13-year
+      // FIN_WAIT_2 times, LINGERING_* that a time-ordered read of the same packets does not have).
+      const timeout = list === LIST_CLOSED ? this.closedQuietNanos : list === LIST_SYN ? this.synIdleNanos : this.idleNanos;
+      const idleEnd = c.lastNanos + timeout;
+      if (idleEnd <= endNanos) {
+        if (!c.isClosed()) this._timedOut++;
+        this.emit(c, c.isClosed() ? 'closed' : 'idle_timeout', idleEnd);
+      } else {
+        this.emit(c, c.isClosed() ? 'closed' : 'capture_end', Math.max(endNanos, c.lastNanos));
+      }
       fl.conn = null;
       this.recycle(c);
       this.live--;

@@ -79,6 +79,7 @@ async function* source(input: number): AsyncGenerator<Uint8Array> {
 const setup = await setupArrived;
 // The clock exists before the setup arrives (the functions above close over it): adopt the precision now.
 if (setup.precisionDigits !== undefined) clock.raisePrecision(setup.precisionDigits);
+if (setup.clockStart !== null) clock.startBefore(setup.clockStart);
 const inputs = setup.names.map((name, i) => ({ name, bytes: source(i) }));
 const core = await runCore(inputs, setup.settings, clock, {
   ladder: false,

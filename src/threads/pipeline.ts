@@ -32,11 +32,12 @@ export interface ReportSink {
 }
 
 export function analyzeOnWorker(inputs: AnalyzeInput[], settings: Settings, sink: ReportSink,
-  onInputError?: (file: string, err: CaptureError) => void, precisionDigits?: number): Promise<CoreResult> {
-  const setup: WorkerSetup = { settings, names: inputs.map((i) => i.name), precisionDigits };
+  onInputError?: (file: string, err: CaptureError) => void, precisionDigits?: number,
+  clockStart: readonly [number, number] | null = null): Promise<CoreResult> {
+  const setup: WorkerSetup = { settings, names: inputs.map((i) => i.name), precisionDigits, clockStart };
   const worker = takeWorker();
   worker.postMessage({ t: 'setup', setup } satisfies ToWorker);
-  const clock = new CaptureClock(precisionDigits);
+  const clock = new CaptureClock(precisionDigits, clockStart);
   let posted = 0;
   let pulled = 0;
   let creditWaiter: (() => void) | null = null;

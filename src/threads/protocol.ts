@@ -16,6 +16,8 @@ export interface WorkerSetup {
   names: string[];
   /** AnalyzeOptions.precisionDigits: the worker's clock starts at it. */
   precisionDigits: number | undefined;
+  /** AnalyzeOptions.clockStart: the worker's clock's zero lies before it. */
+  clockStart: readonly [number, number] | null;
 }
 
 /** Reporting thread → worker. */

@@ -19,6 +19,8 @@ export interface ShardSetup {
   progress: boolean;
   /** AnalyzeOptions.precisionDigits: each shard's clock starts at it. */
   precisionDigits: number | undefined;
+  /** AnalyzeOptions.clockStart: every shard's clock has the same zero, before it. */
+  clockStart: readonly [number, number] | null;
 }
 
 /** Most batches a shard sends ahead of the merge (each acknowledged once merged and written). */

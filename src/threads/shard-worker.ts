@@ -42,7 +42,7 @@ port.on('message', (m: ToShard) => {
 
 const setup = await setupArrived;
 const settings = setup.settings;
-const clock = new CaptureClock(setup.precisionDigits);
+const clock = new CaptureClock(setup.precisionDigits, setup.clockStart);
 const digest = new ConnectionDigest();
 const summary = new SummaryAccumulator();
 const gate = new GateCount();

@@ -47,6 +47,8 @@ export interface ShardedRunOptions {
   signal?: AbortSignal;
   /** As AnalyzeOptions.precisionDigits. */
   precisionDigits?: number;
+  /** As AnalyzeOptions.clockStart. */
+  clockStart?: readonly [number, number] | null;
 }
 
 /** The shards stopped at a cap (ShardCapReached): `linesWritten` lines of the single run's are out. */
@@ -176,7 +178,7 @@ export function analyzeSharded(files: string[], sizes: number[], settings: Setti
       w.on('exit', (code) => {
         if (!settled && done[index] === null) fail(new Error(`shard worker ${index} exited (code ${code}) before finishing`));
       });
-      w.postMessage({ t: 'setup', setup: { settings, files, sizes, shard: { index, count: n }, failOn: opts.failOn, progress: index === 0 && opts.onBytes !== undefined, precisionDigits: opts.precisionDigits } } satisfies ToShard);
+      w.postMessage({ t: 'setup', setup: { settings, files, sizes, shard: { index, count: n }, failOn: opts.failOn, progress: index === 0 && opts.onBytes !== undefined, precisionDigits: opts.precisionDigits, clockStart: opts.clockStart ?? null } } satisfies ToShard);
     }
   });
 }

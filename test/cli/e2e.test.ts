@@ -570,6 +570,28 @@ describe('--threads', () => {
     expect(two.stdout).toBe(one.stdout);
   });
 
+  test('inputs years apart report the same connections and the same verdict in either order, on 1 or 2 threads', () => {
+    // client-close (2026) then pop3 (2013): pop3's times fell below the clock's zero (placed 48.5
+    // days before the first record read), lost their handshake times and held CLOSE_WAIT for 13
+    // years, and --fail-on warn tripped on LINGERING_CLOSE_WAIT in one order only.
+    const newer = join(ROOT, 'fixtures/real/client-close.pcap');
+    const conns = (r: Run): string[] => r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((o) => o.type === 'connection').map(({ id: _id, ...rest }) => JSON.stringify(rest)).sort();
+    const want = cli(['-f', 'ndjson', '--fail-on', 'warn', SAMPLE, newer]);
+    expect(conns(want).length).toBeGreaterThan(5);
+    expect(want.stdout).not.toMatch(/LINGERING/);
+    for (const threads of ['1', '2']) {
+      const r = cli(['-f', 'ndjson', '--fail-on', 'warn', '--threads', threads, newer, SAMPLE]);
+      expect(r.code).toBe(want.code);
+      expect(conns(r)).toEqual(conns(want));
+    }
+    // --threads 2 with --format json goes through the reading worker (threads/pipeline.ts).
+    const json = (r: Run): string[] => (JSON.parse(r.stdout) as { connections: Record<string, unknown>[] }).connections
+      .map(({ id: _id, ...rest }) => JSON.stringify(rest)).sort();
+    const a = cli(['-f', 'json', '--threads', '2', newer, SAMPLE]);
+    expect(json(a)).toEqual(json(cli(['-f', 'json', SAMPLE, newer])));
+  });
+
   test('2 prints exactly what 1 prints, in every format, with stdin and a missing input among several', () => {
     const files = [SAMPLE, join(TRACES, 'ipv6.pcap'), join(tmp, 'no-such.pcap'), join(TRACES, 'missing-syn.pcap')];
     for (const format of ['table', 'json', 'ndjson', 'zeek']) {

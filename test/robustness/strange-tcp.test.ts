@@ -258,6 +258,50 @@ describe('a capture whose halves are in the wrong order (mergecap -a of a later 
     expect(r.summary.firstPacket).toBe('2023-11-14T22:13:20.000000Z');
   });
 
+  test('two inputs years apart, newest first: the same, given the earliest first record (as the CLI reads it)', async () => {
+    // 12 years is past the clock's room before the first record read (48.5 days): without the
+    // start, the older input's times are below zero, where "no time" lives.
+    const later = new Scenario({ start: 1_700_000_000, clientPort: 40001 });
+    const earlier = new Scenario({ start: 1_300_000_000, clientPort: 40002 });
+    for (const s of [later, earlier]) {
+      s.a.syn(); s.wait(20); s.b.synAck(); s.wait(30); s.a.ack();
+      s.a.data(100); s.b.ack(); close(s);
+    }
+    const alone = only(await analyzeBytes(earlier.pcap()));
+    const inputs = () => [{ name: 'new.pcap', bytes: fromBytes(later.pcap()) }, { name: 'old.pcap', bytes: fromBytes(earlier.pcap()) }];
+    const without = (await analyze(inputs())).connections.find((x) => x.client.port === 40002)!;
+    expect(without.handshake.rtt.total).toBeNull(); // what the start is for
+    const r = await analyze(inputs(), { clockStart: [1_300_000_000, 0] });
+    const c = r.connections.find((x) => x.client.port === 40002)!;
+    expect(noFrames({ handshake: c.handshake, close: c.close, duration: c.duration, data: c.data, codes: codes(c) }))
+      .toEqual(noFrames({ handshake: alone.handshake, close: alone.close, duration: alone.duration, data: alone.data, codes: codes(alone) }));
+    expect(c.handshake.rtt.total).toBeCloseTo(0.0502, 9);
+    expect(r.summary.firstPacket).toBe(alone.firstSeen);
+    checkInvariants(r);
+  });
+
+  test('a connection left half-closed in the older input ends by the idle timeout, as read in time order', async () => {
+    // The client closed, the server never did. Read in time order, the later input's packets
+    // come 1,000 s on and the idle timeout (300 s) retires it: FIN_WAIT_2 for 300 s. Read newest
+    // first, it was placed by the later input's clock and held "to the end of the capture".
+    const later = new Scenario({ start: 1_700_001_000, clientPort: 40001 });
+    const earlier = new Scenario({ start: 1_700_000_000, clientPort: 40002 });
+    later.a.syn(); later.wait(20); later.b.synAck(); later.wait(30); later.a.ack(); close(later);
+    earlier.a.syn(); earlier.wait(20); earlier.b.synAck(); earlier.wait(30); earlier.a.ack();
+    earlier.a.data(100); earlier.b.ack(); earlier.a.fin(); earlier.b.ack();
+    const pick = (r: RunReport): ConnectionReport => r.connections.find((x) => x.client.port === 40002)!;
+    const inOrder = pick(await analyze([{ name: 'old.pcap', bytes: fromBytes(earlier.pcap()) }, { name: 'new.pcap', bytes: fromBytes(later.pcap()) }]));
+    expect(inOrder.ended).toBe('idle_timeout');
+    expect(inOrder.close.finWait2).toEqual({ client: 300, server: null });
+    const r = await analyze([{ name: 'new.pcap', bytes: fromBytes(later.pcap()) }, { name: 'old.pcap', bytes: fromBytes(earlier.pcap()) }]);
+    const c = pick(r);
+    expect(noFrames({ ended: c.ended, handshake: c.handshake, close: c.close, duration: c.duration, data: c.data, codes: codes(c) }))
+      .toEqual(noFrames({ ended: inOrder.ended, handshake: inOrder.handshake, close: inOrder.close, duration: inOrder.duration, data: inOrder.data, codes: codes(inOrder) }));
+    expect(r.summary.ended.idle_timeout).toBe(1);
+    expect(r.stats.connectionsTimedOut).toBe(1);
+    checkInvariants(r);
+  });
+
   test('stats.timestampsBackwards counts the step back between two inputs, as in the one file they make', async () => {
     // The inputs are one stream, read in the order given: the count was 0 for two inputs given
     // newest first, but 1 for the same records concatenated (mergecap -a) into one file.
