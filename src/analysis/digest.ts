@@ -116,7 +116,10 @@ export function digestConnection(c: ConnectionFacts, ended: EndReason, endNanos:
   d.synFrame = c.firstSynNanos >= 0 ? c.firstSynFrame : null;
   d.synAckFrame = c.firstSynAckNanos >= 0 ? c.firstSynAckFrame : null;
   d.ackFrame = ackT ? ackT.frameNo : null;
-  d.synToSynAck = sec(c.firstSynNanos, c.firstSynAckNanos);
+  // Only when a SYN came before the SYN/ACK (lastSynNanos is set only then, so the two agree): a
+  // SYN recorded after its SYN/ACK but stamped earlier is taken at the SYN/ACK's time (a connection's
+  // clock never runs backwards), which read as a 0 s SYN → SYN/ACK.
+  d.synToSynAck = c.lastSynNanos >= 0 ? sec(c.firstSynNanos, c.firstSynAckNanos) : null;
   d.lastSynToSynAck = sec(c.lastSynNanos, c.firstSynAckNanos);
   d.synAckToAck = sec(c.lastSynAckNanos, ackT ? ackT.tNanos : -1);
   // Summed in integer nanoseconds, then divided once: the sum of the two halves in seconds printed

@@ -215,6 +215,18 @@ describe('timestamps going backwards (merged or reordered captures)', () => {
   });
 });
 
+describe('handshake segments captured out of order', () => {
+  // The SYN/ACK at 10 ms, the ACK 10.1 ms after the SYN's stamp.
+  test.each([['5 ms earlier', -5.1, 0.0051], ['with the same stamp', -0.1, 0.0101]])('a SYN recorded after its SYN/ACK, stamped %s: no SYN → SYN/ACK time, from the first SYN or the last', async (_name, backMs, synAckToAck) => {
+    const s = new Scenario();
+    s.wait(10);
+    s.b.synAck({ ack: s.a.isn + 1 }); s.wait(backMs); s.a.syn(); s.wait(10); s.a.ack(); s.a.data(5); s.b.ack();
+    const c = only(await runChecked(s));
+    expect(c.handshake).toMatchObject({ outcome: 'complete', synFrame: 2, synAckFrame: 1, ackFrame: 3 });
+    expect(c.handshake.rtt).toEqual({ synToSynAck: null, lastSynToSynAck: null, synAckToAck, total: null });
+  });
+});
+
 describe('a capture whose halves are in the wrong order (mergecap -a of a later part first, or inputs newest first)', () => {
   // Each connection is whole and in order, but the second half of the file is stamped before the
   // first packet of the run. Times before the run's first packet used to be negative, which the
