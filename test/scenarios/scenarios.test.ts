@@ -139,6 +139,16 @@ describe('facts per scenario', () => {
     expect(c.handshake.outcome).toBe('complete');
     expect(c.handshake.synCount).toBe(1);
   });
+  test('handshake-ack-reorder: the ACK captured before its SYN,ACK is the handshake\'s ACK; no SYN/ACK → ACK split, no capture loss', async () => {
+    const c = await only('handshake-ack-reorder');
+    expect(c.handshake).toMatchObject({ outcome: 'complete', synFrame: 1, ackFrame: 2, synAckFrame: 3, ack: '2023-11-14T22:13:20.050100Z' });
+    // The ACK came 50.1 ms before the SYN,ACK: no negative half, and no total built on one.
+    expect(c.handshake.rtt).toEqual({ synToSynAck: 0.1002, lastSynToSynAck: 0.1002, synAckToAck: null, total: null });
+    expect(c.handshake.duration).toBe(0.0501);
+    expect(c.captureLoss).toBe(false);
+    expect(codes(c)).not.toContain('CAPTURE_LOSS');
+    expect(c.ladder!.flatMap((r) => r.anomalies)).not.toContain('CAPTURE_LOSS');
+  });
   test('fin-retransmission', async () => {
     const c = await only('fin-retransmission');
     expect(codes(c)).toEqual(['FIN_RETRANSMIT']);
