@@ -198,6 +198,14 @@ describe('facts per scenario', () => {
     expect(c.handshake.rtt.lastSynToSynAck).toBeCloseTo(0.0201, 9);
     expect(c.ended).toBe('closed');
   });
+  test('a retransmitted SYN/ACK: synAckToAck and total run from the last SYN/ACK before the ACK, not the first or a later one', async () => {
+    const s = new Scenario();
+    s.a.syn(); s.wait(9.9); s.b.synAck(); s.wait(999.9); s.b.again(); s.wait(19.9); s.a.ack(); s.wait(500); s.b.again();
+    const [c] = (await s.run()).connections;
+    expect(c.handshake).toMatchObject({ outcome: 'complete', synAckCount: 3, synAck: '2023-11-14T22:13:20.010000Z', synAckFrame: 2, ackFrame: 4 });
+    expect(c.handshake.rtt).toEqual({ synToSynAck: 0.01, lastSynToSynAck: 0.01, synAckToAck: 0.02, total: 0.03 });
+    expect(c.handshake.duration).toBe(1.03);
+  });
   test('out-of-window RST is an anomaly, not a close', async () => {
     const c = await only('out-of-window-rst');
     expect(codes(c)).toEqual(['OUT_OF_WINDOW_RST']);
