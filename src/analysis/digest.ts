@@ -110,21 +110,28 @@ export function digestConnection(c: ConnectionFacts, ended: EndReason, endNanos:
 
   d.outcome = outcome;
   const ackT = findTransition(c.server, isHandshakeAckArc);
+  // An ACK captured before its SYN,ACK: the arc was taken at the SYN,ACK, the ACK is the earlier segment.
+  const early = ackT !== null && c.earlyAckNanos >= 0;
+  const ackNanos = ackT === null ? -1 : early ? c.earlyAckNanos : ackT.tNanos;
   d.synNanos = seen(c.firstSynNanos);
   d.synAckNanos = seen(c.firstSynAckNanos);
-  d.ackNanos = ackT ? seen(ackT.tNanos) : NO_TIME;
+  d.ackNanos = ackT ? seen(ackNanos) : NO_TIME;
   d.synFrame = c.firstSynNanos >= 0 ? c.firstSynFrame : null;
   d.synAckFrame = c.firstSynAckNanos >= 0 ? c.firstSynAckFrame : null;
-  d.ackFrame = ackT ? ackT.frameNo : null;
-  d.synToSynAck = sec(c.firstSynNanos, c.firstSynAckNanos);
+  d.ackFrame = ackT === null ? null : early ? c.earlyAckFrame : ackT.frameNo;
+  // Only when a SYN came before the SYN/ACK (lastSynNanos is set only then, so the two agree): a
+  // SYN recorded after its SYN/ACK but stamped earlier is taken at the SYN/ACK's time (a connection's
+  // clock never runs backwards), which read as a 0 s SYN → SYN/ACK.
+  d.synToSynAck = c.lastSynNanos >= 0 ? sec(c.firstSynNanos, c.firstSynAckNanos) : null;
   d.lastSynToSynAck = sec(c.lastSynNanos, c.firstSynAckNanos);
-  d.synAckToAck = sec(c.lastSynAckNanos, ackT ? ackT.tNanos : -1);
+  // Not for an ACK recorded before its SYN,ACK, whatever the stamps say (as for a SYN after its SYN/ACK).
+  d.synAckToAck = early ? null : sec(c.lastSynAckNanos, ackNanos);
   // Summed in integer nanoseconds, then divided once: the sum of the two halves in seconds printed
   // float noise (0.048223999999999996 for 48.224 ms).
-  d.rttTotal = d.lastSynToSynAck !== null && d.synAckToAck !== null && ackT
-    ? (c.firstSynAckNanos - c.lastSynNanos + (ackT.tNanos - c.lastSynAckNanos)) / 1e9
+  d.rttTotal = d.lastSynToSynAck !== null && d.synAckToAck !== null
+    ? (c.firstSynAckNanos - c.lastSynNanos + (ackNanos - c.lastSynAckNanos)) / 1e9
     : null;
-  d.handshakeDuration = sec(c.firstSynNanos, ackT ? ackT.tNanos : -1);
+  d.handshakeDuration = sec(c.firstSynNanos, ackNanos);
 
   d.clientFirstData = seen(c.client.firstDataNanos);
   d.clientLastData = seen(c.client.lastDataNanos);

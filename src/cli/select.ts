@@ -47,7 +47,8 @@ const epochNanos = (iso: string): number => {
 
 const totalBytes = (c: ConnectionReport): number => c.bytes.client + c.bytes.server;
 const totalPackets = (c: ConnectionReport): number => c.packets.client + c.packets.server;
-const rtt = (c: ConnectionReport): number => c.handshake.rtt.total ?? c.handshake.rtt.synToSynAck ?? -1;
+/** As the table prints it: without a total, the server-side half from the last SYN (synToSynAck holds the SYN backoff). */
+const rtt = (c: ConnectionReport): number => c.handshake.rtt.total ?? c.handshake.rtt.lastSynToSynAck ?? -1;
 
 /**
  * The connection's place in `field`'s order as one number: ascending key, ties by id. The buffered

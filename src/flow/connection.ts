@@ -101,6 +101,8 @@ export interface ConnectionFacts {
   firstSynAckNanos: number;
   firstSynAckFrame: number;
   lastSynAckNanos: number;
+  earlyAckNanos: number;
+  earlyAckFrame: number;
   badHandshakeAck: boolean;
   serverReplyNanos: number;
   rstAccepted: boolean;
@@ -174,6 +176,24 @@ export class Connection implements ConnectionFacts {
   firstSynAckFrame!: number;
   /** Last server SYN,ACK before the server became ESTABLISHED: the start of the client-side RTT. */
   lastSynAckNanos!: number;
+  /**
+   * The client's ACK that completed the handshake, when it was captured before its SYN,ACK (-1 =
+   * not so): the server's `rcv ACK of SYN` arc is taken at the SYN,ACK, the ACK is this segment.
+   */
+  earlyAckNanos!: number;
+  earlyAckFrame!: number;
+  /** CAPTURE_LOSS instances of kind syn_ack_unseen (only ever on one endpoint: the other sent the SYN). */
+  private synAckUnseen!: number;
+  /** With a ladder: the rows that noted them, whose mark synAckSeen() takes back with the anomaly. */
+  private synAckUnseenRows!: number[] | null;
+  /**
+   * The segment that last raised an endpoint's ACK while its peer had sent nothing the capture
+   * showed (`blindAckBy`, null = none): the ACK of a SYN,ACK that may yet be captured after it.
+   */
+  private blindAckBy!: Endpoint | null;
+  private blindAckNo!: number;
+  private blindAckFrame!: number;
+  private blindAckNanos!: number;
 
   portReusePrevId!: number;
   portReuseGapNanos!: number;
@@ -207,11 +227,19 @@ export class Connection implements ConnectionFacts {
     this.firstSynAckNanos = -1;
     this.firstSynAckFrame = 0;
     this.lastSynAckNanos = -1;
+    this.earlyAckNanos = -1;
+    this.earlyAckFrame = 0;
     this.badHandshakeAck = false;
     this.serverReplyNanos = -1;
     this.rstAccepted = false;
     this.captureLoss = false;
     this.lossSecond = null;
+    this.synAckUnseen = 0;
+    this.synAckUnseenRows = null;
+    this.blindAckBy = null;
+    this.blindAckNo = 0;
+    this.blindAckFrame = 0;
+    this.blindAckNanos = 0;
     this.portReusePrevId = 0;
     this.portReuseGapNanos = 0;
     this.anomalies = null;
@@ -391,10 +419,13 @@ export class Connection implements ConnectionFacts {
         // show (a capture of one direction only, asymmetric routing). Without this the connection
         // read as HALF_OPEN, "SYN never answered", while its client sent data and closed.
         this.lossNoted(rRole, frameNo, t, 'syn_ack_unseen', 0);
+        this.synAckUnseen++;
+        if (this.ladder !== null) (this.synAckUnseenRows ??= []).push(this.ladder.length); // this packet's row, pushed last
       }
       if (!s.hasAck || seqGt(ackNo, s.ackMax)) {
         s.hasAck = true;
         s.ackMax = ackNo;
+        if (!r.hasSeq) { this.blindAckBy = s; this.blindAckNo = ackNo; this.blindAckFrame = frameNo; this.blindAckNanos = t; }
       }
     }
     if (!rst) {
@@ -555,6 +586,29 @@ export class Connection implements ConnectionFacts {
     }
   }
 
+  /**
+   * The SYN,ACK the peer had acknowledged was captured after all (a reordered handshake): the
+   * CAPTURE_LOSS that said it was unseen is taken back, when that was all the endpoint's loss.
+   */
+  private synAckSeen(role: number): void {
+    const a = this.anomalyOf('CAPTURE_LOSS', role);
+    if (a === null || a.details.kind !== 'syn_ack_unseen' || a.details.count !== this.synAckUnseen) return;
+    const list = this.anomalies!;
+    list.splice(list.indexOf(a), 1);
+    if (this.lossSecond !== null) this.lossSecond[role] = null;
+    const ladder = this.ladder;
+    if (ladder !== null && this.synAckUnseenRows !== null) {
+      for (const i of this.synAckUnseenRows) {
+        const codes = ladder[i].anomalies;
+        const at = codes.indexOf('CAPTURE_LOSS');
+        if (at >= 0) codes.splice(at, 1);
+      }
+    }
+    this.synAckUnseen = 0;
+    this.synAckUnseenRows = null;
+    this.captureLoss = list.some((x) => x.code === 'CAPTURE_LOSS');
+  }
+
   /** Note 3 and §3.10.7: is the RST acceptable to its receiver? Then both endpoints step. */
   private onRst(t: number, frameNo: number, s: Endpoint, r: Endpoint, sRole: number, seq: number, ackNo: number, ack: boolean): void {
     let acceptable: boolean;
@@ -646,7 +700,14 @@ export class Connection implements ConnectionFacts {
     // Reordered handshake: the ACK of this SYN,ACK was captured before it. The ACK was observed,
     // just earlier than its SYN,ACK, so the arc is taken now.
     if (syn && ack && s.state === 'SYN_RECEIVED' && r.hasAck && seqGt(r.ackMax, s.iss) && seqLe(r.ackMax, s.sndNxt)) {
+      // The handshake's ACK is still that earlier segment (the first to acknowledge this far),
+      // when it is the server's first such arc, the one the report times.
+      if (s === this.server && this.blindAckBy === r && this.blindAckNo === r.ackMax && !hasHandshakeAck(s)) {
+        this.earlyAckNanos = this.blindAckNanos;
+        this.earlyAckFrame = this.blindAckFrame;
+      }
       go(s, 'ESTABLISHED', ARC.RCV_ACK_OF_SYN, frameNo, t);
+      this.synAckSeen(sRole);
     }
   }
 
@@ -708,6 +769,12 @@ export class Connection implements ConnectionFacts {
     });
     this.pktCodes = null;
   }
+}
+
+/** The endpoint already took `rcv ACK of SYN` into ESTABLISHED (the handshake the report times). */
+function hasHandshakeAck(ep: Endpoint): boolean {
+  for (const tr of ep.transitions) if (tr.to === 'ESTABLISHED' && tr.arc === ARC.RCV_ACK_OF_SYN) return true;
+  return false;
 }
 
 /** A CAPTURE_LOSS instance's details (docs/anomalies.md). */

@@ -174,7 +174,7 @@ function describe(c: ConnectionReport, ascii: boolean): string {
   // The separator stays at the end of a wrapped line (no-break space before it), not the start of the next.
   const sep = ascii ? '; ' : '\u00a0· ';
   const hs = c.handshake;
-  const rtt = hs.rtt.total ?? hs.rtt.synToSynAck;
+  const rtt = hs.rtt.total ?? hs.rtt.lastSynToSynAck; // as the table: not the SYN backoff
   const parts = [`handshake ${hs.outcome}${rtt !== null ? ` (rtt ${formatSeconds(rtt, ascii)})` : ''}`];
   const by = c.close.kind === 'reset' ? c.close.resetBy : c.close.initiator;
   parts.push(`close ${c.close.kind}${by && c.close.kind !== 'none' ? ` by ${by}` : ''}`);

@@ -275,9 +275,12 @@ export interface HandshakeReport {
     synToSynAck: Seconds | null;
     /** Last SYN before the SYN/ACK → SYN/ACK: the server-side RTT at the capture point. */
     lastSynToSynAck: Seconds | null;
-    /** SYN/ACK → ACK: the client side of the RTT at the capture point. */
+    /**
+     * Last SYN/ACK before the server synchronized → ACK: the client side of the RTT at the capture
+     * point (from the last copy of a retransmitted SYN/ACK). Null when the ACK came before it.
+     */
     synAckToAck: Seconds | null;
-    /** synToSynAck-from-last-SYN + synAckToAck: the full RTT as seen at the capture point. */
+    /** lastSynToSynAck + synAckToAck: the full RTT as seen at the capture point. */
     total: Seconds | null;
   };
   /** First SYN → completing ACK. */

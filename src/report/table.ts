@@ -220,7 +220,8 @@ function columns(severities: Map<string, string>, ascii: boolean): Column[] {
       min: 9,
       align: 'left',
       cell: (c) => {
-        const rtt = c.handshake.rtt.total ?? c.handshake.rtt.synToSynAck;
+        // Not synToSynAck: it includes the SYN retransmission backoff (seconds), not a round trip.
+        const rtt = c.handshake.rtt.total ?? c.handshake.rtt.lastSynToSynAck;
         return rtt === null ? c.handshake.outcome : `${c.handshake.outcome} ${glue(formatSeconds(rtt, ascii))}`;
       },
       paint: (line, row, chalk) => (row.handshakeOk ? line : chalk.yellow(line)),

@@ -134,6 +134,7 @@ export class ConnectionEncoder {
     n[p++] = c.firstNanos; n[p++] = c.lastNanos; n[p++] = c.firstFrame; n[p++] = c.lastFrame;
     n[p++] = c.firstSynNanos; n[p++] = c.firstSynFrame; n[p++] = c.prevSynNanos; n[p++] = c.lastSynNanos;
     n[p++] = c.firstSynAckNanos; n[p++] = c.firstSynAckFrame; n[p++] = c.lastSynAckNanos;
+    n[p++] = c.earlyAckNanos; n[p++] = c.earlyAckFrame;
     n[p++] = c.serverReplyNanos; n[p++] = c.portReusePrevId; n[p++] = c.portReuseGapNanos;
     if (c.input !== this.lastInput) {
       this.lastInput = c.input;
@@ -232,6 +233,8 @@ class RebuiltConnection implements ConnectionFacts {
   firstSynAckNanos = -1;
   firstSynAckFrame = 0;
   lastSynAckNanos = -1;
+  earlyAckNanos = -1;
+  earlyAckFrame = 0;
   badHandshakeAck = false;
   serverReplyNanos = -1;
   rstAccepted = false;
@@ -282,6 +285,7 @@ export function decodeBatch(batch: ConnectionBatch, each: (c: ShippedConnection)
     const firstNanos = n[p++]; const lastNanos = n[p++]; const firstFrame = n[p++]; const lastFrame = n[p++];
     const firstSynNanos = n[p++]; const firstSynFrame = n[p++]; const prevSynNanos = n[p++]; const lastSynNanos = n[p++];
     const firstSynAckNanos = n[p++]; const firstSynAckFrame = n[p++]; const lastSynAckNanos = n[p++];
+    const earlyAckNanos = n[p++]; const earlyAckFrame = n[p++];
     const serverReplyNanos = n[p++]; const portReusePrevId = n[p++]; const portReuseGapNanos = n[p++];
     const input = objs[n[p++]] as string;
     const lastInputIdx = n[p++];
@@ -317,6 +321,7 @@ export function decodeBatch(batch: ConnectionBatch, each: (c: ShippedConnection)
     c.firstSynNanos = firstSynNanos; c.firstSynFrame = firstSynFrame; c.prevSynNanos = prevSynNanos; c.lastSynNanos = lastSynNanos;
     c.synBackoffNanos = backoff;
     c.firstSynAckNanos = firstSynAckNanos; c.firstSynAckFrame = firstSynAckFrame; c.lastSynAckNanos = lastSynAckNanos;
+    c.earlyAckNanos = earlyAckNanos; c.earlyAckFrame = earlyAckFrame;
     c.badHandshakeAck = (flags & F_BAD_HS_ACK) !== 0;
     c.serverReplyNanos = serverReplyNanos;
     c.rstAccepted = (flags & F_RST_ACCEPTED) !== 0;

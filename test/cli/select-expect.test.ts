@@ -42,6 +42,15 @@ describe('selection', () => {
     expect(sorted([...list].reverse(), 'id')).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
+  test('--sort rtt without a total RTT takes the SYN/ACK time from the last SYN, not the SYN backoff', () => {
+    const [base] = sampleReport().connections; // complete, total 1 ms
+    const retried = { ...base, id: 2, handshake: { ...base.handshake, outcome: 'synack_unacked' as const,
+      rtt: { synToSynAck: 3.0103, lastSynToSynAck: 0.0001, synAckToAck: null, total: null } } };
+    const slow = { ...base, id: 3, handshake: { ...base.handshake, rtt: { ...base.handshake.rtt, total: 0.1 } } };
+    const order = [base, retried, slow].sort((a, b) => sortKey(a, 'rtt') - sortKey(b, 'rtt')).map((c) => c.id);
+    expect(order).toEqual([3, 1, 2]);
+  });
+
   test('gate: codes, severity at or above, any', () => {
     const c3 = sampleReport().connections[2]; // SYN_RETRANSMIT ×2 (info), HALF_OPEN (error)
     expect(gateHits(c3.anomalies, { codes: new Set(['HALF_OPEN']), minSeverity: null, any: false })).toEqual(['HALF_OPEN']);

@@ -114,3 +114,13 @@ test('one packet is "1 packet"', () => {
   const c = connection(1, { ladder: TEXTBOOK_LADDER.slice(0, 1), packets: { client: 1, server: 0 } });
   expect(renderConnectionLadder(c, ctx)).toMatch(/ · 1 packet ·/);
 });
+
+test('without a total RTT the title line shows the SYN/ACK time from the last SYN, not the SYN backoff', () => {
+  const c = connection(1, {
+    ladder: TEXTBOOK_LADDER,
+    handshake: { outcome: 'synack_unacked', synCount: 3, rtt: { synToSynAck: 3.0103, lastSynToSynAck: 0.0101, synAckToAck: null, total: null } },
+  });
+  const text = renderConnectionLadder(c, wide).replace(/\u00a0/g, ' ');
+  expect(text).toContain('handshake synack_unacked (rtt 10.1 ms)');
+  expect(text).not.toContain('3.01 s');
+});

@@ -84,6 +84,17 @@ describe('table renderer', () => {
     expect(text).toContain('client -> server');
   });
 
+  test('without a total RTT the handshake shows the SYN/ACK time from the last SYN, not the SYN backoff', () => {
+    // Three SYNs 1 s and 2 s apart, a SYN/ACK 10.1 ms after the last, never acknowledged.
+    const r = sampleReport();
+    r.connections = [connection(1, {
+      handshake: { outcome: 'synack_unacked', synCount: 3, rtt: { synToSynAck: 3.0103, lastSynToSynAck: 0.0101, synAckToAck: null, total: null } },
+    })];
+    const text = renderTable(r, defaultRenderContext({ width: 160 }));
+    expect(text).toMatch(/ synack_unacked 10\.1 ms /);
+    expect(text).not.toContain('3.01 s');
+  });
+
   test('one long IPv6 row does not push other rows past the width', () => {
     const r = sampleReport();
     r.connections = [connection(1, { client: { ip: 'fe80:1234:5678:9abc:def0:1234:5678:9abc' }, server: { ip: 'fe80::1' } })];

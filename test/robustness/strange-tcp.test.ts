@@ -215,6 +215,41 @@ describe('timestamps going backwards (merged or reordered captures)', () => {
   });
 });
 
+describe('handshake segments captured out of order', () => {
+  // The SYN/ACK at 10 ms, the ACK 10.1 ms after the SYN's stamp.
+  test.each([['5 ms earlier', -5.1, 0.0051], ['with the same stamp', -0.1, 0.0101]])('a SYN recorded after its SYN/ACK, stamped %s: no SYN → SYN/ACK time, from the first SYN or the last', async (_name, backMs, synAckToAck) => {
+    const s = new Scenario();
+    s.wait(10);
+    s.b.synAck({ ack: s.a.isn + 1 }); s.wait(backMs); s.a.syn(); s.wait(10); s.a.ack(); s.a.data(5); s.b.ack();
+    const c = only(await runChecked(s));
+    expect(c.handshake).toMatchObject({ outcome: 'complete', synFrame: 2, synAckFrame: 1, ackFrame: 3 });
+    expect(c.handshake.rtt).toEqual({ synToSynAck: null, lastSynToSynAck: null, synAckToAck, total: null });
+  });
+
+  test('ACKs recorded before their SYN,ACK, the last with its stamp: the first is the handshake\'s ACK, no 0 s half, no capture loss', async () => {
+    const s = new Scenario();
+    s.a.syn(); s.wait(20); s.a.ack({ ack: s.b.isn + 1 }); s.wait(5); s.a.data(10, { ack: s.b.isn + 1 });
+    s.wait(-0.1); s.b.synAck(); s.b.ack();
+    const c = only(await runChecked(s));
+    expect(c.handshake).toMatchObject({ outcome: 'complete', ackFrame: 2, synAckFrame: 4 });
+    expect(c.handshake.rtt).toMatchObject({ synAckToAck: null, total: null });
+    expect(c.captureLoss).toBe(false);
+    expect(codes(c)).not.toContain('CAPTURE_LOSS');
+    expect(c.bytes).toEqual({ client: 10, server: 0 });
+  });
+
+  test('an ACK before the SYN,ACK that loss followed keeps the loss that stands', async () => {
+    // The capture lost the client's first 100 bytes: that gap is loss whatever the handshake's order.
+    const s = new Scenario();
+    s.a.syn(); s.wait(20); s.a.ack({ ack: s.b.isn + 1 }); s.wait(5); s.b.synAck();
+    s.a.data(100, { seq: s.a.nxt + 100 }); s.b.ack();
+    const c = only(await runChecked(s));
+    expect(c.handshake).toMatchObject({ outcome: 'complete', ackFrame: 2, synAckFrame: 3 });
+    expect(c.anomalies.filter((a) => a.code === 'CAPTURE_LOSS').map((a) => [a.endpoint, a.details.kind])).toEqual([['client', 'gap']]);
+    expect(c.captureLoss).toBe(true);
+  });
+});
+
 describe('a capture whose halves are in the wrong order (mergecap -a of a later part first, or inputs newest first)', () => {
   // Each connection is whole and in order, but the second half of the file is stamped before the
   // first packet of the run. Times before the run's first packet used to be negative, which the

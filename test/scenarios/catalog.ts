@@ -232,6 +232,17 @@ export const SCENARIOS: ScenarioCase[] = [
       'C PSH,ACK | ESTABLISHED ESTABLISHED', 'S ACK | ESTABLISHED ESTABLISHED'],
   },
   {
+    // The client's ACK captured before the SYN,ACK it acknowledges (reordered at the capture point).
+    name: 'handshake-ack-reorder',
+    build: () => {
+      const s = new Scenario();
+      s.a.syn(); s.wait(50); s.a.ack({ ack: s.b.isn + 1 }); s.wait(50); s.b.synAck(); s.wait(10); s.a.data(5); s.b.ack();
+      return s;
+    },
+    rows: ['C SYN | SYN_SENT LISTEN', 'C ACK | SYN_SENT LISTEN', 'S SYN,ACK | ESTABLISHED ESTABLISHED',
+      'C PSH,ACK | ESTABLISHED ESTABLISHED', 'S ACK | ESTABLISHED ESTABLISHED'],
+  },
+  {
     name: 'fin-retransmission',
     build: () => {
       const s = handshake(new Scenario());

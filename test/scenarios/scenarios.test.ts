@@ -139,6 +139,16 @@ describe('facts per scenario', () => {
     expect(c.handshake.outcome).toBe('complete');
     expect(c.handshake.synCount).toBe(1);
   });
+  test('handshake-ack-reorder: the ACK captured before its SYN,ACK is the handshake\'s ACK; no SYN/ACK → ACK split, no capture loss', async () => {
+    const c = await only('handshake-ack-reorder');
+    expect(c.handshake).toMatchObject({ outcome: 'complete', synFrame: 1, ackFrame: 2, synAckFrame: 3, ack: '2023-11-14T22:13:20.050100Z' });
+    // The ACK came 50.1 ms before the SYN,ACK: no negative half, and no total built on one.
+    expect(c.handshake.rtt).toEqual({ synToSynAck: 0.1002, lastSynToSynAck: 0.1002, synAckToAck: null, total: null });
+    expect(c.handshake.duration).toBe(0.0501);
+    expect(c.captureLoss).toBe(false);
+    expect(codes(c)).not.toContain('CAPTURE_LOSS');
+    expect(c.ladder!.flatMap((r) => r.anomalies)).not.toContain('CAPTURE_LOSS');
+  });
   test('fin-retransmission', async () => {
     const c = await only('fin-retransmission');
     expect(codes(c)).toEqual(['FIN_RETRANSMIT']);
@@ -187,6 +197,14 @@ describe('facts per scenario', () => {
     expect(c.handshake.synBackoff.map(Math.round)).toEqual([1, 2, 4, 8, 16, 32, 64]);
     expect(c.handshake.rtt.lastSynToSynAck).toBeCloseTo(0.0201, 9);
     expect(c.ended).toBe('closed');
+  });
+  test('a retransmitted SYN/ACK: synAckToAck and total run from the last SYN/ACK before the ACK, not the first or a later one', async () => {
+    const s = new Scenario();
+    s.a.syn(); s.wait(9.9); s.b.synAck(); s.wait(999.9); s.b.again(); s.wait(19.9); s.a.ack(); s.wait(500); s.b.again();
+    const [c] = (await s.run()).connections;
+    expect(c.handshake).toMatchObject({ outcome: 'complete', synAckCount: 3, synAck: '2023-11-14T22:13:20.010000Z', synAckFrame: 2, ackFrame: 4 });
+    expect(c.handshake.rtt).toEqual({ synToSynAck: 0.01, lastSynToSynAck: 0.01, synAckToAck: 0.02, total: 0.03 });
+    expect(c.handshake.duration).toBe(1.03);
   });
   test('out-of-window RST is an anomaly, not a close', async () => {
     const c = await only('out-of-window-rst');

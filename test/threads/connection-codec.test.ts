@@ -20,7 +20,7 @@ import { fromBytes } from '../helpers/pcap-writer.js';
 import { allCaptureFiles, generatedMix } from './capture-files.js';
 
 /** Connection fields that stay on the worker: tracking scratch and the live Zeek model (its verdict crosses). */
-const STAYS_BEHIND = new Set(['zeek', 'pktCodes', 'twoMslNanos', 'lossSecond']);
+const STAYS_BEHIND = new Set(['zeek', 'pktCodes', 'twoMslNanos', 'lossSecond', 'synAckUnseen', 'synAckUnseenRows', 'blindAckBy', 'blindAckNo', 'blindAckFrame', 'blindAckNanos']);
 
 function ownFields(o: object): Record<string, unknown> {
   return Object.fromEntries(Object.entries(o));
