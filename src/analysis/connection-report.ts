@@ -3,7 +3,7 @@
  * ends: digest.ts runs the end-of-record detectors and works out every value; this builds the
  * objects from the digest, with times rendered at the capture's precision.
  */
-import type { CaptureClock } from '../capture/clock.js';
+import { roundSeconds, seconds, type CaptureClock } from '../capture/clock.js';
 import type { CloseReport, ConnectionReport, DataReport, DirectionData, EndReason, EndpointReport, HandshakeReport, LadderRow, Settings, TransitionReport, ZeekRowReport } from '../report/model.js';
 import type { ConnectionFacts } from '../flow/connection.js';
 import type { Endpoint } from '../flow/endpoint.js';
@@ -47,7 +47,7 @@ function handshakeReport(d: ConnectionDigest): HandshakeReport {
     ackFrame: d.ackFrame,
     synCount: c.client.synCount,
     synAckCount: c.server.synAckCount,
-    synBackoff: (c.synBackoffNanos ?? []).map((n) => n / 1e9),
+    synBackoff: (c.synBackoffNanos ?? []).map((n) => seconds(n, d.unitNanos)),
     rtt: {
       synToSynAck: d.synToSynAck,
       lastSynToSynAck: d.lastSynToSynAck,
@@ -106,10 +106,10 @@ export function reportFromDigest(d: ConnectionDigest): ConnectionReport {
     server: endpointReport(c, c.server, false, fmt),
     rolesGuessed: c.rolesGuessed,
     midstream: c.midstream,
-    portReuse: c.portReusePrevId > 0 ? { previousId: c.portReusePrevId, gap: c.portReuseGapNanos / 1e9 } : null,
+    portReuse: d.portReuseGap !== null ? { previousId: c.portReusePrevId, gap: d.portReuseGap } : null,
     firstSeen: fmt.iso(c.firstNanos),
     lastSeen: fmt.iso(c.lastNanos),
-    duration: (c.lastNanos - c.firstNanos) / 1e9,
+    duration: d.duration,
     input: c.input,
     firstFrame: c.firstFrame,
     lastFrame: c.lastFrame,
@@ -127,6 +127,8 @@ export function reportFromDigest(d: ConnectionDigest): ConnectionReport {
   if (c.ladder) {
     backdateListen(c.ladder, c.server, 'serverState');
     backdateListen(c.ladder, c.client, 'clientState');
+    // Rows are written per packet, in seconds: rounded to the unit here, as every span is.
+    for (const row of c.ladder) row.t = roundSeconds(row.t, d.unitNanos);
     report.ladder = c.ladder;
   }
   return report;
@@ -142,9 +144,10 @@ const scratch = new ConnectionDigest();
 export function zeekRowReports(c: ConnectionFacts, clock: CaptureClock): ZeekRowReport[] | null {
   if (c.zeekRows === undefined) return null;
   const fmt = IsoFormatter.of(clock);
+  const unit = clock.unitNanos;
   return c.zeekRows().map((r) => ({
     ts: fmt.iso(r.startNanos),
-    duration: (r.lastNanos - r.startNanos) / 1e9,
+    duration: seconds(r.lastNanos - r.startNanos, unit),
     origIsClient: r.origIsClient,
     connState: r.connState,
     history: r.history,

@@ -3,6 +3,7 @@
  * transition histories and phase results; per-packet anomalies (retransmissions, windows, loss)
  * were already noted by the flow layer as the segments went by.
  */
+import { seconds } from '../capture/clock.js';
 import type { EndReason, HandshakeOutcome, Settings } from '../report/model.js';
 import type { ConnectionFacts } from '../flow/connection.js';
 import type { Endpoint } from '../flow/endpoint.js';
@@ -13,14 +14,17 @@ const CLIENT = 0;
 const SERVER = 1;
 const WHOLE = -1;
 
-/** `outcome` and `rst`: handshakeOutcome(c) and resetInfo(c), when the caller already has them. */
-export function detectConnectionAnomalies(c: ConnectionFacts, ended: EndReason, endNanos: number, settings: Settings,
+/**
+ * `unitNanos`: the capture's unit (CaptureClock.unitNanos), which spans in details are rounded to.
+ * `outcome` and `rst`: handshakeOutcome(c) and resetInfo(c), when the caller already has them.
+ */
+export function detectConnectionAnomalies(c: ConnectionFacts, ended: EndReason, endNanos: number, settings: Settings, unitNanos: number,
   outcome: HandshakeOutcome = handshakeOutcome(c), rst: ResetInfo = resetInfo(c)): void {
   const frame = (n: number): number => (n > 0 ? n : c.firstFrame);
 
   if (outcome === 'no_answer' && c.client.state === 'SYN_SENT') {
     c.add('HALF_OPEN', CLIENT, frame(c.firstSynFrame), c.firstSynNanos >= 0 ? c.firstSynNanos : c.firstNanos, {
-      synCount: c.client.synCount, seconds: (c.lastNanos - c.firstNanos) / 1e9,
+      synCount: c.client.synCount, seconds: seconds(c.lastNanos - c.firstNanos, unitNanos),
     });
   }
   if (c.server.state === 'SYN_RECEIVED') {
@@ -66,11 +70,8 @@ function lingering(c: ConnectionFacts, ep: Endpoint, role: number, state: 'FIN_W
   // be a guess about packets the capture did not have.
   if (ep.packets === 0 && c.captureLoss) return;
   const held = timeInState(ep, state, endNanos);
-  if (held === null || !(held.atEnd || held.seconds > settings.lingerSeconds)) return;
+  if (held === null || !(held.atEnd || held.nanos / 1e9 > settings.lingerSeconds)) return;
   const t = reached(ep, state)!;
-  c.add(code, role, t.frameNo, t.tNanos, { seconds: round6(held.seconds), atEnd: held.atEnd, thresholdSeconds: settings.lingerSeconds });
-}
-
-function round6(x: number): number {
-  return Math.round(x * 1e6) / 1e6;
+  // To the µs whatever the capture's unit, as these have always been given.
+  c.add(code, role, t.frameNo, t.tNanos, { seconds: seconds(held.nanos, 1000), atEnd: held.atEnd, thresholdSeconds: settings.lingerSeconds });
 }

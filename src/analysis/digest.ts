@@ -11,14 +11,14 @@
  * Every value that needs a rule (what is null, which transition counts) is decided here, so the
  * two cannot disagree; a differential test holds them to the same bytes.
  */
-import type { CaptureClock } from '../capture/clock.js';
+import { roundSeconds, seconds, type CaptureClock } from '../capture/clock.js';
 import type { ConnectionFacts } from '../flow/connection.js';
 import type { Endpoint } from '../flow/endpoint.js';
 import type { AnomalyReport, CloseKind, EndReason, HandshakeOutcome, Role, Settings } from '../report/model.js';
 import type { Transition } from '../tcp/machine.js';
 import { ARC } from '../tcp/machine.js';
 import type { TcpState } from '../tcp/state.js';
-import { ANOMALIES, ANOMALY_CODES } from './catalog.js';
+import { ANOMALIES, ANOMALY_CODES, type Anomaly, type AnomalyCode } from './catalog.js';
 import { detectConnectionAnomalies } from './detect.js';
 import { IsoFormatter } from './iso.js';
 import { anomalyMessage } from './messages.js';
@@ -41,18 +41,27 @@ const isHandshakeAckArc = (t: Transition): boolean => t.to === 'ESTABLISHED' && 
 const isObservedCloseArc = (x: Transition): boolean => (x.to === 'TIME_WAIT' || x.to === 'CLOSED') && x.evidence === 'observed' && x.arc !== ARC.TIMEOUT_2MSL;
 
 /** A span whose ends were captured out of order (the SYN/ACK before the SYN) is not measurable: null, not a negative time. */
-function sec(a: number, b: number): number | null {
-  return a >= 0 && b >= a ? (b - a) / 1e9 : null;
+function sec(a: number, b: number, unitNanos: number): number | null {
+  return a >= 0 && b >= a ? seconds(b - a, unitNanos) : null;
 }
 
-function secondsIn(ep: Endpoint, state: TcpState, endNanos: number): number | null {
-  return timeInState(ep, state, endNanos)?.seconds ?? null;
+function secondsIn(ep: Endpoint, state: TcpState, endNanos: number, unitNanos: number): number | null {
+  const held = timeInState(ep, state, endNanos);
+  return held === null ? null : seconds(held.nanos, unitNanos);
 }
 
 export class ConnectionDigest {
   c!: ConnectionFacts;
   ended!: EndReason;
   iso!: IsoFormatter;
+  /**
+   * The capture's unit (CaptureClock.unitNanos) when the digest was made: every span below is
+   * rounded to it (clock.ts seconds()), and the renderings round the few they compute themselves.
+   */
+  unitNanos = 1000;
+  /** lastSeen − firstSeen, and the portReuse gap (null without one), in seconds. */
+  duration = 0;
+  portReuseGap: number | null = null;
   /** Sorted by frame, then catalog order, then endpoint; messages worded. */
   anomalies: AnomalyReport[] = [];
 
@@ -101,12 +110,16 @@ export function digestConnection(c: ConnectionFacts, ended: EndReason, endNanos:
   d: ConnectionDigest = new ConnectionDigest()): ConnectionDigest {
   const outcome = handshakeOutcome(c);
   const rst = resetInfo(c);
-  detectConnectionAnomalies(c, ended, endNanos, settings, outcome, rst);
+  const unit = clock.unitNanos;
+  detectConnectionAnomalies(c, ended, endNanos, settings, unit, outcome, rst);
   const fmt = IsoFormatter.of(clock);
   d.c = c;
   d.ended = ended;
   d.iso = fmt;
-  d.anomalies = anomalyReports(c, fmt);
+  d.unitNanos = unit;
+  d.anomalies = anomalyReports(c, fmt, unit);
+  d.duration = seconds(c.lastNanos - c.firstNanos, unit);
+  d.portReuseGap = c.portReusePrevId > 0 ? seconds(c.portReuseGapNanos, unit) : null;
 
   d.outcome = outcome;
   const ackT = findTransition(c.server, isHandshakeAckArc);
@@ -122,22 +135,22 @@ export function digestConnection(c: ConnectionFacts, ended: EndReason, endNanos:
   // Only when a SYN came before the SYN/ACK (lastSynNanos is set only then, so the two agree): a
   // SYN recorded after its SYN/ACK but stamped earlier is taken at the SYN/ACK's time (a connection's
   // clock never runs backwards), which read as a 0 s SYN → SYN/ACK.
-  d.synToSynAck = c.lastSynNanos >= 0 ? sec(c.firstSynNanos, c.firstSynAckNanos) : null;
-  d.lastSynToSynAck = sec(c.lastSynNanos, c.firstSynAckNanos);
+  d.synToSynAck = c.lastSynNanos >= 0 ? sec(c.firstSynNanos, c.firstSynAckNanos, unit) : null;
+  d.lastSynToSynAck = sec(c.lastSynNanos, c.firstSynAckNanos, unit);
   // Not for an ACK recorded before its SYN,ACK, whatever the stamps say (as for a SYN after its SYN/ACK).
-  d.synAckToAck = early ? null : sec(c.lastSynAckNanos, ackNanos);
+  d.synAckToAck = early ? null : sec(c.lastSynAckNanos, ackNanos, unit);
   // Summed in integer nanoseconds, then divided once: the sum of the two halves in seconds printed
   // float noise (0.048223999999999996 for 48.224 ms).
   d.rttTotal = d.lastSynToSynAck !== null && d.synAckToAck !== null
-    ? (c.firstSynAckNanos - c.lastSynNanos + (ackNanos - c.lastSynAckNanos)) / 1e9
+    ? seconds(c.firstSynAckNanos - c.lastSynNanos + (ackNanos - c.lastSynAckNanos), unit)
     : null;
-  d.handshakeDuration = sec(c.firstSynNanos, ackNanos);
+  d.handshakeDuration = sec(c.firstSynNanos, ackNanos, unit);
 
   d.clientFirstData = seen(c.client.firstDataNanos);
   d.clientLastData = seen(c.client.lastDataNanos);
   d.serverFirstData = seen(c.server.firstDataNanos);
   d.serverLastData = seen(c.server.lastDataNanos);
-  d.timeToFirstByte = c.serverReplyNanos >= 0 ? (c.serverReplyNanos - c.client.firstDataNanos) / 1e9 : null;
+  d.timeToFirstByte = c.serverReplyNanos >= 0 ? seconds(c.serverReplyNanos - c.client.firstDataNanos, unit) : null;
 
   const { kind, initiator } = closeKind(c, rst);
   d.closeKind = kind;
@@ -165,17 +178,32 @@ export function digestConnection(c: ConnectionFacts, ended: EndReason, endNanos:
   d.firstFinNanos = firstFin ? firstFin.tNanos : NO_TIME;
   d.firstFinFrame = firstFin ? firstFin.frameNo : null;
   d.completedNanos = completed ? completed.tNanos : NO_TIME;
-  d.closeDuration = completed && firstFin ? (completed.tNanos - firstFin.tNanos) / 1e9 : null;
-  d.finWait2Client = secondsIn(c.client, 'FIN_WAIT_2', endNanos);
-  d.finWait2Server = secondsIn(c.server, 'FIN_WAIT_2', endNanos);
-  d.closeWaitClient = secondsIn(c.client, 'CLOSE_WAIT', endNanos);
-  d.closeWaitServer = secondsIn(c.server, 'CLOSE_WAIT', endNanos);
+  d.closeDuration = completed && firstFin ? seconds(completed.tNanos - firstFin.tNanos, unit) : null;
+  d.finWait2Client = secondsIn(c.client, 'FIN_WAIT_2', endNanos, unit);
+  d.finWait2Server = secondsIn(c.server, 'FIN_WAIT_2', endNanos, unit);
+  d.closeWaitClient = secondsIn(c.client, 'CLOSE_WAIT', endNanos, unit);
+  d.closeWaitServer = secondsIn(c.server, 'CLOSE_WAIT', endNanos, unit);
   d.timeWaitClientNanos = reached(c.client, 'TIME_WAIT')?.tNanos ?? NO_TIME;
   d.timeWaitServerNanos = reached(c.server, 'TIME_WAIT')?.tNanos ?? NO_TIME;
   return d;
 }
 
-function anomalyReports(c: ConnectionFacts, fmt: IsoFormatter): AnomalyReport[] {
+/**
+ * Anomaly details the flow layer measures in seconds as it goes (nanoseconds / 1e9, with no unit
+ * at hand): rounded to the capture's unit when reported, before they are worded, as every span is.
+ */
+const SPAN_DETAIL: Partial<Record<AnomalyCode, string>> = { PORT_REUSE: 'gapSeconds', TIME_WAIT_REUSE: 'timeWaitSeconds' };
+
+function reportedDetails(a: Anomaly, unitNanos: number): Anomaly['details'] {
+  const key = SPAN_DETAIL[a.code];
+  const v = key === undefined ? undefined : a.details[key];
+  if (typeof v !== 'number') return a.details;
+  const r = roundSeconds(v, unitNanos);
+  // A copy (same key order) only when the value changes: the connection's own details stay as recorded.
+  return r === v ? a.details : { ...a.details, [key!]: r };
+}
+
+function anomalyReports(c: ConnectionFacts, fmt: IsoFormatter, unitNanos: number): AnomalyReport[] {
   const list = c.anomalies;
   if (list === null || list.length === 0) return [];
   return list
@@ -183,14 +211,15 @@ function anomalyReports(c: ConnectionFacts, fmt: IsoFormatter): AnomalyReport[] 
     .sort((a, b) => a.tNanos - b.tNanos || a.frameNo - b.frameNo || CODE_ORDER.get(a.code)! - CODE_ORDER.get(b.code)! || a.endpoint - b.endpoint)
     .map((a) => {
       const who = a.endpoint === 0 ? 'client' : a.endpoint === 1 ? 'server' : null;
+      const details = reportedDetails(a, unitNanos);
       return {
         code: a.code,
         severity: ANOMALIES[a.code].severity,
         endpoint: who,
         frame: a.frameNo,
         time: fmt.iso(a.tNanos),
-        message: anomalyMessage(a.code, who, a.details),
-        details: a.details,
+        message: anomalyMessage(a.code, who, details),
+        details,
       };
     });
 }

@@ -4,7 +4,7 @@
  * output as clock.toIso (a test compares them); the epoch of the first packet is read once, at
  * nanosecond precision, and the "YYYY-MM-DDTHH:MM:SS" prefix is cached per second.
  */
-import type { CaptureClock } from '../capture/clock.js';
+import { unitNanosOf, type CaptureClock } from '../capture/clock.js';
 
 const formatters = new WeakMap<CaptureClock, IsoFormatter>();
 /** Entries of IsoFormatter's cache of rendered instants (a power of two). */
@@ -110,8 +110,16 @@ export class IsoFormatter {
   private fill(tNanos: number, digits: number, out: DataView, at: number): number {
     const total = this.baseNanos + Math.round(tNanos);
     if (!Number.isSafeInteger(total) || !Number.isFinite(this.baseSec)) return -1;
-    const carry = Math.floor(total / 1e9);
-    const frac = total - carry * 1e9;
+    let carry = Math.floor(total / 1e9);
+    let frac = total - carry * 1e9;
+    // Rounded to the unit of `digits`, half up, as CaptureClock.toIso does (why: there).
+    const unit = unitNanosOf(digits);
+    const rem = frac % unit;
+    frac += (2 * rem >= unit ? unit : 0) - rem;
+    if (frac >= 1e9) {
+      frac -= 1e9;
+      carry++;
+    }
     const sec = this.baseSec + carry;
     const slot = sec & (PREFIX_SLOTS - 1);
     const words = this.prefixWords;

@@ -116,13 +116,16 @@ function synAckUnseen(c: ConnectionFacts): boolean {
   return c.anomalies?.some((a) => a.code === 'CAPTURE_LOSS' && a.details.kind === 'syn_ack_unseen') ?? false;
 }
 
-/** Seconds spent in `state` (first entry to leaving it, or to `endNanos` when never left); null if never entered. */
-export function timeInState(ep: Endpoint, state: TcpState, endNanos: number): { seconds: number; atEnd: boolean } | null {
+/**
+ * Nanoseconds spent in `state` (first entry to leaving it, or to `endNanos` when never left); null
+ * if never entered. In nanoseconds: the report rounds spans to the capture's unit (clock.ts seconds()).
+ */
+export function timeInState(ep: Endpoint, state: TcpState, endNanos: number): { nanos: number; atEnd: boolean } | null {
   const tr = ep.transitions;
   for (let i = 0; i < tr.length; i++) {
     if (tr[i].to !== state) continue;
     const left = i + 1 < tr.length ? tr[i + 1].tNanos : -1;
-    return left >= 0 ? { seconds: (left - tr[i].tNanos) / 1e9, atEnd: false } : { seconds: (endNanos - tr[i].tNanos) / 1e9, atEnd: true };
+    return left >= 0 ? { nanos: left - tr[i].tNanos, atEnd: false } : { nanos: endNanos - tr[i].tNanos, atEnd: true };
   }
   return null;
 }

@@ -8,8 +8,11 @@
  * capture". With the zero this far back, every time of a real capture is positive. Integer
  * nanoseconds stay exact up to 2^53, so about 55.7 days after the first packet (104 before).
  * Inputs further apart than that: the CLI reads each file's first record before the run and
- * places the zero before the earliest (the constructor's `start`); their times are then inexact
- * by up to a few tens of ns (docs/robustness.md, Known bugs).
+ * places the zero before the earliest (the constructor's `start`). Later times are then floats a
+ * few ns apart (2^(e-52) ns at 2^e ns from the zero: 8 ns after a year, 64 after 13), off by up
+ * to half that. Reports round them to the capture's unit (toIso, seconds()), which gives a µs
+ * capture's times exactly again, and its spans while both ends lie within 2^61 ns (73 years) of
+ * the zero; a ns capture keeps the error (docs/robustness.md, fixed 48 and Known bugs).
  */
 export const CLOCK_ROOM_BEFORE_SEC = 2 ** 22;
 
@@ -40,6 +43,14 @@ export class CaptureClock {
   /** Places the zero CLOCK_ROOM_BEFORE_SEC before `start` (seconds, nanoseconds), if no record has set it yet. */
   startBefore(start: readonly [number, number]): void {
     this.adoptBase([start[0] - CLOCK_ROOM_BEFORE_SEC, start[1]]);
+  }
+
+  /**
+   * The precision's unit in nanoseconds, 10^(9 − precisionDigits): 1000 for µs, 1 for ns. Every
+   * time and span a report gives is rounded to it (toIso, seconds()).
+   */
+  get unitNanos(): number {
+    return unitNanosOf(this.precisionDigits);
   }
 
   /** Adopts `digits` if finer than the current precision; never beyond nanoseconds. */
@@ -73,9 +84,17 @@ export class CaptureClock {
     this.based = true;
   }
 
-  /** ISO-8601 UTC with `precisionDigits` fractional digits. */
+  /**
+   * ISO-8601 UTC with `precisionDigits` fractional digits: the instant rounded to that unit (half
+   * up), not truncated, since past 2^53 ns from the zero `tNanos` may lie a few ns below the
+   * packet's stamp, and a µs time read ...190968 ns must print .570191, not .570190.
+   */
   toIso(tNanos: number, digits = this.precisionDigits): string {
-    const abs = BigInt(this.baseSec) * 1_000_000_000n + BigInt(this.baseNanos) + BigInt(Math.round(tNanos));
+    const unit = BigInt(unitNanosOf(digits));
+    let abs = BigInt(this.baseSec) * 1_000_000_000n + BigInt(this.baseNanos) + BigInt(Math.round(tNanos));
+    let rem = abs % unit;
+    if (rem < 0n) rem += unit;
+    abs += (2n * rem >= unit ? unit : 0n) - rem;
     let sec = abs / 1_000_000_000n;
     let frac = abs % 1_000_000_000n;
     if (frac < 0n) {
@@ -92,7 +111,31 @@ export class CaptureClock {
   }
 }
 
-/** Seconds between two tNanos values, as a JSON number. */
-export function secondsBetween(fromNanos: number, toNanos: number): number {
-  return (toNanos - fromNanos) / 1e9;
+/** 10^(9 − digits) for 0..9 fractional digits: the unit, in nanoseconds, of a time written with them. */
+export function unitNanosOf(digits: number): number {
+  return UNIT_NANOS[digits >= 9 ? 9 : digits <= 0 ? 0 : digits];
+}
+
+/** UNIT_NANOS[d] = 10^(9 − d). */
+const UNIT_NANOS = [1e9, 1e8, 1e7, 1e6, 1e5, 1e4, 1e3, 100, 10, 1];
+
+/**
+ * A span the report gives in seconds (a duration, an RTT, a gap): `nanos`, a difference of
+ * tNanos values, rounded to the capture's unit (CaptureClock.unitNanos), then divided once. The
+ * result is the double nearest a decimal with no more digits than the capture's times have, so a
+ * µs capture never prints a 7th: past 2^53 ns from the clock's zero the difference is inexact in
+ * its last few ns, and `/ 1e9` alone printed them (600.931043008 for 600.931043).
+ */
+export function seconds(nanos: number, unitNanos: number): number {
+  return Math.round(nanos / unitNanos) / (1e9 / unitNanos);
+}
+
+/**
+ * seconds() of a span the flow layer already divided by 1e9 as it went (ladder rows' `t`, the
+ * seconds in reuse anomalies): `s · 1e9` is its nanoseconds to within 2^-52 of the span (16 ns
+ * for a span of two years), so a µs capture's still rounds right. A ns capture's (unit 1) is
+ * returned as it is: it already is the nearest double to its nanoseconds.
+ */
+export function roundSeconds(s: number, unitNanos: number): number {
+  return unitNanos === 1 ? s : seconds(s * 1e9, unitNanos);
 }

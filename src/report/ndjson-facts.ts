@@ -14,6 +14,7 @@
  * here (LINE_UNEXPECTED_SHAPE): the caller builds the report for it.
  */
 import type { ConnectionDigest } from '../analysis/digest.js';
+import { seconds } from '../capture/clock.js';
 import type { IsoFormatter } from '../analysis/iso.js';
 import type { ConnectionFacts } from '../flow/connection.js';
 import type { Endpoint } from '../flow/endpoint.js';
@@ -54,14 +55,14 @@ function line(d: ConnectionDigest, p: number): number {
   p = boolAt(F_ROLES_GUESSED, c.rolesGuessed, p);
   p = boolAt(F_MIDSTREAM, c.midstream, p);
   p = frag(F_PORT_REUSE, p);
-  if (c.portReusePrevId > 0) {
+  if (d.portReuseGap !== null) {
     p = numAt(F_PREVIOUS_ID, c.portReusePrevId, p);
-    p = numAt(F_GAP, c.portReuseGapNanos / 1e9, p);
+    p = numAt(F_GAP, d.portReuseGap, p);
     p = byte(CLOSE_BRACE, p);
   } else p = frag(F_NULL, p);
   p = isoAt(F_FIRST_SEEN, fmt, c.firstNanos, p);
   p = isoAt(F_LAST_SEEN, fmt, c.lastNanos, p);
-  p = numAt(F_DURATION, (c.lastNanos - c.firstNanos) / 1e9, p);
+  p = numAt(F_DURATION, d.duration, p);
   p = W_INPUT.write(c.input, p);
   p = numAt(F_FIRST_FRAME, c.firstFrame, p);
   p = numAt(F_LAST_FRAME, c.lastFrame, p);
@@ -150,7 +151,7 @@ function handshake(d: ConnectionDigest, p: number): number {
   if (backoff !== null) {
     for (let j = 0; j < backoff.length; j++) {
       if (j > 0) p = byte(COMMA, p);
-      p = num(backoff[j] / 1e9, p);
+      p = num(seconds(backoff[j], d.unitNanos), p);
     }
   }
   p = numAt(F_RTT, d.synToSynAck, p);

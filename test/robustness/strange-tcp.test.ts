@@ -355,6 +355,66 @@ describe('a capture whose halves are in the wrong order (mergecap -a of a later 
   });
 });
 
+describe('a µs capture spanning 12.7 years (times past 2^53 ns from the clock zero, docs/robustness.md fixed 48)', () => {
+  /** The ISO-8601 time of a record's stamp, from integers only. */
+  const isoOf = (p: PacketIn): string => `${new Date(p.tsSec * 1000).toISOString().slice(0, 19)}.${String(p.tsNanos / 1000).padStart(6, '0')}Z`;
+  /** Seconds from record a to record b as the decimal it is (µs stamps). */
+  const between = (a: PacketIn, b: PacketIn): number => {
+    const micros = (b.tsSec - a.tsSec) * 1e6 + (b.tsNanos - a.tsNanos) / 1000; // exact: under 2^53
+    return Number(`${Math.floor(micros / 1e6)}.${String(micros % 1e6).padStart(6, '0')}`);
+  };
+
+  test('every time is the stamp of its frame, every span the exact difference, no number has a 7th digit', async () => {
+    // Doubles are 64 ns apart 12.7 years after the zero: stamps were read up to 32 ns low, ISO
+    // times truncated them to the µs below ("...570190Z" for a stamp at .570191), and spans
+    // printed the noise (600.931043008 where the capture alone gives 600.931043).
+    const early = new Scenario({ start: 1_300_000_000, clientPort: 40001 });
+    early.a.syn(); early.wait(20); early.b.synAck(); early.wait(30); early.a.ack(); close(early);
+    const late = new Scenario({ start: 1_700_000_000, clientPort: 40002 });
+    late.wait(570.191);
+    late.a.syn(); late.wait(48.223); late.b.synAck(); late.wait(0.083); late.a.ack();
+    late.wait(123.457); late.a.data(100); late.wait(7.777); late.b.data(50); late.wait(0.333); late.a.ack();
+    late.wait(200.931); late.a.fin(); late.wait(1.001); late.b.ack(); late.wait(33.333); late.b.fin(); late.wait(2.999); late.a.ack();
+    late.wait(15_591.135); // closed and quiet: retired, then the tuple is used again
+    late.a.reset(900_000); late.b.reset(700_000);
+    late.a.syn(); late.wait(1.111); late.a.again(); late.wait(9.999); late.b.synAck(); late.wait(0.001); late.a.ack(); late.wait(3.141); late.a.rst();
+    const frames = [...early.frames, ...late.frames];
+    const r = await analyzeBytes(writePcap(frames), { ladder: true });
+    checkInvariants(r);
+    expect(r.connections.map((c) => c.client.port)).toEqual([40001, 40002, 40002]);
+    const at = (frame: number): PacketIn => frames[frame - 1];
+    for (const c of r.connections) {
+      expect(c.firstSeen).toBe(isoOf(at(c.firstFrame)));
+      expect(c.lastSeen).toBe(isoOf(at(c.lastFrame)));
+      expect(c.duration).toBe(between(at(c.firstFrame), at(c.lastFrame)));
+      for (const t of [...c.client.transitions, ...c.server.transitions]) {
+        if (t.evidence === 'observed') expect(t.time, `${t.arc} at frame ${t.frame}`).toBe(isoOf(at(t.frame)));
+      }
+      for (const a of c.anomalies) if (a.code !== 'NOT_CLOSED') expect(a.time, a.code).toBe(isoOf(at(a.frame)));
+      const h = c.handshake;
+      if (h.synFrame !== null && h.synAckFrame !== null && h.ackFrame !== null) {
+        expect(h.rtt.synToSynAck).toBe(between(at(h.synFrame), at(h.synAckFrame)));
+        expect(h.duration).toBe(between(at(h.synFrame), at(h.ackFrame)));
+      }
+      for (const row of c.ladder ?? []) expect(row.t).toBe(between(at(c.firstFrame), at(row.frame)));
+      // No span with a 7th fractional digit, and every time with exactly 6.
+      const text = JSON.stringify(c);
+      expect(text.match(/\d\.\d{7,}/g)).toBeNull();
+      for (const m of text.matchAll(/"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d*)?Z"/g)) expect(m[1]).toMatch(/^\.\d{6}$/);
+    }
+    const [, first, again] = r.connections;
+    // The exact values, spelled out.
+    expect(first.handshake.syn).toBe('2023-11-14T22:13:20.570191Z');
+    expect(first.handshake.rtt).toEqual({ synToSynAck: 0.048323, lastSynToSynAck: 0.048323, synAckToAck: 0.000183, total: 0.048506 });
+    expect(first.data.timeToFirstByte).toBe(0.007877);
+    expect(first.close.duration).toBe(0.037633);
+    expect(again.portReuse).toEqual({ previousId: 2, gap: 15.591235 });
+    expect(again.anomalies.find((a) => a.code === 'PORT_REUSE')?.details.gapSeconds).toBe(15.591235);
+    expect(again.handshake.synBackoff).toEqual([0.001211]);
+    expect(r.summary.lastPacket).toBe(isoOf(frames[frames.length - 1]));
+  });
+});
+
 describe('a capture of one direction only (asymmetric routing, a one-way span port)', () => {
   test('the client acknowledging an unseen SYN,ACK is capture loss, not a half-open SYN; the server\'s side alone is no verdict on the client', async () => {
     const s = new Scenario();
