@@ -108,13 +108,14 @@ export class ReportCollector {
     this.keep = opts.keepConnections ?? true;
   }
 
-  finished(c: ConnectionFacts, ended: EndReason, endNanos: number, clock: CaptureClock): void {
+  /** `unitNanos`: the unit of the connection's times, when `clock` does not know its inputs (digestConnection). */
+  finished(c: ConnectionFacts, ended: EndReason, endNanos: number, clock: CaptureClock, unitNanos?: number): void {
     const onDigest = this.opts.onDigest;
     if (onDigest === undefined) {
-      this.add(this.withZeekRows(buildConnectionReport(c, ended, endNanos, clock, this.settings), c, clock));
+      this.add(this.withZeekRows(buildConnectionReport(c, ended, endNanos, clock, this.settings, unitNanos), c, clock));
       return;
     }
-    const d = digestConnection(c, ended, endNanos, clock, this.settings, this.digest);
+    const d = digestConnection(c, ended, endNanos, clock, this.settings, this.digest, unitNanos);
     this.summary.addDigest(d);
     if (this.keep) this.kept.push(this.withZeekRows(reportFromDigest(d), c, clock));
     onDigest(d);

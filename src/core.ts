@@ -83,6 +83,9 @@ export async function runCore(inputs: AnalyzeInput[], settings: Settings, clock:
   const inputReports: InputReport[] = [];
   let firstNanos = Infinity;
   let lastNanos = -Infinity;
+  // The units of the inputs those came from (clock.unitFor), to write them as their input does.
+  let firstUnit = 1;
+  let lastUnit = 1;
   // The previous record's time, across inputs: they are one stream read in the order given, so a
   // step back between one input's last record and the next one's first counts in
   // stats.timestampsBackwards, as it does when the inputs are concatenated into one file.
@@ -94,6 +97,7 @@ export async function runCore(inputs: AnalyzeInput[], settings: Settings, clock:
     // closure's variable is boxed anew each time (26 MB per 1 GB capture).
     const times = new Float64Array([Infinity, -Infinity]);
     tracker.setInput(input.name);
+    clock.noteInput(input.name, info);
     const onRecord = (rec: CaptureRecord): void => {
       // The reader knows the precision from the file header (pcapng: from each IDB) before the first
       // record; adopt it now, since connections retired mid-read are rendered right away. The batch
@@ -136,8 +140,9 @@ export async function runCore(inputs: AnalyzeInput[], settings: Settings, clock:
     if (info.precisionDigits > clock.precisionDigits) clock.precisionDigits = info.precisionDigits;
     const first = times[FIRST];
     const last = times[LAST];
-    if (first < firstNanos) firstNanos = first;
-    if (last > lastNanos) lastNanos = last;
+    const unit = clock.unitFor(input.name, input.name);
+    if (first < firstNanos) { firstNanos = first; firstUnit = unit; }
+    if (last > lastNanos) { lastNanos = last; lastUnit = unit; }
     inputReports.push({
       file: input.name,
       format: info.format,
@@ -147,8 +152,8 @@ export async function runCore(inputs: AnalyzeInput[], settings: Settings, clock:
       linkTypes: [...info.linkTypes].map(([linkType, packets]) => ({ linkType, name: linkTypeName(linkType), packets })),
       packets: info.records,
       bytes: info.bytes,
-      firstPacket: Number.isFinite(first) ? clock.toIso(first) : null,
-      lastPacket: Number.isFinite(last) ? clock.toIso(last) : null,
+      firstPacket: Number.isFinite(first) ? clock.toIso(first, clock.precisionDigits, unit) : null,
+      lastPacket: Number.isFinite(last) ? clock.toIso(last, clock.precisionDigits, unit) : null,
       issues: info.issues.map((i) => ({ code: i.code, byteOffset: i.byteOffset, detail: i.detail })),
       error,
     });
@@ -160,8 +165,8 @@ export async function runCore(inputs: AnalyzeInput[], settings: Settings, clock:
   return {
     inputs: inputReports,
     stats,
-    firstPacket: Number.isFinite(firstNanos) ? clock.toIso(firstNanos) : null,
-    lastPacket: Number.isFinite(lastNanos) ? clock.toIso(lastNanos) : null,
+    firstPacket: Number.isFinite(firstNanos) ? clock.toIso(firstNanos, clock.precisionDigits, firstUnit) : null,
+    lastPacket: Number.isFinite(lastNanos) ? clock.toIso(lastNanos, clock.precisionDigits, lastUnit) : null,
   };
 }
 

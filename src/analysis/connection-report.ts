@@ -143,8 +143,8 @@ const scratch = new ConnectionDigest();
  */
 export function zeekRowReports(c: ConnectionFacts, clock: CaptureClock): ZeekRowReport[] | null {
   if (c.zeekRows === undefined) return null;
-  const fmt = IsoFormatter.of(clock);
-  const unit = clock.unitNanos;
+  const unit = clock.unitFor(c.input, c.lastInput);
+  const fmt = IsoFormatter.of(clock, unit);
   return c.zeekRows().map((r) => ({
     ts: fmt.iso(r.startNanos),
     duration: seconds(r.lastNanos - r.startNanos, unit),
@@ -158,8 +158,10 @@ export function zeekRowReports(c: ConnectionFacts, clock: CaptureClock): ZeekRow
   }));
 }
 
-export function buildConnectionReport(c: ConnectionFacts, ended: EndReason, endNanos: number, clock: CaptureClock, settings: Settings): ConnectionReport {
-  return reportFromDigest(digestConnection(c, ended, endNanos, clock, settings, scratch));
+/** `unitNanos`: as digestConnection's `unit`. */
+export function buildConnectionReport(c: ConnectionFacts, ended: EndReason, endNanos: number, clock: CaptureClock, settings: Settings,
+  unitNanos?: number): ConnectionReport {
+  return reportFromDigest(digestConnection(c, ended, endNanos, clock, settings, scratch, unitNanos));
 }
 
 /**

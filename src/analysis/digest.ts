@@ -55,8 +55,9 @@ export class ConnectionDigest {
   ended!: EndReason;
   iso!: IsoFormatter;
   /**
-   * The capture's unit (CaptureClock.unitNanos) when the digest was made: every span below is
-   * rounded to it (clock.ts seconds()), and the renderings round the few they compute themselves.
+   * The unit of the connection's times (CaptureClock.unitFor: its input's precision, e.g. 1000
+   * for a µs capture): `iso` rounds every instant to it, every span below is rounded to it
+   * (clock.ts seconds()), and the renderings round the few they compute themselves.
    */
   unitNanos = 1000;
   /** lastSeen − firstSeen, and the portReuse gap (null without one), in seconds. */
@@ -104,15 +105,16 @@ export class ConnectionDigest {
 
 /**
  * Runs the end-of-record detectors on `c` (once per connection: they add its anomalies) and fills
- * `d` from it. `d` may be reused for the next connection once its renderings are done.
+ * `d` from it. `d` may be reused for the next connection once its renderings are done. `unit`:
+ * the unit of the connection's times, when the clock does not know its inputs (a connection
+ * shipped from the reading worker, which does).
  */
 export function digestConnection(c: ConnectionFacts, ended: EndReason, endNanos: number, clock: CaptureClock, settings: Settings,
-  d: ConnectionDigest = new ConnectionDigest()): ConnectionDigest {
+  d: ConnectionDigest = new ConnectionDigest(), unit = clock.unitFor(c.input, c.lastInput)): ConnectionDigest {
   const outcome = handshakeOutcome(c);
   const rst = resetInfo(c);
-  const unit = clock.unitNanos;
   detectConnectionAnomalies(c, ended, endNanos, settings, unit, outcome, rst);
-  const fmt = IsoFormatter.of(clock);
+  const fmt = IsoFormatter.of(clock, unit);
   d.c = c;
   d.ended = ended;
   d.iso = fmt;

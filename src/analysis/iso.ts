@@ -6,7 +6,8 @@
  */
 import { unitNanosOf, type CaptureClock } from '../capture/clock.js';
 
-const formatters = new WeakMap<CaptureClock, IsoFormatter>();
+/** Each clock's formatters, by the unit they round to (IsoFormatter.of). */
+const formatters = new WeakMap<CaptureClock, Map<number, IsoFormatter>>();
 /** Entries of IsoFormatter's cache of rendered instants (a power of two). */
 const ISO_CACHE_SIZE = 4096;
 const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
@@ -45,16 +46,22 @@ export class IsoFormatter {
   private readonly scratch = Buffer.alloc(MAX_ISO_BYTES);
   private readonly scratchView = new DataView(this.scratch.buffer, this.scratch.byteOffset, this.scratch.byteLength);
 
-  constructor(private readonly clock: CaptureClock) {
+  /**
+   * `unitNanos`: rounds every instant to this unit at least (CaptureClock.unitFor: a µs input's
+   * connection in a run written at 9 digits), as well as to the unit of the digits it prints.
+   */
+  constructor(private readonly clock: CaptureClock, private readonly unitNanos = 1) {
     const iso = clock.toIso(0, 9); // "...SS.nnnnnnnnnZ", with a year of 4 digits or (past 9999) ±6
     const dot = iso.length - 11;
     this.baseSec = Math.floor(Date.parse(`${iso.slice(0, dot)}Z`) / 1000);
     this.baseNanos = Number(iso.slice(dot + 1, dot + 10));
   }
 
-  static of(clock: CaptureClock): IsoFormatter {
-    let f = formatters.get(clock);
-    if (f === undefined) { f = new IsoFormatter(clock); formatters.set(clock, f); }
+  static of(clock: CaptureClock, unitNanos = 1): IsoFormatter {
+    let byUnit = formatters.get(clock);
+    if (byUnit === undefined) { byUnit = new Map(); formatters.set(clock, byUnit); }
+    let f = byUnit.get(unitNanos);
+    if (f === undefined) { f = new IsoFormatter(clock, unitNanos); byUnit.set(unitNanos, f); }
     return f;
   }
 
@@ -85,7 +92,7 @@ export class IsoFormatter {
 
   private format(tNanos: number, digits: number): string {
     const n = this.fill(tNanos, digits, this.scratchView, 0);
-    return n < 0 ? this.clock.toIso(tNanos, digits) : this.scratch.toString('latin1', 0, n);
+    return n < 0 ? this.clock.toIso(tNanos, digits, this.unitNanos) : this.scratch.toString('latin1', 0, n);
   }
 
   /**
@@ -98,7 +105,7 @@ export class IsoFormatter {
     const n = this.fill(tNanos, digits, out, at);
     if (n >= 0) return at + n;
     // The years and instants fill() leaves to CaptureClock (none in a real capture).
-    const s = this.clock.toIso(tNanos, digits);
+    const s = this.clock.toIso(tNanos, digits, this.unitNanos);
     for (let i = 0; i < s.length; i++) out.setUint8(at + i, s.charCodeAt(i));
     return at + s.length;
   }
@@ -112,8 +119,9 @@ export class IsoFormatter {
     if (!Number.isSafeInteger(total) || !Number.isFinite(this.baseSec)) return -1;
     let carry = Math.floor(total / 1e9);
     let frac = total - carry * 1e9;
-    // Rounded to the unit of `digits`, half up, as CaptureClock.toIso does (why: there).
-    const unit = unitNanosOf(digits);
+    // Rounded to the unit of `digits` (or this formatter's, if coarser), half up, as CaptureClock.toIso does (why: there).
+    const u = unitNanosOf(digits);
+    const unit = u > this.unitNanos ? u : this.unitNanos;
     const rem = frac % unit;
     frac += (2 * rem >= unit ? unit : 0) - rem;
     if (frac >= 1e9) {

@@ -16,6 +16,9 @@
  */
 export const CLOCK_ROOM_BEFORE_SEC = 2 ** 22;
 
+/** The precision every run has at least: µs, whatever an input declares (a binary pcapng resolution may declare fewer digits). */
+const MIN_DIGITS = 6;
+
 /**
  * Packet time. The hot path holds time as a `number` of nanoseconds since the clock's zero,
  * CLOCK_ROOM_BEFORE_SEC before the run's first packet; that epoch is kept here once and absolute
@@ -27,6 +30,8 @@ export class CaptureClock {
   private based = false;
   /** Fractional digits for rendering: the finest precision among the inputs. */
   precisionDigits: number;
+  /** The inputs read so far by name, with their reader's CaptureInfo (noteInput). */
+  private readonly inputs = new Map<string, Array<{ readonly precisionDigits: number }>>();
 
   /**
    * `precisionDigits`: the finest precision the inputs declare, when known before reading (at least
@@ -34,8 +39,8 @@ export class CaptureClock {
    * known before reading; the zero is then placed before it rather than before the first record
    * read, so inputs given newest first do not put an older input's times below zero.
    */
-  constructor(precisionDigits = 6, start: readonly [number, number] | null = null) {
-    this.precisionDigits = 6;
+  constructor(precisionDigits = MIN_DIGITS, start: readonly [number, number] | null = null) {
+    this.precisionDigits = MIN_DIGITS;
     this.raisePrecision(precisionDigits);
     if (start !== null) this.startBefore(start);
   }
@@ -51,6 +56,40 @@ export class CaptureClock {
    */
   get unitNanos(): number {
     return unitNanosOf(this.precisionDigits);
+  }
+
+  /**
+   * Registers an input as the run starts reading it. `info` is its reader's, whose precision the
+   * file header (pcapng: each interface) sets as it is read: it is looked at when a connection is
+   * reported (unitFor), not now.
+   */
+  noteInput(name: string, info: { readonly precisionDigits: number }): void {
+    const list = this.inputs.get(name);
+    if (list === undefined) this.inputs.set(name, [info]);
+    else list.push(info);
+  }
+
+  /**
+   * The unit of a connection's times and spans, its first and last packets read from inputs
+   * `firstInput` and `lastInput`: their own precision's unit, not the run's, so a µs input's
+   * connections stay on whole µs in a run written at 9 digits (past 2^53 ns from the zero their
+   * floats are not). The finer of the two; never finer than the run's unit nor coarser than a µs
+   * (the floor of precisionDigits). An input never noted (a worker's replica: the worker says) or
+   * named twice counts at its finest. A connection spanning three inputs or more, the middle one
+   * finer than both ends, would be rounded too coarsely: rotated pieces of one capture share a
+   * precision.
+   */
+  unitFor(firstInput: string, lastInput: string): number {
+    return Math.min(this.inputUnit(firstInput), this.inputUnit(lastInput));
+  }
+
+  private inputUnit(name: string): number {
+    const run = this.unitNanos;
+    const list = this.inputs.get(name);
+    if (list === undefined) return run;
+    let digits = MIN_DIGITS;
+    for (const info of list) digits = Math.max(digits, info.precisionDigits);
+    return Math.max(run, unitNanosOf(digits));
   }
 
   /** Adopts `digits` if finer than the current precision; never beyond nanoseconds. */
@@ -87,10 +126,11 @@ export class CaptureClock {
   /**
    * ISO-8601 UTC with `precisionDigits` fractional digits: the instant rounded to that unit (half
    * up), not truncated, since past 2^53 ns from the zero `tNanos` may lie a few ns below the
-   * packet's stamp, and a µs time read ...190968 ns must print .570191, not .570190.
+   * packet's stamp, and a µs time read ...190968 ns must print .570191, not .570190. `unitNanos`:
+   * a coarser unit to round to (unitFor: a µs input's instant in a run of 9 digits).
    */
-  toIso(tNanos: number, digits = this.precisionDigits): string {
-    const unit = BigInt(unitNanosOf(digits));
+  toIso(tNanos: number, digits = this.precisionDigits, unitNanos = 1): string {
+    const unit = BigInt(Math.max(unitNanosOf(digits), unitNanos));
     let abs = BigInt(this.baseSec) * 1_000_000_000n + BigInt(this.baseNanos) + BigInt(Math.round(tNanos));
     let rem = abs % unit;
     if (rem < 0n) rem += unit;

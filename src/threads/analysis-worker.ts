@@ -83,7 +83,7 @@ if (setup.clockStart !== null) clock.startBefore(setup.clockStart);
 const inputs = setup.names.map((name, i) => ({ name, bytes: source(i) }));
 const core = await runCore(inputs, setup.settings, clock, {
   ladder: false,
-  finished: (c, ended, endNanos) => encoder.add(c, ended, endNanos, clock.precisionDigits),
+  finished: (c, ended, endNanos) => encoder.add(c, ended, endNanos, clock.precisionDigits, clock.unitFor(c.input, c.lastInput)),
   // The connections still open at the end (~14k on the 1 GB benchmark capture, 50k on the flood)
   // go out in the tracker's paced pieces of 256, not as one batch: the reporting thread starts on
   // them while this one settles the rest, and fewer wait at once (1 GB: 0.89x the minimum time;

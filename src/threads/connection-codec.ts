@@ -85,6 +85,8 @@ export interface ShippedConnection {
   endNanos: number;
   /** The clock's precision when the worker retired it (reports render at that precision). */
   precisionDigits: number;
+  /** The unit of its times (CaptureClock.unitFor on the worker, which knows the inputs). */
+  unitNanos: number;
 }
 
 // Connection flag bits.
@@ -112,7 +114,7 @@ export class ConnectionEncoder {
     return this.count;
   }
 
-  add(c: Connection, ended: EndReason, endNanos: number, precisionDigits: number): void {
+  add(c: Connection, ended: EndReason, endNanos: number, precisionDigits: number, unitNanos: number): void {
     const cl = c.client;
     const sv = c.server;
     this.reserve(FIXED_SLOTS + (c.synBackoffNanos?.length ?? 0) + 5 * (c.anomalies?.length ?? 0)
@@ -123,6 +125,7 @@ export class ConnectionEncoder {
     const v = c.zeekVerdict();
     n[p++] = c.id;
     n[p++] = precisionDigits;
+    n[p++] = unitNanos;
     n[p++] = END_INDEX.get(ended)!;
     n[p++] = endNanos;
     n[p++] = (c.clientIsA ? F_CLIENT_IS_A : 0) | (c.rolesGuessed ? F_ROLES_GUESSED : 0) | (c.midstream ? F_MIDSTREAM : 0)
@@ -273,6 +276,7 @@ export function decodeBatch(batch: ConnectionBatch, each: (c: ShippedConnection)
   for (let i = 0; i < batch.count; i++) {
     const id = n[p++];
     const precisionDigits = n[p++];
+    const unitNanos = n[p++];
     const ended = END_REASONS[n[p++]];
     const endNanos = n[p++];
     const flags = n[p++];
@@ -329,7 +333,7 @@ export function decodeBatch(batch: ConnectionBatch, each: (c: ShippedConnection)
     c.portReusePrevId = portReusePrevId;
     c.portReuseGapNanos = portReuseGapNanos;
     c.anomalies = anomalies;
-    each({ facts: c, ended, endNanos, precisionDigits });
+    each({ facts: c, ended, endNanos, precisionDigits, unitNanos });
   }
 }
 

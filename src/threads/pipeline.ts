@@ -28,7 +28,8 @@ export function workerAvailable(): boolean {
 
 /** Where finished connections go (analyze.ts's ReportCollector). */
 export interface ReportSink {
-  finished(c: ConnectionFacts, ended: EndReason, endNanos: number, clock: CaptureClock): void;
+  /** `unitNanos`: the unit of the connection's times, from the worker (this clock does not know the inputs). */
+  finished(c: ConnectionFacts, ended: EndReason, endNanos: number, clock: CaptureClock, unitNanos: number): void;
 }
 
 export function analyzeOnWorker(inputs: AnalyzeInput[], settings: Settings, sink: ReportSink,
@@ -105,7 +106,7 @@ export function analyzeOnWorker(inputs: AnalyzeInput[], settings: Settings, sink
             if (m.batch !== null) {
               decodeBatch(m.batch, (s) => {
                 clock.precisionDigits = s.precisionDigits;
-                sink.finished(s.facts, s.ended, s.endNanos, clock);
+                sink.finished(s.facts, s.ended, s.endNanos, clock, s.unitNanos);
               });
             }
             pulled = m.pulled;

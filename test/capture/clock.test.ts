@@ -58,6 +58,40 @@ describe('seconds(): a span rounded to the capture unit, then divided once', () 
     });
 });
 
+describe('CaptureClock.unitFor: the unit of a connection\'s times, from its inputs', () => {
+  test('a µs input in a run of 9 digits keeps whole µs; a ns input, the run, and unknown names get the run\'s', () => {
+    const clock = new CaptureClock(9);
+    const us = { precisionDigits: 6 };
+    const ns = { precisionDigits: 9 };
+    clock.noteInput('us.pcap', us);
+    clock.noteInput('ns.pcap', ns);
+    expect(clock.unitFor('us.pcap', 'us.pcap')).toBe(1000);
+    expect(clock.unitFor('ns.pcap', 'ns.pcap')).toBe(1);
+    // A connection going on from one into the other: the finer.
+    expect(clock.unitFor('us.pcap', 'ns.pcap')).toBe(1);
+    // A worker's replica knows no inputs (the worker sends the unit).
+    expect(clock.unitFor('other.pcap', 'other.pcap')).toBe(1);
+  });
+
+  test('the reader\'s precision is read when asked (a pcapng interface declared later), floored at µs, never finer than the run', () => {
+    const clock = new CaptureClock(6);
+    const info = { precisionDigits: 4 }; // a binary resolution of 2^-10 s declares 4 digits
+    clock.noteInput('a.pcapng', info);
+    expect(clock.unitFor('a.pcapng', 'a.pcapng')).toBe(1000);
+    info.precisionDigits = 9;
+    expect(clock.unitFor('a.pcapng', 'a.pcapng')).toBe(1000); // the run still writes 6 digits
+    clock.raisePrecision(9);
+    expect(clock.unitFor('a.pcapng', 'a.pcapng')).toBe(1);
+  });
+
+  test('two inputs of one name: the finer of the two', () => {
+    const clock = new CaptureClock(9);
+    clock.noteInput('x', { precisionDigits: 9 });
+    clock.noteInput('x', { precisionDigits: 6 });
+    expect(clock.unitFor('x', 'x')).toBe(1);
+  });
+});
+
 describe('a µs capture whose packets lie years after the clock zero', () => {
   // pcap's seconds are uint32; the zero sits 2^22 s before the first stamp (the CLI's clockStart).
   const MAX_SEC = 2 ** 32 - 1;

@@ -47,7 +47,7 @@ describe('connection codec', () => {
     const clock = new CaptureClock();
     const encoder = new ConnectionEncoder();
     // The tracker reuses a connection's objects once `finished` returns: keep what it was, not it.
-    const pending: Array<{ id: number; fields: Snapshot; zeek: ZeekVerdict; report: ConnectionReport; ended: EndReason; endNanos: number; digits: number }> = [];
+    const pending: Array<{ id: number; fields: Snapshot; zeek: ZeekVerdict; report: ConnectionReport; ended: EndReason; endNanos: number; digits: number; unit: number }> = [];
     let finished = 0;
     let checked = 0;
     const check = (): void => {
@@ -58,9 +58,10 @@ describe('connection codec', () => {
         expect(s.ended).toBe(want.ended);
         expect(s.endNanos).toBe(want.endNanos);
         expect(s.precisionDigits).toBe(want.digits);
+        expect(s.unitNanos).toBe(want.unit);
         compareFacts(s.facts, want.fields, want.zeek);
         clock.precisionDigits = s.precisionDigits;
-        expect(buildConnectionReport(s.facts, s.ended, s.endNanos, clock, settings)).toEqual(want.report);
+        expect(buildConnectionReport(s.facts, s.ended, s.endNanos, clock, settings, s.unitNanos)).toEqual(want.report);
         checked++;
       });
       expect(i).toBe(pending.length);
@@ -70,12 +71,13 @@ describe('connection codec', () => {
       ladder: false,
       finished: (c: Connection, ended, endNanos) => {
         finished++;
-        encoder.add(c, ended, endNanos, clock.precisionDigits);
+        const unit = clock.unitFor(c.input, c.lastInput);
+        encoder.add(c, ended, endNanos, clock.precisionDigits, unit);
         // The snapshot first: building the report runs the detectors, which add anomalies to `c`.
         const fields = snapshot(c);
         const zeek = c.zeekVerdict();
         const report = buildConnectionReport(c, ended, endNanos, clock, settings);
-        pending.push({ id: c.id, fields, zeek, report, ended, endNanos, digits: clock.precisionDigits });
+        pending.push({ id: c.id, fields, zeek, report, ended, endNanos, digits: clock.precisionDigits, unit });
         // Batches of one to three: the decoder must not depend on where a batch ends.
         if (encoder.size >= (c.id % 3) + 1) check();
       },
