@@ -167,7 +167,9 @@ const UNIT_NANOS = [1e9, 1e8, 1e7, 1e6, 1e5, 1e4, 1e3, 100, 10, 1];
  * its last few ns, and `/ 1e9` alone printed them (600.931043008 for 600.931043).
  */
 export function seconds(nanos: number, unitNanos: number): number {
-  return Math.round(nanos / unitNanos) / (1e9 / unitNanos);
+  const units = Math.round(nanos / unitNanos);
+  // Not -0 (a span of -0.4 µs rounds to it): 0 is 0 in every format, and Object.is agrees.
+  return units === 0 ? 0 : units / (1e9 / unitNanos);
 }
 
 /**

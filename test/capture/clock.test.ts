@@ -40,6 +40,7 @@ describe('seconds(): a span rounded to the capture unit, then divided once', () 
     expect(seconds(1500, 1000)).toBe(0.000002);
     expect(seconds(1499, 1000)).toBe(0.000001);
     expect(seconds(-2_000_000_040, 1000)).toBe(-2);
+    expect(Object.is(seconds(-400, 1000), 0)).toBe(true); // not -0
   });
 
   test('roundSeconds(): a span already in seconds, as the ladder and reuse anomalies hold them', () => {
