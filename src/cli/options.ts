@@ -66,8 +66,9 @@ export const EXIT_FATAL = 2;
 
 /**
  * Does this error on stdout make the run's exit code EXIT_FATAL? EPIPE does not: the reader went
- * away on purpose (`| head`), and the report was as long as it wanted. Anything else (a full disk,
- * EIO, `> /dev/full`) left the report cut short, and CI must not take it for a whole one.
+ * away on purpose (`| head`), and the report was as long as it wanted (with --fail-on or --expect
+ * the run then reads on for the verdict: run.ts). Anything else (a full disk, EIO, `> /dev/full`)
+ * left the report cut short, and CI must not take it for a whole one.
  */
 export function isFatalOutputError(err: NodeJS.ErrnoException): boolean {
   return err.code !== 'EPIPE';
@@ -78,6 +79,8 @@ const EPILOGUE = `Exit codes:
   1  --fail-on matched an anomaly, or --expect found a mismatch (the report is still printed)
   2  usage error, an unreadable input (the others are still reported), a report that could not be
      written (a full disk; not a closed pipe, as in | head), or an internal error
+A closed pipe (| head) stops the run early, unless --fail-on or --expect is given: then every
+input is still read, and the exit code is the verdict's.
 
 Colour is on when stdout is a terminal; --color/--no-color, NO_COLOR and FORCE_COLOR override.
 Only the report goes to stdout; errors and the progress bar go to stderr.

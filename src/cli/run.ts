@@ -104,8 +104,12 @@ async function run(io: CliEnvironment): Promise<number> {
     return EXIT_FATAL;
   }
 
-  // stdout closed under us (`| head`): stop writing, stop reading, exit quietly.
+  // stdout closed under us (`| head`): stop writing. Without a gate, stop reading too and exit
+  // quietly, as `yes | head` does: nobody wants the rest. With --fail-on or --expect the verdict is
+  // still wanted (a CI gate must not pass because of a pipe): read every input to the end, say its
+  // errors, and exit as a run whose stdout stayed open would.
   let stdoutClosed = false;
+  const gated = o.failOn !== null || checker !== null;
   const abort = new AbortController();
   // While stdout's buffer is full (write() returned false) the readers wait for 'drain', so memory
   // stays bounded by one read chunk's worth of output however slow the consumer is.
@@ -131,11 +135,12 @@ async function run(io: CliEnvironment): Promise<number> {
     if (stdoutClosed) return;
     stdoutClosed = true;
     unblock?.();
-    abort.abort();
     if (isFatalOutputError(err)) {
       outputFailed = true;
+      abort.abort();
       io.stderr.write(`${NAME}: cannot write the report: ${err.message}\n`);
-    }
+    } else if (!gated) abort.abort();
+    else if (o.debug) io.stderr.write(`${NAME}: debug: stdout was closed (${err.code ?? err.message}); reading on for the ${o.failOn !== null ? '--fail-on' : '--expect'} verdict\n`);
   });
   const write = (s: string | Uint8Array): void => {
     if (!stdoutClosed) noteWrite(io.stdout.write(s));
@@ -200,8 +205,11 @@ async function run(io: CliEnvironment): Promise<number> {
     countGate(c.anomalies);
     if (held) held.add(c);
     else if (limit === null || shown < limit) {
-      lines.connection(c);
-      queueFlush();
+      // Nothing is rendered for a stdout that is gone; the run goes on for the gate.
+      if (!stdoutClosed) {
+        lines.connection(c);
+        queueFlush();
+      }
       shown++;
     }
   };
@@ -216,6 +224,7 @@ async function run(io: CliEnvironment): Promise<number> {
     countGate(d.anomalies);
     shown++;
     if (alreadyWritten > 0) { alreadyWritten--; return; }
+    if (stdoutClosed) return;
     lines.digest(d);
     queueFlush();
   };
@@ -314,7 +323,8 @@ async function run(io: CliEnvironment): Promise<number> {
   );
   lines.flush();
   progress?.clear();
-  if (stdoutClosed) {
+  // Cut short on purpose (a failed stdout, or a closed one without a gate): no verdict on part of the capture.
+  if (abort.signal.aborted) {
     held?.close();
     return failedInputs.length > 0 || outputFailed ? EXIT_FATAL : EXIT_OK;
   }
