@@ -64,6 +64,10 @@ export class ConnectionDigest {
   synFrame: number | null = null;
   synAckFrame: number | null = null;
   ackFrame: number | null = null;
+  /** The input each frame counts in when it is not the connection's `input` (else null: the key is left out). */
+  synInput: string | null = null;
+  synAckInput: string | null = null;
+  ackInput: string | null = null;
   synToSynAck: number | null = null;
   lastSynToSynAck: number | null = null;
   synAckToAck: number | null = null;
@@ -83,6 +87,7 @@ export class ConnectionDigest {
   resetBy: Role | 'both' | null = null;
   firstFinNanos = NO_TIME;
   firstFinFrame: number | null = null;
+  firstFinInput: string | null = null;
   completedNanos = NO_TIME;
   closeDuration: number | null = null;
   finWait2Client: number | null = null;
@@ -119,6 +124,9 @@ export function digestConnection(c: ConnectionFacts, ended: EndReason, endNanos:
   d.synFrame = c.firstSynNanos >= 0 ? c.firstSynFrame : null;
   d.synAckFrame = c.firstSynAckNanos >= 0 ? c.firstSynAckFrame : null;
   d.ackFrame = ackT === null ? null : early ? c.earlyAckFrame : ackT.frameNo;
+  d.synInput = c.firstSynNanos >= 0 ? otherInput(c, c.firstSynInput) : null;
+  d.synAckInput = c.firstSynAckNanos >= 0 ? otherInput(c, c.firstSynAckInput) : null;
+  d.ackInput = ackT === null ? null : otherInput(c, early ? c.earlyAckInput : ackT.input);
   // Only when a SYN came before the SYN/ACK (lastSynNanos is set only then, so the two agree): a
   // SYN recorded after its SYN/ACK but stamped earlier is taken at the SYN/ACK's time (a connection's
   // clock never runs backwards), which read as a 0 s SYN → SYN/ACK.
@@ -164,6 +172,7 @@ export function digestConnection(c: ConnectionFacts, ended: EndReason, endNanos:
     && (firstFin.tNanos > completed.tNanos || (firstFin.tNanos === completed.tNanos && firstFin.frameNo > completed.frameNo))) firstFin = null;
   d.firstFinNanos = firstFin ? firstFin.tNanos : NO_TIME;
   d.firstFinFrame = firstFin ? firstFin.frameNo : null;
+  d.firstFinInput = firstFin ? otherInput(c, firstFin.input) : null;
   d.completedNanos = completed ? completed.tNanos : NO_TIME;
   d.closeDuration = completed && firstFin ? (completed.tNanos - firstFin.tNanos) / 1e9 : null;
   d.finWait2Client = secondsIn(c.client, 'FIN_WAIT_2', endNanos);
@@ -173,6 +182,11 @@ export function digestConnection(c: ConnectionFacts, ended: EndReason, endNanos:
   d.timeWaitClientNanos = reached(c.client, 'TIME_WAIT')?.tNanos ?? NO_TIME;
   d.timeWaitServerNanos = reached(c.server, 'TIME_WAIT')?.tNanos ?? NO_TIME;
   return d;
+}
+
+/** `input` when a frame counts in it rather than in the connection's first input, else null (the report leaves the key out). */
+function otherInput(c: ConnectionFacts, input: string): string | null {
+  return input === c.input ? null : input;
 }
 
 function anomalyReports(c: ConnectionFacts, fmt: IsoFormatter): AnomalyReport[] {
@@ -188,6 +202,7 @@ function anomalyReports(c: ConnectionFacts, fmt: IsoFormatter): AnomalyReport[] 
         severity: ANOMALIES[a.code].severity,
         endpoint: who,
         frame: a.frameNo,
+        ...(a.input !== c.input ? { input: a.input } : {}),
         time: fmt.iso(a.tNanos),
         message: anomalyMessage(a.code, who, a.details),
         details: a.details,
