@@ -29,10 +29,10 @@ function endpointReport(c: ConnectionFacts, ep: Endpoint, isClient: boolean, fmt
       sackPermitted: ep.sackPermitted,
       timestamps: ep.timestamps,
     },
-    transitions: ep.transitions.map((t): TransitionReport => ({
-      from: t.from, to: t.to, arc: t.arc, frame: t.frameNo, ...(t.input !== c.input ? { input: t.input } : {}),
-      time: fmt.iso(t.tNanos), evidence: t.evidence,
-    })),
+    transitions: ep.transitions.map((t): TransitionReport => (t.input === c.input
+      ? { from: t.from, to: t.to, arc: t.arc, frame: t.frameNo, time: fmt.iso(t.tNanos), evidence: t.evidence }
+      // A later input's frame: the input after it (see model.ts), a literal of its own rather than a spread per transition.
+      : { from: t.from, to: t.to, arc: t.arc, frame: t.frameNo, input: t.input, time: fmt.iso(t.tNanos), evidence: t.evidence })),
   };
 }
 
