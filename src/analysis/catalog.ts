@@ -57,6 +57,8 @@ export interface Anomaly {
   /** 0 = client, 1 = server, -1 = the connection as a whole. */
   endpoint: number;
   frameNo: number;
+  /** The input `frameNo` counts in (frames restart at 1 in each input; see Transition.input). */
+  input: string;
   tNanos: number;
   details: Record<string, number | string | boolean | null>;
 }

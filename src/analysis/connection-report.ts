@@ -29,9 +29,10 @@ function endpointReport(c: ConnectionFacts, ep: Endpoint, isClient: boolean, fmt
       sackPermitted: ep.sackPermitted,
       timestamps: ep.timestamps,
     },
-    transitions: ep.transitions.map((t): TransitionReport => ({
-      from: t.from, to: t.to, arc: t.arc, frame: t.frameNo, time: fmt.iso(t.tNanos), evidence: t.evidence,
-    })),
+    transitions: ep.transitions.map((t): TransitionReport => (t.input === c.input
+      ? { from: t.from, to: t.to, arc: t.arc, frame: t.frameNo, time: fmt.iso(t.tNanos), evidence: t.evidence }
+      // A later input's frame: the input after it (see model.ts), a literal of its own rather than a spread per transition.
+      : { from: t.from, to: t.to, arc: t.arc, frame: t.frameNo, input: t.input, time: fmt.iso(t.tNanos), evidence: t.evidence })),
   };
 }
 
@@ -43,8 +44,11 @@ function handshakeReport(d: ConnectionDigest): HandshakeReport {
     synAck: isoOrNull(d.iso, d.synAckNanos),
     ack: isoOrNull(d.iso, d.ackNanos),
     synFrame: d.synFrame,
+    ...(d.synInput !== null ? { synInput: d.synInput } : {}),
     synAckFrame: d.synAckFrame,
+    ...(d.synAckInput !== null ? { synAckInput: d.synAckInput } : {}),
     ackFrame: d.ackFrame,
+    ...(d.ackInput !== null ? { ackInput: d.ackInput } : {}),
     synCount: c.client.synCount,
     synAckCount: c.server.synAckCount,
     synBackoff: (c.synBackoffNanos ?? []).map((n) => seconds(n, d.unitNanos)),
@@ -85,6 +89,7 @@ function closeReport(d: ConnectionDigest): CloseReport {
     resetBy: d.resetBy,
     firstFin: isoOrNull(d.iso, d.firstFinNanos),
     firstFinFrame: d.firstFinFrame,
+    ...(d.firstFinInput !== null ? { firstFinInput: d.firstFinInput } : {}),
     completed: isoOrNull(d.iso, d.completedNanos),
     duration: d.closeDuration,
     finWait2: { client: d.finWait2Client, server: d.finWait2Server },
@@ -125,8 +130,8 @@ export function reportFromDigest(d: ConnectionDigest): ConnectionReport {
     captureLoss: c.captureLoss,
   };
   if (c.ladder) {
-    backdateListen(c.ladder, c.server, 'serverState');
-    backdateListen(c.ladder, c.client, 'clientState');
+    backdateListen(c, c.ladder, c.server, 'serverState');
+    backdateListen(c, c.ladder, c.client, 'clientState');
     // Rows are written per packet, in seconds: rounded to the unit here, as every span is.
     for (const row of c.ladder) row.t = roundSeconds(row.t, d.unitNanos);
     report.ladder = c.ladder;
@@ -170,11 +175,11 @@ export function buildConnectionReport(c: ConnectionFacts, ended: EndReason, endN
  * the rows up to it say CLOSED. Once the report is built we know better, and the ladder shows what
  * the textbook diagram shows: the server was in LISTEN when the SYN arrived.
  */
-function backdateListen(rows: LadderRow[], ep: Endpoint, column: 'clientState' | 'serverState'): void {
+function backdateListen(c: ConnectionFacts, rows: LadderRow[], ep: Endpoint, column: 'clientState' | 'serverState'): void {
   const first = ep.transitions[0];
   if (first === undefined || first.to !== 'LISTEN' || first.evidence !== 'inferred') return;
   for (const row of rows) {
-    if (row.frame === first.frameNo) break;
+    if (row.frame === first.frameNo && (row.input ?? c.input) === first.input) break;
     if (row[column] === 'CLOSED') row[column] = 'LISTEN';
   }
 }

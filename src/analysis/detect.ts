@@ -20,36 +20,36 @@ const WHOLE = -1;
  */
 export function detectConnectionAnomalies(c: ConnectionFacts, ended: EndReason, endNanos: number, settings: Settings, unitNanos: number,
   outcome: HandshakeOutcome = handshakeOutcome(c), rst: ResetInfo = resetInfo(c)): void {
-  const frame = (n: number): number => (n > 0 ? n : c.firstFrame);
-
   if (outcome === 'no_answer' && c.client.state === 'SYN_SENT') {
-    c.add('HALF_OPEN', CLIENT, frame(c.firstSynFrame), c.firstSynNanos >= 0 ? c.firstSynNanos : c.firstNanos, {
+    const atSyn = c.firstSynFrame > 0;
+    c.add('HALF_OPEN', CLIENT, atSyn ? c.firstSynFrame : c.firstFrame, atSyn ? c.firstSynInput : c.input,
+      c.firstSynNanos >= 0 ? c.firstSynNanos : c.firstNanos, {
       synCount: c.client.synCount, seconds: seconds(c.lastNanos - c.firstNanos, unitNanos),
     });
   }
   if (c.server.state === 'SYN_RECEIVED') {
     const t = reached(c.server, 'SYN_RECEIVED')!;
-    c.add('HANDSHAKE_INCOMPLETE', SERVER, t.frameNo, t.tNanos, { synAckCount: c.server.synAckCount });
+    c.add('HANDSHAKE_INCOMPLETE', SERVER, t.frameNo, t.input, t.tNanos, { synAckCount: c.server.synAckCount });
   }
   if (outcome === 'refused') {
     const t = findTransition(c.client, (x) => x.from === 'SYN_SENT' && x.to === 'CLOSED')!;
-    c.add('REFUSED', SERVER, t.frameNo, t.tNanos, {});
+    c.add('REFUSED', SERVER, t.frameNo, t.input, t.tNanos, {});
   }
   const { kind } = closeKind(c, rst);
   if (kind === 'reset' && rst.at) {
-    c.add('RESET', rst.by === 'client' ? CLIENT : rst.by === 'server' ? SERVER : WHOLE, rst.at.frameNo, rst.at.tNanos, {
+    c.add('RESET', rst.by === 'client' ? CLIENT : rst.by === 'server' ? SERVER : WHOLE, rst.at.frameNo, rst.at.input, rst.at.tNanos, {
       resetBy: rst.by, state: rst.state,
     });
   }
   if (outcome === 'simultaneous_open') {
     const t = findTransition(c.client, (x) => x.to === 'SYN_RECEIVED') ?? findTransition(c.server, (x) => x.to === 'SYN_RECEIVED')!;
-    c.add('SIMULTANEOUS_OPEN', WHOLE, t.frameNo, t.tNanos, {});
+    c.add('SIMULTANEOUS_OPEN', WHOLE, t.frameNo, t.input, t.tNanos, {});
   }
   if (kind === 'simultaneous') {
     const a = reached(c.client, 'CLOSING');
     const b = reached(c.server, 'CLOSING');
     const t = a && b ? (a.tNanos <= b.tNanos ? a : b) : (a ?? b)!;
-    c.add('SIMULTANEOUS_CLOSE', WHOLE, t.frameNo, t.tNanos, {});
+    c.add('SIMULTANEOUS_CLOSE', WHOLE, t.frameNo, t.input, t.tNanos, {});
   }
   // Lingering: held longer than lingerSeconds, or still held when the record ended. Four calls
   // rather than loops over literal pairs, which allocated ~40 MB of arrays per 90k connections.
@@ -59,7 +59,7 @@ export function detectConnectionAnomalies(c: ConnectionFacts, ended: EndReason, 
   lingering(c, c.server, SERVER, 'CLOSE_WAIT', 'LINGERING_CLOSE_WAIT', endNanos, settings);
   if (ended !== 'closed' && (isSynchronized(c.client.state) || isSynchronized(c.server.state))
     && c.client.state !== 'TIME_WAIT' && c.server.state !== 'TIME_WAIT') {
-    c.add('NOT_CLOSED', WHOLE, c.lastFrame, c.lastNanos, { clientState: c.client.state, serverState: c.server.state });
+    c.add('NOT_CLOSED', WHOLE, c.lastFrame, c.lastInput, c.lastNanos, { clientState: c.client.state, serverState: c.server.state });
   }
 }
 
@@ -73,5 +73,5 @@ function lingering(c: ConnectionFacts, ep: Endpoint, role: number, state: 'FIN_W
   if (held === null || !(held.atEnd || held.nanos / 1e9 > settings.lingerSeconds)) return;
   const t = reached(ep, state)!;
   // To the µs whatever the capture's unit, as these have always been given.
-  c.add(code, role, t.frameNo, t.tNanos, { seconds: seconds(held.nanos, 1000), atEnd: held.atEnd, thresholdSeconds: settings.lingerSeconds });
+  c.add(code, role, t.frameNo, t.input, t.tNanos, { seconds: seconds(held.nanos, 1000), atEnd: held.atEnd, thresholdSeconds: settings.lingerSeconds });
 }

@@ -74,6 +74,10 @@ export class ConnectionDigest {
   synFrame: number | null = null;
   synAckFrame: number | null = null;
   ackFrame: number | null = null;
+  /** The input each frame counts in when it is not the connection's `input` (else null: the key is left out). */
+  synInput: string | null = null;
+  synAckInput: string | null = null;
+  ackInput: string | null = null;
   synToSynAck: number | null = null;
   lastSynToSynAck: number | null = null;
   synAckToAck: number | null = null;
@@ -93,6 +97,7 @@ export class ConnectionDigest {
   resetBy: Role | 'both' | null = null;
   firstFinNanos = NO_TIME;
   firstFinFrame: number | null = null;
+  firstFinInput: string | null = null;
   completedNanos = NO_TIME;
   closeDuration: number | null = null;
   finWait2Client: number | null = null;
@@ -134,6 +139,9 @@ export function digestConnection(c: ConnectionFacts, ended: EndReason, endNanos:
   d.synFrame = c.firstSynNanos >= 0 ? c.firstSynFrame : null;
   d.synAckFrame = c.firstSynAckNanos >= 0 ? c.firstSynAckFrame : null;
   d.ackFrame = ackT === null ? null : early ? c.earlyAckFrame : ackT.frameNo;
+  d.synInput = c.firstSynNanos >= 0 ? otherInput(c, c.firstSynInput) : null;
+  d.synAckInput = c.firstSynAckNanos >= 0 ? otherInput(c, c.firstSynAckInput) : null;
+  d.ackInput = ackT === null ? null : otherInput(c, early ? c.earlyAckInput : ackT.input);
   // Only when a SYN came before the SYN/ACK (lastSynNanos is set only then, so the two agree): a
   // SYN recorded after its SYN/ACK but stamped earlier is taken at the SYN/ACK's time (a connection's
   // clock never runs backwards), which read as a 0 s SYN → SYN/ACK.
@@ -179,6 +187,7 @@ export function digestConnection(c: ConnectionFacts, ended: EndReason, endNanos:
     && (firstFin.tNanos > completed.tNanos || (firstFin.tNanos === completed.tNanos && firstFin.frameNo > completed.frameNo))) firstFin = null;
   d.firstFinNanos = firstFin ? firstFin.tNanos : NO_TIME;
   d.firstFinFrame = firstFin ? firstFin.frameNo : null;
+  d.firstFinInput = firstFin ? otherInput(c, firstFin.input) : null;
   d.completedNanos = completed ? completed.tNanos : NO_TIME;
   d.closeDuration = completed && firstFin ? seconds(completed.tNanos - firstFin.tNanos, unit) : null;
   d.finWait2Client = secondsIn(c.client, 'FIN_WAIT_2', endNanos, unit);
@@ -205,6 +214,11 @@ function reportedDetails(a: Anomaly, unitNanos: number): Anomaly['details'] {
   return r === v ? a.details : { ...a.details, [key!]: r };
 }
 
+/** `input` when a frame counts in it rather than in the connection's first input, else null (the report leaves the key out). */
+function otherInput(c: ConnectionFacts, input: string): string | null {
+  return input === c.input ? null : input;
+}
+
 function anomalyReports(c: ConnectionFacts, fmt: IsoFormatter, unitNanos: number): AnomalyReport[] {
   const list = c.anomalies;
   if (list === null || list.length === 0) return [];
@@ -214,14 +228,13 @@ function anomalyReports(c: ConnectionFacts, fmt: IsoFormatter, unitNanos: number
     .map((a) => {
       const who = a.endpoint === 0 ? 'client' : a.endpoint === 1 ? 'server' : null;
       const details = reportedDetails(a, unitNanos);
-      return {
-        code: a.code,
-        severity: ANOMALIES[a.code].severity,
-        endpoint: who,
-        frame: a.frameNo,
-        time: fmt.iso(a.tNanos),
-        message: anomalyMessage(a.code, who, details),
-        details,
-      };
+      const severity = ANOMALIES[a.code].severity;
+      const time = fmt.iso(a.tNanos);
+      const message = anomalyMessage(a.code, who, details);
+      // Two literals rather than a spread of the optional key: a spread in an object literal is a
+      // runtime call per anomaly (every connection's, on the NDJSON path too).
+      return a.input === c.input
+        ? { code: a.code, severity, endpoint: who, frame: a.frameNo, time, message, details }
+        : { code: a.code, severity, endpoint: who, frame: a.frameNo, input: a.input, time, message, details };
     });
 }

@@ -95,14 +95,18 @@ export interface ConnectionFacts {
   lastFrame: number;
   firstSynNanos: number;
   firstSynFrame: number;
+  /** The input firstSynFrame counts in; likewise for the other frames below. */
+  firstSynInput: string;
   prevSynNanos: number;
   lastSynNanos: number;
   synBackoffNanos: number[] | null;
   firstSynAckNanos: number;
   firstSynAckFrame: number;
+  firstSynAckInput: string;
   lastSynAckNanos: number;
   earlyAckNanos: number;
   earlyAckFrame: number;
+  earlyAckInput: string;
   badHandshakeAck: boolean;
   serverReplyNanos: number;
   rstAccepted: boolean;
@@ -111,8 +115,11 @@ export interface ConnectionFacts {
   portReuseGapNanos: number;
   anomalies: Anomaly[] | null;
   ladder: LadderRow[] | null;
-  /** Records the first instance of (code, endpoint) (the end-of-record detectors add theirs). */
-  add(code: AnomalyCode, endpoint: number, frameNo: number, tNanos: number, details: Anomaly['details']): void;
+  /**
+   * Records the first instance of (code, endpoint) (the end-of-record detectors add theirs), at
+   * `frameNo` of `input`.
+   */
+  add(code: AnomalyCode, endpoint: number, frameNo: number, input: string, tNanos: number, details: Anomaly['details']): void;
   /** What Zeek's conn.log would say (the last row). */
   zeekVerdict(): ZeekVerdict;
   /**
@@ -123,9 +130,10 @@ export interface ConnectionFacts {
 }
 
 /** Shared by Connection and the worker's rebuilt connections: the one way an anomaly is first recorded. */
-export function addAnomaly(c: ConnectionFacts, code: AnomalyCode, endpoint: number, frameNo: number, tNanos: number, details: Anomaly['details']): void {
+export function addAnomaly(c: ConnectionFacts, code: AnomalyCode, endpoint: number, frameNo: number, input: string, tNanos: number,
+  details: Anomaly['details']): void {
   details.count = 1;
-  (c.anomalies ??= []).push({ code, endpoint, frameNo, tNanos, details });
+  (c.anomalies ??= []).push({ code, endpoint, frameNo, input, tNanos, details });
 }
 
 export class Connection implements ConnectionFacts {
@@ -148,7 +156,7 @@ export class Connection implements ConnectionFacts {
   badHandshakeAck!: boolean;
   captureLoss!: boolean;
   /** Per endpoint, the second CAPTURE_LOSS instance (lossNoted); null until one is merged. */
-  private lossSecond!: Array<{ frameNo: number; tNanos: number; details: Anomaly['details'] } | null> | null;
+  private lossSecond!: Array<{ frameNo: number; input: string; tNanos: number; details: Anomaly['details'] } | null> | null;
   /** First server payload after the first client payload (time to first byte). */
   serverReplyNanos!: number;
   /** 2×MSL in ns; set by the tracker from settings. */
@@ -157,7 +165,11 @@ export class Connection implements ConnectionFacts {
   id!: number;
   key!: TupleKey;
   input!: string;
-  /** Set by the tracker with each segment (the connection does not know which input it is reading). */
+  /**
+   * The input of the segment being tracked, then of the last one: set by the tracker before each
+   * segment (the connection does not know which input it is reading). Every frame noted while a
+   * segment is tracked (transitions, anomalies, handshake frames) counts in it.
+   */
   lastInput!: string;
   rolesGuessed!: boolean;
   midstream!: boolean;
@@ -167,6 +179,7 @@ export class Connection implements ConnectionFacts {
   // -- handshake timing (capture ns, -1 = not seen)
   firstSynNanos!: number;
   firstSynFrame!: number;
+  firstSynInput!: string;
   /** Previous client SYN, for the backoff gaps. */
   prevSynNanos!: number;
   /** Last client SYN before the first SYN,ACK: the start of the server-side RTT. */
@@ -174,6 +187,7 @@ export class Connection implements ConnectionFacts {
   synBackoffNanos!: number[] | null;
   firstSynAckNanos!: number;
   firstSynAckFrame!: number;
+  firstSynAckInput!: string;
   /** Last server SYN,ACK before the server became ESTABLISHED: the start of the client-side RTT. */
   lastSynAckNanos!: number;
   /**
@@ -182,6 +196,7 @@ export class Connection implements ConnectionFacts {
    */
   earlyAckNanos!: number;
   earlyAckFrame!: number;
+  earlyAckInput!: string;
   /** CAPTURE_LOSS instances of kind syn_ack_unseen (only ever on one endpoint: the other sent the SYN). */
   private synAckUnseen!: number;
   /** With a ladder: the rows that noted them, whose mark synAckSeen() takes back with the anomaly. */
@@ -193,6 +208,7 @@ export class Connection implements ConnectionFacts {
   private blindAckBy!: Endpoint | null;
   private blindAckNo!: number;
   private blindAckFrame!: number;
+  private blindAckInput!: string;
   private blindAckNanos!: number;
 
   portReusePrevId!: number;
@@ -221,14 +237,17 @@ export class Connection implements ConnectionFacts {
     this.firstFrame = this.lastFrame = frameNo;
     this.firstSynNanos = -1;
     this.firstSynFrame = 0;
+    this.firstSynInput = input;
     this.prevSynNanos = -1;
     this.lastSynNanos = -1;
     this.synBackoffNanos = null;
     this.firstSynAckNanos = -1;
     this.firstSynAckFrame = 0;
+    this.firstSynAckInput = input;
     this.lastSynAckNanos = -1;
     this.earlyAckNanos = -1;
     this.earlyAckFrame = 0;
+    this.earlyAckInput = input;
     this.badHandshakeAck = false;
     this.serverReplyNanos = -1;
     this.rstAccepted = false;
@@ -239,6 +258,7 @@ export class Connection implements ConnectionFacts {
     this.blindAckBy = null;
     this.blindAckNo = 0;
     this.blindAckFrame = 0;
+    this.blindAckInput = input;
     this.blindAckNanos = 0;
     this.portReusePrevId = 0;
     this.portReuseGapNanos = 0;
@@ -283,8 +303,8 @@ export class Connection implements ConnectionFacts {
   }
 
   /** Records the first instance of (code, endpoint); call after bump() returned false. */
-  add(code: AnomalyCode, endpoint: number, frameNo: number, tNanos: number, details: Anomaly['details']): void {
-    addAnomaly(this, code, endpoint, frameNo, tNanos, details);
+  add(code: AnomalyCode, endpoint: number, frameNo: number, input: string, tNanos: number, details: Anomaly['details']): void {
+    addAnomaly(this, code, endpoint, frameNo, input, tNanos, details);
   }
 
   zeekVerdict(): ZeekVerdict {
@@ -295,9 +315,9 @@ export class Connection implements ConnectionFacts {
     return this.zeek.rows();
   }
 
-  /** A per-packet anomaly without details (only `count`): no allocation after the first. */
+  /** A per-packet anomaly without details (only `count`), at the segment being tracked: no allocation after the first. */
   note(code: AnomalyCode, endpoint: number, frameNo: number, tNanos: number): void {
-    if (!this.bump(code, endpoint)) this.add(code, endpoint, frameNo, tNanos, {});
+    if (!this.bump(code, endpoint)) this.add(code, endpoint, frameNo, this.lastInput, tNanos, {});
   }
 
   // ---------------------------------------------------------------- the hot path
@@ -319,15 +339,15 @@ export class Connection implements ConnectionFacts {
     s.packets++;
 
     // Lazily: has 2MSL of capture time passed for an endpoint in TIME_WAIT? (no table scans)
-    if (this.client.state === 'TIME_WAIT') this.checkTimeWait(this.client, t, frameNo);
-    if (this.server.state === 'TIME_WAIT') this.checkTimeWait(this.server, t, frameNo);
+    if (this.client.state === 'TIME_WAIT') this.checkTimeWait(this.client, t, frameNo, this.lastInput);
+    if (this.server.state === 'TIME_WAIT') this.checkTimeWait(this.server, t, frameNo, this.lastInput);
 
     const flags = f.flags;
     const seq = f.seq | 0;
     const ackNo = f.ack | 0;
     const len = f.payloadLen;
     if (isInvalidFlags(flags)) {
-      if (!this.bump('INVALID_FLAGS', sRole)) this.add('INVALID_FLAGS', sRole, frameNo, t, { flags: flagsText(flags) });
+      if (!this.bump('INVALID_FLAGS', sRole)) this.add('INVALID_FLAGS', sRole, frameNo, this.lastInput, t, { flags: flagsText(flags) });
       this.row(f, t, frameNo, fromClient, s, r);
       return;
     }
@@ -357,7 +377,7 @@ export class Connection implements ConnectionFacts {
       // A SYN with a new ISN inside a synchronized connection: not a new connection (the tracker
       // decided that), so RFC 5961 §4 applies: the stack answers a challenge ACK, state is unchanged.
       if (s.hasIss && seq !== s.iss && (isSynchronized(s.state) || isSynchronized(r.state))) {
-        if (!this.bump('UNEXPECTED_SYN', sRole)) this.add('UNEXPECTED_SYN', sRole, frameNo, t, { isn: seq >>> 0, previousIsn: s.iss >>> 0 });
+        if (!this.bump('UNEXPECTED_SYN', sRole)) this.add('UNEXPECTED_SYN', sRole, frameNo, this.lastInput, t, { isn: seq >>> 0, previousIsn: s.iss >>> 0 });
         this.row(f, t, frameNo, fromClient, s, r);
         return;
       }
@@ -425,7 +445,9 @@ export class Connection implements ConnectionFacts {
       if (!s.hasAck || seqGt(ackNo, s.ackMax)) {
         s.hasAck = true;
         s.ackMax = ackNo;
-        if (!r.hasSeq) { this.blindAckBy = s; this.blindAckNo = ackNo; this.blindAckFrame = frameNo; this.blindAckNanos = t; }
+        if (!r.hasSeq) {
+          this.blindAckBy = s; this.blindAckNo = ackNo; this.blindAckFrame = frameNo; this.blindAckInput = this.lastInput; this.blindAckNanos = t;
+        }
       }
     }
     if (!rst) {
@@ -450,14 +472,14 @@ export class Connection implements ConnectionFacts {
    */
   settle(endNanos: number): void {
     for (const ep of [this.client, this.server]) {
-      if (ep.pendingFin) deliverPendingFin(ep, ep.pendingFinFrame, ep.pendingFinNanos, true);
-      if (ep.state === 'TIME_WAIT') this.checkTimeWait(ep, endNanos, this.lastFrame);
+      if (ep.pendingFin) deliverPendingFin(ep, ep.pendingFinFrame, ep.pendingFinInput, ep.pendingFinNanos, true);
+      if (ep.state === 'TIME_WAIT') this.checkTimeWait(ep, endNanos, this.lastFrame, this.lastInput);
     }
   }
 
-  private checkTimeWait(ep: Endpoint, t: number, frameNo: number): void {
+  private checkTimeWait(ep: Endpoint, t: number, frameNo: number, input: string): void {
     const entered = ep.transitions[ep.transitions.length - 1].tNanos;
-    if (t - entered >= this.twoMslNanos) expireTimeWait(ep, frameNo, entered + this.twoMslNanos);
+    if (t - entered >= this.twoMslNanos) expireTimeWait(ep, frameNo, input, entered + this.twoMslNanos);
   }
 
   private onSyn(f: PacketFields, t: number, frameNo: number, fromClient: boolean, s: Endpoint, sRole: number, seq: number, ack: boolean): void {
@@ -473,7 +495,7 @@ export class Connection implements ConnectionFacts {
       if (again && s.synCount > 0) this.note('SYN_RETRANSMIT', sRole, frameNo, t);
       s.synCount++;
       if (fromClient) {
-        if (this.firstSynNanos < 0) { this.firstSynNanos = t; this.firstSynFrame = frameNo; }
+        if (this.firstSynNanos < 0) { this.firstSynNanos = t; this.firstSynFrame = frameNo; this.firstSynInput = this.lastInput; }
         else if (this.prevSynNanos >= 0) {
           const b = (this.synBackoffNanos ??= []);
           if (b.length < MAX_BACKOFF_ENTRIES) b.push(t - this.prevSynNanos);
@@ -485,7 +507,7 @@ export class Connection implements ConnectionFacts {
       if (again && s.synAckCount > 0) this.note('SYNACK_RETRANSMIT', sRole, frameNo, t);
       s.synAckCount++;
       if (!fromClient) {
-        if (this.firstSynAckNanos < 0) { this.firstSynAckNanos = t; this.firstSynAckFrame = frameNo; }
+        if (this.firstSynAckNanos < 0) { this.firstSynAckNanos = t; this.firstSynAckFrame = frameNo; this.firstSynAckInput = this.lastInput; }
         if (!isSynchronized(s.state)) this.lastSynAckNanos = t;
       }
     }
@@ -531,7 +553,7 @@ export class Connection implements ConnectionFacts {
     if (rst) this.note('RST_WITH_DATA', sRole, frameNo, t);
     else if (this.rstAccepted) this.note('DATA_AFTER_RESET', sRole, frameNo, t);
     if (s.finSent && fresh > 0 && seqGt((dataSeq + len) | 0, s.finSeq)) {
-      if (!this.bump('DATA_AFTER_FIN', sRole)) this.add('DATA_AFTER_FIN', sRole, frameNo, t, { finSeq: s.finSeq >>> 0, seq: dataSeq >>> 0 });
+      if (!this.bump('DATA_AFTER_FIN', sRole)) this.add('DATA_AFTER_FIN', sRole, frameNo, this.lastInput, t, { finSeq: s.finSeq >>> 0, seq: dataSeq >>> 0 });
     }
   }
 
@@ -553,6 +575,7 @@ export class Connection implements ConnectionFacts {
           const next = this.lossSecond === null ? null : this.lossSecond[role];
           if (a.details.kind === 'gap' && a.tNanos === holeNanos && next !== null && next !== undefined) {
             a.frameNo = next.frameNo;
+            a.input = next.input;
             a.tNanos = next.tNanos;
             a.details = { ...next.details, count: count - 1 };
             this.lossSecond![role] = null;
@@ -574,7 +597,7 @@ export class Connection implements ConnectionFacts {
     if (this.pktCodes) this.pktCodes.push('CAPTURE_LOSS');
     const a = this.anomalyOf('CAPTURE_LOSS', role);
     if (a === null) {
-      this.add('CAPTURE_LOSS', role, frameNo, t, lossDetails(kind, bytes));
+      this.add('CAPTURE_LOSS', role, frameNo, this.lastInput, t, lossDetails(kind, bytes));
       return;
     }
     const count = (a.details.count as number) + 1;
@@ -582,7 +605,7 @@ export class Connection implements ConnectionFacts {
     // Details only for the instances kept: a lossy connection notes one on many segments.
     if (count === 2) {
       if (this.lossSecond === null) this.lossSecond = [null, null];
-      this.lossSecond[role] = { frameNo, tNanos: t, details: lossDetails(kind, bytes) };
+      this.lossSecond[role] = { frameNo, input: this.lastInput, tNanos: t, details: lossDetails(kind, bytes) };
     }
   }
 
@@ -626,20 +649,20 @@ export class Connection implements ConnectionFacts {
       acceptable = isRstAcceptable(rs, seq, ackNo, ack, r.iss, r.sndNxt, rcvNxt, wnd)
         || (s.hasSeq && seq === s.sndNxt); // RFC 5961 §3.2's exact match, when the receiver's ACK was not captured
       if (!acceptable && !this.bump('OUT_OF_WINDOW_RST', sRole)) {
-        this.add('OUT_OF_WINDOW_RST', sRole, frameNo, t, { seq: seq >>> 0, rcvNxt: rcvNxt >>> 0, window: wnd, receiverState: rs });
+        this.add('OUT_OF_WINDOW_RST', sRole, frameNo, this.lastInput, t, { seq: seq >>> 0, rcvNxt: rcvNxt >>> 0, window: wnd, receiverState: rs });
       }
     }
     if (rs === 'SYN_SENT' && !acceptable && !this.bump('OUT_OF_WINDOW_RST', sRole)) {
-      this.add('OUT_OF_WINDOW_RST', sRole, frameNo, t, { ack: ack ? ackNo >>> 0 : null, expectedAck: (r.iss + 1) >>> 0, receiverState: rs });
+      this.add('OUT_OF_WINDOW_RST', sRole, frameNo, this.lastInput, t, { ack: ack ? ackNo >>> 0 : null, expectedAck: (r.iss + 1) >>> 0, receiverState: rs });
     }
     if (!acceptable) return;
     s.pendingFin = false; // a reset endpoint receives nothing more
     r.pendingFin = false;
     const nS = s.transitions.length;
     const nR = r.transitions.length;
-    fill(SND_EV, t, frameNo, false, ack, false, true, 0, false, false, true);
+    fill(SND_EV, t, frameNo, this.lastInput, false, ack, false, true, 0, false, false, true);
     step(s, SND_EV);
-    fill(RCV_EV, t, frameNo, false, ack, false, true, 0, false, false, true);
+    fill(RCV_EV, t, frameNo, this.lastInput, false, ack, false, true, 0, false, false, true);
     step(r, RCV_EV);
     if (s.transitions.length !== nS || r.transitions.length !== nR || s.state === 'CLOSED') this.rstAccepted = true;
   }
@@ -649,21 +672,21 @@ export class Connection implements ConnectionFacts {
     if (syn && this.rstAccepted) this.reopening(s, r, ack);
     if (s.pendingFin && ack && r.finSent) {
       // The sender acknowledges the peer's pending FIN: it arrived before this segment was sent.
-      if (seqGe(ackNo, (r.finSeq + 1) | 0)) deliverPendingFin(s, frameNo, t, false);
+      if (seqGe(ackNo, (r.finSeq + 1) | 0)) deliverPendingFin(s, frameNo, this.lastInput, t, false);
       // It does not, though sent after the FIN could have reached it and its answer come back: the
       // FIN was lost past the capture point. No longer held, it is neither crossed by a FIN of this
       // endpoint's nor delivered at the end of the record; a resent FIN is taken when it comes.
       else if (this.finSurelyArrivedBy(s, t)) s.pendingFin = false;
     }
-    fill(SND_EV, t, frameNo, syn, ack, fin, false, len, false, false, false);
+    fill(SND_EV, t, frameNo, this.lastInput, syn, ack, fin, false, len, false, false, false);
     if (!step(s, SND_EV)) this.wrongState(s, sRole, 'snd', frameNo, t);
     // It sent its own FIN without acknowledging the peer's: the FINs crossed (simultaneous close,
     // RFC 9293 Figure 13), and the peer's FIN arrives now, in FIN_WAIT_1.
-    if (s.pendingFin && fin) deliverPendingFin(s, frameNo, t, false);
+    if (s.pendingFin && fin) deliverPendingFin(s, frameNo, this.lastInput, t, false);
     // Simultaneous open (Figure 7): the peer's bare SYN passed first, yet this endpoint sent a bare
     // SYN rather than a SYN,ACK, so the two SYNs crossed: the peer's arrives after ours.
     if (syn && !ack && s.state === 'SYN_SENT' && s.synCount === 1 && r.synCount > 0) {
-      go(s, 'SYN_RECEIVED', ARC.RCV_SYN, frameNo, t, 'inferred');
+      go(s, 'SYN_RECEIVED', ARC.RCV_SYN, frameNo, this.lastInput, t, 'inferred');
     }
     // The SYN,ACK of a handshake whose SYN the capture missed: its ACK tells the client's ISN.
     if (syn && ack && !r.hasIss && r.state === 'UNKNOWN') {
@@ -679,21 +702,22 @@ export class Connection implements ConnectionFacts {
     if (ack && r.hasIss && !acksSyn && ((syn && r.state === 'SYN_SENT') || (!syn && r.state === 'SYN_RECEIVED'))) {
       this.badHandshakeAck = true;
       if (!this.bump('BAD_HANDSHAKE_ACK', sRole)) {
-        this.add('BAD_HANDSHAKE_ACK', sRole, frameNo, t, { expectedAck: (r.iss + 1) >>> 0, gotAck: ackNo >>> 0, segment: syn ? 'SYN,ACK' : 'ACK' });
+        this.add('BAD_HANDSHAKE_ACK', sRole, frameNo, this.lastInput, t, { expectedAck: (r.iss + 1) >>> 0, gotAck: ackNo >>> 0, segment: syn ? 'SYN,ACK' : 'ACK' });
       }
-      step(r, fill(RCV_EV, t, frameNo, syn, ack, fin, false, len, false, acksFin, false));
+      step(r, fill(RCV_EV, t, frameNo, this.lastInput, syn, ack, fin, false, len, false, acksFin, false));
       return;
     }
     // A FIN reaching an ESTABLISHED endpoint is held until that endpoint shows it arrived (see
     // Endpoint.pendingFin): with the capture point near one side, the far side's next segments may
     // have been sent before the FIN reached it, and their ACK fields tell which.
     const holdFin = fin && !syn && (r.state === 'ESTABLISHED' || r.state === 'UNKNOWN');
-    if (!step(r, fill(RCV_EV, t, frameNo, syn, ack, holdFin ? false : fin, false, len, acksSyn, acksFin, false))) {
+    if (!step(r, fill(RCV_EV, t, frameNo, this.lastInput, syn, ack, holdFin ? false : fin, false, len, acksSyn, acksFin, false))) {
       this.wrongState(r, rRole, 'rcv', frameNo, t);
     }
     if (holdFin && r.state === 'ESTABLISHED' && !r.pendingFin) {
       r.pendingFin = true;
       r.pendingFinFrame = frameNo;
+      r.pendingFinInput = this.lastInput;
       r.pendingFinNanos = t;
     }
 
@@ -705,8 +729,9 @@ export class Connection implements ConnectionFacts {
       if (s === this.server && this.blindAckBy === r && this.blindAckNo === r.ackMax && !hasHandshakeAck(s)) {
         this.earlyAckNanos = this.blindAckNanos;
         this.earlyAckFrame = this.blindAckFrame;
+        this.earlyAckInput = this.blindAckInput;
       }
-      go(s, 'ESTABLISHED', ARC.RCV_ACK_OF_SYN, frameNo, t);
+      go(s, 'ESTABLISHED', ARC.RCV_ACK_OF_SYN, frameNo, this.lastInput, t);
       this.synAckSeen(sRole);
     }
   }
@@ -748,15 +773,18 @@ export class Connection implements ConnectionFacts {
   private wrongState(ep: Endpoint, role: number, dir: 'snd' | 'rcv', frameNo: number, t: number): void {
     if (this.rstAccepted) return; // after a reset, stray segments are DATA_AFTER_RESET / expected RST answers
     if (this.badHandshakeAck) return;
-    if (!this.bump('SEGMENT_IN_WRONG_STATE', role)) this.add('SEGMENT_IN_WRONG_STATE', role, frameNo, t, { state: ep.state, event: dir });
+    if (!this.bump('SEGMENT_IN_WRONG_STATE', role)) this.add('SEGMENT_IN_WRONG_STATE', role, frameNo, this.lastInput, t, { state: ep.state, event: dir });
   }
 
   private row(f: PacketFields, t: number, frameNo: number, fromClient: boolean, s: Endpoint, r: Endpoint): void {
     const ladder = this.ladder;
     if (ladder === null) return;
     const ack = (f.flags & TCP_ACK) !== 0;
+    const input = this.lastInput;
     ladder.push({
       frame: frameNo,
+      // Only in a later input than the connection's first packet (as ConnectionReport.lastInput).
+      ...(input !== this.input ? { input } : {}),
       t: (t - this.firstNanos) / 1e9,
       from: fromClient ? 'client' : 'server',
       flags: flagsText(f.flags),
@@ -783,17 +811,17 @@ function lossDetails(kind: 'gap' | 'acked_unseen' | 'syn_ack_unseen', bytes: num
 }
 
 /** The held `rcv FIN` arc (ESTABLISHED → CLOSE_WAIT, or FIN_WAIT_1 → CLOSING after a crossing FIN). */
-function deliverPendingFin(ep: Endpoint, frameNo: number, t: number, inferred: boolean): void {
+function deliverPendingFin(ep: Endpoint, frameNo: number, input: string, t: number, inferred: boolean): void {
   ep.pendingFin = false;
   const n = ep.transitions.length;
-  step(ep, fill(RCV_EV, t, frameNo, false, false, true, false, 0, false, false, false));
+  step(ep, fill(RCV_EV, t, frameNo, input, false, false, true, false, 0, false, false, false));
   // Assumed delivered at the end of the record, not shown by the endpoint: mark the arc inferred.
   if (inferred && ep.transitions.length > n) ep.transitions[n].evidence = 'inferred';
 }
 
-function fill(ev: typeof SND_EV, t: number, frameNo: number, syn: boolean, ack: boolean, fin: boolean, rst: boolean, len: number,
+function fill(ev: typeof SND_EV, t: number, frameNo: number, input: string, syn: boolean, ack: boolean, fin: boolean, rst: boolean, len: number,
   acksOurSyn: boolean, acksOurFin: boolean, rstAcceptable: boolean): typeof SND_EV {
-  ev.tNanos = t; ev.frameNo = frameNo;
+  ev.tNanos = t; ev.frameNo = frameNo; ev.input = input;
   ev.syn = syn; ev.ack = ack; ev.fin = fin; ev.rst = rst; ev.len = len;
   ev.acksOurSyn = acksOurSyn; ev.acksOurFin = acksOurFin; ev.rstAcceptable = rstAcceptable;
   return ev;

@@ -57,6 +57,8 @@ export class Endpoint implements MachineEndpoint {
   /** A SYN from this endpoint was seen (so `iss` is its real ISN, not inferred from the peer's ACK). */
   synSeen = false;
   pendingFinFrame = 0;
+  /** The input pendingFinFrame counts in. */
+  pendingFinInput = '';
   pendingFinNanos = 0;
   /** The shift from its SYN's window scale option (-1 = none), and the SYN's other options. */
   wscale = -1;
@@ -99,6 +101,7 @@ export class Endpoint implements MachineEndpoint {
     this.finSeq = 0;
     this.pendingFin = false;
     this.pendingFinFrame = 0;
+    this.pendingFinInput = '';
     this.pendingFinNanos = 0;
     this.window = -1;
     this.windowInSyn = false;

@@ -80,6 +80,8 @@ export class Embryo {
   firstNanos = 0;
   firstFrame = 0;
   secondFrame = 0;
+  /** The input of the second SYN (secondFrame counts in it). */
+  secondInput = '';
   lastFrame = 0;
   count = 0;
   /** TSval of the first SYN (when optBits has timestamps). */

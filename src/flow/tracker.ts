@@ -257,8 +257,9 @@ export class Tracker {
         conn = cur;
       }
     }
-    conn.onSegment(f, tNanos, frameNo, fromA);
+    // Before the segment: every frame it notes (transitions, anomalies) counts in this input.
     conn.lastInput = this.input;
+    conn.onSegment(f, tNanos, frameNo, fromA);
     fl.lastNanos = conn.lastNanos;
     this.place(fl, conn);
   }
@@ -351,16 +352,16 @@ export class Tracker {
     const initial = syn && !ack ? 'CLOSED' : 'UNKNOWN';
     const c = this.newConnection(id, fl, senderIsClient === fromA, this.input, rolesGuessed, midstream, initial, t, frameNo, wantLadder);
     c.twoMslNanos = this.twoMslNanos;
-    if (midstream) c.add('MIDSTREAM', -1, frameNo, t, { rolesGuessed });
+    if (midstream) c.add('MIDSTREAM', -1, frameNo, this.input, t, { rolesGuessed });
     if (fl.prevId > 0) {
       c.portReusePrevId = fl.prevId;
       // Records out of time order (merged captures) can stamp the new SYN before the old connection's
       // last packet: the gap is then 0, not negative (stats.timestampsBackwards counts the disorder).
       c.portReuseGapNanos = Math.max(0, t - fl.prevLastNanos);
-      c.add('PORT_REUSE', -1, frameNo, t, { previousId: fl.prevId, gapSeconds: c.portReuseGapNanos / 1e9 });
+      c.add('PORT_REUSE', -1, frameNo, this.input, t, { previousId: fl.prevId, gapSeconds: c.portReuseGapNanos / 1e9 });
       // Not for a SYN stamped before TIME_WAIT began (records out of time order): no reuse of it.
       if (fl.prevTimeWaitNanos >= 0 && t >= fl.prevTimeWaitNanos && t - fl.prevTimeWaitNanos < this.twoMslNanos) {
-        c.add('TIME_WAIT_REUSE', -1, frameNo, t, { previousId: fl.prevId, timeWaitSeconds: (t - fl.prevTimeWaitNanos) / 1e9 });
+        c.add('TIME_WAIT_REUSE', -1, frameNo, this.input, t, { previousId: fl.prevId, timeWaitSeconds: (t - fl.prevTimeWaitNanos) / 1e9 });
       }
     }
     fl.conn = c;
@@ -380,7 +381,7 @@ export class Tracker {
     this.newId();
     const e = this.spareEmbryos.pop() ?? new Embryo();
     e.id = id;
-    e.input = e.lastInput = this.input;
+    e.input = e.secondInput = e.lastInput = this.input;
     e.clientIsA = true;
     e.iss = f.seq | 0;
     e.flags = f.flags;
@@ -409,7 +410,7 @@ export class Tracker {
   private repeatEmbryo(fl: F, e: Embryo, f: PacketFields, t: number, frameNo: number): void {
     (e.gaps ??= []).push(t - fl.lastNanos);
     (e.tsVals ??= []).push(f.optTsVal);
-    if (e.count === 1) e.secondFrame = frameNo;
+    if (e.count === 1) { e.secondFrame = frameNo; e.secondInput = this.input; }
     e.count++;
     e.lastFrame = frameNo;
     e.lastInput = this.input;
@@ -444,13 +445,14 @@ export class Tracker {
     for (let i = 0; i < e.count; i++) {
       if (i > 0) t += gaps![i - 1];
       r.optTsVal = i === 0 ? e.tsVal : tsVals![i - 1];
+      c.lastInput = i === 0 ? e.input : i === 1 ? e.secondInput : e.lastInput;
       c.onSegment(r, t, i === 0 ? e.firstFrame : i === 1 ? e.secondFrame : e.lastFrame, a);
     }
     c.lastFrame = e.lastFrame;
     c.lastInput = e.lastInput;
     e.gaps = null;
     e.tsVals = null;
-    e.input = e.lastInput = '';
+    e.input = e.secondInput = e.lastInput = '';
     fl.embryo = null;
     if (this.spareEmbryos.length < MAX_SPARE_EMBRYOS) this.spareEmbryos.push(e);
     fl.conn = c;

@@ -76,18 +76,27 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
   out.push(chalk.bold(at(at(`${'frame'.padStart(frameW)}  ${'time (s)'.padStart(timeW)}`, clientCol, 'client'), serverCol, 'server')));
   for (const l of endpointLines(formatEndpoint(c.client), formatEndpoint(c.server), clientCol, serverCol, ctx.width)) out.push(chalk.dim(l));
 
-  const byFrame = anomaliesByFrame(c.anomalies);
+  const byFrame = anomaliesByFrame(c);
   // Per-packet codes are named by their row; the connection-level ones (REFUSED, RESET, HALF_OPEN,
   // LINGERING_*, PORT_REUSE, ...) only carry the frame that shows them, and go on the first row of
-  // that frame (frame numbers can repeat when a connection spans two inputs; per-packet codes are
-  // matched by the row's own list, so they cannot land on the wrong one).
+  // that frame in that input (frame numbers restart in each input, so a connection that goes on
+  // into the next file has two rows numbered 3; per-packet codes are matched by the row's own
+  // list, so they cannot land on the wrong one).
   const rowCodes = new Set<string>();
   for (const r of rows) for (const code of r.anomalies) rowCodes.add(code);
   const placed = new Set<AnomalyReport>();
   const mark = ctx.ascii ? '!' : '⚠';
+  // Over the rows of each input, when the connection spans several: which file the frames count in.
+  const spansInputs = rows.some((r) => r.input !== undefined && r.input !== c.input);
+  const shaft = ctx.ascii ? '--' : '──';
   let prev: LadderRow | null = null;
   rows.forEach((r, i) => {
-    const marks = (byFrame.get(r.frame) ?? []).filter((a) => !placed.has(a) && (r.anomalies.includes(a.code) || !rowCodes.has(a.code)));
+    const input = r.input ?? c.input;
+    if (spansInputs && (prev === null || input !== (prev.input ?? c.input))) {
+      out.push(...wrapHanging(`${shaft} frames from ${input} ${shaft}`, ctx.width).map((l) => chalk.dim(l)));
+    }
+    const marks = (byFrame.get(frameKey(input, r.frame)) ?? [])
+      .filter((a) => !placed.has(a) && (r.anomalies.includes(a.code) || !rowCodes.has(a.code)));
     for (const a of marks) placed.add(a);
     // Codes the row names but the connection's list does not (should not happen): still show them.
     const extra = r.anomalies.filter((code) => !marks.some((a) => a.code === code));
@@ -115,7 +124,8 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
   const unplaced = c.anomalies.filter((a) => !placed.has(a) && !rowCodes.has(a.code));
   if (unplaced.length > 0) out.push('');
   for (const a of unplaced) {
-    out.push(...markLines(chalk, a.severity, `${mark} ${a.code}`, ` (frame ${a.frame})` + (a.message ? `: ${a.message}` : ''), 0, ctx.width));
+    const where = a.input !== undefined && a.input !== c.input ? ` (frame ${a.frame} of ${a.input})` : ` (frame ${a.frame})`;
+    out.push(...markLines(chalk, a.severity, `${mark} ${a.code}`, where + (a.message ? `: ${a.message}` : ''), 0, ctx.width));
   }
   return out.map((l) => l.replace(/\s+$/, '')).join('\n') + '\n';
 }
@@ -217,12 +227,19 @@ function paintState(chalk: ChalkInstance, state: string, before: string | undefi
   return before !== undefined && before === state ? chalk.dim(text) : chalk.bold(text);
 }
 
-function anomaliesByFrame(list: AnomalyReport[]): Map<number, AnomalyReport[]> {
-  const m = new Map<number, AnomalyReport[]>();
-  for (const a of list) {
-    const l = m.get(a.frame);
+/** A frame and the input it counts in, as one map key. */
+function frameKey(input: string, frame: number): string {
+  return `${frame}\u0000${input}`;
+}
+
+/** The connection's anomalies by where they happened (frameKey): an anomaly without `input` is in the connection's. */
+function anomaliesByFrame(c: ConnectionReport): Map<string, AnomalyReport[]> {
+  const m = new Map<string, AnomalyReport[]>();
+  for (const a of c.anomalies) {
+    const k = frameKey(a.input ?? c.input, a.frame);
+    const l = m.get(k);
     if (l) l.push(a);
-    else m.set(a.frame, [a]);
+    else m.set(k, [a]);
   }
   return m;
 }

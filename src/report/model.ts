@@ -7,7 +7,10 @@
  * Units: absolute times are ISO-8601 UTC strings with as many fractional digits as the capture's
  * precision (6 for µs pcap, 9 for ns pcap/pcapng; a run of several inputs: the finest of them);
  * durations are seconds as JSON numbers.
- * Frames are 1-based record numbers within their input (Wireshark's frame number).
+ * Frames are 1-based record numbers within their input (Wireshark's frame number). A connection's
+ * `input` is its first packet's; a frame that counts in a later input (rotated captures read in
+ * turn) comes with that input's name: `lastInput` after `lastFrame`, `synInput` after `synFrame`,
+ * ..., and `input` in a transition, anomaly or ladder row. Absent, the frame counts in `input`.
  */
 import type { EndpointState, TcpState } from '../tcp/state.js';
 
@@ -252,6 +255,8 @@ export interface TransitionReport {
   /** The RFC 9293 Figure 5 arc label, e.g. "rcv SYN / snd SYN,ACK", or an observer note ("inferred: 2MSL"). */
   arc: string;
   frame: number;
+  /** Present only when `frame` counts in another input than the connection's `input`: that input. */
+  input?: string;
   time: IsoTime;
   evidence: 'observed' | 'inferred';
 }
@@ -263,8 +268,15 @@ export interface HandshakeReport {
   synAck: IsoTime | null;
   ack: IsoTime | null;
   synFrame: number | null;
+  /**
+   * Present only when synFrame counts in another input than the connection's `input`: that input.
+   * Likewise synAckInput and ackInput for the frames before them.
+   */
+  synInput?: string;
   synAckFrame: number | null;
+  synAckInput?: string;
   ackFrame: number | null;
+  ackInput?: string;
   /** SYNs seen with the client's ISN (1 = no retransmission). */
   synCount: number;
   synAckCount: number;
@@ -313,6 +325,8 @@ export interface CloseReport {
   resetBy: Role | 'both' | null;
   firstFin: IsoTime | null;
   firstFinFrame: number | null;
+  /** Present only when firstFinFrame counts in another input than the connection's `input`: that input. */
+  firstFinInput?: string;
   /** The last ACK of the close (or the RST), when the close completed. */
   completed: IsoTime | null;
   /** First FIN → completion. */
@@ -331,6 +345,8 @@ export interface AnomalyReport {
   severity: Severity;
   endpoint: Role | null;
   frame: number;
+  /** Present only when `frame` counts in another input than the connection's `input`: that input. */
+  input?: string;
   time: IsoTime;
   /** One line of English, rendered from code + details (JSON users should match on `code`). */
   message: string;
@@ -340,6 +356,8 @@ export interface AnomalyReport {
 
 export interface LadderRow {
   frame: number;
+  /** Present only when the row's frame counts in another input than the connection's `input`: that input. */
+  input?: string;
   /** Seconds since the connection's first packet. */
   t: Seconds;
   from: Role;

@@ -37,8 +37,8 @@ import {
   F_SERVER_IN, F_SERVER_STATE, F_SYN, F_SYN_ACK, F_SYN_ACK_COUNT, F_SYN_ACK_FRAME, F_SYN_ACK_TO_ACK, F_SYN_BACKOFF,
   F_SYN_COUNT, F_SYN_FRAME, F_T, F_TIME, F_TIMESTAMPS, F_TIME_TO_FIRST_BYTE, F_TIME_WAIT, F_TOTAL, F_TRANSITIONS, F_TW_HELD,
   F_TW_SERVER, F_WINDOW_SCALE, UNEXPECTED, W_CLOSE, W_ENDED, W_EVIDENCE, W_FINAL_STATE, W_HANDSHAKE, W_INITIATOR, W_INPUT, W_LAST_INPUT,
-  W_RESET_BY, W_ZEEK, anomaly, array, boolAt, byte, frag, leaf, num, numAt, shaped, str, strAt, transitionHead, writeLine,
-  type Obj,
+  W_RESET_BY, W_ZEEK, AFTER_FRAME, W_ACK_INPUT, W_FIRST_FIN_INPUT, W_SYN_ACK_INPUT, W_SYN_INPUT, anomaly, array, boolAt, byte,
+  frag, leaf, num, numAt, shaped, shapedWith, str, strAt, transitionHead, writeLine, type Obj, type OptionalKey,
 } from './ndjson-out.js';
 
 export { LINE_NO_ROOM, LINE_UNEXPECTED_SHAPE } from './ndjson-out.js';
@@ -53,10 +53,13 @@ const K_OPTIONS = ['mss', 'windowScale', 'sackPermitted', 'timestamps'];
 const K_TRANSITION = ['from', 'to', 'arc', 'frame', 'time', 'evidence'];
 const K_PORT_REUSE = ['previousId', 'gap'];
 const K_HANDSHAKE = ['outcome', 'syn', 'synAck', 'ack', 'synFrame', 'synAckFrame', 'ackFrame', 'synCount', 'synAckCount', 'synBackoff', 'rtt', 'duration'];
+// Each frame's input, right after it, when not the connection's `input` (as lastInput after lastFrame).
+const O_HANDSHAKE: readonly OptionalKey[] = [['synInput', 'synFrame'], ['synAckInput', 'synAckFrame'], ['ackInput', 'ackFrame']];
 const K_RTT = ['synToSynAck', 'lastSynToSynAck', 'synAckToAck', 'total'];
 const K_DATA = ['client', 'server', 'timeToFirstByte'];
 const K_DIRECTION = ['packets', 'bytes', 'retransmittedBytes', 'retransmittedPackets', 'firstData', 'lastData'];
 const K_CLOSE = ['kind', 'initiator', 'resetBy', 'firstFin', 'firstFinFrame', 'completed', 'duration', 'finWait2', 'closeWait', 'timeWait'];
+const O_CLOSE: readonly OptionalKey[] = [['firstFinInput', 'firstFinFrame']];
 const K_CLIENT_SERVER = ['client', 'server'];
 const K_TIME_WAIT = ['enteredAt', 'heldAtEnd'];
 const K_ZEEK = ['connState', 'history', 'origIsClient'];
@@ -153,9 +156,12 @@ function endpoint(v: unknown, p: number): number {
   const ts = array(e.transitions);
   for (let j = 0; j < ts.length; j++) {
     if (j > 0) p = byte(COMMA, p);
-    const t = shaped(ts[j], K_TRANSITION);
+    const withInput = shapedWith(ts[j], K_TRANSITION, AFTER_FRAME) !== 0;
+    const t = ts[j] as Obj;
     p = transitionHead(t, p);
     p = num(t.frame, p);
+    // JSON.stringify leaves out a key whose value is undefined.
+    if (withInput && t.input !== undefined) p = W_INPUT.write(t.input, p);
     p = strAt(F_TIME, t.time, p);
     p = W_EVIDENCE.write(t.evidence, p);
     p = byte(CLOSE_BRACE, p);
@@ -164,14 +170,18 @@ function endpoint(v: unknown, p: number): number {
 }
 
 function handshake(v: unknown, p: number): number {
-  const h = shaped(v, K_HANDSHAKE);
+  const inputs = shapedWith(v, K_HANDSHAKE, O_HANDSHAKE);
+  const h = v as Obj;
   p = W_HANDSHAKE.write(h.outcome, p);
   p = strAt(F_SYN, h.syn, p);
   p = strAt(F_SYN_ACK, h.synAck, p);
   p = strAt(F_ACK, h.ack, p);
   p = numAt(F_SYN_FRAME, h.synFrame, p);
+  if ((inputs & 1) !== 0 && h.synInput !== undefined) p = W_SYN_INPUT.write(h.synInput, p);
   p = numAt(F_SYN_ACK_FRAME, h.synAckFrame, p);
+  if ((inputs & 2) !== 0 && h.synAckInput !== undefined) p = W_SYN_ACK_INPUT.write(h.synAckInput, p);
   p = numAt(F_ACK_FRAME, h.ackFrame, p);
+  if ((inputs & 4) !== 0 && h.ackInput !== undefined) p = W_ACK_INPUT.write(h.ackInput, p);
   p = numAt(F_SYN_COUNT, h.synCount, p);
   p = numAt(F_SYN_ACK_COUNT, h.synAckCount, p);
   p = frag(F_SYN_BACKOFF, p);
@@ -212,7 +222,8 @@ function data(v: unknown, p: number): number {
 }
 
 function close(v: unknown, p: number): number {
-  const c = shaped(v, K_CLOSE);
+  const withInput = shapedWith(v, K_CLOSE, O_CLOSE) !== 0;
+  const c = v as Obj;
   const finWait2 = shaped(c.finWait2, K_CLIENT_SERVER);
   const closeWait = shaped(c.closeWait, K_CLIENT_SERVER);
   const timeWait = shaped(c.timeWait, K_CLIENT_SERVER);
@@ -223,6 +234,7 @@ function close(v: unknown, p: number): number {
   p = W_RESET_BY.write(c.resetBy, p);
   p = strAt(F_FIRST_FIN, c.firstFin, p);
   p = numAt(F_FIRST_FIN_FRAME, c.firstFinFrame, p);
+  if (withInput && c.firstFinInput !== undefined) p = W_FIRST_FIN_INPUT.write(c.firstFinInput, p);
   p = strAt(F_COMPLETED, c.completed, p);
   p = numAt(F_DURATION, c.duration, p);
   p = numAt(F_FIN_WAIT_2, finWait2.client, p);
@@ -241,8 +253,10 @@ function ladder(v: unknown, p: number): number {
   p = frag(F_LADDER, p);
   for (let j = 0; j < rows.length; j++) {
     if (j > 0) p = byte(COMMA, p);
-    const r = shaped(rows[j], K_LADDER_ROW);
+    const withInput = shapedWith(rows[j], K_LADDER_ROW, AFTER_FRAME) !== 0;
+    const r = rows[j] as Obj;
     p = numAt(F_ROW_FRAME, r.frame, p);
+    if (withInput && r.input !== undefined) p = W_INPUT.write(r.input, p);
     p = numAt(F_T, r.t, p);
     p = strAt(F_ROW_FROM, r.from, p);
     p = strAt(F_FLAGS, r.flags, p);

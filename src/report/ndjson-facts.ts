@@ -28,7 +28,7 @@ import {
   F_SERVER_IN, F_SYN, F_SYN_ACK, F_SYN_ACK_COUNT, F_SYN_ACK_FRAME, F_SYN_ACK_TO_ACK, F_SYN_BACKOFF, F_SYN_COUNT, F_SYN_FRAME,
   F_ACK, F_ACK_FRAME, F_TIME, F_TIMESTAMPS, F_TIME_TO_FIRST_BYTE, F_TIME_WAIT, F_TOTAL, F_TRANSITIONS, F_TW_HELD, F_TW_SERVER,
   F_WINDOW_SCALE, UNEXPECTED, W_CLOSE, W_ENDED, W_EVIDENCE, W_FINAL_STATE, W_HANDSHAKE, W_INITIATOR, W_INPUT, W_LAST_INPUT, W_RESET_BY,
-  W_ZEEK, QUOTE, anomaly, boolAt, byte, frag, isoAt, num, numAt, str, strAt, transitionHead, writeLine, type Obj,
+  W_ZEEK, W_ACK_INPUT, W_FIRST_FIN_INPUT, W_SYN_ACK_INPUT, W_SYN_INPUT, QUOTE, anomaly, boolAt, byte, frag, isoAt, num, numAt, str, strAt, transitionHead, writeLine, type Obj,
 } from './ndjson-out.js';
 
 export { LINE_NO_ROOM, LINE_UNEXPECTED_SHAPE } from './ndjson-out.js';
@@ -112,6 +112,7 @@ function endpoint(c: ConnectionFacts, ep: Endpoint, isClient: boolean, fmt: IsoF
     const t = ts[j];
     p = transitionHead(t as unknown as Obj, p);
     p = num(t.frameNo, p);
+    if (t.input !== c.input) p = W_INPUT.write(t.input, p);
     p = isoAt(F_TIME, fmt, t.tNanos, p);
     p = W_EVIDENCE.write(t.evidence, p);
     p = byte(CLOSE_BRACE, p);
@@ -142,8 +143,11 @@ function handshake(d: ConnectionDigest, p: number): number {
   p = isoAt(F_SYN_ACK, fmt, d.synAckNanos, p);
   p = isoAt(F_ACK, fmt, d.ackNanos, p);
   p = numAt(F_SYN_FRAME, d.synFrame, p);
+  if (d.synInput !== null) p = W_SYN_INPUT.write(d.synInput, p);
   p = numAt(F_SYN_ACK_FRAME, d.synAckFrame, p);
+  if (d.synAckInput !== null) p = W_SYN_ACK_INPUT.write(d.synAckInput, p);
   p = numAt(F_ACK_FRAME, d.ackFrame, p);
+  if (d.ackInput !== null) p = W_ACK_INPUT.write(d.ackInput, p);
   p = numAt(F_SYN_COUNT, c.client.synCount, p);
   p = numAt(F_SYN_ACK_COUNT, c.server.synAckCount, p);
   p = frag(F_SYN_BACKOFF, p);
@@ -190,6 +194,7 @@ function close(d: ConnectionDigest, p: number): number {
   p = W_RESET_BY.write(d.resetBy, p);
   p = isoAt(F_FIRST_FIN, fmt, d.firstFinNanos, p);
   p = numAt(F_FIRST_FIN_FRAME, d.firstFinFrame, p);
+  if (d.firstFinInput !== null) p = W_FIRST_FIN_INPUT.write(d.firstFinInput, p);
   p = isoAt(F_COMPLETED, fmt, d.completedNanos, p);
   p = numAt(F_DURATION, d.closeDuration, p);
   p = numAt(F_FIN_WAIT_2, d.finWait2Client, p);

@@ -99,6 +99,8 @@ const MAX_WORDS = 64;
 const MAX_WORD_CHARS = 64;
 
 export const K_ANOMALY = ['code', 'severity', 'endpoint', 'frame', 'time', 'message', 'details'];
+/** The key a transition, anomaly or ladder row has after `frame` when the frame counts in another input than the connection's. */
+export const AFTER_FRAME: readonly OptionalKey[] = [['input', 'frame']];
 
 // Every constant run of bytes between two values. A key's fragment may carry the `{` and first key
 // of its object value: should that object not have its shape, the whole line is abandoned anyway.
@@ -226,6 +228,11 @@ export const W_ZEEK = new WordCache(F_ZEEK);
 // The capture's file name: the same string on every line of an input.
 export const W_INPUT = new WordCache(F_INPUT, 1024);
 export const W_LAST_INPUT = new WordCache(F_LAST_INPUT, 1024);
+// The input a frame counts in, when not the connection's (a connection that goes on into the next file).
+export const W_SYN_INPUT = new WordCache(enc(',"synInput":'), 1024);
+export const W_SYN_ACK_INPUT = new WordCache(enc(',"synAckInput":'), 1024);
+export const W_ACK_INPUT = new WordCache(enc(',"ackInput":'), 1024);
+export const W_FIRST_FIN_INPUT = new WordCache(enc(',"firstFinInput":'), 1024);
 
 
 /** Longest String(n) of a double, e.g. "-0.0000012345678901234567" (25), rounded up. */
@@ -285,6 +292,32 @@ export function isShaped(o: unknown, keys: readonly string[]): o is Obj {
 export function shaped(o: unknown, keys: readonly string[]): Obj {
   if (!isShaped(o, keys)) throw UNEXPECTED;
   return o;
+}
+
+/** An optional key and the key it comes right after. */
+export type OptionalKey = readonly [key: string, after: string];
+
+/**
+ * As `shaped`, where each of `optional` may also appear, once, right after its `after` key of
+ * `keys` (connection-report.ts adds them only when they have something to say). Returns which
+ * appeared, as bits in the order of `optional`; the object is then `o`.
+ */
+export function shapedWith(o: unknown, keys: readonly string[], optional: readonly OptionalKey[]): number {
+  if (typeof o !== 'object' || o === null || Object.getPrototypeOf(o) !== Object.prototype || (o as Obj).toJSON !== undefined) throw UNEXPECTED;
+  let i = 0;
+  let seen = 0;
+  for (const k in o) {
+    if (k === keys[i]) {
+      i++;
+      continue;
+    }
+    let j = 0;
+    while (j < optional.length && !(optional[j][0] === k && optional[j][1] === keys[i - 1])) j++;
+    if (j === optional.length || (seen & (1 << j)) !== 0) throw UNEXPECTED;
+    seen |= 1 << j;
+  }
+  if (i !== keys.length) throw UNEXPECTED;
+  return seen;
 }
 
 /** JSON.stringify reads an array by index up to its length, like the loops here. */
@@ -489,11 +522,14 @@ export function isoAt(k: Key, fmt: IsoFormatter, tNanos: number, p: number): num
 }
 
 export function anomaly(v: unknown, p: number): number {
-  const a = shaped(v, K_ANOMALY);
+  const withInput = shapedWith(v, K_ANOMALY, AFTER_FRAME) !== 0;
+  const a = v as Obj;
   p = W_CODE.write(a.code, p);
   p = W_SEVERITY.write(a.severity, p);
   p = W_ENDPOINT.write(a.endpoint, p);
   p = numAt(F_FRAME, a.frame, p);
+  // JSON.stringify leaves out a key whose value is undefined.
+  if (withInput && a.input !== undefined) p = W_INPUT.write(a.input, p);
   p = strAt(F_TIME, a.time, p);
   p = strAt(F_MESSAGE, a.message, p);
   p = frag(F_DETAILS, p);

@@ -33,6 +33,11 @@ export interface Transition {
   to: TcpState;
   arc: string;
   frameNo: number;
+  /**
+   * The input `frameNo` counts in (frames restart at 1 in each input of a run): the tracker's
+   * string for it, the same object for every segment of that input, never built per transition.
+   */
+  input: string;
   tNanos: number;
   evidence: Evidence;
 }
@@ -63,13 +68,15 @@ export interface TcpEvent {
   /** RST only: the receiver would accept it (see isRstAcceptable). */
   rstAcceptable: boolean;
   frameNo: number;
+  /** The input `frameNo` counts in (see Transition.input). */
+  input: string;
   tNanos: number;
 }
 
 export function newTcpEvent(dir: typeof SND | typeof RCV): TcpEvent {
   return {
     dir, syn: false, ack: false, fin: false, rst: false, len: 0,
-    acksOurSyn: false, acksOurFin: false, rstAcceptable: false, frameNo: 0, tNanos: 0,
+    acksOurSyn: false, acksOurFin: false, rstAcceptable: false, frameNo: 0, input: '', tNanos: 0,
   };
 }
 
@@ -144,11 +151,11 @@ export function releaseTransitions(list: Transition[]): void {
  * The only writer of `ep.state`: appends the transition to the endpoint's history.
  * Always returns true (an allowed event), so arms can `return go(...)`.
  */
-export function go(ep: MachineEndpoint, to: TcpState, arc: ArcLabel, frameNo: number, tNanos: number, evidence: Evidence = 'observed'): true {
+export function go(ep: MachineEndpoint, to: TcpState, arc: ArcLabel, frameNo: number, input: string, tNanos: number, evidence: Evidence = 'observed'): true {
   const t = spareTransitions.pop();
-  if (t === undefined) ep.transitions.push({ from: ep.state, to, arc, frameNo, tNanos, evidence });
+  if (t === undefined) ep.transitions.push({ from: ep.state, to, arc, frameNo, input, tNanos, evidence });
   else {
-    t.from = ep.state; t.to = to; t.arc = arc; t.frameNo = frameNo; t.tNanos = tNanos; t.evidence = evidence;
+    t.from = ep.state; t.to = to; t.arc = arc; t.frameNo = frameNo; t.input = input; t.tNanos = tNanos; t.evidence = evidence;
     ep.transitions.push(t);
   }
   ep.state = to;
@@ -162,7 +169,7 @@ export function go(ep: MachineEndpoint, to: TcpState, arc: ArcLabel, frameNo: nu
  * ready for whichever go() the switch would reach.
  */
 function goOn(ep: MachineEndpoint, to: TcpState, arc: ArcLabel, ev: TcpEvent, evidence: Evidence = 'observed'): true {
-  return go(ep, to, arc, ev.frameNo, ev.tNanos, evidence);
+  return go(ep, to, arc, ev.frameNo, ev.input, ev.tNanos, evidence);
 }
 
 /**
@@ -299,8 +306,8 @@ export function step(ep: MachineEndpoint, ev: TcpEvent): boolean {
 }
 
 /** Timeout=2MSL / delete TCB: inferred, since a timer leaves no trace on the wire. */
-export function expireTimeWait(ep: MachineEndpoint, frameNo: number, tNanos: number): void {
-  if (ep.state === 'TIME_WAIT') go(ep, 'CLOSED', ARC.TIMEOUT_2MSL, frameNo, tNanos, 'inferred');
+export function expireTimeWait(ep: MachineEndpoint, frameNo: number, input: string, tNanos: number): void {
+  if (ep.state === 'TIME_WAIT') go(ep, 'CLOSED', ARC.TIMEOUT_2MSL, frameNo, input, tNanos, 'inferred');
 }
 
 function cameFromListen(ep: MachineEndpoint): boolean {

@@ -3,7 +3,9 @@
  * that builds reports (threads/pipeline.ts). Structured cloning of the Connection object graph
  * would cost as much as the JSON it becomes; here a connection is ~130 float64 slots written in a
  * batch buffer that is transferred (not copied), plus a side list for the few things that are
- * not numbers (the input name, anomaly details, Zeek's history).
+ * not numbers (the input names, anomaly details, Zeek's history). A frame that counts in another
+ * input than the connection's first (a connection that goes on into the next file) carries the
+ * index of that input's name in the side list, -1 otherwise; each name goes in once per batch.
  *
  * What crosses is exactly ConnectionFacts (flow/connection.ts) plus every Endpoint field; the Zeek
  * model and the per-packet scratch stay behind. test/threads/connection-codec.test.ts rebuilds
@@ -109,6 +111,9 @@ export class ConnectionEncoder {
   private count = 0;
   private lastInput: string | null = null;
   private lastInputIdx = -1;
+  /** The last input other than a connection's own that a frame counted in, and its index in objs. */
+  private otherInput: string | null = null;
+  private otherInputIdx = -1;
 
   get size(): number {
     return this.count;
@@ -117,8 +122,8 @@ export class ConnectionEncoder {
   add(c: Connection, ended: EndReason, endNanos: number, precisionDigits: number, unitNanos: number): void {
     const cl = c.client;
     const sv = c.server;
-    this.reserve(FIXED_SLOTS + (c.synBackoffNanos?.length ?? 0) + 5 * (c.anomalies?.length ?? 0)
-      + 6 * (cl.transitions.length + sv.transitions.length));
+    this.reserve(FIXED_SLOTS + (c.synBackoffNanos?.length ?? 0) + 6 * (c.anomalies?.length ?? 0)
+      + 7 * (cl.transitions.length + sv.transitions.length));
     const n = this.nums;
     let p = this.pos;
     const k = c.key;
@@ -144,7 +149,11 @@ export class ConnectionEncoder {
       this.lastInputIdx = this.objs.push(c.input) - 1;
     }
     n[p++] = this.lastInputIdx;
-    n[p++] = c.lastInput === c.input ? -1 : this.objs.push(c.lastInput) - 1;
+    const own = c.input;
+    n[p++] = this.inputSlot(c.lastInput, own);
+    n[p++] = this.inputSlot(c.firstSynInput, own);
+    n[p++] = this.inputSlot(c.firstSynAckInput, own);
+    n[p++] = this.inputSlot(c.earlyAckInput, own);
     n[p++] = this.objs.push(v.connState) - 1;
     n[p++] = this.objs.push(v.history) - 1;
     const backoff = c.synBackoffNanos;
@@ -162,12 +171,13 @@ export class ConnectionEncoder {
         n[p++] = CODE_INDEX.get(a.code)!;
         n[p++] = a.endpoint;
         n[p++] = a.frameNo;
+        n[p++] = this.inputSlot(a.input, own);
         n[p++] = a.tNanos;
         n[p++] = this.objs.push(a.details) - 1;
       }
     }
-    p = this.endpoint(cl, p);
-    p = this.endpoint(sv, p);
+    p = this.endpoint(cl, own, p);
+    p = this.endpoint(sv, own, p);
     this.pos = p;
     this.count++;
   }
@@ -179,17 +189,28 @@ export class ConnectionEncoder {
     this.count = 0;
     this.objs = [];
     this.lastInput = null;
+    this.otherInput = null;
     return batch;
   }
 
-  private endpoint(e: Endpoint, p: number): number {
+  /** -1 for the connection's own input (`own`), else the index of `input` in objs. */
+  private inputSlot(input: string, own: string): number {
+    if (input === own) return -1;
+    if (input !== this.otherInput) {
+      this.otherInput = input;
+      this.otherInputIdx = this.objs.push(input) - 1;
+    }
+    return this.otherInputIdx;
+  }
+
+  private endpoint(e: Endpoint, own: string, p: number): number {
     const n = this.nums;
     n[p++] = stateCode(e.state);
     n[p++] = (e.synSeen ? 1 : 0) | (e.hasIss ? 2 : 0) | (e.hasSeq ? 4 : 0) | (e.hasAck ? 8 : 0) | (e.finSent ? 16 : 0)
       | (e.pendingFin ? 32 : 0) | (e.sackPermitted ? 64 : 0) | (e.timestamps ? 128 : 0) | (e.hasTsVal ? 256 : 0)
       | (e.hasHole ? 512 : 0) | (e.windowInSyn ? 1024 : 0);
     n[p++] = e.iss; n[p++] = e.sndNxt; n[p++] = e.ackMax; n[p++] = e.finSeq;
-    n[p++] = e.pendingFinFrame; n[p++] = e.pendingFinNanos;
+    n[p++] = e.pendingFinFrame; n[p++] = this.inputSlot(e.pendingFinInput, own); n[p++] = e.pendingFinNanos;
     n[p++] = e.window; n[p++] = e.wscale; n[p++] = e.mss; n[p++] = e.tsVal;
     n[p++] = e.packets; n[p++] = e.bytes; n[p++] = e.retransBytes; n[p++] = e.retransPackets;
     n[p++] = e.firstDataNanos; n[p++] = e.lastDataNanos;
@@ -205,6 +226,7 @@ export class ConnectionEncoder {
       const arc = arcCode(t.arc);
       n[p++] = arc >= 0 ? arc : -1 - (this.objs.push(t.arc) - 1);
       n[p++] = t.frameNo;
+      n[p++] = this.inputSlot(t.input, own);
       n[p++] = t.tNanos;
       n[p++] = t.evidence === 'observed' ? 0 : 1;
     }
@@ -230,14 +252,17 @@ class RebuiltConnection implements ConnectionFacts {
   lastFrame = 0;
   firstSynNanos = -1;
   firstSynFrame = 0;
+  firstSynInput = '';
   prevSynNanos = -1;
   lastSynNanos = -1;
   synBackoffNanos: number[] | null = null;
   firstSynAckNanos = -1;
   firstSynAckFrame = 0;
+  firstSynAckInput = '';
   lastSynAckNanos = -1;
   earlyAckNanos = -1;
   earlyAckFrame = 0;
+  earlyAckInput = '';
   badHandshakeAck = false;
   serverReplyNanos = -1;
   rstAccepted = false;
@@ -259,8 +284,8 @@ class RebuiltConnection implements ConnectionFacts {
     private readonly verdict: ZeekVerdict,
   ) {}
 
-  add(code: AnomalyCode, endpoint: number, frameNo: number, tNanos: number, details: Anomaly['details']): void {
-    addAnomaly(this, code, endpoint, frameNo, tNanos, details);
+  add(code: AnomalyCode, endpoint: number, frameNo: number, input: string, tNanos: number, details: Anomaly['details']): void {
+    addAnomaly(this, code, endpoint, frameNo, input, tNanos, details);
   }
 
   zeekVerdict(): ZeekVerdict {
@@ -292,7 +317,10 @@ export function decodeBatch(batch: ConnectionBatch, each: (c: ShippedConnection)
     const earlyAckNanos = n[p++]; const earlyAckFrame = n[p++];
     const serverReplyNanos = n[p++]; const portReusePrevId = n[p++]; const portReuseGapNanos = n[p++];
     const input = objs[n[p++]] as string;
-    const lastInputIdx = n[p++];
+    const lastInput = inputAt(objs, n[p++], input);
+    const firstSynInput = inputAt(objs, n[p++], input);
+    const firstSynAckInput = inputAt(objs, n[p++], input);
+    const earlyAckInput = inputAt(objs, n[p++], input);
     const connState = objs[n[p++]] as string;
     const history = objs[n[p++]] as string;
     let backoff: number[] | null = null;
@@ -309,23 +337,26 @@ export function decodeBatch(batch: ConnectionBatch, each: (c: ShippedConnection)
         const code = ANOMALY_CODES[n[p++]];
         const endpoint = n[p++];
         const frameNo = n[p++];
+        const at = inputAt(objs, n[p++], input);
         const tNanos = n[p++];
-        anomalies[j] = { code, endpoint, frameNo, tNanos, details: objs[n[p++]] as Anomaly['details'] };
+        anomalies[j] = { code, endpoint, frameNo, input: at, tNanos, details: objs[n[p++]] as Anomaly['details'] };
       }
     }
     const client = new Endpoint('UNKNOWN');
-    p = readEndpoint(n, p, objs, client);
+    p = readEndpoint(n, p, objs, client, input);
     const server = new Endpoint('UNKNOWN');
-    p = readEndpoint(n, p, objs, server);
+    p = readEndpoint(n, p, objs, server, input);
     const c = new RebuiltConnection(id, key, (flags & F_CLIENT_IS_A) !== 0, input, (flags & F_ROLES_GUESSED) !== 0,
       (flags & F_MIDSTREAM) !== 0, client, server,
       { connState, history, origIsClient: (flags & F_ZEEK_ORIG_IS_CLIENT) !== 0 });
     c.firstNanos = firstNanos; c.lastNanos = lastNanos; c.firstFrame = firstFrame; c.lastFrame = lastFrame;
-    c.lastInput = lastInputIdx < 0 ? input : objs[lastInputIdx] as string;
-    c.firstSynNanos = firstSynNanos; c.firstSynFrame = firstSynFrame; c.prevSynNanos = prevSynNanos; c.lastSynNanos = lastSynNanos;
+    c.lastInput = lastInput;
+    c.firstSynNanos = firstSynNanos; c.firstSynFrame = firstSynFrame; c.firstSynInput = firstSynInput;
+    c.prevSynNanos = prevSynNanos; c.lastSynNanos = lastSynNanos;
     c.synBackoffNanos = backoff;
-    c.firstSynAckNanos = firstSynAckNanos; c.firstSynAckFrame = firstSynAckFrame; c.lastSynAckNanos = lastSynAckNanos;
-    c.earlyAckNanos = earlyAckNanos; c.earlyAckFrame = earlyAckFrame;
+    c.firstSynAckNanos = firstSynAckNanos; c.firstSynAckFrame = firstSynAckFrame; c.firstSynAckInput = firstSynAckInput;
+    c.lastSynAckNanos = lastSynAckNanos;
+    c.earlyAckNanos = earlyAckNanos; c.earlyAckFrame = earlyAckFrame; c.earlyAckInput = earlyAckInput;
     c.badHandshakeAck = (flags & F_BAD_HS_ACK) !== 0;
     c.serverReplyNanos = serverReplyNanos;
     c.rstAccepted = (flags & F_RST_ACCEPTED) !== 0;
@@ -337,14 +368,19 @@ export function decodeBatch(batch: ConnectionBatch, each: (c: ShippedConnection)
   }
 }
 
-function readEndpoint(n: Float64Array, p: number, objs: unknown[], e: Endpoint): number {
+/** The input a frame's slot names: -1 is the connection's own (`own`). */
+function inputAt(objs: unknown[], slot: number, own: string): string {
+  return slot < 0 ? own : objs[slot] as string;
+}
+
+function readEndpoint(n: Float64Array, p: number, objs: unknown[], e: Endpoint, own: string): number {
   e.state = STATES[n[p++]];
   const b = n[p++];
   e.synSeen = (b & 1) !== 0; e.hasIss = (b & 2) !== 0; e.hasSeq = (b & 4) !== 0; e.hasAck = (b & 8) !== 0;
   e.finSent = (b & 16) !== 0; e.pendingFin = (b & 32) !== 0; e.sackPermitted = (b & 64) !== 0;
   e.timestamps = (b & 128) !== 0; e.hasTsVal = (b & 256) !== 0; e.hasHole = (b & 512) !== 0; e.windowInSyn = (b & 1024) !== 0;
   e.iss = n[p++]; e.sndNxt = n[p++]; e.ackMax = n[p++]; e.finSeq = n[p++];
-  e.pendingFinFrame = n[p++]; e.pendingFinNanos = n[p++];
+  e.pendingFinFrame = n[p++]; e.pendingFinInput = inputAt(objs, n[p++], own); e.pendingFinNanos = n[p++];
   e.window = n[p++]; e.wscale = n[p++]; e.mss = n[p++]; e.tsVal = n[p++];
   e.packets = n[p++]; e.bytes = n[p++]; e.retransBytes = n[p++]; e.retransPackets = n[p++];
   e.firstDataNanos = n[p++]; e.lastDataNanos = n[p++];
@@ -359,9 +395,10 @@ function readEndpoint(n: Float64Array, p: number, objs: unknown[], e: Endpoint):
     const a = n[p++];
     const arc = a >= 0 ? ARCS[a] : (objs[-1 - a] as string);
     const frameNo = n[p++];
+    const input = inputAt(objs, n[p++], own);
     const tNanos = n[p++];
     const evidence: Evidence = n[p++] === 0 ? 'observed' : 'inferred';
-    ts[i] = { from, to, arc, frameNo, tNanos, evidence };
+    ts[i] = { from, to, arc, frameNo, input, tNanos, evidence };
   }
   e.transitions = ts;
   return p;

@@ -17,6 +17,8 @@ import { writePcapng } from '../helpers/pcap-writer.js';
 import { decodePacket } from '../../src/decode/packet.js';
 import { newPacketFields } from '../../src/decode/fields.js';
 import { tupleHash } from '../../src/flow/key.js';
+import type { ConnectionReport } from '../../src/report/model.js';
+import { ROTATED_COUNTS, ROTATED_NAMES, frameInputs, locatedFrames, rotatedCapture, wholeFrames } from '../helpers/rotated.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin/tcpflow-analyze.js');
@@ -233,6 +235,42 @@ describe('inputs read as one capture', () => {
     const lines = cli(['-f', 'ndjson', a, b]).stdout.trim().split('\n').slice(0, -1);
     expect(lines.map((l) => { const { type: _t, ...c } = JSON.parse(l) as Conn & { type: string }; return JSON.stringify(c); })).toEqual(json.map((c) => JSON.stringify(c)));
     expect(validate(schema, JSON.parse(cli(['-f', 'json', a, b]).stdout))).toEqual([]);
+  });
+  test('every frame a report names is found in the input named beside it, on 1 or 2 threads (shards, the reading worker), json and ndjson alike', () => {
+    // Split pop3 at its middle record, and the three inputs of test/helpers/rotated.ts (a SYN, then
+    // the handshake's end in the second, the close and a RESET at frame 3 of the third).
+    const { a, b, inA } = halves(SAMPLE);
+    const { whole: rotatedWhole, parts } = rotatedCapture();
+    const rotated = parts.map((p, i) => join(tmp, ROTATED_NAMES[i]));
+    parts.forEach((p, i) => writeFileSync(rotated[i], p));
+    const rotatedFile = join(tmp, 'rotated-whole.pcap');
+    writeFileSync(rotatedFile, rotatedWhole);
+    const cases = [
+      { files: [a, b], one: SAMPLE, offsets: new Map([[a, 0], [b, inA]]) },
+      { files: rotated, one: rotatedFile, offsets: new Map(rotated.map((f, i) => [f, ROTATED_COUNTS.slice(0, i).reduce((x, y) => x + y, 0)])) },
+    ];
+    let named = 0;
+    for (const { files, one, offsets } of cases) {
+      const whole = (JSON.parse(cli(['-f', 'json', one]).stdout) as { connections: ConnectionReport[] }).connections;
+      const out: Record<string, string> = {};
+      for (const format of ['json', 'ndjson']) {
+        for (const threads of ['1', '2']) {
+          const r = cli(['-f', format, '--threads', threads, ...files]);
+          expect(r.stderr).toBe('');
+          expect(r.code).toBe(0);
+          out[`${format} ${threads}`] = r.stdout;
+        }
+        expect(out[`${format} 2`], format).toBe(out[`${format} 1`]);
+      }
+      const fromJson = (JSON.parse(out['json 1']) as { connections: ConnectionReport[] }).connections;
+      const fromNdjson = out['ndjson 1'].trim().split('\n').map((l) => JSON.parse(l) as ConnectionReport & { type: string })
+        .filter((l) => l.type === 'connection').map(({ type: _t, ...c }) => c as ConnectionReport);
+      expect(fromNdjson.map((c) => JSON.stringify(c))).toEqual(fromJson.map((c) => JSON.stringify(c)));
+      expect(fromJson.map((c) => locatedFrames(c, offsets))).toEqual(whole.map(wholeFrames));
+      named += fromJson.flatMap(frameInputs).filter(([where]) => where !== '.lastInput').length;
+      expect(validate(schema, JSON.parse(out['json 1']))).toEqual([]);
+    }
+    expect(named).toBeGreaterThan(15);
   });
 });
 

@@ -7,6 +7,7 @@ import { fromBytes } from '../helpers/pcap-writer.js';
 import { arrow, renderConnectionLadder, renderLadder, rowLabel } from '../../src/report/ladder.js';
 import { defaultRenderContext } from '../../src/report/context.js';
 import { connection, sampleReport, TEXTBOOK_LADDER } from './fixtures.js';
+import { ROTATED_NAMES, rotatedCapture } from '../helpers/rotated.js';
 
 const ctx = defaultRenderContext({ width: 80 });
 // Wide enough that no label or message wraps (wrapping: test/cli/ladder-width.test.ts).
@@ -108,6 +109,48 @@ test('an anomaly whose frame has no row is listed under the diagram, not dropped
   c.anomalies = [{ code: 'PORT_REUSE', severity: 'info', endpoint: null, frame: 99_999, time: '2024-01-01T00:00:00.000000Z', message: 'a message', details: {} }];
   const lines = renderConnectionLadder(c, ctx).trimEnd().split('\n');
   expect(lines.at(-1)).toBe('⚠ PORT_REUSE (frame 99999): a message');
+});
+
+test('a connection that goes on into later inputs: a line names the input over its rows, and a connection-level mark is on the row of its frame in its input', async () => {
+  // Before, RESET (frame 3 of c.pcap) went on the first row numbered 3: b.pcap's ACK of the handshake.
+  const { parts } = rotatedCapture();
+  const r = await analyze(parts.map((p, i) => ({ name: ROTATED_NAMES[i], bytes: fromBytes(p) })), { ladder: true });
+  for (const ascii of [false, true]) {
+    const lines = renderConnectionLadder(r.connections[0], { ...wide, ascii }).split('\n');
+    const bar = ascii ? '--' : '──';
+    const mark = ascii ? '!' : '⚠';
+    // The RESET mark is under the RST's row (c.pcap's frame 3), not under the ACK (b.pcap's frame 3).
+    const reset = lines.findIndex((l) => l.trim().startsWith(`${mark} RESET:`));
+    expect(lines[reset - 1]).toMatch(/^ +3 +1\.050800 .* RST seq=1 /);
+    const headings = lines.flatMap((l, i) => (l.includes('frames from') ? [[i, l] as const] : []));
+    expect(headings.map(([, l]) => l)).toEqual(ROTATED_NAMES.map((n) => `${bar} frames from ${n} ${bar}`));
+    // Each heading is followed by its input's rows, frames counted from 1 again.
+    const rowsUnder = headings.map(([at], k) => lines.slice(at + 1, headings[k + 1]?.[0] ?? lines.length)
+      .filter((l) => /^ +\d+ +\d+\.\d+ /.test(l)).map((l) => Number(l.trim().split(' ')[0])));
+    expect(rowsUnder).toEqual([[1], [1, 2, 3, 4, 5], [1, 2, 3]]);
+    const markUnder = (code: string): [number, string] => {
+      const at = lines.findIndex((l) => l.trim().startsWith(`${mark} ${code}:`));
+      let row = at - 1;
+      while (!/^ +\d+ +\d+\.\d+ /.test(lines[row])) row--;
+      let h = headings.length - 1;
+      while (headings[h][0] > row) h--;
+      return [Number(lines[row].trim().split(' ')[0]), ROTATED_NAMES[h]];
+    };
+    expect(markUnder('RESET')).toEqual([3, 'c.pcap']);
+    expect(markUnder('SYN_RETRANSMIT')).toEqual([1, 'b.pcap']);
+    expect(markUnder('ZERO_WINDOW')).toEqual([5, 'b.pcap']);
+    expect(lines.filter((l) => l.trim().startsWith(`${mark} `))).toHaveLength(3);
+  }
+  // One input: no such line.
+  const one = await analyze([{ name: 'a.pcap', bytes: fromBytes(parts[0]) }], { ladder: true });
+  expect(renderConnectionLadder(one.connections[0], wide)).not.toContain('frames from');
+});
+
+test('an anomaly whose frame has no row says which input its frame counts in, when not the connection\'s', () => {
+  const c = connection(1, { ladder: TEXTBOOK_LADDER });
+  c.anomalies = [{ code: 'PORT_REUSE', severity: 'info', endpoint: null, frame: 7, input: 'later.pcap', time: '2024-01-01T00:00:00.000000Z', message: 'a message', details: {} }];
+  const lines = renderConnectionLadder(c, ctx).trimEnd().split('\n');
+  expect(lines.at(-1)).toBe('⚠ PORT_REUSE (frame 7 of later.pcap): a message');
 });
 
 test('one packet is "1 packet"', () => {

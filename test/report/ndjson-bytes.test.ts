@@ -13,6 +13,8 @@ import type { ConnectionReport } from '../../src/report/model.js';
 import { NdjsonLineBatcher, ndjsonConnectionLine } from '../../src/report/ndjson.js';
 import { LINE_NO_ROOM, LINE_UNEXPECTED_SHAPE, writeConnectionLine } from '../../src/report/ndjson-bytes.js';
 import { REPO_ROOT, sharedPath } from '../helpers/shared.js';
+import { fromBytes } from '../helpers/pcap-writer.js';
+import { ROTATED_NAMES, rotatedCapture } from '../helpers/rotated.js';
 
 const FIXTURES = path.join(REPO_ROOT, 'fixtures');
 
@@ -351,6 +353,38 @@ describe('mutated reports: the same bytes as JSON.stringify, or a fallback', () 
     const atTheEnd = { ...clone(c0), lastInput: 'two.pcap' } as ConnectionReport;
     const { input: _i, ...noInput } = withLastInput('two.pcap');
     for (const c of [atTheEnd, noInput as ConnectionReport]) {
+      expect(written(c).end).toBe(LINE_UNEXPECTED_SHAPE);
+      expectBatcherSame(c);
+    }
+  });
+
+  vtest('the input of a frame in a later input: after its frame (transitions, anomalies, ladder rows, handshake and close frames; names to escape too); anywhere else declined', async () => {
+    const { parts } = rotatedCapture();
+    const [c0] = (await analyze(parts.map((p, i) => ({ name: ROTATED_NAMES[i], bytes: fromBytes(p) })), { ladder: true })).connections;
+    expectWrittenSame(c0, 'rotated');
+    const line = reference(c0).toString();
+    for (const part of ['"frame":2,"input":"b.pcap","time":', '"synAckFrame":2,"synAckInput":"b.pcap","ackFrame":3,"ackInput":"b.pcap","synCount"',
+      '"firstFinFrame":1,"firstFinInput":"c.pcap","completed"', '"code":"RESET","severity":"warn","endpoint":"server","frame":3,"input":"c.pcap","time"',
+      '{"frame":3,"input":"c.pcap","t":']) expect(line).toContain(part);
+    // Odd names, by renaming the later inputs wherever the report names them.
+    for (const name of ['we"ird\\name\n.pcap', 'caf\u00e9 \u2028.pcap']) {
+      const c = JSON.parse(JSON.stringify(c0).replaceAll('"c.pcap"', JSON.stringify(name))) as ConnectionReport;
+      expectWrittenSame(c, JSON.stringify(name));
+    }
+    // A value JSON.stringify leaves out: the writer too.
+    const undefinedInput = clone(c0);
+    (undefinedInput.client.transitions[2] as { input?: string }).input = undefined;
+    expectWrittenSame(undefinedInput, 'undefined input');
+    // Moved away from its frame, or on an object that has no frame: declined, the batcher falls back.
+    const moved = clone(c0);
+    const { input, ...rest } = moved.anomalies[2];
+    moved.anomalies[2] = { ...rest, input } as typeof rest;
+    const twice = clone(c0);
+    const h = twice.handshake as unknown as Record<string, unknown>;
+    twice.handshake = Object.fromEntries(Object.entries(h).flatMap(([k, v]) => (k === 'synFrame' ? [[k, v], ['synAckInput', 'x.pcap']] : [[k, v]]))) as unknown as typeof twice.handshake;
+    const onData = clone(c0);
+    (onData.data as unknown as Record<string, unknown>) = { input: 'b.pcap', ...onData.data };
+    for (const c of [moved, twice, onData]) {
       expect(written(c).end).toBe(LINE_UNEXPECTED_SHAPE);
       expectBatcherSame(c);
     }

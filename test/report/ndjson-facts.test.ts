@@ -16,6 +16,15 @@ import { LINE_UNEXPECTED_SHAPE, writeDigestLine } from '../../src/report/ndjson-
 import { Scenario } from '../helpers/scenario.js';
 import { fromBytes, writePcap } from '../helpers/pcap-writer.js';
 import { REPO_ROOT, sharedPath } from '../helpers/shared.js';
+import { ROTATED_NAMES, rotatedCapture } from '../helpers/rotated.js';
+
+/** Where record `n` (0-based) of a little-endian classic pcap starts: the end of the records before it. */
+function pcapRecordEnd(b: Uint8Array, n: number): number {
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  let p = 24;
+  for (let i = 0; i < n; i++) p += 16 + v.getUint32(p + 8, true);
+  return p;
+}
 
 const FIXTURES = path.join(REPO_ROOT, 'fixtures');
 
@@ -124,6 +133,32 @@ describe('digest line = report line', () => {
     expect(main.handshake.syn).toMatch(/^2023-11-14T22:13:20\./);
     expect(main.data.client.firstData).toMatch(/^2023-11-14T22:13:20\./);
     expectSameLines((await digestLines(bytes, 'mixed.pcap')).written, want, 'mixed.pcap');
+  });
+
+  test('connections that go on into later inputs: each frame\'s input where the report puts it (names to escape too)', async () => {
+    const { parts } = rotatedCapture();
+    const pop3 = readFileSync(path.join(FIXTURES, 'sample', 'pop3.pcap'));
+    const half = pcapRecordEnd(pop3, 62);
+    const runs: Array<Array<[string, Uint8Array]>> = [
+      parts.map((p, i) => [ROTATED_NAMES[i], p]),
+      [['one.pcap', pop3.subarray(0, half)], ['tw"o \u00e9.pcap', Buffer.concat([pop3.subarray(0, 24), pop3.subarray(half)])]],
+    ];
+    let named = 0;
+    for (const inputs of runs) {
+      const opts = (extra: AnalyzeOptions): Parameters<typeof analyze> => [inputs.map(([name, b]) => ({ name, bytes: fromBytes(b) })), { keepConnections: false, ...extra }];
+      const want: string[] = [];
+      await analyze(...opts({ onConnection: (c) => want.push(ndjsonConnectionLine(c)) }));
+      const written: Array<string | number> = [];
+      await analyze(...opts({
+        onDigest: (d: ConnectionDigest) => {
+          const end = writeDigestLine(d, scratch, 7);
+          written.push(end >= 0 ? scratch.toString('utf8', 7, end) : end);
+        },
+      }));
+      expectSameLines(written, want, inputs[1][0]);
+      named += want.filter((l) => /"frame":\d+,"input":/.test(l) && /"firstFinInput":/.test(l)).length;
+    }
+    expect(named).toBeGreaterThanOrEqual(2);
   });
 
   test('ladder rows are left to the report: the writer declines, the batcher falls back to the same bytes', async () => {

@@ -10,6 +10,9 @@ import { describe, expect, test } from 'vitest';
 import { validate } from './schema-validator.js';
 import { sampleReport } from './fixtures.js';
 import { renderNdjson } from '../../src/report/ndjson.js';
+import { analyze } from '../../src/analyze.js';
+import { fromBytes } from '../helpers/pcap-writer.js';
+import { ROTATED_NAMES, rotatedCapture } from '../helpers/rotated.js';
 
 const schema = JSON.parse(readFileSync(new URL('../../schema/tcpflow-analyze.schema.json', import.meta.url), 'utf8')) as Record<string, unknown>;
 
@@ -24,6 +27,19 @@ describe('schema/tcpflow-analyze.schema.json', () => {
     r.selection = { criteria: ['limit=6'], matched: 6, shown: 6 };
     r.connections[1].anomalies[0].details = { rstSeq: 12, note: 'x', inWindow: true, other: null };
     expect(validate(schema, r)).toEqual([]);
+  });
+
+  test('a connection that goes on into later inputs validates: each frame\'s input after the frame (lastInput, synInput..., input in transitions, anomalies, ladder rows)', async () => {
+    const { parts } = rotatedCapture();
+    const r = await analyze(parts.map((p, i) => ({ name: ROTATED_NAMES[i], bytes: fromBytes(p) })), { ladder: true });
+    const json = JSON.stringify(r);
+    for (const k of ['lastInput', 'synAckInput', 'ackInput', 'firstFinInput']) expect(json).toContain(`"${k}":`);
+    expect(validate(schema, JSON.parse(json))).toEqual([]);
+    // Out of place, it is caught.
+    const moved = JSON.parse(json) as { connections: Array<{ handshake: Record<string, unknown> }> };
+    const { ackInput, ...h } = moved.connections[0].handshake;
+    moved.connections[0].handshake = { ...h, ackInput };
+    expect(validate(schema, moved).map((e) => e.message).join('\n')).toMatch(/key order/);
   });
 
   test('NDJSON lines validate as connections and as the summary', () => {

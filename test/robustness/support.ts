@@ -63,12 +63,16 @@ export function checkConnection(c: ConnectionReport, o: CheckOptions = {}): void
     const ep = c[role];
     if (!ALLOWED_STATES.has(ep.finalState)) fail(`${id} ${role}.finalState ${ep.finalState}`);
     let prevFrame = -Infinity;
+    let prevInput = c.input;
     let prevTo: string | null = null;
     for (const t of ep.transitions) {
       if (!ALLOWED_STATES.has(t.from) || !ALLOWED_STATES.has(t.to)) fail(`${id} ${role} transition ${t.from} -> ${t.to}`);
-      if (t.frame < prevFrame) fail(`${id} ${role} transitions out of frame order: frame ${t.frame} after ${prevFrame} (${t.from} -> ${t.to}, ${t.arc})`);
+      // Frames restart in each input; a transition in a later one names it.
+      const input = t.input ?? c.input;
+      if (input === prevInput && t.frame < prevFrame) fail(`${id} ${role} transitions out of frame order: frame ${t.frame} after ${prevFrame} (${t.from} -> ${t.to}, ${t.arc})`);
       if (prevTo !== null && t.from !== prevTo) fail(`${id} ${role} transition chain broken: ${prevTo} then ${t.from} -> ${t.to}`);
       prevFrame = t.frame;
+      prevInput = input;
       prevTo = t.to;
     }
     if (ep.transitions.length > 0 && ep.transitions[ep.transitions.length - 1].to !== ep.finalState) {

@@ -11,13 +11,13 @@ import { SCENARIOS } from '../scenarios/catalog.js';
 function endpointIn(state: EndpointState, history: Array<[EndpointState, EndpointState]> = []): MachineEndpoint {
   return {
     state,
-    transitions: history.map(([from, to]) => ({ from, to: to as never, arc: 'setup', frameNo: 0, tNanos: 0, evidence: 'observed' as const })),
+    transitions: history.map(([from, to]) => ({ from, to: to as never, arc: 'setup', frameNo: 0, input: 'a.pcap', tNanos: 0, evidence: 'observed' as const })),
   };
 }
 
 type Ev = Partial<Omit<TcpEvent, 'dir'>>;
-const snd = (e: Ev = {}): TcpEvent => ({ ...newTcpEvent(SND), frameNo: 7, tNanos: 1000, ...e });
-const rcv = (e: Ev = {}): TcpEvent => ({ ...newTcpEvent(RCV), frameNo: 7, tNanos: 1000, ...e });
+const snd = (e: Ev = {}): TcpEvent => ({ ...newTcpEvent(SND), frameNo: 7, input: 'b.pcap', tNanos: 1000, ...e });
+const rcv = (e: Ev = {}): TcpEvent => ({ ...newTcpEvent(RCV), frameNo: 7, input: 'b.pcap', tNanos: 1000, ...e });
 
 /** Feed `ev` to an endpoint in `from`; expect `allowed` and the arcs taken (to, arc, evidence). */
 function expectStep(from: EndpointState, ev: TcpEvent, allowed: boolean, arcs: Array<[string, string, ('observed' | 'inferred')?]>, history: Array<[EndpointState, EndpointState]> = []) {
@@ -28,7 +28,7 @@ function expectStep(from: EndpointState, ev: TcpEvent, allowed: boolean, arcs: A
   expect(added.map((t) => [t.to, t.arc, t.evidence])).toEqual(arcs.map(([to, arc, ev2]) => [to, arc, ev2 ?? 'observed']));
   // the chain is continuous and ends in the endpoint's state
   let cur: EndpointState = from;
-  for (const t of added) { expect(t.from).toBe(cur); expect(t).toMatchObject({ frameNo: 7, tNanos: 1000 }); cur = t.to; }
+  for (const t of added) { expect(t.from).toBe(cur); expect(t).toMatchObject({ frameNo: 7, input: 'b.pcap', tNanos: 1000 }); cur = t.to; }
   expect(ep.state).toBe(cur);
 }
 
@@ -136,8 +136,8 @@ describe('TIME_WAIT', () => {
   test('a retransmitted FIN is ACKed again: no move', () => expectStep('TIME_WAIT', rcv({ fin: true, ack: true }), true, []));
   test('2MSL is inferred, never observed', () => {
     const ep = endpointIn('TIME_WAIT');
-    expireTimeWait(ep, 9, 5000);
-    expect(ep.transitions).toEqual([{ from: 'TIME_WAIT', to: 'CLOSED', arc: ARC.TIMEOUT_2MSL, frameNo: 9, tNanos: 5000, evidence: 'inferred' }]);
+    expireTimeWait(ep, 9, 'b.pcap', 5000);
+    expect(ep.transitions).toEqual([{ from: 'TIME_WAIT', to: 'CLOSED', arc: ARC.TIMEOUT_2MSL, frameNo: 9, input: 'b.pcap', tNanos: 5000, evidence: 'inferred' }]);
   });
   test('RST: CLOSED (§3.10.7.4)', () => expectStep('TIME_WAIT', rcv(RST_OK), true, [['CLOSED', ARC.NOTE3_RCV_RST]]));
 });

@@ -18,9 +18,11 @@ import { ARC } from '../../src/tcp/machine.js';
 import { CODEC_TABLES, ConnectionEncoder, arcCode, decodeBatch, stateCode, type ShippedConnection } from '../../src/threads/connection-codec.js';
 import { fromBytes } from '../helpers/pcap-writer.js';
 import { allCaptureFiles, generatedMix } from './capture-files.js';
+import { ROTATED_NAMES, rotatedCapture } from '../helpers/rotated.js';
+import { REPO_ROOT } from '../helpers/shared.js';
 
 /** Connection fields that stay on the worker: tracking scratch and the live Zeek model (its verdict crosses). */
-const STAYS_BEHIND = new Set(['zeek', 'pktCodes', 'twoMslNanos', 'lossSecond', 'synAckUnseen', 'synAckUnseenRows', 'blindAckBy', 'blindAckNo', 'blindAckFrame', 'blindAckNanos']);
+const STAYS_BEHIND = new Set(['zeek', 'pktCodes', 'twoMslNanos', 'lossSecond', 'synAckUnseen', 'synAckUnseenRows', 'blindAckBy', 'blindAckNo', 'blindAckFrame', 'blindAckInput', 'blindAckNanos']);
 
 function ownFields(o: object): Record<string, unknown> {
   return Object.fromEntries(Object.entries(o));
@@ -43,54 +45,71 @@ describe('connection codec', () => {
   });
 
   test.each(files.map((f) => [path.basename(f), f]))('%s: every connection crosses intact', async (_name, file) => {
-    const settings = resolveSettings({});
-    const clock = new CaptureClock();
-    const encoder = new ConnectionEncoder();
-    // The tracker reuses a connection's objects once `finished` returns: keep what it was, not it.
-    const pending: Array<{ id: number; fields: Snapshot; zeek: ZeekVerdict; report: ConnectionReport; ended: EndReason; endNanos: number; digits: number; unit: number }> = [];
-    let finished = 0;
-    let checked = 0;
-    const check = (): void => {
-      let i = 0;
-      decodeBatch(encoder.take(), (s: ShippedConnection) => {
-        const want = pending[i++];
-        expect(s.facts.id).toBe(want.id);
-        expect(s.ended).toBe(want.ended);
-        expect(s.endNanos).toBe(want.endNanos);
-        expect(s.precisionDigits).toBe(want.digits);
-        expect(s.unitNanos).toBe(want.unit);
-        compareFacts(s.facts, want.fields, want.zeek);
-        clock.precisionDigits = s.precisionDigits;
-        expect(buildConnectionReport(s.facts, s.ended, s.endNanos, clock, settings, s.unitNanos)).toEqual(want.report);
-        checked++;
-      });
-      expect(i).toBe(pending.length);
-      pending.length = 0;
-    };
-    await runCore([{ name: file, bytes: fromBytes(readFileSync(file)) }], settings, clock, {
-      ladder: false,
-      finished: (c: Connection, ended, endNanos) => {
-        finished++;
-        const unit = clock.unitFor(c.input, c.lastInput);
-        encoder.add(c, ended, endNanos, clock.precisionDigits, unit);
-        // The snapshot first: building the report runs the detectors, which add anomalies to `c`.
-        const fields = snapshot(c);
-        const zeek = c.zeekVerdict();
-        const report = buildConnectionReport(c, ended, endNanos, clock, settings);
-        pending.push({ id: c.id, fields, zeek, report, ended, endNanos, digits: clock.precisionDigits, unit });
-        // Batches of one to three: the decoder must not depend on where a batch ends.
-        if (encoder.size >= (c.id % 3) + 1) check();
-      },
-    });
-    check();
-    expect(checked).toBe(finished);
-    total += checked;
+    total += await crossesIntact([{ name: file, bytes: readFileSync(file) }]);
+  });
+
+  test('connections that go on into later inputs: the input of every frame crosses (the names once per batch)', async () => {
+    const { parts } = rotatedCapture();
+    const pop3 = readFileSync(path.join(REPO_ROOT, 'fixtures', 'sample', 'pop3.pcap'));
+    let half = 24;
+    for (let i = 0; i < 62; i++) half += 16 + pop3.readUInt32LE(half + 8);
+    const runs = [
+      parts.map((p, i) => ({ name: ROTATED_NAMES[i], bytes: p })),
+      [{ name: 'one.pcap', bytes: pop3.subarray(0, half) }, { name: 'two.pcap', bytes: Buffer.concat([pop3.subarray(0, 24), pop3.subarray(half)]) }],
+    ];
+    for (const inputs of runs) expect(await crossesIntact(inputs)).toBeGreaterThan(0);
   });
 
   test('the captures above had connections to check', () => {
     expect(total).toBeGreaterThan(800);
   });
 });
+
+/** Every connection of the run, encoded as the worker would and rebuilt: the same facts and report. Returns how many. */
+async function crossesIntact(inputs: Array<{ name: string; bytes: Uint8Array }>): Promise<number> {
+  const settings = resolveSettings({});
+  const clock = new CaptureClock();
+  const encoder = new ConnectionEncoder();
+  // The tracker reuses a connection's objects once `finished` returns: keep what it was, not it.
+  const pending: Array<{ id: number; fields: Snapshot; zeek: ZeekVerdict; report: ConnectionReport; ended: EndReason; endNanos: number; digits: number; unit: number }> = [];
+  let finished = 0;
+  let checked = 0;
+  const check = (): void => {
+    let i = 0;
+    decodeBatch(encoder.take(), (s: ShippedConnection) => {
+      const want = pending[i++];
+      expect(s.facts.id).toBe(want.id);
+      expect(s.ended).toBe(want.ended);
+      expect(s.endNanos).toBe(want.endNanos);
+      expect(s.precisionDigits).toBe(want.digits);
+      expect(s.unitNanos).toBe(want.unit);
+      compareFacts(s.facts, want.fields, want.zeek);
+      clock.precisionDigits = s.precisionDigits;
+      expect(buildConnectionReport(s.facts, s.ended, s.endNanos, clock, settings, s.unitNanos)).toEqual(want.report);
+      checked++;
+    });
+    expect(i).toBe(pending.length);
+    pending.length = 0;
+  };
+  await runCore(inputs.map((i) => ({ name: i.name, bytes: fromBytes(i.bytes) })), settings, clock, {
+    ladder: false,
+    finished: (c: Connection, ended, endNanos) => {
+      finished++;
+      const unit = clock.unitFor(c.input, c.lastInput);
+      encoder.add(c, ended, endNanos, clock.precisionDigits, unit);
+      // The snapshot first: building the report runs the detectors, which add anomalies to `c`.
+      const fields = snapshot(c);
+      const zeek = c.zeekVerdict();
+      const report = buildConnectionReport(c, ended, endNanos, clock, settings);
+      pending.push({ id: c.id, fields, zeek, report, ended, endNanos, digits: clock.precisionDigits, unit });
+      // Batches of one to three: the decoder must not depend on where a batch ends.
+      if (encoder.size >= (c.id % 3) + 1) check();
+    },
+  });
+  check();
+  expect(checked).toBe(finished);
+  return checked;
+}
 
 type Snapshot = Record<string, unknown>;
 
