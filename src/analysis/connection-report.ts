@@ -3,9 +3,9 @@
  * ends: digest.ts runs the end-of-record detectors and works out every value; this builds the
  * objects from the digest, with times rendered at the capture's precision.
  */
-import { roundSeconds, seconds, type CaptureClock } from '../capture/clock.js';
+import { seconds, type CaptureClock } from '../capture/clock.js';
 import type { CloseReport, ConnectionReport, DataReport, DirectionData, EndReason, EndpointReport, HandshakeReport, LadderRow, Settings, TransitionReport, ZeekRowReport } from '../report/model.js';
-import type { ConnectionFacts } from '../flow/connection.js';
+import type { ConnectionFacts, LadderStep } from '../flow/connection.js';
 import type { Endpoint } from '../flow/endpoint.js';
 import { formatAddress } from '../flow/key.js';
 import { ConnectionDigest, NO_TIME, digestConnection } from './digest.js';
@@ -130,11 +130,10 @@ export function reportFromDigest(d: ConnectionDigest): ConnectionReport {
     captureLoss: c.captureLoss,
   };
   if (c.ladder) {
-    backdateListen(c, c.ladder, c.server, 'serverState');
-    backdateListen(c, c.ladder, c.client, 'clientState');
-    // Rows are written per packet, in seconds: rounded to the unit here, as every span is.
-    for (const row of c.ladder) row.t = roundSeconds(row.t, d.unitNanos);
-    report.ladder = c.ladder;
+    const rows = c.ladder.map((s) => ladderRow(s, d.unitNanos));
+    backdateListen(c, rows, c.server, 'serverState');
+    backdateListen(c, rows, c.client, 'clientState');
+    report.ladder = rows;
   }
   return report;
 }
@@ -175,6 +174,15 @@ export function buildConnectionReport(c: ConnectionFacts, ended: EndReason, endN
  * the rows up to it say CLOSED. Once the report is built we know better, and the ladder shows what
  * the textbook diagram shows: the server was in LISTEN when the SYN arrived.
  */
+/** A recorded step as the report's row: its time in seconds, rounded to the capture's unit as every span is; the keys in the order of the schema. */
+function ladderRow(s: LadderStep, unitNanos: number): LadderRow {
+  const t = seconds(s.tNanos, unitNanos);
+  const { frame, from, flags, seq, ack, len, clientState, serverState, anomalies } = s;
+  return s.input === undefined
+    ? { frame, t, from, flags, seq, ack, len, clientState, serverState, anomalies }
+    : { frame, input: s.input, t, from, flags, seq, ack, len, clientState, serverState, anomalies };
+}
+
 function backdateListen(c: ConnectionFacts, rows: LadderRow[], ep: Endpoint, column: 'clientState' | 'serverState'): void {
   const first = ep.transitions[0];
   if (first === undefined || first.to !== 'LISTEN' || first.evidence !== 'inferred') return;

@@ -11,7 +11,7 @@
  * Every value that needs a rule (what is null, which transition counts) is decided here, so the
  * two cannot disagree; a differential test holds them to the same bytes.
  */
-import { roundSeconds, seconds, type CaptureClock } from '../capture/clock.js';
+import { seconds, type CaptureClock } from '../capture/clock.js';
 import type { ConnectionFacts } from '../flow/connection.js';
 import type { Endpoint } from '../flow/endpoint.js';
 import type { AnomalyReport, CloseKind, EndReason, HandshakeOutcome, Role, Settings } from '../report/model.js';
@@ -200,18 +200,24 @@ export function digestConnection(c: ConnectionFacts, ended: EndReason, endNanos:
 }
 
 /**
- * Anomaly details the flow layer measures in seconds as it goes (nanoseconds / 1e9, with no unit
- * at hand): rounded to the capture's unit when reported, before they are worded, as every span is.
+ * Anomaly details the flow layer measures as spans of nanoseconds (it has no unit at hand): the
+ * report gives them in seconds under their schema key, rounded to the capture's unit as every span
+ * is, in the same place among the keys.
  */
-const SPAN_DETAIL: Partial<Record<AnomalyCode, string>> = { PORT_REUSE: 'gapSeconds', TIME_WAIT_REUSE: 'timeWaitSeconds' };
+const SPAN_DETAIL: Partial<Record<AnomalyCode, readonly [nanosKey: string, secondsKey: string]>> = {
+  PORT_REUSE: ['gapNanos', 'gapSeconds'],
+  TIME_WAIT_REUSE: ['timeWaitNanos', 'timeWaitSeconds'],
+};
 
 function reportedDetails(a: Anomaly, unitNanos: number): Anomaly['details'] {
-  const key = SPAN_DETAIL[a.code];
-  const v = key === undefined ? undefined : a.details[key];
-  if (typeof v !== 'number') return a.details;
-  const r = roundSeconds(v, unitNanos);
-  // A copy (same key order) only when the value changes: the connection's own details stay as recorded.
-  return r === v ? a.details : { ...a.details, [key!]: r };
+  const span = SPAN_DETAIL[a.code];
+  if (span === undefined) return a.details;
+  const out: Anomaly['details'] = {};
+  for (const [k, v] of Object.entries(a.details)) {
+    if (k === span[0] && typeof v === 'number') out[span[1]] = seconds(v, unitNanos);
+    else out[k] = v;
+  }
+  return out;
 }
 
 /** `input` when a frame counts in it rather than in the connection's first input, else null (the report leaves the key out). */

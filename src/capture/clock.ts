@@ -171,13 +171,3 @@ export function seconds(nanos: number, unitNanos: number): number {
   // Not -0 (a span of -0.4 µs rounds to it): 0 is 0 in every format, and Object.is agrees.
   return units === 0 ? 0 : units / (1e9 / unitNanos);
 }
-
-/**
- * seconds() of a span the flow layer already divided by 1e9 as it went (ladder rows' `t`, the
- * seconds in reuse anomalies): `s · 1e9` is its nanoseconds to within 2^-52 of the span (16 ns
- * for a span of two years), so a µs capture's still rounds right. A ns capture's (unit 1) is
- * returned as it is: it already is the nearest double to its nanoseconds.
- */
-export function roundSeconds(s: number, unitNanos: number): number {
-  return unitNanos === 1 ? s : seconds(s * 1e9, unitNanos);
-}

@@ -18,6 +18,13 @@ import { seqDiff, seqGe, seqGt, seqLe, seqLt, seqWrapped } from '../tcp/seq.js';
 import { Endpoint } from './endpoint.js';
 import type { TupleKey } from './key.js';
 
+/**
+ * A ladder row as the flow layer records it, per packet: its time in nanoseconds since the
+ * connection's first packet. The report gives it in seconds (`LadderRow.t`), rounded once to the
+ * capture's unit, which the flow layer does not know.
+ */
+export type LadderStep = Omit<LadderRow, 't'> & { tNanos: number };
+
 /** Two copies of a segment closer than this are one packet captured twice (two interfaces, a span port). */
 export const DUPLICATE_WINDOW_NANOS = 1e6;
 /** A segment that fills a gap this soon after the gap was seen arrived out of order; later, it is a retransmission. */
@@ -114,7 +121,7 @@ export interface ConnectionFacts {
   portReusePrevId: number;
   portReuseGapNanos: number;
   anomalies: Anomaly[] | null;
-  ladder: LadderRow[] | null;
+  ladder: LadderStep[] | null;
   /**
    * Records the first instance of (code, endpoint) (the end-of-record detectors add theirs), at
    * `frameNo` of `input`.
@@ -147,7 +154,7 @@ export class Connection implements ConnectionFacts {
   readonly zeek = new ZeekConnModel();
   lastNanos!: number;
   lastFrame!: number;
-  ladder!: LadderRow[] | null;
+  ladder!: LadderStep[] | null;
   /** Codes noted on the current packet (only with a ladder). */
   private pktCodes!: string[] | null;
   anomalies!: Anomaly[] | null;
@@ -785,7 +792,7 @@ export class Connection implements ConnectionFacts {
       frame: frameNo,
       // Only in a later input than the connection's first packet (as ConnectionReport.lastInput).
       ...(input !== this.input ? { input } : {}),
-      t: (t - this.firstNanos) / 1e9,
+      tNanos: t - this.firstNanos,
       from: fromClient ? 'client' : 'server',
       flags: flagsText(f.flags),
       seq: s.hasIss ? ((f.seq | 0) - s.iss) >>> 0 : f.seq >>> 0,

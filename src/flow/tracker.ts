@@ -358,10 +358,10 @@ export class Tracker {
       // Records out of time order (merged captures) can stamp the new SYN before the old connection's
       // last packet: the gap is then 0, not negative (stats.timestampsBackwards counts the disorder).
       c.portReuseGapNanos = Math.max(0, t - fl.prevLastNanos);
-      c.add('PORT_REUSE', -1, frameNo, this.input, t, { previousId: fl.prevId, gapSeconds: c.portReuseGapNanos / 1e9 });
+      c.add('PORT_REUSE', -1, frameNo, this.input, t, { previousId: fl.prevId, gapNanos: c.portReuseGapNanos });
       // Not for a SYN stamped before TIME_WAIT began (records out of time order): no reuse of it.
       if (fl.prevTimeWaitNanos >= 0 && t >= fl.prevTimeWaitNanos && t - fl.prevTimeWaitNanos < this.twoMslNanos) {
-        c.add('TIME_WAIT_REUSE', -1, frameNo, this.input, t, { previousId: fl.prevId, timeWaitSeconds: (t - fl.prevTimeWaitNanos) / 1e9 });
+        c.add('TIME_WAIT_REUSE', -1, frameNo, this.input, t, { previousId: fl.prevId, timeWaitNanos: t - fl.prevTimeWaitNanos });
       }
     }
     fl.conn = c;

@@ -12,10 +12,10 @@
  * every connection of the fixtures and compares them field by field, so a field added to
  * Connection or Endpoint without a line here fails the build's tests rather than the reports.
  */
-import { addAnomaly, type Connection, type ConnectionFacts } from '../flow/connection.js';
+import { addAnomaly, type Connection, type ConnectionFacts, type LadderStep } from '../flow/connection.js';
 import { Endpoint } from '../flow/endpoint.js';
 import type { TupleKey } from '../flow/key.js';
-import type { LadderRow, EndReason } from '../report/model.js';
+import type { EndReason } from '../report/model.js';
 import { ANOMALY_CODES, type Anomaly, type AnomalyCode } from '../analysis/catalog.js';
 import type { ZeekVerdict } from '../analysis/zeek.js';
 import { ARC, type Evidence, type Transition } from '../tcp/machine.js';
@@ -270,7 +270,7 @@ class RebuiltConnection implements ConnectionFacts {
   portReusePrevId = 0;
   portReuseGapNanos = 0;
   anomalies: Anomaly[] | null = null;
-  ladder: LadderRow[] | null = null;
+  ladder: LadderStep[] | null = null;
 
   constructor(
     readonly id: number,

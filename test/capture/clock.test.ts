@@ -6,7 +6,7 @@
 import { test as propTest, fc } from '@fast-check/vitest';
 import { describe, expect, test } from 'vitest';
 import { IsoFormatter } from '../../src/analysis/iso.js';
-import { CaptureClock, roundSeconds, seconds, unitNanosOf } from '../../src/capture/clock.js';
+import { CaptureClock, seconds, unitNanosOf } from '../../src/capture/clock.js';
 
 /** The ISO-8601 time of a µs stamp, from integers only. */
 function isoOfMicros(sec: number, micros: number): string {
@@ -41,12 +41,6 @@ describe('seconds(): a span rounded to the capture unit, then divided once', () 
     expect(seconds(1499, 1000)).toBe(0.000001);
     expect(seconds(-2_000_000_040, 1000)).toBe(-2);
     expect(Object.is(seconds(-400, 1000), 0)).toBe(true); // not -0
-  });
-
-  test('roundSeconds(): a span already in seconds, as the ladder and reuse anomalies hold them', () => {
-    expect(roundSeconds(15.591135104, 1000)).toBe(15.591135);
-    expect(roundSeconds(0.000099999, 1000)).toBe(0.0001);
-    expect(roundSeconds(15.591135104, 1)).toBe(15.591135104);
   });
 
   propTest.prop([fc.integer({ min: 0, max: 2 ** 49 }), fc.integer({ min: -400, max: 400 })])(

@@ -409,7 +409,9 @@ describe('a µs capture spanning 12.7 years (times past 2^53 ns from the clock z
     expect(first.data.timeToFirstByte).toBe(0.007877);
     expect(first.close.duration).toBe(0.037633);
     expect(again.portReuse).toEqual({ previousId: 2, gap: 15.591235 });
-    expect(again.anomalies.find((a) => a.code === 'PORT_REUSE')?.details.gapSeconds).toBe(15.591235);
+    // Recorded in nanoseconds by the flow layer; reported in seconds under the schema's key, in its place.
+    expect(again.anomalies.find((a) => a.code === 'PORT_REUSE')?.details).toEqual({ previousId: 2, gapSeconds: 15.591235, count: 1 });
+    expect(Object.keys(again.anomalies.find((a) => a.code === 'PORT_REUSE')!.details)).toEqual(['previousId', 'gapSeconds', 'count']);
     expect(again.handshake.synBackoff).toEqual([0.001211]);
     expect(r.summary.lastPacket).toBe(isoOf(frames[frames.length - 1]));
   });
