@@ -5,6 +5,7 @@
  */
 import { seconds, type CaptureClock } from '../capture/clock.js';
 import type { CloseReport, ConnectionReport, DataReport, DirectionData, EndReason, EndpointReport, HandshakeReport, LadderRow, Settings, TransitionReport, ZeekRowReport } from '../report/model.js';
+import { wiresharkReport } from './completeness.js';
 import type { ConnectionFacts, LadderStep } from '../flow/connection.js';
 import type { Endpoint } from '../flow/endpoint.js';
 import { formatAddress } from '../flow/key.js';
@@ -127,6 +128,7 @@ export function reportFromDigest(d: ConnectionDigest): ConnectionReport {
     bytes: { client: c.client.bytes, server: c.server.bytes },
     anomalies: d.anomalies,
     zeek: c.zeekVerdict(),
+    wireshark: wiresharkReport(c.completeness),
     captureLoss: c.captureLoss,
   };
   if (c.ladder) {

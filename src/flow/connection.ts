@@ -10,6 +10,7 @@ import {
 } from '../decode/fields.js';
 import type { LadderRow } from '../report/model.js';
 import { ZeekConnModel } from '../analysis/zeek.js';
+import { completenessAfter } from '../analysis/completeness.js';
 import type { Anomaly, AnomalyCode } from '../analysis/catalog.js';
 import type { ZeekRow, ZeekVerdict } from '../analysis/zeek.js';
 import type { EndpointState } from '../tcp/state.js';
@@ -120,6 +121,8 @@ export interface ConnectionFacts {
   captureLoss: boolean;
   portReusePrevId: number;
   portReuseGapNanos: number;
+  /** Wireshark's conversation completeness bits so far (analysis/completeness.ts). */
+  completeness: number;
   anomalies: Anomaly[] | null;
   ladder: LadderStep[] | null;
   /**
@@ -220,6 +223,7 @@ export class Connection implements ConnectionFacts {
 
   portReusePrevId!: number;
   portReuseGapNanos!: number;
+  completeness!: number;
 
   constructor(id: number, key: TupleKey, clientIsA: boolean, input: string, rolesGuessed: boolean, midstream: boolean,
     initial: EndpointState, tNanos: number, frameNo: number, ladder: boolean) {
@@ -269,6 +273,7 @@ export class Connection implements ConnectionFacts {
     this.blindAckNanos = 0;
     this.portReusePrevId = 0;
     this.portReuseGapNanos = 0;
+    this.completeness = 0;
     this.anomalies = null;
     this.ladder = ladder ? [] : null;
     this.pktCodes = null;
@@ -343,6 +348,8 @@ export class Connection implements ConnectionFacts {
     this.lastFrame = frameNo;
     if (this.ladder) this.pktCodes = [];
     this.zeek.onSegment(f, fromClient, t);
+    // Every packet counts, a copy or one with invalid flags too, as in Wireshark.
+    this.completeness = completenessAfter(this.completeness, f.flags, f.payloadLen, s.packets === 0 && r.packets === 0);
     s.packets++;
 
     // Lazily: has 2MSL of capture time passed for an endpoint in TIME_WAIT? (no table scans)

@@ -203,10 +203,21 @@ export interface ConnectionReport {
    * our client unless `origIsClient` is false (Zeek's '^' flip on likely server ports).
    */
   zeek: ZeekReport;
+  /** What Wireshark's TCP dissector would say of the whole connection (docs/wireshark-conformance.md). */
+  wireshark: WiresharkReport;
   /** Bytes were acknowledged that the capture never showed, or the stream has gaps: verdicts may be unreliable. */
   captureLoss: boolean;
   /** Per-packet rows for the ladder diagram; only present when the run asked for them. */
   ladder?: LadderRow[];
+}
+
+export interface WiresharkReport {
+  /** `tcp.completeness`: SYN 1, SYN-ACK 2, ACK 4, DATA 8, FIN 16, RST 32, as collected over the connection's packets. */
+  completeness: number;
+  /** Wireshark's words for it, e.g. "Complete, WITH_DATA (31)", "Incomplete, SYN_SENT (1)". */
+  completenessText: string;
+  /** `tcp.completeness.str`: R F D A S S, "·" for a bit not set, e.g. "·FDASS". */
+  completenessFlags: string;
 }
 
 export interface ZeekReport {

@@ -28,7 +28,7 @@
  */
 import type { ConnectionReport } from './model.js';
 import {
-  CLOSE_BRACE, CLOSE_BRACKET, COMMA, F_ACK, F_ACK_FRAME, F_ANOMALIES, F_BYTES, F_BYTES_IN, F_CAPTURE_LOSS, F_CLIENT,
+  CLOSE_BRACE, CLOSE_BRACKET, COMMA, F_ACK, F_ACK_FRAME, F_ANOMALIES, F_BYTES, F_BYTES_IN, F_CAPTURE_LOSS, F_CLIENT, F_COMPLETENESS_FLAGS, F_COMPLETENESS_TEXT, F_WIRESHARK,
   F_CLIENT_STATE, F_CLOSE_WAIT, F_COMPLETED, F_DATA, F_DATA_SERVER, F_DURATION, F_END_CLOSE, F_END_ENDPOINT, F_END_ROW,
   F_FIN_WAIT_2, F_FIRST_DATA, F_FIRST_FIN, F_FIRST_FIN_FRAME, F_FIRST_FRAME, F_FIRST_SEEN, F_FLAGS, F_GAP, F_HEAD, F_HISTORY,
   F_ISN, F_LADDER, F_LAST_DATA, F_LAST_FRAME, F_LAST_SEEN, F_LAST_SYN_TO_SYN_ACK, F_LEN, F_LINE_END, F_MIDSTREAM, F_OPTIONS,
@@ -44,10 +44,10 @@ import {
 export { LINE_NO_ROOM, LINE_UNEXPECTED_SHAPE } from './ndjson-out.js';
 
 // Keys in insertion order, as built by analysis/connection-report.ts (the report, its endpoints,
-// transitions and phases), analysis/digest.ts (anomalies), analysis/zeek.ts (result()) and
+// transitions and phases), analysis/digest.ts (anomalies), analysis/zeek.ts (result()), analysis/completeness.ts (wiresharkReport()) and
 // flow/connection.ts (ladder rows).
 const K_REPORT = ['id', 'client', 'server', 'rolesGuessed', 'midstream', 'portReuse', 'firstSeen', 'lastSeen', 'duration', 'input',
-  'firstFrame', 'lastFrame', 'ended', 'handshake', 'data', 'close', 'packets', 'bytes', 'anomalies', 'zeek', 'captureLoss', 'ladder'];
+  'firstFrame', 'lastFrame', 'ended', 'handshake', 'data', 'close', 'packets', 'bytes', 'anomalies', 'zeek', 'wireshark', 'captureLoss', 'ladder'];
 const K_ENDPOINT = ['ip', 'port', 'finalState', 'isn', 'options', 'transitions'];
 const K_OPTIONS = ['mss', 'windowScale', 'sackPermitted', 'timestamps'];
 const K_TRANSITION = ['from', 'to', 'arc', 'frame', 'time', 'evidence'];
@@ -63,6 +63,7 @@ const O_CLOSE: readonly OptionalKey[] = [['firstFinInput', 'firstFinFrame']];
 const K_CLIENT_SERVER = ['client', 'server'];
 const K_TIME_WAIT = ['enteredAt', 'heldAtEnd'];
 const K_ZEEK = ['connState', 'history', 'origIsClient'];
+const K_WIRESHARK = ['completeness', 'completenessText', 'completenessFlags'];
 const K_LADDER_ROW = ['frame', 't', 'from', 'flags', 'seq', 'ack', 'len', 'clientState', 'serverState', 'anomalies'];
 
 /**
@@ -133,6 +134,11 @@ function connection(c: Obj, p: number): number {
   p = W_ZEEK.write(zeek.connState, p);
   p = strAt(F_HISTORY, zeek.history, p);
   p = boolAt(F_ORIG_IS_CLIENT, zeek.origIsClient, p);
+  p = byte(CLOSE_BRACE, p);
+  const ws = shaped(c.wireshark, K_WIRESHARK);
+  p = numAt(F_WIRESHARK, ws.completeness, p);
+  p = strAt(F_COMPLETENESS_TEXT, ws.completenessText, p);
+  p = strAt(F_COMPLETENESS_FLAGS, ws.completenessFlags, p);
   p = byte(CLOSE_BRACE, p);
   p = boolAt(F_CAPTURE_LOSS, c.captureLoss, p);
   // JSON.stringify leaves out a key whose value is undefined.

@@ -20,7 +20,7 @@ import type { ConnectionFacts } from '../flow/connection.js';
 import type { Endpoint } from '../flow/endpoint.js';
 import { formatAddress } from '../flow/key.js';
 import {
-  CLOSE_BRACE, CLOSE_BRACKET, COMMA, F_ANOMALIES, F_BYTES, F_BYTES_IN, F_CAPTURE_LOSS, F_CLIENT, F_CLOSE_WAIT, F_COMPLETED,
+  CLOSE_BRACE, CLOSE_BRACKET, COMMA, F_ANOMALIES, F_BYTES, F_BYTES_IN, F_CAPTURE_LOSS, F_WIRESHARK_OF, F_CLIENT, F_CLOSE_WAIT, F_COMPLETED,
   F_DATA, F_DATA_SERVER, F_DURATION, F_END_CLOSE, F_END_ENDPOINT, F_FIN_WAIT_2, F_FIRST_DATA, F_FIRST_FIN, F_FIRST_FIN_FRAME,
   F_FIRST_FRAME, F_FIRST_SEEN, F_GAP, F_HEAD, F_HISTORY, F_ISN, F_LAST_DATA, F_LAST_FRAME, F_LAST_SEEN, F_LAST_SYN_TO_SYN_ACK,
   F_LINE_END, F_MIDSTREAM, F_NULL, F_OPTIONS, F_ORIG_IS_CLIENT, F_PACKETS, F_PORT, F_PORT_REUSE, F_PREVIOUS_ID,
@@ -89,6 +89,7 @@ function line(d: ConnectionDigest, p: number): number {
   p = strAt(F_HISTORY, zeek.history, p);
   p = boolAt(F_ORIG_IS_CLIENT, zeek.origIsClient, p);
   p = byte(CLOSE_BRACE, p);
+  p = frag(F_WIRESHARK_OF[c.completeness], p);
   p = boolAt(F_CAPTURE_LOSS, c.captureLoss, p);
   return frag(F_LINE_END, p);
 }

@@ -10,6 +10,7 @@
 import type { IsoFormatter } from '../analysis/iso.js';
 import { DIGIT_PAIRS, MAX_ISO_BYTES } from '../analysis/iso.js';
 import { NO_TIME } from '../analysis/digest.js';
+import { wiresharkReport } from '../analysis/completeness.js';
 
 /** `writeLine` results that are not a position. */
 export const LINE_NO_ROOM = -1;
@@ -129,6 +130,14 @@ export const F_PACKETS = key(',"packets":{"client":');
 export const F_BYTES = key(',"bytes":{"client":');
 export const F_ANOMALIES = enc(',"anomalies":[');
 export const F_ZEEK = enc(',"zeek":{"connState":');
+export const F_WIRESHARK = key(',"wireshark":{"completeness":');
+export const F_COMPLETENESS_TEXT = key(',"completenessText":');
+export const F_COMPLETENESS_FLAGS = key(',"completenessFlags":');
+/** The whole `wireshark` member for each of the 64 completeness values, in UTF-8 (the flags' middle dots). */
+export const F_WIRESHARK_OF: readonly Frag[] = Array.from({ length: 64 }, (_, bits) => {
+  const b = Buffer.from(`,"wireshark":${JSON.stringify(wiresharkReport(bits))}`, 'utf8');
+  return new Frag(b.length, b);
+});
 export const F_CAPTURE_LOSS = key(',"captureLoss":');
 export const F_LADDER = enc(',"ladder":[');
 export const F_LINE_END = enc('}\n');

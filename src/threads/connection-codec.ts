@@ -143,7 +143,7 @@ export class ConnectionEncoder {
     n[p++] = c.firstSynNanos; n[p++] = c.firstSynFrame; n[p++] = c.prevSynNanos; n[p++] = c.lastSynNanos;
     n[p++] = c.firstSynAckNanos; n[p++] = c.firstSynAckFrame; n[p++] = c.lastSynAckNanos;
     n[p++] = c.earlyAckNanos; n[p++] = c.earlyAckFrame;
-    n[p++] = c.serverReplyNanos; n[p++] = c.portReusePrevId; n[p++] = c.portReuseGapNanos;
+    n[p++] = c.serverReplyNanos; n[p++] = c.portReusePrevId; n[p++] = c.portReuseGapNanos; n[p++] = c.completeness;
     if (c.input !== this.lastInput) {
       this.lastInput = c.input;
       this.lastInputIdx = this.objs.push(c.input) - 1;
@@ -269,6 +269,7 @@ class RebuiltConnection implements ConnectionFacts {
   captureLoss = false;
   portReusePrevId = 0;
   portReuseGapNanos = 0;
+  completeness = 0;
   anomalies: Anomaly[] | null = null;
   ladder: LadderStep[] | null = null;
 
@@ -315,7 +316,7 @@ export function decodeBatch(batch: ConnectionBatch, each: (c: ShippedConnection)
     const firstSynNanos = n[p++]; const firstSynFrame = n[p++]; const prevSynNanos = n[p++]; const lastSynNanos = n[p++];
     const firstSynAckNanos = n[p++]; const firstSynAckFrame = n[p++]; const lastSynAckNanos = n[p++];
     const earlyAckNanos = n[p++]; const earlyAckFrame = n[p++];
-    const serverReplyNanos = n[p++]; const portReusePrevId = n[p++]; const portReuseGapNanos = n[p++];
+    const serverReplyNanos = n[p++]; const portReusePrevId = n[p++]; const portReuseGapNanos = n[p++]; const completeness = n[p++];
     const input = objs[n[p++]] as string;
     const lastInput = inputAt(objs, n[p++], input);
     const firstSynInput = inputAt(objs, n[p++], input);
@@ -363,6 +364,7 @@ export function decodeBatch(batch: ConnectionBatch, each: (c: ShippedConnection)
     c.captureLoss = (flags & F_CAPTURE_LOSS) !== 0;
     c.portReusePrevId = portReusePrevId;
     c.portReuseGapNanos = portReuseGapNanos;
+    c.completeness = completeness;
     c.anomalies = anomalies;
     each({ facts: c, ended, endNanos, precisionDigits, unitNanos });
   }

@@ -4,6 +4,7 @@
  * refused SYN, an unanswered SYN with RFC 6298 backoff, a mid-stream join, an IPv6 reset, a
  * FIN_WAIT_2 left lingering) so the golden text reads like real output.
  */
+import { wiresharkReport } from '../../src/analysis/completeness.js';
 import type {
   AnomalyReport, ConnectionReport, LadderRow, RunReport, Severity,
 } from '../../src/report/model.js';
@@ -69,7 +70,7 @@ export function connection(id: number, over: DeepPartial<ConnectionReport> = {})
     packets: { client: 5, server: 5 },
     bytes: { client: 120, server: 14_210 },
     anomalies: [],
-    zeek: { connState: 'SF', history: 'ShADadFf', origIsClient: true },
+    zeek: { connState: 'SF', history: 'ShADadFf', origIsClient: true }, wireshark: wiresharkReport(31),
     captureLoss: false,
   };
   return merge(base, over);
@@ -106,7 +107,7 @@ export function sampleReport(): RunReport {
       close: { kind: 'reset', initiator: 'server', resetBy: 'server' },
       packets: { client: 1, server: 1 }, bytes: { client: 0, server: 0 },
       anomalies: [anomaly('REFUSED', 'warn', 11, 'server', 'SYN answered by RST: nothing listens on port 110')],
-      zeek: { connState: 'REJ', history: 'Sr', origIsClient: true },
+      zeek: { connState: 'REJ', history: 'Sr', origIsClient: true }, wireshark: wiresharkReport(37),
     }),
     connection(3, {
       client: { ip: '192.168.1.10', port: 50003, finalState: 'SYN_SENT' }, server: { ip: '203.0.113.7', port: 443, finalState: 'UNKNOWN' },
@@ -119,7 +120,7 @@ export function sampleReport(): RunReport {
         anomaly('SYN_RETRANSMIT', 'info', 19, 'client', 'SYN retransmitted after 2.000 s'),
         anomaly('HALF_OPEN', 'error', 19, 'client', 'SYN never answered'),
       ],
-      zeek: { connState: 'S0', history: 'S', origIsClient: true },
+      zeek: { connState: 'S0', history: 'S', origIsClient: true }, wireshark: wiresharkReport(1),
       ladder: HALF_OPEN_LADDER,
     }),
     connection(4, {
@@ -130,14 +131,14 @@ export function sampleReport(): RunReport {
       close: { kind: 'none', initiator: null, firstFin: null, firstFinFrame: null, completed: null, duration: null },
       packets: { client: 812, server: 790 }, bytes: { client: 2_345_678, server: 45_321 },
       anomalies: [anomaly('MIDSTREAM', 'info', 2, null, 'capture joined an open connection'), anomaly('NOT_CLOSED', 'info', 1600, null, 'still open at capture end')],
-      zeek: { connState: 'OTH', history: '^DdA', origIsClient: true },
+      zeek: { connState: 'OTH', history: '^DdA', origIsClient: true }, wireshark: wiresharkReport(12),
     }),
     connection(5, {
       client: { ip: '2001:db8:1234:5678::10', port: 40123, finalState: 'CLOSED' }, server: { ip: '2001:db8:1234:5678::80', port: 8080, finalState: 'CLOSED' },
       firstSeen: '2024-03-01T10:00:10.000000Z', lastSeen: '2024-03-01T10:00:10.400000Z', duration: 0.4,
       close: { kind: 'reset', initiator: 'server', resetBy: 'server' },
       anomalies: [anomaly('RESET', 'warn', 40, 'server', 'server reset an established connection')],
-      zeek: { connState: 'RSTR', history: 'ShADadR', origIsClient: true },
+      zeek: { connState: 'RSTR', history: 'ShADadR', origIsClient: true }, wireshark: wiresharkReport(47),
     }),
     connection(6, {
       client: { port: 50001, finalState: 'FIN_WAIT_2' }, server: { finalState: 'CLOSE_WAIT' },
@@ -149,7 +150,7 @@ export function sampleReport(): RunReport {
         anomaly('LINGERING_FIN_WAIT_2', 'warn', 60, 'client', 'client held FIN_WAIT_2 for 119.5 s (threshold 60 s)'),
         anomaly('LINGERING_CLOSE_WAIT', 'warn', 60, 'server', 'server held CLOSE_WAIT for 119.5 s (threshold 60 s)'),
       ],
-      zeek: { connState: 'S2', history: 'ShADadF', origIsClient: true },
+      zeek: { connState: 'S2', history: 'ShADadF', origIsClient: true }, wireshark: wiresharkReport(31),
     }),
   ];
   const count = (f: (c: ConnectionReport) => string): Record<string, number> => {
