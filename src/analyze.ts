@@ -31,7 +31,9 @@ export interface AnalyzeOptions extends Partial<Settings> {
    * valid only during the call (the next connection reuses it). For output that needs no
    * ConnectionReport: the CLI's streaming NDJSON writes the line straight from the digest
    * (report/ndjson-facts.ts); `reportFromDigest(d)` builds the report when one is needed.
-   * With `keepConnections` the kept reports are still built.
+   * With `keepConnections` the kept reports are still built. `d.c` is the flow layer's own record
+   * (times in nanoseconds, anomaly details as recorded, e.g. PORT_REUSE's `gapNanos`), not part
+   * of the JSON contract: read `d.anomalies` and the digest's report-ready fields instead.
    */
   onDigest?: (d: ConnectionDigest) => void;
   /** Keep every connection in the returned report (default true). NDJSON streaming turns this off to bound memory. */

@@ -435,6 +435,7 @@ export class Connection implements ConnectionFacts {
       if (!s.hasSeq) {
         s.hasSeq = true;
         s.sndNxt = segEnd;
+        s.firstSeq = seq;
       } else if (seqGt(segEnd, s.sndNxt)) {
         if (seqWrapped(s.sndNxt, segEnd)) this.note('SEQ_WRAP', sRole, frameNo, t);
         s.sndNxt = segEnd;
@@ -706,7 +707,7 @@ export class Connection implements ConnectionFacts {
     if (syn && ack && !r.hasIss && r.state === 'UNKNOWN') {
       r.hasIss = true;
       r.iss = (ackNo - 1) | 0;
-      if (!r.hasSeq) { r.hasSeq = true; r.sndNxt = ackNo; }
+      if (!r.hasSeq) { r.hasSeq = true; r.sndNxt = ackNo; r.firstSeq = ackNo; }
     }
 
     // "ACK of SYN": SND.UNA < SEG.ACK =< SND.NXT (§3.10.7.3/4); "ACK of FIN": SEG.ACK covers FIN seq + 1.

@@ -19,6 +19,8 @@ export class Endpoint implements MachineEndpoint {
   /** `iss` is known (from its SYN, or from the ACK of a SYN,ACK when the SYN was missed). */
   hasIss = false;
   iss = 0;
+  /** Sequence number of the first segment this endpoint was seen to send (valid with `hasSeq`). */
+  firstSeq = 0;
   /** Highest ACK this endpoint sent: the observer's view of its RCV.NXT. */
   hasAck = false;
   ackMax = 0;
@@ -95,6 +97,7 @@ export class Endpoint implements MachineEndpoint {
     this.iss = 0;
     this.hasSeq = false;
     this.sndNxt = 0;
+    this.firstSeq = 0;
     this.hasAck = false;
     this.ackMax = 0;
     this.finSent = false;

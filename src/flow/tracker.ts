@@ -313,7 +313,8 @@ export class Tracker {
    * Is this segment the first of a new connection on the tuple? Only a SYN or SYN,ACK can be.
    * The same ISN is a retransmission however long the backoff (Zeek splits those; we do not).
    * A new ISN starts a new connection when the previous one is closed, reset or in TIME_WAIT
-   * (RFC 9293 §3.4.1, RFC 6191), went quiet for REUSE_AFTER_IDLE_SECONDS, or never got an answer.
+   * (RFC 9293 §3.4.1, RFC 6191), went quiet for REUSE_AFTER_IDLE_SECONDS, or never got an answer;
+   * a bare SYN does on a side seen only mid-stream, unless it precedes that side's first segment.
    */
   private startsNewConnection(c: Connection, f: PacketFields, fromA: boolean, t: number): boolean {
     const flags = f.flags;
@@ -321,6 +322,11 @@ export class Tracker {
     const fromClient = fromA === c.clientIsA;
     const s = fromClient ? c.client : c.server;
     if (s.hasIss && (f.seq | 0) === s.iss) return false;
+    // A bare SYN from a side the capture joined mid-stream (no ISN known) is a new connection,
+    // unless it is that side's own SYN captured after its first segment (reordered): then its
+    // seq + 1 is that segment's. Zeek (IsReuse, the SYN against the side's start) and Wireshark (a
+    // new tcp.stream when the SYN's seq is not the stream's base) split there too.
+    if (!s.hasIss && s.hasSeq && (flags & TCP_ACK) === 0 && ((f.seq + 1) | 0) !== s.firstSeq) return true;
     if (c.isClosed()) return true;
     if (t - c.lastNanos >= REUSE_AFTER_IDLE_SECONDS * 1e9) return true;
     // a fresh attempt (new ISN) after an unanswered one

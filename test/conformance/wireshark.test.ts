@@ -19,7 +19,7 @@ const CORPUS = sharedPath('corpus');
 
 /** Ours where tshark 4.0 differs, with the reason. */
 const FTP_DATA = 'FTP data connection: Wireshark 4.0 never sets SYN on a conversation the FTP dissector created before its SYN (fixed in Wireshark 4.4, #19092)';
-const ONE_PACKET = 'one packet: tshark 4.0 prints each packet\'s value before the packet counts, so a one-packet stream reads 0';
+const ONE_PACKET = 'one packet: tshark 4.0 counts only a pure SYN on a conversation\'s first packet (two passes add its other bits, shown on later packets only), so a one-packet stream that is not a pure SYN reads 0';
 const DIFFERENT: Record<string, [ours: number, why: string]> = {
   'zeek/ipv4.pcap#1': [31, FTP_DATA],
   'zeek/ipv4.pcap#2': [31, FTP_DATA],

@@ -939,3 +939,32 @@ describe('a client that resets its own SYN, then opens again on the same ISN (fu
     expect(c.close.duration).toBeNull();
   });
 });
+
+describe('a fresh SYN on a tuple the capture joined mid-stream (review of the completeness change, 2026-12-05)', () => {
+  test('a new ISN 4 s after the data: a new connection, as Zeek and Wireshark split it', async () => {
+    const s = new Scenario({ clientIsn: 1000, serverIsn: 5000 });
+    s.a.data(5); s.wait(100); s.b.ack(); // joined mid-stream
+    s.wait(4100);
+    s.a.reset(55_555); s.b.reset(7777);
+    s.a.syn(); s.wait(100); s.b.synAck(); s.wait(100); s.a.ack();
+    const r = await analyzeBytes(s.pcap());
+    expect(r.connections.map((c) => [c.firstFrame, c.lastFrame, c.midstream, c.handshake.outcome, c.wireshark.completeness, c.zeek.history])).toEqual([
+      [1, 2, true, 'not_seen', 12, 'Da'],
+      [3, 5, false, 'complete', 7, 'ShA'],
+    ]);
+    expect(r.connections[1].portReuse?.previousId).toBe(1);
+    expect(r.connections[1].portReuse?.gap).toBeCloseTo(4.1, 3);
+    expect(r.connections[1].anomalies.map((a) => a.code)).toContain('PORT_REUSE');
+    checkInvariants(r);
+  });
+
+  test('the same side\'s own SYN captured after its first segment (seq + 1 = that segment\'s): one connection', async () => {
+    const s = new Scenario({ clientIsn: 1000, serverIsn: 5000 });
+    s.a.data(5); s.b.ack(); // the SYN of this very connection comes late (reordered before the capture point)
+    s.a.syn({ seq: 999 }); s.b.synAck({ seq: 4999 }); s.a.ack();
+    const r = await analyzeBytes(s.pcap());
+    expect(r.connections).toHaveLength(1);
+    expect(r.connections[0].zeek.history).toBe('DaShA');
+    checkInvariants(r);
+  });
+});
