@@ -43,6 +43,7 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
   out.push(...wrapHanging(`connection ${c.id}  ${formatEndpoint(c.client)} ${arrowTo} ${formatEndpoint(c.server)}`, ctx.width).map((l) => chalk.bold(l)));
   // Wrap between the parts of the description, never inside one ("ended" / "closed").
   out.push(...wrapText(describe(c, ctx.ascii), ctx.width).map((l) => l.replaceAll('\u00a0', ' ')));
+  out.push(...wrapText(peerWords(c, ctx.ascii), ctx.width).map((l) => chalk.dim(l.replaceAll('\u00a0', ' '))));
   out.push('');
   const rows = c.ladder ?? [];
   if (rows.length === 0) {
@@ -194,6 +195,18 @@ function describe(c: ConnectionReport, ascii: boolean): string {
   parts.push(`ended ${c.ended}`);
   if (c.midstream) parts.push('joined mid-stream');
   if (c.rolesGuessed) parts.push('roles guessed');
+  return parts.map((p) => p.replace(/ /g, '\u00a0')).join(sep);
+}
+
+/**
+ * What the peers would call the connection (`zeek REJ Sr · wireshark Incomplete (37) R··A·S`), so
+ * a ladder can be read beside Zeek's conn.log or Wireshark's "Conversation completeness".
+ */
+function peerWords(c: ConnectionReport, ascii: boolean): string {
+  const sep = ascii ? '; ' : '\u00a0· ';
+  const ws = c.wireshark;
+  const flags = ascii ? ws.completenessFlags.replaceAll('\u00b7', '.') : ws.completenessFlags;
+  const parts = [`zeek ${c.zeek.connState} ${c.zeek.history || '-'}`, `wireshark ${ws.completenessText} ${flags}`];
   return parts.map((p) => p.replace(/ /g, '\u00a0')).join(sep);
 }
 
