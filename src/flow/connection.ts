@@ -415,6 +415,7 @@ export class Connection implements ConnectionFacts {
     const probeAgain = lastByte && len === 1 && r.window === 0 && !r.windowInSyn && r.hasAck && r.ackMax === seq;
     if (keepAlive) this.note('KEEP_ALIVE', sRole, frameNo, t);
     else if (len > 0 && !probeAgain) this.onPayload(t, frameNo, fromClient, s, sRole, syn ? (seq + 1) | 0 : seq, len, syn, rst);
+    else if (len === 0 && !syn && !rst && s.hasSeq) this.emptyPastSndNxt(t, frameNo, s, sRole, seq);
 
     if (fin) {
       const finSeq = (seq + len + (syn ? 1 : 0)) | 0;
@@ -570,6 +571,18 @@ export class Connection implements ConnectionFacts {
     if (s.finSent && fresh > 0 && seqGt((dataSeq + len) | 0, s.finSeq)) {
       if (!this.bump('DATA_AFTER_FIN', sRole)) this.add('DATA_AFTER_FIN', sRole, frameNo, this.lastInput, t, { finSeq: s.finSeq >>> 0, seq: dataSeq >>> 0 });
     }
+  }
+
+  /**
+   * A segment without data (an ACK, a FIN) whose sequence number is past SND.NXT: the bytes before
+   * it were sent and the capture never showed them (Wireshark's "previous segment not captured"),
+   * as for a data segment past SND.NXT (onPayload); a late segment may still fill the hole.
+   */
+  private emptyPastSndNxt(t: number, frameNo: number, s: Endpoint, sRole: number, seq: number): void {
+    const d = seqDiff(seq, s.sndNxt);
+    if (d <= 0 || (s.finSent && seqGe(seq, s.finSeq))) return;
+    this.lossNoted(sRole, frameNo, t, 'gap', d);
+    if (!s.hasHole) { s.hasHole = true; s.holeLo = s.sndNxt; s.holeHi = seq; s.holeNanos = t; }
   }
 
   /**

@@ -968,3 +968,36 @@ describe('a fresh SYN on a tuple the capture joined mid-stream (review of the co
     checkInvariants(r);
   });
 });
+
+describe('a segment without data past SND.NXT (helper audit against tshark\'s expert info, 2026-12-05)', () => {
+  test('a FIN after bytes the capture never showed: CAPTURE_LOSS of kind gap, as tshark\'s "previous segment not captured" (miss_end_data)', async () => {
+    const s = new Scenario();
+    s.a.syn(); s.wait(10); s.b.synAck(); s.wait(10); s.a.ack();
+    s.a.data(100); s.wait(10); s.b.ack();
+    s.b.fin({ seq: (s.b.nxt + 2902) >>> 0 }); // 2,902 bytes before it never captured
+    const r = await analyzeBytes(s.pcap());
+    const c = r.connections[0];
+    expect(c.captureLoss).toBe(true);
+    const loss = c.anomalies.find((a) => a.code === 'CAPTURE_LOSS' && a.endpoint === 'server');
+    expect(loss?.details).toMatchObject({ kind: 'gap', missingBytes: 2902 });
+    expect(c.bytes.server).toBe(0);
+    checkInvariants(r);
+  });
+
+  test('an ACK ahead of its own data (crossed before the capture point): the data counts once, as data, and the gap is taken back (connect-with-smtp frames 10-11)', async () => {
+    const s = new Scenario();
+    s.a.syn(); s.wait(10); s.b.synAck(); s.wait(10); s.a.ack();
+    const from = s.a.nxt;
+    s.a.ack({ seq: (from + 20) >>> 0, keepSeq: true }); // the ACK that left after 20 bytes, captured first
+    s.wait(1);
+    s.a.data(20, { seq: from });
+    s.wait(10); s.b.ack();
+    const r = await analyzeBytes(s.pcap());
+    const c = r.connections[0];
+    expect(c.bytes.client).toBe(20);
+    expect(c.data.client.retransmittedPackets).toBe(0); // 1 ms later: out of order, not resent
+    expect(c.anomalies.map((a) => a.code)).toEqual(expect.arrayContaining(['OUT_OF_ORDER']));
+    expect(c.captureLoss).toBe(false);
+    checkInvariants(r);
+  });
+});
