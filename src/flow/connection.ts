@@ -415,7 +415,7 @@ export class Connection implements ConnectionFacts {
     const probeAgain = lastByte && len === 1 && r.window === 0 && !r.windowInSyn && r.hasAck && r.ackMax === seq;
     if (keepAlive) this.note('KEEP_ALIVE', sRole, frameNo, t);
     else if (len > 0 && !probeAgain) this.onPayload(t, frameNo, fromClient, s, sRole, syn ? (seq + 1) | 0 : seq, len, syn, rst);
-    else if (len === 0 && !syn && !rst && s.hasSeq) this.emptyPastSndNxt(t, frameNo, s, sRole, seq);
+    else if (len === 0 && !syn && !rst && s.hasSeq) this.checkGap(t, frameNo, s, sRole, seq);
 
     if (fin) {
       const finSeq = (seq + len + (syn ? 1 : 0)) | 0;
@@ -532,13 +532,8 @@ export class Connection implements ConnectionFacts {
   private onPayload(t: number, frameNo: number, fromClient: boolean, s: Endpoint, sRole: number, dataSeq: number, len: number, syn: boolean, rst: boolean): void {
     let fresh = len;
     if (s.hasSeq) {
-      const d = seqDiff(dataSeq, s.sndNxt);
-      if (d > 0 && !(s.finSent && seqGe(dataSeq, s.finSeq))) {
-        // A hole in the stream: bytes between SND.NXT and this segment were not captured (yet: a
-        // late segment may fill it, below).
-        this.lossNoted(sRole, frameNo, t, 'gap', d);
-        if (!s.hasHole) { s.hasHole = true; s.holeLo = s.sndNxt; s.holeHi = dataSeq; s.holeNanos = t; }
-      } else if (d < 0) {
+      const d = this.checkGap(t, frameNo, s, sRole, dataSeq);
+      if (d < 0) {
         const beyond = d + len > 0 ? d + len : 0; // past SND.NXT: new
         let filled = 0; // in the gap, from its start: bytes the capture had not seen
         let resent = 0;
@@ -574,15 +569,18 @@ export class Connection implements ConnectionFacts {
   }
 
   /**
-   * A segment without data (an ACK, a FIN) whose sequence number is past SND.NXT: the bytes before
-   * it were sent and the capture never showed them (Wireshark's "previous segment not captured"),
-   * as for a data segment past SND.NXT (onPayload); a late segment may still fill the hole.
+   * Where a segment starting at `seq` lies against the sender's SND.NXT (seqDiff). Past it (and not
+   * past the sender's FIN), the bytes between were sent and the capture never showed them
+   * (Wireshark's "previous segment not captured"): a gap, with or without data in the segment (an
+   * ACK or a FIN tells it as well), and a hole a late segment may fill (onPayload).
    */
-  private emptyPastSndNxt(t: number, frameNo: number, s: Endpoint, sRole: number, seq: number): void {
+  private checkGap(t: number, frameNo: number, s: Endpoint, sRole: number, seq: number): number {
     const d = seqDiff(seq, s.sndNxt);
-    if (d <= 0 || (s.finSent && seqGe(seq, s.finSeq))) return;
-    this.lossNoted(sRole, frameNo, t, 'gap', d);
-    if (!s.hasHole) { s.hasHole = true; s.holeLo = s.sndNxt; s.holeHi = seq; s.holeNanos = t; }
+    if (d > 0 && !(s.finSent && seqGe(seq, s.finSeq))) {
+      this.lossNoted(sRole, frameNo, t, 'gap', d);
+      if (!s.hasHole) { s.hasHole = true; s.holeLo = s.sndNxt; s.holeHi = seq; s.holeNanos = t; }
+    }
+    return d;
   }
 
   /**
