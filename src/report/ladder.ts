@@ -182,8 +182,6 @@ function splitLabel(label: string, room: number): [string, string] {
 
 /** One line under the title: how the connection opened and closed, in the table's words. */
 function describe(c: ConnectionReport, ascii: boolean): string {
-  // The separator stays at the end of a wrapped line (no-break space before it), not the start of the next.
-  const sep = ascii ? '; ' : '\u00a0· ';
   const hs = c.handshake;
   const rtt = hs.rtt.total ?? hs.rtt.lastSynToSynAck; // as the table: not the SYN backoff
   const parts = [`handshake ${hs.outcome}${rtt !== null ? ` (rtt ${formatSeconds(rtt, ascii)})` : ''}`];
@@ -195,7 +193,15 @@ function describe(c: ConnectionReport, ascii: boolean): string {
   parts.push(`ended ${c.ended}`);
   if (c.midstream) parts.push('joined mid-stream');
   if (c.rolesGuessed) parts.push('roles guessed');
-  return parts.map((p) => p.replace(/ /g, '\u00a0')).join(sep);
+  return joinParts(parts, ascii);
+}
+
+/**
+ * Parts of a header line, each kept whole when wrapped (no-break spaces inside). The separator stays
+ * at the end of a wrapped line (a no-break space before it), not the start of the next.
+ */
+function joinParts(parts: string[], ascii: boolean): string {
+  return parts.map((p) => p.replace(/ /g, '\u00a0')).join(ascii ? '; ' : '\u00a0· ');
 }
 
 /**
@@ -203,11 +209,9 @@ function describe(c: ConnectionReport, ascii: boolean): string {
  * a ladder can be read beside Zeek's conn.log or Wireshark's "Conversation completeness".
  */
 function peerWords(c: ConnectionReport, ascii: boolean): string {
-  const sep = ascii ? '; ' : '\u00a0· ';
   const ws = c.wireshark;
   const flags = ascii ? ws.completenessFlags.replaceAll('\u00b7', '.') : ws.completenessFlags;
-  const parts = [`zeek ${c.zeek.connState} ${c.zeek.history || '-'}`, `wireshark ${ws.completenessText} ${flags}`];
-  return parts.map((p) => p.replace(/ /g, '\u00a0')).join(sep);
+  return joinParts([`zeek ${c.zeek.connState} ${c.zeek.history || '-'}`, `wireshark ${ws.completenessText} ${flags}`], ascii);
 }
 
 /** "SYN,ACK seq=0 ack=1 len=0": the numbers textbooks print on the arrow (relative to each ISN). */
