@@ -14,7 +14,7 @@ import { completenessAfter } from '../analysis/completeness.js';
 import type { Anomaly, AnomalyCode } from '../analysis/catalog.js';
 import type { ZeekRow, ZeekVerdict } from '../analysis/zeek.js';
 import type { EndpointState } from '../tcp/state.js';
-import { ARC, RCV, SND, expireTimeWait, go, isRstAcceptable, newTcpEvent, step } from '../tcp/machine.js';
+import { ARC, RCV, SND, expireTimeWait, go, isRstAcceptable, newTcpEvent, step, takeBack } from '../tcp/machine.js';
 import { seqDiff, seqGe, seqGt, seqLe, seqLt, seqWrapped } from '../tcp/seq.js';
 import { Endpoint } from './endpoint.js';
 import type { TupleKey } from './key.js';
@@ -212,6 +212,12 @@ export class Connection implements ConnectionFacts {
   /** With a ladder: the rows that noted them, whose mark synAckSeen() takes back with the anomaly. */
   private synAckUnseenRows!: number[] | null;
   /**
+   * The SYN,ACK inferred from the opener's ACK (inferSynAck), until its peer's first segment
+   * confirms or contradicts it (peerAfterInferredSynAck): who acknowledged it, both histories'
+   * lengths and the peer's state before, and (with a ladder) the first row written since.
+   */
+  private inferredSynAck!: { opener: Endpoint; openerLength: number; peerLength: number; peerState: EndpointState; frameNo: number; input: string; row: number } | null;
+  /**
    * The segment that last raised an endpoint's ACK while its peer had sent nothing the capture
    * showed (`blindAckBy`, null = none): the ACK of a SYN,ACK that may yet be captured after it.
    */
@@ -266,6 +272,7 @@ export class Connection implements ConnectionFacts {
     this.lossSecond = null;
     this.synAckUnseen = 0;
     this.synAckUnseenRows = null;
+    this.inferredSynAck = null;
     this.blindAckBy = null;
     this.blindAckNo = 0;
     this.blindAckFrame = 0;
@@ -387,6 +394,7 @@ export class Connection implements ConnectionFacts {
     s.prevSeq = seq; s.prevAck = ackNo; s.prevFlags = flags; s.prevLen = len; s.prevWindow = f.window;
     s.prevTsVal = f.optHasTimestamps ? f.optTsVal | 0 : 0; s.prevSackSig = f.optSackSig; s.prevNanos = t;
 
+    if (this.inferredSynAck !== null && r === this.inferredSynAck.opener) this.peerAfterInferredSynAck(s, r, sRole, seq, syn && ack && !rst);
     if (syn) {
       // A SYN with a new ISN inside a synchronized connection: not a new connection (the tracker
       // decided that), so RFC 5961 §4 applies: the stack answers a challenge ACK, state is unchanged.
@@ -696,6 +704,7 @@ export class Connection implements ConnectionFacts {
   private onControl(t: number, frameNo: number, s: Endpoint, r: Endpoint, sRole: number, rRole: number,
     syn: boolean, ack: boolean, fin: boolean, len: number, ackNo: number): void {
     if (syn && this.rstAccepted) this.reopening(s, r, ack);
+    if (ack && !syn && s.state === 'SYN_SENT' && r.packets === 0 && !r.hasIss) this.inferSynAck(s, r, ackNo, frameNo, t);
     if (s.pendingFin && ack && r.finSent) {
       // The sender acknowledges the peer's pending FIN: it arrived before this segment was sent.
       if (seqGe(ackNo, (r.finSeq + 1) | 0)) deliverPendingFin(s, frameNo, this.lastInput, t, false);
@@ -763,6 +772,64 @@ export class Connection implements ConnectionFacts {
   }
 
   /**
+   * The opener acknowledges a SYN,ACK the capture never showed (a capture of one direction, or the
+   * SYN,ACK recorded after this ACK): SYN_SENT sends nothing but SYNs, and RSTs that carry no ACK
+   * of the peer's sequence (§3.10.7.3), so it received one and is ESTABLISHED; its peer sent that
+   * SYN,ACK, so it had passed LISTEN to SYN_RECEIVED, and this ACK (observed) completes its side.
+   * The CAPTURE_LOSS (`syn_ack_unseen`) already noted says why the arcs are inferred.
+   */
+  private inferSynAck(s: Endpoint, r: Endpoint, ackNo: number, frameNo: number, t: number): void {
+    const rs = r.state;
+    if (rs !== 'CLOSED' && rs !== 'LISTEN' && rs !== 'UNKNOWN') return;
+    const input = this.lastInput;
+    this.inferredSynAck = {
+      opener: s, openerLength: s.transitions.length, peerLength: r.transitions.length, peerState: rs, frameNo, input,
+      row: this.ladder === null ? -1 : this.ladder.length,
+    };
+    go(s, 'ESTABLISHED', ARC.RCV_SYN_ACK, frameNo, input, t, 'inferred');
+    if (rs !== 'LISTEN') go(r, 'LISTEN', ARC.PASSIVE_OPEN, frameNo, input, t, 'inferred');
+    go(r, 'SYN_RECEIVED', ARC.RCV_SYN, frameNo, input, t, 'inferred');
+    // The first ACK of the SYN,ACK acknowledges ISN + 1: the peer's ISN, for the ACK of SYN and
+    // the ladder's relative numbers (not reported as `isn`, which is only a captured SYN's).
+    r.hasIss = true;
+    r.iss = (ackNo - 1) | 0;
+  }
+
+  /**
+   * The first segment of a peer whose SYN,ACK was inferred. A SYN,ACK recorded after the ACK, with
+   * no arc taken since (a handshake reordered at the capture point), takes the inference back: the
+   * arcs, the ISN and the ladder's states, so that this SYN,ACK is tracked as it is in order
+   * (test/scenarios: handshake-ack-reorder). A SYN,ACK after further arcs is the one inferred,
+   * late: its ISN is known now, and it was not lost after all. Anything else confirms the inference.
+   */
+  private peerAfterInferredSynAck(peer: Endpoint, opener: Endpoint, peerRole: number, seq: number, synAck: boolean): void {
+    const g = this.inferredSynAck!;
+    this.inferredSynAck = null;
+    if (!synAck) return;
+    // Taken back only as it was made: the opener's one arc, and the peer's up to ESTABLISHED (a FIN
+    // on that ACK, or any segment since that moved either endpoint, and the inference stands).
+    const untouched = opener.transitions.length === g.openerLength + 1 && peer.state === 'ESTABLISHED'
+      && onlyAt(peer, g.peerLength, g.frameNo, g.input);
+    if (!untouched) {
+      peer.iss = seq;
+      this.synAckSeen(peerRole);
+      return;
+    }
+    takeBack(opener, g.openerLength);
+    takeBack(peer, g.peerLength);
+    peer.hasIss = false;
+    peer.iss = 0;
+    const ladder = this.ladder;
+    if (ladder === null) return;
+    const openerColumn = opener === this.client ? 'clientState' : 'serverState';
+    const peerColumn = opener === this.client ? 'serverState' : 'clientState';
+    for (let i = g.row; i < ladder.length; i++) {
+      ladder[i][openerColumn] = opener.state;
+      ladder[i][peerColumn] = peer.state;
+    }
+  }
+
+  /**
    * Would the FIN `ep` holds have reached it, and an answer from it come back past the capture
    * point, by `t`? Its side's round trip from the handshake, plus 200 ms of queueing and delayed
    * ACK timers; without a handshake to time, no: nothing is inferred.
@@ -826,6 +893,13 @@ export class Connection implements ConnectionFacts {
 }
 
 /** The endpoint already took `rcv ACK of SYN` into ESTABLISHED (the handshake the report times). */
+/** Every transition of `ep` after its first `length` was taken at that one segment. */
+function onlyAt(ep: Endpoint, length: number, frameNo: number, input: string): boolean {
+  const list = ep.transitions;
+  for (let i = length; i < list.length; i++) if (list[i].frameNo !== frameNo || list[i].input !== input) return false;
+  return true;
+}
+
 function hasHandshakeAck(ep: Endpoint): boolean {
   for (const tr of ep.transitions) if (tr.to === 'ESTABLISHED' && tr.arc === ARC.RCV_ACK_OF_SYN) return true;
   return false;

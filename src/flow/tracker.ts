@@ -329,8 +329,9 @@ export class Tracker {
     if (!s.hasIss && s.hasSeq && (flags & TCP_ACK) === 0 && ((f.seq + 1) | 0) !== s.firstSeq) return true;
     if (c.isClosed()) return true;
     if (t - c.lastNanos >= REUSE_AFTER_IDLE_SECONDS * 1e9) return true;
-    // a fresh attempt (new ISN) after an unanswered one
-    return s.hasIss && fromClient && (flags & TCP_ACK) === 0 && c.isSynOnly();
+    // A fresh attempt (new ISN) after an unanswered one, or after one whose server the capture never
+    // showed (one direction captured): that client is done with the connection its peer may hold.
+    return s.hasIss && fromClient && (flags & TCP_ACK) === 0 && (c.isSynOnly() || c.server.packets === 0);
   }
 
   private create(fl: F, f: PacketFields, t: number, frameNo: number, fromA: boolean): Connection {

@@ -20,7 +20,7 @@
  *
  * The flow layer classifies each segment into a TcpEvent first (syn, ack, fin, rst, len,
  * acksOurSyn, acksOurFin, rstAcceptable); this file only decides. `go()` is the only writer of
- * `state`. Anomalies other than "event not allowed in this state" are found by analysis/ from the
+ * `state`, and `takeBack()` the only way back. Anomalies other than "event not allowed in this state" are found by analysis/ from the
  * transition histories.
  */
 import type { EndpointState, TcpState } from './state.js';
@@ -160,6 +160,19 @@ export function go(ep: MachineEndpoint, to: TcpState, arc: ArcLabel, frameNo: nu
   }
   ep.state = to;
   return true;
+}
+
+/**
+ * Undoes the transitions after the first `length`, newest first: arcs the flow layer inferred and
+ * the capture then contradicted (flow/connection.ts, a SYN,ACK recorded after the ACK that
+ * acknowledged it). The endpoint is back in the state the first of them left.
+ */
+export function takeBack(ep: MachineEndpoint, length: number): void {
+  while (ep.transitions.length > length) {
+    const t = ep.transitions.pop()!;
+    ep.state = t.from;
+    if (spareTransitions.length < MAX_SPARE_TRANSITIONS) spareTransitions.push(t);
+  }
 }
 
 /**

@@ -69,10 +69,10 @@ describe('--ladder lines fit --width', () => {
 
   test('a label that does not fit its arrow goes on under it, whole', () => {
     const text = ladder(60);
-    // "ACK seq=1 ack=912166851" (ssh.client-side): the arrow keeps what fits, the rest follows below.
+    // "PSH,ACK seq=22 ack=22 len=1272" (ssh.client-side): the arrow keeps what fits, the rest follows below.
     const lines = text.split('\n');
-    const at = lines.findIndex((l) => ROW.test(l) && /SYN_SENT .*ACK/.test(l) && !/ack=/.test(l));
+    const at = lines.findIndex((l) => ROW.test(l) && /ESTABLISHED +─ PSH,ACK ─/.test(l) && !/len=/.test(l));
     expect(at).toBeGreaterThan(0);
-    expect(lines[at + 1]).toMatch(/^ +(seq=1 )?ack=\d+$/);
+    expect(lines[at + 1]).toMatch(/^ +seq=\d+ ack=\d+ len=\d+$/);
   });
 });

@@ -450,6 +450,88 @@ describe('a capture of one direction only (asymmetric routing, a one-way span po
     expect(codes(h)).toContain('HALF_OPEN');
     expect(h.captureLoss).toBe(false);
   });
+
+  const tr = (c: ConnectionReport, role: 'client' | 'server'): string[] =>
+    c[role].transitions.map((t) => `${t.from}>${t.to} ${t.evidence} @${t.frame}`);
+
+  test('the client\'s direction only: its ACK of the unseen SYN,ACK takes it to ESTABLISHED (inferred), and the server alongside', async () => {
+    const s = new Scenario();
+    s.a.syn(); s.wait(50); s.b.synAck(); s.a.ack(); s.a.data(100); s.b.ack(); s.b.data(300); s.a.ack(); close(s);
+    const clientOnly = s.frames.filter((f) => f.data[29] === 1); // SYN, ACK, data, ACK, FIN, ACK: frames 1-6
+    const r = await analyzeBytes(writePcap(clientOnly), { ladder: true });
+    checkInvariants(r);
+    const c = only(r);
+    // It was SYN_SENT to the end, "no Figure 5 arc" for every segment it sent, and no close at all.
+    expect(tr(c, 'client')).toEqual(['CLOSED>SYN_SENT observed @1', 'SYN_SENT>ESTABLISHED inferred @2', 'ESTABLISHED>FIN_WAIT_1 observed @5']);
+    expect(c.client.transitions[1].arc).toBe('rcv SYN,ACK / snd ACK');
+    // The server sent the SYN,ACK, so it listened and answered (inferred); the client's ACK is on the wire.
+    expect(tr(c, 'server')).toEqual(['CLOSED>LISTEN inferred @2', 'LISTEN>SYN_RECEIVED inferred @2', 'SYN_RECEIVED>ESTABLISHED observed @2',
+      'ESTABLISHED>CLOSE_WAIT inferred @5']);
+    expect(codes(c)).not.toContain('SEGMENT_IN_WRONG_STATE');
+    expect(c.anomalies.find((a) => a.code === 'CAPTURE_LOSS')?.details).toMatchObject({ kind: 'syn_ack_unseen' });
+    expect(c.handshake).toMatchObject({ outcome: 'not_seen', synFrame: 1, synAckFrame: null, ackFrame: 2 });
+    expect(c.handshake.rtt).toEqual({ synToSynAck: null, lastSynToSynAck: null, synAckToAck: null, total: null });
+    expect(c.server.isn).toBeNull(); // the ISN read off the ACK numbers the ladder, but no SYN of its was captured
+    expect(c.close).toMatchObject({ kind: 'half_closed', initiator: 'client' });
+    // Relative numbers from the inferred ISN; the SYN row shows the server in LISTEN, as in the textbook.
+    expect(c.ladder!.map((x) => `${x.flags} ${x.ack ?? '-'} ${x.clientState} ${x.serverState}`)).toEqual([
+      'SYN - SYN_SENT LISTEN', 'ACK 1 ESTABLISHED ESTABLISHED', 'PSH,ACK 1 ESTABLISHED ESTABLISHED',
+      // The FIN is held until the server shows it arrived, which it never does: delivered when the
+      // record ends (the CLOSE_WAIT arc at frame 5, inferred), after these rows were written.
+      'ACK 301 ESTABLISHED ESTABLISHED', 'FIN,ACK 301 FIN_WAIT_1 ESTABLISHED', 'ACK 302 FIN_WAIT_1 ESTABLISHED',
+    ]);
+  });
+
+  test('only the SYN,ACK lost: the server\'s own segments go on from the inferred ESTABLISHED', async () => {
+    const s = new Scenario();
+    s.a.syn(); s.wait(50); s.b.synAck(); s.a.ack(); s.a.data(100); s.b.ack(); s.b.data(300); s.a.ack(); close(s);
+    const c = only(await runChecked(writePcap(s.frames.filter((_, i) => i !== 1))));
+    expect(finals(c)).toEqual(['TIME_WAIT', 'CLOSED']);
+    expect(c.close.kind).toBe('four_way');
+    expect(codes(c)).toEqual(['CAPTURE_LOSS']);
+    expect(c.anomalies[0].details).toMatchObject({ kind: 'syn_ack_unseen', count: 2 }); // the ACK and the data, before the server's first segment
+  });
+
+  test('a SYN,ACK recorded after the client had moved on: the inferred arcs stand, and the SYN,ACK was not lost after all', async () => {
+    const s = new Scenario();
+    s.a.syn(); s.wait(50);
+    const synAckAt = s.frames.length;
+    s.b.synAck(); s.a.ack(); s.a.data(100); s.a.fin();
+    const frames = s.frames.slice();
+    const [synAck] = frames.splice(synAckAt, 1);
+    frames.push({ ...synAck, tsNanos: frames[frames.length - 1].tsNanos + 1000 }); // recorded last
+    const c = only(await runChecked(writePcap(frames)));
+    expect(tr(c, 'client')).toEqual(['CLOSED>SYN_SENT observed @1', 'SYN_SENT>ESTABLISHED inferred @2', 'ESTABLISHED>FIN_WAIT_1 observed @4']);
+    expect(codes(c)).not.toContain('CAPTURE_LOSS');
+    expect(codes(c)).not.toContain('UNEXPECTED_SYN');
+    expect(c.server.isn).toBe(s.b.isn >>> 0);
+    expect(c.handshake.synAckFrame).toBe(5);
+  });
+
+  test('a SYN,ACK carrying data, recorded late: the ISN read off the ACK was wrong, and is corrected without an UNEXPECTED_SYN', async () => {
+    const s = new Scenario();
+    s.a.syn(); s.wait(50);
+    const synAckAt = s.frames.length;
+    s.b.send(TCP_SYN | TCP_ACK, 10); s.a.ack(); s.a.fin();
+    const frames = s.frames.slice();
+    const [synAck] = frames.splice(synAckAt, 1);
+    frames.push({ ...synAck, tsNanos: frames[frames.length - 1].tsNanos + 1000 });
+    const c = only(await runChecked(writePcap(frames)));
+    expect(codes(c)).not.toContain('UNEXPECTED_SYN');
+    expect(c.server.isn).toBe(s.b.isn >>> 0);
+  });
+
+  test('the client\'s direction only, its port used again at once: two connections (the first one\'s close was not captured)', async () => {
+    const s = new Scenario();
+    s.a.syn(); s.b.synAck(); s.a.ack(); s.a.data(10); s.b.ack(); s.b.fin(); s.a.ack(); s.a.fin(); s.b.ack();
+    s.wait(100);
+    s.a.reset(s.a.isn + 100_000); s.b.reset(s.b.isn + 100_000);
+    s.a.syn(); s.b.synAck(); s.a.ack(); s.a.data(10);
+    const r = await runChecked(writePcap(s.frames.filter((f) => f.data[29] === 1)));
+    expect(r.connections).toHaveLength(2);
+    expect(r.connections.flatMap(codes)).not.toContain('UNEXPECTED_SYN');
+    expect(r.connections.map((c) => c.client.finalState)).toEqual(['FIN_WAIT_1', 'ESTABLISHED']);
+  });
 });
 
 describe('exact duplicate packets (the same traffic captured on two interfaces)', () => {

@@ -148,6 +148,12 @@ describe('facts per scenario', () => {
     expect(c.captureLoss).toBe(false);
     expect(codes(c)).not.toContain('CAPTURE_LOSS');
     expect(c.ladder!.flatMap((r) => r.anomalies)).not.toContain('CAPTURE_LOSS');
+    // The SYN,ACK inferred from the ACK (flow/connection.ts inferSynAck) is taken back when it comes:
+    // its arcs are the SYN,ACK's, observed, and the ACK was no segment in the wrong state.
+    const arcs = (role: 'client' | 'server'): string[] => c[role].transitions.map((t) => `${t.to} ${t.evidence} @${t.frame}`);
+    expect(arcs('client')).toEqual(['SYN_SENT observed @1', 'ESTABLISHED observed @3']);
+    expect(arcs('server')).toEqual(['LISTEN inferred @3', 'SYN_RECEIVED observed @3', 'ESTABLISHED observed @3']);
+    expect(codes(c)).not.toContain('SEGMENT_IN_WRONG_STATE');
   });
   test('fin-retransmission', async () => {
     const c = await only('fin-retransmission');
