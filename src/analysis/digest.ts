@@ -37,7 +37,8 @@ const seen = (tNanos: number): number => (tNanos >= 0 ? tNanos : NO_TIME);
 
 const CODE_ORDER = new Map(ANOMALY_CODES.map((c, i) => [c, i]));
 
-const isHandshakeAckArc = (t: Transition): boolean => t.to === 'ESTABLISHED' && t.arc === ARC.RCV_ACK_OF_SYN;
+/** The server took the handshake's ACK, captured (not inferred from its own later ACKs, flow/connection.ts onControl). */
+const isHandshakeAckArc = (t: Transition): boolean => t.to === 'ESTABLISHED' && t.arc === ARC.RCV_ACK_OF_SYN && t.evidence === 'observed';
 const isObservedCloseArc = (x: Transition): boolean => (x.to === 'TIME_WAIT' || x.to === 'CLOSED') && x.evidence === 'observed' && x.arc !== ARC.TIMEOUT_2MSL;
 
 /** A span whose ends were captured out of order (the SYN/ACK before the SYN) is not measurable: null, not a negative time. */

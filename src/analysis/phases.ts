@@ -94,7 +94,9 @@ export function handshakeOutcome(c: ConnectionFacts): HandshakeOutcome {
   const clientEst = reached(cl, 'ESTABLISHED');
   const serverEst = reached(sv, 'ESTABLISHED');
   if (simOpen) return 'simultaneous_open';
-  if (clientEst && serverEst) return 'complete';
+  // Unless the SYN,ACK the client acknowledged was never captured (flow/connection.ts oneSided):
+  // then both sides' handshake arcs are inferred, and the handshake was not seen.
+  if (clientEst && serverEst) return clientEst.arc === ARC.RCV_SYN_ACK && clientEst.evidence === 'inferred' ? 'not_seen' : 'complete';
   // Refused or aborted in the last opening: an attempt reset before it was answered again.
   const clFrom = lastOpening(cl);
   const svFrom = lastOpening(sv);

@@ -36,6 +36,13 @@ const KEEP_ALIVE_QUIET_NANOS = 1e9;
 const MAX_BACKOFF_ENTRIES = 16;
 /** Queueing and timers allowed on top of a side's round trip before a FIN counts as lost (finSurelyArrivedBy). */
 const FIN_ARRIVAL_SLACK_NANOS = 200e6;
+/**
+ * A SYN,ACK recorded this soon after the ACK that acknowledged it was reordered at the capture point
+ * (two taps merged: the handshake-ack-reorder scenario has 50 ms); later, it is a retransmission,
+ * which comes an RTO after the first, and no RTO is shorter than 1 s (RFC 6298 (2.1), Linux
+ * TCP_TIMEOUT_INIT).
+ */
+const SYN_ACK_REORDER_NANOS = 1e9;
 /** Window assumed when the receiver never advertised one (the largest unscaled window). */
 const UNKNOWN_WINDOW = 65535;
 
@@ -212,11 +219,14 @@ export class Connection implements ConnectionFacts {
   /** With a ladder: the rows that noted them, whose mark synAckSeen() takes back with the anomaly. */
   private synAckUnseenRows!: number[] | null;
   /**
-   * The SYN,ACK inferred from the opener's ACK (inferSynAck), until its peer's first segment
-   * confirms or contradicts it (peerAfterInferredSynAck): who acknowledged it, both histories'
-   * lengths and the peer's state before, and (with a ladder) the first row written since.
+   * The SYN,ACK inferred from the opener's ACK (oneSided), until a SYN,ACK of its peer's confirms or
+   * contradicts it, or 1 s passes (peerAfterInferredSynAck): who acknowledged it, both histories'
+   * lengths and the peer's state before, the ACK's frame and time, and (with a ladder) the first
+   * row written since.
    */
-  private inferredSynAck!: { opener: Endpoint; openerLength: number; peerLength: number; peerState: EndpointState; frameNo: number; input: string; row: number } | null;
+  private inferredSynAck!: { opener: Endpoint; openerLength: number; peerLength: number; peerState: EndpointState; frameNo: number; input: string; tNanos: number; row: number } | null;
+  /** The endpoint whose ISN oneSided() read off its peer's ACK, until a SYN,ACK of its own tells it. */
+  private guessedIss!: Endpoint | null;
   /**
    * The segment that last raised an endpoint's ACK while its peer had sent nothing the capture
    * showed (`blindAckBy`, null = none): the ACK of a SYN,ACK that may yet be captured after it.
@@ -273,6 +283,7 @@ export class Connection implements ConnectionFacts {
     this.synAckUnseen = 0;
     this.synAckUnseenRows = null;
     this.inferredSynAck = null;
+    this.guessedIss = null;
     this.blindAckBy = null;
     this.blindAckNo = 0;
     this.blindAckFrame = 0;
@@ -394,7 +405,12 @@ export class Connection implements ConnectionFacts {
     s.prevSeq = seq; s.prevAck = ackNo; s.prevFlags = flags; s.prevLen = len; s.prevWindow = f.window;
     s.prevTsVal = f.optHasTimestamps ? f.optTsVal | 0 : 0; s.prevSackSig = f.optSackSig; s.prevNanos = t;
 
-    if (this.inferredSynAck !== null && r === this.inferredSynAck.opener) this.peerAfterInferredSynAck(s, r, sRole, seq, syn && ack && !rst);
+    // A SYN,ACK whose arcs were inferred before it came (peerAfterInferredSynAck): tracked, not stepped again.
+    const accounted = this.inferredSynAck !== null && r === this.inferredSynAck.opener && this.peerAfterInferredSynAck(s, r, sRole, syn && ack && !rst, t);
+    if (syn && s === this.guessedIss) {
+      if (ack) s.iss = seq; // the ISN guessed from the peer's ACK (wrong when that ACK was not the first)
+      this.guessedIss = null;
+    }
     if (syn) {
       // A SYN with a new ISN inside a synchronized connection: not a new connection (the tracker
       // decided that), so RFC 5961 §4 applies: the stack answers a challenge ACK, state is unchanged.
@@ -437,6 +453,12 @@ export class Connection implements ConnectionFacts {
         s.finSeq = finSeq; // the FIN moved on: data was sent after the first one (DATA_AFTER_FIN)
       }
     }
+
+    // A segment with an ACK from an endpoint still in SYN_SENT or SYN_RECEIVED whose peer the capture
+    // never showed (one direction captured: oneSided), judged before SND.NXT moves:
+    // in its own sequence space, so not a stray segment of another connection on the tuple.
+    const oneSided = ack && !syn && !rst && (s.state === 'SYN_SENT' || s.state === 'SYN_RECEIVED') && r.packets === 0
+      && s.hasIss && seqGt(seq, s.iss) && seqLe(seq, s.sndNxt);
 
     // SND.NXT as the observer sees it: SYN and FIN occupy sequence space, a RST does not (§3.4).
     if (!rst) {
@@ -485,8 +507,9 @@ export class Connection implements ConnectionFacts {
       }
     }
 
+    if (oneSided) this.oneSided(s, r, ackNo, frameNo, t);
     if (rst) this.onRst(t, frameNo, s, r, sRole, seq, ackNo, ack);
-    else this.onControl(t, frameNo, s, r, sRole, rRole, syn, ack, fin, len, ackNo);
+    else if (!accounted) this.onControl(t, frameNo, s, r, sRole, rRole, syn, ack, fin, len, ackNo);
     this.row(f, t, frameNo, fromClient, s, r);
   }
 
@@ -704,7 +727,6 @@ export class Connection implements ConnectionFacts {
   private onControl(t: number, frameNo: number, s: Endpoint, r: Endpoint, sRole: number, rRole: number,
     syn: boolean, ack: boolean, fin: boolean, len: number, ackNo: number): void {
     if (syn && this.rstAccepted) this.reopening(s, r, ack);
-    if (ack && !syn && s.state === 'SYN_SENT' && r.packets === 0 && !r.hasIss) this.inferSynAck(s, r, ackNo, frameNo, t);
     if (s.pendingFin && ack && r.finSent) {
       // The sender acknowledges the peer's pending FIN: it arrived before this segment was sent.
       if (seqGe(ackNo, (r.finSeq + 1) | 0)) deliverPendingFin(s, frameNo, this.lastInput, t, false);
@@ -772,61 +794,82 @@ export class Connection implements ConnectionFacts {
   }
 
   /**
-   * The opener acknowledges a SYN,ACK the capture never showed (a capture of one direction, or the
-   * SYN,ACK recorded after this ACK): SYN_SENT sends nothing but SYNs, and RSTs that carry no ACK
-   * of the peer's sequence (§3.10.7.3), so it received one and is ESTABLISHED; its peer sent that
-   * SYN,ACK, so it had passed LISTEN to SYN_RECEIVED, and this ACK (observed) completes its side.
-   * The CAPTURE_LOSS (`syn_ack_unseen`) already noted says why the arcs are inferred.
+   * An endpoint in its handshake sends a segment with an ACK, and the capture has nothing of its
+   * peer (one direction captured, asymmetric routing). Inferred arcs, at this segment:
+   * - The opener, in SYN_SENT: SYN_SENT sends nothing but SYNs, and RSTs that carry no ACK of the
+   *   peer's sequence (§3.10.7.3), so it received a SYN,ACK and is ESTABLISHED; its peer sent that
+   *   SYN,ACK (LISTEN → SYN_RECEIVED) and, the ACK assumed delivered, is ESTABLISHED too. The
+   *   CAPTURE_LOSS (`syn_ack_unseen`) noted on this segment says why.
+   * - A server in SYN_RECEIVED that acknowledges more of the client than its SYN,ACK did: it took
+   *   client segments after the SYN, each with an ACK, and SYN_RECEIVED accepts none but the ACK
+   *   of its SYN (§3.10.7.4, else it answers RST): ESTABLISHED. Not its data alone: a TFO server
+   *   may send data before the handshake's ACK (RFC 7413 §4.2).
+   * The peer's `rcv ACK of SYN` is inferred, not observed: the handshake's ACK is only ever a
+   * captured one (analysis/digest.ts), and this may be a later segment.
    */
-  private inferSynAck(s: Endpoint, r: Endpoint, ackNo: number, frameNo: number, t: number): void {
-    const rs = r.state;
-    if (rs !== 'CLOSED' && rs !== 'LISTEN' && rs !== 'UNKNOWN') return;
+  private oneSided(s: Endpoint, r: Endpoint, ackNo: number, frameNo: number, t: number): void {
     const input = this.lastInput;
+    if (s.state === 'SYN_RECEIVED') {
+      if (r.hasIss && seqGt(ackNo, (r.iss + 1) | 0)) go(s, 'ESTABLISHED', ARC.RCV_ACK_OF_SYN, frameNo, input, t, 'inferred');
+      return;
+    }
+    const rs = r.state;
+    if (r.hasIss || (rs !== 'CLOSED' && rs !== 'LISTEN' && rs !== 'UNKNOWN')) return;
     this.inferredSynAck = {
-      opener: s, openerLength: s.transitions.length, peerLength: r.transitions.length, peerState: rs, frameNo, input,
+      opener: s, openerLength: s.transitions.length, peerLength: r.transitions.length, peerState: rs, frameNo, input, tNanos: t,
       row: this.ladder === null ? -1 : this.ladder.length,
     };
     go(s, 'ESTABLISHED', ARC.RCV_SYN_ACK, frameNo, input, t, 'inferred');
     if (rs !== 'LISTEN') go(r, 'LISTEN', ARC.PASSIVE_OPEN, frameNo, input, t, 'inferred');
     go(r, 'SYN_RECEIVED', ARC.RCV_SYN, frameNo, input, t, 'inferred');
-    // The first ACK of the SYN,ACK acknowledges ISN + 1: the peer's ISN, for the ACK of SYN and
-    // the ladder's relative numbers (not reported as `isn`, which is only a captured SYN's).
+    go(r, 'ESTABLISHED', ARC.RCV_ACK_OF_SYN, frameNo, input, t, 'inferred');
+    // The first ACK of the SYN,ACK acknowledges ISN + 1: the peer's ISN, for the ladder's relative
+    // numbers (not reported as `isn`, which is only a captured SYN's).
     r.hasIss = true;
     r.iss = (ackNo - 1) | 0;
+    this.guessedIss = r;
   }
 
   /**
-   * The first segment of a peer whose SYN,ACK was inferred. A SYN,ACK recorded after the ACK, with
-   * no arc taken since (a handshake reordered at the capture point), takes the inference back: the
-   * arcs, the ISN and the ladder's states, so that this SYN,ACK is tracked as it is in order
-   * (test/scenarios: handshake-ack-reorder). A SYN,ACK after further arcs is the one inferred,
-   * late: its ISN is known now, and it was not lost after all. Anything else confirms the inference.
+   * A segment of a peer whose SYN,ACK was inferred (oneSided), until SYN_ACK_REORDER_NANOS after the
+   * ACK that implied it: only a SYN,ACK this soon can be that SYN,ACK, reordered at the capture
+   * point. Returns true when that SYN,ACK's arcs were already taken (then it is not stepped).
+   * - Its first segment, and nothing moved since the ACK: the inference is taken back (the arcs,
+   *   the ISN, the ladder's states), and this SYN,ACK is tracked as in order (test/scenarios:
+   *   handshake-ack-reorder).
+   * - After other segments or arcs (its data, the client's FIN): the inferred arcs stand; its ISN is
+   *   known now, and it was not lost after all.
    */
-  private peerAfterInferredSynAck(peer: Endpoint, opener: Endpoint, peerRole: number, seq: number, synAck: boolean): void {
+  private peerAfterInferredSynAck(peer: Endpoint, opener: Endpoint, peerRole: number, synAck: boolean, t: number): boolean {
     const g = this.inferredSynAck!;
+    if (t - g.tNanos >= SYN_ACK_REORDER_NANOS) {
+      this.inferredSynAck = null;
+      return false;
+    }
+    if (!synAck) return false;
     this.inferredSynAck = null;
-    if (!synAck) return;
     // Taken back only as it was made: the opener's one arc, and the peer's up to ESTABLISHED (a FIN
     // on that ACK, or any segment since that moved either endpoint, and the inference stands).
-    const untouched = opener.transitions.length === g.openerLength + 1 && peer.state === 'ESTABLISHED'
+    const untouched = peer.packets === 1 && opener.transitions.length === g.openerLength + 1 && peer.state === 'ESTABLISHED'
       && onlyAt(peer, g.peerLength, g.frameNo, g.input);
     if (!untouched) {
-      peer.iss = seq;
       this.synAckSeen(peerRole);
-      return;
+      return true;
     }
     takeBack(opener, g.openerLength);
     takeBack(peer, g.peerLength);
     peer.hasIss = false;
     peer.iss = 0;
+    this.guessedIss = null;
     const ladder = this.ladder;
-    if (ladder === null) return;
+    if (ladder === null) return false;
     const openerColumn = opener === this.client ? 'clientState' : 'serverState';
     const peerColumn = opener === this.client ? 'serverState' : 'clientState';
     for (let i = g.row; i < ladder.length; i++) {
       ladder[i][openerColumn] = opener.state;
       ladder[i][peerColumn] = peer.state;
     }
+    return false;
   }
 
   /**
@@ -840,7 +883,7 @@ export class Connection implements ConnectionFacts {
       if (this.lastSynNanos >= 0 && this.firstSynAckNanos >= this.lastSynNanos) roundTrip = this.firstSynAckNanos - this.lastSynNanos;
     } else if (this.lastSynAckNanos >= 0) {
       for (const tr of this.server.transitions) {
-        if (tr.arc === ARC.RCV_ACK_OF_SYN && tr.to === 'ESTABLISHED' && tr.tNanos >= this.lastSynAckNanos) { roundTrip = tr.tNanos - this.lastSynAckNanos; break; }
+        if (tr.arc === ARC.RCV_ACK_OF_SYN && tr.to === 'ESTABLISHED' && tr.evidence === 'observed' && tr.tNanos >= this.lastSynAckNanos) { roundTrip = tr.tNanos - this.lastSynAckNanos; break; }
       }
     }
     return roundTrip >= 0 && t - ep.pendingFinNanos > roundTrip + FIN_ARRIVAL_SLACK_NANOS;

@@ -330,8 +330,9 @@ export class Tracker {
     if (c.isClosed()) return true;
     if (t - c.lastNanos >= REUSE_AFTER_IDLE_SECONDS * 1e9) return true;
     // A fresh attempt (new ISN) after an unanswered one, or after one whose server the capture never
-    // showed (one direction captured): that client is done with the connection its peer may hold.
-    return s.hasIss && fromClient && (flags & TCP_ACK) === 0 && (c.isSynOnly() || c.server.packets === 0);
+    // showed (one direction captured: its client is ESTABLISHED or closing by inference, and its
+    // close, the server's half, was not captured): the client is done with the old connection.
+    return s.hasIss && fromClient && (flags & TCP_ACK) === 0 && c.server.packets === 0;
   }
 
   private create(fl: F, f: PacketFields, t: number, frameNo: number, fromA: boolean): Connection {

@@ -148,7 +148,7 @@ describe('facts per scenario', () => {
     expect(c.captureLoss).toBe(false);
     expect(codes(c)).not.toContain('CAPTURE_LOSS');
     expect(c.ladder!.flatMap((r) => r.anomalies)).not.toContain('CAPTURE_LOSS');
-    // The SYN,ACK inferred from the ACK (flow/connection.ts inferSynAck) is taken back when it comes:
+    // The SYN,ACK inferred from the ACK (flow/connection.ts oneSided) is taken back when it comes:
     // its arcs are the SYN,ACK's, observed, and the ACK was no segment in the wrong state.
     const arcs = (role: 'client' | 'server'): string[] => c[role].transitions.map((t) => `${t.to} ${t.evidence} @${t.frame}`);
     expect(arcs('client')).toEqual(['SYN_SENT observed @1', 'ESTABLISHED observed @3']);
