@@ -170,12 +170,6 @@ export function buildConnectionReport(c: ConnectionFacts, ended: EndReason, endN
   return reportFromDigest(digestConnection(c, ended, endNanos, clock, settings, scratch, unitNanos));
 }
 
-/**
- * LISTEN is invisible on the wire: it is inferred when the endpoint answers a SYN with SYN,ACK
- * (docs/state-model.md). Ladder rows are written packet by packet, before that answer is known, so
- * the rows up to it say CLOSED. Once the report is built we know better, and the ladder shows what
- * the textbook diagram shows: the server was in LISTEN when the SYN arrived.
- */
 /** A recorded step as the report's row: its time in seconds, rounded to the capture's unit as every span is; the keys in the order of the schema. */
 function ladderRow(s: LadderStep, unitNanos: number): LadderRow {
   const t = seconds(s.tNanos, unitNanos);
@@ -185,6 +179,12 @@ function ladderRow(s: LadderStep, unitNanos: number): LadderRow {
     : { frame, input: s.input, t, from, flags, seq, ack, len, clientState, serverState, anomalies };
 }
 
+/**
+ * LISTEN is invisible on the wire: it is inferred when the endpoint answers a SYN with SYN,ACK
+ * (docs/state-model.md). Ladder rows are written packet by packet, before that answer is known, so
+ * the rows up to it say CLOSED. Once the report is built we know better, and the ladder shows what
+ * the textbook diagram shows: the server was in LISTEN when the SYN arrived.
+ */
 function backdateListen(c: ConnectionFacts, rows: LadderRow[], ep: Endpoint, column: 'clientState' | 'serverState'): void {
   const first = ep.transitions[0];
   if (first === undefined || first.to !== 'LISTEN' || first.evidence !== 'inferred') return;
