@@ -94,9 +94,13 @@ export function handshakeOutcome(c: ConnectionFacts): HandshakeOutcome {
   const clientEst = reached(cl, 'ESTABLISHED');
   const serverEst = reached(sv, 'ESTABLISHED');
   if (simOpen) return 'simultaneous_open';
-  // Unless the SYN,ACK the client acknowledged was never captured (flow/connection.ts oneSided):
-  // then both sides' handshake arcs are inferred, and the handshake was not seen.
-  if (clientEst && serverEst) return clientEst.arc === ARC.RCV_SYN_ACK && clientEst.evidence === 'inferred' ? 'not_seen' : 'complete';
+  // Unless the capture of one direction showed only one side of it (flow/connection.ts oneSided):
+  // the client's ESTABLISHED from a SYN,ACK never captured, or the server's from an ACK never captured.
+  if (clientEst && serverEst) {
+    const inferred = (clientEst.arc === ARC.RCV_SYN_ACK && clientEst.evidence === 'inferred')
+      || (serverEst.arc === ARC.RCV_ACK_OF_SYN && serverEst.evidence === 'inferred');
+    return inferred ? 'not_seen' : 'complete';
+  }
   // Refused or aborted in the last opening: an attempt reset before it was answered again.
   const clFrom = lastOpening(cl);
   const svFrom = lastOpening(sv);

@@ -14,7 +14,7 @@ import { completenessAfter } from '../analysis/completeness.js';
 import type { Anomaly, AnomalyCode } from '../analysis/catalog.js';
 import type { ZeekRow, ZeekVerdict } from '../analysis/zeek.js';
 import type { EndpointState } from '../tcp/state.js';
-import { ARC, RCV, SND, expireTimeWait, go, isRstAcceptable, newTcpEvent, step, takeBack } from '../tcp/machine.js';
+import { ARC, RCV, SND, expireTimeWait, go, isRstAcceptable, newTcpEvent, step, takeBack, type Transition } from '../tcp/machine.js';
 import { seqDiff, seqGe, seqGt, seqLe, seqLt, seqWrapped } from '../tcp/seq.js';
 import { Endpoint } from './endpoint.js';
 import type { TupleKey } from './key.js';
@@ -221,10 +221,10 @@ export class Connection implements ConnectionFacts {
   /**
    * The SYN,ACK inferred from the opener's ACK (oneSided), until a SYN,ACK of its peer's confirms or
    * contradicts it, or 1 s passes (peerAfterInferredSynAck): who acknowledged it, both histories'
-   * lengths and the peer's state before, the ACK's frame and time, and (with a ladder) the first
-   * row written since.
+   * lengths and the peer's state before, the ACK's frame, time and acknowledgment number, and (with
+   * a ladder) the first row written since.
    */
-  private inferredSynAck!: { opener: Endpoint; openerLength: number; peerLength: number; peerState: EndpointState; frameNo: number; input: string; tNanos: number; row: number } | null;
+  private inferredSynAck!: { opener: Endpoint; openerLength: number; peerLength: number; peerState: EndpointState; frameNo: number; input: string; tNanos: number; ackNo: number; row: number } | null;
   /** The endpoint whose ISN oneSided() read off its peer's ACK, until a SYN,ACK of its own tells it. */
   private guessedIss!: Endpoint | null;
   /**
@@ -406,9 +406,11 @@ export class Connection implements ConnectionFacts {
     s.prevTsVal = f.optHasTimestamps ? f.optTsVal | 0 : 0; s.prevSackSig = f.optSackSig; s.prevNanos = t;
 
     // A SYN,ACK whose arcs were inferred before it came (peerAfterInferredSynAck): tracked, not stepped again.
-    const accounted = this.inferredSynAck !== null && r === this.inferredSynAck.opener && this.peerAfterInferredSynAck(s, r, sRole, syn && ack && !rst, t);
+    const accounted = this.inferredSynAck !== null && r === this.inferredSynAck.opener && this.peerAfterInferredSynAck(s, r, sRole, syn && ack && !rst, seq, ackNo, t);
     if (syn && s === this.guessedIss) {
-      if (ack) s.iss = seq; // the ISN guessed from the peer's ACK (wrong when that ACK was not the first)
+      // Its ISN was guessed from the peer's ACK (wrong when that ACK was not the first); its SYN,ACK
+      // tells it, unless its own segments already placed its sequence (then the SYN,ACK is judged).
+      if (ack && !s.hasSeq) s.iss = seq;
       this.guessedIss = null;
     }
     if (syn) {
@@ -816,7 +818,7 @@ export class Connection implements ConnectionFacts {
     const rs = r.state;
     if (r.hasIss || (rs !== 'CLOSED' && rs !== 'LISTEN' && rs !== 'UNKNOWN')) return;
     this.inferredSynAck = {
-      opener: s, openerLength: s.transitions.length, peerLength: r.transitions.length, peerState: rs, frameNo, input, tNanos: t,
+      opener: s, openerLength: s.transitions.length, peerLength: r.transitions.length, peerState: rs, frameNo, input, tNanos: t, ackNo,
       row: this.ladder === null ? -1 : this.ladder.length,
     };
     go(s, 'ESTABLISHED', ARC.RCV_SYN_ACK, frameNo, input, t, 'inferred');
@@ -835,12 +837,14 @@ export class Connection implements ConnectionFacts {
    * ACK that implied it: only a SYN,ACK this soon can be that SYN,ACK, reordered at the capture
    * point. Returns true when that SYN,ACK's arcs were already taken (then it is not stepped).
    * - Its first segment, and nothing moved since the ACK: the inference is taken back (the arcs,
-   *   the ISN, the ladder's states), and this SYN,ACK is tracked as in order (test/scenarios:
-   *   handshake-ack-reorder).
-   * - After other segments or arcs (its data, the client's FIN): the inferred arcs stand; its ISN is
-   *   known now, and it was not lost after all.
+   *   the ISN, the ladder's states and numbers), and this SYN,ACK is tracked as in order
+   *   (test/scenarios: handshake-ack-reorder).
+   * - After other segments or arcs (its data, the client's FIN), and it is the SYN,ACK that ACK
+   *   acknowledged, answering the opener's SYN: the inferred arcs stand; the two handshake arcs are
+   *   observed after all (the ACK is the handshake's, as in the reorder above), and it was not lost.
+   * Any other SYN,ACK is tracked as any, with its checks (UNEXPECTED_SYN, the ISN).
    */
-  private peerAfterInferredSynAck(peer: Endpoint, opener: Endpoint, peerRole: number, synAck: boolean, t: number): boolean {
+  private peerAfterInferredSynAck(peer: Endpoint, opener: Endpoint, peerRole: number, synAck: boolean, seq: number, ackNo: number, t: number): boolean {
     const g = this.inferredSynAck!;
     if (t - g.tNanos >= SYN_ACK_REORDER_NANOS) {
       this.inferredSynAck = null;
@@ -853,9 +857,17 @@ export class Connection implements ConnectionFacts {
     const untouched = peer.packets === 1 && opener.transitions.length === g.openerLength + 1 && peer.state === 'ESTABLISHED'
       && onlyAt(peer, g.peerLength, g.frameNo, g.input);
     if (!untouched) {
+      const same = ((seq + 1) | 0) === g.ackNo && seqGt(ackNo, opener.iss) && seqLe(ackNo, opener.sndNxt);
+      if (!same) return false;
+      confirm(opener.transitions[g.openerLength]);
+      for (let i = g.peerLength; i < peer.transitions.length; i++) {
+        const tr = peer.transitions[i];
+        if (tr.arc === ARC.RCV_ACK_OF_SYN && tr.frameNo === g.frameNo && tr.input === g.input) confirm(tr);
+      }
       this.synAckSeen(peerRole);
       return true;
     }
+    const guess = peer.iss;
     takeBack(opener, g.openerLength);
     takeBack(peer, g.peerLength);
     peer.hasIss = false;
@@ -865,9 +877,13 @@ export class Connection implements ConnectionFacts {
     if (ladder === null) return false;
     const openerColumn = opener === this.client ? 'clientState' : 'serverState';
     const peerColumn = opener === this.client ? 'serverState' : 'clientState';
+    const openerRole = opener === this.client ? 'client' : 'server';
     for (let i = g.row; i < ladder.length; i++) {
-      ladder[i][openerColumn] = opener.state;
-      ladder[i][peerColumn] = peer.state;
+      const row = ladder[i];
+      row[openerColumn] = opener.state;
+      row[peerColumn] = peer.state;
+      // Numbered from the guessed ISN; this SYN,ACK's is the one its segments will be numbered from.
+      if (row.from === openerRole && row.ack !== null) row.ack = ((row.ack + guess - seq) | 0) >>> 0;
     }
     return false;
   }
@@ -936,6 +952,11 @@ export class Connection implements ConnectionFacts {
 }
 
 /** The endpoint already took `rcv ACK of SYN` into ESTABLISHED (the handshake the report times). */
+/** An inferred arc the capture then showed (peerAfterInferredSynAck). */
+function confirm(tr: Transition): void {
+  tr.evidence = 'observed';
+}
+
 /** Every transition of `ep` after its first `length` was taken at that one segment. */
 function onlyAt(ep: Endpoint, length: number, frameNo: number, input: string): boolean {
   const list = ep.transitions;

@@ -550,11 +550,45 @@ describe('a capture of one direction only (asymmetric routing, a one-way span po
     const [synAck] = frames.splice(synAckAt, 1);
     frames.push({ ...synAck, tsNanos: frames[frames.length - 1].tsNanos + 1000 }); // recorded last
     const c = only(await runChecked(writePcap(frames)));
-    expect(tr(c, 'client')).toEqual(['CLOSED>SYN_SENT observed @1', 'SYN_SENT>ESTABLISHED inferred @2', 'ESTABLISHED>FIN_WAIT_1 observed @4']);
+    // Taken at the ACK, where the client showed it; observed once the SYN,ACK it acknowledged came.
+    expect(tr(c, 'client')).toEqual(['CLOSED>SYN_SENT observed @1', 'SYN_SENT>ESTABLISHED observed @2', 'ESTABLISHED>FIN_WAIT_1 observed @4']);
     expect(codes(c)).not.toContain('CAPTURE_LOSS');
     expect(codes(c)).not.toContain('UNEXPECTED_SYN');
     expect(c.server.isn).toBe(s.b.isn >>> 0);
-    expect(c.handshake.synAckFrame).toBe(5);
+    // The whole handshake was captured, only out of order: complete, its ACK the early one.
+    expect(c.handshake).toMatchObject({ outcome: 'complete', synAckFrame: 5, ackFrame: 2 });
+    expect(c.handshake.rtt.synAckToAck).toBeNull();
+  });
+
+  test('a connect scan whose SYN,ACK was recorded after the client\'s RST: a complete handshake, then a reset', async () => {
+    const s = new Scenario();
+    s.a.syn(); s.wait(10); s.b.synAck(); s.a.ack(); s.a.rstAck();
+    const c = only(await runChecked(writePcap(moved(s, 1, 3))));
+    expect(c.handshake.outcome).toBe('complete');
+    expect(c.close).toMatchObject({ kind: 'reset', resetBy: 'client' });
+    expect(finals(c)).toEqual(['CLOSED', 'CLOSED']);
+  });
+
+  test('a late SYN,ACK that is not the one the client acknowledged is judged as any SYN,ACK', async () => {
+    const s = new Scenario();
+    s.a.syn(); s.wait(10); s.a.ack({ ack: s.b.isn + 1 }); s.b.data(20); s.b.synAck({ seq: s.b.isn + 4000 });
+    const c = only(await runChecked(s));
+    expect(codes(c)).toContain('UNEXPECTED_SYN'); // a new ISN inside the connection its data already placed
+    expect(codes(c)).toContain('CAPTURE_LOSS'); // the SYN,ACK the client acknowledged is still unseen
+    expect(c.handshake.outcome).toBe('not_seen');
+  });
+
+  test('a take-back renumbers the rows numbered from the guessed ISN', async () => {
+    const s = new Scenario();
+    s.a.syn(); s.wait(10);
+    const synAckAt = s.frames.length;
+    s.b.send(TCP_SYN | TCP_ACK, 10); s.a.ack(); // the SYN,ACK carries 10 bytes: the ACK says ISN + 11
+    const r = await analyzeBytes(writePcap(moved(s, synAckAt, synAckAt + 1)), { ladder: true });
+    checkInvariants(r);
+    const c = only(r);
+    expect(c.ladder!.map((x) => `${x.flags} ${x.ack ?? '-'} ${x.clientState} ${x.serverState}`)).toEqual([
+      'SYN - SYN_SENT LISTEN', 'ACK 11 SYN_SENT LISTEN', 'SYN,ACK 1 ESTABLISHED ESTABLISHED',
+    ]);
   });
 
   test('a SYN,ACK carrying data, recorded late: the ISN read off the ACK was wrong, and is corrected without an UNEXPECTED_SYN', async () => {
@@ -583,6 +617,10 @@ describe('a capture of one direction only (asymmetric routing, a one-way span po
     // The handshake's ACK was not captured: no time for it, and no round trip built on one.
     expect(c.handshake).toMatchObject({ outcome: 'not_seen', ack: null, ackFrame: null, synAckFrame: 1 });
     expect(c.handshake.rtt.synAckToAck).toBeNull();
+    // One packet of the client after all (its RST): the server's ESTABLISHED is still inferred.
+    s.a.rstAck();
+    const withRst = only(await runChecked(writePcap(s.frames.filter((f, i) => f.data[29] === 2 || i === s.frames.length - 1))));
+    expect(withRst.handshake.outcome).toBe('not_seen');
   });
 
   test('the client\'s direction only, its port used again at once: two connections (the first one\'s close was not captured)', async () => {
