@@ -94,13 +94,9 @@ export function handshakeOutcome(c: ConnectionFacts): HandshakeOutcome {
   const clientEst = reached(cl, 'ESTABLISHED');
   const serverEst = reached(sv, 'ESTABLISHED');
   if (simOpen) return 'simultaneous_open';
-  // Unless the capture of one direction showed only one side of it (flow/connection.ts oneSided):
-  // the client's ESTABLISHED from a SYN,ACK never captured, or the server's from an ACK never captured.
-  if (clientEst && serverEst) {
-    const inferred = (clientEst.arc === ARC.RCV_SYN_ACK && clientEst.evidence === 'inferred')
-      || (serverEst.arc === ARC.RCV_ACK_OF_SYN && serverEst.evidence === 'inferred');
-    return inferred ? 'not_seen' : 'complete';
-  }
+  // Unless either side's ESTABLISHED was inferred: a capture of one direction (flow/connection.ts
+  // oneSided: a SYN,ACK or an ACK never captured), or joined mid-stream with the SYN recorded late.
+  if (clientEst && serverEst) return clientEst.evidence === 'inferred' || serverEst.evidence === 'inferred' ? 'not_seen' : 'complete';
   // Refused or aborted in the last opening: an attempt reset before it was answered again.
   const clFrom = lastOpening(cl);
   const svFrom = lastOpening(sv);
