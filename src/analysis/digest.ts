@@ -37,7 +37,7 @@ const seen = (tNanos: number): number => (tNanos >= 0 ? tNanos : NO_TIME);
 
 const CODE_ORDER = new Map(ANOMALY_CODES.map((c, i) => [c, i]));
 
-/** The server took the handshake's ACK, captured (not inferred from its own later ACKs, flow/connection.ts onControl). */
+/** The server took the handshake's ACK, captured (not inferred from a one-sided capture, flow/connection.ts oneSided). */
 const isHandshakeAckArc = (t: Transition): boolean => t.to === 'ESTABLISHED' && t.arc === ARC.RCV_ACK_OF_SYN && t.evidence === 'observed';
 const isObservedCloseArc = (x: Transition): boolean => (x.to === 'TIME_WAIT' || x.to === 'CLOSED') && x.evidence === 'observed' && x.arc !== ARC.TIMEOUT_2MSL;
 
