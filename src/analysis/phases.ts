@@ -94,9 +94,13 @@ export function handshakeOutcome(c: ConnectionFacts): HandshakeOutcome {
   const clientEst = reached(cl, 'ESTABLISHED');
   const serverEst = reached(sv, 'ESTABLISHED');
   if (simOpen) return 'simultaneous_open';
-  // Unless either side's ESTABLISHED was inferred: a capture of one direction (flow/connection.ts
-  // oneSided: a SYN,ACK or an ACK never captured), or joined mid-stream with the SYN recorded late.
-  if (clientEst && serverEst) return clientEst.evidence === 'inferred' || serverEst.evidence === 'inferred' ? 'not_seen' : 'complete';
+  if (clientEst && serverEst) {
+    // A capture of one direction (flow/connection.ts oneSided): a SYN,ACK or an ACK never captured.
+    if (isOneSidedArc(clientEst) || isOneSidedArc(serverEst)) return 'not_seen';
+    // Joined mid-stream, the SYN recorded after the data: complete only if its SYN,ACK was captured.
+    if ((clientEst.evidence === 'inferred' || serverEst.evidence === 'inferred') && c.firstSynAckNanos < 0) return 'not_seen';
+    return 'complete';
+  }
   // Refused or aborted in the last opening: an attempt reset before it was answered again.
   const clFrom = lastOpening(cl);
   const svFrom = lastOpening(sv);
@@ -112,6 +116,9 @@ export function handshakeOutcome(c: ConnectionFacts): HandshakeOutcome {
   if (synAckUnseen(c)) return 'not_seen';
   return 'no_answer';
 }
+
+/** A handshake arc inferred from a capture of one direction (flow/connection.ts oneSided). */
+const isOneSidedArc = (t: Transition): boolean => t.evidence === 'inferred' && (t.arc === ARC.RCV_SYN_ACK || t.arc === ARC.RCV_ACK_OF_SYN);
 
 /** CAPTURE_LOSS `syn_ack_unseen` was noted (flow/connection.ts). */
 function synAckUnseen(c: ConnectionFacts): boolean {
