@@ -16,7 +16,7 @@ import type { ConnectionFacts } from '../flow/connection.js';
 import type { Endpoint } from '../flow/endpoint.js';
 import type { AnomalyReport, CloseKind, EndReason, HandshakeOutcome, Role, Settings } from '../report/model.js';
 import type { Transition } from '../tcp/machine.js';
-import { ARC } from '../tcp/machine.js';
+import { ARC, isCapturedHandshakeAck } from '../tcp/machine.js';
 import type { TcpState } from '../tcp/state.js';
 import { ANOMALIES, ANOMALY_CODES, type Anomaly, type AnomalyCode } from './catalog.js';
 import { detectConnectionAnomalies } from './detect.js';
@@ -37,8 +37,6 @@ const seen = (tNanos: number): number => (tNanos >= 0 ? tNanos : NO_TIME);
 
 const CODE_ORDER = new Map(ANOMALY_CODES.map((c, i) => [c, i]));
 
-/** The server took the handshake's ACK, captured (not inferred from a one-sided capture, flow/connection.ts oneSided). */
-const isHandshakeAckArc = (t: Transition): boolean => t.to === 'ESTABLISHED' && t.arc === ARC.RCV_ACK_OF_SYN && t.evidence === 'observed';
 const isObservedCloseArc = (x: Transition): boolean => (x.to === 'TIME_WAIT' || x.to === 'CLOSED') && x.evidence === 'observed' && x.arc !== ARC.TIMEOUT_2MSL;
 
 /** A span whose ends were captured out of order (the SYN/ACK before the SYN) is not measurable: null, not a negative time. */
@@ -130,7 +128,7 @@ export function digestConnection(c: ConnectionFacts, ended: EndReason, endNanos:
   d.portReuseGap = c.portReusePrevId > 0 ? seconds(c.portReuseGapNanos, unit) : null;
 
   d.outcome = outcome;
-  const ackT = findTransition(c.server, isHandshakeAckArc);
+  const ackT = findTransition(c.server, isCapturedHandshakeAck);
   // An ACK captured before its SYN,ACK: the arc was taken at the SYN,ACK, the ACK is the earlier segment.
   const early = ackT !== null && c.earlyAckNanos >= 0;
   const ackNanos = ackT === null ? -1 : early ? c.earlyAckNanos : ackT.tNanos;

@@ -14,7 +14,7 @@ import { completenessAfter } from '../analysis/completeness.js';
 import type { Anomaly, AnomalyCode } from '../analysis/catalog.js';
 import type { ZeekRow, ZeekVerdict } from '../analysis/zeek.js';
 import type { EndpointState } from '../tcp/state.js';
-import { ARC, RCV, SND, expireTimeWait, go, isRstAcceptable, newTcpEvent, step, takeBack, type Transition } from '../tcp/machine.js';
+import { ARC, RCV, SND, expireTimeWait, go, isCapturedHandshakeAck, isRstAcceptable, newTcpEvent, step, takeBack, type Transition } from '../tcp/machine.js';
 import { seqDiff, seqGe, seqGt, seqLe, seqLt, seqWrapped } from '../tcp/seq.js';
 import { Endpoint } from './endpoint.js';
 import type { TupleKey } from './key.js';
@@ -459,7 +459,7 @@ export class Connection implements ConnectionFacts {
     // A segment with an ACK from an endpoint still in SYN_SENT or SYN_RECEIVED whose peer the capture
     // never showed (one direction captured: oneSided), judged before SND.NXT moves:
     // in its own sequence space, so not a stray segment of another connection on the tuple.
-    const oneSided = ack && !syn && !rst && (s.state === 'SYN_SENT' || s.state === 'SYN_RECEIVED') && r.packets === 0
+    const oneSidedAck = ack && !syn && !rst && (s.state === 'SYN_SENT' || s.state === 'SYN_RECEIVED') && r.packets === 0
       && s.hasIss && seqGt(seq, s.iss) && seqLe(seq, s.sndNxt);
 
     // SND.NXT as the observer sees it: SYN and FIN occupy sequence space, a RST does not (§3.4).
@@ -509,7 +509,7 @@ export class Connection implements ConnectionFacts {
       }
     }
 
-    if (oneSided) this.oneSided(s, r, ackNo, frameNo, t);
+    if (oneSidedAck) this.oneSided(s, r, ackNo, frameNo, t);
     if (rst) this.onRst(t, frameNo, s, r, sRole, seq, ackNo, ack);
     else if (!accounted) this.onControl(t, frameNo, s, r, sRole, rRole, syn, ack, fin, len, ackNo);
     this.row(f, t, frameNo, fromClient, s, r);
@@ -899,7 +899,7 @@ export class Connection implements ConnectionFacts {
       if (this.lastSynNanos >= 0 && this.firstSynAckNanos >= this.lastSynNanos) roundTrip = this.firstSynAckNanos - this.lastSynNanos;
     } else if (this.lastSynAckNanos >= 0) {
       for (const tr of this.server.transitions) {
-        if (tr.arc === ARC.RCV_ACK_OF_SYN && tr.to === 'ESTABLISHED' && tr.evidence === 'observed' && tr.tNanos >= this.lastSynAckNanos) { roundTrip = tr.tNanos - this.lastSynAckNanos; break; }
+        if (isCapturedHandshakeAck(tr) && tr.tNanos >= this.lastSynAckNanos) { roundTrip = tr.tNanos - this.lastSynAckNanos; break; }
       }
     }
     return roundTrip >= 0 && t - ep.pendingFinNanos > roundTrip + FIN_ARRIVAL_SLACK_NANOS;

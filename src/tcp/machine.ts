@@ -101,6 +101,15 @@ export const ARC = {
 } as const;
 export type ArcLabel = (typeof ARC)[keyof typeof ARC];
 
+/**
+ * The server took the handshake's ACK, and the capture showed that ACK: not the arc a capture of one
+ * direction infers (flow/connection.ts oneSided). The handshake's `ack` time and its round trip
+ * are this arc's.
+ */
+export function isCapturedHandshakeAck(t: Transition): boolean {
+  return t.to === 'ESTABLISHED' && t.arc === ARC.RCV_ACK_OF_SYN && t.evidence === 'observed';
+}
+
 /** Every arc of Figure 5 (+ Notes 2 and 3), with whether a passive observer can ever produce it. */
 export const FIGURE5_ARCS: ReadonlyArray<{ from: EndpointState; to: TcpState; arc: ArcLabel; observable: boolean }> = [
   { from: 'CLOSED', to: 'LISTEN', arc: ARC.PASSIVE_OPEN, observable: true },
