@@ -20,8 +20,8 @@
  *
  * The flow layer classifies each segment into a TcpEvent first (syn, ack, fin, rst, len,
  * acksOurSyn, acksOurFin, rstAcceptable); this file only decides. `go()` is the only writer of
- * `state`, and `takeBack()` the only way back. Anomalies other than "event not allowed in this state" are found by analysis/ from the
- * transition histories.
+ * `state`, and `takeBack()` the only way back. Anomalies other than "event not allowed in this
+ * state" are found by analysis/ from the transition histories.
  */
 import type { EndpointState, TcpState } from './state.js';
 
