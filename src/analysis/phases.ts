@@ -96,7 +96,8 @@ export function handshakeOutcome(c: ConnectionFacts): HandshakeOutcome {
   if (simOpen) return 'simultaneous_open';
   if (clientEst && serverEst) {
     // A capture of one direction (flow/connection.ts oneSided): a SYN,ACK or an ACK never captured.
-    if (isOneSidedArc(clientEst) || isOneSidedArc(serverEst)) return 'not_seen';
+    // The only SYN,ACK captured acknowledged other than the SYN (BAD_HANDSHAKE_ACK): as in order.
+    if (isOneSidedArc(clientEst) || isOneSidedArc(serverEst)) return c.badHandshakeAck ? 'bad_ack' : 'not_seen';
     // Joined mid-stream, the SYN recorded after the data: complete only if its SYN,ACK was captured.
     if ((clientEst.evidence === 'inferred' || serverEst.evidence === 'inferred') && c.firstSynAckNanos < 0) return 'not_seen';
     return 'complete';

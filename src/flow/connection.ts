@@ -221,10 +221,11 @@ export class Connection implements ConnectionFacts {
   /**
    * The SYN,ACK inferred from the opener's ACK (oneSided), until a SYN,ACK of its peer's confirms or
    * contradicts it, or 1 s passes (peerAfterInferredSynAck): who acknowledged it, both histories'
-   * lengths and the peer's state before, the ACK's frame, time and acknowledgment number, and (with
-   * a ladder) the first row written since.
+   * lengths and the peer's state before, the ACK's frame, time and acknowledgment number, the end
+   * of the opener's SYN (SND.NXT before that ACK: what a SYN,ACK may acknowledge), and (with a
+   * ladder) the first row written since.
    */
-  private inferredSynAck!: { opener: Endpoint; openerLength: number; peerLength: number; peerState: EndpointState; frameNo: number; input: string; tNanos: number; ackNo: number; row: number } | null;
+  private inferredSynAck!: { opener: Endpoint; openerLength: number; peerLength: number; peerState: EndpointState; frameNo: number; input: string; tNanos: number; ackNo: number; synEnd: number; row: number } | null;
   /** The endpoint whose ISN oneSided() read off its peer's ACK, until a SYN,ACK of its own tells it. */
   private guessedIss!: Endpoint | null;
   /**
@@ -406,7 +407,7 @@ export class Connection implements ConnectionFacts {
     s.prevTsVal = f.optHasTimestamps ? f.optTsVal | 0 : 0; s.prevSackSig = f.optSackSig; s.prevNanos = t;
 
     // A SYN,ACK whose arcs were inferred before it came (peerAfterInferredSynAck): tracked, not stepped again.
-    const accounted = this.inferredSynAck !== null && r === this.inferredSynAck.opener && this.peerAfterInferredSynAck(s, r, sRole, syn && ack && !rst, seq, ackNo, t);
+    const accounted = this.inferredSynAck !== null && r === this.inferredSynAck.opener && this.peerAfterInferredSynAck(s, r, sRole, syn && ack && !rst, seq, ackNo, frameNo, t);
     if (syn && s === this.guessedIss) {
       // Its ISN was guessed from the peer's ACK (wrong when that ACK was not the first); its SYN,ACK
       // tells it, unless its own segments already placed its sequence (then the SYN,ACK is judged).
@@ -461,6 +462,7 @@ export class Connection implements ConnectionFacts {
     // in its own sequence space, so not a stray segment of another connection on the tuple.
     const oneSidedAck = ack && !syn && !rst && (s.state === 'SYN_SENT' || s.state === 'SYN_RECEIVED') && r.packets === 0
       && s.hasIss && seqGt(seq, s.iss) && seqLe(seq, s.sndNxt);
+    const synEnd = s.sndNxt; // in SYN_SENT, the end of its SYN (with any data on it)
 
     // SND.NXT as the observer sees it: SYN and FIN occupy sequence space, a RST does not (§3.4).
     if (!rst) {
@@ -509,7 +511,7 @@ export class Connection implements ConnectionFacts {
       }
     }
 
-    if (oneSidedAck) this.oneSided(s, r, ackNo, frameNo, t);
+    if (oneSidedAck) this.oneSided(s, r, ackNo, synEnd, frameNo, t);
     if (rst) this.onRst(t, frameNo, s, r, sRole, seq, ackNo, ack);
     else if (!accounted) this.onControl(t, frameNo, s, r, sRole, rRole, syn, ack, fin, len, ackNo);
     this.row(f, t, frameNo, fromClient, s, r);
@@ -809,7 +811,7 @@ export class Connection implements ConnectionFacts {
    * The peer's `rcv ACK of SYN` is inferred, not observed: the handshake's ACK is only ever a
    * captured one (analysis/digest.ts), and this may be a later segment.
    */
-  private oneSided(s: Endpoint, r: Endpoint, ackNo: number, frameNo: number, t: number): void {
+  private oneSided(s: Endpoint, r: Endpoint, ackNo: number, synEnd: number, frameNo: number, t: number): void {
     const input = this.lastInput;
     if (s.state === 'SYN_RECEIVED') {
       if (r.hasIss && seqGt(ackNo, (r.iss + 1) | 0)) go(s, 'ESTABLISHED', ARC.RCV_ACK_OF_SYN, frameNo, input, t, 'inferred');
@@ -818,7 +820,7 @@ export class Connection implements ConnectionFacts {
     const rs = r.state;
     if (r.hasIss || (rs !== 'CLOSED' && rs !== 'LISTEN' && rs !== 'UNKNOWN')) return;
     this.inferredSynAck = {
-      opener: s, openerLength: s.transitions.length, peerLength: r.transitions.length, peerState: rs, frameNo, input, tNanos: t, ackNo,
+      opener: s, openerLength: s.transitions.length, peerLength: r.transitions.length, peerState: rs, frameNo, input, tNanos: t, ackNo, synEnd,
       row: this.ladder === null ? -1 : this.ladder.length,
     };
     go(s, 'ESTABLISHED', ARC.RCV_SYN_ACK, frameNo, input, t, 'inferred');
@@ -842,9 +844,12 @@ export class Connection implements ConnectionFacts {
    * - After other segments or arcs (its data, the client's FIN), and it is the SYN,ACK that ACK
    *   acknowledged, answering the opener's SYN: the inferred arcs stand; the two handshake arcs are
    *   observed after all (the ACK is the handshake's, as in the reorder above), and it was not lost.
+   *   If it acknowledges other than the SYN (outside ISN+1 to the SYN's end), it is the segment the
+   *   ACK answered but not one the opener could accept: BAD_HANDSHAKE_ACK, as when recorded in
+   *   order; the arcs stay inferred and the SYN,ACK the opener did accept stays unseen.
    * Any other SYN,ACK is tracked as any, with its checks (UNEXPECTED_SYN, the ISN).
    */
-  private peerAfterInferredSynAck(peer: Endpoint, opener: Endpoint, peerRole: number, synAck: boolean, seq: number, ackNo: number, t: number): boolean {
+  private peerAfterInferredSynAck(peer: Endpoint, opener: Endpoint, peerRole: number, synAck: boolean, seq: number, ackNo: number, frameNo: number, t: number): boolean {
     const g = this.inferredSynAck!;
     if (t - g.tNanos >= SYN_ACK_REORDER_NANOS) {
       this.inferredSynAck = null;
@@ -857,8 +862,14 @@ export class Connection implements ConnectionFacts {
     const untouched = peer.packets === 1 && opener.transitions.length === g.openerLength + 1 && peer.state === 'ESTABLISHED'
       && onlyAt(peer, g.peerLength, g.frameNo, g.input);
     if (!untouched) {
-      const same = ((seq + 1) | 0) === g.ackNo && seqGt(ackNo, opener.iss) && seqLe(ackNo, opener.sndNxt);
-      if (!same) return false;
+      if (((seq + 1) | 0) !== g.ackNo) return false;
+      if (!seqGt(ackNo, opener.iss) || seqGt(ackNo, g.synEnd)) {
+        this.badHandshakeAck = true;
+        if (!this.bump('BAD_HANDSHAKE_ACK', peerRole)) {
+          this.add('BAD_HANDSHAKE_ACK', peerRole, frameNo, this.lastInput, t, { expectedAck: (opener.iss + 1) >>> 0, gotAck: ackNo >>> 0, segment: 'SYN,ACK' });
+        }
+        return true;
+      }
       confirm(opener.transitions[g.openerLength]);
       for (let i = g.peerLength; i < peer.transitions.length; i++) {
         const tr = peer.transitions[i];

@@ -560,6 +560,39 @@ describe('a capture of one direction only (asymmetric routing, a one-way span po
     expect(c.handshake.rtt.synAckToAck).toBeNull();
   });
 
+  test('a SYN,ACK acknowledging more than the SYN, recorded after the client had moved on: BAD_HANDSHAKE_ACK, as in order', async () => {
+    const late = async (ack: number) => {
+      const s = new Scenario();
+      s.a.syn(); s.wait(50);
+      const synAckAt = s.frames.length;
+      s.b.synAck({ ack }); s.a.ack(); s.a.data(50); s.a.fin();
+      const frames = s.frames.slice();
+      const [synAck] = frames.splice(synAckAt, 1);
+      frames.push({ ...synAck, tsNanos: frames[frames.length - 1].tsNanos + 1000 }); // recorded last
+      return { s, c: only(await runChecked(writePcap(frames))) };
+    };
+    for (const beyond of [51, 52]) { // the client's data, its FIN: bytes the SYN,ACK could not have seen
+      const { s, c } = await late(new Scenario().a.isn + beyond);
+      expect(c.handshake.outcome).toBe('bad_ack');
+      const bad = c.anomalies.filter((a) => a.code === 'BAD_HANDSHAKE_ACK');
+      expect(bad).toHaveLength(1);
+      expect(bad[0]).toMatchObject({ endpoint: 'server', frame: 5, details: { expectedAck: s.a.isn + 1, gotAck: s.a.isn + beyond, segment: 'SYN,ACK' } });
+      // The SYN,ACK the client did accept was not this one: its arcs stay inferred, still unseen.
+      expect(codes(c)).toContain('CAPTURE_LOSS');
+      expect(tr(c, 'client')[1]).toBe('SYN_SENT>ESTABLISHED inferred @2');
+      expect(codes(c)).not.toContain('UNEXPECTED_SYN');
+      expect(codes(c)).not.toContain('SEGMENT_IN_WRONG_STATE');
+    }
+    // Recorded in order, the same SYN,ACK has the same verdict.
+    const inOrder = new Scenario();
+    inOrder.a.syn(); inOrder.wait(50); inOrder.b.synAck({ ack: inOrder.a.isn + 51 }); inOrder.a.ack(); inOrder.a.data(50); inOrder.a.fin();
+    const c = only(await runChecked(inOrder));
+    expect(c.handshake.outcome).toBe('bad_ack');
+    expect(codes(c)).toContain('BAD_HANDSHAKE_ACK');
+    // Acknowledging exactly the SYN, it is the SYN,ACK the client took: complete (the test above).
+    expect((await late(new Scenario().a.isn + 1)).c.handshake.outcome).toBe('complete');
+  });
+
   test('a connect scan whose SYN,ACK was recorded after the client\'s RST: a complete handshake, then a reset', async () => {
     const s = new Scenario();
     s.a.syn(); s.wait(10); s.b.synAck(); s.a.ack(); s.a.rstAck();
