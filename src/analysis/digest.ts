@@ -12,7 +12,7 @@
  * two cannot disagree; a differential test holds them to the same bytes.
  */
 import { seconds, type CaptureClock } from '../capture/clock.js';
-import type { ConnectionFacts } from '../flow/connection.js';
+import { STAMP_ACK_ARC, STAMP_EARLY_ACK, STAMP_REPLY, STAMP_SYN, STAMP_SYN_ACK, type ConnectionFacts } from '../flow/connection.js';
 import type { Endpoint } from '../flow/endpoint.js';
 import type { AnomalyReport, CloseKind, EndReason, HandshakeOutcome, Role, Settings } from '../report/model.js';
 import type { Transition } from '../tcp/machine.js';
@@ -144,22 +144,28 @@ export function digestConnection(c: ConnectionFacts, ended: EndReason, endNanos:
   // Only when a SYN came before the SYN/ACK (lastSynNanos is set only then, so the two agree): a
   // SYN recorded after its SYN/ACK but stamped earlier is taken at the SYN/ACK's time (a connection's
   // clock never runs backwards), which read as a 0 s SYN → SYN/ACK.
-  d.synToSynAck = c.lastSynNanos >= 0 ? sec(c.firstSynNanos, c.firstSynAckNanos, unit) : null;
-  d.lastSynToSynAck = sec(c.lastSynNanos, c.firstSynAckNanos, unit);
+  // No span to or from a point a record stamped earlier than one before it set (stampedBack): it
+  // was taken at the latest time seen, and the span would read 0 s or too short.
+  const back = c.stampedBack;
+  const synBack = (back & STAMP_SYN) !== 0;
+  const synAckBack = (back & STAMP_SYN_ACK) !== 0;
+  const ackBack = (back & (early ? STAMP_EARLY_ACK : STAMP_ACK_ARC)) !== 0;
+  d.synToSynAck = c.lastSynNanos >= 0 && !synBack && !synAckBack ? sec(c.firstSynNanos, c.firstSynAckNanos, unit) : null;
+  d.lastSynToSynAck = synBack || synAckBack ? null : sec(c.lastSynNanos, c.firstSynAckNanos, unit);
   // Not for an ACK recorded before its SYN,ACK, whatever the stamps say (as for a SYN after its SYN/ACK).
-  d.synAckToAck = early ? null : sec(c.lastSynAckNanos, ackNanos, unit);
+  d.synAckToAck = early || synAckBack || ackBack ? null : sec(c.lastSynAckNanos, ackNanos, unit);
   // Summed in integer nanoseconds, then divided once: the sum of the two halves in seconds printed
   // float noise (0.048223999999999996 for 48.224 ms).
   d.rttTotal = d.lastSynToSynAck !== null && d.synAckToAck !== null
     ? seconds(c.firstSynAckNanos - c.lastSynNanos + (ackNanos - c.lastSynAckNanos), unit)
     : null;
-  d.handshakeDuration = sec(c.firstSynNanos, ackNanos, unit);
+  d.handshakeDuration = synBack || ackBack ? null : sec(c.firstSynNanos, ackNanos, unit);
 
   d.clientFirstData = seen(c.client.firstDataNanos);
   d.clientLastData = seen(c.client.lastDataNanos);
   d.serverFirstData = seen(c.server.firstDataNanos);
   d.serverLastData = seen(c.server.lastDataNanos);
-  d.timeToFirstByte = c.serverReplyNanos >= 0 ? seconds(c.serverReplyNanos - c.client.firstDataNanos, unit) : null;
+  d.timeToFirstByte = c.serverReplyNanos >= 0 && (back & STAMP_REPLY) === 0 ? seconds(c.serverReplyNanos - c.client.firstDataNanos, unit) : null;
 
   const { kind, initiator } = closeKind(c, rst);
   d.closeKind = kind;

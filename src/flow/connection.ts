@@ -46,6 +46,17 @@ const SYN_ACK_REORDER_NANOS = 1e9;
 /** Window assumed when the receiver never advertised one (the largest unscaled window). */
 const UNKNOWN_WINDOW = 65535;
 
+/**
+ * Connection.stampedBack: timing points set by a record stamped earlier than one before it. The
+ * handshake ACK has two: the segment that took the server's `rcv ACK of SYN`, and an ACK recorded
+ * before its SYN,ACK (earlyAckNanos), whose arc is taken later, at the SYN,ACK.
+ */
+export const STAMP_SYN = 1; // a SYN (first or last before the SYN,ACK)
+export const STAMP_SYN_ACK = 2; // a SYN,ACK (first or last before the ACK)
+export const STAMP_ACK_ARC = 4;
+export const STAMP_EARLY_ACK = 8;
+export const STAMP_REPLY = 16; // the client's first payload or the server's first reply to it
+
 const CLIENT = 0;
 const SERVER = 1;
 
@@ -124,6 +135,8 @@ export interface ConnectionFacts {
   earlyAckInput: string;
   badHandshakeAck: boolean;
   serverReplyNanos: number;
+  /** Which timing points a record stamped earlier than one before it set (STAMP_* bits). */
+  stampedBack: number;
   rstAccepted: boolean;
   captureLoss: boolean;
   portReusePrevId: number;
@@ -176,6 +189,14 @@ export class Connection implements ConnectionFacts {
   private lossSecond!: Array<{ frameNo: number; input: string; tNanos: number; details: Anomaly['details'] } | null> | null;
   /** First server payload after the first client payload (time to first byte). */
   serverReplyNanos!: number;
+  /**
+   * The timing points (STAMP_* bits) set by a record stamped earlier than one before it: such a
+   * record is taken at the latest time seen (onSegment), so a span ending or starting there is not
+   * a measurement (the report gives null, not the 0 s it would read).
+   */
+  stampedBack!: number;
+  /** The blind ACK (blindAckBy) was such a record: an early handshake ACK taken from it is too. */
+  private blindAckStampedBack!: boolean;
   /** 2×MSL in ns; set by the tracker from settings. */
   twoMslNanos!: number;
 
@@ -278,6 +299,8 @@ export class Connection implements ConnectionFacts {
     this.earlyAckInput = input;
     this.badHandshakeAck = false;
     this.serverReplyNanos = -1;
+    this.stampedBack = 0;
+    this.blindAckStampedBack = false;
     this.rstAccepted = false;
     this.captureLoss = false;
     this.lossSecond = null;
@@ -357,7 +380,34 @@ export class Connection implements ConnectionFacts {
     // A connection's clock never runs backwards: a record stamped earlier than one already seen
     // (merged or reordered captures; counted in stats.timestampsBackwards) is taken as arriving
     // at the latest time seen, so every duration is non-negative and phases stay ordered.
-    const t = tCapture > this.lastNanos ? tCapture : this.lastNanos;
+    if (tCapture >= this.lastNanos) this.segment(f, tCapture, frameNo, fromA);
+    else this.stampedEarlier(f, frameNo, fromA);
+  }
+
+  /**
+   * A record stamped earlier than one already seen, taken at the latest time seen: the timing
+   * points it sets are marked (stampedBack), as the spans to them would read 0 s or too short.
+   */
+  private stampedEarlier(f: PacketFields, frameNo: number, fromA: boolean): void {
+    const synNanos = this.lastSynNanos;
+    const firstSyn = this.firstSynNanos;
+    const synAckNanos = this.lastSynAckNanos;
+    const firstSynAck = this.firstSynAckNanos;
+    const reply = this.serverReplyNanos;
+    const clientData = this.client.firstDataNanos;
+    const serverArcs = this.server.transitions.length;
+    const blind = this.blindAckNanos;
+    const blindFrame = this.blindAckFrame;
+    this.segment(f, this.lastNanos, frameNo, fromA);
+    if (this.lastSynNanos !== synNanos || this.firstSynNanos !== firstSyn) this.stampedBack |= STAMP_SYN;
+    if (this.lastSynAckNanos !== synAckNanos || this.firstSynAckNanos !== firstSynAck) this.stampedBack |= STAMP_SYN_ACK;
+    if (this.serverReplyNanos !== reply || this.client.firstDataNanos !== clientData) this.stampedBack |= STAMP_REPLY;
+    const tr = this.server.transitions;
+    for (let i = serverArcs; i < tr.length; i++) if (isCapturedHandshakeAck(tr[i])) this.stampedBack |= STAMP_ACK_ARC;
+    if (this.blindAckNanos !== blind || this.blindAckFrame !== blindFrame) this.blindAckStampedBack = true;
+  }
+
+  private segment(f: PacketFields, t: number, frameNo: number, fromA: boolean): void {
     const fromClient = fromA === this.clientIsA;
     const s = fromClient ? this.client : this.server;
     const r = fromClient ? this.server : this.client;
@@ -497,6 +547,7 @@ export class Connection implements ConnectionFacts {
         s.ackMax = ackNo;
         if (!r.hasSeq) {
           this.blindAckBy = s; this.blindAckNo = ackNo; this.blindAckFrame = frameNo; this.blindAckInput = this.lastInput; this.blindAckNanos = t;
+          this.blindAckStampedBack = false; // (stampedEarlier sets it after, for such a record)
         }
       }
     }
@@ -594,7 +645,8 @@ export class Connection implements ConnectionFacts {
     s.bytes += fresh;
     if (s.firstDataNanos < 0) s.firstDataNanos = t;
     s.lastDataNanos = t;
-    if (!fromClient && this.serverReplyNanos < 0 && this.client.firstDataNanos >= 0) this.serverReplyNanos = t;
+    // New bytes only: the server resending what it sent before the request is no reply to it.
+    if (!fromClient && fresh > 0 && this.serverReplyNanos < 0 && this.client.firstDataNanos >= 0) this.serverReplyNanos = t;
     if (syn) this.note('SYN_WITH_DATA', sRole, frameNo, t);
     if (rst) this.note('RST_WITH_DATA', sRole, frameNo, t);
     else if (this.rstAccepted) this.note('DATA_AFTER_RESET', sRole, frameNo, t);
@@ -789,6 +841,7 @@ export class Connection implements ConnectionFacts {
       // when it is the server's first such arc, the one the report times.
       if (s === this.server && this.blindAckBy === r && this.blindAckNo === r.ackMax && !hasHandshakeAck(s)) {
         this.earlyAckNanos = this.blindAckNanos;
+        if (this.blindAckStampedBack) this.stampedBack |= STAMP_EARLY_ACK;
         this.earlyAckFrame = this.blindAckFrame;
         this.earlyAckInput = this.blindAckInput;
       }

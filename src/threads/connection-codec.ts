@@ -102,7 +102,7 @@ const F_V6 = 64;
 const F_ZEEK_ORIG_IS_CLIENT = 128;
 
 /** Most slots one connection can need beyond its variable parts (a generous bound, checked). */
-const FIXED_SLOTS = 48 + 2 * 48;
+const FIXED_SLOTS = 49 + 2 * 48;
 
 export class ConnectionEncoder {
   private nums = new Float64Array(1 << 16);
@@ -143,7 +143,7 @@ export class ConnectionEncoder {
     n[p++] = c.firstSynNanos; n[p++] = c.firstSynFrame; n[p++] = c.prevSynNanos; n[p++] = c.lastSynNanos;
     n[p++] = c.firstSynAckNanos; n[p++] = c.firstSynAckFrame; n[p++] = c.lastSynAckNanos;
     n[p++] = c.earlyAckNanos; n[p++] = c.earlyAckFrame;
-    n[p++] = c.serverReplyNanos; n[p++] = c.portReusePrevId; n[p++] = c.portReuseGapNanos; n[p++] = c.completeness;
+    n[p++] = c.serverReplyNanos; n[p++] = c.stampedBack; n[p++] = c.portReusePrevId; n[p++] = c.portReuseGapNanos; n[p++] = c.completeness;
     if (c.input !== this.lastInput) {
       this.lastInput = c.input;
       this.lastInputIdx = this.objs.push(c.input) - 1;
@@ -265,6 +265,7 @@ class RebuiltConnection implements ConnectionFacts {
   earlyAckInput = '';
   badHandshakeAck = false;
   serverReplyNanos = -1;
+  stampedBack = 0;
   rstAccepted = false;
   captureLoss = false;
   portReusePrevId = 0;
@@ -316,7 +317,7 @@ export function decodeBatch(batch: ConnectionBatch, each: (c: ShippedConnection)
     const firstSynNanos = n[p++]; const firstSynFrame = n[p++]; const prevSynNanos = n[p++]; const lastSynNanos = n[p++];
     const firstSynAckNanos = n[p++]; const firstSynAckFrame = n[p++]; const lastSynAckNanos = n[p++];
     const earlyAckNanos = n[p++]; const earlyAckFrame = n[p++];
-    const serverReplyNanos = n[p++]; const portReusePrevId = n[p++]; const portReuseGapNanos = n[p++]; const completeness = n[p++];
+    const serverReplyNanos = n[p++]; const stampedBack = n[p++]; const portReusePrevId = n[p++]; const portReuseGapNanos = n[p++]; const completeness = n[p++];
     const input = objs[n[p++]] as string;
     const lastInput = inputAt(objs, n[p++], input);
     const firstSynInput = inputAt(objs, n[p++], input);
@@ -360,6 +361,7 @@ export function decodeBatch(batch: ConnectionBatch, each: (c: ShippedConnection)
     c.earlyAckNanos = earlyAckNanos; c.earlyAckFrame = earlyAckFrame; c.earlyAckInput = earlyAckInput;
     c.badHandshakeAck = (flags & F_BAD_HS_ACK) !== 0;
     c.serverReplyNanos = serverReplyNanos;
+    c.stampedBack = stampedBack;
     c.rstAccepted = (flags & F_RST_ACCEPTED) !== 0;
     c.captureLoss = (flags & F_CAPTURE_LOSS) !== 0;
     c.portReusePrevId = portReusePrevId;

@@ -215,6 +215,59 @@ describe('timestamps going backwards (merged or reordered captures)', () => {
   });
 });
 
+describe('a timing point stamped earlier than the record before it (helper audit of timings, 2026-12-05)', () => {
+  // Such a record is taken at the latest time seen: a span to or from it would read 0 s.
+  test('the handshake ACK: no SYN,ACK → ACK half, total or handshake duration (was 0 s and the SYN → SYN,ACK half)', async () => {
+    const s = new Scenario();
+    s.a.syn(); s.wait(10); s.b.synAck(); s.wait(-5); s.a.ack(); s.wait(15); s.a.data(10); s.wait(5); s.b.data(20); s.a.ack();
+    const r = await analyzeBytes(s.pcap());
+    checkInvariants(r);
+    const c = only(r);
+    expect(r.stats.timestampsBackwards).toBe(1);
+    expect(c.handshake.outcome).toBe('complete');
+    expect(c.handshake.rtt).toEqual({ synToSynAck: 0.0101, lastSynToSynAck: 0.0101, synAckToAck: null, total: null });
+    expect(c.handshake.duration).toBeNull();
+    expect(c.data.timeToFirstByte).toBe(0.0051); // not touched by the disorder
+  });
+
+  test('the SYN,ACK, recorded after its SYN but stamped before it: no SYN → SYN,ACK half (was 0 s)', async () => {
+    const s = new Scenario();
+    s.wait(10); s.a.syn(); s.wait(-5); s.b.synAck(); s.wait(20); s.a.ack();
+    const c = only(await runChecked(s));
+    expect(c.handshake.rtt).toEqual({ synToSynAck: null, lastSynToSynAck: null, synAckToAck: null, total: null });
+    expect(c.handshake.duration).toBe(0.0152); // SYN at 10 ms, ACK at 25.2 ms (the scenario adds 0.1 ms a packet)
+  });
+
+  test('the reply stamped before the request: no time to first byte (was 0 s)', async () => {
+    const s = new Scenario();
+    s.a.syn(); s.wait(1); s.b.synAck(); s.wait(1); s.a.ack(); s.wait(20); s.a.data(10); s.wait(-5); s.b.data(20); s.a.ack();
+    const c = only(await runChecked(s));
+    expect(c.data.timeToFirstByte).toBeNull();
+    expect(c.handshake.rtt.total).toBe(0.0022);
+  });
+
+  test('an ACK recorded before its SYN,ACK and stamped before the SYN: no handshake duration', async () => {
+    const s = new Scenario();
+    s.wait(10); s.a.syn(); s.wait(-5); s.a.ack({ ack: s.b.isn + 1 }); s.wait(20); s.b.synAck(); s.b.ack();
+    const c = only(await runChecked(s));
+    expect(c.handshake).toMatchObject({ outcome: 'complete', ackFrame: 2, synAckFrame: 3 });
+    expect(c.handshake.duration).toBeNull();
+  });
+});
+
+describe('time to first byte', () => {
+  test('a resent banner between the request and the reply is not the reply (helper audit of timings, 2026-12-05)', async () => {
+    // POP3-like: the server's banner, the client's command, the banner again (its ACK lost), the reply.
+    const s = new Scenario();
+    s.a.syn(); s.wait(1); s.b.synAck(); s.wait(1); s.a.ack(); s.wait(48);
+    s.b.data(30); s.wait(50); s.a.data(10, { ackLess: 30 }); s.wait(20);
+    s.b.data(30, { seq: s.b.isn + 1, keepSeq: true }); s.wait(80); s.b.data(40); s.a.ack();
+    const c = only(await runChecked(s));
+    expect(c.data.server.retransmittedPackets).toBe(1);
+    expect(c.data.timeToFirstByte).toBe(0.1002); // 100.2 ms after the request (the resend came 20.1 ms after it)
+  });
+});
+
 describe('handshake segments captured out of order', () => {
   // The SYN/ACK at 10 ms, the ACK 10.1 ms after the SYN's stamp.
   test.each([['5 ms earlier', -5.1, 0.0051], ['with the same stamp', -0.1, 0.0101]])('a SYN recorded after its SYN/ACK, stamped %s: no SYN → SYN/ACK time, from the first SYN or the last', async (_name, backMs, synAckToAck) => {
