@@ -88,7 +88,7 @@ NDJSON streams; the other formats (and --sort, --ladder) print after the last pa
 connection's text in a temporary file under $TMPDIR until then.
 Docs: README.md, docs/json-schema.md, docs/anomalies.md, docs/state-model.md`;
 
-function buildParser(version: string) {
+function buildParser(version: string, helpWidth: number) {
   const s = DEFAULT_SETTINGS;
   return (
     yargs()
@@ -142,7 +142,7 @@ function buildParser(version: string) {
       .version(version)
       .alias('version', 'V')
       .exitProcess(false)
-      .wrap(100)
+      .wrap(helpWidth)
       // Every message of ours is English; yargs' own would follow $LANG ("Unbekanntes Argument")
       // from locale files next to its sources, which the CLI's bundle (dist/bundle) does not carry.
       .locale('en')
@@ -235,7 +235,7 @@ const STATE_ALIASES: Record<string, string> = { ESTAB: 'ESTABLISHED', SYN_RECV: 
 
 /** Accepts FIN_WAIT_2, fin-wait-2 (ss), FIN_WAIT2 (netstat), and the aliases above. */
 export function parseState(raw: string): EndpointState {
-  const u = raw.trim().toUpperCase().replace(/-/g, '_').replace(/^FIN_WAIT(\d)$/, 'FIN_WAIT_$1');
+  const u = raw.trim().toUpperCase().replace(/[-\s]+/g, '_').replace(/^FIN_WAIT(\d)$/, 'FIN_WAIT_$1'); // RFC 9293 writes CLOSE-WAIT
   const s = STATE_ALIASES[u] ?? u;
   if (s === 'UNKNOWN' || (TCP_STATES as readonly string[]).includes(s)) return s as EndpointState;
   throw new UsageError(`--state: unknown state '${raw}' (one of ${TCP_STATES.join(', ')}, UNKNOWN)`);
@@ -258,7 +258,7 @@ export function parseFailOn(values: string[]): FailOn {
  * Parses argv (without the node and script paths). Never throws for bad input and never exits:
  * help, version and completion come back as text, usage errors as a message.
  */
-export async function parseArgs(argv: string[], version: string): Promise<ParseResult> {
+export async function parseArgs(argv: string[], version: string, helpWidth = 100): Promise<ParseResult> {
   if (argv[0] === 'completion') return { kind: 'output', text: await completionScript() };
   // After '--' every word is a capture, even one that starts with '-' (yargs would leave them in
   // `_`, where they were lost): kept aside and added after the captures before it.
@@ -271,15 +271,15 @@ export async function parseArgs(argv: string[], version: string): Promise<ParseR
   let failure: Error | null = null;
   let raw: Record<string, unknown>;
   try {
-    raw = (await buildParser(version).parse(argv, {}, (err: Error | null | undefined, _a: unknown, out: string) => {
+    raw = (await buildParser(version, helpWidth).parse(argv, {}, (err: Error | null | undefined, _a: unknown, out: string) => {
       failure = err ?? null;
       output = out;
     })) as Record<string, unknown>;
   } catch (err) {
-    return { kind: 'usage-error', message: (err as Error).message };
+    return { kind: 'usage-error', message: yargsMessage((err as Error).message) };
   }
   const fail = failure as Error | null;
-  if (fail) return { kind: 'usage-error', message: fail.message };
+  if (fail) return { kind: 'usage-error', message: yargsMessage(fail.message) };
   if (raw.help || raw.version || output !== '') return { kind: 'output', text: output.endsWith('\n') ? output : `${output}\n` };
   try {
     return { kind: 'run', options: toOptions(raw, afterDashes) };
@@ -287,6 +287,26 @@ export async function parseArgs(argv: string[], version: string): Promise<ParseR
     if (err instanceof UsageError) return { kind: 'usage-error', message: err.message };
     throw err;
   }
+}
+
+/**
+ * yargs' usage errors in the words of ours (`--format: 'xml' is not one of ...`): options named as
+ * they are typed, and a file whose name starts with '-' (read as options) pointed to `--`.
+ */
+export function yargsMessage(message: string): string {
+  const flag = (name: string): string => (name.length === 1 ? `-${name}` : `--${name}`);
+  const unknown = /^Unknown arguments?: (.+)$/s.exec(message);
+  if (unknown) {
+    const names = unknown[1].split(/,\s*/);
+    const hint = names.every((n) => n.length === 1) && names.length > 1
+      ? " (a capture whose name starts with '-' goes after --: tcpflow-analyze -- -name.pcap)" : '';
+    return `unknown option${names.length > 1 ? 's' : ''} ${names.map(flag).join(', ')}${hint}`;
+  }
+  const invalid = /^Invalid values:\s*Argument: ([\w-]+), Given: (.+?), Choices: (.+)$/s.exec(message);
+  if (invalid) return `${flag(invalid[1])}: ${invalid[2].replace(/^"(.*)"$/, "'$1'")} is not one of ${invalid[3].replace(/"/g, '')}`;
+  const noValue = /^Not enough arguments following: ([\w-]+)$/.exec(message);
+  if (noValue) return `${flag(noValue[1])} needs a value`;
+  return message;
 }
 
 const STDIN_TOKEN = '\u0000stdin';
@@ -321,6 +341,10 @@ function toOptions(raw: Record<string, unknown>, afterDashes: string[]): CliOpti
     // Anything that is not a number was meant as a capture.
     if (/^\d+([,\s-]+\d+)+$/.test(v)) {
       throw new UsageError(`--ladder: one connection id, or none; for several, --ladder --all -c ${v}`);
+    }
+    // A number that is no id (1.5, -1, 0) is a mistaken id, not a file name.
+    if (/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(v) && !/^\d+$/.test(v) || /^0+$/.test(v)) {
+      throw new UsageError(`--ladder: expected a connection id (1, 2, ...), got '${v}'`);
     }
     if (v === '' || !/^\d+$/.test(v)) {
       if (v !== '') captures.unshift(v === STDIN_TOKEN ? '-' : v);

@@ -11,6 +11,8 @@ const BAR_WIDTH = 24;
 
 export interface ProgressSink {
   write(s: string): unknown;
+  /** The terminal's width (a tty.WriteStream's): the bar is cut to it. */
+  columns?: number;
 }
 
 export class Progress {
@@ -20,10 +22,15 @@ export class Progress {
   private label = '';
   private written: { done: number; total: number } | null = null;
 
+  /**
+   * `dumb`: the terminal has no erase-line control ($TERM=dumb, e.g. an editor's shell buffer):
+   * the old bar is overwritten with spaces instead.
+   */
   constructor(
     private readonly out: ProgressSink,
     private readonly total: number | null,
     private readonly now: () => number = Date.now,
+    private readonly dumb = false,
   ) {}
 
   setLabel(name: string): void {
@@ -58,7 +65,7 @@ export class Progress {
   /** Erases the bar, so a message or the end of the run starts on a clean line. */
   clear(): void {
     if (!this.drawn) return;
-    this.out.write('\r\x1b[K');
+    this.out.write(this.dumb ? `\r${' '.repeat(this.width())}\r` : '\r\x1b[K');
     this.drawn = false;
   }
 
@@ -74,8 +81,26 @@ export class Progress {
   }
 
   private draw(): void {
-    this.out.write(`\r\x1b[K${this.line()}`);
+    // One row at most: a line longer than the terminal wraps, and the next redraw's carriage
+    // return then goes back to its last row only, leaving a trail of bars above.
+    const w = this.width();
+    let text = this.line();
+    if (text.length > w) {
+      // The file's name is at the end of its path: a long path loses its start first.
+      const label = this.label;
+      const cut = text.length - w + 3; // with '...' (ASCII, as the bar)
+      text = label.length > cut && text.endsWith(label)
+        ? `${text.slice(0, text.length - label.length)}...${label.slice(cut)}`
+        : `${text.slice(0, w - 3)}...`;
+    }
+    this.out.write(this.dumb ? `\r${text.padEnd(w)}` : `\r\x1b[K${text}`);
     this.drawn = true;
+  }
+
+  /** Columns the bar may take: one less than the terminal's, so the cursor never wraps. */
+  private width(): number {
+    const cols = this.out.columns;
+    return (cols !== undefined && cols >= 20 ? cols : 80) - 1;
   }
 }
 

@@ -26,6 +26,7 @@ import { EXIT_FATAL, EXIT_GATE, EXIT_OK, isFatalOutputError, parseArgs, type Cli
 import { Progress } from './progress.js';
 import { criteria, GateCount, matches } from './select.js';
 import { resolveSettings } from '../core.js';
+import { isLinkTypeSupported } from '../decode/link-types.js';
 import { analyzeSharded, shardWorkerAvailable } from '../threads/sharded.js';
 
 const NAME = 'tcpflow-analyze';
@@ -54,13 +55,18 @@ export interface CliEnvironment {
 /** `tcpflow-analyze: <file>: <reason> (at byte N)`: one line, no stack (STYLE §5 tier 1). */
 /** `tcpflow-analyze: <file>: warning: <detail> (<CODE> at byte N)`: a record-level problem, reading went on or stopped there. */
 export function issueWarningLine(file: string, issue: { code: string; byteOffset: number; detail: string }): string {
-  return `${NAME}: ${file === '-' ? 'stdin' : file}: warning: ${issue.detail} (${issue.code} at byte ${issue.byteOffset})`;
+  return `${NAME}: ${inputName(file)}: warning: ${issue.detail} (${issue.code} at byte ${issue.byteOffset})`;
 }
 
 export function inputErrorLine(file: string, err: Pick<CaptureError, 'code' | 'byteOffset' | 'message'>): string {
   // "(at byte 0)" says nothing for a file that could not even be opened.
   const at = err.code === 'IO_ERROR' && err.byteOffset === 0 ? '' : ` (at byte ${err.byteOffset})`;
-  return `${NAME}: ${file === '-' ? 'stdin' : file}: ${err.message}${at}`;
+  return `${NAME}: ${inputName(file)}: ${err.message}${at}`;
+}
+
+/** An input as the messages name it: '-' is stdin; an empty name (an unset shell variable) is shown as ''. */
+function inputName(file: string): string {
+  return file === '-' ? 'stdin' : file === '' ? "''" : file;
 }
 
 export async function runCli(io: CliEnvironment): Promise<number> {
@@ -77,7 +83,7 @@ export async function runCli(io: CliEnvironment): Promise<number> {
 }
 
 async function run(io: CliEnvironment): Promise<number> {
-  const parsed = await parseArgs(io.argv, TOOL_VERSION);
+  const parsed = await parseArgs(io.argv, TOOL_VERSION, helpWidth(io));
   if (parsed.kind === 'output') {
     io.stdout.write(parsed.text);
     return EXIT_OK;
@@ -138,7 +144,9 @@ async function run(io: CliEnvironment): Promise<number> {
     if (isFatalOutputError(err)) {
       outputFailed = true;
       abort.abort();
-      io.stderr.write(`${NAME}: cannot write the report: ${err.message}\n`);
+      // "no space left on device (ENOSPC)", not Node's "ENOSPC: no space left on device, write".
+      const why = err.code && err.message.startsWith(`${err.code}: `) ? `${err.message.slice(err.code.length + 2).replace(/, \w+$/, '')} (${err.code})` : err.message;
+      io.stderr.write(`${NAME}: cannot write the report: ${why}\n`);
     } else if (!gated) abort.abort();
     else if (o.debug) io.stderr.write(`${NAME}: debug: stdout was closed (${err.code ?? err.message}); reading on for the ${o.failOn !== null ? '--fail-on' : '--expect'} verdict\n`);
   });
@@ -179,7 +187,7 @@ async function run(io: CliEnvironment): Promise<number> {
   if (progressOn) {
     const sizes = await Promise.all(o.captures.map(inputSize));
     const total = sizes.some((s) => s === null) ? null : sizes.reduce<number>((a, b) => a + (b ?? 0), 0);
-    progress = new Progress(io.stderr, total);
+    progress = new Progress(io.stderr, total, Date.now, io.env.TERM === 'dumb');
   }
   const say = (line: string): void => {
     progress?.clear();
@@ -332,6 +340,12 @@ async function run(io: CliEnvironment): Promise<number> {
   // in inputs[].issues; say it on stderr too, so `| jq` users learn the capture was not whole.
   for (const input of report.inputs) {
     for (const issue of input.issues) io.stderr.write(`${issueWarningLine(input.file, o.ascii ? { ...issue, detail: asciiText(issue.detail) } : issue)}\n`);
+    // A capture of a link type we do not decode reads as "no TCP" otherwise, without a word why.
+    for (const lt of input.linkTypes) {
+      if (lt.packets > 0 && !isLinkTypeSupported(lt.linkType)) {
+        say(`${NAME}: ${inputName(input.file)}: warning: link type ${lt.name} (${lt.linkType}) is not one we decode: its ${lt.packets} packet${lt.packets === 1 ? ' was' : 's were'} skipped (UNSUPPORTED_LINK_TYPE)`);
+      }
+    }
   }
 
   // Nothing could be read at all: the error lines are the whole story, an empty report adds noise.
@@ -355,7 +369,7 @@ async function run(io: CliEnvironment): Promise<number> {
         // Ids are 1..n: one within the run exists, and the other options left it out.
         const others = criteria(o).filter((c) => !c.startsWith('ladder=') && !c.startsWith('limit='));
         say(ladderId <= report.summary.connections && others.length > 0
-          ? `${NAME}: --ladder ${ladderId}: connection ${ladderId} is not selected by ${others.join(' ')}`
+          ? `${NAME}: --ladder ${ladderId}: connection ${ladderId} is not selected by ${others.map((c) => `--${c.replace('=', ' ')}`).join(' ')}`
           : `${NAME}: --ladder ${ladderId}: no such connection (the run has ${report.summary.connections})`);
         return EXIT_FATAL;
       }
@@ -392,6 +406,13 @@ function regularFileSize(name: string): number | null {
   } catch {
     return null; // the usual path says what is wrong with it
   }
+}
+
+/** --help as wide as the terminal (or $COLUMNS), within 40..100: examples wrapped mid-command cannot be copied. */
+function helpWidth(io: CliEnvironment): number {
+  const envCols = Number(io.env.COLUMNS);
+  const cols = io.stdout.isTTY && io.stdout.columns ? io.stdout.columns : Number.isInteger(envCols) && envCols > 0 ? envCols : 100;
+  return Math.max(40, Math.min(100, cols));
 }
 
 function renderContext(o: CliOptions, io: CliEnvironment): RenderContext {

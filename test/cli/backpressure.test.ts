@@ -128,5 +128,5 @@ test('stdout failing mid-run (not EPIPE): said once, the run stops reading, exit
   });
   expect(pulled).toBeLessThan(chunks); // NDJSON is written while reading: reading stopped
   expect(code).toBe(2);
-  expect(stderr).toEqual(['tcpflow-analyze: cannot write the report: ENOSPC: no space left on device, write\n']);
+  expect(stderr).toEqual(['tcpflow-analyze: cannot write the report: no space left on device (ENOSPC)\n']);
 });

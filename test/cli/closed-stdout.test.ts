@@ -88,7 +88,7 @@ describe('in process: stdout gone after the first write', () => {
   test('a stdout that fails otherwise (a full disk) still stops the run at once, gate or not: exit 2, no verdict on part of the capture', async () => {
     const r = await run(['-f', 'ndjson', '--fail-on', 'REFUSED'], new FailingStdout('ENOSPC', 'ENOSPC: no space left on device, write'));
     expect(r.pulled).toBeLessThan(chunks);
-    expect(r).toMatchObject({ code: 2, stderr: 'tcpflow-analyze: cannot write the report: ENOSPC: no space left on device, write\n' });
+    expect(r).toMatchObject({ code: 2, stderr: 'tcpflow-analyze: cannot write the report: no space left on device (ENOSPC)\n' });
   });
 
   test('--expect: every chunk read, the mismatch said: exit 1', async () => {

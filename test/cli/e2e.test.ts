@@ -13,7 +13,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { validate } from '../report/schema-validator.js';
 import { sharedPath } from '../helpers/shared.js';
 import { Scenario } from '../helpers/scenario.js';
-import { writePcapng } from '../helpers/pcap-writer.js';
+import { writePcap, writePcapng } from '../helpers/pcap-writer.js';
 import { decodePacket } from '../../src/decode/packet.js';
 import { newPacketFields } from '../../src/decode/fields.js';
 import { tupleHash } from '../../src/flow/key.js';
@@ -146,6 +146,23 @@ describe('formats', () => {
     const c3 = cols.find((c) => c[1] === 'C3')!;
     expect([c3[8], c3[9], c3[10], c3[11], c3[15]]).toEqual(['0.163506', '12', '175', 'SF', 'ShAdDafF']);
     expect(r.stderr).toBe('');
+  });
+
+  test("an empty capture name (an unset shell variable) is named '' in its error line", () => {
+    const r = cli(['']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("tcpflow-analyze: '': no such file or directory\n");
+  });
+
+  test('a link type we do not decode is said on stderr, not only counted (helper audit of the terminal, 2026-12-05)', () => {
+    const s = new Scenario();
+    s.a.syn(); s.wait(1); s.b.synAck();
+    const file = join(tmp, 'linktype-9999.pcap');
+    writeFileSync(file, writePcap([...s.frames], { linkType: 9999 }));
+    const r = cli([file]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(`tcpflow-analyze: ${file}: warning: link type LINKTYPE_9999 (9999) is not one we decode: its 2 packets were skipped (UNSUPPORTED_LINK_TYPE)\n`);
+    expect(r.stdout).toContain('2 skipped');
   });
 
   test('a pcapng stamped past year 9999 renders in every format (fuzz seed 2016, case 850)', () => {
@@ -482,7 +499,7 @@ describe('colour, help, version', () => {
   });
 
   test('--help shows examples and the exit codes; --version the package version', () => {
-    const h = cli(['--help']);
+    const h = cli(['--help'], { env: { COLUMNS: '100' } });
     expect(h.code).toBe(0);
     expect(h.stdout).toContain('Examples:');
     expect(h.stdout).toContain('--fail-on HALF_OPEN,error');
@@ -539,7 +556,23 @@ describe('selection', () => {
     // One that exists but the other options leave out is not "no such connection".
     const left = cli(['--ladder', '3', '--host', '10.9.9.9', '--state', 'closed', SAMPLE]);
     expect(left.code).toBe(2);
-    expect(left.stderr).toBe('tcpflow-analyze: --ladder 3: connection 3 is not selected by host=10.9.9.9 state=CLOSED\n');
+    expect(left.stderr).toBe('tcpflow-analyze: --ladder 3: connection 3 is not selected by --host 10.9.9.9 --state CLOSED\n');
+  });
+
+  test('--ladder whose selection matches nothing says so, not "no anomaly" (helper audit of the terminal, 2026-12-05)', () => {
+    const r = cli(['--ladder', '--host', '10.0.0.5', SAMPLE]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('No connection matches host=10.0.0.5 with an anomaly (plain --ladder draws only those; --ladder --all draws every one).\n');
+    expect(cli(['--ladder', '--all', '-c', '99', SAMPLE]).stdout).toBe('No connection matches connection=99.\n');
+  });
+
+  test('--ladder with a number that is no connection id is a usage error, not a capture name', () => {
+    for (const v of ['1.5', '-1', '0']) {
+      const r = cli(['--ladder', v, SAMPLE]);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.split('\n')[0]).toBe(`tcpflow-analyze: --ladder: expected a connection id (1, 2, ...), got '${v}'`);
+    }
   });
 });
 
@@ -566,7 +599,7 @@ describe('streaming', () => {
       // The last write fails after the run has decided its code: the exit code must still say so.
       const r = spawnSync('/bin/sh', ['-c', `"${process.execPath}" "${BIN}" -f ${format} "${SAMPLE}" > /dev/full`], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
       expect(r.status).toBe(2);
-      expect(r.stderr).toBe('tcpflow-analyze: cannot write the report: ENOSPC: no space left on device, write\n');
+      expect(r.stderr).toBe('tcpflow-analyze: cannot write the report: no space left on device (ENOSPC)\n');
     }
   });
 

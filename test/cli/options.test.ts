@@ -18,12 +18,34 @@ describe('parseArgs', () => {
     expect(o.failOn).toBeNull();
   });
 
+  test("yargs' messages in the words of ours: options as typed, one line (helper audit of the terminal, 2026-12-05)", async () => {
+    const msg = async (argv: string[]): Promise<string> => {
+      const r = await parseArgs(argv, '0');
+      expect(r.kind).toBe('usage-error');
+      return (r as { message: string }).message;
+    };
+    expect(await msg(['-f', 'xml', 'a.pcap'])).toBe("--format: 'xml' is not one of table, json, ndjson, zeek");
+    expect(await msg(['a.pcap', '-f'])).toBe('-f needs a value');
+    expect(await msg(['--bogus', '--other', 'a.pcap'])).toBe('unknown options --bogus, --other');
+    expect(await msg(['-odd-name.pcap'])).toBe("unknown options -o, -d (a capture whose name starts with '-' goes after --: tcpflow-analyze -- -name.pcap)");
+  });
+
+  test('--help as wide as it is told, within 40..100 columns', async () => {
+    const widest = async (w: number): Promise<number> => {
+      const r = await parseArgs(['--help'], '0', w);
+      return Math.max(...(r as { text: string }).text.split('\n').map((l) => l.length));
+    };
+    expect(await widest(70)).toBeLessThanOrEqual(70);
+    expect(await widest(70)).toBeGreaterThan(60);
+    expect(await widest(100)).toBeGreaterThan(90);
+  });
+
   test("yargs' own messages are English whatever the locale (ours are)", async () => {
     const saved = { LC_ALL: process.env.LC_ALL, LANG: process.env.LANG };
     process.env.LC_ALL = 'de_DE.UTF-8';
     process.env.LANG = 'de_DE.UTF-8';
     try {
-      expect(await parseArgs(['--bogus', 'a.pcap'], '0.0.0')).toEqual({ kind: 'usage-error', message: 'Unknown argument: bogus' });
+      expect(await parseArgs(['--bogus', 'a.pcap'], '0.0.0')).toEqual({ kind: 'usage-error', message: 'unknown option --bogus' });
     } finally {
       for (const [k, v] of Object.entries(saved)) {
         if (v === undefined) delete process.env[k];
@@ -99,8 +121,8 @@ describe('parseArgs', () => {
     [['--ladder', '1,2', 'a'], /--ladder: one connection id, or none; for several, --ladder --all -c 1,2/],
     // Silently ignored before: --all with an id, -f without a format (it meant table).
     [['--ladder', '3', '--all', 'a'], /^--all: --ladder 3 draws connection 3 only; --ladder --all draws every connection$/],
-    [['a', '-f'], /Not enough arguments following: f/],
-    [['a', '--format'], /Not enough arguments following: format/],
+    [['a', '-f'], /^-f needs a value$/],
+    [['a', '--format'], /^--format needs a value$/],
     [['--fail-on', '', 'a'], /--fail-on: expected anomaly codes, a severity .* got nothing/],
     [['--host', '1.2.3', 'a'], /--host: expected an IPv4 or IPv6 address or a CIDR prefix .*, got '1.2.3'/],
     [['--host', '10.0.0.0/33', 'a'], /--host: .*got '10.0.0.0\/33'/],
@@ -118,7 +140,7 @@ describe('parseArgs', () => {
     [['--ladder', '-f', 'zeek', 'a'], /--ladder works with --format table, json or ndjson/],
     [['-', '-'], /standard input \('-'\) can only be read once/],
     [[], /no capture given/],
-    [['--format', 'xml', 'a'], /Invalid values/],
+    [['--format', 'xml', 'a'], /^--format: 'xml' is not one of /],
   ])('usage error: %j', async (argv, message) => {
     const r = await parseArgs(argv as string[], '1');
     expect(r.kind).toBe('usage-error');
@@ -137,6 +159,7 @@ test('states: the model spelling, ss spelling and netstat spelling', () => {
   expect(parseState('fin-wait-2')).toBe('FIN_WAIT_2');
   expect(parseState('FIN_WAIT2')).toBe('FIN_WAIT_2');
   expect(parseState('unknown')).toBe('UNKNOWN');
+  expect(parseState('close wait')).toBe('CLOSE_WAIT'); // as a person types RFC 9293's CLOSE-WAIT
   // ss, Linux netstat and BSD netstat names for the same states.
   expect(['ESTAB', 'syn-recv', 'SYN_RECV', 'SYN_RCVD', 'close', 'LAST-ACK'].map(parseState)).toEqual(['ESTABLISHED', 'SYN_RECEIVED', 'SYN_RECEIVED', 'SYN_RECEIVED', 'CLOSED', 'LAST_ACK']);
   expect(() => parseState('SYN_RCVDX')).toThrow(/unknown state/);
@@ -165,6 +188,30 @@ describe('colorLevel: flags > FORCE_COLOR > NO_COLOR > TTY', () => {
   ])('flag %s env %j tty %s -> %i', (flag, env, tty, level) => {
     expect(colorLevel(flag, env, tty)).toBe(level);
   });
+});
+
+test('progress: one row of the terminal at most, and no erase-line control on a dumb terminal (helper audit of the terminal, 2026-12-05)', () => {
+  const out: string[] = [];
+  let now = 1000;
+  const narrow = new Progress({ write: (s: string) => out.push(s), columns: 60 }, 4 * 1024 * 1024, () => now);
+  narrow.setLabel('/a/rather/long/path/to/a/capture/file/with/a/long/name.pcap');
+  narrow.add(1024 * 1024);
+  expect(out[0]).toBe('\r\x1b[K[######..................]  25% 1 MiB / 4 MiB  ...name.pcap');
+  expect(out[0].length - '\r\x1b[K'.length).toBe(59);
+  // Too narrow for any of the name: cut at the end.
+  const tiny: string[] = [];
+  const t = new Progress({ write: (s: string) => tiny.push(s), columns: 30 }, 4 * 1024 * 1024, () => now);
+  t.setLabel('a.pcap');
+  t.add(1);
+  expect(tiny[0]).toBe('\r\x1b[K[........................]...');
+  const dumb: string[] = [];
+  const d = new Progress({ write: (s: string) => dumb.push(s), columns: 40 }, null, () => now, true);
+  now += 1000;
+  d.add(10);
+  expect(dumb[0]).toBe(`\r${'10 B read  '.padEnd(39)}`);
+  d.clear();
+  expect(dumb[1]).toBe(`\r${' '.repeat(39)}\r`);
+  expect(dumb.join('')).not.toContain('\x1b');
 });
 
 test('progress: throttled redraws, a bar against the total, bytes only without one, clear erases', () => {
