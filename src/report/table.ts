@@ -3,6 +3,8 @@
  * row per connection, and a summary. Columns are sized to `ctx.width`: each column starts at the
  * width of its widest cell and the widest shrinkable column gives up one character at a time
  * until the table fits, so at 80 columns cells wrap onto a second line instead of being cut off.
+ * Cells wrap between words only: a column never gets narrower than its longest word (an address
+ * with its port, a state name), since half an address or "simultaneou" over "s" misleads.
  */
 import Table from 'cli-table3';
 import type { ChalkInstance } from 'chalk';
@@ -14,7 +16,7 @@ import {
 import { severityIndex } from './severity.js';
 
 /**
- * Glue for "1.2 ms", "13.9 KiB", "by client": wrapText breaks only at plain spaces, so a number
+ * Glue for "1.2 ms", "13.9 KiB", "by client": wrapping breaks only at plain spaces, so a number
  * never lands on a different line from its unit. Turned back into a space after wrapping.
  */
 const GLUE = '\u00a0';
@@ -36,11 +38,6 @@ function borderless(gap: number): Record<string, string> {
 
 interface Column {
   head: string;
-  /**
-   * Cap on the column's minimum width: a column never gets narrower than its longest word or this
-   * cap, whichever is smaller (words longer than the cap are split).
-   */
-  min: number;
   align: 'left' | 'right';
   cell: (c: ConnectionReport) => string;
   /** Colour applied line by line after wrapping (wrapping works on plain text). */
@@ -154,7 +151,8 @@ function renderHeader(report: RunReport, ctx: RenderContext): string[] {
         desc += chalk.yellow(`, ${input.issues.map((i) => `${i.code} at byte ${i.byteOffset}`).join('; ')}`);
       }
     }
-    lines.push(...wrapLabelled(label('input'), `${input.file}: ${desc}`, ctx.width));
+    // A path has no spaces to wrap at: better split than pushed past the width like a table word.
+    lines.push(...wrapLabelled(label('input'), `${input.file}: ${desc}`, ctx.width, wrapText));
   }
   const st = report.stats;
   const skipped = Object.values(st.skipped).reduce((a, b) => a + b, 0);
@@ -181,18 +179,18 @@ function renderHeader(report: RunReport, ctx: RenderContext): string[] {
   const decodeErrors = Object.entries(st.decodeErrors);
   const problems = decodeErrors.reduce((a, [, n]) => a + n, 0) + st.badChecksums;
   let probText = formatCount(problems);
-  const parts = decodeErrors.map(([code, n]) => `${code} ${formatCount(n)}`);
-  if (st.badChecksums > 0) parts.push(`bad checksums ${formatCount(st.badChecksums)}`);
+  const parts = decodeErrors.map(([code, n]) => glue(`${code} ${formatCount(n)}`));
+  if (st.badChecksums > 0) parts.push(glue(`bad checksums ${formatCount(st.badChecksums)}`));
   if (parts.length > 0) probText += ` (${parts.join(', ')})`;
-  lines.push(...wrapLabelled(label('decode'), problems > 0 ? chalk.yellow(probText) : probText, ctx.width));
+  lines.push(...wrapLabelled(label('decode'), problems > 0 ? chalk.yellow(probText) : probText, ctx.width).map(unglue));
   return lines;
 }
 
 /** `label` then `text` wrapped under itself, so long file names and spans stay aligned. */
-function wrapLabelled(label: string, text: string, width: number): string[] {
+function wrapLabelled(label: string, text: string, width: number, wrap = wrapWords): string[] {
   // Labels are padded to 12 columns; colour codes in `text` are short and only add slack.
   const indent = 12;
-  const body = wrapText(text, Math.max(20, width - indent));
+  const body = wrap(text, Math.max(20, width - indent));
   return body.map((l, i) => (i === 0 ? label : ' '.repeat(indent)) + l);
 }
 
@@ -200,10 +198,9 @@ function columns(severities: Map<string, string>, ascii: boolean): Column[] {
   const to = ascii ? '->' : '→';
   const times = ascii ? 'x' : '×';
   return [
-    { head: '#', min: 6, align: 'right', cell: (c) => String(c.id) },
+    { head: '#', align: 'right', cell: (c) => String(c.id) },
     {
       head: `client ${to} server`,
-      min: 24,
       align: 'left',
       cell: (c) => {
         // The arrow stays with the client, so a wrapped cell reads "client →" over "server".
@@ -217,7 +214,6 @@ function columns(severities: Map<string, string>, ascii: boolean): Column[] {
     },
     {
       head: 'handshake',
-      min: 9,
       align: 'left',
       cell: (c) => {
         // Not synToSynAck: it includes the SYN retransmission backoff (seconds), not a round trip.
@@ -226,11 +222,10 @@ function columns(severities: Map<string, string>, ascii: boolean): Column[] {
       },
       paint: (line, row, chalk) => (row.handshakeOk ? line : chalk.yellow(line)),
     },
-    { head: 'duration', min: 8, align: 'right', cell: (c) => glue(formatSeconds(c.duration, ascii)) },
-    { head: `bytes ${glue('c / s')}`, min: 9, align: 'left', cell: (c) => `${glue(formatBytes(c.bytes.client))} / ${glue(formatBytes(c.bytes.server))}` },
+    { head: 'duration', align: 'right', cell: (c) => glue(formatSeconds(c.duration, ascii)) },
+    { head: `bytes ${glue('c / s')}`, align: 'left', cell: (c) => `${glue(formatBytes(c.bytes.client))} / ${glue(formatBytes(c.bytes.server))}` },
     {
       head: 'close',
-      min: 11,
       align: 'left',
       cell: (c) => {
         const by = c.close.kind === 'reset' ? c.close.resetBy : c.close.initiator;
@@ -239,13 +234,11 @@ function columns(severities: Map<string, string>, ascii: boolean): Column[] {
     },
     {
       head: `final ${glue('c / s')}`,
-      min: 12,
       align: 'left',
       cell: (c) => `${c.client.finalState} / ${c.server.finalState}`,
     },
     {
       head: 'anomalies',
-      min: 20,
       align: 'left',
       cell: (c) => anomalyCounts(c).map((a) => (a.count > 1 ? `${a.code}${times}${a.count}` : a.code)).join(' ') || '-',
       // Codes are upper case, so the lower-case ASCII 'x' cannot be taken for part of one.
@@ -276,7 +269,7 @@ function* renderRows(rows: TableRowSource, severities: Map<string, Severity>, ct
   const widths = fitWidths(measured, ctx.width, gap);
   const ruleWidth = widths.reduce((a, b) => a + b, 0) + gap * (widths.length - 1);
   const head = new Table({
-    head: cols.map((col, i) => chalk.bold(wrapText(col.head, widths[i]).map(unglue).join('\n'))),
+    head: cols.map((col, i) => chalk.bold(wrapWords(col.head, widths[i]).map(unglue).join('\n'))),
     colWidths: widths,
     colAligns: cols.map((col) => col.align),
     chars: borderless(gap),
@@ -291,7 +284,7 @@ function* renderRows(rows: TableRowSource, severities: Map<string, Severity>, ct
   for (const row of rows.each()) {
     const all8 = row.text.split(CELL_SEP);
     const plain = wide ? all8 : all8.filter((_, i) => i !== anomaliesAt);
-    const cells = cols.map((_col, i) => wrapText(plain[i], widths[i]).map(unglue));
+    const cells = cols.map((_col, i) => wrapWords(plain[i], widths[i]).map(unglue));
     const height = Math.max(...cells.map((lines) => lines.length));
     for (let k = 0; k < height; k++) {
       yield cols.map((col, i) => {
@@ -303,7 +296,7 @@ function* renderRows(rows: TableRowSource, severities: Map<string, Severity>, ct
     }
     if (!wide && row.hasAnomalies) {
       const col = all[anomaliesAt];
-      for (const l of wrapText(`${ctx.ascii ? '!' : '⚠'} ${all8[anomaliesAt]}`, ruleWidth - indent)) {
+      for (const l of wrapWords(`${ctx.ascii ? '!' : '⚠'} ${all8[anomaliesAt]}`, ruleWidth - indent)) {
         yield ' '.repeat(indent) + col.paint!(l, row, chalk);
       }
     }
@@ -313,7 +306,7 @@ function* renderRows(rows: TableRowSource, severities: Map<string, Severity>, ct
 interface Measured {
   /** Widest line of the column, header included. */
   natural: number;
-  /** Narrowest the column may get: its longest header word, and its longest cell word up to the cap. */
+  /** Narrowest the column may get: its longest word, header included (wrapWords never splits one). */
   min: number;
 }
 
@@ -330,7 +323,7 @@ function measure(cols: Column[], rows: TableRowSource): Measured[] {
       }
     }
   }
-  return cols.map((col, i) => ({ natural: natural[i], min: Math.max(longestWord(col.head), Math.min(col.min, longest[i])) }));
+  return cols.map((col, i) => ({ natural: natural[i], min: Math.max(longestWord(col.head), longest[i]) }));
 }
 
 function longestWord(s: string): number {
@@ -340,9 +333,34 @@ function longestWord(s: string): number {
 }
 
 /**
+ * wrapText without its last resort: breaks at plain spaces only, and a word wider than `width`
+ * gets a line of its own and overflows it. format.ts's wrapText splits such a word, which suits a
+ * ladder label but not a table cell (an address, a state, a code with its count).
+ */
+function wrapWords(text: string, width: number): string[] {
+  const out: string[] = [];
+  for (const para of text.split('\n')) {
+    let line = '';
+    for (const word of para.split(' ')) {
+      if (line === '') line = word;
+      else if (strWidth(line) + 1 + strWidth(word) <= width) line += ` ${word}`;
+      else {
+        out.push(line);
+        line = word;
+      }
+    }
+    out.push(line);
+  }
+  return out;
+}
+
+/**
  * Column widths that fit `width`: natural widths (widest line of each column), then the widest
- * column above its minimum loses one character at a time. If every column is at its minimum the
- * table is wider than asked; wrapping a 4-tuple into single characters would help nobody.
+ * column above its minimum loses one character at a time, so an endpoint column stops at its
+ * longest address and the width comes from columns of several words (anomalies, close, bytes).
+ * If every column is at its minimum the table is wider than asked: the terminal then folds the
+ * overlong line, but a port split off its address reads as another port ("[::21]:2" over "1"),
+ * so we never split one ourselves.
  */
 function fitWidths(cols: readonly Measured[], width: number, gap: number): number[] {
   const widths = cols.map((m) => m.natural);
@@ -367,7 +385,12 @@ function renderSummary(report: RunReport, severities: Map<string, Severity>, ctx
   const list = (rec: Record<string, number | undefined>, paint?: (k: string, t: string) => string): string => {
     const entries = Object.entries(rec).filter((e): e is [string, number] => (e[1] ?? 0) > 0);
     if (entries.length === 0) return '-';
-    return entries.map(([k, n]) => (paint ? paint(k, `${k} ${formatCount(n)}`) : `${k} ${formatCount(n)}`)).join(', ');
+    // A count glued to its code: "LINGERING_FIN_WAIT_2" at the end of one line and "4,505" at the
+    // start of the next reads as two entries.
+    return entries.map(([k, n]) => {
+      const pair = glue(`${k} ${formatCount(n)}`);
+      return paint ? paint(k, pair) : pair;
+    }).join(', ');
   };
   const title = report.selection ? `summary of all ${formatCount(s.connections)} connections` : 'summary';
   return [
@@ -376,7 +399,7 @@ function renderSummary(report: RunReport, severities: Map<string, Severity>, ctx
     ...wrapLabelled(label('closes'), list(s.closes), ctx.width),
     ...wrapLabelled(label('anomalies'), list(s.anomalies, (k, t) => paintSeverity(chalk, severities.get(k) ?? '', t)), ctx.width),
     ...wrapLabelled(label('ended'), list(s.ended), ctx.width),
-  ];
+  ].map(unglue);
 }
 
 /** What --limit left out, for the table and the ladders: null when it left nothing out. */

@@ -1,8 +1,13 @@
 import { Chalk } from 'chalk';
 import { describe, expect, test } from 'vitest';
+import { fc, test as propTest } from '@fast-check/vitest';
 import { renderTable, renderTableRows, TableRowMaker } from '../../src/report/table.js';
 import { defaultRenderContext } from '../../src/report/context.js';
-import { connection, sampleReport } from './fixtures.js';
+import { anomalyCounts, formatCount, formatEndpoint } from '../../src/report/format.js';
+import type { CloseKind, ConnectionReport, HandshakeOutcome, RunReport } from '../../src/report/model.js';
+import { ANOMALIES, type AnomalyCode } from '../../src/analysis/catalog.js';
+import { TCP_STATES } from '../../src/tcp/state.js';
+import { anomaly, connection, sampleReport } from './fixtures.js';
 
 const plain80 = defaultRenderContext({ width: 80 });
 
@@ -15,10 +20,18 @@ describe('table renderer', () => {
     await expect(renderTable(sampleReport(), defaultRenderContext({ width: 120 }))).toMatchFileSnapshot('../../fixtures/golden/cli/table-120.txt');
   });
 
-  test.each([80, 100, 120, 160])('no line is wider than %i columns', (width) => {
+  test.each([100, 120, 160])('no line is wider than %i columns', (width) => {
     for (const line of renderTable(sampleReport(), defaultRenderContext({ width })).split('\n')) {
       expect([...line].length, line).toBeLessThanOrEqual(width);
     }
+  });
+
+  test('at 80 columns IPv4 rows fit; the sample\'s IPv6 row needs 86, and gets them rather than a split address', () => {
+    const r = sampleReport();
+    const ipv4 = withConnections(r.connections.filter((c) => !c.client.ip.includes(':')));
+    for (const line of renderTable(ipv4, plain80).split('\n')) expect([...line].length, line).toBeLessThanOrEqual(80);
+    const widest = Math.max(...renderTable(r, plain80).split('\n').map((l) => [...l].length));
+    expect(widest).toBe(86);
   });
 
   test('150k rows: every one printed, the same lines as a small table of the same rows, no stack overflow', () => {
@@ -94,10 +107,173 @@ describe('table renderer', () => {
     expect(text).toMatch(/ synack_unacked 10\.1 ms /);
     expect(text).not.toContain('3.01 s');
   });
+});
 
-  test('one long IPv6 row does not push other rows past the width', () => {
+// eslint-disable-next-line no-control-regex
+const stripColour = (s: string): string => s.replace(/\x1b\[[0-9;]*m/g, '');
+
+/** Each row's lines by connection id: a row starts on the line whose '#' column holds a number. */
+function rowBlocks(text: string): Map<number, string[]> {
+  const lines = text.split('\n');
+  const head = lines.findIndex((l) => /^ *# /.test(l));
+  const rule = lines.findIndex((l, i) => i > head && /^[─-]+$/.test(l));
+  const idEnd = lines[head].indexOf('#');
+  const rows = new Map<number, string[]>();
+  let cur: string[] = [];
+  for (const l of lines.slice(rule + 1, lines.indexOf('', rule))) {
+    const id = /^ *(\d+)$/.exec(l.slice(0, idEnd + 1));
+    if (id && l[idEnd + 1] === ' ') rows.set(Number(id[1]), (cur = []));
+    cur.push(l);
+  }
+  return rows;
+}
+
+/**
+ * The words of `r` that `text` (its plain table) does not show whole on one line: each row's
+ * endpoints with their ports, outcome, close kind, states and anomaly codes with their counts
+ * (within that row, so the same word intact in another row hides nothing), then the summary's
+ * "CODE count" pairs. Empty when nothing was split.
+ */
+function splitWords(r: RunReport, text: string, ascii = false): string[] {
+  const rows = rowBlocks(text);
+  const split: string[] = [];
+  for (const c of r.connections) {
+    const words = [
+      formatEndpoint(c.client), formatEndpoint(c.server), c.handshake.outcome, c.close.kind, c.client.finalState, c.server.finalState,
+      ...anomalyCounts(c).map((a) => (a.count > 1 ? `${a.code}${ascii ? 'x' : '×'}${a.count}` : a.code)),
+    ];
+    const lines = rows.get(c.id) ?? [];
+    for (const w of words) if (!lines.some((l) => l.includes(w))) split.push(`#${c.id} ${w}`);
+  }
+  const lines = text.split('\n');
+  const summary = lines.slice(lines.findIndex((l) => l.startsWith('summary')));
+  for (const rec of [r.summary.handshakes, r.summary.closes, r.summary.anomalies, r.summary.ended]) {
+    for (const [k, n] of Object.entries(rec)) {
+      const pair = `${k} ${formatCount(n ?? 0)}`;
+      if ((n ?? 0) > 0 && !summary.some((l) => l.includes(pair))) split.push(`summary ${pair}`);
+    }
+  }
+  return split;
+}
+
+/** `r` with `connections` in place of its own, and a summary that counts them. */
+function withConnections(connections: ConnectionReport[], anomalyScale = 1): RunReport {
+  const r = sampleReport();
+  const count = (f: (c: ConnectionReport) => string): Record<string, number> => {
+    const out: Record<string, number> = {};
+    for (const c of connections) out[f(c)] = (out[f(c)] ?? 0) + 1;
+    return out;
+  };
+  const anomalies: Record<string, number> = {};
+  for (const c of connections) for (const a of c.anomalies) anomalies[a.code] = (anomalies[a.code] ?? 0) + anomalyScale;
+  r.connections = connections;
+  r.summary = {
+    ...r.summary, connections: connections.length, handshakes: count((c) => c.handshake.outcome), closes: count((c) => c.close.kind),
+    anomalies: Object.fromEntries(Object.entries(anomalies).sort(([a], [b]) => a.localeCompare(b))), ended: count((c) => c.ended),
+  };
+  return r;
+}
+
+const codes = (...list: AnomalyCode[]) => list.map((code, i) => anomaly(code, ANOMALIES[code].severity, 10 + i, null, code));
+
+/** The rows the audit found split: ../shared/corpus/zeek/traces/ipv6.pcap and tcpdump's bigtcp-ipv6.pcap. */
+const auditIpv6 = (): RunReport => withConnections([
+  connection(1, { client: { ip: '2001:470:1f11:81f:c999:d94:aa7c:2e3e', port: 49185 }, server: { ip: '2001:470:4867:99::21', port: 21 } }),
+  connection(2, { client: { ip: '2001:470:4867:99::21', port: 55785, finalState: 'TIME_WAIT' }, server: { ip: '2001:470:1f11:81f:c999:d94:aa7c:2e3e', port: 49189 } }),
+  connection(3, {
+    client: { ip: '2604:1380:4091:ce00::b', port: 43267, finalState: 'ESTABLISHED' }, server: { ip: '2604:1380:4091:ce00::d', port: 41219, finalState: 'ESTABLISHED' },
+    rolesGuessed: true, handshake: { outcome: 'not_seen' }, close: { kind: 'none', initiator: null }, anomalies: codes('MIDSTREAM', 'NOT_CLOSED'),
+  }),
+]);
+
+/** fixtures/real/sim-close.pcap's one connection. */
+const simClose = (): RunReport => withConnections([
+  connection(1, {
+    client: { ip: '127.0.0.1', port: 59388 }, server: { ip: '127.0.0.1', port: 29108, finalState: 'TIME_WAIT' },
+    close: { kind: 'simultaneous', initiator: 'both' }, anomalies: codes('SIMULTANEOUS_CLOSE', 'FIN_RETRANSMIT', 'FIN_RETRANSMIT'),
+  }),
+]);
+
+const OUTCOMES = ['complete', 'simultaneous_open', 'refused', 'no_answer', 'synack_unacked', 'aborted', 'bad_ack', 'not_seen'] as const satisfies readonly HandshakeOutcome[];
+const CLOSES = ['four_way', 'three_way', 'simultaneous', 'reset', 'half_closed', 'incomplete', 'none'] as const satisfies readonly CloseKind[];
+
+const endpointArb = fc.record({
+  ip: fc.oneof(fc.ipV4(), fc.ipV6()),
+  port: fc.integer({ min: 0, max: 65_535 }),
+  finalState: fc.constantFrom(...TCP_STATES, 'UNKNOWN' as const),
+});
+const connectionArb = fc.record({
+  client: endpointArb,
+  server: endpointArb,
+  outcome: fc.constantFrom(...OUTCOMES),
+  kind: fc.constantFrom(...CLOSES),
+  by: fc.constantFrom('client' as const, 'server' as const, 'both' as const, null),
+  bytes: fc.record({ client: fc.nat({ max: 2 ** 40 }), server: fc.nat({ max: 2 ** 40 }) }),
+  anomalies: fc.array(fc.constantFrom(...(Object.keys(ANOMALIES) as AnomalyCode[])), { maxLength: 7 }),
+  rolesGuessed: fc.boolean(),
+});
+
+describe('the table never splits a word', () => {
+  // Wider, the rows were whole before too; the property test below covers every width.
+  test.each([60, 80, 100, 120])('IPv6 addresses keep their ports at %i columns (the audit\'s ipv6.pcap and bigtcp-ipv6.pcap rows)', (width) => {
+    const r = auditIpv6();
+    expect(splitWords(r, renderTable(r, defaultRenderContext({ width })))).toEqual([]);
+  });
+
+  test.each([60, 70, 80, 100])('"simultaneous" stays whole in the close column at %i columns (sim-close.pcap)', (width) => {
+    const r = simClose();
+    const text = renderTable(r, defaultRenderContext({ width }));
+    expect(splitWords(r, text)).toEqual([]);
+    expect(text).not.toContain('simultaneou\n');
+  });
+
+  test('the summary keeps every anomaly code with its count, at every width from 40 to 220 (the 1 GB benchmark\'s summary)', () => {
     const r = sampleReport();
-    r.connections = [connection(1, { client: { ip: 'fe80:1234:5678:9abc:def0:1234:5678:9abc' }, server: { ip: 'fe80::1' } })];
-    for (const line of renderTable(r, plain80).split('\n')) expect([...line].length).toBeLessThanOrEqual(80);
+    r.summary.anomalies = {
+      DATA_AFTER_RESET: 479, HALF_OPEN: 3469, LINGERING_CLOSE_WAIT: 4505, LINGERING_FIN_WAIT_2: 4505, NOT_CLOSED: 4505,
+      REFUSED: 5406, RESET: 5417, SIMULTANEOUS_CLOSE: 1887, SYN_RETRANSMIT: 3469,
+    };
+    r.stats.decodeErrors = { TCP_TRUNCATED_HEADER: 12_345, IPV4_BAD_IHL: 2, TCP_BAD_DATA_OFFSET: 1_234_567 };
+    for (let width = 40; width <= 220; width++) {
+      const text = renderTable(r, defaultRenderContext({ width }));
+      expect(splitWords(r, text), `width ${width}`).toEqual([]);
+      // The header's decode line pairs a code with its count the same way.
+      for (const [code, n] of Object.entries(r.stats.decodeErrors)) expect(text, `width ${width}`).toContain(`${code} ${formatCount(n)}`);
+    }
+  });
+
+  test('rows whose words cannot fit overflow the width rather than split an address; the header and summary still wrap to it', () => {
+    const r = withConnections([connection(1, { client: { ip: 'fe80:1234:5678:9abc:def0:1234:5678:9abc' }, server: { ip: 'fe80::1' } })]);
+    const text = renderTable(r, plain80);
+    expect(splitWords(r, text)).toEqual([]);
+    // It did what it could first: anomalies moved under the row, one space between columns.
+    expect(text).toMatch(/^# client → server +handshake duration bytes +close +final$/m);
+    const lines = text.split('\n');
+    const head = lines.findIndex((l) => l.startsWith('# '));
+    const end = lines.indexOf('', head);
+    for (const line of [...lines.slice(0, head), ...lines.slice(end)]) expect([...line].length, line).toBeLessThanOrEqual(80);
+    // And overflows no more than the words need: every column at its longest word, one space apart.
+    const longest = ['1', '[fe80:1234:5678:9abc:def0:1234:5678:9abc]:50001 →', 'handshake', 'duration', '13.9 KiB', 'by client', 'TIME_WAIT'];
+    expect(lines.find((l) => l.startsWith('─'))).toHaveLength(longest.join(' ').length);
+  });
+
+  propTest.prop([
+    fc.array(connectionArb, { minLength: 1, maxLength: 6 }),
+    fc.integer({ min: 40, max: 220 }),
+    fc.constantFrom(1, 9_995, 999_990),
+    fc.constantFrom(1, 1_000, 1_234_567),
+    fc.boolean(),
+  ], { numRuns: 300 })('random connections at random widths: no word split, and colour changes no width', (conns, width, firstId, scale, ascii) => {
+    const r = withConnections(conns.map((c, i) => connection(firstId + i, {
+      client: c.client, server: c.server, rolesGuessed: c.rolesGuessed, bytes: c.bytes,
+      handshake: { outcome: c.outcome }, close: { kind: c.kind, initiator: c.by, resetBy: c.kind === 'reset' ? c.by : null },
+      anomalies: codes(...c.anomalies),
+    })), scale);
+    const plain = renderTable(r, defaultRenderContext({ width, ascii }));
+    expect(splitWords(r, plain, ascii)).toEqual([]);
+    // Colour codes are painted after wrapping: with them stripped, the very same text.
+    const colour = renderTable(r, defaultRenderContext({ width, ascii, chalk: new Chalk({ level: 1 }) }));
+    expect(colour).toContain('\x1b[');
+    expect(stripColour(colour)).toBe(plain);
   });
 });
