@@ -2,10 +2,11 @@
  * Ladder (sequence) diagrams, drawn like the textbook figures of RFC 9293 §3.5: the client on the
  * left, the server on the right, one row per packet with an arrow in the direction it travelled,
  * and the state of each endpoint after that packet beside it. Rows come from the core
- * (`ConnectionReport.ladder`, recorded when `analyze()` is asked for them); this file only draws.
+ * (`ConnectionReport.ladder`, recorded when `analyze()` is asked for them), the arcs under them from
+ * each endpoint's `transitions`; this file only draws.
  */
 import type { ChalkInstance } from 'chalk';
-import type { AnomalyReport, ConnectionReport, LadderRow, RunReport } from './model.js';
+import type { AnomalyReport, ConnectionReport, LadderRow, Role, RunReport, TransitionReport } from './model.js';
 import { paintSeverity, type RenderContext } from './context.js';
 import { formatEndpoint, formatSeconds, strWidth, wrapText } from './format.js';
 
@@ -21,6 +22,17 @@ const MAX_ARROW = 44;
 const MIN_ARROW = 6;
 /** Continuation lines of a wrapped text line start this far right of its first line. */
 const HANG = 2;
+/**
+ * Why the states lag RFC 9293's Figures 6 and 12 (the observer model), the longest that fits the
+ * width: a reader comparing with the figures otherwise takes the lag for a bug. The last fits 40,
+ * the narrowest --width.
+ */
+const LEGENDS = [
+  'states as captured: a receiver moves when its next segment shows it got one (docs/state-model.md)',
+  'a receiver moves when its next segment shows it got one (docs/state-model.md)',
+  'a receiver moves when it next sends (docs/state-model.md)',
+  'receiver states lag: docs/state-model.md',
+];
 
 export function renderLadder(report: RunReport, ctx: RenderContext): string {
   const digits = ladderDigits(report);
@@ -44,8 +56,12 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
   // Wrap between the parts of the description, never inside one ("ended" / "closed").
   out.push(...wrapText(describe(c, ctx.ascii), ctx.width).map((l) => l.replaceAll('\u00a0', ' ')));
   out.push(...wrapText(peerWords(c, ctx.ascii), ctx.width).map((l) => chalk.dim(l.replaceAll('\u00a0', ' '))));
-  out.push('');
   const rows = c.ladder ?? [];
+  if (rows.length > 0) {
+    out.push(...wrapText(numberWords(c, rows, ctx.ascii), ctx.width).map((l) => chalk.dim(l.replaceAll('\u00a0', ' '))));
+    out.push(chalk.dim(LEGENDS.find((l) => strWidth(l) <= ctx.width) ?? LEGENDS[LEGENDS.length - 1]));
+  }
+  out.push('');
   if (rows.length === 0) {
     out.push(...wrapHanging('(no per-packet rows were recorded for this connection)', ctx.width).map((l) => chalk.dim(l)));
     return out.join('\n') + '\n';
@@ -90,6 +106,7 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
   // Over the rows of each input, when the connection spans several: which file the frames count in.
   const spansInputs = rows.some((r) => r.input !== undefined && r.input !== c.input);
   const shaft = ctx.ascii ? '--' : '──';
+  const arcs = placeTransitions(c, rows);
   let prev: LadderRow | null = null;
   rows.forEach((r, i) => {
     const input = r.input ?? c.input;
@@ -116,10 +133,15 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
       for (const l of wrapText(below, labelRoom)) out.push(' '.repeat(r.from === 'client' ? labelCol : Math.max(labelCol, labelEnd - strWidth(l))) + l);
     }
     const indentW = frameW + 2 + timeW + 2;
+    for (const taken of arcs.byRow[i]) out.push(...wrapHanging(arcWords(taken, arrowTo), ctx.width, indentW).map((l) => chalk.dim(l)));
     for (const a of marks) out.push(...markLines(chalk, a.severity, `${mark} ${a.code}`, a.message ? `: ${a.message}` : '', indentW, ctx.width));
     for (const code of extra) out.push(...markLines(chalk, '', `${mark} ${code}`, '', indentW, ctx.width));
     prev = r;
   });
+  // Arcs no row shows: taken when the record ended (a held FIN assumed delivered, TIME_WAIT expiring).
+  for (const taken of arcs.after) {
+    out.push(...wrapHanging(`at the end of the record, ${arcWords(taken, arrowTo, true)}`, ctx.width, frameW + 2 + timeW + 2).map((l) => chalk.dim(l)));
+  }
   // An anomaly whose frame has no row (not expected: every one names a packet of its connection)
   // is still shown, under the diagram, rather than dropped.
   const unplaced = c.anomalies.filter((a) => !placed.has(a) && !rowCodes.has(a.code));
@@ -214,7 +236,81 @@ function peerWords(c: ConnectionReport, ascii: boolean): string {
   return joinParts([`zeek ${c.zeek.connState} ${c.zeek.history || '-'}`, `wireshark ${ws.completenessText} ${flags}`], ascii);
 }
 
-/** "SYN,ACK seq=0 ack=1 len=0": the numbers textbooks print on the arrow (relative to each ISN). */
+/** An endpoint's arcs taken at one packet. */
+interface Taken {
+  role: Role;
+  arcs: TransitionReport[];
+}
+
+/**
+ * Each endpoint's transitions, on the row whose state column shows where they led. One packet can
+ * take two arcs (`rcv FIN / snd ACK` then `CLOSE / snd FIN`: the column shows only LAST_ACK), so
+ * the row lists them all. Arcs a row's state does not show, such as those inferred when the record
+ * ended at a frame that already had its row, go `after` the diagram.
+ */
+function placeTransitions(c: ConnectionReport, rows: LadderRow[]): { byRow: Taken[][]; after: Taken[] } {
+  const byRow: Taken[][] = rows.map(() => []);
+  const after: Taken[] = [];
+  for (const role of ['client', 'server'] as const) {
+    const list = c[role].transitions;
+    const column = role === 'client' ? 'clientState' : 'serverState';
+    let k = 0;
+    rows.forEach((r, i) => {
+      let j = k;
+      while (j < list.length && list[j].frame === r.frame && (list[j].input ?? c.input) === (r.input ?? c.input)) j++;
+      // The row shows the state after its packet: arcs inferred later at that frame are not in it.
+      while (j > k && list[j - 1].to !== r[column]) j--;
+      // The report backdates an inferred LISTEN to the rows before the SYN,ACK (analysis/connection-report.ts
+      // backdateListen): its arc goes on the first row that shows LISTEN.
+      if (j === k && list[k]?.to === 'LISTEN' && r[column] === 'LISTEN') j++;
+      if (j > k) byRow[i].push({ role, arcs: list.slice(k, j) });
+      k = j;
+    });
+    if (k < list.length) after.push({ role, arcs: list.slice(k) });
+  }
+  return { byRow, after };
+}
+
+/** `server: ESTABLISHED → CLOSE_WAIT (rcv FIN / snd ACK), CLOSE_WAIT → LAST_ACK (CLOSE / snd FIN)`: Figure 5's words. */
+function arcWords(t: Taken, arrowTo: string, withFrame = false): string {
+  return `${t.role}: ` + t.arcs.map((a) => {
+    const notes = [a.evidence === 'inferred' ? 'inferred' : '', withFrame ? `frame ${a.frame}` : ''].filter((n) => n !== '');
+    return `${a.from} ${arrowTo} ${a.to} (${[a.arc, ...notes].join('; ')})`;
+  }).join(', ');
+}
+
+/**
+ * Which ISN each side's numbers count from (a row's seq is the sender's, its ack the receiver's):
+ * flow/connection.ts row() makes them relative once the ISN is known, from a captured SYN or read
+ * off the peer, and leaves them absolute before (no SYN captured, or captured after the data).
+ */
+function numberWords(c: ConnectionReport, rows: LadderRow[], ascii: boolean): string {
+  const sides: string[] = [];
+  for (const role of ['client', 'server'] as const) {
+    const ep = c[role];
+    if (!rows.some((r) => r.from === role || r.ack !== null)) continue; // none of its numbers is drawn
+    // Arcs inferred where the ISN is read off the peer: the SYN,ACK's ack when the SYN was missed, the
+    // opener's first ACK when the SYN,ACK was (docs/state-model.md, What is inferred).
+    const readOff = ep.transitions.find((t) => t.evidence === 'inferred' &&
+      ((t.from === 'UNKNOWN' && t.to === 'SYN_SENT') || (t.to === 'SYN_RECEIVED' && t.from !== 'SYN_SENT')));
+    const known = rows.findIndex((r) => (r.from === role && r.flags.includes('SYN')) ||
+      (readOff !== undefined && r.frame === readOff.frame && (r.input ?? c.input) === (readOff.input ?? c.input)));
+    if (known < 0 && ep.isn === null) {
+      sides.push(`${role} absolute (no SYN captured)`);
+      continue;
+    }
+    const peer = role === 'client' ? 'server' : 'client';
+    const isn = ep.isn !== null ? `ISN ${ep.isn}` : `ISN read off the ${peer}'s ${readOff?.to === 'SYN_SENT' ? 'SYN,ACK' : 'ACK'}`;
+    const before = known > 0 && rows.slice(0, known).some((r) => r.from === role);
+    sides.push(before ? `${role} ${isn} from frame ${rows[known].frame}, absolute before` : `${role} ${isn}`);
+  }
+  if (sides.length === 0) return '';
+  // As joinParts, but a side longer than the narrowest width (40) may wrap inside; the separator stays at a line's end.
+  const kept = sides.map((p) => (strWidth(p) <= 40 ? p.replace(/ /g, '\u00a0') : p));
+  return `seq= counts from the sender's ISN, ack= from the receiver's: ${kept.join(ascii ? '; ' : '\u00a0· ')}`;
+}
+
+/** "SYN,ACK seq=0 ack=1 len=0": the numbers textbooks print on the arrow (relative to each ISN when known; the header says which, numberWords). */
 export function rowLabel(r: LadderRow): string {
   let s = `${r.flags || '-'} seq=${r.seq}`;
   if (r.ack !== null) s += ` ack=${r.ack}`;

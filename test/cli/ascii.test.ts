@@ -63,6 +63,13 @@ describe('--ascii writes only ASCII bytes', () => {
     }
   });
 
+  test('the ladder\'s arcs under a row are spelled with ->', () => {
+    // Before, the arcs (`rcv FIN / snd ACK`) were not drawn at all; now they are, in ASCII.
+    const text = cliBytes(['--ascii', '--ladder', '4', 'fixtures/sample/pop3.pcap']).stdout.toString('utf8');
+    expect(text).toMatch(/^ +client: ESTABLISHED -> CLOSE_WAIT \(rcv FIN \/ snd ACK\)$/m);
+    expect(text).toMatch(/^seq= counts from the sender's ISN, ack= from the receiver's:\s+client ISN \d+;\s+server ISN \d+$/m);
+  });
+
   test('--expect diffs and the summary line on stderr', () => {
     const file = join(tmp, 'expect.json');
     // Two outcomes for connection 1, so one is wrong whatever it is (a diff naming the connection

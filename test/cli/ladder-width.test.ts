@@ -67,6 +67,18 @@ describe('--ladder lines fit --width', () => {
     expect(over).toEqual([]);
   });
 
+  test.each([80, 60, 40])('at %i columns the arcs under a row, the numbers line and the one-line legend fit too', (width) => {
+    const lines = ladder(width).split('\n');
+    // Before, none of these lines existed: the state column alone hid a packet's middle state.
+    const arcs = lines.filter((l) => /^ *(client|server): [A-Z_0-9]+ /.test(l));
+    expect(arcs.length).toBeGreaterThan(30);
+    const legends = lines.filter((l) => l.includes('docs/state-model.md'));
+    // One per diagram, each on one line.
+    expect(legends.length).toBe(lines.filter((l) => /^ *frame +time/.test(l)).length);
+    expect(lines.filter((l) => l.startsWith('seq= counts from')).length).toBe(legends.length);
+    for (const l of [...arcs, ...legends]) expect(columns(l), l).toBeLessThanOrEqual(width);
+  });
+
   test('a label that does not fit its arrow goes on under it, whole', () => {
     const text = ladder(60);
     // "PSH,ACK seq=22 ack=22 len=1272" (ssh.client-side): the arrow keeps what fits, the rest follows below.

@@ -8,6 +8,9 @@ import { arrow, renderConnectionLadder, renderLadder, rowLabel } from '../../src
 import { defaultRenderContext } from '../../src/report/context.js';
 import { connection, sampleReport, TEXTBOOK_LADDER } from './fixtures.js';
 import { ROTATED_NAMES, rotatedCapture } from '../helpers/rotated.js';
+import { Scenario } from '../helpers/scenario.js';
+import { Chalk } from 'chalk';
+import type { ConnectionReport } from '../../src/report/model.js';
 
 const ctx = defaultRenderContext({ width: 80 });
 // Wide enough that no label or message wraps (wrapping: test/cli/ladder-width.test.ts).
@@ -121,7 +124,10 @@ test('a connection that goes on into later inputs: a line names the input over i
     const mark = ascii ? '!' : '⚠';
     // The RESET mark is under the RST's row (c.pcap's frame 3), not under the ACK (b.pcap's frame 3).
     const reset = lines.findIndex((l) => l.trim().startsWith(`${mark} RESET:`));
-    expect(lines[reset - 1]).toMatch(/^ +3 +1\.050800 .* RST seq=1 /);
+    // Between the row and its marks: the arcs the RST took (`Note 3: snd RST`).
+    let rstRow = reset - 1;
+    while (!/^ +\d+ +\d+\.\d+ /.test(lines[rstRow])) rstRow--;
+    expect(lines[rstRow]).toMatch(/^ +3 +1\.050800 .* RST seq=1 /);
     const headings = lines.flatMap((l, i) => (l.includes('frames from') ? [[i, l] as const] : []));
     expect(headings.map(([, l]) => l)).toEqual(ROTATED_NAMES.map((n) => `${bar} frames from ${n} ${bar}`));
     // Each heading is followed by its input's rows, frames counted from 1 again.
@@ -166,4 +172,127 @@ test('without a total RTT the title line shows the SYN/ACK time from the last SY
   const text = renderConnectionLadder(c, wide).replace(/\u00a0/g, ' ');
   expect(text).toContain('handshake synack_unacked (rtt 10.1 ms)');
   expect(text).not.toContain('3.01 s');
+});
+
+const FIXTURES = fileURLToPath(new URL('../../fixtures/', import.meta.url));
+const ROW = /^ +\d+ +\d+\.\d+ /;
+
+async function firstConnection(path: string): Promise<ConnectionReport> {
+  const r = await analyze([{ name: path, bytes: fromBytes(new Uint8Array(readFileSync(join(FIXTURES, path)))) }], { ladder: true });
+  return r.connections[0];
+}
+
+/** The lines drawn under the row of `frame`, up to the next row. */
+function under(text: string, frame: number): string[] {
+  const lines = text.split('\n');
+  const at = lines.findIndex((l) => new RegExp(`^ +${frame} +\\d+\\.\\d+ `).test(l));
+  expect(at, `frame ${frame} has a row`).toBeGreaterThan(0);
+  const out: string[] = [];
+  for (let i = at + 1; i < lines.length && !ROW.test(lines[i]) && lines[i] !== ''; i++) out.push(lines[i].trim());
+  return out;
+}
+
+test('a packet that takes two arcs lists both under its row with their Figure 5 labels, the middle state included', async () => {
+  // Before, the state column alone showed ESTABLISHED then LAST_ACK: CLOSE_WAIT and the arc labels were nowhere.
+  const close = renderConnectionLadder(await firstConnection('real/client-close.pcap'), wide);
+  expect(under(close, 9)).toEqual([
+    'client: FIN_WAIT_1 → TIME_WAIT (Note 2: rcv FIN, ACK of FIN / snd ACK)',
+    'server: ESTABLISHED → CLOSE_WAIT (rcv FIN / snd ACK), CLOSE_WAIT → LAST_ACK (CLOSE / snd FIN)',
+  ]);
+  const sim = renderConnectionLadder(await firstConnection('real/sim-close.pcap'), wide);
+  expect(under(sim, 9)).toContain('server: ESTABLISHED → FIN_WAIT_1 (CLOSE / snd FIN), FIN_WAIT_1 → CLOSING (rcv FIN / snd ACK)');
+  // The inferred arc is marked as such.
+  const open = renderConnectionLadder(await firstConnection('generated/simultaneous-open.pcap'), wide);
+  expect(under(open, 2)).toContain('server: CLOSED → SYN_SENT (active OPEN / create TCB, snd SYN), SYN_SENT → SYN_RECEIVED (rcv SYN / snd SYN,ACK; inferred)');
+});
+
+test('rows that change no state get no arc line, and the rows themselves are drawn as before', async () => {
+  const text = renderConnectionLadder(await firstConnection('real/client-close.pcap'), wide);
+  for (const frame of [4, 5, 6, 7]) expect(under(text, frame), `frame ${frame}`).toEqual([]);
+  expect(under(text, 3)).toEqual(['server: SYN_RECEIVED → ESTABLISHED (rcv ACK of SYN)']);
+  expect(text).toMatch(/^ +9 +0\.002279 +TIME_WAIT +◀─+ FIN,ACK seq=5 ack=6 ─ +LAST_ACK$/m);
+});
+
+test('every transition of a real analysis is listed once, on the row whose state it led to or after the last row', async () => {
+  const dir = join(FIXTURES, 'generated');
+  let listed = 0;
+  for (const name of readdirSync(dir).filter((f) => f.endsWith('.pcap')).sort()) {
+    const report = await analyze([{ name, bytes: fromBytes(new Uint8Array(readFileSync(join(dir, name)))) }], { ladder: true });
+    for (const c of report.connections) {
+      const lines = renderConnectionLadder(c, wide).split('\n');
+      for (const role of ['client', 'server'] as const) {
+        const words = c[role].transitions.map((t) => `${t.from} → ${t.to} (${t.arc}${t.evidence === 'inferred' ? '; inferred' : ''}`);
+        const arcLines = lines.filter((l) => l.trim().startsWith(`${role}: `) || l.includes(`end of the record, ${role}: `));
+        const shown = arcLines.flatMap((l) => words.filter((w) => l.includes(w)));
+        expect(shown.length, `${name} #${c.id} ${role}`).toBe(words.length);
+        listed += words.length;
+        // Under a row, the last arc ends in the state that row shows.
+        let row = '';
+        for (const l of lines) {
+          if (ROW.test(l)) row = l;
+          else if (l.trim().startsWith(`${role}: `)) {
+            const last = l.split(' → ').at(-1)!.split(' ')[0];
+            const cells = row.replace(/ +⚠$/, '').trim().split(/ +/);
+            expect(role === 'client' ? cells[2] : cells.at(-1), `${name} #${c.id}: ${l}`).toBe(last);
+          }
+        }
+      }
+    }
+  }
+  expect(listed).toBeGreaterThan(100);
+});
+
+test('arcs inferred when the record ended, which no row shows, are listed after the last row', async () => {
+  // The client's FIN is never answered: the server's CLOSE_WAIT is inferred when the record ends.
+  const s = new Scenario();
+  const { a, b } = s;
+  a.syn(); b.synAck(); a.ack(); a.data(10); b.ack(); a.fin();
+  const text = renderConnectionLadder((await s.run()).connections[0], wide);
+  const lines = text.trimEnd().split('\n');
+  expect(lines.at(-1)).toBe('                 at the end of the record, server: ESTABLISHED → CLOSE_WAIT (rcv FIN / snd ACK; inferred; frame 6)');
+  expect(under(text, 6).filter((l) => l.startsWith('server:'))).toEqual([]);
+});
+
+test('arc lines: "->" with --ascii, dim when colour is on, no escape codes when it is off', async () => {
+  const c = await firstConnection('real/client-close.pcap');
+  expect(under(renderConnectionLadder(c, { ...wide, ascii: true }), 9))
+    .toContain('server: ESTABLISHED -> CLOSE_WAIT (rcv FIN / snd ACK), CLOSE_WAIT -> LAST_ACK (CLOSE / snd FIN)');
+  expect(renderConnectionLadder(c, wide)).not.toContain('\x1b');
+  const coloured = renderConnectionLadder(c, { ...wide, chalk: new Chalk({ level: 1 }) });
+  expect(coloured).toContain(new Chalk({ level: 1 }).dim('                 server: SYN_RECEIVED → ESTABLISHED (rcv ACK of SYN)'));
+});
+
+test('the header has a one-line legend: states are as the capture shows them (observer model), fitting the width', async () => {
+  const c = await firstConnection('real/client-close.pcap');
+  for (const width of [100, 80, 60, 40]) {
+    const lines = renderConnectionLadder(c, defaultRenderContext({ width })).split('\n');
+    const legend = lines.filter((l) => l.includes('docs/state-model.md'));
+    expect(legend, `width ${width}`).toHaveLength(1);
+    expect([...legend[0]].length).toBeLessThanOrEqual(width);
+    expect(lines.indexOf(legend[0])).toBeLessThan(lines.findIndex((l) => /^frame +time/.test(l)));
+  }
+  expect(renderConnectionLadder(c, wide)).toContain('\nstates as captured: a receiver moves when its next segment shows it got one (docs/state-model.md)\n');
+});
+
+test('the header says which ISN each side\'s seq/ack count from, or that they are absolute', async () => {
+  const header = (c: ConnectionReport): string => renderConnectionLadder(c, wide).split('\n').find((l) => l.startsWith('seq= '))!.replaceAll('\u00a0', ' ');
+  const intro = "seq= counts from the sender's ISN, ack= from the receiver's: ";
+  expect(header(await firstConnection('real/client-close.pcap'))).toBe(`${intro}client ISN 2945920587 · server ISN 4203303608`);
+  // No SYN captured: the numbers are the wire's (seq=99000 ack=77000), and the header says so.
+  expect(header(await firstConnection('generated/missing-syn.pcap'))).toBe(`${intro}client absolute (no SYN captured) · server absolute (no SYN captured)`);
+  // ISNs read off the peer: the client's SYN missed (its ISN is the SYN,ACK's ack - 1), the server's SYN,ACK missed.
+  const synAckFirst = new Scenario();
+  synAckFirst.a.nxt = synAckFirst.a.isn + 1;
+  synAckFirst.b.synAck({ ack: synAckFirst.a.isn + 1 }); synAckFirst.a.ack(); synAckFirst.a.data(10); synAckFirst.b.ack();
+  expect(header((await synAckFirst.run()).connections[0])).toBe(`${intro}client ISN read off the server's SYN,ACK · server ISN 5000`);
+  const oneSided = new Scenario();
+  oneSided.a.syn(); oneSided.b.nxt = oneSided.b.isn + 1; oneSided.a.ack(); oneSided.a.data(10);
+  expect(header((await oneSided.run()).connections[0])).toBe(`${intro}client ISN 1000 · server ISN read off the client's ACK`);
+  // Data, then the SYNs (merged captures): absolute before each side's SYN, relative after.
+  const late = new Scenario();
+  late.a.nxt = late.a.isn + 1; late.b.nxt = late.b.isn + 1;
+  late.a.data(10); late.b.ack(); late.a.syn({ keepSeq: true }); late.b.synAck({ keepSeq: true, ack: late.a.isn + 1 }); late.a.data(5);
+  expect(header((await late.run()).connections[0])).toBe(`${intro}client ISN 1000 from frame 3, absolute before · server ISN 5000 from frame 4, absolute before`);
+  // A side none of whose numbers is drawn (a SYN never answered: no ack=) is not named.
+  expect(header(connection(3, { ladder: TEXTBOOK_LADDER.slice(0, 1) }))).toBe(`${intro}client ISN 1000`);
 });
