@@ -26,10 +26,17 @@ export function anomalyMessage(code: AnomalyCode, who: 'client' | 'server' | nul
       return 'simultaneous open: both endpoints sent a SYN and passed through SYN_RECEIVED';
     case 'SIMULTANEOUS_CLOSE':
       return 'simultaneous close: the FINs crossed and CLOSING was reached';
+    // Still there at the record's end but under the threshold: the capture stopped first, which is
+    // what a short CI capture of a service that does not close shows ("for 0 s ... (threshold
+    // 60 s)" read as a contradiction).
     case 'LINGERING_FIN_WAIT_2':
-      return `${w} in FIN_WAIT_2 for ${d.seconds} s${d.atEnd ? ', still there when the record ended' : ''} (threshold ${d.thresholdSeconds} s)`;
+      return short(d)
+        ? `${w} still in FIN_WAIT_2 when the record ended, ${d.seconds} s after entering it: its peer had not closed (the record ended before the ${d.thresholdSeconds} s threshold)`
+        : `${w} in FIN_WAIT_2 for ${d.seconds} s${d.atEnd ? ', still there when the record ended' : ''} (threshold ${d.thresholdSeconds} s)`;
     case 'LINGERING_CLOSE_WAIT':
-      return `${w} in CLOSE_WAIT for ${d.seconds} s${d.atEnd ? ', still there when the record ended' : ''}: its application never closed (threshold ${d.thresholdSeconds} s)`;
+      return short(d)
+        ? `${w} still in CLOSE_WAIT when the record ended, ${d.seconds} s after entering it: its application had not closed (the record ended before the ${d.thresholdSeconds} s threshold)`
+        : `${w} in CLOSE_WAIT for ${d.seconds} s${d.atEnd ? ', still there when the record ended' : ''}: its application never closed (threshold ${d.thresholdSeconds} s)`;
     case 'SYN_RETRANSMIT':
       return `${w} retransmitted its SYN${times(d)}`;
     case 'SYNACK_RETRANSMIT':
@@ -84,4 +91,9 @@ export function anomalyMessage(code: AnomalyCode, who: 'client' | 'server' | nul
       return `${ANOMALIES[never as AnomalyCode]?.summary ?? String(never)}`;
     }
   }
+}
+
+/** A LINGERING_* still there when the record ended, before its threshold. */
+function short(d: Details): boolean {
+  return d.atEnd === true && typeof d.seconds === 'number' && typeof d.thresholdSeconds === 'number' && d.seconds <= d.thresholdSeconds;
 }

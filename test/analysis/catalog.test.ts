@@ -56,6 +56,20 @@ function writtenIso(f: IsoFormatter, t: number): string {
   return buf.toString('latin1', 3, end);
 }
 
+describe('LINGERING_* messages (helper audit of the terminal, 2026-12-05)', () => {
+  test('still there when the record ended, under the threshold: says the record ended first, not "for 0 s (threshold 60 s)"', () => {
+    const short = anomalyMessage('LINGERING_FIN_WAIT_2', 'client', { seconds: 0, atEnd: true, thresholdSeconds: 60 });
+    expect(short).toBe('client still in FIN_WAIT_2 when the record ended, 0 s after entering it: its peer had not closed (the record ended before the 60 s threshold)');
+    expect(anomalyMessage('LINGERING_CLOSE_WAIT', 'server', { seconds: 2.5, atEnd: true, thresholdSeconds: 60 }))
+      .toBe('server still in CLOSE_WAIT when the record ended, 2.5 s after entering it: its application had not closed (the record ended before the 60 s threshold)');
+    // Past the threshold, as before.
+    expect(anomalyMessage('LINGERING_FIN_WAIT_2', 'client', { seconds: 75, atEnd: true, thresholdSeconds: 60 }))
+      .toBe('client in FIN_WAIT_2 for 75 s, still there when the record ended (threshold 60 s)');
+    expect(anomalyMessage('LINGERING_CLOSE_WAIT', 'server', { seconds: 75, atEnd: false, thresholdSeconds: 60 }))
+      .toBe('server in CLOSE_WAIT for 75 s: its application never closed (threshold 60 s)');
+  });
+});
+
 describe('IsoFormatter', () => {
   test.each([[1_700_000_000, 123_456_789, 9], [1_700_000_000, 999_999_000, 6], [0, 0, 6], [1_999_999_999, 500, 9],
     [1_700_000_000, 250_000_000, 0], [1_700_000_000, 123_000_000, 3], [4_102_444_799, 999_999_999, 9],
