@@ -19,15 +19,19 @@ export function formatSeconds(s: Seconds | null, ascii = false): string {
   const a = Math.abs(s);
   const sign = s < 0 ? '-' : '';
   if (a === 0) return '0 s';
-  if (a < 1e-3) return `${sign}${trim(a * 1e6, a * 1e6 < 10 ? 1 : 0)} ${ascii ? 'us' : 'µs'}`;
-  if (a < 1) return `${sign}${trim(a * 1e3, a * 1e3 < 10 ? 2 : 1)} ms`;
-  if (a < 60) return `${sign}${trim(a, a < 10 ? 3 : 2)} s`;
-  if (a < 3600) {
-    const m = Math.floor(a / 60);
-    return `${sign}${m}m${pad2(Math.floor(a - m * 60))}s`;
-  }
-  const h = Math.floor(a / 3600);
-  return `${sign}${h}h${pad2(Math.floor((a - h * 3600) / 60))}m`;
+  // Each unit is taken only if the value still rounds below the next one: 0.99996 s reads "1 s",
+  // not "1000 ms", and 59.996 s "1m00s", not "60 s". Below a µs (nanosecond captures), ns: a 1 ns
+  // span is not "0 µs".
+  let t: string;
+  if (a < 1e-6 && Number(t = trim(a * 1e9, 0)) < 1000) return `${sign}${t} ns`;
+  if (a < 1e-3 && Number(t = trim(a * 1e6, a * 1e6 < 10 ? 1 : 0)) < 1000) return `${sign}${t} ${ascii ? 'us' : 'µs'}`;
+  if (a < 1 && Number(t = trim(a * 1e3, a * 1e3 < 10 ? 2 : 1)) < 1000) return `${sign}${t} ms`;
+  if (a < 60 && Number(t = trim(a, a < 10 ? 3 : 2)) < 60) return `${sign}${t} s`;
+  // Rounded, not cut: 119.9 s is "2m00s", not "1m59s".
+  const secs = Math.round(a);
+  if (secs < 3600) return `${sign}${Math.floor(secs / 60)}m${pad2(secs % 60)}s`;
+  const mins = Math.round(a / 60);
+  return `${sign}${Math.floor(mins / 60)}h${pad2(mins % 60)}m`;
 }
 
 function trim(n: number, digits: number): string {

@@ -15,6 +15,16 @@ describe('formatSeconds', () => {
     [42.123, '42.12 s'],
     [125, '2m05s'],
     [7322, '2h02m'],
+    // At the units' edges the value is rounded first, then its unit chosen (helper audit of timings, 2026-12-05).
+    [0.99996, '1 s'],
+    [0.0009996, '1 ms'],
+    [59.996, '1m00s'],
+    [119.9, '2m00s'],
+    [3599.7, '1h00m'],
+    [7199.9, '2h00m'],
+    [1e-9, '1 ns'],
+    [4.56e-7, '456 ns'],
+    [9.996e-7, '1 µs'],
   ])('%s -> %s', (s, text) => expect(formatSeconds(s)).toBe(text));
 
   test('--ascii spells µs as us', () => {
