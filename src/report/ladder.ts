@@ -206,7 +206,11 @@ function splitLabel(label: string, room: number): [string, string] {
 function describe(c: ConnectionReport, ascii: boolean): string {
   const hs = c.handshake;
   const rtt = hs.rtt.total ?? hs.rtt.lastSynToSynAck; // as the table: not the SYN backoff
-  const parts = [`handshake ${hs.outcome}${rtt !== null ? ` (rtt ${formatSeconds(rtt, ascii)})` : ''}`];
+  // A handshake complete without its SYN captured (its SYN,ACK and ACK were): say so, as Wireshark's
+  // "Incomplete (30)" beside it would otherwise read as a contradiction.
+  const notes = [hs.outcome === 'complete' && hs.synFrame === null ? 'SYN not captured' : '', rtt !== null ? `rtt ${formatSeconds(rtt, ascii)}` : '']
+    .filter((x) => x !== '');
+  const parts = [`handshake ${hs.outcome}${notes.length > 0 ? ` (${notes.join(', ')})` : ''}`];
   const by = c.close.kind === 'reset' ? c.close.resetBy : c.close.initiator;
   parts.push(`close ${c.close.kind}${by && c.close.kind !== 'none' ? ` by ${by}` : ''}`);
   const n = c.packets.client + c.packets.server;

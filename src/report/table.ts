@@ -170,7 +170,14 @@ function renderHeader(report: RunReport, ctx: RenderContext): string[] {
       : 'no packets';
   lines.push(...wrapLabelled(label('time span'), span, ctx.width));
   let conns = formatCount(s.connections);
-  if (report.selection) conns += `, ${formatCount(report.selection.matched)} match ${report.selection.criteria.join(' ')}`;
+  if (report.selection) {
+    // --limit says how many are shown, not which match: "3 match only-anomalies, 1 shown (limit=1)".
+    const sel = report.selection;
+    const crit = sel.criteria.filter((c) => !c.startsWith('limit='));
+    const limit = sel.criteria.find((c) => c.startsWith('limit='));
+    if (crit.length > 0) conns += `, ${formatCount(sel.matched)} match ${crit.join(' ')}`;
+    if (limit !== undefined && sel.shown < sel.matched) conns += `, ${formatCount(sel.shown)} shown (${limit})`;
+  }
   const retired: string[] = [];
   if (st.connectionsTimedOut > 0) retired.push(`${formatCount(st.connectionsTimedOut)} timed out`);
   if (st.connectionsEvicted > 0) retired.push(chalk.yellow(`${formatCount(st.connectionsEvicted)} evicted`));

@@ -559,6 +559,16 @@ describe('selection', () => {
     expect(left.stderr).toBe('tcpflow-analyze: --ladder 3: connection 3 is not selected by --host 10.9.9.9 --state CLOSED\n');
   });
 
+  test('the table header counts the matches without --limit, and says how many --limit shows', () => {
+    expect(cli(['--only-anomalies', '--limit', '1', SAMPLE]).stdout).toContain('connections 7, 3 match only-anomalies, 1 shown (limit=1)\n');
+    expect(cli(['--limit', '2', SAMPLE]).stdout).toContain('connections 7, 2 shown (limit=2)\n');
+  });
+
+  test('a ladder of a handshake complete without its SYN says the SYN was not captured', () => {
+    const r = cli(['--ladder', '1', join(TRACES, 'missing-syn.pcap')]);
+    expect(r.stdout.split('\n')[1]).toMatch(/^handshake complete \(SYN not captured\) · /);
+  });
+
   test('--ladder whose selection matches nothing says so, not "no anomaly" (helper audit of the terminal, 2026-12-05)', () => {
     const r = cli(['--ladder', '--host', '10.0.0.5', SAMPLE]);
     expect(r.code).toBe(0);
