@@ -320,8 +320,11 @@ export class PcapngReader extends Framer {
       iface.bigMul = exp <= 9 ? 10n ** BigInt(9 - exp) : 1n;
       iface.bigDiv = exp <= 9 ? 1n : 10n ** BigInt(exp - 9);
     }
-    // Digits needed to show one unit: 10^-n → n; 2^-n → ceil(n·log10 2). Nanoseconds is our floor.
-    const digits = Math.min(9, iface.binary ? Math.ceil(exp * Math.LOG10E * Math.LN2) : exp);
+    // Digits that show every stamp exactly: 10^-n → n, and 2^-n → n as well (2^-n = 5^n / 10^n: a
+    // tick of 2^-10 s is 0.0009765625 s), as tshark prints them. Nanoseconds is our floor. (Until
+    // 2026-12-05 a binary unit declared ceil(n·log10 2) digits, which showed one tick but rounded
+    // 13/1024 s to .012695 and spans to the µs: helper audit of timings.)
+    const digits = Math.min(9, exp);
     if (this.allIfaces.length === 0 || digits > this.info.precisionDigits) this.info.precisionDigits = digits;
     if (this.allIfaces.length === 0 || iface.snapLen > (this.info.snapLen ?? 0)) this.info.snapLen = iface.snapLen;
     this.ifaces.push(iface);

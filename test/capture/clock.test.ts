@@ -70,7 +70,7 @@ describe('CaptureClock.unitFor: the unit of a connection\'s times, from its inpu
 
   test('the reader\'s precision is read when asked (a pcapng interface declared later), floored at µs, never finer than the run', () => {
     const clock = new CaptureClock(6);
-    const info = { precisionDigits: 4 }; // a binary resolution of 2^-10 s declares 4 digits
+    const info = { precisionDigits: 4 }; // a coarse input (if_tsresol 10^-4 s) declares 4 digits
     clock.noteInput('a.pcapng', info);
     expect(clock.unitFor('a.pcapng', 'a.pcapng')).toBe(1000);
     info.precisionDigits = 9;

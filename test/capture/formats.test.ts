@@ -32,7 +32,7 @@ const VARIANTS: Variant[] = [
   { name: 'pcap ns BE', bytes: writePcap(pkts, { nano: true, bigEndian: true }), format: 'pcap', byteOrder: 'big', precisionDigits: 9 },
   { name: 'pcapng LE default 10^-6', bytes: ng([{ linkType: 1 }]), format: 'pcapng', byteOrder: 'little', precisionDigits: 6 },
   { name: 'pcapng BE 10^-9', bytes: ng([{ linkType: 1, tsresol: 9 }], true), format: 'pcapng', byteOrder: 'big', precisionDigits: 9 },
-  { name: 'pcapng LE 2^-20', bytes: ng([{ linkType: 1, tsresol: 0x80 | 20 }]), format: 'pcapng', byteOrder: 'little', precisionDigits: 7 },
+  { name: 'pcapng LE 2^-20', bytes: ng([{ linkType: 1, tsresol: 0x80 | 20 }]), format: 'pcapng', byteOrder: 'little', precisionDigits: 9 },
   { name: 'pcapng BE 10^-9 + tsoffset', bytes: ng([{ linkType: 1, tsresol: 9, tsoffset: 1_600_000_000 }], true), format: 'pcapng', byteOrder: 'big', precisionDigits: 9 },
   { name: 'pcapng LE 10^-3 + tsoffset', bytes: ng([{ linkType: 1, tsresol: 3, tsoffset: 1_699_999_000, snapLen: 65535 }]), format: 'pcapng', byteOrder: 'little', precisionDigits: 3 },
 ];

@@ -8,7 +8,7 @@ import { describe, expect, test } from 'vitest';
 import { TCP_ACK, TCP_CWR, TCP_ECE, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG, TCP_AE } from '../../src/decode/fields.js';
 import type { ConnectionReport, RunReport } from '../../src/report/model.js';
 import { ethernetIPv4Tcp } from '../helpers/packet-builder.js';
-import { fromBytes, writePcap, type PacketIn } from '../helpers/pcap-writer.js';
+import { fromBytes, writePcap, writePcapng, type PacketIn } from '../helpers/pcap-writer.js';
 import { analyze } from '../../src/analyze.js';
 import { Scenario, statePath } from '../helpers/scenario.js';
 import { analyzeBytes, checkInvariants, pcapPackets } from './support.js';
@@ -252,6 +252,23 @@ describe('a timing point stamped earlier than the record before it (helper audit
     const c = only(await runChecked(s));
     expect(c.handshake).toMatchObject({ outcome: 'complete', ackFrame: 2, synAckFrame: 3 });
     expect(c.handshake.duration).toBeNull();
+  });
+});
+
+describe('a pcapng with a binary time resolution (if_tsresol 2^-10 s)', () => {
+  test('times and spans keep every digit of the ticks, as tshark prints them (was rounded to the µs: helper audit of timings)', async () => {
+    // Stamps at 0, 13/1024 and 27/1024 s: 0.0126953125 s and 0.0263671875 s, which tshark prints
+    // .012695312 and .026367187 (ns, truncated), and an iRTT of 0.026367187.
+    const s = new Scenario({ start: 1_700_000_000 });
+    s.a.syn(); s.b.synAck(); s.a.ack();
+    const frames = s.frames.map((f, i) => ({ ...f, tsSec: 1_700_000_000, tsNanos: [0, 12_695_313, 26_367_188][i] }));
+    const r = await analyzeBytes(writePcapng(frames, { interfaces: [{ linkType: 1, tsresol: 0x80 | 10 }] }));
+    checkInvariants(r);
+    const c = only(r);
+    expect(r.inputs[0].precisionDigits).toBe(9);
+    expect(c.handshake.synAck).toBe('2023-11-14T22:13:20.012695312Z');
+    expect(c.handshake.ack).toBe('2023-11-14T22:13:20.026367187Z');
+    expect(c.handshake.rtt).toEqual({ synToSynAck: 0.012695312, lastSynToSynAck: 0.012695312, synAckToAck: 0.013671875, total: 0.026367187 });
   });
 });
 
