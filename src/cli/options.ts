@@ -41,6 +41,8 @@ export interface CliOptions {
   /** `--ladder`: draw ladders (table format) or include ladder rows (json/ndjson). */
   ladder: { id: number | null; all: boolean } | null;
   ascii: boolean;
+  /** --every-row: ladders draw every row (long quiet runs are shortened otherwise). */
+  everyRow: boolean;
   /** undefined: decide from the environment (NO_COLOR, FORCE_COLOR, TTY). */
   color: boolean | undefined;
   width: number | undefined;
@@ -100,10 +102,11 @@ function buildParser(version: string, helpWidth: number) {
       )
       .completion('completion', 'print a bash/zsh completion script (tcpflow-analyze completion >> ~/.bashrc)')
       .command('$0 [capture..]', false, (y) => y.positional('capture', { type: 'string', describe: 'capture files' }))
-      .group(['format', 'ladder', 'all', 'ascii', 'color', 'width', 'progress', 'debug'], 'Output:')
+      .group(['format', 'ladder', 'all', 'every-row', 'ascii', 'color', 'width', 'progress', 'debug'], 'Output:')
       .option('format', { alias: 'f', requiresArg: true, choices: FORMATS, default: 'table' as Format, describe: 'report format (table even when piped; pick json/ndjson for scripts)' })
       .option('ladder', { type: 'string', describe: 'ladder diagram of connection [id]; without an id: every connection with an anomaly' })
       .option('all', { type: 'boolean', default: false, describe: 'with --ladder: every connection' })
+      .option('every-row', { type: 'boolean', default: false, describe: 'with --ladder: every row (a run of more than 12 rows that change no state and note no anomaly is shortened to its ends)' })
       .option('ascii', { type: 'boolean', default: false, describe: 'ASCII arrows and marks instead of Unicode' })
       .option('color', { type: 'boolean', describe: 'force colour on (--no-color: off)' })
       .option('width', { requiresArg: true, describe: 'table width in columns (default: the terminal, $COLUMNS, or 100)' })
@@ -313,7 +316,7 @@ const STDIN_TOKEN = '\u0000stdin';
 
 /** Options that take one value; the list options (--host, --port, ...) accumulate instead. */
 const SINGLE_VALUED = [
-  'format', 'ladder', 'all', 'ascii', 'color', 'width', 'progress', 'debug', 'only-anomalies', 'sort', 'limit',
+  'format', 'ladder', 'all', 'every-row', 'ascii', 'color', 'width', 'progress', 'debug', 'only-anomalies', 'sort', 'limit',
   'msl', 'linger', 'idle-timeout', 'max-connections', 'verify-checksums', 'threads', 'expect',
 ] as const;
 
@@ -357,6 +360,7 @@ function toOptions(raw: Record<string, unknown>, afterDashes: string[]): CliOpti
   } else if (a.all) {
     throw new UsageError('--all only makes sense with --ladder');
   }
+  if (a['every-row'] && a.ladder === undefined) throw new UsageError('--every-row only makes sense with --ladder');
   if (captures.length === 0) throw new UsageError('no capture given (use - for standard input)');
   if (captures.filter((c) => c === '-').length > 1) throw new UsageError("standard input ('-') can only be read once");
   const format = a.format as Format;
@@ -384,6 +388,7 @@ function toOptions(raw: Record<string, unknown>, afterDashes: string[]): CliOpti
     format,
     ladder,
     ascii: Boolean(a.ascii),
+    everyRow: Boolean(a['every-row']),
     color: a.color === undefined ? undefined : Boolean(a.color),
     width,
     progress: a.progress === undefined ? undefined : Boolean(a.progress),

@@ -421,5 +421,5 @@ function renderContext(o: CliOptions, io: CliEnvironment): RenderContext {
   const width =
     o.width ??
     (io.stdout.isTTY && io.stdout.columns ? io.stdout.columns : Number.isInteger(envCols) && envCols >= 40 ? envCols : 100);
-  return { chalk: new Chalk({ level }), width, ascii: o.ascii };
+  return { chalk: new Chalk({ level }), width, ascii: o.ascii, everyRow: o.everyRow };
 }

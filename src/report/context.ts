@@ -12,6 +12,8 @@ export interface RenderContext {
   width: number;
   /** Draw the ladder with `-->` / `<--` instead of box-drawing arrows (terminals without UTF-8). */
   ascii: boolean;
+  /** Ladders: draw every row (by default a long run of rows that change nothing is shortened). */
+  everyRow?: boolean;
 }
 
 /** A renderer turns a whole report into the text printed on stdout (knip's reporters map). */

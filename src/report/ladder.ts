@@ -23,6 +23,13 @@ const MIN_ARROW = 6;
 /** Continuation lines of a wrapped text line start this far right of its first line. */
 const HANG = 2;
 /**
+ * A run of more rows than this that change no state and note no anomaly (the data of a long
+ * connection: 1,089 rows of ESTABLISHED / ESTABLISHED for one file transfer) is shortened to its
+ * first and last QUIET_EDGE rows and one line saying what was left out; --every-row draws them.
+ */
+const QUIET_RUN_MAX = 12;
+const QUIET_EDGE = 3;
+/**
  * Why the states lag RFC 9293's Figures 6 and 12 (the observer model), the longest that fits the
  * width: a reader comparing with the figures otherwise takes the lag for a bug. The last fits 40,
  * the narrowest --width.
@@ -107,9 +114,15 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
   const spansInputs = rows.some((r) => r.input !== undefined && r.input !== c.input);
   const shaft = ctx.ascii ? '--' : '──';
   const arcs = placeTransitions(c, rows);
+  const left = ctx.everyRow ? null : quietRuns(c, rows, arcs.byRow, byFrame);
   let prev: LadderRow | null = null;
   rows.forEach((r, i) => {
     const input = r.input ?? c.input;
+    if (left !== null && left[i] !== undefined) {
+      const run = left[i];
+      if (run.first === i) out.push(...wrapHanging(leftOutWords(run, rows, ctx.ascii), ctx.width, frameW + 2 + timeW + 2).map((l) => chalk.dim(l)));
+      return; // its states are those of the rows around it: `prev` stays what it was
+    }
     if (spansInputs && (prev === null || input !== (prev.input ?? c.input))) {
       out.push(...wrapHanging(`${shaft} frames from ${input} ${shaft}`, ctx.width).map((l) => chalk.dim(l)));
     }
@@ -151,6 +164,52 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
     out.push(...markLines(chalk, a.severity, `${mark} ${a.code}`, where + (a.message ? `: ${a.message}` : ''), 0, ctx.width));
   }
   return out.map((l) => l.replace(/\s+$/, '')).join('\n') + '\n';
+}
+
+/** Rows left out of a long quiet run: indices first..last (inclusive). */
+interface LeftOut { first: number; last: number }
+
+/**
+ * For each row left out, its run (QUIET_RUN_MAX above). A quiet row takes no arc, notes no anomaly,
+ * shows the same states as the row before it, in the same input: the middle of a transfer.
+ */
+function quietRuns(c: ConnectionReport, rows: LadderRow[], arcsByRow: Taken[][], byFrame: Map<string, AnomalyReport[]>): LeftOut[] {
+  const left: LeftOut[] = [];
+  const quiet = (i: number): boolean => {
+    const r = rows[i];
+    const p = rows[i - 1];
+    const input = r.input ?? c.input;
+    return r.anomalies.length === 0 && arcsByRow[i].length === 0 && !byFrame.has(frameKey(input, r.frame))
+      && r.clientState === p.clientState && r.serverState === p.serverState && input === (p.input ?? c.input);
+  };
+  let i = 1;
+  while (i < rows.length) {
+    if (!quiet(i)) { i++; continue; }
+    let j = i;
+    while (j + 1 < rows.length && quiet(j + 1)) j++;
+    if (j - i + 1 > QUIET_RUN_MAX) {
+      const run = { first: i + QUIET_EDGE, last: j - QUIET_EDGE };
+      for (let k = run.first; k <= run.last; k++) left[k] = run;
+    }
+    i = j + 1;
+  }
+  return left;
+}
+
+/** `⋯ 1,044 rows left out (frames 13-1056, 3.2-9.7 s): ...`: what the shortened run held. */
+function leftOutWords(run: LeftOut, rows: LadderRow[], ascii: boolean): string {
+  let fromClient = 0;
+  let bytes = 0;
+  for (let k = run.first; k <= run.last; k++) {
+    if (rows[k].from === 'client') fromClient++;
+    bytes += rows[k].len;
+  }
+  const n = run.last - run.first + 1;
+  const a = rows[run.first];
+  const b = rows[run.last];
+  const count = (x: number): string => x.toLocaleString('en-US');
+  return `${ascii ? '...' : '⋯'} ${count(n)} rows left out (frames ${a.frame}-${b.frame}): ${count(fromClient)} from the client, ` +
+    `${count(n - fromClient)} from the server, ${count(bytes)} bytes of payload, no state change, no anomaly (--every-row draws them)`;
 }
 
 /**

@@ -564,6 +564,23 @@ describe('selection', () => {
     expect(cli(['--limit', '2', SAMPLE]).stdout).toContain('connections 7, 2 shown (limit=2)\n');
   });
 
+  test('a long run of rows that change nothing is shortened to its ends; --every-row draws it (helper audit of the terminal, 2026-12-05)', () => {
+    const dcc = join(TRACES, 'irc-dcc-send.pcapng'); // connection 2: a 1.3 MB transfer, 1,089 packets
+    const short = cli(['--ladder', '2', dcc]);
+    expect(short.code).toBe(0);
+    const lines = short.stdout.split('\n');
+    expect(lines.length).toBeLessThan(40);
+    expect(short.stdout).toContain('⋯ 1,077 rows left out (frames 66-1142)');
+    // The three rows on each side of the gap, and every row that moves a state, are drawn.
+    for (const frame of [63, 64, 65, 1143, 1144, 1145, 1146, 1147, 1148]) expect(lines.some((l) => l.startsWith(` ${frame}  `) || l.startsWith(`   ${frame}  `))).toBe(true);
+    const every = cli(['--ladder', '2', '--every-row', dcc]);
+    expect(every.stdout.split('\n').length).toBeGreaterThan(1089);
+    expect(every.stdout).not.toContain('rows left out');
+    expect(cli(['--every-row', dcc]).stderr.split('\n')[0]).toBe('tcpflow-analyze: --every-row only makes sense with --ladder');
+    // ASCII spells the mark with dots.
+    expect(cli(['--ladder', '2', '--ascii', dcc]).stdout).toContain('... 1,077 rows left out');
+  });
+
   test('a ladder of a handshake complete without its SYN says the SYN was not captured', () => {
     const r = cli(['--ladder', '1', join(TRACES, 'missing-syn.pcap')]);
     expect(r.stdout.split('\n')[1]).toMatch(/^handshake complete \(SYN not captured\) · /);
