@@ -4,7 +4,9 @@
  * width of its widest cell and the widest shrinkable column gives up one character at a time
  * until the table fits, so at 80 columns cells wrap onto a second line instead of being cut off.
  * Cells wrap between words only: a column never gets narrower than its longest word (an address
- * with its port, a state name), since half an address or "simultaneou" over "s" misleads.
+ * with its port, a state name), since half an address or "simultaneou" over "s" misleads. The one
+ * exception is an IPv6 endpoint, which can be 47 characters: when nothing else is left to give,
+ * it breaks after a colon of its address, never inside "]:port" (see `pieces`).
  */
 import Table from 'cli-table3';
 import type { ChalkInstance } from 'chalk';
@@ -313,24 +315,34 @@ function* renderRows(rows: TableRowSource, severities: Map<string, Severity>, ct
 interface Measured {
   /** Widest line of the column, header included. */
   natural: number;
-  /** Narrowest the column may get: its longest word, header included (wrapWords never splits one). */
+  /** Narrowest the column may get while every word stays whole: its longest word, header included. */
   min: number;
+  /** Narrowest at all: its longest unbreakable piece (an IPv6 address may break after a colon). */
+  hardMin: number;
 }
 
-/** Each column's natural and minimum width, in one pass over the rows (loops: a spread of 100k+ rows overflows the stack). */
+/** Each column's natural and minimum widths, in one pass over the rows (loops: a spread of 100k+ rows overflows the stack). */
 function measure(cols: Column[], rows: TableRowSource): Measured[] {
   const natural = cols.map((col) => Math.max(...col.head.split('\n').map(strWidth)));
   const longest = cols.map(() => 0);
+  const longestPiece = cols.map(() => 0);
   for (const row of rows.each()) {
     const cells = row.text.split(CELL_SEP);
     for (let i = 0; i < cols.length; i++) {
       for (const line of cells[i].split('\n')) {
         natural[i] = Math.max(natural[i], strWidth(line));
-        for (const w of line.split(' ')) longest[i] = Math.max(longest[i], strWidth(w));
+        for (const w of line.split(' ')) {
+          const width = strWidth(w);
+          longest[i] = Math.max(longest[i], width);
+          if (width > longestPiece[i]) longestPiece[i] = Math.max(longestPiece[i], ...pieces(w).map(strWidth));
+        }
       }
     }
   }
-  return cols.map((col, i) => ({ natural: natural[i], min: Math.max(longestWord(col.head), longest[i]) }));
+  return cols.map((col, i) => {
+    const head = longestWord(col.head);
+    return { natural: natural[i], min: Math.max(head, longest[i]), hardMin: Math.max(head, longestPiece[i]) };
+  });
 }
 
 function longestWord(s: string): number {
@@ -341,8 +353,9 @@ function longestWord(s: string): number {
 
 /**
  * wrapText without its last resort: breaks at plain spaces only, and a word wider than `width`
- * gets a line of its own and overflows it. format.ts's wrapText splits such a word, which suits a
- * ladder label but not a table cell (an address, a state, a code with its count).
+ * gets lines of its own: broken into its `pieces` if it has several, else overflowing. format.ts's
+ * wrapText splits such a word anywhere, which suits a ladder label but not a table cell (an
+ * address, a state, a code with its count).
  */
 function wrapWords(text: string, width: number): string[] {
   const out: string[] = [];
@@ -350,10 +363,22 @@ function wrapWords(text: string, width: number): string[] {
     let line = '';
     for (const word of para.split(' ')) {
       if (line === '') line = word;
-      else if (strWidth(line) + 1 + strWidth(word) <= width) line += ` ${word}`;
-      else {
+      else if (strWidth(line) + 1 + strWidth(word) <= width) {
+        line += ` ${word}`;
+        continue;
+      } else {
         out.push(line);
         line = word;
+      }
+      if (strWidth(word) <= width) continue;
+      const parts = pieces(word);
+      line = parts[0];
+      for (let k = 1; k < parts.length; k++) {
+        if (strWidth(line) + strWidth(parts[k]) <= width) line += parts[k];
+        else {
+          out.push(line);
+          line = parts[k];
+        }
       }
     }
     out.push(line);
@@ -362,25 +387,50 @@ function wrapWords(text: string, width: number): string[] {
 }
 
 /**
+ * Where a word may break when it is wider than its column: after a colon inside an IPv6 address's
+ * brackets, so "[2001:470:4867:" goes over "99::21]:21"; never between the colons of "::" and never
+ * in "]:port", which would read as another port. Any other word is one piece.
+ */
+function pieces(word: string): string[] {
+  if (!word.includes('[')) return [word];
+  const out: string[] = [];
+  let from = 0;
+  let inside = false;
+  for (let i = 0; i < word.length; i++) {
+    const c = word[i];
+    if (c === '[') inside = true;
+    else if (c === ']') inside = false;
+    else if (c === ':' && inside && word[i + 1] !== ':' && word[i + 1] !== ']') {
+      out.push(word.slice(from, i + 1));
+      from = i + 1;
+    }
+  }
+  out.push(word.slice(from));
+  return out;
+}
+
+/**
  * Column widths that fit `width`: natural widths (widest line of each column), then the widest
  * column above its minimum loses one character at a time, so an endpoint column stops at its
  * longest address and the width comes from columns of several words (anomalies, close, bytes).
- * If every column is at its minimum the table is wider than asked: the terminal then folds the
- * overlong line, but a port split off its address reads as another port ("[::21]:2" over "1"),
- * so we never split one ourselves.
+ * Only when every column is at that minimum do IPv6 addresses give way, down to their longest
+ * piece. If the table is still wider than asked the terminal folds the overlong line; we never
+ * split a word ourselves (a port split off its address reads as another port: "[::21]:2" over "1").
  */
 function fitWidths(cols: readonly Measured[], width: number, gap: number): number[] {
   const widths = cols.map((m) => m.natural);
   const budget = width - gap * (cols.length - 1);
   let total = widths.reduce((a, b) => a + b, 0);
-  while (total > budget) {
-    let widest = -1;
-    for (let i = 0; i < widths.length; i++) {
-      if (widths[i] > cols[i].min && (widest < 0 || widths[i] > widths[widest])) widest = i;
+  for (const floor of [(m: Measured) => m.min, (m: Measured) => m.hardMin]) {
+    while (total > budget) {
+      let widest = -1;
+      for (let i = 0; i < widths.length; i++) {
+        if (widths[i] > floor(cols[i]) && (widest < 0 || widths[i] > widths[widest])) widest = i;
+      }
+      if (widest < 0) break;
+      widths[widest]--;
+      total--;
     }
-    if (widest < 0) break;
-    widths[widest]--;
-    total--;
   }
   return widths;
 }

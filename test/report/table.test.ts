@@ -26,12 +26,13 @@ describe('table renderer', () => {
     }
   });
 
-  test('at 80 columns IPv4 rows fit; the sample\'s IPv6 row needs 86, and gets them rather than a split address', () => {
-    const r = sampleReport();
-    const ipv4 = withConnections(r.connections.filter((c) => !c.client.ip.includes(':')));
-    for (const line of renderTable(ipv4, plain80).split('\n')) expect([...line].length, line).toBeLessThanOrEqual(80);
-    const widest = Math.max(...renderTable(r, plain80).split('\n').map((l) => [...l].length));
-    expect(widest).toBe(86);
+  test('at 80 columns every line fits: the sample\'s IPv6 row breaks after a colon of its address, "]:port" whole', () => {
+    const text = renderTable(sampleReport(), plain80);
+    for (const line of text.split('\n')) expect([...line].length, line).toBeLessThanOrEqual(80);
+    // It needed 86 columns before an address could break (ec57f3f to this change).
+    expect(text).toMatch(/^5 \[2001:db8:1234:5678:: +complete /m);
+    expect(text).toMatch(/^ {2}10\]:40123 → +1 ms /m);
+    expect(text).toMatch(/^ {2}\[2001:db8:1234:5678::\n {2}80\]:8080$/m);
   });
 
   test('150k rows: every one printed, the same lines as a small table of the same rows, no stack overflow', () => {
@@ -132,17 +133,27 @@ function rowBlocks(text: string): Map<number, string[]> {
  * The words of `r` that `text` (its plain table) does not show whole on one line: each row's
  * endpoints with their ports, outcome, close kind, states and anomaly codes with their counts
  * (within that row, so the same word intact in another row hides nothing), then the summary's
- * "CODE count" pairs. Empty when nothing was split.
+ * "CODE count" pairs. Empty when nothing was split. The one break allowed is an IPv6 endpoint's
+ * after a colon of its address: then each of its pieces is whole on a line, the last one with
+ * "]:port", and the endpoint column's lines of the row put back together read the endpoint.
  */
 function splitWords(r: RunReport, text: string, ascii = false): string[] {
   const rows = rowBlocks(text);
   const split: string[] = [];
+  const head = text.split('\n').find((l) => /^ *# /.test(l)) ?? '';
+  const [from, to] = [head.indexOf('client'), head.indexOf('handshake')];
   for (const c of r.connections) {
+    const lines = rows.get(c.id) ?? [];
+    const column = lines.map((l) => l.slice(from, to).trim()).join('');
+    for (const w of [formatEndpoint(c.client), formatEndpoint(c.server)]) {
+      if (lines.some((l) => l.includes(w))) continue;
+      const whole = ipv6Pieces(w).every((p) => lines.some((l) => l.includes(p))) && column.includes(w);
+      if (!whole) split.push(`#${c.id} ${w}`);
+    }
     const words = [
-      formatEndpoint(c.client), formatEndpoint(c.server), c.handshake.outcome, c.close.kind, c.client.finalState, c.server.finalState,
+      c.handshake.outcome, c.close.kind, c.client.finalState, c.server.finalState,
       ...anomalyCounts(c).map((a) => (a.count > 1 ? `${a.code}${ascii ? 'x' : '×'}${a.count}` : a.code)),
     ];
-    const lines = rows.get(c.id) ?? [];
     for (const w of words) if (!lines.some((l) => l.includes(w))) split.push(`#${c.id} ${w}`);
   }
   const lines = text.split('\n');
@@ -154,6 +165,17 @@ function splitWords(r: RunReport, text: string, ascii = false): string[] {
     }
   }
   return split;
+}
+
+/** "[2001:db8::1]:80" as "[2001:", "db8::", "1]:80": an address's groups, each with its colon(s); the port stays with the last. */
+function ipv6Pieces(endpoint: string): string[] {
+  const m = /^\[(.*)\](:\d+)$/.exec(endpoint);
+  if (!m) return [endpoint];
+  const groups = m[1].match(/[^:]*:+|[^:]+$/g) ?? [];
+  if (groups.length === 0) return [endpoint];
+  groups[0] = `[${groups[0]}`;
+  groups[groups.length - 1] += `]${m[2]}`;
+  return groups;
 }
 
 /** `r` with `connections` in place of its own, and a summary that counts them. */
@@ -242,19 +264,25 @@ describe('the table never splits a word', () => {
     }
   });
 
-  test('rows whose words cannot fit overflow the width rather than split an address; the header and summary still wrap to it', () => {
+  test('a full-length IPv6 address gives way only when nothing else can; past that the row overflows rather than split "]:port"', () => {
     const r = withConnections([connection(1, { client: { ip: 'fe80:1234:5678:9abc:def0:1234:5678:9abc' }, server: { ip: 'fe80::1' } })]);
-    const text = renderTable(r, plain80);
+    // 80 columns: the other columns are at their longest words first, then the address breaks.
+    const at80 = renderTable(r, plain80);
+    for (const line of at80.split('\n')) expect([...line].length, line).toBeLessThanOrEqual(80);
+    expect(at80).toMatch(/^1 \[fe80:1234:5678:9abc:def0: +complete +1\.25 s 120 B \/ +four_way +TIME_WAIT$/m);
+    expect(at80).toMatch(/^ {2}1234:5678:9abc\]:50001 → +1 ms +13\.9 KiB by client \/ CLOSED$/m);
+    expect(splitWords(r, at80)).toEqual([]);
+    // 50 columns: every column at its longest unbreakable piece ("9abc]:50001 →"), one space apart.
+    const text = renderTable(r, defaultRenderContext({ width: 50 }));
     expect(splitWords(r, text)).toEqual([]);
-    // It did what it could first: anomalies moved under the row, one space between columns.
-    expect(text).toMatch(/^# client → server +handshake duration bytes +close +final$/m);
+    expect(text).toMatch(/^# client → +handshake duration bytes +close +final$/m);
     const lines = text.split('\n');
     const head = lines.findIndex((l) => l.startsWith('# '));
     const end = lines.indexOf('', head);
-    for (const line of [...lines.slice(0, head), ...lines.slice(end)]) expect([...line].length, line).toBeLessThanOrEqual(80);
-    // And overflows no more than the words need: every column at its longest word, one space apart.
-    const longest = ['1', '[fe80:1234:5678:9abc:def0:1234:5678:9abc]:50001 →', 'handshake', 'duration', '13.9 KiB', 'by client', 'TIME_WAIT'];
+    for (const line of [...lines.slice(0, head), ...lines.slice(end)]) expect([...line].length, line).toBeLessThanOrEqual(50);
+    const longest = ['1', '9abc]:50001 →', 'handshake', 'duration', '13.9 KiB', 'by client', 'TIME_WAIT'];
     expect(lines.find((l) => l.startsWith('─'))).toHaveLength(longest.join(' ').length);
+    expect(lines.slice(head + 3, end)).toContain('  9abc]:50001 →');
   });
 
   propTest.prop([
