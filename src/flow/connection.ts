@@ -403,7 +403,8 @@ export class Connection implements ConnectionFacts {
     if (this.lastSynAckNanos !== synAckNanos || this.firstSynAckNanos !== firstSynAck) this.stampedBack |= STAMP_SYN_ACK;
     if (this.serverReplyNanos !== reply || this.client.firstDataNanos !== clientData) this.stampedBack |= STAMP_REPLY;
     const tr = this.server.transitions;
-    for (let i = serverArcs; i < tr.length; i++) if (isCapturedHandshakeAck(tr[i])) this.stampedBack |= STAMP_ACK_ARC;
+    // Any `rcv ACK of SYN`, inferred too: a late SYN,ACK can confirm it as the captured ACK's arc.
+    for (let i = serverArcs; i < tr.length; i++) if (tr[i].arc === ARC.RCV_ACK_OF_SYN) this.stampedBack |= STAMP_ACK_ARC;
     if (this.blindAckNanos !== blind || this.blindAckFrame !== blindFrame) this.blindAckStampedBack = true;
   }
 

@@ -253,6 +253,26 @@ describe('a timing point stamped earlier than the record before it (helper audit
     expect(c.handshake).toMatchObject({ outcome: 'complete', ackFrame: 2, synAckFrame: 3 });
     expect(c.handshake.duration).toBeNull();
   });
+
+  test('an ACK stamped before its SYN, whose arc was inferred and later confirmed by a late SYN,ACK: no handshake duration (was 0 s; late helper review)', async () => {
+    // The SYN,ACK is recorded last (a one-direction capture at first: the client goes on, the
+    // server's ESTABLISHED is inferred from its ACK); the ACK's stamp is 2.2 ms before the SYN's.
+    const s = new Scenario();
+    s.wait(10); s.a.syn(); s.wait(50);
+    const synAckAt = s.frames.length;
+    s.b.synAck(); s.a.ack(); s.a.data(10); s.a.fin();
+    const frames = [...s.frames];
+    const [synAck] = frames.splice(synAckAt, 1);
+    const last = frames[frames.length - 1];
+    frames.push({ ...synAck, tsSec: last.tsSec, tsNanos: last.tsNanos + 1000 });
+    frames[1] = { ...frames[1], tsNanos: frames[0].tsNanos - 2_200_000 };
+    const r = await analyzeBytes(writePcap(frames));
+    checkInvariants(r);
+    const c = only(r);
+    expect(r.stats.timestampsBackwards).toBe(1);
+    expect(c.handshake.ackFrame).toBe(2);
+    expect(c.handshake.duration).toBeNull();
+  });
 });
 
 describe('a pcapng with a binary time resolution (if_tsresol 2^-10 s)', () => {
