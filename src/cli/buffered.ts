@@ -120,25 +120,14 @@ function framed(o: CliOptions, render: (c: ConnectionReport) => string,
   });
 }
 
-/** Why plain --ladder or --ladder --all drew nothing: the selection (as the table header names it) or no anomaly. */
-export function noLadderLine(all: boolean, criteria: string[]): string {
-  const sel = criteria.filter((c) => !c.startsWith('ladder') && !c.startsWith('limit='));
-  if (sel.length === 0) return all ? 'No connection to draw.' : 'No connection has an anomaly; --ladder --all draws every connection.';
-  if (all) return `No connection matches ${sel.join(' ')}.`;
-  return `No connection matches ${sel.join(' ')} with an anomaly (plain --ladder draws only those; --ladder --all draws every one).`;
-}
-
 /**
  * --ladder: whole reports with their per-packet rows, as compact JSON, parsed back one at a time
  * (the time column depends on every input's precision, known only at the end).
  */
 function ladders(o: CliOptions, ctx: RenderContext): BufferedFormat {
   return spooled(o, (c) => JSON.stringify(c), async (spool, order, out, to) => {
-    if (order.length === 0) {
-      // --ladder N: nothing (stderr says there is no such connection).
-      if (o.ladder?.id == null) to.write(`${noLadderLine(o.ladder?.all ?? false, out.selection?.criteria ?? [])}\n`);
-      return;
-    }
+    // Nothing to draw: run.ts says why (select.ts noLadderLine, ladderNotFoundLine).
+    if (order.length === 0) return;
     const digits = ladderDigits(out);
     const chunks = new Chunks(to);
     for (let i = 0; i < order.length; i++) {

@@ -333,6 +333,9 @@ function lastWins(raw: Record<string, unknown>): Record<string, unknown> {
   return a;
 }
 
+/** What a person or a script might write for a number, in any of JavaScript's spellings and with spaces around. */
+const NUMBERISH = /^\s*[-+]?(?:\d[\d_]*\.?[\d_]*|\.\d+)(?:e[-+]?\d+)?\s*$|^\s*[-+]?(?:0x[\da-f]+|0o[0-7]+|0b[01]+|infinity|nan)\s*$/i;
+
 function toOptions(raw: Record<string, unknown>, afterDashes: string[]): CliOptions {
   const a = lastWins(raw);
   const captures = Array.isArray(a.capture) ? a.capture.map((x) => (String(x) === STDIN_TOKEN ? '-' : String(x))) : [];
@@ -345,8 +348,8 @@ function toOptions(raw: Record<string, unknown>, afterDashes: string[]): CliOpti
     if (/^\d+([,\s-]+\d+)+$/.test(v)) {
       throw new UsageError(`--ladder: one connection id, or none; for several, --ladder --all -c ${v}`);
     }
-    // A number that is no id (1.5, -1, 0) is a mistaken id, not a file name.
-    if (/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(v) && !/^\d+$/.test(v) || /^0+$/.test(v)) {
+    // A number that is no id (1.5, -1, 0, 0x1, 1_0, Infinity, NaN, ' 2') is a mistaken id, not a file name.
+    if (NUMBERISH.test(v) && !/^\d+$/.test(v) || /^0+$/.test(v)) {
       throw new UsageError(`--ladder: expected a connection id (1, 2, ...), got '${v}'`);
     }
     if (v === '' || !/^\d+$/.test(v)) {

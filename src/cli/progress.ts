@@ -97,10 +97,13 @@ export class Progress {
     this.drawn = true;
   }
 
-  /** Columns the bar may take: one less than the terminal's, so the cursor never wraps. */
+  /**
+   * Columns the bar may take: one less than the terminal's, so the cursor never wraps; 79 when the
+   * terminal does not say. A 15-column terminal gets 14, not 79 (a wrapped bar leaves a trail).
+   */
   private width(): number {
     const cols = this.out.columns;
-    return (cols !== undefined && cols >= 20 ? cols : 80) - 1;
+    return Math.max(4, cols !== undefined && cols > 0 ? cols : 80) - 1;
   }
 }
 

@@ -24,7 +24,7 @@ import { ExpectChecker, ExpectFileError, parseExpectations } from './expect.js';
 import { declaredTimes, describeFsError, inputSize, openInput } from './inputs.js';
 import { EXIT_FATAL, EXIT_GATE, EXIT_OK, isFatalOutputError, parseArgs, type CliOptions } from './options.js';
 import { Progress } from './progress.js';
-import { criteria, GateCount, matches } from './select.js';
+import { criteria, GateCount, ladderNotFoundLine, matches, noLadderLine } from './select.js';
 import { resolveSettings } from '../core.js';
 import { isLinkTypeSupported } from '../decode/link-types.js';
 import { analyzeSharded, shardWorkerAvailable } from '../threads/sharded.js';
@@ -200,6 +200,9 @@ async function run(io: CliEnvironment): Promise<number> {
   const held = streaming ? null : bufferedFormat(o, ctx);
   let matched = 0;
   let shown = 0;
+  // Plain --ladder keeps the anomalous ones of what the other options select: how many they selected.
+  const plainLadder = o.ladder !== null && !o.ladder.all && o.ladder.id === null;
+  let ladderCandidates = 0;
   const gate = new GateCount();
   const failedInputs: string[] = [];
 
@@ -208,6 +211,7 @@ async function run(io: CliEnvironment): Promise<number> {
   };
   const onConnection = (c: ConnectionReport): void => {
     checker?.observe(c);
+    if (plainLadder && matches(c, o.selection, null)) ladderCandidates++;
     if (!matches(c, o.selection, o.ladder)) return;
     matched++;
     countGate(c.anomalies);
@@ -366,13 +370,11 @@ async function run(io: CliEnvironment): Promise<number> {
       const spilled = held?.spoolFailure();
       if (spilled) say(`${NAME}: warning: the temporary file for the ${o.format} report failed (${spilled.message}); the report was kept in memory`);
       if (ladderId !== null && matched === 0) {
-        // Ids are 1..n: one within the run exists, and the other options left it out.
-        const others = criteria(o).filter((c) => !c.startsWith('ladder=') && !c.startsWith('limit='));
-        say(ladderId <= report.summary.connections && others.length > 0
-          ? `${NAME}: --ladder ${ladderId}: connection ${ladderId} is not selected by ${others.map((c) => `--${c.replace('=', ' ')}`).join(' ')}`
-          : `${NAME}: --ladder ${ladderId}: no such connection (the run has ${report.summary.connections})`);
+        say(`${NAME}: ${ladderNotFoundLine(ladderId, o, report.summary.connections)}`);
         return EXIT_FATAL;
       }
+      // Only the drawn ladders say so on stdout: JSON with ladders has its selection and an empty list.
+      if (o.ladder && o.format === 'table' && matched === 0 && !stdoutClosed) write(`${noLadderLine(o, ladderCandidates)}\n`);
     }
   } finally {
     held?.close();
@@ -408,18 +410,23 @@ function regularFileSize(name: string): number | null {
   }
 }
 
-/** --help as wide as the terminal (or $COLUMNS), within 40..100: examples wrapped mid-command cannot be copied. */
-function helpWidth(io: CliEnvironment): number {
+/**
+ * The terminal's width: its columns, else $COLUMNS (piped output), else 100; never under 40, the
+ * narrowest --width takes (a 30-column $COLUMNS used to give 100 for the table and 40 for --help).
+ */
+function terminalColumns(io: CliEnvironment): number {
   const envCols = Number(io.env.COLUMNS);
   const cols = io.stdout.isTTY && io.stdout.columns ? io.stdout.columns : Number.isInteger(envCols) && envCols > 0 ? envCols : 100;
-  return Math.max(40, Math.min(100, cols));
+  return Math.max(40, cols);
+}
+
+/** --help as wide as the terminal, up to 100: examples wrapped mid-command cannot be copied. */
+function helpWidth(io: CliEnvironment): number {
+  return Math.min(100, terminalColumns(io));
 }
 
 function renderContext(o: CliOptions, io: CliEnvironment): RenderContext {
   const level = colorLevel(o.color, io.env, Boolean(io.stdout.isTTY));
-  const envCols = Number(io.env.COLUMNS);
-  const width =
-    o.width ??
-    (io.stdout.isTTY && io.stdout.columns ? io.stdout.columns : Number.isInteger(envCols) && envCols >= 40 ? envCols : 100);
+  const width = o.width ?? terminalColumns(io);
   return { chalk: new Chalk({ level }), width, ascii: o.ascii, everyRow: o.everyRow };
 }

@@ -5,7 +5,7 @@
  * the buffered formats decide identically.
  */
 import type { AnomalyReport, ConnectionReport, Severity } from '../report/model.js';
-import { isoToEpochParts } from '../report/format.js';
+import { formatCount, isoToEpochParts } from '../report/format.js';
 import { hostMatches } from './hosts.js';
 import { SEVERITIES, type CliOptions, type FailOn, type Selection, type SortField } from './options.js';
 
@@ -37,6 +37,32 @@ export function criteria(o: CliOptions): string[] {
   if (o.ladder) out.push(o.ladder.id !== null ? `ladder=${o.ladder.id}` : o.ladder.all ? 'ladder --all' : 'ladder');
   if (s.limit !== null) out.push(`limit=${s.limit}`);
   return out;
+}
+
+/** `criteria` without --ladder and --limit, which pick among what the others selected. */
+function filters(o: CliOptions): string[] {
+  return criteria(o).filter((c) => !c.startsWith('ladder') && !c.startsWith('limit='));
+}
+
+/**
+ * Why plain --ladder or --ladder --all drew nothing: the other options selected nothing (named as
+ * the table header names them), or `candidates` connections they selected had no anomaly.
+ */
+export function noLadderLine(o: CliOptions, candidates: number): string {
+  const sel = filters(o).join(' ');
+  const all = o.ladder?.all ?? false;
+  if (sel === '') return all ? 'No connection to draw.' : 'No connection has an anomaly; --ladder --all draws every connection.';
+  if (all || candidates === 0) return `No connection matches ${sel}.`;
+  const n = candidates === 1 ? '1 connection matches' : `${formatCount(candidates)} connections match`;
+  return `${n} ${sel}, none with an anomaly (plain --ladder draws only those; --ladder --all draws every one).`;
+}
+
+/** Why --ladder N drew nothing, for a run of `connections` connections (ids are 1..connections). */
+export function ladderNotFoundLine(id: number, o: CliOptions, connections: number): string {
+  const others = filters(o);
+  return id <= connections && others.length > 0
+    ? `--ladder ${id}: connection ${id} is not selected by ${others.map((c) => `--${c.replace('=', ' ')}`).join(' ')}`
+    : `--ladder ${id}: no such connection (the run has ${connections})`;
 }
 
 const epochNanos = (iso: string): number => {

@@ -589,8 +589,16 @@ describe('selection', () => {
   test('--ladder whose selection matches nothing says so, not "no anomaly" (helper audit of the terminal, 2026-12-05)', () => {
     const r = cli(['--ladder', '--host', '10.0.0.5', SAMPLE]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe('No connection matches host=10.0.0.5 with an anomaly (plain --ladder draws only those; --ladder --all draws every one).\n');
+    expect(r.stdout).toBe('No connection matches host=10.0.0.5.\n');
     expect(cli(['--ladder', '--all', '-c', '99', SAMPLE]).stdout).toBe('No connection matches connection=99.\n');
+    // Connections 3, 5 and 6 match and have no anomaly (was "No connection matches connection=3,5,6 with an anomaly": late review).
+    expect(cli(['--ladder', '-c', '3,5,6', SAMPLE]).stdout)
+      .toBe('3 connections match connection=3,5,6, none with an anomaly (plain --ladder draws only those; --ladder --all draws every one).\n');
+    // An anomaly filter that matches nothing is said once (was "... only-anomalies with an anomaly").
+    expect(cli(['--ladder', '--only-anomalies', '-c', '3', SAMPLE]).stdout).toBe('No connection matches connection=3 only-anomalies.\n');
+    // JSON with ladders stays JSON: the selection says it, no line of text.
+    const json = cli(['--ladder', '-c', '3', '-f', 'json', SAMPLE]);
+    expect(JSON.parse(json.stdout).selection).toEqual({ criteria: ['connection=3', 'ladder'], matched: 0, shown: 0 });
   });
 
   test('--ladder with a number that is no connection id is a usage error, not a capture name', () => {

@@ -136,6 +136,8 @@ describe('parseArgs', () => {
     [['--anomaly', '', 'a'], /--anomaly: expected a value, got nothing/],
     [['--idle-timeout', '-1', 'a'], /--idle-timeout: expected seconds > 0, got '-1'/],
     [['--ladder', '1-2', 'a'], /--ladder: one connection id, or none/],
+    // Numbers in other spellings were taken for capture names (late review).
+    ...['0x1', '1_0', 'Infinity', 'NaN', ' 2', '2 ', '1e3', '.5', '-0'].map((v): [string[], RegExp] => [['--ladder', v, 'a'], new RegExp(`^--ladder: expected a connection id \\(1, 2, \\.\\.\\.\\), got '${v.replace('.', '\\.')}'$`)]),
     [['--all', 'a'], /--all only makes sense with --ladder/],
     [['--ladder', '-f', 'zeek', 'a'], /--ladder works with --format table, json or ndjson/],
     [['-', '-'], /standard input \('-'\) can only be read once/],
@@ -204,6 +206,11 @@ test('progress: one row of the terminal at most, and no erase-line control on a 
   t.setLabel('a.pcap');
   t.add(1);
   expect(tiny[0]).toBe('\r\x1b[K[........................]...');
+  // Narrower than the bar: still one row (it fell back to 79 columns under 20).
+  const tinier: string[] = [];
+  new Progress({ write: (s: string) => tinier.push(s), columns: 15 }, 4 * 1024 * 1024, () => now).add(1);
+  expect(tinier[0]).toBe(`\r\x1b[K[${'.'.repeat(10)}...`);
+  expect(tinier[0].length - '\r\x1b[K'.length).toBe(14);
   const dumb: string[] = [];
   const d = new Progress({ write: (s: string) => dumb.push(s), columns: 40 }, null, () => now, true);
   now += 1000;
