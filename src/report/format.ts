@@ -138,6 +138,8 @@ export function anomalyCounts(c: Pick<ConnectionReport, 'anomalies'>): Array<{ c
  * (an IPv6 address is better split than cut off with an ellipsis). Existing newlines are kept.
  * Works on plain text only: colour is applied after wrapping.
  */
+const NBSP = '\u00a0';
+
 export function wrapText(text: string, width: number): string[] {
   if (width < 1) width = 1;
   const out: string[] = [];
@@ -152,11 +154,24 @@ export function wrapText(text: string, width: number): string[] {
       }
       if (line !== '') out.push(line);
       line = '';
-      while (strWidth(w) > width) {
-        out.push(sliceWidth(w, width));
-        w = w.slice(sliceWidth(w, width).length);
+      // Too long for a line: parts glued with no-break spaces (a ladder header's "wireshark
+      // Complete, WITH_DATA (31) ·FDASS") break at their glue first, so "·FDAS" is not cut from "S".
+      const glued = w.split(NBSP);
+      for (let k = 0; k < glued.length; k++) {
+        let part = glued[k];
+        if (k > 0 && line !== '') {
+          if (strWidth(line) + 1 + strWidth(part) <= width) {
+            line += NBSP + part;
+            continue;
+          }
+          out.push(line);
+        }
+        while (strWidth(part) > width) {
+          out.push(sliceWidth(part, width));
+          part = part.slice(sliceWidth(part, width).length);
+        }
+        line = part;
       }
-      line = w;
     }
     out.push(line);
   }

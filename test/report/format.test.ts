@@ -87,6 +87,20 @@ describe('wrapText', () => {
     const text = 'SYN_RETRANSMIT×2 HALF_OPEN LINGERING_FIN_WAIT_2 x';
     for (let w = 1; w < 30; w++) for (const l of wrapText(text, w)) expect(strWidth(l)).toBeLessThanOrEqual(w);
   });
+  test('a glued part too long for the line breaks at its no-break spaces before inside a word (ladder header at --width 40)', () => {
+    const nb = '\u00a0';
+    const part = ['wireshark', 'Complete,', 'WITH_DATA', '(31)', '·FDASS'].join(nb);
+    // Was 'wireshark Complete, WITH_DATA (31) ·FDAS' over 'S'.
+    expect(wrapText(`zeek${nb}SF${nb}ShAdDafF${nb}· ${part}`, 40)).toEqual([`zeek${nb}SF${nb}ShAdDafF${nb}·`, ['wireshark', 'Complete,', 'WITH_DATA', '(31)'].join(nb), '·FDASS']);
+    // A glued piece still too long is split as before, and no line starts with the glue.
+    expect(wrapText(`abcdefgh${nb}ij`, 4)).toEqual(['abcd', 'efgh', 'ij']);
+    for (let w = 1; w < 45; w++) {
+      for (const l of wrapText(part, w)) {
+        expect(strWidth(l)).toBeLessThanOrEqual(w);
+        expect(l.startsWith(nb)).toBe(false);
+      }
+    }
+  });
   test('colour codes take no width', () => {
     expect(strWidth('\x1b[31mRESET\x1b[39m')).toBe(5);
   });
