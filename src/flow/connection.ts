@@ -380,15 +380,15 @@ export class Connection implements ConnectionFacts {
     // A connection's clock never runs backwards: a record stamped earlier than one already seen
     // (merged or reordered captures; counted in stats.timestampsBackwards) is taken as arriving
     // at the latest time seen, so every duration is non-negative and phases stay ordered.
-    if (tCapture >= this.lastNanos) this.segment(f, tCapture, frameNo, fromA);
-    else this.stampedEarlier(f, frameNo, fromA);
+    if (tCapture >= this.lastNanos) this.segment(f, tCapture, tCapture, frameNo, fromA);
+    else this.stampedEarlier(f, tCapture, frameNo, fromA);
   }
 
   /**
    * A record stamped earlier than one already seen, taken at the latest time seen: the timing
    * points it sets are marked (stampedBack), as the spans to them would read 0 s or too short.
    */
-  private stampedEarlier(f: PacketFields, frameNo: number, fromA: boolean): void {
+  private stampedEarlier(f: PacketFields, stamp: number, frameNo: number, fromA: boolean): void {
     const synNanos = this.lastSynNanos;
     const firstSyn = this.firstSynNanos;
     const synAckNanos = this.lastSynAckNanos;
@@ -398,7 +398,7 @@ export class Connection implements ConnectionFacts {
     const serverArcs = this.server.transitions.length;
     const blind = this.blindAckNanos;
     const blindFrame = this.blindAckFrame;
-    this.segment(f, this.lastNanos, frameNo, fromA);
+    this.segment(f, this.lastNanos, stamp, frameNo, fromA);
     if (this.lastSynNanos !== synNanos || this.firstSynNanos !== firstSyn) this.stampedBack |= STAMP_SYN;
     if (this.lastSynAckNanos !== synAckNanos || this.firstSynAckNanos !== firstSynAck) this.stampedBack |= STAMP_SYN_ACK;
     if (this.serverReplyNanos !== reply || this.client.firstDataNanos !== clientData) this.stampedBack |= STAMP_REPLY;
@@ -408,7 +408,8 @@ export class Connection implements ConnectionFacts {
     if (this.blindAckNanos !== blind || this.blindAckFrame !== blindFrame) this.blindAckStampedBack = true;
   }
 
-  private segment(f: PacketFields, t: number, frameNo: number, fromA: boolean): void {
+  /** `t`: the segment's time on the connection's monotone clock; `stamp`: its record's own (earlier when stamped backwards). */
+  private segment(f: PacketFields, t: number, stamp: number, frameNo: number, fromA: boolean): void {
     const fromClient = fromA === this.clientIsA;
     const s = fromClient ? this.client : this.server;
     const r = fromClient ? this.server : this.client;
@@ -443,8 +444,9 @@ export class Connection implements ConnectionFacts {
     // Exact copies within 1 ms: the same packet captured twice. Not a RST: a stack answers every
     // segment that arrives for a connection it has dropped with the same RST, so a burst of equal
     // RSTs is what the wire carried (1,002 of the 1 GB bench capture's connections), and a RST
-    // repeated adds no arc either way.
-    if (!rst && s.prevNanos >= 0 && t - s.prevNanos < DUPLICATE_WINDOW_NANOS && seq === s.prevSeq && ackNo === s.prevAck
+    // repeated adds no arc either way. By the records' own stamps, either way round: a copy
+    // stamped 200 ms before its original is no nearer to it than one stamped 200 ms after.
+    if (!rst && s.prevNanos >= 0 && Math.abs(stamp - s.prevNanos) < DUPLICATE_WINDOW_NANOS && seq === s.prevSeq && ackNo === s.prevAck
       && flags === s.prevFlags && len === s.prevLen && f.window === s.prevWindow && f.optSackSig === s.prevSackSig
       && (!f.optHasTimestamps || (f.optTsVal | 0) === s.prevTsVal)) {
       // The same packet captured twice (two interfaces, a span port): counted, then ignored, so
@@ -453,9 +455,9 @@ export class Connection implements ConnectionFacts {
       this.row(f, t, frameNo, fromClient, s, r);
       return;
     }
-    const prevNanos = s.prevNanos; // this endpoint's previous segment (-1 = none), for the keep-alive below
+    const prevNanos = s.prevNanos; // this endpoint's previous segment's stamp (-1 = none), for the keep-alive below
     s.prevSeq = seq; s.prevAck = ackNo; s.prevFlags = flags; s.prevLen = len; s.prevWindow = f.window;
-    s.prevTsVal = f.optHasTimestamps ? f.optTsVal | 0 : 0; s.prevSackSig = f.optSackSig; s.prevNanos = t;
+    s.prevTsVal = f.optHasTimestamps ? f.optTsVal | 0 : 0; s.prevSackSig = f.optSackSig; s.prevNanos = stamp;
 
     // A SYN,ACK whose arcs were inferred before it came (peerAfterInferredSynAck): tracked, not stepped again.
     const accounted = this.inferredSynAck !== null && r === this.inferredSynAck.opener && this.peerAfterInferredSynAck(s, r, sRole, syn && ack && !rst, seq, ackNo, frameNo, t);
@@ -486,7 +488,7 @@ export class Connection implements ConnectionFacts {
     // (gen-capture's data_retransmit flows, 3 of the 1 GB benchmark's 90,000). An unacknowledged
     // last byte sent again (a keystroke) is a retransmission either way.
     const keepAlive = lastByte && ack && !s.finSent && r.hasAck && r.ackMax === s.sndNxt && isSynchronized(s.state)
-      && (len === 0 || prevNanos < 0 || t - prevNanos >= KEEP_ALIVE_QUIET_NANOS);
+      && (len === 0 || prevNanos < 0 || stamp - prevNanos >= KEEP_ALIVE_QUIET_NANOS);
     // A zero-window probe sent again (RFC 9293 §3.8.6.1): the one byte past a zero window that the
     // receiver has not taken, offered once per persist timeout. Counted as data once, when first
     // sent; its repeats are the persist timer, not loss (Wireshark: tcp.analysis.zero_window_probe).

@@ -830,6 +830,33 @@ describe('exact duplicate packets (the same traffic captured on two interfaces)'
     expect(codes(twice)).not.toContain('FIN_RETRANSMIT');
     expect(codes(twice)).not.toContain('SYN_RETRANSMIT');
   });
+
+  test('1 ms either way round: a copy stamped before its original is a copy within 1 ms, a retransmission 200 ms before (was a copy: clamped times; late review)', async () => {
+    // The client's 300 bytes again right after them, stamped `shift` ns from the original.
+    const withCopy = async (shift: number): Promise<ConnectionReport> => {
+      const s = established();
+      s.wait(5); s.a.data(300);
+      const at = s.frames.length - 1;
+      s.b.ack();
+      close(s);
+      const frames = [...s.frames];
+      const ns = frames[at].tsSec * 1e9 + frames[at].tsNanos + shift;
+      frames.splice(at + 1, 0, { ...frames[at], tsSec: Math.floor(ns / 1e9), tsNanos: ns % 1e9 });
+      const r = await analyzeBytes(writePcap(frames));
+      checkInvariants(r);
+      return only(r);
+    };
+    for (const shift of [-500_000, 500_000]) {
+      const c = await withCopy(shift);
+      expect(codes(c), `shift ${shift}`).toContain('DUPLICATE_PACKETS');
+      expect(c.data.client.retransmittedPackets, `shift ${shift}`).toBe(0);
+    }
+    for (const shift of [-200_000_000, 200_000_000]) {
+      const c = await withCopy(shift);
+      expect(codes(c), `shift ${shift}`).not.toContain('DUPLICATE_PACKETS');
+      expect(c.data.client.retransmittedPackets, `shift ${shift}`).toBe(1);
+    }
+  });
 });
 
 describe('zero window', () => {
