@@ -3,6 +3,7 @@
  * yargs cannot check (anomaly codes, state names, the `--ladder [id]` ambiguity) is checked here,
  * so main.ts only ever sees options that make sense. Nothing here touches the filesystem.
  */
+import { existsSync } from 'node:fs';
 import yargs from 'yargs';
 import { ANOMALIES } from '../analysis/catalog.js';
 import { DEFAULT_SETTINGS } from '../analysis/settings.js';
@@ -348,9 +349,10 @@ function toOptions(raw: Record<string, unknown>, afterDashes: string[]): CliOpti
     if (/^\d+([,\s-]+\d+)+$/.test(v)) {
       throw new UsageError(`--ladder: one connection id, or none; for several, --ladder --all -c ${v}`);
     }
-    // A number that is no id (1.5, -1, 0, 0x1, 1_0, Infinity, NaN, ' 2') is a mistaken id, not a file name.
-    if (NUMBERISH.test(v) && !/^\d+$/.test(v) || /^0+$/.test(v)) {
-      throw new UsageError(`--ladder: expected a connection id (1, 2, ...), got '${v}'`);
+    // A number that is no id (1.5, -1, 0, 0x1, 1_0, Infinity, NaN, ' 2') is a mistaken id, unless
+    // a capture has that name (tcpdump -G -w %Y%m%d_%H%M%S writes 20240101_120000).
+    if ((NUMBERISH.test(v) && !/^\d+$/.test(v) || /^0+$/.test(v)) && !existsSync(v)) {
+      throw new UsageError(`--ladder: expected a connection id (1, 2, ...), got '${v}' (a capture of that name: --ladder -- ${v})`);
     }
     if (v === '' || !/^\d+$/.test(v)) {
       if (v !== '') captures.unshift(v === STDIN_TOKEN ? '-' : v);

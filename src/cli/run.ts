@@ -15,7 +15,7 @@ import type { ByteSource, CaptureError } from '../capture/record.js';
 import type { AnomalyReport, ConnectionReport, RunReport, SelectionReport } from '../report/model.js';
 import type { ConnectionDigest } from '../analysis/digest.js';
 import { ndjsonSummaryLine, type RenderContext } from '../report/index.js';
-import { asciiText } from '../report/format.js';
+import { asciiText, wrapText } from '../report/format.js';
 import { NdjsonLineBatcher } from '../report/ndjson.js';
 import { TOOL_VERSION } from '../version.js';
 import { bufferedFormat } from './buffered.js';
@@ -374,7 +374,7 @@ async function run(io: CliEnvironment): Promise<number> {
         return EXIT_FATAL;
       }
       // Only the drawn ladders say so on stdout: JSON with ladders has its selection and an empty list.
-      if (o.ladder && o.format === 'table' && matched === 0 && !stdoutClosed) write(`${noLadderLine(o, ladderCandidates)}\n`);
+      if (o.ladder && o.format === 'table' && matched === 0 && !stdoutClosed) write(`${wrapText(noLadderLine(o, ladderCandidates), ctx.width).join('\n')}\n`);
     }
   } finally {
     held?.close();

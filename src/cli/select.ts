@@ -51,7 +51,7 @@ function filters(o: CliOptions): string[] {
 export function noLadderLine(o: CliOptions, candidates: number): string {
   const sel = filters(o).join(' ');
   const all = o.ladder?.all ?? false;
-  if (sel === '') return all ? 'No connection to draw.' : 'No connection has an anomaly; --ladder --all draws every connection.';
+  if (sel === '') return all || candidates === 0 ? 'No connection to draw.' : 'No connection has an anomaly; --ladder --all draws every connection.';
   if (all || candidates === 0) return `No connection matches ${sel}.`;
   const n = candidates === 1 ? '1 connection matches' : `${formatCount(candidates)} connections match`;
   return `${n} ${sel}, none with an anomaly (plain --ladder draws only those; --ladder --all draws every one).`;

@@ -146,7 +146,7 @@ export function wrapText(text: string, width: number): string[] {
   for (const para of text.split('\n')) {
     let line = '';
     for (const word of para.split(' ')) {
-      let w = word;
+      const w = word;
       const sep = line === '' ? '' : ' ';
       if (strWidth(line) + sep.length + strWidth(w) <= width) {
         line += sep + w;

@@ -42,8 +42,8 @@ interface Column {
   head: string;
   align: 'left' | 'right';
   cell: (c: ConnectionReport) => string;
-  /** Colour applied line by line after wrapping (wrapping works on plain text). */
-  paint?: (line: string, row: TableRow, chalk: ChalkInstance) => string;
+  /** Colour applied line by line after wrapping (wrapping works on plain text); `lines`: the cell's, `k`: this one's index. */
+  paint?: (line: string, row: TableRow, chalk: ChalkInstance, lines: readonly string[], k: number) => string;
 }
 
 /**
@@ -184,7 +184,8 @@ function renderHeader(report: RunReport, ctx: RenderContext): string[] {
   if (st.connectionsTimedOut > 0) retired.push(`${formatCount(st.connectionsTimedOut)} timed out`);
   if (st.connectionsEvicted > 0) retired.push(chalk.yellow(`${formatCount(st.connectionsEvicted)} evicted`));
   if (retired.length > 0) conns += ` (${retired.join(', ')})`;
-  lines.push(...wrapLabelled(label('connections'), conns, ctx.width));
+  // wrapText: a criterion can be one long word (--host with a list of IPv6 addresses), cut rather than overflow.
+  lines.push(...wrapLabelled(label('connections'), conns, ctx.width, wrapText));
   const decodeErrors = Object.entries(st.decodeErrors);
   const problems = decodeErrors.reduce((a, [, n]) => a + n, 0) + st.badChecksums;
   let probText = formatCount(problems);
@@ -219,7 +220,11 @@ function columns(severities: Map<string, string>, ascii: boolean): Column[] {
         if (c.portReuse) s += `\n(reuses #${c.portReuse.previousId})`;
         return s;
       },
-      paint: (line, _row, chalk) => (line.startsWith('(') ? chalk.dim(line) : line),
+      // Every line from the first caveat on: a narrow column wraps "(roles guessed)" in two.
+      paint: (line, _row, chalk, lines, k) => {
+        const from = lines.findIndex((l) => l.startsWith('('));
+        return from >= 0 && k >= from ? chalk.dim(line) : line;
+      },
     },
     {
       head: 'handshake',
@@ -298,16 +303,15 @@ function* renderRows(rows: TableRowSource, severities: Map<string, Severity>, ct
     for (let k = 0; k < height; k++) {
       yield cols.map((col, i) => {
         const line = cells[i][k] ?? '';
-        const painted = col.paint && line !== '' ? col.paint(line, row, chalk) : line;
+        const painted = col.paint && line !== '' ? col.paint(line, row, chalk, cells[i], k) : line;
         const pad = ' '.repeat(Math.max(0, widths[i] - strWidth(line)));
         return col.align === 'right' ? pad + painted : painted + pad;
       }).join(sep);
     }
     if (!wide && row.hasAnomalies) {
       const col = all[anomaliesAt];
-      for (const l of wrapWords(`${ctx.ascii ? '!' : '⚠'} ${all8[anomaliesAt]}`, ruleWidth - indent)) {
-        yield ' '.repeat(indent) + col.paint!(l, row, chalk);
-      }
+      const lines = wrapWords(`${ctx.ascii ? '!' : '⚠'} ${all8[anomaliesAt]}`, ruleWidth - indent);
+      for (let k = 0; k < lines.length; k++) yield ' '.repeat(indent) + col.paint!(lines[k], row, chalk, lines, k);
     }
   }
 }
@@ -334,7 +338,7 @@ function measure(cols: Column[], rows: TableRowSource): Measured[] {
         for (const w of line.split(' ')) {
           const width = strWidth(w);
           longest[i] = Math.max(longest[i], width);
-          if (width > longestPiece[i]) longestPiece[i] = Math.max(longestPiece[i], ...pieces(w).map(strWidth));
+          if (width > longestPiece[i]) longestPiece[i] = Math.max(longestPiece[i], widestPiece(w));
         }
       }
     }
@@ -387,26 +391,39 @@ function wrapWords(text: string, width: number): string[] {
 }
 
 /**
- * Where a word may break when it is wider than its column: after a colon inside an IPv6 address's
- * brackets, so "[2001:470:4867:" goes over "99::21]:21"; never between the colons of "::" and never
- * in "]:port", which would read as another port. Any other word is one piece.
+ * Calls `take` with the bounds of each piece of `word`. A word wider than its column may break
+ * after a colon inside an IPv6 address's brackets, so "[2001:470:4867:" goes over "99::21]:21";
+ * never between the colons of "::" and never in "]:port", which would read as another port. Any
+ * other word is one piece.
  */
-function pieces(word: string): string[] {
-  if (!word.includes('[')) return [word];
-  const out: string[] = [];
+function eachPiece(word: string, take: (from: number, to: number) => void): void {
   let from = 0;
   let inside = false;
-  for (let i = 0; i < word.length; i++) {
-    const c = word[i];
-    if (c === '[') inside = true;
-    else if (c === ']') inside = false;
-    else if (c === ':' && inside && word[i + 1] !== ':' && word[i + 1] !== ']') {
-      out.push(word.slice(from, i + 1));
-      from = i + 1;
+  if (word.includes('[')) {
+    for (let i = 0; i < word.length; i++) {
+      const c = word[i];
+      if (c === '[') inside = true;
+      else if (c === ']') inside = false;
+      else if (c === ':' && inside && word[i + 1] !== ':' && word[i + 1] !== ']') {
+        take(from, i + 1);
+        from = i + 1;
+      }
     }
   }
-  out.push(word.slice(from));
+  take(from, word.length);
+}
+
+function pieces(word: string): string[] {
+  const out: string[] = [];
+  eachPiece(word, (from, to) => out.push(word.slice(from, to)));
   return out;
+}
+
+/** The width of `word`'s widest piece, without an array of them: measure() sees every row's words. */
+function widestPiece(word: string): number {
+  let widest = 0;
+  eachPiece(word, (from, to) => { widest = Math.max(widest, strWidth(word.slice(from, to))); });
+  return widest;
 }
 
 /**

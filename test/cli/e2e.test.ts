@@ -4,7 +4,7 @@
  * first; run standalone, this builds if dist/ is missing.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
@@ -33,12 +33,12 @@ interface Run {
   stderr: string;
 }
 
-function cli(args: string[], opts: { input?: Buffer; env?: Record<string, string> } = {}): Run {
+function cli(args: string[], opts: { input?: Buffer; env?: Record<string, string>; cwd?: string } = {}): Run {
   const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', COLUMNS: '80' };
   delete env.FORCE_COLOR;
   delete env.CI;
   Object.assign(env, opts.env);
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, input: opts.input, env, encoding: 'utf8', maxBuffer: 1 << 28 });
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? ROOT, input: opts.input, env, encoding: 'utf8', maxBuffer: 1 << 28 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -592,8 +592,13 @@ describe('selection', () => {
     expect(r.stdout).toBe('No connection matches host=10.0.0.5.\n');
     expect(cli(['--ladder', '--all', '-c', '99', SAMPLE]).stdout).toBe('No connection matches connection=99.\n');
     // Connections 3, 5 and 6 match and have no anomaly (was "No connection matches connection=3,5,6 with an anomaly": late review).
+    // Wrapped to the width (COLUMNS=80 here).
     expect(cli(['--ladder', '-c', '3,5,6', SAMPLE]).stdout)
-      .toBe('3 connections match connection=3,5,6, none with an anomaly (plain --ladder draws only those; --ladder --all draws every one).\n');
+      .toBe('3 connections match connection=3,5,6, none with an anomaly (plain --ladder draws\nonly those; --ladder --all draws every one).\n');
+    expect(cli(['--ladder', '-c', '5', '--width', '40', SAMPLE]).stdout)
+      .toBe('1 connection matches connection=5, none\nwith an anomaly (plain --ladder draws\nonly those; --ladder --all draws every\none).\n');
+    // No TCP connection at all: nothing to draw, not "no anomaly; --ladder --all draws every connection".
+    expect(cli(['--ladder', sharedPath('corpus', 'tcpdump', '802.1ad_QinQ.pcap')]).stdout).toBe('No connection to draw.\n');
     // An anomaly filter that matches nothing is said once (was "... only-anomalies with an anomaly").
     expect(cli(['--ladder', '--only-anomalies', '-c', '3', SAMPLE]).stdout).toBe('No connection matches connection=3 only-anomalies.\n');
     // JSON with ladders stays JSON: the selection says it, no line of text.
@@ -606,8 +611,23 @@ describe('selection', () => {
       const r = cli(['--ladder', v, SAMPLE]);
       expect(r.code).toBe(2);
       expect(r.stdout).toBe('');
-      expect(r.stderr.split('\n')[0]).toBe(`tcpflow-analyze: --ladder: expected a connection id (1, 2, ...), got '${v}'`);
+      expect(r.stderr.split('\n')[0]).toBe(`tcpflow-analyze: --ladder: expected a connection id (1, 2, ...), got '${v}' (a capture of that name: --ladder -- ${v})`);
     }
+  });
+
+  test('--ladder NAME: a capture whose name reads as a number is still a capture when it exists (tcpdump -G names; late review)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tfa-numbered-'));
+    for (const name of ['20240101_120000', '0x1f', 'nan', '1.5']) {
+      copyFileSync(SAMPLE, join(dir, name));
+      const r = cli(['--ladder', name], { cwd: dir });
+      expect(r.code, `${name}: ${r.stderr}`).toBe(0);
+      expect(r.stdout).toMatch(/^connection 1 {2}192\.168\.0\.4:26242 → 212\.227\.15\.188:110$/m);
+    }
+    // Not there: the usage error, with the way to name such a file.
+    const r = cli(['--ladder', '20240101_120001', SAMPLE], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[0]).toBe("tcpflow-analyze: --ladder: expected a connection id (1, 2, ...), got '20240101_120001' (a capture of that name: --ladder -- 20240101_120001)");
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 

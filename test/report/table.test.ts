@@ -285,6 +285,25 @@ describe('the table never splits a word', () => {
     expect(lines.slice(head + 3, end)).toContain('  9abc]:50001 →');
   });
 
+  test('the header\'s selection wraps to the width however long a criterion (late review: two IPv6 hosts made a 95-column line at 80)', () => {
+    const r = sampleReport();
+    r.selection = { criteria: ['connection=1,2', 'host=2001:db8:1234:5678:9abc:def0:1234:5678,fe80:abcd:ef01:2345:6789:abcd:ef01:2345'], matched: 0, shown: 0 };
+    const lines = renderTable(r, plain80).split('\n');
+    const head = lines.slice(0, lines.findIndex((l) => l === ''));
+    for (const line of head) expect([...line].length, line).toBeLessThanOrEqual(80);
+    expect(head.join('\n')).toMatch(/^connections 6, 0 match connection=1,2$/m);
+  });
+
+  test('a caveat wrapped in a narrow endpoint column is dim on every line (late review: "guessed)" was not)', () => {
+    const r = withConnections([connection(1, { client: { ip: 'fe80:1234:5678:9abc:def0:1234:5678:9abc' }, server: { ip: 'fe80::1' }, rolesGuessed: true })]);
+    const lines = renderTable(r, defaultRenderContext({ width: 50, chalk: new Chalk({ level: 1 }) })).split('\n');
+    const dim = (word: string) => lines.find((l) => stripColour(l).includes(word));
+    expect(dim('(roles')).toContain('\x1b[2m(roles\x1b[22m');
+    expect(dim('guessed)')).toContain('\x1b[2mguessed)\x1b[22m');
+    // The address above them is not dim.
+    expect(dim('9abc]:50001')).not.toContain('\x1b[2m');
+  });
+
   propTest.prop([
     fc.array(connectionArb, { minLength: 1, maxLength: 6 }),
     fc.integer({ min: 40, max: 220 }),
