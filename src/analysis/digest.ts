@@ -12,7 +12,7 @@
  * two cannot disagree; a differential test holds them to the same bytes.
  */
 import { seconds, type CaptureClock } from '../capture/clock.js';
-import { STAMP_ACK_ARC, STAMP_EARLY_ACK, STAMP_REPLY, STAMP_SYN, STAMP_SYN_ACK, type ConnectionFacts } from '../flow/connection.js';
+import { STAMP_ACK_ARC, STAMP_CLOSE, STAMP_EARLY_ACK, STAMP_REPLY, STAMP_SYN, STAMP_SYN_ACK, type ConnectionFacts } from '../flow/connection.js';
 import type { Endpoint } from '../flow/endpoint.js';
 import type { AnomalyReport, CloseKind, EndReason, HandshakeOutcome, Role, Settings } from '../report/model.js';
 import type { Transition } from '../tcp/machine.js';
@@ -194,7 +194,8 @@ export function digestConnection(c: ConnectionFacts, ended: EndReason, endNanos:
   d.firstFinFrame = firstFin ? firstFin.frameNo : null;
   d.firstFinInput = firstFin ? otherInput(c, firstFin.input) : null;
   d.completedNanos = completed ? completed.tNanos : NO_TIME;
-  d.closeDuration = completed && firstFin ? seconds(completed.tNanos - firstFin.tNanos, unit) : null;
+  // Not when a record stamped backwards sent a FIN or ended an endpoint: its time is the latest seen, not its own.
+  d.closeDuration = completed && firstFin && (back & STAMP_CLOSE) === 0 ? seconds(completed.tNanos - firstFin.tNanos, unit) : null;
   d.finWait2Client = secondsIn(c.client, 'FIN_WAIT_2', endNanos, unit);
   d.finWait2Server = secondsIn(c.server, 'FIN_WAIT_2', endNanos, unit);
   d.closeWaitClient = secondsIn(c.client, 'CLOSE_WAIT', endNanos, unit);

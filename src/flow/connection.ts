@@ -56,9 +56,18 @@ export const STAMP_SYN_ACK = 2; // a SYN,ACK (first or last before the ACK)
 export const STAMP_ACK_ARC = 4;
 export const STAMP_EARLY_ACK = 8;
 export const STAMP_REPLY = 16; // the client's first payload or the server's first reply to it
+export const STAMP_CLOSE = 32; // a FIN sent, or an endpoint's arrival in TIME_WAIT or CLOSED: the close's two ends
 
 const CLIENT = 0;
 const SERVER = 1;
+
+/** An arc from `from` on that can begin or complete a close (digest.ts: close.duration's two ends). */
+function closeArcSince(tr: readonly Transition[], from: number): boolean {
+  for (let i = from; i < tr.length; i++) {
+    if (tr[i].arc === ARC.CLOSE_SND_FIN || tr[i].to === 'TIME_WAIT' || tr[i].to === 'CLOSED') return true;
+  }
+  return false;
+}
 
 // One event object per direction, overwritten for every segment (no per-packet allocation).
 const SND_EV = newTcpEvent(SND);
@@ -396,6 +405,7 @@ export class Connection implements ConnectionFacts {
     const reply = this.serverReplyNanos;
     const clientData = this.client.firstDataNanos;
     const serverArcs = this.server.transitions.length;
+    const clientArcs = this.client.transitions.length;
     const blind = this.blindAckNanos;
     const blindFrame = this.blindAckFrame;
     this.segment(f, this.lastNanos, stamp, frameNo, fromA);
@@ -405,6 +415,7 @@ export class Connection implements ConnectionFacts {
     const tr = this.server.transitions;
     // Any `rcv ACK of SYN`, inferred too: a late SYN,ACK can confirm it as the captured ACK's arc.
     for (let i = serverArcs; i < tr.length; i++) if (tr[i].arc === ARC.RCV_ACK_OF_SYN) this.stampedBack |= STAMP_ACK_ARC;
+    if (closeArcSince(tr, serverArcs) || closeArcSince(this.client.transitions, clientArcs)) this.stampedBack |= STAMP_CLOSE;
     if (this.blindAckNanos !== blind || this.blindAckFrame !== blindFrame) this.blindAckStampedBack = true;
   }
 

@@ -254,6 +254,25 @@ describe('a timing point stamped earlier than the record before it (helper audit
     expect(c.handshake.duration).toBeNull();
   });
 
+  test('the last ACK of a close stamped before the FIN it acknowledges: no close duration (was the span to the latest time seen)', async () => {
+    const run = async (backMs: number): Promise<ConnectionReport> => {
+      const s = established();
+      s.a.data(10); s.b.ack(); s.wait(5);
+      s.a.fin(); s.wait(10); s.b.ack(); s.wait(20); s.b.fin(); s.wait(backMs); s.a.ack();
+      const r = await analyzeBytes(s.pcap());
+      checkInvariants(r);
+      expect(r.stats.timestampsBackwards).toBe(backMs < 0 ? 1 : 0);
+      return only(r);
+    };
+    const inOrder = await run(1);
+    expect(inOrder.close).toMatchObject({ kind: 'four_way', initiator: 'client', duration: 0.0313 }); // 10 + 20 + 1 ms, and 0.1 ms a packet
+    const back = await run(-25);
+    expect(back.close).toMatchObject({ kind: 'four_way', initiator: 'client', duration: null });
+    expect(finals(back)).toEqual(['TIME_WAIT', 'CLOSED']);
+    // The handshake's spans are not touched by a disorder in the close.
+    expect(back.handshake.duration).toBe(inOrder.handshake.duration);
+  });
+
   test('an ACK stamped before its SYN, whose arc was inferred and later confirmed by a late SYN,ACK: no handshake duration (was 0 s; late helper review)', async () => {
     // The SYN,ACK is recorded last (a one-direction capture at first: the client goes on, the
     // server's ESTABLISHED is inferred from its ACK); the ACK's stamp is 2.2 ms before the SYN's.
