@@ -74,8 +74,14 @@ export function formatAddress(k: TupleKey, sideA: boolean): string {
   return formatIpv6Groups(g);
 }
 
-/** RFC 5952: lower case, leading zeros dropped, the longest run (>= 2) of zero groups as "::". */
+/**
+ * RFC 5952: lower case, leading zeros dropped, the longest run (>= 2) of zero groups as "::"; an
+ * IPv4-mapped address with its last 32 bits dotted (§5: `::ffff:192.0.2.1`, as Wireshark prints it).
+ */
 export function formatIpv6Groups(g: number[]): string {
+  if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) {
+    return `::ffff:${g[6] >>> 8}.${g[6] & 255}.${g[7] >>> 8}.${g[7] & 255}`;
+  }
   let best = -1;
   let bestLen = 0;
   for (let i = 0; i < 8; ) {

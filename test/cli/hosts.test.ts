@@ -49,3 +49,18 @@ test.prop([fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 8, maxLeng
     }
   },
 );
+
+test('an IPv4-mapped IPv6 address prints its last 32 bits dotted (RFC 5952 §5, as Wireshark; was ::ffff:c0a8:64c8)', () => {
+  const mapped = [0, 0, 0, 0, 0, 0xffff, 0xc0a8, 0x64c8];
+  expect(formatIpv6Groups(mapped)).toBe('::ffff:192.168.100.200');
+  // Any spelling of it selects it, and the selection names it the same way.
+  for (const spelling of ['::ffff:192.168.100.200', '::FFFF:c0a8:64c8', '0:0:0:0:0:ffff:c0a8:64c8', '[::ffff:192.168.100.200]']) {
+    expect(p(spelling).text, spelling).toBe('::ffff:192.168.100.200');
+    expect(hostMatches(p(spelling), formatIpv6Groups(mapped)), spelling).toBe(true);
+  }
+  expect(hostMatches(p('::ffff:192.168.100.0/120'), '::ffff:192.168.100.200')).toBe(true);
+  expect(hostMatches(p('::ffff:192.168.101.0/120'), '::ffff:192.168.100.200')).toBe(false);
+  // Not mapped: hex groups as before.
+  expect(formatIpv6Groups([0, 0, 0, 0, 0, 0xfffe, 0xc0a8, 0x64c8])).toBe('::fffe:c0a8:64c8');
+  expect(formatIpv6Groups([0, 0, 0, 0, 0, 0, 0, 1])).toBe('::1');
+});

@@ -84,7 +84,7 @@ describe('parseArgs', () => {
       '--state', 'CLOSED,fin-wait-2', '--state', 'FIN_WAIT2', '--state', 'time-wait', 'a.pcap']);
     expect(o.selection.ports).toEqual([80, 443, 8080]);
     // IPv6 in the report's spelling (RFC 5952), however it was typed.
-    expect(o.selection.hosts.map((h) => h.text)).toEqual(['2001:db8::1', '10.0.0.0/8', '::ffff:102:304']);
+    expect(o.selection.hosts.map((h) => h.text)).toEqual(['2001:db8::1', '10.0.0.0/8', '::ffff:1.2.3.4']);
     expect(o.selection.states).toEqual(['CLOSED', 'FIN_WAIT_2', 'TIME_WAIT']);
     expect(o.selection.ids).toEqual([1, 2]);
   });
