@@ -12,11 +12,11 @@
  * two cannot disagree; a differential test holds them to the same bytes.
  */
 import { seconds, type CaptureClock } from '../capture/clock.js';
-import { STAMP_ACK_ARC, STAMP_CLOSE, STAMP_EARLY_ACK, STAMP_REPLY, STAMP_SYN, STAMP_SYN_ACK, type ConnectionFacts } from '../flow/connection.js';
+import { STAMP_ACK_ARC, STAMP_EARLY_ACK, STAMP_REPLY, STAMP_SYN, STAMP_SYN_ACK, type ConnectionFacts } from '../flow/connection.js';
 import type { Endpoint } from '../flow/endpoint.js';
 import type { AnomalyReport, CloseKind, EndReason, HandshakeOutcome, Role, Settings } from '../report/model.js';
 import type { Transition } from '../tcp/machine.js';
-import { ARC, isCapturedHandshakeAck } from '../tcp/machine.js';
+import { ARC, isCapturedHandshakeAck, isObservedCloseArc } from '../tcp/machine.js';
 import type { TcpState } from '../tcp/state.js';
 import { ANOMALIES, ANOMALY_CODES, type Anomaly, type AnomalyCode } from './catalog.js';
 import { detectConnectionAnomalies } from './detect.js';
@@ -37,7 +37,6 @@ const seen = (tNanos: number): number => (tNanos >= 0 ? tNanos : NO_TIME);
 
 const CODE_ORDER = new Map(ANOMALY_CODES.map((c, i) => [c, i]));
 
-const isObservedCloseArc = (x: Transition): boolean => (x.to === 'TIME_WAIT' || x.to === 'CLOSED') && x.evidence === 'observed' && x.arc !== ARC.TIMEOUT_2MSL;
 
 /** A span whose ends were captured out of order (the SYN/ACK before the SYN) is not measurable: null, not a negative time. */
 function sec(a: number, b: number, unitNanos: number): number | null {
@@ -184,7 +183,8 @@ export function digestConnection(c: ConnectionFacts, ended: EndReason, endNanos:
     const t = findTransition(c.client, isObservedCloseArc, lastOpening(c.client));
     if (t) completed = t;
     const u = findTransition(c.server, isObservedCloseArc, lastOpening(c.server));
-    if (u && (completed === null || u.tNanos > completed.tNanos)) completed = u;
+    // A tie with an arrival taken from a record stamped backwards (its own stamp is earlier): the other.
+    if (u && (completed === null || u.tNanos > completed.tNanos || (u.tNanos === completed.tNanos && completed.frameNo === c.backCloseFrameClient))) completed = u;
   }
   // A FIN after the RST that reset the connection did not begin its close (an endpoint reset in
   // ESTABLISHED whose peer then opened again on the same ISN and closed alone): no first FIN.
@@ -194,8 +194,13 @@ export function digestConnection(c: ConnectionFacts, ended: EndReason, endNanos:
   d.firstFinFrame = firstFin ? firstFin.frameNo : null;
   d.firstFinInput = firstFin ? otherInput(c, firstFin.input) : null;
   d.completedNanos = completed ? completed.tNanos : NO_TIME;
-  // Not when a record stamped backwards sent a FIN or ended an endpoint: its time is the latest seen, not its own.
-  d.closeDuration = completed && firstFin && (back & STAMP_CLOSE) === 0 ? seconds(completed.tNanos - firstFin.tNanos, unit) : null;
+  // Not when a record stamped backwards ended it (its time is the latest seen, not its own), nor
+  // when one carried a FIN stamped no later than the first FIN: then which FIN came first is unknown.
+  // An arrival from such a record that is not the later of the two cannot move the end: its own
+  // stamp is earlier still.
+  const closeBack = (completed !== null && (completed.frameNo === c.backCloseFrameClient || completed.frameNo === c.backCloseFrameServer))
+    || (firstFin !== null && c.backFinStamp >= 0 && c.backFinStamp <= firstFin.tNanos);
+  d.closeDuration = completed && firstFin && !closeBack ? seconds(completed.tNanos - firstFin.tNanos, unit) : null;
   d.finWait2Client = secondsIn(c.client, 'FIN_WAIT_2', endNanos, unit);
   d.finWait2Server = secondsIn(c.server, 'FIN_WAIT_2', endNanos, unit);
   d.closeWaitClient = secondsIn(c.client, 'CLOSE_WAIT', endNanos, unit);

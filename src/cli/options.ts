@@ -1,7 +1,8 @@
 /**
  * argv → typed, validated CliOptions. yargs does the parsing and the help text; everything that
  * yargs cannot check (anomaly codes, state names, the `--ladder [id]` ambiguity) is checked here,
- * so main.ts only ever sees options that make sense. Nothing here touches the filesystem.
+ * so main.ts only ever sees options that make sense. The filesystem is touched once: whether a
+ * word after `--ladder` that reads as a number is a capture of that name.
  */
 import { existsSync } from 'node:fs';
 import yargs from 'yargs';
@@ -346,13 +347,15 @@ function toOptions(raw: Record<string, unknown>, afterDashes: string[]): CliOpti
     const v = String(a.ladder);
     // `--ladder capture.pcap` would make the file the id: yargs cannot know the value is optional.
     // Anything that is not a number was meant as a capture.
-    if (/^\d+([,\s-]+\d+)+$/.test(v)) {
-      throw new UsageError(`--ladder: one connection id, or none; for several, --ladder --all -c ${v}`);
+    // A capture of that name (tcpdump -G -w %Y%m%d_%H%M%S writes 20240101_120000) is not an id.
+    const named = `(a capture of that name: --ladder -- ${/\s/.test(v) ? `'${v}'` : v})`;
+    if (/^\d+([,\s-]+\d+)+$/.test(v) && !existsSync(v)) {
+      throw new UsageError(`--ladder: one connection id, or none; for several, --ladder --all -c ${v} ${named}`);
     }
-    // A number that is no id (1.5, -1, 0, 0x1, 1_0, Infinity, NaN, ' 2') is a mistaken id, unless
-    // a capture has that name (tcpdump -G -w %Y%m%d_%H%M%S writes 20240101_120000).
-    if ((NUMBERISH.test(v) && !/^\d+$/.test(v) || /^0+$/.test(v)) && !existsSync(v)) {
-      throw new UsageError(`--ladder: expected a connection id (1, 2, ...), got '${v}' (a capture of that name: --ladder -- ${v})`);
+    // A number that is no id (1.5, -1, 0x1, 1_0, Infinity, NaN, ' 2') is a mistaken id, unless a
+    // capture has that name; 0 is never a name worth the doubt.
+    if (/^0+$/.test(v) || (NUMBERISH.test(v) && !/^\d+$/.test(v) && !existsSync(v))) {
+      throw new UsageError(`--ladder: expected a connection id (1, 2, ...), got '${v}'${/^0+$/.test(v) ? '' : ` ${named}`}`);
     }
     if (v === '' || !/^\d+$/.test(v)) {
       if (v !== '') captures.unshift(v === STDIN_TOKEN ? '-' : v);

@@ -14,7 +14,7 @@ import { completenessAfter } from '../analysis/completeness.js';
 import type { Anomaly, AnomalyCode } from '../analysis/catalog.js';
 import type { ZeekRow, ZeekVerdict } from '../analysis/zeek.js';
 import type { EndpointState } from '../tcp/state.js';
-import { ARC, RCV, SND, expireTimeWait, go, isCapturedHandshakeAck, isRstAcceptable, newTcpEvent, step, takeBack, type Transition } from '../tcp/machine.js';
+import { ARC, RCV, SND, expireTimeWait, go, isCapturedHandshakeAck, isObservedCloseArc, isRstAcceptable, newTcpEvent, step, takeBack, type Transition } from '../tcp/machine.js';
 import { seqDiff, seqGe, seqGt, seqLe, seqLt, seqWrapped } from '../tcp/seq.js';
 import { Endpoint } from './endpoint.js';
 import type { TupleKey } from './key.js';
@@ -56,17 +56,15 @@ export const STAMP_SYN_ACK = 2; // a SYN,ACK (first or last before the ACK)
 export const STAMP_ACK_ARC = 4;
 export const STAMP_EARLY_ACK = 8;
 export const STAMP_REPLY = 16; // the client's first payload or the server's first reply to it
-export const STAMP_CLOSE = 32; // a FIN sent, or an endpoint's arrival in TIME_WAIT or CLOSED: the close's two ends
 
 const CLIENT = 0;
 const SERVER = 1;
 
-/** An arc from `from` on that can begin or complete a close (digest.ts: close.duration's two ends). */
-function closeArcSince(tr: readonly Transition[], from: number): boolean {
-  for (let i = from; i < tr.length; i++) {
-    if (tr[i].arc === ARC.CLOSE_SND_FIN || tr[i].to === 'TIME_WAIT' || tr[i].to === 'CLOSED') return true;
-  }
-  return false;
+/** The frame of the last arc from `from` on that completes a close (isObservedCloseArc), else `none`. */
+function closeArcFrame(tr: readonly Transition[], from: number, none: number): number {
+  let frame = none;
+  for (let i = from; i < tr.length; i++) if (isObservedCloseArc(tr[i])) frame = tr[i].frameNo;
+  return frame;
 }
 
 // One event object per direction, overwritten for every segment (no per-packet allocation).
@@ -146,6 +144,10 @@ export interface ConnectionFacts {
   serverReplyNanos: number;
   /** Which timing points a record stamped earlier than one before it set (STAMP_* bits). */
   stampedBack: number;
+  /** The earliest own stamp of a FIN in such a record (-1: none), and the frame of the last such record that completed each endpoint's close (0: none). */
+  backFinStamp: number;
+  backCloseFrameClient: number;
+  backCloseFrameServer: number;
   rstAccepted: boolean;
   captureLoss: boolean;
   portReusePrevId: number;
@@ -204,6 +206,15 @@ export class Connection implements ConnectionFacts {
    * a measurement (the report gives null, not the 0 s it would read).
    */
   stampedBack!: number;
+  /**
+   * The close's ends set by such records: the earliest own stamp of a FIN among them (-1: none),
+   * and per endpoint the frame of the last one that brought it to TIME_WAIT or CLOSED (0: none).
+   * close.duration is null when its completion is one of those, or when such a FIN claims to
+   * be no later than the first FIN (analysis/digest.ts).
+   */
+  backFinStamp!: number;
+  backCloseFrameClient!: number;
+  backCloseFrameServer!: number;
   /** The blind ACK (blindAckBy) was such a record: an early handshake ACK taken from it is too. */
   private blindAckStampedBack!: boolean;
   /** 2×MSL in ns; set by the tracker from settings. */
@@ -309,6 +320,9 @@ export class Connection implements ConnectionFacts {
     this.badHandshakeAck = false;
     this.serverReplyNanos = -1;
     this.stampedBack = 0;
+    this.backFinStamp = -1;
+    this.backCloseFrameClient = 0;
+    this.backCloseFrameServer = 0;
     this.blindAckStampedBack = false;
     this.rstAccepted = false;
     this.captureLoss = false;
@@ -415,7 +429,9 @@ export class Connection implements ConnectionFacts {
     const tr = this.server.transitions;
     // Any `rcv ACK of SYN`, inferred too: a late SYN,ACK can confirm it as the captured ACK's arc.
     for (let i = serverArcs; i < tr.length; i++) if (tr[i].arc === ARC.RCV_ACK_OF_SYN) this.stampedBack |= STAMP_ACK_ARC;
-    if (closeArcSince(tr, serverArcs) || closeArcSince(this.client.transitions, clientArcs)) this.stampedBack |= STAMP_CLOSE;
+    if ((f.flags & TCP_FIN) !== 0 && (this.backFinStamp < 0 || stamp < this.backFinStamp)) this.backFinStamp = stamp;
+    this.backCloseFrameServer = closeArcFrame(tr, serverArcs, this.backCloseFrameServer);
+    this.backCloseFrameClient = closeArcFrame(this.client.transitions, clientArcs, this.backCloseFrameClient);
     if (this.blindAckNanos !== blind || this.blindAckFrame !== blindFrame) this.blindAckStampedBack = true;
   }
 

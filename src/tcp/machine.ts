@@ -110,6 +110,14 @@ export function isCapturedHandshakeAck(t: Transition): boolean {
   return t.to === 'ESTABLISHED' && t.arc === ARC.RCV_ACK_OF_SYN && t.evidence === 'observed';
 }
 
+/**
+ * An endpoint's arrival in TIME_WAIT or CLOSED that a captured segment caused (not the 2×MSL
+ * timeout's, nor an inferred one): what completes a close (analysis/digest.ts).
+ */
+export function isObservedCloseArc(t: Transition): boolean {
+  return (t.to === 'TIME_WAIT' || t.to === 'CLOSED') && t.evidence === 'observed' && t.arc !== ARC.TIMEOUT_2MSL;
+}
+
 /** Every arc of Figure 5 (+ Notes 2 and 3), with whether a passive observer can ever produce it. */
 export const FIGURE5_ARCS: ReadonlyArray<{ from: EndpointState; to: TcpState; arc: ArcLabel; observable: boolean }> = [
   { from: 'CLOSED', to: 'LISTEN', arc: ARC.PASSIVE_OPEN, observable: true },

@@ -102,7 +102,7 @@ const F_V6 = 64;
 const F_ZEEK_ORIG_IS_CLIENT = 128;
 
 /** Most slots one connection can need beyond its variable parts (a generous bound, checked). */
-const FIXED_SLOTS = 49 + 2 * 48;
+const FIXED_SLOTS = 52 + 2 * 48;
 
 export class ConnectionEncoder {
   private nums = new Float64Array(1 << 16);
@@ -143,6 +143,7 @@ export class ConnectionEncoder {
     n[p++] = c.firstSynNanos; n[p++] = c.firstSynFrame; n[p++] = c.prevSynNanos; n[p++] = c.lastSynNanos;
     n[p++] = c.firstSynAckNanos; n[p++] = c.firstSynAckFrame; n[p++] = c.lastSynAckNanos;
     n[p++] = c.earlyAckNanos; n[p++] = c.earlyAckFrame;
+    n[p++] = c.backFinStamp; n[p++] = c.backCloseFrameClient; n[p++] = c.backCloseFrameServer;
     n[p++] = c.serverReplyNanos; n[p++] = c.stampedBack; n[p++] = c.portReusePrevId; n[p++] = c.portReuseGapNanos; n[p++] = c.completeness;
     if (c.input !== this.lastInput) {
       this.lastInput = c.input;
@@ -266,6 +267,9 @@ class RebuiltConnection implements ConnectionFacts {
   badHandshakeAck = false;
   serverReplyNanos = -1;
   stampedBack = 0;
+  backFinStamp = -1;
+  backCloseFrameClient = 0;
+  backCloseFrameServer = 0;
   rstAccepted = false;
   captureLoss = false;
   portReusePrevId = 0;
@@ -317,6 +321,7 @@ export function decodeBatch(batch: ConnectionBatch, each: (c: ShippedConnection)
     const firstSynNanos = n[p++]; const firstSynFrame = n[p++]; const prevSynNanos = n[p++]; const lastSynNanos = n[p++];
     const firstSynAckNanos = n[p++]; const firstSynAckFrame = n[p++]; const lastSynAckNanos = n[p++];
     const earlyAckNanos = n[p++]; const earlyAckFrame = n[p++];
+    const backFinStamp = n[p++]; const backCloseFrameClient = n[p++]; const backCloseFrameServer = n[p++];
     const serverReplyNanos = n[p++]; const stampedBack = n[p++]; const portReusePrevId = n[p++]; const portReuseGapNanos = n[p++]; const completeness = n[p++];
     const input = objs[n[p++]] as string;
     const lastInput = inputAt(objs, n[p++], input);
@@ -362,6 +367,7 @@ export function decodeBatch(batch: ConnectionBatch, each: (c: ShippedConnection)
     c.badHandshakeAck = (flags & F_BAD_HS_ACK) !== 0;
     c.serverReplyNanos = serverReplyNanos;
     c.stampedBack = stampedBack;
+    c.backFinStamp = backFinStamp; c.backCloseFrameClient = backCloseFrameClient; c.backCloseFrameServer = backCloseFrameServer;
     c.rstAccepted = (flags & F_RST_ACCEPTED) !== 0;
     c.captureLoss = (flags & F_CAPTURE_LOSS) !== 0;
     c.portReusePrevId = portReusePrevId;

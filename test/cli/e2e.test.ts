@@ -611,13 +611,14 @@ describe('selection', () => {
       const r = cli(['--ladder', v, SAMPLE]);
       expect(r.code).toBe(2);
       expect(r.stdout).toBe('');
-      expect(r.stderr.split('\n')[0]).toBe(`tcpflow-analyze: --ladder: expected a connection id (1, 2, ...), got '${v}' (a capture of that name: --ladder -- ${v})`);
+      const hint = v === '0' ? '' : ` (a capture of that name: --ladder -- ${v})`;
+      expect(r.stderr.split('\n')[0]).toBe(`tcpflow-analyze: --ladder: expected a connection id (1, 2, ...), got '${v}'${hint}`);
     }
   });
 
   test('--ladder NAME: a capture whose name reads as a number is still a capture when it exists (tcpdump -G names; late review)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tfa-numbered-'));
-    for (const name of ['20240101_120000', '0x1f', 'nan', '1.5']) {
+    for (const name of ['20240101_120000', '20240101-120000', '2024-01-01', '0x1f', 'nan', '1.5']) {
       copyFileSync(SAMPLE, join(dir, name));
       const r = cli(['--ladder', name], { cwd: dir });
       expect(r.code, `${name}: ${r.stderr}`).toBe(0);

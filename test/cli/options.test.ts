@@ -137,7 +137,9 @@ describe('parseArgs', () => {
     [['--idle-timeout', '-1', 'a'], /--idle-timeout: expected seconds > 0, got '-1'/],
     [['--ladder', '1-2', 'a'], /--ladder: one connection id, or none/],
     // Numbers in other spellings were taken for capture names (late review).
-    ...['0x1', '1_0', 'Infinity', 'NaN', ' 2', '2 ', '1e3', '.5', '-0'].map((v): [string[], RegExp] => [['--ladder', v, 'a'], new RegExp(`^--ladder: expected a connection id \\(1, 2, \\.\\.\\.\\), got '${v.replace('.', '\\.')}' \\(a capture of that name: --ladder -- ${v.replace('.', '\\.')}\\)$`)]),
+    ...['0x1', '1_0', 'Infinity', 'NaN', ' 2', '2 ', '1e3', '.5', '-0'].map((v): [string[], RegExp] => [['--ladder', v, 'a'], new RegExp(`^--ladder: expected a connection id \\(1, 2, \\.\\.\\.\\), got '${v.replace('.', '\\.')}' \\(a capture of that name: --ladder -- ${/\s/.test(v) ? `'${v}'` : v.replace('.', '\\.')}\\)$`)]),
+    // 0 is never a file worth the doubt: no hint.
+    [['--ladder', '00', 'a'], /^--ladder: expected a connection id \(1, 2, \.\.\.\), got '00'$/],
     [['--all', 'a'], /--all only makes sense with --ladder/],
     [['--ladder', '-f', 'zeek', 'a'], /--ladder works with --format table, json or ndjson/],
     [['-', '-'], /standard input \('-'\) can only be read once/],

@@ -254,7 +254,7 @@ describe('a timing point stamped earlier than the record before it (helper audit
     expect(c.handshake.duration).toBeNull();
   });
 
-  test('the last ACK of a close stamped before the FIN it acknowledges: no close duration (was the span to the latest time seen)', async () => {
+  test('the last ACK of a close stamped before the FIN it acknowledges: the close ends at the later arrival by the stamps (was the span to the latest time seen)', async () => {
     const run = async (backMs: number): Promise<ConnectionReport> => {
       const s = established();
       s.a.data(10); s.b.ack(); s.wait(5);
@@ -266,11 +266,46 @@ describe('a timing point stamped earlier than the record before it (helper audit
     };
     const inOrder = await run(1);
     expect(inOrder.close).toMatchObject({ kind: 'four_way', initiator: 'client', duration: 0.0313 }); // 10 + 20 + 1 ms, and 0.1 ms a packet
+    // The server's arrival in CLOSED is stamped 25 ms back, before the client's in TIME_WAIT (at
+    // the server's FIN): the later of the two by the stamps is the client's, which is in order.
     const back = await run(-25);
-    expect(back.close).toMatchObject({ kind: 'four_way', initiator: 'client', duration: null });
+    expect(back.close).toMatchObject({ kind: 'four_way', initiator: 'client', duration: 0.0302 });
+    // The server's FIN resent 20 ms on, then the last ACK stamped 10 ms before that copy: still
+    // after the first FIN by its stamp, so the later arrival, and its time is not its own: null.
+    const s = established();
+    s.a.data(10); s.b.ack(); s.wait(5);
+    s.a.fin(); s.wait(10); s.b.ack(); s.wait(20); s.b.fin(); s.wait(20); s.b.again(); s.wait(-10); s.a.ack();
+    const r = await analyzeBytes(s.pcap());
+    checkInvariants(r);
+    expect(r.stats.timestampsBackwards).toBe(1);
+    expect(only(r).close).toMatchObject({ kind: 'four_way', initiator: 'client', duration: null });
     expect(finals(back)).toEqual(['TIME_WAIT', 'CLOSED']);
     // The handshake's spans are not touched by a disorder in the close.
     expect(back.handshake.duration).toBe(inOrder.handshake.duration);
+  });
+
+  test('a close measurable despite a record stamped backwards keeps its duration; one whose ends are not, null (helper-44 review)', async () => {
+    const est = (): Scenario => { const s = new Scenario(); s.a.syn(); s.b.synAck(); s.a.ack(); return s; };
+    const dur = async (s: Scenario, opts = {}): Promise<number | null> => {
+      const r = await analyzeBytes(s.pcap(), opts);
+      checkInvariants(r);
+      expect(r.stats.timestampsBackwards).toBeGreaterThan(0);
+      return r.connections[r.connections.length - 1].close.duration;
+    };
+    // The server's FIN stamped 5 ms before the ACK recorded ahead of it, still after the client's FIN:
+    // both ends of the close (client FIN, last ACK) are in order (merged interfaces). Was null.
+    let s = est(); s.wait(5); s.a.fin(); s.wait(10); s.b.ack(); s.wait(-5); s.b.fin(); s.wait(20); s.a.ack();
+    expect(await dur(s)).toBe(0.0253);
+    // A RST stamped backwards ended an earlier attempt; the connection opened again and closed in order. Was null.
+    s = new Scenario(); s.wait(10); s.a.syn(); s.wait(-5); s.b.rstAck({ seq: 0, ack: s.a.isn + 1 }); s.wait(1000);
+    s.a.syn({ seq: s.a.isn }); s.b.synAck(); s.a.ack(); s.wait(5); s.a.fin(); s.b.ack(); s.wait(5); s.b.fin(); s.a.ack();
+    expect(await dur(s)).toBe(0.0053);
+    // With --msl 0, a copy of an ACK stamped backwards lets TIME_WAIT time out inside it: not the close's end. Was null.
+    s = est(); s.wait(5); s.a.fin(); s.b.ack(); s.wait(5); s.b.fin(); s.wait(-1); s.b.ack({ ack: 1002 }); s.wait(5); s.a.ack();
+    expect(await dur(s, { mslSeconds: 0 })).toBe(0.0094);
+    // A copy of the FIN stamped 20 ms before the original: which FIN was first is unknown. Was 20.4 ms.
+    s = est(); s.wait(50); s.a.fin(); s.wait(-20); s.a.again(); s.wait(40); s.b.ack(); s.b.fin(); s.a.ack();
+    expect(await dur(s)).toBeNull();
   });
 
   test('an ACK stamped before its SYN, whose arc was inferred and later confirmed by a late SYN,ACK: no handshake duration (was 0 s; late helper review)', async () => {
