@@ -38,6 +38,10 @@ const seen = (tNanos: number): number => (tNanos >= 0 ? tNanos : NO_TIME);
 const CODE_ORDER = new Map(ANOMALY_CODES.map((c, i) => [c, i]));
 
 
+/** The arrival `t` was taken from a record stamped backwards (frames restart in each input: both compared). */
+const isBackClient = (c: ConnectionFacts, t: Transition): boolean => t.frameNo === c.backCloseFrameClient && t.input === c.backCloseInputClient;
+const isBackServer = (c: ConnectionFacts, t: Transition): boolean => t.frameNo === c.backCloseFrameServer && t.input === c.backCloseInputServer;
+
 /** A span whose ends were captured out of order (the SYN/ACK before the SYN) is not measurable: null, not a negative time. */
 function sec(a: number, b: number, unitNanos: number): number | null {
   return a >= 0 && b >= a ? seconds(b - a, unitNanos) : null;
@@ -184,7 +188,7 @@ export function digestConnection(c: ConnectionFacts, ended: EndReason, endNanos:
     if (t) completed = t;
     const u = findTransition(c.server, isObservedCloseArc, lastOpening(c.server));
     // A tie with an arrival taken from a record stamped backwards (its own stamp is earlier): the other.
-    if (u && (completed === null || u.tNanos > completed.tNanos || (u.tNanos === completed.tNanos && completed.frameNo === c.backCloseFrameClient))) completed = u;
+    if (u && (completed === null || u.tNanos > completed.tNanos || (u.tNanos === completed.tNanos && isBackClient(c, completed)))) completed = u;
   }
   // A FIN after the RST that reset the connection did not begin its close (an endpoint reset in
   // ESTABLISHED whose peer then opened again on the same ISN and closed alone): no first FIN.
@@ -198,7 +202,7 @@ export function digestConnection(c: ConnectionFacts, ended: EndReason, endNanos:
   // when one carried a FIN stamped no later than the first FIN: then which FIN came first is unknown.
   // An arrival from such a record that is not the later of the two cannot move the end: its own
   // stamp is earlier still.
-  const closeBack = (completed !== null && (completed.frameNo === c.backCloseFrameClient || completed.frameNo === c.backCloseFrameServer))
+  const closeBack = (completed !== null && (isBackClient(c, completed) || isBackServer(c, completed)))
     || (firstFin !== null && c.backFinStamp >= 0 && c.backFinStamp <= firstFin.tNanos);
   d.closeDuration = completed && firstFin && !closeBack ? seconds(completed.tNanos - firstFin.tNanos, unit) : null;
   d.finWait2Client = secondsIn(c.client, 'FIN_WAIT_2', endNanos, unit);

@@ -60,11 +60,13 @@ export const STAMP_REPLY = 16; // the client's first payload or the server's fir
 const CLIENT = 0;
 const SERVER = 1;
 
-/** The frame of the last arc from `from` on that completes a close (isObservedCloseArc), else `none`. */
-function closeArcFrame(tr: readonly Transition[], from: number, none: number): number {
-  let frame = none;
-  for (let i = from; i < tr.length; i++) if (isObservedCloseArc(tr[i])) frame = tr[i].frameNo;
-  return frame;
+/**
+ * The first arc from `from` on that completes a close (isObservedCloseArc), else null. Not one out
+ * of TIME_WAIT (a RST there): the arrival in TIME_WAIT came first and is the one the digest takes.
+ */
+function closeArc(tr: readonly Transition[], from: number): Transition | null {
+  for (let i = from; i < tr.length; i++) if (isObservedCloseArc(tr[i]) && tr[i].from !== 'TIME_WAIT') return tr[i];
+  return null;
 }
 
 // One event object per direction, overwritten for every segment (no per-packet allocation).
@@ -144,10 +146,12 @@ export interface ConnectionFacts {
   serverReplyNanos: number;
   /** Which timing points a record stamped earlier than one before it set (STAMP_* bits). */
   stampedBack: number;
-  /** The earliest own stamp of a FIN in such a record (-1: none), and the frame of the last such record that completed each endpoint's close (0: none). */
+  /** The earliest own stamp of a FIN in such a record (-1: none), and each endpoint's last arrival in TIME_WAIT or CLOSED taken from one (frame 0: none). */
   backFinStamp: number;
   backCloseFrameClient: number;
+  backCloseInputClient: string;
   backCloseFrameServer: number;
+  backCloseInputServer: string;
   rstAccepted: boolean;
   captureLoss: boolean;
   portReusePrevId: number;
@@ -214,7 +218,9 @@ export class Connection implements ConnectionFacts {
    */
   backFinStamp!: number;
   backCloseFrameClient!: number;
+  backCloseInputClient!: string;
   backCloseFrameServer!: number;
+  backCloseInputServer!: string;
   /** The blind ACK (blindAckBy) was such a record: an early handshake ACK taken from it is too. */
   private blindAckStampedBack!: boolean;
   /** 2×MSL in ns; set by the tracker from settings. */
@@ -322,7 +328,9 @@ export class Connection implements ConnectionFacts {
     this.stampedBack = 0;
     this.backFinStamp = -1;
     this.backCloseFrameClient = 0;
+    this.backCloseInputClient = input;
     this.backCloseFrameServer = 0;
+    this.backCloseInputServer = input;
     this.blindAckStampedBack = false;
     this.rstAccepted = false;
     this.captureLoss = false;
@@ -429,9 +437,14 @@ export class Connection implements ConnectionFacts {
     const tr = this.server.transitions;
     // Any `rcv ACK of SYN`, inferred too: a late SYN,ACK can confirm it as the captured ACK's arc.
     for (let i = serverArcs; i < tr.length; i++) if (tr[i].arc === ARC.RCV_ACK_OF_SYN) this.stampedBack |= STAMP_ACK_ARC;
-    if ((f.flags & TCP_FIN) !== 0 && (this.backFinStamp < 0 || stamp < this.backFinStamp)) this.backFinStamp = stamp;
-    this.backCloseFrameServer = closeArcFrame(tr, serverArcs, this.backCloseFrameServer);
-    this.backCloseFrameClient = closeArcFrame(this.client.transitions, clientArcs, this.backCloseFrameClient);
+    // A FIN of this close (its first copy or a resend of it), not a stale one the machine refused.
+    const finBy = fromA === this.clientIsA ? this.client : this.server;
+    if ((f.flags & TCP_FIN) !== 0 && finBy.finSent && ((f.seq + f.payloadLen) | 0) === (finBy.finSeq | 0)
+      && (this.backFinStamp < 0 || stamp < this.backFinStamp)) this.backFinStamp = stamp;
+    const sv = closeArc(tr, serverArcs);
+    if (sv !== null) { this.backCloseFrameServer = sv.frameNo; this.backCloseInputServer = sv.input; }
+    const cl = closeArc(this.client.transitions, clientArcs);
+    if (cl !== null) { this.backCloseFrameClient = cl.frameNo; this.backCloseInputClient = cl.input; }
     if (this.blindAckNanos !== blind || this.blindAckFrame !== blindFrame) this.blindAckStampedBack = true;
   }
 

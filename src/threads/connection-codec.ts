@@ -102,7 +102,7 @@ const F_V6 = 64;
 const F_ZEEK_ORIG_IS_CLIENT = 128;
 
 /** Most slots one connection can need beyond its variable parts (a generous bound, checked). */
-const FIXED_SLOTS = 52 + 2 * 48;
+const FIXED_SLOTS = 54 + 2 * 48;
 
 export class ConnectionEncoder {
   private nums = new Float64Array(1 << 16);
@@ -155,6 +155,7 @@ export class ConnectionEncoder {
     n[p++] = this.inputSlot(c.firstSynInput, own);
     n[p++] = this.inputSlot(c.firstSynAckInput, own);
     n[p++] = this.inputSlot(c.earlyAckInput, own);
+    n[p++] = this.inputSlot(c.backCloseInputClient, own); n[p++] = this.inputSlot(c.backCloseInputServer, own);
     n[p++] = this.objs.push(v.connState) - 1;
     n[p++] = this.objs.push(v.history) - 1;
     const backoff = c.synBackoffNanos;
@@ -269,7 +270,9 @@ class RebuiltConnection implements ConnectionFacts {
   stampedBack = 0;
   backFinStamp = -1;
   backCloseFrameClient = 0;
+  backCloseInputClient = '';
   backCloseFrameServer = 0;
+  backCloseInputServer = '';
   rstAccepted = false;
   captureLoss = false;
   portReusePrevId = 0;
@@ -328,6 +331,8 @@ export function decodeBatch(batch: ConnectionBatch, each: (c: ShippedConnection)
     const firstSynInput = inputAt(objs, n[p++], input);
     const firstSynAckInput = inputAt(objs, n[p++], input);
     const earlyAckInput = inputAt(objs, n[p++], input);
+    const backCloseInputClient = inputAt(objs, n[p++], input);
+    const backCloseInputServer = inputAt(objs, n[p++], input);
     const connState = objs[n[p++]] as string;
     const history = objs[n[p++]] as string;
     let backoff: number[] | null = null;
@@ -368,6 +373,7 @@ export function decodeBatch(batch: ConnectionBatch, each: (c: ShippedConnection)
     c.serverReplyNanos = serverReplyNanos;
     c.stampedBack = stampedBack;
     c.backFinStamp = backFinStamp; c.backCloseFrameClient = backCloseFrameClient; c.backCloseFrameServer = backCloseFrameServer;
+    c.backCloseInputClient = backCloseInputClient; c.backCloseInputServer = backCloseInputServer;
     c.rstAccepted = (flags & F_RST_ACCEPTED) !== 0;
     c.captureLoss = (flags & F_CAPTURE_LOSS) !== 0;
     c.portReusePrevId = portReusePrevId;

@@ -308,6 +308,30 @@ describe('a timing point stamped earlier than the record before it (helper audit
     expect(await dur(s)).toBeNull();
   });
 
+  test('close.duration across inputs and after a RST in TIME_WAIT: arrivals are matched by input and frame, the first one counts (helper-45 review)', async () => {
+    const est = (): Scenario => { const s = new Scenario(); s.a.syn(); s.b.synAck(); s.a.ack(); return s; };
+    // The server's FIN stamped back in input A (the client's TIME_WAIT at A#6, not the later
+    // arrival); the last ACK a second on, at frame 6 of input B behind 5 frames of another
+    // connection: a good close (was null: frame 6 of A matched frame 6 of B).
+    const s = est(); s.wait(5); s.a.fin(); s.wait(10); s.b.ack(); s.wait(-5); s.b.fin(); s.wait(1000); s.a.ack();
+    const last = s.frames[6];
+    const other = new Scenario({ clientPort: 41000, start: last.tsSec, clientIsn: 77, serverIsn: 88 });
+    other.a.syn(); other.b.synAck(); other.a.ack(); other.a.data(1); other.a.data(1);
+    const r = await analyze([
+      { name: 'a.pcap', bytes: fromBytes(writePcap(s.frames.slice(0, 6))) },
+      { name: 'b.pcap', bytes: fromBytes(writePcap([...other.frames, last])) },
+    ]);
+    checkInvariants(r);
+    expect(r.connections.find((c) => c.client.port !== 41000)?.close.duration).toBe(1.0053);
+    // A simultaneous close whose client reached TIME_WAIT from a record stamped back (the later
+    // arrival: null), then a RST into TIME_WAIT also stamped back: still null (was 25.3 ms).
+    const t = est(); t.wait(5); t.a.fin(); t.wait(3); t.b.fin({ ackLess: 1 }); t.wait(10); t.a.ack(); t.wait(12); t.a.again(); t.wait(-10); t.b.ack();
+    t.wait(-1); t.b.rst();
+    const c = only(await runChecked(t));
+    expect(c.close.kind).toBe('simultaneous');
+    expect(c.close.duration).toBeNull();
+  });
+
   test('an ACK stamped before its SYN, whose arc was inferred and later confirmed by a late SYN,ACK: no handshake duration (was 0 s; late helper review)', async () => {
     // The SYN,ACK is recorded last (a one-direction capture at first: the client goes on, the
     // server's ESTABLISHED is inferred from its ACK); the ACK's stamp is 2.2 ms before the SYN's.
