@@ -37,7 +37,6 @@ const seen = (tNanos: number): number => (tNanos >= 0 ? tNanos : NO_TIME);
 
 const CODE_ORDER = new Map(ANOMALY_CODES.map((c, i) => [c, i]));
 
-
 /** The arrival `t` was taken from a record stamped backwards (frames restart in each input: both compared). */
 const isBackClient = (c: ConnectionFacts, t: Transition): boolean => t.frameNo === c.backCloseFrameClient && t.input === c.backCloseInputClient;
 const isBackServer = (c: ConnectionFacts, t: Transition): boolean => t.frameNo === c.backCloseFrameServer && t.input === c.backCloseInputServer;

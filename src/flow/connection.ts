@@ -146,7 +146,7 @@ export interface ConnectionFacts {
   serverReplyNanos: number;
   /** Which timing points a record stamped earlier than one before it set (STAMP_* bits). */
   stampedBack: number;
-  /** The earliest own stamp of a FIN in such a record (-1: none), and each endpoint's last arrival in TIME_WAIT or CLOSED taken from one (frame 0: none). */
+  /** The earliest own stamp of this close's FIN in such a record (-1: none), and the input and frame of each endpoint's arrival in TIME_WAIT or CLOSED taken from one (frame 0: none). */
   backFinStamp: number;
   backCloseFrameClient: number;
   backCloseInputClient: string;
@@ -211,10 +211,11 @@ export class Connection implements ConnectionFacts {
    */
   stampedBack!: number;
   /**
-   * The close's ends set by such records: the earliest own stamp of a FIN among them (-1: none),
-   * and per endpoint the frame of the last one that brought it to TIME_WAIT or CLOSED (0: none).
-   * close.duration is null when its completion is one of those, or when such a FIN claims to
-   * be no later than the first FIN (analysis/digest.ts).
+   * The close's ends set by such records: the earliest own stamp of this close's FIN among them
+   * (-1: none), and per endpoint the input and frame of the latest one that brought it to
+   * TIME_WAIT or CLOSED, not counting a RST out of TIME_WAIT (frame 0: none). close.duration is
+   * null when its completion is one of those, or when such a FIN claims to be no later than the
+   * first FIN (analysis/digest.ts).
    */
   backFinStamp!: number;
   backCloseFrameClient!: number;
