@@ -14,7 +14,7 @@ import { SegmentBatch } from './decode/segment-batch.js';
 import type { Connection } from './flow/connection.js';
 import { Tracker, type RetireKey, type Shard } from './flow/tracker.js';
 import { DEFAULT_SETTINGS } from './analysis/settings.js';
-import { newStats, countDecodeResult } from './analysis/stats.js';
+import { newStats, countDecodeResult, countTunnelled } from './analysis/stats.js';
 import type { EndReason, InputReport, IsoTime, Settings, Stats } from './report/model.js';
 
 export interface AnalyzeInput {
@@ -118,6 +118,7 @@ export async function runCore(inputs: AnalyzeInput[], settings: Settings, clock:
       if (status === 'OK') {
         stats.tcpSegments++;
         if (fields.checksumBad) stats.badChecksums++;
+        if (fields.tunnel !== 0) countTunnelled(stats, fields.tunnel);
         if (batch.commit(t, rec.frameNo)) drain();
       } else {
         countDecodeResult(stats, status, fields, rec, input.name);

@@ -1,5 +1,6 @@
 import type { CaptureRecord } from '../capture/record.js';
 import type { DecodeStatus, PacketFields } from '../decode/fields.js';
+import { TUNNEL_NAMES } from '../decode/tunnel.js';
 import type { Stats } from '../report/model.js';
 
 /** Malformed packets kept as examples in `stats.decodeErrorExamples`. */
@@ -9,10 +10,16 @@ const SKIP_REASONS = new Set<string>(['UNSUPPORTED_LINK_TYPE', 'NON_IP', 'NON_TC
 
 export function newStats(): Stats {
   return {
-    records: 0, tcpSegments: 0, skipped: {}, decodeErrors: {}, decodeErrorExamples: [],
+    records: 0, tcpSegments: 0, skipped: {}, tunnelled: {}, decodeErrors: {}, decodeErrorExamples: [],
     truncatedRecords: 0, badChecksums: 0, timestampsBackwards: 0,
     connectionsTimedOut: 0, connectionsEvicted: 0, peakConnections: 0,
   };
+}
+
+/** Counts a TCP segment that came out of a tunnel (TUNNEL_* in decode/tunnel.ts). */
+export function countTunnelled(stats: Stats, tunnel: number): void {
+  const name = TUNNEL_NAMES[tunnel];
+  stats.tunnelled[name] = (stats.tunnelled[name] ?? 0) + 1;
 }
 
 /** Counts a record that did not become a TCP segment: a skip (not TCP) or a decode error (malformed). */

@@ -476,7 +476,7 @@ export class ZeekConnModel implements ZeekHistorySink {
     // After the state machine, so a gap revealed by the final FIN/RST's ack is judged by the new states.
     if (ack) peer.ackReceived(relAck);
 
-    if (len > 0 && !rst && !seqUnderflow && f.capturedPayloadLen + f.payloadBeyondLink >= len) ep.dataSent(syn ? relSeq + 1 : relSeq, len);
+    if (len > 0 && !rst && !seqUnderflow && (f.capturedPayloadLen + f.payloadBeyondLink >= len || f.tunnelFragmented)) ep.dataSent(syn ? relSeq + 1 : relSeq, len);
 
     if (this.doClose) this.connectionClosed(ep, peer, this.genEvent);
 

@@ -98,6 +98,18 @@ export interface PacketFields {
    * frame. Zeek reads the IP length and sees them as payload; the Zeek model adds them back.
    */
   payloadBeyondLink: number;
+  /**
+   * The innermost tunnel the segment came out of (TUNNEL_* in tunnel.ts: IP in IP, GRE, ERSPAN,
+   * VXLAN, Geneve, GTP-U; 0 = none) and how many were peeled. The addresses, ports and lengths
+   * above are then the inner packet's; the outer headers only carried it.
+   */
+  tunnel: number;
+  tunnelDepth: number;
+  /**
+   * The tunnel's outer datagram was the first of several fragments: the inner headers are whole,
+   * the rest of the payload is in the later fragments (which Zeek reassembles before it looks).
+   */
+  tunnelFragmented: boolean;
 
   // -- TCP (valid when status === 'OK')
   srcPort: number;
@@ -153,6 +165,7 @@ export function newPacketFields(): PacketFields {
     src0: 0, src1: 0, src2: 0, src3: 0,
     dst0: 0, dst1: 0, dst2: 0, dst3: 0,
     ttl: 0, ipOffset: 0, ipProtocol: -1, ipPayloadLen: 0, ipLengthFromCapture: false, wireEnd: 0, trailerBytes: 0, linkBoundsIp: false, payloadBeyondLink: 0,
+    tunnel: 0, tunnelDepth: 0, tunnelFragmented: false,
     srcPort: 0, dstPort: 0, seq: 0, ack: 0, flags: 0, window: 0, urgent: 0,
     tcpHeaderLen: 0, payloadLen: 0, capturedPayloadLen: 0, tcpOffset: 0, checksumBad: false,
     optMss: -1, optWscale: -1, optSackPermitted: false, optHasTimestamps: false,

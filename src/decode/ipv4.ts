@@ -5,6 +5,7 @@
 import { fail, NO_LEN } from './errors.js';
 import type { DecodeStatus, PacketFields } from './fields.js';
 import { decodeTcp } from './tcp.js';
+import { decodeTunnel, mayCarryTunnel } from './tunnel.js';
 
 // Field offsets, RFC 791 §3.1 "Internet Header Format".
 /** Version (high nibble) and IHL in 32-bit words (low nibble). */
@@ -20,6 +21,8 @@ export const IPV4_MIN_HDR = 20;
 const IPV4_VERSION = 4;
 /** MF bit plus the 13-bit fragment offset: any of them set means "part of a fragmented datagram". */
 const IPV4_MF_AND_OFFSET_MASK = 0x3fff;
+const IPV4_MF = 0x2000;
+const IPV4_OFFSET_MASK = 0x1fff;
 /** IANA protocol number for TCP. */
 export const IPPROTO_TCP = 6;
 
@@ -77,7 +80,14 @@ export function decodeIpv4(v: DataView, off: number, end: number, out: PacketFie
     }
   }
 
-  if (protocol !== IPPROTO_TCP) return fail(out, 'NON_TCP', 'ipv4', off, NO_LEN, NO_LEN);
+  if (protocol !== IPPROTO_TCP) {
+    // A tunnel's first fragment still holds the inner headers (tunnel.ts); a later one holds none.
+    const frag = v.getUint16(off + IPV4_OFF_FLAGS_FRAG);
+    if (mayCarryTunnel(protocol) && (frag & IPV4_OFFSET_MASK) === 0) {
+      return decodeTunnel(v, off + ihl, end, (frag & IPV4_MF) !== 0 ? -1 : totalLen === 0 ? out.wireEnd : ipEnd, protocol, out, 'ipv4', off);
+    }
+    return fail(out, 'NON_TCP', 'ipv4', off, NO_LEN, NO_LEN);
+  }
   // Only the first fragment holds the TCP header, and its lengths describe a part of the
   // segment only; we do not reassemble, so every fragment is skipped (RFC 791 §3.2).
   if ((v.getUint16(off + IPV4_OFF_FLAGS_FRAG) & IPV4_MF_AND_OFFSET_MASK) !== 0) {

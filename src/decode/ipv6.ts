@@ -5,6 +5,7 @@ import { fail, NO_LEN } from './errors.js';
 import type { DecodeStatus, PacketFields } from './fields.js';
 import { IPPROTO_TCP } from './ipv4.js';
 import { decodeTcp } from './tcp.js';
+import { decodeTunnel, mayCarryTunnel } from './tunnel.js';
 
 // Field offsets, RFC 8200 §3.
 const IPV6_OFF_PAYLOAD_LENGTH = 4;
@@ -96,10 +97,12 @@ export function decodeIpv6(v: DataView, off: number, end: number, out: PacketFie
 
   let nh = v.getUint8(off + IPV6_OFF_NEXT_HEADER);
   let p = off + IPV6_HDR_LEN;
+  let firstFragment = false;
   for (let exts = 0; nh !== IPPROTO_TCP; exts++) {
     if (nh !== IPPROTO_HOPOPTS && nh !== IPPROTO_ROUTING && nh !== IPPROTO_DSTOPTS && nh !== IPPROTO_FRAGMENT && nh !== IPPROTO_AH) {
-      // ESP (50), ICMPv6 (58), UDP, No Next Header (59, RFC 8200 §4.7), ...: not TCP.
+      // ESP (50), ICMPv6 (58), UDP, No Next Header (59, RFC 8200 §4.7), ...: not TCP, unless a tunnel.
       out.ipProtocol = nh;
+      if (mayCarryTunnel(nh)) return decodeTunnel(v, p, limit, firstFragment ? -1 : fromCapture ? out.wireEnd : ipEnd, nh, out, 'ipv6', off);
       return fail(out, 'NON_TCP', 'ipv6', off, NO_LEN, NO_LEN);
     }
     if (exts === IPV6_MAX_EXTENSIONS) return fail(out, 'IPV6_TOO_MANY_EXTENSIONS', 'ipv6', p, NO_LEN, NO_LEN);
@@ -113,7 +116,9 @@ export function decodeIpv6(v: DataView, off: number, end: number, out: PacketFie
     if (nh === IPPROTO_FRAGMENT) {
       const fragOffM = v.getUint16(p + IPV6_FRAG_OFF_OFFSET_M);
       // An atomic fragment (offset 0, M 0; RFC 6946) is a whole packet: keep walking.
-      if ((fragOffM & (IPV6_FRAG_OFFSET_MASK | IPV6_FRAG_M)) !== 0) {
+      // The first of several fragments of a tunnel still holds the inner headers (tunnel.ts).
+      if ((fragOffM & IPV6_FRAG_OFFSET_MASK) === 0 && (fragOffM & IPV6_FRAG_M) !== 0 && mayCarryTunnel(v.getUint8(p))) firstFragment = true;
+      else if ((fragOffM & (IPV6_FRAG_OFFSET_MASK | IPV6_FRAG_M)) !== 0) {
         const inner = v.getUint8(p);
         out.ipProtocol = inner;
         // The fragment header names the first header of the fragmentable part: if that is

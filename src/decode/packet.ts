@@ -102,6 +102,9 @@ function resetFields(out: PacketFields): void {
   out.trailerBytes = 0;
   out.linkBoundsIp = false;
   out.payloadBeyondLink = 0;
+  out.tunnel = 0;
+  out.tunnelDepth = 0;
+  out.tunnelFragmented = false;
   out.srcPort = 0; out.dstPort = 0;
   out.seq = 0; out.ack = 0;
   out.flags = 0; out.window = 0; out.urgent = 0;

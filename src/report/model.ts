@@ -93,6 +93,11 @@ export interface Stats {
   tcpSegments: number;
   /** Records skipped by reason (not errors): UNSUPPORTED_LINK_TYPE, NON_IP, NON_TCP, IP_FRAGMENT. */
   skipped: Record<string, number>;
+  /**
+   * Of tcpSegments, those that came out of a tunnel, by the innermost one: IP_IN_IP, GRE, ERSPAN,
+   * VXLAN, GENEVE, GTP_U (decode/tunnel.ts). Their connections are the inner packets' 4-tuples.
+   */
+  tunnelled: Record<string, number>;
   /** Malformed packets by decode error code. */
   decodeErrors: Record<string, number>;
   /** The first few malformed packets, with where they broke. */

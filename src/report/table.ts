@@ -158,13 +158,11 @@ function renderHeader(report: RunReport, ctx: RenderContext): string[] {
   }
   const st = report.stats;
   const skipped = Object.values(st.skipped).reduce((a, b) => a + b, 0);
-  lines.push(
-    ...wrapLabelled(
-      label('packets'),
-      `${formatCount(st.records)} (${formatCount(st.tcpSegments)} TCP, ${formatCount(skipped)} skipped)`,
-      ctx.width,
-    ),
-  );
+  let packets = `${formatCount(st.records)} (${formatCount(st.tcpSegments)} TCP, ${formatCount(skipped)} skipped)`;
+  // Which TCP came out of tunnels: its addresses are the inner ones, not what the capture point saw.
+  const tunnels = Object.entries(st.tunnelled);
+  if (tunnels.length > 0) packets += `, tunnelled: ${tunnels.map(([kind, n]) => glue(`${kind} ${formatCount(n)}`)).join(', ')}`;
+  lines.push(...wrapLabelled(label('packets'), packets, ctx.width).map(unglue));
   const s = report.summary;
   const span =
     s.firstPacket && s.lastPacket

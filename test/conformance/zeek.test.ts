@@ -365,17 +365,19 @@ describe('Zeek conn.log conformance (shared corpus)', () => {
     printTable(scores, total);
 
     // Pinned at the measured agreement (docs/zeek-conformance.md): raise them when it improves.
-    // The one row we cannot produce: the TCP connection inside gtp2_different_udp_port's GTP-U tunnel.
+    // The one disagreement: gtp2_different_udp_port's history has Zeek's `X` (its HTTP analyzer
+    // gave up), which no analysis of ours produces; its connection, inside a GTP-U tunnel whose
+    // large datagrams are fragmented, agrees in everything else (decode/tunnel.ts).
     expect(total.rows).toBe(122);
     expect(total.stateRows).toBe(120);
     expect(total.historyRows).toBe(122);
-    expect(total.matched).toBeGreaterThanOrEqual(121);
+    expect(total.matched).toBeGreaterThanOrEqual(122);
     expect(total.extra).toBe(0);
-    expect(total.stateAgree).toBeGreaterThanOrEqual(119); // 99.2 %
+    expect(total.stateAgree).toBeGreaterThanOrEqual(120); // 100 %
     expect(total.historyAgree).toBeGreaterThanOrEqual(121); // 99.2 %
-    expect(total.pktsAgree).toBeGreaterThanOrEqual(119); // of 119 rows with counts
-    expect(total.bytesAgree).toBeGreaterThanOrEqual(115); // of 115 rows with byte counts
-    expect(total.durationAgree).toBeGreaterThanOrEqual(116); // of 116 rows with a duration column
+    expect(total.pktsAgree).toBeGreaterThanOrEqual(120); // of 120 rows with counts
+    expect(total.bytesAgree).toBeGreaterThanOrEqual(116); // of 116 rows with byte counts
+    expect(total.durationAgree).toBeGreaterThanOrEqual(117); // of 117 rows with a duration column
     expect(total.stateAgree / total.stateRows).toBeGreaterThanOrEqual(0.95);
   });
 });

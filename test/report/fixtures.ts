@@ -172,7 +172,7 @@ export function sampleReport(): RunReport {
       },
     ],
     stats: {
-      records: 1650, tcpSegments: 1640, skipped: { NON_TCP: 8 }, decodeErrors: { TCP_TRUNCATED_HEADER: 2 },
+      records: 1650, tcpSegments: 1640, skipped: { NON_TCP: 8 }, tunnelled: {}, decodeErrors: { TCP_TRUNCATED_HEADER: 2 },
       decodeErrorExamples: [{ code: 'TCP_TRUNCATED_HEADER', layer: 'tcp', file: 'sample.pcap', frame: 99, byteOffset: 4096, layerOffset: 34, need: 20, have: 12 }],
       truncatedRecords: 0, badChecksums: 0, timestampsBackwards: 0, connectionsTimedOut: 0, connectionsEvicted: 0, peakConnections: 4,
     },

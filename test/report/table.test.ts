@@ -58,6 +58,15 @@ describe('table renderer', () => {
     expect(text).toMatch(/^decode +2 \(TCP_TRUNCATED_HEADER 2\)$/m);
   });
 
+  test('the packets line says which TCP came out of tunnels, a kind and its count never split', () => {
+    const report = sampleReport();
+    report.stats.tunnelled = { VXLAN: 1_200, GTP_U: 440 };
+    expect(renderTable(report, plain80)).toMatch(/^packets +1,650 \(1,640 TCP, 8 skipped\), tunnelled: VXLAN 1,200, GTP_U 440$/m);
+    const narrow = renderTable(report, { ...plain80, width: 40 }).split('\n');
+    const at = narrow.findIndex((l) => l.startsWith('packets'));
+    expect(narrow.slice(at, at + 3)).toEqual(['packets     1,650 (1,640 TCP, 8', '            skipped), tunnelled:', '            VXLAN 1,200, GTP_U 440']);
+  });
+
   test('summary counts handshakes, closes and anomaly codes', () => {
     const text = renderTable(sampleReport(), plain80);
     expect(text).toMatch(/^handshakes +complete 3, no_answer 1, not_seen 1, refused 1$/m);

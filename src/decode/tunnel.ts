@@ -1,0 +1,232 @@
+/**
+ * Tunnels: the TCP segment inside IP in IP, GRE (with ERSPAN mirror sessions), VXLAN, Geneve or
+ * GTP-U is the one tracked, as Zeek and Wireshark do; the outer headers only carried it. Cloud
+ * traffic mirrors (VXLAN, Geneve), SPAN over the WAN (ERSPAN) and mobile cores (GTP-U) hand us
+ * nothing but such packets.
+ *
+ * Only the non-TCP path of the IP decoders comes here, so a plain TCP segment pays nothing. What
+ * does not parse as the tunnel its protocol or port names is what it was before: a NON_TCP skip at
+ * the outer IP layer (a UDP datagram that happens to use port 4789 is not an error). Once the
+ * tunnel's header has parsed, the inner packet is decoded like any other and its problems are
+ * reported at its own layers and offsets.
+ *
+ * An outer datagram that is the first fragment of several still holds the inner IP and TCP
+ * headers, whose lengths are the inner packet's own (Zeek reassembles the outer fragments first;
+ * its GTP trace sends every large segment so): such a segment is tracked with the lengths its
+ * header gives, as when a snaplen cuts a packet. Later fragments hold no header and stay skipped.
+ */
+import { fail, NO_LEN } from './errors.js';
+import type { DecodeLayer, DecodeStatus, PacketFields } from './fields.js';
+import { decodeIpv4 } from './ipv4.js';
+import { decodeIpv6 } from './ipv6.js';
+import { decodeEthernet, ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from './link.js';
+
+export const TUNNEL_NONE = 0;
+export const TUNNEL_IPIP = 1;
+export const TUNNEL_GRE = 2;
+export const TUNNEL_ERSPAN = 3;
+export const TUNNEL_VXLAN = 4;
+export const TUNNEL_GENEVE = 5;
+export const TUNNEL_GTP_U = 6;
+
+/** The names `stats.tunnelled` counts by, indexed by TUNNEL_*. */
+export const TUNNEL_NAMES: readonly string[] = ['', 'IP_IN_IP', 'GRE', 'ERSPAN', 'VXLAN', 'GENEVE', 'GTP_U'];
+
+/** IANA protocol numbers that may carry a tunnel: IPv4 (RFC 2003), IPv6 (RFC 4213), GRE, UDP. */
+const IPPROTO_IPIP = 4;
+const IPPROTO_IPV6 = 41;
+const IPPROTO_GRE = 47;
+const IPPROTO_UDP = 17;
+
+/**
+ * Tunnels inside tunnels are peeled up to this depth: real stacks nest two (GRE in VXLAN, GTP-U
+ * over IPsec-less IP in IP); anything deeper is crafted, and each level costs a header only.
+ */
+export const MAX_TUNNEL_DEPTH = 4;
+
+/** IANA UDP ports: VXLAN (RFC 7348 §5), Geneve (RFC 8926 §3.3), GTP-U (3GPP TS 29.281 §4.4.2). */
+const PORT_VXLAN = 4789;
+const PORT_GENEVE = 6081;
+const PORT_GTP_U = 2152;
+const UDP_HDR_LEN = 8;
+
+/** GRE (RFC 2784 §2, RFC 2890 §2): flags and version, then the protocol type. */
+const GRE_HDR_LEN = 4;
+const GRE_C = 0x8000; // checksum present (with 2 reserved bytes)
+const GRE_R = 0x4000; // RFC 1701 routing present: no tunnel we know sends it
+const GRE_K = 0x2000; // key present
+const GRE_S = 0x1000; // sequence number present
+const GRE_VERSION_MASK = 0x0007; // 1 is PPTP's enhanced GRE, carrying PPP: not decoded
+const GRE_OPTIONAL_FIELD_LEN = 4;
+/** EtherTypes a GRE or Geneve header names besides IP. */
+const ETHERTYPE_TEB = 0x6558; // transparent Ethernet bridging (NVGRE, Geneve's Ethernet payload)
+const ETHERTYPE_ERSPAN_II = 0x88be; // ERSPAN type II, or type I when GRE has no sequence number
+const ETHERTYPE_ERSPAN_III = 0x22eb;
+/** ERSPAN type II header (8 bytes); type III (12, plus an 8-byte platform sub-header when its O bit is set). */
+const ERSPAN_II_HDR_LEN = 8;
+const ERSPAN_III_HDR_LEN = 12;
+const ERSPAN_III_OFF_O = 11;
+const ERSPAN_III_O = 0x01;
+const ERSPAN_PLATFORM_HDR_LEN = 8;
+
+/** VXLAN (RFC 7348 §5): flags (I = a valid VNI), 3 reserved, VNI (3), 1 reserved; then Ethernet. */
+const VXLAN_HDR_LEN = 8;
+const VXLAN_I = 0x08;
+
+/** Geneve (RFC 8926 §3.4): version (2 bits, 0) and option length in 4-byte words, flags, protocol type, VNI. */
+const GENEVE_HDR_LEN = 8;
+const GENEVE_OFF_PROTOCOL = 2;
+
+/**
+ * GTP-U (3GPP TS 29.281 §5.1): version 1, protocol type 1 (GTP, not GTP'), message type 255 (G-PDU:
+ * user data; echo and error indications carry none). Any of E, S or PN adds 4 bytes (sequence,
+ * N-PDU number, next extension type), and E chains extension headers, each a length in 4-byte words
+ * that ends with the next one's type.
+ */
+const GTP_HDR_LEN = 8;
+const GTP_OFF_LENGTH = 2;
+const GTP_OPTIONAL_LEN = 4;
+const GTP_VERSION_1 = 1;
+const GTP_PT = 0x10;
+const GTP_E = 0x04;
+const GTP_E_S_PN = 0x07;
+const GTP_G_PDU = 0xff;
+const GTP_MAX_EXTENSIONS = 16;
+
+const IP_VERSION_4 = 4;
+const IP_VERSION_6 = 6;
+
+/** A non-TCP IP protocol that may carry a tunnel (the callers' test before calling decodeTunnel). */
+export function mayCarryTunnel(protocol: number): boolean {
+  return protocol === IPPROTO_UDP || protocol === IPPROTO_GRE || protocol === IPPROTO_IPIP || protocol === IPPROTO_IPV6;
+}
+
+/**
+ * Decodes the tunnel that IP protocol `protocol` starts at `p` and the packet inside it. `end`: the
+ * end of the captured bytes of the outer IP packet; `wireEnd`: where that packet ended on the wire,
+ * or -1 when it is the first fragment of several (the inner lengths cannot be checked against it).
+ * `layer` and `ipOff` are the outer IP header's, for the skip when this is no tunnel.
+ */
+export function decodeTunnel(v: DataView, p: number, end: number, wireEnd: number, protocol: number, out: PacketFields,
+  layer: DecodeLayer, ipOff: number): DecodeStatus {
+  if (out.tunnelDepth >= MAX_TUNNEL_DEPTH) return fail(out, 'NON_TCP', layer, ipOff, NO_LEN, NO_LEN);
+  switch (protocol) {
+    case IPPROTO_IPIP: return inner(v, p, end, wireEnd, out, TUNNEL_IPIP, IP_VERSION_4);
+    case IPPROTO_IPV6: return inner(v, p, end, wireEnd, out, TUNNEL_IPIP, IP_VERSION_6);
+    case IPPROTO_GRE: return gre(v, p, end, wireEnd, out, layer, ipOff);
+    case IPPROTO_UDP: return udp(v, p, end, wireEnd, out, layer, ipOff);
+  }
+  return fail(out, 'NON_TCP', layer, ipOff, NO_LEN, NO_LEN);
+}
+
+/** What a tunnel carries: an IP packet of `ipVersion` (0: by its version nibble), or Ethernet (-1). */
+function inner(v: DataView, p: number, end: number, wireEnd: number, out: PacketFields, kind: number, ipVersion: number): DecodeStatus {
+  out.tunnel = kind;
+  out.tunnelDepth++;
+  // The inner packet is bounded by the outer one, not by the link: a length past it is a lying one.
+  if (wireEnd < 0) {
+    out.wireEnd = Number.MAX_SAFE_INTEGER;
+    out.tunnelFragmented = true;
+  } else out.wireEnd = wireEnd;
+  out.linkBoundsIp = false;
+  out.payloadBeyondLink = 0;
+  // An IPv4 packet sets only word 0 of each address: none of an outer IPv6 header's may remain.
+  out.src1 = 0; out.src2 = 0; out.src3 = 0;
+  out.dst1 = 0; out.dst2 = 0; out.dst3 = 0;
+  if (ipVersion === 0 && p < end) ipVersion = v.getUint8(p) >> 4;
+  if (ipVersion === IP_VERSION_4) return decodeIpv4(v, p, end, out);
+  if (ipVersion === IP_VERSION_6) return decodeIpv6(v, p, end, out);
+  if (ipVersion === -1) return decodeEthernet(v, p, end, out);
+  return fail(out, 'NON_IP', 'link', p, NO_LEN, NO_LEN);
+}
+
+function byEtherType(v: DataView, p: number, end: number, wireEnd: number, out: PacketFields, kind: number, type: number,
+  layer: DecodeLayer, ipOff: number): DecodeStatus {
+  if (type === ETHERTYPE_IPV4) return inner(v, p, end, wireEnd, out, kind, IP_VERSION_4);
+  if (type === ETHERTYPE_IPV6) return inner(v, p, end, wireEnd, out, kind, IP_VERSION_6);
+  if (type === ETHERTYPE_TEB) return inner(v, p, end, wireEnd, out, kind, -1);
+  return fail(out, 'NON_TCP', layer, ipOff, NO_LEN, NO_LEN);
+}
+
+function gre(v: DataView, p: number, end: number, wireEnd: number, out: PacketFields, layer: DecodeLayer, ipOff: number): DecodeStatus {
+  if (end - p < GRE_HDR_LEN) return fail(out, 'NON_TCP', layer, ipOff, NO_LEN, NO_LEN);
+  const fv = v.getUint16(p);
+  if ((fv & GRE_VERSION_MASK) !== 0 || (fv & GRE_R) !== 0) return fail(out, 'NON_TCP', layer, ipOff, NO_LEN, NO_LEN);
+  let q = p + GRE_HDR_LEN;
+  if ((fv & GRE_C) !== 0) q += GRE_OPTIONAL_FIELD_LEN;
+  if ((fv & GRE_K) !== 0) q += GRE_OPTIONAL_FIELD_LEN;
+  if ((fv & GRE_S) !== 0) q += GRE_OPTIONAL_FIELD_LEN;
+  if (q > end) return fail(out, 'NON_TCP', layer, ipOff, NO_LEN, NO_LEN);
+  const type = v.getUint16(p + 2);
+  if (type === ETHERTYPE_ERSPAN_II) {
+    // Type I has no header of its own and no sequence number in GRE (draft-foschiano-erspan §4.1).
+    if ((fv & GRE_S) !== 0) q += ERSPAN_II_HDR_LEN;
+    if (q > end) return fail(out, 'NON_TCP', layer, ipOff, NO_LEN, NO_LEN);
+    return inner(v, q, end, wireEnd, out, TUNNEL_ERSPAN, -1);
+  }
+  if (type === ETHERTYPE_ERSPAN_III) {
+    if (end - q < ERSPAN_III_HDR_LEN) return fail(out, 'NON_TCP', layer, ipOff, NO_LEN, NO_LEN);
+    const platform = (v.getUint8(q + ERSPAN_III_OFF_O) & ERSPAN_III_O) !== 0;
+    q += ERSPAN_III_HDR_LEN + (platform ? ERSPAN_PLATFORM_HDR_LEN : 0);
+    if (q > end) return fail(out, 'NON_TCP', layer, ipOff, NO_LEN, NO_LEN);
+    return inner(v, q, end, wireEnd, out, TUNNEL_ERSPAN, -1);
+  }
+  return byEtherType(v, q, end, wireEnd, out, TUNNEL_GRE, type, layer, ipOff);
+}
+
+function udp(v: DataView, p: number, end: number, wireEnd: number, out: PacketFields, layer: DecodeLayer, ipOff: number): DecodeStatus {
+  if (end - p < UDP_HDR_LEN) return fail(out, 'NON_TCP', layer, ipOff, NO_LEN, NO_LEN);
+  const src = v.getUint16(p);
+  const dst = v.getUint16(p + 2);
+  // The UDP length bounds the datagram when the outer packet is whole (padding may follow it).
+  const udpLen = v.getUint16(p + 4);
+  if (wireEnd >= 0 && udpLen >= UDP_HDR_LEN && p + udpLen <= wireEnd) {
+    wireEnd = p + udpLen;
+    if (wireEnd < end) end = wireEnd;
+  }
+  const q = p + UDP_HDR_LEN;
+  // By the destination port first: a sender's source port is often any port at all.
+  const port = dst === PORT_VXLAN || dst === PORT_GENEVE || dst === PORT_GTP_U ? dst : src;
+  switch (port) {
+    case PORT_VXLAN:
+      if (end - q < VXLAN_HDR_LEN || (v.getUint8(q) & VXLAN_I) === 0) break;
+      return inner(v, q + VXLAN_HDR_LEN, end, wireEnd, out, TUNNEL_VXLAN, -1);
+    case PORT_GENEVE: {
+      if (end - q < GENEVE_HDR_LEN || v.getUint8(q) >> 6 !== 0) break;
+      const r = q + GENEVE_HDR_LEN + (v.getUint8(q) & 0x3f) * 4;
+      if (r > end) break;
+      return byEtherType(v, r, end, wireEnd, out, TUNNEL_GENEVE, v.getUint16(q + GENEVE_OFF_PROTOCOL), layer, ipOff);
+    }
+    case PORT_GTP_U: {
+      const r = gtpPayload(v, q, end);
+      if (r < 0) break;
+      // The G-PDU's length counts what follows its first 8 bytes: the user packet's end.
+      const gtpEnd = q + GTP_HDR_LEN + v.getUint16(q + GTP_OFF_LENGTH);
+      if (wireEnd >= 0 && gtpEnd >= r && gtpEnd <= wireEnd) {
+        wireEnd = gtpEnd;
+        if (wireEnd < end) end = wireEnd;
+      }
+      return inner(v, r, end, wireEnd, out, TUNNEL_GTP_U, 0);
+    }
+  }
+  return fail(out, 'NON_TCP', layer, ipOff, NO_LEN, NO_LEN);
+}
+
+/** Where a G-PDU's user packet starts, or -1 when `q` holds no G-PDU (another message, a bad header). */
+function gtpPayload(v: DataView, q: number, end: number): number {
+  if (end - q < GTP_HDR_LEN) return -1;
+  const b0 = v.getUint8(q);
+  if (b0 >> 5 !== GTP_VERSION_1 || (b0 & GTP_PT) === 0 || v.getUint8(q + 1) !== GTP_G_PDU) return -1;
+  if ((b0 & GTP_E_S_PN) === 0) return q + GTP_HDR_LEN;
+  let r = q + GTP_HDR_LEN + GTP_OPTIONAL_LEN;
+  if (r > end) return -1;
+  let next = (b0 & GTP_E) !== 0 ? v.getUint8(r - 1) : 0;
+  for (let i = 0; next !== 0; i++) {
+    if (i === GTP_MAX_EXTENSIONS || r >= end) return -1;
+    const len = v.getUint8(r) * 4;
+    if (len === 0 || r + len > end) return -1;
+    next = v.getUint8(r + len - 1);
+    r += len;
+  }
+  return r;
+}
