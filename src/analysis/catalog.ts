@@ -41,6 +41,7 @@ export const ANOMALIES = {
   DUPLICATE_PACKETS: { severity: 'info', summary: 'exact copies of a segment within 1 ms (captured twice)', ref: 'docs/state-model.md' },
   SEQ_WRAP: { severity: 'info', summary: 'the sequence space wrapped past 2^32 inside the connection', ref: '9293 §3.4' },
   TIME_WAIT_REUSE: { severity: 'info', summary: 'a new connection reused the tuple while the previous one was still in TIME_WAIT', ref: '6191' },
+  TIME_WAIT_ASSASSINATION: { severity: 'info', summary: 'a RST ended TIME_WAIT before 2×MSL (RFC 9293 and Linux close; RFC 1337 would ignore it)', ref: '1337, 9293 §3.10.7.4' },
   UNEXPECTED_SYN: { severity: 'warn', summary: 'a SYN with a new ISN inside a synchronized connection (not a new connection)', ref: '9293 §3.10.7.4, 5961 §4' },
   SEGMENT_IN_WRONG_STATE: { severity: 'info', summary: 'Figure 5 has no arc for this segment in the endpoint\'s state', ref: '9293 Fig. 5' },
   KEEP_ALIVE: { severity: 'info', summary: 'keep-alive probes: SND.NXT-1 with no data or one garbage byte, not counted as retransmission or data', ref: '9293 §3.8.4' },

@@ -221,6 +221,7 @@ export function digestConnection(c: ConnectionFacts, ended: EndReason, endNanos:
 const SPAN_DETAIL: Partial<Record<AnomalyCode, readonly [nanosKey: string, secondsKey: string]>> = {
   PORT_REUSE: ['gapNanos', 'gapSeconds'],
   TIME_WAIT_REUSE: ['timeWaitNanos', 'timeWaitSeconds'],
+  TIME_WAIT_ASSASSINATION: ['timeWaitNanos', 'timeWaitSeconds'],
 };
 
 function reportedDetails(a: Anomaly, unitNanos: number): Anomaly['details'] {

@@ -99,6 +99,12 @@ export function flagsText(flags: number): string {
   return parts.length ? parts.join(',') : 'none';
 }
 
+/** The last transition into `state`, or null. */
+function lastArrival(tr: readonly Transition[], state: string): Transition | null {
+  for (let i = tr.length - 1; i >= 0; i--) if (tr[i].to === state) return tr[i];
+  return null;
+}
+
 /** RFC 9293 §3.1 combinations no stack sends: ignored for state, reported as INVALID_FLAGS. */
 export function isInvalidFlags(flags: number): boolean {
   const syn = (flags & TCP_SYN) !== 0;
@@ -822,6 +828,17 @@ export class Connection implements ConnectionFacts {
     fill(RCV_EV, t, frameNo, this.lastInput, false, ack, false, true, 0, false, false, true);
     step(r, RCV_EV);
     if (s.transitions.length !== nS || r.transitions.length !== nR || s.state === 'CLOSED') this.rstAccepted = true;
+    // RFC 9293 closes TIME_WAIT on a RST (as Linux does by default); RFC 1337 calls it TIME-WAIT
+    // assassination and would ignore it: 2×MSL did not pass, whatever the close looked like.
+    if (rs === 'TIME_WAIT' && r.state === 'CLOSED') {
+      const rRole = sRole === CLIENT ? SERVER : CLIENT;
+      if (!this.bump('TIME_WAIT_ASSASSINATION', rRole)) {
+        const entered = lastArrival(r.transitions, 'TIME_WAIT');
+        this.add('TIME_WAIT_ASSASSINATION', rRole, frameNo, this.lastInput, t, {
+          timeWaitNanos: entered === null ? 0 : t - entered.tNanos, senderState: s.transitions.length !== nS ? s.transitions[nS].from : s.state,
+        });
+      }
+    }
   }
 
   private onControl(t: number, frameNo: number, s: Endpoint, r: Endpoint, sRole: number, rRole: number,

@@ -1419,3 +1419,43 @@ describe('a segment without data past SND.NXT (helper audit against tshark\'s ex
     checkInvariants(r);
   });
 });
+
+describe('a RST into TIME_WAIT (helper-46 audit, 2026-12-06)', () => {
+  test('from a peer already CLOSED: TIME_WAIT ends at once, reported as TIME_WAIT_ASSASSINATION; the close keeps its kind', async () => {
+    const s = established();
+    s.a.fin(); s.b.fin(); s.a.ack(); // three-way close: the client in TIME_WAIT, the server CLOSED
+    s.wait(990);
+    s.b.rst();
+    const c = only(await runChecked(s));
+    expect(finals(c)).toEqual(['CLOSED', 'CLOSED']);
+    expect(c.close.kind).toBe('three_way');
+    expect(c.close.resetBy).toBeNull();
+    expect(codes(c)).toEqual(['TIME_WAIT_ASSASSINATION']);
+    const a = c.anomalies[0];
+    expect([a.endpoint, a.severity, a.details.senderState, a.details.timeWaitSeconds]).toEqual(['client', 'info', 'CLOSED', 0.9902]);
+    expect(a.message).toBe('client left TIME_WAIT on a RST from its peer 0.9902 s after entering it, before 2×MSL had passed (TIME-WAIT assassination, RFC 1337)');
+    expect(c.client.transitions.at(-1)).toMatchObject({ from: 'TIME_WAIT', to: 'CLOSED', arc: 'Note 3: rcv RST' });
+  });
+
+  test('after 2×MSL the endpoint had already left TIME_WAIT: the RST is only the answer to a dead connection', async () => {
+    const s = established();
+    close(s);
+    s.wait(121_000);
+    s.b.rst();
+    const r = await runChecked(s);
+    // The closed connection was retired in the quiet before: the RST is a record of its own.
+    expect(r.connections).toHaveLength(2);
+    expect(r.connections.flatMap(codes)).not.toContain('TIME_WAIT_ASSASSINATION');
+    expect(codes(r.connections[0])).toEqual([]);
+  });
+
+  test('an unacceptable RST (outside the window) leaves TIME_WAIT alone', async () => {
+    const s = established();
+    close(s);
+    s.wait(100);
+    s.b.rst({ seq: s.b.nxt - 1000 }); // before RCV.NXT
+    const c = only(await runChecked(s));
+    expect(codes(c)).toEqual(['OUT_OF_WINDOW_RST']);
+    expect(c.client.finalState).toBe('TIME_WAIT');
+  });
+});
