@@ -470,9 +470,18 @@ export class Connection implements ConnectionFacts {
     this.completeness = completenessAfter(this.completeness, f.flags, f.payloadLen, s.packets === 0 && r.packets === 0);
     s.packets++;
 
-    // Lazily: has 2MSL of capture time passed for an endpoint in TIME_WAIT? (no table scans)
-    if (this.client.state === 'TIME_WAIT') this.checkTimeWait(this.client, t, frameNo, this.lastInput);
-    if (this.server.state === 'TIME_WAIT') this.checkTimeWait(this.server, t, frameNo, this.lastInput);
+    // Lazily: has 2MSL of capture time passed for an endpoint in TIME_WAIT? (no table scans) Not
+    // for the sender of a segment other than a RST or SYN: TIME_WAIT sends only ACKs, and a stack
+    // that had left it would answer with a RST; its timer runs from there. A FIN reaching an endpoint
+    // still in TIME_WAIT restarts its timer (RFC 9293 §3.10.7.4).
+    if (s.state === 'TIME_WAIT') {
+      if ((f.flags & (TCP_RST | TCP_SYN)) === 0) s.timeWaitFrom = t;
+      else this.checkTimeWait(s, t, frameNo, this.lastInput);
+    }
+    if (r.state === 'TIME_WAIT') {
+      this.checkTimeWait(r, t, frameNo, this.lastInput);
+      if (r.state === 'TIME_WAIT' && (f.flags & TCP_FIN) !== 0) r.timeWaitFrom = t;
+    }
 
     const flags = f.flags;
     const seq = f.seq | 0;
@@ -631,7 +640,8 @@ export class Connection implements ConnectionFacts {
 
   private checkTimeWait(ep: Endpoint, t: number, frameNo: number, input: string): void {
     const entered = ep.transitions[ep.transitions.length - 1].tNanos;
-    if (t - entered >= this.twoMslNanos) expireTimeWait(ep, frameNo, input, entered + this.twoMslNanos);
+    const from = ep.timeWaitFrom > entered ? ep.timeWaitFrom : entered;
+    if (t - from >= this.twoMslNanos) expireTimeWait(ep, frameNo, input, from + this.twoMslNanos);
   }
 
   private onSyn(f: PacketFields, t: number, frameNo: number, fromClient: boolean, s: Endpoint, sRole: number, seq: number, ack: boolean): void {

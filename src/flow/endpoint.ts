@@ -62,6 +62,12 @@ export class Endpoint implements MachineEndpoint {
   /** The input pendingFinFrame counts in. */
   pendingFinInput = '';
   pendingFinNanos = 0;
+  /**
+   * In TIME_WAIT: when its 2×MSL timer last (re)started, if later than the arrival: its own segment
+   * (the ACK of the FIN, sent after the FIN passed the capture point) or a retransmitted FIN from its
+   * peer (RFC 9293 §3.10.7.4 restarts the timer). -1 = not since.
+   */
+  timeWaitFrom = -1;
   /** The shift from its SYN's window scale option (-1 = none), and the SYN's other options. */
   wscale = -1;
   mss = -1;
@@ -106,6 +112,7 @@ export class Endpoint implements MachineEndpoint {
     this.pendingFinFrame = 0;
     this.pendingFinInput = '';
     this.pendingFinNanos = 0;
+    this.timeWaitFrom = -1;
     this.window = -1;
     this.windowInSyn = false;
     this.wscale = -1;

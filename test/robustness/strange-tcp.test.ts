@@ -1459,3 +1459,37 @@ describe('a RST into TIME_WAIT (helper-46 audit, 2026-12-06)', () => {
     expect(c.client.finalState).toBe('TIME_WAIT');
   });
 });
+
+describe('the 2×MSL timer (helper-46 audit, 2026-12-06)', () => {
+  test('a small --msl: TIME_WAIT does not end before the endpoint\'s own ACK of the FIN (it sends that ACK from TIME_WAIT)', async () => {
+    const s = established();
+    s.a.fin(); s.b.ack(); s.wait(5); s.b.fin(); s.wait(10); s.a.ack();
+    for (const mslSeconds of [0, 0.001, 0.004]) {
+      const c = only(await analyzeBytes(s.pcap(), { mslSeconds }));
+      // Was SEGMENT_IN_WRONG_STATE: the ACK "in CLOSED", TIME_WAIT timed out between the FIN and it.
+      expect(codes(c), String(mslSeconds)).toEqual([]);
+      const arcs = c.client.transitions.filter((t) => t.from === 'TIME_WAIT' || t.to === 'TIME_WAIT');
+      expect(arcs[0].arc).toBe('rcv FIN / snd ACK');
+      // Timed out (only with --msl 0, at the end of the record) no earlier than that ACK, frame 7.
+      for (const t of arcs.slice(1)) expect([t.arc, t.frame, t.time]).toEqual(['Timeout=2MSL / delete TCB', 7, c.lastSeen]);
+    }
+  });
+
+  test('a FIN retransmitted into TIME_WAIT restarts its timer (RFC 9293 §3.10.7.4)', async () => {
+    const s = established();
+    s.a.fin(); s.b.ack(); s.b.fin(); s.a.ack();
+    s.wait(1500);
+    s.b.again(); s.a.ack(); // the ACK was lost past the capture point: the FIN again, ACKed again
+    s.wait(1500);
+    s.b.ack(); // 3 s after the first entry: past 2×MSL (2 s) from it, not from the restart
+    s.wait(1500);
+    s.b.ack();
+    const c = only(await analyzeBytes(s.pcap(), { mslSeconds: 1 }));
+    const arcs = c.client.transitions.filter((t) => t.from === 'TIME_WAIT');
+    expect(arcs).toHaveLength(1);
+    // Timed out 2 s after its second ACK (frame 9), found at the next packet after that (frame 11).
+    expect([arcs[0].to, arcs[0].evidence, arcs[0].frame]).toEqual(['CLOSED', 'inferred', 11]);
+    const secondAck = Date.parse(c.lastSeen) - 3000; // to the ms: 2 × 100 µs between packets aside
+    expect(Math.abs(Date.parse(arcs[0].time) - secondAck - 2000)).toBeLessThanOrEqual(1);
+  });
+});
