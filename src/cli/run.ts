@@ -352,8 +352,10 @@ async function run(io: CliEnvironment): Promise<number> {
     }
   }
 
-  // Nothing could be read at all: the error lines are the whole story, an empty report adds noise.
-  const nothingRead = report.inputs.every((i) => i.error !== null);
+  // Nothing could be read at all: at a terminal the error lines are the whole story, an empty table
+  // adds noise; a script still gets its document, whose inputs[].error says why (`| jq` reads it,
+  // where an empty stdout gave jq nothing, and exit 0 without pipefail).
+  const nothingRead = report.inputs.every((i) => i.error !== null) && o.format !== 'json' && o.format !== 'ndjson';
   try {
     if (!nothingRead) {
       if (held) shown = held.select(limit);

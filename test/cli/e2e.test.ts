@@ -443,6 +443,22 @@ describe('unreadable inputs', () => {
     expect(r.stderr).toBe(`tcpflow-analyze: ${join(tmp, 'nope.pcap')}: no such file or directory\n`);
   });
 
+  test('nothing readable: the table says nothing more, JSON and NDJSON still print their document with inputs[].error', () => {
+    const missing = join(tmp, 'nope.pcap');
+    const json = cli(['-f', 'json', missing]);
+    expect(json.code).toBe(2);
+    expect(json.stderr).toBe(`tcpflow-analyze: ${missing}: no such file or directory\n`);
+    const doc = JSON.parse(json.stdout);
+    expect(doc.inputs.map((i: { error: unknown }) => i.error)).toEqual([{ code: 'IO_ERROR', byteOffset: 0, message: 'no such file or directory' }]);
+    expect([doc.connections, doc.summary.connections]).toEqual([[], 0]);
+    const nd = cli(['-f', 'ndjson', missing]);
+    expect(nd.code).toBe(2);
+    const lines = nd.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.type)).toEqual(['summary']);
+    expect(lines[0].inputs[0].error.code).toBe('IO_ERROR');
+    expect(cli(['-f', 'zeek', missing]).stdout).toBe('');
+  });
+
   test('a directory', () => {
     const r = cli([tmp]);
     expect(r.code).toBe(2);
