@@ -104,6 +104,8 @@ describe('facts per scenario', () => {
     expect(c.handshake).toMatchObject({ outcome: 'no_answer', synCount: 4 });
     expect(c.handshake.synBackoff).toEqual([1.0001, 2.0001, 4.0001]);
     expect(codes(c)).toEqual(['HALF_OPEN', 'SYN_RETRANSMIT']);
+    // A server never heard from is CLOSED, as Figure 5 starts it, not UNKNOWN (docs/state-model.md).
+    expect([c.client.finalState, c.server.finalState, c.server.transitions]).toEqual(['SYN_SENT', 'CLOSED', []]);
     expect(anomaly(c, 'SYN_RETRANSMIT')!.details.count).toBe(3);
     expect(c.ended).toBe('capture_end');
   });
