@@ -151,6 +151,9 @@ function buildParser(version: string, helpWidth: number) {
       // Every message of ours is English; yargs' own would follow $LANG ("Unbekanntes Argument")
       // from locale files next to its sources, which the CLI's bundle (dist/bundle) does not carry.
       .locale('en')
+      // Values stay as typed: yargs would read 0x10 as 16 and 1e3 as 1000 for --max-connections or
+      // --msl while --limit and --port (strings) refused them. Our checks decide (numberOf).
+      .parserConfiguration({ 'parse-numbers': false })
   );
 }
 
@@ -203,9 +206,20 @@ function hostPattern(raw: string): HostPattern {
   return p;
 }
 
-/** A number option's value as typed ('' is no number, where Number('') would say 0). */
+/**
+ * A number option's value: its default, or decimal digits as typed with an optional fraction (60,
+ * 0.5, .5). Not '' (Number('') would say 0), hex, exponents, underscores or spaces: `--msl 0x10`
+ * would otherwise run with 16 s, a typo made into another setting without a word.
+ */
 function numberOf(v: unknown): number {
-  return typeof v === 'string' && v.trim() === '' ? NaN : Number(v);
+  if (typeof v === 'number') return v;
+  return typeof v === 'string' && /^(\d+(\.\d*)?|\.\d+)$/.test(v) ? Number(v) : NaN;
+}
+
+/** A whole-number option's value: its default, or decimal digits as typed (as positiveInt). */
+function wholeOf(v: unknown): number {
+  if (typeof v === 'number') return v;
+  return typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN;
 }
 
 // Usage errors and the help are plain ASCII ('>=', not '≥'): they are written whether or not the
@@ -385,9 +399,9 @@ function toOptions(raw: Record<string, unknown>, afterDashes: string[]): CliOpti
     sort: (a.sort as SortField | undefined) ?? null,
     limit: limitRaw === null ? null : positiveInt('--limit', limitRaw),
   };
-  const maxConn = Number(a['max-connections']);
+  const maxConn = wholeOf(a['max-connections']);
   if (!Number.isInteger(maxConn) || maxConn < 1) throw new UsageError(`--max-connections: expected a whole number >= 1, got '${String(a['max-connections'])}'`);
-  const width = a.width === undefined ? undefined : Number(a.width);
+  const width = a.width === undefined ? undefined : wholeOf(a.width);
   if (width !== undefined && (!Number.isInteger(width) || width < 40)) throw new UsageError(`--width: expected a whole number >= 40, got '${String(a.width)}'`);
   // `--fail-on ''` (an unset CI variable) must not pass as "no gate" unnoticed.
   const failOnValues = listOf('--fail-on', a['fail-on'], 'anomaly codes, a severity (info, warn, error) or any');

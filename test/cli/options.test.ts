@@ -118,6 +118,16 @@ describe('parseArgs', () => {
     [['--linger', '', 'a'], /--linger: expected seconds >= 0, got ''$/],
     [['--max-connections', '1e', 'a'], /--max-connections: expected a whole number >= 1, got '1e'$/],
     [['--width', 'wide', 'a'], /--width: expected a whole number >= 40, got 'wide'$/],
+    // One rule for every number option (helper-46 audit): decimal digits as typed. yargs read these
+    // as 16, 80, 16 s and 1e9 s while --limit and --port refused the same spellings.
+    [['--max-connections', '0x10', 'a'], /^--max-connections: expected a whole number >= 1, got '0x10'$/],
+    [['--width', '0x50', 'a'], /^--width: expected a whole number >= 40, got '0x50'$/],
+    [['--width', '8e1', 'a'], /^--width: expected a whole number >= 40, got '8e1'$/],
+    [['--msl', '0x10', 'a'], /^--msl: expected seconds >= 0, got '0x10'$/],
+    [['--msl', '1e9', 'a'], /^--msl: expected seconds >= 0, got '1e9'$/],
+    [['--linger', ' 60', 'a'], /^--linger: expected seconds >= 0, got ' 60'$/],
+    [['--idle-timeout', '1_0', 'a'], /^--idle-timeout: expected seconds > 0, got '1_0'$/],
+    [['--limit', '0x10', 'a'], /^--limit: expected a whole number, got '0x10'$/],
     [['--ladder', '1,2', 'a'], /--ladder: one connection id, or none; for several, --ladder --all -c 1,2/],
     // Silently ignored before: --all with an id, -f without a format (it meant table).
     [['--ladder', '3', '--all', 'a'], /^--all: --ladder 3 draws connection 3 only; --ladder --all draws every connection$/],
@@ -149,6 +159,13 @@ describe('parseArgs', () => {
     const r = await parseArgs(argv as string[], '1');
     expect(r.kind).toBe('usage-error');
     expect(r.kind === 'usage-error' && r.message).toMatch(message);
+  });
+
+  test('number options in plain decimal: fractions of seconds, whole numbers as typed', async () => {
+    const o = await opts(['--msl', '0.5', '--linger', '.25', '--idle-timeout', '30.', '--max-connections', '0100', '--width', '120', 'a.pcap']);
+    expect([o.settings.mslSeconds, o.settings.lingerSeconds, o.settings.idleTimeoutSeconds, o.settings.maxConnections, o.width]).toEqual([0.5, 0.25, 30, 100, 120]);
+    const d = await opts(['a.pcap']);
+    expect([d.settings.mslSeconds, d.settings.maxConnections, d.width]).toEqual([60, 50000, undefined]);
   });
 
   test('--help and --version come back as text to print', async () => {
