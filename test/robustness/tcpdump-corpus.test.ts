@@ -108,7 +108,11 @@ describe('tcpdump corpus through the built CLI', () => {
     const r = cli(['--format', 'json', file]);
     expectCleanRun(r, file);
     expect(r.code).toBe(2);
-    expect(r.stdout).toBe('');
+    // JSON still prints its document: inputs[].error says the same to a script.
+    const doc = JSON.parse(r.stdout) as RunReport;
+    expect(doc.inputs[0].error).toMatchObject({ code: 'NOT_A_CAPTURE', byteOffset: 0 });
+    expect(doc.connections).toEqual([]);
+    expect(cli([file]).stdout).toBe('');
   }, 30_000);
 
   test('a corpus file cut inside its file header exits 2 with one line naming it and an offset', () => {
