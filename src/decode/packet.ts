@@ -71,7 +71,7 @@ export function decodePacket(rec: CaptureRecord, out: PacketFields, verifyChecks
   else status = lastDecoder(view, base, end, out);
 
   if (status === 'OK') {
-    if (verifyChecksums) out.checksumBad = hasBadChecksum(view, out.ipOffset, out.tcpOffset, end, out);
+    if (verifyChecksums) out.checksumBad = out.tunnelChecksumBad || hasBadChecksum(view, out.ipOffset, out.tcpOffset, end, out);
     out.tcpOffset -= base;
   } else {
     out.errLayerOffset -= base;
@@ -105,6 +105,7 @@ function resetFields(out: PacketFields): void {
   out.tunnel = 0;
   out.tunnelDepth = 0;
   out.tunnelFragmented = false;
+  out.tunnelChecksumBad = false;
   out.srcPort = 0; out.dstPort = 0;
   out.seq = 0; out.ack = 0;
   out.flags = 0; out.window = 0; out.urgent = 0;

@@ -15,6 +15,7 @@
  * its GTP trace sends every large segment so): such a segment is tracked with the lengths its
  * header gives, as when a snaplen cuts a packet. Later fragments hold no header and stay skipped.
  */
+import { sumWords } from './checksum.js';
 import { fail, NO_LEN } from './errors.js';
 import type { DecodeLayer, DecodeStatus, PacketFields } from './fields.js';
 import { decodeIpv4 } from './ipv4.js';
@@ -110,6 +111,9 @@ export function mayCarryTunnel(protocol: number): boolean {
 export function decodeTunnel(v: DataView, p: number, end: number, wireEnd: number, protocol: number, out: PacketFields,
   layer: DecodeLayer, ipOff: number): DecodeStatus {
   if (out.tunnelDepth >= MAX_TUNNEL_DEPTH) return fail(out, 'NON_TCP', layer, ipOff, NO_LEN, NO_LEN);
+  // The outer header is checked here, where it is known (checksum.ts sees the inner one only); a
+  // length taken from the capture (TSO) has no checksum filled in yet.
+  if (layer === 'ipv4' && !out.ipLengthFromCapture && sumWords(v, ipOff, p - ipOff) % 0xffff !== 0) out.tunnelChecksumBad = true;
   switch (protocol) {
     case IPPROTO_IPIP: return inner(v, p, end, wireEnd, out, TUNNEL_IPIP, IP_VERSION_4);
     case IPPROTO_IPV6: return inner(v, p, end, wireEnd, out, TUNNEL_IPIP, IP_VERSION_6);
@@ -130,6 +134,7 @@ function inner(v: DataView, p: number, end: number, wireEnd: number, out: Packet
   } else out.wireEnd = wireEnd;
   out.linkBoundsIp = false;
   out.payloadBeyondLink = 0;
+  out.ipLengthFromCapture = false; // the outer's (an IPv4 total length 0); decodeIpv4 sets it only when its own is
   // An IPv4 packet sets only word 0 of each address: none of an outer IPv6 header's may remain.
   out.src1 = 0; out.src2 = 0; out.src3 = 0;
   out.dst1 = 0; out.dst2 = 0; out.dst3 = 0;
@@ -174,6 +179,21 @@ function gre(v: DataView, p: number, end: number, wireEnd: number, out: PacketFi
   return byEtherType(v, q, end, wireEnd, out, TUNNEL_GRE, type, layer, ipOff);
 }
 
+/**
+ * A tunnel found by UDP port only: a datagram whose payload turns out not to hold an IP packet (a
+ * DNS query from source port 4789 whose first byte has VXLAN's I bit) was no tunnel, and stays the
+ * NON_TCP skip it always was, not NON_IP or a link error blamed on bytes that were never a frame.
+ */
+function byPort(v: DataView, p: number, end: number, wireEnd: number, out: PacketFields, kind: number, ipVersion: number,
+  layer: DecodeLayer, ipOff: number): DecodeStatus {
+  const { tunnel, tunnelDepth, tunnelFragmented, src1, src2, src3, dst1, dst2, dst3 } = out;
+  const status = inner(v, p, end, wireEnd, out, kind, ipVersion);
+  if (status === 'OK' || out.ipOffset !== ipOff) return status; // an inner IP header parsed: a tunnel
+  out.tunnel = tunnel; out.tunnelDepth = tunnelDepth; out.tunnelFragmented = tunnelFragmented;
+  out.src1 = src1; out.src2 = src2; out.src3 = src3; out.dst1 = dst1; out.dst2 = dst2; out.dst3 = dst3;
+  return fail(out, 'NON_TCP', layer, ipOff, NO_LEN, NO_LEN);
+}
+
 function udp(v: DataView, p: number, end: number, wireEnd: number, out: PacketFields, layer: DecodeLayer, ipOff: number): DecodeStatus {
   if (end - p < UDP_HDR_LEN) return fail(out, 'NON_TCP', layer, ipOff, NO_LEN, NO_LEN);
   const src = v.getUint16(p);
@@ -190,12 +210,15 @@ function udp(v: DataView, p: number, end: number, wireEnd: number, out: PacketFi
   switch (port) {
     case PORT_VXLAN:
       if (end - q < VXLAN_HDR_LEN || (v.getUint8(q) & VXLAN_I) === 0) break;
-      return inner(v, q + VXLAN_HDR_LEN, end, wireEnd, out, TUNNEL_VXLAN, -1);
+      return byPort(v, q + VXLAN_HDR_LEN, end, wireEnd, out, TUNNEL_VXLAN, -1, layer, ipOff);
     case PORT_GENEVE: {
       if (end - q < GENEVE_HDR_LEN || v.getUint8(q) >> 6 !== 0) break;
       const r = q + GENEVE_HDR_LEN + (v.getUint8(q) & 0x3f) * 4;
       if (r > end) break;
-      return byEtherType(v, r, end, wireEnd, out, TUNNEL_GENEVE, v.getUint16(q + GENEVE_OFF_PROTOCOL), layer, ipOff);
+      const type = v.getUint16(q + GENEVE_OFF_PROTOCOL);
+      const ipVersion = type === ETHERTYPE_IPV4 ? IP_VERSION_4 : type === ETHERTYPE_IPV6 ? IP_VERSION_6 : type === ETHERTYPE_TEB ? -1 : 0;
+      if (ipVersion === 0) break;
+      return byPort(v, r, end, wireEnd, out, TUNNEL_GENEVE, ipVersion, layer, ipOff);
     }
     case PORT_GTP_U: {
       const r = gtpPayload(v, q, end);
@@ -206,7 +229,7 @@ function udp(v: DataView, p: number, end: number, wireEnd: number, out: PacketFi
         wireEnd = gtpEnd;
         if (wireEnd < end) end = wireEnd;
       }
-      return inner(v, r, end, wireEnd, out, TUNNEL_GTP_U, 0);
+      return byPort(v, r, end, wireEnd, out, TUNNEL_GTP_U, 0, layer, ipOff);
     }
   }
   return fail(out, 'NON_TCP', layer, ipOff, NO_LEN, NO_LEN);

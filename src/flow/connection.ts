@@ -639,8 +639,7 @@ export class Connection implements ConnectionFacts {
   }
 
   private checkTimeWait(ep: Endpoint, t: number, frameNo: number, input: string): void {
-    const entered = ep.transitions[ep.transitions.length - 1].tNanos;
-    const from = ep.timeWaitFrom > entered ? ep.timeWaitFrom : entered;
+    const from = ep.timeWaitTimerStart();
     if (t - from >= this.twoMslNanos) expireTimeWait(ep, frameNo, input, from + this.twoMslNanos);
   }
 
@@ -833,6 +832,7 @@ export class Connection implements ConnectionFacts {
     r.pendingFin = false;
     const nS = s.transitions.length;
     const nR = r.transitions.length;
+    const timerStart = rs === 'TIME_WAIT' ? r.timeWaitTimerStart() : -1;
     fill(SND_EV, t, frameNo, this.lastInput, false, ack, false, true, 0, false, false, true);
     step(s, SND_EV);
     fill(RCV_EV, t, frameNo, this.lastInput, false, ack, false, true, 0, false, false, true);
@@ -844,8 +844,11 @@ export class Connection implements ConnectionFacts {
       const rRole = sRole === CLIENT ? SERVER : CLIENT;
       if (!this.bump('TIME_WAIT_ASSASSINATION', rRole)) {
         const entered = lastArrival(r.transitions, 'TIME_WAIT');
+        const held = entered === null ? 0 : t - entered.tNanos;
         this.add('TIME_WAIT_ASSASSINATION', rRole, frameNo, this.lastInput, t, {
-          timeWaitNanos: entered === null ? 0 : t - entered.tNanos, senderState: s.transitions.length !== nS ? s.transitions[nS].from : s.state,
+          timeWaitNanos: held, senderState: s.transitions.length !== nS ? s.transitions[nS].from : s.state,
+          // Held longer than 2×MSL: its timer had restarted (its own ACKs, a resent FIN), or the message would contradict itself.
+          ...(held >= this.twoMslNanos && t - timerStart < this.twoMslNanos ? { timerRestarted: true } : {}),
         });
       }
     }

@@ -94,6 +94,12 @@ export class Endpoint implements MachineEndpoint {
     this.state = state;
   }
 
+  /** In TIME_WAIT: when its 2×MSL timer last started (the arrival there, or timeWaitFrom if later). */
+  timeWaitTimerStart(): number {
+    const entered = this.transitions[this.transitions.length - 1].tNanos;
+    return this.timeWaitFrom > entered ? this.timeWaitFrom : entered;
+  }
+
   /** As new in `state` (a recycled connection's endpoint); the transition objects go back to the machine's spares. */
   reset(state: EndpointState): void {
     this.state = state;

@@ -50,6 +50,8 @@ export class Flow<C> implements TupleKey {
   prevId = 0;
   prevLastNanos = 0;
   prevTimeWaitNanos = -1;
+  /** When that connection's 2×MSL timer last started (a later own segment or a FIN restarts it), -1 = never. */
+  prevTimeWaitTimerNanos = -1;
 
   /** Set while the tuple holds only an embryonic connection (see Embryo); null otherwise. */
   embryo: Embryo | null = null;
@@ -199,6 +201,7 @@ export class FlowTable<C> {
     fl.prevId = 0;
     fl.prevLastNanos = 0;
     fl.prevTimeWaitNanos = -1;
+    fl.prevTimeWaitTimerNanos = -1;
     fl.embryo = null;
     this.spare.push(fl);
   }

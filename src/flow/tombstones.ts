@@ -27,6 +27,8 @@ export class Tombstones {
   foundId = 0;
   foundLastNanos = 0;
   foundTimeWaitNanos = -1;
+  /** When the found connection's 2×MSL timer last started (Endpoint.timeWaitFrom), -1 = never in TIME_WAIT. */
+  foundTimeWaitTimerNanos = -1;
 
   private slots = 0;
   private keys = new Int32Array(0);
@@ -37,6 +39,7 @@ export class Tombstones {
   private ids = new Float64Array(0);
   private lastNanos = new Float64Array(0);
   private timeWaitNanos = new Float64Array(0);
+  private timeWaitTimerNanos = new Float64Array(0);
   private buckets = new Int32Array(0);
   private mask = 0;
   /** Ring: `used` slots from `head` (mod slots), in retirement order; some may be dead. */
@@ -55,7 +58,7 @@ export class Tombstones {
    * between shards (expire() stops at the first fresh one, and which one that is depends on what
    * else the ring holds): what a shard's share of the cap relies on (flow/tracker.ts, ShardCapReached).
    */
-  add(k: TupleKey, hash: number, id: number, lastNanos: number, timeWaitNanos: number, now = -Infinity, ttlNanos = Infinity): void {
+  add(k: TupleKey, hash: number, id: number, lastNanos: number, timeWaitNanos: number, now = -Infinity, ttlNanos = Infinity, timeWaitTimerNanos = timeWaitNanos): void {
     if (this.max <= 0) return;
     if (this.size >= this.max && now >= this.nextExpiry) this.purge(now, ttlNanos);
     if (this.size >= this.max && this.atCap !== undefined) this.atCap();
@@ -74,6 +77,7 @@ export class Tombstones {
     this.ids[s] = id;
     this.lastNanos[s] = lastNanos;
     this.timeWaitNanos[s] = timeWaitNanos;
+    this.timeWaitTimerNanos[s] = timeWaitTimerNanos;
     const b = hash & this.mask;
     this.chain[s] = this.buckets[b];
     this.buckets[b] = s;
@@ -121,6 +125,7 @@ export class Tombstones {
       this.foundId = this.ids[s];
       this.foundLastNanos = this.lastNanos[s];
       this.foundTimeWaitNanos = this.timeWaitNanos[s];
+      this.foundTimeWaitTimerNanos = this.timeWaitTimerNanos[s];
       return true;
     }
     return false;
@@ -195,6 +200,7 @@ export class Tombstones {
     const ids = new Float64Array(slots);
     const lastNanos = new Float64Array(slots);
     const timeWaitNanos = new Float64Array(slots);
+    const timeWaitTimerNanos = new Float64Array(slots);
     let n = 0;
     for (let i = 0; i < this.used; i++) {
       const s = (this.head + i) % this.slots;
@@ -207,11 +213,12 @@ export class Tombstones {
       ids[n] = this.ids[s];
       lastNanos[n] = this.lastNanos[s];
       timeWaitNanos[n] = this.timeWaitNanos[s];
+      timeWaitTimerNanos[n] = this.timeWaitTimerNanos[s];
       n++;
     }
     this.slots = slots;
     this.keys = keys; this.v6 = v6; this.alive = alive; this.hashes = hashes;
-    this.ids = ids; this.lastNanos = lastNanos; this.timeWaitNanos = timeWaitNanos;
+    this.ids = ids; this.lastNanos = lastNanos; this.timeWaitNanos = timeWaitNanos; this.timeWaitTimerNanos = timeWaitTimerNanos;
     this.head = 0;
     this.used = n;
     // Buckets: a power of two at least the slot count; rebuilt oldest first, so each chain runs newest to oldest.

@@ -233,6 +233,7 @@ export class Tracker {
         fl.prevId = this.tombs.foundId;
         fl.prevLastNanos = this.tombs.foundLastNanos;
         fl.prevTimeWaitNanos = this.tombs.foundTimeWaitNanos;
+        fl.prevTimeWaitTimerNanos = this.tombs.foundTimeWaitTimerNanos;
       } else if (this.startEmbryo(fl, f, tNanos, frameNo)) {
         return;
       }
@@ -368,8 +369,10 @@ export class Tracker {
       c.portReuseGapNanos = Math.max(0, t - fl.prevLastNanos);
       c.add('PORT_REUSE', -1, frameNo, this.input, t, { previousId: fl.prevId, gapNanos: c.portReuseGapNanos });
       // Not for a SYN stamped before TIME_WAIT began (records out of time order): no reuse of it.
-      if (fl.prevTimeWaitNanos >= 0 && t >= fl.prevTimeWaitNanos && t - fl.prevTimeWaitNanos < this.twoMslNanos) {
-        c.add('TIME_WAIT_REUSE', -1, frameNo, this.input, t, { previousId: fl.prevId, timeWaitNanos: t - fl.prevTimeWaitNanos });
+      // Still in TIME_WAIT by its timer, restarted by its own ACKs or a resent FIN (Connection.checkTimeWait).
+      if (fl.prevTimeWaitNanos >= 0 && t >= fl.prevTimeWaitNanos && t - fl.prevTimeWaitTimerNanos < this.twoMslNanos) {
+        const held = t - fl.prevTimeWaitNanos;
+        c.add('TIME_WAIT_REUSE', -1, frameNo, this.input, t, { previousId: fl.prevId, timeWaitNanos: held, ...(held >= this.twoMslNanos ? { timerRestarted: true } : {}) });
       }
     }
     fl.conn = c;
@@ -545,9 +548,10 @@ export class Tracker {
     fl.prevId = c.id;
     fl.prevLastNanos = c.lastNanos;
     fl.prevTimeWaitNanos = timeWaitEntered(c);
+    fl.prevTimeWaitTimerNanos = timeWaitTimer(c);
     this.recycle(c);
     if (!tombstone) return;
-    this.tombs.add(fl, fl.hash, fl.prevId, fl.prevLastNanos, fl.prevTimeWaitNanos, this.now, this.twoMslNanos);
+    this.tombs.add(fl, fl.hash, fl.prevId, fl.prevLastNanos, fl.prevTimeWaitNanos, this.now, this.twoMslNanos, fl.prevTimeWaitTimerNanos);
     this.table.discard(fl);
   }
 
@@ -613,6 +617,17 @@ function isRepeatOf(e: Embryo, f: PacketFields, gapNanos: number): boolean {
 
 function isBareSyn(f: PacketFields): boolean {
   return (f.flags & CONTROL_MASK) === TCP_SYN && f.payloadLen === 0;
+}
+
+/** The latest start of a 2×MSL timer among the endpoints in TIME_WAIT (the tuple is held until the last ends), -1 = none. */
+function timeWaitTimer(c: Connection): number {
+  let t = -1;
+  for (const ep of [c.client, c.server]) {
+    if (ep.state !== 'TIME_WAIT') continue;
+    const from = ep.timeWaitTimerStart();
+    if (from > t) t = from;
+  }
+  return t;
 }
 
 function timeWaitEntered(c: Connection): number {

@@ -8,13 +8,22 @@ import {
 } from '../../src/decode/tunnel.js';
 import { ETH_HDR, ETH_HDR_IPV6, IPV4_DATA, IPV6_SYN, cat, hex, record } from './frames.js';
 
-/** Outer IPv4 header (checksum 0: outer headers are never verified) from 192.0.2.1 to 192.0.2.2. */
-function ipv4(protocol: number, payload: Uint8Array, fragment = 0): Uint8Array {
+/** RFC 1071 over a header whose checksum field is 0. */
+function headerChecksum(h: Uint8Array): number {
+  let sum = 0;
+  for (let i = 0; i < h.length; i += 2) sum += (h[i] << 8) | h[i + 1];
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >> 16);
+  return ~sum & 0xffff;
+}
+
+/** Outer IPv4 header from 192.0.2.1 to 192.0.2.2, with its checksum (outer IPv4 headers are verified too). */
+function ipv4(protocol: number, payload: Uint8Array, fragment = 0, totalLength = 20 + payload.length): Uint8Array {
   const h = hex('45 00 00 00 00 07 00 00 40 00 00 00 c0 00 02 01 c0 00 02 02');
-  const total = 20 + payload.length;
-  h[2] = total >> 8; h[3] = total & 255;
+  h[2] = totalLength >> 8; h[3] = totalLength & 255;
   h[6] = fragment >> 8; h[7] = fragment & 255;
   h[9] = protocol;
+  const sum = headerChecksum(h);
+  h[10] = sum >> 8; h[11] = sum & 255;
   return cat(h, payload);
 }
 
@@ -99,12 +108,23 @@ describe('tunnels: the inner TCP segment is the one decoded', () => {
     });
   }
 
-  it('the inner checksums are verified, the outer ones never (a tunnel endpoint may leave UDP\'s at 0)', () => {
+  it('the inner checksums and every outer IPv4 header\'s are verified, outer UDP\'s never (a tunnel endpoint may leave them 0)', () => {
     const good = ipv4(17, udp(51000, 4789, cat(VXLAN, ETH_INNER)));
     expect(decode(good).checksumBad).toBe(false);
     const bad = good.slice();
     bad[bad.length - 1] ^= 0xff; // a payload byte of the inner segment
     expect(decode(bad).checksumBad).toBe(true);
+    expect(decode(bad, LINKTYPE_RAW, false).checksumBad).toBe(false); // only when verifying
+    // The outer IPv4 header's checksum wrong: Zeek drops such a packet, Wireshark flags it.
+    const outer = good.slice();
+    outer[10] ^= 0x01;
+    expect([decode(outer).status, decode(outer).checksumBad]).toEqual(['OK', true]);
+    // An outer total length of 0 (TSO) leaves the inner packet's checks to it (helper-47 review: they were skipped).
+    const inner = IPV4_DATA.slice();
+    inner[inner.length - 1] ^= 0xff;
+    const tso = ipv4(4, inner, 0, 0);
+    expect([decode(tso).status, decode(tso).checksumBad]).toEqual(['OK', true]);
+    expect(decode(ipv4(4, IPV4_DATA, 0, 0)).checksumBad).toBe(false);
   });
 
   it('tunnels inside tunnels, up to MAX_TUNNEL_DEPTH; deeper is a NON_TCP skip', () => {
@@ -149,9 +169,21 @@ describe('tunnels: what is not one stays a skip', () => {
     });
   }
 
-  it('an inner packet that is not IP: NON_IP', () => {
-    expect(decode(ipv4(17, udp(51000, 4789, cat(VXLAN, ETH_HDR.subarray(0, 12), hex('08 06'), new Uint8Array(28))))).status).toBe('NON_IP');
-    expect(decode(ipv4(17, udp(2152, 2152, gtp(hex('00 01 02 03'))))).status).toBe('NON_IP');
+  it('a tunnel found by its UDP port whose payload holds no IP packet was no tunnel: NON_TCP at the outer layer (helper-47 review)', () => {
+    const cases = [
+      ipv4(17, udp(51000, 4789, cat(VXLAN, ETH_HDR.subarray(0, 12), hex('08 06'), new Uint8Array(28)))), // ARP over VXLAN
+      ipv4(17, udp(2152, 2152, gtp(hex('00 01 02 03')))), // a G-PDU that is not IP
+      ipv4(17, udp(4789, 53, hex('08 01 01 00 00 01 00 00 00 00 00 00 07 65 78 61 6d 70 6c 65 03 63 6f 6d 00 00 01 00 01'))), // DNS from port 4789
+      ipv4(17, udp(4789, 40000, hex('08 00 00 00 00 00 00 00 01 02 03'))), // too short for a frame: was LINK_TRUNCATED
+      ipv6(17, udp(4789, 40000, hex('08 00 00 00 00 00 00 00 01 02 03'))),
+    ];
+    for (const frame of cases) {
+      const f = decode(frame);
+      expect([f.status, f.errLayer, f.errLayerOffset, f.tunnel, f.tunnelDepth, f.ipProtocol]).toEqual(['NON_TCP', frame[0] >> 4 === 6 ? 'ipv6' : 'ipv4', 0, TUNNEL_NONE, 0, 17]);
+      if (frame[0] >> 4 === 6) expect([f.src1, f.src2, f.src3, f.dst3]).toEqual([0, 0, 1, 2]); // the outer words, kept
+    }
+    // A protocol that names the tunnel (GRE) keeps the inner verdict: it is a tunnel, whatever it carries.
+    expect(decode(ipv4(47, cat(hex('00 00 65 58'), ETH_HDR.subarray(0, 12), hex('08 06'), new Uint8Array(28)))).status).toBe('NON_IP');
   });
 
   it('a broken inner packet is reported at its own layer and offset', () => {
@@ -184,10 +216,8 @@ describe('tunnels: fragmented outer datagrams', () => {
     const total = 52 + payload.length;
     h[2] = total >> 8; h[3] = total & 255;
     h[10] = 0; h[11] = 0;
-    let sum = 0;
-    for (let i = 0; i < 20; i += 2) sum += (h[i] << 8) | h[i + 1];
-    while (sum > 0xffff) sum = (sum & 0xffff) + (sum >> 16);
-    h[10] = (~sum >> 8) & 255; h[11] = ~sum & 255;
+    const sum = headerChecksum(h.subarray(0, 20));
+    h[10] = sum >> 8; h[11] = sum & 255;
     return cat(h, payload);
   })();
   const datagram = udp(2152, 2152, gtp(bigInner));

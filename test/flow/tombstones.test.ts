@@ -51,9 +51,18 @@ describe('Tombstones', () => {
     t.add(keyOf(f), tupleHash(f), 42, 5e9, 4e9);
     const back = packet(false, 0x0a000001, 0xc0a80001, 443, 40000);
     expect(t.take(back, tupleHash(back), 0, Infinity)).toBe(true);
-    expect([t.foundId, t.foundLastNanos, t.foundTimeWaitNanos]).toEqual([42, 5e9, 4e9]);
+    expect([t.foundId, t.foundLastNanos, t.foundTimeWaitNanos, t.foundTimeWaitTimerNanos]).toEqual([42, 5e9, 4e9, 4e9]);
     expect(t.take(f, tupleHash(f), 0, Infinity)).toBe(false);
     expect(t.size).toBe(0);
+    // The 2×MSL timer's start when it restarted after the arrival in TIME_WAIT, kept through a compaction.
+    t.add(keyOf(f), tupleHash(f), 43, 6e9, 4e9, -Infinity, Infinity, 4.5e9);
+    for (let port = 1; port <= 8; port++) {
+      const g = packet(false, 0x0a000009, 0x0a000001, port, 80);
+      t.add(keyOf(g), tupleHash(g), 100 + port, 7e9, -1);
+      t.take(g, tupleHash(g), 0, Infinity);
+    }
+    expect(t.take(back, tupleHash(back), 0, Infinity)).toBe(true);
+    expect([t.foundId, t.foundTimeWaitNanos, t.foundTimeWaitTimerNanos]).toEqual([43, 4e9, 4.5e9]);
   });
 
   test('tells IPv4 from IPv6 and one port from another', () => {

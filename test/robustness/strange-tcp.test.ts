@@ -1475,6 +1475,38 @@ describe('the 2×MSL timer (helper-46 audit, 2026-12-06)', () => {
     }
   });
 
+  test('the restarted timer decides TIME_WAIT_REUSE and TIME_WAIT_ASSASSINATION too, and their messages say it (helper-47 review)', async () => {
+    const closedThenFinAgain = (): Scenario => {
+      const s = established();
+      s.a.fin(); s.b.ack(); s.b.fin(); s.a.ack();
+      s.wait(1500);
+      s.b.again(); s.a.ack();
+      s.wait(1000); // 2.5 s after the client entered TIME_WAIT, 1 s after its timer restarted (2×MSL = 2 s)
+      return s;
+    };
+    let s = closedThenFinAgain();
+    s.a.reset(0x7000_0000).syn();
+    let r = await analyzeBytes(s.pcap(), { mslSeconds: 1 });
+    expect(r.connections).toHaveLength(2);
+    expect(r.connections[0].client.finalState).toBe('TIME_WAIT');
+    const reuse = r.connections[1].anomalies.find((a) => a.code === 'TIME_WAIT_REUSE')!;
+    expect(reuse.details).toMatchObject({ previousId: 1, timerRestarted: true });
+    expect(reuse.message).toMatch(/^4-tuple reused while connection 1 was in TIME_WAIT \(2\.50\d* s after it entered, its 2×MSL timer restarted since\)$/);
+    s = closedThenFinAgain();
+    s.b.rst();
+    r = await analyzeBytes(s.pcap(), { mslSeconds: 1 });
+    const twa = only(r).anomalies.find((a) => a.code === 'TIME_WAIT_ASSASSINATION')!;
+    expect(twa.details).toMatchObject({ senderState: 'CLOSED', timerRestarted: true });
+    expect(twa.message).toContain('after entering it (its 2×MSL timer restarted since), before 2×MSL had passed');
+    // Without the restart (no FIN again) the same gap is past 2×MSL: no TIME_WAIT_REUSE, no flag.
+    s = established();
+    s.a.fin(); s.b.ack(); s.b.fin(); s.a.ack();
+    s.wait(2500);
+    s.a.reset(0x7000_0000).syn();
+    r = await analyzeBytes(s.pcap(), { mslSeconds: 1 });
+    expect(r.connections[1].anomalies.map((a) => a.code)).not.toContain('TIME_WAIT_REUSE');
+  });
+
   test('a FIN retransmitted into TIME_WAIT restarts its timer (RFC 9293 §3.10.7.4)', async () => {
     const s = established();
     s.a.fin(); s.b.ack(); s.b.fin(); s.a.ack();
