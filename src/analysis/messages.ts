@@ -77,9 +77,9 @@ export function anomalyMessage(code: AnomalyCode, who: 'client' | 'server' | nul
     case 'SEQ_WRAP':
       return `${w}'s sequence numbers wrapped past 2^32`;
     case 'TIME_WAIT_REUSE':
-      return `4-tuple reused while connection ${d.previousId} was in TIME_WAIT (${d.timeWaitSeconds} s after it entered${d.timerRestarted === true ? ', its 2×MSL timer restarted since' : ''})`;
+      return `4-tuple reused while connection ${d.previousId} was in TIME_WAIT (${d.timeWaitSeconds} s after it entered)`;
     case 'TIME_WAIT_ASSASSINATION':
-      return `${w} left TIME_WAIT on a RST from its peer${typeof d.timeWaitSeconds === 'number' ? ` ${d.timeWaitSeconds} s after entering it` : ''}${d.timerRestarted === true ? ' (its 2×MSL timer restarted since)' : ''}, before 2×MSL had passed (TIME-WAIT assassination, RFC 1337)${times(d)}`;
+      return `${w} left TIME_WAIT on a RST from its peer${typeof d.timeWaitSeconds === 'number' ? ` ${d.timeWaitSeconds} s after entering it` : ''}, before its 2×MSL timer ran out (TIME-WAIT assassination, RFC 1337)${times(d)}`;
     case 'UNEXPECTED_SYN':
       return `${w} sent a SYN with a new ISN inside the open connection; ignored${times(d)}`;
     case 'OUT_OF_ORDER':

@@ -832,7 +832,6 @@ export class Connection implements ConnectionFacts {
     r.pendingFin = false;
     const nS = s.transitions.length;
     const nR = r.transitions.length;
-    const timerStart = rs === 'TIME_WAIT' ? r.timeWaitTimerStart() : -1;
     fill(SND_EV, t, frameNo, this.lastInput, false, ack, false, true, 0, false, false, true);
     step(s, SND_EV);
     fill(RCV_EV, t, frameNo, this.lastInput, false, ack, false, true, 0, false, false, true);
@@ -847,8 +846,6 @@ export class Connection implements ConnectionFacts {
         const held = entered === null ? 0 : t - entered.tNanos;
         this.add('TIME_WAIT_ASSASSINATION', rRole, frameNo, this.lastInput, t, {
           timeWaitNanos: held, senderState: s.transitions.length !== nS ? s.transitions[nS].from : s.state,
-          // Held longer than 2×MSL: its timer had restarted (its own ACKs, a resent FIN), or the message would contradict itself.
-          ...(held >= this.twoMslNanos && t - timerStart < this.twoMslNanos ? { timerRestarted: true } : {}),
         });
       }
     }

@@ -371,8 +371,7 @@ export class Tracker {
       // Not for a SYN stamped before TIME_WAIT began (records out of time order): no reuse of it.
       // Still in TIME_WAIT by its timer, restarted by its own ACKs or a resent FIN (Connection.checkTimeWait).
       if (fl.prevTimeWaitNanos >= 0 && t >= fl.prevTimeWaitNanos && t - fl.prevTimeWaitTimerNanos < this.twoMslNanos) {
-        const held = t - fl.prevTimeWaitNanos;
-        c.add('TIME_WAIT_REUSE', -1, frameNo, this.input, t, { previousId: fl.prevId, timeWaitNanos: held, ...(held >= this.twoMslNanos ? { timerRestarted: true } : {}) });
+        c.add('TIME_WAIT_REUSE', -1, frameNo, this.input, t, { previousId: fl.prevId, timeWaitNanos: t - fl.prevTimeWaitNanos });
       }
     }
     fl.conn = c;
