@@ -6,15 +6,8 @@ import { LINKTYPE_ETHERNET, LINKTYPE_IPV4, LINKTYPE_RAW } from '../../src/decode
 import {
   MAX_TUNNEL_DEPTH, TUNNEL_ERSPAN, TUNNEL_GENEVE, TUNNEL_GRE, TUNNEL_GTP_U, TUNNEL_IPIP, TUNNEL_NONE, TUNNEL_VXLAN,
 } from '../../src/decode/tunnel.js';
+import { internetChecksum } from '../helpers/packet-builder.js';
 import { ETH_HDR, ETH_HDR_IPV6, IPV4_DATA, IPV6_SYN, cat, hex, record } from './frames.js';
-
-/** RFC 1071 over a header whose checksum field is 0. */
-function headerChecksum(h: Uint8Array): number {
-  let sum = 0;
-  for (let i = 0; i < h.length; i += 2) sum += (h[i] << 8) | h[i + 1];
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >> 16);
-  return ~sum & 0xffff;
-}
 
 /** Outer IPv4 header from 192.0.2.1 to 192.0.2.2, with its checksum (outer IPv4 headers are verified too). */
 function ipv4(protocol: number, payload: Uint8Array, fragment = 0, totalLength = 20 + payload.length): Uint8Array {
@@ -22,7 +15,7 @@ function ipv4(protocol: number, payload: Uint8Array, fragment = 0, totalLength =
   h[2] = totalLength >> 8; h[3] = totalLength & 255;
   h[6] = fragment >> 8; h[7] = fragment & 255;
   h[9] = protocol;
-  const sum = headerChecksum(h);
+  const sum = internetChecksum(h);
   h[10] = sum >> 8; h[11] = sum & 255;
   return cat(h, payload);
 }
@@ -216,7 +209,7 @@ describe('tunnels: fragmented outer datagrams', () => {
     const total = 52 + payload.length;
     h[2] = total >> 8; h[3] = total & 255;
     h[10] = 0; h[11] = 0;
-    const sum = headerChecksum(h.subarray(0, 20));
+    const sum = internetChecksum(h.subarray(0, 20));
     h[10] = sum >> 8; h[11] = sum & 255;
     return cat(h, payload);
   })();
