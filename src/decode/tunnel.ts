@@ -145,12 +145,9 @@ function inner(v: DataView, p: number, end: number, wireEnd: number, out: Packet
   return fail(out, 'NON_IP', 'link', p, NO_LEN, NO_LEN);
 }
 
-function byEtherType(v: DataView, p: number, end: number, wireEnd: number, out: PacketFields, kind: number, type: number,
-  layer: DecodeLayer, ipOff: number): DecodeStatus {
-  if (type === ETHERTYPE_IPV4) return inner(v, p, end, wireEnd, out, kind, IP_VERSION_4);
-  if (type === ETHERTYPE_IPV6) return inner(v, p, end, wireEnd, out, kind, IP_VERSION_6);
-  if (type === ETHERTYPE_TEB) return inner(v, p, end, wireEnd, out, kind, -1);
-  return fail(out, 'NON_TCP', layer, ipOff, NO_LEN, NO_LEN);
+/** What an EtherType in a GRE or Geneve header says follows, as inner() takes it; 0 = nothing we decode. */
+function payloadOf(type: number): number {
+  return type === ETHERTYPE_IPV4 ? IP_VERSION_4 : type === ETHERTYPE_IPV6 ? IP_VERSION_6 : type === ETHERTYPE_TEB ? -1 : 0;
 }
 
 function gre(v: DataView, p: number, end: number, wireEnd: number, out: PacketFields, layer: DecodeLayer, ipOff: number): DecodeStatus {
@@ -176,7 +173,9 @@ function gre(v: DataView, p: number, end: number, wireEnd: number, out: PacketFi
     if (q > end) return fail(out, 'NON_TCP', layer, ipOff, NO_LEN, NO_LEN);
     return inner(v, q, end, wireEnd, out, TUNNEL_ERSPAN, -1);
   }
-  return byEtherType(v, q, end, wireEnd, out, TUNNEL_GRE, type, layer, ipOff);
+  const payload = payloadOf(type);
+  if (payload === 0) return fail(out, 'NON_TCP', layer, ipOff, NO_LEN, NO_LEN);
+  return inner(v, q, end, wireEnd, out, TUNNEL_GRE, payload);
 }
 
 /**
@@ -215,10 +214,9 @@ function udp(v: DataView, p: number, end: number, wireEnd: number, out: PacketFi
       if (end - q < GENEVE_HDR_LEN || v.getUint8(q) >> 6 !== 0) break;
       const r = q + GENEVE_HDR_LEN + (v.getUint8(q) & 0x3f) * 4;
       if (r > end) break;
-      const type = v.getUint16(q + GENEVE_OFF_PROTOCOL);
-      const ipVersion = type === ETHERTYPE_IPV4 ? IP_VERSION_4 : type === ETHERTYPE_IPV6 ? IP_VERSION_6 : type === ETHERTYPE_TEB ? -1 : 0;
-      if (ipVersion === 0) break;
-      return byPort(v, r, end, wireEnd, out, TUNNEL_GENEVE, ipVersion, layer, ipOff);
+      const payload = payloadOf(v.getUint16(q + GENEVE_OFF_PROTOCOL));
+      if (payload === 0) break;
+      return byPort(v, r, end, wireEnd, out, TUNNEL_GENEVE, payload, layer, ipOff);
     }
     case PORT_GTP_U: {
       const r = gtpPayload(v, q, end);

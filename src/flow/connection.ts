@@ -99,12 +99,6 @@ export function flagsText(flags: number): string {
   return parts.length ? parts.join(',') : 'none';
 }
 
-/** The last transition into `state`, or null. */
-function lastArrival(tr: readonly Transition[], state: string): Transition | null {
-  for (let i = tr.length - 1; i >= 0; i--) if (tr[i].to === state) return tr[i];
-  return null;
-}
-
 /** RFC 9293 §3.1 combinations no stack sends: ignored for state, reported as INVALID_FLAGS. */
 export function isInvalidFlags(flags: number): boolean {
   const syn = (flags & TCP_SYN) !== 0;
@@ -842,10 +836,9 @@ export class Connection implements ConnectionFacts {
     if (rs === 'TIME_WAIT' && r.state === 'CLOSED') {
       const rRole = sRole === CLIENT ? SERVER : CLIENT;
       if (!this.bump('TIME_WAIT_ASSASSINATION', rRole)) {
-        const entered = lastArrival(r.transitions, 'TIME_WAIT');
-        const held = entered === null ? 0 : t - entered.tNanos;
+        // Its last transition before the RST is its arrival in TIME_WAIT.
         this.add('TIME_WAIT_ASSASSINATION', rRole, frameNo, this.lastInput, t, {
-          timeWaitNanos: held, senderState: s.transitions.length !== nS ? s.transitions[nS].from : s.state,
+          timeWaitNanos: t - r.transitions[nR - 1].tNanos, senderState: s.transitions.length !== nS ? s.transitions[nS].from : s.state,
         });
       }
     }
