@@ -27,6 +27,11 @@ export function sumWords(v: DataView, p: number, n: number): number {
   return s;
 }
 
+/** The IPv4 header of `len` bytes at `off` has a wrong checksum (a tunnel's outer headers too, decode/tunnel.ts). */
+export function hasBadIpv4Header(v: DataView, off: number, len: number): boolean {
+  return sumWords(v, off, len) % ONES !== 0;
+}
+
 /**
  * True when a checksum is wrong. Called for decoded TCP segments only (out.status 'OK' path),
  * with `ipOff` / `tcpOff` as offsets into `v` and `capEnd` the end of the captured bytes.
@@ -36,7 +41,7 @@ export function sumWords(v: DataView, p: number, n: number): number {
  */
 export function hasBadChecksum(v: DataView, ipOff: number, tcpOff: number, capEnd: number, out: PacketFields): boolean {
   if (out.ipLengthFromCapture) return false;
-  if (out.ipVersion === 4 && sumWords(v, ipOff, tcpOff - ipOff) % ONES !== 0) return true;
+  if (out.ipVersion === 4 && hasBadIpv4Header(v, ipOff, tcpOff - ipOff)) return true;
   // The sender summed the segment its IP length gives, past a shorter PPPoE length too.
   const segLen = out.ipPayloadLen + out.payloadBeyondLink;
   if (tcpOff + segLen > capEnd) return false;

@@ -15,7 +15,7 @@
  * its GTP trace sends every large segment so): such a segment is tracked with the lengths its
  * header gives, as when a snaplen cuts a packet. Later fragments hold no header and stay skipped.
  */
-import { sumWords } from './checksum.js';
+import { hasBadIpv4Header } from './checksum.js';
 import { fail, NO_LEN } from './errors.js';
 import type { DecodeLayer, DecodeStatus, PacketFields } from './fields.js';
 import { decodeIpv4 } from './ipv4.js';
@@ -113,7 +113,7 @@ export function decodeTunnel(v: DataView, p: number, end: number, wireEnd: numbe
   if (out.tunnelDepth >= MAX_TUNNEL_DEPTH) return fail(out, 'NON_TCP', layer, ipOff, NO_LEN, NO_LEN);
   // The outer header is checked here, where it is known (checksum.ts sees the inner one only); a
   // length taken from the capture (TSO) has no checksum filled in yet.
-  if (layer === 'ipv4' && !out.ipLengthFromCapture && sumWords(v, ipOff, p - ipOff) % 0xffff !== 0) out.tunnelChecksumBad = true;
+  if (layer === 'ipv4' && !out.ipLengthFromCapture && hasBadIpv4Header(v, ipOff, p - ipOff)) out.tunnelChecksumBad = true;
   switch (protocol) {
     case IPPROTO_IPIP: return inner(v, p, end, wireEnd, out, TUNNEL_IPIP, IP_VERSION_4);
     case IPPROTO_IPV6: return inner(v, p, end, wireEnd, out, TUNNEL_IPIP, IP_VERSION_6);
