@@ -8,7 +8,7 @@ import { decodeTcp } from './tcp.js';
 import { decodeTunnel, mayCarryTunnel } from './tunnel.js';
 
 // Field offsets, RFC 8200 §3.
-const IPV6_OFF_PAYLOAD_LENGTH = 4;
+export const IPV6_OFF_PAYLOAD_LENGTH = 4;
 const IPV6_OFF_NEXT_HEADER = 6;
 const IPV6_OFF_HOP_LIMIT = 7;
 const IPV6_OFF_SRC = 8;

@@ -1,8 +1,8 @@
 /**
- * Tunnels: the TCP segment inside IP in IP, GRE (with ERSPAN mirror sessions), VXLAN, Geneve or
- * GTP-U is the one tracked, as Zeek and Wireshark do; the outer headers only carried it. Cloud
- * traffic mirrors (VXLAN, Geneve), SPAN over the WAN (ERSPAN) and mobile cores (GTP-U) hand us
- * nothing but such packets.
+ * Tunnels: the TCP segment inside IP in IP, GRE (with ERSPAN mirror sessions), VXLAN, VXLAN-GPE,
+ * Geneve, GTP-U or Teredo is the one tracked, as Zeek and Wireshark do; the outer headers only
+ * carried it. Cloud traffic mirrors (VXLAN, Geneve), SPAN over the WAN (ERSPAN), mobile cores
+ * (GTP-U) and IPv6 over IPv4 NATs (Teredo) hand us nothing but such packets.
  *
  * Only the non-TCP path of the IP decoders comes here, so a plain TCP segment pays nothing. What
  * does not parse as the tunnel its protocol or port names is what it was before: a NON_TCP skip at
@@ -19,7 +19,7 @@ import { hasBadIpv4Header } from './checksum.js';
 import { fail, NO_LEN } from './errors.js';
 import type { DecodeLayer, DecodeStatus, PacketFields } from './fields.js';
 import { decodeIpv4 } from './ipv4.js';
-import { decodeIpv6 } from './ipv6.js';
+import { decodeIpv6, IPV6_HDR_LEN, IPV6_OFF_PAYLOAD_LENGTH } from './ipv6.js';
 import { decodeEthernet, ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from './link.js';
 
 export const TUNNEL_NONE = 0;
@@ -29,9 +29,11 @@ export const TUNNEL_ERSPAN = 3;
 export const TUNNEL_VXLAN = 4;
 export const TUNNEL_GENEVE = 5;
 export const TUNNEL_GTP_U = 6;
+export const TUNNEL_VXLAN_GPE = 7;
+export const TUNNEL_TEREDO = 8;
 
 /** The names `stats.tunnelled` counts by, indexed by TUNNEL_*. */
-export const TUNNEL_NAMES: readonly string[] = ['', 'IP_IN_IP', 'GRE', 'ERSPAN', 'VXLAN', 'GENEVE', 'GTP_U'];
+export const TUNNEL_NAMES: readonly string[] = ['', 'IP_IN_IP', 'GRE', 'ERSPAN', 'VXLAN', 'GENEVE', 'GTP_U', 'VXLAN_GPE', 'TEREDO'];
 
 /** IANA protocol numbers that may carry a tunnel: IPv4 (RFC 2003), IPv6 (RFC 4213), GRE, UDP. */
 const IPPROTO_IPIP = 4;
@@ -49,6 +51,8 @@ export const MAX_TUNNEL_DEPTH = 4;
 const PORT_VXLAN = 4789;
 const PORT_GENEVE = 6081;
 const PORT_GTP_U = 2152;
+const PORT_VXLAN_GPE = 4790;
+const PORT_TEREDO = 3544;
 const UDP_HDR_LEN = 8;
 
 /** GRE (RFC 2784 §2, RFC 2890 §2): flags and version, then the protocol type. */
@@ -73,6 +77,23 @@ const ERSPAN_PLATFORM_HDR_LEN = 8;
 /** VXLAN (RFC 7348 §5): flags (I = a valid VNI), 3 reserved, VNI (3), 1 reserved; then Ethernet. */
 const VXLAN_HDR_LEN = 8;
 const VXLAN_I = 0x08;
+
+// VXLAN-GPE (draft-ietf-nvo3-vxlan-gpe): flags with a 2-bit version (0) and P, whose Next Protocol
+// byte names the payload; without P it is Ethernet, as in VXLAN.
+const VXLAN_GPE_VERSION = 0x30;
+const VXLAN_GPE_P = 0x04;
+const VXLAN_GPE_OFF_NEXT = 3;
+const VXLAN_GPE_IPV4 = 1;
+const VXLAN_GPE_IPV6 = 2;
+const VXLAN_GPE_ETHERNET = 3;
+
+// Teredo (RFC 4380 §5.1.1): an IPv6 packet in UDP, after an optional authentication indicator
+// (type 0x0001: ID and AU lengths, the ID, the AU value, an 8-byte nonce, a confirmation byte)
+// and an optional origin indication (type 0x0000: port and IPv4 address), in that order.
+const TEREDO_AUTH = 0x0001;
+const TEREDO_AUTH_FIXED_LEN = 13;
+const TEREDO_ORIGIN = 0x0000;
+const TEREDO_ORIGIN_LEN = 8;
 
 /** Geneve (RFC 8926 §3.4): version (2 bits, 0) and option length in 4-byte words, flags, protocol type, VNI. */
 const GENEVE_HDR_LEN = 8;
@@ -205,11 +226,25 @@ function udp(v: DataView, p: number, end: number, wireEnd: number, out: PacketFi
   }
   const q = p + UDP_HDR_LEN;
   // By the destination port first: a sender's source port is often any port at all.
-  const port = dst === PORT_VXLAN || dst === PORT_GENEVE || dst === PORT_GTP_U ? dst : src;
+  const port = dst === PORT_VXLAN || dst === PORT_GENEVE || dst === PORT_GTP_U || dst === PORT_VXLAN_GPE || dst === PORT_TEREDO ? dst : src;
   switch (port) {
     case PORT_VXLAN:
       if (end - q < VXLAN_HDR_LEN || (v.getUint8(q) & VXLAN_I) === 0) break;
       return byPort(v, q + VXLAN_HDR_LEN, end, wireEnd, out, TUNNEL_VXLAN, -1, layer, ipOff);
+    case PORT_VXLAN_GPE: {
+      if (end - q < VXLAN_HDR_LEN) break;
+      const flags = v.getUint8(q);
+      if ((flags & VXLAN_GPE_VERSION) !== 0 || (flags & VXLAN_I) === 0) break;
+      const next = (flags & VXLAN_GPE_P) === 0 ? VXLAN_GPE_ETHERNET : v.getUint8(q + VXLAN_GPE_OFF_NEXT);
+      const payload = next === VXLAN_GPE_IPV4 ? IP_VERSION_4 : next === VXLAN_GPE_IPV6 ? IP_VERSION_6 : next === VXLAN_GPE_ETHERNET ? -1 : 0;
+      if (payload === 0) break; // NSH, MPLS, ...
+      return byPort(v, q + VXLAN_HDR_LEN, end, wireEnd, out, TUNNEL_VXLAN_GPE, payload, layer, ipOff);
+    }
+    case PORT_TEREDO: {
+      const r = teredoPayload(v, q, end, wireEnd);
+      if (r < 0) break;
+      return byPort(v, r, end, wireEnd, out, TUNNEL_TEREDO, IP_VERSION_6, layer, ipOff);
+    }
     case PORT_GENEVE: {
       if (end - q < GENEVE_HDR_LEN || v.getUint8(q) >> 6 !== 0) break;
       const r = q + GENEVE_HDR_LEN + (v.getUint8(q) & 0x3f) * 4;
@@ -250,4 +285,20 @@ function gtpPayload(v: DataView, q: number, end: number): number {
     r += len;
   }
   return r;
+}
+
+/**
+ * Where a Teredo datagram's IPv6 packet starts, or -1 when `q` holds none. As Zeek, the IPv6 header
+ * must be whole and its payload length must end where the datagram does (when it is whole,
+ * `wireEnd` >= 0): a datagram on port 3544 that is not Teredo (another version, a bad indicator)
+ * is no tunnel.
+ */
+function teredoPayload(v: DataView, q: number, end: number, wireEnd: number): number {
+  if (end - q >= TEREDO_AUTH_FIXED_LEN && v.getUint16(q) === TEREDO_AUTH) {
+    q += TEREDO_AUTH_FIXED_LEN + v.getUint8(q + 2) + v.getUint8(q + 3);
+  }
+  if (end - q >= TEREDO_ORIGIN_LEN && v.getUint16(q) === TEREDO_ORIGIN) q += TEREDO_ORIGIN_LEN;
+  if (end - q < IPV6_HDR_LEN || v.getUint8(q) >> 4 !== IP_VERSION_6) return -1;
+  if (wireEnd >= 0 && q + IPV6_HDR_LEN + v.getUint16(q + IPV6_OFF_PAYLOAD_LENGTH) !== wireEnd) return -1;
+  return q;
 }

@@ -95,7 +95,7 @@ export interface Stats {
   skipped: Record<string, number>;
   /**
    * Of tcpSegments, those that came out of a tunnel, by the innermost one: IP_IN_IP, GRE, ERSPAN,
-   * VXLAN, GENEVE, GTP_U (decode/tunnel.ts). Their connections are the inner packets' 4-tuples.
+   * VXLAN, GENEVE, GTP_U, VXLAN_GPE, TEREDO (decode/tunnel.ts). Their connections are the inner packets' 4-tuples.
    */
   tunnelled: Record<string, number>;
   /** Malformed packets by decode error code. */

@@ -4,7 +4,8 @@ import { decodePacket } from '../../src/decode/packet.js';
 import { newPacketFields, type PacketFields } from '../../src/decode/fields.js';
 import { LINKTYPE_ETHERNET, LINKTYPE_IPV4, LINKTYPE_RAW } from '../../src/decode/link-types.js';
 import {
-  MAX_TUNNEL_DEPTH, TUNNEL_ERSPAN, TUNNEL_GENEVE, TUNNEL_GRE, TUNNEL_GTP_U, TUNNEL_IPIP, TUNNEL_NONE, TUNNEL_VXLAN,
+  MAX_TUNNEL_DEPTH, TUNNEL_ERSPAN, TUNNEL_GENEVE, TUNNEL_GRE, TUNNEL_GTP_U, TUNNEL_IPIP, TUNNEL_NONE, TUNNEL_TEREDO, TUNNEL_VXLAN,
+  TUNNEL_VXLAN_GPE,
 } from '../../src/decode/tunnel.js';
 import { internetChecksum } from '../helpers/packet-builder.js';
 import { ETH_HDR, ETH_HDR_IPV6, IPV4_DATA, IPV6_SYN, cat, hex, record } from './frames.js';
@@ -40,6 +41,14 @@ function u16(x: number): Uint8Array {
 const ETH_INNER = cat(ETH_HDR, IPV4_DATA);
 const GRE_IPV4 = hex('00 00 08 00');
 const VXLAN = hex('08 00 00 00 00 00 2a 00'); // I flag, VNI 42
+/** VXLAN-GPE header: I and P flags, next protocol `next` (1 IPv4, 2 IPv6, 3 Ethernet, 4 NSH), VNI 42. */
+function gpe(next: number, flags = 0x0c): Uint8Array {
+  return new Uint8Array([flags, 0, 0, next, 0, 0, 0x2a, 0]);
+}
+/** Teredo's origin indication (RFC 4380 §5.1.1): port 40000 and 192.0.2.9, obfuscated (xor all ones). */
+const TEREDO_ORIGIN = hex('00 00 63 bf 3f ff fd f6');
+/** Teredo's authentication indicator: ID length 2, AU length 3, the ID, the AU value, nonce, confirmation. */
+const TEREDO_AUTH = hex('00 01 02 03  aa bb  01 02 03  11 22 33 44 55 66 77 88  00');
 /** GTP-U G-PDU header (version 1, PT 1, no optional fields) with its length and TEID 1. */
 function gtp(payload: Uint8Array, flags = 0x30, extra: Uint8Array = new Uint8Array(0)): Uint8Array {
   const len = extra.length + payload.length;
@@ -88,6 +97,13 @@ describe('tunnels: the inner TCP segment is the one decoded', () => {
     ['GTP-U with a sequence number', ipv4(17, udp(2152, 2152, gtp(IPV4_DATA, 0x32, hex('00 05 00 00')))), TUNNEL_GTP_U, PLAIN_V4],
     ['GTP-U with a PDU session container extension', ipv4(17, udp(2152, 2152, gtp(IPV4_DATA, 0x34, hex('00 00 00 85  01 00 09 00')))), TUNNEL_GTP_U, PLAIN_V4],
     ['GTP-U carrying IPv6', ipv4(17, udp(2152, 2152, gtp(IPV6_SYN))), TUNNEL_GTP_U, PLAIN_V6],
+    ['VXLAN-GPE, IPv4', ipv4(17, udp(51000, 4790, cat(gpe(1), IPV4_DATA))), TUNNEL_VXLAN_GPE, PLAIN_V4],
+    ['VXLAN-GPE, IPv6', ipv6(17, udp(51000, 4790, cat(gpe(2), IPV6_SYN))), TUNNEL_VXLAN_GPE, PLAIN_V6],
+    ['VXLAN-GPE, Ethernet', ipv4(17, udp(51000, 4790, cat(gpe(3), ETH_INNER))), TUNNEL_VXLAN_GPE, PLAIN_V4],
+    ['VXLAN-GPE without P: Ethernet, as VXLAN', ipv4(17, udp(51000, 4790, cat(gpe(0, 0x08), ETH_INNER))), TUNNEL_VXLAN_GPE, PLAIN_V4],
+    ['Teredo (server port 3544)', ipv4(17, udp(3544, 51000, IPV6_SYN)), TUNNEL_TEREDO, PLAIN_V6],
+    ['Teredo with an origin indication', ipv4(17, udp(3544, 51000, cat(TEREDO_ORIGIN, IPV6_SYN))), TUNNEL_TEREDO, PLAIN_V6],
+    ['Teredo with authentication and an origin indication', ipv4(17, udp(51000, 3544, cat(TEREDO_AUTH, TEREDO_ORIGIN, IPV6_SYN))), TUNNEL_TEREDO, PLAIN_V6],
   ];
   for (const [name, frame, kind, expected] of cases) {
     it(name, () => {
@@ -169,6 +185,12 @@ describe('tunnels: what is not one stays a skip', () => {
       ipv4(17, udp(4789, 53, hex('08 01 01 00 00 01 00 00 00 00 00 00 07 65 78 61 6d 70 6c 65 03 63 6f 6d 00 00 01 00 01'))), // DNS from port 4789
       ipv4(17, udp(4789, 40000, hex('08 00 00 00 00 00 00 00 01 02 03'))), // too short for a frame: was LINK_TRUNCATED
       ipv6(17, udp(4789, 40000, hex('08 00 00 00 00 00 00 00 01 02 03'))),
+      ipv4(17, udp(51000, 4790, cat(gpe(4), new Uint8Array(8), IPV4_DATA))), // VXLAN-GPE carrying NSH
+      ipv4(17, udp(51000, 4790, cat(gpe(1, 0x1c), IPV4_DATA))), // VXLAN-GPE version 1
+      ipv4(17, udp(3544, 51000, cat(IPV6_SYN, hex('00')))), // the IPv6 payload length ends before the datagram
+      ipv4(17, udp(3544, 51000, IPV6_SYN.subarray(0, 39))), // no whole IPv6 header
+      ipv4(17, udp(3544, 51000, IPV4_DATA)), // Teredo carries IPv6 only
+      ipv4(17, udp(3544, 51000, cat(TEREDO_ORIGIN, TEREDO_AUTH, IPV6_SYN))), // authentication after the origin
     ];
     for (const frame of cases) {
       const f = decode(frame);
@@ -245,6 +267,8 @@ describe('tunnels: properties', () => {
     ipv4(17, udp(2152, 2152, gtp(IPV4_DATA, 0x34, hex('00 00 00 85  01 00 09 00')))),
     ipv4(47, cat(hex('10 00 22 eb  00 00 00 05'), hex('20 64 00 01  00 00 00 00  00 00 00 01'), new Uint8Array(8), ETH_INNER)),
     ipv6(4, ipv4(47, cat(hex('b0 00 08 00  12 34 00 00  00 00 00 07  00 00 00 09'), IPV4_DATA))),
+    ipv4(17, udp(51000, 4790, cat(gpe(3), ETH_INNER))),
+    ipv4(17, udp(51000, 3544, cat(TEREDO_AUTH, TEREDO_ORIGIN, IPV6_SYN))),
   ];
   test.prop([
     fc.constantFrom(...SEEDS),

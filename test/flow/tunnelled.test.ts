@@ -11,8 +11,8 @@ import { Scenario } from '../helpers/scenario.js';
 
 const ETHERTYPE_IPV4 = 0x0800;
 
-function conversation(): Scenario {
-  const s = new Scenario();
+function conversation(v6 = false): Scenario {
+  const s = new Scenario({ v6 });
   const { a, b } = s;
   a.syn(); b.synAck(); a.ack();
   a.data(300); b.ack();
@@ -50,6 +50,25 @@ function inVxlan(frames: readonly PacketIn[]): PacketIn[] {
   });
 }
 
+/**
+ * Each inner IPv6 packet inside Teredo between a client behind a NAT and its relay on port 3544;
+ * the relay's datagrams carry an origin indication (RFC 4380 §5.1.1).
+ */
+function inTeredo(frames: readonly PacketIn[]): PacketIn[] {
+  return frames.map((p) => {
+    const up = p.data[14 + 8 + 15] === 1; // the scenario's client is 2001:db8::1 (last byte of the source)
+    const inner = p.data.subarray(14);
+    const origin = up ? new Uint8Array(0) : new Uint8Array([0, 0, 0x63, 0xbf, 0x3f, 0xff, 0xfd, 0xf6]);
+    const payload = new Uint8Array(origin.length + inner.length);
+    payload.set(origin);
+    payload.set(inner, origin.length);
+    const src = up ? '192.0.2.1' : '198.51.100.7';
+    const dst = up ? '198.51.100.7' : '192.0.2.1';
+    const udp = udpDatagram(parseIPv4(src), parseIPv4(dst), up ? 40000 : 3544, up ? 3544 : 40000, payload);
+    return { ...p, data: ethernet(ETHERTYPE_IPV4, ipv4Packet({ src, dst, protocol: 17, payload: udp })) };
+  });
+}
+
 /** Each inner IP packet inside GTP-U; outer datagrams over 600 bytes sent as two fragments (the second a frame of its own). */
 function inFragmentedGtp(frames: readonly PacketIn[]): PacketIn[] {
   const out: PacketIn[] = [];
@@ -83,6 +102,15 @@ describe('connections inside tunnels', () => {
     expect(tunnelled.connections[0].client.finalState).toBe('TIME_WAIT');
     expect(tunnelled.stats.tunnelled).toEqual({ VXLAN: plain.stats.tcpSegments });
     expect(plain.stats.tunnelled).toEqual({});
+  });
+
+  it('Teredo: the same IPv6 connection as captured plain, counted in stats.tunnelled', async () => {
+    const plain = await run(conversation(true).frames);
+    const tunnelled = await run(inTeredo(conversation(true).frames));
+    expect(tunnelled.connections).toHaveLength(1);
+    expect(essence(tunnelled.connections[0])).toEqual(essence(plain.connections[0]));
+    expect(tunnelled.connections[0].client.ip).toBe('2001:db8::1');
+    expect(tunnelled.stats.tunnelled).toEqual({ TEREDO: plain.stats.tcpSegments });
   });
 
   it('GTP-U with fragmented outer datagrams: the same states, bytes and Zeek verdict; later fragments skipped', async () => {
