@@ -203,6 +203,8 @@ export interface DeclaredTimes {
   precisionDigits: number;
   /** The earliest of their first records' times (seconds, nanoseconds); null when none was read. */
   start: [number, number] | null;
+  /** The inputs in the order to read them: see timeOrder. */
+  order: string[];
 }
 
 /**
@@ -218,7 +220,9 @@ export interface DeclaredTimes {
 export async function declaredTimes(names: readonly string[]): Promise<DeclaredTimes> {
   let digits = 6;
   let start: [number, number] | null = null;
-  for (const name of names) {
+  const firsts: Array<[number, number] | null> = names.map(() => null);
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i];
     if (name === '-') continue;
     let head: Uint8Array;
     try {
@@ -246,7 +250,29 @@ export async function declaredTimes(names: readonly string[]): Promise<DeclaredT
       // A prefix ends mid-record or mid-gzip-stream; what the headers said is already in `info`.
     }
     if (info.format !== null) digits = Math.max(digits, info.precisionDigits);
+    firsts[i] = first;
     if (first !== null && (start === null || first[0] < start[0] || (first[0] === start[0] && first[1] < start[1]))) start = first;
   }
-  return { precisionDigits: Math.min(digits, 9), start };
+  return { precisionDigits: Math.min(digits, 9), start, order: timeOrder(names, firsts) };
+}
+
+/**
+ * The inputs in the order of their first records (the earlier first; ties and equal names keep
+ * the order given), as Zeek and mergecap merge several captures by time: the files of a rotated
+ * capture read as one whatever order the shell lists them in (`tcpdump -C` names cap, cap1,
+ * cap10, cap2), and a connection that spans two of them is one connection. An input whose first
+ * record is not known before the run (standard input, a pipe, an empty or unreadable file) keeps
+ * its place; the others fill the remaining places in time order.
+ */
+export function timeOrder(names: readonly string[], firsts: ReadonlyArray<readonly [number, number] | null>): string[] {
+  const timed: number[] = [];
+  for (let i = 0; i < names.length; i++) if (firsts[i] !== null) timed.push(i);
+  const sorted = timed.slice().sort((a, b) => {
+    const x = firsts[a]!;
+    const y = firsts[b]!;
+    return x[0] - y[0] || x[1] - y[1] || a - b;
+  });
+  const out = names.slice();
+  for (let k = 0; k < timed.length; k++) out[timed[k]] = names[sorted[k]];
+  return out;
 }

@@ -100,7 +100,8 @@ function buildParser(version: string, helpWidth: number) {
       .usage(
         '$0 [options] <capture...>\n\n' +
           "Replays every TCP connection in pcap/pcapng captures ('-' = stdin, gzip ok) through RFC 9293's " +
-          'state machine for both endpoints: handshakes, closes, final states, anomalies and timings.',
+          'state machine for both endpoints: handshakes, closes, final states, anomalies and timings. ' +
+          'Several captures are read as one, files in the order of their first records.',
       )
       .completion('completion', 'print a bash/zsh completion script (tcpflow-analyze completion >> ~/.bashrc)')
       .command('$0 [capture..]', false, (y) => y.positional('capture', { type: 'string', describe: 'capture files' }))

@@ -257,10 +257,10 @@ async function run(io: CliEnvironment): Promise<number> {
     say(inputErrorLine(file, err));
   };
   let report: RunReport | null = null;
-  // One precision for every time of the run, the finest its inputs declare (README, "Times"), and
-  // one clock whose zero lies before every input, in whatever order they are given.
-  const { precisionDigits, start: clockStart } = await declaredTimes(o.captures);
-  const sizes = direct && o.threads === 2 ? o.captures.map(regularFileSize) : [null];
+  // One precision for every time of the run, the finest its inputs declare (README, "Times"), one
+  // clock whose zero lies before every input, and the files read in the order of their first records.
+  const { precisionDigits, start: clockStart, order: captures } = await declaredTimes(o.captures);
+  const sizes = direct && o.threads === 2 ? captures.map(regularFileSize) : [null];
   // Two shards apply the caps that count every connection only while neither reaches its half
   // (threads/sharded.ts): one connection is more than a shard's half of a cap of 1.
   const sharded = sizes.every((n) => n !== null) && (o.settings.maxConnections ?? 2) >= 2 && shardWorkerAvailable();
@@ -276,7 +276,7 @@ async function run(io: CliEnvironment): Promise<number> {
   if (sharded) {
     // Every connection streamed from regular files: two shards, each reading the whole capture
     // (threads/sharded.ts); anything else takes the split of threads/pipeline.ts.
-    const run = await analyzeSharded(o.captures, sizes as number[], resolveSettings(o.settings), {
+    const run = await analyzeSharded(captures, sizes as number[], resolveSettings(o.settings), {
       shards: 2,
       failOn: o.failOn,
       // As the line batcher's: the chunk is reused when stdout did not keep it.
@@ -310,7 +310,7 @@ async function run(io: CliEnvironment): Promise<number> {
     }
   }
   if (report === null) report = await analyze(
-    o.captures.map((name) =>
+    captures.map((name) =>
       openInput(name, {
         onBytes: progress ? (n) => (progress!.setLabel(name), progress!.add(n)) : undefined,
         signal: abort.signal,

@@ -108,7 +108,7 @@ export interface Stats {
   badChecksums: number;
   /**
    * Records stamped earlier than the record read just before them. Inputs are one stream in the
-   * order given, so a step back from one input's last record to the next one's first counts too.
+   * order read (`inputs`), so a step back from one input's last record to the next one's first counts too.
    */
   timestampsBackwards: number;
   /** Connections retired before the end of capture: idle timeout, or the table's cap. */

@@ -693,23 +693,67 @@ describe('a named pipe as input', () => {
 });
 
 describe('--threads', () => {
-  test('stats.timestampsBackwards of inputs given newest first: as in the one file they make, on 1 or 2 threads', () => {
-    // pop3 (2013), ipv6 (2012), missing-syn (2005): two steps back, one at each input boundary.
-    const files = [SAMPLE, join(TRACES, 'ipv6.pcap'), join(TRACES, 'missing-syn.pcap')];
-    // `mergecap -a` by hand: the first header (with the largest snaplen), then every file's records.
-    const bufs = files.map((f) => readFileSync(f));
+  test('inputs are read in the order of their first records: newest first reads as oldest first, on 1 or 2 threads', () => {
+    // pop3 (2013), ipv6 (2012), missing-syn (2005). Read in the order given, that was two steps
+    // back in time, and a connection spanning two files of a rotated capture was two.
+    const oldestFirst = [join(TRACES, 'missing-syn.pcap'), join(TRACES, 'ipv6.pcap'), SAMPLE];
+    const backwards = (r: Run): number => (JSON.parse(r.stdout.trimEnd().split('\n').at(-1)!) as { stats: { timestampsBackwards: number } }).stats.timestampsBackwards;
+    const want = cli(['-f', 'ndjson', ...oldestFirst]);
+    expect(backwards(want)).toBe(0);
+    for (const order of [[...oldestFirst].reverse(), [SAMPLE, oldestFirst[0], oldestFirst[1]]]) {
+      expect(cli(['-f', 'ndjson', '--threads', '1', ...order]).stdout).toBe(want.stdout);
+      const two = cli(['-f', 'ndjson', '--threads', '2', '--debug', ...order]);
+      expect(two.stderr).toMatch(/as 2 shards/);
+      expect(two.stdout).toBe(want.stdout);
+    }
+  });
+
+  test('a rotated capture given in the shell\'s order (cap, cap1, cap10, cap2): one capture, as the file it was cut from', () => {
+    // tcpdump -C names its files cap, cap1, ..., cap10: a glob lists cap10 before cap2.
+    const whole = readFileSync(SAMPLE);
+    const records: Buffer[] = [];
+    for (let p = 24; p < whole.length;) {
+      const len = 16 + whole.readUInt32LE(p + 8);
+      records.push(whole.subarray(p, p + len));
+      p += len;
+    }
+    const dir = mkdtempSync(join(tmp, 'rotated-'));
+    const names: string[] = [];
+    for (let i = 0, k = 0; i < records.length; i += 12, k++) {
+      const name = join(dir, k === 0 ? 'cap' : `cap${k}`);
+      writeFileSync(name, Buffer.concat([whole.subarray(0, 24), ...records.slice(i, i + 12)]));
+      names.push(name);
+    }
+    expect(names.length).toBeGreaterThan(10);
+    const shellOrder = [...names].sort();
+    expect(shellOrder).not.toEqual(names);
+    // Frames count in their own input: the same connections, numbered per file.
+    const strip = (r: Run): unknown => r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((o) => o.type === 'connection').map((c) => JSON.stringify(c, (k, v: unknown) => (/^(frame|input)$|Frame$|Input$/.test(k) ? undefined : v)));
+    const one = cli(['-f', 'ndjson', SAMPLE]);
+    const split = cli(['-f', 'ndjson', '--fail-on', 'warn', ...shellOrder]);
+    expect(split.code).toBe(cli(['-f', 'ndjson', '--fail-on', 'warn', SAMPLE]).code);
+    expect(strip(split)).toEqual(strip(one));
+  });
+
+  test('stats.timestampsBackwards counts a step back between two inputs that overlap in time, as in the one file they make, on 1 or 2 threads', () => {
+    // ipv6 (2012) then pop3 (2013) in one file, and pop3 again: its first record is later than the
+    // first file's, so it is read second, and the step from the first file's end back to it counts.
+    const bufs = [join(TRACES, 'ipv6.pcap'), SAMPLE].map((f) => readFileSync(f));
     for (const b of bufs) expect([b.readUInt32LE(0), b.readUInt32LE(20)]).toEqual([bufs[0].readUInt32LE(0), bufs[0].readUInt32LE(20)]);
     const header = Buffer.from(bufs[0].subarray(0, 24));
     header.writeUInt32LE(Math.max(...bufs.map((b) => b.readUInt32LE(16))), 16);
-    const joined = join(tmp, 'newest-first.pcap');
-    writeFileSync(joined, Buffer.concat([header, ...bufs.map((b) => b.subarray(24))]));
+    const first = join(tmp, 'ipv6-then-pop3.pcap');
+    writeFileSync(first, Buffer.concat([header, ...bufs.map((b) => b.subarray(24))]));
+    const joined = join(tmp, 'ipv6-then-pop3-twice.pcap');
+    writeFileSync(joined, Buffer.concat([header, ...bufs.map((b) => b.subarray(24)), bufs[1].subarray(24)]));
     const backwards = (r: Run): number => (JSON.parse(r.stdout.trimEnd().split('\n').at(-1)!) as { stats: { timestampsBackwards: number } }).stats.timestampsBackwards;
-    const one = cli(['-f', 'ndjson', '--threads', '1', ...files]);
-    const two = cli(['-f', 'ndjson', '--threads', '2', '--debug', ...files]);
+    expect(backwards(cli(['-f', 'ndjson', joined]))).toBe(1);
+    const one = cli(['-f', 'ndjson', '--threads', '1', SAMPLE, first]);
+    const two = cli(['-f', 'ndjson', '--threads', '2', '--debug', first, SAMPLE]);
     expect(two.stderr).toMatch(/as 2 shards/);
-    expect(backwards(cli(['-f', 'ndjson', joined]))).toBe(2);
-    expect(backwards(one)).toBe(2);
-    expect(backwards(two)).toBe(2);
+    expect(backwards(one)).toBe(1);
+    expect(backwards(two)).toBe(1);
     expect(two.stdout).toBe(one.stdout);
   });
 
@@ -831,16 +875,19 @@ describe('--threads', () => {
 
   test('2 with the cap reached after lines went out: the lines are not repeated, the input error is said once, the flood\'s evictions are one thread\'s', () => {
     // 1,500 connections (8.6 MB, so the shards send lines before the cap binds), then 5,000 SYNs,
-    // then a cut copy of the flows: the single run evicts from the flood on.
+    // then a cut copy of the flows 200 s later (files are read in time order): the single run
+    // evicts from the flood on.
     const flows = join(tmp, 'mix-flows.pcap');
     const flood = join(tmp, 'mix-flood.pcap');
+    const later = join(tmp, 'mix-later.pcap');
     const gen = join(sharedPath('bench'), 'gen-capture');
     execFileSync(process.execPath, [gen, '--flows', '1500', '--rate', '100', '--segs', '2', '--seed', 'mix', '--out', flows], { stdio: 'ignore' });
     execFileSync(process.execPath, [gen, '--flood', '5000', '--seed', 'mix', '--start', '1700000100', '--out', flood], { stdio: 'ignore' });
+    execFileSync(process.execPath, [gen, '--flows', '1500', '--rate', '100', '--segs', '2', '--seed', 'mix', '--start', '1700000200', '--out', later], { stdio: 'ignore' });
     const cut = join(tmp, 'mix-cut.pcap');
-    const whole = readFileSync(flows);
+    const whole = readFileSync(later);
     writeFileSync(cut, whole.subarray(0, Math.floor(whole.length / 3) + 7));
-    const files = [flows, flood, cut];
+    const files = [cut, flood, flows]; // given in any order
     const one = cli(['-f', 'ndjson', '--max-connections', '1000', '--fail-on', 'warn', ...files]);
     const two = cli(['-f', 'ndjson', '--max-connections', '1000', '--fail-on', 'warn', '--threads', '2', '--debug', ...files]);
     expect(one.code).toBe(1);

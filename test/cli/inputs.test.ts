@@ -7,7 +7,7 @@ import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
-import { openInput, READ_CHUNK_BYTES } from '../../src/cli/inputs.js';
+import { openInput, READ_CHUNK_BYTES, timeOrder } from '../../src/cli/inputs.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'tfa-inputs-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -49,4 +49,14 @@ test('limits at, inside and past chunk boundaries; a file shorter than its limit
     expect(got.length).toBe(Math.min(limit, all.length));
     expect(got.equals(all.subarray(0, got.length))).toBe(true);
   }
+});
+
+test('timeOrder: files by their first records, ties in the order given; what has no known first record keeps its place', () => {
+  const t = (s: number, ns = 0): [number, number] => [s, ns];
+  expect(timeOrder(['c', 'b', 'a'], [t(30), t(20), t(10)])).toEqual(['a', 'b', 'c']);
+  expect(timeOrder(['x', 'y', 'z'], [t(5, 2), t(5, 1), t(5, 2)])).toEqual(['y', 'x', 'z']);
+  // Standard input and an unreadable file stay where they were given; the files around them are sorted.
+  expect(timeOrder(['late', '-', 'early', 'bad', 'mid'], [t(9), null, t(1), null, t(5)])).toEqual(['early', '-', 'mid', 'bad', 'late']);
+  expect(timeOrder(['a', 'a'], [t(1), t(1)])).toEqual(['a', 'a']);
+  expect(timeOrder([], [])).toEqual([]);
 });

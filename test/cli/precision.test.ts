@@ -45,13 +45,17 @@ function fractionDigits(text: string): Map<number, number> {
   return seen;
 }
 
+const POP3 = join(ROOT, 'fixtures/sample/pop3.pcap');
 let nanos = '';
+let olderNanos = '';
 let tmp = '';
 beforeAll(() => {
   if (!existsSync(join(ROOT, 'dist/bundle/main.js'))) execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
   tmp = mkdtempSync(join(tmpdir(), 'tfa-precision-'));
   nanos = join(tmp, 'pop3-ns.pcap');
-  writeFileSync(nanos, toNanos(readFileSync(join(ROOT, 'fixtures/sample/pop3.pcap'))));
+  writeFileSync(nanos, toNanos(readFileSync(POP3)));
+  olderNanos = join(tmp, 'ipv4-ns.pcap');
+  writeFileSync(olderNanos, toNanos(readFileSync(MICROS)));
 });
 
 describe('a run mixing µs and ns captures', () => {
@@ -60,10 +64,11 @@ describe('a run mixing µs and ns captures', () => {
     expect([...fractionDigits(cli(['-f', 'json', MICROS]).stdout).keys()]).toEqual([6]);
   });
 
+  // Files are read in the order of their first records (README): ipv4.pcap (2012) before pop3 (2013).
   test.each([
-    ['µs first', () => [MICROS, nanos]],
-    ['ns first', () => [nanos, MICROS]],
-  ])('%s: every time has 9 digits, in json and ndjson, on 1 or 2 threads', (_name, files) => {
+    ['µs read first (given last)', () => [nanos, MICROS], () => [MICROS, nanos]],
+    ['ns read first', () => [olderNanos, POP3], () => [olderNanos, POP3]],
+  ])('%s: every time has 9 digits, in json and ndjson, on 1 or 2 threads', (_name, files, readOrder) => {
     const json = cli(['-f', 'json', ...files()]);
     expect(json.code).toBe(0);
     const digits = fractionDigits(json.stdout);
@@ -76,7 +81,7 @@ describe('a run mixing µs and ns captures', () => {
     expect(cli(['-f', 'json', '--threads', '2', ...files()]).stdout).toBe(json.stdout);
     // The per-input field still says what each file declares.
     const doc = JSON.parse(json.stdout) as { inputs: Array<{ file: string; precisionDigits: number }> };
-    expect(doc.inputs.map((i) => [i.file, i.precisionDigits])).toEqual(files().map((f) => [f, f === nanos ? 9 : 6]));
+    expect(doc.inputs.map((i) => [i.file, i.precisionDigits])).toEqual(readOrder().map((f) => [f, f === nanos || f === olderNanos ? 9 : 6]));
   });
 });
 
@@ -141,7 +146,8 @@ describe('a µs capture given with a ns one 13 years older (times past 2^53 ns f
       inputs: Array<{ file: string; firstPacket: string; lastPacket: string }>; summary: { firstPacket: string; lastPacket: string } };
     const us0 = files.us0;
     const ns0 = files.ns0;
-    expect(top.inputs.map((i) => [i.file, i.firstPacket, i.lastPacket])).toEqual(args.map((f) => f === files.us
+    // In the order read: the older (ns) capture first, however they were given.
+    expect(top.inputs.map((i) => [i.file, i.firstPacket, i.lastPacket])).toEqual([files.ns, files.us].map((f) => f === files.us
       ? [f, isoOf(us0[0], 9), isoOf(us0[us0.length - 1], 9)] : [f, isoOf(ns0[0], 9), isoOf(ns0[ns0.length - 1], 9)]));
     expect([top.summary.firstPacket, top.summary.lastPacket]).toEqual([isoOf(ns0[0], 9), isoOf(us0[us0.length - 1], 9)]);
     // The µs capture's times all end in 000, its spans have 6 digits at most.
