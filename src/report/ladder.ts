@@ -30,15 +30,16 @@ const HANG = 2;
 const QUIET_RUN_MAX = 12;
 const QUIET_EDGE = 3;
 /**
- * Why the states lag RFC 9293's Figures 6 and 12 (the observer model), the longest that fits the
- * width: a reader comparing with the figures otherwise takes the lag for a bug. The last fits 40,
- * the narrowest --width.
+ * Why a close can lag RFC 9293's Figure 12 by a row (the observer model's FIN delivery: segments
+ * count as received when they pass the capture point, except a FIN to an ESTABLISHED endpoint),
+ * the longest that fits the width: a reader comparing with the figure otherwise takes the lag for a
+ * bug. The last fits 40, the narrowest --width.
  */
 const LEGENDS = [
-  'states as captured: a receiver moves when its next segment shows it got one (docs/state-model.md)',
-  'a receiver moves when its next segment shows it got one (docs/state-model.md)',
-  'a receiver moves when it next sends (docs/state-model.md)',
-  'receiver states lag: docs/state-model.md',
+  'states as captured: a FIN to ESTABLISHED counts when its receiver next sends (docs/state-model.md)',
+  'a FIN to ESTABLISHED counts when its receiver next sends (docs/state-model.md)',
+  "a FIN waits for its receiver's next segment (docs/state-model.md)",
+  'FIN delivery: docs/state-model.md',
 ];
 
 export function renderLadder(report: RunReport, ctx: RenderContext): string {

@@ -262,7 +262,7 @@ test('arc lines: "->" with --ascii, dim when colour is on, no escape codes when 
   expect(coloured).toContain(new Chalk({ level: 1 }).dim('                 server: SYN_RECEIVED → ESTABLISHED (rcv ACK of SYN)'));
 });
 
-test('the header has a one-line legend: states are as the capture shows them (observer model), fitting the width', async () => {
+test('the header has a one-line legend: a close lags Figure 12 by a row (the observer model: FIN delivery), fitting the width', async () => {
   const c = await firstConnection('real/client-close.pcap');
   for (const width of [100, 80, 60, 40]) {
     const lines = renderConnectionLadder(c, defaultRenderContext({ width })).split('\n');
@@ -271,7 +271,7 @@ test('the header has a one-line legend: states are as the capture shows them (ob
     expect([...legend[0]].length).toBeLessThanOrEqual(width);
     expect(lines.indexOf(legend[0])).toBeLessThan(lines.findIndex((l) => /^frame +time/.test(l)));
   }
-  expect(renderConnectionLadder(c, wide)).toContain('\nstates as captured: a receiver moves when its next segment shows it got one (docs/state-model.md)\n');
+  expect(renderConnectionLadder(c, wide)).toContain('\nstates as captured: a FIN to ESTABLISHED counts when its receiver next sends (docs/state-model.md)\n');
 });
 
 test('the header says which ISN each side\'s seq/ack count from, or that they are absolute', async () => {
