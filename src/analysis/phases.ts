@@ -107,7 +107,10 @@ export function handshakeOutcome(c: ConnectionFacts): HandshakeOutcome {
   const svFrom = lastOpening(sv);
   const refused = findTransition(cl, isRefusedArc, clFrom);
   if (refused && !reached(sv, 'SYN_RECEIVED')) return 'refused';
-  const aborted = findTransition(cl, isAbortArc, clFrom) || firstArc(sv, ARC.RCV_RST_NOTE1, svFrom);
+  // A server sent back to LISTEN by the client's RST (Note 1) after a SYN,ACK that acknowledged the
+  // wrong number was not given up on: that RST is the answer RFC 9293 §3.10.7.3 requires to an
+  // unacceptable ACK (<SEQ=SEG.ACK><CTL=RST>), and the handshake failed on the bad ACK.
+  const aborted = findTransition(cl, isAbortArc, clFrom) || (!c.badHandshakeAck && firstArc(sv, ARC.RCV_RST_NOTE1, svFrom));
   if (aborted) return 'aborted';
   if (refused) return 'refused';
   if (c.badHandshakeAck) return 'bad_ack';

@@ -341,6 +341,17 @@ export const SCENARIOS: ScenarioCase[] = [
     rows: ['C SYN | SYN_SENT LISTEN', 'S SYN,ACK | SYN_SENT SYN_RECEIVED'],
   },
   {
+    // The client answers the unacceptable ACK as RFC 9293 §3.10.7.3 requires, <SEQ=SEG.ACK><CTL=RST>,
+    // and stays in SYN_SENT; the RST sends the server back to LISTEN (Note 1).
+    name: 'bad-handshake-ack-answered',
+    build: () => {
+      const s = new Scenario();
+      s.a.syn(); s.b.synAck({ ack: s.a.isn + 7 }); s.a.rst({ seq: s.a.isn + 7 });
+      return s;
+    },
+    rows: ['C SYN | SYN_SENT LISTEN', 'S SYN,ACK | SYN_SENT SYN_RECEIVED', 'C RST | SYN_SENT LISTEN'],
+  },
+  {
     name: 'odd-segments',
     build: () => {
       const s = handshake(new Scenario());

@@ -224,6 +224,14 @@ describe('facts per scenario', () => {
     expect(c.handshake.outcome).toBe('bad_ack');
     expect(anomaly(c, 'BAD_HANDSHAKE_ACK')!.details).toMatchObject({ expectedAck: 1001, gotAck: 1007 });
   });
+  test('bad handshake ACK answered by the client\'s RST: bad_ack, not aborted (helper-49 audit)', async () => {
+    const c = await only('bad-handshake-ack-answered');
+    expect(c.handshake.outcome).toBe('bad_ack');
+    expect(c.server.transitions.at(-1)!.arc).toBe('rcv RST (note 1)');
+    expect(codes(c)).toContain('BAD_HANDSHAKE_ACK');
+    // The client giving up on a good SYN,ACK is still an abort.
+    expect((await only('aborted-handshake')).handshake.outcome).toBe('aborted');
+  });
   test('odd segments: duplicates, zero window, invalid flags', async () => {
     const c = await only('odd-segments');
     expect(codes(c)).toEqual(['DUPLICATE_PACKETS', 'INVALID_FLAGS', 'ZERO_WINDOW']);
