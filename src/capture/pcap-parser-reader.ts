@@ -10,13 +10,15 @@
  * - safety: it has no bound on a record's captured length and buffers until that many bytes arrive;
  *   here we watch each record header and stop feeding it at the same bound pcap.ts uses.
  * - it reports nothing about a file cut mid-record; we work that out from the byte counts.
+ * - it takes a second file header (two captures concatenated by cat) for a record: we stop there
+ *   with CONCATENATED_CAPTURE, where pcap.ts reads on under the new header.
  */
 import { createRequire } from 'node:module';
 import type { EventEmitter } from 'node:events';
 import { Readable } from 'node:stream';
 import { IssueLog } from './issues.js';
 import {
-  applyPcapHeader, parsePcapHeader, pcapDetail, pcapMaxCapLen, PCAP_FILE_HEADER_LEN, PCAP_LINKTYPE_MASK, PCAP_RECORD_HEADER_LEN,
+  applyPcapHeader, parsePcapHeader, pcapDetail, pcapMaxCapLen, PCAP_FILE_HEADER_LEN, PCAP_LINKTYPE_MASK, PCAP_MAGIC_US_BE, PCAP_RECORD_HEADER_LEN,
 } from './pcap.js';
 import { CaptureError, type ByteSource, type CaptureInfo, type CaptureRecord, type RecordSink } from './record.js';
 
@@ -94,6 +96,13 @@ export async function readPcapWithPcapParser(source: ByteSource, info: CaptureIn
     parser.on('packetHeader', (h: PcapParserPacketHeader) => {
       if (stopped) return;
       pending = h;
+      // A µs file header read as a record header: its magic as the seconds, the version as the fraction.
+      const v = h.timestampMicroseconds;
+      if (h.timestampSeconds === PCAP_MAGIC_US_BE && ((v & 0xffff) === 2 || v >>> 16 === 2)) {
+        issues.add('CONCATENATED_CAPTURE', offset, `${pcapDetail.concatenated()}; with the pcap-parser reader, reading stopped`);
+        stopped = true;
+        return;
+      }
       if (h.capturedLength > maxCapLen) {
         const detail = pcapDetail.capLenTooLarge(h.capturedLength, maxCapLen);
         stopIssue = { detail, after: offset + PCAP_RECORD_HEADER_LEN, issue: issues.add('CAPLEN_TOO_LARGE', offset, detail) };

@@ -89,6 +89,7 @@ export const pcapDetail = {
     `sub-second field ${frac} is not below ${nano ? '1e9 ns' : '1e6 µs'}; the excess was carried into the seconds`,
   truncatedHeader: (have: number) => `input ends ${have} bytes into a ${PCAP_RECORD_HEADER_LEN}-byte record header`,
   truncatedRecord: (have: number, need: number) => `input ends ${have} bytes into a ${need}-byte record (header + captured bytes)`,
+  concatenated: () => 'another pcap file header where a record should start (captures concatenated, as by cat): its records are read on, numbered after those before it',
 };
 
 /** Reader state that outlives one record; `rec` is the single object handed to every callback. */
@@ -102,6 +103,13 @@ export class PcapReader extends Framer {
   private maxCapLen = PCAP_MAX_SNAPLEN;
   private linkType = 0;
   private recordCount = 0;
+  /** This file's magic as read big-endian; a second file header with it starts a concatenated capture. */
+  private magic = 0;
+  /** File headers found after the first (captures concatenated), and the issue noting the first of them. */
+  private concatenated = 0;
+  private concatenatedIssue: { detail: string } | null = null;
+  /** Records already counted in info.linkTypes (under an earlier file header of the input). */
+  private linkTypeCounted = 0;
   private readonly issues: IssueLog;
   private stopIssue: { detail: string; after: number; issue: { detail: string } } | null = null;
   private readonly rec = new WindowedRecord();
@@ -120,6 +128,15 @@ export class PcapReader extends Framer {
 
   protected unitLength(v: DataView, off: number, byteOffset: number): number {
     if (!this.headerDone) return PCAP_FILE_HEADER_LEN;
+    // Another capture's file header where a record should start: two captures concatenated
+    // (`cat a.pcap b.pcap`, or their gzip files). Its magic would be a record stamped in 2055 with
+    // a sub-second field past 1e6 (the version): no record looks like that. Read on under it.
+    if (v.getUint32(off, false) === this.magic && v.getUint16(off + 4, this.le) === 2) {
+      if (this.concatenated++ === 0) this.concatenatedIssue = this.issues.add('CONCATENATED_CAPTURE', byteOffset, pcapDetail.concatenated());
+      this.flushLinkTypeCount();
+      this.headerDone = false;
+      return PCAP_FILE_HEADER_LEN;
+    }
     let capLen = v.getUint32(off + 8, this.le);
     if (this.lensSwapped !== 0) capLen = this.unswap(capLen, v.getUint32(off + 12, this.le))[0];
     if (capLen > this.maxCapLen) {
@@ -176,6 +193,7 @@ export class PcapReader extends Framer {
   private header(v: DataView, off: number): void {
     const h = parsePcapHeader(v, off);
     applyPcapHeader(this.info, h);
+    this.magic = v.getUint32(off, false);
     this.le = h.littleEndian;
     this.nano = h.nano;
     this.snapLen = h.snapLen;
@@ -202,7 +220,15 @@ export class PcapReader extends Framer {
 
   protected finish(): void {
     if (this.stopIssue) this.stopIssue.issue.detail = this.stopIssue.detail + pcapDetail.bytesLeft(this.consumed - this.stopIssue.after);
-    if (this.recordCount > 0) this.info.linkTypes.set(this.linkType, (this.info.linkTypes.get(this.linkType) ?? 0) + this.recordCount);
+    this.flushLinkTypeCount();
+    if (this.concatenated > 1) this.concatenatedIssue!.detail += ` (${this.concatenated} such headers; the offset is the first)`;
     this.issues.finish();
+  }
+
+  /** Counts the records read under the current file header in info.linkTypes. */
+  private flushLinkTypeCount(): void {
+    const n = this.recordCount - this.linkTypeCounted;
+    if (n > 0) this.info.linkTypes.set(this.linkType, (this.info.linkTypes.get(this.linkType) ?? 0) + n);
+    this.linkTypeCounted = this.recordCount;
   }
 }

@@ -61,6 +61,7 @@ export type CaptureIssueCode =
   | 'TRUNCATED_RECORD_HEADER' // file ends inside a record header / block header
   | 'TRUNCATED_RECORD' // file ends inside a record's data
   | 'CAPLEN_TOO_LARGE' // absurd captured length: cannot resync in pcap, so reading stops
+  | 'CONCATENATED_CAPTURE' // a second pcap file header where a record should start: read on under it
   | 'CAPLEN_EXCEEDS_SNAPLEN' // caplen > snaplen in the file header: kept, but noted
   | 'CAPLEN_EXCEEDS_ORIGLEN' // caplen > original length: kept, but noted
   | 'BAD_TIMESTAMP' // sub-second field out of range (pcap), or a time past year 275760 (pcapng)

@@ -235,3 +235,17 @@ describe('a gzip stream cut before its first whole record', () => {
     }
   });
 });
+
+describe('two gzipped captures concatenated (cat a.pcap.gz b.pcap.gz)', () => {
+  it('read as cat a.pcap b.pcap: every record of both, one CONCATENATED_CAPTURE (helper-49 audit: a bogus record, then reading stopped)', async () => {
+    const later = writePcap(pkts.map((p) => ({ ...p, tsSec: p.tsSec + 100 })));
+    const both = new Uint8Array([...gz, ...gzip(later)]);
+    const got = await collect(chunksOf(both, 1000));
+    expect(got.error).toBeNull();
+    expect(got.records).toHaveLength(80);
+    expect(got.records.at(-1)!.frameNo).toBe(80);
+    expect(got.info.issues.map((i) => [i.code, i.byteOffset])).toEqual([['CONCATENATED_CAPTURE', raw.length]]);
+    const r = await analyze([{ name: 'both.pcap.gz', bytes: fromBytes(both) }]);
+    expect([r.stats.records, r.stats.decodeErrors]).toEqual([80, {}]);
+  });
+});

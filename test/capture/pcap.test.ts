@@ -115,6 +115,33 @@ describe('record-level issues (tier 2)', () => {
     }
   });
 
+  it('captures concatenated (cat a.pcap b.pcap c.pcap): records read on under each file header, one issue, link types counted per header', async () => {
+    const a = writePcap([pkt(0), pkt(1)]);
+    const raw = rawIPv4Tcp({ src: '10.0.0.9', dst: '10.0.0.8', sport: 1, dport: 2, seq: 7, ack: 0, flags: TCP_SYN });
+    const b = writePcap([{ tsSec: 1100, tsNanos: 5000, data: raw }], { linkType: LINKTYPE_RAW });
+    const c = writePcap([pkt(2)]);
+    const bytes = new Uint8Array([...a, ...b, ...c]);
+    for (const size of [1, 7, 1 << 16]) {
+      const got = await collect(chunksOf(bytes, size));
+      expect(got.error).toBeNull();
+      // Before: the second header read as a zero-length record (counted, a LINK_TRUNCATED decode
+      // error), then CAPLEN_TOO_LARGE and nothing more.
+      expect(got.records.map((r) => [r.frameNo, r.linkType, r.byteOffset, r.tsSec])).toEqual([
+        [1, 1, 24, 1000], [2, 1, 24 + 16 + frame.length, 1001],
+        [3, LINKTYPE_RAW, a.length + 24, 1100],
+        [4, 1, a.length + b.length + 24, 1002],
+      ]);
+      expect(got.info.issues.map((i) => [i.code, i.byteOffset])).toEqual([['CONCATENATED_CAPTURE', a.length]]);
+      expect(got.info.issues[0].detail).toContain('(2 such headers; the offset is the first)');
+      expect([...got.info.linkTypes].sort((x, y) => x[0] - y[0])).toEqual([[1, 3], [LINKTYPE_RAW, 1]]);
+      expect(got.info.bytes).toBe(bytes.length);
+    }
+    // The pcap-parser reader cannot read on: it stops there, with the same issue and no bogus record.
+    const pp = await collect(chunksOf(bytes, 1 << 16), { pcapReader: 'pcap-parser' });
+    expect(pp.records).toHaveLength(2);
+    expect(pp.info.issues.map((i) => [i.code, i.byteOffset])).toEqual([['CONCATENATED_CAPTURE', a.length]]);
+  });
+
   it('bounds caplen by max(262144, snaplen) with the snaplen capped at 16 MiB', () => {
     expect(pcapMaxCapLen(0)).toBe(262144);
     expect(pcapMaxCapLen(65535)).toBe(262144);
