@@ -161,7 +161,7 @@ export type CloseKind =
   | 'reset' // ended by an accepted RST (see resetBy)
   | 'half_closed' // one FIN only, the other side never closed within the capture
   | 'incomplete' // both FINs seen, but the last ACK was not
-  | 'none'; // no FIN, no RST
+  | 'none'; // no FIN, and no RST once an endpoint was established (a refused or aborted handshake, a lone RST: resetBy still names its sender)
 
 export type EndReason =
   | 'closed' // both endpoints reached CLOSED or TIME_WAIT
