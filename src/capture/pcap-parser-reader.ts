@@ -96,10 +96,11 @@ export async function readPcapWithPcapParser(source: ByteSource, info: CaptureIn
     parser.on('packetHeader', (h: PcapParserPacketHeader) => {
       if (stopped) return;
       pending = h;
-      // A µs file header read as a record header: its magic as the seconds, the version as the fraction.
+      // A µs file header read as a record header: its magic as the seconds, the version as the
+      // fraction, thiszone and sigfigs (0) as the lengths.
       const v = h.timestampMicroseconds;
-      if (h.timestampSeconds === PCAP_MAGIC_US_BE && ((v & 0xffff) === 2 || v >>> 16 === 2)) {
-        issues.add('CONCATENATED_CAPTURE', offset, `${pcapDetail.concatenated()}; with the pcap-parser reader, reading stopped`);
+      if (h.timestampSeconds === PCAP_MAGIC_US_BE && ((v & 0xffff) === 2 || v >>> 16 === 2) && h.capturedLength === 0 && h.originalLength === 0) {
+        issues.add('CONCATENATED_CAPTURE', offset, `${pcapDetail.concatenated()}: reading stopped (the pcap-parser reader cannot read on; the builtin reader does)`);
         stopped = true;
         return;
       }

@@ -89,7 +89,9 @@ export const pcapDetail = {
     `sub-second field ${frac} is not below ${nano ? '1e9 ns' : '1e6 µs'}; the excess was carried into the seconds`,
   truncatedHeader: (have: number) => `input ends ${have} bytes into a ${PCAP_RECORD_HEADER_LEN}-byte record header`,
   truncatedRecord: (have: number, need: number) => `input ends ${have} bytes into a ${need}-byte record (header + captured bytes)`,
-  concatenated: () => 'another pcap file header where a record should start (captures concatenated, as by cat): its records are read on, numbered after those before it',
+  concatenated: () => 'another pcap file header where a record should start (captures concatenated, as by cat)',
+  readOn: ': its records are read on, numbered after those before it',
+  truncatedFileHeader: (have: number) => `input ends ${have} bytes into a ${PCAP_FILE_HEADER_LEN}-byte file header of a concatenated capture`,
 };
 
 /** Reader state that outlives one record; `rec` is the single object handed to every callback. */
@@ -129,10 +131,12 @@ export class PcapReader extends Framer {
   protected unitLength(v: DataView, off: number, byteOffset: number): number {
     if (!this.headerDone) return PCAP_FILE_HEADER_LEN;
     // Another capture's file header where a record should start: two captures concatenated
-    // (`cat a.pcap b.pcap`, or their gzip files). Its magic would be a record stamped in 2055 with
-    // a sub-second field past 1e6 (the version): no record looks like that. Read on under it.
-    if (v.getUint32(off, false) === this.magic && v.getUint16(off + 4, this.le) === 2) {
-      if (this.concatenated++ === 0) this.concatenatedIssue = this.issues.add('CONCATENATED_CAPTURE', byteOffset, pcapDetail.concatenated());
+    // (`cat a.pcap b.pcap`, or their gzip files). Read as a record it is one stamped in 2055 (the
+    // magic) whose caplen and len (thiszone and sigfigs, always 0) are 0, which no capture tool
+    // writes. Read on under it.
+    if (v.getUint32(off, false) === this.magic && v.getUint16(off + 4, this.le) === 2
+      && v.getUint32(off + 8, this.le) === 0 && v.getUint32(off + 12, this.le) === 0) {
+      if (this.concatenated++ === 0) this.concatenatedIssue = this.issues.add('CONCATENATED_CAPTURE', byteOffset, pcapDetail.concatenated() + pcapDetail.readOn);
       this.flushLinkTypeCount();
       this.headerDone = false;
       return PCAP_FILE_HEADER_LEN;
@@ -211,6 +215,11 @@ export class PcapReader extends Framer {
   }
 
   protected cut(byteOffset: number, have: number, need: number): void {
+    if (!this.headerDone && this.concatenated > 0) {
+      // The input ends inside a concatenated capture's file header: what came before it stands.
+      this.issues.add('TRUNCATED_RECORD_HEADER', byteOffset, pcapDetail.truncatedFileHeader(have));
+      return;
+    }
     if (!this.headerDone) {
       throw new CaptureError('TRUNCATED_FILE_HEADER', 0, `pcap file header is ${have} bytes; it needs ${PCAP_FILE_HEADER_LEN}`);
     }

@@ -194,8 +194,14 @@ async function* guarded(source: AsyncIterable<Uint8Array> & { destroy?: () => vo
   }
 }
 
-/** How much of each file declaredTimes reads: the header, and a pcapng's first interfaces. */
+/** How much of each file declaredTimes reads first: the header, and a pcapng's first interfaces. */
 const PRECISION_PROBE_BYTES = 64 << 10;
+/**
+ * How far it reads on, doubling, while no whole first record has come: a loopback or BIG TCP
+ * capture's first record can be 64 KiB and more (the caplen bound is 16 MiB, pcap.ts), and a
+ * pcapng may hold many blocks before its first packet (helper-50 review: such a file kept its place).
+ */
+const FIRST_RECORD_PROBE_MAX = 32 << 20;
 
 /** What the regular files among a run's inputs say of their times before the run reads them. */
 export interface DeclaredTimes {
@@ -208,7 +214,8 @@ export interface DeclaredTimes {
 }
 
 /**
- * What the regular files among `names` declare in their first 64 KiB, for AnalyzeOptions:
+ * What the regular files among `names` declare in their first 64 KiB (read on, doubling up to
+ * 32 MiB, while no first record is whole), for AnalyzeOptions:
  * - the finest precision (a pcap's magic, a pcapng's if_tsresol), so that a run mixing µs and ns
  *   captures writes every time with 9 digits, also those of connections finished before the ns
  *   capture is read;
@@ -224,30 +231,35 @@ export async function declaredTimes(names: readonly string[]): Promise<DeclaredT
   for (let i = 0; i < names.length; i++) {
     const name = names[i];
     if (name === '-') continue;
-    let head: Uint8Array;
-    try {
-      // stat before open: opening a FIFO waits for its writer, and closing it again would leave
-      // the writer (`mkfifo f; tcpdump -w f & tcpflow-analyze f`) with a broken pipe.
-      if (!(await fsp.stat(name)).isFile()) continue;
-      const fh = await fsp.open(name, 'r');
-      try {
-        const buf = new Uint8Array(PRECISION_PROBE_BYTES);
-        const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-        head = buf.subarray(0, bytesRead);
-      } finally {
-        await fh.close();
-      }
-    } catch {
-      continue;
-    }
-    const info = newCaptureInfo();
+    let info = newCaptureInfo();
     let first: [number, number] | null = null;
-    try {
-      await readCapture((async function* () { yield head; })(), info, (rec) => {
-        first ??= [rec.tsSec, rec.tsNanos];
-      });
-    } catch {
-      // A prefix ends mid-record or mid-gzip-stream; what the headers said is already in `info`.
+    for (let size = PRECISION_PROBE_BYTES; ; size *= 2) {
+      let head: Uint8Array;
+      try {
+        // stat before open: opening a FIFO waits for its writer, and closing it again would leave
+        // the writer (`mkfifo f; tcpdump -w f & tcpflow-analyze f`) with a broken pipe.
+        if (!(await fsp.stat(name)).isFile()) break;
+        const fh = await fsp.open(name, 'r');
+        try {
+          const buf = new Uint8Array(size);
+          const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+          head = buf.subarray(0, bytesRead);
+        } finally {
+          await fh.close();
+        }
+      } catch {
+        break;
+      }
+      info = newCaptureInfo();
+      try {
+        await readCapture((async function* () { yield head; })(), info, (rec) => {
+          first ??= [rec.tsSec, rec.tsNanos];
+        });
+      } catch {
+        // A prefix ends mid-record or mid-gzip-stream; what the headers said is already in `info`.
+      }
+      // Read on only for a capture whose first record did not fit and that has more to read.
+      if (first !== null || info.format === null || head.length < size || size >= FIRST_RECORD_PROBE_MAX) break;
     }
     if (info.format !== null) digits = Math.max(digits, info.precisionDigits);
     firsts[i] = first;

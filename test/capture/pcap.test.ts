@@ -136,6 +136,22 @@ describe('record-level issues (tier 2)', () => {
       expect([...got.info.linkTypes].sort((x, y) => x[0] - y[0])).toEqual([[1, 3], [LINKTYPE_RAW, 1]]);
       expect(got.info.bytes).toBe(bytes.length);
     }
+    // Cut anywhere in the second file header: the records before it stand, with a warning, never
+    // the fatal error of a first header cut short (helper-50 review: exit 2, "at byte 0").
+    for (let cutAt = 1; cutAt < 24; cutAt++) {
+      const got = await collect(chunksOf(bytes.subarray(0, a.length + cutAt), 5));
+      expect(got.error).toBeNull();
+      expect(got.records).toHaveLength(2);
+      // From 16 bytes on, the header was recognised before the input ended.
+      expect(got.info.issues.map((i) => [i.code, i.byteOffset])).toEqual([
+        ...(cutAt >= 16 ? [['CONCATENATED_CAPTURE', a.length]] : []), ['TRUNCATED_RECORD_HEADER', a.length]]);
+    }
+    // A record stamped with the magic as its seconds and 2.4 as its fraction is still a record when
+    // its lengths are not 0 (helper-50 review: it was taken for a header, and reading stopped).
+    const odd = writePcap([pkt(0), { tsSec: 0xa1b2c3d4, tsNanos: ((4 << 16) | 2) * 1000, data: frame }, pkt(2)]);
+    const got = await collect(chunksOf(odd, 1 << 16));
+    expect(got.records.map((r) => r.tsSec)).toEqual([1000, 0xa1b2c3d4, 1002]);
+    expect(got.info.issues).toEqual([]);
     // The pcap-parser reader cannot read on: it stops there, with the same issue and no bogus record.
     const pp = await collect(chunksOf(bytes, 1 << 16), { pcapReader: 'pcap-parser' });
     expect(pp.records).toHaveLength(2);

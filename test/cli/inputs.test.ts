@@ -7,7 +7,8 @@ import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
-import { openInput, READ_CHUNK_BYTES, timeOrder } from '../../src/cli/inputs.js';
+import { declaredTimes, openInput, READ_CHUNK_BYTES, timeOrder } from '../../src/cli/inputs.js';
+import { writePcap, writePcapng } from '../helpers/pcap-writer.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'tfa-inputs-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -59,4 +60,17 @@ test('timeOrder: files by their first records, ties in the order given; what has
   expect(timeOrder(['late', '-', 'early', 'bad', 'mid'], [t(9), null, t(1), null, t(5)])).toEqual(['early', '-', 'mid', 'bad', 'late']);
   expect(timeOrder(['a', 'a'], [t(1), t(1)])).toEqual(['a', 'a']);
   expect(timeOrder([], [])).toEqual([]);
+});
+
+test('declaredTimes: a first record larger than the 64 KiB probe still orders its file (helper-50 review: loopback and BIG TCP captures kept their place)', async () => {
+  const big = new Uint8Array(200_000);
+  const older = join(tmp, 'older-big.pcap');
+  const newer = join(tmp, 'newer.pcap');
+  const olderNg = join(tmp, 'older-big.pcapng');
+  writeFileSync(older, writePcap([{ tsSec: 1000, tsNanos: 0, data: big }, { tsSec: 1001, tsNanos: 0, data: big }], { snapLen: 262144 }));
+  writeFileSync(newer, writePcap([{ tsSec: 2000, tsNanos: 0, data: new Uint8Array(60) }]));
+  writeFileSync(olderNg, writePcapng([{ tsSec: 500, tsNanos: 0, data: big }]));
+  const d = await declaredTimes([newer, older, olderNg]);
+  expect(d.order).toEqual([olderNg, older, newer]);
+  expect(d.start).toEqual([500, 0]);
 });
