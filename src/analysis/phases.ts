@@ -107,10 +107,14 @@ export function handshakeOutcome(c: ConnectionFacts): HandshakeOutcome {
   const svFrom = lastOpening(sv);
   const refused = findTransition(cl, isRefusedArc, clFrom);
   if (refused && !reached(sv, 'SYN_RECEIVED')) return 'refused';
-  // A server sent back to LISTEN by the client's RST (Note 1) after a SYN,ACK that acknowledged the
-  // wrong number was not given up on: that RST is the answer RFC 9293 §3.10.7.3 requires to an
-  // unacceptable ACK (<SEQ=SEG.ACK><CTL=RST>), and the handshake failed on the bad ACK.
-  const aborted = findTransition(cl, isAbortArc, clFrom) || (!c.badHandshakeAck && firstArc(sv, ARC.RCV_RST_NOTE1, svFrom));
+  // A server sent back to LISTEN (Note 1) by a RST its client sent from SYN_SENT, after a SYN,ACK
+  // that acknowledged the wrong number, was not given up on: SYN_SENT sends a RST only as the
+  // answer RFC 9293 §3.10.7.3 requires to an unacceptable ACK (<SEQ=SEG.ACK><CTL=RST>; closing a
+  // connecting socket sends nothing), so the handshake failed on the bad ACK. A client that had
+  // taken a good SYN,ACK (ESTABLISHED, in this attempt) and then reset gave up: aborted.
+  const note1 = firstArc(sv, ARC.RCV_RST_NOTE1, svFrom);
+  const answeredBadAck = note1 !== null && c.badHandshakeAck && stateBefore(cl, note1) === 'SYN_SENT';
+  const aborted = findTransition(cl, isAbortArc, clFrom) || (!answeredBadAck && note1);
   if (aborted) return 'aborted';
   if (refused) return 'refused';
   if (c.badHandshakeAck) return 'bad_ack';
@@ -119,6 +123,16 @@ export function handshakeOutcome(c: ConnectionFacts): HandshakeOutcome {
   // was answered, so not 'no_answer' (and no HALF_OPEN); the capture did not show the handshake.
   if (synAckUnseen(c)) return 'not_seen';
   return 'no_answer';
+}
+
+/** The endpoint's state just before its peer's transition `at` (by capture time, then frame); null before its first. */
+function stateBefore(ep: Endpoint, at: Transition): string | null {
+  let state: string | null = null;
+  for (const t of ep.transitions) {
+    if (t.tNanos > at.tNanos || (t.tNanos === at.tNanos && t.frameNo >= at.frameNo)) break;
+    state = t.to;
+  }
+  return state;
 }
 
 /** A handshake arc inferred from a capture of one direction (flow/connection.ts oneSided). */

@@ -232,6 +232,15 @@ describe('facts per scenario', () => {
     // The client giving up on a good SYN,ACK is still an abort.
     expect((await only('aborted-handshake')).handshake.outcome).toBe('aborted');
   });
+  test('a bad SYN,ACK answered, the SYN resent, a good SYN,ACK taken and then reset: aborted, the last attempt decides (helper-50 review)', async () => {
+    const s = new Scenario();
+    s.a.syn(); s.b.synAck({ ack: s.a.isn + 7 }); s.a.rst({ seq: s.a.isn + 7 });
+    s.wait(1000); s.a.syn(); s.b.synAck(); s.a.rst({ seq: s.a.isn + 1 });
+    const r = await s.run();
+    expect(r.connections).toHaveLength(1);
+    expect(r.connections[0].handshake.outcome).toBe('aborted');
+    expect(r.connections[0].anomalies.map((a) => a.code)).toContain('BAD_HANDSHAKE_ACK');
+  });
   test('odd segments: duplicates, zero window, invalid flags', async () => {
     const c = await only('odd-segments');
     expect(codes(c)).toEqual(['DUPLICATE_PACKETS', 'INVALID_FLAGS', 'ZERO_WINDOW']);
