@@ -220,13 +220,27 @@ function udp(v: DataView, p: number, end: number, wireEnd: number, out: PacketFi
   const dst = v.getUint16(p + 2);
   // The UDP length bounds the datagram when the outer packet is whole (padding may follow it).
   const udpLen = v.getUint16(p + 4);
+  // A length shorter than the UDP header is a broken datagram (tshark: BAD UDP LENGTH), no tunnel;
+  // 0 is an IPv6 jumbogram's (RFC 2675).
+  if (udpLen !== 0 && udpLen < UDP_HDR_LEN) return fail(out, 'NON_TCP', layer, ipOff, NO_LEN, NO_LEN);
   if (wireEnd >= 0 && udpLen >= UDP_HDR_LEN && p + udpLen <= wireEnd) {
     wireEnd = p + udpLen;
     if (wireEnd < end) end = wireEnd;
   }
-  const q = p + UDP_HDR_LEN;
-  // By the destination port first: a sender's source port is often any port at all.
-  const port = dst === PORT_VXLAN || dst === PORT_GENEVE || dst === PORT_GTP_U || dst === PORT_VXLAN_GPE || dst === PORT_TEREDO ? dst : src;
+  // By the destination port first (a sender's source port is often any port at all), then by the
+  // source port when the destination's tunnel header is not there (GTP-U from 2152 to 3544).
+  const status = byUdpPort(v, dst, p + UDP_HDR_LEN, end, wireEnd, out, layer, ipOff);
+  if (status !== null) return status;
+  if (src !== dst) {
+    const back = byUdpPort(v, src, p + UDP_HDR_LEN, end, wireEnd, out, layer, ipOff);
+    if (back !== null) return back;
+  }
+  return fail(out, 'NON_TCP', layer, ipOff, NO_LEN, NO_LEN);
+}
+
+/** The tunnel UDP port `port` names, when its header is at `q`; null when it names none or its header is not there. */
+function byUdpPort(v: DataView, port: number, q: number, end: number, wireEnd: number, out: PacketFields,
+  layer: DecodeLayer, ipOff: number): DecodeStatus | null {
   switch (port) {
     case PORT_VXLAN:
       if (end - q < VXLAN_HDR_LEN || (v.getUint8(q) & VXLAN_I) === 0) break;
@@ -265,7 +279,7 @@ function udp(v: DataView, p: number, end: number, wireEnd: number, out: PacketFi
       return byPort(v, r, end, wireEnd, out, TUNNEL_GTP_U, 0, layer, ipOff);
     }
   }
-  return fail(out, 'NON_TCP', layer, ipOff, NO_LEN, NO_LEN);
+  return null;
 }
 
 /** Where a G-PDU's user packet starts, or -1 when `q` holds no G-PDU (another message, a bad header). */

@@ -36,9 +36,9 @@ const QUIET_EDGE = 3;
  * bug. The last fits 40, the narrowest --width.
  */
 const LEGENDS = [
-  'states as captured: a FIN to ESTABLISHED counts when its receiver next sends (docs/state-model.md)',
-  'a FIN to ESTABLISHED counts when its receiver next sends (docs/state-model.md)',
-  "a FIN waits for its receiver's next segment (docs/state-model.md)",
+  'states as captured: a FIN to ESTABLISHED counts when the receiver ACKs it or sends its own FIN (docs/state-model.md)',
+  'a FIN to ESTABLISHED counts when the receiver ACKs it or sends its own FIN (docs/state-model.md)',
+  'a FIN to ESTABLISHED counts once ACKed or crossed (docs/state-model.md)',
   'FIN delivery: docs/state-model.md',
 ];
 

@@ -97,6 +97,7 @@ describe('tunnels: the inner TCP segment is the one decoded', () => {
     ['GTP-U with a sequence number', ipv4(17, udp(2152, 2152, gtp(IPV4_DATA, 0x32, hex('00 05 00 00')))), TUNNEL_GTP_U, PLAIN_V4],
     ['GTP-U with a PDU session container extension', ipv4(17, udp(2152, 2152, gtp(IPV4_DATA, 0x34, hex('00 00 00 85  01 00 09 00')))), TUNNEL_GTP_U, PLAIN_V4],
     ['GTP-U carrying IPv6', ipv4(17, udp(2152, 2152, gtp(IPV6_SYN))), TUNNEL_GTP_U, PLAIN_V6],
+    ['GTP-U from 2152 to a port another tunnel names (its header not there)', ipv4(17, udp(2152, 3544, gtp(IPV4_DATA))), TUNNEL_GTP_U, PLAIN_V4],
     ['VXLAN-GPE, IPv4', ipv4(17, udp(51000, 4790, cat(gpe(1), IPV4_DATA))), TUNNEL_VXLAN_GPE, PLAIN_V4],
     ['VXLAN-GPE, IPv6', ipv6(17, udp(51000, 4790, cat(gpe(2), IPV6_SYN))), TUNNEL_VXLAN_GPE, PLAIN_V6],
     ['VXLAN-GPE, Ethernet', ipv4(17, udp(51000, 4790, cat(gpe(3), ETH_INNER))), TUNNEL_VXLAN_GPE, PLAIN_V4],
@@ -191,6 +192,7 @@ describe('tunnels: what is not one stays a skip', () => {
       ipv4(17, udp(3544, 51000, IPV6_SYN.subarray(0, 39))), // no whole IPv6 header
       ipv4(17, udp(3544, 51000, IPV4_DATA)), // Teredo carries IPv6 only
       ipv4(17, udp(3544, 51000, cat(TEREDO_ORIGIN, TEREDO_AUTH, IPV6_SYN))), // authentication after the origin
+      ipv4(17, udp(3544, 51000, IPV6_SYN, 4)), // a UDP length below the header's (helper-50 review: peeled)
     ];
     for (const frame of cases) {
       const f = decode(frame);

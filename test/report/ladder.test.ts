@@ -271,7 +271,7 @@ test('the header has a one-line legend: a close lags Figure 12 by a row (the obs
     expect([...legend[0]].length).toBeLessThanOrEqual(width);
     expect(lines.indexOf(legend[0])).toBeLessThan(lines.findIndex((l) => /^frame +time/.test(l)));
   }
-  expect(renderConnectionLadder(c, wide)).toContain('\nstates as captured: a FIN to ESTABLISHED counts when its receiver next sends (docs/state-model.md)\n');
+  expect(renderConnectionLadder(c, wide)).toContain('\nstates as captured: a FIN to ESTABLISHED counts when the receiver ACKs it or sends its own FIN (docs/state-model.md)\n');
 });
 
 test('the header says which ISN each side\'s seq/ack count from, or that they are absolute', async () => {
