@@ -126,8 +126,8 @@ export function handshakeOutcome(c: ConnectionFacts): HandshakeOutcome {
 }
 
 /** The endpoint's state just before its peer's transition `at` (by capture time, then frame); null before its first. */
-function stateBefore(ep: Endpoint, at: Transition): string | null {
-  let state: string | null = null;
+function stateBefore(ep: Endpoint, at: Transition): TcpState | null {
+  let state: TcpState | null = null;
   for (const t of ep.transitions) {
     if (t.tNanos > at.tNanos || (t.tNanos === at.tNanos && t.frameNo >= at.frameNo)) break;
     state = t.to;
