@@ -63,6 +63,9 @@ export async function readPcapWithPcapParser(source: ByteSource, info: CaptureIn
   let snapLen = 0;
   let maxCapLen = 0;
   let haveHeader = false;
+  // The header's thiszone and sigfigs: a second file header reads as a record with these lengths.
+  let zone = 0;
+  let sigfigs = 0;
   let offset = PCAP_FILE_HEADER_LEN;
   let pending: PcapParserPacketHeader | null = null;
   let stopIssue: { detail: string; after: number; issue: { detail: string } } | null = null;
@@ -83,8 +86,11 @@ export async function readPcapWithPcapParser(source: ByteSource, info: CaptureIn
         // and accepts any version with minor 4.
         const raw = headerBytes as Buffer | null;
         if (!raw || raw.length < PCAP_FILE_HEADER_LEN) throw new Error('pcap-parser reported a header before 24 bytes arrived');
-        const h = parsePcapHeader(new DataView(raw.buffer, raw.byteOffset, raw.length), 0);
+        const dv = new DataView(raw.buffer, raw.byteOffset, raw.length);
+        const h = parsePcapHeader(dv, 0);
         applyPcapHeader(info, h);
+        zone = dv.getUint32(8, h.littleEndian);
+        sigfigs = dv.getUint32(12, h.littleEndian);
         snapLen = h.snapLen;
         maxCapLen = pcapMaxCapLen(h.snapLen);
         rec.linkType = h.linkType & PCAP_LINKTYPE_MASK;
@@ -97,9 +103,9 @@ export async function readPcapWithPcapParser(source: ByteSource, info: CaptureIn
       if (stopped) return;
       pending = h;
       // A µs file header read as a record header: its magic as the seconds, the version as the
-      // fraction, thiszone and sigfigs (0) as the lengths.
+      // fraction, thiszone and sigfigs as the lengths (pcap.ts unitLength).
       const v = h.timestampMicroseconds;
-      if (h.timestampSeconds === PCAP_MAGIC_US_BE && ((v & 0xffff) === 2 || v >>> 16 === 2) && h.capturedLength === 0 && h.originalLength === 0) {
+      if (h.timestampSeconds === PCAP_MAGIC_US_BE && ((v & 0xffff) === 2 || v >>> 16 === 2) && h.capturedLength === zone && h.originalLength === sigfigs) {
         issues.add('CONCATENATED_CAPTURE', offset, `${pcapDetail.concatenated()}: reading stopped (the pcap-parser reader cannot read on; the builtin reader does)`);
         stopped = true;
         return;

@@ -105,8 +105,10 @@ export class PcapReader extends Framer {
   private maxCapLen = PCAP_MAX_SNAPLEN;
   private linkType = 0;
   private recordCount = 0;
-  /** This file's magic as read big-endian; a second file header with it starts a concatenated capture. */
+  /** This file's magic as read big-endian, and its header's thiszone and sigfigs: a second file header with them starts a concatenated capture. */
   private magic = 0;
+  private zone = 0;
+  private sigfigs = 0;
   /** File headers found after the first (captures concatenated), and the issue noting the first of them. */
   private concatenated = 0;
   private concatenatedIssue: { detail: string } | null = null;
@@ -132,10 +134,10 @@ export class PcapReader extends Framer {
     if (!this.headerDone) return PCAP_FILE_HEADER_LEN;
     // Another capture's file header where a record should start: two captures concatenated
     // (`cat a.pcap b.pcap`, or their gzip files). Read as a record it is one stamped in 2055 (the
-    // magic) whose caplen and len (thiszone and sigfigs, always 0) are 0, which no capture tool
-    // writes. Read on under it.
+    // magic) whose caplen and len are the header's thiszone and sigfigs: 0 as libpcap writes them
+    // (a record of no bytes, which no capture tool writes), or the first header's own. Read on under it.
     if (v.getUint32(off, false) === this.magic && v.getUint16(off + 4, this.le) === 2
-      && v.getUint32(off + 8, this.le) === 0 && v.getUint32(off + 12, this.le) === 0) {
+      && v.getUint32(off + 8, this.le) === this.zone && v.getUint32(off + 12, this.le) === this.sigfigs) {
       if (this.concatenated++ === 0) this.concatenatedIssue = this.issues.add('CONCATENATED_CAPTURE', byteOffset, pcapDetail.concatenated() + pcapDetail.readOn);
       this.flushLinkTypeCount();
       this.headerDone = false;
@@ -197,7 +199,11 @@ export class PcapReader extends Framer {
   private header(v: DataView, off: number): void {
     const h = parsePcapHeader(v, off);
     applyPcapHeader(this.info, h);
-    this.magic = v.getUint32(off, false);
+    if (this.concatenated === 0) {
+      this.magic = v.getUint32(off, false);
+      this.zone = v.getUint32(off + 8, h.littleEndian);
+      this.sigfigs = v.getUint32(off + 12, h.littleEndian);
+    }
     this.le = h.littleEndian;
     this.nano = h.nano;
     this.snapLen = h.snapLen;
@@ -217,6 +223,7 @@ export class PcapReader extends Framer {
   protected cut(byteOffset: number, have: number, need: number): void {
     if (!this.headerDone && this.concatenated > 0) {
       // The input ends inside a concatenated capture's file header: what came before it stands.
+      if (this.concatenated === 1) this.concatenatedIssue!.detail = pcapDetail.concatenated();
       this.issues.add('TRUNCATED_RECORD_HEADER', byteOffset, pcapDetail.truncatedFileHeader(have));
       return;
     }

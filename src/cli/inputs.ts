@@ -235,13 +235,16 @@ export async function declaredTimes(names: readonly string[]): Promise<DeclaredT
     let first: [number, number] | null = null;
     for (let size = PRECISION_PROBE_BYTES; ; size *= 2) {
       let head: Uint8Array;
+      let fileSize = 0;
       try {
         // stat before open: opening a FIFO waits for its writer, and closing it again would leave
         // the writer (`mkfifo f; tcpdump -w f & tcpflow-analyze f`) with a broken pipe.
-        if (!(await fsp.stat(name)).isFile()) break;
+        const st = await fsp.stat(name);
+        if (!st.isFile()) break;
+        fileSize = st.size;
         const fh = await fsp.open(name, 'r');
         try {
-          const buf = new Uint8Array(size);
+          const buf = new Uint8Array(Math.min(size, fileSize));
           const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
           head = buf.subarray(0, bytesRead);
         } finally {
@@ -251,15 +254,21 @@ export async function declaredTimes(names: readonly string[]): Promise<DeclaredT
         break;
       }
       info = newCaptureInfo();
+      let headerCut = false;
       try {
         await readCapture((async function* () { yield head; })(), info, (rec) => {
           first ??= [rec.tsSec, rec.tsNanos];
         });
-      } catch {
+      } catch (err) {
         // A prefix ends mid-record or mid-gzip-stream; what the headers said is already in `info`.
+        // A pcapng section header longer than the prefix (long comments) is cut the same way.
+        headerCut = err instanceof CaptureError && err.code === 'TRUNCATED_FILE_HEADER';
       }
-      // Read on only for a capture whose first record did not fit and that has more to read.
-      if (first !== null || info.format === null || head.length < size || size >= FIRST_RECORD_PROBE_MAX) break;
+      // Read on only for a capture whose first record (or section header) did not fit and that has
+      // more to read: not after a record that stopped the reader (an absurd length), which more
+      // bytes cannot mend (helper-51 review: such files were read to 32 MiB each).
+      const stopped = info.issues.some((i) => i.code === 'CAPLEN_TOO_LARGE' || i.code === 'PCAPNG_BLOCK_TOO_LARGE');
+      if (first !== null || stopped || (info.format === null && !headerCut) || head.length >= fileSize || size >= FIRST_RECORD_PROBE_MAX) break;
     }
     if (info.format !== null) digits = Math.max(digits, info.precisionDigits);
     firsts[i] = first;

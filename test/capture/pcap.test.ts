@@ -152,6 +152,16 @@ describe('record-level issues (tier 2)', () => {
     const got = await collect(chunksOf(odd, 1 << 16));
     expect(got.records.map((r) => r.tsSec)).toEqual([1000, 0xa1b2c3d4, 1002]);
     expect(got.info.issues).toEqual([]);
+    // A header with a thiszone and sigfigs (old tools wrote them): concatenated copies still read on.
+    const zoned = writePcap([pkt(0)]);
+    new DataView(zoned.buffer).setInt32(8, -3600, true);
+    new DataView(zoned.buffer).setUint32(12, 6, true);
+    const twice = await collect(chunksOf(new Uint8Array([...zoned, ...zoned]), 1 << 16));
+    expect(twice.records).toHaveLength(2);
+    expect(twice.info.issues.map((i) => i.code)).toEqual(['CONCATENATED_CAPTURE']);
+    // Cut inside the second header: the issue does not promise records that never came.
+    const cutShort = await collect(chunksOf(bytes.subarray(0, a.length + 20), 1 << 16));
+    expect(cutShort.info.issues[0].detail).not.toMatch(/read on/);
     // The pcap-parser reader cannot read on: it stops there, with the same issue and no bogus record.
     const pp = await collect(chunksOf(bytes, 1 << 16), { pcapReader: 'pcap-parser' });
     expect(pp.records).toHaveLength(2);

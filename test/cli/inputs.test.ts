@@ -3,12 +3,12 @@
  * had when the run began. Shards each read the whole file; without the limit a capture growing
  * under `tcpdump -w` gave each shard a different capture, and the merge mixed them.
  */
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, promises as fsPromises, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, expect, test } from 'vitest';
+import { afterAll, expect, test, vi } from 'vitest';
 import { declaredTimes, openInput, READ_CHUNK_BYTES, timeOrder } from '../../src/cli/inputs.js';
-import { writePcap, writePcapng } from '../helpers/pcap-writer.js';
+import { pcapngBlock, writePcap, writePcapng } from '../helpers/pcap-writer.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'tfa-inputs-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -73,4 +73,37 @@ test('declaredTimes: a first record larger than the 64 KiB probe still orders it
   const d = await declaredTimes([newer, older, olderNg]);
   expect(d.order).toEqual([olderNg, older, newer]);
   expect(d.start).toEqual([500, 0]);
+});
+
+test('declaredTimes: a pcapng section header longer than the probe is read on; a first record that stops the reader is not (helper-51 review)', async () => {
+  // An SHB with a 100 kB comment (tshark reads it), then the blocks writePcapng writes after its own SHB.
+  const comment = new Uint8Array(100_000).fill(0x61);
+  const body = new Uint8Array(16 + 4 + comment.length + 4);
+  const v = new DataView(body.buffer);
+  v.setUint32(0, 0x1a2b3c4d, true);
+  v.setUint16(4, 1, true);
+  v.setInt32(8, -1, true); v.setInt32(12, -1, true);
+  v.setUint16(16, 1, true); v.setUint16(18, comment.length, true);
+  body.set(comment, 20);
+  const ng = writePcapng([{ tsSec: 700, tsNanos: 0, data: new Uint8Array(60) }]);
+  const rest = ng.subarray(new DataView(ng.buffer, ng.byteOffset).getUint32(4, true));
+  const longShb = join(tmp, 'long-shb.pcapng');
+  writeFileSync(longShb, new Uint8Array([...pcapngBlock(0x0a0d0d0a, body), ...rest]));
+  const newer = join(tmp, 'newer2.pcap');
+  writeFileSync(newer, writePcap([{ tsSec: 2000, tsNanos: 0, data: new Uint8Array(60) }]));
+  expect((await declaredTimes([newer, longShb])).order).toEqual([longShb, newer]);
+  // A first record claiming 4 GB: reading on would not mend it, so the file keeps its place, read once.
+  const corrupt = writePcap([{ tsSec: 100, tsNanos: 0, data: new Uint8Array(60) }]);
+  new DataView(corrupt.buffer).setUint32(24 + 8, 0xfffff000, true);
+  const big = new Uint8Array(8 << 20);
+  big.set(corrupt);
+  const bad = join(tmp, 'corrupt-first.pcap');
+  writeFileSync(bad, big);
+  const opens = vi.spyOn(fsPromises, 'open');
+  try {
+    expect((await declaredTimes([bad])).order).toEqual([bad]);
+    expect(opens).toHaveBeenCalledTimes(1); // was 8: 64 KiB, 128 KiB, ... 8 MiB
+  } finally {
+    opens.mockRestore();
+  }
 });
