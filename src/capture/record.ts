@@ -73,6 +73,11 @@ export type CaptureIssueCode =
   | 'GZIP_ERROR' // the compressed stream is corrupt or cut short
   | 'GZIP_TRAILING_DATA'; // bytes after the last gzip member that are not one: ignored, as gzip -d does
 
+/** The record-level issues after which a reader reads nothing more of its input: more bytes cannot mend them. */
+export const STOPPING_ISSUES: ReadonlySet<CaptureIssueCode> = new Set<CaptureIssueCode>([
+  'CAPLEN_TOO_LARGE', 'PCAPNG_BAD_SECTION', 'PCAPNG_BAD_BLOCK_LENGTH', 'PCAPNG_BLOCK_TOO_LARGE',
+]);
+
 /** Fatal (tier 1): nothing can be read from this input. */
 export class CaptureError extends Error {
   constructor(

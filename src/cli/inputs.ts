@@ -6,7 +6,7 @@
  * input and reports through `onInputError` before going on with the next input.
  */
 import { closeSync, createReadStream, fstatSync, openSync, readSync, promises as fsp } from 'node:fs';
-import { CaptureError, newCaptureInfo, type ByteSource } from '../capture/record.js';
+import { CaptureError, newCaptureInfo, STOPPING_ISSUES, type ByteSource } from '../capture/record.js';
 import { readCapture } from '../capture/open.js';
 import type { AnalyzeInput } from '../core.js';
 import { stdinPipeChunks } from './stdin-pipe.js';
@@ -267,7 +267,7 @@ export async function declaredTimes(names: readonly string[]): Promise<DeclaredT
       // Read on only for a capture whose first record (or section header) did not fit and that has
       // more to read: not after a record that stopped the reader (an absurd length), which more
       // bytes cannot mend (helper-51 review: such files were read to 32 MiB each).
-      const stopped = info.issues.some((i) => i.code === 'CAPLEN_TOO_LARGE' || i.code === 'PCAPNG_BLOCK_TOO_LARGE');
+      const stopped = info.issues.some((i) => STOPPING_ISSUES.has(i.code));
       if (first !== null || stopped || (info.format === null && !headerCut) || head.length >= fileSize || size >= FIRST_RECORD_PROBE_MAX) break;
     }
     if (info.format !== null) digits = Math.max(digits, info.precisionDigits);

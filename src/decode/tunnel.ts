@@ -47,7 +47,7 @@ const IPPROTO_UDP = 17;
  */
 export const MAX_TUNNEL_DEPTH = 4;
 
-/** IANA UDP ports: VXLAN (RFC 7348 §5), Geneve (RFC 8926 §3.3), GTP-U (3GPP TS 29.281 §4.4.2). */
+/** IANA UDP ports: VXLAN (RFC 7348 §5), Geneve (RFC 8926 §3.3), GTP-U (3GPP TS 29.281 §4.4.2), VXLAN-GPE, Teredo (RFC 4380 §4). */
 const PORT_VXLAN = 4789;
 const PORT_GENEVE = 6081;
 const PORT_GTP_U = 2152;

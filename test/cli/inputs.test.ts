@@ -99,10 +99,20 @@ test('declaredTimes: a pcapng section header longer than the probe is read on; a
   big.set(corrupt);
   const bad = join(tmp, 'corrupt-first.pcap');
   writeFileSync(bad, big);
+  // The same for every issue that stops a reader: a pcapng block whose length is not a multiple of 4.
+  const ngBad = writePcapng([{ tsSec: 100, tsNanos: 0, data: new Uint8Array(60) }]);
+  const dv = new DataView(ngBad.buffer, ngBad.byteOffset);
+  dv.setUint32(dv.getUint32(4, true) + 4, 13, true); // the block after the section header
+  const bigNg = new Uint8Array(8 << 20);
+  bigNg.set(ngBad);
+  const badNg = join(tmp, 'corrupt-first.pcapng');
+  writeFileSync(badNg, bigNg);
   const opens = vi.spyOn(fsPromises, 'open');
   try {
     expect((await declaredTimes([bad])).order).toEqual([bad]);
     expect(opens).toHaveBeenCalledTimes(1); // was 8: 64 KiB, 128 KiB, ... 8 MiB
+    expect((await declaredTimes([badNg])).order).toEqual([badNg]);
+    expect(opens).toHaveBeenCalledTimes(2);
   } finally {
     opens.mockRestore();
   }
