@@ -18,7 +18,7 @@ import type { EventEmitter } from 'node:events';
 import { Readable } from 'node:stream';
 import { IssueLog } from './issues.js';
 import {
-  applyPcapHeader, parsePcapHeader, pcapDetail, pcapMaxCapLen, PCAP_FILE_HEADER_LEN, PCAP_LINKTYPE_MASK, PCAP_MAGIC_US_BE, PCAP_RECORD_HEADER_LEN,
+  applyPcapHeader, parsePcapHeader, pcapDetail, pcapMaxCapLen, PCAP_FILE_HEADER_LEN, opensPcapFileHeader, PCAP_LINKTYPE_MASK, PCAP_RECORD_HEADER_LEN,
 } from './pcap.js';
 import { CaptureError, type ByteSource, type CaptureInfo, type CaptureRecord, type RecordSink } from './record.js';
 
@@ -63,7 +63,10 @@ export async function readPcapWithPcapParser(source: ByteSource, info: CaptureIn
   let snapLen = 0;
   let maxCapLen = 0;
   let haveHeader = false;
-  // The header's thiszone and sigfigs: a second file header reads as a record with these lengths.
+  // The header's magic, byte order, thiszone and sigfigs: a second file header reads as a record (pcap.ts opensPcapFileHeader).
+  let magic = 0;
+  let littleEndian = true;
+  const scratch = new DataView(new ArrayBuffer(PCAP_RECORD_HEADER_LEN));
   let zone = 0;
   let sigfigs = 0;
   let offset = PCAP_FILE_HEADER_LEN;
@@ -89,6 +92,8 @@ export async function readPcapWithPcapParser(source: ByteSource, info: CaptureIn
         const dv = new DataView(raw.buffer, raw.byteOffset, raw.length);
         const h = parsePcapHeader(dv, 0);
         applyPcapHeader(info, h);
+        magic = dv.getUint32(0, false);
+        littleEndian = h.littleEndian;
         zone = dv.getUint32(8, h.littleEndian);
         sigfigs = dv.getUint32(12, h.littleEndian);
         snapLen = h.snapLen;
@@ -102,10 +107,14 @@ export async function readPcapWithPcapParser(source: ByteSource, info: CaptureIn
     parser.on('packetHeader', (h: PcapParserPacketHeader) => {
       if (stopped) return;
       pending = h;
-      // A µs file header read as a record header: its magic as the seconds, the version as the
-      // fraction, thiszone and sigfigs as the lengths (pcap.ts unitLength).
-      const v = h.timestampMicroseconds;
-      if (h.timestampSeconds === PCAP_MAGIC_US_BE && ((v & 0xffff) === 2 || v >>> 16 === 2) && h.capturedLength === zone && h.originalLength === sigfigs) {
+      // A file header read as a record header: its magic as the seconds, the version as the
+      // fraction, thiszone and sigfigs as the lengths. Written back as the file's bytes, it is
+      // judged as pcap.ts judges it.
+      scratch.setUint32(0, h.timestampSeconds, littleEndian);
+      scratch.setUint32(4, h.timestampMicroseconds, littleEndian);
+      scratch.setUint32(8, h.capturedLength, littleEndian);
+      scratch.setUint32(12, h.originalLength, littleEndian);
+      if (opensPcapFileHeader(scratch, 0, magic, zone, sigfigs)) {
         issues.add('CONCATENATED_CAPTURE', offset, `${pcapDetail.concatenated()}: reading stopped (the pcap-parser reader cannot read on; the builtin reader does)`);
         stopped = true;
         return;

@@ -79,6 +79,23 @@ export function applyPcapHeader(info: CaptureInfo, h: PcapHeader): void {
   info.snapLen = h.snapLen;
 }
 
+/**
+ * Whether the 16 bytes at `off`, where a record header should start, open another pcap file header
+ * (captures concatenated): any of the four magics with version 2 and a thiszone and sigfigs of 0,
+ * as libpcap writes them, or the first header's magic with that header's own thiszone and sigfigs.
+ * Read as a record header, those are a record of no bytes (or of the first header's thiszone and
+ * sigfigs) stamped 2011-2083, which no capture tool writes.
+ */
+export function opensPcapFileHeader(v: DataView, off: number, firstMagic: number, firstZone: number, firstSigfigs: number): boolean {
+  const magic = v.getUint32(off, false);
+  const le = magic === PCAP_MAGIC_US_LE || magic === PCAP_MAGIC_NS_LE;
+  if (!le && magic !== PCAP_MAGIC_US_BE && magic !== PCAP_MAGIC_NS_BE) return false;
+  if (v.getUint16(off + 4, le) !== 2) return false;
+  const zone = v.getUint32(off + 8, le);
+  const sigfigs = v.getUint32(off + 12, le);
+  return (zone === 0 && sigfigs === 0) || (magic === firstMagic && zone === firstZone && sigfigs === firstSigfigs);
+}
+
 /** Details shared with the pcap-parser adapter, so both readers report identically. */
 export const pcapDetail = {
   capLenTooLarge: (capLen: number, max: number) => `record claims ${capLen} captured bytes, above the bound of ${max}; reading stopped`,
@@ -133,11 +150,11 @@ export class PcapReader extends Framer {
   protected unitLength(v: DataView, off: number, byteOffset: number): number {
     if (!this.headerDone) return PCAP_FILE_HEADER_LEN;
     // Another capture's file header where a record should start: two captures concatenated
-    // (`cat a.pcap b.pcap`, or their gzip files). Read as a record it is one stamped in 2055 (the
-    // magic) whose caplen and len are the header's thiszone and sigfigs: 0 as libpcap writes them
-    // (a record of no bytes, which no capture tool writes), or the first header's own. Read on under it.
-    if (v.getUint32(off, false) === this.magic && v.getUint16(off + 4, this.le) === 2
-      && v.getUint32(off + 8, this.le) === this.zone && v.getUint32(off + 12, this.le) === this.sigfigs) {
+    // (`cat a.pcap b.pcap`, or their gzip files). Read as a record it is one stamped with a magic
+    // (2011-2083) whose caplen and len are the header's thiszone and sigfigs: 0 as libpcap writes
+    // them (a record of no bytes, which no capture tool writes), or, under the first header's magic,
+    // that header's own. Read on under it, in its byte order and precision.
+    if (opensPcapFileHeader(v, off, this.magic, this.zone, this.sigfigs)) {
       if (this.concatenated++ === 0) this.concatenatedIssue = this.issues.add('CONCATENATED_CAPTURE', byteOffset, pcapDetail.concatenated() + pcapDetail.readOn);
       this.flushLinkTypeCount();
       this.headerDone = false;
@@ -198,11 +215,15 @@ export class PcapReader extends Framer {
 
   private header(v: DataView, off: number): void {
     const h = parsePcapHeader(v, off);
-    applyPcapHeader(this.info, h);
     if (this.concatenated === 0) {
+      applyPcapHeader(this.info, h);
       this.magic = v.getUint32(off, false);
       this.zone = v.getUint32(off + 8, h.littleEndian);
       this.sigfigs = v.getUint32(off + 12, h.littleEndian);
+    } else if (h.nano) {
+      // The input's byte order and snaplen stay the first header's; its times are shown to the
+      // finest precision any of its headers declares.
+      this.info.precisionDigits = 9;
     }
     this.le = h.littleEndian;
     this.nano = h.nano;

@@ -4,7 +4,7 @@ import { readCapture } from '../../src/capture/open.js';
 import { CaptureError } from '../../src/capture/record.js';
 import { PCAP_MAX_SNAPLEN, PCAP_SNAPLEN_CAP, pcapMaxCapLen } from '../../src/capture/pcap.js';
 import { ethernetIPv4Tcp, patternBytes, rawIPv4Tcp } from '../helpers/packet-builder.js';
-import { chunksOf, fromBytes, gzip, LINKTYPE_RAW, writePcap, type PacketIn } from '../helpers/pcap-writer.js';
+import { chunksOf, concatBytes, fromBytes, gzip, LINKTYPE_RAW, writePcap, type PacketIn } from '../helpers/pcap-writer.js';
 import { collect, newInfo } from './collect.js';
 
 const frame = ethernetIPv4Tcp({ src: '10.0.0.1', dst: '10.0.0.2', sport: 1, dport: 2, flags: TCP_SYN });
@@ -166,6 +166,41 @@ describe('record-level issues (tier 2)', () => {
     const pp = await collect(chunksOf(bytes, 1 << 16), { pcapReader: 'pcap-parser' });
     expect(pp.records).toHaveLength(2);
     expect(pp.info.issues.map((i) => [i.code, i.byteOffset])).toEqual([['CONCATENATED_CAPTURE', a.length]]);
+  });
+
+  it('captures of other byte orders and precisions concatenated: each read under its own header (helper-51: a µs file then a ns one stopped at CAPLEN_TOO_LARGE)', async () => {
+    const usLe = writePcap([pkt(0), pkt(1)]);
+    const nsBe = writePcap([{ tsSec: 1100, tsNanos: 123456789, data: frame }], { nano: true, bigEndian: true });
+    const usBe = writePcap([pkt(2)], { bigEndian: true });
+    const nsLe = writePcap([{ tsSec: 1200, tsNanos: 987654321, data: frame }], { nano: true });
+    const bytes = concatBytes([usLe, nsBe, usBe, nsLe]);
+    for (const size of [1, 9, 1 << 16]) {
+      const got = await collect(chunksOf(bytes, size));
+      expect(got.error).toBeNull();
+      expect(got.records.map((r) => [r.frameNo, r.tsSec, r.tsNanos, r.capLen])).toEqual([
+        [1, 1000, 0, frame.length], [2, 1001, 1000, frame.length],
+        [3, 1100, 123456789, frame.length], [4, 1002, 2000, frame.length], [5, 1200, 987654321, frame.length],
+      ]);
+      expect(got.info.issues.map((i) => [i.code, i.byteOffset])).toEqual([['CONCATENATED_CAPTURE', usLe.length]]);
+      expect(got.info.issues[0].detail).toContain('(3 such headers; the offset is the first)');
+      // The input keeps its first header's byte order, and is shown to the finest precision declared.
+      expect(got.info.byteOrder).toBe('little');
+      expect(got.info.precisionDigits).toBe(9);
+    }
+    // A ns file first, a µs one after: the precision stays 9.
+    const back = await collect(chunksOf(concatBytes([nsLe, usLe]), 1 << 16));
+    expect(back.records.map((r) => r.tsNanos)).toEqual([987654321, 0, 1000]);
+    expect(back.info.precisionDigits).toBe(9);
+    // Another magic with a thiszone or sigfigs set is not taken for a header: those lengths are a
+    // record's, and this one (stamped 2011 with the NS_BE magic as its seconds) is read as one.
+    const odd = writePcap([pkt(0), { tsSec: 0x4d3cb2a1, tsNanos: 0x0200 * 1000, data: frame }, pkt(2)]);
+    const got = await collect(chunksOf(odd, 1 << 16));
+    expect(got.records.map((r) => r.tsSec)).toEqual([1000, 0x4d3cb2a1, 1002]);
+    expect(got.info.issues).toEqual([]);
+    // The pcap-parser reader stops at a header of another byte order too, with the same issue.
+    const pp = await collect(chunksOf(concatBytes([usLe, usBe]), 1 << 16), { pcapReader: 'pcap-parser' });
+    expect(pp.records).toHaveLength(2);
+    expect(pp.info.issues.map((i) => [i.code, i.byteOffset])).toEqual([['CONCATENATED_CAPTURE', usLe.length]]);
   });
 
   it('bounds caplen by max(262144, snaplen) with the snaplen capped at 16 MiB', () => {
