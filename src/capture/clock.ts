@@ -11,7 +11,7 @@
  * places the zero before the earliest (the constructor's `start`). Later times are then floats a
  * few ns apart (2^(e-52) ns at 2^e ns from the zero: 8 ns after a year, 64 after 13), off by up
  * to half that. Reports round them to the capture's unit (toIso, seconds()), which gives a µs
- * capture's times exactly again, and its spans while both ends lie within 2^61 ns (73 years) of
+ * capture's times exactly again, and its spans while both ends lie within 2^60 ns (36 years) of
  * the zero; a ns capture keeps the error (docs/robustness.md, fixed 48 and Known bugs).
  */
 export const CLOCK_ROOM_BEFORE_SEC = 2 ** 22;
