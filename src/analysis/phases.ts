@@ -70,7 +70,9 @@ export function resetInfo(c: ConnectionFacts): ResetInfo {
     const tr = ep.transitions;
     for (let i = lastOpening(ep); i < tr.length; i++) {
       const t = tr[i];
-      if (!isRstArc(t) || t.from === 'TIME_WAIT') continue; // a RST in TIME_WAIT ends nothing (RFC 1337)
+      // A RST received in TIME_WAIT ends nothing (RFC 1337); one sent from it (a peer's FIN came
+      // again, say) resets its peer, and the state it left is TIME_WAIT, not the peer's.
+      if (!isRstArc(t) || (t.from === 'TIME_WAIT' && t.arc !== ARC.NOTE3_SND_RST)) continue;
       // Who sent it: this endpoint for `snd RST`, else its peer.
       const senderIsClient = t.arc === ARC.NOTE3_SND_RST ? isClient : !isClient;
       if (senderIsClient) byClient = true;

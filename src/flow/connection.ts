@@ -627,7 +627,7 @@ export class Connection implements ConnectionFacts {
    */
   settle(endNanos: number): void {
     for (const ep of [this.client, this.server]) {
-      if (ep.pendingFin) deliverPendingFin(ep, ep.pendingFinFrame, ep.pendingFinInput, ep.pendingFinNanos, true);
+      if (ep.pendingFin && !ep.pendingFinNeedsAck) deliverPendingFin(ep, ep.pendingFinFrame, ep.pendingFinInput, ep.pendingFinNanos, true);
       if (ep.state === 'TIME_WAIT') this.checkTimeWait(ep, endNanos, this.lastFrame, this.lastInput);
     }
   }
@@ -822,8 +822,13 @@ export class Connection implements ConnectionFacts {
       this.add('OUT_OF_WINDOW_RST', sRole, frameNo, this.lastInput, t, { ack: ack ? ackNo >>> 0 : null, expectedAck: (r.iss + 1) >>> 0, receiverState: rs });
     }
     if (!acceptable) return;
+    // A RST whose ACK covers the held FIN: its sender had taken the FIN (CLOSE_WAIT) before it reset,
+    // as an application closing with unread data does.
+    if (s.pendingFin && ack && r.finSent && coversFin(r, ackNo)) deliverPendingFin(s, frameNo, this.lastInput, t, false);
     s.pendingFin = false; // a reset endpoint receives nothing more
+    s.pendingFinNeedsAck = false;
     r.pendingFin = false;
+    r.pendingFinNeedsAck = false;
     const nS = s.transitions.length;
     const nR = r.transitions.length;
     fill(SND_EV, t, frameNo, this.lastInput, false, ack, false, true, 0, false, false, true);
@@ -849,17 +854,18 @@ export class Connection implements ConnectionFacts {
     if (syn && this.rstAccepted) this.reopening(s, r, ack);
     if (s.pendingFin && ack && r.finSent) {
       // The sender acknowledges the peer's pending FIN: it arrived before this segment was sent.
-      if (seqGe(ackNo, (r.finSeq + 1) | 0)) deliverPendingFin(s, frameNo, this.lastInput, t, false);
+      if (coversFin(r, ackNo)) deliverPendingFin(s, frameNo, this.lastInput, t, false);
       // It does not, though sent after the FIN could have reached it and its answer come back: the
-      // FIN was lost past the capture point. No longer held, it is neither crossed by a FIN of this
-      // endpoint's nor delivered at the end of the record; a resent FIN is taken when it comes.
-      else if (this.finSurelyArrivedBy(s, t)) s.pendingFin = false;
+      // FIN was lost past the capture point, or sits behind a hole in the peer's bytes (held for
+      // later processing, §3.10.7.4). Only an ACK covering it delivers it now (after a resend, or
+      // the hole filled): a FIN of this endpoint's is no crossing, and the end of the record no sign.
+      else if (seqLe(ackNo, r.finSeq) && this.finSurelyArrivedBy(s, t)) s.pendingFinNeedsAck = true;
     }
     fill(SND_EV, t, frameNo, this.lastInput, syn, ack, fin, false, len, false, false, false);
     if (!step(s, SND_EV)) this.wrongState(s, sRole, 'snd', frameNo, t);
     // It sent its own FIN without acknowledging the peer's: the FINs crossed (simultaneous close,
     // RFC 9293 Figure 13), and the peer's FIN arrives now, in FIN_WAIT_1.
-    if (s.pendingFin && fin) deliverPendingFin(s, frameNo, this.lastInput, t, false);
+    if (s.pendingFin && !s.pendingFinNeedsAck && fin) deliverPendingFin(s, frameNo, this.lastInput, t, false);
     // Simultaneous open (Figure 7): the peer's bare SYN passed first, yet this endpoint sent a bare
     // SYN rather than a SYN,ACK, so the two SYNs crossed: the peer's arrives after ours.
     if (syn && !ack && s.state === 'SYN_SENT' && s.synCount === 1 && r.synCount > 0) {
@@ -874,7 +880,7 @@ export class Connection implements ConnectionFacts {
 
     // "ACK of SYN": SND.UNA < SEG.ACK =< SND.NXT (§3.10.7.3/4); "ACK of FIN": SEG.ACK covers FIN seq + 1.
     const acksSyn = ack && r.hasIss && seqGt(ackNo, r.iss) && (!r.hasSeq || seqLe(ackNo, r.sndNxt));
-    const acksFin = ack && r.finSent && seqGe(ackNo, (r.finSeq + 1) | 0);
+    const acksFin = ack && r.finSent && coversFin(r, ackNo);
     // A SYN,ACK must acknowledge ISN+1; so must the ACK that completes the handshake.
     if (ack && r.hasIss && !acksSyn && ((syn && r.state === 'SYN_SENT') || (!syn && r.state === 'SYN_RECEIVED'))) {
       this.badHandshakeAck = true;
@@ -887,12 +893,25 @@ export class Connection implements ConnectionFacts {
     // A FIN reaching an ESTABLISHED endpoint is held until that endpoint shows it arrived (see
     // Endpoint.pendingFin): with the capture point near one side, the far side's next segments may
     // have been sent before the FIN reached it, and their ACK fields tell which.
-    const holdFin = fin && !syn && (r.state === 'ESTABLISHED' || r.state === 'UNKNOWN');
+    // A FIN behind a hole in its sender's bytes (lost before the capture point) is held by a receiver
+    // closing too: RFC 9293 §3.10.7.4 holds a segment beyond RCV.NXT for later processing, so it
+    // leaves FIN_WAIT_1/2 only once its ACK covers the FIN (after the hole is filled).
+    const behindHole = fin && s.hasHole;
+    const holdFin = fin && !syn && (r.state === 'ESTABLISHED' || r.state === 'UNKNOWN'
+      || (behindHole && (r.state === 'FIN_WAIT_1' || r.state === 'FIN_WAIT_2')));
+    // It acknowledges more than the receiver sent, which ended with its FIN: the receiver drops the
+    // segment (§3.10.7.4, "SEG.ACK > SND.NXT": send an ACK, drop the segment, and return). Only
+    // after that FIN is it sure: before, the ACK may cover bytes the capture lost (CAPTURE_LOSS).
+    if (ack && !syn && r.finSent && seqGt(ackNo, r.sndNxt)) return;
     if (!step(r, fill(RCV_EV, t, frameNo, this.lastInput, syn, ack, holdFin ? false : fin, false, len, acksSyn, acksFin, false))) {
       this.wrongState(r, rRole, 'rcv', frameNo, t);
     }
-    if (holdFin && r.state === 'ESTABLISHED' && !r.pendingFin) {
+    // Held anew unless already held (a resend of a FIN still held counts from the first), or held
+    // until an ACK covers it: a resend then opens the crossing again, as a first FIN does.
+    if (holdFin && (r.state === 'ESTABLISHED' || r.state === 'FIN_WAIT_1' || r.state === 'FIN_WAIT_2')
+      && (!r.pendingFin || r.pendingFinNeedsAck)) {
       r.pendingFin = true;
+      r.pendingFinNeedsAck = behindHole;
       r.pendingFinFrame = frameNo;
       r.pendingFinInput = this.lastInput;
       r.pendingFinNanos = t;
@@ -1102,9 +1121,18 @@ function lossDetails(kind: 'gap' | 'acked_unseen' | 'syn_ack_unseen', bytes: num
   return kind === 'gap' ? { kind, missingBytes: bytes } : kind === 'acked_unseen' ? { kind, unseenBytes: bytes } : { kind };
 }
 
-/** The held `rcv FIN` arc (ESTABLISHED → CLOSE_WAIT, or FIN_WAIT_1 → CLOSING after a crossing FIN). */
+/**
+ * Does an ACK field cover `finBy`'s FIN (FIN + 1 or beyond)? Beyond its SND.NXT the segment's
+ * receiver drops it (onControl), but its sender had taken the FIN.
+ */
+function coversFin(finBy: Endpoint, ackNo: number): boolean {
+  return seqGe(ackNo, (finBy.finSeq + 1) | 0);
+}
+
+/** The held `rcv FIN` arc (ESTABLISHED → CLOSE_WAIT; FIN_WAIT_1 → CLOSING, FIN_WAIT_2 → TIME_WAIT). */
 function deliverPendingFin(ep: Endpoint, frameNo: number, input: string, t: number, inferred: boolean): void {
   ep.pendingFin = false;
+  ep.pendingFinNeedsAck = false;
   const n = ep.transitions.length;
   step(ep, fill(RCV_EV, t, frameNo, input, false, false, true, false, 0, false, false, false));
   // Assumed delivered at the end of the record, not shown by the endpoint: mark the arc inferred.

@@ -28,11 +28,20 @@ export class Endpoint implements MachineEndpoint {
   finSent = false;
   finSeq = 0;
   /**
-   * The peer's FIN passed the capture point while this endpoint was ESTABLISHED, but this endpoint
-   * has not yet shown that it arrived (docs/state-model.md, "FIN delivery"): the `rcv FIN` arc waits
-   * for an ACK covering it, a crossing FIN of its own, or the end of the record.
+   * The peer's FIN passed the capture point while this endpoint was ESTABLISHED (or, behind a hole
+   * in the peer's bytes, FIN_WAIT_1 or FIN_WAIT_2), but this endpoint has not yet shown that it
+   * arrived (docs/state-model.md, "FIN delivery"): the `rcv FIN` arc waits for an ACK covering it,
+   * a crossing FIN of its own, or the end of the record.
    */
   pendingFin = false;
+  /**
+   * The held FIN waits for an ACK covering it and nothing else: it came behind a hole in the peer's
+   * bytes (held for later processing, RFC 9293 §3.10.7.4), or this endpoint has since sent a
+   * segment, later than the FIN could have arrived, that did not acknowledge it (lost past the
+   * capture point, or queued behind a hole). A FIN of its own is then no crossing, and the end of
+   * the record does not deliver it.
+   */
+  pendingFinNeedsAck = false;
   /** Last advertised window (raw; -1 = none); `wscale` below is its shift, unless `windowInSyn`. */
   window = -1;
   /** `window` came in a SYN, where it is never scaled (RFC 7323 §2.2). */
@@ -115,6 +124,7 @@ export class Endpoint implements MachineEndpoint {
     this.finSent = false;
     this.finSeq = 0;
     this.pendingFin = false;
+    this.pendingFinNeedsAck = false;
     this.pendingFinFrame = 0;
     this.pendingFinInput = '';
     this.pendingFinNanos = 0;

@@ -351,6 +351,92 @@ export const SCENARIOS: ScenarioCase[] = [
     },
     rows: ['C SYN | SYN_SENT LISTEN', 'S SYN,ACK | SYN_SENT SYN_RECEIVED', 'C RST | SYN_SENT LISTEN'],
   },
+  // From helper-53's audit of the machine against RFC 9293 (2026-12-06): each failed before.
+  {
+    // A FIN behind a hole (100 bytes lost before the capture point) is held for later processing
+    // (§3.10.7.4): the server's duplicate ACKs and its data 300 ms on do not make it lost, and the ACK
+    // that covers it once the hole is filled takes it. Before: declared lost on the timing rule,
+    // then never taken; the server read ESTABLISHED → FIN_WAIT_1 → FIN_WAIT_2, LINGERING_FIN_WAIT_2.
+    name: 'fin-behind-hole',
+    build: () => {
+      const s = handshake(new Scenario());
+      s.a.data(100);
+      const hole = s.a.nxt;
+      s.a.nxt = (hole + 100) >>> 0;
+      s.a.fin(); s.b.ack({ ack: hole }); s.wait(300); s.b.data(10, { ack: hole });
+      s.a.data(100, { seq: hole }); s.b.ack(); s.b.fin(); s.a.ack();
+      return s;
+    },
+    rows: [...HS, 'C PSH,ACK | ESTABLISHED ESTABLISHED', 'C FIN,ACK | FIN_WAIT_1 ESTABLISHED', 'S ACK | FIN_WAIT_1 ESTABLISHED',
+      'S PSH,ACK | FIN_WAIT_1 ESTABLISHED', 'C PSH,ACK | FIN_WAIT_1 ESTABLISHED', 'S ACK | FIN_WAIT_2 CLOSE_WAIT',
+      'S FIN,ACK | TIME_WAIT LAST_ACK', 'C ACK | TIME_WAIT CLOSED'],
+  },
+  {
+    // The same in FIN_WAIT_2: the server's last 100 bytes were lost before the capture point, so its
+    // FIN waits behind them and the client leaves FIN_WAIT_2 only when its ACK covers the FIN.
+    // Before: TIME_WAIT at the FIN, while the client's ACKs said it had not taken it.
+    name: 'fin-behind-hole-fin-wait-2',
+    build: () => {
+      const s = handshake(new Scenario());
+      s.a.fin(); s.b.ack(); s.b.data(100);
+      const hole = s.b.nxt;
+      s.b.nxt = (hole + 100) >>> 0;
+      s.b.fin(); s.a.ack({ ack: hole }); s.b.data(100, { seq: hole }); s.a.ack();
+      return s;
+    },
+    rows: [...HS, 'C FIN,ACK | FIN_WAIT_1 ESTABLISHED', 'S ACK | FIN_WAIT_2 CLOSE_WAIT', 'S PSH,ACK | FIN_WAIT_2 CLOSE_WAIT',
+      'S FIN,ACK | FIN_WAIT_2 LAST_ACK', 'C ACK | FIN_WAIT_2 LAST_ACK', 'S PSH,ACK | FIN_WAIT_2 LAST_ACK', 'C ACK | TIME_WAIT CLOSED'],
+  },
+  {
+    // An ACK of something never sent (past the server's FIN) is dropped by LAST_ACK (§3.10.7.4,
+    // "SEG.ACK > SND.NXT"); the right ACK then closes it. Before: CLOSED on the bogus ACK.
+    name: 'ack-beyond-fin',
+    build: () => {
+      const s = handshake(new Scenario());
+      s.a.fin(); s.b.ack(); s.b.fin(); s.a.ack({ ack: s.b.nxt + 4000 }); s.a.ack();
+      return s;
+    },
+    rows: [...HS, 'C FIN,ACK | FIN_WAIT_1 ESTABLISHED', 'S ACK | FIN_WAIT_2 CLOSE_WAIT', 'S FIN,ACK | TIME_WAIT LAST_ACK',
+      'C ACK | TIME_WAIT LAST_ACK', 'C ACK | TIME_WAIT CLOSED'],
+  },
+  {
+    // A RST,ACK whose ACK covers the client's FIN: the server took the FIN (CLOSE_WAIT) and then
+    // reset, as an application closing with unread data does. Before: reset in ESTABLISHED.
+    name: 'rst-ack-covers-fin',
+    build: () => {
+      const s = handshake(new Scenario());
+      s.a.data(10); s.a.fin(); s.b.rstAck();
+      return s;
+    },
+    paths: {
+      client: ['CLOSED', 'SYN_SENT', 'ESTABLISHED', 'FIN_WAIT_1', 'CLOSED'],
+      server: ['CLOSED', 'LISTEN', 'SYN_RECEIVED', 'ESTABLISHED', 'CLOSE_WAIT', 'CLOSED'],
+    },
+  },
+  {
+    // The FIN lost past the capture point (the server's data 300 ms on does not acknowledge it), and
+    // its resend not captured: the server's ACK covering it shows it arrived. Before: never taken.
+    name: 'fin-lost-resend-unseen',
+    build: () => {
+      const s = handshake(new Scenario());
+      s.a.fin(); s.b.ack({ ackLess: 1 }); s.wait(300); s.b.data(10, { ackLess: 1 }); s.b.ack(); s.b.fin(); s.a.ack();
+      return s;
+    },
+    rows: [...HS, 'C FIN,ACK | FIN_WAIT_1 ESTABLISHED', 'S ACK | FIN_WAIT_1 ESTABLISHED', 'S PSH,ACK | FIN_WAIT_1 ESTABLISHED',
+      'S ACK | FIN_WAIT_2 CLOSE_WAIT', 'S FIN,ACK | TIME_WAIT LAST_ACK', 'C ACK | TIME_WAIT CLOSED'],
+  },
+  {
+    // The client answers the server's FIN from TIME_WAIT with RST,ACK (an abortive close after its
+    // own): RESET names the state the client left, TIME_WAIT. Before: the server's, LAST_ACK.
+    name: 'rst-from-time-wait',
+    build: () => {
+      const s = handshake(new Scenario());
+      s.a.fin(); s.b.ack(); s.b.fin(); s.a.rstAck();
+      return s;
+    },
+    rows: [...HS, 'C FIN,ACK | FIN_WAIT_1 ESTABLISHED', 'S ACK | FIN_WAIT_2 CLOSE_WAIT', 'S FIN,ACK | TIME_WAIT LAST_ACK',
+      'C RST,ACK | CLOSED CLOSED'],
+  },
   {
     name: 'odd-segments',
     build: () => {

@@ -66,6 +66,14 @@ describe('facts per scenario', () => {
     expect(c.ended).toBe('closed');
     expect(c.anomalies).toEqual([]);
   });
+  test('rst-ack-covers-fin and rst-from-time-wait: RESET names the state its sender left (helper-53 audit)', async () => {
+    const covers = await only('rst-ack-covers-fin');
+    expect(anomaly(covers, 'RESET')?.details).toMatchObject({ state: 'CLOSE_WAIT' });
+    expect(covers.close).toMatchObject({ kind: 'reset', resetBy: 'server' });
+    const tw = await only('rst-from-time-wait');
+    expect(anomaly(tw, 'RESET')?.details).toMatchObject({ state: 'TIME_WAIT' });
+    expect(tw.close).toMatchObject({ resetBy: 'client' });
+  });
   test('normal-server-close: the server initiates', async () => {
     const c = await only('normal-server-close');
     expect(c.close).toMatchObject({ kind: 'four_way', initiator: 'server' });
