@@ -70,8 +70,17 @@ function lingering(c: ConnectionFacts, ep: Endpoint, role: number, state: 'FIN_W
   // be a guess about packets the capture did not have.
   if (ep.packets === 0 && c.captureLoss) return;
   const held = timeInState(ep, state, endNanos);
-  if (held === null || !(held.atEnd || held.nanos / 1e9 > settings.lingerSeconds)) return;
+  if (held === null) return;
   const t = reached(ep, state)!;
+  if (!held.atEnd) {
+    // Left in the end: it lingered if it was quiet that long. A half-closed connection may carry data
+    // the open way for as long as it likes (RFC 9293 §3.6: "a host is permitted to continue sending
+    // data in the open direction"), so the wait counts from the CLOSE_WAIT side's last payload.
+    const open = state === 'CLOSE_WAIT' ? ep : ep === c.client ? c.server : c.client;
+    const left = t.tNanos + held.nanos;
+    const quietFrom = open.lastDataNanos > t.tNanos ? Math.min(open.lastDataNanos, left) : t.tNanos;
+    if ((left - quietFrom) / 1e9 <= settings.lingerSeconds) return;
+  }
   // To the µs whatever the capture's unit, as these have always been given.
   c.add(code, role, t.frameNo, t.input, t.tNanos, { seconds: seconds(held.nanos, 1000), atEnd: held.atEnd, thresholdSeconds: settings.lingerSeconds });
 }

@@ -36,7 +36,7 @@ export function anomalyMessage(code: AnomalyCode, who: 'client' | 'server' | nul
     case 'LINGERING_CLOSE_WAIT':
       return short(d)
         ? `${w} still in CLOSE_WAIT when the record ended, ${d.seconds} s after entering it: its application had not closed (the record ended before the ${d.thresholdSeconds} s threshold)`
-        : `${w} in CLOSE_WAIT for ${d.seconds} s${d.atEnd ? ', still there when the record ended' : ''}: its application never closed (threshold ${d.thresholdSeconds} s)`;
+        : `${w} in CLOSE_WAIT for ${d.seconds} s${d.atEnd ? ', still there when the record ended: its application never closed' : ': its application was that slow to close'} (threshold ${d.thresholdSeconds} s)`;
     case 'SYN_RETRANSMIT':
       return `${w} retransmitted its SYN${times(d)}`;
     case 'SYNACK_RETRANSMIT':

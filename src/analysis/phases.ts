@@ -70,9 +70,11 @@ export function resetInfo(c: ConnectionFacts): ResetInfo {
     const tr = ep.transitions;
     for (let i = lastOpening(ep); i < tr.length; i++) {
       const t = tr[i];
-      // A RST received in TIME_WAIT ends nothing (RFC 1337); one sent from it (a peer's FIN came
-      // again, say) resets its peer, and the state it left is TIME_WAIT, not the peer's.
-      if (!isRstArc(t) || (t.from === 'TIME_WAIT' && t.arc !== ARC.NOTE3_SND_RST)) continue;
+      // A RST received in TIME_WAIT ends nothing (RFC 1337). One sent from it counts when it reset a
+      // peer not in TIME_WAIT (an abortive answer to the peer's FIN): the state it left is then
+      // TIME_WAIT, not the peer's (helper-53 audit: "reset by the client in LAST_ACK").
+      if (!isRstArc(t)) continue;
+      if (t.from === 'TIME_WAIT' && (t.arc !== ARC.NOTE3_SND_RST || !resetPeer(isClient ? c.server : c.client, t))) continue;
       // Who sent it: this endpoint for `snd RST`, else its peer.
       const senderIsClient = t.arc === ARC.NOTE3_SND_RST ? isClient : !isClient;
       if (senderIsClient) byClient = true;
@@ -83,6 +85,14 @@ export function resetInfo(c: ConnectionFacts): ResetInfo {
     }
   }
   return { by: byClient && byServer ? 'both' : byClient ? 'client' : byServer ? 'server' : null, at, state };
+}
+
+/** Did the RST `sent` leave its receiver `peer` reset: its arc at that frame, from a state other than TIME_WAIT? */
+function resetPeer(peer: Endpoint, sent: Transition): boolean {
+  for (const t of peer.transitions) {
+    if (t.frameNo === sent.frameNo && t.input === sent.input && isRstArc(t)) return t.from !== 'TIME_WAIT';
+  }
+  return false;
 }
 
 export function handshakeOutcome(c: ConnectionFacts): HandshakeOutcome {

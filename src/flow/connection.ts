@@ -867,8 +867,9 @@ export class Connection implements ConnectionFacts {
     // RFC 9293 Figure 13), and the peer's FIN arrives now, in FIN_WAIT_1.
     if (s.pendingFin && !s.pendingFinNeedsAck && fin) deliverPendingFin(s, frameNo, this.lastInput, t, false);
     // Simultaneous open (Figure 7): the peer's bare SYN passed first, yet this endpoint sent a bare
-    // SYN rather than a SYN,ACK, so the two SYNs crossed: the peer's arrives after ours.
-    if (syn && !ack && s.state === 'SYN_SENT' && s.synCount === 1 && r.synCount > 0) {
+    // SYN rather than a SYN,ACK, so the two SYNs crossed: the peer's arrives after ours. Only while
+    // the peer is still in SYN_SENT: a SYN of an attempt already reset crosses nothing (helper-53).
+    if (syn && !ack && s.state === 'SYN_SENT' && s.synCount === 1 && r.state === 'SYN_SENT') {
       go(s, 'SYN_RECEIVED', ARC.RCV_SYN, frameNo, this.lastInput, t, 'inferred');
     }
     // The SYN,ACK of a handshake whose SYN the capture missed: its ACK tells the client's ISN.

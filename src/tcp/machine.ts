@@ -14,9 +14,10 @@
  *   answers a SYN), TIME_WAIT → CLOSED (a timer: inferred only when the capture shows 2×MSL
  *   passing), and the whole history of an endpoint the capture joined mid-stream (UNKNOWN →
  *   ESTABLISHED, inferred from data/ACK flowing).
- * - Three arcs have no segment at all and can never be observed: LISTEN → CLOSED and
- *   SYN_SENT → CLOSED ("CLOSE / delete TCB") and LISTEN → SYN_SENT ("SEND / snd SYN" from a
- *   socket we could not know was listening). They are listed in FIGURE5_ARCS as unobservable.
+ * - Two arcs have no segment at all and can never be observed: LISTEN → CLOSED and
+ *   SYN_SENT → CLOSED ("CLOSE / delete TCB"). They are listed in FIGURE5_ARCS as unobservable.
+ *   LISTEN → SYN_SENT ("SEND / snd SYN") is seen by its action only when the endpoint is known to
+ *   listen: a server sent back to LISTEN by Note 1 that then sends a SYN.
  *
  * The flow layer classifies each segment into a TcpEvent first (syn, ack, fin, rst, len,
  * acksOurSyn, acksOurFin, rstAcceptable); this file only decides. `go()` is the only writer of
@@ -124,7 +125,7 @@ export const FIGURE5_ARCS: ReadonlyArray<{ from: EndpointState; to: TcpState; ar
   { from: 'CLOSED', to: 'SYN_SENT', arc: ARC.ACTIVE_OPEN, observable: true },
   { from: 'LISTEN', to: 'CLOSED', arc: ARC.CLOSE_DELETE, observable: false },
   { from: 'LISTEN', to: 'SYN_RECEIVED', arc: ARC.RCV_SYN, observable: true },
-  { from: 'LISTEN', to: 'SYN_SENT', arc: ARC.SEND_SYN, observable: false },
+  { from: 'LISTEN', to: 'SYN_SENT', arc: ARC.SEND_SYN, observable: true },
   { from: 'SYN_SENT', to: 'CLOSED', arc: ARC.CLOSE_DELETE, observable: false },
   { from: 'SYN_SENT', to: 'SYN_RECEIVED', arc: ARC.RCV_SYN, observable: true },
   { from: 'SYN_SENT', to: 'ESTABLISHED', arc: ARC.RCV_SYN_ACK, observable: true },

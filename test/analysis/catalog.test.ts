@@ -65,8 +65,11 @@ describe('LINGERING_* messages (helper audit of the terminal, 2026-12-05)', () =
     // Past the threshold, as before.
     expect(anomalyMessage('LINGERING_FIN_WAIT_2', 'client', { seconds: 75, atEnd: true, thresholdSeconds: 60 }))
       .toBe('client in FIN_WAIT_2 for 75 s, still there when the record ended (threshold 60 s)');
+    // Left in the end: it did close, late (helper-53 audit: "never closed" about an endpoint that closed).
     expect(anomalyMessage('LINGERING_CLOSE_WAIT', 'server', { seconds: 75, atEnd: false, thresholdSeconds: 60 }))
-      .toBe('server in CLOSE_WAIT for 75 s: its application never closed (threshold 60 s)');
+      .toBe('server in CLOSE_WAIT for 75 s: its application was that slow to close (threshold 60 s)');
+    expect(anomalyMessage('LINGERING_CLOSE_WAIT', 'server', { seconds: 75, atEnd: true, thresholdSeconds: 60 }))
+      .toBe('server in CLOSE_WAIT for 75 s, still there when the record ended: its application never closed (threshold 60 s)');
   });
 });
 

@@ -438,6 +438,19 @@ export const SCENARIOS: ScenarioCase[] = [
       'C RST,ACK | CLOSED CLOSED'],
   },
   {
+    // The server, back in LISTEN after its client reset the attempt (Note 1), sends a SYN of its own:
+    // LISTEN → SYN_SENT (SEND / snd SYN), seen by its action. Before: its SYN_SENT → SYN_RECEIVED
+    // was inferred off the client's SYN of the dead attempt (a simultaneous open), and docs/state-
+    // model.md called this arc never produced.
+    name: 'listen-then-syn',
+    build: () => {
+      const s = new Scenario();
+      s.a.syn(); s.b.synAck(); s.a.rst({ seq: s.a.nxt }); s.wait(500); s.b.syn();
+      return s;
+    },
+    rows: ['C SYN | SYN_SENT LISTEN', 'S SYN,ACK | ESTABLISHED SYN_RECEIVED', 'C RST | CLOSED LISTEN', 'S SYN | CLOSED SYN_SENT'],
+  },
+  {
     name: 'odd-segments',
     build: () => {
       const s = handshake(new Scenario());

@@ -74,6 +74,23 @@ describe('facts per scenario', () => {
     expect(anomaly(tw, 'RESET')?.details).toMatchObject({ state: 'TIME_WAIT' });
     expect(tw.close).toMatchObject({ resetBy: 'client' });
   });
+  test('a half-close carrying data the open way for 100 s is no LINGERING_*; 70 s quiet before the FIN is (helper-53 audit)', async () => {
+    const halfClose = (quietMs: number): Scenario => {
+      const s = new Scenario();
+      s.a.syn(); s.b.synAck(); s.a.ack(); s.a.data(50); s.a.fin(); s.b.ack();
+      for (let i = 0; i < 20; i++) { s.wait(5000); s.b.data(1000); s.a.ack(); }
+      s.wait(quietMs); s.b.fin(); s.a.ack();
+      return s;
+    };
+    const busy = (await halfClose(1000).run()).connections[0];
+    expect(busy.close.kind).toBe('four_way');
+    expect(busy.close.finWait2.client).toBeGreaterThan(100);
+    expect(codes(busy)).toEqual([]);
+    const quiet = (await halfClose(70_000).run()).connections[0];
+    expect(codes(quiet)).toEqual(['LINGERING_CLOSE_WAIT', 'LINGERING_FIN_WAIT_2']);
+    expect(anomaly(quiet, 'LINGERING_CLOSE_WAIT')?.message).toMatch(/^server in CLOSE_WAIT for 170\.\d+ s: its application was that slow to close/);
+    expect(anomaly(quiet, 'LINGERING_CLOSE_WAIT')?.details).toMatchObject({ atEnd: false, thresholdSeconds: 60 });
+  });
   test('normal-server-close: the server initiates', async () => {
     const c = await only('normal-server-close');
     expect(c.close).toMatchObject({ kind: 'four_way', initiator: 'server' });
