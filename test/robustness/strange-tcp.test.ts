@@ -12,6 +12,7 @@ import { fromBytes, writePcap, writePcapng, type PacketIn } from '../helpers/pca
 import { analyze } from '../../src/analyze.js';
 import { Scenario, statePath } from '../helpers/scenario.js';
 import { analyzeBytes, checkInvariants, pcapPackets } from './support.js';
+import { MAX_RECORD_TRANSITIONS } from '../../src/flow/tracker.js';
 
 function established(o: ConstructorParameters<typeof Scenario>[0] = {}): Scenario {
   const s = new Scenario(o);
@@ -1524,5 +1525,30 @@ describe('the 2×MSL timer (helper-46 audit, 2026-12-06)', () => {
     expect([arcs[0].to, arcs[0].evidence, arcs[0].frame]).toEqual(['CLOSED', 'inferred', 11]);
     const secondAck = Date.parse(c.lastSeen) - 3000; // to the ms: 2 × 100 µs between packets aside
     expect(Math.abs(Date.parse(arcs[0].time) - secondAck - 2000)).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('one tuple opened again and again on the same ISNs (helper-52 audit, 2026-12-06)', () => {
+  // A session looped by tcpreplay, or SYN, SYN,ACK, RST for ever: each cycle returns through a SYN,
+  // so the record is ended by the first SYN after MAX_RECORD_TRANSITIONS (tracker.ts). Before: one
+  // record for the whole input (126 MB of cycles took 989 MB of RSS; as JSON, "Invalid string length").
+  test.each([
+    ['a whole open and close', (s: Scenario) => { s.a.syn(); s.b.synAck(); s.a.ack(); close(s); }],
+    ['SYN, SYN,ACK, RST', (s: Scenario) => { s.a.syn(); s.b.synAck(); s.a.rst({ seq: s.a.nxt }); }],
+    ['SYN refused', (s: Scenario) => { s.a.syn(); s.b.rstAck({ seq: 0 }); }],
+  ])('%s, 600 times: records of at most MAX_RECORD_TRANSITIONS and one cycle, every packet counted once', async (_name, cycle) => {
+    const s = new Scenario();
+    for (let i = 0; i < 600; i++) {
+      s.a.reset(1000); s.b.reset(5000);
+      cycle(s);
+      s.wait(1);
+    }
+    const r = await runChecked(s);
+    expect(r.connections.length).toBeGreaterThan(1);
+    for (const c of r.connections) {
+      expect(c.client.transitions.length + c.server.transitions.length).toBeLessThan(MAX_RECORD_TRANSITIONS + 20);
+    }
+    expect(r.connections.reduce((n, c) => n + c.packets.client + c.packets.server, 0)).toBe(s.frames.length);
+    expect(r.connections.slice(1).every((c) => c.anomalies.some((a) => a.code === 'PORT_REUSE'))).toBe(true);
   });
 });
