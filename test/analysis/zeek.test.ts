@@ -4,10 +4,11 @@
  * exists, see ../shared/corpus/zeek).
  */
 import { describe, expect, it } from 'vitest';
+import { test as propTest, fc } from '@fast-check/vitest';
 import { newPacketFields, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, type PacketFields } from '../../src/decode/fields.js';
 import { ZeekConnModel } from '../../src/analysis/zeek.js';
 import { zeekConnState } from '../../src/analysis/zeek-conn-state.js';
-import { CLOSED, ESTABLISHED, INACTIVE, PARTIAL, RESET, SYN_ACK_SENT, SYN_SENT } from '../../src/analysis/zeek-endpoint.js';
+import { CLOSED, ESTABLISHED, INACTIVE, insertBlock, PARTIAL, RESET, SYN_ACK_SENT, SYN_SENT } from '../../src/analysis/zeek-endpoint.js';
 
 const MS = 1e6;
 const SEC = 1e9;
@@ -600,5 +601,43 @@ describe('zeekConnState (Conn::conn_state)', () => {
   ];
   it.each(cases)('orig %i resp %i sizes %i/%i history %s -> %s', (os, rs, ob, rb, h, want) => {
     expect(zeekConnState(os as 0, rs as 0, ob, rb, h)).toBe(want);
+  });
+});
+
+describe('the reassembler\'s blocks above holes (helper-52 audit: a linear scan was quadratic)', () => {
+  /** The insertion as it was: a linear scan from the first block. */
+  function insertByScan(b: number[], lo: number, hi: number): void {
+    let i = 0;
+    while (i < b.length && b[i + 1] < lo) i += 2;
+    let j = i;
+    while (j < b.length && b[j] <= hi) {
+      if (b[j] < lo) lo = b[j];
+      if (b[j + 1] > hi) hi = b[j + 1];
+      j += 2;
+    }
+    b.splice(i, j - i, lo, hi);
+  }
+  const ranges = fc.array(fc.tuple(fc.integer({ min: 0, max: 400 }), fc.integer({ min: 1, max: 12 })), { maxLength: 120 });
+
+  propTest.prop([ranges])('the binary search merges as the scan did, below the bound', (rs) => {
+    const a: number[] = [];
+    const b: number[] = [];
+    for (const [lo, len] of rs) {
+      insertBlock(a, lo, lo + len, 1_000_000);
+      insertByScan(b, lo, lo + len);
+    }
+    expect(a).toEqual(b);
+  });
+
+  propTest.prop([ranges, fc.integer({ min: 1, max: 8 })])('at the bound a new block is dropped; merging goes on', (rs, max) => {
+    const a: number[] = [];
+    for (const [lo, len] of rs) {
+      const before = a.slice();
+      insertBlock(a, lo, lo + len, max);
+      expect(a.length).toBeLessThanOrEqual(2 * max);
+      for (let k = 2; k < a.length; k += 2) expect(a[k]).toBeGreaterThan(a[k - 1]); // sorted, disjoint
+      // Nothing held before is lost: every old block lies inside some block now.
+      for (let k = 0; k < before.length; k += 2) expect(a.some((_, m) => m % 2 === 0 && a[m] <= before[k] && a[m + 1] >= before[k + 1])).toBe(true);
+    }
   });
 });
