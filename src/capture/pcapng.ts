@@ -62,13 +62,17 @@ interface Iface {
 /** Seconds either side of 1970 that an ISO-8601 time from Date can hold (±8.64e15 ms, years ±275760). */
 const MAX_TIME_SEC = 8.64e12;
 
+/** Interfaces kept per section (a capture has a few; the ids past it read as undefined). */
+export const MAX_INTERFACES = 4096;
+
 export const pcapngDetail = {
   timeOutOfRange: (sec: number, keptSec: number, first: boolean) =>
     `timestamp ${sec.toExponential(3)} s from 1970 is outside the years an ISO-8601 time can hold (-271821 to 275760); `
     + (first ? 'record kept at 1970-01-01 (it is the first)' : `record kept at the previous record's time (${keptSec} s)`),
   badLength: (len: number, why: string) => `block length ${len} ${why}; reading stopped`,
   tooLarge: (len: number) => `block length ${len} is above the ${PCAPNG_MAX_BLOCK}-byte bound; reading stopped`,
-  unknownInterface: (id: number, known: number) => `packet block names interface ${id}, but the section defines ${known}; block skipped`,
+  unknownInterface: (id: number, known: number) => `packet block names interface ${id}, but the section defines ${known}${known > MAX_INTERFACES ? ` (only the first ${MAX_INTERFACES} are kept)` : ''}; block skipped`,
+  tooManyInterfaces: () => `more than ${MAX_INTERFACES} interface blocks in one section; the others are not kept, and their packets are skipped`,
   caplenExceedsBlock: (capLen: number, room: number) => `captured length ${capLen} runs past the block (room for ${room}); block skipped`,
 };
 
@@ -78,7 +82,10 @@ export class PcapngReader extends Framer {
   private sections = 0;
   /** Interfaces of the current section by id; null for an IDB too short to read. */
   private ifaces: (Iface | null)[] = [];
-  private readonly allIfaces: Iface[] = [];
+  /** IDBs of this section, those past MAX_INTERFACES too (only the first are kept). */
+  private sectionIdbs = 0;
+  /** An interface was described in some section: the first sets the precision and snaplen. */
+  private anyIface = false;
   private recordCount = 0;
   /** SPBs carry no timestamp (§4.4); they get the last one seen, so time never jumps back to 1970. */
   private lastSec = 0;
@@ -174,6 +181,12 @@ export class PcapngReader extends Framer {
         return;
       }
       case BT_IDB:
+        if (++this.sectionIdbs > MAX_INTERFACES) {
+          // Each interface is an object held to the end of its section: a file of nothing but IDBs
+          // (helper-52 audit: 5M of them, 100 MB, took 1.06 GB) is bounded here.
+          this.issues.note('PCAPNG_TOO_MANY_INTERFACES', byteOffset, pcapngDetail.tooManyInterfaces());
+          return;
+        }
         if (len < IDB_MIN) {
           // Still counts as an interface, so the ids of later interfaces line up; its packets are skipped.
           this.ifaces.push(null);
@@ -193,7 +206,7 @@ export class PcapngReader extends Framer {
 
   private iface(id: number, byteOffset: number): Iface | null {
     const iface = this.ifaces[id] ?? null;
-    if (!iface) this.issues.note('PCAPNG_UNKNOWN_INTERFACE', byteOffset, pcapngDetail.unknownInterface(id, this.ifaces.length));
+    if (!iface) this.issues.note('PCAPNG_UNKNOWN_INTERFACE', byteOffset, pcapngDetail.unknownInterface(id, this.sectionIdbs));
     return iface;
   }
 
@@ -271,7 +284,9 @@ export class PcapngReader extends Framer {
       return;
     }
     this.le = le;
+    this.countLinkTypes();
     this.ifaces = [];
+    this.sectionIdbs = 0;
     this.sections++;
     if (!this.started) {
       this.started = true;
@@ -325,10 +340,17 @@ export class PcapngReader extends Framer {
     // 2026-12-05 a binary unit declared ceil(n·log10 2) digits, which showed one tick but rounded
     // 13/1024 s to .012695 and spans to the µs: helper audit of timings.)
     const digits = Math.min(9, exp);
-    if (this.allIfaces.length === 0 || digits > this.info.precisionDigits) this.info.precisionDigits = digits;
-    if (this.allIfaces.length === 0 || iface.snapLen > (this.info.snapLen ?? 0)) this.info.snapLen = iface.snapLen;
+    if (!this.anyIface || digits > this.info.precisionDigits) this.info.precisionDigits = digits;
+    if (!this.anyIface || iface.snapLen > (this.info.snapLen ?? 0)) this.info.snapLen = iface.snapLen;
+    this.anyIface = true;
     this.ifaces.push(iface);
-    this.allIfaces.push(iface);
+  }
+
+  /** Counts the section's records by link type in info.linkTypes, as its interfaces are let go. */
+  private countLinkTypes(): void {
+    for (const i of this.ifaces) {
+      if (i !== null && i.records > 0) this.info.linkTypes.set(i.linkType, (this.info.linkTypes.get(i.linkType) ?? 0) + i.records);
+    }
   }
 
   protected cut(byteOffset: number, have: number, need: number): void {
@@ -341,9 +363,8 @@ export class PcapngReader extends Framer {
 
   protected finish(): void {
     if (this.stopIssue) this.stopIssue.issue.detail = `${this.stopIssue.detail}; ${this.consumed - this.stopIssue.after} bytes from this block on were not read`;
-    for (const i of this.allIfaces) {
-      if (i.records > 0) this.info.linkTypes.set(i.linkType, (this.info.linkTypes.get(i.linkType) ?? 0) + i.records);
-    }
+    this.countLinkTypes();
+    this.ifaces = [];
     this.issues.finish();
   }
 }

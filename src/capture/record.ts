@@ -68,6 +68,7 @@ export type CaptureIssueCode =
   | 'PCAPNG_BAD_BLOCK_LENGTH' // block length not a multiple of 4, too small, or trailer mismatch
   | 'PCAPNG_BAD_SECTION' // malformed section header inside the file
   | 'PCAPNG_UNKNOWN_INTERFACE' // packet block names an interface that was never described
+  | 'PCAPNG_TOO_MANY_INTERFACES' // more interface blocks in a section than are kept (MAX_INTERFACES)
   | 'PCAPNG_BLOCK_TOO_LARGE' // block claims more than the reader will buffer
   | 'PCAPNG_CAPLEN_EXCEEDS_BLOCK' // packet block's captured length runs past its block: block skipped
   | 'GZIP_ERROR' // the compressed stream is corrupt or cut short

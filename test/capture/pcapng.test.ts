@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TCP_ACK } from '../../src/decode/fields.js';
-import { PCAPNG_MAX_BLOCK } from '../../src/capture/pcapng.js';
+import { MAX_INTERFACES, PCAPNG_MAX_BLOCK } from '../../src/capture/pcapng.js';
 import { ethernetIPv4Tcp, nullLink, rawIPv6Tcp, sll, AF_INET6_DARWIN, ETHERTYPE_IPV4, rawIPv4Tcp } from '../helpers/packet-builder.js';
 import {
   BT_EPB, BT_ISB, BT_NRB, chunksOf, concatBytes, fromBytes, LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, LINKTYPE_NULL, LINKTYPE_RAW,
@@ -185,6 +185,23 @@ describe('pcapng damage', () => {
     const got = await readAll(bytes);
     expect(got.records.map((r) => r.tsSec - 1_700_000_000)).toEqual([2]);
     expect(got.info.issues).toEqual([{ code: 'PCAPNG_UNKNOWN_INTERFACE', byteOffset: shbIdb, detail: expect.stringContaining('2 records') }]);
+  });
+
+  it('more than MAX_INTERFACES IDBs in a section: the rest noted once and their packets skipped; link types counted per section (helper-52 audit)', async () => {
+    const many = Array.from({ length: MAX_INTERFACES + 2 }, (_, i) => ({ linkType: i === MAX_INTERFACES ? LINKTYPE_RAW : LINKTYPE_ETHERNET }));
+    const bytes = writePcapng([], {
+      sections: [
+        { interfaces: many, items: [at(0, eth(1), 0), at(1, tcp4(2), MAX_INTERFACES), at(2, eth(3), MAX_INTERFACES - 1)] },
+        // A new section lets the last one's interfaces go; its own count afresh.
+        { interfaces: [{ linkType: LINKTYPE_RAW }], items: [at(3, tcp4(4), 0)] },
+      ],
+    });
+    const got = await collect(fromBytes(bytes));
+    expect(got.records.map((r) => r.tsSec - 1_700_000_000)).toEqual([0, 2, 3]);
+    expect(got.info.issues.map((i) => i.code)).toEqual(['PCAPNG_TOO_MANY_INTERFACES', 'PCAPNG_UNKNOWN_INTERFACE']);
+    expect(got.info.issues[0].detail).toContain('(2 records in this input');
+    expect(got.info.issues[1].detail).toContain(`names interface ${MAX_INTERFACES}, but the section defines ${MAX_INTERFACES + 2} (only the first ${MAX_INTERFACES} are kept)`);
+    expect([...got.info.linkTypes].sort((x, y) => x[0] - y[0])).toEqual([[LINKTYPE_ETHERNET, 2], [LINKTYPE_RAW, 1]]);
   });
 
   it('a later section with a bad byte-order magic → PCAPNG_BAD_SECTION, stop', async () => {
