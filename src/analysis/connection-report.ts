@@ -136,6 +136,7 @@ export function reportFromDigest(d: ConnectionDigest): ConnectionReport {
     backdateListen(c, rows, c.server, 'serverState');
     backdateListen(c, rows, c.client, 'clientState');
     report.ladder = rows;
+    if (c.ladderOmitted > 0) report.ladderRowsOmitted = c.ladderOmitted;
   }
   return report;
 }

@@ -45,6 +45,12 @@ const FIN_ARRIVAL_SLACK_NANOS = 200e6;
 const SYN_ACK_REORDER_NANOS = 1e9;
 /** Window assumed when the receiver never advertised one (the largest unscaled window). */
 const UNKNOWN_WINDOW = 65535;
+/**
+ * Ladder rows kept per connection; past them only the rows of packets that move a state are kept
+ * (there are at most ~MAX_RECORD_TRANSITIONS of those), and the others counted (`ladderOmitted`):
+ * a ladder of one connection of a million packets held every row (helper-52 audit: 1.44 GB).
+ */
+export const LADDER_MAX_ROWS = 10_000;
 
 /**
  * Connection.stampedBack: timing points set by a record stamped earlier than one before it. The
@@ -160,6 +166,8 @@ export interface ConnectionFacts {
   completeness: number;
   anomalies: Anomaly[] | null;
   ladder: LadderStep[] | null;
+  /** Ladder rows not kept past LADDER_MAX_ROWS (packets that moved no state). */
+  ladderOmitted: number;
   /**
    * Records the first instance of (code, endpoint) (the end-of-record detectors add theirs), at
    * `frameNo` of `input`.
@@ -193,6 +201,9 @@ export class Connection implements ConnectionFacts {
   lastNanos!: number;
   lastFrame!: number;
   ladder!: LadderStep[] | null;
+  ladderOmitted!: number;
+  /** Both endpoints' transitions when the last ladder row was written: a row past the bound is kept if they moved. */
+  private ladderArcs!: number;
   /** Codes noted on the current packet (only with a ladder). */
   private pktCodes!: string[] | null;
   anomalies!: Anomaly[] | null;
@@ -350,6 +361,8 @@ export class Connection implements ConnectionFacts {
     this.completeness = 0;
     this.anomalies = null;
     this.ladder = ladder ? [] : null;
+    this.ladderOmitted = 0;
+    this.ladderArcs = 0;
     this.pktCodes = null;
     this.zeek.reset();
     this.twoMslNanos = 240e9;
@@ -1079,6 +1092,14 @@ export class Connection implements ConnectionFacts {
   private row(f: PacketFields, t: number, frameNo: number, fromClient: boolean, s: Endpoint, r: Endpoint): void {
     const ladder = this.ladder;
     if (ladder === null) return;
+    const arcs = this.client.transitions.length + this.server.transitions.length;
+    const moved = arcs !== this.ladderArcs;
+    this.ladderArcs = arcs;
+    if (ladder.length >= LADDER_MAX_ROWS && !moved) {
+      this.ladderOmitted++;
+      this.pktCodes = null;
+      return;
+    }
     const ack = (f.flags & TCP_ACK) !== 0;
     const input = this.lastInput;
     ladder.push({

@@ -9,6 +9,7 @@ import type { ChalkInstance } from 'chalk';
 import type { AnomalyReport, ConnectionReport, LadderRow, Role, RunReport, TransitionReport } from './model.js';
 import { paintSeverity, type RenderContext } from './context.js';
 import { formatEndpoint, formatSeconds, strWidth, wrapText } from './format.js';
+import { LADDER_MAX_ROWS } from '../flow/connection.js';
 
 /** Widest state name (SYN_RECEIVED): keeps both state columns aligned down the whole diagram. */
 const STATE_WIDTH = 12;
@@ -117,7 +118,11 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
   const arcs = placeTransitions(c, rows);
   const left = ctx.everyRow ? null : quietRuns(c, rows, arcs.byRow, byFrame);
   let prev: LadderRow | null = null;
+  const omitted = c.ladderRowsOmitted ?? 0;
+  const omittedWords = `${ctx.ascii ? '...' : '⋯'} ${omitted.toLocaleString('en-US')} more rows not kept: a ladder keeps ` +
+    `${LADDER_MAX_ROWS.toLocaleString('en-US')} rows of a connection, then only those of packets that move a state`;
   rows.forEach((r, i) => {
+    if (omitted > 0 && i === LADDER_MAX_ROWS) out.push(...wrapHanging(omittedWords, ctx.width, frameW + 2 + timeW + 2).map((l) => chalk.dim(l)));
     const input = r.input ?? c.input;
     if (left !== null && left[i] !== undefined) {
       const run = left[i];
@@ -152,6 +157,7 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
     for (const code of extra) out.push(...markLines(chalk, '', `${mark} ${code}`, '', indentW, ctx.width));
     prev = r;
   });
+  if (omitted > 0 && rows.length <= LADDER_MAX_ROWS) out.push(...wrapHanging(omittedWords, ctx.width, frameW + 2 + timeW + 2).map((l) => chalk.dim(l)));
   // Arcs no row shows: taken when the record ended (a held FIN assumed delivered, TIME_WAIT expiring).
   for (const taken of arcs.after) {
     out.push(...wrapHanging(`at the end of the record, ${arcWords(taken, arrowTo, true)}`, ctx.width, frameW + 2 + timeW + 2).map((l) => chalk.dim(l)));

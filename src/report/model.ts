@@ -214,6 +214,11 @@ export interface ConnectionReport {
   captureLoss: boolean;
   /** Per-packet rows for the ladder diagram; only present when the run asked for them. */
   ladder?: LadderRow[];
+  /**
+   * Rows not kept: past the first LADDER_MAX_ROWS (10,000) of a connection only the rows of packets
+   * that moved a state are kept. Present only when some were left out.
+   */
+  ladderRowsOmitted?: number;
 }
 
 export interface WiresharkReport {

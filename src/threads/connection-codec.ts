@@ -280,6 +280,7 @@ class RebuiltConnection implements ConnectionFacts {
   completeness = 0;
   anomalies: Anomaly[] | null = null;
   ladder: LadderStep[] | null = null;
+  ladderOmitted = 0;
 
   constructor(
     readonly id: number,

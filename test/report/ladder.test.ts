@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { analyze } from '../../src/analyze.js';
 import { fromBytes } from '../helpers/pcap-writer.js';
 import { arrow, renderConnectionLadder, renderLadder, rowLabel } from '../../src/report/ladder.js';
@@ -11,6 +11,7 @@ import { ROTATED_NAMES, rotatedCapture } from '../helpers/rotated.js';
 import { Scenario } from '../helpers/scenario.js';
 import { Chalk } from 'chalk';
 import type { ConnectionReport } from '../../src/report/model.js';
+import { LADDER_MAX_ROWS } from '../../src/flow/connection.js';
 
 const ctx = defaultRenderContext({ width: 80 });
 // Wide enough that no label or message wraps (wrapping: test/cli/ladder-width.test.ts).
@@ -295,4 +296,28 @@ test('the header says which ISN each side\'s seq/ack count from, or that they ar
   expect(header((await late.run()).connections[0])).toBe(`${intro}client ISN 1000 from frame 3, absolute before · server ISN 5000 from frame 4, absolute before`);
   // A side none of whose numbers is drawn (a SYN never answered: no ack=) is not named.
   expect(header(connection(3, { ladder: TEXTBOOK_LADDER.slice(0, 1) }))).toBe(`${intro}client ISN 1000`);
+});
+
+describe('a connection longer than the ladder keeps (helper-52 audit: every row was held, 1.44 GB for a million packets)', () => {
+  test('its first LADDER_MAX_ROWS rows, then only rows that move a state; the rest counted, and said where they went', async () => {
+    const s = new Scenario();
+    s.a.syn(); s.b.synAck(); s.a.ack();
+    const n = LADDER_MAX_ROWS + 50;
+    for (let i = 0; i < n; i++) s.a.data(10);
+    s.a.fin(); s.b.ack(); s.b.fin(); s.a.ack();
+    const r = await s.run();
+    const [c] = r.connections;
+    const total = s.frames.length;
+    // Past the bound: the four rows of the close move states; the 50 data rows and nothing else left out.
+    expect(c.ladder).toHaveLength(LADDER_MAX_ROWS + 4);
+    expect(c.ladderRowsOmitted).toBe(total - LADDER_MAX_ROWS - 4);
+    expect(c.ladder!.slice(-4).map((x) => `${x.clientState} ${x.serverState}`))
+      .toEqual(['FIN_WAIT_1 ESTABLISHED', 'FIN_WAIT_2 CLOSE_WAIT', 'TIME_WAIT LAST_ACK', 'TIME_WAIT CLOSED']);
+    const text = renderConnectionLadder(c, { ...ctx, ascii: true, width: 100 });
+    expect(text).toContain(`... ${(total - LADDER_MAX_ROWS - 4).toLocaleString('en-US')} more rows not kept: a ladder keeps 10,000 rows`);
+    // A shorter connection: no key at all.
+    const short = new Scenario();
+    short.a.syn(); short.b.synAck(); short.a.ack(); short.a.data(5);
+    expect((await short.run()).connections[0].ladderRowsOmitted).toBeUndefined();
+  });
 });
