@@ -82,6 +82,14 @@ const UDP_INACTIVITY_TIMEOUT = 60 * SEC; // what TCPAnalyzer::MakeSessionAdapter
 const TCP_INACTIVITY_TIMEOUT = 300 * SEC; // once out of the handshake
 const LONG_INACTIVITY_TIMEOUT = 3600 * SEC; // Conn::port_inactivity_timeouts
 const TOO_LARGE_SEQ_DELTA = 1048576;
+/**
+ * Ours, not Zeek's (helper-52 audit: every row and letter was held for the connection's life, ~190
+ * bytes per SYN of a tuple Zeek splits every 5 s, and 1M FINs on new sequence numbers were a
+ * 1M-letter history): a connection keeps its first MAX_ZEEK_ROWS - 1 rows and its latest, and a row
+ * its first MAX_HISTORY letters. No real connection comes near either.
+ */
+export const MAX_ZEEK_ROWS = 1000;
+export const MAX_HISTORY = 10_000;
 
 const ORIG = 1;
 const RESP = 2;
@@ -221,14 +229,14 @@ export class ZeekConnModel implements ZeekHistorySink {
   }
 
   addHistory(code: string): void {
-    this.history += code;
+    if (this.history.length < MAX_HISTORY) this.history += code;
   }
 
   checkHistory(mask: number, code: string, orig: boolean): boolean {
     const m = orig ? mask : mask << 16;
     if ((this.histSeen & m) !== 0) return true;
     this.histSeen |= m;
-    this.history += orig ? code : responderLetter(code);
+    if (this.history.length < MAX_HISTORY) this.history += orig ? code : responderLetter(code);
     return false;
   }
 
@@ -284,7 +292,10 @@ export class ZeekConnModel implements ZeekHistorySink {
   }
 
   private closeRow(): void {
-    (this.finished ??= []).push(this.snapshot());
+    const rows = (this.finished ??= []);
+    // Past the bound the latest row takes the last place: the first rows and the last are kept.
+    if (rows.length >= MAX_ZEEK_ROWS) rows[rows.length - 1] = this.snapshot();
+    else rows.push(this.snapshot());
     this.open = false;
   }
 

@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { test as propTest, fc } from '@fast-check/vitest';
 import { newPacketFields, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, type PacketFields } from '../../src/decode/fields.js';
-import { ZeekConnModel } from '../../src/analysis/zeek.js';
+import { MAX_HISTORY, MAX_ZEEK_ROWS, ZeekConnModel } from '../../src/analysis/zeek.js';
+import { Scenario } from '../helpers/scenario.js';
 import { zeekConnState } from '../../src/analysis/zeek-conn-state.js';
 import { CLOSED, ESTABLISHED, INACTIVE, insertBlock, PARTIAL, RESET, SYN_ACK_SENT, SYN_SENT } from '../../src/analysis/zeek-endpoint.js';
 
@@ -639,5 +640,27 @@ describe('the reassembler\'s blocks above holes (helper-52 audit: a linear scan 
       // Nothing held before is lost: every old block lies inside some block now.
       for (let k = 0; k < before.length; k += 2) expect(a.some((_, m) => m % 2 === 0 && a[m] <= before[k] && a[m + 1] >= before[k + 1])).toBe(true);
     }
+  });
+});
+
+describe('what one connection\'s Zeek model holds (helper-52 audit: rows and letters for the connection\'s whole life)', () => {
+  it('a tuple Zeek splits again and again keeps its first MAX_ZEEK_ROWS - 1 finished rows, its latest, and the one still open', async () => {
+    const s = new Scenario();
+    const n = MAX_ZEEK_ROWS + 100;
+    for (let i = 0; i < n; i++) { s.a.syn(); s.wait(6000); } // the same SYN every 6 s: a row each for Zeek
+    const [c] = (await s.run({ zeekRows: true, ladder: false })).connections;
+    const rows = c.zeek.rows!;
+    expect(rows).toHaveLength(MAX_ZEEK_ROWS + 1);
+    expect(rows[rows.length - 1].ts).toBe(c.lastSeen); // the latest: the capture's last SYN
+    expect(rows[rows.length - 2].ts < rows[rows.length - 1].ts).toBe(true);
+  });
+  it('a history keeps its first MAX_HISTORY letters', async () => {
+    const s = new Scenario();
+    s.a.syn(); s.b.synAck(); s.a.ack();
+    // A FIN on a new sequence number each time: Zeek adds an F (f) for each.
+    for (let i = 0; i < MAX_HISTORY + 50; i++) { s.a.data(1); s.a.fin({ keepSeq: true }); }
+    const [c] = (await s.run({ ladder: false })).connections;
+    expect(c.zeek.history).toHaveLength(MAX_HISTORY);
+    expect(c.zeek.history.startsWith('ShAD')).toBe(true);
   });
 });
