@@ -78,7 +78,8 @@ function lingering(c: ConnectionFacts, ep: Endpoint, role: number, state: 'FIN_W
     // data in the open direction"), so the wait counts from the CLOSE_WAIT side's last payload.
     const open = state === 'CLOSE_WAIT' ? ep : ep === c.client ? c.server : c.client;
     const left = t.tNanos + held.nanos;
-    const quietFrom = open.lastDataNanos > t.tNanos ? Math.min(open.lastDataNanos, left) : t.tNanos;
+    // Payload only after it left (a resend past the FIN, say) tells nothing of the wait: from the entry.
+    const quietFrom = open.lastDataNanos > t.tNanos && open.lastDataNanos <= left ? open.lastDataNanos : t.tNanos;
     if ((left - quietFrom) / 1e9 <= settings.lingerSeconds) return;
   }
   // To the µs whatever the capture's unit, as these have always been given.

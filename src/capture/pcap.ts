@@ -84,7 +84,8 @@ export function applyPcapHeader(info: CaptureInfo, h: PcapHeader): void {
  * (captures concatenated): any of the four magics with version 2 and a thiszone and sigfigs of 0,
  * as libpcap writes them, or the first header's magic with that header's own thiszone and sigfigs.
  * Read as a record header, those are a record of no bytes (or of the first header's thiszone and
- * sigfigs) stamped 2011-2083, which no capture tool writes.
+ * sigfigs) stamped 2011-2083 (in one of a few seconds), which capture tools do not write: the zero
+ * lengths, not the date, keep a real record from being taken for a header.
  */
 export function opensPcapFileHeader(v: DataView, off: number, firstMagic: number, firstZone: number, firstSigfigs: number): boolean {
   const magic = v.getUint32(off, false);

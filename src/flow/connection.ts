@@ -598,7 +598,8 @@ export class Connection implements ConnectionFacts {
       // Not the segments that acknowledge a SYN (a SYN,ACK to SYN_SENT, the ACK to SYN_RECEIVED):
       // acknowledging more than ISN+1 there is BAD_HANDSHAKE_ACK, below, not loss as well.
       const acksHandshake = r.hasIss && ((syn && r.state === 'SYN_SENT') || (!syn && r.state === 'SYN_RECEIVED'));
-      if (r.hasSeq && seqGt(ackNo, r.sndNxt) && !acksHandshake) {
+      // Past the peer's FIN nothing was sent: the segment is dropped (onControl), nothing was lost.
+      if (r.hasSeq && seqGt(ackNo, r.sndNxt) && !acksHandshake && !r.finSent) {
         this.lossNoted(rRole, frameNo, t, 'acked_unseen', seqDiff(ackNo, r.sndNxt));
       } else if (!r.hasSeq && !syn && s.synCount > 0) {
         // The opener acknowledges a peer that never appeared: it got a SYN,ACK the capture did not
@@ -640,7 +641,17 @@ export class Connection implements ConnectionFacts {
    */
   settle(endNanos: number): void {
     for (const ep of [this.client, this.server]) {
-      if (ep.pendingFin && !ep.pendingFinNeedsAck) deliverPendingFin(ep, ep.pendingFinFrame, ep.pendingFinInput, ep.pendingFinNanos, true);
+      // Not a FIN still behind a hole in its sender's bytes, unless the receiver was never captured
+      // (one direction only: a gap never filled there is more likely the capture's own loss).
+      const finBy = ep === this.client ? this.server : this.client;
+      if (ep.pendingFin && !ep.pendingFinNeedsAck && (!finBy.hasHole || ep.packets === 0)) {
+        // At the FIN's frame, or at the endpoint's last arc if it moved since (a FIN_WAIT_1 holding a
+        // FIN behind a hole may take the ACK of its own FIN meanwhile): arcs stay in frame order.
+        const tr = ep.transitions;
+        const last = tr.length > ep.pendingFinArcs ? tr[tr.length - 1] : null;
+        if (last !== null) deliverPendingFin(ep, last.frameNo, last.input, last.tNanos, true);
+        else deliverPendingFin(ep, ep.pendingFinFrame, ep.pendingFinInput, ep.pendingFinNanos, true);
+      }
       if (ep.state === 'TIME_WAIT') this.checkTimeWait(ep, endNanos, this.lastFrame, this.lastInput);
     }
   }
@@ -689,9 +700,10 @@ export class Connection implements ConnectionFacts {
         const beyond = d + len > 0 ? d + len : 0; // past SND.NXT: new
         let filled = 0; // in the gap, from its start: bytes the capture had not seen
         let resent = 0;
-        if (s.hasHole && dataSeq === s.holeLo) {
-          const toHi = seqDiff(s.holeHi, dataSeq);
-          filled = len < toHi ? len : toHi;
+        if (s.hasHole && seqLe(dataSeq, s.holeLo) && seqGt((dataSeq + len) | 0, s.holeLo)) {
+          const toHi = seqDiff(s.holeHi, s.holeLo);
+          const past = seqDiff((dataSeq + len) | 0, s.holeLo);
+          filled = past < toHi ? past : toHi;
           s.holeLo = (s.holeLo + filled) | 0;
           // Soon after the gap: the two crossed before the capture point (Wireshark's Out-Of-Order,
           // whose threshold without an RTT is also 3 ms). Later: the segment was lost before the
@@ -838,10 +850,8 @@ export class Connection implements ConnectionFacts {
     // A RST whose ACK covers the held FIN: its sender had taken the FIN (CLOSE_WAIT) before it reset,
     // as an application closing with unread data does.
     if (s.pendingFin && ack && r.finSent && coversFin(r, ackNo)) deliverPendingFin(s, frameNo, this.lastInput, t, false);
-    s.pendingFin = false; // a reset endpoint receives nothing more
-    s.pendingFinNeedsAck = false;
-    r.pendingFin = false;
-    r.pendingFinNeedsAck = false;
+    dropPendingFin(s); // a reset endpoint receives nothing more
+    dropPendingFin(r);
     const nS = s.transitions.length;
     const nR = r.transitions.length;
     fill(SND_EV, t, frameNo, this.lastInput, false, ack, false, true, 0, false, false, true);
@@ -872,13 +882,13 @@ export class Connection implements ConnectionFacts {
       // FIN was lost past the capture point, or sits behind a hole in the peer's bytes (held for
       // later processing, §3.10.7.4). Only an ACK covering it delivers it now (after a resend, or
       // the hole filled): a FIN of this endpoint's is no crossing, and the end of the record no sign.
-      else if (seqLe(ackNo, r.finSeq) && this.finSurelyArrivedBy(s, t)) s.pendingFinNeedsAck = true;
+      else if (this.finSurelyArrivedBy(s, t)) s.pendingFinNeedsAck = true;
     }
     fill(SND_EV, t, frameNo, this.lastInput, syn, ack, fin, false, len, false, false, false);
     if (!step(s, SND_EV)) this.wrongState(s, sRole, 'snd', frameNo, t);
     // It sent its own FIN without acknowledging the peer's: the FINs crossed (simultaneous close,
     // RFC 9293 Figure 13), and the peer's FIN arrives now, in FIN_WAIT_1.
-    if (s.pendingFin && !s.pendingFinNeedsAck && fin) deliverPendingFin(s, frameNo, this.lastInput, t, false);
+    if (s.pendingFin && !s.pendingFinNeedsAck && !r.hasHole && fin) deliverPendingFin(s, frameNo, this.lastInput, t, false);
     // Simultaneous open (Figure 7): the peer's bare SYN passed first, yet this endpoint sent a bare
     // SYN rather than a SYN,ACK, so the two SYNs crossed: the peer's arrives after ours. Only while
     // the peer is still in SYN_SENT: a SYN of an attempt already reset crosses nothing (helper-53).
@@ -910,13 +920,19 @@ export class Connection implements ConnectionFacts {
     // A FIN behind a hole in its sender's bytes (lost before the capture point) is held by a receiver
     // closing too: RFC 9293 §3.10.7.4 holds a segment beyond RCV.NXT for later processing, so it
     // leaves FIN_WAIT_1/2 only once its ACK covers the FIN (after the hole is filled).
-    const behindHole = fin && s.hasHole;
+    const behindHole = fin && s.hasHole && !(r.hasAck && seqGe(r.ackMax, s.holeHi));
     const holdFin = fin && !syn && (r.state === 'ESTABLISHED' || r.state === 'UNKNOWN'
       || (behindHole && (r.state === 'FIN_WAIT_1' || r.state === 'FIN_WAIT_2')));
     // It acknowledges more than the receiver sent, which ended with its FIN: the receiver drops the
     // segment (§3.10.7.4, "SEG.ACK > SND.NXT": send an ACK, drop the segment, and return). Only
     // after that FIN is it sure: before, the ACK may cover bytes the capture lost (CAPTURE_LOSS).
-    if (ack && !syn && r.finSent && seqGt(ackNo, r.sndNxt)) return;
+    if (ack && !syn && r.finSent && seqGt(ackNo, r.sndNxt)) {
+      // Dropped, and its FIN with it: a resend of it, captured or not, is shown by an ACK covering it.
+      if (fin && (r.state === 'FIN_WAIT_1' || r.state === 'FIN_WAIT_2') && !r.pendingFin) {
+        holdPendingFin(r, true, frameNo, this.lastInput, t);
+      }
+      return;
+    }
     if (!step(r, fill(RCV_EV, t, frameNo, this.lastInput, syn, ack, holdFin ? false : fin, false, len, acksSyn, acksFin, false))) {
       this.wrongState(r, rRole, 'rcv', frameNo, t);
     }
@@ -924,11 +940,7 @@ export class Connection implements ConnectionFacts {
     // until an ACK covers it: a resend then opens the crossing again, as a first FIN does.
     if (holdFin && (r.state === 'ESTABLISHED' || r.state === 'FIN_WAIT_1' || r.state === 'FIN_WAIT_2')
       && (!r.pendingFin || r.pendingFinNeedsAck)) {
-      r.pendingFin = true;
-      r.pendingFinNeedsAck = behindHole;
-      r.pendingFinFrame = frameNo;
-      r.pendingFinInput = this.lastInput;
-      r.pendingFinNanos = t;
+      holdPendingFin(r, false, frameNo, this.lastInput, t);
     }
 
     // Reordered handshake: the ACK of this SYN,ACK was captured before it. The ACK was observed,
@@ -1143,6 +1155,21 @@ function lossDetails(kind: 'gap' | 'acked_unseen' | 'syn_ack_unseen', bytes: num
   return kind === 'gap' ? { kind, missingBytes: bytes } : kind === 'acked_unseen' ? { kind, unseenBytes: bytes } : { kind };
 }
 
+/** Holds the peer's FIN at `ep` (Endpoint.pendingFin), taken at this frame. */
+function holdPendingFin(ep: Endpoint, needsAck: boolean, frameNo: number, input: string, t: number): void {
+  ep.pendingFin = true;
+  ep.pendingFinNeedsAck = needsAck;
+  ep.pendingFinFrame = frameNo;
+  ep.pendingFinInput = input;
+  ep.pendingFinNanos = t;
+  ep.pendingFinArcs = ep.transitions.length;
+}
+
+function dropPendingFin(ep: Endpoint): void {
+  ep.pendingFin = false;
+  ep.pendingFinNeedsAck = false;
+}
+
 /**
  * Does an ACK field cover `finBy`'s FIN (FIN + 1 or beyond)? Beyond its SND.NXT the segment's
  * receiver drops it (onControl), but its sender had taken the FIN.
@@ -1153,8 +1180,7 @@ function coversFin(finBy: Endpoint, ackNo: number): boolean {
 
 /** The held `rcv FIN` arc (ESTABLISHED → CLOSE_WAIT; FIN_WAIT_1 → CLOSING, FIN_WAIT_2 → TIME_WAIT). */
 function deliverPendingFin(ep: Endpoint, frameNo: number, input: string, t: number, inferred: boolean): void {
-  ep.pendingFin = false;
-  ep.pendingFinNeedsAck = false;
+  dropPendingFin(ep);
   const n = ep.transitions.length;
   step(ep, fill(RCV_EV, t, frameNo, input, false, false, true, false, 0, false, false, false));
   // Assumed delivered at the end of the record, not shown by the endpoint: mark the arc inferred.

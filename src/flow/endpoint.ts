@@ -71,6 +71,8 @@ export class Endpoint implements MachineEndpoint {
   /** The input pendingFinFrame counts in. */
   pendingFinInput = '';
   pendingFinNanos = 0;
+  /** Its transitions when the FIN was held: more at the end of the record, and the FIN is taken after them. */
+  pendingFinArcs = 0;
   /**
    * In TIME_WAIT: when its 2×MSL timer last (re)started, if later than the arrival: its own segment
    * (the ACK of the FIN, sent after the FIN passed the capture point) or a retransmitted FIN from its
@@ -128,6 +130,7 @@ export class Endpoint implements MachineEndpoint {
     this.pendingFinFrame = 0;
     this.pendingFinInput = '';
     this.pendingFinNanos = 0;
+    this.pendingFinArcs = 0;
     this.timeWaitFrom = -1;
     this.window = -1;
     this.windowInSyn = false;

@@ -4,7 +4,7 @@
  * per-packet state sequence, "who flags | client-state server-state" after each packet, as the
  * observer model of docs/state-model.md defines it; it was written from the figures, not from output.
  */
-import { TCP_FIN, TCP_SYN } from '../../src/decode/fields.js';
+import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_SYN } from '../../src/decode/fields.js';
 import { Scenario } from '../helpers/scenario.js';
 
 export interface ScenarioCase {
@@ -449,6 +449,70 @@ export const SCENARIOS: ScenarioCase[] = [
       return s;
     },
     rows: ['C SYN | SYN_SENT LISTEN', 'S SYN,ACK | ESTABLISHED SYN_RECEIVED', 'C RST | CLOSED LISTEN', 'S SYN | CLOSED SYN_SENT'],
+  },
+  // From helper-54's review of the FIN rework (2026-12-06): each failed on its first version.
+  {
+    // The client resends from 100 bytes below the gap, covering it (repacketized): the hole is filled
+    // though no segment starts at it, so the FIN after it is in order and the server in FIN_WAIT_2
+    // takes it. Was: a stale hole held the FIN for ever (FIN_WAIT_2 at the end, LINGERING, NOT_CLOSED).
+    name: 'hole-filled-by-a-wider-resend',
+    build: () => {
+      const s = handshake(new Scenario());
+      s.b.fin(); s.a.ack(); s.a.data(100); s.b.ack();
+      const hole = s.a.nxt;
+      s.a.nxt = (hole + 100) >>> 0;
+      s.a.data(100); s.wait(300); s.a.data(300, { seq: hole - 100 }); s.b.ack(); s.wait(100); s.a.fin();
+      return s;
+    },
+    paths: {
+      client: ['CLOSED', 'SYN_SENT', 'ESTABLISHED', 'CLOSE_WAIT', 'LAST_ACK'],
+      server: ['CLOSED', 'LISTEN', 'SYN_RECEIVED', 'ESTABLISHED', 'FIN_WAIT_1', 'FIN_WAIT_2', 'TIME_WAIT'],
+    },
+  },
+  {
+    // FIN,data behind a hole, the hole filled 0.1 ms later (reordered before the capture point), and
+    // the server's FIN acknowledging none of it: the FINs crossed (Figure 13), CLOSING. Was: the
+    // hole's hold outlived the hole, so no crossing (FIN_WAIT_1 -> FIN_WAIT_2 -> TIME_WAIT).
+    name: 'fin-behind-reordered-hole-crossing',
+    build: () => {
+      const s = handshake(new Scenario());
+      const hole = s.a.nxt;
+      s.a.nxt = (hole + 100) >>> 0;
+      s.a.send(TCP_FIN | TCP_PSH | TCP_ACK, 100); s.a.data(100, { seq: hole }); s.b.fin({ ack: hole }); s.a.ack(); s.b.ack();
+      return s;
+    },
+    paths: {
+      client: ['CLOSED', 'SYN_SENT', 'ESTABLISHED', 'FIN_WAIT_1', 'CLOSING', 'TIME_WAIT'],
+      server: ['CLOSED', 'LISTEN', 'SYN_RECEIVED', 'ESTABLISHED', 'FIN_WAIT_1', 'CLOSING', 'TIME_WAIT'],
+    },
+  },
+  {
+    // The same FIN behind a hole, the hole filled, then the capture ends: the FIN is assumed
+    // delivered at the end of the record, as in order. Was: the server stayed ESTABLISHED.
+    name: 'fin-behind-filled-hole-at-end',
+    build: () => {
+      const s = handshake(new Scenario());
+      const hole = s.a.nxt;
+      s.a.nxt = (hole + 100) >>> 0;
+      s.a.send(TCP_FIN | TCP_PSH | TCP_ACK, 100); s.wait(300); s.a.data(100, { seq: hole });
+      return s;
+    },
+    paths: {
+      client: ['CLOSED', 'SYN_SENT', 'ESTABLISHED', 'FIN_WAIT_1'],
+      server: ['CLOSED', 'LISTEN', 'SYN_RECEIVED', 'ESTABLISHED', 'CLOSE_WAIT'],
+    },
+  },
+  {
+    // A FIN,ACK acknowledging past the client's FIN is dropped by it, FIN and all; the client's ACK
+    // covering that FIN later shows its resend arrived. Was: FIN_WAIT_2 for ever.
+    name: 'fin-on-a-dropped-segment-acked-later',
+    build: () => {
+      const s = handshake(new Scenario());
+      s.a.fin(); s.b.ack(); s.b.fin({ ack: s.a.nxt + 1000 }); s.wait(200); s.a.ack();
+      return s;
+    },
+    rows: [...HS, 'C FIN,ACK | FIN_WAIT_1 ESTABLISHED', 'S ACK | FIN_WAIT_2 CLOSE_WAIT', 'S FIN,ACK | FIN_WAIT_2 LAST_ACK',
+      'C ACK | TIME_WAIT CLOSED'],
   },
   {
     name: 'odd-segments',
