@@ -35,11 +35,12 @@ export class Endpoint implements MachineEndpoint {
    */
   pendingFin = false;
   /**
-   * The held FIN waits for an ACK covering it and nothing else: it came behind a hole in the peer's
-   * bytes (held for later processing, RFC 9293 §3.10.7.4), or this endpoint has since sent a
+   * The held FIN waits for an ACK covering it and nothing else: this endpoint has since sent a
    * segment, later than the FIN could have arrived, that did not acknowledge it (lost past the
-   * capture point, or queued behind a hole). A FIN of its own is then no crossing, and the end of
-   * the record does not deliver it.
+   * capture point, or queued behind a hole), or the FIN came on a segment this endpoint dropped (it
+   * acknowledged past this endpoint's own FIN). A FIN of its own is then no crossing, and the end of
+   * the record does not deliver it. (A FIN behind a hole in the peer's bytes waits the same way
+   * while the hole lasts: that is read from the peer's `hasHole`, live, not stored here.)
    */
   pendingFinNeedsAck = false;
   /** Last advertised window (raw; -1 = none); `wscale` below is its shift, unless `windowInSyn`. */
