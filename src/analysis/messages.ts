@@ -21,7 +21,8 @@ export function anomalyMessage(code: AnomalyCode, who: 'client' | 'server' | nul
     case 'REFUSED':
       return 'connection refused: the SYN was answered by RST';
     case 'RESET':
-      return `connection reset by the ${d.resetBy} in ${d.state}`;
+      // resetBy 'both': each side sent an accepted RST; `state` is the first one's sender's.
+      return d.resetBy === 'both' ? `connection reset by both endpoints, first in ${d.state}` : `connection reset by the ${d.resetBy} in ${d.state}`;
     case 'SIMULTANEOUS_OPEN':
       return 'simultaneous open: both endpoints sent a SYN and passed through SYN_RECEIVED';
     case 'SIMULTANEOUS_CLOSE':

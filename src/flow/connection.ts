@@ -1110,6 +1110,9 @@ export class Connection implements ConnectionFacts {
     if (ladder.length >= LADDER_MAX_ROWS && !moved) {
       this.ladderOmitted++;
       this.pktCodes = null;
+      // This packet has no row: synAckSeen() must not take a mark back from the next row kept.
+      const rows = this.synAckUnseenRows;
+      if (rows !== null && rows.length > 0 && rows[rows.length - 1] === ladder.length) rows.pop();
       return;
     }
     const ack = (f.flags & TCP_ACK) !== 0;

@@ -105,7 +105,9 @@ export const SYN_MIN_IDLE_SECONDS = 130;
 export const REUSE_AFTER_IDLE_SECONDS = 30;
 /**
  * A record whose endpoints made this many transitions between them is ended by the next SYN on its
- * tuple, which starts a new record (PORT_REUSE), same ISN or not. A connection takes 10-20.
+ * tuple that opens (its sender in CLOSED, LISTEN or TIME_WAIT, its peer not in SYN_SENT), or past
+ * twice as many by any SYN; a new record starts there (PORT_REUSE), same ISN or not. A connection
+ * takes 10-20.
  */
 export const MAX_RECORD_TRANSITIONS = 1000;
 /** Most tombstones remembered for port-reuse reporting (oldest forgotten first). */
@@ -328,9 +330,17 @@ export class Tracker {
     // Every return to an opening state takes a SYN, so this bounds one record's transitions (and
     // its report) whatever the tuple repeats: a session looped by tcpreplay on the same ISNs, or
     // SYN, SYN,ACK, RST for ever (helper-52 audit: 126 MB of that was one record, 989 MB of RSS).
-    if (c.client.transitions.length + c.server.transitions.length >= MAX_RECORD_TRANSITIONS) return true;
+    // At a SYN that opens, so a handshake is not cut in two (helper-55 review: a split at a SYN,ACK
+    // or a resent SYN); at any SYN past twice the bound (one SYN, then SYN,ACK and RST for ever).
     const fromClient = fromA === c.clientIsA;
     const s = fromClient ? c.client : c.server;
+    const arcs = c.client.transitions.length + c.server.transitions.length;
+    if (arcs >= MAX_RECORD_TRANSITIONS) {
+      // A SYN that opens: its sender's last attempt is over and it answers or crosses no SYN of the peer.
+      const r = fromClient ? c.server : c.client;
+      const idle = s.state === 'CLOSED' || s.state === 'LISTEN' || s.state === 'TIME_WAIT';
+      if ((idle && r.state !== 'SYN_SENT') || arcs >= 2 * MAX_RECORD_TRANSITIONS) return true;
+    }
     if (s.hasIss && (f.seq | 0) === s.iss) return false;
     // A bare SYN from a side the capture joined mid-stream (no ISN known) is a new connection,
     // unless it is that side's own SYN captured after its first segment (reordered): then its

@@ -119,7 +119,7 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
   const left = ctx.everyRow ? null : quietRuns(c, rows, arcs.byRow, byFrame);
   let prev: LadderRow | null = null;
   const omitted = c.ladderRowsOmitted ?? 0;
-  const omittedWords = `${ctx.ascii ? '...' : '⋯'} ${omitted.toLocaleString('en-US')} more rows not kept: a ladder keeps ` +
+  const omittedWords = `${ctx.ascii ? '...' : '⋯'} ${omitted.toLocaleString('en-US')} more ${omitted === 1 ? 'row' : 'rows'} not kept: a ladder keeps ` +
     `${LADDER_MAX_ROWS.toLocaleString('en-US')} rows of a connection, then only those of packets that move a state`;
   rows.forEach((r, i) => {
     if (omitted > 0 && i === LADDER_MAX_ROWS) out.push(...wrapHanging(omittedWords, ctx.width, frameW + 2 + timeW + 2).map((l) => chalk.dim(l)));

@@ -65,6 +65,9 @@ describe('LINGERING_* messages (helper audit of the terminal, 2026-12-05)', () =
     // Past the threshold, as before.
     expect(anomalyMessage('LINGERING_FIN_WAIT_2', 'client', { seconds: 75, atEnd: true, thresholdSeconds: 60 }))
       .toBe('client in FIN_WAIT_2 for 75 s, still there when the record ended (threshold 60 s)');
+    // Both sides reset (helper-55 review: "reset by the both in ...").
+    expect(anomalyMessage('RESET', 'client', { resetBy: 'both', state: 'ESTABLISHED' })).toBe('connection reset by both endpoints, first in ESTABLISHED');
+    expect(anomalyMessage('RESET', 'server', { resetBy: 'server', state: 'CLOSE_WAIT' })).toBe('connection reset by the server in CLOSE_WAIT');
     // Left in the end: it did close, late (helper-53 audit: "never closed" about an endpoint that closed).
     expect(anomalyMessage('LINGERING_CLOSE_WAIT', 'server', { seconds: 75, atEnd: false, thresholdSeconds: 60 }))
       .toBe('server in CLOSE_WAIT for 75 s: its application was that slow to close (threshold 60 s)');

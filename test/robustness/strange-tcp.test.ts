@@ -13,6 +13,7 @@ import { analyze } from '../../src/analyze.js';
 import { Scenario, statePath } from '../helpers/scenario.js';
 import { analyzeBytes, checkInvariants, pcapPackets } from './support.js';
 import { MAX_RECORD_TRANSITIONS } from '../../src/flow/tracker.js';
+import { LADDER_MAX_ROWS } from '../../src/flow/connection.js';
 
 function established(o: ConstructorParameters<typeof Scenario>[0] = {}): Scenario {
   const s = new Scenario(o);
@@ -1550,5 +1551,51 @@ describe('one tuple opened again and again on the same ISNs (helper-52 audit, 20
     }
     expect(r.connections.reduce((n, c) => n + c.packets.client + c.packets.server, 0)).toBe(s.frames.length);
     expect(r.connections.slice(1).every((c) => c.anomalies.some((a) => a.code === 'PORT_REUSE'))).toBe(true);
+  });
+});
+
+describe('the bounds at their edges (helper-55 review, 2026-12-06)', () => {
+  test('past the ladder\'s rows, a SYN,ACK captured after 10,005 of the client\'s segments: no crash, its CAPTURE_LOSS taken back', async () => {
+    // Was: "Cannot read properties of undefined (reading 'anomalies')", exit 2: the rows noted as
+    // acknowledging an unseen SYN,ACK pointed at rows the ladder had not kept.
+    const s = new Scenario();
+    s.a.syn();
+    const synAck = s.b.nxt;
+    s.b.nxt = (s.b.nxt + 1) >>> 0; // the SYN,ACK's sequence space, acknowledged before it is captured
+    s.a.ack();
+    // 10 µs apart (the DSL spends 100 µs a packet): the SYN,ACK comes within the reorder window.
+    for (let i = 0; i < LADDER_MAX_ROWS + 5; i++) { s.a.data(10); s.wait(-0.09); }
+    s.b.synAck({ seq: synAck, ack: s.a.isn + 1 }); s.b.ack();
+    const r = await s.run(); // with ladders
+    checkInvariants(r);
+    const c = only(r);
+    expect(c.ladderRowsOmitted).toBeGreaterThan(0);
+    expect(codes(c)).not.toContain('CAPTURE_LOSS');
+    expect(c.ladder!.every((r) => !r.anomalies.includes('CAPTURE_LOSS'))).toBe(true);
+  });
+
+  test.each([
+    ['a SYN,ACK', false],
+    ['a resent SYN', true],
+  ])('at MAX_RECORD_TRANSITIONS a record is not split at %s: a handshake stays whole', async (_name, resend) => {
+    // SYN refused four times, then SYN, SYN,ACK, RST over and over on the same ISNs (each SYN resent
+    // once in the second case). Was: a record ending in SYN_SENT, the next starting at the SYN,ACK
+    // (or the resend) with a false PORT_REUSE.
+    const s = new Scenario();
+    for (let i = 0; i < 4; i++) { s.a.reset(1000); s.b.reset(5000); s.a.syn(); s.b.rstAck({ seq: 0 }); s.wait(1); }
+    for (let i = 0; i < 400; i++) {
+      s.a.reset(1000); s.b.reset(5000);
+      s.a.syn();
+      if (resend) s.a.again();
+      s.b.synAck(); s.a.rst({ seq: s.a.nxt }); s.wait(1);
+    }
+    const r = await runChecked(s);
+    expect(r.connections.length).toBeGreaterThan(1);
+    for (const c of r.connections) {
+      // Each record begins with its client's SYN (CLOSED -> SYN_SENT observed), never mid-handshake.
+      expect(c.client.transitions[0]).toMatchObject({ from: 'CLOSED', to: 'SYN_SENT', evidence: 'observed' });
+      expect(c.client.finalState).not.toBe('SYN_SENT');
+    }
+    expect(r.connections.reduce((n, c) => n + c.packets.client + c.packets.server, 0)).toBe(s.frames.length);
   });
 });
