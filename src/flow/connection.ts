@@ -86,7 +86,7 @@ export function isSynchronized(s: EndpointState): boolean {
 }
 
 /** Holds no connection: CLOSED, TIME_WAIT (only a timer left), or LISTEN (Note 1: the listener survives). */
-function isDone(s: EndpointState): boolean {
+export function isDone(s: EndpointState): boolean {
   return s === 'CLOSED' || s === 'TIME_WAIT' || s === 'LISTEN';
 }
 

@@ -27,7 +27,7 @@ import { newPacketFields, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, TCP_URG, type Pack
 import type { EndReason, Settings } from '../report/model.js';
 import { releaseTransitions } from '../tcp/machine.js';
 import type { EndpointState } from '../tcp/state.js';
-import { Connection } from './connection.js';
+import { Connection, isDone } from './connection.js';
 import { isFromA, tupleHash } from './key.js';
 import { Embryo, Flow, FlowList, FlowTable, LIST_CLOSED, LIST_OPEN, LIST_SYN } from './table.js';
 import { Tombstones } from './tombstones.js';
@@ -338,8 +338,7 @@ export class Tracker {
     if (arcs >= MAX_RECORD_TRANSITIONS) {
       // A SYN that opens: its sender's last attempt is over and it answers or crosses no SYN of the peer.
       const r = fromClient ? c.server : c.client;
-      const idle = s.state === 'CLOSED' || s.state === 'LISTEN' || s.state === 'TIME_WAIT';
-      if ((idle && r.state !== 'SYN_SENT') || arcs >= 2 * MAX_RECORD_TRANSITIONS) return true;
+      if ((isDone(s.state) && r.state !== 'SYN_SENT') || arcs >= 2 * MAX_RECORD_TRANSITIONS) return true;
     }
     if (s.hasIss && (f.seq | 0) === s.iss) return false;
     // A bare SYN from a side the capture joined mid-stream (no ISN known) is a new connection,

@@ -119,10 +119,11 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
   const left = ctx.everyRow ? null : quietRuns(c, rows, arcs.byRow, byFrame);
   let prev: LadderRow | null = null;
   const omitted = c.ladderRowsOmitted ?? 0;
-  const omittedWords = `${ctx.ascii ? '...' : '⋯'} ${omitted.toLocaleString('en-US')} more ${omitted === 1 ? 'row' : 'rows'} not kept: a ladder keeps ` +
-    `${LADDER_MAX_ROWS.toLocaleString('en-US')} rows of a connection, then only those of packets that move a state`;
+  const omittedLines = omitted === 0 ? [] : wrapHanging(`${ctx.ascii ? '...' : '⋯'} ${omitted.toLocaleString('en-US')} more ` +
+    `${omitted === 1 ? 'row' : 'rows'} not kept: a ladder keeps ${LADDER_MAX_ROWS.toLocaleString('en-US')} rows of a connection, ` +
+    'then only those of packets that move a state', ctx.width, frameW + 2 + timeW + 2).map((l) => chalk.dim(l));
   rows.forEach((r, i) => {
-    if (omitted > 0 && i === LADDER_MAX_ROWS) out.push(...wrapHanging(omittedWords, ctx.width, frameW + 2 + timeW + 2).map((l) => chalk.dim(l)));
+    if (i === LADDER_MAX_ROWS) out.push(...omittedLines);
     const input = r.input ?? c.input;
     if (left !== null && left[i] !== undefined) {
       const run = left[i];
@@ -157,7 +158,7 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
     for (const code of extra) out.push(...markLines(chalk, '', `${mark} ${code}`, '', indentW, ctx.width));
     prev = r;
   });
-  if (omitted > 0 && rows.length <= LADDER_MAX_ROWS) out.push(...wrapHanging(omittedWords, ctx.width, frameW + 2 + timeW + 2).map((l) => chalk.dim(l)));
+  if (rows.length <= LADDER_MAX_ROWS) out.push(...omittedLines);
   // Arcs no row shows: taken when the record ended (a held FIN assumed delivered, TIME_WAIT expiring).
   for (const taken of arcs.after) {
     out.push(...wrapHanging(`at the end of the record, ${arcWords(taken, arrowTo, true)}`, ctx.width, frameW + 2 + timeW + 2).map((l) => chalk.dim(l)));
