@@ -20,7 +20,7 @@ import { IssueLog } from './issues.js';
 import {
   applyPcapHeader, parsePcapHeader, pcapDetail, pcapMaxCapLen, PCAP_FILE_HEADER_LEN, opensPcapFileHeader, PCAP_LINKTYPE_MASK, PCAP_RECORD_HEADER_LEN,
 } from './pcap.js';
-import { CaptureError, type ByteSource, type CaptureInfo, type CaptureRecord, type RecordSink } from './record.js';
+import { CaptureError, countLinkType, type ByteSource, type CaptureInfo, type CaptureRecord, type RecordSink } from './record.js';
 
 interface PcapParserPacketHeader {
   timestampSeconds: number;
@@ -89,13 +89,12 @@ export async function readPcapWithPcapParser(source: ByteSource, info: CaptureIn
         // and accepts any version with minor 4.
         const raw = headerBytes as Buffer | null;
         if (!raw || raw.length < PCAP_FILE_HEADER_LEN) throw new Error('pcap-parser reported a header before 24 bytes arrived');
-        const dv = new DataView(raw.buffer, raw.byteOffset, raw.length);
-        const h = parsePcapHeader(dv, 0);
+        const h = parsePcapHeader(new DataView(raw.buffer, raw.byteOffset, raw.length), 0);
         applyPcapHeader(info, h);
-        magic = dv.getUint32(0, false);
+        magic = h.magic;
         littleEndian = h.littleEndian;
-        zone = dv.getUint32(8, h.littleEndian);
-        sigfigs = dv.getUint32(12, h.littleEndian);
+        zone = h.thisZone;
+        sigfigs = h.sigfigs;
         snapLen = h.snapLen;
         maxCapLen = pcapMaxCapLen(h.snapLen);
         rec.linkType = h.linkType & PCAP_LINKTYPE_MASK;
@@ -179,6 +178,6 @@ export async function readPcapWithPcapParser(source: ByteSource, info: CaptureIn
   }
   const si = stopIssue as { detail: string; after: number; issue: { detail: string } } | null;
   if (si) si.issue.detail = si.detail + pcapDetail.bytesLeft(total - si.after);
-  if (count > 0) info.linkTypes.set(rec.linkType, (info.linkTypes.get(rec.linkType) ?? 0) + count);
+  countLinkType(info, rec.linkType, count);
   issues.finish();
 }

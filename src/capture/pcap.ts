@@ -6,7 +6,7 @@
  */
 import { Framer } from './framer.js';
 import { IssueLog } from './issues.js';
-import { CaptureError, WindowedRecord, type CaptureInfo, type RecordSink } from './record.js';
+import { CaptureError, countLinkType, WindowedRecord, type CaptureInfo, type RecordSink } from './record.js';
 
 /** File header magics as read big-endian from the first 4 bytes (draft-ietf-opsawg-pcap §4). */
 export const PCAP_MAGIC_US_BE = 0xa1b2c3d4;
@@ -35,6 +35,10 @@ export function pcapMaxCapLen(snapLen: number): number {
 export const PCAP_LINKTYPE_MASK = 0x03ffffff;
 
 export interface PcapHeader {
+  /** The first 4 bytes read big-endian (one of the PCAP_MAGIC_*), and thiszone and sigfigs: what a concatenated header is matched on. */
+  magic: number;
+  thisZone: number;
+  sigfigs: number;
   littleEndian: boolean;
   nano: boolean;
   versionMajor: number;
@@ -63,6 +67,9 @@ export function parsePcapHeader(v: DataView, off: number): PcapHeader {
     throw new CaptureError('UNSUPPORTED_VERSION', 4, `unsupported pcap version ${versionMajor}.${versionMinor} (only 2.x is defined)`);
   }
   return {
+    magic,
+    thisZone: v.getUint32(off + 8, littleEndian),
+    sigfigs: v.getUint32(off + 12, littleEndian),
     littleEndian,
     nano,
     versionMajor,
@@ -218,9 +225,9 @@ export class PcapReader extends Framer {
     const h = parsePcapHeader(v, off);
     if (this.concatenated === 0) {
       applyPcapHeader(this.info, h);
-      this.magic = v.getUint32(off, false);
-      this.zone = v.getUint32(off + 8, h.littleEndian);
-      this.sigfigs = v.getUint32(off + 12, h.littleEndian);
+      this.magic = h.magic;
+      this.zone = h.thisZone;
+      this.sigfigs = h.sigfigs;
     } else if (h.nano) {
       // The input's byte order and snaplen stay the first header's; its times are shown to the
       // finest precision any of its headers declares.
@@ -265,8 +272,7 @@ export class PcapReader extends Framer {
 
   /** Counts the records read under the current file header in info.linkTypes. */
   private flushLinkTypeCount(): void {
-    const n = this.recordCount - this.linkTypeCounted;
-    if (n > 0) this.info.linkTypes.set(this.linkType, (this.info.linkTypes.get(this.linkType) ?? 0) + n);
+    countLinkType(this.info, this.linkType, this.recordCount - this.linkTypeCounted);
     this.linkTypeCounted = this.recordCount;
   }
 }

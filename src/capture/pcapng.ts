@@ -10,7 +10,7 @@
  */
 import { Framer } from './framer.js';
 import { IssueLog } from './issues.js';
-import { CaptureError, WindowedRecord, type CaptureInfo, type RecordSink } from './record.js';
+import { CaptureError, countLinkType, WindowedRecord, type CaptureInfo, type RecordSink } from './record.js';
 
 /** Block types (§4.1 SHB, §4.2 IDB, §4.3 EPB, §4.4 SPB, Appendix A obsolete PB). */
 export const BT_SHB = 0x0a0d0d0a;
@@ -349,7 +349,7 @@ export class PcapngReader extends Framer {
   /** Counts the section's records by link type in info.linkTypes, as its interfaces are let go. */
   private countLinkTypes(): void {
     for (const i of this.ifaces) {
-      if (i !== null && i.records > 0) this.info.linkTypes.set(i.linkType, (this.info.linkTypes.get(i.linkType) ?? 0) + i.records);
+      if (i !== null) countLinkType(this.info, i.linkType, i.records);
     }
   }
 

@@ -108,6 +108,11 @@ export interface CaptureInfo {
   issues: CaptureIssue[];
 }
 
+/** Adds `records` read under `linkType` to info.linkTypes. */
+export function countLinkType(info: CaptureInfo, linkType: number, records: number): void {
+  if (records > 0) info.linkTypes.set(linkType, (info.linkTypes.get(linkType) ?? 0) + records);
+}
+
 /** A fresh CaptureInfo for one input, before its reader has seen a byte. */
 export function newCaptureInfo(): CaptureInfo {
   return {
