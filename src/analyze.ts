@@ -126,7 +126,8 @@ export class ReportCollector {
   private withZeekRows(r: ConnectionReport, c: ConnectionFacts, clock: CaptureClock): ConnectionReport {
     if (this.opts.zeekRows !== true) return r;
     const rows = zeekRowReports(c, clock);
-    if (rows !== null) r.zeek = { ...r.zeek, rows };
+    const omitted = c.zeekRowsOmitted?.() ?? 0;
+    if (rows !== null) r.zeek = omitted > 0 ? { ...r.zeek, rows, rowsOmitted: omitted } : { ...r.zeek, rows };
     return r;
   }
 

@@ -133,6 +133,8 @@ export class ZeekConnModel implements ZeekHistorySink {
   private expireBase0 = Infinity;
   private expireBase1 = Infinity;
   private finished: ZeekRow[] | null = null;
+  /** Rows closed over the connection's life, kept or not (MAX_ZEEK_ROWS). */
+  private closedRows = 0;
   // The first packet's 4-tuple, client side first (diagnostics, conformance matching).
   ipVersion = 0;
   readonly clientAddr: [number, number, number, number] = [0, 0, 0, 0];
@@ -159,6 +161,7 @@ export class ZeekConnModel implements ZeekHistorySink {
     this.attemptAt = this.deleteAt = this.expireBase0 = this.expireBase1 = this.wakeAt = Infinity;
     this.underflow = false;
     this.finished = null;
+    this.closedRows = 0;
     this.ipVersion = 0;
     this.tupleSeen = false;
     this.clientAddr.fill(0);
@@ -210,6 +213,14 @@ export class ZeekConnModel implements ZeekHistorySink {
     const rows = this.finished === null ? [] : this.finished.slice();
     if (this.open) rows.push(this.snapshot());
     return rows;
+  }
+
+  /**
+   * Finished rows not kept (MAX_ZEEK_ROWS): they came between the first MAX_ZEEK_ROWS - 1 rows and
+   * the latest finished one, so the rows from index MAX_ZEEK_ROWS - 1 on are that many rows later.
+   */
+  get rowsOmitted(): number {
+    return this.finished === null ? 0 : this.closedRows - this.finished.length;
   }
 
   /** True when Zeek's originator (of the last row) is our client; false when Zeek flipped the roles. */
@@ -293,6 +304,7 @@ export class ZeekConnModel implements ZeekHistorySink {
 
   private closeRow(): void {
     const rows = (this.finished ??= []);
+    this.closedRows++;
     // Past the bound the latest row takes the last place: the first rows and the last are kept.
     if (rows.length >= MAX_ZEEK_ROWS) rows[rows.length - 1] = this.snapshot();
     else rows.push(this.snapshot());

@@ -180,6 +180,8 @@ export interface ConnectionFacts {
    * for the rows (`analyze({ zeekRows })`) stay in-process.
    */
   zeekRows?(): ZeekRow[];
+  /** Rows Zeek would write that zeekRows() left out (ZeekConnModel.rowsOmitted). */
+  zeekRowsOmitted?(): number;
 }
 
 /** Shared by Connection and the worker's rebuilt connections: the one way an anomaly is first recorded. */
@@ -412,6 +414,10 @@ export class Connection implements ConnectionFacts {
 
   zeekRows(): ZeekRow[] {
     return this.zeek.rows();
+  }
+
+  zeekRowsOmitted(): number {
+    return this.zeek.rowsOmitted;
   }
 
   /** A per-packet anomaly without details (only `count`), at the segment being tracked: no allocation after the first. */

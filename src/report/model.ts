@@ -241,6 +241,12 @@ export interface ZeekReport {
    * or `analyze({ zeekRows: true })`).
    */
   rows?: ZeekRowReport[];
+  /**
+   * Only with `rows`, when Zeek would write more than were kept: a connection keeps its first 999
+   * finished rows and its latest (`MAX_ZEEK_ROWS`, src/analysis/zeek.ts); this many came between
+   * them, so `rows[999]` and any after it are that many rows later in Zeek's log.
+   */
+  rowsOmitted?: number;
 }
 
 /** One conn.log row, with Zeek's own counts and times (docs/zeek-conformance.md). */

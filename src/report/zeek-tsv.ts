@@ -20,6 +20,7 @@
 import type { ConnectionReport, RunReport, ZeekRowReport } from './model.js';
 import type { RenderContext } from './context.js';
 import { isoToZeekStamp, isoToZeekTime } from './format.js';
+import { MAX_ZEEK_ROWS } from '../analysis/zeek.js';
 
 const UNSET = '-';
 
@@ -74,9 +75,13 @@ export function zeekFooter(report: Pick<RunReport, 'summary'>): string {
 export function zeekConnLine(c: ConnectionReport): string {
   const rows = c.zeek.rows;
   if (rows === undefined || rows.length === 0) return `${zeekConnRow(c).join('\t')}\n`;
+  // Rows left out (MAX_ZEEK_ROWS) came before the kept row at index MAX_ZEEK_ROWS - 1: numbering
+  // skips them, so a row's uid is the one it would have had with every row written.
+  const omitted = c.zeek.rowsOmitted ?? 0;
   let out = '';
   rows.forEach((r, i) => {
-    out += `${zeekModelRow(c, r, rows.length === 1 ? `C${c.id}` : `C${c.id}-${i + 1}`).join('\t')}\n`;
+    const n = i + 1 + (i >= MAX_ZEEK_ROWS - 1 ? omitted : 0);
+    out += `${zeekModelRow(c, r, rows.length === 1 ? `C${c.id}` : `C${c.id}-${n}`).join('\t')}\n`;
   });
   return out;
 }

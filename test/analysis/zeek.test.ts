@@ -10,6 +10,7 @@ import { MAX_HISTORY, MAX_ZEEK_ROWS, ZeekConnModel } from '../../src/analysis/ze
 import { Scenario } from '../helpers/scenario.js';
 import { zeekConnState } from '../../src/analysis/zeek-conn-state.js';
 import { CLOSED, ESTABLISHED, INACTIVE, insertBlock, PARTIAL, RESET, SYN_ACK_SENT, SYN_SENT } from '../../src/analysis/zeek-endpoint.js';
+import { zeekConnLine } from '../../src/report/zeek-tsv.js';
 
 const MS = 1e6;
 const SEC = 1e9;
@@ -653,6 +654,20 @@ describe('what one connection\'s Zeek model holds (helper-52 audit: rows and let
     expect(rows).toHaveLength(MAX_ZEEK_ROWS + 1);
     expect(rows[rows.length - 1].ts).toBe(c.lastSeen); // the latest: the capture's last SYN
     expect(rows[rows.length - 2].ts < rows[rows.length - 1].ts).toBe(true);
+    // n SYNs: n - 1 rows closed by Zeek's timers and the last still open; 1,000 finished rows kept.
+    expect(c.zeek.rowsOmitted).toBe(n - 1 - MAX_ZEEK_ROWS);
+    // conn.log numbers them as if every row were written (helper-55: the latest read C1-1000).
+    const uids = zeekConnLine(c).trimEnd().split('\n').map((l) => l.split('\t')[1]);
+    expect(uids.slice(0, 2)).toEqual(['C1-1', 'C1-2']);
+    expect(uids.slice(-3)).toEqual([`C1-${MAX_ZEEK_ROWS - 1}`, `C1-${n - 1}`, `C1-${n}`]);
+  });
+  it('a connection with every row kept has no rowsOmitted', async () => {
+    const s = new Scenario();
+    for (let i = 0; i < 3; i++) { s.a.syn(); s.wait(6000); }
+    const [c] = (await s.run({ zeekRows: true, ladder: false })).connections;
+    expect(c.zeek.rows).toHaveLength(3);
+    expect('rowsOmitted' in c.zeek).toBe(false);
+    expect(zeekConnLine(c).trimEnd().split('\n').map((l) => l.split('\t')[1])).toEqual(['C1-1', 'C1-2', 'C1-3']);
   });
   it('a history keeps its first MAX_HISTORY letters', async () => {
     const s = new Scenario();
