@@ -34,6 +34,11 @@ const OUT_OF_ORDER_NANOS = 3e6;
 const KEEP_ALIVE_QUIET_NANOS = 1e9;
 /** Most gaps kept in `synBackoff` (Linux gives up after 6 retries; a longer list tells nothing new). */
 const MAX_BACKOFF_ENTRIES = 16;
+/**
+ * Holes tracked per direction (Endpoint.holes): loss in bursts leaves several open at once, each
+ * filled later by a retransmission (SACK recovery); 16 triples is 384 bytes an endpoint at most.
+ */
+export const MAX_HOLES = 16;
 /** Queueing and timers allowed on top of a side's round trip before a FIN counts as lost (finSurelyArrivedBy). */
 const FIN_ARRIVAL_SLACK_NANOS = 200e6;
 /**
@@ -706,17 +711,34 @@ export class Connection implements ConnectionFacts {
         const beyond = d + len > 0 ? d + len : 0; // past SND.NXT: new
         let filled = 0; // in the gap, from its start: bytes the capture had not seen
         let resent = 0;
-        if (s.hasHole && seqLe(dataSeq, s.holeLo) && seqGt((dataSeq + len) | 0, s.holeLo)) {
-          const toHi = seqDiff(s.holeHi, s.holeLo);
-          const past = seqDiff((dataSeq + len) | 0, s.holeLo);
-          filled = past < toHi ? past : toHi;
-          s.holeLo = (s.holeLo + filled) | 0;
-          // Soon after the gap: the two crossed before the capture point (Wireshark's Out-Of-Order,
-          // whose threshold without an RTT is also 3 ms). Later: the segment was lost before the
-          // capture point and this is its retransmission. Either way the capture has the bytes now.
-          if (t - s.holeNanos < OUT_OF_ORDER_NANOS) this.note('OUT_OF_ORDER', sRole, frameNo, t);
-          else resent = filled;
-          if (filled === toHi) { s.hasHole = false; this.gapFilled(sRole, s.holeNanos); }
+        if (s.hasHole) {
+          // Every hole whose start the segment covers (ascending: it reaches none past its end).
+          const h = s.holes!;
+          const end = (dataSeq + len) | 0;
+          let reordered = false;
+          for (let i = 0; i < h.length && seqLt(h[i], end);) {
+            const lo = h[i];
+            if (seqLe(dataSeq, lo)) {
+              const toHi = seqDiff(h[i + 1], lo);
+              const past = seqDiff(end, lo);
+              const k = past < toHi ? past : toHi;
+              const holeNanos = h[i + 2];
+              filled += k;
+              // Soon after the gap: the two crossed before the capture point (Wireshark's Out-Of-Order,
+              // whose threshold without an RTT is also 3 ms). Later: the segment was lost before the
+              // capture point and this is its retransmission. Either way the capture has the bytes now.
+              if (t - holeNanos >= OUT_OF_ORDER_NANOS) resent += k;
+              else if (!reordered) { reordered = true; this.note('OUT_OF_ORDER', sRole, frameNo, t); }
+              if (k === toHi) {
+                h.splice(i, 3);
+                this.gapFilled(sRole, holeNanos);
+                continue;
+              }
+              h[i] = (lo + k) | 0;
+            }
+            i += 3;
+          }
+          if (h.length === 0) s.hasHole = false;
         }
         fresh = beyond + filled;
         resent += len - fresh;
@@ -749,7 +771,10 @@ export class Connection implements ConnectionFacts {
     const d = seqDiff(seq, s.sndNxt);
     if (d > 0 && !(s.finSent && seqGe(seq, s.finSeq))) {
       this.lossNoted(sRole, frameNo, t, 'gap', d);
-      if (!s.hasHole) { s.hasHole = true; s.holeLo = s.sndNxt; s.holeHi = seq; s.holeNanos = t; }
+      // Above every hole open (SND.NXT is past them), so the list stays ascending.
+      const h = (s.holes ??= []);
+      if (h.length < 3 * MAX_HOLES) h.push(s.sndNxt, seq, t);
+      s.hasHole = true;
     }
     return d;
   }
@@ -926,7 +951,7 @@ export class Connection implements ConnectionFacts {
     // A FIN behind a hole in its sender's bytes (lost before the capture point) is held by a receiver
     // closing too: RFC 9293 §3.10.7.4 holds a segment beyond RCV.NXT for later processing, so it
     // leaves FIN_WAIT_1/2 only once its ACK covers the FIN (after the hole is filled).
-    const behindHole = fin && s.hasHole && !(r.hasAck && seqGe(r.ackMax, s.holeHi));
+    const behindHole = fin && s.hasHole && !(r.hasAck && seqGe(r.ackMax, s.holes![s.holes!.length - 2]));
     const holdFin = fin && !syn && (r.state === 'ESTABLISHED' || r.state === 'UNKNOWN'
       || (behindHole && (r.state === 'FIN_WAIT_1' || r.state === 'FIN_WAIT_2')));
     // It acknowledges more than the receiver sent, which ended with its FIN: the receiver drops the

@@ -88,15 +88,16 @@ export class Endpoint implements MachineEndpoint {
   retransBytes = 0;
   retransPackets = 0;
   /**
-   * The first open hole in the stream: [holeLo, holeHi) was skipped by a later segment (a gap). A
-   * segment that then starts at holeLo fills it: reordered before the capture point when it comes
-   * soon after the gap, else the resend of a segment lost before it (flow/connection.ts onPayload).
+   * Open holes in the stream, lowest first, as [lo, hi, nanos] triples: [lo, hi) was skipped by a
+   * later segment (a gap, seen at nanos). A segment that then covers lo fills the hole from there:
+   * reordered before the capture point when it comes soon after the gap, else the resend of a
+   * segment lost before it (flow/connection.ts onPayload). At most MAX_HOLES are tracked; a gap
+   * past those is still CAPTURE_LOSS, and its bytes read as a retransmission when they come.
+   * Allocated at the first gap; most connections have none.
    */
+  holes: number[] | null = null;
+  /** True while `holes` has one. */
   hasHole = false;
-  holeLo = 0;
-  holeHi = 0;
-  /** When the gap was seen (capture ns). */
-  holeNanos = 0;
   /** SYNs (without ACK) and SYN,ACKs sent with this endpoint's ISN, and FINs sent (first included). */
   synCount = 0;
   synAckCount = 0;
@@ -146,9 +147,7 @@ export class Endpoint implements MachineEndpoint {
     this.retransBytes = 0;
     this.retransPackets = 0;
     this.hasHole = false;
-    this.holeLo = 0;
-    this.holeHi = 0;
-    this.holeNanos = 0;
+    this.holes = null;
     this.firstDataNanos = -1;
     this.lastDataNanos = -1;
     this.synCount = 0;

@@ -218,7 +218,7 @@ export class ConnectionEncoder {
     n[p++] = e.firstDataNanos; n[p++] = e.lastDataNanos;
     n[p++] = e.synCount; n[p++] = e.synAckCount; n[p++] = e.finCount;
     n[p++] = e.prevSeq; n[p++] = e.prevAck; n[p++] = e.prevFlags; n[p++] = e.prevLen; n[p++] = e.prevWindow;
-    n[p++] = e.prevTsVal; n[p++] = e.prevSackSig; n[p++] = e.prevNanos; n[p++] = e.holeLo; n[p++] = e.holeHi; n[p++] = e.holeNanos;
+    n[p++] = e.prevTsVal; n[p++] = e.prevSackSig; n[p++] = e.prevNanos; n[p++] = e.holes === null ? -1 : this.objs.push(e.holes) - 1;
     const ts = e.transitions;
     n[p++] = ts.length;
     for (let i = 0; i < ts.length; i++) {
@@ -404,7 +404,9 @@ function readEndpoint(n: Float64Array, p: number, objs: unknown[], e: Endpoint, 
   e.firstDataNanos = n[p++]; e.lastDataNanos = n[p++];
   e.synCount = n[p++]; e.synAckCount = n[p++]; e.finCount = n[p++];
   e.prevSeq = n[p++]; e.prevAck = n[p++]; e.prevFlags = n[p++]; e.prevLen = n[p++]; e.prevWindow = n[p++];
-  e.prevTsVal = n[p++]; e.prevSackSig = n[p++]; e.prevNanos = n[p++]; e.holeLo = n[p++]; e.holeHi = n[p++]; e.holeNanos = n[p++];
+  e.prevTsVal = n[p++]; e.prevSackSig = n[p++]; e.prevNanos = n[p++];
+  const holes = n[p++];
+  e.holes = holes < 0 ? null : objs[holes] as number[];
   const nt = n[p++];
   const ts = new Array<Transition>(nt);
   for (let i = 0; i < nt; i++) {

@@ -13,7 +13,7 @@ import { analyze } from '../../src/analyze.js';
 import { Scenario, statePath } from '../helpers/scenario.js';
 import { analyzeBytes, checkInvariants, pcapPackets } from './support.js';
 import { MAX_RECORD_TRANSITIONS } from '../../src/flow/tracker.js';
-import { LADDER_MAX_ROWS } from '../../src/flow/connection.js';
+import { LADDER_MAX_ROWS, MAX_HOLES } from '../../src/flow/connection.js';
 
 function established(o: ConstructorParameters<typeof Scenario>[0] = {}): Scenario {
   const s = new Scenario(o);
@@ -1597,5 +1597,42 @@ describe('the bounds at their edges (helper-55 review, 2026-12-06)', () => {
       expect(c.client.finalState).not.toBe('SYN_SENT');
     }
     expect(r.connections.reduce((n, c) => n + c.packets.client + c.packets.server, 0)).toBe(s.frames.length);
+  });
+});
+
+describe('several holes in one direction at once (helper-54 review: only the first was tracked)', () => {
+  /** Ten bytes, then `n` times a lost 10 bytes and 10 captured; the holes' starts. */
+  function holes(s: Scenario, n: number): number[] {
+    s.a.data(10);
+    const starts: number[] = [];
+    for (let i = 0; i < n; i++) { starts.push(s.a.nxt); s.a.nxt = (s.a.nxt + 10) >>> 0; s.a.data(10); }
+    return starts;
+  }
+
+  test('filled in any order, each hole counts its bytes as data and takes its CAPTURE_LOSS back', async () => {
+    const s = new Scenario();
+    s.a.syn(); s.b.synAck(); s.a.ack();
+    const starts = holes(s, 3);
+    s.wait(200);
+    for (const at of [starts[2], starts[0], starts[1]]) s.a.data(10, { seq: at });
+    s.b.ack();
+    const c = only(await runChecked(s));
+    expect(c.bytes.client).toBe(70);
+    expect(c.data.client.retransmittedBytes).toBe(30); // resent after their gaps: data and retransmission
+    expect(codes(c)).not.toContain('CAPTURE_LOSS');
+  });
+
+  test(`past MAX_HOLES a gap is still CAPTURE_LOSS; one wide resend fills the ${MAX_HOLES} tracked`, async () => {
+    const s = new Scenario();
+    s.a.syn(); s.b.synAck(); s.a.ack();
+    const n = MAX_HOLES + 4;
+    const starts = holes(s, n);
+    s.wait(200);
+    s.a.data(20 * n, { seq: starts[0] }); // from the first hole to the end: every hole and what lay between
+    s.b.ack();
+    const c = only(await runChecked(s));
+    expect(c.bytes.client).toBe(10 * (n + 1) + 10 * MAX_HOLES);
+    expect(c.data.client.retransmittedBytes).toBe(20 * n);
+    expect(c.anomalies.find((a) => a.code === 'CAPTURE_LOSS')?.details.count).toBe(n - MAX_HOLES);
   });
 });

@@ -388,6 +388,31 @@ export const SCENARIOS: ScenarioCase[] = [
       'S FIN,ACK | FIN_WAIT_2 LAST_ACK', 'C ACK | FIN_WAIT_2 LAST_ACK', 'S PSH,ACK | FIN_WAIT_2 LAST_ACK', 'C ACK | TIME_WAIT CLOSED'],
   },
   {
+    // Two holes in the server's bytes (a burst lost before the capture point); the first is filled
+    // by a resend, then the FIN comes, still behind the second: FIN_WAIT_2 holds it until an ACK
+    // covers it. Before (helper-54): only the first hole was tracked, so with it filled the FIN went
+    // to TIME_WAIT at once, and the second resend read as a retransmission (400 bytes, CAPTURE_LOSS).
+    name: 'fin-behind-second-hole',
+    build: () => {
+      const s = handshake(new Scenario());
+      s.a.fin(); s.b.ack(); s.b.data(100);
+      const hole1 = s.b.nxt;
+      s.b.nxt = (hole1 + 100) >>> 0;
+      s.b.data(100);
+      const hole2 = s.b.nxt;
+      s.b.nxt = (hole2 + 100) >>> 0;
+      s.b.data(100); s.a.ack({ ack: hole1 });
+      s.wait(200); s.b.data(100, { seq: hole1 }); s.a.ack({ ack: hole2 });
+      s.b.fin(); s.a.ack({ ack: hole2 });
+      s.wait(200); s.b.data(100, { seq: hole2 }); s.a.ack();
+      return s;
+    },
+    rows: [...HS, 'C FIN,ACK | FIN_WAIT_1 ESTABLISHED', 'S ACK | FIN_WAIT_2 CLOSE_WAIT', 'S PSH,ACK | FIN_WAIT_2 CLOSE_WAIT',
+      'S PSH,ACK | FIN_WAIT_2 CLOSE_WAIT', 'S PSH,ACK | FIN_WAIT_2 CLOSE_WAIT', 'C ACK | FIN_WAIT_2 CLOSE_WAIT',
+      'S PSH,ACK | FIN_WAIT_2 CLOSE_WAIT', 'C ACK | FIN_WAIT_2 CLOSE_WAIT', 'S FIN,ACK | FIN_WAIT_2 LAST_ACK',
+      'C ACK | FIN_WAIT_2 LAST_ACK', 'S PSH,ACK | FIN_WAIT_2 LAST_ACK', 'C ACK | TIME_WAIT CLOSED'],
+  },
+  {
     // An ACK of something never sent (past the server's FIN) is dropped by LAST_ACK (§3.10.7.4,
     // "SEG.ACK > SND.NXT"); the right ACK then closes it. Before: CLOSED on the bogus ACK.
     name: 'ack-beyond-fin',

@@ -44,6 +44,13 @@ describe('per-packet state sequences of both endpoints', () => {
 });
 
 describe('facts per scenario', () => {
+  test('fin-behind-second-hole: both holes filled, so every byte is data once and no CAPTURE_LOSS stays', async () => {
+    const c = await only('fin-behind-second-hole');
+    expect(c.bytes.server).toBe(500);
+    expect(c.data.server.retransmittedBytes).toBe(200); // the two resends, each after its gap
+    expect(codes(c)).not.toContain('CAPTURE_LOSS');
+    expect(c.captureLoss).toBe(false);
+  });
   test('normal-client-close: four-way close, timings, bytes', async () => {
     const c = await only('normal-client-close');
     expect(c.handshake.outcome).toBe('complete');
