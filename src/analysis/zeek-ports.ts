@@ -13,7 +13,7 @@ const LIKELY_SERVER_PORTS: readonly number[] = [
   21, 2811, // ftp
   22, // ssh
   25, 587, // smtp
-  53, 5353, 5355, // dns (TCP)
+  53, // dns: 5353 and 5355 are Zeek's for UDP only (helper-57 audit; they were here until 2026-12-06)
   80, 81, 631, 1080, 3128, 8000, 8080, 8888, // http (1080 is socks too)
   88, // krb
   110, // pop3

@@ -295,6 +295,13 @@ describe("role flips ('^')", () => {
     });
   });
 
+  it("TCP 53 is a likely server port; 5353 and 5355 are not (Zeek's DNS script has them for UDP only)", () => {
+    const lone = (server: number) => run([{ from: 's', flags: 'SA', seq: S, ack: C + 1 }], { client: 40000, server });
+    expect(lone(53)).toMatchObject({ history: '^h', origIsClient: true });
+    // Zeek: 'H' with the SYN-ACK's sender as the originator (helper-57 audit: we said '^h').
+    for (const port of [5353, 5355]) expect(lone(port)).toMatchObject({ history: 'H', origIsClient: false });
+  });
+
   it('both ports likely: flip a non-SYN only towards the higher port', () => {
     // 6667 -> 80 data: src 6667 > dst 80, so no flip; the sender (our server here) is the originator.
     const r = run([{ from: 's', flags: 'PA', seq: 9000, ack: 7000, len: 10 }], { client: 80, server: 6667 });
