@@ -14,6 +14,8 @@
  *   connection from our own duration, payload bytes and packets, as before.
  * - Fields we do not know are unset (`-`): service, local_orig/local_resp (no Site::local_nets),
  *   missed_bytes (we flag capture loss but do not count it), the *_ip_bytes columns, tunnel_parents.
+ * - Checksums are checked only with `--verify-checksums` (off by default, for offloaded captures), so
+ *   by default this is what `zeek -C` writes: no `c`/`C` letters, bad segments counted.
  * orig/resp follow Zeek's originator (`zeek.origIsClient`): our client, unless Zeek's port
  * heuristics would flip the roles (docs/zeek-conformance.md).
  */
