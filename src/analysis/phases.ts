@@ -8,6 +8,7 @@ import { isSynchronized, type ConnectionFacts } from '../flow/connection.js';
 import type { Endpoint } from '../flow/endpoint.js';
 import { ARC, type Transition } from '../tcp/machine.js';
 import type { TcpState } from '../tcp/state.js';
+import { seqGt } from '../tcp/seq.js';
 
 /** The first transition, at or after index `from`, that satisfies `pred`. */
 export function findTransition(ep: Endpoint, pred: (t: Transition) => boolean, from = 0): Transition | null {
@@ -104,7 +105,7 @@ export function handshakeOutcome(c: ConnectionFacts): HandshakeOutcome {
   if (c.captureLoss && (cl.packets === 0 || sv.packets === 0)) return 'not_seen';
   const simOpen = findTransition(cl, isSimOpenArc) || findTransition(sv, isSimOpenArc);
   const clientEst = reached(cl, 'ESTABLISHED');
-  const serverEst = reached(sv, 'ESTABLISHED');
+  const serverEst = reached(sv, 'ESTABLISHED') ?? closedBeforeAckOfSyn(sv, cl);
   if (simOpen) return 'simultaneous_open';
   if (clientEst && serverEst) {
     // A capture of one direction (flow/connection.ts oneSided): a SYN,ACK or an ACK never captured.
@@ -135,6 +136,17 @@ export function handshakeOutcome(c: ConnectionFacts): HandshakeOutcome {
   // was answered, so not 'no_answer' (and no HALF_OPEN); the capture did not show the handshake.
   if (synAckUnseen(c)) return 'not_seen';
   return 'no_answer';
+}
+
+/**
+ * A server that closed in SYN_RECEIVED (CLOSE → FIN_WAIT_1; Fast Open lets an application do that)
+ * never reaches ESTABLISHED, yet its handshake completed once its client acknowledged its SYN (Zeek:
+ * SF): that close, when the client's highest ACK is past the server's ISN. It read synack_unacked.
+ */
+function closedBeforeAckOfSyn(sv: Endpoint, cl: Endpoint): Transition | null {
+  const close = firstArc(sv, ARC.CLOSE_SND_FIN);
+  if (close === null || close.from !== 'SYN_RECEIVED' || !sv.hasIss || !cl.hasAck) return null;
+  return seqGt(cl.ackMax, sv.iss) ? close : null;
 }
 
 /** The endpoint's state just before its peer's transition `at` (by capture time, then frame); null before its first. */

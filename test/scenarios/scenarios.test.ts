@@ -44,6 +44,13 @@ describe('per-packet state sequences of both endpoints', () => {
 });
 
 describe('facts per scenario', () => {
+  test('close-in-syn-received: the client acknowledged the SYN, so the handshake completed (Zeek: SF)', async () => {
+    // The server closed in SYN_RECEIVED and so never reached ESTABLISHED; this read synack_unacked.
+    const c = await only('close-in-syn-received');
+    expect(c.handshake.outcome).toBe('complete');
+    expect(c.zeek.connState).toBe('SF');
+    expect(codes(c)).toEqual([]);
+  });
   test('fin-behind-second-hole: both holes filled, so every byte is data once and no CAPTURE_LOSS stays', async () => {
     const c = await only('fin-behind-second-hole');
     expect(c.bytes.server).toBe(500);
