@@ -5,7 +5,7 @@
 import type { ChunkReader } from './framer.js';
 import { GZIP_MAGIC_0, GZIP_MAGIC_1, GzipError, gunzip, newGunzipReport, type GunzipReport } from './gzip.js';
 import {
-  PcapReader, PCAP_MAGIC_NS_BE, PCAP_MAGIC_NS_LE, PCAP_MAGIC_US_BE, PCAP_MAGIC_US_LE,
+  PcapReader, PCAP_MAGIC_KUZ_BE, PCAP_MAGIC_KUZ_LE, PCAP_MAGIC_NS_BE, PCAP_MAGIC_NS_LE, PCAP_MAGIC_US_BE, PCAP_MAGIC_US_LE,
 } from './pcap.js';
 import { readPcapWithPcapParser } from './pcap-parser-reader.js';
 import { BT_SHB, PcapngReader } from './pcapng.js';
@@ -21,7 +21,7 @@ export interface ReadCaptureOptions {
 }
 
 /** The magics we know, as read big-endian from the first 4 bytes. */
-const KNOWN_MAGICS = [PCAP_MAGIC_US_BE, PCAP_MAGIC_US_LE, PCAP_MAGIC_NS_BE, PCAP_MAGIC_NS_LE, BT_SHB];
+const KNOWN_MAGICS = [PCAP_MAGIC_US_BE, PCAP_MAGIC_US_LE, PCAP_MAGIC_NS_BE, PCAP_MAGIC_NS_LE, PCAP_MAGIC_KUZ_BE, PCAP_MAGIC_KUZ_LE, BT_SHB];
 
 /**
  * Reads one capture, calling `onRecord` synchronously with one reused record per packet.
@@ -66,7 +66,7 @@ async function readFrom(source: AsyncIterable<Uint8Array>, info: CaptureInfo, on
   let reader: ChunkReader;
   if (m === BT_SHB) {
     reader = new PcapngReader(info, onRecord);
-  } else if (m === PCAP_MAGIC_US_BE || m === PCAP_MAGIC_US_LE || m === PCAP_MAGIC_NS_BE || m === PCAP_MAGIC_NS_LE) {
+  } else if (KNOWN_MAGICS.includes(m)) { // the pcap magics (the pcapng one is above)
     if (opts.pcapReader === 'pcap-parser' && (m === PCAP_MAGIC_US_BE || m === PCAP_MAGIC_US_LE)) {
       const head = await peek(input, 8);
       input = head.rest;

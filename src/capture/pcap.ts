@@ -13,9 +13,16 @@ export const PCAP_MAGIC_US_BE = 0xa1b2c3d4;
 export const PCAP_MAGIC_US_LE = 0xd4c3b2a1;
 export const PCAP_MAGIC_NS_BE = 0xa1b23c4d;
 export const PCAP_MAGIC_NS_LE = 0x4d3cb2a1;
+/**
+ * Alexey Kuznetsov's "modified pcap" (old Red Hat tcpdump; libpcap and Wireshark read it): µs times
+ * and a 24-byte record header, the usual 16 then ifindex, protocol, pkt_type and a pad byte.
+ */
+export const PCAP_MAGIC_KUZ_BE = 0xa1b2cd34;
+export const PCAP_MAGIC_KUZ_LE = 0x34cdb2a1;
 
 export const PCAP_FILE_HEADER_LEN = 24;
 export const PCAP_RECORD_HEADER_LEN = 16;
+const KUZ_RECORD_HEADER_LEN = 24;
 
 /** libpcap's MAXIMUM_SNAPLEN (pcap-int.h): no capture tool writes longer records. */
 export const PCAP_MAX_SNAPLEN = 262144;
@@ -41,6 +48,8 @@ export interface PcapHeader {
   sigfigs: number;
   littleEndian: boolean;
   nano: boolean;
+  /** 16, or 24 in a modified (Kuznetsov) pcap. */
+  recordHeaderLen: number;
   versionMajor: number;
   versionMinor: number;
   snapLen: number;
@@ -52,11 +61,14 @@ export function parsePcapHeader(v: DataView, off: number): PcapHeader {
   const magic = v.getUint32(off, false);
   let littleEndian: boolean;
   let nano: boolean;
+  let recordHeaderLen = PCAP_RECORD_HEADER_LEN;
   switch (magic) {
     case PCAP_MAGIC_US_BE: littleEndian = false; nano = false; break;
     case PCAP_MAGIC_US_LE: littleEndian = true; nano = false; break;
     case PCAP_MAGIC_NS_BE: littleEndian = false; nano = true; break;
     case PCAP_MAGIC_NS_LE: littleEndian = true; nano = true; break;
+    case PCAP_MAGIC_KUZ_BE: littleEndian = false; nano = false; recordHeaderLen = KUZ_RECORD_HEADER_LEN; break;
+    case PCAP_MAGIC_KUZ_LE: littleEndian = true; nano = false; recordHeaderLen = KUZ_RECORD_HEADER_LEN; break;
     default:
       throw new CaptureError('NOT_A_CAPTURE', 0, `not a pcap or pcapng file (magic 0x${magic.toString(16).padStart(8, '0')})`);
   }
@@ -72,6 +84,7 @@ export function parsePcapHeader(v: DataView, off: number): PcapHeader {
     sigfigs: v.getUint32(off + 12, littleEndian),
     littleEndian,
     nano,
+    recordHeaderLen,
     versionMajor,
     versionMinor,
     snapLen: v.getUint32(off + 16, littleEndian),
@@ -88,7 +101,7 @@ export function applyPcapHeader(info: CaptureInfo, h: PcapHeader): void {
 
 /**
  * Whether the 16 bytes at `off`, where a record header should start, open another pcap file header
- * (captures concatenated): any of the four magics with version 2 and a thiszone and sigfigs of 0,
+ * (captures concatenated): any of the six magics (µs, ns, Kuznetsov; either byte order) with version 2 and a thiszone and sigfigs of 0,
  * as libpcap writes them, or the first header's magic with that header's own thiszone and sigfigs.
  * Read as a record header, those are a record of no bytes (or of the first header's thiszone and
  * sigfigs) stamped 2011-2083 (in one of a few seconds), which capture tools do not write: the zero
@@ -96,8 +109,8 @@ export function applyPcapHeader(info: CaptureInfo, h: PcapHeader): void {
  */
 export function opensPcapFileHeader(v: DataView, off: number, firstMagic: number, firstZone: number, firstSigfigs: number): boolean {
   const magic = v.getUint32(off, false);
-  const le = magic === PCAP_MAGIC_US_LE || magic === PCAP_MAGIC_NS_LE;
-  if (!le && magic !== PCAP_MAGIC_US_BE && magic !== PCAP_MAGIC_NS_BE) return false;
+  const le = magic === PCAP_MAGIC_US_LE || magic === PCAP_MAGIC_NS_LE || magic === PCAP_MAGIC_KUZ_LE;
+  if (!le && magic !== PCAP_MAGIC_US_BE && magic !== PCAP_MAGIC_NS_BE && magic !== PCAP_MAGIC_KUZ_BE) return false;
   if (v.getUint16(off + 4, le) !== 2) return false;
   const zone = v.getUint32(off + 8, le);
   const sigfigs = v.getUint32(off + 12, le);
@@ -112,7 +125,7 @@ export const pcapDetail = {
   capLenExceedsOrigLen: (capLen: number, origLen: number) => `captured length ${capLen} exceeds the original length ${origLen}; record kept`,
   badTimestamp: (frac: number, nano: boolean) =>
     `sub-second field ${frac} is not below ${nano ? '1e9 ns' : '1e6 µs'}; the excess was carried into the seconds`,
-  truncatedHeader: (have: number) => `input ends ${have} bytes into a ${PCAP_RECORD_HEADER_LEN}-byte record header`,
+  truncatedHeader: (have: number, headerLen = PCAP_RECORD_HEADER_LEN) => `input ends ${have} bytes into a ${headerLen}-byte record header`,
   truncatedRecord: (have: number, need: number) => `input ends ${have} bytes into a ${need}-byte record (header + captured bytes)`,
   concatenated: () => 'another pcap file header where a record should start (captures concatenated, as by cat)',
   readOn: ': its records are read on, numbered after those before it',
@@ -124,6 +137,8 @@ export class PcapReader extends Framer {
   private headerDone = false;
   private le = true;
   private nano = false;
+  /** The record header's length: 16, or 24 in a modified (Kuznetsov) pcap. */
+  private recHdr = PCAP_RECORD_HEADER_LEN;
   /** libpcap's sf-pcap.c: before 2.3 caplen and len were written swapped (1); 2.3 files went either way (2). */
   private lensSwapped: 0 | 1 | 2 = 0;
   private snapLen = 0;
@@ -152,7 +167,7 @@ export class PcapReader extends Framer {
   }
 
   protected minUnit(): number {
-    return this.headerDone ? PCAP_RECORD_HEADER_LEN : PCAP_FILE_HEADER_LEN;
+    return this.headerDone ? this.recHdr : PCAP_FILE_HEADER_LEN;
   }
 
   protected unitLength(v: DataView, off: number, byteOffset: number): number {
@@ -174,11 +189,11 @@ export class PcapReader extends Framer {
       if (!this.stopIssue) {
         const detail = pcapDetail.capLenTooLarge(capLen, this.maxCapLen);
         const issue = this.issues.add('CAPLEN_TOO_LARGE', byteOffset, detail);
-        this.stopIssue = { detail, after: byteOffset + PCAP_RECORD_HEADER_LEN, issue };
+        this.stopIssue = { detail, after: byteOffset + this.recHdr, issue };
       }
       return -1;
     }
-    return PCAP_RECORD_HEADER_LEN + capLen;
+    return this.recHdr + capLen;
   }
 
   protected unit(v: DataView, bytes: Uint8Array, off: number, len: number, byteOffset: number): void {
@@ -189,7 +204,7 @@ export class PcapReader extends Framer {
     const le = this.le;
     let sec = v.getUint32(off, le);
     let frac = v.getUint32(off + 4, le);
-    let capLen = len - PCAP_RECORD_HEADER_LEN;
+    let capLen = len - this.recHdr;
     let origLen = v.getUint32(off + 12, le);
     if (this.lensSwapped !== 0) [capLen, origLen] = this.unswap(v.getUint32(off + 8, le), origLen);
     const rec = this.rec;
@@ -216,7 +231,7 @@ export class PcapReader extends Framer {
     rec.capLen = capLen;
     rec.origLen = origLen;
     rec.chunk = bytes;
-    rec.offset = off + PCAP_RECORD_HEADER_LEN;
+    rec.offset = off + this.recHdr;
     this.info.records = this.recordCount;
     this.onRecord(rec);
   }
@@ -235,6 +250,7 @@ export class PcapReader extends Framer {
     }
     this.le = h.littleEndian;
     this.nano = h.nano;
+    this.recHdr = h.recordHeaderLen;
     this.snapLen = h.snapLen;
     this.maxCapLen = pcapMaxCapLen(h.snapLen);
     this.linkType = h.linkType;
@@ -259,7 +275,7 @@ export class PcapReader extends Framer {
     if (!this.headerDone) {
       throw new CaptureError('TRUNCATED_FILE_HEADER', 0, `pcap file header is ${have} bytes; it needs ${PCAP_FILE_HEADER_LEN}`);
     }
-    if (need === 0) this.issues.add('TRUNCATED_RECORD_HEADER', byteOffset, pcapDetail.truncatedHeader(have));
+    if (need === 0) this.issues.add('TRUNCATED_RECORD_HEADER', byteOffset, pcapDetail.truncatedHeader(have, this.recHdr));
     else this.issues.add('TRUNCATED_RECORD', byteOffset, pcapDetail.truncatedRecord(have, need));
   }
 

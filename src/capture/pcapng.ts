@@ -71,7 +71,10 @@ export const pcapngDetail = {
     + (first ? 'record kept at 1970-01-01 (it is the first)' : `record kept at the previous record's time (${keptSec} s)`),
   badLength: (len: number, why: string) => `block length ${len} ${why}; reading stopped`,
   tooLarge: (len: number) => `block length ${len} is above the ${PCAPNG_MAX_BLOCK}-byte bound; reading stopped`,
-  unknownInterface: (id: number, known: number) => `packet block names interface ${id}, but the section defines ${known}${known > MAX_INTERFACES ? ` (only the first ${MAX_INTERFACES} are kept)` : ''}; block skipped`,
+  // "defines 1" of interface 1 read as a contradiction (helper-56): the ids run from 0.
+  unknownInterface: (id: number, known: number) => `packet block names interface ${id}, but the section ${known > MAX_INTERFACES
+    ? `keeps only interfaces 0-${MAX_INTERFACES - 1} of the ${known} it defines`
+    : known === 0 ? 'defines none' : known === 1 ? 'defines only interface 0' : `defines only interfaces 0-${known - 1}`}; block skipped`,
   tooManyInterfaces: () => `more than ${MAX_INTERFACES} interface blocks in one section; the others are not kept, and their packets are skipped`,
   caplenExceedsBlock: (capLen: number, room: number) => `captured length ${capLen} runs past the block (room for ${room}); block skipped`,
 };

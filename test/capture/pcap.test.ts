@@ -235,6 +235,19 @@ describe('record-level issues (tier 2)', () => {
     expect(got.records[0]).toMatchObject({ capLen: frame.length, origLen: 1500 });
   });
 
+  it.each([false, true])('reads a modified (Kuznetsov) pcap, big-endian %s: 24-byte record headers (helper-56: "not a pcap file")', async (bigEndian) => {
+    const packets = [pkt(0), pkt(1, rawIPv4Tcp({ src: '1.2.3.4', dst: '5.6.7.8', sport: 1, dport: 2, flags: 0 })), pkt(2)];
+    const plain = await collect(chunksOf(writePcap(packets, { bigEndian }), 7));
+    const kuz = writePcap(packets, { bigEndian, kuznetsov: true });
+    const got = await collect(chunksOf(kuz, 7));
+    expect(got.error).toBeNull();
+    expect(got.records).toEqual(plain.records.map((r, i) => ({ ...r, byteOffset: 24 + i * 8 + (r.byteOffset - 24) })));
+    expect(got.info).toMatchObject({ format: 'pcap', records: 3, precisionDigits: 6, issues: [] });
+    // A record header cut short says how long it should have been.
+    const cut = await collect(fromBytes(kuz.subarray(0, kuz.length - frame.length - 4)));
+    expect(cut.info.issues.map((i) => i.detail)).toEqual(['input ends 20 bytes into a 24-byte record header']);
+  });
+
   it('handles a pcap with a header and no records', async () => {
     const got = await collect(fromBytes(writePcap([])));
     expect(got.error).toBeNull();

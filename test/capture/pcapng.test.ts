@@ -184,7 +184,8 @@ describe('pcapng damage', () => {
     bytes = setU32(bytes, shbIdb + 8, 9);
     const got = await readAll(bytes);
     expect(got.records.map((r) => r.tsSec - 1_700_000_000)).toEqual([2]);
-    expect(got.info.issues).toEqual([{ code: 'PCAPNG_UNKNOWN_INTERFACE', byteOffset: shbIdb, detail: expect.stringContaining('2 records') }]);
+    expect(got.info.issues).toEqual([{ code: 'PCAPNG_UNKNOWN_INTERFACE', byteOffset: shbIdb, detail: expect.stringContaining('2 records') }]);    // Ids count from 0: "the section defines 1" of interface 7 read as a contradiction (helper-56).
+    expect(got.info.issues[0].detail).toMatch(/^packet block names interface 9, but the section defines only interface 0; block skipped/);
   });
 
   it('more than MAX_INTERFACES IDBs in a section: the rest noted once and their packets skipped; link types counted per section (helper-52 audit)', async () => {
@@ -200,7 +201,7 @@ describe('pcapng damage', () => {
     expect(got.records.map((r) => r.tsSec - 1_700_000_000)).toEqual([0, 2, 3]);
     expect(got.info.issues.map((i) => i.code)).toEqual(['PCAPNG_TOO_MANY_INTERFACES', 'PCAPNG_UNKNOWN_INTERFACE']);
     expect(got.info.issues[0].detail).toContain('(2 records in this input');
-    expect(got.info.issues[1].detail).toContain(`names interface ${MAX_INTERFACES}, but the section defines ${MAX_INTERFACES + 2} (only the first ${MAX_INTERFACES} are kept)`);
+    expect(got.info.issues[1].detail).toContain(`names interface ${MAX_INTERFACES}, but the section keeps only interfaces 0-${MAX_INTERFACES - 1} of the ${MAX_INTERFACES + 2} it defines`);
     expect([...got.info.linkTypes].sort((x, y) => x[0] - y[0])).toEqual([[LINKTYPE_ETHERNET, 2], [LINKTYPE_RAW, 1]]);
   });
 

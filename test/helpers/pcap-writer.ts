@@ -38,6 +38,8 @@ export interface PcapOptions {
   snapLen?: number;
   versionMajor?: number;
   versionMinor?: number;
+  /** Kuznetsov's modified pcap: magic 0xa1b2cd34, 24-byte record headers (ifindex, protocol, pkt_type, pad). */
+  kuznetsov?: boolean;
 }
 
 /** Magic numbers as written by the capturing host (pcap-savefile(5)). */
@@ -49,11 +51,12 @@ export const PCAP_RECORD_HEADER_LEN = 16;
 /** A classic pcap file. The captured length is data.length (a test wanting caplen > snaplen just passes a small snapLen). */
 export function writePcap(packets: PacketIn[], o: PcapOptions = {}): Uint8Array {
   const le = !o.bigEndian;
+  const recHdr = o.kuznetsov ? 24 : PCAP_RECORD_HEADER_LEN;
   let size = PCAP_FILE_HEADER_LEN;
-  for (const p of packets) size += PCAP_RECORD_HEADER_LEN + p.data.length;
+  for (const p of packets) size += recHdr + p.data.length;
   const out = new Uint8Array(size);
   const v = new DataView(out.buffer);
-  v.setUint32(0, o.nano ? PCAP_MAGIC_NANOS : PCAP_MAGIC_MICROS, le);
+  v.setUint32(0, o.kuznetsov ? 0xa1b2cd34 : o.nano ? PCAP_MAGIC_NANOS : PCAP_MAGIC_MICROS, le);
   v.setUint16(4, o.versionMajor ?? 2, le);
   v.setUint16(6, o.versionMinor ?? 4, le);
   v.setUint32(16, o.snapLen ?? 262144, le);
@@ -64,8 +67,9 @@ export function writePcap(packets: PacketIn[], o: PcapOptions = {}): Uint8Array 
     v.setUint32(off + 4, o.nano ? p.tsNanos : Math.floor(p.tsNanos / 1000), le);
     v.setUint32(off + 8, p.data.length, le);
     v.setUint32(off + 12, p.origLen ?? p.data.length, le);
-    out.set(p.data, off + 16);
-    off += PCAP_RECORD_HEADER_LEN + p.data.length;
+    if (o.kuznetsov) { v.setUint32(off + 16, 2, le); v.setUint16(off + 20, 0x0800, le); out[off + 22] = 0; }
+    out.set(p.data, off + recHdr);
+    off += recHdr + p.data.length;
   }
   return out;
 }
