@@ -121,6 +121,7 @@ export function opensPcapFileHeader(v: DataView, off: number, firstMagic: number
 export const pcapDetail = {
   capLenTooLarge: (capLen: number, max: number) => `record claims ${capLen} captured bytes, above the bound of ${max}; reading stopped`,
   bytesLeft: (n: number) => `; ${n} bytes after the record header were not read`,
+  restNotInflated: '; the rest of the gzip stream was not decompressed',
   capLenExceedsSnapLen: (capLen: number, snapLen: number) => `captured length ${capLen} exceeds the file's snaplen ${snapLen}; record kept`,
   capLenExceedsOrigLen: (capLen: number, origLen: number) => `captured length ${capLen} exceeds the original length ${origLen}; record kept`,
   badTimestamp: (frac: number, nano: boolean) =>
@@ -280,7 +281,7 @@ export class PcapReader extends Framer {
   }
 
   protected finish(): void {
-    if (this.stopIssue) this.stopIssue.issue.detail = this.stopIssue.detail + pcapDetail.bytesLeft(this.consumed - this.stopIssue.after);
+    if (this.stopIssue) this.stopIssue.issue.detail = this.stopIssue.detail + (this.abandoned ? pcapDetail.restNotInflated : pcapDetail.bytesLeft(this.consumed - this.stopIssue.after));
     this.flushLinkTypeCount();
     if (this.concatenated > 1) this.concatenatedIssue!.detail += ` (${this.concatenated} such headers; the offset is the first)`;
     this.issues.finish();

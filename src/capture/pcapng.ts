@@ -36,10 +36,22 @@ const EPB_MIN = 32;
 const SPB_MIN = 16;
 const IDB_MIN = 20;
 /**
- * Largest block we will buffer. Wireshark's limit is 16 MiB for packet blocks (MAX_BLOCK_SIZE in
- * wiretap/pcapng.c); we allow more for large NRBs/custom blocks but stay far from "gigabytes".
+ * Largest block of any type. Blocks we do not read (name resolution, statistics, decryption
+ * secrets, custom) are passed over as their bytes come, never buffered (framer.ts), so this only
+ * tells a corrupt length from a real one.
  */
 export const PCAPNG_MAX_BLOCK = 64 * 1024 * 1024;
+/**
+ * Largest section header, interface or packet block: those are assembled when they straddle
+ * chunks. Wireshark's old MAX_BLOCK_SIZE (wiretap/pcapng.c) was 16 MiB; libpcap's largest snaplen
+ * is 256 KiB. At 64 MiB, a reader held ~96 MiB while one grew (helper-56 audit).
+ */
+export const PCAPNG_MAX_READ_BLOCK = 16 * 1024 * 1024;
+
+/** The blocks whose contents we read; every other type is skipped by its length (§3.1). */
+function isReadBlock(type: number): boolean {
+  return type === BT_SHB || type === BT_IDB || type === BT_EPB || type === BT_PB || type === BT_SPB;
+}
 
 interface Iface {
   linkType: number;
@@ -70,7 +82,7 @@ export const pcapngDetail = {
     `timestamp ${sec.toExponential(3)} s from 1970 is outside the years an ISO-8601 time can hold (-271821 to 275760); `
     + (first ? 'record kept at 1970-01-01 (it is the first)' : `record kept at the previous record's time (${keptSec} s)`),
   badLength: (len: number, why: string) => `block length ${len} ${why}; reading stopped`,
-  tooLarge: (len: number) => `block length ${len} is above the ${PCAPNG_MAX_BLOCK}-byte bound; reading stopped`,
+  tooLarge: (len: number, bound: number) => `block length ${len} is above the ${bound}-byte bound${bound < PCAPNG_MAX_BLOCK ? ' for its type' : ''}; reading stopped`,
   // "defines 1" of interface 1 read as a contradiction (helper-56): the ids run from 0.
   unknownInterface: (id: number, known: number) => `packet block names interface ${id}, but the section ${known > MAX_INTERFACES
     ? `keeps only interfaces 0-${MAX_INTERFACES - 1} of the ${known} it defines`
@@ -126,10 +138,24 @@ export class PcapngReader extends Framer {
     if (type === BT_SHB && len < SHB_MIN) {
       return this.stop(byteOffset, 'PCAPNG_BAD_SECTION', `section header block length ${len} is below ${SHB_MIN}; reading stopped`, 'NOT_A_CAPTURE');
     }
-    if (len > PCAPNG_MAX_BLOCK) {
-      return this.stop(byteOffset, 'PCAPNG_BLOCK_TOO_LARGE', pcapngDetail.tooLarge(len), 'NOT_A_CAPTURE');
+    const bound = isReadBlock(type) ? PCAPNG_MAX_READ_BLOCK : PCAPNG_MAX_BLOCK;
+    if (len > bound) {
+      return this.stop(byteOffset, 'PCAPNG_BLOCK_TOO_LARGE', pcapngDetail.tooLarge(len, bound), 'NOT_A_CAPTURE');
     }
     return len;
+  }
+
+  protected override skippable(v: DataView, off: number): boolean {
+    return !isReadBlock(v.getUint32(off, this.le));
+  }
+
+  /** A block passed over unread (skippable): only its trailing length is checked, as unit() does. */
+  protected override skipped(byteOffset: number, len: number, tail: DataView): void {
+    const trailer = tail.getUint32(0, this.le);
+    if (trailer !== len) {
+      this.stop(byteOffset, 'PCAPNG_BAD_BLOCK_LENGTH', pcapngDetail.badLength(len, `does not match the trailing copy ${trailer}`), 'NOT_A_CAPTURE');
+      this.stopped = true;
+    }
   }
 
   /** Records the issue and returns -1 (stop); before the first section is read, the input is not usable at all. */
@@ -365,7 +391,9 @@ export class PcapngReader extends Framer {
   }
 
   protected finish(): void {
-    if (this.stopIssue) this.stopIssue.issue.detail = `${this.stopIssue.detail}; ${this.consumed - this.stopIssue.after} bytes from this block on were not read`;
+    if (this.stopIssue) {
+      this.stopIssue.issue.detail = `${this.stopIssue.detail}; ${this.abandoned ? 'the rest of the gzip stream was not decompressed' : `${this.consumed - this.stopIssue.after} bytes from this block on were not read`}`;
+    }
     this.countLinkTypes();
     this.ifaces = [];
     this.issues.finish();

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { TCP_ACK } from '../../src/decode/fields.js';
-import { MAX_INTERFACES, PCAPNG_MAX_BLOCK } from '../../src/capture/pcapng.js';
+import { MAX_INTERFACES, PCAPNG_MAX_BLOCK, PCAPNG_MAX_READ_BLOCK, PcapngReader } from '../../src/capture/pcapng.js';
 import { ethernetIPv4Tcp, nullLink, rawIPv6Tcp, sll, AF_INET6_DARWIN, ETHERTYPE_IPV4, rawIPv4Tcp } from '../helpers/packet-builder.js';
 import {
-  BT_EPB, BT_ISB, BT_NRB, chunksOf, concatBytes, fromBytes, LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, LINKTYPE_NULL, LINKTYPE_RAW,
+  BT_EPB, BT_ISB, BT_NRB, chunksOf, concatBytes, fromBytes, gzip, LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, LINKTYPE_NULL, LINKTYPE_RAW,
   pcapngBlock, pcapngIdb, pcapngSection, pcapngShb, writePcapng, type PacketIn,
 } from '../helpers/pcap-writer.js';
-import { collect, content, hex } from './collect.js';
+import { collect, content, hex, newInfo } from './collect.js';
 
 const tcp4 = (n: number) => rawIPv4Tcp({ src: '192.0.2.1', dst: '192.0.2.2', sport: 1000 + n, dport: 443, seq: n, flags: TCP_ACK });
 const eth = (n: number) => ethernetIPv4Tcp({ src: '10.0.0.1', dst: '10.0.0.2', sport: 2000 + n, dport: 80, flags: TCP_ACK, payload: n });
@@ -231,5 +231,76 @@ describe('pcapng damage', () => {
 
   it('EPB type constant matches the spec (§4.3)', () => {
     expect(BT_EPB).toBe(6);
+  });
+});
+
+describe('blocks we do not read are passed over, not assembled (helper-56 audit: a 64 MiB custom block, 336 MiB with --threads 2)', () => {
+  const CUSTOM = 0x00000bad;
+  const custom = (bodyLen: number) => ({ block: { type: CUSTOM, body: new Uint8Array(bodyLen).fill(0x55) } });
+  const bytes = pcapngSection({ interfaces: [{ linkType: LINKTYPE_ETHERNET }], items: [at(0, eth(0)), custom(200_000), at(1, eth(1)), custom(70_000), custom(10), at(2, eth(2))] });
+  const plain = pcapngSection({ interfaces: [{ linkType: LINKTYPE_ETHERNET }], items: [at(0, eth(0)), at(1, eth(1)), at(2, eth(2))] });
+  const bigStart = 28 + 20 + 32 + ((eth(0).length + 3) & ~3);
+
+  it('the packets around them read the same in any chunking, and the reader\'s buffer stays small', async () => {
+    const want = (await collect(fromBytes(plain))).records.map(({ byteOffset: _, ...r }) => r);
+    for (const size of [1, 7, 4096, 65_536, 100_000]) {
+      const got = await collect(chunksOf(bytes, size));
+      expect(got.info.issues).toEqual([]);
+      expect(got.records.map(({ byteOffset: _, ...r }) => r), `chunks of ${size}`).toEqual(want);
+    }
+    // White-box: what the framer assembled. Before, it grew to hold the whole 200 kB block.
+    const reader = new PcapngReader(newInfo(), () => {});
+    for (let i = 0; i < bytes.length; i += 4096) reader.push(bytes.subarray(i, i + 4096));
+    reader.end();
+    expect((reader as unknown as { carry: Uint8Array }).carry.length).toBeLessThanOrEqual(4096);
+  });
+
+  it('a passed-over block whose trailing length differs stops reading there, as a read one does', async () => {
+    const bad = bytes.slice();
+    const len = new DataView(bad.buffer).getUint32(bigStart + 4, true);
+    new DataView(bad.buffer).setUint32(bigStart + len - 4, len + 4, true);
+    for (const size of [4096, bad.length]) {
+      const got = await collect(chunksOf(bad, size));
+      expect(got.records).toHaveLength(1);
+      expect(got.info.issues.map((i) => [i.code, i.byteOffset])).toEqual([['PCAPNG_BAD_BLOCK_LENGTH', bigStart]]);
+      expect(got.info.issues[0].detail).toContain(`block length ${len} does not match the trailing copy ${len + 4}`);
+    }
+  });
+
+  it('an input that ends inside a passed-over block says so, as for any cut block', async () => {
+    const cut = bytes.subarray(0, bigStart + 150_000);
+    const whole = await collect(fromBytes(cut));
+    expect(whole.info.issues.map((i) => [i.code, i.byteOffset])).toEqual([[expect.stringMatching(/TRUNCATED/), bigStart]]);
+    for (const size of [4096, 65_536]) {
+      const got = await collect(chunksOf(cut, size));
+      expect(got.records).toEqual(whole.records);
+      expect(got.info.issues).toEqual(whole.info.issues);
+    }
+  });
+
+  it('a packet block above 16 MiB is PCAPNG_BLOCK_TOO_LARGE (other blocks may reach 64 MiB)', async () => {
+    const v = new DataView(plain.slice().buffer);
+    v.setUint32(bigStart + 4, PCAPNG_MAX_READ_BLOCK + 4, true);
+    const got = await collect(fromBytes(new Uint8Array(v.buffer)));
+    expect(got.records).toHaveLength(1);
+    expect(got.info.issues.map((i) => [i.code, i.byteOffset])).toEqual([['PCAPNG_BLOCK_TOO_LARGE', bigStart]]);
+    expect(got.info.issues[0].detail).toContain(`above the ${PCAPNG_MAX_READ_BLOCK}-byte bound for its type`);
+  });
+});
+
+describe('a gzip stream is not inflated far past where reading stopped (helper-56 audit: a 1 MB gzip of 1 GiB of zeros took 3.2 s)', () => {
+  const head = writePcapng([at(0, eth(0))]);
+  it('past 16 MiB after the stop, the rest is left alone and the issue says so', async () => {
+    const got = await collect(fromBytes(gzip(concatBytes([head, new Uint8Array(64 * 1024 * 1024)]))));
+    expect(got.records).toHaveLength(1);
+    expect(got.info.issues.map((i) => [i.code, i.byteOffset])).toEqual([['PCAPNG_BAD_BLOCK_LENGTH', head.length]]);
+    expect(got.info.issues[0].detail).toMatch(/reading stopped; the rest of the gzip stream was not decompressed$/);
+    expect(got.info.bytes).toBeLessThan(head.length + 17 * 1024 * 1024 + 65_536);
+  });
+  it('within 16 MiB the bytes left are still counted, as for a plain input', async () => {
+    const plain = concatBytes([head, new Uint8Array(1024 * 1024)]);
+    const [gz, raw] = await Promise.all([collect(fromBytes(gzip(plain))), collect(fromBytes(plain))]);
+    expect(gz.info.issues).toEqual(raw.info.issues);
+    expect(gz.info.issues[0].detail).toMatch(/; 1048576 bytes from this block on were not read$/);
   });
 });
