@@ -190,3 +190,21 @@ describe('Figure 5 coverage', () => {
     expect([...TCP_STATES].sort()).toEqual(['CLOSED', 'CLOSE_WAIT', 'CLOSING', 'ESTABLISHED', 'FIN_WAIT_1', 'FIN_WAIT_2', 'LAST_ACK', 'LISTEN', 'SYN_RECEIVED', 'SYN_SENT', 'TIME_WAIT']);
   });
 });
+
+describe('arcs a mutation audit found unguarded (helper-58, 2026-12-06)', () => {
+  test('SYN_SENT: a RST acknowledging the ISN itself, not ISN + 1, is not acceptable (§3.10.7.3: SEG.ACK > ISS)', () => {
+    expect(isRstAcceptable('SYN_SENT', 0, 1000, true, 1000, 1001, 0, 0)).toBe(false);
+    expect(isRstAcceptable('SYN_SENT', 0, 1001, true, 1000, 1001, 0, 0)).toBe(true);
+  });
+  test('SYN_RECEIVED after a passive OPEN sends a RST: CLOSED (Note 1 is for a RST received)', () =>
+    expectStep('SYN_RECEIVED', snd(RST_OK), true, [['CLOSED', ARC.NOTE3_SND_RST]], [['CLOSED', 'LISTEN'], ['LISTEN', 'SYN_RECEIVED']]));
+  test('UNKNOWN receives a RST: CLOSED, inferred (its acceptance is assumed, not seen)', () =>
+    expectStep('UNKNOWN', rcv(RST_OK), true, [['CLOSED', ARC.NOTE3_RCV_RST, 'inferred']]));
+  test('UNKNOWN receives a bare SYN: allowed, no arc until it answers', () => expectStep('UNKNOWN', rcv({ syn: true }), true, []));
+  test('FIN_WAIT_2 sends its FIN again (its ACK lost after the capture point): no move', () =>
+    expectStep('FIN_WAIT_2', snd({ fin: true, ack: true }), true, []));
+  test('CLOSING receives the peer\'s FIN again without the ACK of ours: no move', () =>
+    expectStep('CLOSING', rcv({ fin: true, ack: true }), true, []));
+  test('SYN_SENT sends a SYN,ACK: it answered a crossing SYN the capture missed (SYN_RECEIVED)', () =>
+    expectStep('SYN_SENT', snd({ syn: true, ack: true }), true, [['SYN_RECEIVED', ARC.RCV_SYN]]));
+});
