@@ -1636,3 +1636,104 @@ describe('several holes in one direction at once (helper-54 review: only the fir
     expect(c.anomalies.find((a) => a.code === 'CAPTURE_LOSS')?.details.count).toBe(n - MAX_HOLES);
   });
 });
+
+describe('flow rules a mutation audit found unguarded (helper-58, 2026-12-06)', () => {
+  /** 100 bytes, a hole of 100, 100 more; the hole's bytes `fillAfterMs` later; the server acks all. */
+  function holeFilledAfter(fillAfterMs: number): Scenario {
+    const s = established();
+    s.a.data(100);
+    const hole = s.a.nxt;
+    s.a.nxt = (hole + 100) >>> 0;
+    s.a.data(100); s.wait(fillAfterMs); s.a.data(100, { seq: hole }); s.b.ack();
+    return s;
+  }
+
+  test('a hole filled within 3 ms crossed before the capture point (OUT_OF_ORDER); later, it is a retransmission', async () => {
+    const soon = only(await runChecked(holeFilledAfter(1.5)));
+    expect(codes(soon)).toContain('OUT_OF_ORDER');
+    expect(soon.data.client.retransmittedBytes).toBe(0);
+    const late = only(await runChecked(holeFilledAfter(10)));
+    expect(codes(late)).not.toContain('OUT_OF_ORDER');
+    expect(late.data.client.retransmittedBytes).toBe(100);
+    for (const c of [soon, late]) expect(c.bytes.client).toBe(300);
+  });
+
+  /** Handshake with round trips of `rttMs` each way at the capture point, then data and a FIN; the server acks below the FIN `ackAfterMs` later, and the capture ends. */
+  function finAckedBelow(rttMs: number, ackAfterMs: number): Scenario {
+    const s = new Scenario();
+    s.a.syn(); s.wait(rttMs); s.b.synAck(); s.wait(rttMs); s.a.ack();
+    s.a.data(31); s.a.fin();
+    s.wait(ackAfterMs); s.b.ack({ ackLess: 1 });
+    return s;
+  }
+
+  test('an ACK below the FIN later than the round trip plus 200 ms: the FIN was lost, the server stays ESTABLISHED', async () => {
+    const c = only(await runChecked(finAckedBelow(10, 410)));
+    expect(finals(c)).toEqual(['FIN_WAIT_1', 'ESTABLISHED']);
+  });
+
+  test('the same 600 ms after the FIN with a 500 ms round trip: within it, so the FIN is taken (CLOSE_WAIT)', async () => {
+    const c = only(await runChecked(finAckedBelow(500, 600)));
+    expect(c.server.finalState).toBe('CLOSE_WAIT');
+  });
+
+  test('a FIN sent again to TIME_WAIT restarts its 2×MSL timer, though its re-ACK was not captured', async () => {
+    const s = established();
+    s.a.fin(); s.b.ack(); s.b.fin(); s.a.ack();
+    s.wait(1500);
+    s.b.again(); // the server's FIN again; the client's answer is not in the capture
+    s.wait(3000);
+    s.b.ack();
+    const c = only(await analyzeBytes(s.pcap(), { mslSeconds: 1 }));
+    const timeout = c.client.transitions.find((t) => t.arc === 'Timeout=2MSL / delete TCB');
+    // 2 s after the resent FIN (at 1.5007 s), not after the first (0.0005 s): the capture starts at 22:13:20.
+    expect(timeout?.time).toBe('2023-11-14T22:13:23.500700Z');
+  });
+
+  test('a one-byte segment never acknowledged and resent 1.5 s later is a retransmission, not a keep-alive', async () => {
+    const s = established();
+    s.a.data(1); s.wait(1500); s.a.data(1, { seq: s.a.nxt - 1, keepSeq: true });
+    const c = only(await runChecked(s));
+    expect(codes(c)).not.toContain('KEEP_ALIVE');
+    expect(c.data.client.retransmittedPackets).toBe(1);
+  });
+
+  test('a SYN with a new ISN, after a SYN,ACK that acknowledged the wrong number, is no SYN_RETRANSMIT', async () => {
+    // One record: the client still in SYN_SENT, the server in SYN_RECEIVED.
+    const s = new Scenario();
+    s.a.syn(); s.b.synAck({ ack: s.a.isn + 5 }); s.a.reset(0x5000_0000).syn();
+    const c = only(await runChecked(s));
+    expect(codes(c)).toContain('BAD_HANDSHAKE_ACK');
+    expect(codes(c)).not.toContain('SYN_RETRANSMIT');
+  });
+
+  test('a stray segment past the sender\'s FIN opens no hole: no CAPTURE_LOSS', async () => {
+    const s = established();
+    s.a.data(10); s.a.fin(); s.b.ack();
+    s.a.data(10, { seq: s.a.nxt + 1000, keepSeq: true });
+    const c = only(await runChecked(s));
+    expect(c.captureLoss).toBe(false);
+    expect(codes(c)).not.toContain('CAPTURE_LOSS');
+  });
+
+  test('a FIN held behind a hole is not crossed by the receiver\'s own FIN while the hole is open', async () => {
+    const s = established();
+    s.a.data(100);
+    const hole = s.a.nxt;
+    s.a.nxt = (hole + 100) >>> 0;
+    s.a.fin(); s.b.ack({ ack: hole });
+    s.b.fin({ ack: hole }); // the server closes too, at once, before the hole is filled
+    s.a.data(100, { seq: hole }); s.b.ack(); s.a.ack();
+    const c = only(await runChecked(s));
+    // The server sent its FIN before it had the client's: FIN_WAIT_1, not CLOSE_WAIT then LAST_ACK.
+    expect(c.server.transitions.map((t) => t.to)).toEqual(['LISTEN', 'SYN_RECEIVED', 'ESTABLISHED', 'FIN_WAIT_1', 'FIN_WAIT_2', 'TIME_WAIT']);
+  });
+
+  test('an early ACK acknowledging past the SYN,ACK does not complete the handshake at the SYN,ACK', async () => {
+    const s = new Scenario();
+    s.a.syn(); s.wait(50); s.a.ack({ ack: s.b.isn + 101 }); s.wait(50); s.b.synAck();
+    const c = only(await runChecked(s));
+    const atSynAck = c.server.transitions.find((t) => t.arc === 'rcv ACK of SYN' && t.frame === 3);
+    expect(atSynAck).toBeUndefined();
+  });
+});
