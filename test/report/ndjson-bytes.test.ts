@@ -371,6 +371,14 @@ describe('mutated reports: the same bytes as JSON.stringify, or a fallback', () 
       const c = JSON.parse(JSON.stringify(c0).replaceAll('"c.pcap"', JSON.stringify(name))) as ConnectionReport;
       expectWrittenSame(c, JSON.stringify(name));
     }
+    // A SYN,ACK in a later input and no ACK captured: synAckInput without ackInput (helper-58: unguarded).
+    const noAck = clone(c0);
+    const hs = noAck.handshake as unknown as Record<string, unknown>;
+    delete hs.ackInput;
+    hs.ack = null;
+    hs.ackFrame = null;
+    expectWrittenSame(noAck, 'synAckInput without ackInput');
+    expect(reference(noAck).toString()).toContain('"synAckFrame":2,"synAckInput":"b.pcap","ackFrame":null,"synCount"');
     // A value JSON.stringify leaves out: the writer too.
     const undefinedInput = clone(c0);
     (undefinedInput.client.transitions[2] as { input?: string }).input = undefined;

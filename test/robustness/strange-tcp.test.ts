@@ -387,13 +387,14 @@ describe('time to first byte', () => {
 
 describe('handshake segments captured out of order', () => {
   // The SYN/ACK at 10 ms, the ACK 10.1 ms after the SYN's stamp.
-  test.each([['5 ms earlier', -5.1, 0.0051], ['with the same stamp', -0.1, 0.0101]])('a SYN recorded after its SYN/ACK, stamped %s: no SYN → SYN/ACK time, from the first SYN or the last', async (_name, backMs, synAckToAck) => {
+  test.each([['5 ms earlier', -5.1, 0.0051, null], ['with the same stamp', -0.1, 0.0101, 0.0101]])('a SYN recorded after its SYN/ACK, stamped %s: no SYN → SYN/ACK time, from the first SYN or the last', async (_name, backMs, synAckToAck, duration) => {
     const s = new Scenario();
     s.wait(10);
     s.b.synAck({ ack: s.a.isn + 1 }); s.wait(backMs); s.a.syn(); s.wait(10); s.a.ack(); s.a.data(5); s.b.ack();
     const c = only(await runChecked(s));
     expect(c.handshake).toMatchObject({ outcome: 'complete', synFrame: 2, synAckFrame: 1, ackFrame: 3 });
-    expect(c.handshake.rtt).toEqual({ synToSynAck: null, lastSynToSynAck: null, synAckToAck, total: null });
+    expect(c.handshake.rtt).toEqual({ synToSynAck: null, lastSynToSynAck: null, synAckToAck, total: null });    // SYN → ACK only from a SYN stamped as it was recorded, not one taken at the SYN/ACK's later time (helper-58: unguarded).
+    expect(c.handshake.duration).toBe(duration);
   });
 
   test('ACKs recorded before their SYN,ACK, the last with its stamp: the first is the handshake\'s ACK, no 0 s half, no capture loss', async () => {
@@ -1735,5 +1736,50 @@ describe('flow rules a mutation audit found unguarded (helper-58, 2026-12-06)', 
     const c = only(await runChecked(s));
     const atSynAck = c.server.transitions.find((t) => t.arc === 'rcv ACK of SYN' && t.frame === 3);
     expect(atSynAck).toBeUndefined();
+  });
+});
+
+describe('analysis rules a mutation audit found unguarded (helper-58, 2026-12-06)', () => {
+  test('SIMULTANEOUS_CLOSE is placed at the first arrival in CLOSING', async () => {
+    // The client's FIN is lost past the capture point (the server acks below it 410 ms later), the
+    // server's FIN crosses nothing and the client goes to CLOSING (frame 7); the client's FIN sent
+    // again 5 ms later takes the server to CLOSING (frame 8).
+    const s = new Scenario();
+    s.a.syn(); s.wait(10); s.b.synAck(); s.wait(10); s.a.ack();
+    s.a.data(31); s.a.fin();
+    s.wait(410); s.b.ack({ ackLess: 1 });
+    s.b.send(TCP_FIN | TCP_ACK, 0, { ackLess: 1 });
+    s.wait(5); s.a.again(); s.b.ack(); s.wait(5); s.a.ack();
+    const c = only(await runChecked(s));
+    const closing = [...c.client.transitions, ...c.server.transitions].filter((t) => t.to === 'CLOSING');
+    expect(closing).toHaveLength(2);
+    expect(closing[0].time < closing[1].time || closing[1].time < closing[0].time).toBe(true);
+    const first = closing.reduce((x, y) => (y.time < x.time ? y : x));
+    expect(c.anomalies.find((a) => a.code === 'SIMULTANEOUS_CLOSE')?.frame).toBe(first.frame);
+  });
+
+  test('no NOT_CLOSED when the client is in TIME_WAIT and the server in LAST_ACK (its last ACK not captured)', async () => {
+    const s = established();
+    s.a.fin(); s.b.ack(); s.b.fin();
+    const c = only(await runChecked(s));
+    expect(finals(c)).toEqual(['TIME_WAIT', 'LAST_ACK']);
+    expect(codes(c)).not.toContain('NOT_CLOSED');
+  });
+
+  test('a resend after the endpoint left FIN_WAIT_2 does not hide the 70 s it lingered there', async () => {
+    const s = established();
+    const at = s.b.nxt;
+    s.b.data(10); s.a.ack();
+    s.a.fin(); s.b.ack(); s.wait(70_000); s.b.fin(); s.a.ack();
+    s.wait(1); s.b.data(10, { seq: at, keepSeq: true }); // an old segment again, after the close
+    const c = only(await runChecked(s));
+    expect(codes(c)).toContain('LINGERING_FIN_WAIT_2');
+  });
+
+  test('two FINs with the same stamp: the first FIN is the one recorded first', async () => {
+    const s = established();
+    s.b.fin(); s.wait(-0.1); s.a.fin({ ackLess: 1 }); s.b.ack(); s.a.ack();
+    const c = only(await runChecked(s));
+    expect(c.close.firstFinFrame).toBe(4);
   });
 });
