@@ -61,10 +61,16 @@ export interface GunzipReport {
    * Reading stops once those are known; they are not counted to the end.
    */
   trailing: { compressedOffset: number; head: Uint8Array } | null;
+  /**
+   * Set by the reader once it will take nothing more: the rest of the source is read and counted
+   * but not inflated. Read, not left: a process writing into our standard input would die of
+   * SIGPIPE (`set -o pipefail` fails the pipeline; helper-59 review).
+   */
+  drainOnly: boolean;
 }
 
 export function newGunzipReport(): GunzipReport {
-  return { compressedBytes: 0, members: 0, trailing: null };
+  return { compressedBytes: 0, members: 0, trailing: null, drainOnly: false };
 }
 
 /**
@@ -78,11 +84,12 @@ export async function* gunzip(source: ByteSource, report: GunzipReport = newGunz
     let pos = 0; // compressed offset of chunk[0]
     for await (const chunk of source) {
       report.compressedBytes += chunk.length;
+      if (report.drainOnly) continue;
       yield* g.feed(chunk, pos);
       pos += chunk.length;
       if (g.trailing?.complete()) break;
     }
-    yield* g.end(pos);
+    if (!report.drainOnly) yield* g.end(pos);
   } finally {
     g.close();
   }
@@ -111,6 +118,7 @@ class Gunzip {
     const member = this.member;
     let off = 0;
     while (off < buf.length) {
+      if (this.report.drainOnly) return; // the reader takes nothing more (gunzip reads on uninflated)
       switch (member.phase) {
         case 'between': {
           const start = member.skipZeros(buf, off);

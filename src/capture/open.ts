@@ -84,7 +84,7 @@ async function readFrom(source: AsyncIterable<Uint8Array>, info: CaptureInfo, on
     const hex = Array.from(magic.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join('');
     throw new CaptureError('NOT_A_CAPTURE', 0, `not a pcap or pcapng file (magic 0x${hex})`);
   }
-  await drive(input, info, reader, gz !== null);
+  await drive(input, info, reader, gz);
   noteTrailingBytes(info, gz);
 }
 
@@ -134,19 +134,21 @@ function noteGzipStop(info: CaptureInfo, stop: { error: unknown }): void {
   info.issues.push({ code: 'GZIP_ERROR', byteOffset: info.bytes, detail: `${messageOf(stop.error)}${at}; reading stopped after ${info.bytes} decompressed bytes` });
 }
 
-async function drive(input: AsyncIterable<Uint8Array>, info: CaptureInfo, reader: ChunkReader, gzipped: boolean): Promise<void> {
+async function drive(input: AsyncIterable<Uint8Array>, info: CaptureInfo, reader: ChunkReader, gz: GunzipReport | null): Promise<void> {
   const stop: { error: unknown } = { error: null };
   let afterStop = 0;
   for await (const chunk of untilStreamError(input, stop)) {
+    if (gz?.drainOnly === true) continue; // what the inflater had already made when it was told to stop
     info.bytes += chunk.length;
     reader.push(chunk);
     // The rest of a plain input is only counted, at the speed of reading; the rest of a gzip stream
     // would be inflated only to be counted, and 1 MB can hold 1 GiB of zeros (helper-56 audit: 3 s a
     // compressed MB after a stop at decompressed byte 136). A little more is inflated, as a corrupt
-    // stream (whose garbage stopped the reader) shows its GZIP_ERROR soon after.
-    if (gzipped && reader.done && (afterStop += chunk.length) > GZIP_AFTER_STOP) {
+    // stream (whose garbage stopped the reader) shows its GZIP_ERROR soon after; the rest of the
+    // compressed source is then only read through.
+    if (gz !== null && reader.done && !gz.drainOnly && (afterStop += chunk.length) > GZIP_AFTER_STOP) {
       reader.abandon();
-      break;
+      gz.drainOnly = true; // the source is still read to its end, not inflated: no more chunks come
     }
   }
   if (stop.error !== null && info.records === 0) {
