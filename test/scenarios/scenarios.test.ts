@@ -51,6 +51,18 @@ describe('facts per scenario', () => {
     expect(c.zeek.connState).toBe('SF');
     expect(codes(c)).toEqual([]);
   });
+  test('a server closed in SYN_RECEIVED: no complete handshake from an ACK past what it sent, or after its RST (helper-59 review)', async () => {
+    const outcome = async (build: (s: Scenario) => void) => {
+      const s = new Scenario();
+      s.a.syn(); s.b.synAck(); s.b.fin();
+      build(s);
+      return (await s.run()).connections[0].handshake.outcome;
+    };
+    expect(await outcome((s) => s.a.ack())).toBe('complete');
+    expect(await outcome((s) => s.a.ack({ ack: s.b.isn + 1 }))).toBe('complete'); // its SYN only, not its FIN
+    expect(await outcome((s) => s.a.ack({ ack: s.b.isn + 100_000 }))).toBe('synack_unacked');
+    expect(await outcome((s) => { s.b.rst(); s.a.ack(); })).not.toBe('complete');
+  });
   test('fin-behind-second-hole: both holes filled, so every byte is data once and no CAPTURE_LOSS stays', async () => {
     const c = await only('fin-behind-second-hole');
     expect(c.bytes.server).toBe(500);
