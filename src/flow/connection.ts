@@ -16,7 +16,7 @@ import type { ZeekRow, ZeekVerdict } from '../analysis/zeek.js';
 import type { EndpointState } from '../tcp/state.js';
 import { ARC, RCV, SND, expireTimeWait, go, isCapturedHandshakeAck, isObservedCloseArc, isRstAcceptable, newTcpEvent, step, takeBack, type Transition } from '../tcp/machine.js';
 import { seqDiff, seqGe, seqGt, seqLe, seqLt, seqWrapped } from '../tcp/seq.js';
-import { Endpoint } from './endpoint.js';
+import { Endpoint, type Hole } from './endpoint.js';
 import type { TupleKey } from './key.js';
 
 /**
@@ -716,27 +716,27 @@ export class Connection implements ConnectionFacts {
           const h = s.holes!;
           const end = (dataSeq + len) | 0;
           let reordered = false;
-          for (let i = 0; i < h.length && seqLt(h[i], end);) {
-            const lo = h[i];
+          for (let i = 0; i < h.length && seqLt(h[i].lo, end);) {
+            const hole = h[i];
+            const lo = hole.lo;
             if (seqLe(dataSeq, lo)) {
-              const toHi = seqDiff(h[i + 1], lo);
+              const toHi = seqDiff(hole.hi, lo);
               const past = seqDiff(end, lo);
               const k = past < toHi ? past : toHi;
-              const holeNanos = h[i + 2];
               filled += k;
               // Soon after the gap: the two crossed before the capture point (Wireshark's Out-Of-Order,
               // whose threshold without an RTT is also 3 ms). Later: the segment was lost before the
               // capture point and this is its retransmission. Either way the capture has the bytes now.
-              if (t - holeNanos >= OUT_OF_ORDER_NANOS) resent += k;
+              if (t - hole.nanos >= OUT_OF_ORDER_NANOS) resent += k;
               else if (!reordered) { reordered = true; this.note('OUT_OF_ORDER', sRole, frameNo, t); }
               if (k === toHi) {
-                h.splice(i, 3);
-                this.gapFilled(sRole, holeNanos);
+                h.splice(i, 1);
+                this.gapFilled(s, sRole, hole);
                 continue;
               }
-              h[i] = (lo + k) | 0;
+              hole.lo = (lo + k) | 0;
             }
-            i += 3;
+            i++;
           }
           if (h.length === 0) s.hasHole = false;
         }
@@ -773,7 +773,10 @@ export class Connection implements ConnectionFacts {
       this.lossNoted(sRole, frameNo, t, 'gap', d);
       // Above every hole open (SND.NXT is past them), so the list stays ascending.
       const h = (s.holes ??= []);
-      if (h.length < 3 * MAX_HOLES) h.push(s.sndNxt, seq, t);
+      const hole: Hole = { lo: s.sndNxt, hi: seq, nanos: t, frameNo, input: this.lastInput, missing: d };
+      if (h.length < MAX_HOLES) h.push(hole);
+      else s.untrackedGap ??= hole;
+      s.holeTop = seq;
       s.hasHole = true;
     }
     return d;
@@ -781,9 +784,16 @@ export class Connection implements ConnectionFacts {
 
   /**
    * The gap is filled: the capture has every byte after all, so the gap's CAPTURE_LOSS is taken back
-   * (one of its count; the whole anomaly, and the flag, when it was the only one).
+   * (one of its count; the whole anomaly, and the flag, when it was the only one). When the anomaly
+   * described this gap, an instance that still stands takes its place: the second one noted, else
+   * the lowest hole still open, else the first gap past those tracked (helper-59 review: with any
+   * hole fillable, the anomaly could name a gap already filled).
    */
-  private gapFilled(role: number, holeNanos: number): void {
+  private gapFilled(s: Endpoint, role: number, hole: Hole): void {
+    const second = this.lossSecond === null ? null : this.lossSecond[role];
+    if (second != null && second.frameNo === hole.frameNo && second.tNanos === hole.nanos && second.input === hole.input) {
+      this.lossSecond![role] = null;
+    }
     const list = this.anomalies;
     if (list !== null) {
       for (let i = 0; i < list.length; i++) {
@@ -793,14 +803,21 @@ export class Connection implements ConnectionFacts {
         if (count === 1) list.splice(i, 1);
         else {
           a.details.count = count - 1;
-          // The anomaly described this gap (its first instance): the second instance takes its place.
-          const next = this.lossSecond === null ? null : this.lossSecond[role];
-          if (a.details.kind === 'gap' && a.tNanos === holeNanos && next !== null && next !== undefined) {
-            a.frameNo = next.frameNo;
-            a.input = next.input;
-            a.tNanos = next.tNanos;
-            a.details = { ...next.details, count: count - 1 };
-            this.lossSecond![role] = null;
+          if (a.details.kind === 'gap' && a.frameNo === hole.frameNo && a.tNanos === hole.nanos && a.input === hole.input) {
+            const next = this.lossSecond === null ? null : this.lossSecond[role];
+            const open = s.holes !== null && s.holes.length > 0 ? s.holes[0] : s.untrackedGap;
+            if (next != null) {
+              a.frameNo = next.frameNo;
+              a.input = next.input;
+              a.tNanos = next.tNanos;
+              a.details = { ...next.details, count: count - 1 };
+              this.lossSecond![role] = null;
+            } else if (open !== null) {
+              a.frameNo = open.frameNo;
+              a.input = open.input;
+              a.tNanos = open.nanos;
+              a.details = { ...lossDetails('gap', open.missing), count: count - 1 };
+            }
           }
         }
         break;
@@ -951,7 +968,7 @@ export class Connection implements ConnectionFacts {
     // A FIN behind a hole in its sender's bytes (lost before the capture point) is held by a receiver
     // closing too: RFC 9293 §3.10.7.4 holds a segment beyond RCV.NXT for later processing, so it
     // leaves FIN_WAIT_1/2 only once its ACK covers the FIN (after the hole is filled).
-    const behindHole = fin && s.hasHole && !(r.hasAck && seqGe(r.ackMax, s.holes![s.holes!.length - 2]));
+    const behindHole = fin && s.hasHole && !(r.hasAck && seqGe(r.ackMax, s.holeTop));
     const holdFin = fin && !syn && (r.state === 'ESTABLISHED' || r.state === 'UNKNOWN'
       || (behindHole && (r.state === 'FIN_WAIT_1' || r.state === 'FIN_WAIT_2')));
     // It acknowledges more than the receiver sent, which ended with its FIN: the receiver drops the

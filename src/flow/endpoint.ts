@@ -88,16 +88,20 @@ export class Endpoint implements MachineEndpoint {
   retransBytes = 0;
   retransPackets = 0;
   /**
-   * Open holes in the stream, lowest first, as [lo, hi, nanos] triples: [lo, hi) was skipped by a
-   * later segment (a gap, seen at nanos). A segment that then covers lo fills the hole from there:
-   * reordered before the capture point when it comes soon after the gap, else the resend of a
-   * segment lost before it (flow/connection.ts onPayload). At most MAX_HOLES are tracked; a gap
-   * past those is still CAPTURE_LOSS, and its bytes read as a retransmission when they come.
-   * Allocated at the first gap; most connections have none.
+   * Open holes in the stream, lowest first: [lo, hi) was skipped by a later segment (a gap). A
+   * segment that then covers lo fills the hole from there: reordered before the capture point when
+   * it comes soon after the gap, else the resend of a segment lost before it (flow/connection.ts
+   * onPayload). At most MAX_HOLES are tracked; a gap past those is still CAPTURE_LOSS (the first
+   * is kept in `untrackedGap`), and its bytes read as a retransmission when they come. Allocated at
+   * the first gap; most connections have none.
    */
-  holes: number[] | null = null;
+  holes: Hole[] | null = null;
   /** True while `holes` has one. */
   hasHole = false;
+  /** The end of the highest gap noted, tracked or not: a FIN past it is behind a hole. */
+  holeTop = 0;
+  /** The first gap past MAX_HOLES, for the CAPTURE_LOSS anomaly to describe once the tracked ones are filled. */
+  untrackedGap: Hole | null = null;
   /** SYNs (without ACK) and SYN,ACKs sent with this endpoint's ISN, and FINs sent (first included). */
   synCount = 0;
   synAckCount = 0;
@@ -148,6 +152,8 @@ export class Endpoint implements MachineEndpoint {
     this.retransPackets = 0;
     this.hasHole = false;
     this.holes = null;
+    this.holeTop = 0;
+    this.untrackedGap = null;
     this.firstDataNanos = -1;
     this.lastDataNanos = -1;
     this.synCount = 0;
@@ -162,4 +168,15 @@ export class Endpoint implements MachineEndpoint {
     this.prevSackSig = 0;
     this.prevNanos = -1;
   }
+}
+
+/** A hole in an endpoint's bytes: [lo, hi) not yet seen, and the gap that showed it (its CAPTURE_LOSS instance). */
+export interface Hole {
+  lo: number;
+  hi: number;
+  /** The gap's segment: when, which frame of which input, and how many bytes it skipped. */
+  nanos: number;
+  frameNo: number;
+  input: string;
+  missing: number;
 }

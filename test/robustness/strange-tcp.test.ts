@@ -1623,6 +1623,45 @@ describe('several holes in one direction at once (helper-54 review: only the fir
     expect(codes(c)).not.toContain('CAPTURE_LOSS');
   });
 
+  test('CAPTURE_LOSS names a gap that stands, whichever holes were filled (helper-59 review)', async () => {
+    for (const order of [[1, 0], [0, 1]]) {
+      const s = new Scenario();
+      s.a.syn(); s.b.synAck(); s.a.ack();
+      const starts = holes(s, 3); // gaps shown by frames 5, 6 and 7
+      s.wait(200);
+      for (const k of order) s.a.data(10, { seq: starts[k] });
+      s.b.ack();
+      const c = only(await runChecked(s));
+      const loss = c.anomalies.filter((a) => a.code === 'CAPTURE_LOSS');
+      expect(loss, String(order)).toMatchObject([{ frame: 7, details: { kind: 'gap', missingBytes: 10, count: 1 } }]);
+    }
+  });
+
+  test('past MAX_HOLES, the gaps tracked all filled: CAPTURE_LOSS names the first untracked one', async () => {
+    const s = new Scenario();
+    s.a.syn(); s.b.synAck(); s.a.ack();
+    const n = MAX_HOLES + 2;
+    const starts = holes(s, n);
+    s.wait(200);
+    for (let k = 0; k < MAX_HOLES; k++) s.a.data(10, { seq: starts[k] });
+    const c = only(await runChecked(s));
+    expect(c.anomalies.filter((a) => a.code === 'CAPTURE_LOSS')).toMatchObject([{ frame: 5 + MAX_HOLES, details: { count: 2 } }]);
+  });
+
+  test('a FIN behind a gap past those tracked is still held until an ACK covers it (helper-59 review)', async () => {
+    const s = new Scenario();
+    s.a.syn(); s.b.synAck(); s.a.ack();
+    s.b.fin(); s.a.ack(); // the server closed first: FIN_WAIT_2
+    s.a.data(10);
+    const starts: number[] = [];
+    for (let i = 0; i < MAX_HOLES + 1; i++) { starts.push(s.a.nxt); s.a.nxt = (s.a.nxt + 10) >>> 0; s.a.data(10); }
+    s.b.ack({ ack: starts[MAX_HOLES - 1] + 10 }); // past every tracked hole, not the last
+    s.a.fin(); s.b.ack({ ack: starts[MAX_HOLES] });
+    const c = only(await runChecked(s));
+    // Not TIME_WAIT at the FIN: it waits behind the untracked hole, and no ACK ever covers it.
+    expect(c.server.finalState).toBe('FIN_WAIT_2');
+  });
+
   test(`past MAX_HOLES a gap is still CAPTURE_LOSS; one wide resend fills the ${MAX_HOLES} tracked`, async () => {
     const s = new Scenario();
     s.a.syn(); s.b.synAck(); s.a.ack();
