@@ -219,7 +219,13 @@ export class Connection implements ConnectionFacts {
   badHandshakeAck!: boolean;
   captureLoss!: boolean;
   /** Per endpoint, the second CAPTURE_LOSS instance (lossNoted); null until one is merged. */
-  private lossSecond!: Array<{ frameNo: number; input: string; tNanos: number; details: Anomaly['details'] } | null> | null;
+  private lossSecond!: Array<LossInstance | null> | null;
+  /**
+   * Per endpoint, the first CAPTURE_LOSS instance that is no gap (acked_unseen, syn_ack_unseen): it
+   * is never taken back, so the anomaly can name it once every gap it could name was filled
+   * (helper-60 review: with two gaps, both filled, and an ACK of unseen bytes, it named a filled gap).
+   */
+  private lossOther!: Array<LossInstance | null> | null;
   /** First server payload after the first client payload (time to first byte). */
   serverReplyNanos!: number;
   /**
@@ -354,6 +360,7 @@ export class Connection implements ConnectionFacts {
     this.rstAccepted = false;
     this.captureLoss = false;
     this.lossSecond = null;
+    this.lossOther = null;
     this.synAckUnseen = 0;
     this.synAckUnseenRows = null;
     this.inferredSynAck = null;
@@ -738,7 +745,9 @@ export class Connection implements ConnectionFacts {
             }
             i++;
           }
-          if (h.length === 0) s.hasHole = false;
+          // Untracked gaps lie between the first of them and holeTop: a segment over all of that fills them.
+          if (s.untrackedOpen && seqLe(dataSeq, s.untrackedGap!.lo) && seqGe(end, s.holeTop)) s.untrackedOpen = false;
+          s.hasHole = h.length > 0 || s.untrackedOpen;
         }
         fresh = beyond + filled;
         resent += len - fresh;
@@ -775,7 +784,7 @@ export class Connection implements ConnectionFacts {
       const h = (s.holes ??= []);
       const hole: Hole = { lo: s.sndNxt, hi: seq, nanos: t, frameNo, input: this.lastInput, missing: d };
       if (h.length < MAX_HOLES) h.push(hole);
-      else s.untrackedGap ??= hole;
+      else { s.untrackedGap ??= hole; s.untrackedOpen = true; }
       s.holeTop = seq;
       s.hasHole = true;
     }
@@ -806,12 +815,18 @@ export class Connection implements ConnectionFacts {
           if (a.details.kind === 'gap' && a.frameNo === hole.frameNo && a.tNanos === hole.nanos && a.input === hole.input) {
             const next = this.lossSecond === null ? null : this.lossSecond[role];
             const open = s.holes !== null && s.holes.length > 0 ? s.holes[0] : s.untrackedGap;
+            const other = this.lossOther === null ? null : this.lossOther[role];
             if (next != null) {
               a.frameNo = next.frameNo;
               a.input = next.input;
               a.tNanos = next.tNanos;
               a.details = { ...next.details, count: count - 1 };
               this.lossSecond![role] = null;
+            } else if (other != null && (open === null || other.frameNo < open.frameNo)) {
+              a.frameNo = other.frameNo;
+              a.input = other.input;
+              a.tNanos = other.tNanos;
+              a.details = { ...other.details, count: count - 1 };
             } else if (open !== null) {
               a.frameNo = open.frameNo;
               a.input = open.input;
@@ -846,6 +861,10 @@ export class Connection implements ConnectionFacts {
       if (this.lossSecond === null) this.lossSecond = [null, null];
       this.lossSecond[role] = { frameNo, input: this.lastInput, tNanos: t, details: lossDetails(kind, bytes) };
     }
+    if (kind !== 'gap' && (this.lossOther === null || this.lossOther[role] === null)) {
+      if (this.lossOther === null) this.lossOther = [null, null];
+      this.lossOther[role] = { frameNo, input: this.lastInput, tNanos: t, details: lossDetails(kind, bytes) };
+    }
   }
 
   /**
@@ -858,6 +877,7 @@ export class Connection implements ConnectionFacts {
     const list = this.anomalies!;
     list.splice(list.indexOf(a), 1);
     if (this.lossSecond !== null) this.lossSecond[role] = null;
+    if (this.lossOther !== null) this.lossOther[role] = null;
     const ladder = this.ladder;
     if (ladder !== null && this.synAckUnseenRows !== null) {
       for (const i of this.synAckUnseenRows) {
@@ -1202,6 +1222,9 @@ function hasHandshakeAck(ep: Endpoint): boolean {
 }
 
 /** A CAPTURE_LOSS instance's details (docs/anomalies.md). */
+/** One CAPTURE_LOSS instance kept to stand in for the anomaly's own (Connection.gapFilled). */
+interface LossInstance { frameNo: number; input: string; tNanos: number; details: Anomaly['details'] }
+
 function lossDetails(kind: 'gap' | 'acked_unseen' | 'syn_ack_unseen', bytes: number): Anomaly['details'] {
   return kind === 'gap' ? { kind, missingBytes: bytes } : kind === 'acked_unseen' ? { kind, unseenBytes: bytes } : { kind };
 }

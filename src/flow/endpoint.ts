@@ -96,12 +96,18 @@ export class Endpoint implements MachineEndpoint {
    * the first gap; most connections have none.
    */
   holes: Hole[] | null = null;
-  /** True while `holes` has one. */
+  /** True while `holes` has one, or a gap past those may be open (untrackedOpen). */
   hasHole = false;
   /** The end of the highest gap noted, tracked or not: a FIN past it is behind a hole. */
   holeTop = 0;
   /** The first gap past MAX_HOLES, for the CAPTURE_LOSS anomaly to describe once the tracked ones are filled. */
   untrackedGap: Hole | null = null;
+  /**
+   * A gap past MAX_HOLES may still be open: no segment has covered from `untrackedGap.lo` to
+   * `holeTop` since. Keeps `hasHole` set once the tracked holes are filled (helper-60 review: a FIN
+   * behind a 17th gap was delivered as soon as the 16 before it were filled).
+   */
+  untrackedOpen = false;
   /** SYNs (without ACK) and SYN,ACKs sent with this endpoint's ISN, and FINs sent (first included). */
   synCount = 0;
   synAckCount = 0;
@@ -154,6 +160,7 @@ export class Endpoint implements MachineEndpoint {
     this.holes = null;
     this.holeTop = 0;
     this.untrackedGap = null;
+    this.untrackedOpen = false;
     this.firstDataNanos = -1;
     this.lastDataNanos = -1;
     this.synCount = 0;

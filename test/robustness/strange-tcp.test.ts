@@ -1662,6 +1662,41 @@ describe('several holes in one direction at once (helper-54 review: only the fir
     expect(c.server.finalState).toBe('FIN_WAIT_2');
   });
 
+  test('both gaps filled, CAPTURE_LOSS names the ACK of unseen bytes noted after them, not a filled gap (helper-60 review)', async () => {
+    for (const order of [[0, 1], [1, 0]]) {
+      const s = new Scenario();
+      s.a.syn(); s.b.synAck(); s.a.ack();
+      const starts = holes(s, 2); // gaps shown by frames 5 and 6
+      s.b.ack({ ack: s.a.nxt + 50 }); // frame 7: 50 bytes acknowledged the capture never showed
+      s.wait(200);
+      for (const k of order) s.a.data(10, { seq: starts[k] });
+      const c = only(await runChecked(s));
+      const loss = c.anomalies.filter((a) => a.code === 'CAPTURE_LOSS');
+      expect(loss, String(order)).toMatchObject([{ frame: 7, details: { kind: 'acked_unseen', unseenBytes: 50, count: 1 } }]);
+    }
+  });
+
+  /** The server closed first (FIN_WAIT_2); the client's data has MAX_HOLES + 1 gaps; the tracked ones are resent; then the client's FIN, unacknowledged. */
+  function finAfterUntrackedGap(fillUntracked: boolean): Scenario {
+    const s = new Scenario();
+    s.a.syn(); s.b.synAck(); s.a.ack();
+    s.b.fin(); s.a.ack();
+    const starts = holes(s, MAX_HOLES + 1);
+    s.wait(200);
+    for (let k = 0; k < MAX_HOLES; k++) s.a.data(10, { seq: starts[k] });
+    if (fillUntracked) s.a.data(10, { seq: starts[MAX_HOLES] });
+    s.a.fin();
+    return s;
+  }
+
+  test('a FIN behind a gap past those tracked is not delivered at the end once the tracked ones are filled (helper-60 review)', async () => {
+    const held = only(await runChecked(finAfterUntrackedGap(false)));
+    expect(held.server.finalState).toBe('FIN_WAIT_2');
+    // The control: that gap filled as well, nothing holds the FIN.
+    const filled = only(await runChecked(finAfterUntrackedGap(true)));
+    expect(filled.server.finalState).toBe('TIME_WAIT');
+  });
+
   test(`past MAX_HOLES a gap is still CAPTURE_LOSS; one wide resend fills the ${MAX_HOLES} tracked`, async () => {
     const s = new Scenario();
     s.a.syn(); s.b.synAck(); s.a.ack();
