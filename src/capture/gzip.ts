@@ -80,18 +80,37 @@ export function newGunzipReport(): GunzipReport {
  */
 export async function* gunzip(source: ByteSource, report: GunzipReport = newGunzipReport()): AsyncGenerator<Uint8Array> {
   const g = new Gunzip(report);
+  const it = source[Symbol.asyncIterator]();
+  // Left open when the stream stops on its own (trailing bytes known, a corrupt member): whoever
+  // reads the capture decides whether the rest is read through (readCapture: after a good read,
+  // so that a process writing into our standard input is not killed by SIGPIPE; helper-60 review)
+  // or abandoned. Only our own reader leaving early (return) closes it.
+  let leftEarly = true;
   try {
     let pos = 0; // compressed offset of chunk[0]
-    for await (const chunk of source) {
+    while (true) {
+      const r = await it.next();
+      if (r.done) break;
+      const chunk = r.value;
       report.compressedBytes += chunk.length;
       if (report.drainOnly) continue;
-      yield* g.feed(chunk, pos);
+      try {
+        yield* g.feed(chunk, pos);
+      } catch (err) {
+        leftEarly = false;
+        throw err;
+      }
       pos += chunk.length;
-      if (g.trailing?.complete()) break;
+      if (g.trailing?.complete()) {
+        leftEarly = false;
+        break;
+      }
     }
+    leftEarly = false;
     if (!report.drainOnly) yield* g.end(pos);
   } finally {
     g.close();
+    if (leftEarly) await it.return?.();
   }
 }
 

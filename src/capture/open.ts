@@ -32,12 +32,18 @@ const KNOWN_MAGICS = [PCAP_MAGIC_US_BE, PCAP_MAGIC_US_LE, PCAP_MAGIC_NS_BE, PCAP
  */
 export async function readCapture(source: ByteSource, info: CaptureInfo, onRecord: RecordSink, opts: ReadCaptureOptions = {}): Promise<void> {
   const it = guardSource(source)[Symbol.asyncIterator]();
+  let read = false;
   try {
     await readFrom({ [Symbol.asyncIterator]: () => it }, info, onRecord, opts);
+    read = true;
   } finally {
     // Also when the input is refused before it is read through (not a capture, empty, a cut gzip
     // header): the source learns that nobody reads it any more (the stdin reader thread stops).
+    // After a good read, what a gzip stream left (bytes after its last member, the rest after a
+    // corrupt one) is read through first, uncounted: breaking off kills a process writing into our
+    // standard input with SIGPIPE, which fails a `set -o pipefail` pipeline (helper-60 review).
     try {
+      if (read) while (!(await it.next()).done);
       await it.return?.(undefined);
     } catch {
       // closing is best effort; the error that matters is the one already on its way

@@ -201,6 +201,36 @@ describe('gzip captures through readCapture', () => {
     expect(issue.detail).toMatch(/^invalid block type \(in compressed bytes \d+-\d+\); reading stopped after \d+ decompressed bytes$/);
   });
 
+  /** `bytes` in 4 KiB chunks, telling how much was read and whether the source was read to its end. */
+  function watched(bytes: Uint8Array): { source: AsyncIterable<Uint8Array>; seen: { read: number; ended: boolean } } {
+    const seen = { read: 0, ended: false };
+    const source = (async function* () {
+      for (let i = 0; i < bytes.length; i += 4096) { seen.read += Math.min(4096, bytes.length - i); yield bytes.slice(i, i + 4096); }
+      seen.ended = true;
+    })();
+    return { source, seen };
+  }
+
+  it('the bytes after the last member and the rest after a corrupt one are read through: a process writing into stdin gets no SIGPIPE (helper-60 review)', async () => {
+    const noise = patternBytes(1 << 20, 7); // 1 MiB of bytes that are no gzip member
+    const damaged = cat(gzip(raw.subarray(0, raw.length >> 1)), Uint8Array.of(0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0x07, 0x55, 0x55), noise);
+    for (const [name, bytes, code] of [['trailing bytes', cat(gz, noise), 'GZIP_TRAILING_DATA'], ['a corrupt member', damaged, 'GZIP_ERROR']] as const) {
+      const { source, seen } = watched(bytes);
+      const got = await collect(source);
+      expect(got.error, name).toBeNull();
+      expect(got.info.issues.map((i) => i.code), name).toContain(code);
+      expect(seen, name).toEqual({ read: bytes.length, ended: true });
+    }
+  });
+
+  it('a fatal gzip error leaves the rest unread: nothing is reported, so nothing is waited for', async () => {
+    const bytes = cat(gz.subarray(0, 10), Uint8Array.of(0xff, 0xff, 0xff, 0xff), patternBytes(1 << 20, 3));
+    const { source, seen } = watched(bytes);
+    const got = await collect(source);
+    expect(got.error?.code).toBe('GZIP_ERROR');
+    expect(seen.ended).toBe(false);
+  });
+
   it('a fatal gzip error names the compressed offset of the damage', async () => {
     const got = await collect(fromBytes(cat(gz.subarray(0, 10), Uint8Array.of(0xff, 0xff, 0xff, 0xff))));
     expect(got.error?.code).toBe('GZIP_ERROR');
