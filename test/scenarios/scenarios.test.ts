@@ -62,6 +62,9 @@ describe('facts per scenario', () => {
     expect(await outcome((s) => s.a.ack({ ack: s.b.isn + 1 }))).toBe('complete'); // its SYN only, not its FIN
     expect(await outcome((s) => s.a.ack({ ack: s.b.isn + 100_000 }))).toBe('synack_unacked');
     expect(await outcome((s) => { s.b.rst(); s.a.ack(); })).not.toBe('complete');
+    // Reset after the client's ACK of SYN and FIN, by either side: the handshake had completed (helper-60 review).
+    expect(await outcome((s) => { s.a.ack(); s.a.rst(); })).toBe('complete');
+    expect(await outcome((s) => { s.a.ack(); s.b.rst(); })).toBe('complete');
   });
   test('fin-behind-second-hole: both holes filled, so every byte is data once and no CAPTURE_LOSS stays', async () => {
     const c = await only('fin-behind-second-hole');
