@@ -816,22 +816,14 @@ export class Connection implements ConnectionFacts {
             const next = this.lossSecond === null ? null : this.lossSecond[role];
             const open = s.holes !== null && s.holes.length > 0 ? s.holes[0] : s.untrackedGap;
             const other = this.lossOther === null ? null : this.lossOther[role];
-            if (next != null) {
-              a.frameNo = next.frameNo;
-              a.input = next.input;
-              a.tNanos = next.tNanos;
-              a.details = { ...next.details, count: count - 1 };
-              this.lossSecond![role] = null;
-            } else if (other != null && (open === null || other.frameNo < open.frameNo)) {
-              a.frameNo = other.frameNo;
-              a.input = other.input;
-              a.tNanos = other.tNanos;
-              a.details = { ...other.details, count: count - 1 };
-            } else if (open !== null) {
-              a.frameNo = open.frameNo;
-              a.input = open.input;
-              a.tNanos = open.nanos;
-              a.details = { ...lossDetails('gap', open.missing), count: count - 1 };
+            const standIn: LossInstance | null = next ?? (other !== null && (open === null || other.frameNo < open.frameNo) ? other
+              : open === null ? null : { frameNo: open.frameNo, input: open.input, tNanos: open.nanos, details: lossDetails('gap', open.missing) });
+            if (standIn !== null) {
+              a.frameNo = standIn.frameNo;
+              a.input = standIn.input;
+              a.tNanos = standIn.tNanos;
+              a.details = { ...standIn.details, count: count - 1 };
+              if (standIn === next) this.lossSecond![role] = null;
             }
           }
         }
