@@ -29,6 +29,8 @@ export interface AnalyzeInput {
    * next one, so a source may overwrite a chunk it still owns then.
    */
   chunksTransferable?: boolean;
+  /** A pipe: read to its end even when the capture in it ended early (ReadCaptureOptions.readToEnd). */
+  readToEnd?: boolean;
 }
 
 export interface CoreHooks {
@@ -127,7 +129,7 @@ export async function runCore(inputs: AnalyzeInput[], settings: Settings, clock:
     let error: InputReport['error'] = null;
     const drainFailure: DrainFailure = { failed: false, error: undefined };
     try {
-      await readCapture(drainAfterEachChunk(input.bytes, drain, drainFailure), info, onRecord);
+      await readCapture(drainAfterEachChunk(input.bytes, drain, drainFailure), info, onRecord, { readToEnd: input.readToEnd === true });
     } catch (err) {
       if (drainFailure.failed) throw drainFailure.error;
       if (!(err instanceof CaptureError)) throw err;

@@ -67,10 +67,15 @@ export interface GunzipReport {
    * SIGPIPE (`set -o pipefail` fails the pipeline; helper-59 review).
    */
   drainOnly: boolean;
+  /**
+   * The source is a pipe (ReadCaptureOptions.readToEnd): once nothing more is inflated it is still
+   * read to its end (counted, not inflated); otherwise it is closed there.
+   */
+  readThrough: boolean;
 }
 
 export function newGunzipReport(): GunzipReport {
-  return { compressedBytes: 0, members: 0, trailing: null, drainOnly: false };
+  return { compressedBytes: 0, members: 0, trailing: null, drainOnly: false, readThrough: false };
 }
 
 /**
@@ -81,36 +86,40 @@ export function newGunzipReport(): GunzipReport {
 export async function* gunzip(source: ByteSource, report: GunzipReport = newGunzipReport()): AsyncGenerator<Uint8Array> {
   const g = new Gunzip(report);
   const it = source[Symbol.asyncIterator]();
-  // Left open when the stream stops on its own (trailing bytes known, a corrupt member): whoever
-  // reads the capture decides whether the rest is read through (readCapture: after a good read,
-  // so that a process writing into our standard input is not killed by SIGPIPE; helper-60 review)
-  // or abandoned. Only our own reader leaving early (return) closes it.
-  let leftEarly = true;
+  // When the stream stops on its own (trailing bytes known, a corrupt member), a pipe is left open
+  // for readCapture to read through once the report stands (a process writing into our standard
+  // input is then not killed by SIGPIPE; helper-60 review), and a file is closed there.
+  let close = true;
   try {
     let pos = 0; // compressed offset of chunk[0]
     while (true) {
       const r = await it.next();
-      if (r.done) break;
+      if (r.done) {
+        close = false;
+        break;
+      }
       const chunk = r.value;
       report.compressedBytes += chunk.length;
-      if (report.drainOnly) continue;
+      if (report.drainOnly) {
+        if (report.readThrough) continue;
+        break;
+      }
       try {
         yield* g.feed(chunk, pos);
       } catch (err) {
-        leftEarly = false;
+        close = !report.readThrough;
         throw err;
       }
       pos += chunk.length;
       if (g.trailing?.complete()) {
-        leftEarly = false;
+        close = !report.readThrough;
         break;
       }
     }
-    leftEarly = false;
     if (!report.drainOnly) yield* g.end(pos);
   } finally {
     g.close();
-    if (leftEarly) await it.return?.();
+    if (close) await it.return?.();
   }
 }
 

@@ -5,7 +5,7 @@
  * is open at a time. Failures become `CaptureError('IO_ERROR')`, which `analyze()` records on the
  * input and reports through `onInputError` before going on with the next input.
  */
-import { closeSync, createReadStream, fstatSync, openSync, readSync, promises as fsp } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, readSync, statSync, promises as fsp } from 'node:fs';
 import { CaptureError, newCaptureInfo, STOPPING_ISSUES, type ByteSource } from '../capture/record.js';
 import { readCapture } from '../capture/open.js';
 import type { AnalyzeInput } from '../core.js';
@@ -87,7 +87,18 @@ export function openInput(name: string, hooks: InputHooks = {}): AnalyzeInput {
     name,
     bytes: name === '-' ? guarded(hooks.stdin?.() ?? stdinSource(readSizes(hooks)), hooks) : fileSource(name, hooks),
     chunksTransferable: name !== '-' || hooks.stdin === undefined,
+    readToEnd: isPipe(name, hooks),
   };
+}
+
+/** Standard input or a path that is not a regular file (a FIFO, `<(...)`): a writer may be behind it (AnalyzeInput.readToEnd). */
+function isPipe(name: string, hooks: InputHooks): boolean {
+  try {
+    if (name === '-') return hooks.stdin !== undefined || !fstatSync(0).isFile();
+    return !statSync(name).isFile();
+  } catch {
+    return false; // unreadable: fileSource or the stdin reader says why
+  }
 }
 
 async function* fileSource(path: string, hooks: InputHooks): AsyncGenerator<Uint8Array> {

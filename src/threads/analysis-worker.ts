@@ -80,7 +80,7 @@ const setup = await setupArrived;
 // The clock exists before the setup arrives (the functions above close over it): adopt the precision now.
 if (setup.precisionDigits !== undefined) clock.raisePrecision(setup.precisionDigits);
 if (setup.clockStart !== null) clock.startBefore(setup.clockStart);
-const inputs = setup.names.map((name, i) => ({ name, bytes: source(i) }));
+const inputs = setup.names.map((name, i) => ({ name, bytes: source(i), readToEnd: setup.readToEnd[i] }));
 const core = await runCore(inputs, setup.settings, clock, {
   ladder: false,
   finished: (c, ended, endNanos) => encoder.add(c, ended, endNanos, clock.precisionDigits, clock.unitFor(c.input, c.lastInput)),

@@ -35,7 +35,7 @@ export interface ReportSink {
 export function analyzeOnWorker(inputs: AnalyzeInput[], settings: Settings, sink: ReportSink,
   onInputError?: (file: string, err: CaptureError) => void, precisionDigits?: number,
   clockStart: readonly [number, number] | null = null): Promise<CoreResult> {
-  const setup: WorkerSetup = { settings, names: inputs.map((i) => i.name), precisionDigits, clockStart };
+  const setup: WorkerSetup = { settings, names: inputs.map((i) => i.name), readToEnd: inputs.map((i) => i.readToEnd === true), precisionDigits, clockStart };
   const worker = takeWorker();
   worker.postMessage({ t: 'setup', setup } satisfies ToWorker);
   const clock = new CaptureClock(precisionDigits, clockStart);

@@ -14,6 +14,8 @@ import type { ConnectionBatch } from './connection-codec.js';
 export interface WorkerSetup {
   settings: Settings;
   names: string[];
+  /** AnalyzeInput.readToEnd of each input. */
+  readToEnd: boolean[];
   /** AnalyzeOptions.precisionDigits: the worker's clock starts at it. */
   precisionDigits: number | undefined;
   /** AnalyzeOptions.clockStart: the worker's clock's zero lies before it. */

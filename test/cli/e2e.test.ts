@@ -700,6 +700,27 @@ describe('a named pipe as input', () => {
   });
 });
 
+describe('a gzip capture on stdin with more behind it (helper-60 review: SIGPIPE)', () => {
+  test('trailing bytes or a damaged member after the records: the writer is read to its end, `set -o pipefail` holds (PIPESTATUS 0 0), on 1 and 2 threads', () => {
+    const noise = Buffer.alloc(16 << 20, 0x78); // 16 MiB, past what the stdin reader reads ahead: a writer cut off would die of SIGPIPE
+    const pcap = readFileSync(SAMPLE);
+    const inputs = {
+      trailing: Buffer.concat([gzipSync(pcap), noise]),
+      damaged: Buffer.concat([gzipSync(pcap), Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0x07, 0x55]), noise]),
+    };
+    for (const [name, bytes] of Object.entries(inputs)) {
+      const file = join(tmp, `${name}.pcap.gz`);
+      writeFileSync(file, bytes);
+      for (const threads of ['1', '2']) {
+        const r = spawnSync('/bin/bash', ['-c', `set -o pipefail; cat "${file}" | "${process.execPath}" "${BIN}" --threads ${threads} -f ndjson - > /dev/null; echo "\${PIPESTATUS[@]}"`],
+          { encoding: 'utf8', timeout: 30_000, env: { ...process.env, NO_COLOR: '1' } });
+        expect(r.stdout, `${name}, --threads ${threads}: ${r.stderr}`).toBe('0 0\n');
+        expect(r.stderr).toMatch(name === 'trailing' ? /GZIP_TRAILING_DATA/ : /GZIP_ERROR/);
+      }
+    }
+  });
+});
+
 describe('--threads', () => {
   test('inputs are read in the order of their first records: newest first reads as oldest first, on 1 or 2 threads', () => {
     // pop3 (2013), ipv6 (2012), missing-syn (2005). Read in the order given, that was two steps

@@ -3,6 +3,7 @@
  * had when the run began. Shards each read the whole file; without the limit a capture growing
  * under `tcpdump -w` gave each shard a different capture, and the merge mixed them.
  */
+import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, promises as fsPromises, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -116,4 +117,15 @@ test('declaredTimes: a pcapng section header longer than the probe is read on; a
   } finally {
     opens.mockRestore();
   }
+});
+
+test('a pipe is read to its end, a regular file is not (readToEnd: helper-60 and helper-61 reviews)', () => {
+  const file = join(tmp, 'regular.pcap');
+  writeFileSync(file, writePcap([]));
+  expect(openInput(file).readToEnd).toBe(false);
+  const fifo = join(tmp, 'named.fifo');
+  execFileSync('mkfifo', [fifo]);
+  expect(openInput(fifo).readToEnd).toBe(true);
+  expect(openInput('-', { stdin: () => (async function* () {})() }).readToEnd).toBe(true);
+  expect(openInput(join(tmp, 'missing.pcap')).readToEnd).toBe(false); // the reader says why it cannot open it
 });
