@@ -143,10 +143,10 @@ export function handshakeOutcome(c: ConnectionFacts): HandshakeOutcome {
  * never reaches ESTABLISHED, yet its handshake completed once its client acknowledged its SYN (Zeek:
  * SF): that close, when the client's highest ACK is past the server's ISN and not past what the
  * server sent (an ACK of something never sent is dropped), and the server was not reset before
- * (an ACK after a RST completes nothing; helper-59 review). It read synack_unacked. Reset after an
- * ACK that covered its FIN, and so its SYN (the server's arc out of FIN_WAIT_1 or CLOSING on it),
- * the handshake had completed (helper-60 review). An ACK of the SYN alone moves no arc, so a RST
- * then is taken as before it: the ACK's time is not kept.
+ * (an ACK after a RST completes nothing; helper-59 review). It read synack_unacked. Reset after the
+ * server left FIN_WAIT_1 on a client segment (an ACK of its FIN, or the client's FIN: either carries
+ * the ACK of its SYN), the handshake had completed (helper-60 and helper-61 reviews). A bare ACK of
+ * the SYN alone moves no arc, so a RST then is taken as before it: the ACK's time is not kept.
  */
 function closedBeforeAckOfSyn(sv: Endpoint, cl: Endpoint): Transition | null {
   const close = firstArc(sv, ARC.CLOSE_SND_FIN);
@@ -155,8 +155,9 @@ function closedBeforeAckOfSyn(sv: Endpoint, cl: Endpoint): Transition | null {
   const tr = sv.transitions;
   const rst = tr.findIndex((t) => t.arc === ARC.NOTE3_SND_RST || t.arc === ARC.NOTE3_RCV_RST);
   if (rst < 0) return close;
-  const ackOfFin = tr.findIndex((t) => t.arc === ARC.RCV_ACK_OF_FIN || t.arc === ARC.NOTE2);
-  return ackOfFin >= 0 && ackOfFin < rst ? close : null;
+  // Transitions are in order: after the RST the server is CLOSED, and leaves it only by a new SYN.
+  const answered = tr.findIndex((t) => t.from === 'FIN_WAIT_1' && t.to !== 'CLOSED');
+  return answered >= 0 && answered < rst ? close : null;
 }
 
 /** The endpoint's state just before its peer's transition `at` (by capture time, then frame); null before its first. */

@@ -662,7 +662,7 @@ export class Connection implements ConnectionFacts {
       // Not a FIN still behind a hole in its sender's bytes, unless the receiver was never captured
       // (one direction only: a gap never filled there is more likely the capture's own loss).
       const finBy = ep === this.client ? this.server : this.client;
-      if (ep.pendingFin && !ep.pendingFinNeedsAck && (!finBy.hasHole || ep.packets === 0)) {
+      if (ep.pendingFin && !ep.pendingFinNeedsAck && (!holeOpen(finBy, ep) || ep.packets === 0)) {
         // At the FIN's frame, or at the endpoint's last arc if it moved since (a FIN_WAIT_1 holding a
         // FIN behind a hole may take the ACK of its own FIN meanwhile): arcs stay in frame order.
         const tr = ep.transitions;
@@ -816,7 +816,7 @@ export class Connection implements ConnectionFacts {
             const next = this.lossSecond === null ? null : this.lossSecond[role];
             const open = s.holes !== null && s.holes.length > 0 ? s.holes[0] : s.untrackedGap;
             const other = this.lossOther === null ? null : this.lossOther[role];
-            const standIn: LossInstance | null = next ?? (other !== null && (open === null || other.frameNo < open.frameNo) ? other
+            const standIn: LossInstance | null = next ?? (other !== null && (open === null || notedBefore(other, open)) ? other
               : open === null ? null : { frameNo: open.frameNo, input: open.input, tNanos: open.nanos, details: lossDetails('gap', open.missing) });
             if (standIn !== null) {
               a.frameNo = standIn.frameNo;
@@ -948,7 +948,7 @@ export class Connection implements ConnectionFacts {
     if (!step(s, SND_EV)) this.wrongState(s, sRole, 'snd', frameNo, t);
     // It sent its own FIN without acknowledging the peer's: the FINs crossed (simultaneous close,
     // RFC 9293 Figure 13), and the peer's FIN arrives now, in FIN_WAIT_1.
-    if (s.pendingFin && !s.pendingFinNeedsAck && !r.hasHole && fin) deliverPendingFin(s, frameNo, this.lastInput, t, false);
+    if (s.pendingFin && !s.pendingFinNeedsAck && !holeOpen(r, s) && fin) deliverPendingFin(s, frameNo, this.lastInput, t, false);
     // Simultaneous open (Figure 7): the peer's bare SYN passed first, yet this endpoint sent a bare
     // SYN rather than a SYN,ACK, so the two SYNs crossed: the peer's arrives after ours. Only while
     // the peer is still in SYN_SENT: a SYN of an attempt already reset crosses nothing (helper-53).
@@ -980,7 +980,7 @@ export class Connection implements ConnectionFacts {
     // A FIN behind a hole in its sender's bytes (lost before the capture point) is held by a receiver
     // closing too: RFC 9293 §3.10.7.4 holds a segment beyond RCV.NXT for later processing, so it
     // leaves FIN_WAIT_1/2 only once its ACK covers the FIN (after the hole is filled).
-    const behindHole = fin && s.hasHole && !(r.hasAck && seqGe(r.ackMax, s.holeTop));
+    const behindHole = fin && holeOpen(s, r);
     const holdFin = fin && !syn && (r.state === 'ESTABLISHED' || r.state === 'UNKNOWN'
       || (behindHole && (r.state === 'FIN_WAIT_1' || r.state === 'FIN_WAIT_2')));
     // It acknowledges more than the receiver sent, which ended with its FIN: the receiver drops the
@@ -1214,8 +1214,24 @@ function hasHandshakeAck(ep: Endpoint): boolean {
 }
 
 /** A CAPTURE_LOSS instance's details (docs/anomalies.md). */
+/**
+ * A hole in `sender`'s bytes that `receiver` may still lack: one open in the capture (tracked, or
+ * past those, untrackedOpen) that the receiver has not acknowledged past. Its ACK at the end of the
+ * highest gap says it has every byte before, whether or not the capture showed them resent
+ * (helper-61 review: gaps past MAX_HOLES resent one segment each, then acknowledged, held the FIN
+ * after them to the end).
+ */
+function holeOpen(sender: Endpoint, receiver: Endpoint): boolean {
+  return sender.hasHole && !(receiver.hasAck && seqGe(receiver.ackMax, sender.holeTop));
+}
+
 /** One CAPTURE_LOSS instance kept to stand in for the anomaly's own (Connection.gapFilled). */
 interface LossInstance { frameNo: number; input: string; tNanos: number; details: Anomaly['details'] }
+
+/** A CAPTURE_LOSS instance noted before a gap: by capture time, then frame (frames start again at 1 in each input; helper-61 review). */
+function notedBefore(x: LossInstance, gap: Hole): boolean {
+  return x.tNanos < gap.nanos || (x.tNanos === gap.nanos && x.frameNo < gap.frameNo);
+}
 
 function lossDetails(kind: 'gap' | 'acked_unseen' | 'syn_ack_unseen', bytes: number): Anomaly['details'] {
   return kind === 'gap' ? { kind, missingBytes: bytes } : kind === 'acked_unseen' ? { kind, unseenBytes: bytes } : { kind };

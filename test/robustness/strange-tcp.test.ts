@@ -1676,6 +1676,56 @@ describe('several holes in one direction at once (helper-54 review: only the fir
     }
   });
 
+  test('the instance named after the last tracked hole is filled is the earlier of the open hole and the ACK of unseen bytes (helper-61 review)', async () => {
+    // Gaps at frames 5 and 6, then either the ACK of unseen bytes (frame 7) and a third gap (frame 8), or the other way round.
+    for (const ackFirst of [true, false]) {
+      const s = new Scenario();
+      s.a.syn(); s.b.synAck(); s.a.ack();
+      const starts = holes(s, 2);
+      const ackUnseen = (): void => { s.b.ack({ ack: s.a.nxt + 50 }); };
+      const gap = (): void => { starts.push(s.a.nxt); s.a.nxt = (s.a.nxt + 10) >>> 0; s.a.data(10); };
+      if (ackFirst) { ackUnseen(); gap(); } else { gap(); ackUnseen(); }
+      s.wait(200);
+      s.a.data(10, { seq: starts[0] }); s.a.data(10, { seq: starts[1] }); // the third gap stays open
+      const c = only(await runChecked(s));
+      const loss = c.anomalies.filter((a) => a.code === 'CAPTURE_LOSS');
+      expect(loss, `ack first: ${ackFirst}`).toMatchObject([ackFirst
+        ? { frame: 7, details: { kind: 'acked_unseen', count: 2 } }
+        : { frame: 7, details: { kind: 'gap', missingBytes: 10, count: 2 } }]);
+    }
+  });
+
+  test('"the earlier" is by capture time, not by frame, which starts again in each input (helper-61 review)', async () => {
+    const s = new Scenario();
+    s.a.syn(); s.b.synAck(); s.a.ack();
+    const starts = holes(s, 3); // gaps at frames 5, 6 and 7 of the first file
+    s.wait(10);
+    s.b.ack({ ack: s.a.nxt + 50 }); // frame 1 of the second file: later, with a lower frame number
+    s.wait(200);
+    s.a.data(10, { seq: starts[0] }); s.a.data(10, { seq: starts[1] });
+    const frames = s.frames;
+    const report = await analyze([
+      { name: 'a.pcap', bytes: fromBytes(writePcap(frames.slice(0, 7))) },
+      { name: 'b.pcap', bytes: fromBytes(writePcap(frames.slice(7))) },
+    ]);
+    const loss = only(report).anomalies.filter((a) => a.code === 'CAPTURE_LOSS');
+    expect(loss).toMatchObject([{ frame: 7, details: { kind: 'gap', count: 2 } }]); // of a.pcap (no input key: the connection's first)
+  });
+
+  test('gaps past those tracked, each resent by a segment of its own and then acknowledged: the FIN after them is taken (helper-61 review)', async () => {
+    for (const n of [MAX_HOLES, MAX_HOLES + 1, MAX_HOLES + 2, MAX_HOLES + 5]) {
+      const s = new Scenario();
+      s.a.syn(); s.b.synAck(); s.a.ack();
+      const starts = holes(s, n);
+      s.wait(200);
+      for (const at of starts) s.a.data(10, { seq: at });
+      s.b.ack();
+      s.a.fin();
+      const c = only(await runChecked(s));
+      expect(c.server.finalState, `${n} gaps`).toBe('CLOSE_WAIT');
+    }
+  });
+
   /** The server closed first (FIN_WAIT_2); the client's data has MAX_HOLES + 1 gaps; the tracked ones are resent; then the client's FIN, unacknowledged. */
   function finAfterUntrackedGap(fillUntracked: boolean): Scenario {
     const s = new Scenario();

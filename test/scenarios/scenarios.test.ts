@@ -65,6 +65,10 @@ describe('facts per scenario', () => {
     // Reset after the client's ACK of SYN and FIN, by either side: the handshake had completed (helper-60 review).
     expect(await outcome((s) => { s.a.ack(); s.a.rst(); })).toBe('complete');
     expect(await outcome((s) => { s.a.ack(); s.b.rst(); })).toBe('complete');
+    // The client's FIN carrying the ACK of the SYN alone (FIN_WAIT_1 -> CLOSING), then a RST (helper-61 review).
+    expect(await outcome((s) => { s.a.fin({ ack: s.b.isn + 1 }); s.a.rst(); })).toBe('complete');
+    // A RST from FIN_WAIT_1 before any client segment: the ACK after it completes nothing.
+    expect(await outcome((s) => { s.b.rst(); s.a.fin(); })).not.toBe('complete');
   });
   test('fin-behind-second-hole: both holes filled, so every byte is data once and no CAPTURE_LOSS stays', async () => {
     const c = await only('fin-behind-second-hole');
