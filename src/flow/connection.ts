@@ -1213,7 +1213,6 @@ function hasHandshakeAck(ep: Endpoint): boolean {
   return false;
 }
 
-/** A CAPTURE_LOSS instance's details (docs/anomalies.md). */
 /**
  * A hole in `sender`'s bytes that `receiver` may still lack: one open in the capture (tracked, or
  * past those, untrackedOpen) that the receiver has not acknowledged past. Its ACK at the end of the
@@ -1233,6 +1232,7 @@ function notedBefore(x: LossInstance, gap: Hole): boolean {
   return x.tNanos < gap.nanos || (x.tNanos === gap.nanos && x.frameNo < gap.frameNo);
 }
 
+/** A CAPTURE_LOSS instance's details (docs/anomalies.md). */
 function lossDetails(kind: 'gap' | 'acked_unseen' | 'syn_ack_unseen', bytes: number): Anomaly['details'] {
   return kind === 'gap' ? { kind, missingBytes: bytes } : kind === 'acked_unseen' ? { kind, unseenBytes: bytes } : { kind };
 }
