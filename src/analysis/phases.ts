@@ -8,7 +8,6 @@ import { isSynchronized, type ConnectionFacts } from '../flow/connection.js';
 import type { Endpoint } from '../flow/endpoint.js';
 import { ARC, type Transition } from '../tcp/machine.js';
 import type { TcpState } from '../tcp/state.js';
-import { seqGt } from '../tcp/seq.js';
 
 /** The first transition, at or after index `from`, that satisfies `pred`. */
 export function findTransition(ep: Endpoint, pred: (t: Transition) => boolean, from = 0): Transition | null {
@@ -105,7 +104,7 @@ export function handshakeOutcome(c: ConnectionFacts): HandshakeOutcome {
   if (c.captureLoss && (cl.packets === 0 || sv.packets === 0)) return 'not_seen';
   const simOpen = findTransition(cl, isSimOpenArc) || findTransition(sv, isSimOpenArc);
   const clientEst = reached(cl, 'ESTABLISHED');
-  const serverEst = reached(sv, 'ESTABLISHED') ?? closedBeforeAckOfSyn(sv, cl);
+  const serverEst = reached(sv, 'ESTABLISHED') ?? closedBeforeAckOfSyn(c, sv);
   if (simOpen) return 'simultaneous_open';
   if (clientEst && serverEst) {
     // A capture of one direction (flow/connection.ts oneSided): a SYN,ACK or an ACK never captured.
@@ -141,23 +140,14 @@ export function handshakeOutcome(c: ConnectionFacts): HandshakeOutcome {
 /**
  * A server that closed in SYN_RECEIVED (CLOSE → FIN_WAIT_1; Fast Open lets an application do that)
  * never reaches ESTABLISHED, yet its handshake completed once its client acknowledged its SYN (Zeek:
- * SF): that close, when the client's highest ACK is past the server's ISN and not past what the
- * server sent (an ACK of something never sent is dropped), and the server was not reset before
- * (an ACK after a RST completes nothing; helper-59 review). It read synack_unacked. Reset after the
- * server left FIN_WAIT_1 on a client segment (an ACK of its FIN, or the client's FIN: either carries
- * the ACK of its SYN), the handshake had completed (helper-60 and helper-61 reviews). A bare ACK of
- * the SYN alone moves no arc, so a RST then is taken as before it: the ACK's time is not kept.
+ * SF): that close, when a client segment acknowledged the SYN, not past what the server had sent
+ * (an ACK of something never sent is dropped), before any RST was accepted (an ACK after a RST
+ * completes nothing). It read synack_unacked; reviews 59-62 refined when the ACK counts, and the
+ * arcs could not tell (a bare ACK of the SYN moves none), so the tracker notes it (serverSynAcked).
  */
-function closedBeforeAckOfSyn(sv: Endpoint, cl: Endpoint): Transition | null {
+function closedBeforeAckOfSyn(c: ConnectionFacts, sv: Endpoint): Transition | null {
   const close = firstArc(sv, ARC.CLOSE_SND_FIN);
-  if (close === null || close.from !== 'SYN_RECEIVED' || !sv.hasIss || !cl.hasAck) return null;
-  if (!seqGt(cl.ackMax, sv.iss) || seqGt(cl.ackMax, sv.sndNxt)) return null;
-  const tr = sv.transitions;
-  const rst = tr.findIndex((t) => t.arc === ARC.NOTE3_SND_RST || t.arc === ARC.NOTE3_RCV_RST);
-  if (rst < 0) return close;
-  // Transitions are in order: after the RST the server is CLOSED, and leaves it only by a new SYN.
-  const answered = tr.findIndex((t) => t.from === 'FIN_WAIT_1' && t.to !== 'CLOSED');
-  return answered >= 0 && answered < rst ? close : null;
+  return close !== null && close.from === 'SYN_RECEIVED' && c.serverSynAcked ? close : null;
 }
 
 /** The endpoint's state just before its peer's transition `at` (by capture time, then frame); null before its first. */

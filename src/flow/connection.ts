@@ -154,6 +154,12 @@ export interface ConnectionFacts {
   earlyAckFrame: number;
   earlyAckInput: string;
   badHandshakeAck: boolean;
+  /**
+   * A client segment acknowledged the server's SYN, not past what the server had sent, before any
+   * RST was accepted: a server closed in SYN_RECEIVED then had a complete handshake
+   * (analysis/phases.ts closedBeforeAckOfSyn).
+   */
+  serverSynAcked: boolean;
   serverReplyNanos: number;
   /** Which timing points a record stamped earlier than one before it set (STAMP_* bits). */
   stampedBack: number;
@@ -217,6 +223,7 @@ export class Connection implements ConnectionFacts {
   /** An accepted RST moved an endpoint (later payload is DATA_AFTER_RESET). */
   rstAccepted!: boolean;
   badHandshakeAck!: boolean;
+  serverSynAcked!: boolean;
   captureLoss!: boolean;
   /** Per endpoint, the second CAPTURE_LOSS instance (lossNoted); null until one is merged. */
   private lossSecond!: Array<LossInstance | null> | null;
@@ -349,6 +356,7 @@ export class Connection implements ConnectionFacts {
     this.earlyAckFrame = 0;
     this.earlyAckInput = input;
     this.badHandshakeAck = false;
+    this.serverSynAcked = false;
     this.serverReplyNanos = -1;
     this.stampedBack = 0;
     this.backFinStamp = -1;
@@ -611,6 +619,11 @@ export class Connection implements ConnectionFacts {
       }
     }
 
+    // Known once (one field read per segment after): the order of that ACK and a RST is not in the arcs
+    // when the server had closed in SYN_RECEIVED (helper-62 review: a client FIN without that ACK,
+    // then the RST, then the ACK read complete).
+    if (!this.serverSynAcked && ack && fromClient && !rst && !this.rstAccepted && r.hasIss && seqGt(ackNo, r.iss)
+      && (!r.hasSeq || seqLe(ackNo, r.sndNxt))) this.serverSynAcked = true;
     if (ack && !rst) {
       // An ACK for bytes the capture never showed: the capture lost them (before the capture point).
       // Not the segments that acknowledge a SYN (a SYN,ACK to SYN_SENT, the ACK to SYN_RECEIVED):

@@ -100,6 +100,7 @@ const F_RST_ACCEPTED = 16;
 const F_CAPTURE_LOSS = 32;
 const F_V6 = 64;
 const F_ZEEK_ORIG_IS_CLIENT = 128;
+const F_SERVER_SYN_ACKED = 256;
 
 /** Most slots one connection can need beyond its variable parts (a generous bound, checked). */
 const FIXED_SLOTS = 54 + 2 * 48;
@@ -135,7 +136,7 @@ export class ConnectionEncoder {
     n[p++] = endNanos;
     n[p++] = (c.clientIsA ? F_CLIENT_IS_A : 0) | (c.rolesGuessed ? F_ROLES_GUESSED : 0) | (c.midstream ? F_MIDSTREAM : 0)
       | (c.badHandshakeAck ? F_BAD_HS_ACK : 0) | (c.rstAccepted ? F_RST_ACCEPTED : 0) | (c.captureLoss ? F_CAPTURE_LOSS : 0)
-      | (k.v6 ? F_V6 : 0) | (v.origIsClient ? F_ZEEK_ORIG_IS_CLIENT : 0);
+      | (k.v6 ? F_V6 : 0) | (v.origIsClient ? F_ZEEK_ORIG_IS_CLIENT : 0) | (c.serverSynAcked ? F_SERVER_SYN_ACKED : 0);
     n[p++] = k.a0; n[p++] = k.a1; n[p++] = k.a2; n[p++] = k.a3;
     n[p++] = k.b0; n[p++] = k.b1; n[p++] = k.b2; n[p++] = k.b3;
     n[p++] = k.aPort; n[p++] = k.bPort;
@@ -268,6 +269,7 @@ class RebuiltConnection implements ConnectionFacts {
   earlyAckFrame = 0;
   earlyAckInput = '';
   badHandshakeAck = false;
+  serverSynAcked = false;
   serverReplyNanos = -1;
   stampedBack = 0;
   backFinStamp = -1;
@@ -373,6 +375,7 @@ export function decodeBatch(batch: ConnectionBatch, each: (c: ShippedConnection)
     c.lastSynAckNanos = lastSynAckNanos;
     c.earlyAckNanos = earlyAckNanos; c.earlyAckFrame = earlyAckFrame; c.earlyAckInput = earlyAckInput;
     c.badHandshakeAck = (flags & F_BAD_HS_ACK) !== 0;
+    c.serverSynAcked = (flags & F_SERVER_SYN_ACKED) !== 0;
     c.serverReplyNanos = serverReplyNanos;
     c.stampedBack = stampedBack;
     c.backFinStamp = backFinStamp; c.backCloseFrameClient = backCloseFrameClient; c.backCloseFrameServer = backCloseFrameServer;

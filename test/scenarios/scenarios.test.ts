@@ -69,6 +69,12 @@ describe('facts per scenario', () => {
     expect(await outcome((s) => { s.a.fin({ ack: s.b.isn + 1 }); s.a.rst(); })).toBe('complete');
     // A RST from FIN_WAIT_1 before any client segment: the ACK after it completes nothing.
     expect(await outcome((s) => { s.b.rst(); s.a.fin(); })).not.toBe('complete');
+    // A client FIN that does not acknowledge the SYN (no ACK flag, or ACK = ISN) moves the server to CLOSING, yet
+    // the ACK of the SYN comes only after the RST (helper-62 review).
+    expect(await outcome((s) => { s.a.fin({ noAck: true }); s.b.rst(); s.a.ack({ ack: s.b.isn + 1 }); })).toBe('synack_unacked');
+    expect(await outcome((s) => { s.a.fin({ ack: s.b.isn }); s.b.rst(); s.a.ack({ ack: s.b.isn + 1 }); })).toBe('synack_unacked');
+    // A bare ACK of the SYN alone, then a RST: that ACK came first (it moves no arc, so the arcs could not tell).
+    expect(await outcome((s) => { s.a.ack({ ack: s.b.isn + 1 }); s.b.rst(); })).toBe('complete');
   });
   test('fin-behind-second-hole: both holes filled, so every byte is data once and no CAPTURE_LOSS stays', async () => {
     const c = await only('fin-behind-second-hole');
