@@ -622,8 +622,10 @@ export class Connection implements ConnectionFacts {
     // Known once (one field read per segment after): the order of that ACK and a RST is not in the arcs
     // when the server had closed in SYN_RECEIVED (helper-62 review: a client FIN without that ACK,
     // then the RST, then the ACK read complete).
-    if (!this.serverSynAcked && ack && fromClient && !rst && !this.rstAccepted && r.hasIss && seqGt(ackNo, r.iss)
-      && (!r.hasSeq || seqLe(ackNo, r.sndNxt))) this.serverSynAcked = true;
+    // Against an ISN the capture showed (synSeen), not one guessed from the client's ACKs and taken
+    // back when the SYN,ACK came (helper-63 review: two ACKs before a late SYN,ACK read complete).
+    if (!this.serverSynAcked && ack && fromClient && !rst && !this.rstAccepted && r.synSeen && seqGt(ackNo, r.iss)
+      && seqLe(ackNo, r.sndNxt)) this.serverSynAcked = true;
     if (ack && !rst) {
       // An ACK for bytes the capture never showed: the capture lost them (before the capture point).
       // Not the segments that acknowledge a SYN (a SYN,ACK to SYN_SENT, the ACK to SYN_RECEIVED):

@@ -75,6 +75,10 @@ describe('facts per scenario', () => {
     expect(await outcome((s) => { s.a.fin({ ack: s.b.isn }); s.b.rst(); s.a.ack({ ack: s.b.isn + 1 }); })).toBe('synack_unacked');
     // A bare ACK of the SYN alone, then a RST: that ACK came first (it moves no arc, so the arcs could not tell).
     expect(await outcome((s) => { s.a.ack({ ack: s.b.isn + 1 }); s.b.rst(); })).toBe('complete');
+    // ACKs before the SYN,ACK, of a number it never had: the ISN guessed from them is no ISN the client acknowledged (helper-63 review).
+    const s = new Scenario();
+    s.a.syn(); s.a.ack({ ack: 7777 }); s.a.ack({ ack: 7777, window: 1000 }); s.b.synAck(); s.b.fin();
+    expect((await s.run()).connections[0].handshake.outcome).toBe('synack_unacked');
   });
   test('fin-behind-second-hole: both holes filled, so every byte is data once and no CAPTURE_LOSS stays', async () => {
     const c = await only('fin-behind-second-hole');
