@@ -142,7 +142,7 @@ export function handshakeOutcome(c: ConnectionFacts): HandshakeOutcome {
  * never reaches ESTABLISHED, yet its handshake completed once its client acknowledged its SYN (Zeek:
  * SF): that close, when a client segment acknowledged the SYN, not past what the server had sent
  * (an ACK of something never sent is dropped), before any RST was accepted (an ACK after a RST
- * completes nothing). It read synack_unacked; reviews 59-62 refined when the ACK counts, and the
+ * completes nothing). It read synack_unacked; reviews 59-63 refined when the ACK counts, and the
  * arcs could not tell (a bare ACK of the SYN moves none), so the tracker notes it (serverSynAcked).
  */
 function closedBeforeAckOfSyn(c: ConnectionFacts, sv: Endpoint): Transition | null {

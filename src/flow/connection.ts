@@ -619,11 +619,10 @@ export class Connection implements ConnectionFacts {
       }
     }
 
-    // Known once (one field read per segment after): the order of that ACK and a RST is not in the arcs
-    // when the server had closed in SYN_RECEIVED (helper-62 review: a client FIN without that ACK,
-    // then the RST, then the ACK read complete).
-    // Against an ISN the capture showed (synSeen), not one guessed from the client's ACKs and taken
-    // back when the SYN,ACK came (helper-63 review: two ACKs before a late SYN,ACK read complete).
+    // Noted here because the arcs of a server closed in SYN_RECEIVED cannot tell whether this ACK came
+    // before a RST (helper-62 review: a client FIN without it, the RST, then the ACK read complete);
+    // once set, one field read per segment. Against an ISN the capture showed (synSeen), not one
+    // guessed from the client's ACKs and taken back when the SYN,ACK came (helper-63 review).
     if (!this.serverSynAcked && ack && fromClient && !rst && !this.rstAccepted && r.synSeen && seqGt(ackNo, r.iss)
       && seqLe(ackNo, r.sndNxt)) this.serverSynAcked = true;
     if (ack && !rst) {
