@@ -93,11 +93,20 @@ export function openInput(name: string, hooks: InputHooks = {}): AnalyzeInput {
 
 /** Standard input or a path that is not a regular file (a FIFO, `<(...)`): a writer may be behind it (AnalyzeInput.readToEnd). */
 function isPipe(name: string, hooks: InputHooks): boolean {
+  if (name === '-') return hooks.stdin !== undefined || !stdinIsFile();
   try {
-    if (name === '-') return hooks.stdin !== undefined || !fstatSync(0).isFile();
     return !statSync(name).isFile();
   } catch {
-    return false; // unreadable: fileSource or the stdin reader says why
+    return false; // unreadable: fileSource says why
+  }
+}
+
+/** Standard input is a redirected regular file (`< capture.pcap`), read as a file; else a pipe, socket or terminal. */
+function stdinIsFile(): boolean {
+  try {
+    return fstatSync(0).isFile();
+  } catch {
+    return false; // no usable stdin: process.stdin reports that as a read error
   }
 }
 
@@ -177,13 +186,7 @@ function stdinSource(nextSize: () => number): AsyncIterable<Uint8Array> {
   // process.stdin), and its asynchronous reads overlap with our work on the previous chunk.
   // Blocking reads of a pipe on this thread (tried: through /dev/stdin) serialised us with the
   // writer: `cat 1GB |` took 4.4-4.8 s instead of 4.0-4.1 s.
-  let isFile = false;
-  try {
-    isFile = fstatSync(0).isFile();
-  } catch {
-    // fstat failing means no usable stdin; process.stdin reports that as a read error.
-  }
-  return isFile ? regularFileChunks(0, nextSize) : stdinPipeChunks(() => process.stdin);
+  return stdinIsFile() ? regularFileChunks(0, nextSize) : stdinPipeChunks(() => process.stdin);
 }
 
 async function* guarded(source: AsyncIterable<Uint8Array> & { destroy?: () => void }, hooks: InputHooks): AsyncGenerator<Uint8Array> {
