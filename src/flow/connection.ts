@@ -726,6 +726,9 @@ export class Connection implements ConnectionFacts {
 
   private onPayload(t: number, frameNo: number, fromClient: boolean, s: Endpoint, sRole: number, dataSeq: number, len: number, syn: boolean, rst: boolean): void {
     let fresh = len;
+    // Of the fresh bytes, those that may have been sent after the client's first payload: not the
+    // ones filling a hole noted by then, which were sent before the segment past them was captured.
+    let replyBytes = len;
     if (s.hasSeq) {
       const d = this.checkGap(t, frameNo, s, sRole, dataSeq);
       if (d < 0) {
@@ -745,6 +748,7 @@ export class Connection implements ConnectionFacts {
               const past = seqDiff(end, lo);
               const k = past < toHi ? past : toHi;
               filled += k;
+              if (hole.nanos <= this.client.firstDataNanos) replyBytes -= k;
               // Soon after the gap: the two crossed before the capture point (Wireshark's Out-Of-Order,
               // whose threshold without an RTT is also 3 ms). Later: the segment was lost before the
               // capture point and this is its retransmission. Either way the capture has the bytes now.
@@ -764,6 +768,7 @@ export class Connection implements ConnectionFacts {
           s.hasHole = h.length > 0 || s.untrackedOpen;
         }
         fresh = beyond + filled;
+        replyBytes -= len - fresh;
         resent += len - fresh;
         if (resent > 0) {
           s.retransBytes += resent;
@@ -774,8 +779,9 @@ export class Connection implements ConnectionFacts {
     s.bytes += fresh;
     if (s.firstDataNanos < 0) s.firstDataNanos = t;
     s.lastDataNanos = t;
-    // New bytes only: the server resending what it sent before the request is no reply to it.
-    if (!fromClient && fresh > 0 && this.serverReplyNanos < 0 && this.client.firstDataNanos >= 0) this.serverReplyNanos = t;
+    // New bytes only: the server resending what it sent before the request is no reply to it, and
+    // a RST's payload is diagnostic text (RFC 9293 §3.5.3), never delivered as stream data.
+    if (!fromClient && replyBytes > 0 && !rst && this.serverReplyNanos < 0 && this.client.firstDataNanos >= 0) this.serverReplyNanos = t;
     if (syn) this.note('SYN_WITH_DATA', sRole, frameNo, t);
     if (rst) this.note('RST_WITH_DATA', sRole, frameNo, t);
     else if (this.rstAccepted) this.note('DATA_AFTER_RESET', sRole, frameNo, t);

@@ -383,6 +383,44 @@ describe('time to first byte', () => {
     expect(c.data.server.retransmittedPackets).toBe(1);
     expect(c.data.timeToFirstByte).toBe(0.1002); // 100.2 ms after the request (the resend came 20.1 ms after it)
   });
+
+  // helper-65 audit of timings, 2026-12-06: the banner's first segment lost before the capture
+  // point, its second captured; the request; the first segment resent (filling the hole); the reply.
+  // The resent bytes were sent before the request (bytes past them were captured before it).
+  test.each([['200 ms', 200], ['1 ms', 1]])('bytes filling a hole noted before the request are no reply: the resend %s after it', async (_name, resendMs) => {
+    const s = new Scenario();
+    s.a.syn(); s.wait(1); s.b.synAck(); s.wait(1); s.a.ack(); s.wait(29);
+    s.b.data(100, { seq: s.b.nxt + 100 }); s.b.nxt += 100; s.wait(19);
+    s.a.data(20); s.wait(resendMs);
+    s.b.data(100, { seq: s.b.isn + 1, keepSeq: true }); s.wait(250 - 50 - resendMs);
+    s.b.data(50); s.a.ack();
+    const c = only(await runChecked(s));
+    expect(c.data.timeToFirstByte).toBe(0.2002); // to the reply (the resend came 200.1 or 1.1 ms after the request)
+    expect(c.data.server.bytes).toBe(250);
+    expect(c.data.server.retransmittedBytes).toBe(100); // 20 ms or more after the gap: resent
+  });
+
+  test('bytes filling a hole noted after the request are the reply (sent after it, or at least not shown before)', async () => {
+    // The request, then the reply's second segment past a lost first one (an ACK carries no data:
+    // a FIN past the hole), then the first segment: the first reply bytes the capture shows.
+    const s = new Scenario();
+    s.a.syn(); s.wait(1); s.b.synAck(); s.wait(1); s.a.ack(); s.wait(10);
+    s.a.data(20); s.wait(30);
+    s.b.ack({ seq: s.b.nxt + 100 }); s.wait(20);
+    s.b.data(100, { seq: s.b.isn + 1 }); s.a.ack();
+    const c = only(await runChecked(s));
+    expect(c.data.timeToFirstByte).toBe(0.0502);
+  });
+
+  test('a RST\'s payload is no reply (RFC 9293 §3.5.3: diagnostic text, never stream data)', async () => {
+    const s = new Scenario();
+    s.a.syn(); s.wait(1); s.b.synAck(); s.wait(1); s.a.ack(); s.wait(1);
+    s.a.data(20); s.wait(10);
+    s.b.send(TCP_RST | TCP_ACK, 30);
+    const c = only(await runChecked(s));
+    expect(codes(c)).toContain('RST_WITH_DATA');
+    expect(c.data.timeToFirstByte).toBeNull();
+  });
 });
 
 describe('handshake segments captured out of order', () => {
