@@ -25,6 +25,10 @@ export function detectConnectionAnomalies(c: ConnectionFacts, ended: EndReason, 
     c.add('HALF_OPEN', CLIENT, atSyn ? c.firstSynFrame : c.firstFrame, atSyn ? c.firstSynInput : c.input,
       c.firstSynNanos >= 0 ? c.firstSynNanos : c.firstNanos, {
       synCount: c.client.synCount, seconds: seconds(c.lastNanos - c.firstNanos, unitNanos),
+      // Evicted while its SYN waited: the answer may have come after the record ended (and then
+      // read as a new connection, MIDSTREAM), so the message says the record was cut, not that no
+      // answer came (helper-64 audit: 7 HALF_OPEN for answered SYNs at --max-connections 2).
+      ...(ended === 'evicted' ? { evicted: true } : {}),
     });
   }
   if (c.server.state === 'SYN_RECEIVED') {
