@@ -24,6 +24,7 @@ import { ExpectChecker, ExpectFileError, parseExpectations } from './expect.js';
 import { declaredTimes, describeFsError, inputSize, openInput } from './inputs.js';
 import { EXIT_FATAL, EXIT_GATE, EXIT_OK, isFatalOutputError, parseArgs, type CliOptions } from './options.js';
 import { Progress } from './progress.js';
+import { runWarnings } from './run-warnings.js';
 import { criteria, GateCount, ladderNotFoundLine, matches, noLadderLine } from './select.js';
 import { resolveSettings } from '../core.js';
 import { isLinkTypeSupported } from '../decode/link-types.js';
@@ -351,6 +352,7 @@ async function run(io: CliEnvironment): Promise<number> {
       }
     }
   }
+  for (const line of runWarnings(report, inputName)) say(`${NAME}: ${o.ascii ? asciiText(line) : line}`);
 
   // Nothing could be read at all: at a terminal the error lines are the whole story, an empty table
   // adds noise; a script still gets its document, whose inputs[].error says why (`| jq` reads it,

@@ -168,7 +168,10 @@ function renderHeader(report: RunReport, ctx: RenderContext): string[] {
     s.firstPacket && s.lastPacket
       ? `${s.firstPacket} ${ctx.ascii ? '->' : '→'} ${s.lastPacket} (${formatSeconds(isoDiffSeconds(s.firstPacket, s.lastPacket), ctx.ascii)})`
       : 'no packets';
-  lines.push(...wrapLabelled(label('time span'), span, ctx.width));
+  // Records out of time order change what the spans and verdicts mean (merged or overlapping inputs).
+  const back = st.timestampsBackwards;
+  const spanText = back > 0 ? `${span}${chalk.yellow(`, ${formatCount(back)} record${back === 1 ? '' : 's'} stamped backwards`)}` : span;
+  lines.push(...wrapLabelled(label('time span'), spanText, ctx.width));
   let conns = formatCount(s.connections);
   if (report.selection) {
     // --limit says how many are shown, not which match: "3 match only-anomalies, 1 shown (limit=1)".

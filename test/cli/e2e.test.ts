@@ -685,7 +685,8 @@ describe('streaming', () => {
 
   test('a closed stdout (| head) ends the run quietly', () => {
     const r = spawnSync('/bin/sh', ['-c', `"${process.execPath}" "${BIN}" -f ndjson "${SAMPLE}" "${SAMPLE}" "${SAMPLE}" | head -c 10 >/dev/null`], { encoding: 'utf8' });
-    expect(r.stderr).toBe('');
+    // No error: at most the warnings of a run that finished before it learned (the inputs repeat).
+    expect(r.stderr.split('\n').filter((l) => l !== '' && !/^tcpflow-analyze: (\S+: )?warning: /.test(l))).toEqual([]);
   });
 });
 
@@ -950,7 +951,7 @@ describe('--threads', () => {
   test('2 shards: a closed stdout (| head) ends the run quietly and at once', () => {
     const r = spawnSync('/bin/sh', ['-c', `"${process.execPath}" "${BIN}" -f ndjson --threads 2 "${SAMPLE}" "${SAMPLE}" "${SAMPLE}" | head -c 10 >/dev/null`], { encoding: 'utf8', timeout: 30_000 });
     expect(r.status).toBe(0);
-    expect(r.stderr).toBe('');
+    expect(r.stderr.split('\n').filter((l) => l !== '' && !/^tcpflow-analyze: (\S+: )?warning: /.test(l))).toEqual([]);
   });
 
   test('2 with --ladder runs in-process (ladders need per-packet rows) and prints the same', () => {
