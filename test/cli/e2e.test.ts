@@ -441,6 +441,15 @@ describe('exit codes and the CI gate', () => {
     writeFileSync(broken, '[{"id": 1, "hanshake": "complete"}]');
     expect(cli(['--expect', broken, SAMPLE])).toMatchObject({ code: 2, stdout: '' });
   });
+
+  test('--expect checks the connections its file names, whatever the selection shows (README, "--expect")', () => {
+    const bad = join(tmp, 'bad-unselected.json');
+    writeFileSync(bad, JSON.stringify([{ id: 3, close: 'reset' }]));
+    const r = cli(['--expect', bad, '--connection', '1', '-f', 'json', SAMPLE]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^tcpflow-analyze: --expect .*: 1 expectation not met\n  connection 3 /);
+    expect((JSON.parse(r.stdout) as { connections: { id: number }[] }).connections.map((c) => c.id)).toEqual([1]);
+  });
 });
 
 describe('unreadable inputs', () => {
