@@ -233,9 +233,16 @@ function columns(severities: Map<string, string>, ascii: boolean): Column[] {
       cell: (c) => {
         // Not synToSynAck: it includes the SYN retransmission backoff (seconds), not a round trip.
         const rtt = c.handshake.rtt.total ?? c.handshake.rtt.lastSynToSynAck;
-        return rtt === null ? c.handshake.outcome : `${c.handshake.outcome} ${glue(formatSeconds(rtt, ascii))}`;
+        const s = rtt === null ? c.handshake.outcome : `${c.handshake.outcome} ${glue(formatSeconds(rtt, ascii))}`;
+        // A handshake read from its SYN,ACK on (the SYN before the capture began, or lost before the
+        // capture point): "complete" alone read like one captured whole (helper-64 audit).
+        return c.handshake.syn === null && c.handshake.synAck !== null ? `${s}\n${glue('(no SYN seen)')}` : s;
       },
-      paint: (line, row, chalk) => (row.handshakeOk ? line : chalk.yellow(line)),
+      paint: (line, row, chalk, lines, k) => {
+        const from = lines.findIndex((l) => l.startsWith('('));
+        if (from >= 0 && k >= from) return chalk.dim(line);
+        return row.handshakeOk ? line : chalk.yellow(line);
+      },
     },
     { head: 'duration', align: 'right', cell: (c) => glue(formatSeconds(c.duration, ascii)) },
     { head: `bytes ${glue('c / s')}`, align: 'left', cell: (c) => `${glue(formatBytes(c.bytes.client))} / ${glue(formatBytes(c.bytes.server))}` },

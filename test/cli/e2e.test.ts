@@ -447,7 +447,7 @@ describe('exit codes and the CI gate', () => {
     writeFileSync(bad, JSON.stringify([{ id: 3, close: 'reset' }]));
     const r = cli(['--expect', bad, '--connection', '1', '-f', 'json', SAMPLE]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^tcpflow-analyze: --expect .*: 1 expectation not met\n  connection 3 /);
+    expect(r.stderr).toMatch(/^tcpflow-analyze: --expect .*: 1 expectation not met\n {2}connection 3 /);
     expect((JSON.parse(r.stdout) as { connections: { id: number }[] }).connections.map((c) => c.id)).toEqual([1]);
   });
 });

@@ -20,6 +20,17 @@ describe('table renderer', () => {
     await expect(renderTable(sampleReport(), defaultRenderContext({ width: 120 }))).toMatchFileSnapshot('../../fixtures/golden/cli/table-120.txt');
   });
 
+  test('a handshake read from its SYN,ACK on says the SYN was not seen, under the outcome, dim (helper-64 audit)', () => {
+    const noSyn = connection(1, { handshake: { syn: null, synFrame: null, synCount: 0, rtt: { synToSynAck: null, lastSynToSynAck: null, total: null } } });
+    const whole = connection(2);
+    const report: RunReport = { ...sampleReport(), connections: [noSyn, whole] };
+    const text = renderTable(report, defaultRenderContext({ width: 100 }));
+    expect(text).toMatch(/^1 .* complete +[^\n]*\n .*\(no SYN seen\)/m);
+    expect(text.match(/no SYN seen/g)).toHaveLength(1);
+    const coloured = renderTable(report, defaultRenderContext({ width: 100, chalk: new Chalk({ level: 1 }) }));
+    expect(coloured).toContain('\u001b[2m(no SYN seen)\u001b[22m');
+  });
+
   test.each([100, 120, 160])('no line is wider than %i columns', (width) => {
     for (const line of renderTable(sampleReport(), defaultRenderContext({ width })).split('\n')) {
       expect([...line].length, line).toBeLessThanOrEqual(width);
