@@ -66,6 +66,23 @@ describe('formats', () => {
     await expect(r.stdout).toMatchFileSnapshot('../../fixtures/golden/cli/pop3-table-80.txt');
   });
 
+  test('150 columns, one over the natural widths: one cell wraps, not every address (helper-64 audit)', () => {
+    const r = cli(['--width', '150', 'fixtures/sample/pop3.pcap']);
+    const rows = r.stdout.split('\n').filter((l) => /^\d {2}/.test(l));
+    expect(rows).toHaveLength(7);
+    for (const row of rows) expect(row).toMatch(/^\d {2}192\.168\.0\.4:\d+ → 212\.227\.15\.\d+:110 /);
+    const body = r.stdout.slice(r.stdout.indexOf('─'), r.stdout.indexOf('\nsummary'));
+    expect(body.trim().split('\n')).toHaveLength(1 + 7 + 1); // the rule, 7 rows, one wrapped cell (19.2 KiB)
+    for (const line of r.stdout.split('\n')) expect([...line].length).toBeLessThanOrEqual(150);
+  });
+
+  test('an input without packets says so once in the header (was "pcap, no packets, 0 packets")', () => {
+    const empty = join(tmp, 'header-only.pcap');
+    writeFileSync(empty, readFileSync(SAMPLE).subarray(0, 24));
+    expect(cli([empty]).stdout).toMatch(/^input {7}\S+header-only\.pcap: pcap, no packets$/m);
+    expect(cli([SAMPLE]).stdout).toMatch(/^input {7}\S+pop3\.pcap: pcap, EN10MB, 125 packets$/m);
+  });
+
   test('ladder golden', async () => {
     const r = cli(['--ladder', '4', 'fixtures/sample/pop3.pcap']);
     expect(r.code).toBe(0);
