@@ -16,7 +16,7 @@ export function anomalyMessage(code: AnomalyCode, who: 'client' | 'server' | nul
   switch (code) {
     case 'HALF_OPEN':
       return d.evicted === true
-        ? `client SYN not answered before the connection was evicted from the table (${d.synCount} SYN${d.synCount === 1 ? '' : 's'} over ${d.seconds} s; an answer may have come later: raise --max-connections); client left in SYN_SENT`
+        ? `client SYN unanswered until evicted (${d.synCount} SYN${d.synCount === 1 ? '' : 's'} over ${d.seconds} s); client left in SYN_SENT`
         : `client SYN never answered (${d.synCount} SYN${d.synCount === 1 ? '' : 's'} over ${d.seconds} s); client left in SYN_SENT`;
     case 'HANDSHAKE_INCOMPLETE':
       return `server SYN/ACK never acknowledged (${d.synAckCount} sent); server left in SYN_RECEIVED`;
