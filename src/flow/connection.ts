@@ -748,7 +748,9 @@ export class Connection implements ConnectionFacts {
               const past = seqDiff(end, lo);
               const k = past < toHi ? past : toHi;
               filled += k;
-              if (hole.nanos <= this.client.firstDataNanos) replyBytes -= k;
+              // Strictly before: a hole noted at the request's own time may have come after it
+              // (coarse clocks stamp both alike; helper-66 review), and then it counts, as before.
+              if (hole.nanos < this.client.firstDataNanos) replyBytes -= k;
               // Soon after the gap: the two crossed before the capture point (Wireshark's Out-Of-Order,
               // whose threshold without an RTT is also 3 ms). Later: the segment was lost before the
               // capture point and this is its retransmission. Either way the capture has the bytes now.

@@ -5,12 +5,13 @@
  * stderr; evictions at a small --max-connections read as SYNs never answered).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
-import { rotatedCapture } from '../helpers/rotated.js';
+import { rotatedCapture, rotatedScenario } from '../helpers/rotated.js';
+import { writePcap } from '../helpers/pcap-writer.js';
 import { sharedPath } from '../helpers/shared.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -40,7 +41,7 @@ describe('warnings about the run', () => {
     expect(r.code).toBe(0);
     expect(lines(r.stderr)).toEqual([
       `tcpflow-analyze: ./${POP3}: warning: given more than once: its packets are read again, as copies and retransmissions of the first reading's`,
-      'tcpflow-analyze: warning: 1 record stamped earlier than the record read before it: the spans it ends are null, and its connection may read as reordered or reused (stats.timestampsBackwards, TIMESTAMP_BACKWARDS)',
+      'tcpflow-analyze: warning: 1 record stamped earlier than the record read before it (stats.timestampsBackwards): a span a TCP one ends is null, and its connection may read as reordered or reused',
     ]);
     expect(r.stdout).toMatch(/^time span .*\(2m31s\), 1 record stamped\s+backwards$/m);
   });
@@ -64,6 +65,35 @@ describe('warnings about the run', () => {
     const r = spawnSync(process.execPath, [BIN, '-f', 'json', '-', a], { cwd: ROOT, input: Buffer.from(parts[2]), encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
     expect(r.status).toBe(0);
     expect(lines(r.stderr)[0]).toMatch(new RegExp(`^tcpflow-analyze: ${a}: warning: its first packet \\(\\S+Z\\) is earlier than the last of stdin \\(\\S+Z\\): the inputs overlap or stdin was given before an older input \\(give it last\\); merge overlapping captures with mergecap$`));
+  });
+
+  test('helper-66 review: an input inside an earlier one (not only the one just before), a symbolic link to an input, no warning for inputs that read nothing or jitter at a boundary', () => {
+    // The whole capture (0 to 1,050.8 ms), then two pieces inside it, one after the other (1,000.1 to 1,000.2 and 1,000.3 to 1,000.4 ms).
+    const all = [...rotatedScenario().frames];
+    const [w, b, c] = [['w.pcap', all], ['b2.pcap', all.slice(1, 3)], ['c2.pcap', all.slice(3, 5)]].map(([n, frames]) => { const f = join(tmp, n as string); writeFileSync(f, writePcap(frames as typeof all)); return f; });
+    const overlaps = lines(cli(['-f', 'json', w, b, c]).stderr).filter((l) => l.includes('the inputs overlap'));
+    expect(overlaps.map((l) => l.slice(0, l.indexOf(': warning'))).map((l) => l.replace('tcpflow-analyze: ', ''))).toEqual([b, c]);
+    expect(overlaps[1]).toContain(`is earlier than the last of ${w} `); // c2 ends after b2: the latest end is w's
+
+    const link = join(tmp, 'pop3-link.pcap');
+    symlinkSync(join(ROOT, POP3), link);
+    expect(lines(cli(['-f', 'json', POP3, link]).stderr)[0]).toBe(`tcpflow-analyze: ${link}: warning: given more than once: its packets are read again, as copies and retransmissions of the first reading's`);
+
+    const missing = join(tmp, 'nope.pcap');
+    expect(cli(['-f', 'json', missing, missing]).stderr).not.toContain('given more than once');
+
+    // A record 5 ms before the previous file's last, at the boundary: counted, not called an overlap.
+    const frames = all;
+    const cut = 6;
+    const last = frames[cut - 1];
+    const t = last.tsSec * 1e9 + last.tsNanos - 5e6;
+    const moved = { ...frames[cut], tsSec: Math.floor(t / 1e9), tsNanos: t % 1e9 };
+    const [j0, j1] = ['j0.pcap', 'j1.pcap'].map((n) => join(tmp, n));
+    writeFileSync(j0, writePcap(frames.slice(0, cut)));
+    writeFileSync(j1, writePcap([moved, ...frames.slice(cut + 1)]));
+    const jitter = lines(cli(['-f', 'json', j0, j1]).stderr);
+    expect(jitter).toHaveLength(1);
+    expect(jitter[0]).toMatch(/^tcpflow-analyze: warning: 1 record stamped earlier/);
   });
 
   test('evictions at --max-connections: counted, with what they do to the records', () => {

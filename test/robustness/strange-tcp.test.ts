@@ -412,6 +412,16 @@ describe('time to first byte', () => {
     expect(c.data.timeToFirstByte).toBe(0.0502);
   });
 
+  test('a hole noted at the request\'s own stamp, after it, counts as noted after it (helper-66 review)', async () => {
+    const s = new Scenario();
+    s.a.syn(); s.wait(1); s.b.synAck(); s.wait(1); s.a.ack(); s.wait(10);
+    s.a.data(20); s.wait(-0.1); // the ACK past a lost reply segment, stamped as the request
+    s.b.ack({ seq: s.b.nxt + 100 }); s.wait(20);
+    s.b.data(100, { seq: s.b.isn + 1 }); s.a.ack();
+    const c = only(await runChecked(s));
+    expect(c.data.timeToFirstByte).toBe(0.0201);
+  });
+
   test('a RST\'s payload is no reply (RFC 9293 §3.5.3: diagnostic text, never stream data)', async () => {
     const s = new Scenario();
     s.a.syn(); s.wait(1); s.b.synAck(); s.wait(1); s.a.ack(); s.wait(1);
