@@ -79,8 +79,9 @@ describe('formats', () => {
   test('an input without packets says so once in the header (was "pcap, no packets, 0 packets")', () => {
     const empty = join(tmp, 'header-only.pcap');
     writeFileSync(empty, readFileSync(SAMPLE).subarray(0, 24));
-    expect(cli([empty]).stdout).toMatch(/^input {7}\S+header-only\.pcap: pcap, no packets$/m);
-    expect(cli([SAMPLE]).stdout).toMatch(/^input {7}\S+pop3\.pcap: pcap, EN10MB, 125 packets$/m);
+    // Wide enough that no clone's path wraps the line (CI's did at the default 80).
+    expect(cli(['--width', '400', empty]).stdout).toMatch(/^input {7}\S+header-only\.pcap: pcap, no packets$/m);
+    expect(cli(['--width', '400', SAMPLE]).stdout).toMatch(/^input {7}\S+pop3\.pcap: pcap, EN10MB, 125 packets$/m);
   });
 
   test('ladder golden', async () => {
