@@ -25,9 +25,9 @@ export function detectConnectionAnomalies(c: ConnectionFacts, ended: EndReason, 
     const synCount = c.client.synCount;
     const secs = seconds(c.lastNanos - c.firstNanos, unitNanos);
     // Evicted while its SYN waited: the answer may have come after the record ended (and then
-    // started a new connection, whose handshake has no SYN), so the message says the record was cut, not that no
-    // answer came (helper-64 audit: 7 HALF_OPEN for answered SYNs at --max-connections 2). Two
-    // literal shapes, not a spread: a flood writes 1.95M of these.
+    // started a new connection, whose handshake has no SYN), so the message says the record was
+    // cut, not that no answer came (helper-64 audit: 7 HALF_OPEN for answered SYNs at
+    // --max-connections 2). Two literal shapes, not a spread: a flood writes 1.95M of these.
     c.add('HALF_OPEN', CLIENT, atSyn ? c.firstSynFrame : c.firstFrame, atSyn ? c.firstSynInput : c.input,
       c.firstSynNanos >= 0 ? c.firstSynNanos : c.firstNanos,
       ended === 'evicted' ? { synCount, seconds: secs, evicted: true } : { synCount, seconds: secs });

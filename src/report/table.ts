@@ -449,10 +449,10 @@ function widestPiece(word: string): number {
 }
 
 /**
- * Column widths that fit `width`: natural widths (widest line of each column), then one character
- * at a time from the column above its minimum whose narrowing wraps the fewest rows, so an endpoint
- * column stops at its longest address and the width comes from columns of several words (anomalies,
- * close, bytes).
+ * Column widths that fit `width`: natural widths (widest line of each column), then the widest
+ * column above its minimum loses one character at a time, so an endpoint column stops at its
+ * longest address and the width comes from columns of several words (anomalies, close, bytes);
+ * the widths that wrap the fewest cells replace those when they draw fewer lines (below).
  * Only when every column is at that minimum do IPv6 addresses give way, down to their longest
  * piece. If the table is still wider than asked the terminal folds the overlong line; we never
  * split a word ourselves (a port split off its address reads as another port: "[::21]:2" over "1").
