@@ -384,7 +384,12 @@ function toOptions(raw: Record<string, unknown>, afterDashes: string[]): CliOpti
     throw new UsageError('--all only makes sense with --ladder');
   }
   if (a['every-row'] && a.ladder === undefined) throw new UsageError('--every-row only makes sense with --ladder');
-  if (captures.length === 0) throw new UsageError('no capture given (use - for standard input)');
+  if (captures.length === 0) {
+    // `--ladder 3` with a capture named 3 beside it: the 3 was read as the id (helper-64 audit).
+    const v = a.ladder === undefined ? '' : String(a.ladder);
+    const hint = ladder?.id != null && existsSync(v) ? `; a capture named ${v}: --ladder -- ${v}` : '';
+    throw new UsageError(`no capture given (use - for standard input${hint})`);
+  }
   if (captures.filter((c) => c === '-').length > 1) throw new UsageError("standard input ('-') can only be read once");
   const format = a.format as Format;
   if (ladder && format === 'zeek') throw new UsageError('--ladder works with --format table, json or ndjson, not zeek');

@@ -4,7 +4,7 @@
  * first; run standalone, this builds if dist/ is missing.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
@@ -74,6 +74,17 @@ describe('formats', () => {
     const body = r.stdout.slice(r.stdout.indexOf('─'), r.stdout.indexOf('\nsummary'));
     expect(body.trim().split('\n')).toHaveLength(1 + 7 + 1); // the rule, 7 rows, one wrapped cell (19.2 KiB)
     for (const line of r.stdout.split('\n')) expect([...line].length).toBeLessThanOrEqual(150);
+  });
+
+  test('--ladder 3 beside a capture named 3: no capture given, with the spelling that reads it (helper-64 audit)', () => {
+    const dir = join(tmp, 'named-3');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, '3'), readFileSync(SAMPLE));
+    const r = cli(['--ladder', '3'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[0]).toBe('tcpflow-analyze: no capture given (use - for standard input; a capture named 3: --ladder -- 3)');
+    expect(cli(['--ladder', '--', '3'], { cwd: dir }).code).toBe(0);
+    expect(cli(['--ladder', '3']).stderr.split('\n')[0]).toBe('tcpflow-analyze: no capture given (use - for standard input)');
   });
 
   test('an input without packets says so once in the header (was "pcap, no packets, 0 packets")', () => {
