@@ -12,7 +12,10 @@
  * two cannot disagree; a differential test holds them to the same bytes.
  */
 import { seconds, type CaptureClock } from '../capture/clock.js';
-import { STAMP_ACK_ARC, STAMP_EARLY_ACK, STAMP_REPLY, STAMP_SYN, STAMP_SYN_ACK, type ConnectionFacts } from '../flow/connection.js';
+import {
+  STAMP_ACK_ARC, STAMP_CLOSE_WAIT_CLIENT, STAMP_CLOSE_WAIT_SERVER, STAMP_EARLY_ACK, STAMP_FIN_WAIT_2_CLIENT, STAMP_FIN_WAIT_2_SERVER, STAMP_REPLY, STAMP_SYN,
+  STAMP_SYN_ACK, type ConnectionFacts,
+} from '../flow/connection.js';
 import type { Endpoint } from '../flow/endpoint.js';
 import type { AnomalyReport, CloseKind, EndReason, HandshakeOutcome, Role, Settings } from '../report/model.js';
 import type { Transition } from '../tcp/machine.js';
@@ -204,10 +207,12 @@ export function digestConnection(c: ConnectionFacts, ended: EndReason, endNanos:
   const closeBack = (completed !== null && (isBackClient(c, completed) || isBackServer(c, completed)))
     || (firstFin !== null && c.backFinStamp >= 0 && c.backFinStamp <= firstFin.tNanos);
   d.closeDuration = completed && firstFin && !closeBack ? seconds(completed.tNanos - firstFin.tNanos, unit) : null;
-  d.finWait2Client = secondsIn(c.client, 'FIN_WAIT_2', endNanos, unit);
-  d.finWait2Server = secondsIn(c.server, 'FIN_WAIT_2', endNanos, unit);
-  d.closeWaitClient = secondsIn(c.client, 'CLOSE_WAIT', endNanos, unit);
-  d.closeWaitServer = secondsIn(c.server, 'CLOSE_WAIT', endNanos, unit);
+  // Null, not a time measured on the clamped clock, when a record stamped backwards moved the
+  // endpoint into the state or out of it.
+  d.finWait2Client = (back & STAMP_FIN_WAIT_2_CLIENT) !== 0 ? null : secondsIn(c.client, 'FIN_WAIT_2', endNanos, unit);
+  d.finWait2Server = (back & STAMP_FIN_WAIT_2_SERVER) !== 0 ? null : secondsIn(c.server, 'FIN_WAIT_2', endNanos, unit);
+  d.closeWaitClient = (back & STAMP_CLOSE_WAIT_CLIENT) !== 0 ? null : secondsIn(c.client, 'CLOSE_WAIT', endNanos, unit);
+  d.closeWaitServer = (back & STAMP_CLOSE_WAIT_SERVER) !== 0 ? null : secondsIn(c.server, 'CLOSE_WAIT', endNanos, unit);
   d.timeWaitClientNanos = reached(c.client, 'TIME_WAIT')?.tNanos ?? NO_TIME;
   d.timeWaitServerNanos = reached(c.server, 'TIME_WAIT')?.tNanos ?? NO_TIME;
   return d;

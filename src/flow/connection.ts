@@ -67,6 +67,12 @@ export const STAMP_SYN_ACK = 2; // a SYN,ACK (first or last before the ACK)
 export const STAMP_ACK_ARC = 4;
 export const STAMP_EARLY_ACK = 8;
 export const STAMP_REPLY = 16; // the client's first payload or the server's first reply to it
+// An endpoint's first arrival in FIN_WAIT_2 / CLOSE_WAIT, or its departure from there: what
+// `close.finWait2` and `close.closeWait` measure (analysis/phases.ts timeInState).
+export const STAMP_FIN_WAIT_2_CLIENT = 32;
+export const STAMP_FIN_WAIT_2_SERVER = 64;
+export const STAMP_CLOSE_WAIT_CLIENT = 128;
+export const STAMP_CLOSE_WAIT_SERVER = 256;
 
 const CLIENT = 0;
 const SERVER = 1;
@@ -78,6 +84,26 @@ const SERVER = 1;
 function closeArc(tr: readonly Transition[], from: number): Transition | null {
   for (let i = from; i < tr.length; i++) if (isObservedCloseArc(tr[i]) && tr[i].from !== 'TIME_WAIT') return tr[i];
   return null;
+}
+
+/**
+ * `fw2Bit` / `cwBit` when a transition at or after index `from` is the endpoint's first arrival in
+ * FIN_WAIT_2 / CLOSE_WAIT or the one that left it: the two ends of the time reported there.
+ */
+function stateSpanBits(tr: readonly Transition[], from: number, fw2Bit: number, cwBit: number): number {
+  let bits = 0;
+  const fw2 = firstArrival(tr, 'FIN_WAIT_2');
+  const cw = firstArrival(tr, 'CLOSE_WAIT');
+  for (let i = Math.min(from, tr.length); i < tr.length; i++) {
+    if (fw2 >= 0 && (i === fw2 || i === fw2 + 1)) bits |= fw2Bit;
+    if (cw >= 0 && (i === cw || i === cw + 1)) bits |= cwBit;
+  }
+  return bits;
+}
+
+function firstArrival(tr: readonly Transition[], state: EndpointState): number {
+  for (let i = 0; i < tr.length; i++) if (tr[i].to === state) return i;
+  return -1;
 }
 
 // One event object per direction, overwritten for every segment (no per-packet allocation).
@@ -276,11 +302,13 @@ export class Connection implements ConnectionFacts {
   firstSynNanos!: number;
   firstSynFrame!: number;
   firstSynInput!: string;
-  /** Previous client SYN, for the backoff gaps. */
+  /** Previous client SYN, by its record's own stamp, for the backoff gaps (synGap). */
   prevSynNanos!: number;
   /** Last client SYN before the first SYN,ACK: the start of the server-side RTT. */
   lastSynNanos!: number;
   synBackoffNanos!: number[] | null;
+  /** The client's SYNs' own stamps in time order, once one was recorded after a later-stamped one (synGap); else null. */
+  private synStamps!: number[] | null;
   firstSynAckNanos!: number;
   firstSynAckFrame!: number;
   firstSynAckInput!: string;
@@ -348,6 +376,7 @@ export class Connection implements ConnectionFacts {
     this.prevSynNanos = -1;
     this.lastSynNanos = -1;
     this.synBackoffNanos = null;
+    this.synStamps = null;
     this.firstSynAckNanos = -1;
     this.firstSynAckFrame = 0;
     this.firstSynAckInput = input;
@@ -485,6 +514,8 @@ export class Connection implements ConnectionFacts {
     if (sv !== null) { this.backCloseFrameServer = sv.frameNo; this.backCloseInputServer = sv.input; }
     const cl = closeArc(this.client.transitions, clientArcs);
     if (cl !== null) { this.backCloseFrameClient = cl.frameNo; this.backCloseInputClient = cl.input; }
+    this.stampedBack |= stateSpanBits(this.client.transitions, clientArcs, STAMP_FIN_WAIT_2_CLIENT, STAMP_CLOSE_WAIT_CLIENT)
+      | stateSpanBits(tr, serverArcs, STAMP_FIN_WAIT_2_SERVER, STAMP_CLOSE_WAIT_SERVER);
     if (this.blindAckNanos !== blind || this.blindAckFrame !== blindFrame) this.blindAckStampedBack = true;
   }
 
@@ -564,7 +595,7 @@ export class Connection implements ConnectionFacts {
         this.row(f, t, frameNo, fromClient, s, r);
         return;
       }
-      this.onSyn(f, t, frameNo, fromClient, s, sRole, seq, ack);
+      this.onSyn(f, t, stamp, frameNo, fromClient, s, sRole, seq, ack);
     }
 
     // Both probes below sit at SND.NXT - 1 with at most one byte and no SYN, FIN or RST.
@@ -693,7 +724,7 @@ export class Connection implements ConnectionFacts {
     if (t - from >= this.twoMslNanos) expireTimeWait(ep, frameNo, input, from + this.twoMslNanos);
   }
 
-  private onSyn(f: PacketFields, t: number, frameNo: number, fromClient: boolean, s: Endpoint, sRole: number, seq: number, ack: boolean): void {
+  private onSyn(f: PacketFields, t: number, stamp: number, frameNo: number, fromClient: boolean, s: Endpoint, sRole: number, seq: number, ack: boolean): void {
     // Options that only mean something on a SYN (RFC 9293 §3.2, RFC 7323, RFC 2018).
     if (f.optMss >= 0) s.mss = f.optMss;
     s.wscale = f.optWscale;
@@ -707,11 +738,8 @@ export class Connection implements ConnectionFacts {
       s.synCount++;
       if (fromClient) {
         if (this.firstSynNanos < 0) { this.firstSynNanos = t; this.firstSynFrame = frameNo; this.firstSynInput = this.lastInput; }
-        else if (this.prevSynNanos >= 0) {
-          const b = (this.synBackoffNanos ??= []);
-          if (b.length < MAX_BACKOFF_ENTRIES) b.push(t - this.prevSynNanos);
-        }
-        this.prevSynNanos = t;
+        else if (this.prevSynNanos >= 0) this.synGap(stamp);
+        this.prevSynNanos = stamp;
         if (this.firstSynAckNanos < 0) this.lastSynNanos = t;
       }
     } else {
@@ -722,6 +750,28 @@ export class Connection implements ConnectionFacts {
         if (!isSynchronized(s.state)) this.lastSynAckNanos = t;
       }
     }
+  }
+
+  /**
+   * Another client SYN, at its record's own stamp: the backoff is the gaps between the SYNs in time
+   * order, so a SYN recorded after a later-stamped one (merged captures) is placed by its stamp; on
+   * the connection's clock it would read a 0 s gap and lengthen the next.
+   */
+  private synGap(stamp: number): void {
+    const b = (this.synBackoffNanos ??= []);
+    if (b.length >= MAX_BACKOFF_ENTRIES) return;
+    let st = this.synStamps;
+    if (st === null && stamp >= this.prevSynNanos) { b.push(stamp - this.prevSynNanos); return; }
+    if (st === null) {
+      // Out of order for the first time: the stamps so far, back from the last by the gaps.
+      st = this.synStamps = [this.prevSynNanos];
+      for (let i = b.length - 1; i >= 0; i--) st.unshift(st[0] - b[i]);
+    }
+    let i = st.length;
+    while (i > 0 && st[i - 1] > stamp) i--;
+    st.splice(i, 0, stamp);
+    b.length = 0;
+    for (let k = 1; k < st.length; k++) b.push(st[k] - st[k - 1]);
   }
 
   private onPayload(t: number, frameNo: number, fromClient: boolean, s: Endpoint, sRole: number, dataSeq: number, len: number, syn: boolean, rst: boolean): void {

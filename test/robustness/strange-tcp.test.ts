@@ -248,6 +248,54 @@ describe('a timing point stamped earlier than the record before it (helper audit
     expect(c.handshake.rtt.total).toBe(0.0022);
   });
 
+  test('a resent SYN recorded after a later-stamped one: the backoff is the gaps in time order (was a 0 s gap and a long one)', async () => {
+    // SYNs stamped at 10 ms, 2010.1 ms, then 1010.2 ms: the third recorded between the other two.
+    const run = async (answered: boolean): Promise<ConnectionReport> => {
+      const s = new Scenario();
+      s.wait(10); s.a.syn(); s.wait(2000); s.a.again(); s.wait(-1000); s.a.again();
+      if (answered) { s.wait(2000); s.b.synAck(); s.a.ack(); }
+      const r = await analyzeBytes(s.pcap());
+      checkInvariants(r);
+      expect(r.stats.timestampsBackwards).toBe(1);
+      return only(r);
+    };
+    for (const answered of [false, true]) {
+      const c = await run(answered);
+      expect(c.handshake.synCount).toBe(3);
+      expect(c.handshake.synBackoff).toEqual([1.0002, 0.9999]);
+    }
+  });
+
+  test('FIN_WAIT_2 and CLOSE_WAIT left by a record stamped backwards: null, not the time to the latest record (was 50.1 ms, 20.2 ms by the stamps)', async () => {
+    const run = async (backMs: number): Promise<ConnectionReport> => {
+      const s = established();
+      s.wait(5); s.a.fin(); s.b.ack(); // the client in FIN_WAIT_2, the server in CLOSE_WAIT
+      s.wait(50); s.b.data(10); s.wait(backMs); s.b.fin(); s.a.ack();
+      const r = await analyzeBytes(s.pcap());
+      checkInvariants(r);
+      expect(r.stats.timestampsBackwards).toBe(backMs < 0 ? 1 : 0);
+      return only(r);
+    };
+    const inOrder = await run(10);
+    // Both from the server's ACK of the client's FIN (its `rcv FIN / snd ACK`) to the server's FIN.
+    expect(inOrder.close.finWait2).toEqual({ client: 0.0602, server: null });
+    expect(inOrder.close.closeWait).toEqual({ client: null, server: 0.0602 });
+    // The server's FIN stamped 30 ms before its data recorded ahead of it (two interfaces merged).
+    const back = await run(-30);
+    expect(back.close.finWait2).toEqual({ client: null, server: null });
+    expect(back.close.closeWait).toEqual({ client: null, server: null });
+    expect(finals(back)).toEqual(['TIME_WAIT', 'CLOSED']);
+    // The spans the disorder does not touch.
+    expect(back.handshake.duration).toBe(inOrder.handshake.duration);
+    // A record stamped backwards elsewhere leaves them measured.
+    const s = established();
+    s.wait(5); s.a.data(10); s.wait(-2); s.b.ack(); s.wait(10); s.a.fin(); s.b.ack(); s.wait(50); s.b.fin(); s.a.ack();
+    const r = await analyzeBytes(s.pcap());
+    expect(r.stats.timestampsBackwards).toBe(1);
+    expect(only(r).close.finWait2).toEqual({ client: 0.0501, server: null });
+    expect(only(r).close.closeWait).toEqual({ client: null, server: 0.0501 });
+  });
+
   test('an ACK recorded before its SYN,ACK and stamped before the SYN: no handshake duration', async () => {
     const s = new Scenario();
     s.wait(10); s.a.syn(); s.wait(-5); s.a.ack({ ack: s.b.isn + 1 }); s.wait(20); s.b.synAck(); s.b.ack();
