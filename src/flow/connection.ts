@@ -347,6 +347,13 @@ export class Connection implements ConnectionFacts {
 
   portReusePrevId!: number;
   portReuseGapNanos!: number;
+  /**
+   * Opened by a bare SYN on a tuple an earlier connection used (PORT_REUSE), with nothing since but
+   * the client's SYN, resends and RSTs: a bare ACK from the server is then the earlier connection's
+   * answer (SYN_CHALLENGE_ACK), not this one's. `reusedInTimeWait`: that one was in TIME_WAIT.
+   */
+  challengeable!: boolean;
+  reusedInTimeWait!: boolean;
   completeness!: number;
 
   constructor(id: number, key: TupleKey, clientIsA: boolean, input: string, rolesGuessed: boolean, midstream: boolean,
@@ -408,6 +415,8 @@ export class Connection implements ConnectionFacts {
     this.blindAckInput = input;
     this.blindAckNanos = 0;
     this.portReusePrevId = 0;
+    this.challengeable = false;
+    this.reusedInTimeWait = false;
     this.portReuseGapNanos = 0;
     this.completeness = 0;
     this.anomalies = null;
@@ -578,6 +587,23 @@ export class Connection implements ConnectionFacts {
     const prevNanos = s.prevNanos; // this endpoint's previous segment's stamp (-1 = none), for the keep-alive below
     s.prevSeq = seq; s.prevAck = ackNo; s.prevFlags = flags; s.prevLen = len; s.prevWindow = f.window;
     s.prevTsVal = f.optHasTimestamps ? f.optTsVal | 0 : 0; s.prevSackSig = f.optSackSig; s.prevNanos = stamp;
+
+    if (this.challengeable) {
+      // A SYN reusing the tuple answered by the previous connection: a bare ACK of the old sequence
+      // space, from its TIME_WAIT (RFC 6191 accepts a SYN only above the old RCV.NXT or timestamp) or
+      // from a side that still holds it open (RFC 5961 §4); RFC 9293 §3.10.7.4 calls both a challenge
+      // ACK. The client answers it with a RST and resends its SYN. Not this connection's segment: it
+      // moves no state and acknowledges none of this client's data.
+      if (!fromClient && ack && !syn && !fin && !rst && len === 0 && r.state === 'SYN_SENT' && ackNo !== ((r.iss + 1) | 0)) {
+        if (!this.bump('SYN_CHALLENGE_ACK', sRole)) {
+          this.add('SYN_CHALLENGE_ACK', sRole, frameNo, this.lastInput, t, { previousId: this.portReusePrevId, timeWait: this.reusedInTimeWait });
+        }
+        this.row(f, t, frameNo, fromClient, s, r);
+        return;
+      }
+      // Until the server sends anything else, or the client gets past its SYN (CLOSED: before its first).
+      if (!fromClient || (this.client.state !== 'SYN_SENT' && this.client.state !== 'CLOSED')) this.challengeable = false;
+    }
 
     // A SYN,ACK whose arcs were inferred before it came (peerAfterInferredSynAck): tracked, not stepped again.
     const accounted = this.inferredSynAck !== null && r === this.inferredSynAck.opener && this.peerAfterInferredSynAck(s, r, sRole, syn && ack && !rst, seq, ackNo, frameNo, t);

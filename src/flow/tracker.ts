@@ -390,8 +390,11 @@ export class Tracker {
       // Still in TIME_WAIT by its timer, restarted by its own ACKs or a resent FIN (Connection.checkTimeWait).
       if (fl.prevTimeWaitNanos >= 0 && t >= fl.prevTimeWaitNanos && t - fl.prevTimeWaitTimerNanos < this.twoMslNanos) {
         c.add('TIME_WAIT_REUSE', -1, frameNo, this.input, t, { previousId: fl.prevId, timeWaitNanos: t - fl.prevTimeWaitNanos });
+        c.reusedInTimeWait = true;
       }
     }
+    // A bare SYN on a reused tuple: the earlier connection may answer it (SYN_CHALLENGE_ACK).
+    c.challengeable = fl.prevId > 0 && syn && !ack && (flags & (TCP_RST | TCP_FIN)) === 0;
     fl.conn = c;
     this.live++;
     if (this.live > this._peak) this._peak = this.live;

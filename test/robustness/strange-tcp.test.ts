@@ -1510,6 +1510,69 @@ describe('a segment without data past SND.NXT (helper audit against tshark\'s ex
   });
 });
 
+describe('a SYN reusing a tuple answered by the earlier connection\'s ACK: SYN_CHALLENGE_ACK', () => {
+  const anomalies = (c: ConnectionReport): unknown[] => c.anomalies.map((a) => [a.code, a.endpoint, a.frame]);
+  /** After `old`, the client opens again on ISN 500: a bare ACK of the old space, its RST, the SYN resent and a normal connection. */
+  const reopen = (old: Scenario, answer = true): Scenario => {
+    const s = old;
+    s.a.reset(500);
+    s.a.syn();
+    if (answer) { s.b.ack({ ack: 1012 }); s.a.rst({ seq: 1012 }); }
+    s.wait(1000); s.a.syn(); s.b.reset(9000); s.b.synAck(); s.a.ack();
+    s.a.data(5); s.b.ack(); s.a.fin(); s.b.ack(); s.b.fin(); s.a.ack();
+    return s;
+  };
+
+  test('from the server\'s TIME_WAIT, the SYN\'s ISN below the old sequence space (was CAPTURE_LOSS and two SEGMENT_IN_WRONG_STATE)', async () => {
+    const s = established();
+    s.a.data(10); s.b.ack(); s.b.fin(); s.a.ack(); s.a.fin(); s.b.ack(); // the server closed first: TIME_WAIT
+    s.wait(1000);
+    const r = await runChecked(reopen(s));
+    expect(r.connections).toHaveLength(2);
+    const c = r.connections[1];
+    expect(anomalies(c)).toEqual([['PORT_REUSE', null, 10], ['TIME_WAIT_REUSE', null, 10], ['SYN_CHALLENGE_ACK', 'server', 11], ['SYN_RETRANSMIT', 'client', 13]]);
+    const a = c.anomalies.find((x) => x.code === 'SYN_CHALLENGE_ACK')!;
+    expect(a).toMatchObject({ severity: 'warn', details: { previousId: 1, timeWait: true, count: 1 } });
+    expect(a.message).toBe('server answered the SYN with an ACK of connection 1 (in TIME_WAIT), not a SYN/ACK');
+    expect(c.handshake).toMatchObject({ outcome: 'complete', synCount: 2, synFrame: 10, synAckFrame: 14 });
+    expect(c.close.kind).toBe('four_way');
+    expect(finals(c)).toEqual(['TIME_WAIT', 'CLOSED']);
+    // The server's first segment here moved nobody: its handshake starts at the SYN,ACK.
+    expect(c.server.transitions[0]).toMatchObject({ to: 'LISTEN', frame: 14 });
+    expect([c.data.client.retransmittedBytes, c.data.server.retransmittedBytes, c.data.client.bytes]).toEqual([0, 0, 5]);
+  });
+
+  test('from a server that still held the connection open after the client went quiet (a half-open connection)', async () => {
+    const s = established();
+    s.a.data(10); s.b.ack();
+    s.wait(40_000); // past REUSE_AFTER_IDLE_SECONDS: the SYN with a new ISN starts a new record
+    const r = await runChecked(reopen(s));
+    const c = r.connections[1];
+    expect(anomalies(c)).toEqual([['PORT_REUSE', null, 6], ['SYN_CHALLENGE_ACK', 'server', 7], ['SYN_RETRANSMIT', 'client', 9]]);
+    expect(c.anomalies[1].details).toEqual({ previousId: 1, timeWait: false, count: 1 });
+    expect(c.anomalies[1].message).toBe('server answered the SYN with an ACK of connection 1, not a SYN/ACK');
+    expect(c.handshake.outcome).toBe('complete');
+  });
+
+  test('not without an earlier connection in the capture (loss cannot be told apart), nor for an ACK of the SYN, nor once the server answered', async () => {
+    // No earlier connection: the ACK past the SYN is still acked_unseen loss.
+    const fresh = reopen(new Scenario());
+    const c = only(await runChecked(fresh));
+    expect(c.anomalies.map((a) => a.code)).toContain('CAPTURE_LOSS');
+    expect(c.anomalies.map((a) => a.code)).not.toContain('SYN_CHALLENGE_ACK');
+    // A reused tuple whose server acknowledges the SYN (its SYN,ACK not captured): this connection's.
+    let s = established(); s.a.fin(); s.b.fin(); s.a.ack(); s.b.ack(); s.wait(1000);
+    s.a.reset(500); s.a.syn(); s.b.ack({ ack: 501 }); s.a.data(5); s.b.ack();
+    let last = (await runChecked(s)).connections[1];
+    expect(last.anomalies.map((a) => a.code)).not.toContain('SYN_CHALLENGE_ACK');
+    // After the SYN,ACK, a bare ACK of another number is this connection's (judged as before).
+    s = established(); s.a.fin(); s.b.fin(); s.a.ack(); s.b.ack(); s.wait(1000);
+    s.a.reset(500); s.a.syn(); s.b.reset(9000); s.b.synAck(); s.b.ack({ ack: 1012 }); s.a.ack();
+    last = (await runChecked(s)).connections[1];
+    expect(last.anomalies.map((a) => a.code)).not.toContain('SYN_CHALLENGE_ACK');
+  });
+});
+
 describe('a RST into TIME_WAIT (helper-46 audit, 2026-12-06)', () => {
   test('from a peer already CLOSED: TIME_WAIT ends at once, reported as TIME_WAIT_ASSASSINATION; the close keeps its kind', async () => {
     const s = established();
