@@ -5,7 +5,7 @@
 //                  <scenario-cmd> <ss-cmd> <netns-note> <packets>
 import fs from 'node:fs';
 
-const ORDER = ['client-close', 'server-close', 'refused', 'reset', 'half-close', 'ipv6', 'port-reuse', 'sim-close', 'half-close-data'];
+const ORDER = ['client-close', 'server-close', 'refused', 'reset', 'half-close', 'ipv6', 'port-reuse', 'sim-close', 'half-close-data', 'half-open-reconnect'];
 
 const WHAT = {
   'client-close': 'normal close by the client: ping/pong, client end(), server ends on EOF; client TIME-WAIT, server closed',
@@ -17,6 +17,7 @@ const WHAT = {
   'port-reuse': 'two connections from client port 29177 to the same server: the server closes the first (its TIME-WAIT takes the new SYN), the second stays ESTABLISHED',
   'sim-close': 'simultaneous close: both sides end() while their FINs are held back after the capture point, so the FINs cross; retransmitted FINs finish it; both TIME-WAIT',
   'half-close-data': 'data during half-close: client sends a request and end()s, the server then writes 8 KiB in 1 KiB chunks and ends; client TIME-WAIT',
+  'half-open-reconnect': 'half-open, then a reconnect on the tuple: the client resets silently (its RST dropped before the capture), 31 s later connects from the same port; the server\'s challenge ACK, the client kernel\'s RST, the SYN resent; both ESTABLISHED',
 };
 
 const HEADER = `# Real loopback captures: provenance
@@ -45,19 +46,22 @@ Per capture \`<name>\`:
 As root, on Linux with tcpdump, iproute2, nftables and Node ≥ 20:
 
     apt-get install -y tcpdump iproute2 nftables
-    scripts/record-real/record.sh                 # all scenarios (≈ 30 s)
+    scripts/record-real/record.sh                 # all scenarios (≈ 65 s; half-open-reconnect waits 31 s)
     scripts/record-real/record.sh reset ipv6      # only some
 
 \`record.sh\` replaces \`<name>.pcap\`, \`<name>.ss.txt\` and this file's row for each scenario it
 recorded, then regenerates \`expected-states.json\`. It is idempotent: it first waits until no
 socket uses the scenario's ports (a TIME-WAIT left by a previous run lasts 60 s). Client ports are
-ephemeral (except port-reuse's), so a re-recording changes 4-tuples, sequence numbers and times,
+ephemeral (except port-reuse's and half-open-reconnect's), so a re-recording changes 4-tuples, sequence numbers and times,
 not the states. The scenarios are in \`scripts/record-real/scenario.mjs\` (client and server in one
 Node process, no dependencies). \`sim-close\` runs in a private network namespace: loopback delivers
 a segment inside the sender's own system call, so two \`shutdown()\`s never cross by themselves; an
 nft input-hook rule drops FINs on the port (tcpdump's tap is before that hook, so the capture shows
 both FINs crossing) until both sides have closed, then is deleted and the retransmitted FINs
 complete the close.
+\`half-open-reconnect\` runs in one too, with an nft output-hook rule dropping the client port's RSTs
+(before tcpdump's tap, so the capture does not show them either) until the client's first socket
+is reset, so the server keeps a connection its client forgot.
 
 ## Captures
 

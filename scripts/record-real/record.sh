@@ -24,7 +24,7 @@ ROOT=$(cd "$HERE/../.." && pwd)
 OUT="$ROOT/fixtures/real"
 SNAPLEN=256
 SETTLE=1          # seconds between READY and the ss snapshot (delayed ACKs are <= 200 ms)
-ALL=(client-close server-close refused reset half-close ipv6 port-reuse sim-close half-close-data)
+ALL=(client-close server-close refused reset half-close ipv6 port-reuse sim-close half-close-data half-open-reconnect)
 
 # name -> "server-port [client-port]". Below the ephemeral range (32768-60999) so nothing else
 # picks them by chance; one port per scenario.
@@ -39,6 +39,7 @@ ports() {
     port-reuse) echo "29107 29177" ;;
     sim-close) echo 29108 ;;
     half-close-data) echo 29109 ;;
+    half-open-reconnect) echo "29110 29178" ;;
     *) return 1 ;;
   esac
 }
@@ -113,6 +114,17 @@ record_one() {
     inns nft add rule inet tfa_rec input tcp sport "$p" tcp flags \& fin == fin drop
   fi
 
+  if [[ $name == half-open-reconnect ]]; then
+    command -v nft >/dev/null || die "half-open-reconnect needs nftables (apt-get install nftables)"
+    NSNAME="tfa-rec-$$"
+    ip netns add "$NSNAME"
+    inns ip link set lo up
+    # Drop the client's RSTs at the output hook: neither tcpdump nor the server sees them.
+    inns nft add table inet tfa_rec
+    inns nft add chain inet tfa_rec output '{ type filter hook output priority 0; }'
+    inns nft add rule inet tfa_rec output tcp sport "$cp" tcp flags \& rst == rst drop
+  fi
+
   wait_clear "$p"
   [[ -n "$cp" ]] && wait_clear "$cp"
 
@@ -140,7 +152,11 @@ record_one() {
     sleep 0.1
     inns nft delete table inet tfa_rec   # the retransmitted FINs now get through
   fi
-  wait_line "$TMP/scenario.out" '^READY' "$SPID" 20 || { cat "$TMP/scenario.err" >&2; die "$name: scenario failed"; }
+  if [[ $name == half-open-reconnect ]]; then
+    wait_line "$TMP/scenario.out" '^RST-DROPPED' "$SPID" 15 || { cat "$TMP/scenario.err" >&2; die "$name: the first connection was not reset"; }
+    inns nft delete table inet tfa_rec   # the RST answering the challenge ACK must get through
+  fi
+  wait_line "$TMP/scenario.out" '^READY' "$SPID" 45 || { cat "$TMP/scenario.err" >&2; die "$name: scenario failed"; }
   sleep "$SETTLE"
 
   local filter taken
@@ -174,7 +190,8 @@ record_one() {
   cp "$TMP/cap.pcap" "$OUT/$name.pcap"
   cp "$TMP/ss.txt" "$OUT/$name.ss.txt"
   local netns=""
-  [[ -n "$NSNAME" ]] && netns="private netns: ip netns add; lo up; nft input-hook drop of FINs on port $p, deleted after FINS-SENT"
+  [[ $name == sim-close ]] && netns="private netns: ip netns add; lo up; nft input-hook drop of FINs on port $p, deleted after FINS-SENT"
+  [[ $name == half-open-reconnect ]] && netns="private netns: ip netns add; lo up; nft output-hook drop of RSTs from port $cp, deleted after RST-DROPPED"
   node "$HERE/provenance.mjs" "$OUT/PROVENANCE.md" "$name" \
     "$(uname -r)" "$taken" "$(tcpdump --version 2>&1 | head -1 | awk '{ print $3 }')" \
     "tcpdump -i lo -nn -U -s $SNAPLEN -Z root -w fixtures/real/$name.pcap 'tcp port $p'" \

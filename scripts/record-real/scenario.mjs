@@ -198,6 +198,33 @@ const scenarios = {
     await Promise.all([closed(c), closed(s)]);
   },
 
+  // (10) A half-open connection, then a reconnect on its tuple. The client's socket vanishes without
+  // a word: it resets (SO_LINGER 0) while record.sh drops the client's RSTs at the output hook,
+  // before tcpdump's tap, so neither the capture nor the server sees it; we print RST-DROPPED and
+  // record.sh lifts the drop. The server still holds ESTABLISHED. After 31 s of quiet (past
+  // REUSE_AFTER_IDLE_SECONDS, so the capture reads a new connection) the client connects again
+  // from the same port: the server answers the SYN with a challenge ACK (RFC 5961 §4), the client's
+  // kernel answers that with a RST (SYN_SENT, unacceptable ACK), which resets the server's old
+  // socket, and the SYN resent soon after (Linux: TCP_TIMEOUT_MIN) opens the new connection. Both ESTABLISHED.
+  async 'half-open-reconnect'(port, clientPort) {
+    if (!clientPort) throw new Error('half-open-reconnect needs a client port');
+    const { accepted } = await pongServer('127.0.0.1', port, {});
+    const c1 = await connect({ host: '127.0.0.1', port, localAddress: '127.0.0.1', localPort: clientPort });
+    log('connected #1', describe(c1));
+    c1.write('ping');
+    await nextData(c1);
+    c1.resetAndDestroy();
+    await closed(c1);
+    console.log('RST-DROPPED');
+    await sleep(31_000);
+    if (accepted[0].destroyed) throw new Error('the server heard of the client\'s reset');
+    const c2 = await connect({ host: '127.0.0.1', port, localAddress: '127.0.0.1', localPort: clientPort });
+    log('connected #2', describe(c2));
+    c2.write('ping');
+    await nextData(c2);
+    if (!accepted[0].destroyed) throw new Error('the old server socket was not reset by the challenge ACK\'s RST');
+  },
+
   // (9) Data flowing during a half-close: the client sends a request and shuts down its sending
   // side; the server keeps writing 8 KiB in 1 KiB chunks, then closes. Client TIME_WAIT, server CLOSED.
   async 'half-close-data'(port) {
@@ -234,7 +261,7 @@ async function main() {
   const watchdog = timer(() => {
     log('timed out before reaching the end state');
     process.exit(1);
-  }, 15_000);
+  }, name === 'half-open-reconnect' ? 45_000 : 15_000);
   let stopping = false;
   const stop = () => {
     if (stopping) return;

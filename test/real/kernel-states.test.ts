@@ -118,3 +118,19 @@ describe('real loopback captures: inferred final states equal the kernel’s (ss
     });
   }
 });
+
+describe('half-open-reconnect: the Linux server answers a SYN on the tuple of a connection it still holds with a challenge ACK (RFC 5961 §4)', () => {
+  it('the ACK is SYN_CHALLENGE_ACK on the new connection and moves no state; the client kernel\'s RST and its resent SYN follow', async () => {
+    const r = await analyzeFile(expected.captures['half-open-reconnect'].pcap);
+    expect(r.connections.map((c) => [c.id, c.client.finalState, c.server.finalState, c.ended])).toEqual([
+      [1, 'ESTABLISHED', 'ESTABLISHED', 'reused'], [2, 'ESTABLISHED', 'ESTABLISHED', 'capture_end'],
+    ]);
+    const c = r.connections[1];
+    expect(c.anomalies.map((a) => [a.code, a.endpoint, a.frame])).toEqual([
+      ['PORT_REUSE', null, 8], ['SYN_CHALLENGE_ACK', 'server', 9], ['SYN_RETRANSMIT', 'client', 11], ['NOT_CLOSED', null, 17],
+    ]);
+    expect(c.anomalies[1].details).toEqual({ previousId: 1, timeWait: false, count: 1 });
+    expect(c.handshake).toMatchObject({ outcome: 'complete', synCount: 2, synFrame: 8, synAckFrame: 12, ackFrame: 13 });
+    expect(c.server.transitions[0]).toMatchObject({ to: 'LISTEN', frame: 12 });
+  });
+});
