@@ -96,7 +96,6 @@ export class ZeekEndpoint {
   /** Relative sequence number one past the FIN. */
   finSeq = 0;
   peer!: ZeekEndpoint;
-  rstCnt = 0;
   histLastSyn = 0;
   histLastFin = 0;
   histLastRst = 0;
@@ -120,7 +119,7 @@ export class ZeekEndpoint {
     this.prevState = INACTIVE;
     this.startSeq = this.lastSeq = this.seqWraps = this.ackSeq = this.ackWraps = 0;
     this.histLastSyn = this.histLastFin = this.histLastRst = 0;
-    this.finCnt = this.rstCnt = this.finSeq = 0;
+    this.finCnt = this.finSeq = 0;
     this.didClose = false;
     this.pkts = 0;
     this.chkCnt = this.rxmtCnt = this.win0Cnt = this.gapCnt = 0;

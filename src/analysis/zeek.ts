@@ -223,11 +223,6 @@ export class ZeekConnModel implements ZeekHistorySink {
     return this.finished === null ? 0 : this.closedRows - this.finished.length;
   }
 
-  /** True when Zeek's originator (of the last row) is our client; false when Zeek flipped the roles. */
-  get origIsClient(): boolean {
-    return this.open || this.finished === null ? this.origSide === 0 : this.finished[this.finished.length - 1].origIsClient;
-  }
-
   private lastRow(): ZeekRow | null {
     if (this.open) return this.snapshot();
     return this.finished === null ? null : this.finished[this.finished.length - 1];
@@ -467,7 +462,6 @@ export class ZeekConnModel implements ZeekHistorySink {
       ep.finCnt++;
       ep.finSeq = relSeq + segLen;
     }
-    if (rst) ep.rstCnt++;
 
     let relAck = 0;
     if (ack) {

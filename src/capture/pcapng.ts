@@ -94,7 +94,6 @@ export const pcapngDetail = {
 export class PcapngReader extends Framer {
   private started = false;
   private le = true;
-  private sections = 0;
   /** Interfaces of the current section by id; null for an IDB too short to read. */
   private ifaces: (Iface | null)[] = [];
   /** IDBs of this section, those past MAX_INTERFACES too (only the first are kept). */
@@ -129,18 +128,18 @@ export class PcapngReader extends Framer {
       const bom = v.getUint32(off + 8, true);
       if (bom === BOM_LE) le = true;
       else if (bom === BOM_BE) le = false;
-      else return this.stop(byteOffset, 'PCAPNG_BAD_SECTION', `section header byte-order magic 0x${bom.toString(16)} is neither 1a2b3c4d nor 4d3c2b1a; reading stopped`, 'NOT_A_CAPTURE');
+      else return this.stop(byteOffset, 'PCAPNG_BAD_SECTION', `section header byte-order magic 0x${bom.toString(16)} is neither 1a2b3c4d nor 4d3c2b1a; reading stopped`);
     }
     const len = v.getUint32(off + 4, le);
     if (len < BLOCK_MIN || len % 4 !== 0) {
-      return this.stop(byteOffset, 'PCAPNG_BAD_BLOCK_LENGTH', pcapngDetail.badLength(len, len < BLOCK_MIN ? `is below ${BLOCK_MIN}` : 'is not a multiple of 4'), 'NOT_A_CAPTURE');
+      return this.stop(byteOffset, 'PCAPNG_BAD_BLOCK_LENGTH', pcapngDetail.badLength(len, len < BLOCK_MIN ? `is below ${BLOCK_MIN}` : 'is not a multiple of 4'));
     }
     if (type === BT_SHB && len < SHB_MIN) {
-      return this.stop(byteOffset, 'PCAPNG_BAD_SECTION', `section header block length ${len} is below ${SHB_MIN}; reading stopped`, 'NOT_A_CAPTURE');
+      return this.stop(byteOffset, 'PCAPNG_BAD_SECTION', `section header block length ${len} is below ${SHB_MIN}; reading stopped`);
     }
     const bound = isReadBlock(type) ? PCAPNG_MAX_READ_BLOCK : PCAPNG_MAX_BLOCK;
     if (len > bound) {
-      return this.stop(byteOffset, 'PCAPNG_BLOCK_TOO_LARGE', pcapngDetail.tooLarge(len, bound), 'NOT_A_CAPTURE');
+      return this.stop(byteOffset, 'PCAPNG_BLOCK_TOO_LARGE', pcapngDetail.tooLarge(len, bound));
     }
     return len;
   }
@@ -153,14 +152,14 @@ export class PcapngReader extends Framer {
   protected override skipped(byteOffset: number, len: number, tail: DataView): void {
     const trailer = tail.getUint32(0, this.le);
     if (trailer !== len) {
-      this.stop(byteOffset, 'PCAPNG_BAD_BLOCK_LENGTH', pcapngDetail.badLength(len, `does not match the trailing copy ${trailer}`), 'NOT_A_CAPTURE');
+      this.stop(byteOffset, 'PCAPNG_BAD_BLOCK_LENGTH', pcapngDetail.badLength(len, `does not match the trailing copy ${trailer}`));
       this.stopped = true;
     }
   }
 
   /** Records the issue and returns -1 (stop); before the first section is read, the input is not usable at all. */
-  private stop(byteOffset: number, code: 'PCAPNG_BAD_SECTION' | 'PCAPNG_BAD_BLOCK_LENGTH' | 'PCAPNG_BLOCK_TOO_LARGE', detail: string, fatal: 'NOT_A_CAPTURE'): number {
-    if (!this.started) throw new CaptureError(fatal, byteOffset, `unreadable pcapng section header: ${detail.replace(/; reading stopped$/, '')}`);
+  private stop(byteOffset: number, code: 'PCAPNG_BAD_SECTION' | 'PCAPNG_BAD_BLOCK_LENGTH' | 'PCAPNG_BLOCK_TOO_LARGE', detail: string): number {
+    if (!this.started) throw new CaptureError('NOT_A_CAPTURE', byteOffset, `unreadable pcapng section header: ${detail.replace(/; reading stopped$/, '')}`);
     if (!this.stopIssue) this.stopIssue = { detail, after: byteOffset, issue: this.issues.add(code, byteOffset, detail) };
     return -1;
   }
@@ -174,7 +173,7 @@ export class PcapngReader extends Framer {
     const le = this.le;
     const trailer = v.getUint32(off + len - 4, le);
     if (trailer !== len) {
-      this.stop(byteOffset, 'PCAPNG_BAD_BLOCK_LENGTH', pcapngDetail.badLength(len, `does not match the trailing copy ${trailer}`), 'NOT_A_CAPTURE');
+      this.stop(byteOffset, 'PCAPNG_BAD_BLOCK_LENGTH', pcapngDetail.badLength(len, `does not match the trailing copy ${trailer}`));
       this.stopped = true;
       return;
     }
@@ -299,7 +298,7 @@ export class PcapngReader extends Framer {
     const le = v.getUint32(off + 8, true) === BOM_LE;
     const trailer = v.getUint32(off + len - 4, le);
     if (trailer !== len) {
-      this.stop(byteOffset, 'PCAPNG_BAD_BLOCK_LENGTH', pcapngDetail.badLength(len, `does not match the trailing copy ${trailer}`), 'NOT_A_CAPTURE');
+      this.stop(byteOffset, 'PCAPNG_BAD_BLOCK_LENGTH', pcapngDetail.badLength(len, `does not match the trailing copy ${trailer}`));
       this.stopped = true;
       return;
     }
@@ -308,7 +307,7 @@ export class PcapngReader extends Framer {
     // §4.1: a reader must not read a section with a major version it does not know.
     if (major !== 1) {
       if (!this.started) throw new CaptureError('UNSUPPORTED_VERSION', byteOffset + 12, `unsupported pcapng version ${major}.${minor}`);
-      this.stop(byteOffset, 'PCAPNG_BAD_SECTION', `section version ${major}.${minor} is not 1.x; reading stopped`, 'NOT_A_CAPTURE');
+      this.stop(byteOffset, 'PCAPNG_BAD_SECTION', `section version ${major}.${minor} is not 1.x; reading stopped`);
       this.stopped = true;
       return;
     }
@@ -316,7 +315,6 @@ export class PcapngReader extends Framer {
     this.countLinkTypes();
     this.ifaces = [];
     this.sectionIdbs = 0;
-    this.sections++;
     if (!this.started) {
       this.started = true;
       this.info.format = 'pcapng';

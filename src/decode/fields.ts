@@ -167,7 +167,7 @@ export function newPacketFields(): PacketFields {
     src0: 0, src1: 0, src2: 0, src3: 0,
     dst0: 0, dst1: 0, dst2: 0, dst3: 0,
     ttl: 0, ipOffset: 0, ipProtocol: -1, ipPayloadLen: 0, ipLengthFromCapture: false, wireEnd: 0, trailerBytes: 0, linkBoundsIp: false, payloadBeyondLink: 0,
-    tunnel: 0, tunnelDepth: 0, tunnelFragmented: false, tunnelChecksumBad: false,
+    tunnel: 0 /* TUNNEL_NONE: fields.ts imports no decoder */, tunnelDepth: 0, tunnelFragmented: false, tunnelChecksumBad: false,
     srcPort: 0, dstPort: 0, seq: 0, ack: 0, flags: 0, window: 0, urgent: 0,
     tcpHeaderLen: 0, payloadLen: 0, capturedPayloadLen: 0, tcpOffset: 0, checksumBad: false,
     optMss: -1, optWscale: -1, optSackPermitted: false, optHasTimestamps: false,

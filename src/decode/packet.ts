@@ -8,6 +8,7 @@ import { hasBadChecksum } from './checksum.js';
 import { fail, NO_LEN } from './errors.js';
 import type { DecodeStatus, PacketFields } from './fields.js';
 import { LINK_DECODERS, type LinkDecoder } from './link-types.js';
+import { TUNNEL_NONE } from './tunnel.js';
 
 // Readers hand out records as subarrays of a few large chunk buffers, so one DataView over the
 // whole ArrayBuffer is reused while the buffer stays the same, and offsets are taken from
@@ -102,7 +103,7 @@ function resetFields(out: PacketFields): void {
   out.trailerBytes = 0;
   out.linkBoundsIp = false;
   out.payloadBeyondLink = 0;
-  out.tunnel = 0;
+  out.tunnel = TUNNEL_NONE;
   out.tunnelDepth = 0;
   out.tunnelFragmented = false;
   out.tunnelChecksumBad = false;

@@ -8,6 +8,7 @@
 import {
   TCP_ACK, TCP_AE, TCP_CWR, TCP_ECE, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG, type PacketFields,
 } from '../decode/fields.js';
+import { TCP_WSCALE_MAX } from '../decode/tcp.js';
 import type { LadderRow } from '../report/model.js';
 import { ZeekConnModel } from '../analysis/zeek.js';
 import { completenessAfter } from '../analysis/completeness.js';
@@ -994,7 +995,7 @@ export class Connection implements ConnectionFacts {
       const rcvNxt = r.hasAck ? r.ackMax : s.hasSeq ? s.sndNxt : seq;
       // A SYN's window is the receiver's own, unscaled (RFC 7323 §2.2): a RST far past it is not acceptable.
       let wnd = r.window >= 0 ? r.window : UNKNOWN_WINDOW;
-      if (r.window >= 0 && !r.windowInSyn && r.wscale >= 0 && s.wscale >= 0) wnd = Math.min(r.window * 2 ** Math.min(r.wscale, 14), 2 ** 30);
+      if (r.window >= 0 && !r.windowInSyn && r.wscale >= 0 && s.wscale >= 0) wnd = Math.min(r.window * 2 ** Math.min(r.wscale, TCP_WSCALE_MAX), 2 ** 30);
       acceptable = isRstAcceptable(rs, seq, ackNo, ack, r.iss, r.sndNxt, rcvNxt, wnd)
         || (s.hasSeq && seq === s.sndNxt); // RFC 5961 §3.2's exact match, when the receiver's ACK was not captured
       if (!acceptable && !this.bump('OUT_OF_WINDOW_RST', sRole)) {

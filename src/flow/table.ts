@@ -69,7 +69,6 @@ export class Embryo {
   input = '';
   /** The input of the last SYN (lastFrame counts in it). */
   lastInput = '';
-  clientIsA = true;
   iss = 0;
   flags = 0;
   window = 0;
@@ -100,7 +99,6 @@ export class Embryo {
 export class FlowList<C> {
   head: Flow<C> | null = null;
   tail: Flow<C> | null = null;
-  size = 0;
   constructor(readonly id: number) {}
 
   push(fl: Flow<C>): void {
@@ -110,7 +108,6 @@ export class FlowList<C> {
     if (this.tail) this.tail.next = fl;
     else this.head = fl;
     this.tail = fl;
-    this.size++;
   }
 
   unlink(fl: Flow<C>): void {
@@ -120,7 +117,6 @@ export class FlowList<C> {
     else this.tail = fl.prev;
     fl.prev = fl.next = null;
     fl.list = LIST_NONE;
-    this.size--;
   }
 }
 

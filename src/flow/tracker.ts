@@ -49,7 +49,7 @@ export interface TrackerHooks {
  * and advances its clock and timers on each, but tracks only the tuples whose hash falls to
  * `index`. A connection's id is then a placeholder, the ordinal of the segment that created it plus
  * one; with the shards' retirement keys (RetireKey) a merger restores the single tracker's output
- * order and numbering (threads/shard-merge.ts).
+ * order and numbering (threads/shard-merger.ts; the reasoning in test/threads/shard-merge-reference.ts).
  */
 export interface Shard {
   index: number;
@@ -249,7 +249,7 @@ export class Tracker {
       fromA = isFromA(fl, f);
       const e = fl.embryo;
       if (e !== null) {
-        if (fromA === e.clientIsA && isRepeatOf(e, f, tNanos - fl.lastNanos)) {
+        if (fromA && isRepeatOf(e, f, tNanos - fl.lastNanos)) {
           this.repeatEmbryo(fl, e, f, tNanos, frameNo);
           return;
         }
@@ -413,7 +413,6 @@ export class Tracker {
     const e = this.spareEmbryos.pop() ?? new Embryo();
     e.id = id;
     e.input = e.secondInput = e.lastInput = this.input;
-    e.clientIsA = true;
     e.iss = f.seq | 0;
     e.flags = f.flags;
     e.window = f.window;
@@ -456,15 +455,15 @@ export class Tracker {
   /** Embryo → Connection: replay its SYNs (same fields, times and first/second/last frames). */
   private promote(fl: F): Connection {
     const e = fl.embryo!;
-    const c = this.newConnection(e.id, fl, e.clientIsA, e.input, false, false, 'CLOSED', e.firstNanos, e.firstFrame, false);
+    // The embryo's SYNs are its flow's first packets, so their sender is side A, the client.
+    const c = this.newConnection(e.id, fl, true, e.input, false, false, 'CLOSED', e.firstNanos, e.firstFrame, false);
     c.twoMslNanos = this.twoMslNanos;
     const r = this.replay;
-    const a = e.clientIsA;
     r.ipVersion = fl.v6 ? 6 : 4;
-    r.src0 = a ? fl.a0 : fl.b0; r.src1 = a ? fl.a1 : fl.b1; r.src2 = a ? fl.a2 : fl.b2; r.src3 = a ? fl.a3 : fl.b3;
-    r.dst0 = a ? fl.b0 : fl.a0; r.dst1 = a ? fl.b1 : fl.a1; r.dst2 = a ? fl.b2 : fl.a2; r.dst3 = a ? fl.b3 : fl.a3;
-    r.srcPort = a ? fl.aPort : fl.bPort;
-    r.dstPort = a ? fl.bPort : fl.aPort;
+    r.src0 = fl.a0; r.src1 = fl.a1; r.src2 = fl.a2; r.src3 = fl.a3;
+    r.dst0 = fl.b0; r.dst1 = fl.b1; r.dst2 = fl.b2; r.dst3 = fl.b3;
+    r.srcPort = fl.aPort;
+    r.dstPort = fl.bPort;
     r.seq = e.iss >>> 0; r.ack = e.ack; r.flags = e.flags; r.window = e.window;
     r.payloadLen = 0; r.capturedPayloadLen = 0; r.checksumBad = false;
     r.optMss = e.mss; r.optWscale = e.wscale;
@@ -477,7 +476,7 @@ export class Tracker {
       if (i > 0) t += gaps![i - 1];
       r.optTsVal = i === 0 ? e.tsVal : tsVals![i - 1];
       c.lastInput = i === 0 ? e.input : i === 1 ? e.secondInput : e.lastInput;
-      c.onSegment(r, t, i === 0 ? e.firstFrame : i === 1 ? e.secondFrame : e.lastFrame, a);
+      c.onSegment(r, t, i === 0 ? e.firstFrame : i === 1 ? e.secondFrame : e.lastFrame, true);
     }
     c.lastFrame = e.lastFrame;
     c.lastInput = e.lastInput;

@@ -29,22 +29,6 @@ export function seqGe(a: number, b: number): boolean {
   return ((a - b) | 0) >= 0;
 }
 
-/** a + n modulo 2^32, as an int32 (n may be negative). */
-export function seqAdd(a: number, n: number): number {
-  return (a + n) | 0;
-}
-
-/** The uint32 spelling of a sequence number (for reports). */
-export function seqU32(a: number): number {
-  return a >>> 0;
-}
-
-/** lo <= x < lo + len, modulo 2^32 (RFC 9293 §3.4 acceptability tests; len 0 means nothing is inside). */
-export function seqInWindow(x: number, lo: number, len: number): boolean {
-  const d = (x - lo) | 0;
-  return d >= 0 && d < len;
-}
-
 /** Did going from `prev` to `next` (next after prev) pass 2^32 in the uint32 spelling? */
 export function seqWrapped(prev: number, next: number): boolean {
   return seqGt(next, prev) && next >>> 0 < prev >>> 0;

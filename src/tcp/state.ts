@@ -1,6 +1,6 @@
 /**
  * The eleven states of RFC 9293 §3.3.2, spelled as netstat and most textbooks print them.
- * The RFC's hyphenated spelling (FIN-WAIT-2) is a display detail: see `displayState`.
+ * The RFC's hyphenated spelling (FIN-WAIT-2) is a display detail.
  */
 export const TCP_STATES = [
   'CLOSED',
@@ -23,11 +23,3 @@ export type TcpState = (typeof TCP_STATES)[number];
  */
 export type ObserverState = 'UNKNOWN';
 export type EndpointState = TcpState | ObserverState;
-
-export function isTcpState(s: string): s is TcpState {
-  return (TCP_STATES as readonly string[]).includes(s);
-}
-
-export function displayState(s: EndpointState): string {
-  return s.replace(/_/g, '-');
-}

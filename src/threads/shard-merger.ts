@@ -7,7 +7,7 @@
  * watermark: every line and every creation at a segment ordinal up to it has been sent. A line can
  * go out once no shard can still send a smaller key: each other shard has a later line waiting, or
  * has passed the line's ordinal. By then every connection created before it is known, so its id,
- * the rank of its placeholder among all creations (shard-merge.ts), is final; the ids in the line
+ * the rank of its placeholder among all creations (test/threads/shard-merge-reference.ts), is final; the ids in the line
  * are patched as it is copied out. The peak count is followed as lines go out: the creations
  * before each retirement's segment are counted first, since a segment retires before it creates.
  */

@@ -1,6 +1,6 @@
 import { describe, expect } from 'vitest';
 import { test, fc } from '@fast-check/vitest';
-import { seqAdd, seqDiff, seqGe, seqGt, seqInWindow, seqLe, seqLt, seqU32, seqWrapped } from '../../src/tcp/seq.js';
+import { seqDiff, seqGe, seqGt, seqLe, seqLt, seqWrapped } from '../../src/tcp/seq.js';
 
 const u32 = fc.integer({ min: 0, max: 0xffffffff });
 /** A forward distance that stays inside half the sequence space (RFC 9293 §3.4 comparisons). */
@@ -14,15 +14,11 @@ describe('seq.ts: modulo 2^32', () => {
     expect(seqLe(a, b) && seqGe(b, a)).toBe(true);
     expect(seqLt(a | 0, b | 0)).toBe(true);
     expect(seqDiff(b, a)).toBe(n);
-    expect(seqU32(seqAdd(a, n))).toBe(b);
   });
   test.prop([u32])('reflexive: equal is neither before nor after', (a) => {
     expect(seqLt(a, a) || seqGt(a, a)).toBe(false);
     expect(seqLe(a, a) && seqGe(a, a)).toBe(true);
     expect(seqLt(a, a | 0) || seqGt(a >>> 0, a | 0)).toBe(false);
-  });
-  test.prop([u32, fc.integer({ min: 0, max: 2 ** 30 }), fc.integer({ min: 1, max: 2 ** 30 })])('window membership is translation invariant', (lo, off, len) => {
-    expect(seqInWindow((lo + off) >>> 0, lo, len)).toBe(off < len);
   });
   test.prop([u32, fwd])('wrap is detected exactly when the uint32 value decreases', (a, n) => {
     const b = (a + n) >>> 0;

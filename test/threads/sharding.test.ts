@@ -1,5 +1,5 @@
 /**
- * Sharded tracking (flow/tracker.ts, Shard; threads/shard-merge.ts) reproduces the single tracker:
+ * Sharded tracking (flow/tracker.ts, Shard; test/threads/shard-merge-reference.ts) reproduces the single tracker:
  * every fixture and corpus capture, and a generated mix of every connection shape, is tracked once
  * whole and once as 2 and as 3 shards; the shards' reports, merged by retirement key with their
  * placeholder ids ranked, must equal the single run's reports one for one, in order, and the
@@ -16,7 +16,7 @@ import { anomalyMessage } from '../../src/analysis/messages.js';
 import type { AnomalyCode } from '../../src/analysis/catalog.js';
 import { AT_END, PHASE_END, type RetireKey, type Shard } from '../../src/flow/tracker.js';
 import type { ConnectionReport, Settings } from '../../src/report/model.js';
-import { compareRetireKeys, peakTracked, rankIds } from '../../src/threads/shard-merge.js';
+import { compareRetireKeys, peakTracked, rankIds } from './shard-merge-reference.js';
 import { fromBytes } from '../helpers/pcap-writer.js';
 import { ethernetIPv4Tcp } from '../helpers/packet-builder.js';
 import { Scenario, Side } from '../helpers/scenario.js';

@@ -1,6 +1,8 @@
 /**
- * Putting sharded trackers back together (flow/tracker.ts, Shard): the order in which a single
- * tracker would have emitted the shards' connections, its connection ids, and its peak count.
+ * A reference model for the tests (src/threads/shard-merger.ts is what runs; this was
+ * src/threads/shard-merge.ts until 2026-12-06): putting sharded trackers back together
+ * (flow/tracker.ts, Shard): the order in which a single tracker would have emitted the shards'
+ * connections, its connection ids, and its peak count.
  *
  * Why this is exact (docs/benchmarks.md, "Sharding"): every shard sees every segment and runs its
  * timers on each, so a connection retires at the same segment in its shard as in a single tracker.
@@ -19,7 +21,7 @@
  * tombstone cap count all connections. A shard stops at half of either (flow/tracker.ts,
  * ShardCapReached), before the merge could go wrong, and one thread finishes the run.
  */
-import { AT_END, type RetireKey } from '../flow/tracker.js';
+import { AT_END, type RetireKey } from '../../src/flow/tracker.js';
 
 /** Total order of retirement keys (negative: a was emitted first). */
 export function compareRetireKeys(a: RetireKey, b: RetireKey): number {
