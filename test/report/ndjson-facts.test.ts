@@ -161,6 +161,33 @@ describe('digest line = report line', () => {
     expect(named).toBeGreaterThanOrEqual(2);
   });
 
+  test('the client\'s first SYN in a later input than the connection\'s first packet: synInput, in both writers (helper-67: never reached)', async () => {
+    // a.pcap: another tuple's SYN first (so a.pcap is read first), then the SYN,ACK; b.pcap: the SYN it
+    // answers, stamped before it (two taps, one per direction), and the rest of the connection.
+    const other = new Scenario({ clientPort: 41000 });
+    other.a.syn();
+    const s = new Scenario();
+    s.wait(1000); s.a.syn(); s.b.synAck(); s.a.ack(); s.a.data(5); s.b.ack(); s.a.fin(); s.b.fin(); s.a.ack(); s.b.ack();
+    const inputs: Array<[string, Uint8Array]> = [
+      ['a.pcap', writePcap([other.frames[0], s.frames[1]])],
+      ['b.pcap', writePcap([s.frames[0], ...s.frames.slice(2)])],
+    ];
+    const opts = (extra: AnalyzeOptions): Parameters<typeof analyze> => [inputs.map(([name, b]) => ({ name, bytes: fromBytes(b) })), { keepConnections: false, ...extra }];
+    const want: string[] = [];
+    await analyze(...opts({ onConnection: (c) => want.push(ndjsonConnectionLine(c)) }));
+    const written: Array<string | number> = [];
+    await analyze(...opts({
+      onDigest: (d: ConnectionDigest) => {
+        const end = writeDigestLine(d, scratch, 7);
+        written.push(end >= 0 ? scratch.toString('utf8', 7, end) : end);
+      },
+    }));
+    expectSameLines(written, want, 'synInput');
+    expect(want).toHaveLength(2); // the SYN joined the connection its SYN,ACK started
+    const line = want.find((l) => l.includes('"port":40000'))!;
+    expect(line).toContain('"synFrame":1,"synInput":"b.pcap","synAckFrame":2,"ackFrame":2,"ackInput":"b.pcap"');
+  });
+
   test('ladder rows are left to the report: the writer declines, the batcher falls back to the same bytes', async () => {
     const file = path.join(FIXTURES, 'sample', 'pop3.pcap');
     const { written } = await digestLines(fileBytes(file), 'pop3.pcap', { ladder: true });
