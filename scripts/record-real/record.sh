@@ -102,25 +102,21 @@ record_one() {
   read -r p cp <<<"$(ports "$name")" || die "unknown scenario: $name"
   TMP=$(mktemp -d)
 
-  if [[ $name == sim-close ]]; then
-    command -v nft >/dev/null || die "sim-close needs nftables (apt-get install nftables)"
+  # Scenarios that need packets dropped where only nftables can: a private network namespace.
+  if [[ $name == sim-close || $name == half-open-reconnect ]]; then
+    command -v nft >/dev/null || die "$name needs nftables (apt-get install nftables)"
     NSNAME="tfa-rec-$$"
     ip netns add "$NSNAME"
     inns ip link set lo up
-    # Drop FINs on the port at the input hook: tcpdump still sees them, the peers do not.
     inns nft add table inet tfa_rec
+  fi
+  if [[ $name == sim-close ]]; then
+    # Drop FINs on the port at the input hook: tcpdump still sees them, the peers do not.
     inns nft add chain inet tfa_rec input '{ type filter hook input priority 0; }'
     inns nft add rule inet tfa_rec input tcp dport "$p" tcp flags \& fin == fin drop
     inns nft add rule inet tfa_rec input tcp sport "$p" tcp flags \& fin == fin drop
-  fi
-
-  if [[ $name == half-open-reconnect ]]; then
-    command -v nft >/dev/null || die "half-open-reconnect needs nftables (apt-get install nftables)"
-    NSNAME="tfa-rec-$$"
-    ip netns add "$NSNAME"
-    inns ip link set lo up
+  elif [[ $name == half-open-reconnect ]]; then
     # Drop the client's RSTs at the output hook: neither tcpdump nor the server sees them.
-    inns nft add table inet tfa_rec
     inns nft add chain inet tfa_rec output '{ type filter hook output priority 0; }'
     inns nft add rule inet tfa_rec output tcp sport "$cp" tcp flags \& rst == rst drop
   fi
