@@ -91,6 +91,22 @@ function expectSameLines(got: Array<string | number>, want: string[], where: str
   }
 }
 
+/** Several inputs read as one run: the digest writer's lines must equal the report's; returns the report's. */
+async function sameLinesFromInputs(inputs: Array<[string, Uint8Array]>, label: string): Promise<string[]> {
+  const opts = (extra: AnalyzeOptions): Parameters<typeof analyze> => [inputs.map(([name, b]) => ({ name, bytes: fromBytes(b) })), { keepConnections: false, ...extra }];
+  const want: string[] = [];
+  await analyze(...opts({ onConnection: (c) => want.push(ndjsonConnectionLine(c)) }));
+  const written: Array<string | number> = [];
+  await analyze(...opts({
+    onDigest: (d: ConnectionDigest) => {
+      const end = writeDigestLine(d, scratch, 7);
+      written.push(end >= 0 ? scratch.toString('utf8', 7, end) : end);
+    },
+  }));
+  expectSameLines(written, want, label);
+  return want;
+}
+
 describe('digest line = report line', () => {
   test('every connection of fixtures/ and of the shared corpus', async () => {
     const files = captures();
@@ -145,17 +161,7 @@ describe('digest line = report line', () => {
     ];
     let named = 0;
     for (const inputs of runs) {
-      const opts = (extra: AnalyzeOptions): Parameters<typeof analyze> => [inputs.map(([name, b]) => ({ name, bytes: fromBytes(b) })), { keepConnections: false, ...extra }];
-      const want: string[] = [];
-      await analyze(...opts({ onConnection: (c) => want.push(ndjsonConnectionLine(c)) }));
-      const written: Array<string | number> = [];
-      await analyze(...opts({
-        onDigest: (d: ConnectionDigest) => {
-          const end = writeDigestLine(d, scratch, 7);
-          written.push(end >= 0 ? scratch.toString('utf8', 7, end) : end);
-        },
-      }));
-      expectSameLines(written, want, inputs[1][0]);
+      const want = await sameLinesFromInputs(inputs, inputs[1][0]);
       named += want.filter((l) => /"frame":\d+,"input":/.test(l) && /"firstFinInput":/.test(l)).length;
     }
     expect(named).toBeGreaterThanOrEqual(2);
@@ -172,17 +178,7 @@ describe('digest line = report line', () => {
       ['a.pcap', writePcap([other.frames[0], s.frames[1]])],
       ['b.pcap', writePcap([s.frames[0], ...s.frames.slice(2)])],
     ];
-    const opts = (extra: AnalyzeOptions): Parameters<typeof analyze> => [inputs.map(([name, b]) => ({ name, bytes: fromBytes(b) })), { keepConnections: false, ...extra }];
-    const want: string[] = [];
-    await analyze(...opts({ onConnection: (c) => want.push(ndjsonConnectionLine(c)) }));
-    const written: Array<string | number> = [];
-    await analyze(...opts({
-      onDigest: (d: ConnectionDigest) => {
-        const end = writeDigestLine(d, scratch, 7);
-        written.push(end >= 0 ? scratch.toString('utf8', 7, end) : end);
-      },
-    }));
-    expectSameLines(written, want, 'synInput');
+    const want = await sameLinesFromInputs(inputs, 'synInput');
     expect(want).toHaveLength(2); // the SYN joined the connection its SYN,ACK started
     const line = want.find((l) => l.includes('"port":40000'))!;
     expect(line).toContain('"synFrame":1,"synInput":"b.pcap","synAckFrame":2,"ackFrame":2,"ackInput":"b.pcap"');
