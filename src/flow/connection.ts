@@ -355,6 +355,8 @@ export class Connection implements ConnectionFacts {
    */
   challengeable!: boolean;
   reusedInTimeWait!: boolean;
+  /** The last such ACK's acknowledgment number: the sequence number of the client's RST that answers it. */
+  private challengeAckNo!: number;
   completeness!: number;
 
   constructor(id: number, key: TupleKey, clientIsA: boolean, input: string, rolesGuessed: boolean, midstream: boolean,
@@ -418,6 +420,7 @@ export class Connection implements ConnectionFacts {
     this.portReusePrevId = 0;
     this.challengeable = false;
     this.reusedInTimeWait = false;
+    this.challengeAckNo = 0;
     this.portReuseGapNanos = 0;
     this.completeness = 0;
     this.anomalies = null;
@@ -597,10 +600,17 @@ export class Connection implements ConnectionFacts {
       // moves no state and acknowledges none of this client's data.
       if (!fromClient && ack && !syn && !fin && !rst && len === 0 && r.state === 'SYN_SENT' && ackNo !== ((r.iss + 1) | 0)) {
         if (!this.bump('SYN_CHALLENGE_ACK', sRole)) {
-          this.add('SYN_CHALLENGE_ACK', sRole, frameNo, this.lastInput, t, { previousId: this.portReusePrevId, timeWait: this.reusedInTimeWait });
+          this.add('SYN_CHALLENGE_ACK', sRole, frameNo, this.lastInput, t, { previousId: this.portReusePrevId, timeWait: this.reusedInTimeWait, reset: false });
         }
+        this.challengeAckNo = ackNo;
         this.row(f, t, frameNo, fromClient, s, r);
         return;
+      }
+      // The client's answer to it (RFC 9293 §3.10.7.3: SYN_SENT resets an unacceptable ACK with
+      // <SEQ=SEG.ACK>), which ends the earlier connection on the server: said in the anomaly.
+      if (fromClient && rst && !ack && seq === this.challengeAckNo && s.state === 'SYN_SENT') {
+        const a = this.anomalies?.find((x) => x.code === 'SYN_CHALLENGE_ACK');
+        if (a !== undefined) a.details.reset = true;
       }
       // Until the server sends anything else, or the client gets past its SYN (CLOSED: before its first).
       if (!fromClient || (this.client.state !== 'SYN_SENT' && this.client.state !== 'CLOSED')) this.challengeable = false;

@@ -129,7 +129,7 @@ describe('half-open-reconnect: the Linux server answers a SYN on the tuple of a 
     expect(c.anomalies.map((a) => [a.code, a.endpoint, a.frame])).toEqual([
       ['PORT_REUSE', null, 8], ['SYN_CHALLENGE_ACK', 'server', 9], ['SYN_RETRANSMIT', 'client', 11], ['NOT_CLOSED', null, 17],
     ]);
-    expect(c.anomalies[1].details).toEqual({ previousId: 1, timeWait: false, count: 1 });
+    expect(c.anomalies[1].details).toEqual({ previousId: 1, timeWait: false, reset: true, count: 1 });
     expect(c.handshake).toMatchObject({ outcome: 'complete', synCount: 2, synFrame: 8, synAckFrame: 12, ackFrame: 13 });
     expect(c.server.transitions[0]).toMatchObject({ to: 'LISTEN', frame: 12 });
   });

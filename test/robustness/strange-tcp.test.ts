@@ -1513,11 +1513,12 @@ describe('a segment without data past SND.NXT (helper audit against tshark\'s ex
 describe('a SYN reusing a tuple answered by the earlier connection\'s ACK: SYN_CHALLENGE_ACK', () => {
   const anomalies = (c: ConnectionReport): unknown[] => c.anomalies.map((a) => [a.code, a.endpoint, a.frame]);
   /** After `old`, the client opens again on ISN 500: a bare ACK of the old space, its RST, the SYN resent and a normal connection. */
-  const reopen = (old: Scenario, answer = true): Scenario => {
+  const reopen = (old: Scenario, rst = true): Scenario => {
     const s = old;
     s.a.reset(500);
     s.a.syn();
-    if (answer) { s.b.ack({ ack: 1012 }); s.a.rst({ seq: 1012 }); }
+    s.b.ack({ ack: 1012 });
+    if (rst) s.a.rst({ seq: 1012 });
     s.wait(1000); s.a.syn(); s.b.reset(9000); s.b.synAck(); s.a.ack();
     s.a.data(5); s.b.ack(); s.a.fin(); s.b.ack(); s.b.fin(); s.a.ack();
     return s;
@@ -1532,8 +1533,8 @@ describe('a SYN reusing a tuple answered by the earlier connection\'s ACK: SYN_C
     const c = r.connections[1];
     expect(anomalies(c)).toEqual([['PORT_REUSE', null, 10], ['TIME_WAIT_REUSE', null, 10], ['SYN_CHALLENGE_ACK', 'server', 11], ['SYN_RETRANSMIT', 'client', 13]]);
     const a = c.anomalies.find((x) => x.code === 'SYN_CHALLENGE_ACK')!;
-    expect(a).toMatchObject({ severity: 'warn', details: { previousId: 1, timeWait: true, count: 1 } });
-    expect(a.message).toBe('server answered the SYN with an ACK of connection 1 (in TIME_WAIT), not a SYN/ACK');
+    expect(a).toMatchObject({ severity: 'warn', details: { previousId: 1, timeWait: true, reset: true, count: 1 } });
+    expect(a.message).toBe('server answered the SYN with an ACK of connection 1 (in TIME_WAIT), not a SYN/ACK; the client reset that connection');
     expect(c.handshake).toMatchObject({ outcome: 'complete', synCount: 2, synFrame: 10, synAckFrame: 14 });
     expect(c.close.kind).toBe('four_way');
     expect(finals(c)).toEqual(['TIME_WAIT', 'CLOSED']);
@@ -1549,9 +1550,20 @@ describe('a SYN reusing a tuple answered by the earlier connection\'s ACK: SYN_C
     const r = await runChecked(reopen(s));
     const c = r.connections[1];
     expect(anomalies(c)).toEqual([['PORT_REUSE', null, 6], ['SYN_CHALLENGE_ACK', 'server', 7], ['SYN_RETRANSMIT', 'client', 9]]);
-    expect(c.anomalies[1].details).toEqual({ previousId: 1, timeWait: false, count: 1 });
-    expect(c.anomalies[1].message).toBe('server answered the SYN with an ACK of connection 1, not a SYN/ACK');
+    expect(c.anomalies[1].details).toEqual({ previousId: 1, timeWait: false, reset: true, count: 1 });
+    expect(c.anomalies[1].message).toBe('server answered the SYN with an ACK of connection 1, not a SYN/ACK; the client reset that connection');
     expect(c.handshake.outcome).toBe('complete');
+    // The client's RST not captured (or another sequence number): no reset said.
+    for (const rstSeq of [null, 1011]) {
+      const t = established();
+      t.a.data(10); t.b.ack(); t.wait(40_000);
+      t.a.reset(500); t.a.syn(); t.b.ack({ ack: 1012 });
+      if (rstSeq !== null) t.a.rst({ seq: rstSeq });
+      t.wait(10); t.a.syn(); t.b.reset(9000); t.b.synAck(); t.a.ack();
+      const d = (await runChecked(t)).connections[1].anomalies.find((x) => x.code === 'SYN_CHALLENGE_ACK')!;
+      expect(d.details).toEqual({ previousId: 1, timeWait: false, reset: false, count: 1 });
+      expect(d.message).toBe('server answered the SYN with an ACK of connection 1, not a SYN/ACK');
+    }
   });
 
   test('not without an earlier connection in the capture (loss cannot be told apart), nor for an ACK of the SYN, nor once the server answered', async () => {
