@@ -22,7 +22,7 @@ export interface ShardBatch {
   ends: ArrayLike<number>;
   keys: ArrayLike<number>;
   ids: ArrayLike<number>;
-  /** Per line: true (or 1) when it names another connection (portReuse, PORT_REUSE / TIME_WAIT_REUSE). */
+  /** Per line: true (or 1) when it names another connection (portReuse, PORT_REUSE / TIME_WAIT_REUSE / SYN_CHALLENGE_ACK). */
   refs: ArrayLike<boolean | number>;
   /** Ordinals of the segments that created connections (embryos included), ascending. */
   created: ArrayLike<number>;
@@ -46,11 +46,13 @@ const HEAD = plain(Buffer.from('{"type":"connection","id":', 'latin1'));
 const PREVIOUS_ID = plain(Buffer.from('"previousId":', 'latin1'));
 const ANOMALIES = plain(Buffer.from(',"anomalies":[', 'latin1'));
 /**
- * How messages.ts names the earlier connection (PORT_REUSE, TIME_WAIT_REUSE); looked for only
- * inside the anomalies, after every string a capture could put in the line (the input's name).
+ * How messages.ts names the earlier connection (PORT_REUSE, TIME_WAIT_REUSE, SYN_CHALLENGE_ACK),
+ * each right before its id; looked for only inside the anomalies, after every string a capture
+ * could put in the line (the input's name). A test checks that every message naming a connection
+ * uses one of them.
  */
-const AFTER_CONNECTION = plain(Buffer.from('s after connection ', 'latin1'));
-const WHILE_CONNECTION = plain(Buffer.from('reused while connection ', 'latin1'));
+export const CONNECTION_NAMING = ['s after connection ', 'reused while connection ', 'with an ACK of connection '] as const;
+const NAMING = CONNECTION_NAMING.map((w) => plain(Buffer.from(w, 'latin1')));
 
 /** The fewest creations a compaction drops (ShardMerger.forgetCreations). */
 const MIN_DROP = 4096;
@@ -411,7 +413,7 @@ export class ShardMerger {
   /**
    * Copies [from, to) with the placeholders that name another connection made single-run ids:
    * after `"previousId":` (a key: never inside a string, where quotes are escaped) and, in the
-   * anomalies, in the two messages that name it.
+   * anomalies, in the messages that name it (CONNECTION_NAMING).
    */
   private putWithRefs(bytes: Uint8Array, from: number, to: number): void {
     let p = from;
@@ -423,8 +425,9 @@ export class ShardMerger {
       if (c === PREVIOUS_ID[0] && startsWith(bytes, p, PREVIOUS_ID)) word = PREVIOUS_ID;
       else if (!inAnomalies) {
         if (c === ANOMALIES[0] && startsWith(bytes, p, ANOMALIES)) inAnomalies = true;
-      } else if (c === AFTER_CONNECTION[0] && startsWith(bytes, p, AFTER_CONNECTION)) word = AFTER_CONNECTION;
-      else if (c === WHILE_CONNECTION[0] && startsWith(bytes, p, WHILE_CONNECTION)) word = WHILE_CONNECTION;
+      } else {
+        for (const w of NAMING) if (c === w[0] && startsWith(bytes, p, w)) { word = w; break; }
+      }
       if (word === null) { p++; continue; }
       const digits = p + word.length;
       const e = numberEnd(bytes, digits);

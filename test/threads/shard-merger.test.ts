@@ -4,7 +4,8 @@
  * single run's bytes, with its peak count. Also: port reuse with the earlier connection in the
  * message, an input name that looks like a message, and the merge's refusals.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { CaptureClock } from '../../src/capture/clock.js';
@@ -12,8 +13,11 @@ import { resolveSettings, runCore } from '../../src/core.js';
 import { ConnectionDigest, digestConnection } from '../../src/analysis/digest.js';
 import { AT_END, PHASE_END, type Shard } from '../../src/flow/tracker.js';
 import { NdjsonLineBatcher } from '../../src/report/ndjson.js';
-import { ShardMerger, type ShardBatch } from '../../src/threads/shard-merger.js';
-import { fromBytes } from '../helpers/pcap-writer.js';
+import { CONNECTION_NAMING, ShardMerger, type ShardBatch } from '../../src/threads/shard-merger.js';
+import { ANOMALY_CODES } from '../../src/analysis/catalog.js';
+import { anomalyMessage } from '../../src/analysis/messages.js';
+import { fromBytes, writePcap, type PacketIn } from '../helpers/pcap-writer.js';
+import { Scenario } from '../helpers/scenario.js';
 import { REPO_ROOT } from '../helpers/shared.js';
 import { allCaptureFiles, generatedMix, generatedSlow } from './capture-files.js';
 
@@ -161,6 +165,40 @@ describe('sharded NDJSON merge', () => {
     expect(text).toMatch(/after connection \d+/);
     expect(text).toMatch(/"portReuse":\{"previousId":\d+/);
     expect(await checkMerge(file)).toBeGreaterThan(1);
+  });
+
+  test('SYN_CHALLENGE_ACK names the earlier connection: renumbered too (helper-68 review: --threads 2 printed its placeholder)', async () => {
+    // Four connections before the tuple's first one, so its placeholder is not its id, then a
+    // half-open connection and a reconnect on its tuple answered by a challenge ACK.
+    const frames: PacketIn[] = [];
+    for (let i = 0; i < 4; i++) {
+      const o = new Scenario({ clientPort: 42000 + i });
+      o.a.syn(); o.b.synAck(); o.a.ack();
+      frames.push(...o.frames);
+    }
+    const s = new Scenario({ start: 1_700_000_001 });
+    s.a.syn(); s.b.synAck(); s.a.ack(); s.a.data(10); s.b.ack(); s.wait(40_000);
+    s.a.reset(500); s.a.syn(); s.b.ack({ ack: 1012 }); s.a.rst({ seq: 1012 }); s.wait(10);
+    s.a.syn(); s.b.reset(9000); s.b.synAck(); s.a.ack();
+    frames.push(...s.frames);
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'tfa-merge-')), 'challenge.pcap');
+    writeFileSync(file, writePcap(frames));
+    const text = Buffer.concat((await render(file, file)).lines.map((l) => l.bytes)).toString();
+    expect(text).toContain('answered the SYN with an ACK of connection 5, not a SYN/ACK');
+    expect(await checkMerge(file)).toBe(6);
+  });
+
+  test('every message that names another connection does it with a phrase the merge renumbers', () => {
+    const details = { previousId: 987654, gapSeconds: 1, timeWaitSeconds: 1, timeWait: true, reset: true, count: 1 };
+    let naming = 0;
+    for (const code of ANOMALY_CODES) {
+      const m = anomalyMessage(code, 'server', details);
+      for (let i = m.indexOf('987654'); i >= 0; i = m.indexOf('987654', i + 1)) {
+        naming++;
+        expect(CONNECTION_NAMING.some((w) => m.slice(0, i).endsWith(w)), `${code}: ${m}`).toBe(true);
+      }
+    }
+    expect(naming).toBe(3); // PORT_REUSE, TIME_WAIT_REUSE, SYN_CHALLENGE_ACK
   });
 
   test('an input named like a message is left alone', async () => {
