@@ -52,6 +52,15 @@ export class Flow<C> implements TupleKey {
   prevTimeWaitNanos = -1;
   /** When that connection's 2×MSL timer last started (a later own segment or a FIN restarts it), -1 = never. */
   prevTimeWaitTimerNanos = -1;
+  /**
+   * That connection's endpoints on side A and B of this flow: the next sequence number each was seen
+   * to send (NaN = none), which is what a challenge ACK from its peer acknowledges, and whether it was
+   * left in TIME_WAIT (SYN_CHALLENGE_ACK).
+   */
+  prevNxtA = NaN;
+  prevNxtB = NaN;
+  prevTimeWaitA = false;
+  prevTimeWaitB = false;
 
   /** Set while the tuple holds only an embryonic connection (see Embryo); null otherwise. */
   embryo: Embryo | null = null;
@@ -198,6 +207,8 @@ export class FlowTable<C> {
     fl.prevLastNanos = 0;
     fl.prevTimeWaitNanos = -1;
     fl.prevTimeWaitTimerNanos = -1;
+    fl.prevNxtA = fl.prevNxtB = NaN;
+    fl.prevTimeWaitA = fl.prevTimeWaitB = false;
     fl.embryo = null;
     this.spare.push(fl);
   }

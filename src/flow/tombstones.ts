@@ -29,6 +29,14 @@ export class Tombstones {
   foundTimeWaitNanos = -1;
   /** When the found connection's 2×MSL timer last started (Endpoint.timeWaitFrom), -1 = never in TIME_WAIT. */
   foundTimeWaitTimerNanos = -1;
+  /**
+   * The found connection's endpoints, side A being the packet's sender: the next sequence number each
+   * was seen to send (NaN = none seen) and whether it was left in TIME_WAIT (Flow.prevNxtA and after).
+   */
+  foundNxtA = NaN;
+  foundNxtB = NaN;
+  foundTimeWaitA = false;
+  foundTimeWaitB = false;
 
   private slots = 0;
   private keys = new Int32Array(0);
@@ -40,6 +48,10 @@ export class Tombstones {
   private lastNanos = new Float64Array(0);
   private timeWaitNanos = new Float64Array(0);
   private timeWaitTimerNanos = new Float64Array(0);
+  /** Per slot, in the key's orientation: each side's next sequence number (NaN: none), and TIME_WAIT bits (1: A, 2: B). */
+  private nxtA = new Float64Array(0);
+  private nxtB = new Float64Array(0);
+  private timeWaitSides = new Uint8Array(0);
   private buckets = new Int32Array(0);
   private mask = 0;
   /** Ring: `used` slots from `head` (mod slots), in retirement order; some may be dead. */
@@ -58,7 +70,8 @@ export class Tombstones {
    * between shards (expire() stops at the first fresh one, and which one that is depends on what
    * else the ring holds): what a shard's share of the cap relies on (flow/tracker.ts, ShardCapReached).
    */
-  add(k: TupleKey, hash: number, id: number, lastNanos: number, timeWaitNanos: number, now = -Infinity, ttlNanos = Infinity, timeWaitTimerNanos = timeWaitNanos): void {
+  add(k: TupleKey, hash: number, id: number, lastNanos: number, timeWaitNanos: number, now = -Infinity, ttlNanos = Infinity, timeWaitTimerNanos = timeWaitNanos,
+    nxtA = NaN, nxtB = NaN, timeWaitSides = 0): void {
     if (this.max <= 0) return;
     if (this.size >= this.max && now >= this.nextExpiry) this.purge(now, ttlNanos);
     if (this.size >= this.max && this.atCap !== undefined) this.atCap();
@@ -78,6 +91,9 @@ export class Tombstones {
     this.lastNanos[s] = lastNanos;
     this.timeWaitNanos[s] = timeWaitNanos;
     this.timeWaitTimerNanos[s] = timeWaitTimerNanos;
+    this.nxtA[s] = nxtA;
+    this.nxtB[s] = nxtB;
+    this.timeWaitSides[s] = timeWaitSides;
     const b = hash & this.mask;
     this.chain[s] = this.buckets[b];
     this.buckets[b] = s;
@@ -116,7 +132,8 @@ export class Tombstones {
     const b = hash & this.mask;
     const v6 = f.ipVersion === 6 ? 1 : 0;
     for (let s = this.buckets[b], prev = NONE; s !== NONE; prev = s, s = this.chain[s]) {
-      if (this.hashes[s] !== hash || this.v6[s] !== v6 || !this.matches(s, f)) continue;
+      const side = this.hashes[s] !== hash || this.v6[s] !== v6 ? 0 : this.senderSide(s, f);
+      if (side === 0) continue;
       if (prev === NONE) this.buckets[b] = this.chain[s];
       else this.chain[prev] = this.chain[s];
       this.alive[s] = 0;
@@ -126,6 +143,12 @@ export class Tombstones {
       this.foundLastNanos = this.lastNanos[s];
       this.foundTimeWaitNanos = this.timeWaitNanos[s];
       this.foundTimeWaitTimerNanos = this.timeWaitTimerNanos[s];
+      const fromA = side === 1;
+      const tw = this.timeWaitSides[s];
+      this.foundNxtA = fromA ? this.nxtA[s] : this.nxtB[s];
+      this.foundNxtB = fromA ? this.nxtB[s] : this.nxtA[s];
+      this.foundTimeWaitA = (tw & (fromA ? 1 : 2)) !== 0;
+      this.foundTimeWaitB = (tw & (fromA ? 2 : 1)) !== 0;
       return true;
     }
     return false;
@@ -150,15 +173,16 @@ export class Tombstones {
     }
   }
 
-  private matches(s: number, f: PacketFields): boolean {
+  /** The tuple of slot `s`, and the packet's sender is its side A (1) or B (2); else 0. */
+  private senderSide(s: number, f: PacketFields): number {
     const k = this.keys;
     const o = s * KEY_WORDS;
     const s0 = f.src0 | 0, s1 = f.src1 | 0, s2 = f.src2 | 0, s3 = f.src3 | 0;
     const d0 = f.dst0 | 0, d1 = f.dst1 | 0, d2 = f.dst2 | 0, d3 = f.dst3 | 0;
     if (k[o + 8] === f.srcPort && k[o + 9] === f.dstPort && k[o] === s0 && k[o + 1] === s1 && k[o + 2] === s2 && k[o + 3] === s3
-      && k[o + 4] === d0 && k[o + 5] === d1 && k[o + 6] === d2 && k[o + 7] === d3) return true;
+      && k[o + 4] === d0 && k[o + 5] === d1 && k[o + 6] === d2 && k[o + 7] === d3) return 1;
     return k[o + 8] === f.dstPort && k[o + 9] === f.srcPort && k[o] === d0 && k[o + 1] === d1 && k[o + 2] === d2 && k[o + 3] === d3
-      && k[o + 4] === s0 && k[o + 5] === s1 && k[o + 6] === s2 && k[o + 7] === s3;
+      && k[o + 4] === s0 && k[o + 5] === s1 && k[o + 6] === s2 && k[o + 7] === s3 ? 2 : 0;
   }
 
   /** Takes a live slot out of its bucket's chain. */
@@ -201,6 +225,9 @@ export class Tombstones {
     const lastNanos = new Float64Array(slots);
     const timeWaitNanos = new Float64Array(slots);
     const timeWaitTimerNanos = new Float64Array(slots);
+    const nxtA = new Float64Array(slots);
+    const nxtB = new Float64Array(slots);
+    const timeWaitSides = new Uint8Array(slots);
     let n = 0;
     for (let i = 0; i < this.used; i++) {
       const s = (this.head + i) % this.slots;
@@ -214,11 +241,15 @@ export class Tombstones {
       lastNanos[n] = this.lastNanos[s];
       timeWaitNanos[n] = this.timeWaitNanos[s];
       timeWaitTimerNanos[n] = this.timeWaitTimerNanos[s];
+      nxtA[n] = this.nxtA[s];
+      nxtB[n] = this.nxtB[s];
+      timeWaitSides[n] = this.timeWaitSides[s];
       n++;
     }
     this.slots = slots;
     this.keys = keys; this.v6 = v6; this.alive = alive; this.hashes = hashes;
     this.ids = ids; this.lastNanos = lastNanos; this.timeWaitNanos = timeWaitNanos; this.timeWaitTimerNanos = timeWaitTimerNanos;
+    this.nxtA = nxtA; this.nxtB = nxtB; this.timeWaitSides = timeWaitSides;
     this.head = 0;
     this.used = n;
     // Buckets: a power of two at least the slot count; rebuilt oldest first, so each chain runs newest to oldest.

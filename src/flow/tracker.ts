@@ -241,6 +241,10 @@ export class Tracker {
         fl.prevLastNanos = this.tombs.foundLastNanos;
         fl.prevTimeWaitNanos = this.tombs.foundTimeWaitNanos;
         fl.prevTimeWaitTimerNanos = this.tombs.foundTimeWaitTimerNanos;
+        fl.prevNxtA = this.tombs.foundNxtA;
+        fl.prevNxtB = this.tombs.foundNxtB;
+        fl.prevTimeWaitA = this.tombs.foundTimeWaitA;
+        fl.prevTimeWaitB = this.tombs.foundTimeWaitB;
       } else if (this.startEmbryo(fl, f, tNanos, frameNo)) {
         return;
       }
@@ -390,11 +394,14 @@ export class Tracker {
       // Still in TIME_WAIT by its timer, restarted by its own ACKs or a resent FIN (Connection.checkTimeWait).
       if (fl.prevTimeWaitNanos >= 0 && t >= fl.prevTimeWaitNanos && t - fl.prevTimeWaitTimerNanos < this.twoMslNanos) {
         c.add('TIME_WAIT_REUSE', -1, frameNo, this.input, t, { previousId: fl.prevId, timeWaitNanos: t - fl.prevTimeWaitNanos });
-        c.reusedInTimeWait = true;
       }
     }
     // A bare SYN on a reused tuple: the earlier connection may answer it (SYN_CHALLENGE_ACK).
-    c.challengeable = fl.prevId > 0 && syn && !ack && (flags & (TCP_RST | TCP_FIN)) === 0;
+    // Its challenge ACK would acknowledge what the SYN's sender had sent on the earlier connection.
+    const ackable = fromA ? fl.prevNxtA : fl.prevNxtB;
+    c.challengeable = fl.prevId > 0 && syn && !ack && (flags & (TCP_RST | TCP_FIN)) === 0 && !Number.isNaN(ackable);
+    c.challengeAck = ackable | 0;
+    c.challengerInTimeWait = fromA ? fl.prevTimeWaitB : fl.prevTimeWaitA;
     fl.conn = c;
     this.live++;
     if (this.live > this._peak) this._peak = this.live;
@@ -568,9 +575,16 @@ export class Tracker {
     fl.prevLastNanos = c.lastNanos;
     fl.prevTimeWaitNanos = timeWaitEntered(c);
     fl.prevTimeWaitTimerNanos = timeWaitTimer(c);
+    const a = c.clientIsA ? c.client : c.server;
+    const b = c.clientIsA ? c.server : c.client;
+    fl.prevNxtA = a.hasSeq ? a.sndNxt : NaN;
+    fl.prevNxtB = b.hasSeq ? b.sndNxt : NaN;
+    fl.prevTimeWaitA = a.state === 'TIME_WAIT';
+    fl.prevTimeWaitB = b.state === 'TIME_WAIT';
     this.recycle(c);
     if (!tombstone) return;
-    this.tombs.add(fl, fl.hash, fl.prevId, fl.prevLastNanos, fl.prevTimeWaitNanos, this.now, this.twoMslNanos, fl.prevTimeWaitTimerNanos);
+    this.tombs.add(fl, fl.hash, fl.prevId, fl.prevLastNanos, fl.prevTimeWaitNanos, this.now, this.twoMslNanos, fl.prevTimeWaitTimerNanos,
+      fl.prevNxtA, fl.prevNxtB, (fl.prevTimeWaitA ? 1 : 0) | (fl.prevTimeWaitB ? 2 : 0));
     this.table.discard(fl);
   }
 

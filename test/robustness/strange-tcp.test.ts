@@ -1512,22 +1512,27 @@ describe('a segment without data past SND.NXT (helper audit against tshark\'s ex
 
 describe('a SYN reusing a tuple answered by the earlier connection\'s ACK: SYN_CHALLENGE_ACK', () => {
   const anomalies = (c: ConnectionReport): unknown[] => c.anomalies.map((a) => [a.code, a.endpoint, a.frame]);
-  /** After `old`, the client opens again on ISN 500: a bare ACK of the old space, its RST, the SYN resent and a normal connection. */
+  /**
+   * After `old`, the client opens again on ISN 500: a bare ACK of the old space (what the client had
+   * sent there), its RST, the SYN resent and a normal connection.
+   */
   const reopen = (old: Scenario, rst = true): Scenario => {
     const s = old;
+    const oldNxt = s.a.nxt;
     s.a.reset(500);
     s.a.syn();
-    s.b.ack({ ack: 1012 });
-    if (rst) s.a.rst({ seq: 1012 });
+    s.b.ack({ ack: oldNxt });
+    if (rst) s.a.rst({ seq: oldNxt });
     s.wait(1000); s.a.syn(); s.b.reset(9000); s.b.synAck(); s.a.ack();
     s.a.data(5); s.b.ack(); s.a.fin(); s.b.ack(); s.b.fin(); s.a.ack();
     return s;
   };
 
-  test('from the server\'s TIME_WAIT, the SYN\'s ISN below the old sequence space (was CAPTURE_LOSS and two SEGMENT_IN_WRONG_STATE)', async () => {
+  // 1 s: the earlier connection is still tracked (5 s of quiet retire a closed one); 10 s: only its tombstone is left.
+  test.each([[1000], [10_000]])('from the server\'s TIME_WAIT, the SYN\'s ISN below the old sequence space, %i ms after (was CAPTURE_LOSS and two SEGMENT_IN_WRONG_STATE)', async (waitMs) => {
     const s = established();
     s.a.data(10); s.b.ack(); s.b.fin(); s.a.ack(); s.a.fin(); s.b.ack(); // the server closed first: TIME_WAIT
-    s.wait(1000);
+    s.wait(waitMs);
     const r = await runChecked(reopen(s));
     expect(r.connections).toHaveLength(2);
     const c = r.connections[1];
@@ -1554,16 +1559,36 @@ describe('a SYN reusing a tuple answered by the earlier connection\'s ACK: SYN_C
     expect(c.anomalies[1].message).toBe('server answered the SYN with an ACK of connection 1, not a SYN/ACK; the client reset that connection');
     expect(c.handshake.outcome).toBe('complete');
     // The client's RST not captured (or another sequence number): no reset said.
-    for (const rstSeq of [null, 1011]) {
+    for (const rstSeq of [null, 1010]) {
       const t = established();
       t.a.data(10); t.b.ack(); t.wait(40_000);
-      t.a.reset(500); t.a.syn(); t.b.ack({ ack: 1012 });
+      t.a.reset(500); t.a.syn(); t.b.ack({ ack: 1011 });
       if (rstSeq !== null) t.a.rst({ seq: rstSeq });
       t.wait(10); t.a.syn(); t.b.reset(9000); t.b.synAck(); t.a.ack();
       const d = (await runChecked(t)).connections[1].anomalies.find((x) => x.code === 'SYN_CHALLENGE_ACK')!;
       expect(d.details).toEqual({ previousId: 1, timeWait: false, reset: false, count: 1 });
       expect(d.message).toBe('server answered the SYN with an ACK of connection 1, not a SYN/ACK');
     }
+  });
+
+  test('(in TIME_WAIT) only when the answering server was: here the client was, the server in LAST_ACK (helper-68 review)', async () => {
+    const s = established();
+    s.a.data(10); s.b.ack(); s.a.fin(); s.b.ack(); s.b.fin(); // the client's last ACK not captured: the server stays in LAST_ACK
+    s.wait(40_000);
+    const c = (await runChecked(reopen(s))).connections[1];
+    expect(anomalies(c).slice(0, 3)).toEqual([['PORT_REUSE', null, 9], ['TIME_WAIT_REUSE', null, 9], ['SYN_CHALLENGE_ACK', 'server', 10]]);
+    expect(c.anomalies[2].details).toEqual({ previousId: 1, timeWait: false, reset: true, count: 1 });
+  });
+
+  test('not for the new connection\'s own ACK: its SYN,ACK and the client\'s data lost before the capture point (helper-68 review: it was swallowed)', async () => {
+    const s = established();
+    s.a.data(10); s.b.ack(); s.b.fin(); s.a.ack(); s.a.fin(); s.b.ack();
+    s.wait(1000);
+    s.a.reset(500); s.a.syn();
+    s.b.ack({ seq: 9001, ack: 506 }); s.wait(1); s.b.ack({ seq: 9001, ack: 506 }); // past the SYN and 5 unseen bytes
+    const c = (await runChecked(s)).connections[1];
+    expect(c.anomalies.map((a) => a.code)).not.toContain('SYN_CHALLENGE_ACK');
+    expect(c.anomalies.map((a) => a.code)).toContain('CAPTURE_LOSS');
   });
 
   test('not without an earlier connection in the capture (loss cannot be told apart), nor for an ACK of the SYN, nor once the server answered', async () => {
@@ -1577,9 +1602,10 @@ describe('a SYN reusing a tuple answered by the earlier connection\'s ACK: SYN_C
     s.a.reset(500); s.a.syn(); s.b.ack({ ack: 501 }); s.a.data(5); s.b.ack();
     let last = (await runChecked(s)).connections[1];
     expect(last.anomalies.map((a) => a.code)).not.toContain('SYN_CHALLENGE_ACK');
-    // After the SYN,ACK, a bare ACK of another number is this connection's (judged as before).
+    // After the SYN,ACK, a bare ACK of the old space is this connection's (judged as before).
     s = established(); s.a.fin(); s.b.fin(); s.a.ack(); s.b.ack(); s.wait(1000);
-    s.a.reset(500); s.a.syn(); s.b.reset(9000); s.b.synAck(); s.b.ack({ ack: 1012 }); s.a.ack();
+    const oldNxt = s.a.nxt;
+    s.a.reset(500); s.a.syn(); s.b.reset(9000); s.b.synAck(); s.b.ack({ ack: oldNxt }); s.a.ack();
     last = (await runChecked(s)).connections[1];
     expect(last.anomalies.map((a) => a.code)).not.toContain('SYN_CHALLENGE_ACK');
   });

@@ -178,7 +178,7 @@ describe('sharded NDJSON merge', () => {
     }
     const s = new Scenario({ start: 1_700_000_001 });
     s.a.syn(); s.b.synAck(); s.a.ack(); s.a.data(10); s.b.ack(); s.wait(40_000);
-    s.a.reset(500); s.a.syn(); s.b.ack({ ack: 1012 }); s.a.rst({ seq: 1012 }); s.wait(10);
+    s.a.reset(500); s.a.syn(); s.b.ack({ ack: 1011 }); s.a.rst({ seq: 1011 }); s.wait(10);
     s.a.syn(); s.b.reset(9000); s.b.synAck(); s.a.ack();
     frames.push(...s.frames);
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'tfa-merge-')), 'challenge.pcap');
