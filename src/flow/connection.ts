@@ -88,18 +88,22 @@ function closeArc(tr: readonly Transition[], from: number): Transition | null {
 }
 
 /**
- * `fw2Bit` / `cwBit` when a transition at or after index `from` is the endpoint's first arrival in
- * FIN_WAIT_2 / CLOSE_WAIT or the one that left it: the two ends of the time reported there.
+ * `fw2Bit` / `cwBit` when a transition at or after index `from` (the ones a record stamped backwards
+ * just made) is the endpoint's first arrival in FIN_WAIT_2 / CLOSE_WAIT or the one that left it:
+ * an end of the time reported there. Not when it made both: passed through in one segment, the
+ * state was held 0 s by any clock (a FIN,ACK taking ESTABLISHED → CLOSE_WAIT → LAST_ACK).
  */
 function stateSpanBits(tr: readonly Transition[], from: number, fw2Bit: number, cwBit: number): number {
-  let bits = 0;
-  const fw2 = firstArrival(tr, 'FIN_WAIT_2');
-  const cw = firstArrival(tr, 'CLOSE_WAIT');
-  for (let i = Math.min(from, tr.length); i < tr.length; i++) {
-    if (fw2 >= 0 && (i === fw2 || i === fw2 + 1)) bits |= fw2Bit;
-    if (cw >= 0 && (i === cw || i === cw + 1)) bits |= cwBit;
-  }
-  return bits;
+  const f = Math.min(from, tr.length);
+  return (spanTouched(tr, f, firstArrival(tr, 'FIN_WAIT_2')) ? fw2Bit : 0) | (spanTouched(tr, f, firstArrival(tr, 'CLOSE_WAIT')) ? cwBit : 0);
+}
+
+function spanTouched(tr: readonly Transition[], from: number, entry: number): boolean {
+  if (entry < 0) return false;
+  const left = entry + 1 < tr.length;
+  // Entered now: touched unless it also left now (its exit, right after, is then new too).
+  if (entry >= from) return !left;
+  return left && entry + 1 >= from; // entered before, left now
 }
 
 function firstArrival(tr: readonly Transition[], state: EndpointState): number {

@@ -294,6 +294,13 @@ describe('a timing point stamped earlier than the record before it (helper audit
     expect(r.stats.timestampsBackwards).toBe(1);
     expect(only(r).close.finWait2).toEqual({ client: 0.0501, server: null });
     expect(only(r).close.closeWait).toEqual({ client: null, server: 0.0501 });
+    // The server's FIN,ACK stamped back takes it through CLOSE_WAIT in one segment: 0 s by any clock,
+    // so still 0, not null (helper-68 review); the client's FIN_WAIT_2 (entered at its FIN's ACK) is null.
+    const t = established();
+    t.wait(5); t.a.fin(); t.wait(50); t.a.again(); t.wait(-30); t.b.fin(); t.a.ack(); // the FIN resent, then the server's FIN,ACK stamped before it
+    const u = only(await analyzeBytes(t.pcap()));
+    expect(u.server.transitions.slice(-3).map((x) => x.to)).toEqual(['CLOSE_WAIT', 'LAST_ACK', 'CLOSED']);
+    expect(u.close.closeWait).toEqual({ client: null, server: 0 });
   });
 
   test('an ACK recorded before its SYN,ACK and stamped before the SYN: no handshake duration', async () => {
