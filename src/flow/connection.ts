@@ -355,11 +355,15 @@ export class Connection implements ConnectionFacts {
   /**
    * Opened by a bare SYN on a tuple an earlier connection used (PORT_REUSE), with nothing since but
    * the client's SYN, resends and RSTs: a bare ACK from the server acknowledging `challengeAck`,
-   * what the client had sent on the earlier connection, is then that connection's answer
-   * (SYN_CHALLENGE_ACK), not this one's. `challengerInTimeWait`: the server was left in TIME_WAIT there.
+   * what the client had sent on the earlier connection, or `challengeAckAlt`, what the server had
+   * acknowledged there (NaN: unknown), is then that connection's answer (SYN_CHALLENGE_ACK), not
+   * this one's. `challengerInTimeWait`: the server was left in TIME_WAIT there.
    */
   challengeable!: boolean;
   challengeAck!: number;
+  challengeAckAlt!: number;
+  /** The acknowledgment number of the last such ACK: the sequence number of the client's RST answering it. */
+  private challengedAt!: number;
   challengerInTimeWait!: boolean;
   completeness!: number;
 
@@ -423,7 +427,9 @@ export class Connection implements ConnectionFacts {
     this.blindAckNanos = 0;
     this.portReusePrevId = 0;
     this.challengeable = false;
-    this.challengeAck = 0;
+    this.challengeAck = NaN;
+    this.challengeAckAlt = NaN;
+    this.challengedAt = NaN;
     this.challengerInTimeWait = false;
     this.portReuseGapNanos = 0;
     this.completeness = 0;
@@ -602,16 +608,17 @@ export class Connection implements ConnectionFacts {
       // from a side that still holds it open (RFC 5961 §4); RFC 9293 §3.10.7.4 calls both a challenge
       // ACK. The client answers it with a RST and resends its SYN. Not this connection's segment: it
       // moves no state and acknowledges none of this client's data.
-      if (!fromClient && ack && !syn && !fin && !rst && len === 0 && r.state === 'SYN_SENT' && ackNo === this.challengeAck && ackNo !== ((r.iss + 1) | 0)) {
+      if (!fromClient && ack && !syn && !fin && !rst && len === 0 && r.state === 'SYN_SENT' && (ackNo === this.challengeAck || ackNo === this.challengeAckAlt) && ackNo !== ((r.iss + 1) | 0)) {
         if (!this.bump('SYN_CHALLENGE_ACK', sRole)) {
           this.add('SYN_CHALLENGE_ACK', sRole, frameNo, this.lastInput, t, { previousId: this.portReusePrevId, timeWait: this.challengerInTimeWait, reset: false });
         }
+        this.challengedAt = ackNo;
         this.row(f, t, frameNo, fromClient, s, r);
         return;
       }
       // The client's answer to it (RFC 9293 §3.10.7.3: SYN_SENT resets an unacceptable ACK with
       // <SEQ=SEG.ACK>), which ends the earlier connection on the server: said in the anomaly.
-      if (fromClient && rst && !ack && seq === this.challengeAck && s.state === 'SYN_SENT') {
+      if (fromClient && rst && !ack && seq === this.challengedAt && s.state === 'SYN_SENT') {
         const a = this.anomalies?.find((x) => x.code === 'SYN_CHALLENGE_ACK');
         if (a !== undefined) a.details.reset = true;
       }

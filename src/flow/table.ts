@@ -59,6 +59,9 @@ export class Flow<C> implements TupleKey {
    */
   prevNxtA = NaN;
   prevNxtB = NaN;
+  /** The acknowledgment number of that endpoint's last segment with ACK (NaN = none): what it had received. */
+  prevAckA = NaN;
+  prevAckB = NaN;
   prevTimeWaitA = false;
   prevTimeWaitB = false;
 
@@ -207,7 +210,7 @@ export class FlowTable<C> {
     fl.prevLastNanos = 0;
     fl.prevTimeWaitNanos = -1;
     fl.prevTimeWaitTimerNanos = -1;
-    fl.prevNxtA = fl.prevNxtB = NaN;
+    fl.prevNxtA = fl.prevNxtB = fl.prevAckA = fl.prevAckB = NaN;
     fl.prevTimeWaitA = fl.prevTimeWaitB = false;
     fl.embryo = null;
     this.spare.push(fl);

@@ -35,6 +35,9 @@ export class Tombstones {
    */
   foundNxtA = NaN;
   foundNxtB = NaN;
+  /** The acknowledgment number of each one's last segment with ACK (NaN = none). */
+  foundAckA = NaN;
+  foundAckB = NaN;
   foundTimeWaitA = false;
   foundTimeWaitB = false;
 
@@ -51,6 +54,8 @@ export class Tombstones {
   /** Per slot, in the key's orientation: each side's next sequence number (NaN: none), and TIME_WAIT bits (1: A, 2: B). */
   private nxtA = new Float64Array(0);
   private nxtB = new Float64Array(0);
+  private ackA = new Float64Array(0);
+  private ackB = new Float64Array(0);
   private timeWaitSides = new Uint8Array(0);
   private buckets = new Int32Array(0);
   private mask = 0;
@@ -71,7 +76,7 @@ export class Tombstones {
    * else the ring holds): what a shard's share of the cap relies on (flow/tracker.ts, ShardCapReached).
    */
   add(k: TupleKey, hash: number, id: number, lastNanos: number, timeWaitNanos: number, now = -Infinity, ttlNanos = Infinity, timeWaitTimerNanos = timeWaitNanos,
-    nxtA = NaN, nxtB = NaN, timeWaitSides = 0): void {
+    nxtA = NaN, nxtB = NaN, timeWaitSides = 0, ackA = NaN, ackB = NaN): void {
     if (this.max <= 0) return;
     if (this.size >= this.max && now >= this.nextExpiry) this.purge(now, ttlNanos);
     if (this.size >= this.max && this.atCap !== undefined) this.atCap();
@@ -93,6 +98,8 @@ export class Tombstones {
     this.timeWaitTimerNanos[s] = timeWaitTimerNanos;
     this.nxtA[s] = nxtA;
     this.nxtB[s] = nxtB;
+    this.ackA[s] = ackA;
+    this.ackB[s] = ackB;
     this.timeWaitSides[s] = timeWaitSides;
     const b = hash & this.mask;
     this.chain[s] = this.buckets[b];
@@ -147,6 +154,8 @@ export class Tombstones {
       const tw = this.timeWaitSides[s];
       this.foundNxtA = fromA ? this.nxtA[s] : this.nxtB[s];
       this.foundNxtB = fromA ? this.nxtB[s] : this.nxtA[s];
+      this.foundAckA = fromA ? this.ackA[s] : this.ackB[s];
+      this.foundAckB = fromA ? this.ackB[s] : this.ackA[s];
       this.foundTimeWaitA = (tw & (fromA ? 1 : 2)) !== 0;
       this.foundTimeWaitB = (tw & (fromA ? 2 : 1)) !== 0;
       return true;
@@ -227,6 +236,8 @@ export class Tombstones {
     const timeWaitTimerNanos = new Float64Array(slots);
     const nxtA = new Float64Array(slots);
     const nxtB = new Float64Array(slots);
+    const ackA = new Float64Array(slots);
+    const ackB = new Float64Array(slots);
     const timeWaitSides = new Uint8Array(slots);
     let n = 0;
     for (let i = 0; i < this.used; i++) {
@@ -243,13 +254,15 @@ export class Tombstones {
       timeWaitTimerNanos[n] = this.timeWaitTimerNanos[s];
       nxtA[n] = this.nxtA[s];
       nxtB[n] = this.nxtB[s];
+      ackA[n] = this.ackA[s];
+      ackB[n] = this.ackB[s];
       timeWaitSides[n] = this.timeWaitSides[s];
       n++;
     }
     this.slots = slots;
     this.keys = keys; this.v6 = v6; this.alive = alive; this.hashes = hashes;
     this.ids = ids; this.lastNanos = lastNanos; this.timeWaitNanos = timeWaitNanos; this.timeWaitTimerNanos = timeWaitTimerNanos;
-    this.nxtA = nxtA; this.nxtB = nxtB; this.timeWaitSides = timeWaitSides;
+    this.nxtA = nxtA; this.nxtB = nxtB; this.ackA = ackA; this.ackB = ackB; this.timeWaitSides = timeWaitSides;
     this.head = 0;
     this.used = n;
     // Buckets: a power of two at least the slot count; rebuilt oldest first, so each chain runs newest to oldest.

@@ -243,6 +243,8 @@ export class Tracker {
         fl.prevTimeWaitTimerNanos = this.tombs.foundTimeWaitTimerNanos;
         fl.prevNxtA = this.tombs.foundNxtA;
         fl.prevNxtB = this.tombs.foundNxtB;
+        fl.prevAckA = this.tombs.foundAckA;
+        fl.prevAckB = this.tombs.foundAckB;
         fl.prevTimeWaitA = this.tombs.foundTimeWaitA;
         fl.prevTimeWaitB = this.tombs.foundTimeWaitB;
       } else if (this.startEmbryo(fl, f, tNanos, frameNo)) {
@@ -397,10 +399,13 @@ export class Tracker {
       }
     }
     // A bare SYN on a reused tuple: the earlier connection may answer it (SYN_CHALLENGE_ACK).
-    // Its challenge ACK would acknowledge what the SYN's sender had sent on the earlier connection.
-    const ackable = fromA ? fl.prevNxtA : fl.prevNxtB;
-    c.challengeable = fl.prevId > 0 && syn && !ack && (flags & (TCP_RST | TCP_FIN)) === 0 && !Number.isNaN(ackable);
-    c.challengeAck = ackable | 0;
+    // Its challenge ACK would acknowledge what the SYN's sender had sent on the earlier connection, or,
+    // when the last of that never arrived (the path died: how a connection goes half-open), what the
+    // answering side had acknowledged there.
+    c.challengeAck = fromA ? fl.prevNxtA : fl.prevNxtB;
+    c.challengeAckAlt = fromA ? fl.prevAckB : fl.prevAckA;
+    c.challengeable = fl.prevId > 0 && syn && !ack && (flags & (TCP_RST | TCP_FIN)) === 0
+      && !(Number.isNaN(c.challengeAck) && Number.isNaN(c.challengeAckAlt));
     c.challengerInTimeWait = fromA ? fl.prevTimeWaitB : fl.prevTimeWaitA;
     fl.conn = c;
     this.live++;
@@ -579,12 +584,14 @@ export class Tracker {
     const b = c.clientIsA ? c.server : c.client;
     fl.prevNxtA = a.hasSeq ? a.sndNxt : NaN;
     fl.prevNxtB = b.hasSeq ? b.sndNxt : NaN;
+    fl.prevAckA = (a.prevFlags & TCP_ACK) !== 0 ? a.prevAck : NaN;
+    fl.prevAckB = (b.prevFlags & TCP_ACK) !== 0 ? b.prevAck : NaN;
     fl.prevTimeWaitA = a.state === 'TIME_WAIT';
     fl.prevTimeWaitB = b.state === 'TIME_WAIT';
     this.recycle(c);
     if (!tombstone) return;
     this.tombs.add(fl, fl.hash, fl.prevId, fl.prevLastNanos, fl.prevTimeWaitNanos, this.now, this.twoMslNanos, fl.prevTimeWaitTimerNanos,
-      fl.prevNxtA, fl.prevNxtB, (fl.prevTimeWaitA ? 1 : 0) | (fl.prevTimeWaitB ? 2 : 0));
+      fl.prevNxtA, fl.prevNxtB, (fl.prevTimeWaitA ? 1 : 0) | (fl.prevTimeWaitB ? 2 : 0), fl.prevAckA, fl.prevAckB);
     this.table.discard(fl);
   }
 

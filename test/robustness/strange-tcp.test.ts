@@ -1587,6 +1587,37 @@ describe('a SYN reusing a tuple answered by the earlier connection\'s ACK: SYN_C
     expect(c.anomalies[2].details).toEqual({ previousId: 1, timeWait: false, reset: true, count: 1 });
   });
 
+  test('a half-open server that never got the client\'s last data acknowledges what it had received (helper-69 review: the exact rule missed it)', async () => {
+    const s = established();
+    s.a.data(10); s.b.ack(); s.a.data(5); // the 5 bytes captured, lost past the capture point: the path died
+    s.wait(40_000);
+    s.a.reset(500); s.a.syn(); s.b.ack({ ack: 1011 }); s.a.rst({ seq: 1011 }); s.wait(10);
+    s.a.syn(); s.b.reset(9000); s.b.synAck(); s.a.ack();
+    const c = (await runChecked(s)).connections[1];
+    expect(anomalies(c)).toEqual([['PORT_REUSE', null, 7], ['SYN_CHALLENGE_ACK', 'server', 8], ['SYN_RETRANSMIT', 'client', 10], ['NOT_CLOSED', null, 12]]);
+    expect(c.anomalies[1].details).toEqual({ previousId: 1, timeWait: false, reset: true, count: 1 });
+  });
+
+  // 1 s: the earlier connection still tracked (the flow keeps its sides: the SYN's sender is side B);
+  // 10 s: its tombstone (a new flow, the SYN's sender side A).
+  test.each([[1000], [10_000]])('roles reversed: the old server opens to the old client\'s TIME_WAIT, %i ms after (helper-69 review: orientation untested)', async (waitMs) => {
+    for (const v6 of [false, true]) {
+      const s = new Scenario({ v6 });
+      s.a.syn(); s.b.synAck(); s.a.ack(); s.a.data(10); s.b.ack();
+      s.a.fin(); s.b.ack(); s.b.fin(); s.a.ack(); // the client closed first: its TIME_WAIT
+      s.wait(waitMs);
+      const bOld = s.b.nxt;
+      s.b.reset(300); s.b.syn(); s.a.ack({ ack: bOld }); s.b.rst({ seq: bOld }); s.wait(10);
+      s.b.syn(); s.a.reset(7000); s.a.synAck(); s.b.ack();
+      const r = await runChecked(s);
+      expect(r.connections).toHaveLength(2);
+      const c = r.connections[1];
+      expect([c.client.port, c.server.port]).toEqual([80, 40000]);
+      const a = c.anomalies.find((x) => x.code === 'SYN_CHALLENGE_ACK');
+      expect(a, `v6 ${v6}`).toMatchObject({ endpoint: 'server', frame: 11, details: { previousId: 1, timeWait: true, reset: true, count: 1 } });
+    }
+  });
+
   test('not for the new connection\'s own ACK: its SYN,ACK and the client\'s data lost before the capture point (helper-68 review: it was swallowed)', async () => {
     const s = established();
     s.a.data(10); s.b.ack(); s.b.fin(); s.a.ack(); s.a.fin(); s.b.ack();
