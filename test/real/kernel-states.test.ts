@@ -134,3 +134,16 @@ describe('half-open-reconnect: the Linux server answers a SYN on the tuple of a 
     expect(c.server.transitions[0]).toMatchObject({ to: 'LISTEN', frame: 12 });
   });
 });
+
+describe('time-wait-syn: Linux\'s TIME_WAIT refusing a SYN below the old sequence space (RFC 6191), recorded with a raw socket', () => {
+  it('the TIME_WAIT\'s ACK is SYN_CHALLENGE_ACK {timeWait: true}, the kernel\'s RST answering it is said, the SYN resent opens', async () => {
+    const r = await analyzeFile('time-wait-syn.pcap');
+    expect(r.connections.map((c) => [c.id, c.client.finalState, c.server.finalState])).toEqual([[1, 'CLOSED', 'TIME_WAIT'], [2, 'CLOSED', 'LISTEN']]);
+    const c = r.connections[1];
+    expect(c.anomalies.map((a) => [a.code, a.endpoint, a.frame])).toEqual([
+      ['PORT_REUSE', null, 11], ['TIME_WAIT_REUSE', null, 11], ['SYN_CHALLENGE_ACK', 'server', 12], ['SYN_RETRANSMIT', 'client', 14], ['RESET', 'client', 16],
+    ]);
+    expect(c.anomalies[2].details).toEqual({ previousId: 1, timeWait: true, reset: true, count: 1 });
+    expect(c.handshake).toMatchObject({ synCount: 2, synFrame: 11, synAckFrame: 15 });
+  });
+});

@@ -1,0 +1,28 @@
+#!/usr/bin/env python3
+"""Sends one bare SYN from 127.0.0.1:<sport> to 127.0.0.1:<dport> with sequence number <seq>, through
+a raw socket (root), with no socket of the kernel's behind it: time-wait-syn.sh uses it to put a SYN
+with a chosen ISN into a TIME_WAIT, which no connect() can do (Linux picks ISNs above the old ones)."""
+import socket
+import struct
+import sys
+
+
+def checksum(b: bytes) -> int:
+    if len(b) % 2:
+        b += b'\0'
+    s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+def main() -> None:
+    sport, dport, seq = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+    tcp = struct.pack('!HHIIBBHHH', sport, dport, seq, 0, 5 << 4, 0x02, 65535, 0, 0)
+    pseudo = struct.pack('!4s4sBBH', socket.inet_aton('127.0.0.1'), socket.inet_aton('127.0.0.1'), 0, 6, len(tcp))
+    tcp = tcp[:16] + struct.pack('!H', checksum(pseudo + tcp)) + tcp[18:]
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)
+    s.sendto(tcp, ('127.0.0.1', 0))
+
+
+main()
