@@ -14,6 +14,7 @@
  */
 import type { PacketFields } from '../decode/fields.js';
 import { matchesKey, setKey, type TupleKey } from './key.js';
+import type { EarlierEnds } from './tombstones.js';
 
 /** Which retirement list a flow is in. */
 export const LIST_NONE = 0;
@@ -21,7 +22,7 @@ export const LIST_OPEN = 1; // synchronized or in progress: idle timeout
 export const LIST_SYN = 2; // only unanswered SYNs so far: never shorter than the SYN backoff
 export const LIST_CLOSED = 3; // closed: retired after a short quiet period
 
-export class Flow<C> implements TupleKey {
+export class Flow<C> implements TupleKey, EarlierEnds {
   v6 = false;
   a0 = 0; a1 = 0; a2 = 0; a3 = 0;
   b0 = 0; b1 = 0; b2 = 0; b3 = 0;
@@ -52,14 +53,9 @@ export class Flow<C> implements TupleKey {
   prevTimeWaitNanos = -1;
   /** When that connection's 2×MSL timer last started (a later own segment or a FIN restarts it), -1 = never. */
   prevTimeWaitTimerNanos = -1;
-  /**
-   * That connection's endpoints on side A and B of this flow: the next sequence number each was seen
-   * to send (NaN = none), which is what a challenge ACK from its peer acknowledges, and whether it was
-   * left in TIME_WAIT (SYN_CHALLENGE_ACK).
-   */
+  // That connection's endpoints (EarlierEnds, in tombstones.ts).
   prevNxtA = NaN;
   prevNxtB = NaN;
-  /** The acknowledgment number of that endpoint's last segment with ACK (NaN = none): what it had received. */
   prevAckA = NaN;
   prevAckB = NaN;
   prevTimeWaitA = false;

@@ -16,6 +16,21 @@
 import type { PacketFields } from '../decode/fields.js';
 import type { TupleKey } from './key.js';
 
+/**
+ * The endpoints of a tuple's last connection, side A and B of a flow (Flow implements it): the next
+ * sequence number each was seen to send and the acknowledgment number of its last segment with ACK
+ * (NaN = none), and whether it was left in TIME_WAIT. What SYN_CHALLENGE_ACK compares a later
+ * connection's ACK with; take() fills it with side A the packet's sender.
+ */
+export interface EarlierEnds {
+  prevNxtA: number;
+  prevNxtB: number;
+  prevAckA: number;
+  prevAckB: number;
+  prevTimeWaitA: boolean;
+  prevTimeWaitB: boolean;
+}
+
 const KEY_WORDS = 10; // a0..a3, b0..b3, aPort, bPort
 const NONE = -1;
 const INITIAL_SLOTS = 1024;
@@ -29,17 +44,6 @@ export class Tombstones {
   foundTimeWaitNanos = -1;
   /** When the found connection's 2×MSL timer last started (Endpoint.timeWaitFrom), -1 = never in TIME_WAIT. */
   foundTimeWaitTimerNanos = -1;
-  /**
-   * The found connection's endpoints, side A being the packet's sender: the next sequence number each
-   * was seen to send (NaN = none seen) and whether it was left in TIME_WAIT (Flow.prevNxtA and after).
-   */
-  foundNxtA = NaN;
-  foundNxtB = NaN;
-  /** The acknowledgment number of each one's last segment with ACK (NaN = none). */
-  foundAckA = NaN;
-  foundAckB = NaN;
-  foundTimeWaitA = false;
-  foundTimeWaitB = false;
 
   private slots = 0;
   private keys = new Int32Array(0);
@@ -134,7 +138,7 @@ export class Tombstones {
    * 5 s after), so an expired tombstone can wait behind a fresh one, and which one is ahead
    * depended on what else the tracker held: with `--threads 2` a reuse was reported or not.
    */
-  take(f: PacketFields, hash: number, now: number, ttlNanos: number): boolean {
+  take(f: PacketFields, hash: number, now: number, ttlNanos: number, ends?: EarlierEnds): boolean {
     if (this.size === 0) return false;
     const b = hash & this.mask;
     const v6 = f.ipVersion === 6 ? 1 : 0;
@@ -150,14 +154,16 @@ export class Tombstones {
       this.foundLastNanos = this.lastNanos[s];
       this.foundTimeWaitNanos = this.timeWaitNanos[s];
       this.foundTimeWaitTimerNanos = this.timeWaitTimerNanos[s];
-      const fromA = side === 1;
-      const tw = this.timeWaitSides[s];
-      this.foundNxtA = fromA ? this.nxtA[s] : this.nxtB[s];
-      this.foundNxtB = fromA ? this.nxtB[s] : this.nxtA[s];
-      this.foundAckA = fromA ? this.ackA[s] : this.ackB[s];
-      this.foundAckB = fromA ? this.ackB[s] : this.ackA[s];
-      this.foundTimeWaitA = (tw & (fromA ? 1 : 2)) !== 0;
-      this.foundTimeWaitB = (tw & (fromA ? 2 : 1)) !== 0;
+      if (ends !== undefined) {
+        const fromA = side === 1;
+        const tw = this.timeWaitSides[s];
+        ends.prevNxtA = fromA ? this.nxtA[s] : this.nxtB[s];
+        ends.prevNxtB = fromA ? this.nxtB[s] : this.nxtA[s];
+        ends.prevAckA = fromA ? this.ackA[s] : this.ackB[s];
+        ends.prevAckB = fromA ? this.ackB[s] : this.ackA[s];
+        ends.prevTimeWaitA = (tw & (fromA ? 1 : 2)) !== 0;
+        ends.prevTimeWaitB = (tw & (fromA ? 2 : 1)) !== 0;
+      }
       return true;
     }
     return false;

@@ -235,18 +235,12 @@ export class Tracker {
     let fromA = true;
     if (fl === null) {
       fl = this.table.insert(f, hash);
-      if (this.tombs.take(f, hash, this.now, this.twoMslNanos)) {
+      if (this.tombs.take(f, hash, this.now, this.twoMslNanos, fl)) {
         // A tuple used before: no embryo, so create() reports the reuse at once.
         fl.prevId = this.tombs.foundId;
         fl.prevLastNanos = this.tombs.foundLastNanos;
         fl.prevTimeWaitNanos = this.tombs.foundTimeWaitNanos;
         fl.prevTimeWaitTimerNanos = this.tombs.foundTimeWaitTimerNanos;
-        fl.prevNxtA = this.tombs.foundNxtA;
-        fl.prevNxtB = this.tombs.foundNxtB;
-        fl.prevAckA = this.tombs.foundAckA;
-        fl.prevAckB = this.tombs.foundAckB;
-        fl.prevTimeWaitA = this.tombs.foundTimeWaitA;
-        fl.prevTimeWaitB = this.tombs.foundTimeWaitB;
       } else if (this.startEmbryo(fl, f, tNanos, frameNo)) {
         return;
       }
