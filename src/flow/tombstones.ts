@@ -18,8 +18,7 @@ import type { TupleKey } from './key.js';
 
 /**
  * The endpoints of a tuple's last connection, side A and B of a flow (Flow implements it): the next
- * sequence number each was seen to send and the acknowledgment number of its last segment with ACK
- * (NaN = none), and whether it was left in TIME_WAIT. What SYN_CHALLENGE_ACK compares a later
+ * sequence number each was seen to send and the highest acknowledgment number it sent (NaN = none), and whether it was left in TIME_WAIT. What SYN_CHALLENGE_ACK compares a later
  * connection's ACK with; take() fills it with side A the packet's sender.
  */
 export interface EarlierEnds {

@@ -578,8 +578,8 @@ export class Tracker {
     const b = c.clientIsA ? c.server : c.client;
     fl.prevNxtA = a.hasSeq ? a.sndNxt : NaN;
     fl.prevNxtB = b.hasSeq ? b.sndNxt : NaN;
-    fl.prevAckA = (a.prevFlags & TCP_ACK) !== 0 ? a.prevAck : NaN;
-    fl.prevAckB = (b.prevFlags & TCP_ACK) !== 0 ? b.prevAck : NaN;
+    fl.prevAckA = a.hasAck ? a.ackMax : NaN;
+    fl.prevAckB = b.hasAck ? b.ackMax : NaN;
     fl.prevTimeWaitA = a.state === 'TIME_WAIT';
     fl.prevTimeWaitB = b.state === 'TIME_WAIT';
     this.recycle(c);
