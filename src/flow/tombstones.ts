@@ -18,8 +18,9 @@ import type { TupleKey } from './key.js';
 
 /**
  * The endpoints of a tuple's last connection, side A and B of a flow (Flow implements it): the next
- * sequence number each was seen to send and the highest acknowledgment number it sent (NaN = none), and whether it was left in TIME_WAIT. What SYN_CHALLENGE_ACK compares a later
- * connection's ACK with; take() fills it with side A the packet's sender.
+ * sequence number each was seen to send and the highest acknowledgment number it sent (NaN = none),
+ * and whether it was left in TIME_WAIT. What SYN_CHALLENGE_ACK compares a later connection's ACK
+ * with; add() reads it in the key's orientation, take() fills it with side A the packet's sender.
  */
 export interface EarlierEnds {
   prevNxtA: number;
@@ -79,7 +80,7 @@ export class Tombstones {
    * else the ring holds): what a shard's share of the cap relies on (flow/tracker.ts, ShardCapReached).
    */
   add(k: TupleKey, hash: number, id: number, lastNanos: number, timeWaitNanos: number, now = -Infinity, ttlNanos = Infinity, timeWaitTimerNanos = timeWaitNanos,
-    nxtA = NaN, nxtB = NaN, timeWaitSides = 0, ackA = NaN, ackB = NaN): void {
+    ends?: EarlierEnds): void {
     if (this.max <= 0) return;
     if (this.size >= this.max && now >= this.nextExpiry) this.purge(now, ttlNanos);
     if (this.size >= this.max && this.atCap !== undefined) this.atCap();
@@ -99,11 +100,11 @@ export class Tombstones {
     this.lastNanos[s] = lastNanos;
     this.timeWaitNanos[s] = timeWaitNanos;
     this.timeWaitTimerNanos[s] = timeWaitTimerNanos;
-    this.nxtA[s] = nxtA;
-    this.nxtB[s] = nxtB;
-    this.ackA[s] = ackA;
-    this.ackB[s] = ackB;
-    this.timeWaitSides[s] = timeWaitSides;
+    this.nxtA[s] = ends?.prevNxtA ?? NaN;
+    this.nxtB[s] = ends?.prevNxtB ?? NaN;
+    this.ackA[s] = ends?.prevAckA ?? NaN;
+    this.ackB[s] = ends?.prevAckB ?? NaN;
+    this.timeWaitSides[s] = ends === undefined ? 0 : (ends.prevTimeWaitA ? 1 : 0) | (ends.prevTimeWaitB ? 2 : 0);
     const b = hash & this.mask;
     this.chain[s] = this.buckets[b];
     this.buckets[b] = s;

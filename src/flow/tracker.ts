@@ -584,8 +584,7 @@ export class Tracker {
     fl.prevTimeWaitB = b.state === 'TIME_WAIT';
     this.recycle(c);
     if (!tombstone) return;
-    this.tombs.add(fl, fl.hash, fl.prevId, fl.prevLastNanos, fl.prevTimeWaitNanos, this.now, this.twoMslNanos, fl.prevTimeWaitTimerNanos,
-      fl.prevNxtA, fl.prevNxtB, (fl.prevTimeWaitA ? 1 : 0) | (fl.prevTimeWaitB ? 2 : 0), fl.prevAckA, fl.prevAckB);
+    this.tombs.add(fl, fl.hash, fl.prevId, fl.prevLastNanos, fl.prevTimeWaitNanos, this.now, this.twoMslNanos, fl.prevTimeWaitTimerNanos, fl);
     this.table.discard(fl);
   }
 
