@@ -66,9 +66,11 @@ is reset, so the server keeps a connection its client forgot.
 \`time-wait-syn.pcap\` is not one of record.sh's scenarios: \`scripts/record-real/time-wait-syn.sh\` records it
 (root, tcpdump, node, python3) with a raw socket (\`raw-syn.py\`), which is the only way to put a SYN
 with a chosen ISN into a TIME_WAIT. A connection whose server closed first (its TIME-WAIT checked
-with ss), then a bare SYN from the client's port with an ISN 999,994 behind the old one's end: Linux
+with ss), then a bare SYN from the client's port with an ISN 1,000,000 behind the old connection's
+end (999,994 behind its ISN): Linux
 answers from TIME_WAIT with an ACK of the old connection, the client's kernel (no socket there)
-resets it, which ends the TIME_WAIT, and the same SYN 1.5 s later gets a SYN,ACK from the listener,
+resets it, which ends the TIME_WAIT, and the same SYN sent again (1.9 s later in this capture) gets a
+SYN,ACK from the listener,
 which the client's kernel resets too. Its final states are not the kernel's (the client is a raw
 socket), so it has no \`.ss.txt\` and no row below; recorded 2026-12-06 on kernel 6.18.44, 16 packets.
 

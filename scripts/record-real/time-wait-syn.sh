@@ -10,7 +10,7 @@
 #    (behind the old RCV.NXT): TIME_WAIT answers with an ACK of the old connection; the client's
 #    kernel, which has no socket there, answers that with a RST (seq = the ACK's ack), which ends
 #    the TIME_WAIT (net.ipv4.tcp_rfc1337 = 0, the default).
-# 3. The same SYN 1.5 s later: the listener answers with a SYN,ACK, which the client's kernel resets.
+# 3. The same SYN again 1.5 s later (plus the script's own steps): the listener answers with a SYN,ACK, which the client's kernel resets.
 # tcpflow-analyze reads connection 2 with SYN_CHALLENGE_ACK {timeWait: true, reset: true}
 # (test/real/kernel-states.test.ts). Unlike record.sh's scenarios the final states are not the
 # kernel's (the client side is a raw socket), so there is no .ss.txt.
@@ -20,11 +20,25 @@ OUT="$HERE/../../fixtures/real/time-wait-syn.pcap"
 P=29111
 CP=29179
 [[ $(id -u) == 0 ]] || { echo "time-wait-syn.sh: needs root (tcpdump, a raw socket)" >&2; exit 1; }
+command -v python3 >/dev/null || { echo "time-wait-syn.sh: needs python3" >&2; exit 1; }
 TMP=$(mktemp -d)
-trap 'kill -INT $TPID 2>/dev/null || true; rm -rf "$TMP"' EXIT
+TPID=""
+NPID=""
+# On the way out, whatever stopped us: no tcpdump or node left behind, and tcpdump's errors shown.
+cleanup() {
+  local rc=$?
+  [[ -n "$NPID" ]] && kill "$NPID" 2>/dev/null
+  [[ -n "$TPID" ]] && kill -INT "$TPID" 2>/dev/null
+  ((rc == 0)) || cat "$TMP/tcpdump.err" >&2 2>/dev/null
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+die() { echo "time-wait-syn.sh: $*" >&2; exit 1; }
 tcpdump -i lo -nn -U -s 256 -w "$TMP/cap.pcap" "tcp port $P" 2>"$TMP/tcpdump.err" &
 TPID=$!
-sleep 1
+for _ in $(seq 50); do grep -q 'listening on' "$TMP/tcpdump.err" && break; sleep 0.1; done
+grep -q 'listening on' "$TMP/tcpdump.err" || die "tcpdump did not start"
+sleep 0.3
 node -e "
 const net = require('node:net');
 const srv = net.createServer((s) => s.once('data', () => { s.write('pong'); s.end(); }));
@@ -37,15 +51,17 @@ setTimeout(() => srv.close(), 5000);
 " > "$TMP/node.out" &
 NPID=$!
 sleep 1
-ss -Htan state time-wait "( sport = :$P and dport = :$CP )" | grep -q . || { echo "time-wait-syn.sh: no TIME-WAIT on the server side" >&2; exit 1; }
-isn=$(tcpdump -nr "$TMP/cap.pcap" 2>/dev/null | awk -v cp="$CP" '$3 ~ "\\."cp"$" && /Flags \[S\]/ { for (i = 1; i <= NF; i++) if ($i == "seq") { gsub(",", "", $(i + 1)); print $(i + 1); exit } }')
-[[ -n "$isn" ]] || { echo "time-wait-syn.sh: the first SYN is not in the capture" >&2; exit 1; }
+ss -Htan state time-wait "( sport = :$P and dport = :$CP )" | grep -q . || die "no TIME-WAIT on the server side"
+isn=$(tcpdump -nr "$TMP/cap.pcap" 2>/dev/null | awk -v cp="$CP" '$3 ~ "\\."cp"$" && /Flags \[S\]/ { for (i = 1; i <= NF; i++) if ($i == "seq") { gsub(",", "", $(i + 1)); print $(i + 1); exit } }' || true)
+[[ -n "$isn" ]] || die "the first SYN is not in the capture"
 low=$(( (isn + 6 - 1000000 + 4294967296) % 4294967296 ))
 python3 "$HERE/raw-syn.py" "$CP" "$P" "$low"
 sleep 1.5
 python3 "$HERE/raw-syn.py" "$CP" "$P" "$low"
 sleep 1
 wait "$NPID"
+NPID=""
 kill -INT "$TPID"; wait "$TPID" || true
+TPID=""
 cp "$TMP/cap.pcap" "$OUT"
 echo "time-wait-syn.sh: $(tcpdump -nr "$OUT" 2>/dev/null | grep -c .) packets -> $OUT"

@@ -1596,6 +1596,15 @@ describe('a SYN reusing a tuple answered by the earlier connection\'s ACK: SYN_C
     const c = (await runChecked(s)).connections[1];
     expect(anomalies(c)).toEqual([['PORT_REUSE', null, 7], ['SYN_CHALLENGE_ACK', 'server', 8], ['SYN_RETRANSMIT', 'client', 10], ['NOT_CLOSED', null, 12]]);
     expect(c.anomalies[1].details).toEqual({ previousId: 1, timeWait: false, reset: true, count: 1 });
+    // The server's highest ACK there, not its last segment's: an older ACK captured last (reordered)
+    // leaves it at 1011 (helper-70 review: nothing pinned Endpoint.ackMax).
+    const t = established();
+    t.a.data(10); t.b.ack(); t.a.data(5); t.b.ack({ ack: 1001 });
+    t.wait(40_000);
+    t.a.reset(500); t.a.syn(); t.b.ack({ ack: 1011 }); t.a.rst({ seq: 1011 }); t.wait(10);
+    t.a.syn(); t.b.reset(9000); t.b.synAck(); t.a.ack();
+    const d = (await runChecked(t)).connections[1];
+    expect(d.anomalies.find((x) => x.code === 'SYN_CHALLENGE_ACK')).toMatchObject({ frame: 9, details: { reset: true } });
   });
 
   // 1 s: the earlier connection still tracked (the flow keeps its sides: the SYN's sender is side B);
