@@ -75,7 +75,7 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
     out.push(...wrapHanging('(no per-packet rows were recorded for this connection)', ctx.width).map((l) => chalk.dim(l)));
     return out.join('\n') + '\n';
   }
-  const labels = rows.map(rowLabel);
+  const labels = rowLabels(rows);
   // Loops, not Math.max(...rows): a connection of 120k+ packets overflowed the stack.
   let frameW = 5;
   let timeW = 8;
@@ -381,10 +381,27 @@ function numberWords(c: ConnectionReport, rows: LadderRow[], ascii: boolean): st
   return `seq= counts from the sender's ISN, ack= from the receiver's: ${kept.join(ascii ? '; ' : '\u00a0· ')}`;
 }
 
+/**
+ * Every row's label. A challenge ACK (SYN_CHALLENGE_ACK) acknowledges the earlier connection's
+ * numbers, behind the client's new ISN, and the client's RST answering it carries that number as
+ * its seq: both are drawn signed (ack=-484726544), not as the 32-bit distance forward
+ * (ack=3810240752), which read as gigabytes acknowledged (helper-70 review). The JSON keeps them.
+ */
+export function rowLabels(rows: readonly LadderRow[]): string[] {
+  let challenged: number | null = null;
+  return rows.map((r) => {
+    if (r.anomalies.includes('SYN_CHALLENGE_ACK')) {
+      challenged = r.ack;
+      return rowLabel(r, false, true);
+    }
+    return rowLabel(r, r.from === 'client' && r.flags.startsWith('RST') && r.seq === challenged, false);
+  });
+}
+
 /** "SYN,ACK seq=0 ack=1 len=0": the numbers textbooks print on the arrow (relative to each ISN when known; the header says which, numberWords). */
-export function rowLabel(r: LadderRow): string {
-  let s = `${r.flags || '-'} seq=${r.seq}`;
-  if (r.ack !== null) s += ` ack=${r.ack}`;
+export function rowLabel(r: LadderRow, signedSeq = false, signedAck = false): string {
+  let s = `${r.flags || '-'} seq=${signedSeq ? r.seq | 0 : r.seq}`;
+  if (r.ack !== null) s += ` ack=${signedAck ? r.ack | 0 : r.ack}`;
   if (r.len > 0) s += ` len=${r.len}`;
   return s;
 }

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../../src/analyze.js';
+import { rowLabels } from '../../src/report/ladder.js';
 import type { ConnectionReport, RunReport } from '../../src/report/model.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -58,12 +59,12 @@ function tuple(c: { client: Endpoint; server: Endpoint }): string {
   return `${ep(c.client)} -> ${ep(c.server)}`;
 }
 
-async function analyzeFile(file: string): Promise<RunReport> {
+async function analyzeFile(file: string, ladder = false): Promise<RunReport> {
   const p = path.join(DIR, file);
   const bytes = (async function* () {
     yield await fs.promises.readFile(p);
   })();
-  return analyze([{ name: file, bytes }]);
+  return analyze([{ name: file, bytes }], { ladder });
 }
 
 function describeConnections(report: RunReport): string {
@@ -121,7 +122,7 @@ describe('real loopback captures: inferred final states equal the kernel’s (ss
 
 describe('half-open-reconnect: the Linux server answers a SYN on the tuple of a connection it still holds with a challenge ACK (RFC 5961 §4)', () => {
   it('the ACK is SYN_CHALLENGE_ACK on the new connection and moves no state; the client kernel\'s RST and its resent SYN follow', async () => {
-    const r = await analyzeFile(expected.captures['half-open-reconnect'].pcap);
+    const r = await analyzeFile(expected.captures['half-open-reconnect'].pcap, true);
     expect(r.connections.map((c) => [c.id, c.client.finalState, c.server.finalState, c.ended])).toEqual([
       [1, 'ESTABLISHED', 'ESTABLISHED', 'reused'], [2, 'ESTABLISHED', 'ESTABLISHED', 'capture_end'],
     ]);
@@ -132,6 +133,12 @@ describe('half-open-reconnect: the Linux server answers a SYN on the tuple of a 
     expect(c.anomalies[1].details).toEqual({ previousId: 1, timeWait: false, reset: true, count: 1 });
     expect(c.handshake).toMatchObject({ outcome: 'complete', synCount: 2, synFrame: 8, synAckFrame: 12, ackFrame: 13 });
     expect(c.server.transitions[0]).toMatchObject({ to: 'LISTEN', frame: 12 });
+    // The ladder draws its ack behind the new ISN, signed (helper-70 review: it read ack=3810240752).
+    const row = c.ladder?.find((x) => x.frame === 9);
+    expect(row?.ack).toBe(3810240752); // the JSON keeps the schema's unsigned relative number
+    const labels = rowLabels(c.ladder!);
+    expect(labels.slice(1, 3)).toEqual(['ACK seq=3199158432 ack=-484726544', 'RST seq=-484726544']);
+    expect(labels[3]).toBe('SYN seq=0'); // the rest as before
   });
 });
 
