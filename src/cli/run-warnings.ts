@@ -8,7 +8,7 @@
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { RunReport } from '../report/model.js';
-import { isoDiffSeconds } from '../report/format.js';
+import { isoDiffSeconds, plural } from '../report/format.js';
 
 /**
  * An input starting less than this before an earlier one ended is not called an overlap: the
@@ -16,10 +16,6 @@ import { isoDiffSeconds } from '../report/format.js';
  * of order, split there, read as "the inputs overlap; merge them with mergecap").
  */
 const OVERLAP_TOLERANCE_SECONDS = 0.01;
-
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
-}
 
 /** The file itself, through symbolic links when it can be reached. */
 function identity(file: string): string {

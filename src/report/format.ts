@@ -62,6 +62,11 @@ export function formatCount(n: number): string {
   return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
+/** "1 record", "1,234 records": a count with its noun. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${formatCount(n)} ${n === 1 ? one : many}`;
+}
+
 /**
  * An ISO-8601 time from the report split into whole Unix seconds and nanoseconds, without passing
  * through a float: epoch nanoseconds exceed 2^53, and the capture's precision must survive.

@@ -13,7 +13,7 @@ import type { ChalkInstance } from 'chalk';
 import type { ConnectionReport, RunReport, Severity } from './model.js';
 import { paintSeverity, type RenderContext } from './context.js';
 import {
-  anomalyCounts, formatBytes, formatCount, formatEndpoint, formatSeconds, isoDiffSeconds, strWidth, wrapText,
+  anomalyCounts, formatBytes, formatCount, formatEndpoint, formatSeconds, isoDiffSeconds, plural, strWidth, wrapText,
 } from './format.js';
 import { severityIndex } from './severity.js';
 
@@ -149,7 +149,7 @@ function renderHeader(report: RunReport, ctx: RenderContext): string[] {
     } else {
       const links = input.linkTypes.map((l) => l.name).join(', ');
       // No link type: no packet read ("pcap, no packets, 0 packets" said it twice).
-      const count = input.packets === 0 ? 'no packets' : `${formatCount(input.packets)} packet${input.packets === 1 ? '' : 's'}`;
+      const count = input.packets === 0 ? 'no packets' : plural(input.packets, 'packet');
       desc = `${input.format ?? '?'}${input.gzip ? '+gzip' : ''}, ${links === '' ? '' : `${links}, `}${count}`;
       if (input.issues.length > 0) {
         desc += chalk.yellow(`, ${input.issues.map((i) => `${i.code} at byte ${i.byteOffset}`).join('; ')}`);
@@ -172,7 +172,7 @@ function renderHeader(report: RunReport, ctx: RenderContext): string[] {
       : 'no packets';
   // Records out of time order change what the spans and verdicts mean (merged or overlapping inputs).
   const back = st.timestampsBackwards;
-  const spanText = back > 0 ? `${span}${chalk.yellow(`, ${formatCount(back)} record${back === 1 ? '' : 's'} stamped backwards`)}` : span;
+  const spanText = back > 0 ? `${span}${chalk.yellow(`, ${plural(back, 'record')} stamped backwards`)}` : span;
   lines.push(...wrapLabelled(label('time span'), spanText, ctx.width));
   let conns = formatCount(s.connections);
   if (report.selection) {
@@ -581,5 +581,5 @@ export function moreMatchedLine(report: Pick<RunReport, 'selection'>, ctx: Rende
   const sel = report.selection;
   if (!sel || sel.matched <= sel.shown) return null;
   const more = sel.matched - sel.shown;
-  return ctx.chalk.dim(`${ctx.ascii ? '...' : '…'} ${formatCount(more)} more connection${more === 1 ? '' : 's'} matched (raise --limit to see them)`);
+  return ctx.chalk.dim(`${ctx.ascii ? '...' : '…'} ${plural(more, 'more connection')} matched (raise --limit to see them)`);
 }
