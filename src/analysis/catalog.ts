@@ -35,7 +35,7 @@ export const ANOMALIES = {
   CAPTURE_LOSS: { severity: 'warn', summary: 'data acknowledged but never captured, or a gap in a stream: verdicts may be unreliable', ref: 'docs/state-model.md' },
   SYN_WITH_DATA: { severity: 'info', summary: 'payload on a SYN (TCP Fast Open)', ref: '7413' },
   RST_WITH_DATA: { severity: 'info', summary: 'payload on a RST (diagnostic text)', ref: '9293 §3.5.3' },
-  INVALID_FLAGS: { severity: 'warn', summary: 'an impossible flag combination (SYN+FIN, SYN+RST, no flags, FIN+PSH+URG without ACK): ignored for state', ref: '9293 §3.1' },
+  INVALID_FLAGS: { severity: 'warn', summary: 'an impossible flag combination (SYN+FIN, SYN+RST, no flags, FIN+PSH+URG without ACK): ignored for state, but a SYN+FIN that opens is taken as the SYN', ref: '9293 §3.1' },
   ZERO_WINDOW: { severity: 'info', summary: 'a zero receive window was advertised', ref: '9293 §3.8.6.1' },
   TIMESTAMP_BACKWARDS: { severity: 'info', summary: 'TSval went backwards (PAWS would drop it)', ref: '7323 §5' },
   DUPLICATE_PACKETS: { severity: 'info', summary: 'exact copies of a segment within 1 ms (captured twice)', ref: 'docs/state-model.md' },

@@ -70,6 +70,7 @@ export function anomalyMessage(code: AnomalyCode, who: 'client' | 'server' | nul
     case 'RST_WITH_DATA':
       return `${w} sent payload on a RST${times(d)}`;
     case 'INVALID_FLAGS':
+      if (d.synTaken === true) return `${w} sent a segment with invalid flags ${d.flags}${times(d)}; a SYN+FIN that opened was taken as its SYN, the FIN ignored`;
       return `${w} sent a segment with invalid flags ${d.flags}; ignored for state${times(d)}`;
     case 'ZERO_WINDOW':
       return `${w} advertised a zero window${times(d)}`;

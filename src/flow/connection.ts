@@ -141,13 +141,22 @@ export function flagsText(flags: number): string {
   return parts.length ? parts.join(',') : 'none';
 }
 
-/** RFC 9293 §3.1 combinations no stack sends: ignored for state, reported as INVALID_FLAGS. */
+/** RFC 9293 §3.1 combinations no stack sends: reported as INVALID_FLAGS, ignored for state (but see isOpeningSynFin). */
 export function isInvalidFlags(flags: number): boolean {
   const syn = (flags & TCP_SYN) !== 0;
   if (syn && (flags & (TCP_FIN | TCP_RST)) !== 0) return true;
   if ((flags & (TCP_FIN | TCP_SYN | TCP_RST | TCP_PSH | TCP_ACK | TCP_URG)) === 0) return true;
   const xmas = TCP_FIN | TCP_PSH | TCP_URG;
   return (flags & xmas) === xmas && (flags & TCP_ACK) === 0;
+}
+
+/**
+ * A SYN+FIN without ACK or RST as its sender's first segment, or the same again: taken as its SYN
+ * (Connection.segment). Anywhere else a SYN+FIN moves no state.
+ */
+export function isOpeningSynFin(flags: number, s: Endpoint, seq: number): boolean {
+  if ((flags & (TCP_SYN | TCP_FIN | TCP_RST | TCP_ACK)) !== (TCP_SYN | TCP_FIN)) return false;
+  return s.hasSeq ? s.state === 'SYN_SENT' && s.hasIss && seq === s.iss && s.synSeen : s.state === 'CLOSED';
 }
 
 /**
@@ -570,14 +579,24 @@ export class Connection implements ConnectionFacts {
       if (r.state === 'TIME_WAIT' && (f.flags & TCP_FIN) !== 0) r.timeWaitFrom = t;
     }
 
-    const flags = f.flags;
+    let flags = f.flags;
     const seq = f.seq | 0;
     const ackNo = f.ack | 0;
     const len = f.payloadLen;
     if (isInvalidFlags(flags)) {
       if (!this.bump('INVALID_FLAGS', sRole)) this.add('INVALID_FLAGS', sRole, frameNo, this.lastInput, t, { flags: flagsText(flags) });
-      this.row(f, t, frameNo, fromClient, s, r);
-      return;
+      if (!isOpeningSynFin(flags, s, seq)) {
+        this.row(f, t, frameNo, fromClient, s, r);
+        return;
+      }
+      // A SYN+FIN that opens is still a SYN: RFC 9293 §3.10.7.2 has LISTEN take the SYN and leave the
+      // other control bits to SYN_RECEIVED, which drops a segment without ACK, so a stack that
+      // accepts it (FreeBSD has a drop_synfin switch for it) answers with a SYN,ACK of ISN + 1.
+      // Ignored, it left the SYN,ACK answering nothing: the record was split there, the scan probe
+      // counted twice. Its FIN is still ignored.
+      flags &= ~TCP_FIN;
+      s.synFin = true;
+      this.anomalyOf('INVALID_FLAGS', sRole)!.details.synTaken = true;
     }
     const syn = (flags & TCP_SYN) !== 0;
     const ack = (flags & TCP_ACK) !== 0;
@@ -1009,7 +1028,8 @@ export class Connection implements ConnectionFacts {
     if (rs === 'CLOSED' || rs === 'LISTEN' || rs === 'UNKNOWN') {
       acceptable = true; // nothing to judge against: CLOSED/LISTEN discard it, UNKNOWN cannot be checked
     } else if (rs === 'SYN_SENT') {
-      acceptable = isRstAcceptable(rs, seq, ackNo, ack, r.iss, r.sndNxt, 0, 0);
+      // A closed port answers a SYN+FIN with <ACK=SEG.SEQ+SEG.LEN> (RFC 9293 §3.10.7.1), its FIN counted.
+      acceptable = isRstAcceptable(rs, seq, ackNo, ack, r.iss, r.synFin ? (r.sndNxt + 1) | 0 : r.sndNxt, 0, 0);
     } else {
       // RCV.NXT: what the receiver has acknowledged, else what the sender has sent.
       const rcvNxt = r.hasAck ? r.ackMax : s.hasSeq ? s.sndNxt : seq;

@@ -68,6 +68,8 @@ export class Endpoint implements MachineEndpoint {
 
   /** A SYN from this endpoint was seen (so `iss` is its real ISN, not inferred from the peer's ACK). */
   synSeen = false;
+  /** Its SYN came as a SYN+FIN (Connection.segment takes it as the SYN): a RST may acknowledge the FIN too. */
+  synFin = false;
   pendingFinFrame = 0;
   /** The input pendingFinFrame counts in. */
   pendingFinInput = '';
@@ -128,6 +130,7 @@ export class Endpoint implements MachineEndpoint {
     this.state = state;
     releaseTransitions(this.transitions);
     this.synSeen = false;
+    this.synFin = false;
     this.hasIss = false;
     this.iss = 0;
     this.hasSeq = false;

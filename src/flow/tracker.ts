@@ -360,8 +360,8 @@ export class Tracker {
     const ack = (flags & TCP_ACK) !== 0;
     let senderIsClient: boolean;
     let rolesGuessed = false;
-    if (syn && !ack && (flags & (TCP_RST | TCP_FIN)) === 0) {
-      senderIsClient = true; // the client sent the first SYN without ACK
+    if (syn && !ack && (flags & TCP_RST) === 0) {
+      senderIsClient = true; // the client sent the first SYN without ACK (a SYN+FIN too: Connection.segment takes it as the SYN)
     } else if (syn && ack && (flags & (TCP_RST | TCP_FIN)) === 0) {
       senderIsClient = false; // a SYN,ACK answers a SYN we missed: its sender is the server
     } else {

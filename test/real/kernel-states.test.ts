@@ -154,3 +154,15 @@ describe('time-wait-syn: Linux\'s TIME_WAIT refusing a SYN below the old sequenc
     expect(c.handshake).toMatchObject({ synCount: 2, synFrame: 11, synAckFrame: 15 });
   });
 });
+
+describe('syn-fin: how Linux answers a SYN+FIN probe, recorded with a raw socket', () => {
+  it('to a closed port: REFUSED by the RST acknowledging ISN + 2; to a listener: dropped, a SYN never answered', async () => {
+    const r = await analyzeFile('syn-fin.pcap');
+    expect(r.connections.map((c) => [c.server.port, c.handshake.outcome, c.client.finalState, c.server.finalState, c.rolesGuessed])).toEqual([
+      [29112, 'refused', 'CLOSED', 'CLOSED', false],
+      [29113, 'no_answer', 'SYN_SENT', 'CLOSED', false],
+    ]);
+    expect(r.connections.map((c) => c.anomalies.map((a) => a.code))).toEqual([['INVALID_FLAGS', 'REFUSED'], ['HALF_OPEN', 'INVALID_FLAGS']]);
+    for (const c of r.connections) expect(c.anomalies.find((a) => a.code === 'INVALID_FLAGS')!.details).toEqual({ flags: 'SYN,FIN', count: 1, synTaken: true });
+  });
+});

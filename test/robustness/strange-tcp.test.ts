@@ -64,7 +64,8 @@ describe('impossible flag combinations: reported as INVALID_FLAGS, never move a 
     expect(c.bytes).toEqual({ client: 10, server: 0 });
   });
 
-  test.each(cases)('%s as the only packet: one connection, no handshake, no transition', async (_name, flags) => {
+  // A SYN+FIN as the only packet is a SYN never answered: 'a SYN+FIN that opens' below.
+  test.each(cases.filter(([name]) => name !== 'SYN+FIN'))('%s as the only packet: one connection, no handshake, no transition', async (_name, flags) => {
     const s = new Scenario();
     s.a.send(flags, 0, { noAck: (flags & TCP_ACK) === 0 });
     const c = only(await runChecked(s));
@@ -72,6 +73,99 @@ describe('impossible flag combinations: reported as INVALID_FLAGS, never move a 
     expect(c.client.transitions).toEqual([]);
     expect(c.server.transitions).toEqual([]);
     expect(c.handshake.outcome).toBe('not_seen');
+  });
+});
+
+describe('a SYN+FIN that opens: taken as the SYN, its FIN ignored (RFC 9293 §3.10.7.2)', () => {
+  /** The probe: a SYN+FIN occupies two sequence numbers on the wire, but a stack that takes it as a SYN acknowledges ISN + 1. */
+  function synFin(): Scenario {
+    const s = new Scenario();
+    s.a.send(TCP_SYN | TCP_FIN, 0, { noAck: true });
+    s.a.nxt = (s.a.isn + 1) >>> 0;
+    return s;
+  }
+  const synTaken = (c: ConnectionReport) => c.anomalies.find((a) => a.code === 'INVALID_FLAGS')!;
+
+  test('answered by a SYN,ACK: one connection with its handshake and close, not two (the SYN,ACK opened a second)', async () => {
+    const s = synFin();
+    s.b.synAck(); s.a.ack();
+    s.a.data(10); s.b.ack();
+    close(s);
+    const c = only(await runChecked(s));
+    expect(statePath(c, 'client')).toEqual(['CLOSED', 'SYN_SENT', 'ESTABLISHED', 'FIN_WAIT_1', 'FIN_WAIT_2', 'TIME_WAIT']);
+    expect(statePath(c, 'server')).toEqual(['CLOSED', 'LISTEN', 'SYN_RECEIVED', 'ESTABLISHED', 'CLOSE_WAIT', 'LAST_ACK', 'CLOSED']);
+    expect(c.handshake.outcome).toBe('complete');
+    expect(c.close.kind).toBe('four_way');
+    expect(c.rolesGuessed).toBe(false);
+    expect(codes(c)).toEqual(['INVALID_FLAGS']);
+    expect(synTaken(c).details).toEqual({ flags: 'SYN,FIN', count: 1, synTaken: true });
+    expect(synTaken(c).message).toBe('client sent a segment with invalid flags SYN,FIN; a SYN+FIN that opened was taken as its SYN, the FIN ignored');
+    expect(c.zeek.connState).toBe('SF');
+  });
+
+  test('a scan probe (SYN+FIN, SYN,ACK, RST) is one connection, read as a SYN scan reads', async () => {
+    const probe = synFin();
+    probe.b.synAck(); probe.a.rst();
+    const syn = new Scenario();
+    syn.a.syn(); syn.b.synAck(); syn.a.rst();
+    const c = only(await runChecked(probe));
+    const d = only(await runChecked(syn));
+    expect([statePath(c, 'client'), statePath(c, 'server')]).toEqual([statePath(d, 'client'), statePath(d, 'server')]);
+    expect([c.handshake.outcome, c.close.kind]).toEqual([d.handshake.outcome, d.close.kind]);
+    expect(codes(c)).toEqual(['INVALID_FLAGS', ...codes(d)]);
+  });
+
+  test.each([
+    ['the FIN counted too (RFC 9293 §3.10.7.1: <ACK=SEG.SEQ+SEG.LEN>)', 2],
+    ['ISN + 1', 1],
+  ])('answered by a RST,ACK acknowledging %s: refused', async (_name, plus) => {
+    const s = new Scenario();
+    s.a.send(TCP_SYN | TCP_FIN, 0, { noAck: true });
+    s.b.send(TCP_RST | TCP_ACK, 0, { seq: 0, ack: (s.a.isn + plus) >>> 0 });
+    const c = only(await runChecked(s));
+    expect(c.handshake.outcome).toBe('refused');
+    expect(statePath(c, 'client')).toEqual(['CLOSED', 'SYN_SENT', 'CLOSED']);
+    expect(codes(c)).toEqual(['INVALID_FLAGS', 'REFUSED']);
+  });
+
+  test('a RST acknowledging ISN + 2 after a plain SYN is still not acceptable', async () => {
+    const s = new Scenario();
+    s.a.syn();
+    s.b.send(TCP_RST | TCP_ACK, 0, { seq: 0, ack: (s.a.isn + 2) >>> 0 });
+    const c = only(await runChecked(s));
+    expect(c.handshake.outcome).toBe('no_answer');
+    expect(codes(c)).toContain('OUT_OF_WINDOW_RST');
+  });
+
+  test('unanswered, and sent again: a SYN never answered, retransmitted', async () => {
+    const s = synFin();
+    s.wait(1000);
+    s.a.send(TCP_SYN | TCP_FIN, 0, { noAck: true, seq: s.a.isn, keepSeq: true });
+    const c = only(await runChecked(s));
+    expect(statePath(c, 'client')).toEqual(['CLOSED', 'SYN_SENT']);
+    expect(c.handshake.outcome).toBe('no_answer');
+    expect(codes(c)).toEqual(expect.arrayContaining(['HALF_OPEN', 'INVALID_FLAGS', 'SYN_RETRANSMIT']));
+    expect(synTaken(c).details.count).toBe(2);
+    expect(c.zeek.connState).toBe('SH');
+  });
+
+  test('not when its sender has sent before: a SYN+FIN mid-connection stays ignored for state', async () => {
+    const s = established();
+    s.a.send(TCP_SYN | TCP_FIN, 0, { noAck: true, keepSeq: true });
+    close(s);
+    const c = only(await runChecked(s));
+    expect(statePath(c, 'client')).toEqual(['CLOSED', 'SYN_SENT', 'ESTABLISHED', 'FIN_WAIT_1', 'FIN_WAIT_2', 'TIME_WAIT']);
+    expect(synTaken(c).details).toEqual({ flags: 'SYN,FIN', count: 1 });
+  });
+
+  test('nor a SYN,FIN,ACK or a SYN,FIN,RST', async () => {
+    for (const flags of [TCP_SYN | TCP_FIN | TCP_ACK, TCP_SYN | TCP_FIN | TCP_RST]) {
+      const s = new Scenario();
+      s.a.send(flags, 0, { noAck: (flags & TCP_ACK) === 0 });
+      const c = only(await runChecked(s));
+      expect(c.client.transitions).toEqual([]);
+      expect(c.server.transitions).toEqual([]);
+    }
   });
 });
 
