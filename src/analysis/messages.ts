@@ -85,7 +85,7 @@ export function anomalyMessage(code: AnomalyCode, who: 'client' | 'server' | nul
     case 'TIME_WAIT_ASSASSINATION':
       return `${w} left TIME_WAIT on a RST from its peer${typeof d.timeWaitSeconds === 'number' ? ` ${d.timeWaitSeconds} s after entering it` : ''}, before its 2×MSL timer ran out (TIME-WAIT assassination, RFC 1337)${times(d)}`;
     case 'SYN_CHALLENGE_ACK':
-      return `${w} answered the SYN with an ACK of connection ${d.previousId}${d.timeWait === true ? ' (in TIME_WAIT)' : ''}, not a SYN/ACK${d.reset === true ? '; the client reset that connection' : ''}${times(d)}`;
+      return `${w} answered the SYN with an ACK of ${d.previousId === null ? 'an earlier connection' : `connection ${d.previousId}`}${d.timeWait === true ? ' (in TIME_WAIT)' : ''}, not a SYN/ACK${d.reset === true ? '; the client reset that connection' : ''}${times(d)}`;
     case 'UNEXPECTED_SYN':
       return `${w} sent a SYN with a new ISN inside the open connection; ignored${times(d)}`;
     case 'OUT_OF_ORDER':

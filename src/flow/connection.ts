@@ -374,6 +374,18 @@ export class Connection implements ConnectionFacts {
   /** The acknowledgment number of the last such ACK: the sequence number of the client's RST answering it. */
   private challengedAt!: number;
   challengerInTimeWait!: boolean;
+  /**
+   * A bare ACK from a server that had sent nothing else, to a client in SYN_SENT, acknowledging past
+   * its SYN, with no earlier connection to match it against (NaN: none): the earlier connection's
+   * challenge ACK, or this one's ACK of data the capture lost. Held until the client tells them
+   * apart (resolveUnmatchedAck); its frame, input, time, ladder row and repeats.
+   */
+  private unmatchedAck!: number;
+  private unmatchedAckFrame!: number;
+  private unmatchedAckInput!: string;
+  private unmatchedAckNanos!: number;
+  private unmatchedAckRow!: number;
+  private unmatchedAckCount!: number;
   completeness!: number;
 
   constructor(id: number, key: TupleKey, clientIsA: boolean, input: string, rolesGuessed: boolean, midstream: boolean,
@@ -440,6 +452,12 @@ export class Connection implements ConnectionFacts {
     this.challengeAckAlt = NaN;
     this.challengedAt = NaN;
     this.challengerInTimeWait = false;
+    this.unmatchedAck = NaN;
+    this.unmatchedAckFrame = 0;
+    this.unmatchedAckInput = '';
+    this.unmatchedAckNanos = 0;
+    this.unmatchedAckRow = -1;
+    this.unmatchedAckCount = 0;
     this.portReuseGapNanos = 0;
     this.completeness = 0;
     this.anomalies = null;
@@ -635,14 +653,40 @@ export class Connection implements ConnectionFacts {
         this.row(f, t, frameNo, fromClient, s, r);
         return;
       }
-      // The client's answer to it (RFC 9293 §3.10.7.3: SYN_SENT resets an unacceptable ACK with
-      // <SEQ=SEG.ACK>), which ends the earlier connection on the server: said in the anomaly.
-      if (fromClient && rst && !ack && seq === this.challengedAt && s.state === 'SYN_SENT') {
-        const a = this.anomalies?.find((x) => x.code === 'SYN_CHALLENGE_ACK');
-        if (a !== undefined) a.details.reset = true;
-      }
       // Until the server sends anything else, or the client gets past its SYN (CLOSED: before its first).
       if (!fromClient || (this.client.state !== 'SYN_SENT' && this.client.state !== 'CLOSED')) this.challengeable = false;
+    }
+    if (!Number.isNaN(this.unmatchedAck)) this.resolveUnmatchedAck(fromClient, syn, ack, rst, len, seq, ackNo, s);
+    // Such an ACK without the earlier connection in the capture (or not matching what it showed).
+    // One at or before the client's ISN acknowledges nothing this connection sent: a challenge ACK.
+    // One past its SYN may also be this connection's, its SYN,ACK and the client's data lost before
+    // the capture point: held until the client answers (resolveUnmatchedAck). Either way SYN_SENT
+    // drops it (§3.10.7.3), so it moves no state.
+    if (!fromClient && !s.hasSeq && ack && !syn && !fin && !rst && len === 0 && r.state === 'SYN_SENT' && r.synSeen
+      && ackNo !== ((r.iss + 1) | 0)) {
+      if (seqLe(ackNo, r.iss)) {
+        if (!this.bump('SYN_CHALLENGE_ACK', sRole)) this.add('SYN_CHALLENGE_ACK', sRole, frameNo, this.lastInput, t, { previousId: null, timeWait: null, reset: false });
+        this.challengedAt = ackNo;
+        this.row(f, t, frameNo, fromClient, s, r);
+        return;
+      }
+      if (Number.isNaN(this.unmatchedAck) || ackNo === this.unmatchedAck) {
+        if (this.unmatchedAckCount++ === 0) {
+          this.unmatchedAck = ackNo;
+          this.unmatchedAckFrame = frameNo;
+          this.unmatchedAckInput = this.lastInput;
+          this.unmatchedAckNanos = t;
+          this.unmatchedAckRow = this.ladder !== null ? this.ladder.length : -1;
+        }
+        this.row(f, t, frameNo, fromClient, s, r);
+        return;
+      }
+    }
+    // The client's answer to a challenge ACK (RFC 9293 §3.10.7.3: SYN_SENT resets an unacceptable
+    // ACK with <SEQ=SEG.ACK>), which ends the earlier connection on the server: said in the anomaly.
+    if (rst && fromClient && !ack && seq === this.challengedAt && s.state === 'SYN_SENT') {
+      const a = this.anomalyOf('SYN_CHALLENGE_ACK', SERVER);
+      if (a !== null) a.details.reset = true;
     }
 
     // A SYN,ACK whose arcs were inferred before it came (peerAfterInferredSynAck): tracked, not stepped again.
@@ -769,6 +813,7 @@ export class Connection implements ConnectionFacts {
    * frame), and TIME_WAIT → CLOSED is inferred when the capture shows 2×MSL passing by `endNanos`.
    */
   settle(endNanos: number): void {
+    if (!Number.isNaN(this.unmatchedAck)) this.unmatchedAckWas(false, false);
     for (const ep of [this.client, this.server]) {
       // Not a FIN still behind a hole in its sender's bytes, unless the receiver was never captured
       // (one direction only: a gap never filled there is more likely the capture's own loss).
@@ -783,6 +828,51 @@ export class Connection implements ConnectionFacts {
       }
       if (ep.state === 'TIME_WAIT') this.checkTimeWait(ep, endNanos, this.lastFrame, this.lastInput);
     }
+  }
+
+  /**
+   * The next segment after an unmatched ACK (above) says what it was. From the client a RST at its
+   * ack (§3.10.7.3's answer) or the same SYN again, from the server a SYN,ACK of that SYN: the client
+   * was still in SYN_SENT, so it had sent nothing that ACK could acknowledge, and it was an earlier
+   * connection's challenge ACK. Anything else but the same ACK again: this connection's ACK of data
+   * the capture lost (CAPTURE_LOSS, as for any such ACK), also when the record ends first.
+   */
+  private resolveUnmatchedAck(fromClient: boolean, syn: boolean, ack: boolean, rst: boolean, len: number, seq: number, ackNo: number, s: Endpoint): void {
+    if (fromClient ? s.state === 'SYN_SENT' && !ack && ((rst && seq === this.unmatchedAck) || (syn && !rst && seq === s.iss))
+      : syn && ack && !rst && ackNo === ((this.client.iss + 1) | 0)) {
+      this.unmatchedAckWas(true, rst);
+    } else if (fromClient || !ack || syn || rst || len !== 0 || ackNo !== this.unmatchedAck) {
+      this.unmatchedAckWas(false, false);
+    }
+  }
+
+  private unmatchedAckWas(challenge: boolean, reset: boolean): void {
+    const frameNo = this.unmatchedAckFrame;
+    const t = this.unmatchedAckNanos;
+    const count = this.unmatchedAckCount;
+    const code: AnomalyCode = challenge ? 'SYN_CHALLENGE_ACK' : 'CAPTURE_LOSS';
+    const pkt = this.pktCodes;
+    this.pktCodes = null; // not the current packet's
+    if (challenge) {
+      const a = this.anomalyOf(code, SERVER);
+      if (a !== null) a.details.count = (a.details.count as number) + count;
+      else {
+        this.add(code, SERVER, frameNo, this.unmatchedAckInput, t, { previousId: null, timeWait: null, reset });
+        if (count > 1) this.anomalyOf(code, SERVER)!.details.count = count;
+      }
+      this.challengedAt = this.unmatchedAck;
+    } else {
+      const input = this.lastInput;
+      this.lastInput = this.unmatchedAckInput;
+      const unseen = seqDiff(this.unmatchedAck, this.client.sndNxt);
+      for (let i = 0; i < count; i++) this.lossNoted(CLIENT, frameNo, t, 'acked_unseen', unseen);
+      this.lastInput = input;
+    }
+    this.pktCodes = pkt;
+    const row = this.ladder !== null && this.unmatchedAckRow >= 0 ? this.ladder[this.unmatchedAckRow] : undefined;
+    if (row !== undefined && row.frame === frameNo) row.anomalies.push(code);
+    this.unmatchedAck = NaN;
+    this.unmatchedAckCount = 0;
   }
 
   private checkTimeWait(ep: Endpoint, t: number, frameNo: number, input: string): void {

@@ -166,3 +166,14 @@ describe('syn-fin: how Linux answers a SYN+FIN probe, recorded with a raw socket
     for (const c of r.connections) expect(c.anomalies.find((a) => a.code === 'INVALID_FLAGS')!.details).toEqual({ flags: 'SYN,FIN', count: 1, synTaken: true });
   });
 });
+
+describe('half-open-late: half-open-reconnect.pcap from the reconnect on, as a capture started after the connection went half-open', () => {
+  it('the server\'s ACK of the forgotten connection is SYN_CHALLENGE_ACK with no earlier connection to name, and the kernel\'s RST is said', async () => {
+    const r = await analyzeFile('half-open-late.pcap');
+    expect(r.connections).toHaveLength(1);
+    const c = r.connections[0];
+    expect(c.anomalies.map((a) => [a.code, a.endpoint, a.frame])).toEqual([['SYN_CHALLENGE_ACK', 'server', 2], ['SYN_RETRANSMIT', 'client', 4], ['NOT_CLOSED', null, 10]]);
+    expect(c.anomalies[0].details).toEqual({ previousId: null, timeWait: null, reset: true, count: 1 });
+    expect([c.handshake.outcome, c.client.finalState, c.server.finalState]).toEqual(['complete', 'ESTABLISHED', 'ESTABLISHED']);
+  });
+});

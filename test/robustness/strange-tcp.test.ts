@@ -1732,12 +1732,7 @@ describe('a SYN reusing a tuple answered by the earlier connection\'s ACK: SYN_C
     expect(c.anomalies.map((a) => a.code)).toContain('CAPTURE_LOSS');
   });
 
-  test('not without an earlier connection in the capture (loss cannot be told apart), nor for an ACK of the SYN, nor once the server answered', async () => {
-    // No earlier connection: the ACK past the SYN is still acked_unseen loss.
-    const fresh = reopen(new Scenario());
-    const c = only(await runChecked(fresh));
-    expect(c.anomalies.map((a) => a.code)).toContain('CAPTURE_LOSS');
-    expect(c.anomalies.map((a) => a.code)).not.toContain('SYN_CHALLENGE_ACK');
+  test('not for an ACK of the SYN, nor once the server answered', async () => {
     // A reused tuple whose server acknowledges the SYN (its SYN,ACK not captured): this connection's.
     let s = established(); s.a.fin(); s.b.fin(); s.a.ack(); s.b.ack(); s.wait(1000);
     s.a.reset(500); s.a.syn(); s.b.ack({ ack: 501 }); s.a.data(5); s.b.ack();
@@ -1749,6 +1744,67 @@ describe('a SYN reusing a tuple answered by the earlier connection\'s ACK: SYN_C
     s.a.reset(500); s.a.syn(); s.b.reset(9000); s.b.synAck(); s.b.ack({ ack: oldNxt }); s.a.ack();
     last = (await runChecked(s)).connections[1];
     expect(last.anomalies.map((a) => a.code)).not.toContain('SYN_CHALLENGE_ACK');
+  });
+
+  describe('without the earlier connection in the capture (it started late, or the tombstone is gone)', () => {
+    /** A SYN (ISN 500) answered by a bare ACK of `ack`, then `after`. */
+    const unmatched = (ack: number, after: (s: Scenario) => void): Scenario => {
+      const s = new Scenario();
+      s.a.reset(500); s.a.syn();
+      s.b.ack({ seq: 77_000, ack });
+      after(s);
+      return s;
+    };
+    const resend = (s: Scenario): void => { s.wait(10); s.a.syn(); s.b.reset(9000); s.b.synAck(); s.a.ack(); };
+    const challenge = (c: ConnectionReport) => c.anomalies.find((a) => a.code === 'SYN_CHALLENGE_ACK');
+
+    test('an ACK at or before the client\'s ISN acknowledges nothing it sent: a challenge ACK at once (was CAPTURE_LOSS or two SEGMENT_IN_WRONG_STATE)', async () => {
+      for (const ack of [500, 499, 100, (500 - 2 ** 31 + 1) >>> 0]) {
+        const c = only(await runChecked(unmatched(ack, (s) => { s.a.rst({ seq: ack }); resend(s); })));
+        expect(anomalies(c), `ack ${ack}`).toEqual([['SYN_CHALLENGE_ACK', 'server', 2], ['SYN_RETRANSMIT', 'client', 4], ['NOT_CLOSED', null, 6]]);
+        expect(challenge(c)!.details).toEqual({ previousId: null, timeWait: null, reset: true, count: 1 });
+        expect(challenge(c)!.message).toBe('server answered the SYN with an ACK of an earlier connection, not a SYN/ACK; the client reset that connection');
+        expect(c.handshake).toMatchObject({ outcome: 'complete', synCount: 2, synAckFrame: 5 });
+        expect(c.server.transitions[0]).toMatchObject({ to: 'LISTEN', frame: 5 });
+      }
+      // Also when nothing follows.
+      const c = only(await runChecked(unmatched(400, () => {})));
+      expect(anomalies(c)).toEqual([['HALF_OPEN', 'client', 1], ['SYN_CHALLENGE_ACK', 'server', 2]]);
+      expect(challenge(c)!.details.reset).toBe(false);
+    });
+
+    test.each([
+      ['the client\'s RST at its ack (RFC 9293 §3.10.7.3)', (s: Scenario) => { s.a.rst({ seq: 1_000_000 }); resend(s); }, true, 4],
+      ['the client\'s SYN again', (s: Scenario) => resend(s), false, 3],
+      ['the server\'s SYN,ACK of the SYN', (s: Scenario) => { s.b.reset(9000); s.b.synAck(); s.a.ack(); }, false, null],
+    ])('an ACK past the SYN, then %s: the client was still in SYN_SENT, so a challenge ACK', async (_name, after, reset, resentFrame) => {
+      const c = only(await runChecked(unmatched(1_000_000, after)));
+      expect(challenge(c)).toMatchObject({ endpoint: 'server', frame: 2, details: { previousId: null, timeWait: null, reset, count: 1 } });
+      expect(c.anomalies.map((a) => a.code)).not.toContain('CAPTURE_LOSS');
+      expect(c.anomalies.map((a) => a.code)).not.toContain('SEGMENT_IN_WRONG_STATE');
+      expect(c.handshake.outcome).toBe('complete');
+      if (resentFrame !== null) expect(c.anomalies.find((a) => a.code === 'SYN_RETRANSMIT')!.frame).toBe(resentFrame);
+    });
+
+    test('an ACK past the SYN, then the client\'s data or the end of the record: this connection\'s ACK of bytes the capture lost', async () => {
+      const data = only(await runChecked(unmatched(506, (s) => { s.a.nxt = 506; s.a.data(10); s.b.ack(); })));
+      expect(challenge(data)).toBeUndefined();
+      expect(data.anomalies.find((a) => a.code === 'CAPTURE_LOSS')).toMatchObject({ endpoint: 'client', frame: 2, details: { kind: 'acked_unseen', unseenBytes: 5 } });
+      // The same ACK twice, then nothing: loss, counted twice.
+      const end = only(await runChecked(unmatched(506, (s) => { s.wait(200); s.b.ack({ seq: 77_000, ack: 506 }); })));
+      expect(challenge(end)).toBeUndefined();
+      expect(end.anomalies.find((a) => a.code === 'CAPTURE_LOSS')).toMatchObject({ frame: 2, details: { kind: 'acked_unseen', unseenBytes: 5, count: 2 } });
+    });
+
+    test('the ladder marks the ACK\'s own row once its reading is known', async () => {
+      const s = unmatched(1_000_000, (x) => { x.a.rst({ seq: 1_000_000 }); resend(x); });
+      const c = only(await analyzeBytes(s.pcap(), { ladder: true }));
+      expect(c.ladder!.map((r) => [r.frame, r.flags, r.anomalies])).toEqual([
+        [1, 'SYN', []], [2, 'ACK', ['SYN_CHALLENGE_ACK']], [3, 'RST', []], [4, 'SYN', ['SYN_RETRANSMIT']], [5, 'SYN,ACK', []], [6, 'ACK', []],
+      ]);
+      const lost = only(await analyzeBytes(unmatched(506, (x) => { x.a.nxt = 506; x.a.data(10); }).pcap(), { ladder: true }));
+      expect(lost.ladder![1]).toMatchObject({ frame: 2, anomalies: ['CAPTURE_LOSS'] });
+    });
   });
 });
 
