@@ -378,13 +378,15 @@ export class Connection implements ConnectionFacts {
    * A bare ACK from a server that had sent nothing else, to a client in SYN_SENT, acknowledging past
    * its SYN, with no earlier connection to match it against (NaN: none): the earlier connection's
    * challenge ACK, or this one's ACK of data the capture lost. Held until the client tells them
-   * apart (resolveUnmatchedAck); its frame, input, time, ladder row and repeats.
+   * apart (resolveUnmatchedAck); its sequence number, frame, input, time, repeats and their ladder
+   * rows (index and frame, in pairs).
    */
   private unmatchedAck!: number;
+  private unmatchedAckSeq!: number;
   private unmatchedAckFrame!: number;
   private unmatchedAckInput!: string;
   private unmatchedAckNanos!: number;
-  private unmatchedAckRow!: number;
+  private unmatchedAckRows!: number[] | null;
   private unmatchedAckCount!: number;
   completeness!: number;
 
@@ -453,10 +455,11 @@ export class Connection implements ConnectionFacts {
     this.challengedAt = NaN;
     this.challengerInTimeWait = false;
     this.unmatchedAck = NaN;
+    this.unmatchedAckSeq = 0;
     this.unmatchedAckFrame = 0;
     this.unmatchedAckInput = '';
     this.unmatchedAckNanos = 0;
-    this.unmatchedAckRow = -1;
+    this.unmatchedAckRows = null;
     this.unmatchedAckCount = 0;
     this.portReuseGapNanos = 0;
     this.completeness = 0;
@@ -673,11 +676,12 @@ export class Connection implements ConnectionFacts {
       if (Number.isNaN(this.unmatchedAck) || ackNo === this.unmatchedAck) {
         if (this.unmatchedAckCount++ === 0) {
           this.unmatchedAck = ackNo;
+          this.unmatchedAckSeq = seq;
           this.unmatchedAckFrame = frameNo;
           this.unmatchedAckInput = this.lastInput;
           this.unmatchedAckNanos = t;
-          this.unmatchedAckRow = this.ladder !== null ? this.ladder.length : -1;
         }
+        if (this.ladder !== null) (this.unmatchedAckRows ??= []).push(this.ladder.length, frameNo); // this packet's row, pushed next
         this.row(f, t, frameNo, fromClient, s, r);
         return;
       }
@@ -862,16 +866,32 @@ export class Connection implements ConnectionFacts {
       }
       this.challengedAt = this.unmatchedAck;
     } else {
+      // The connection's own ACK after all: what its processing skipped is done now. Its server had
+      // the client's SYN and more, so it had answered it: the SYN,ACK the capture lost too, not a
+      // SYN never answered (as syn_ack_unseen elsewhere; helper-71 review).
       const input = this.lastInput;
       this.lastInput = this.unmatchedAckInput;
+      const sv = this.server;
       const unseen = seqDiff(this.unmatchedAck, this.client.sndNxt);
       for (let i = 0; i < count; i++) this.lossNoted(CLIENT, frameNo, t, 'acked_unseen', unseen);
+      if (!sv.hasSeq) { sv.hasSeq = true; sv.sndNxt = sv.firstSeq = this.unmatchedAckSeq; }
+      if (!sv.hasAck || seqGt(this.unmatchedAck, sv.ackMax)) { sv.hasAck = true; sv.ackMax = this.unmatchedAck; }
+      this.lossNoted(SERVER, frameNo, t, 'syn_ack_unseen', 0);
+      this.synAckUnseen++;
       this.lastInput = input;
     }
     this.pktCodes = pkt;
-    const row = this.ladder !== null && this.unmatchedAckRow >= 0 ? this.ladder[this.unmatchedAckRow] : undefined;
-    if (row !== undefined && row.frame === frameNo) row.anomalies.push(code);
+    const rows = this.unmatchedAckRows;
+    const ladder = this.ladder;
+    if (rows !== null && ladder !== null) {
+      for (let i = 0; i < rows.length; i += 2) {
+        const row = ladder[rows[i]];
+        if (row === undefined || row.frame !== rows[i + 1]) continue; // not kept (past LADDER_MAX_ROWS)
+        row.anomalies.push(code); // once for loss: its acked_unseen stays if a late SYN,ACK takes syn_ack_unseen back
+      }
+    }
     this.unmatchedAck = NaN;
+    this.unmatchedAckRows = null;
     this.unmatchedAckCount = 0;
   }
 
@@ -1219,6 +1239,7 @@ export class Connection implements ConnectionFacts {
       // Dropped, and its FIN with it: a resend of it, captured or not, is shown by an ACK covering it.
       if (fin && (r.state === 'FIN_WAIT_1' || r.state === 'FIN_WAIT_2') && !r.pendingFin) {
         holdPendingFin(r, true, frameNo, this.lastInput, t);
+        r.pendingFinAcksOwn = true;
       }
       return;
     }
@@ -1479,6 +1500,7 @@ function holdPendingFin(ep: Endpoint, needsAck: boolean, frameNo: number, input:
 function dropPendingFin(ep: Endpoint): void {
   ep.pendingFin = false;
   ep.pendingFinNeedsAck = false;
+  ep.pendingFinAcksOwn = false;
 }
 
 /**
@@ -1489,11 +1511,17 @@ function coversFin(finBy: Endpoint, ackNo: number): boolean {
   return seqGe(ackNo, (finBy.finSeq + 1) | 0);
 }
 
-/** The held `rcv FIN` arc (ESTABLISHED → CLOSE_WAIT; FIN_WAIT_1 → CLOSING, FIN_WAIT_2 → TIME_WAIT). */
+/**
+ * The held `rcv FIN` arc (ESTABLISHED → CLOSE_WAIT; FIN_WAIT_1 → CLOSING, FIN_WAIT_2 → TIME_WAIT),
+ * after the ACK of this endpoint's own FIN when the held FIN's segment had acknowledged it
+ * (pendingFinAcksOwn: FIN_WAIT_1 → FIN_WAIT_2 → TIME_WAIT, not CLOSING: its sender had the FIN, so
+ * the FINs did not cross).
+ */
 function deliverPendingFin(ep: Endpoint, frameNo: number, input: string, t: number, inferred: boolean): void {
+  const acksOwn = ep.pendingFinAcksOwn && ep.finSent;
   dropPendingFin(ep);
   const n = ep.transitions.length;
-  step(ep, fill(RCV_EV, t, frameNo, input, false, false, true, false, 0, false, false, false));
+  step(ep, fill(RCV_EV, t, frameNo, input, false, acksOwn, true, false, 0, false, acksOwn, false));
   // Assumed delivered at the end of the record, not shown by the endpoint: mark the arc inferred.
   if (inferred && ep.transitions.length > n) ep.transitions[n].evidence = 'inferred';
 }

@@ -43,6 +43,12 @@ export class Endpoint implements MachineEndpoint {
    * while the hole lasts: that is read from the peer's `hasHole`, live, not stored here.)
    */
   pendingFinNeedsAck = false;
+  /**
+   * The held FIN came on a segment this endpoint dropped for acknowledging past its own FIN (so its
+   * sender had that FIN): an ACK covering the held FIN shows it arrived, on that segment or on a resend
+   * with an acceptable ACK, and either way with the ACK of this endpoint's FIN (deliverPendingFin).
+   */
+  pendingFinAcksOwn = false;
   /** Last advertised window (raw; -1 = none); `wscale` below is its shift, unless `windowInSyn`. */
   window = -1;
   /** `window` came in a SYN, where it is never scaled (RFC 7323 §2.2). */
@@ -142,6 +148,7 @@ export class Endpoint implements MachineEndpoint {
     this.finSeq = 0;
     this.pendingFin = false;
     this.pendingFinNeedsAck = false;
+    this.pendingFinAcksOwn = false;
     this.pendingFinFrame = 0;
     this.pendingFinInput = '';
     this.pendingFinNanos = 0;

@@ -326,7 +326,8 @@ export class Tracker {
    */
   private startsNewConnection(c: Connection, f: PacketFields, fromA: boolean, t: number): boolean {
     const flags = f.flags;
-    if ((flags & TCP_SYN) === 0 || (flags & (TCP_RST | TCP_FIN)) !== 0) return false;
+    // A SYN+FIN without ACK is a SYN here too (Connection.segment takes it as one when it opens).
+    if ((flags & TCP_SYN) === 0 || (flags & TCP_RST) !== 0 || (flags & (TCP_FIN | TCP_ACK)) === (TCP_FIN | TCP_ACK)) return false;
     // Every return to an opening state takes a SYN, so this bounds one record's transitions (and
     // its report) whatever the tuple repeats: a session looped by tcpreplay on the same ISNs, or
     // SYN, SYN,ACK, RST for ever (helper-52 audit: 126 MB of that was one record, 989 MB of RSS).

@@ -149,6 +149,35 @@ describe('a SYN+FIN that opens: taken as the SYN, its FIN ignored (RFC 9293 §3.
     expect(c.zeek.connState).toBe('SH');
   });
 
+  test('on a tuple that already has a record: a new ISN opens a new connection as a SYN would (helper-71 review: it joined the old record)', async () => {
+    // Two probes 1 s apart on one tuple (hping3 -S -F -k): two connections, each read alike.
+    const s = synFin();
+    s.b.synAck(); s.a.rst();
+    s.wait(1000); s.a.reset(90_000); s.b.reset(700_000);
+    s.a.send(TCP_SYN | TCP_FIN, 0, { noAck: true }); s.a.nxt = 90_001;
+    s.b.synAck(); s.a.rst();
+    const r = await runChecked(s);
+    expect(r.connections).toHaveLength(2);
+    for (const c of r.connections) {
+      expect(statePath(c, 'client')).toEqual(['CLOSED', 'SYN_SENT', 'ESTABLISHED', 'CLOSED']);
+      expect(synTaken(c).details).toEqual({ flags: 'SYN,FIN', count: 1, synTaken: true });
+    }
+    // After an unanswered SYN or SYN+FIN, one with a new ISN: a second connection, refused or answered.
+    for (const first of ['SYN', 'SYN+FIN']) {
+      for (const answer of ['RST', 'SYN,ACK']) {
+        const t = new Scenario();
+        if (first === 'SYN') t.a.syn(); else t.a.send(TCP_SYN | TCP_FIN, 0, { noAck: true });
+        t.wait(1000); t.a.reset(90_000);
+        t.a.send(TCP_SYN | TCP_FIN, 0, { noAck: true }); t.a.nxt = 90_001;
+        if (answer === 'RST') t.b.send(TCP_RST | TCP_ACK, 0, { seq: 0, ack: 90_002 });
+        else { t.b.synAck(); t.a.rst(); }
+        const q = await runChecked(t);
+        expect(q.connections.map((c) => c.handshake.outcome), `${first} then ${answer}`).toEqual(['no_answer', answer === 'RST' ? 'refused' : 'aborted']);
+        expect(q.connections.flatMap(codes)).not.toContain('BAD_HANDSHAKE_ACK');
+      }
+    }
+  });
+
   test('not when its sender has sent before: a SYN+FIN mid-connection stays ignored for state', async () => {
     const s = established();
     s.a.send(TCP_SYN | TCP_FIN, 0, { noAck: true, keepSeq: true });
@@ -217,6 +246,46 @@ describe('a FIN lost past the capture point is not crossed by a later FIN', () =
     s.wait(200_000); s.b.send(TCP_FIN | TCP_ACK, 31, { ackLess: 1 });
     const c = only(await runChecked(s));
     expect(c.server.finalState).toBe('CLOSING');
+  });
+});
+
+describe('a FIN,ACK acknowledging past the FIN it answers (RFC 9293 §3.10.7.4: "SEG.ACK > SND.NXT", dropped)', () => {
+  /** The client closes first; the server's FIN,ACK acknowledges 5 past the client's FIN. */
+  const bogus = (): Scenario => {
+    const s = established();
+    s.a.data(10); s.b.ack();
+    s.a.fin();
+    s.b.fin({ ack: (s.a.nxt + 5) >>> 0 });
+    return s;
+  };
+
+  test('a client that drops it (acknowledges only up to the FIN, so the server resends it): FIN_WAIT_1 and LAST_ACK', async () => {
+    const s = bogus();
+    s.a.ack({ ackLess: 1 }); s.wait(200); s.b.again(); s.a.ack({ ackLess: 1 });
+    const c = only(await runChecked(s));
+    expect(finals(c)).toEqual(['FIN_WAIT_1', 'LAST_ACK']);
+    expect(codes(c)).not.toContain('SIMULTANEOUS_CLOSE');
+  });
+
+  test('a client whose ACK covers that FIN took it with the ACK of its own (the server had its FIN): TIME_WAIT as in a three-way close, not a simultaneous close through CLOSING', async () => {
+    const s = bogus();
+    s.a.ack();
+    const c = only(await runChecked(s));
+    expect(statePath(c, 'client')).toEqual(['CLOSED', 'SYN_SENT', 'ESTABLISHED', 'FIN_WAIT_1', 'TIME_WAIT']);
+    expect(finals(c)).toEqual(['TIME_WAIT', 'CLOSED']);
+    expect(c.close.kind).toBe('three_way');
+    expect(codes(c)).not.toContain('SIMULTANEOUS_CLOSE');
+    // The FIN,ACK's own arc (Figure 5's FIN_WAIT_1 → TIME_WAIT), taken at the ACK that shows it arrived.
+    expect(c.client.transitions.at(-1)).toMatchObject({ from: 'FIN_WAIT_1', to: 'TIME_WAIT', frame: 8 });
+  });
+
+  test('a FIN,ACK that crossed the client\'s FIN still closes through CLOSING', async () => {
+    const s = established();
+    s.a.data(10); s.b.ack();
+    s.a.fin(); s.b.fin({ ackLess: 1 }); s.a.ack(); s.b.ack();
+    const c = only(await runChecked(s));
+    expect(c.close.kind).toBe('simultaneous');
+    expect(statePath(c, 'client')).toContain('CLOSING');
   });
 });
 
@@ -1794,6 +1863,25 @@ describe('a SYN reusing a tuple answered by the earlier connection\'s ACK: SYN_C
       const end = only(await runChecked(unmatched(506, (s) => { s.wait(200); s.b.ack({ seq: 77_000, ack: 506 }); })));
       expect(challenge(end)).toBeUndefined();
       expect(end.anomalies.find((a) => a.code === 'CAPTURE_LOSS')).toMatchObject({ frame: 2, details: { kind: 'acked_unseen', unseenBytes: 5, count: 2 } });
+    });
+
+    test('a repeated ACK: every copy\'s ladder row is marked (helper-71 review: only the first was)', async () => {
+      for (const ack of [400, 1_000_000]) {
+        const s = unmatched(ack, (x) => { x.wait(200); x.b.ack({ seq: 77_000, ack }); x.a.rst({ seq: ack }); resend(x); });
+        const c = only(await analyzeBytes(s.pcap(), { ladder: true }));
+        expect(challenge(c)!.details.count, `ack ${ack}`).toBe(2);
+        expect(c.ladder!.slice(1, 3).map((r) => r.anomalies), `ack ${ack}`).toEqual([['SYN_CHALLENGE_ACK'], ['SYN_CHALLENGE_ACK']]);
+      }
+      const lost = only(await analyzeBytes(unmatched(506, (x) => { x.wait(200); x.b.ack({ seq: 77_000, ack: 506 }); }).pcap(), { ladder: true }));
+      expect(lost.ladder!.slice(1, 3).map((r) => r.anomalies)).toEqual([['CAPTURE_LOSS'], ['CAPTURE_LOSS']]);
+    });
+
+    test('read as loss, the server had the SYN: its SYN,ACK was lost too, so no "SYN never answered" (helper-71 review)', async () => {
+      const c = only(await runChecked(unmatched(506, () => {})));
+      expect(c.anomalies.map((a) => [a.code, a.endpoint, a.frame, a.details.kind])).toEqual([
+        ['CAPTURE_LOSS', 'client', 2, 'acked_unseen'], ['CAPTURE_LOSS', 'server', 2, 'syn_ack_unseen'],
+      ]);
+      expect(c.handshake.outcome).toBe('not_seen');
     });
 
     test('the ladder marks the ACK\'s own row once its reading is known', async () => {
