@@ -44,9 +44,10 @@ export const ANOMALIES = {
   TIME_WAIT_ASSASSINATION: { severity: 'info', summary: 'a RST ended TIME_WAIT before 2×MSL (RFC 9293 and Linux close; RFC 1337 would ignore it)', ref: '1337, 9293 §3.10.7.4' },
   UNEXPECTED_SYN: { severity: 'warn', summary: 'a SYN with a new ISN inside a synchronized connection (not a new connection)', ref: '9293 §3.10.7.4, 5961 §4' },
   SEGMENT_IN_WRONG_STATE: { severity: 'info', summary: 'Figure 5 has no arc for this segment in the endpoint\'s state', ref: '9293 Fig. 5' },
-  KEEP_ALIVE: { severity: 'info', summary: 'keep-alive probes: SND.NXT-1 with no data or one garbage byte, not counted as retransmission or data', ref: '9293 §3.8.4' },
+  KEEP_ALIVE: { severity: 'info', summary: 'keep-alive probes: SND.NXT-1 with no data or one garbage byte, not counted as retransmission or data (not to a zero window: ZERO_WINDOW_PROBE)', ref: '9293 §3.8.4' },
   OUT_OF_ORDER: { severity: 'info', summary: 'a segment arrived within 3 ms after a later one and filled the gap: reordered before the capture point, not lost', ref: '9293 §3.10.7.4' },
   SYN_CHALLENGE_ACK: { severity: 'warn', summary: 'the SYN reusing a tuple was answered by a bare ACK of the previous connection (its TIME_WAIT, or a side that still held it open: a challenge ACK), not a SYN/ACK: the client resets it and resends the SYN; recognised without that connection in the capture too', ref: '9293 §3.10.7.4, 5961 §4, 6191' },
+  ZERO_WINDOW_PROBE: { severity: 'info', summary: 'zero-window probes: segments sent to a peer advertising a zero window, to learn when it opens (the persist timer), not keep-alives, retransmissions or new data', ref: '9293 §3.8.6.1' },
 } as const satisfies Record<string, AnomalyInfo>;
 
 export type AnomalyCode = keyof typeof ANOMALIES;

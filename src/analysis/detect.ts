@@ -42,9 +42,12 @@ export function detectConnectionAnomalies(c: ConnectionFacts, ended: EndReason, 
   }
   const { kind } = closeKind(c, rst);
   if (kind === 'reset' && rst.at) {
-    c.add('RESET', rst.by === 'client' ? CLIENT : rst.by === 'server' ? SERVER : WHOLE, rst.at.frameNo, rst.at.input, rst.at.tNanos, {
-      resetBy: rst.by, state: rst.state,
-    });
+    // Sent as a host answers for a connection it does not have (Endpoint.rstNoConnFrame): the sender
+    // had lost it (killed, rebooted, a NAT or conntrack entry gone), which is the diagnosis (helper-72).
+    const sender = rst.by === 'client' ? c.client : rst.by === 'server' ? c.server : null;
+    const noConnection = sender !== null && sender.rstNoConnFrame === rst.at.frameNo;
+    c.add('RESET', rst.by === 'client' ? CLIENT : rst.by === 'server' ? SERVER : WHOLE, rst.at.frameNo, rst.at.input, rst.at.tNanos,
+      noConnection ? { resetBy: rst.by, state: rst.state, noConnection } : { resetBy: rst.by, state: rst.state });
   }
   if (outcome === 'simultaneous_open') {
     const t = findTransition(c.client, (x) => x.to === 'SYN_RECEIVED') ?? findTransition(c.server, (x) => x.to === 'SYN_RECEIVED')!;
@@ -85,7 +88,10 @@ function lingering(c: ConnectionFacts, ep: Endpoint, role: number, state: 'FIN_W
     const left = t.tNanos + held.nanos;
     // Payload only after it left (a resend past the FIN, say) tells nothing of the wait: from the entry.
     const quietFrom = open.lastDataNanos > t.tNanos && open.lastDataNanos <= left ? open.lastDataNanos : t.tNanos;
-    if ((left - quietFrom) / 1e9 <= settings.lingerSeconds) return;
+    // Or quiet that long before a later payload (Endpoint.lingerQuietNanos): a CLOSE_WAIT leak whose
+    // application wrote once more, after a minute, to a peer long gone, then took its RST.
+    const quiet = Math.max(left - quietFrom, ep.lingerQuietNanos);
+    if (quiet / 1e9 <= settings.lingerSeconds) return;
   }
   // To the µs whatever the capture's unit, as these have always been given.
   c.add(code, role, t.frameNo, t.input, t.tNanos, { seconds: seconds(held.nanos, 1000), atEnd: held.atEnd, thresholdSeconds: settings.lingerSeconds });

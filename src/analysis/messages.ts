@@ -24,7 +24,8 @@ export function anomalyMessage(code: AnomalyCode, who: 'client' | 'server' | nul
       return 'connection refused: the SYN was answered by RST';
     case 'RESET':
       // resetBy 'both': each side sent an accepted RST; `state` is the first one's sender's.
-      return d.resetBy === 'both' ? `connection reset by both endpoints, first in ${d.state}` : `connection reset by the ${d.resetBy} in ${d.state}`;
+      if (d.resetBy === 'both') return `connection reset by both endpoints, first in ${d.state}`;
+      return `connection reset by the ${d.resetBy} in ${d.state}${d.noConnection === true ? `, with a RST without ACK at its peer's ACK number: a host's answer for a connection it does not have (lost, or never had)` : ''}`;
     case 'SIMULTANEOUS_OPEN':
       return 'simultaneous open: both endpoints sent a SYN and passed through SYN_RECEIVED';
     case 'SIMULTANEOUS_CLOSE':
@@ -92,6 +93,8 @@ export function anomalyMessage(code: AnomalyCode, who: 'client' | 'server' | nul
       return `${w}'s segments arrived out of order and filled the gap${times(d)}`;
     case 'KEEP_ALIVE':
       return `${w} sent keep-alive probes${times(d)}`;
+    case 'ZERO_WINDOW_PROBE':
+      return `${w} probed its peer's zero window${times(d)}`;
     case 'SEGMENT_IN_WRONG_STATE':
       return `${w} in ${d.state}: no Figure 5 arc for this segment (${d.event})${times(d)}`;
     default: {

@@ -721,14 +721,21 @@ export class Connection implements ConnectionFacts {
     // because its ACK was lost after the capture point looks the same, but comes an RTO later
     // (gen-capture's data_retransmit flows, 3 of the 1 GB benchmark's 90,000). An unacknowledged
     // last byte sent again (a keystroke) is a retransmission either way.
-    const keepAlive = lastByte && ack && !s.finSent && r.hasAck && r.ackMax === s.sndNxt && isSynchronized(s.state)
+    // Not to a peer advertising a zero window: the same segment is then the persist timer's probe.
+    const zeroWindow = r.window === 0 && !r.windowInSyn;
+    const keepAlive = lastByte && ack && !zeroWindow && !s.finSent && r.hasAck && r.ackMax === s.sndNxt && isSynchronized(s.state)
       && (len === 0 || prevNanos < 0 || stamp - prevNanos >= KEEP_ALIVE_QUIET_NANOS);
     // A zero-window probe sent again (RFC 9293 §3.8.6.1): the one byte past a zero window that the
     // receiver has not taken, offered once per persist timeout. Counted as data once, when first
     // sent; its repeats are the persist timer, not loss (Wireshark: tcp.analysis.zero_window_probe).
-    const probeAgain = lastByte && len === 1 && r.window === 0 && !r.windowInSyn && r.hasAck && r.ackMax === seq;
+    const probeAgain = lastByte && len === 1 && zeroWindow && r.hasAck && r.ackMax === seq;
+    // Linux probes a zero window at SND.UNA - 1 with no data (tcp_xmit_probe_skb), each persist timeout,
+    // as it does a keep-alive (helper-72 audit: a stalled receiver read as keep-alives).
+    const windowProbe = probeAgain || (lastByte && len === 0 && ack && zeroWindow && !s.finSent && r.hasAck && r.ackMax === s.sndNxt
+      && isSynchronized(s.state));
     if (keepAlive) this.note('KEEP_ALIVE', sRole, frameNo, t);
-    else if (len > 0 && !probeAgain) this.onPayload(t, frameNo, fromClient, s, sRole, syn ? (seq + 1) | 0 : seq, len, syn, rst);
+    else if (windowProbe) this.note('ZERO_WINDOW_PROBE', sRole, frameNo, t);
+    else if (len > 0) this.onPayload(t, frameNo, fromClient, s, sRole, syn ? (seq + 1) | 0 : seq, len, syn, rst);
     else if (len === 0 && !syn && !rst && s.hasSeq) this.checkGap(t, frameNo, s, sRole, seq);
 
     if (fin) {
@@ -1006,6 +1013,11 @@ export class Connection implements ConnectionFacts {
     }
     s.bytes += fresh;
     if (s.firstDataNanos < 0) s.firstDataNanos = t;
+    // A half-closed connection's quiet, ended here (LINGERING_*: a CLOSE_WAIT whose application wrote
+    // once more after a minute, to a peer gone, was read as never quiet; helper-72 audit).
+    if (s.state === 'CLOSE_WAIT') quietEnded(s, s.lastDataNanos, t);
+    const r = fromClient ? this.server : this.client;
+    if (r.state === 'FIN_WAIT_2') quietEnded(r, s.lastDataNanos, t);
     s.lastDataNanos = t;
     // New bytes only: the server resending what it sent before the request is no reply to it, and
     // a RST's payload is diagnostic text (RFC 9293 §3.5.3), never delivered as stream data.
@@ -1156,6 +1168,10 @@ export class Connection implements ConnectionFacts {
       this.add('OUT_OF_WINDOW_RST', sRole, frameNo, this.lastInput, t, { ack: ack ? ackNo >>> 0 : null, expectedAck: (r.iss + 1) >>> 0, receiverState: rs });
     }
     if (!acceptable) return;
+    // Only from a side that had not closed: after its FIN, Linux answers data with this same RST from
+    // the socket it still has (the application closed; RFC 2525 §2.17), and TIME_WAIT answers for a
+    // connection closed properly.
+    if (!ack && r.hasAck && seq === r.ackMax && (s.state === 'ESTABLISHED' || s.state === 'CLOSE_WAIT')) s.rstNoConnFrame = frameNo;
     // A RST whose ACK covers the held FIN: its sender had taken the FIN (CLOSE_WAIT) before it reset,
     // as an application closing with unread data does.
     if (s.pendingFin && ack && r.finSent && coversFin(r, ackNo)) deliverPendingFin(s, frameNo, this.lastInput, t, false);
@@ -1488,6 +1504,15 @@ function lossDetails(kind: 'gap' | 'acked_unseen' | 'syn_ack_unseen', bytes: num
 }
 
 /** Holds the peer's FIN at `ep` (Endpoint.pendingFin), taken at this frame. */
+/** `ep`, in CLOSE_WAIT or FIN_WAIT_2 since its last arc, saw the open side's payload at `t` after one at `lastData`. */
+function quietEnded(ep: Endpoint, lastData: number, t: number): void {
+  const tr = ep.transitions;
+  if (tr.length === 0) return;
+  const entered = tr[tr.length - 1].tNanos;
+  const quiet = t - (lastData > entered ? lastData : entered);
+  if (quiet > ep.lingerQuietNanos) ep.lingerQuietNanos = quiet;
+}
+
 function holdPendingFin(ep: Endpoint, needsAck: boolean, frameNo: number, input: string, t: number): void {
   ep.pendingFin = true;
   ep.pendingFinNeedsAck = needsAck;

@@ -70,10 +70,23 @@ export class Endpoint implements MachineEndpoint {
   bytes = 0;
   firstDataNanos = -1;
   lastDataNanos = -1;
+  /**
+   * The longest quiet stretch of a half-closed connection that a payload ended, while this endpoint
+   * was in CLOSE_WAIT (its own payload) or FIN_WAIT_2 (its peer's): from its entry to the state or
+   * the open side's previous payload, whichever is later. LINGERING_* (analysis/detect.ts) reads it.
+   */
+  lingerQuietNanos = 0;
   transitions: Transition[] = [];
 
   /** A SYN from this endpoint was seen (so `iss` is its real ISN, not inferred from the peer's ACK). */
   synSeen = false;
+  /**
+   * The frame of its last accepted RST that had the form of a host's answer for a connection it does
+   * not have (0: none): sent from ESTABLISHED or CLOSE_WAIT (it had not closed) without ACK, at the
+   * peer's acknowledgment number (RFC 9293 §3.10.7.1's <SEQ=SEG.ACK><CTL=RST>). Linux and Windows
+   * abort a connection they have with RST,ACK, so there the sender had lost it (or never had it).
+   */
+  rstNoConnFrame = 0;
   /** Its SYN came as a SYN+FIN (Connection.segment takes it as the SYN): a RST may acknowledge the FIN too. */
   synFin = false;
   pendingFinFrame = 0;
@@ -136,6 +149,7 @@ export class Endpoint implements MachineEndpoint {
     this.state = state;
     releaseTransitions(this.transitions);
     this.synSeen = false;
+    this.rstNoConnFrame = 0;
     this.synFin = false;
     this.hasIss = false;
     this.iss = 0;
@@ -173,6 +187,7 @@ export class Endpoint implements MachineEndpoint {
     this.untrackedOpen = false;
     this.firstDataNanos = -1;
     this.lastDataNanos = -1;
+    this.lingerQuietNanos = 0;
     this.synCount = 0;
     this.synAckCount = 0;
     this.finCount = 0;

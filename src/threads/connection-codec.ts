@@ -217,7 +217,7 @@ export class ConnectionEncoder {
     n[p++] = e.pendingFinFrame; n[p++] = this.inputSlot(e.pendingFinInput, own); n[p++] = e.pendingFinNanos; n[p++] = e.pendingFinArcs; n[p++] = e.timeWaitFrom;
     n[p++] = e.window; n[p++] = e.wscale; n[p++] = e.mss; n[p++] = e.tsVal;
     n[p++] = e.packets; n[p++] = e.bytes; n[p++] = e.retransBytes; n[p++] = e.retransPackets;
-    n[p++] = e.firstDataNanos; n[p++] = e.lastDataNanos;
+    n[p++] = e.firstDataNanos; n[p++] = e.lastDataNanos; n[p++] = e.lingerQuietNanos; n[p++] = e.rstNoConnFrame;
     n[p++] = e.synCount; n[p++] = e.synAckCount; n[p++] = e.finCount;
     n[p++] = e.prevSeq; n[p++] = e.prevAck; n[p++] = e.prevFlags; n[p++] = e.prevLen; n[p++] = e.prevWindow;
     n[p++] = e.prevTsVal; n[p++] = e.prevSackSig; n[p++] = e.prevNanos; n[p++] = e.holes === null ? -1 : this.objs.push(e.holes) - 1;
@@ -406,7 +406,7 @@ function readEndpoint(n: Float64Array, p: number, objs: unknown[], e: Endpoint, 
   e.pendingFinFrame = n[p++]; e.pendingFinInput = inputAt(objs, n[p++], own); e.pendingFinNanos = n[p++]; e.pendingFinArcs = n[p++]; e.timeWaitFrom = n[p++];
   e.window = n[p++]; e.wscale = n[p++]; e.mss = n[p++]; e.tsVal = n[p++];
   e.packets = n[p++]; e.bytes = n[p++]; e.retransBytes = n[p++]; e.retransPackets = n[p++];
-  e.firstDataNanos = n[p++]; e.lastDataNanos = n[p++];
+  e.firstDataNanos = n[p++]; e.lastDataNanos = n[p++]; e.lingerQuietNanos = n[p++]; e.rstNoConnFrame = n[p++];
   e.synCount = n[p++]; e.synAckCount = n[p++]; e.finCount = n[p++];
   e.prevSeq = n[p++]; e.prevAck = n[p++]; e.prevFlags = n[p++]; e.prevLen = n[p++]; e.prevWindow = n[p++];
   e.prevTsVal = n[p++]; e.prevSackSig = n[p++]; e.prevNanos = n[p++];

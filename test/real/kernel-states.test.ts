@@ -177,3 +177,44 @@ describe('half-open-late: half-open-reconnect.pcap from the reconnect on, as a c
     expect([c.handshake.outcome, c.client.finalState, c.server.finalState]).toEqual(['complete', 'ESTABLISHED', 'ESTABLISHED']);
   });
 });
+
+describe('close-wait-leak: a server that never closes, then writes once more to a client gone (helper-72 audit)', () => {
+  it('65 s quiet in CLOSE_WAIT / FIN_WAIT_2 before the late write and the kernel\'s RST: LINGERING_* (it read RESET only)', async () => {
+    const r = await analyzeFile('close-wait-leak.pcap');
+    expect(r.connections).toHaveLength(1);
+    const c = r.connections[0];
+    expect(c.anomalies.map((a) => [a.code, a.endpoint])).toEqual([['LINGERING_FIN_WAIT_2', 'client'], ['LINGERING_CLOSE_WAIT', 'server'], ['RESET', 'client']]);
+    for (const a of c.anomalies.slice(0, 2)) expect(a.details).toMatchObject({ atEnd: false, thresholdSeconds: 60 });
+    // The kernel at 62 s (close-wait-leak.at-62s.txt): the server in CLOSE-WAIT, the client's socket gone.
+    expect(fs.readFileSync(path.join(DIR, 'close-wait-leak.at-62s.txt'), 'utf8')).toMatch(/CLOSE-WAIT .*10\.99\.10\.2:8080 +10\.99\.10\.1:50092/);
+    expect([c.close.closeWait.server, c.close.finWait2.client].map((x) => Math.round(x!))).toEqual([65, 65]);
+  });
+});
+
+describe('zero-window: a receiver that never reads, and Linux\'s persist timer (helper-72 audit)', () => {
+  it('the probes at SND.UNA - 1 are ZERO_WINDOW_PROBE, not KEEP_ALIVE; both ESTABLISHED, as ss said', async () => {
+    const r = await analyzeFile('zero-window.pcap');
+    expect(r.connections).toHaveLength(1);
+    const c = r.connections[0];
+    expect(c.anomalies.map((a) => [a.code, a.endpoint, a.details.count])).toEqual([['ZERO_WINDOW', 'server', 6], ['ZERO_WINDOW_PROBE', 'client', 6], ['NOT_CLOSED', null, 1]]);
+    expect([c.client.finalState, c.server.finalState]).toEqual(['ESTABLISHED', 'ESTABLISHED']);
+    // The bytes the server took are its Recv-Q in zero-window.at-end.txt.
+    expect(fs.readFileSync(path.join(DIR, 'zero-window.at-end.txt'), 'utf8')).toMatch(/ESTAB +4344 +0 +10\.99\.7\.2:9004/);
+    expect(c.bytes.client).toBe(4344);
+  });
+});
+
+describe('lost-connection: a server that lost a connection silently (helper-72 audit)', () => {
+  it('its kernel\'s RST without ACK answering the next request is RESET with noConnection; a RST,ACK abort is not', async () => {
+    const r = await analyzeFile('lost-connection.pcap');
+    expect(r.connections).toHaveLength(1);
+    const a = r.connections[0].anomalies.find((x) => x.code === 'RESET')!;
+    expect(a).toMatchObject({ endpoint: 'server', frame: 9, details: { resetBy: 'server', state: 'ESTABLISHED', noConnection: true } });
+    expect(a.message).toBe('connection reset by the server in ESTABLISHED, with a RST without ACK at its peer\'s ACK number: a host\'s answer for a connection it does not have (lost, or never had)');
+    // ss at the end: no socket of it on either side.
+    expect(fs.readFileSync(path.join(DIR, 'lost-connection.at-end.txt'), 'utf8')).not.toMatch(/ESTAB/);
+    // After its own FIN, Linux answers data with the same RST from the socket it still has: no claim.
+    const leak = (await analyzeFile('close-wait-leak.pcap')).connections[0].anomalies.find((x) => x.code === 'RESET')!;
+    expect(leak.details).toEqual({ resetBy: 'client', state: 'FIN_WAIT_2', count: 1 });
+  });
+});

@@ -1279,9 +1279,28 @@ describe('zero-window probes sent again', () => {
     s.a.data(99); s.b.ack();
     const c = only(await runChecked(close(s)));
     expect(codes(c)).toContain('ZERO_WINDOW');
+    expect(c.anomalies.find((a) => a.code === 'ZERO_WINDOW_PROBE')).toMatchObject({ endpoint: 'client', details: { count: 2 } }); // the repeats
     expect(c.data.client.retransmittedPackets).toBe(0);
     expect(c.data.client.bytes).toBe(200);
     expect(finals(c)).toEqual(['TIME_WAIT', 'CLOSED']);
+  });
+
+  test('Linux\'s probe (SND.UNA - 1, no data) to a zero window is ZERO_WINDOW_PROBE, not KEEP_ALIVE; once the window is open it is a keep-alive again (helper-72 audit)', async () => {
+    const s = established();
+    s.a.data(100); s.b.ack({ window: 0 });
+    for (let i = 0; i < 3; i++) {
+      s.wait(200 * 2 ** i);
+      s.a.send(TCP_ACK, 0, { seq: (s.a.nxt - 1) >>> 0, keepSeq: true });
+      s.b.ack({ window: 0 });
+    }
+    const c = only(await runChecked(s));
+    expect(codes(c)).toEqual(['ZERO_WINDOW', 'ZERO_WINDOW_PROBE', 'NOT_CLOSED']);
+    expect(c.anomalies[1]).toMatchObject({ endpoint: 'client', frame: 6, message: 'client probed its peer\'s zero window (3 times)' });
+    s.b.ack({ window: 8192 }); s.wait(2000);
+    s.a.send(TCP_ACK, 0, { seq: (s.a.nxt - 1) >>> 0, keepSeq: true }); s.b.ack();
+    const d = only(await runChecked(s));
+    expect(d.anomalies.find((a) => a.code === 'KEEP_ALIVE')).toMatchObject({ frame: 13, details: { count: 1 } });
+    expect(d.anomalies.find((a) => a.code === 'ZERO_WINDOW_PROBE')!.details.count).toBe(3);
   });
 
   test('the same byte sent again once the window is open is a retransmission', async () => {

@@ -134,6 +134,27 @@ describe('facts per scenario', () => {
     expect(anomaly(quiet, 'LINGERING_CLOSE_WAIT')?.message).toMatch(/^server in CLOSE_WAIT for 170\.\d+ s: its application was that slow to close/);
     expect(anomaly(quiet, 'LINGERING_CLOSE_WAIT')?.details).toMatchObject({ atEnd: false, thresholdSeconds: 60 });
   });
+  test('a CLOSE_WAIT leak that ends in a late write and the peer\'s RST: quiet 65 s in the state, so LINGERING_* (helper-72 audit: it read RESET only)', async () => {
+    // The client sends its request and closes; the server answers, never closes, and writes again
+    // 65 s later to a client whose orphan FIN_WAIT_2 had expired: a bare RST (RFC 9293 §3.10.7.1).
+    const leak = (gapMs: number, busy = false): Scenario => {
+      const s = new Scenario();
+      s.a.syn(); s.b.synAck(); s.a.ack(); s.a.data(50); s.a.fin(); s.b.ack();
+      s.wait(1); s.b.data(100); s.a.ack();
+      if (busy) for (let i = 0; i < 20; i++) { s.wait(gapMs / 20); s.b.data(10); s.a.ack(); }
+      else s.wait(gapMs);
+      s.b.data(9); s.a.rst({ noAck: true, seq: s.a.nxt });
+      return s;
+    };
+    const c = (await leak(65_000).run()).connections[0];
+    expect(codes(c)).toEqual(['LINGERING_CLOSE_WAIT', 'LINGERING_FIN_WAIT_2', 'RESET']);
+    expect(anomaly(c, 'LINGERING_CLOSE_WAIT')).toMatchObject({ endpoint: 'server', details: { atEnd: false, thresholdSeconds: 60 } });
+    expect(anomaly(c, 'LINGERING_CLOSE_WAIT')!.details.seconds).toBeGreaterThan(65);
+    expect(anomaly(c, 'LINGERING_FIN_WAIT_2')).toMatchObject({ endpoint: 'client' });
+    // Writing every 3.25 s for the same 65 s is a half-close in use, not a leak; 59 s quiet is under the threshold.
+    expect(codes((await leak(65_000, true).run()).connections[0])).toEqual(['RESET']);
+    expect(codes((await leak(59_000).run()).connections[0])).toEqual(['RESET']);
+  });
   test('normal-server-close: the server initiates', async () => {
     const c = await only('normal-server-close');
     expect(c.close).toMatchObject({ kind: 'four_way', initiator: 'server' });
