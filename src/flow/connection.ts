@@ -659,7 +659,8 @@ export class Connection implements ConnectionFacts {
       // Until the server sends anything else, or the client gets past its SYN (CLOSED: before its first).
       if (!fromClient || (this.client.state !== 'SYN_SENT' && this.client.state !== 'CLOSED')) this.challengeable = false;
     }
-    if (!Number.isNaN(this.unmatchedAck)) this.resolveUnmatchedAck(fromClient, syn, ack, rst, len, seq, ackNo, s);
+    // (Held only while the server has no sequence number: one hot field read per segment, not this one's.)
+    if (!this.server.hasSeq && !Number.isNaN(this.unmatchedAck)) this.resolveUnmatchedAck(fromClient, syn, ack, rst, len, seq, ackNo, s);
     // Such an ACK without the earlier connection in the capture (or not matching what it showed).
     // One at or before the client's ISN acknowledges nothing this connection sent: a challenge ACK.
     // One past its SYN may also be this connection's, its SYN,ACK and the client's data lost before

@@ -43,12 +43,6 @@ export class Endpoint implements MachineEndpoint {
    * while the hole lasts: that is read from the peer's `hasHole`, live, not stored here.)
    */
   pendingFinNeedsAck = false;
-  /**
-   * The held FIN came on a segment this endpoint dropped for acknowledging past its own FIN (so its
-   * sender had that FIN): an ACK covering the held FIN shows it arrived, on that segment or on a resend
-   * with an acceptable ACK, and either way with the ACK of this endpoint's FIN (deliverPendingFin).
-   */
-  pendingFinAcksOwn = false;
   /** Last advertised window (raw; -1 = none); `wscale` below is its shift, unless `windowInSyn`. */
   window = -1;
   /** `window` came in a SYN, where it is never scaled (RFC 7323 §2.2). */
@@ -89,6 +83,12 @@ export class Endpoint implements MachineEndpoint {
   rstNoConnFrame = 0;
   /** Its SYN came as a SYN+FIN (Connection.segment takes it as the SYN): a RST may acknowledge the FIN too. */
   synFin = false;
+  /**
+   * The held FIN came on a segment this endpoint dropped for acknowledging past its own FIN (so its
+   * sender had that FIN): an ACK covering the held FIN shows it arrived, on that segment or on a resend
+   * with an acceptable ACK, and either way with the ACK of this endpoint's FIN (deliverPendingFin).
+   */
+  pendingFinAcksOwn = false;
   pendingFinFrame = 0;
   /** The input pendingFinFrame counts in. */
   pendingFinInput = '';
