@@ -15,44 +15,23 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 OUT="$HERE/../../fixtures/real/close-wait-leak.pcap"
 SNAP="$HERE/../../fixtures/real/close-wait-leak.at-62s.txt"
-[[ $(id -u) == 0 ]] || { echo "close-wait-leak.sh: needs root (netns, tcpdump)" >&2; exit 1; }
+RR_NAME=close-wait-leak.sh
+. "$HERE/lib.sh"
 S=cwl
-TMP=$(mktemp -d)
-TPID=""
-SPID=""
-cleanup() {
-  [[ -n "$SPID" ]] && kill "$SPID" 2>/dev/null
-  [[ -n "$TPID" ]] && kill -INT "$TPID" 2>/dev/null
-  ip netns del ${S}A 2>/dev/null || true
-  ip netns del ${S}B 2>/dev/null || true
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-ip netns del ${S}A 2>/dev/null || true; ip netns del ${S}B 2>/dev/null || true
-ip netns add ${S}A; ip netns add ${S}B
-ip link add ${S}a type veth peer name ${S}b
-ip link set ${S}a netns ${S}A; ip link set ${S}b netns ${S}B
-ip -n ${S}A addr add 10.99.10.1/24 dev ${S}a; ip -n ${S}B addr add 10.99.10.2/24 dev ${S}b
-for n in ${S}A ${S}B; do ip -n $n link set lo up; done
-ip -n ${S}A link set ${S}a up; ip -n ${S}B link set ${S}b up
+rr_netns_pair $S 10
 ip netns exec ${S}B python3 -c '
 import socket,time
 s=socket.socket(); s.bind(("10.99.10.2",8080)); s.listen(5)
 c,_=s.accept(); d=c.recv(100); c.sendall(b"HTTP/1.0 200 OK\r\n\r\nhello")
 while c.recv(100): pass
 time.sleep(65); c.sendall(b"late data"); time.sleep(300)' &
-SPID=$!
+RR_PIDS+=($!)
 sleep 0.5
-ip netns exec ${S}A tcpdump -i ${S}a -s 256 -U -w "$TMP/cap.pcap" tcp 2>"$TMP/tcpdump.err" &
-TPID=$!
-sleep 1
+rr_tcpdump_start ${S}A ${S}a tcp
 ip netns exec ${S}A python3 -c '
 import socket
 c=socket.create_connection(("10.99.10.2",8080)); c.sendall(b"GET / HTTP/1.0\r\n\r\n"); c.recv(100); c.close()'
 sleep 62
 { echo "# ss at 62 s (after fin_timeout, before the server writes)"; ip netns exec ${S}A ss -tanoi state all; ip netns exec ${S}B ss -tanoi state all; } > "$SNAP"
 sleep 7
-kill -INT "$TPID"; wait "$TPID" || true
-TPID=""
-cp "$TMP/cap.pcap" "$OUT"
-echo "close-wait-leak.sh: $(tcpdump -nr "$OUT" 2>/dev/null | grep -c .) packets -> $OUT"
+rr_tcpdump_stop "$OUT"

@@ -16,38 +16,19 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 OUT="$HERE/../../fixtures/real/lost-connection.pcap"
 SNAP="$HERE/../../fixtures/real/lost-connection.at-end.txt"
-[[ $(id -u) == 0 ]] || { echo "lost-connection.sh: needs root (netns, tcpdump, nft)" >&2; exit 1; }
+RR_NAME=lost-connection.sh
+. "$HERE/lib.sh"
+command -v nft >/dev/null || rr_die "needs nftables"
 S=lcn
-TMP=$(mktemp -d)
-TPID=""
-SPID=""
-CPID=""
-cleanup() {
-  [[ -n "$SPID" ]] && kill "$SPID" 2>/dev/null
-  [[ -n "$CPID" ]] && kill "$CPID" 2>/dev/null
-  [[ -n "$TPID" ]] && kill -INT "$TPID" 2>/dev/null
-  ip netns del ${S}A 2>/dev/null || true
-  ip netns del ${S}B 2>/dev/null || true
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
+rr_netns_pair $S 8
 B() { ip netns exec ${S}B "$@"; }
-ip netns del ${S}A 2>/dev/null || true; ip netns del ${S}B 2>/dev/null || true
-ip netns add ${S}A; ip netns add ${S}B
-ip link add ${S}a type veth peer name ${S}b
-ip link set ${S}a netns ${S}A; ip link set ${S}b netns ${S}B
-ip -n ${S}A addr add 10.99.8.1/24 dev ${S}a; ip -n ${S}B addr add 10.99.8.2/24 dev ${S}b
-for n in ${S}A ${S}B; do ip -n $n link set lo up; done
-ip -n ${S}A link set ${S}a up; ip -n ${S}B link set ${S}b up
 B python3 -c '
 import socket,time
 s=socket.socket(); s.bind(("10.99.8.2",9005)); s.listen(5)
 c,_=s.accept(); c.recv(100); c.sendall(b"pong"); time.sleep(300)' &
-SPID=$!
+RR_PIDS+=($!)
 sleep 0.5
-ip netns exec ${S}A tcpdump -i ${S}a -s 256 -U -w "$TMP/cap.pcap" tcp 2>"$TMP/tcpdump.err" &
-TPID=$!
-sleep 1
+rr_tcpdump_start ${S}A ${S}a tcp
 ip netns exec ${S}A python3 -c '
 import socket,time
 c=socket.create_connection(("10.99.8.2",9005)); c.sendall(b"ping"); c.recv(100)
@@ -55,7 +36,7 @@ time.sleep(6); c.sendall(b"ping2")
 try: c.recv(100)
 except Exception: pass
 time.sleep(300)' &
-CPID=$!
+RR_PIDS+=($!)
 sleep 1.5
 B nft add table inet lcn; B nft add chain inet lcn out '{ type filter hook output priority 0; }'
 B nft add rule inet lcn out tcp sport 9005 tcp flags \& rst == rst drop
@@ -64,7 +45,4 @@ B nft delete table inet lcn
 sleep 7.5
 { echo "# ss in ${S}A (client 10.99.8.1)"; ip netns exec ${S}A ss -tanoi state all; echo "# ss in ${S}B (server 10.99.8.2)"; B ss -tanoi state all; } > "$SNAP"
 sleep 0.2
-kill -INT "$TPID"; wait "$TPID" || true
-TPID=""
-cp "$TMP/cap.pcap" "$OUT"
-echo "lost-connection.sh: $(tcpdump -nr "$OUT" 2>/dev/null | grep -c .) packets -> $OUT"
+rr_tcpdump_stop "$OUT"

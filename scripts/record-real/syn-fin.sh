@@ -15,33 +15,15 @@ OUT="$HERE/../../fixtures/real/syn-fin.pcap"
 CLOSED=29112
 LISTENING=29113
 CP=29180
-[[ $(id -u) == 0 ]] || { echo "syn-fin.sh: needs root (tcpdump, a raw socket)" >&2; exit 1; }
-command -v python3 >/dev/null || { echo "syn-fin.sh: needs python3" >&2; exit 1; }
-TMP=$(mktemp -d)
-TPID=""
-NPID=""
-cleanup() {
-  local rc=$?
-  [[ -n "$NPID" ]] && kill "$NPID" 2>/dev/null
-  [[ -n "$TPID" ]] && kill -INT "$TPID" 2>/dev/null
-  ((rc == 0)) || cat "$TMP/tcpdump.err" >&2 2>/dev/null
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-die() { echo "syn-fin.sh: $*" >&2; exit 1; }
-ss -Htln "( sport = :$CLOSED )" | grep -q . && die "port $CLOSED is in use"
-tcpdump -i lo -nn -U -s 256 -w "$TMP/cap.pcap" "tcp port $CLOSED or tcp port $LISTENING" 2>"$TMP/tcpdump.err" &
-TPID=$!
-for _ in $(seq 50); do grep -q 'listening on' "$TMP/tcpdump.err" && break; sleep 0.1; done
-grep -q 'listening on' "$TMP/tcpdump.err" || die "tcpdump did not start"
+RR_NAME=syn-fin.sh
+. "$HERE/lib.sh"
+ss -Htln "( sport = :$CLOSED )" | grep -q . && rr_die "port $CLOSED is in use"
+rr_tcpdump_start - lo "tcp port $CLOSED or tcp port $LISTENING"
 node -e "require('node:net').createServer(() => {}).listen($LISTENING, '127.0.0.1'); setTimeout(() => process.exit(0), 3000);" &
-NPID=$!
+RR_PIDS+=($!)
 sleep 0.5
 python3 "$HERE/raw-syn.py" "$CP" "$CLOSED" 1000000 fin
 sleep 0.3
 python3 "$HERE/raw-syn.py" "$CP" "$LISTENING" 2000000 fin
 sleep 1
-kill -INT "$TPID"; wait "$TPID" || true
-TPID=""
-cp "$TMP/cap.pcap" "$OUT"
-echo "syn-fin.sh: $(tcpdump -nr "$OUT" 2>/dev/null | grep -c .) packets -> $OUT"
+rr_tcpdump_stop "$OUT"

@@ -19,26 +19,9 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 OUT="$HERE/../../fixtures/real/time-wait-syn.pcap"
 P=29111
 CP=29179
-[[ $(id -u) == 0 ]] || { echo "time-wait-syn.sh: needs root (tcpdump, a raw socket)" >&2; exit 1; }
-command -v python3 >/dev/null || { echo "time-wait-syn.sh: needs python3" >&2; exit 1; }
-TMP=$(mktemp -d)
-TPID=""
-NPID=""
-# On the way out, whatever stopped us: no tcpdump or node left behind, and tcpdump's errors shown.
-cleanup() {
-  local rc=$?
-  [[ -n "$NPID" ]] && kill "$NPID" 2>/dev/null
-  [[ -n "$TPID" ]] && kill -INT "$TPID" 2>/dev/null
-  ((rc == 0)) || cat "$TMP/tcpdump.err" >&2 2>/dev/null
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-die() { echo "time-wait-syn.sh: $*" >&2; exit 1; }
-tcpdump -i lo -nn -U -s 256 -w "$TMP/cap.pcap" "tcp port $P" 2>"$TMP/tcpdump.err" &
-TPID=$!
-for _ in $(seq 50); do grep -q 'listening on' "$TMP/tcpdump.err" && break; sleep 0.1; done
-grep -q 'listening on' "$TMP/tcpdump.err" || die "tcpdump did not start"
-sleep 0.3
+RR_NAME=time-wait-syn.sh
+. "$HERE/lib.sh"
+rr_tcpdump_start - lo "tcp port $P"
 node -e "
 const net = require('node:net');
 const srv = net.createServer((s) => s.once('data', () => { s.write('pong'); s.end(); }));
@@ -50,18 +33,15 @@ srv.listen($P, '127.0.0.1', () => {
 setTimeout(() => srv.close(), 5000);
 " > "$TMP/node.out" &
 NPID=$!
+RR_PIDS+=("$NPID")
 sleep 1
-ss -Htan state time-wait "( sport = :$P and dport = :$CP )" | grep -q . || die "no TIME-WAIT on the server side"
+ss -Htan state time-wait "( sport = :$P and dport = :$CP )" | grep -q . || rr_die "no TIME-WAIT on the server side"
 isn=$(tcpdump -nr "$TMP/cap.pcap" 2>/dev/null | awk -v cp="$CP" '$3 ~ "\\."cp"$" && /Flags \[S\]/ { for (i = 1; i <= NF; i++) if ($i == "seq") { gsub(",", "", $(i + 1)); print $(i + 1); exit } }' || true)
-[[ -n "$isn" ]] || die "the first SYN is not in the capture"
+[[ -n "$isn" ]] || rr_die "the first SYN is not in the capture"
 low=$(( (isn + 6 - 1000000 + 4294967296) % 4294967296 ))
 python3 "$HERE/raw-syn.py" "$CP" "$P" "$low"
 sleep 1.5
 python3 "$HERE/raw-syn.py" "$CP" "$P" "$low"
 sleep 1
 wait "$NPID"
-NPID=""
-kill -INT "$TPID"; wait "$TPID" || true
-TPID=""
-cp "$TMP/cap.pcap" "$OUT"
-echo "time-wait-syn.sh: $(tcpdump -nr "$OUT" 2>/dev/null | grep -c .) packets -> $OUT"
+rr_tcpdump_stop "$OUT"
