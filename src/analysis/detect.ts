@@ -4,6 +4,7 @@
  * were already noted by the flow layer as the segments went by.
  */
 import { seconds } from '../capture/clock.js';
+import type { Anomaly } from './catalog.js';
 import type { EndReason, HandshakeOutcome, Settings } from '../report/model.js';
 import type { ConnectionFacts } from '../flow/connection.js';
 import type { Endpoint } from '../flow/endpoint.js';
@@ -45,9 +46,16 @@ export function detectConnectionAnomalies(c: ConnectionFacts, ended: EndReason, 
     // Sent as a host answers for a connection it does not have (Endpoint.rstNoConnFrame): the sender
     // had lost it (killed, rebooted, a NAT or conntrack entry gone), which is the diagnosis (helper-72).
     const sender = rst.by === 'client' ? c.client : rst.by === 'server' ? c.server : null;
-    const noConnection = sender !== null && sender.rstNoConnFrame === rst.at.frameNo;
-    c.add('RESET', rst.by === 'client' ? CLIENT : rst.by === 'server' ? SERVER : WHOLE, rst.at.frameNo, rst.at.input, rst.at.tNanos,
-      noConnection ? { resetBy: rst.by, state: rst.state, noConnection } : { resetBy: rst.by, state: rst.state });
+    const role = rst.by === 'client' ? CLIENT : rst.by === 'server' ? SERVER : WHOLE;
+    const details: Anomaly['details'] = { resetBy: rst.by, state: rst.state };
+    if (sender !== null && sender.rstNoConnFrame === rst.at.frameNo) details.noConnection = true;
+    // Its keep-alive probes went unanswered first: the keep-alive timer gave up on a dead peer or path
+    // (Linux: TCP_KEEPCNT probes, then RST,ACK), which the plain reset did not say (helper-72 audit).
+    const ka = sender !== null ? c.anomalies?.find((a) => a.code === 'KEEP_ALIVE' && a.endpoint === role) : undefined;
+    if (ka !== undefined && rst.at.tNanos >= ka.tNanos && (sender === c.client ? c.server : c.client).prevNanos < ka.tNanos) {
+      details.keepAlivesUnanswered = ka.details.count as number;
+    }
+    c.add('RESET', role, rst.at.frameNo, rst.at.input, rst.at.tNanos, details);
   }
   if (outcome === 'simultaneous_open') {
     const t = findTransition(c.client, (x) => x.to === 'SYN_RECEIVED') ?? findTransition(c.server, (x) => x.to === 'SYN_RECEIVED')!;

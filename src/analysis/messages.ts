@@ -25,7 +25,8 @@ export function anomalyMessage(code: AnomalyCode, who: 'client' | 'server' | nul
     case 'RESET':
       // resetBy 'both': each side sent an accepted RST; `state` is the first one's sender's.
       if (d.resetBy === 'both') return `connection reset by both endpoints, first in ${d.state}`;
-      return `connection reset by the ${d.resetBy} in ${d.state}${d.noConnection === true ? `, with a RST without ACK at its peer's ACK number: a host's answer for a connection it does not have (lost, or never had)` : ''}`;
+      return `connection reset by the ${d.resetBy} in ${d.state}${d.noConnection === true ? `, with a RST without ACK at its peer's ACK number: a host's answer for a connection it does not have (lost, or never had)` : ''}`
+        + (typeof d.keepAlivesUnanswered === 'number' ? `, after ${d.keepAlivesUnanswered} keep-alive probe${d.keepAlivesUnanswered === 1 ? '' : 's'} its peer never answered` : '');
     case 'SIMULTANEOUS_OPEN':
       return 'simultaneous open: both endpoints sent a SYN and passed through SYN_RECEIVED';
     case 'SIMULTANEOUS_CLOSE':

@@ -218,3 +218,14 @@ describe('lost-connection: a server that lost a connection silently (helper-72 a
     expect(leak.details).toEqual({ resetBy: 'client', state: 'FIN_WAIT_2', count: 1 });
   });
 });
+
+describe('keepalive-timeout: Linux\'s keep-alive timer giving up on a dead peer (helper-72 audit)', () => {
+  it('three unanswered probes, then the client\'s RST,ACK: RESET says the keep-alives went unanswered', async () => {
+    const r = await analyzeFile('keepalive-timeout.pcap');
+    expect(r.connections).toHaveLength(1);
+    const c = r.connections[0];
+    expect(c.anomalies.map((a) => [a.code, a.endpoint, a.details.count])).toEqual([['KEEP_ALIVE', 'client', 3], ['RESET', 'client', 1]]);
+    expect(c.anomalies[1].details).toEqual({ resetBy: 'client', state: 'ESTABLISHED', keepAlivesUnanswered: 3, count: 1 });
+    expect(c.anomalies[1].message).toBe('connection reset by the client in ESTABLISHED, after 3 keep-alive probes its peer never answered');
+  });
+});

@@ -1215,6 +1215,21 @@ describe('zero window', () => {
 });
 
 describe('keep-alive probes (RFC 9293 §3.8.4)', () => {
+  test('a RST after keep-alives its peer never answered says so; not when the peer answered them (helper-72 audit)', async () => {
+    const probe = (s: Scenario): void => { s.a.send(TCP_ACK, 0, { seq: (s.a.nxt - 1) >>> 0, keepSeq: true }); };
+    const dead = established();
+    dead.a.data(4); dead.b.ack();
+    for (let i = 0; i < 2; i++) { dead.wait(i === 0 ? 3000 : 1000); probe(dead); }
+    dead.wait(1000); dead.a.rstAck();
+    const c = only(await runChecked(dead));
+    expect(c.anomalies.find((a) => a.code === 'RESET')!.details).toEqual({ resetBy: 'client', state: 'ESTABLISHED', keepAlivesUnanswered: 2, count: 1 });
+    const alive = established();
+    alive.a.data(4); alive.b.ack();
+    alive.wait(3000); probe(alive); alive.b.ack(); alive.wait(1000); alive.a.rstAck();
+    const d = only(await runChecked(alive));
+    expect(d.anomalies.find((a) => a.code === 'RESET')!.details).toEqual({ resetBy: 'client', state: 'ESTABLISHED', count: 1 });
+  });
+
   function withProbes(lens: number[]): Scenario {
     const s = established();
     s.a.data(100); s.b.ack();
