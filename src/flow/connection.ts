@@ -1539,9 +1539,9 @@ function coversFin(finBy: Endpoint, ackNo: number): boolean {
 
 /**
  * The held `rcv FIN` arc (ESTABLISHED → CLOSE_WAIT; FIN_WAIT_1 → CLOSING, FIN_WAIT_2 → TIME_WAIT),
- * after the ACK of this endpoint's own FIN when the held FIN's segment had acknowledged it
- * (pendingFinAcksOwn: FIN_WAIT_1 → FIN_WAIT_2 → TIME_WAIT, not CLOSING: its sender had the FIN, so
- * the FINs did not cross).
+ * taken with the ACK of this endpoint's own FIN when the held FIN's segment had acknowledged it
+ * (pendingFinAcksOwn: FIN_WAIT_1 → TIME_WAIT, as a FIN,ACK of its FIN takes it, not → CLOSING: its
+ * sender had the FIN, so the FINs did not cross).
  */
 function deliverPendingFin(ep: Endpoint, frameNo: number, input: string, t: number, inferred: boolean): void {
   const acksOwn = ep.pendingFinAcksOwn && ep.finSent;
