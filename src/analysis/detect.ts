@@ -7,8 +7,9 @@ import { seconds } from '../capture/clock.js';
 import type { Anomaly } from './catalog.js';
 import type { EndReason, HandshakeOutcome, Settings } from '../report/model.js';
 import type { ConnectionFacts } from '../flow/connection.js';
-import type { Endpoint } from '../flow/endpoint.js';
 import { isSynchronized } from '../flow/connection.js';
+import { seqDiff } from '../tcp/seq.js';
+import { unansweredResend, type Endpoint } from '../flow/endpoint.js';
 import { closeKind, findTransition, handshakeOutcome, reached, resetInfo, timeInState, type ResetInfo } from './phases.js';
 
 const CLIENT = 0;
@@ -73,6 +74,8 @@ export function detectConnectionAnomalies(c: ConnectionFacts, ended: EndReason, 
   lingering(c, c.client, CLIENT, 'CLOSE_WAIT', 'LINGERING_CLOSE_WAIT', endNanos, settings);
   lingering(c, c.server, SERVER, 'FIN_WAIT_2', 'LINGERING_FIN_WAIT_2', endNanos, settings);
   lingering(c, c.server, SERVER, 'CLOSE_WAIT', 'LINGERING_CLOSE_WAIT', endNanos, settings);
+  unanswered(c, c.client, c.server, CLIENT, unitNanos);
+  unanswered(c, c.server, c.client, SERVER, unitNanos);
   if (ended !== 'closed' && (isSynchronized(c.client.state) || isSynchronized(c.server.state))
     && c.client.state !== 'TIME_WAIT' && c.server.state !== 'TIME_WAIT') {
     c.add('NOT_CLOSED', WHOLE, c.lastFrame, c.lastInput, c.lastNanos, { clientState: c.client.state, serverState: c.server.state });
@@ -103,4 +106,26 @@ function lingering(c: ConnectionFacts, ep: Endpoint, role: number, state: 'FIN_W
   }
   // To the µs whatever the capture's unit, as these have always been given.
   c.add(code, role, t.frameNo, t.input, t.tNanos, { seconds: seconds(held.nanos, 1000), atEnd: held.atEnd, thresholdSeconds: settings.lingerSeconds });
+}
+
+/**
+ * The sender's last run of resends (Endpoint.resend) that its peer never acknowledged: a peer that
+ * vanished mid-transfer (powered off, partitioned, a firewall dropping it) read as NOT_CLOSED only,
+ * info, so `--fail-on warn` passed (helper-72 audit). The sender gives up after its retries without
+ * a word (Linux: net.ipv4.tcp_retries2, ETIMEDOUT), so the states shown open may be gone.
+ */
+function unanswered(c: ConnectionFacts, ep: Endpoint, peer: Endpoint, role: number, unitNanos: number): void {
+  const run = unansweredResend(ep, peer);
+  if (run === null) return;
+  c.add('UNANSWERED_RETRANSMISSIONS', role, run.frameNo, run.input, run.firstNanos, {
+    resends: run.count,
+    seq: run.seq >>> 0,
+    relativeSeq: ep.hasIss ? seqDiff(run.seq, ep.iss) >>> 0 : null,
+    fin: ep.finSent,
+    seconds: seconds(run.lastNanos - run.firstNanos, unitNanos),
+    backoffSeconds: run.gaps.map((g) => seconds(g, unitNanos)).join(','),
+    // Nothing from the peer since the run began (a peer or path gone both ways), or segments that
+    // never acknowledged it (the sender's direction alone lost).
+    peerSilent: peer.prevNanos < run.firstNanos,
+  });
 }

@@ -96,6 +96,11 @@ export function anomalyMessage(code: AnomalyCode, who: 'client' | 'server' | nul
       return `${w} sent keep-alive probes${times(d)}`;
     case 'ZERO_WINDOW_PROBE':
       return `${w} probed its peer's zero window${times(d)}`;
+    case 'UNANSWERED_RETRANSMISSIONS':
+      return `${w} resent ${d.relativeSeq === null ? `seq ${d.seq}` : `seq=${d.relativeSeq}`}${d.fin === true ? ' (with its FIN unacknowledged)' : ''} ${d.resends} times over ${d.seconds} s`
+        + `${d.backoffSeconds !== '' ? ` (gaps ${String(d.backoffSeconds).replaceAll(',', ', ')} s)` : ''}, never acknowledged`
+        + `${d.peerSilent === true ? ' and nothing came back' : ' by the segments its peer sent'}: the peer or the path stopped answering`
+        + ' (a sender gives up without a segment, Linux after tcp_retries2: states shown open may be gone)';
     case 'SEGMENT_IN_WRONG_STATE':
       return `${w} in ${d.state}: no Figure 5 arc for this segment (${d.event})${times(d)}`;
     default: {

@@ -17,7 +17,7 @@ import type { ZeekRow, ZeekVerdict } from '../analysis/zeek.js';
 import type { EndpointState } from '../tcp/state.js';
 import { ARC, RCV, SND, expireTimeWait, go, isCapturedHandshakeAck, isObservedCloseArc, isRstAcceptable, newTcpEvent, step, takeBack, type Transition } from '../tcp/machine.js';
 import { seqDiff, seqGe, seqGt, seqLe, seqLt, seqWrapped } from '../tcp/seq.js';
-import { Endpoint, type Hole } from './endpoint.js';
+import { Endpoint, unansweredResend, type Hole } from './endpoint.js';
 import type { TupleKey } from './key.js';
 
 /**
@@ -747,6 +747,7 @@ export class Connection implements ConnectionFacts {
         s.finSeq = finSeq;
       } else if (finSeq === s.finSeq) {
         this.note('FIN_RETRANSMIT', sRole, frameNo, t);
+        if (len === 0) this.resent(s, r, finSeq, t, frameNo); // with data, onPayload counted it
       } else if (seqGt(finSeq, s.finSeq)) {
         s.finSeq = finSeq; // the FIN moved on: data was sent after the first one (DATA_AFTER_FIN)
       }
@@ -830,7 +831,10 @@ export class Connection implements ConnectionFacts {
       // Not a FIN still behind a hole in its sender's bytes, unless the receiver was never captured
       // (one direction only: a gap never filled there is more likely the capture's own loss).
       const finBy = ep === this.client ? this.server : this.client;
-      if (ep.pendingFin && !ep.pendingFinNeedsAck && (!holeOpen(finBy, ep) || ep.packets === 0)) {
+      // Nor one its sender kept resending while nothing acknowledged it: the FIN, or the data before
+      // it, never arrived (a vanished peer read CLOSE_WAIT, and LINGERING_CLOSE_WAIT, while its
+      // kernel held the connection ESTABLISHED; fixtures/real/vanished-peer.pcap).
+      if (ep.pendingFin && !ep.pendingFinNeedsAck && (!holeOpen(finBy, ep) || ep.packets === 0) && unansweredResend(finBy, ep) === null) {
         // At the FIN's frame, or at the endpoint's last arc if it moved since (a FIN_WAIT_1 holding a
         // FIN behind a hole may take the ACK of its own FIN meanwhile): arcs stay in frame order.
         const tr = ep.transitions;
@@ -1009,6 +1013,7 @@ export class Connection implements ConnectionFacts {
         if (resent > 0) {
           s.retransBytes += resent;
           s.retransPackets++;
+          this.resent(s, fromClient ? this.server : this.client, dataSeq, t, frameNo);
         }
       }
     }
@@ -1029,6 +1034,23 @@ export class Connection implements ConnectionFacts {
     if (s.finSent && fresh > 0 && seqGt((dataSeq + len) | 0, s.finSeq)) {
       if (!this.bump('DATA_AFTER_FIN', sRole)) this.add('DATA_AFTER_FIN', sRole, frameNo, this.lastInput, t, { finSeq: s.finSeq >>> 0, seq: dataSeq >>> 0 });
     }
+  }
+
+  /**
+   * A resend from `s` starting at `seq`: the same sequence number again, its peer `r` not having
+   * acknowledged past it, lengthens the run (Endpoint.resend); another one starts a new run. One
+   * the peer had already acknowledged (a spurious resend) waits for nothing.
+   */
+  private resent(s: Endpoint, r: Endpoint, seq: number, t: number, frameNo: number): void {
+    if (r.hasAck && seqGt(r.ackMax, seq)) return;
+    const run = s.resend;
+    if (run !== null && run.seq === seq) {
+      run.count++;
+      if (run.gaps.length < MAX_BACKOFF_ENTRIES) run.gaps.push(t - run.lastNanos);
+      run.lastNanos = t;
+      return;
+    }
+    s.resend = { seq, count: 1, firstNanos: t, frameNo, input: this.lastInput, lastNanos: t, gaps: [] };
   }
 
   /**
@@ -1504,7 +1526,6 @@ function lossDetails(kind: 'gap' | 'acked_unseen' | 'syn_ack_unseen', bytes: num
   return kind === 'gap' ? { kind, missingBytes: bytes } : kind === 'acked_unseen' ? { kind, unseenBytes: bytes } : { kind };
 }
 
-/** Holds the peer's FIN at `ep` (Endpoint.pendingFin), taken at this frame. */
 /** `ep`, in CLOSE_WAIT or FIN_WAIT_2 since its last arc, saw the open side's payload at `t` after one at `lastData`. */
 function quietEnded(ep: Endpoint, lastData: number, t: number): void {
   const tr = ep.transitions;
@@ -1514,6 +1535,7 @@ function quietEnded(ep: Endpoint, lastData: number, t: number): void {
   if (quiet > ep.lingerQuietNanos) ep.lingerQuietNanos = quiet;
 }
 
+/** Holds the peer's FIN at `ep` (Endpoint.pendingFin), taken at this frame. */
 function holdPendingFin(ep: Endpoint, needsAck: boolean, frameNo: number, input: string, t: number): void {
   ep.pendingFin = true;
   ep.pendingFinNeedsAck = needsAck;

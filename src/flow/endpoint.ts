@@ -6,6 +6,14 @@
  */
 import type { EndpointState } from '../tcp/state.js';
 import { releaseTransitions, type MachineEndpoint, type Transition } from '../tcp/machine.js';
+import { seqGt } from '../tcp/seq.js';
+
+/**
+ * Resends of one sequence number, never acknowledged, that make a run unanswered: two, so three
+ * RTOs without an answer (one resend alone is what a capture cut just before the ACK shows; the
+ * retransmission timer doubles each time, RFC 6298 §5.5).
+ */
+export const UNANSWERED_MIN_RESENDS = 2;
 
 export class Endpoint implements MachineEndpoint {
   // Field order is memory order (V8 lays an object out as its fields are defined): what every
@@ -129,6 +137,12 @@ export class Endpoint implements MachineEndpoint {
    * behind a 17th gap was delivered as soon as the 16 before it were filled).
    */
   untrackedOpen = false;
+  /**
+   * The latest run of resends of the first byte its peer had not acknowledged (data, or a bare FIN),
+   * while the peer's ACK stayed at or before it: a vanished peer or path shows as such a run that
+   * never ends (UNANSWERED_RETRANSMISSIONS, analysis/detect.ts). Allocated at the first resend.
+   */
+  resend: Resend | null = null;
   /** SYNs (without ACK) and SYN,ACKs sent with this endpoint's ISN, and FINs sent (first included). */
   synCount = 0;
   synAckCount = 0;
@@ -185,6 +199,7 @@ export class Endpoint implements MachineEndpoint {
     this.holeTop = 0;
     this.untrackedGap = null;
     this.untrackedOpen = false;
+    this.resend = null;
     this.firstDataNanos = -1;
     this.lastDataNanos = -1;
     this.lingerQuietNanos = 0;
@@ -211,4 +226,29 @@ export interface Hole {
   frameNo: number;
   input: string;
   missing: number;
+}
+
+/** A run of resends of one sequence number its peer had not acknowledged (Endpoint.resend). */
+export interface Resend {
+  seq: number;
+  /** Resends in the run (the segment's first sending not counted: the capture may not hold it). */
+  count: number;
+  /** The run's first resend: when, and which frame of which input. */
+  firstNanos: number;
+  frameNo: number;
+  input: string;
+  lastNanos: number;
+  /** The gaps between the resends (at most MAX_BACKOFF_ENTRIES): the sender's retransmission backoff. */
+  gaps: number[];
+}
+
+/**
+ * `ep`'s last run of resends, when its peer never acknowledged it (UNANSWERED_RETRANSMISSIONS): at
+ * least UNANSWERED_MIN_RESENDS of them, the peer's ACK never past the run's first byte, and the peer
+ * seen (with one direction captured, its ACKs may all be missing).
+ */
+export function unansweredResend(ep: Endpoint, peer: Endpoint): Resend | null {
+  const run = ep.resend;
+  if (run === null || run.count < UNANSWERED_MIN_RESENDS || peer.packets === 0) return null;
+  return peer.hasAck && seqGt(peer.ackMax, run.seq) ? null : run;
 }

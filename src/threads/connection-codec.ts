@@ -13,7 +13,7 @@
  * Connection or Endpoint without a line here fails the build's tests rather than the reports.
  */
 import { addAnomaly, type Connection, type ConnectionFacts, type LadderStep } from '../flow/connection.js';
-import { Endpoint, type Hole } from '../flow/endpoint.js';
+import { Endpoint, type Hole, type Resend } from '../flow/endpoint.js';
 import type { TupleKey } from '../flow/key.js';
 import type { EndReason } from '../report/model.js';
 import { ANOMALY_CODES, type Anomaly, type AnomalyCode } from '../analysis/catalog.js';
@@ -222,6 +222,7 @@ export class ConnectionEncoder {
     n[p++] = e.prevSeq; n[p++] = e.prevAck; n[p++] = e.prevFlags; n[p++] = e.prevLen; n[p++] = e.prevWindow;
     n[p++] = e.prevTsVal; n[p++] = e.prevSackSig; n[p++] = e.prevNanos; n[p++] = e.holes === null ? -1 : this.objs.push(e.holes) - 1;
     n[p++] = e.holeTop; n[p++] = e.untrackedGap === null ? -1 : this.objs.push(e.untrackedGap) - 1;
+    n[p++] = e.resend === null ? -1 : this.objs.push(e.resend) - 1;
     const ts = e.transitions;
     n[p++] = ts.length;
     for (let i = 0; i < ts.length; i++) {
@@ -415,6 +416,8 @@ function readEndpoint(n: Float64Array, p: number, objs: unknown[], e: Endpoint, 
   e.holeTop = n[p++];
   const untracked = n[p++];
   e.untrackedGap = untracked < 0 ? null : objs[untracked] as Hole;
+  const resend = n[p++];
+  e.resend = resend < 0 ? null : objs[resend] as Resend;
   const nt = n[p++];
   const ts = new Array<Transition>(nt);
   for (let i = 0; i < nt; i++) {

@@ -432,6 +432,16 @@ describe('exit codes and the CI gate', () => {
     }
   });
 
+  test('a vanished peer (fixtures/real/vanished-peer.pcap) trips --fail-on warn, and --threads 2 reports it alike', () => {
+    const capture = join(ROOT, 'fixtures/real/vanished-peer.pcap');
+    const r = cli(['--fail-on', 'warn', '-f', 'ndjson', capture]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('tcpflow-analyze: --fail-on tripped by 2 connections (UNANSWERED_RETRANSMISSIONS 2)\n');
+    const two = cli(['--fail-on', 'warn', '-f', 'ndjson', '--threads', '2', capture]);
+    expect(two.code).toBe(1);
+    expect(two.stdout).toBe(r.stdout);
+  });
+
   test('--fail-on only looks at the selected connections', () => {
     expect(cli(['--fail-on', 'REFUSED', '--connection', '3,4', SAMPLE]).code).toBe(0);
     expect(cli(['--fail-on', 'REFUSED', '--connection', '1', SAMPLE]).code).toBe(1);

@@ -229,3 +229,31 @@ describe('keepalive-timeout: Linux\'s keep-alive timer giving up on a dead peer 
     expect(c.anomalies[1].message).toBe('connection reset by the client in ESTABLISHED, after 3 keep-alive probes its peer never answered');
   });
 });
+
+describe('vanished-peer: a server that vanishes mid-transfer, and a client that gives up without a segment', () => {
+  it('the data and the FIN resent with backoff, never acknowledged: UNANSWERED_RETRANSMISSIONS (it read NOT_CLOSED only); the FIN never arrived, so the server stays ESTABLISHED, as its kernel said', async () => {
+    const r = await analyzeFile('vanished-peer.pcap');
+    expect(r.connections).toHaveLength(2);
+    const [stream, idle] = r.connections;
+    expect(stream.anomalies.map((a) => [a.code, a.endpoint])).toEqual([['UNANSWERED_RETRANSMISSIONS', 'client'], ['NOT_CLOSED', null]]);
+    expect(stream.anomalies[0].details).toMatchObject({ resends: 5, relativeSeq: 17001, fin: false, peerSilent: true });
+    // Linux's backoff: each gap twice the last (RTO 0.2 s on a veth pair, doubled from the first resend).
+    const gaps = String(stream.anomalies[0].details.backoffSeconds).split(',').map(Number);
+    expect(gaps).toHaveLength(4);
+    for (let i = 1; i < gaps.length; i++) expect(gaps[i] / gaps[i - 1]).toBeGreaterThan(1.8);
+    expect(idle.anomalies.map((a) => [a.code, a.endpoint])).toEqual([['FIN_RETRANSMIT', 'client'], ['UNANSWERED_RETRANSMISSIONS', 'client'], ['NOT_CLOSED', null]]);
+    expect(idle.anomalies[1].details).toMatchObject({ resends: 6, relativeSeq: 1, fin: true, peerSilent: true });
+    // ss 4 s after the drop: the stream ESTAB with a backed-off timer, the idle one in FIN-WAIT-1 ...
+    const mid = fs.readFileSync(path.join(DIR, 'vanished-peer.at-4s.txt'), 'utf8');
+    expect(mid).toMatch(/^ESTAB .*10\.99\.11\.1:55252 .*timer:\(on,[\d.]+ms,4\)/m);
+    expect(mid).toMatch(/^FIN-WAIT-1 .*10\.99\.11\.1:55264 /m);
+    expect([stream.client.finalState, idle.client.finalState]).toEqual(['ESTABLISHED', 'FIN_WAIT_1']);
+    // ... and at the end no client socket (ETIMEDOUT, nothing sent), the server holding both ESTAB.
+    const end = fs.readFileSync(path.join(DIR, 'vanished-peer.at-end.txt'), 'utf8');
+    expect(end).not.toMatch(/10\.99\.11\.1:\d+ +10\.99\.11\.2:9006/);
+    expect(end).toMatch(/^ESTAB .*10\.99\.11\.2:9006 +10\.99\.11\.1:55252/m);
+    expect(end).toMatch(/^ESTAB .*10\.99\.11\.2:9006 +10\.99\.11\.1:55264/m);
+    expect([stream.server.finalState, idle.server.finalState]).toEqual(['ESTABLISHED', 'ESTABLISHED']);
+    expect(idle.anomalies.map((a) => a.code)).not.toContain('LINGERING_CLOSE_WAIT');
+  });
+});

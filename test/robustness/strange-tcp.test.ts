@@ -2414,3 +2414,97 @@ describe('analysis rules a mutation audit found unguarded (helper-58, 2026-12-06
     expect(c.close.firstFinFrame).toBe(4);
   });
 });
+
+describe('a peer that stops answering: UNANSWERED_RETRANSMISSIONS (helper-72 audit: a vanished peer read as NOT_CLOSED only)', () => {
+  /** The client's data, then `n` resends of it with a doubling backoff from 200 ms. */
+  function resends(s: Scenario, n: number, from = 200): Scenario {
+    s.a.data(1000);
+    for (let i = 0, gap = from; i < n; i++, gap *= 2) { s.wait(gap); s.a.again(); }
+    return s;
+  }
+
+  test('data resent with backoff and never acknowledged, nothing coming back: warn, with the run\'s shape', async () => {
+    const s = established();
+    s.a.data(100); s.b.ack();
+    resends(s, 3);
+    const c = only(await runChecked(s));
+    expect(codes(c)).toEqual(['UNANSWERED_RETRANSMISSIONS', 'NOT_CLOSED']);
+    const a = c.anomalies[0];
+    expect(a).toMatchObject({ endpoint: 'client', severity: 'warn', frame: 7 });
+    expect(a.details).toEqual({ count: 1, resends: 3, seq: 1101, relativeSeq: 101, fin: false, seconds: 1.2002, backoffSeconds: '0.4001,0.8001', peerSilent: true });
+    expect(a.message).toBe('client resent seq=101 3 times over 1.2002 s (gaps 0.4001, 0.8001 s), never acknowledged and nothing came back: '
+      + 'the peer or the path stopped answering (a sender gives up without a segment, Linux after tcp_retries2: states shown open may be gone)');
+    expect(c.data.client.retransmittedPackets).toBe(3);
+    expect(finals(c)).toEqual(['ESTABLISHED', 'ESTABLISHED']);
+  });
+
+  test('the gaps list the backoff between resends (the first send is not counted)', async () => {
+    const c = only(await runChecked(resends(established(), 4)));
+    expect(c.anomalies[0].details).toMatchObject({ resends: 4, backoffSeconds: '0.4001,0.8001,1.6001', seconds: 2.8003 });
+  });
+
+  test('acknowledged at last: no anomaly; one resend alone (a capture cut before the ACK): none', async () => {
+    const s = resends(established(), 3);
+    s.b.ack();
+    expect(codes(only(await runChecked(s)))).toEqual(['NOT_CLOSED']);
+    expect(codes(only(await runChecked(resends(established(), 1))))).toEqual(['NOT_CLOSED']);
+  });
+
+  test('a partial ACK past the run\'s first byte answers it; a later run at the new first byte is judged alone', async () => {
+    const s = established();
+    s.a.data(1000); s.a.data(1000);
+    s.wait(200); s.a.data(1000, { seq: 1001, keepSeq: true }); s.wait(400); s.a.data(1000, { seq: 1001, keepSeq: true });
+    s.b.ack({ ack: 2001 });
+    s.wait(200); s.a.data(1000, { seq: 2001, keepSeq: true });
+    expect(codes(only(await runChecked(s)))).toEqual(['NOT_CLOSED']);
+    s.wait(400); s.a.data(1000, { seq: 2001, keepSeq: true });
+    const c = only(await runChecked(s));
+    expect(c.anomalies[0]).toMatchObject({ code: 'UNANSWERED_RETRANSMISSIONS', frame: 9, details: { resends: 2, relativeSeq: 1001 } });
+  });
+
+  test('a bare FIN resent unanswered: fin true, the client left in FIN_WAIT_1 and the server ESTABLISHED (the FIN never arrived)', async () => {
+    const s = established();
+    s.a.fin(); s.wait(300); s.a.again(); s.wait(600); s.a.again();
+    const c = only(await runChecked(s));
+    // Not assumed delivered at the end of the record, as a FIN sent once is (it read CLOSE_WAIT and
+    // LINGERING_CLOSE_WAIT while the server's kernel held it ESTABLISHED: fixtures/real/vanished-peer.pcap).
+    expect(finals(c)).toEqual(['FIN_WAIT_1', 'ESTABLISHED']);
+    expect(codes(c)).not.toContain('LINGERING_CLOSE_WAIT');
+    const a = c.anomalies.find((x) => x.code === 'UNANSWERED_RETRANSMISSIONS')!;
+    expect(a).toMatchObject({ endpoint: 'client', frame: 5, details: { resends: 2, fin: true, relativeSeq: 1 } });
+    expect(a.message).toMatch(/^client resent seq=1 \(with its FIN unacknowledged\) 2 times/);
+  });
+
+  test('a FIN sent once, or resent once, is still taken as delivered at the end of the record (the capture may stop before its ACK)', async () => {
+    const once = established();
+    once.a.fin();
+    expect(finals(only(await runChecked(once)))).toEqual(['FIN_WAIT_1', 'CLOSE_WAIT']);
+    const twice = established();
+    twice.a.fin(); twice.wait(300); twice.a.again();
+    expect(finals(only(await runChecked(twice)))).toEqual(['FIN_WAIT_1', 'CLOSE_WAIT']);
+  });
+
+  test('the peer still sends, but never acknowledges it (the sender\'s direction lost): peerSilent false', async () => {
+    const s = established();
+    s.a.data(1000);
+    s.wait(200); s.a.again(); s.b.data(10, { ack: 1001 }); s.wait(400); s.a.again(); s.b.data(10, { ack: 1001 });
+    const c = only(await runChecked(s));
+    const a = c.anomalies.find((x) => x.code === 'UNANSWERED_RETRANSMISSIONS')!;
+    expect(a.details.peerSilent).toBe(false);
+    expect(a.message).toContain('never acknowledged by the segments its peer sent');
+  });
+
+  test('resends of bytes the peer had acknowledged (spurious) wait for nothing', async () => {
+    const s = established();
+    s.a.data(1000); s.b.ack();
+    s.wait(200); s.a.data(1000, { seq: 1001, keepSeq: true }); s.wait(400); s.a.data(1000, { seq: 1001, keepSeq: true });
+    expect(codes(only(await runChecked(s)))).toEqual(['NOT_CLOSED']);
+  });
+
+  test('one direction captured (the peer never seen): its ACKs may all be missing, so nothing is said', async () => {
+    const s = new Scenario();
+    s.a.data(1000); s.wait(200); s.a.again(); s.wait(400); s.a.again();
+    const c = only(await runChecked(s));
+    expect(codes(c)).not.toContain('UNANSWERED_RETRANSMISSIONS');
+  });
+});
