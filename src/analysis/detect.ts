@@ -74,6 +74,8 @@ export function detectConnectionAnomalies(c: ConnectionFacts, ended: EndReason, 
   lingering(c, c.client, CLIENT, 'CLOSE_WAIT', 'LINGERING_CLOSE_WAIT', endNanos, settings);
   lingering(c, c.server, SERVER, 'FIN_WAIT_2', 'LINGERING_FIN_WAIT_2', endNanos, settings);
   lingering(c, c.server, SERVER, 'CLOSE_WAIT', 'LINGERING_CLOSE_WAIT', endNanos, settings);
+  stalled(c, c.client, CLIENT, endNanos, unitNanos);
+  stalled(c, c.server, SERVER, endNanos, unitNanos);
   unanswered(c, c.client, c.server, CLIENT, unitNanos);
   unanswered(c, c.server, c.client, SERVER, unitNanos);
   if (ended !== 'closed' && (isSynchronized(c.client.state) || isSynchronized(c.server.state))
@@ -128,4 +130,18 @@ function unanswered(c: ConnectionFacts, ep: Endpoint, peer: Endpoint, role: numb
     // never acknowledged it (the sender's direction alone lost).
     peerSilent: peer.prevNanos < run.firstNanos,
   });
+}
+
+/**
+ * ZERO_WINDOW says how long: the longest stretch the endpoint's advertised window stayed zero, and
+ * whether it still was when the record ended (helper-72 audit: a stalled receiver's anomaly gave a
+ * count of zero-window segments only, which says nothing of a 20 s stall).
+ */
+function stalled(c: ConnectionFacts, ep: Endpoint, role: number, endNanos: number, unitNanos: number): void {
+  if (ep.zeroWindowSince < 0 && ep.zeroWindowLongest === 0) return;
+  const a = c.anomalies?.find((x) => x.code === 'ZERO_WINDOW' && x.endpoint === role);
+  if (a === undefined) return;
+  const open = ep.zeroWindowSince >= 0 ? endNanos - ep.zeroWindowSince : 0;
+  // A new object: the flow layer's may be shared (a worker batch not yet posted holds it).
+  a.details = { ...a.details, stalledSeconds: seconds(open > ep.zeroWindowLongest ? open : ep.zeroWindowLongest, unitNanos), stillZero: ep.zeroWindowSince >= 0 };
 }

@@ -75,7 +75,8 @@ export function anomalyMessage(code: AnomalyCode, who: 'client' | 'server' | nul
       if (d.synTaken === true) return `${w} sent a segment with invalid flags ${d.flags}${times(d)}; a SYN+FIN that opened was taken as its SYN, the FIN ignored`;
       return `${w} sent a segment with invalid flags ${d.flags}; ignored for state${times(d)}`;
     case 'ZERO_WINDOW':
-      return `${w} advertised a zero window${times(d)}`;
+      return `${w} advertised a zero window${times(d)}`
+        + (typeof d.stalledSeconds === 'number' ? `, zero for up to ${d.stalledSeconds} s${d.stillZero === true ? ' (still zero when the record ended)' : ''}` : '');
     case 'TIMESTAMP_BACKWARDS':
       return `${w}'s TCP timestamp went backwards${times(d)}`;
     case 'DUPLICATE_PACKETS':

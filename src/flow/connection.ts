@@ -805,9 +805,13 @@ export class Connection implements ConnectionFacts {
       }
     }
     if (!rst) {
+      if (s.window === 0 && !s.windowInSyn && (syn || f.window !== 0)) zeroWindowEnded(s, t);
       s.window = f.window;
       s.windowInSyn = syn;
-      if (!syn && f.window === 0) this.note('ZERO_WINDOW', sRole, frameNo, t);
+      if (!syn && f.window === 0) {
+        this.note('ZERO_WINDOW', sRole, frameNo, t);
+        if (s.zeroWindowSince < 0) s.zeroWindowSince = t;
+      }
       if (f.optHasTimestamps) {
         const v = f.optTsVal | 0;
         if (s.hasTsVal && seqLt(v, s.tsVal)) this.note('TIMESTAMP_BACKWARDS', sRole, frameNo, t);
@@ -1533,6 +1537,14 @@ function quietEnded(ep: Endpoint, lastData: number, t: number): void {
   const entered = tr[tr.length - 1].tNanos;
   const quiet = t - (lastData > entered ? lastData : entered);
   if (quiet > ep.lingerQuietNanos) ep.lingerQuietNanos = quiet;
+}
+
+/** `ep` advertised a window above zero at `t` after a zero one: the stall it caused ended. */
+function zeroWindowEnded(ep: Endpoint, t: number): void {
+  const since = ep.zeroWindowSince;
+  if (since < 0) return;
+  if (t - since > ep.zeroWindowLongest) ep.zeroWindowLongest = t - since;
+  ep.zeroWindowSince = -1;
 }
 
 /** Holds the peer's FIN at `ep` (Endpoint.pendingFin), taken at this frame. */

@@ -143,6 +143,13 @@ export class Endpoint implements MachineEndpoint {
    * never ends (UNANSWERED_RETRANSMISSIONS, analysis/detect.ts). Allocated at the first resend.
    */
   resend: Resend | null = null;
+  /**
+   * When its advertised window went to zero (-1: not zero now), and the longest such stretch that a
+   * window above zero ended: how long its receiving application stalled the peer (ZERO_WINDOW's
+   * details, analysis/detect.ts). Read only while the last window was zero.
+   */
+  zeroWindowSince = -1;
+  zeroWindowLongest = 0;
   /** SYNs (without ACK) and SYN,ACKs sent with this endpoint's ISN, and FINs sent (first included). */
   synCount = 0;
   synAckCount = 0;
@@ -200,6 +207,8 @@ export class Endpoint implements MachineEndpoint {
     this.untrackedGap = null;
     this.untrackedOpen = false;
     this.resend = null;
+    this.zeroWindowSince = -1;
+    this.zeroWindowLongest = 0;
     this.firstDataNanos = -1;
     this.lastDataNanos = -1;
     this.lingerQuietNanos = 0;

@@ -201,6 +201,8 @@ describe('zero-window: a receiver that never reads, and Linux\'s persist timer (
     // The bytes the server took are its Recv-Q in zero-window.at-end.txt.
     expect(fs.readFileSync(path.join(DIR, 'zero-window.at-end.txt'), 'utf8')).toMatch(/ESTAB +4344 +0 +10\.99\.7\.2:9004/);
     expect(c.bytes.client).toBe(4344);
+    // The window never opened again: the stall runs from the server's first zero window to the end.
+    expect(c.anomalies[0].details).toMatchObject({ stalledSeconds: 13.680048, stillZero: true });
   });
 });
 

@@ -1211,6 +1211,22 @@ describe('zero window', () => {
     expect(c.bytes.client).toBe(200);
     expect(finals(c)).toEqual(['TIME_WAIT', 'CLOSED']);
     expect(c.close.kind).toBe('four_way');
+    // How long the receiver stalled its peer: from its zero window to the window update (helper-72 audit).
+    expect(c.anomalies.find((a) => a.code === 'ZERO_WINDOW')).toMatchObject({ endpoint: 'server',
+      details: { count: 1, stalledSeconds: 0.2002, stillZero: false }, message: 'server advertised a zero window, zero for up to 0.2002 s' });
+  });
+
+  test('the longest of several stalls; one still open when the record ended counts to its end, and says so', async () => {
+    const s = established();
+    s.a.data(100); s.b.ack({ window: 0 }); s.wait(3000); s.b.ack({ window: 8192 }); // 3.0001 s
+    s.a.data(100); s.b.ack({ window: 0 }); s.wait(1000); s.b.ack({ window: 0 }); s.wait(500); s.b.ack({ window: 4096 }); // 1.5002 s
+    const c = only(await runChecked(s));
+    expect(c.anomalies.find((a) => a.code === 'ZERO_WINDOW')!.details).toEqual({ count: 3, stalledSeconds: 3.0001, stillZero: false });
+    s.a.data(100); s.b.ack({ window: 0 }); s.wait(5000); s.a.data(1); // zero since the ACK, 5.0001 s to the end
+    const d = only(await runChecked(s));
+    const z = d.anomalies.find((a) => a.code === 'ZERO_WINDOW')!;
+    expect(z.details).toEqual({ count: 4, stalledSeconds: 5.0001, stillZero: true });
+    expect(z.message).toBe('server advertised a zero window (4 times), zero for up to 5.0001 s (still zero when the record ended)');
   });
 });
 
