@@ -747,7 +747,8 @@ export class Connection implements ConnectionFacts {
         s.finSeq = finSeq;
       } else if (finSeq === s.finSeq) {
         this.note('FIN_RETRANSMIT', sRole, frameNo, t);
-        if (len === 0) this.resent(s, r, finSeq, t, frameNo); // with data, onPayload counted it
+        // With data, onPayload counted it, unless the peer had all of the data but the FIN.
+        if (len === 0 || (r.hasAck && r.ackMax === finSeq)) this.resent(s, r, finSeq, (finSeq + 1) | 0, t, frameNo);
       } else if (seqGt(finSeq, s.finSeq)) {
         s.finSeq = finSeq; // the FIN moved on: data was sent after the first one (DATA_AFTER_FIN)
       }
@@ -838,7 +839,9 @@ export class Connection implements ConnectionFacts {
       // Nor one its sender kept resending while nothing acknowledged it: the FIN, or the data before
       // it, never arrived (a vanished peer read CLOSE_WAIT, and LINGERING_CLOSE_WAIT, while its
       // kernel held the connection ESTABLISHED; fixtures/real/vanished-peer.pcap).
-      if (ep.pendingFin && !ep.pendingFinNeedsAck && (!holeOpen(finBy, ep) || ep.packets === 0) && unansweredResend(finBy, ep) === null) {
+      const neverArrived = finBy.finSent && unansweredResend(finBy, ep) !== null;
+      if (neverArrived) this.finNeverArrived(ep);
+      if (ep.pendingFin && !ep.pendingFinNeedsAck && (!holeOpen(finBy, ep) || ep.packets === 0) && !neverArrived) {
         // At the FIN's frame, or at the endpoint's last arc if it moved since (a FIN_WAIT_1 holding a
         // FIN behind a hole may take the ACK of its own FIN meanwhile): arcs stay in frame order.
         const tr = ep.transitions;
@@ -848,6 +851,24 @@ export class Connection implements ConnectionFacts {
       }
       if (ep.state === 'TIME_WAIT') this.checkTimeWait(ep, endNanos, this.lastFrame, this.lastInput);
     }
+  }
+
+  /**
+   * The peer's FIN never reached `ep` (its resends went unanswered), but `ep` took it on arrival, as
+   * FIN_WAIT_2 and FIN_WAIT_1 do (only ESTABLISHED holds a FIN): that `rcv FIN` arc, if still its
+   * last, is taken back, and the ladder's rows from it show the state before (helper-73 review: a
+   * client that closed first and then vanished read TIME_WAIT, its server's FIN resent unanswered).
+   */
+  private finNeverArrived(ep: Endpoint): void {
+    const tr = ep.transitions;
+    const last = tr.length > 0 ? tr[tr.length - 1] : null;
+    if (last === null || last.arc !== ARC.RCV_FIN || (last.to !== 'TIME_WAIT' && last.to !== 'CLOSING')) return;
+    const to = last.to;
+    takeBack(ep, tr.length - 1);
+    const ladder = this.ladder;
+    if (ladder === null) return;
+    const column = ep === this.client ? 'clientState' : 'serverState';
+    for (let i = ladder.length - 1; i >= 0 && ladder[i][column] === to; i--) ladder[i][column] = ep.state;
   }
 
   /**
@@ -1017,7 +1038,7 @@ export class Connection implements ConnectionFacts {
         if (resent > 0) {
           s.retransBytes += resent;
           s.retransPackets++;
-          this.resent(s, fromClient ? this.server : this.client, dataSeq, t, frameNo);
+          this.resent(s, fromClient ? this.server : this.client, dataSeq, (dataSeq + len) | 0, t, frameNo);
         }
       }
     }
@@ -1041,20 +1062,25 @@ export class Connection implements ConnectionFacts {
   }
 
   /**
-   * A resend from `s` starting at `seq`: the same sequence number again, its peer `r` not having
-   * acknowledged past it, lengthens the run (Endpoint.resend); another one starts a new run. One
-   * the peer had already acknowledged (a spurious resend) waits for nothing.
+   * A resend from `s` of [seq, end): one covering the first byte its peer `r` has not acknowledged
+   * (SND.UNA as the peer's ACKs show it; without one, the resend's start) is a retransmission of
+   * the head, as each retransmission timeout sends (RFC 6298 §5.4); more of them while that byte
+   * stays unacknowledged lengthen the run (Endpoint.resend), a new first byte starts another.
+   * Resends past the head (a tail loss probe, the rest of a go-back-N burst, SACK recovery) neither
+   * count nor end the run (helper-73 review: go-back-N, or data and a bare FIN resent in turn, never
+   * made a run of two); one the peer had wholly acknowledged (spurious) is nothing.
    */
-  private resent(s: Endpoint, r: Endpoint, seq: number, t: number, frameNo: number): void {
-    if (r.hasAck && seqGt(r.ackMax, seq)) return;
+  private resent(s: Endpoint, r: Endpoint, seq: number, end: number, t: number, frameNo: number): void {
+    const una = r.hasAck ? r.ackMax : seq;
+    if (!seqGt(end, una) || seqGt(seq, una)) return;
     const run = s.resend;
-    if (run !== null && run.seq === seq) {
+    if (run !== null && run.seq === una) {
       run.count++;
       if (run.gaps.length < MAX_BACKOFF_ENTRIES) run.gaps.push(t - run.lastNanos);
       run.lastNanos = t;
       return;
     }
-    s.resend = { seq, count: 1, firstNanos: t, frameNo, input: this.lastInput, lastNanos: t, gaps: [] };
+    s.resend = { seq: una, count: 1, firstNanos: t, frameNo, input: this.lastInput, lastNanos: t, gaps: [] };
   }
 
   /**

@@ -237,8 +237,9 @@ export interface Hole {
   missing: number;
 }
 
-/** A run of resends of one sequence number its peer had not acknowledged (Endpoint.resend). */
+/** A run of resends of the first byte its peer had not acknowledged (Endpoint.resend). */
 export interface Resend {
+  /** That byte (the peer's ACK when the run began). */
   seq: number;
   /** Resends in the run (the segment's first sending not counted: the capture may not hold it). */
   count: number;
@@ -253,11 +254,14 @@ export interface Resend {
 
 /**
  * `ep`'s last run of resends, when its peer never acknowledged it (UNANSWERED_RETRANSMISSIONS): at
- * least UNANSWERED_MIN_RESENDS of them, the peer's ACK never past the run's first byte, and the peer
- * seen (with one direction captured, its ACKs may all be missing).
+ * least UNANSWERED_MIN_RESENDS of them, the peer's ACK never past the run's first byte, its last
+ * window not zero, and the peer seen (with one direction captured, its ACKs may all be missing).
  */
 export function unansweredResend(ep: Endpoint, peer: Endpoint): Resend | null {
   const run = ep.resend;
   if (run === null || run.count < UNANSWERED_MIN_RESENDS || peer.packets === 0) return null;
+  // A peer whose last window is zero is there, not reading: its stall (ZERO_WINDOW), not silence
+  // (helper-73 review: data or a bare FIN resent into a zero window, each answered by window 0).
+  if (peer.window === 0 && !peer.windowInSyn) return null;
   return peer.hasAck && seqGt(peer.ackMax, run.seq) ? null : run;
 }

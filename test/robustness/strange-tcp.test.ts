@@ -2517,6 +2517,78 @@ describe('a peer that stops answering: UNANSWERED_RETRANSMISSIONS (helper-72 aud
     expect(codes(only(await runChecked(s)))).toEqual(['NOT_CLOSED']);
   });
 
+  test('go-back-N (the head and the segments after it at every timeout), or the head and a bare FIN in turn: one run of the head (helper-73 review)', async () => {
+    const s = established();
+    s.a.data(500); s.a.data(500); s.a.data(500);
+    for (let g = 200; g <= 3200; g *= 2) { s.wait(g); for (const q of [1001, 1501, 2001]) s.a.data(500, { seq: q, keepSeq: true }); }
+    const c = only(await runChecked(s));
+    expect(c.anomalies[0]).toMatchObject({ code: 'UNANSWERED_RETRANSMISSIONS', frame: 7, details: { resends: 5, relativeSeq: 1, fin: false } });
+    const t = established();
+    t.a.data(500); t.a.fin();
+    for (let g = 200; g <= 3200; g *= 2) { t.wait(g); t.a.data(500, { seq: 1001, keepSeq: true }); t.a.send(TCP_FIN | TCP_ACK, 0, { seq: 1501, keepSeq: true }); }
+    const d = only(await runChecked(t));
+    expect(d.anomalies.find((a) => a.code === 'UNANSWERED_RETRANSMISSIONS')).toMatchObject({ details: { resends: 5, relativeSeq: 1, fin: true } });
+    // The FIN never arrived: not CLOSE_WAIT with LINGERING_CLOSE_WAIT (robustness.md 73).
+    expect(finals(d)).toEqual(['FIN_WAIT_1', 'ESTABLISHED']);
+  });
+
+  test('a resend from below the peer\'s ACK that covers the first byte it lacks counts (a stack that does not trim it)', async () => {
+    const s = established();
+    s.a.data(1000); s.a.data(1000); s.b.ack({ ack: 1501 });
+    for (const g of [200, 400, 800]) { s.wait(g); s.a.data(1500, { seq: 1001, keepSeq: true }); }
+    const c = only(await runChecked(s));
+    expect(c.anomalies[0]).toMatchObject({ code: 'UNANSWERED_RETRANSMISSIONS', details: { resends: 3, relativeSeq: 501, peerSilent: true } });
+  });
+
+  test('a tail loss probe of the last segment neither counts nor ends the run of the head', async () => {
+    const s = established();
+    s.a.data(500); s.a.data(500);
+    s.wait(20); s.a.data(500, { seq: 1501, keepSeq: true }); // the probe
+    s.wait(200); s.a.data(500, { seq: 1001, keepSeq: true }); s.wait(400); s.a.data(500, { seq: 1001, keepSeq: true });
+    const c = only(await runChecked(s));
+    expect(c.anomalies[0]).toMatchObject({ code: 'UNANSWERED_RETRANSMISSIONS', frame: 7, details: { resends: 2, relativeSeq: 1 } });
+  });
+
+  test('resends into a zero window, each answered with window 0: the receiver is there, not reading (ZERO_WINDOW only; helper-73 review)', async () => {
+    const s = established();
+    s.a.data(1000); s.b.ack({ ack: 1001, window: 0 });
+    for (let g = 200; g <= 1600; g *= 2) { s.wait(g); s.a.data(1000, { seq: 1001, keepSeq: true }); s.b.ack({ ack: 1001, window: 0 }); }
+    expect(codes(only(await runChecked(s)))).toEqual(['ZERO_WINDOW', 'NOT_CLOSED']);
+    const t = established();
+    t.a.data(100); t.b.ack({ window: 0 }); t.a.fin(); t.b.ack({ ackLess: 1, window: 0 });
+    t.wait(200); t.a.again(); t.b.ack({ ackLess: 1, window: 0 }); t.wait(400); t.a.again(); t.b.ack({ ackLess: 1, window: 0 });
+    const c = only(await runChecked(t));
+    expect(codes(c)).not.toContain('UNANSWERED_RETRANSMISSIONS');
+  });
+
+  test('a FIN resent unanswered to FIN_WAIT_2 (its client closed first, then vanished): the client stays FIN_WAIT_2, not TIME_WAIT (helper-73 review)', async () => {
+    const s = established();
+    s.a.fin(); s.b.ack(); s.b.fin(); s.wait(200); s.b.again(); s.wait(400); s.b.again();
+    const c = only(await runChecked(s));
+    expect(finals(c)).toEqual(['FIN_WAIT_2', 'LAST_ACK']);
+    expect(statePath(c, 'client')).toEqual(['CLOSED', 'SYN_SENT', 'ESTABLISHED', 'FIN_WAIT_1', 'FIN_WAIT_2']);
+    expect(codes(c)).toEqual(['LINGERING_FIN_WAIT_2', 'FIN_RETRANSMIT', 'UNANSWERED_RETRANSMISSIONS', 'NOT_CLOSED']);
+    // Every ladder row from the FIN on shows the client still in FIN_WAIT_2.
+    expect(only(await s.run()).ladder!.slice(3).map((r) => r.clientState)).toEqual(['FIN_WAIT_1', 'FIN_WAIT_2', 'FIN_WAIT_2', 'FIN_WAIT_2', 'FIN_WAIT_2']);
+    // Crossing FINs, both resent unanswered: neither reached CLOSING.
+    const x = established();
+    x.a.fin(); x.b.fin({ ackLess: 1 }); for (const g of [200, 400]) { x.wait(g); x.a.again(); x.b.again(); }
+    expect(finals(only(await runChecked(x)))).toEqual(['FIN_WAIT_1', 'FIN_WAIT_1']);
+  });
+
+  test('not for a record cut by eviction: the ACK may come after it (helper-73 review)', async () => {
+    const a = established();
+    a.a.data(1000); a.wait(200); a.a.again(); a.wait(400); a.a.again(); a.wait(50); a.b.ack(); a.a.fin(); a.b.fin(); a.a.ack();
+    const b = new Scenario({ clientPort: 40001 });
+    b.wait(605); b.a.syn(); b.b.synAck(); b.a.ack();
+    const frames = [...a.frames, ...b.frames].sort((x, y) => x.tsSec - y.tsSec || x.tsNanos - y.tsNanos);
+    const r = await analyzeBytes(writePcap(frames), { maxConnections: 1 });
+    checkInvariants(r);
+    const first = r.connections.find((c) => c.client.port === 40000)!;
+    expect(first.ended).toBe('evicted');
+    expect(first.anomalies.map((x) => x.code)).not.toContain('UNANSWERED_RETRANSMISSIONS');
+  });
+
   test('one direction captured (the peer never seen): its ACKs may all be missing, so nothing is said', async () => {
     const s = new Scenario();
     s.a.data(1000); s.wait(200); s.a.again(); s.wait(400); s.a.again();
