@@ -872,6 +872,25 @@ export class Connection implements ConnectionFacts {
   }
 
   /**
+   * `ep`'s `rcv FIN` arc, taken when the peer's FIN passed the capture point, is taken back if still
+   * its last and the FIN would surely have arrived by `t`; the FIN is held until an ACK covers it
+   * (as one held at ESTABLISHED is once found lost), and the ladder's rows from the arc show the
+   * state before it.
+   */
+  private finLost(ep: Endpoint, t: number): void {
+    const tr = ep.transitions;
+    const last = tr[tr.length - 1];
+    if (last.arc !== ARC.RCV_FIN || !this.finSurelyArrivedBy(ep, last.tNanos, t)) return;
+    const { to, frameNo, input, tNanos } = last;
+    takeBack(ep, tr.length - 1);
+    holdPendingFin(ep, true, frameNo, input, tNanos);
+    const ladder = this.ladder;
+    if (ladder === null) return;
+    const column = ep === this.client ? 'clientState' : 'serverState';
+    for (let i = ladder.length - 1; i >= 0 && ladder[i][column] === to; i--) ladder[i][column] = ep.state;
+  }
+
+  /**
    * The next segment after an unmatched ACK (above) says what it was. From the client a RST at its
    * ack (§3.10.7.3's answer) or the same SYN again, from the server a SYN,ACK of that SYN: the client
    * was still in SYN_SENT, so it had sent nothing that ACK could acknowledge, and it was an earlier
@@ -1260,8 +1279,13 @@ export class Connection implements ConnectionFacts {
       // FIN was lost past the capture point, or sits behind a hole in the peer's bytes (held for
       // later processing, §3.10.7.4). Only an ACK covering it delivers it now (after a resend, or
       // the hole filled): a FIN of this endpoint's is no crossing, and the end of the record no sign.
-      else if (this.finSurelyArrivedBy(s, t)) s.pendingFinNeedsAck = true;
+      else if (this.finSurelyArrivedBy(s, s.pendingFinNanos, t)) s.pendingFinNeedsAck = true;
     }
+    // The same for a FIN taken on arrival, as FIN_WAIT_1 and FIN_WAIT_2 take one (only ESTABLISHED
+    // holds it): this endpoint's segment, sent later than it could have arrived, does not
+    // acknowledge it, so it was lost past the capture point (helper-74 audit: crossing FINs both
+    // dropped at their receivers read CLOSING / CLOSING through eight resends with the old ACK).
+    if (ack && r.finSent && !s.pendingFin && (s.state === 'CLOSING' || s.state === 'TIME_WAIT') && !coversFin(r, ackNo)) this.finLost(s, t);
     fill(SND_EV, t, frameNo, this.lastInput, syn, ack, fin, false, len, false, false, false);
     if (!step(s, SND_EV)) this.wrongState(s, sRole, 'snd', frameNo, t);
     // It sent its own FIN without acknowledging the peer's: the FINs crossed (simultaneous close,
@@ -1312,9 +1336,12 @@ export class Connection implements ConnectionFacts {
       }
       return;
     }
+    const arcs = r.transitions.length;
     if (!step(r, fill(RCV_EV, t, frameNo, this.lastInput, syn, ack, holdFin ? false : fin, false, len, acksSyn, acksFin, false))) {
       this.wrongState(r, rRole, 'rcv', frameNo, t);
     }
+    // A resend of a FIN held until an ACK covers it (finLost), taken on arrival this time: no longer held.
+    if (fin && !holdFin && r.pendingFin && r.transitions.length > arcs && r.transitions[r.transitions.length - 1].arc === ARC.RCV_FIN) dropPendingFin(r);
     // Held anew unless already held (a resend of a FIN still held counts from the first), or held
     // until an ACK covers it: a resend then opens the crossing again, as a first FIN does.
     if (holdFin && (r.state === 'ESTABLISHED' || r.state === 'FIN_WAIT_1' || r.state === 'FIN_WAIT_2')
@@ -1441,11 +1468,12 @@ export class Connection implements ConnectionFacts {
   }
 
   /**
-   * Would the FIN `ep` holds have reached it, and an answer from it come back past the capture
-   * point, by `t`? Its side's round trip from the handshake, plus 200 ms of queueing and delayed
-   * ACK timers; without a handshake to time, no: nothing is inferred.
+   * Would a FIN that passed the capture point at `since` on its way to `ep` have reached it, and an
+   * answer from it come back past the capture point, by `t`? Its side's round trip from the
+   * handshake, plus 200 ms of queueing and delayed ACK timers; without a handshake to time, no:
+   * nothing is inferred.
    */
-  private finSurelyArrivedBy(ep: Endpoint, t: number): boolean {
+  private finSurelyArrivedBy(ep: Endpoint, since: number, t: number): boolean {
     let roundTrip = -1;
     if (ep === this.server) {
       if (this.lastSynNanos >= 0 && this.firstSynAckNanos >= this.lastSynNanos) roundTrip = this.firstSynAckNanos - this.lastSynNanos;
@@ -1454,7 +1482,7 @@ export class Connection implements ConnectionFacts {
         if (isCapturedHandshakeAck(tr) && tr.tNanos >= this.lastSynAckNanos) { roundTrip = tr.tNanos - this.lastSynAckNanos; break; }
       }
     }
-    return roundTrip >= 0 && t - ep.pendingFinNanos > roundTrip + FIN_ARRIVAL_SLACK_NANOS;
+    return roundTrip >= 0 && t - since > roundTrip + FIN_ARRIVAL_SLACK_NANOS;
   }
 
   /**

@@ -259,3 +259,22 @@ describe('vanished-peer: a server that vanishes mid-transfer, and a client that 
     expect(idle.anomalies.map((a) => a.code)).not.toContain('LINGERING_CLOSE_WAIT');
   });
 });
+
+describe('sim-close-lost: crossing FINs both dropped at their receivers, then resent (helper-74 audit)', () => {
+  it('FIN_WAIT_1 on both sides while each resends its FIN with the old ACK, as ss said; CLOSING when the resends arrive, TIME_WAIT at the ACKs', async () => {
+    const r = await analyzeFile('sim-close-lost.pcap', true);
+    expect(r.connections).toHaveLength(1);
+    const c = r.connections[0];
+    // ss 0.6 s after both closed: both FIN-WAIT-1 (each FIN dropped at its receiver's input hook).
+    const mid = fs.readFileSync(path.join(DIR, 'sim-close-lost.at-0.6s.txt'), 'utf8');
+    expect(mid).toMatch(/^FIN-WAIT-1 .*10\.99\.12\.1:56486 +10\.99\.12\.2:9007/m);
+    expect(mid).toMatch(/^FIN-WAIT-1 .*10\.99\.12\.2:9007 +10\.99\.12\.1:56486/m);
+    const closing = (role: 'client' | 'server'): number => c[role].transitions.find((t) => t.to === 'CLOSING')!.frame;
+    expect([closing('client'), closing('server')]).toEqual([17, 16]); // the resends that got through, not the crossing (frame 9)
+    for (const row of c.ladder!.filter((x) => x.frame >= 9 && x.frame <= 15)) expect([row.clientState, row.serverState]).toEqual(['FIN_WAIT_1', 'FIN_WAIT_1']);
+    // At the end: both TIME-WAIT, as tcpflow-analyze reads them.
+    const end = fs.readFileSync(path.join(DIR, 'sim-close-lost.at-end.txt'), 'utf8');
+    expect(end.match(/^TIME-WAIT /gm)).toHaveLength(2);
+    expect([c.client.finalState, c.server.finalState, c.close.kind]).toEqual(['TIME_WAIT', 'TIME_WAIT', 'simultaneous']);
+  });
+});

@@ -2423,6 +2423,42 @@ describe('analysis rules a mutation audit found unguarded (helper-58, 2026-12-06
     expect(codes(c)).toContain('LINGERING_FIN_WAIT_2');
   });
 
+  test('crossing FINs both lost past the capture point: FIN_WAIT_1 while each resends its FIN with the old ACK, CLOSING when the resends arrive (helper-74 audit)', async () => {
+    const s = established();
+    s.a.fin(); s.b.fin({ ackLess: 1 }); // crossing
+    s.wait(250); s.a.fin({ seq: 1001, keepSeq: true, ackLess: 1 }); s.b.fin({ seq: 5001, keepSeq: true, ackLess: 1 }); // neither arrived
+    s.wait(400); s.a.fin({ seq: 1001, keepSeq: true, ackLess: 1 }); s.b.fin({ seq: 5001, keepSeq: true, ackLess: 1 }); // these get through
+    s.a.ack(); s.b.ack();
+    const c = only(await s.run());
+    expect(statePath(c, 'client').slice(3)).toEqual(['FIN_WAIT_1', 'CLOSING', 'TIME_WAIT']);
+    expect(statePath(c, 'server').slice(4)).toEqual(['FIN_WAIT_1', 'CLOSING', 'TIME_WAIT']);
+    expect(c.client.transitions.find((t) => t.to === 'CLOSING')!.frame).toBe(9);
+    expect(c.server.transitions.find((t) => t.to === 'CLOSING')!.frame).toBe(8);
+    // The ladder's rows from the crossing to the resends that arrived show both in FIN_WAIT_1.
+    expect(c.ladder!.slice(4, 7).map((r) => [r.clientState, r.serverState])).toEqual(Array(3).fill(['FIN_WAIT_1', 'FIN_WAIT_1']));
+    expect(codes(c)).toContain('SIMULTANEOUS_CLOSE');
+  });
+
+  test('crossing FINs that arrived: CLOSING at the crossing, also with a resend sooner than the round trip + 200 ms after it', async () => {
+    const s = established();
+    s.a.fin(); s.b.fin({ ackLess: 1 }); s.wait(100); s.a.fin({ seq: 1001, keepSeq: true, ackLess: 1 }); s.a.ack(); s.b.ack();
+    const c = only(await s.run());
+    expect(c.client.transitions.find((t) => t.to === 'CLOSING')!.frame).toBe(5);
+    expect(c.server.transitions.find((t) => t.to === 'CLOSING')!.frame).toBe(5);
+  });
+
+  test('a FIN taken in FIN_WAIT_2 that the endpoint then does not acknowledge, past the round trip: back to FIN_WAIT_2 until the resend', async () => {
+    const s = established();
+    s.a.fin(); s.b.ack(); s.b.fin(); // the client: FIN_WAIT_2, then TIME_WAIT on the FIN's arrival
+    s.wait(300); s.a.ack({ ackLess: 1 }); // no: it never got that FIN
+    s.wait(300); s.b.again(); s.a.ack(); // the resend, taken on arrival, and its ACK
+    const c = only(await s.run());
+    expect(statePath(c, 'client').slice(3)).toEqual(['FIN_WAIT_1', 'FIN_WAIT_2', 'TIME_WAIT']);
+    expect(c.client.transitions.at(-1)!.frame).toBe(8);
+    expect(c.ladder!.slice(5, 7).map((r) => r.clientState)).toEqual(['FIN_WAIT_2', 'FIN_WAIT_2']);
+    expect(finals(c)).toEqual(['TIME_WAIT', 'CLOSED']);
+  });
+
   test('two FINs with the same stamp: the first FIN is the one recorded first', async () => {
     const s = established();
     s.b.fin(); s.wait(-0.1); s.a.fin({ ackLess: 1 }); s.b.ack(); s.a.ack();
