@@ -10,6 +10,7 @@ import type { AnomalyReport, ConnectionReport, LadderRow, Role, RunReport, Trans
 import { paintSeverity, type RenderContext } from './context.js';
 import { formatEndpoint, formatSeconds, strWidth, wrapText } from './format.js';
 import { LADDER_MAX_ROWS } from '../flow/connection.js';
+import { ARC } from '../tcp/machine.js';
 
 /** Widest state name (SYN_RECEIVED): keeps both state columns aligned down the whole diagram. */
 const STATE_WIDTH = 12;
@@ -42,6 +43,30 @@ const LEGENDS = [
   'a FIN to ESTABLISHED counts once ACKed or crossed (docs/state-model.md)',
   'FIN delivery: docs/state-model.md',
 ];
+/**
+ * Said when a ladder has an inferred arc (most have: a server's LISTEN): what the word means and
+ * when a row's states hold, which a student reading Figure 5 beside it needs (helper-74 audit).
+ */
+const INFERRED_LEGENDS = [
+  'states are after each row\'s segment; "inferred": an arc no captured segment shows (docs/state-model.md)',
+  'states after each row; "inferred": no captured segment shows the arc',
+  '"inferred": no captured segment shows it',
+];
+/**
+ * Said when an endpoint sent a RST: Figure 5's Note 3 pairs that with a transition to TIME-WAIT,
+ * while stacks (and this tool) go to CLOSED; without it the arc's label reads as a contradiction
+ * (helper-74 audit; docs/state-model.md, RST).
+ */
+const RST_LEGENDS = [
+  'snd RST: RFC 9293 Note 3 allows a transition to TIME-WAIT; stacks (Linux, BSD, Windows) go to CLOSED, as drawn',
+  'snd RST: Note 3 allows TIME-WAIT; stacks go to CLOSED, as drawn',
+  'snd RST: stacks go to CLOSED (Note 3)',
+];
+
+/** The longest of `lines` that fits `width`, else the last. */
+function fitting(lines: readonly string[], width: number): string {
+  return lines.find((l) => strWidth(l) <= width) ?? lines[lines.length - 1];
+}
 
 export function renderLadder(report: RunReport, ctx: RenderContext): string {
   const digits = ladderDigits(report);
@@ -68,7 +93,10 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
   const rows = c.ladder ?? [];
   if (rows.length > 0) {
     out.push(...wrapText(numberWords(c, rows, ctx.ascii), ctx.width).map((l) => chalk.dim(l.replaceAll('\u00a0', ' '))));
-    out.push(chalk.dim(LEGENDS.find((l) => strWidth(l) <= ctx.width) ?? LEGENDS[LEGENDS.length - 1]));
+    out.push(chalk.dim(fitting(LEGENDS, ctx.width)));
+    const arcs = [...c.client.transitions, ...c.server.transitions];
+    if (arcs.some((t) => t.evidence === 'inferred')) out.push(chalk.dim(fitting(INFERRED_LEGENDS, ctx.width)));
+    if (arcs.some((t) => t.arc === ARC.NOTE3_SND_RST)) out.push(chalk.dim(fitting(RST_LEGENDS, ctx.width)));
   }
   out.push('');
   if (rows.length === 0) {
@@ -367,7 +395,8 @@ function numberWords(c: ConnectionReport, rows: LadderRow[], ascii: boolean): st
     const known = rows.findIndex((r) => (r.from === role && r.flags.includes('SYN')) ||
       (readOff !== undefined && r.frame === readOff.frame && (r.input ?? c.input) === (readOff.input ?? c.input)));
     if (known < 0 && ep.isn === null) {
-      sides.push(`${role} absolute (no SYN captured)`);
+      // Not "captured": a closed port's server never sends one (helper-74 audit: read as capture loss).
+      sides.push(`${role} absolute (no SYN seen)`);
       continue;
     }
     const peer = role === 'client' ? 'server' : 'client';

@@ -275,12 +275,28 @@ test('the header has a one-line legend: a close lags Figure 12 by a row (the obs
   expect(renderConnectionLadder(c, wide)).toContain('\nstates as captured: a FIN to ESTABLISHED counts when the receiver ACKs it or sends its own FIN (docs/state-model.md)\n');
 });
 
+test('the header says what "inferred" means when an arc is, and what Note 3 allows when an endpoint sent a RST, within --width (helper-74 audit)', async () => {
+  const legendOf = (text: string): string[] => text.split('\n').filter((l) => l.includes('"inferred"') || l.startsWith('snd RST'));
+  const reset = await firstConnection('real/reset.pcap'); // the server's LISTEN inferred; the client's abort
+  expect(legendOf(renderConnectionLadder(reset, wide))).toEqual([
+    'states are after each row\'s segment; "inferred": an arc no captured segment shows (docs/state-model.md)',
+    'snd RST: RFC 9293 Note 3 allows a transition to TIME-WAIT; stacks (Linux, BSD, Windows) go to CLOSED, as drawn',
+  ]);
+  for (const width of [40, 65, 78, 100]) {
+    const lines = legendOf(renderConnectionLadder(reset, { ...wide, width }));
+    expect(lines, `width ${width}`).toHaveLength(2);
+    for (const l of lines) expect([...l].length, `width ${width}`).toBeLessThanOrEqual(width);
+  }
+  // Neither, where no arc is inferred and no RST was sent (the hand-made sample).
+  expect(legendOf(renderConnectionLadder(sampleReport().connections[0], wide))).toEqual([]);
+});
+
 test('the header says which ISN each side\'s seq/ack count from, or that they are absolute', async () => {
   const header = (c: ConnectionReport): string => renderConnectionLadder(c, wide).split('\n').find((l) => l.startsWith('seq= '))!.replaceAll('\u00a0', ' ');
   const intro = "seq= counts from the sender's ISN, ack= from the receiver's: ";
   expect(header(await firstConnection('real/client-close.pcap'))).toBe(`${intro}client ISN 2945920587 · server ISN 4203303608`);
   // No SYN captured: the numbers are the wire's (seq=99000 ack=77000), and the header says so.
-  expect(header(await firstConnection('generated/missing-syn.pcap'))).toBe(`${intro}client absolute (no SYN captured) · server absolute (no SYN captured)`);
+  expect(header(await firstConnection('generated/missing-syn.pcap'))).toBe(`${intro}client absolute (no SYN seen) · server absolute (no SYN seen)`);
   // ISNs read off the peer: the client's SYN missed (its ISN is the SYN,ACK's ack - 1), the server's SYN,ACK missed.
   const synAckFirst = new Scenario();
   synAckFirst.a.nxt = synAckFirst.a.isn + 1;
