@@ -306,6 +306,11 @@ function describe(c: ConnectionReport, ascii: boolean): string {
   const notes = [hs.outcome === 'complete' && hs.synFrame === null ? 'SYN not captured' : '', rtt !== null ? `rtt ${formatSeconds(rtt, ascii)}` : '']
     .filter((x) => x !== '');
   const parts = [`handshake ${hs.outcome}${notes.length > 0 ? ` (${notes.join(', ')})` : ''}`];
+  // The capture point splits the round trip: SYN -> SYN,ACK is the server's side of it, SYN,ACK ->
+  // ACK the client's (a student sees where the capture sat; helper-74 audit: only JSON had it).
+  if (hs.rtt.total !== null && hs.rtt.lastSynToSynAck !== null && hs.rtt.synAckToAck !== null) {
+    parts.push(`split: server ${formatSeconds(hs.rtt.lastSynToSynAck, ascii)}, client ${formatSeconds(hs.rtt.synAckToAck, ascii)}`);
+  }
   const by = c.close.kind === 'reset' ? c.close.resetBy : c.close.initiator;
   parts.push(`close ${c.close.kind}${by && c.close.kind !== 'none' ? ` by ${by}` : ''}`);
   const n = c.packets.client + c.packets.server;
