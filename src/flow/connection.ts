@@ -822,7 +822,7 @@ export class Connection implements ConnectionFacts {
 
     if (oneSidedAck) this.oneSided(s, r, ackNo, synEnd, frameNo, t);
     if (rst) this.onRst(t, frameNo, s, r, sRole, seq, ackNo, ack);
-    else if (!accounted) this.onControl(t, frameNo, s, r, sRole, rRole, syn, ack, fin, len, ackNo);
+    else if (!accounted) this.onControl(t, stamp, frameNo, s, r, sRole, rRole, syn, ack, fin, len, ackNo);
     this.row(f, t, frameNo, fromClient, s, r);
   }
 
@@ -862,7 +862,7 @@ export class Connection implements ConnectionFacts {
   private finNeverArrived(ep: Endpoint): void {
     const tr = ep.transitions;
     const last = tr.length > 0 ? tr[tr.length - 1] : null;
-    if (last === null || last.arc !== ARC.RCV_FIN || (last.to !== 'TIME_WAIT' && last.to !== 'CLOSING')) return;
+    if (last === null || !takesFin(last)) return;
     const to = last.to;
     takeBack(ep, tr.length - 1);
     const ladder = this.ladder;
@@ -880,10 +880,12 @@ export class Connection implements ConnectionFacts {
   private finLost(ep: Endpoint, t: number): void {
     const tr = ep.transitions;
     const last = tr[tr.length - 1];
-    if (last.arc !== ARC.RCV_FIN || !this.finSurelyArrivedBy(ep, last.tNanos, t)) return;
-    const { to, frameNo, input, tNanos } = last;
+    if (!takesFin(last) || !this.finSurelyArrivedBy(ep, last.tNanos, t)) return;
+    const { to, arc, frameNo, input, tNanos } = last;
     takeBack(ep, tr.length - 1);
     holdPendingFin(ep, true, frameNo, input, tNanos);
+    // A FIN,ACK that acknowledged its own FIN too (Note 2): delivered later with it, FIN_WAIT_1 -> TIME_WAIT.
+    ep.pendingFinAcksOwn = arc === ARC.NOTE2;
     const ladder = this.ladder;
     if (ladder === null) return;
     const column = ep === this.client ? 'clientState' : 'serverState';
@@ -1269,7 +1271,8 @@ export class Connection implements ConnectionFacts {
     }
   }
 
-  private onControl(t: number, frameNo: number, s: Endpoint, r: Endpoint, sRole: number, rRole: number,
+  /** `stamp`: the record's own time (earlier than `t` in a record stamped backwards), for what it says of the sender's timing. */
+  private onControl(t: number, stamp: number, frameNo: number, s: Endpoint, r: Endpoint, sRole: number, rRole: number,
     syn: boolean, ack: boolean, fin: boolean, len: number, ackNo: number): void {
     if (syn && this.rstAccepted) this.reopening(s, r, ack);
     if (s.pendingFin && ack && r.finSent) {
@@ -1279,13 +1282,14 @@ export class Connection implements ConnectionFacts {
       // FIN was lost past the capture point, or sits behind a hole in the peer's bytes (held for
       // later processing, §3.10.7.4). Only an ACK covering it delivers it now (after a resend, or
       // the hole filled): a FIN of this endpoint's is no crossing, and the end of the record no sign.
-      else if (this.finSurelyArrivedBy(s, s.pendingFinNanos, t)) s.pendingFinNeedsAck = true;
+      else if (this.finSurelyArrivedBy(s, s.pendingFinNanos, stamp)) s.pendingFinNeedsAck = true;
     }
     // The same for a FIN taken on arrival, as FIN_WAIT_1 and FIN_WAIT_2 take one (only ESTABLISHED
     // holds it): this endpoint's segment, sent later than it could have arrived, does not
     // acknowledge it, so it was lost past the capture point (helper-74 audit: crossing FINs both
     // dropped at their receivers read CLOSING / CLOSING through eight resends with the old ACK).
-    if (ack && r.finSent && !s.pendingFin && (s.state === 'CLOSING' || s.state === 'TIME_WAIT') && !coversFin(r, ackNo)) this.finLost(s, t);
+    // Judged on the record's own stamp: one stamped back was sent earlier than it is read (helper-75 review).
+    if (ack && r.finSent && !s.pendingFin && (s.state === 'CLOSING' || s.state === 'TIME_WAIT') && !coversFin(r, ackNo)) this.finLost(s, stamp);
     fill(SND_EV, t, frameNo, this.lastInput, syn, ack, fin, false, len, false, false, false);
     if (!step(s, SND_EV)) this.wrongState(s, sRole, 'snd', frameNo, t);
     // It sent its own FIN without acknowledging the peer's: the FINs crossed (simultaneous close,
@@ -1341,12 +1345,15 @@ export class Connection implements ConnectionFacts {
       this.wrongState(r, rRole, 'rcv', frameNo, t);
     }
     // A resend of a FIN held until an ACK covers it (finLost), taken on arrival this time: no longer held.
-    if (fin && !holdFin && r.pendingFin && r.transitions.length > arcs && r.transitions[r.transitions.length - 1].arc === ARC.RCV_FIN) dropPendingFin(r);
+    if (fin && !holdFin && r.pendingFin && r.transitions.length > arcs && takesFin(r.transitions[r.transitions.length - 1])) dropPendingFin(r);
     // Held anew unless already held (a resend of a FIN still held counts from the first), or held
     // until an ACK covers it: a resend then opens the crossing again, as a first FIN does.
     if (holdFin && (r.state === 'ESTABLISHED' || r.state === 'FIN_WAIT_1' || r.state === 'FIN_WAIT_2')
       && (!r.pendingFin || r.pendingFinNeedsAck)) {
       holdPendingFin(r, false, frameNo, this.lastInput, t);
+      r.pendingFinClean = !behindHole && (!r.pendingFin || !r.pendingFinNeedsAck) && s.finCount === 1;
+    } else if (holdFin && r.pendingFin) {
+      r.pendingFinClean = false; // resent while held: the first may not have arrived
     }
 
     // Reordered handshake: the ACK of this SYN,ACK was captured before it. The ACK was observed,
@@ -1601,10 +1608,20 @@ function zeroWindowEnded(ep: Endpoint, t: number): void {
   ep.zeroWindowSince = -1;
 }
 
+/**
+ * The arc by which a closing endpoint takes its peer's FIN on arrival (FIN_WAIT_1 -> CLOSING,
+ * FIN_WAIT_2 -> TIME_WAIT, or Note 2's FIN_WAIT_1 -> TIME_WAIT with the ACK of its own FIN), which
+ * finLost and finNeverArrived take back (helper-75 review: Note 2's was missed).
+ */
+function takesFin(t: Transition): boolean {
+  return (t.arc === ARC.RCV_FIN && (t.to === 'CLOSING' || t.to === 'TIME_WAIT')) || t.arc === ARC.NOTE2;
+}
+
 /** Holds the peer's FIN at `ep` (Endpoint.pendingFin), taken at this frame. */
 function holdPendingFin(ep: Endpoint, needsAck: boolean, frameNo: number, input: string, t: number): void {
   ep.pendingFin = true;
   ep.pendingFinNeedsAck = needsAck;
+  ep.pendingFinClean = false;
   ep.pendingFinFrame = frameNo;
   ep.pendingFinInput = input;
   ep.pendingFinNanos = t;
@@ -1614,6 +1631,7 @@ function holdPendingFin(ep: Endpoint, needsAck: boolean, frameNo: number, input:
 function dropPendingFin(ep: Endpoint): void {
   ep.pendingFin = false;
   ep.pendingFinNeedsAck = false;
+  ep.pendingFinClean = false;
   ep.pendingFinAcksOwn = false;
 }
 
@@ -1633,9 +1651,13 @@ function coversFin(finBy: Endpoint, ackNo: number): boolean {
  */
 function deliverPendingFin(ep: Endpoint, frameNo: number, input: string, t: number, inferred: boolean): void {
   const acksOwn = ep.pendingFinAcksOwn && ep.finSent;
+  const clean = ep.pendingFinClean && !ep.pendingFinNeedsAck;
   dropPendingFin(ep);
   const n = ep.transitions.length;
   step(ep, fill(RCV_EV, t, frameNo, input, false, acksOwn, true, false, 0, false, acksOwn, false));
+  // Shown by its ACK after it passed, neither lost nor resent nor behind a hole: the endpoint had it
+  // from its capture on (its ACK often delayed 40-200 ms), and its CLOSE_WAIT is timed from there.
+  if (clean && !inferred && ep.state === 'CLOSE_WAIT' && ep.transitions.length > n && ep.closeWaitFrom < 0) ep.closeWaitFrom = ep.pendingFinNanos;
   // Assumed delivered at the end of the record, not shown by the endpoint: mark the arc inferred.
   if (inferred && ep.transitions.length > n) ep.transitions[n].evidence = 'inferred';
 }

@@ -50,7 +50,8 @@ const LEGENDS = [
 const INFERRED_LEGENDS = [
   'states are after each row\'s segment; "inferred": an arc no captured segment shows (docs/state-model.md)',
   'states after each row; "inferred": no captured segment shows the arc',
-  '"inferred": no captured segment shows it',
+  'states after each row; "inferred": no segment shows it',
+  'states after each row; inferred: unseen',
 ];
 /**
  * Said when an endpoint sent a RST: Figure 5's Note 3 pairs that with a transition to TIME-WAIT,
@@ -60,7 +61,8 @@ const INFERRED_LEGENDS = [
 const RST_LEGENDS = [
   'snd RST: RFC 9293 Note 3 allows a transition to TIME-WAIT; stacks (Linux, BSD, Windows) go to CLOSED, as drawn',
   'snd RST: Note 3 allows TIME-WAIT; stacks go to CLOSED, as drawn',
-  'snd RST: stacks go to CLOSED (Note 3)',
+  'snd RST: CLOSED as stacks do (Note 3: TIME-WAIT)',
+  'snd RST: stacks CLOSED, RFC TIME-WAIT',
 ];
 
 /** The longest of `lines` that fits `width`, else the last. */

@@ -276,7 +276,7 @@ test('the header has a one-line legend: a close lags Figure 12 by a row (the obs
 });
 
 test('the header says what "inferred" means when an arc is, and what Note 3 allows when an endpoint sent a RST, within --width (helper-74 audit)', async () => {
-  const legendOf = (text: string): string[] => text.split('\n').filter((l) => l.includes('"inferred"') || l.startsWith('snd RST'));
+  const legendOf = (text: string): string[] => text.split('\n').filter((l) => l.startsWith('states after') || l.startsWith('states are after') || l.startsWith('snd RST'));
   const reset = await firstConnection('real/reset.pcap'); // the server's LISTEN inferred; the client's abort
   expect(legendOf(renderConnectionLadder(reset, wide))).toEqual([
     'states are after each row\'s segment; "inferred": an arc no captured segment shows (docs/state-model.md)',
@@ -286,6 +286,9 @@ test('the header says what "inferred" means when an arc is, and what Note 3 allo
     const lines = legendOf(renderConnectionLadder(reset, { ...wide, width }));
     expect(lines, `width ${width}`).toHaveLength(2);
     for (const l of lines) expect([...l].length, `width ${width}`).toBeLessThanOrEqual(width);
+    // Even the narrowest keeps both halves of each (helper-75 review).
+    expect(lines[0], `width ${width}`).toMatch(/^states (are )?after.*inferred/);
+    expect(lines[1], `width ${width}`).toMatch(/CLOSED.*TIME-WAIT|TIME-WAIT.*CLOSED/);
   }
   // Neither, where no arc is inferred and no RST was sent (the hand-made sample).
   expect(legendOf(renderConnectionLadder(sampleReport().connections[0], wide))).toEqual([]);

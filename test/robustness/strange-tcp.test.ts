@@ -440,9 +440,10 @@ describe('a timing point stamped earlier than the record before it (helper audit
       return only(r);
     };
     const inOrder = await run(10);
-    // Both from the server's ACK of the client's FIN (its `rcv FIN / snd ACK`) to the server's FIN.
+    // To the server's FIN: FIN_WAIT_2 from the server's ACK of the client's FIN; CLOSE_WAIT from that
+    // FIN itself, 0.1 ms earlier (the server had it before its ACK said so: Endpoint.closeWaitFrom).
     expect(inOrder.close.finWait2).toEqual({ client: 0.0602, server: null });
-    expect(inOrder.close.closeWait).toEqual({ client: null, server: 0.0602 });
+    expect(inOrder.close.closeWait).toEqual({ client: null, server: 0.0603 });
     // The server's FIN stamped 30 ms before its data recorded ahead of it (two interfaces merged).
     const back = await run(-30);
     expect(back.close.finWait2).toEqual({ client: null, server: null });
@@ -456,7 +457,7 @@ describe('a timing point stamped earlier than the record before it (helper audit
     const r = await analyzeBytes(s.pcap());
     expect(r.stats.timestampsBackwards).toBe(1);
     expect(only(r).close.finWait2).toEqual({ client: 0.0501, server: null });
-    expect(only(r).close.closeWait).toEqual({ client: null, server: 0.0501 });
+    expect(only(r).close.closeWait).toEqual({ client: null, server: 0.0502 }); // from the FIN, 0.1 ms before its ACK
     // The server's FIN,ACK stamped back takes it through CLOSE_WAIT in one segment: 0 s by any clock,
     // so still 0, not null (helper-68 review); the client's FIN_WAIT_2 (entered at its FIN's ACK) is null.
     const t = established();
@@ -2457,6 +2458,34 @@ describe('analysis rules a mutation audit found unguarded (helper-58, 2026-12-06
     expect(c.client.transitions.at(-1)!.frame).toBe(8);
     expect(c.ladder!.slice(5, 7).map((r) => r.clientState)).toEqual(['FIN_WAIT_2', 'FIN_WAIT_2']);
     expect(finals(c)).toEqual(['TIME_WAIT', 'CLOSED']);
+  });
+
+  test('a FIN,ACK that also acknowledged the receiver\'s FIN (Note 2), lost past the capture point: taken back too, and delivered later as Note 2 (helper-75 review)', async () => {
+    const s = established();
+    s.a.fin(); s.b.fin(); // Note 2 on arrival: FIN_WAIT_1 -> TIME_WAIT
+    s.wait(300); s.a.fin({ seq: 1001, keepSeq: true, ackLess: 1 }); // the client resends its FIN: it had neither
+    s.wait(300); s.b.again(); s.a.ack();
+    const c = only(await s.run());
+    expect(c.client.transitions.slice(2).map((t) => [t.frame, t.to, t.arc])).toEqual([[4, 'FIN_WAIT_1', 'CLOSE / snd FIN'], [7, 'TIME_WAIT', 'Note 2: rcv FIN, ACK of FIN / snd ACK']]);
+    expect(c.ladder!.slice(4, 6).map((r) => r.clientState)).toEqual(['FIN_WAIT_1', 'FIN_WAIT_1']);
+    // Its server resending it unanswered (the client vanished): FIN_WAIT_1 at the end, as a separate ACK and FIN read FIN_WAIT_2.
+    const v = established();
+    v.a.fin(); v.b.fin(); for (let g = 200, i = 0; i < 4; i++, g *= 2) { v.wait(g); v.b.again(); }
+    const d = only(await runChecked(v));
+    expect(finals(d)).toEqual(['FIN_WAIT_1', 'LAST_ACK']);
+    expect(codes(d)).toContain('NOT_CLOSED');
+  });
+
+  test('an old ACK recorded after a later record but stamped before the FIN could arrive takes nothing back (helper-75 review)', async () => {
+    const s = established();
+    s.a.data(10); s.a.fin(); s.b.ack(); s.wait(100); s.b.fin(); s.wait(0.05); s.a.ack({ ackLess: 1 }); s.wait(400); s.b.ack();
+    const frames = [...s.frames];
+    [frames[7], frames[8]] = [frames[8], frames[7]]; // the client's old ACK recorded after the server's later ACK
+    const r = await analyzeBytes(writePcap(frames));
+    checkInvariants(r);
+    const c = only(r);
+    expect(finals(c)).toEqual(['TIME_WAIT', 'LAST_ACK']);
+    expect(codes(c)).not.toContain('LINGERING_FIN_WAIT_2');
   });
 
   test('two FINs with the same stamp: the first FIN is the one recorded first', async () => {
