@@ -176,11 +176,8 @@ export function timeInState(ep: Endpoint, state: TcpState, endNanos: number): { 
   const tr = ep.transitions;
   for (let i = 0; i < tr.length; i++) {
     if (tr[i].to !== state) continue;
-    // CLOSE_WAIT from its FIN's capture, when the arc waited for the endpoint's ACK of it
-    // (Endpoint.closeWaitFrom): a delayed ACK's 40-200 ms is the application's time too.
-    const from = state === 'CLOSE_WAIT' && ep.closeWaitFrom >= 0 && ep.closeWaitFrom < tr[i].tNanos ? ep.closeWaitFrom : tr[i].tNanos;
     const left = i + 1 < tr.length ? tr[i + 1].tNanos : -1;
-    return left >= 0 ? { nanos: left - from, atEnd: false } : { nanos: endNanos - from, atEnd: true };
+    return left >= 0 ? { nanos: left - tr[i].tNanos, atEnd: false } : { nanos: endNanos - tr[i].tNanos, atEnd: true };
   }
   return null;
 }

@@ -1351,9 +1351,6 @@ export class Connection implements ConnectionFacts {
     if (holdFin && (r.state === 'ESTABLISHED' || r.state === 'FIN_WAIT_1' || r.state === 'FIN_WAIT_2')
       && (!r.pendingFin || r.pendingFinNeedsAck)) {
       holdPendingFin(r, false, frameNo, this.lastInput, t);
-      r.pendingFinClean = !behindHole && (!r.pendingFin || !r.pendingFinNeedsAck) && s.finCount === 1;
-    } else if (holdFin && r.pendingFin) {
-      r.pendingFinClean = false; // resent while held: the first may not have arrived
     }
 
     // Reordered handshake: the ACK of this SYN,ACK was captured before it. The ACK was observed,
@@ -1621,7 +1618,6 @@ function takesFin(t: Transition): boolean {
 function holdPendingFin(ep: Endpoint, needsAck: boolean, frameNo: number, input: string, t: number): void {
   ep.pendingFin = true;
   ep.pendingFinNeedsAck = needsAck;
-  ep.pendingFinClean = false;
   ep.pendingFinFrame = frameNo;
   ep.pendingFinInput = input;
   ep.pendingFinNanos = t;
@@ -1631,7 +1627,6 @@ function holdPendingFin(ep: Endpoint, needsAck: boolean, frameNo: number, input:
 function dropPendingFin(ep: Endpoint): void {
   ep.pendingFin = false;
   ep.pendingFinNeedsAck = false;
-  ep.pendingFinClean = false;
   ep.pendingFinAcksOwn = false;
 }
 
@@ -1651,13 +1646,9 @@ function coversFin(finBy: Endpoint, ackNo: number): boolean {
  */
 function deliverPendingFin(ep: Endpoint, frameNo: number, input: string, t: number, inferred: boolean): void {
   const acksOwn = ep.pendingFinAcksOwn && ep.finSent;
-  const clean = ep.pendingFinClean && !ep.pendingFinNeedsAck;
   dropPendingFin(ep);
   const n = ep.transitions.length;
   step(ep, fill(RCV_EV, t, frameNo, input, false, acksOwn, true, false, 0, false, acksOwn, false));
-  // Shown by its ACK after it passed, neither lost nor resent nor behind a hole: the endpoint had it
-  // from its capture on (its ACK often delayed 40-200 ms), and its CLOSE_WAIT is timed from there.
-  if (clean && !inferred && ep.state === 'CLOSE_WAIT' && ep.transitions.length > n && ep.closeWaitFrom < 0) ep.closeWaitFrom = ep.pendingFinNanos;
   // Assumed delivered at the end of the record, not shown by the endpoint: mark the arc inferred.
   if (inferred && ep.transitions.length > n) ep.transitions[n].evidence = 'inferred';
 }

@@ -97,11 +97,6 @@ export class Endpoint implements MachineEndpoint {
    * with an acceptable ACK, and either way with the ACK of this endpoint's FIN (deliverPendingFin).
    */
   pendingFinAcksOwn = false;
-  /**
-   * The held FIN is its sender's first, came not behind a hole, and was never found lost: when an
-   * ACK delivers it, the endpoint had it from its capture on (closeWaitFrom).
-   */
-  pendingFinClean = false;
   pendingFinFrame = 0;
   /** The input pendingFinFrame counts in. */
   pendingFinInput = '';
@@ -155,13 +150,6 @@ export class Endpoint implements MachineEndpoint {
    */
   zeroWindowSince = -1;
   zeroWindowLongest = 0;
-  /**
-   * When the FIN that took it to CLOSE_WAIT passed the capture point, if the arc waited for its ACK
-   * of that FIN (FIN delivery): `close.closeWait` counts from here (-1: from the arc), since the ACK,
-   * often delayed 40-200 ms, came after the FIN had arrived (helper-74 audit: 0.159 s read for an
-   * application that closed 0.2005 s after the FIN).
-   */
-  closeWaitFrom = -1;
   /** SYNs (without ACK) and SYN,ACKs sent with this endpoint's ISN, and FINs sent (first included). */
   synCount = 0;
   synAckCount = 0;
@@ -196,7 +184,6 @@ export class Endpoint implements MachineEndpoint {
     this.pendingFin = false;
     this.pendingFinNeedsAck = false;
     this.pendingFinAcksOwn = false;
-    this.pendingFinClean = false;
     this.pendingFinFrame = 0;
     this.pendingFinInput = '';
     this.pendingFinNanos = 0;
@@ -222,7 +209,6 @@ export class Endpoint implements MachineEndpoint {
     this.resend = null;
     this.zeroWindowSince = -1;
     this.zeroWindowLongest = 0;
-    this.closeWaitFrom = -1;
     this.firstDataNanos = -1;
     this.lastDataNanos = -1;
     this.lingerQuietNanos = 0;

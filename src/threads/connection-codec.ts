@@ -212,7 +212,7 @@ export class ConnectionEncoder {
     n[p++] = (e.synSeen ? 1 : 0) | (e.hasIss ? 2 : 0) | (e.hasSeq ? 4 : 0) | (e.hasAck ? 8 : 0) | (e.finSent ? 16 : 0)
       | (e.pendingFin ? 32 : 0) | (e.sackPermitted ? 64 : 0) | (e.timestamps ? 128 : 0) | (e.hasTsVal ? 256 : 0)
       | (e.hasHole ? 512 : 0) | (e.windowInSyn ? 1024 : 0) | (e.pendingFinNeedsAck ? 2048 : 0)
-      | (e.untrackedOpen ? 4096 : 0) | (e.synFin ? 8192 : 0) | (e.pendingFinAcksOwn ? 16384 : 0) | (e.pendingFinClean ? 32768 : 0);
+      | (e.untrackedOpen ? 4096 : 0) | (e.synFin ? 8192 : 0) | (e.pendingFinAcksOwn ? 16384 : 0);
     n[p++] = e.iss; n[p++] = e.sndNxt; n[p++] = e.firstSeq; n[p++] = e.ackMax; n[p++] = e.finSeq;
     n[p++] = e.pendingFinFrame; n[p++] = this.inputSlot(e.pendingFinInput, own); n[p++] = e.pendingFinNanos; n[p++] = e.pendingFinArcs; n[p++] = e.timeWaitFrom;
     n[p++] = e.window; n[p++] = e.wscale; n[p++] = e.mss; n[p++] = e.tsVal;
@@ -222,7 +222,7 @@ export class ConnectionEncoder {
     n[p++] = e.prevSeq; n[p++] = e.prevAck; n[p++] = e.prevFlags; n[p++] = e.prevLen; n[p++] = e.prevWindow;
     n[p++] = e.prevTsVal; n[p++] = e.prevSackSig; n[p++] = e.prevNanos; n[p++] = e.holes === null ? -1 : this.objs.push(e.holes) - 1;
     n[p++] = e.holeTop; n[p++] = e.untrackedGap === null ? -1 : this.objs.push(e.untrackedGap) - 1;
-    n[p++] = e.resend === null ? -1 : this.objs.push(e.resend) - 1; n[p++] = e.zeroWindowSince; n[p++] = e.zeroWindowLongest; n[p++] = e.closeWaitFrom;
+    n[p++] = e.resend === null ? -1 : this.objs.push(e.resend) - 1; n[p++] = e.zeroWindowSince; n[p++] = e.zeroWindowLongest;
     const ts = e.transitions;
     n[p++] = ts.length;
     for (let i = 0; i < ts.length; i++) {
@@ -402,7 +402,7 @@ function readEndpoint(n: Float64Array, p: number, objs: unknown[], e: Endpoint, 
   e.synSeen = (b & 1) !== 0; e.hasIss = (b & 2) !== 0; e.hasSeq = (b & 4) !== 0; e.hasAck = (b & 8) !== 0;
   e.finSent = (b & 16) !== 0; e.pendingFin = (b & 32) !== 0; e.sackPermitted = (b & 64) !== 0;
   e.timestamps = (b & 128) !== 0; e.hasTsVal = (b & 256) !== 0; e.hasHole = (b & 512) !== 0; e.windowInSyn = (b & 1024) !== 0;
-  e.pendingFinNeedsAck = (b & 2048) !== 0; e.untrackedOpen = (b & 4096) !== 0; e.synFin = (b & 8192) !== 0; e.pendingFinAcksOwn = (b & 16384) !== 0; e.pendingFinClean = (b & 32768) !== 0;
+  e.pendingFinNeedsAck = (b & 2048) !== 0; e.untrackedOpen = (b & 4096) !== 0; e.synFin = (b & 8192) !== 0; e.pendingFinAcksOwn = (b & 16384) !== 0;
   e.iss = n[p++]; e.sndNxt = n[p++]; e.firstSeq = n[p++]; e.ackMax = n[p++]; e.finSeq = n[p++];
   e.pendingFinFrame = n[p++]; e.pendingFinInput = inputAt(objs, n[p++], own); e.pendingFinNanos = n[p++]; e.pendingFinArcs = n[p++]; e.timeWaitFrom = n[p++];
   e.window = n[p++]; e.wscale = n[p++]; e.mss = n[p++]; e.tsVal = n[p++];
@@ -418,7 +418,7 @@ function readEndpoint(n: Float64Array, p: number, objs: unknown[], e: Endpoint, 
   e.untrackedGap = untracked < 0 ? null : objs[untracked] as Hole;
   const resend = n[p++];
   e.resend = resend < 0 ? null : objs[resend] as Resend;
-  e.zeroWindowSince = n[p++]; e.zeroWindowLongest = n[p++]; e.closeWaitFrom = n[p++];
+  e.zeroWindowSince = n[p++]; e.zeroWindowLongest = n[p++];
   const nt = n[p++];
   const ts = new Array<Transition>(nt);
   for (let i = 0; i < nt; i++) {

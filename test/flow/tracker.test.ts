@@ -66,8 +66,7 @@ describe('retirement', () => {
   });
 
   test('an endpoint still in FIN_WAIT_2 / CLOSE_WAIT is timed to the end of its record, which depends on why it ended', async () => {
-    // Handshake, the client's FIN at 3 ms, the server's ACK of it at 4 ms: FIN_WAIT_2 from the ACK, CLOSE_WAIT
-    // from the FIN (the server had it before its ACK said so: Endpoint.closeWaitFrom).
+    // Handshake, the client's FIN, the server's ACK of it at 4 ms: FIN_WAIT_2 and CLOSE_WAIT from then on.
     const halfClose = (feed: (f: PacketFields, t: number) => void, port: number, t0: number, isn = 100): void => {
       feed(seg(C, port, SV, 80, TCP_SYN, isn), t0);
       feed(seg(SV, 80, C, port, TCP_SYN | TCP_ACK, 500, isn + 1), t0 + 1e6);
@@ -80,23 +79,23 @@ describe('retirement', () => {
     const idle = tracker({ idleTimeoutSeconds: 10 });
     halfClose(idle.feed, 1000, 0);
     idle.feed(seg(C, 2000, SV, 80, TCP_SYN, 7), 1000 * S);
-    expect(idle.out.map(held)).toEqual([['idle_timeout', 10, 10.001]]);
+    expect(idle.out.map(held)).toEqual([['idle_timeout', 10, 10]]);
     // Evicted: the packet that needed its place (the run's latest time then).
     const cap = tracker({ maxConnections: 1 });
     halfClose(cap.feed, 1000, 0);
     cap.feed(seg(C, 2000, SV, 80, TCP_SYN, 7), 50 * S);
-    expect(cap.out.map(held)).toEqual([['evicted', 49.996, 49.997]]);
+    expect(cap.out.map(held)).toEqual([['evicted', 49.996, 49.996]]);
     // Reused: the SYN that opened the next connection on the tuple.
     const reuse = tracker();
     halfClose(reuse.feed, 1000, 0);
     reuse.feed(seg(C, 1000, SV, 80, TCP_SYN, 9_000), 40 * S);
-    expect(reuse.out.map(held)).toEqual([['reused', 39.996, 39.997]]);
+    expect(reuse.out.map(held)).toEqual([['reused', 39.996, 39.996]]);
     // At the end of the capture: the run's last packet, any connection's.
     const end = tracker();
     halfClose(end.feed, 1000, 0);
     end.feed(seg(C, 2000, SV, 80, TCP_SYN, 7), 70 * S);
     await end.t.finish(70 * S);
-    expect(end.out.map(held)).toEqual([['capture_end', 69.996, 69.997], ['capture_end', null, null]]);
+    expect(end.out.map(held)).toEqual([['capture_end', 69.996, 69.996], ['capture_end', null, null]]);
   });
 
   test('the cap evicts the least recently active; evicted connections are still reported', async () => {

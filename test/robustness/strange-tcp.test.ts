@@ -440,10 +440,9 @@ describe('a timing point stamped earlier than the record before it (helper audit
       return only(r);
     };
     const inOrder = await run(10);
-    // To the server's FIN: FIN_WAIT_2 from the server's ACK of the client's FIN; CLOSE_WAIT from that
-    // FIN itself, 0.1 ms earlier (the server had it before its ACK said so: Endpoint.closeWaitFrom).
+    // Both from the server's ACK of the client's FIN (its `rcv FIN / snd ACK`) to the server's FIN.
     expect(inOrder.close.finWait2).toEqual({ client: 0.0602, server: null });
-    expect(inOrder.close.closeWait).toEqual({ client: null, server: 0.0603 });
+    expect(inOrder.close.closeWait).toEqual({ client: null, server: 0.0602 });
     // The server's FIN stamped 30 ms before its data recorded ahead of it (two interfaces merged).
     const back = await run(-30);
     expect(back.close.finWait2).toEqual({ client: null, server: null });
@@ -457,7 +456,7 @@ describe('a timing point stamped earlier than the record before it (helper audit
     const r = await analyzeBytes(s.pcap());
     expect(r.stats.timestampsBackwards).toBe(1);
     expect(only(r).close.finWait2).toEqual({ client: 0.0501, server: null });
-    expect(only(r).close.closeWait).toEqual({ client: null, server: 0.0502 }); // from the FIN, 0.1 ms before its ACK
+    expect(only(r).close.closeWait).toEqual({ client: null, server: 0.0501 });
     // The server's FIN,ACK stamped back takes it through CLOSE_WAIT in one segment: 0 s by any clock,
     // so still 0, not null (helper-68 review); the client's FIN_WAIT_2 (entered at its FIN's ACK) is null.
     const t = established();
