@@ -861,14 +861,7 @@ export class Connection implements ConnectionFacts {
    */
   private finNeverArrived(ep: Endpoint): void {
     const tr = ep.transitions;
-    const last = tr.length > 0 ? tr[tr.length - 1] : null;
-    if (last === null || !takesFin(last)) return;
-    const to = last.to;
-    takeBack(ep, tr.length - 1);
-    const ladder = this.ladder;
-    if (ladder === null) return;
-    const column = ep === this.client ? 'clientState' : 'serverState';
-    for (let i = ladder.length - 1; i >= 0 && ladder[i][column] === to; i--) ladder[i][column] = ep.state;
+    if (tr.length > 0 && takesFin(tr[tr.length - 1])) this.takeBackLastArc(ep);
   }
 
   /**
@@ -881,11 +874,18 @@ export class Connection implements ConnectionFacts {
     const tr = ep.transitions;
     const last = tr[tr.length - 1];
     if (!takesFin(last) || !this.finSurelyArrivedBy(ep, last.tNanos, t)) return;
-    const { to, arc, frameNo, input, tNanos } = last;
-    takeBack(ep, tr.length - 1);
+    const { arc, frameNo, input, tNanos } = last;
+    this.takeBackLastArc(ep);
     holdPendingFin(ep, true, frameNo, input, tNanos);
     // A FIN,ACK that acknowledged its own FIN too (Note 2): delivered later with it, FIN_WAIT_1 -> TIME_WAIT.
     ep.pendingFinAcksOwn = arc === ARC.NOTE2;
+  }
+
+  /** Takes `ep`'s last arc back; the ladder's rows since it (all showing its state) show the state before. */
+  private takeBackLastArc(ep: Endpoint): void {
+    const tr = ep.transitions;
+    const to = tr[tr.length - 1].to;
+    takeBack(ep, tr.length - 1);
     const ladder = this.ladder;
     if (ladder === null) return;
     const column = ep === this.client ? 'clientState' : 'serverState';
