@@ -15,10 +15,9 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 OUT="$HERE/../../fixtures/real/keepalive-timeout.pcap"
 RR_NAME=keepalive-timeout.sh
 . "$HERE/lib.sh"
-command -v nft >/dev/null || rr_die "needs nftables"
+rr_need_nft
 S=kat
 rr_netns_pair $S 3
-B() { ip netns exec ${S}B "$@"; }
 B python3 -c '
 import socket,time
 s=socket.socket(); s.bind(("10.99.3.2",9001)); s.listen(5)
@@ -40,8 +39,7 @@ except Exception as e: print("client error after %.3f s: %r"%(time.time()-t,e),f
 time.sleep(300)' > "$TMP/client.log" 2>&1 &
 RR_PIDS+=($!)
 sleep 1
-B nft add table inet kat; B nft add chain inet kat in '{ type filter hook input priority 0; }'; B nft add chain inet kat out '{ type filter hook output priority 0; }'
-B nft add rule inet kat in tcp dport 9001 drop; B nft add rule inet kat out tcp sport 9001 drop
+rr_blackhole ${S}B kat 9001
 for _ in $(seq 60); do grep -q "client error" "$TMP/client.log" && break; sleep 1; done
 grep -q "client error" "$TMP/client.log" || rr_die "the client's keep-alive never gave up"
 sleep 1

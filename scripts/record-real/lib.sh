@@ -1,9 +1,11 @@
 # Shared by the standalone recorders (syn-fin.sh, time-wait-syn.sh, close-wait-leak.sh,
-# zero-window.sh, lost-connection.sh); record.sh keeps its own. Source it after setting RR_NAME.
+# zero-window.sh, lost-connection.sh, keepalive-timeout.sh, vanished-peer.sh, sim-close-lost.sh);
+# record.sh keeps its own. Source it after setting RR_NAME.
 #
-# What it gives: a temp dir ($TMP), a cleanup on every exit (the background jobs in RR_PIDS killed,
-# tcpdump stopped, the namespaces in RR_NETNS deleted, tcpdump's errors shown if we failed),
-# rr_die, rr_netns_pair (two namespaces on a veth pair) and rr_tcpdump_start / rr_tcpdump_stop.
+# What it gives: a temp dir ($TMP), a cleanup on every exit (the background jobs in RR_PIDS and
+# their children killed, tcpdump stopped, the namespaces in RR_NETNS deleted, tcpdump's errors
+# shown if we failed), rr_die, rr_netns_pair (two namespaces on a veth pair) with A / B to run a
+# command in either, rr_need_nft, rr_blackhole and rr_tcpdump_start / rr_tcpdump_stop.
 
 [[ $(id -u) == 0 ]] || { echo "$RR_NAME: needs root (tcpdump, raw sockets or network namespaces)" >&2; exit 1; }
 command -v python3 >/dev/null || { echo "$RR_NAME: needs python3" >&2; exit 1; }
@@ -15,7 +17,8 @@ RR_NETNS=()
 rr_cleanup() {
   local rc=$?
   local pid ns
-  for pid in "${RR_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  # Children too: a job started as `B python3 ... &` is a subshell whose child runs the program.
+  for pid in "${RR_PIDS[@]}"; do pkill -P "$pid" 2>/dev/null || true; kill "$pid" 2>/dev/null || true; done
   [[ -n "$RR_TPID" ]] && kill -INT "$RR_TPID" 2>/dev/null
   for ns in "${RR_NETNS[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
   ((rc == 0)) || cat "$TMP/tcpdump.err" >&2 2>/dev/null
@@ -39,6 +42,23 @@ rr_netns_pair() {
   ip -n "${s}A" link set "${s}a" up; ip -n "${s}B" link set "${s}b" up
   ip netns exec "${s}A" ethtool -K "${s}a" tso off gso off gro off >/dev/null 2>&1 || true
   ip netns exec "${s}B" ethtool -K "${s}b" tso off gso off gro off >/dev/null 2>&1 || true
+}
+
+# A / B: run a command in ${S}A (the client's side) or ${S}B (the server's) of rr_netns_pair's pair.
+A() { ip netns exec "${S}A" "$@"; }
+B() { ip netns exec "${S}B" "$@"; }
+
+rr_need_nft() { command -v nft >/dev/null || rr_die "needs nftables"; }
+
+# rr_blackhole NETNS TABLE PORT: in NETNS, drop every TCP segment to or from PORT, input and
+# output, before tcpdump on the other side sees any answer: a host that went silent.
+rr_blackhole() {
+  local ns=$1 t=$2 p=$3
+  ip netns exec "$ns" nft add table inet "$t"
+  ip netns exec "$ns" nft add chain inet "$t" in '{ type filter hook input priority 0; }'
+  ip netns exec "$ns" nft add chain inet "$t" out '{ type filter hook output priority 0; }'
+  ip netns exec "$ns" nft add rule inet "$t" in tcp dport "$p" drop
+  ip netns exec "$ns" nft add rule inet "$t" out tcp sport "$p" drop
 }
 
 # rr_tcpdump_start NETNS|- IFACE FILTER: tcpdump into $TMP/cap.pcap, returning once it listens.

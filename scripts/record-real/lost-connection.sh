@@ -18,10 +18,9 @@ OUT="$HERE/../../fixtures/real/lost-connection.pcap"
 SNAP="$HERE/../../fixtures/real/lost-connection.at-end.txt"
 RR_NAME=lost-connection.sh
 . "$HERE/lib.sh"
-command -v nft >/dev/null || rr_die "needs nftables"
+rr_need_nft
 S=lcn
 rr_netns_pair $S 8
-B() { ip netns exec ${S}B "$@"; }
 B python3 -c '
 import socket,time
 s=socket.socket(); s.bind(("10.99.8.2",9005)); s.listen(5)

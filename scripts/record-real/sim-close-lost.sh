@@ -20,11 +20,9 @@ MID="$HERE/../../fixtures/real/sim-close-lost.at-0.6s.txt"
 SNAP="$HERE/../../fixtures/real/sim-close-lost.at-end.txt"
 RR_NAME=sim-close-lost.sh
 . "$HERE/lib.sh"
-command -v nft >/dev/null || rr_die "needs nftables"
+rr_need_nft
 S=scl
 rr_netns_pair $S 12
-A() { ip netns exec ${S}A "$@"; }
-B() { ip netns exec ${S}B "$@"; }
 for n in A B; do
   $n nft add table inet scl; $n nft add chain inet scl in '{ type filter hook input priority 0; }'
   $n nft add rule inet scl in tcp flags '&' fin == fin drop

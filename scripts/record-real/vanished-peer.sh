@@ -22,11 +22,9 @@ MID="$HERE/../../fixtures/real/vanished-peer.at-4s.txt"
 SNAP="$HERE/../../fixtures/real/vanished-peer.at-end.txt"
 RR_NAME=vanished-peer.sh
 . "$HERE/lib.sh"
-command -v nft >/dev/null || rr_die "needs nftables"
+rr_need_nft
 S=vpr
 rr_netns_pair $S 11
-A() { ip netns exec ${S}A "$@"; }
-B() { ip netns exec ${S}B "$@"; }
 A sysctl -qw net.ipv4.tcp_retries2=5
 B python3 -c '
 import socket,threading,time
@@ -57,8 +55,7 @@ except Exception as e: log("idle error: %r"%e)
 time.sleep(300)' > "$TMP/client.log" 2>&1 &
 RR_PIDS+=($!)
 sleep 1.1
-B nft add table inet vpr; B nft add chain inet vpr in '{ type filter hook input priority 0; }'; B nft add chain inet vpr out '{ type filter hook output priority 0; }'
-B nft add rule inet vpr in tcp dport 9006 drop; B nft add rule inet vpr out tcp sport 9006 drop
+rr_blackhole ${S}B vpr 9006
 sleep 4
 { echo "# ss in ${S}A (client 10.99.11.1), 4 s after the drop"; A ss -tanoi state all; } | sed "s/[[:space:]]*$//" > "$MID"
 for _ in $(seq 60); do (($(grep -c error "$TMP/client.log") == 2)) && break; sleep 1; done
