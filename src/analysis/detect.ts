@@ -102,9 +102,9 @@ function lingering(c: ConnectionFacts, ep: Endpoint, role: number, state: 'FIN_W
     // the open way for as long as it likes (RFC 9293 §3.6: "a host is permitted to continue sending
     // data in the open direction"), so the wait counts from the CLOSE_WAIT side's last payload.
     const open = state === 'CLOSE_WAIT' ? ep : ep === c.client ? c.server : c.client;
-    const left = t.tNanos + held.nanos;
+    const left = held.from + held.nanos;
     // Payload only after it left (a resend past the FIN, say) tells nothing of the wait: from the entry.
-    const quietFrom = open.lastDataNanos > t.tNanos && open.lastDataNanos <= left ? open.lastDataNanos : t.tNanos;
+    const quietFrom = open.lastDataNanos > held.from && open.lastDataNanos <= left ? open.lastDataNanos : held.from;
     // Or quiet that long before a later payload (Endpoint.lingerQuietNanos): a CLOSE_WAIT leak whose
     // application wrote once more, after a minute, to a peer long gone, then took its RST.
     const quiet = Math.max(left - quietFrom, ep.lingerQuietNanos);

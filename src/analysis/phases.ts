@@ -169,15 +169,18 @@ function synAckUnseen(c: ConnectionFacts): boolean {
 }
 
 /**
- * Nanoseconds spent in `state` (first entry to leaving it, or to `endNanos` when never left); null
- * if never entered. In nanoseconds: the report rounds spans to the capture's unit (clock.ts seconds()).
+ * Nanoseconds spent in `state` (first entry to leaving it, or to `endNanos` when never left) and the
+ * entry (`from`); null if never entered. The entry is its arc's, except for CLOSE_WAIT entered
+ * before the delayed ACK that showed it (Endpoint.closeWaitFromNanos). In nanoseconds: the report
+ * rounds spans to the capture's unit (clock.ts seconds()).
  */
-export function timeInState(ep: Endpoint, state: TcpState, endNanos: number): { nanos: number; atEnd: boolean } | null {
+export function timeInState(ep: Endpoint, state: TcpState, endNanos: number): { nanos: number; atEnd: boolean; from: number } | null {
   const tr = ep.transitions;
   for (let i = 0; i < tr.length; i++) {
     if (tr[i].to !== state) continue;
+    const from = state === 'CLOSE_WAIT' && ep.closeWaitFromNanos >= 0 ? ep.closeWaitFromNanos : tr[i].tNanos;
     const left = i + 1 < tr.length ? tr[i + 1].tNanos : -1;
-    return left >= 0 ? { nanos: left - tr[i].tNanos, atEnd: false } : { nanos: endNanos - tr[i].tNanos, atEnd: true };
+    return left >= 0 ? { nanos: left - from, atEnd: false, from } : { nanos: endNanos - from, atEnd: true, from };
   }
   return null;
 }

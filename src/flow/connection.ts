@@ -1248,7 +1248,10 @@ export class Connection implements ConnectionFacts {
     if (!ack && r.hasAck && seq === r.ackMax && (s.state === 'ESTABLISHED' || s.state === 'CLOSE_WAIT')) s.rstNoConnFrame = frameNo;
     // A RST whose ACK covers the held FIN: its sender had taken the FIN (CLOSE_WAIT) before it reset,
     // as an application closing with unread data does.
-    if (s.pendingFin && ack && r.finSent && coversFin(r, ackNo)) deliverPendingFin(s, frameNo, this.lastInput, t, false);
+    if (s.pendingFin && ack && r.finSent && coversFin(r, ackNo)) {
+      deliverPendingFin(s, frameNo, this.lastInput, t, false);
+      this.closeWaitFrom(s, s.pendingFinNanos, t);
+    }
     dropPendingFin(s); // a reset endpoint receives nothing more
     dropPendingFin(r);
     const nS = s.transitions.length;
@@ -1277,7 +1280,10 @@ export class Connection implements ConnectionFacts {
     if (syn && this.rstAccepted) this.reopening(s, r, ack);
     if (s.pendingFin && ack && r.finSent) {
       // The sender acknowledges the peer's pending FIN: it arrived before this segment was sent.
-      if (coversFin(r, ackNo)) deliverPendingFin(s, frameNo, this.lastInput, t, false);
+      if (coversFin(r, ackNo)) {
+        deliverPendingFin(s, frameNo, this.lastInput, t, false);
+        this.closeWaitFrom(s, s.pendingFinNanos, stamp);
+      }
       // It does not, though sent after the FIN could have reached it and its answer come back: the
       // FIN was lost past the capture point, or sits behind a hole in the peer's bytes (held for
       // later processing, §3.10.7.4). Only an ACK covering it delivers it now (after a resend, or
@@ -1478,15 +1484,53 @@ export class Connection implements ConnectionFacts {
    * nothing is inferred.
    */
   private finSurelyArrivedBy(ep: Endpoint, since: number, t: number): boolean {
-    let roundTrip = -1;
-    if (ep === this.server) {
-      if (this.lastSynNanos >= 0 && this.firstSynAckNanos >= this.lastSynNanos) roundTrip = this.firstSynAckNanos - this.lastSynNanos;
-    } else if (this.lastSynAckNanos >= 0) {
-      for (const tr of this.server.transitions) {
-        if (isCapturedHandshakeAck(tr) && tr.tNanos >= this.lastSynAckNanos) { roundTrip = tr.tNanos - this.lastSynAckNanos; break; }
-      }
-    }
+    const roundTrip = this.sideRoundTrip(ep);
     return roundTrip >= 0 && t - since > roundTrip + FIN_ARRIVAL_SLACK_NANOS;
+  }
+
+  /**
+   * The round trip between the capture point and `ep`, as the handshake timed it: SYN to SYN,ACK for
+   * the server, SYN,ACK to the ACK that took the server's `rcv ACK of SYN` for the client; -1 when
+   * the capture did not time it.
+   */
+  private sideRoundTrip(ep: Endpoint): number {
+    if (ep === this.server) {
+      return this.lastSynNanos >= 0 && this.firstSynAckNanos >= this.lastSynNanos ? this.firstSynAckNanos - this.lastSynNanos : -1;
+    }
+    if (this.lastSynAckNanos < 0) return -1;
+    for (const tr of this.server.transitions) {
+      if (isCapturedHandshakeAck(tr) && tr.tNanos >= this.lastSynAckNanos) return tr.tNanos - this.lastSynAckNanos;
+    }
+    return -1;
+  }
+
+  /**
+   * `ep` has just taken the FIN it held at ESTABLISHED, captured at `finNanos`, at a segment of its
+   * own sent at `stamp` that showed it arrived (usually its ACK). The arc is drawn at that segment,
+   * but the endpoint was in CLOSE_WAIT from the FIN's arrival, and a receiver delays the ACK of a
+   * FIN (Linux schedules it: 40-200 ms), so `close.closeWait` timed from the ACK read short by that
+   * timer (helper-74 audit: 0.159 s for an application that closed 0.2005 s after the FIN).
+   * On the capture point's clock the arrival is the FIN's capture plus this side's round trip: the
+   * FIN takes half of it to arrive, and the endpoint's own FIN half to come back, so the two halves
+   * cancel and the span is the application's (helper-76 review: from the FIN's capture alone it
+   * added that round trip, 0 -> 69 ms on get.pcap). Only when the segment came within a delayed
+   * ACK's slack after that arrival: an ACK later than that may answer a resend of a FIN lost past
+   * the capture point (a resend comes an RTO, at least 200 ms more than the round trip, after it),
+   * and then only the ACK is known. Nor when the FIN was resent before the segment: which of the
+   * two arrived is unknown (fixtures/generated/fin-retransmission.pcap: the first lost, the resend
+   * acknowledged at once, 200 ms after the first). Never later than the segment (a path quicker
+   * than the handshake's), nor when a FIN record was stamped backwards (its time is not its own).
+   */
+  private closeWaitFrom(ep: Endpoint, finNanos: number, stamp: number): void {
+    const tr = ep.transitions;
+    const n = tr.length;
+    const finBy = ep === this.client ? this.server : this.client;
+    if (n === 0 || tr[n - 1].to !== 'CLOSE_WAIT' || ep.closeWaitFromNanos >= 0 || this.backFinStamp >= 0 || finBy.finCount !== 1) return;
+    for (let i = 0; i < n - 1; i++) if (tr[i].to === 'CLOSE_WAIT') return; // close.closeWait times the first entry
+    const roundTrip = this.sideRoundTrip(ep);
+    if (roundTrip < 0) return;
+    const arrival = finNanos + roundTrip;
+    if (arrival < tr[n - 1].tNanos && stamp - arrival <= FIN_ARRIVAL_SLACK_NANOS) ep.closeWaitFromNanos = arrival;
   }
 
   /**

@@ -104,6 +104,12 @@ export class Endpoint implements MachineEndpoint {
   /** Its transitions when the FIN was held: more at the end of the record, and the FIN is taken after them. */
   pendingFinArcs = 0;
   /**
+   * When it entered CLOSE_WAIT (its first time), on the capture point's clock, if earlier than the
+   * segment that showed it: the held FIN's arrival, before a delayed ACK showed it
+   * (Connection.closeWaitFrom); -1 = from that segment, as its arc is drawn.
+   */
+  closeWaitFromNanos = -1;
+  /**
    * In TIME_WAIT: when its 2×MSL timer last (re)started, if later than the arrival: its own segment
    * (the ACK of the FIN, sent after the FIN passed the capture point) or a retransmitted FIN from its
    * peer (RFC 9293 §3.10.7.4 restarts the timer). -1 = not since.
@@ -188,6 +194,7 @@ export class Endpoint implements MachineEndpoint {
     this.pendingFinInput = '';
     this.pendingFinNanos = 0;
     this.pendingFinArcs = 0;
+    this.closeWaitFromNanos = -1;
     this.timeWaitFrom = -1;
     this.window = -1;
     this.windowInSyn = false;

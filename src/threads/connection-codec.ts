@@ -222,7 +222,7 @@ export class ConnectionEncoder {
     n[p++] = e.prevSeq; n[p++] = e.prevAck; n[p++] = e.prevFlags; n[p++] = e.prevLen; n[p++] = e.prevWindow;
     n[p++] = e.prevTsVal; n[p++] = e.prevSackSig; n[p++] = e.prevNanos; n[p++] = e.holes === null ? -1 : this.objs.push(e.holes) - 1;
     n[p++] = e.holeTop; n[p++] = e.untrackedGap === null ? -1 : this.objs.push(e.untrackedGap) - 1;
-    n[p++] = e.resend === null ? -1 : this.objs.push(e.resend) - 1; n[p++] = e.zeroWindowSince; n[p++] = e.zeroWindowLongest;
+    n[p++] = e.resend === null ? -1 : this.objs.push(e.resend) - 1; n[p++] = e.zeroWindowSince; n[p++] = e.zeroWindowLongest; n[p++] = e.closeWaitFromNanos;
     const ts = e.transitions;
     n[p++] = ts.length;
     for (let i = 0; i < ts.length; i++) {
@@ -418,7 +418,7 @@ function readEndpoint(n: Float64Array, p: number, objs: unknown[], e: Endpoint, 
   e.untrackedGap = untracked < 0 ? null : objs[untracked] as Hole;
   const resend = n[p++];
   e.resend = resend < 0 ? null : objs[resend] as Resend;
-  e.zeroWindowSince = n[p++]; e.zeroWindowLongest = n[p++];
+  e.zeroWindowSince = n[p++]; e.zeroWindowLongest = n[p++]; e.closeWaitFromNanos = n[p++];
   const nt = n[p++];
   const ts = new Array<Transition>(nt);
   for (let i = 0; i < nt; i++) {

@@ -278,3 +278,23 @@ describe('sim-close-lost: crossing FINs both dropped at their receivers, then re
     expect([c.client.finalState, c.server.finalState, c.close.kind]).toEqual(['TIME_WAIT', 'TIME_WAIT', 'simultaneous']);
   });
 });
+
+describe('close-wait-delay: servers closing a known time after the FIN, 50 ms of round trip from the capture point', () => {
+  it('close.closeWait is the time each server measured from the FIN to close(), not from its delayed ACK (helper-74 audit)', async () => {
+    const r = await analyzeFile('close-wait-delay.pcap');
+    // Each server's own measure: client port, the sleep asked, recv() returning the end of the stream to close().
+    const measured = fs.readFileSync(path.join(DIR, 'close-wait-delay.server.txt'), 'utf8').split('\n')
+      .filter((l) => /^\d/.test(l)).map((l) => l.split(' ').map(Number));
+    expect(measured.map((m) => m[1])).toEqual([0.2, 0, 0.5]);
+    expect(r.connections.map((c) => c.client.port)).toEqual(measured.map((m) => m[0]));
+    for (const [i, c] of r.connections.entries()) {
+      // The capture shows each FIN's ACK 40 ms or more after the FIN reached the server: the kernel
+      // delays it. Timed from that ACK, the first read 0.157 s and the last 0.459 s.
+      const entry = c.server.transitions.find((t) => t.to === 'CLOSE_WAIT')!;
+      expect(entry.arc).toBe('rcv FIN / snd ACK');
+      expect(c.close.closeWait.server).not.toBeNull();
+      expect(Math.abs(c.close.closeWait.server! - measured[i][2])).toBeLessThan(0.002);
+      expect(c.anomalies).toEqual([]);
+    }
+  });
+});

@@ -466,6 +466,38 @@ describe('a timing point stamped earlier than the record before it (helper audit
     expect(u.close.closeWait).toEqual({ client: null, server: 0 });
   });
 
+  test('CLOSE_WAIT from the FIN\'s arrival (its capture + the receiver\'s handshake round trip), not from a delayed ACK (helper-74 audit)', async () => {
+    // SYN, 20 ms to the SYN,ACK (the server's round trip), 5 ms to the ACK (the client's); then the
+    // FIN, the receiver's ACK `ackMs` after it, its own FIN 100 ms after that ACK.
+    const run = async (closer: 'a' | 'b', ackMs: number, o: { resend?: boolean; finBack?: boolean } = {}): Promise<ConnectionReport> => {
+      const s = new Scenario();
+      s.a.syn(); s.wait(20); s.b.synAck(); s.wait(5); s.a.ack(); s.wait(10);
+      const [fin, rcv] = closer === 'a' ? [s.a, s.b] : [s.b, s.a];
+      if (o.finBack === true) { rcv.data(5); s.wait(-3); } // the FIN recorded after a record stamped 3 ms later
+      fin.fin();
+      if (o.resend === true) { s.wait(ackMs - 1); fin.again(); s.wait(1); } else s.wait(ackMs);
+      rcv.ack(); s.wait(100);
+      rcv.fin(); fin.ack();
+      const r = await runChecked(s);
+      expect(r.stats.timestampsBackwards).toBe(o.finBack === true ? 1 : 0);
+      return only(r);
+    };
+    // The server: its 40 ms delayed ACK did not delay CLOSE_WAIT, which began 20 ms after the FIN
+    // passed: 100 + 40 - 20 ms before its FIN (by the ACK it read 0.1001).
+    expect((await run('a', 40)).close.closeWait).toEqual({ client: null, server: 0.1201 });
+    // The client: its side of the handshake is 5 ms (the ACK 1 ms after it: no earlier than that).
+    expect((await run('b', 40)).close.closeWait).toEqual({ client: 0.1351, server: null });
+    expect((await run('b', 1)).close.closeWait).toEqual({ client: 0.1001, server: null });
+    // The ACK 200 ms after the arrival still answers that FIN; later, it may answer a resend
+    // of one lost past the capture point, and only the ACK is known.
+    expect((await run('a', 220)).close.closeWait).toEqual({ client: null, server: 0.3001 });
+    expect((await run('a', 221)).close.closeWait).toEqual({ client: null, server: 0.1001 });
+    // The FIN resent before the ACK: which of the two arrived is unknown, so from the ACK.
+    expect((await run('a', 40, { resend: true })).close.closeWait).toEqual({ client: null, server: 0.1001 });
+    // The FIN's record stamped backwards: its time is not its own, so from the ACK.
+    expect((await run('a', 40, { finBack: true })).close.closeWait).toEqual({ client: null, server: 0.1001 });
+  });
+
   test('an ACK recorded before its SYN,ACK and stamped before the SYN: no handshake duration', async () => {
     const s = new Scenario();
     s.wait(10); s.a.syn(); s.wait(-5); s.a.ack({ ack: s.b.isn + 1 }); s.wait(20); s.b.synAck(); s.b.ack();

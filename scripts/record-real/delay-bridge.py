@@ -1,0 +1,69 @@
+"""A two-port Ethernet bridge that holds the frames coming in on one port for a fixed time:
+netem's delay where the kernel has no sch_netem (close-wait-delay.sh).
+
+    python3 delay-bridge.py IF_NEAR IF_FAR SECONDS
+
+Frames in on IF_NEAR go out on IF_FAR at once; frames in on IF_FAR go out on IF_NEAR SECONDS
+later, in order. A veth hands over a TCP segment with its checksum left for the device to finish
+(checksum offload), which a frame sent on as it is would carry to its receiver, who drops it: the
+TCP checksum of every IPv4 frame is computed again here.
+"""
+import heapq
+import select
+import socket
+import struct
+import sys
+import time
+
+ETH_P_ALL = 3
+PACKET_OUTGOING = 4
+
+
+def csum(data: bytes) -> int:
+    if len(data) % 2:
+        data += b'\0'
+    s = sum(struct.unpack('!%dH' % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+def fix_tcp(frame: bytes) -> bytes:
+    if len(frame) < 34 or frame[12:14] != b'\x08\x00' or frame[23] != 6:
+        return frame
+    ihl = (frame[14] & 15) * 4
+    total = struct.unpack('!H', frame[16:18])[0]
+    seg = bytearray(frame[14 + ihl:14 + total])
+    if len(seg) < 20:
+        return frame
+    seg[16:18] = b'\0\0'
+    pseudo = frame[26:34] + struct.pack('!BBH', 0, 6, len(seg))
+    struct.pack_into('!H', seg, 16, csum(pseudo + bytes(seg)))
+    return frame[:14 + ihl] + bytes(seg) + frame[14 + total:]
+
+
+def port(name: str) -> socket.socket:
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+    s.bind((name, 0))
+    return s
+
+
+near, far, delay = port(sys.argv[1]), port(sys.argv[2]), float(sys.argv[3])
+due = []  # (time, order, frame) for near
+order = 0
+while True:
+    timeout = max(0.0, due[0][0] - time.monotonic()) if due else None
+    ready, _, _ = select.select([near, far], [], [], timeout)
+    for s in ready:
+        frame, addr = s.recvfrom(65536)
+        if addr[2] == PACKET_OUTGOING:
+            continue
+        frame = fix_tcp(frame)
+        if s is near:
+            far.send(frame)
+        else:
+            order += 1
+            heapq.heappush(due, (time.monotonic() + delay, order, frame))
+    now = time.monotonic()
+    while due and due[0][0] <= now:
+        near.send(heapq.heappop(due)[2])
