@@ -75,6 +75,9 @@ export const STAMP_FIN_WAIT_2_SERVER = 64;
 export const STAMP_CLOSE_WAIT_CLIENT = 128;
 export const STAMP_CLOSE_WAIT_SERVER = 256;
 
+/** The handshake's timing points a record stamped backwards may have set: its round trips are then not measured. */
+const HANDSHAKE_STAMPS = STAMP_SYN | STAMP_SYN_ACK | STAMP_ACK_ARC | STAMP_EARLY_ACK;
+
 const CLIENT = 0;
 const SERVER = 1;
 
@@ -797,6 +800,9 @@ export class Connection implements ConnectionFacts {
         if (this.ladder !== null) (this.synAckUnseenRows ??= []).push(this.ladder.length); // this packet's row, pushed last
       }
       if (!s.hasAck || seqGt(ackNo, s.ackMax)) {
+        // The first ACK to cover the peer's newest data in full: a round trip at the capture point
+        // (Endpoint.rttSampleNanos). Only the data's own segment: not a FIN's, a SYN's or one before.
+        if (r.prevLen > 0 && ackNo === ((r.prevSeq + r.prevLen) | 0) && ackNo === r.sndNxt && stamp >= r.prevNanos) s.rttSampleNanos = stamp - r.prevNanos;
         s.hasAck = true;
         s.ackMax = ackNo;
         if (!r.hasSeq) {
@@ -1513,23 +1519,36 @@ export class Connection implements ConnectionFacts {
    * On the capture point's clock the arrival is the FIN's capture plus this side's round trip: the
    * FIN takes half of it to arrive, and the endpoint's own FIN half to come back, so the two halves
    * cancel and the span is the application's (helper-76 review: from the FIN's capture alone it
-   * added that round trip, 0 -> 69 ms on get.pcap). Only when the segment came within a delayed
-   * ACK's slack after that arrival: an ACK later than that may answer a resend of a FIN lost past
-   * the capture point (a resend comes an RTO, at least 200 ms more than the round trip, after it),
-   * and then only the ACK is known. Nor when the FIN was resent before the segment: which of the
-   * two arrived is unknown (fixtures/generated/fin-retransmission.pcap: the first lost, the resend
-   * acknowledged at once, 200 ms after the first). Never later than the segment (a path quicker
-   * than the handshake's), nor when a FIN record was stamped backwards (its time is not its own).
+   * added that round trip, 0 -> 69 ms on get.pcap). The round trip is the larger of the handshake's
+   * and the endpoint's last ACK of new data (rttSampleNanos): a path slower at the close than at
+   * the handshake (queues filled by the transfer, a SYN proxy answering for the server) would make
+   * the span long (helper-77 review: 0.159 s for 0.100 s behind a proxy 1 ms from the client).
+   * Only when:
+   * - that segment is the endpoint's first since the FIN: one before it that did not cover the FIN
+   *   (a SACK of it behind missing data, a segment sent before it arrived) shows the FIN was not
+   *   taken at its arrival (helper-77 review: a FIN behind data lost past the capture point read
+   *   70 ms long);
+   * - it came within a delayed ACK's slack of the arrival: an ACK later than that may answer a
+   *   resend of a FIN lost past the capture point (an RTO is at least 200 ms more than the round
+   *   trip), and then only the ACK is known;
+   * - the FIN was sent once before it (fixtures/generated/fin-retransmission.pcap: the first lost,
+   *   the resend acknowledged at once, 200 ms after the first);
+   * - no record of the handshake's timing or of a FIN was stamped backwards (their times are not
+   *   their own), nor, for the client, its handshake ACK captured before the SYN,ACK: the report's
+   *   handshake RTTs are null then (helper-77 review: 0 s round trips made 0.13-0.14 s of 0.1);
+   * - the arrival is earlier than the segment (never later: a path quicker than the handshake's).
    */
   private closeWaitFrom(ep: Endpoint, finNanos: number, stamp: number): void {
     const tr = ep.transitions;
     const n = tr.length;
     const finBy = ep === this.client ? this.server : this.client;
-    if (n === 0 || tr[n - 1].to !== 'CLOSE_WAIT' || ep.closeWaitFromNanos >= 0 || this.backFinStamp >= 0 || finBy.finCount !== 1) return;
+    if (n === 0 || tr[n - 1].to !== 'CLOSE_WAIT' || ep.closeWaitFromNanos >= 0 || ep.packets !== ep.pendingFinPackets + 1
+      || finBy.finCount !== 1 || this.backFinStamp >= 0 || (this.stampedBack & HANDSHAKE_STAMPS) !== 0
+      || (ep === this.client && this.earlyAckNanos >= 0)) return;
     for (let i = 0; i < n - 1; i++) if (tr[i].to === 'CLOSE_WAIT') return; // close.closeWait times the first entry
-    const roundTrip = this.sideRoundTrip(ep);
-    if (roundTrip < 0) return;
-    const arrival = finNanos + roundTrip;
+    const handshake = this.sideRoundTrip(ep);
+    if (handshake < 0) return;
+    const arrival = finNanos + Math.max(handshake, ep.rttSampleNanos);
     if (arrival < tr[n - 1].tNanos && stamp - arrival <= FIN_ARRIVAL_SLACK_NANOS) ep.closeWaitFromNanos = arrival;
   }
 
@@ -1636,7 +1655,9 @@ function lossDetails(kind: 'gap' | 'acked_unseen' | 'syn_ack_unseen', bytes: num
 function quietEnded(ep: Endpoint, lastData: number, t: number): void {
   const tr = ep.transitions;
   if (tr.length === 0) return;
-  const entered = tr[tr.length - 1].tNanos;
+  // As LINGERING_CLOSE_WAIT reads the entry (phases.ts timeInState), or it is decided on one clock
+  // and reported on the other (helper-77 review).
+  const entered = ep.state === 'CLOSE_WAIT' && ep.closeWaitFromNanos >= 0 ? ep.closeWaitFromNanos : tr[tr.length - 1].tNanos;
   const quiet = t - (lastData > entered ? lastData : entered);
   if (quiet > ep.lingerQuietNanos) ep.lingerQuietNanos = quiet;
 }
@@ -1660,6 +1681,7 @@ function takesFin(t: Transition): boolean {
 
 /** Holds the peer's FIN at `ep` (Endpoint.pendingFin), taken at this frame. */
 function holdPendingFin(ep: Endpoint, needsAck: boolean, frameNo: number, input: string, t: number): void {
+  ep.pendingFinPackets = ep.packets;
   ep.pendingFin = true;
   ep.pendingFinNeedsAck = needsAck;
   ep.pendingFinFrame = frameNo;

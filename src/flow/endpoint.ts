@@ -109,6 +109,15 @@ export class Endpoint implements MachineEndpoint {
    * (Connection.closeWaitFrom); -1 = from that segment, as its arc is drawn.
    */
   closeWaitFromNanos = -1;
+  /** Its segments (`packets`) when the peer's FIN was held: the segment that delivers it is the first since, or no closeWaitFrom. */
+  pendingFinPackets = 0;
+  /**
+   * The round trip between the capture point and this endpoint that its last new ACK showed: from
+   * the capture of the peer's segment whose data it was the first to cover in full (the peer's
+   * newest) to its own. Delayed ACKs and queueing make it long, never short: closeWaitFrom takes
+   * the larger of it and the handshake's. -1 = none.
+   */
+  rttSampleNanos = -1;
   /**
    * In TIME_WAIT: when its 2×MSL timer last (re)started, if later than the arrival: its own segment
    * (the ACK of the FIN, sent after the FIN passed the capture point) or a retransmitted FIN from its
@@ -195,6 +204,8 @@ export class Endpoint implements MachineEndpoint {
     this.pendingFinNanos = 0;
     this.pendingFinArcs = 0;
     this.closeWaitFromNanos = -1;
+    this.pendingFinPackets = 0;
+    this.rttSampleNanos = -1;
     this.timeWaitFrom = -1;
     this.window = -1;
     this.windowInSyn = false;

@@ -223,6 +223,7 @@ export class ConnectionEncoder {
     n[p++] = e.prevTsVal; n[p++] = e.prevSackSig; n[p++] = e.prevNanos; n[p++] = e.holes === null ? -1 : this.objs.push(e.holes) - 1;
     n[p++] = e.holeTop; n[p++] = e.untrackedGap === null ? -1 : this.objs.push(e.untrackedGap) - 1;
     n[p++] = e.resend === null ? -1 : this.objs.push(e.resend) - 1; n[p++] = e.zeroWindowSince; n[p++] = e.zeroWindowLongest; n[p++] = e.closeWaitFromNanos;
+    n[p++] = e.pendingFinPackets; n[p++] = e.rttSampleNanos;
     const ts = e.transitions;
     n[p++] = ts.length;
     for (let i = 0; i < ts.length; i++) {
@@ -419,6 +420,7 @@ function readEndpoint(n: Float64Array, p: number, objs: unknown[], e: Endpoint, 
   const resend = n[p++];
   e.resend = resend < 0 ? null : objs[resend] as Resend;
   e.zeroWindowSince = n[p++]; e.zeroWindowLongest = n[p++]; e.closeWaitFromNanos = n[p++];
+  e.pendingFinPackets = n[p++]; e.rttSampleNanos = n[p++];
   const nt = n[p++];
   const ts = new Array<Transition>(nt);
   for (let i = 0; i < nt; i++) {

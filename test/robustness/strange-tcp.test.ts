@@ -498,6 +498,47 @@ describe('a timing point stamped earlier than the record before it (helper audit
     expect((await run('a', 40, { finBack: true })).close.closeWait).toEqual({ client: null, server: 0.1001 });
   });
 
+  test('CLOSE_WAIT from the FIN\'s arrival: not when the receiver answered before it took the FIN, nor on a handshake round trip the report does not give; the data\'s round trip when longer (helper-77 review)', async () => {
+    const closeWait = async (s: Scenario): Promise<ConnectionReport['close']['closeWait']> => only(await runChecked(s)).close.closeWait;
+    // The server's last 1000 bytes lost before the capture point (captured at the client): the
+    // client SACKs the FIN at once, the resend comes 150 ms later, the client ACKs all at once and
+    // closes 1 ms after: 1 ms, not 150 ms (the FIN was taken when the hole filled).
+    const hole = new Scenario();
+    hole.a.syn(); hole.wait(20); hole.b.synAck(); hole.wait(0.05); hole.a.ack(); hole.wait(0.05); hole.a.data(100); hole.wait(20);
+    const dSeq = hole.b.nxt; hole.b.nxt = (hole.b.nxt + 1000) >>> 0;
+    hole.b.fin(); hole.wait(0.05); hole.a.ack({ ack: dSeq });
+    hole.wait(150); hole.b.data(1000, { seq: dSeq, keepSeq: true });
+    hole.wait(0.05); hole.a.ack(); hole.wait(1); hole.a.fin(); hole.wait(20); hole.b.ack();
+    expect(await closeWait(hole)).toEqual({ client: 0.0011, server: null });
+    // The handshake ACK captured before its SYN,ACK (the report's synAckToAck is null): from the ACK.
+    const early = new Scenario();
+    early.a.syn(); early.wait(1); early.a.ack({ ack: early.b.isn + 1 }); early.wait(0.05); early.b.synAck(); early.wait(10);
+    early.b.fin(); early.wait(70); early.a.ack(); early.wait(60); early.a.fin(); early.wait(0.05); early.b.ack();
+    expect(await closeWait(early)).toEqual({ client: 0.0601, server: null });
+    // The SYN,ACK recorded after, but stamped 30 ms before, its SYN: no round trip, from the ACK.
+    const back = new Scenario();
+    back.wait(30); back.a.syn(); back.wait(-30); back.b.synAck(); back.wait(70); back.a.ack(); back.wait(100);
+    back.a.fin(); back.wait(80); back.b.ack(); back.wait(60); back.b.fin(); back.wait(0.05); back.a.ack();
+    expect(await closeWait(back)).toEqual({ client: null, server: 0.0601 });
+    // The SYN,ACK from 1 ms away (a SYN proxy), the server 60 ms away as its ACK of the client's
+    // data shows: the arrival is 60 ms after the FIN passed, not 1 ms (0.1001, not 0.1591).
+    const proxy = new Scenario();
+    proxy.a.syn(); proxy.wait(1); proxy.b.synAck(); proxy.wait(0.05); proxy.a.ack(); proxy.wait(1);
+    proxy.a.data(100); proxy.wait(60); proxy.b.ack(); proxy.wait(10);
+    proxy.a.fin(); proxy.wait(100); proxy.b.ack(); proxy.wait(60); proxy.b.fin(); proxy.wait(0.05); proxy.a.ack();
+    expect(await closeWait(proxy)).toEqual({ client: null, server: 0.1001 });
+  });
+
+  test('LINGERING_CLOSE_WAIT is decided on the entry close.closeWait reports (helper-77 review: 60.11 s in CLOSE_WAIT, quiet all along, read as not lingering at 60 s)', async () => {
+    const s = new Scenario();
+    s.a.syn(); s.wait(1); s.b.synAck(); s.wait(1); s.a.ack(); s.wait(10); s.a.data(10); s.wait(0.05); s.b.ack(); s.wait(10);
+    s.a.fin(); s.wait(150); s.b.ack(); s.wait(59950); s.b.data(10); s.wait(1); s.a.ack(); s.wait(10); s.b.fin(); s.wait(1); s.a.ack();
+    const c = only(await runChecked(s));
+    expect(c.close.closeWait.server).toBe(60.1103);
+    const a = c.anomalies.find((x) => x.code === 'LINGERING_CLOSE_WAIT');
+    expect(a?.details).toMatchObject({ seconds: 60.1103, atEnd: false });
+  });
+
   test('an ACK recorded before its SYN,ACK and stamped before the SYN: no handshake duration', async () => {
     const s = new Scenario();
     s.wait(10); s.a.syn(); s.wait(-5); s.a.ack({ ack: s.b.isn + 1 }); s.wait(20); s.b.synAck(); s.b.ack();
