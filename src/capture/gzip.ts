@@ -24,7 +24,7 @@
  * output has been handed out: the records stay, and the error says the data is known to be wrong.
  */
 import { crc32, createInflateRaw, type InflateRaw } from 'node:zlib';
-import type { ByteSource } from './record.js';
+import { CaptureError, type ByteSource } from './record.js';
 
 /** RFC 1952 §2.3.1: ID1 ID2. */
 export const GZIP_MAGIC_0 = 0x1f;
@@ -93,7 +93,16 @@ export async function* gunzip(source: ByteSource, report: GunzipReport = newGunz
   try {
     let pos = 0; // compressed offset of chunk[0]
     while (true) {
-      const r = await it.next();
+      let r: IteratorResult<Uint8Array>;
+      try {
+        r = await it.next();
+      } catch (err) {
+        // The CLI interrupted (SIGINT) a stream that had not ended: what it gave is inflated as far
+        // as it goes, the block being gathered included, without the checks of an end (readCapture
+        // notes INTERRUPTED, not a cut member).
+        if (err instanceof CaptureError && err.code === 'INTERRUPTED') yield* g.interrupted(pos);
+        throw err;
+      }
       if (r.done) {
         close = false;
         break;
@@ -222,6 +231,16 @@ class Gunzip {
     } else if (member.phase !== 'between') {
       const where = member.phase === 'header' ? 'header' : member.phase === 'trailer' ? 'trailer' : 'compressed data';
       throw new GzipError(`unexpected end of file (inside a member's ${where})`, pos);
+    }
+  }
+
+  /** The input was interrupted at compressed offset `pos`: the block gathered so far is inflated as far as it goes. */
+  async *interrupted(pos: number): AsyncGenerator<Uint8Array> {
+    if (this.trailing !== null || this.pendingLen === 0 || this.member.phase !== 'data') return;
+    try {
+      yield* this.flushPending(pos);
+    } catch {
+      // a corrupt block: the interruption is what the input's report says
     }
   }
 

@@ -128,7 +128,9 @@ async function* untilStreamError(input: AsyncIterable<Uint8Array>, stop: { error
       try {
         r = await it.next();
       } catch (err) {
-        if (err instanceof CaptureError) throw err;
+        // An interruption (the CLI's SIGINT) ends the input as a stream failure does: the records
+        // before it count, and the reader is ended (its link types counted).
+        if (err instanceof CaptureError && err.code !== 'INTERRUPTED') throw err;
         stop.error = err;
         return;
       }
@@ -140,9 +142,19 @@ async function* untilStreamError(input: AsyncIterable<Uint8Array>, stop: { error
   }
 }
 
-/** A gzip failure after some records is a record-level issue; before any, it is fatal. */
+/** The source was interrupted (CaptureError INTERRUPTED), not the stream corrupt. */
+const interrupted = (stop: { error: unknown }): boolean => stop.error instanceof CaptureError && stop.error.code === 'INTERRUPTED';
+
+/**
+ * A gzip failure after some records is a record-level issue; before any, it is fatal. An
+ * interruption is an issue either way, at the decompressed bytes read: the input was read until then.
+ */
 function noteGzipStop(info: CaptureInfo, stop: { error: unknown }): void {
   if (stop.error === null) return;
+  if (interrupted(stop)) {
+    info.issues.push({ code: 'INTERRUPTED', byteOffset: info.bytes, detail: (stop.error as CaptureError).message });
+    return;
+  }
   if (info.records === 0) throw asFatalGzip(stop.error);
   // zlib's failures already say where ("in compressed bytes 10-99"): not twice.
   const at = stop.error instanceof GzipError && !/\bcompressed byte/.test(stop.error.message) ? ` at compressed byte ${stop.error.compressedOffset}` : '';
@@ -166,9 +178,10 @@ async function drive(input: AsyncIterable<Uint8Array>, info: CaptureInfo, reader
       gz.drainOnly = true; // no more chunks come: a pipe is still read to its end, uninflated; a file is closed
     }
   }
-  if (stop.error !== null && info.records === 0) {
+  if (stop.error !== null && (info.records === 0 || interrupted(stop))) {
     // Nothing usable came out; the gzip failure is the cause, not the cut record or header
     // the reader would report (thrown, or noted as an issue: both dropped, one line is printed).
+    // So is an interruption of a record half read: the input did not end there.
     const issues = info.issues.length;
     try {
       reader.end();
@@ -186,7 +199,7 @@ async function runPcapParser(input: AsyncIterable<Uint8Array>, info: CaptureInfo
   try {
     await readPcapWithPcapParser(untilStreamError(input, stop), info, onRecord);
   } catch (err) {
-    if (stop.error !== null && info.records === 0) throw asFatalGzip(stop.error);
+    if (stop.error !== null && info.records === 0 && !interrupted(stop)) throw asFatalGzip(stop.error);
     throw err;
   }
   noteGzipStop(info, stop);

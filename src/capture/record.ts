@@ -72,7 +72,8 @@ export type CaptureIssueCode =
   | 'PCAPNG_BLOCK_TOO_LARGE' // block claims more than the reader will buffer
   | 'PCAPNG_CAPLEN_EXCEEDS_BLOCK' // packet block's captured length runs past its block: block skipped
   | 'GZIP_ERROR' // the compressed stream is corrupt or cut short
-  | 'GZIP_TRAILING_DATA'; // bytes after the last gzip member that are not one: ignored, as gzip -d does
+  | 'GZIP_TRAILING_DATA' // bytes after the last gzip member that are not one: ignored, as gzip -d does
+  | 'INTERRUPTED'; // the CLI stopped reading here (SIGINT, SIGTERM): the records before it count
 
 /** The record-level issues after which a reader reads nothing more of its input: more bytes cannot mend them. */
 export const STOPPING_ISSUES: ReadonlySet<CaptureIssueCode> = new Set<CaptureIssueCode>([
@@ -82,7 +83,8 @@ export const STOPPING_ISSUES: ReadonlySet<CaptureIssueCode> = new Set<CaptureIss
 /** Fatal (tier 1): nothing can be read from this input. */
 export class CaptureError extends Error {
   constructor(
-    readonly code: 'NOT_A_CAPTURE' | 'EMPTY' | 'TRUNCATED_FILE_HEADER' | 'UNSUPPORTED_VERSION' | 'IO_ERROR' | 'GZIP_ERROR',
+    // INTERRUPTED: not an error of the input; the CLI stopped reading it (SIGINT, SIGTERM).
+    readonly code: 'NOT_A_CAPTURE' | 'EMPTY' | 'TRUNCATED_FILE_HEADER' | 'UNSUPPORTED_VERSION' | 'IO_ERROR' | 'GZIP_ERROR' | 'INTERRUPTED',
     readonly byteOffset: number,
     message: string,
   ) {

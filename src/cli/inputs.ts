@@ -29,6 +29,12 @@ export interface InputHooks {
   onBytes?: (n: number) => void;
   /** When aborted (stdout closed under us), sources end early so the run finishes quickly. */
   signal?: AbortSignal;
+  /**
+   * When aborted (SIGINT, SIGTERM; the reason is the signal's name), the source stops where it is,
+   * also while it waits for a quiet pipe, with a CaptureError INTERRUPTED at the bytes read so far:
+   * what was read is still reported (README, "Interrupting a run").
+   */
+  interrupt?: AbortSignal;
   /** Standard input; injectable for tests. Defaults to file descriptor 0. */
   stdin?: () => ByteSource;
   /**
@@ -189,15 +195,46 @@ function stdinSource(nextSize: () => number): AsyncIterable<Uint8Array> {
   return stdinIsFile() ? regularFileChunks(0, nextSize) : stdinPipeChunks(() => process.stdin);
 }
 
+/** What `whenAborted` resolves to. */
+const ABORTED = Symbol('aborted');
+
+/** Resolves once `signal` is aborted (never, without one). */
+function whenAborted(signal: AbortSignal | undefined): Promise<typeof ABORTED> | null {
+  if (signal === undefined) return null;
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve(ABORTED);
+    else signal.addEventListener('abort', () => resolve(ABORTED), { once: true });
+  });
+}
+
+/** The interruption as an input's error: reading stopped after `read` bytes. */
+export function interruptedError(signal: AbortSignal, read: number): CaptureError {
+  const why = `the run was interrupted (${String(signal.reason)})`;
+  return new CaptureError('INTERRUPTED', read, read === 0 ? `not read: ${why}` : `reading stopped: ${why}`);
+}
+
 async function* guarded(source: AsyncIterable<Uint8Array> & { destroy?: () => void }, hooks: InputHooks): AsyncGenerator<Uint8Array> {
   let read = 0;
+  const interrupt = hooks.interrupt;
+  // A live pipe may stay quiet for minutes: its next chunk is raced against the interruption, not
+  // awaited (the pending read is let go; destroy() below ends the reader behind it).
+  const interrupted = whenAborted(interrupt);
+  const it = source[Symbol.asyncIterator]();
+  let done = false;
   try {
-    for await (const chunk of source) {
+    for (;;) {
+      if (interrupt?.aborted) throw interruptedError(interrupt, read);
+      const next = it.next();
+      const r = interrupted === null ? await next : await Promise.race([next, interrupted]);
+      if (r === ABORTED) throw interruptedError(interrupt!, read);
+      if (r.done === true) { done = true; return; }
       if (hooks.signal?.aborted) return;
+      const chunk = r.value;
       read += chunk.length;
       hooks.onBytes?.(chunk.length);
       const pending = hooks.waitForOutput?.();
-      if (pending) await pending;
+      if (pending) await (interrupted === null ? pending : Promise.race([pending, interrupted]));
+      if (interrupt?.aborted) throw interruptedError(interrupt, read);
       yield chunk;
     }
   } catch (err) {
@@ -205,6 +242,13 @@ async function* guarded(source: AsyncIterable<Uint8Array> & { destroy?: () => vo
     throw new CaptureError('IO_ERROR', read, describeFsError(err));
   } finally {
     source.destroy?.();
+    // A generator source (a regular file's reads) closes its descriptor in its own finally. After an
+    // interruption its next chunk may still be pending (the stdin thread's, ended by destroy()):
+    // the return then runs once that settles, and is not waited for.
+    if (!done) {
+      if (interrupt?.aborted === true) it.return?.()?.catch(() => {});
+      else await it.return?.();
+    }
   }
 }
 

@@ -19,7 +19,7 @@ setFlagsFromString('--heap-growing-percent=150');
 prewarmFor(process.argv.slice(2));
 const { runCli } = await import('./run.js');
 const { openThreadedStdout, writesSettled } = await import('./stdout-pipe.js');
-const { EXIT_FATAL, isFatalOutputError } = await import('./options.js');
+const { EXIT_FATAL, EXIT_INTERRUPTED, isFatalOutputError } = await import('./options.js');
 
 // A pipe on stdout is written from a thread of its own (stdout-pipe.ts); anything else, or a pipe
 // that thread cannot have, is process.stdout.
@@ -40,6 +40,22 @@ try {
     stderr: process.stderr,
     // isatty(0) rather than process.stdin.isTTY: touching process.stdin would open a second reader on fd 0.
     stdinIsTTY: isatty(0),
+    // The first SIGINT / SIGTERM while reading stops the reading and the run reports what it read
+    // (run.ts Interruption); one while it writes, or a second, ends the process at once, as the
+    // default action would (the exit code a shell gives a process that signal killed).
+    onInterrupt: (handler) => {
+      let seen = false;
+      const on = (sig: 'SIGINT' | 'SIGTERM'): void => {
+        if (seen || !handler(sig)) process.exit(EXIT_INTERRUPTED[sig]);
+        seen = true;
+      };
+      process.on('SIGINT', on);
+      process.on('SIGTERM', on);
+      return () => {
+        process.off('SIGINT', on);
+        process.off('SIGTERM', on);
+      };
+    },
   });
 } finally {
   // Everything handed to the writer thread is in the pipe before the process ends (the thread

@@ -67,6 +67,9 @@ export type ParseResult =
 export const EXIT_OK = 0;
 export const EXIT_GATE = 1;
 export const EXIT_FATAL = 2;
+/** Interrupted (README, "Interrupting a run"): 128 + the signal's number, as a shell reports a process it killed. */
+export const EXIT_INTERRUPTED = { SIGINT: 130, SIGTERM: 143 } as const;
+export type InterruptSignal = keyof typeof EXIT_INTERRUPTED;
 
 /**
  * Does this error on stdout make the run's exit code EXIT_FATAL? EPIPE does not: the reader went

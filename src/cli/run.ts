@@ -15,14 +15,14 @@ import type { ByteSource, CaptureError } from '../capture/record.js';
 import type { AnomalyReport, ConnectionReport, RunReport, SelectionReport } from '../report/model.js';
 import type { ConnectionDigest } from '../analysis/digest.js';
 import { ndjsonSummaryLine, type RenderContext } from '../report/index.js';
-import { asciiText, wrapText } from '../report/format.js';
+import { asciiText, formatCount, wrapText } from '../report/format.js';
 import { NdjsonLineBatcher } from '../report/ndjson.js';
 import { TOOL_VERSION } from '../version.js';
 import { bufferedFormat } from './buffered.js';
 import { colorLevel } from './color.js';
 import { ExpectChecker, ExpectFileError, parseExpectations } from './expect.js';
 import { declaredTimes, describeFsError, inputSize, openInput } from './inputs.js';
-import { EXIT_FATAL, EXIT_GATE, EXIT_OK, isFatalOutputError, parseArgs, type CliOptions } from './options.js';
+import { EXIT_FATAL, EXIT_GATE, EXIT_INTERRUPTED, EXIT_OK, isFatalOutputError, parseArgs, type CliOptions, type InterruptSignal } from './options.js';
 import { Progress } from './progress.js';
 import { runWarnings } from './run-warnings.js';
 import { criteria, GateCount, ladderNotFoundLine, matches, noLadderLine } from './select.js';
@@ -51,6 +51,12 @@ export interface CliEnvironment {
   stdinIsTTY: boolean;
   /** Standard input as bytes; defaults to file descriptor 0. */
   stdin?: () => ByteSource;
+  /**
+   * Listens for SIGINT and SIGTERM (main.ts: the process's; tests send their own). The handler
+   * returns false when the run no longer reads (it is writing its report): the caller then ends
+   * the process, as it does at a second signal. Returns the function that stops listening.
+   */
+  onInterrupt?: (handler: (signal: InterruptSignal) => boolean) => () => void;
 }
 
 /** `tcpflow-analyze: <file>: <reason> (at byte N)`: one line, no stack (STYLE §5 tier 1). */
@@ -70,20 +76,46 @@ function inputName(file: string): string {
   return file === '-' ? 'stdin' : file === '' ? "''" : file;
 }
 
+/**
+ * SIGINT or SIGTERM (README, "Interrupting a run"): while the run reads, the first one stops the
+ * reading where it is, also on a quiet live pipe (`tcpdump -U -w - |`, whose last connections
+ * otherwise wait for packets that do not come), and the run reports what it read and exits 128 +
+ * the signal's number. Once it writes its report, or at a second signal, the process ends at once.
+ */
+class Interruption {
+  private readonly controller = new AbortController();
+  readonly signal = this.controller.signal;
+  reading = true;
+
+  request(sig: InterruptSignal): boolean {
+    if (!this.reading || this.signal.aborted) return false;
+    this.controller.abort(sig);
+    return true;
+  }
+
+  get by(): InterruptSignal | null {
+    return this.signal.aborted ? this.signal.reason as InterruptSignal : null;
+  }
+}
+
 export async function runCli(io: CliEnvironment): Promise<number> {
   const debug = io.argv.includes('--debug');
+  const interruption = new Interruption();
+  const stopListening = io.onInterrupt?.((sig) => interruption.request(sig)) ?? null;
   try {
-    return await run(io);
+    return await run(io, interruption);
   } catch (err) {
     // A bug, not bad input: still one line, unless --debug asks for the stack.
     const e = err as Error;
     io.stderr.write(`${NAME}: internal error: ${e?.message ?? String(err)}${debug ? '' : ' (--debug shows the stack)'}\n`);
     if (debug && e?.stack) io.stderr.write(`${e.stack}\n`);
     return EXIT_FATAL;
+  } finally {
+    stopListening?.();
   }
 }
 
-async function run(io: CliEnvironment): Promise<number> {
+async function run(io: CliEnvironment, interruption: Interruption): Promise<number> {
   const parsed = await parseArgs(io.argv, TOOL_VERSION, helpWidth(io));
   if (parsed.kind === 'output') {
     io.stdout.write(parsed.text);
@@ -250,6 +282,8 @@ async function run(io: CliEnvironment): Promise<number> {
   const onInputError = (file: string, err: CaptureError): void => {
     // Once stdout is gone the sources end early on purpose; that is not the input's fault.
     if (abort.signal.aborted) return;
+    // Nor is an interruption (an input it left unread): said once, after the report.
+    if (err.code === 'INTERRUPTED') return;
     const key = `${file}\0${err.code}\0${err.byteOffset}`;
     const said = saidByShards.get(key) ?? 0;
     if (rereading && said > 0) { saidByShards.set(key, said - 1); return; }
@@ -290,10 +324,21 @@ async function run(io: CliEnvironment): Promise<number> {
       onInputError,
       onBytes: progress ? (name, n) => (progress!.setLabel(name), progress!.add(n)) : undefined,
       signal: abort.signal,
+      interrupt: interruption.signal,
       precisionDigits,
       clockStart,
     });
-    if (run === null) return failedInputs.length > 0 || outputFailed ? EXIT_FATAL : EXIT_OK;
+    if (run === null) {
+      interruption.reading = false;
+      // The shards each read every input: where one stood says nothing of the lines the merge
+      // wrote, so an interrupted sharded run ends with those lines and no summary (README).
+      const sig = interruption.by;
+      if (sig !== null && !abort.signal.aborted) {
+        say(`${NAME}: interrupted (${sig}): --threads 2 stopped its shards; the connections written so far stand, without a summary line`);
+        return failedInputs.length > 0 || outputFailed ? EXIT_FATAL : EXIT_INTERRUPTED[sig];
+      }
+      return failedInputs.length > 0 || outputFailed ? EXIT_FATAL : EXIT_OK;
+    }
     if (run.capReached !== undefined) {
       // A shard reached its half of a cap: from here only one tracker can say which connection a
       // cap evicts or forgets. One thread reads the inputs again and writes the lines not yet out.
@@ -315,6 +360,7 @@ async function run(io: CliEnvironment): Promise<number> {
       openInput(name, {
         onBytes: progress ? (n) => (progress!.setLabel(name), progress!.add(n)) : undefined,
         signal: abort.signal,
+        interrupt: interruption.signal,
         waitForOutput,
         stdin: io.stdin,
       }),
@@ -334,6 +380,7 @@ async function run(io: CliEnvironment): Promise<number> {
       onInputError,
     },
   );
+  interruption.reading = false;
   lines.flush();
   progress?.clear();
   // Cut short on purpose (a failed stdout, or a closed one without a gate): no verdict on part of the capture.
@@ -344,7 +391,7 @@ async function run(io: CliEnvironment): Promise<number> {
   // A damaged but readable input (cut mid-record, bogus lengths) is reported in the table header and
   // in inputs[].issues; say it on stderr too, so `| jq` users learn the capture was not whole.
   for (const input of report.inputs) {
-    for (const issue of input.issues) io.stderr.write(`${issueWarningLine(input.file, o.ascii ? { ...issue, detail: asciiText(issue.detail) } : issue)}\n`);
+    for (const issue of input.issues) if (issue.code !== 'INTERRUPTED') io.stderr.write(`${issueWarningLine(input.file, o.ascii ? { ...issue, detail: asciiText(issue.detail) } : issue)}\n`);
     // A capture of a link type we do not decode reads as "no TCP" otherwise, without a word why.
     for (const lt of input.linkTypes) {
       if (lt.packets > 0 && !isLinkTypeSupported(lt.linkType)) {
@@ -399,7 +446,31 @@ async function run(io: CliEnvironment): Promise<number> {
       code = EXIT_GATE;
     }
   }
+  const sig = interruption.by;
+  if (sig !== null) {
+    say(`${NAME}: ${interruptedLine(sig, report)}`);
+    code = EXIT_INTERRUPTED[sig];
+  }
   return failedInputs.length > 0 || outputFailed ? EXIT_FATAL : code;
+}
+
+/**
+ * `interrupted (SIGINT): reading stopped at byte 1,234,567 of -; the report covers the 8,765
+ * packets read (2 inputs not read)`: where its INTERRUPTED issue stopped an input (or its
+ * INTERRUPTED error, before the first record), and the inputs its INTERRUPTED error left unread.
+ * After the last input was read it stopped nothing.
+ */
+export function interruptedLine(sig: InterruptSignal, report: RunReport): string {
+  const packets = report.inputs.reduce((n, i) => n + i.packets, 0);
+  const covers = `the report covers the ${formatCount(packets)} packet${packets === 1 ? '' : 's'} read`;
+  const notRead = report.inputs.filter((i) => i.error?.code === 'INTERRUPTED' && i.error.byteOffset === 0).length;
+  const unread = notRead > 0 ? ` (${notRead} input${notRead === 1 ? '' : 's'} not read)` : '';
+  for (const input of report.inputs) {
+    const at = input.issues.find((x) => x.code === 'INTERRUPTED') ?? (input.error?.code === 'INTERRUPTED' && input.error.byteOffset > 0 ? input.error : undefined);
+    if (at !== undefined) return `interrupted (${sig}): reading stopped at byte ${formatCount(at.byteOffset)} of ${inputName(input.file)}; ${covers}${unread}`;
+  }
+  if (notRead > 0) return `interrupted (${sig}) before ${notRead === report.inputs.length ? 'any input was' : 'some inputs were'} read; ${covers}${unread}`;
+  return `interrupted (${sig}) after the last input was read; ${covers}`;
 }
 
 /** A file the shards can each open and read from the start (not standard input, a pipe or a device). */

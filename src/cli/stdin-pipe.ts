@@ -40,7 +40,9 @@ export function stdinPipeChunks(fallback: () => AsyncIterable<Uint8Array>): Asyn
     closeSync(fd);
     return fallback();
   }
-  return chunksFrom(worker, listen(worker));
+  // destroy(): an interrupted run lets go of a read still waiting on a quiet pipe (inputs.ts
+  // guarded); the thread's exit wakes it, and the process is not held by the thread.
+  return Object.assign(chunksFrom(worker, listen(worker)), { destroy: (): void => void worker.terminate() });
 }
 
 /** The thread's events, queued from now on. */

@@ -45,6 +45,8 @@ export interface ShardedRunOptions {
   onBytes?: (file: string, bytes: number) => void;
   /** Aborted (stdout gone): the workers are stopped and the run resolves with null. */
   signal?: AbortSignal;
+  /** When aborted, the lines merged so far are written and the run ends (resolves null). */
+  interrupt?: AbortSignal;
   /** As AnalyzeOptions.precisionDigits. */
   precisionDigits?: number;
   /** As AnalyzeOptions.clockStart. */
@@ -103,6 +105,17 @@ export function analyzeSharded(files: string[], sizes: number[], settings: Setti
       if (settled) return;
       stop();
       resolve(null);
+    });
+    // Interrupted (SIGINT): the lines merged so far are written too (the merge's buffer holds
+    // whole lines between messages), then the shards are stopped.
+    opts.interrupt?.addEventListener('abort', () => {
+      if (settled) return;
+      try {
+        merger.flush();
+      } finally {
+        stop();
+        resolve(null);
+      }
     });
     const finish = (): void => {
       merger.finish();

@@ -1,0 +1,207 @@
+/**
+ * SIGINT / SIGTERM (README, "Interrupting a run"): a live capture piped in (`tcpdump -U -w - |`)
+ * goes quiet, and its last connections wait for packets that never come; Ctrl-C used to kill the
+ * run with nothing more written (no line for the open connections, no summary). Now the first
+ * signal while reading stops the reading where it is, also mid-wait on a quiet pipe, the run
+ * reports what it read (INTERRUPTED in `inputs[]`, one stderr line naming the file and byte) and
+ * exits 128 + the signal's number. Once it writes its report, or at a second signal, it ends at once.
+ *
+ * Deterministic, not timed: the signal is sent once the run has written the line of a connection
+ * that closed in the bytes given, so those bytes were read; the pipe then stays open and quiet.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, test } from 'vitest';
+import { interruptedLine, runCli } from '../../src/cli/run.js';
+import type { InterruptSignal } from '../../src/cli/options.js';
+import type { RunReport } from '../../src/report/model.js';
+import { Scenario } from '../helpers/scenario.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BIN = join(ROOT, 'bin/tcpflow-analyze.js');
+const SAMPLE = join(ROOT, 'fixtures/sample/pop3.pcap');
+
+/** The sample's file header and first `n` records, and where they end. */
+function firstRecords(n: number): Buffer {
+  const b = readFileSync(SAMPLE);
+  let off = 24;
+  for (let i = 0; i < n; i++) off += 16 + b.readUInt32LE(off + 8);
+  return b.subarray(0, off);
+}
+
+interface Interrupted { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+
+/** The binary reading `head` from a pipe left open, signalled `sig` once `ready` matches what it wrote. */
+async function interruptLive(args: string[], head: Buffer, ready: RegExp, sig: InterruptSignal): Promise<Interrupted> {
+  const child = spawn(process.execPath, [BIN, ...args, '-'], { env: { ...process.env, NO_COLOR: '1', CI: '' } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8');
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (d: string) => (stderr += d));
+  const seen = new Promise<void>((resolve) => child.stdout.on('data', (d: string) => { stdout += d; if (ready.test(stdout)) resolve(); }));
+  child.stdin.write(head);
+  const guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  await seen;
+  child.kill(sig);
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((r) => child.on('close', (c, s) => r([c, s])));
+  clearTimeout(guard);
+  child.stdin.destroy();
+  return { code, signal, stdout, stderr };
+}
+
+describe('the binary on a live pipe gone quiet', () => {
+  // Records 1-40: connections 1-3 closed (written while reading), 4 still open (CLOSE_WAIT / FIN_WAIT_2).
+  const head = firstRecords(40);
+
+  test('SIGINT: the open connection and the summary are written, INTERRUPTED at the bytes read, one stderr line, exit 130', async () => {
+    const r = await interruptLive(['-f', 'ndjson'], head, /"id":3,/, 'SIGINT');
+    expect([r.code, r.signal]).toEqual([130, null]);
+    expect(r.stderr).toBe(`tcpflow-analyze: interrupted (SIGINT): reading stopped at byte ${head.length.toLocaleString('en-US')} of stdin; the report covers the 40 packets read\n`);
+    const lines = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const conns = lines.filter((l) => l.type === 'connection') as Array<{ id: number; ended: string; client: { finalState: string }; server: { finalState: string } }>;
+    expect(conns.map((c) => [c.id, c.ended])).toEqual([[1, 'closed'], [2, 'closed'], [3, 'closed'], [4, 'capture_end']]);
+    expect([conns[3].client.finalState, conns[3].server.finalState]).toEqual(['CLOSE_WAIT', 'FIN_WAIT_2']);
+    const summary = lines.at(-1) as unknown as RunReport & { type: string };
+    expect(summary.type).toBe('summary');
+    expect(summary.inputs).toHaveLength(1);
+    expect(summary.inputs[0]).toMatchObject({
+      file: '-', packets: 40, bytes: head.length, error: null, linkTypes: [{ linkType: 1, name: 'EN10MB', packets: 40 }],
+      issues: [{ code: 'INTERRUPTED', byteOffset: head.length, detail: 'reading stopped: the run was interrupted (SIGINT)' }],
+    });
+  }, 40_000);
+
+  test('SIGTERM: the report of what was read, exit 143, on one thread and with --threads 2 (a reading worker)', async () => {
+    for (const threads of ['1', '2']) {
+      const r = await interruptLive(['--threads', threads, '-f', 'ndjson'], head, /"id":3,/, 'SIGTERM');
+      expect([threads, r.code]).toEqual([threads, 143]);
+      expect(r.stdout.trimEnd().split('\n').at(-1)).toMatch(/^\{"type":"summary"/);
+      expect(r.stderr).toMatch(/^tcpflow-analyze: interrupted \(SIGTERM\): reading stopped at byte [\d,]+ of stdin; the report covers the 40 packets read\n$/);
+    }
+  }, 60_000);
+});
+
+describe('the binary, --threads 2 on a file (two shards)', () => {
+  test('SIGINT: the lines merged so far are written whole, without a summary line, and the run says so: exit 130', async () => {
+    // 20,000 refused connections, 10 s apart (~40 MB of NDJSON): the run is still merging when the
+    // test, having read the first chunk, stops reading stdout and signals.
+    const dir = mkdtempSync(join(tmpdir(), 'tcpflow-interrupt-'));
+    const file = join(dir, 'refusals.pcap');
+    const s = new Scenario();
+    for (let i = 0; i < 20_000; i++) {
+      s.a.reset(1000 + i * 7919);
+      s.a.syn(); s.wait(1); s.b.rstAck(); s.wait(10_000);
+    }
+    writeFileSync(file, s.pcap());
+    const child = spawn(process.execPath, [BIN, '--threads', '2', '-f', 'ndjson', file], { env: { ...process.env, NO_COLOR: '1', CI: '' } });
+    const chunks: Buffer[] = [];
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (d: string) => (stderr += d));
+    const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    await new Promise<void>((resolve) => child.stdout.once('data', (d: Buffer) => { chunks.push(d); child.stdout.pause(); resolve(); }));
+    child.kill('SIGINT');
+    // Read on (the run waits for stdout to take what it was given), to the end.
+    child.stdout.on('data', (d: Buffer) => chunks.push(d));
+    child.stdout.resume();
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    clearTimeout(guard);
+    rmSync(dir, { recursive: true, force: true });
+    expect(code).toBe(130);
+    expect(stderr).toBe('tcpflow-analyze: interrupted (SIGINT): --threads 2 stopped its shards; the connections written so far stand, without a summary line\n');
+    const text = Buffer.concat(chunks).toString('utf8');
+    expect(text.endsWith('\n')).toBe(true);
+    const lines = text.trimEnd().split('\n').map((l) => JSON.parse(l) as { type: string });
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.length).toBeLessThan(20_000);
+    expect(lines.every((l) => l.type === 'connection')).toBe(true);
+  }, 90_000);
+});
+
+describe('in process', () => {
+  const head = firstRecords(40);
+
+  /** runCli with `first` (the sample's head) on a stdin that then waits for `release`, and a handler the test fires. */
+  async function run(argv: string[], fire: (handler: (s: InterruptSignal) => boolean) => void, first: Uint8Array = head): Promise<{ code: number; stdout: string; stderr: string; unsubscribed: boolean }> {
+    let handler: ((s: InterruptSignal) => boolean) | null = null;
+    let unsubscribed = false;
+    const out: string[] = [];
+    const err: string[] = [];
+    let release: () => void = () => {};
+    const quiet = new Promise<void>((r) => (release = r));
+    const code = await runCli({
+      argv: [...argv, '-'], env: {}, stdinIsTTY: false,
+      stdout: { write: (s) => (out.push(String(s)), true) },
+      stderr: { write: (s) => (err.push(String(s)), true) },
+      stdin: async function* () {
+        yield first;
+        fire(handler!);
+        await quiet; // a live pipe gone quiet: only the interruption ends this wait
+        yield head;
+      },
+      onInterrupt: (h) => {
+        handler = h;
+        return () => { unsubscribed = true; };
+      },
+    });
+    release();
+    return { code, stdout: out.join(''), stderr: err.join(''), unsubscribed };
+  }
+
+  test('the handler takes the first signal while reading, not a second, nor one once reading is over (main.ts then ends the process); unsubscribed after the run', async () => {
+    const answers: boolean[] = [];
+    let later: ((s: InterruptSignal) => boolean) | null = null;
+    const r = await run(['-f', 'json'], (h) => setImmediate(() => { later = h; answers.push(h('SIGINT'), h('SIGINT')); }));
+    expect(answers).toEqual([true, false]);
+    expect(later!('SIGTERM')).toBe(false);
+    expect(r.code).toBe(130);
+    expect(r.unsubscribed).toBe(true);
+    const report = JSON.parse(r.stdout) as RunReport;
+    expect(report.connections.map((c) => c.ended)).toEqual(['closed', 'closed', 'closed', 'capture_end']);
+    expect(report.inputs[0].issues.map((i) => i.code)).toEqual(['INTERRUPTED']);
+  });
+
+  test('a gate still says its verdict on what was read, and the interruption is the exit code', async () => {
+    const r = await run(['-f', 'ndjson', '--fail-on', 'REFUSED'], (h) => setImmediate(() => h('SIGTERM')));
+    expect(r.code).toBe(143);
+    expect(r.stderr.split('\n')).toEqual([
+      'tcpflow-analyze: --fail-on tripped by 2 connections (REFUSED 2)',
+      `tcpflow-analyze: interrupted (SIGTERM): reading stopped at byte ${head.length.toLocaleString('en-US')} of stdin; the report covers the 40 packets read`,
+      '',
+    ]);
+  });
+
+  test('a record half read when it came is not reported cut (the input did not end there); a gzip stream alike', async () => {
+    const more = firstRecords(41);
+    const r = await run(['-f', 'json'], (h) => setImmediate(() => h('SIGINT')), more.subarray(0, head.length + 20));
+    const report = JSON.parse(r.stdout) as RunReport;
+    expect(report.inputs[0]).toMatchObject({ packets: 40, issues: [{ code: 'INTERRUPTED', byteOffset: head.length + 20 }] });
+    expect(r.stderr).toMatch(/^tcpflow-analyze: interrupted \(SIGINT\): reading stopped at byte 3,496 of stdin;/);
+    const gz = await run(['-f', 'json'], (h) => setImmediate(() => h('SIGINT')), gzipSync(head));
+    const gzReport = JSON.parse(gz.stdout) as RunReport;
+    expect(gzReport.inputs[0]).toMatchObject({ gzip: true, packets: 40, error: null, issues: [{ code: 'INTERRUPTED', byteOffset: head.length }] });
+    expect(gzReport.connections).toHaveLength(4);
+  });
+
+  test('the stderr line names where reading stopped and what was not read', () => {
+    const input = (file: string, packets: number, issues: RunReport['inputs'][number]['issues'], error: RunReport['inputs'][number]['error']): RunReport['inputs'][number] => ({
+      file, format: 'pcap', gzip: false, byteOrder: 'little', precisionDigits: 6, linkTypes: [], packets, bytes: 0, firstPacket: null, lastPacket: null, issues, error,
+    });
+    const report = (inputs: RunReport['inputs']): RunReport => ({ inputs } as unknown as RunReport);
+    const stopped = { code: 'INTERRUPTED', byteOffset: 1_234_567, detail: 'reading stopped: the run was interrupted (SIGINT)' };
+    const notRead = { code: 'INTERRUPTED', byteOffset: 0, message: 'not read: the run was interrupted (SIGINT)' };
+    expect(interruptedLine('SIGINT', report([input('a.pcap', 10, [], null), input('-', 1, [stopped], null), input('b.pcap', 0, [], notRead), input('c.pcap', 0, [], notRead)])))
+      .toBe('interrupted (SIGINT): reading stopped at byte 1,234,567 of stdin; the report covers the 11 packets read (2 inputs not read)');
+    expect(interruptedLine('SIGTERM', report([input('a.pcap', 0, [], notRead)])))
+      .toBe('interrupted (SIGTERM) before any input was read; the report covers the 0 packets read (1 input not read)');
+    // Before its first record (a gzip stream still inflating): an error, at the bytes read.
+    expect(interruptedLine('SIGINT', report([input('-', 0, [], { ...notRead, byteOffset: 4962, message: 'reading stopped: the run was interrupted (SIGINT)' })])))
+      .toBe('interrupted (SIGINT): reading stopped at byte 4,962 of stdin; the report covers the 0 packets read');
+    expect(interruptedLine('SIGINT', report([input('a.pcap', 5, [], null)])))
+      .toBe('interrupted (SIGINT) after the last input was read; the report covers the 5 packets read');
+  });
+});
