@@ -178,10 +178,24 @@ async function drive(input: AsyncIterable<Uint8Array>, info: CaptureInfo, reader
       gz.drainOnly = true; // no more chunks come: a pipe is still read to its end, uninflated; a file is closed
     }
   }
-  if (stop.error !== null && (info.records === 0 || interrupted(stop))) {
+  if (interrupted(stop)) {
+    // The input did not end here: a record half read is not called cut (its issue is dropped), and
+    // within the file header nothing was read, so the interruption is the input's error, not
+    // TRUNCATED_FILE_HEADER (helper-78 review: exit 2 for a SIGINT 10 bytes into a pcap).
+    const issues = info.issues.length;
+    try {
+      reader.end();
+    } catch (err) {
+      if (err instanceof CaptureError) throw new CaptureError('INTERRUPTED', info.bytes, (stop.error as CaptureError).message);
+      throw err;
+    }
+    info.issues.length = issues;
+    noteGzipStop(info, stop);
+    return;
+  }
+  if (stop.error !== null && info.records === 0) {
     // Nothing usable came out; the gzip failure is the cause, not the cut record or header
     // the reader would report (thrown, or noted as an issue: both dropped, one line is printed).
-    // So is an interruption of a record half read: the input did not end there.
     const issues = info.issues.length;
     try {
       reader.end();

@@ -41,13 +41,12 @@ try {
     // isatty(0) rather than process.stdin.isTTY: touching process.stdin would open a second reader on fd 0.
     stdinIsTTY: isatty(0),
     // The first SIGINT / SIGTERM while reading stops the reading and the run reports what it read
-    // (run.ts Interruption); one while it writes, or a second, ends the process at once, as the
-    // default action would (the exit code a shell gives a process that signal killed).
+    // (run.ts Interruption). It stops listening then and once reading is over: a signal after that
+    // has its default action and ends the process at once. One that comes as reading ends, before
+    // the listeners are gone, ends it here, with the code a shell gives a process that signal killed.
     onInterrupt: (handler) => {
-      let seen = false;
       const on = (sig: 'SIGINT' | 'SIGTERM'): void => {
-        if (seen || !handler(sig)) process.exit(EXIT_INTERRUPTED[sig]);
-        seen = true;
+        if (!handler(sig)) process.exit(EXIT_INTERRUPTED[sig]);
       };
       process.on('SIGINT', on);
       process.on('SIGTERM', on);
@@ -64,3 +63,11 @@ try {
   await (piped !== null ? piped.end() : writesSettled(process.stdout));
 }
 process.exitCode = outputFailed ? EXIT_FATAL : code;
+// An interrupted run has said everything, but a read it let go of may still hold the process: a
+// named FIFO given as a path is read on libuv's thread pool, in a blocking read that a quiet writer
+// never ends, and the process waits for it at exit (helper-78 review: the report, then a hang).
+// If the process has not ended a second later, the signal's default action ends it (the listeners
+// are gone by now), which a shell reports with the same code.
+for (const [sig, n] of Object.entries(EXIT_INTERRUPTED)) {
+  if (code === n && !outputFailed) setTimeout(() => process.kill(process.pid, sig), 1000).unref();
+}

@@ -85,12 +85,34 @@ function inputName(file: string): string {
 class Interruption {
   private readonly controller = new AbortController();
   readonly signal = this.controller.signal;
-  reading = true;
+  private reading = true;
+  private stopListening: (() => void) | null = null;
+
+  constructor(io: CliEnvironment) {
+    this.stopListening = io.onInterrupt?.((sig) => this.request(sig)) ?? null;
+  }
 
   request(sig: InterruptSignal): boolean {
     if (!this.reading || this.signal.aborted) return false;
     this.controller.abort(sig);
+    this.release();
     return true;
+  }
+
+  /** Reading is over: a signal from now on ends the process. */
+  readingDone(): void {
+    this.reading = false;
+    this.release();
+  }
+
+  /**
+   * Stops listening, so that a signal has its default action and ends the process at once, even
+   * while this thread is busy (a second Ctrl-C waited 16 s behind the flush of 416k connections:
+   * helper-78 review). Also at the first signal taken: the second is the way out.
+   */
+  release(): void {
+    this.stopListening?.();
+    this.stopListening = null;
   }
 
   get by(): InterruptSignal | null {
@@ -100,8 +122,7 @@ class Interruption {
 
 export async function runCli(io: CliEnvironment): Promise<number> {
   const debug = io.argv.includes('--debug');
-  const interruption = new Interruption();
-  const stopListening = io.onInterrupt?.((sig) => interruption.request(sig)) ?? null;
+  const interruption = new Interruption(io);
   try {
     return await run(io, interruption);
   } catch (err) {
@@ -111,7 +132,7 @@ export async function runCli(io: CliEnvironment): Promise<number> {
     if (debug && e?.stack) io.stderr.write(`${e.stack}\n`);
     return EXIT_FATAL;
   } finally {
-    stopListening?.();
+    interruption.release();
   }
 }
 
@@ -329,7 +350,7 @@ async function run(io: CliEnvironment, interruption: Interruption): Promise<numb
       clockStart,
     });
     if (run === null) {
-      interruption.reading = false;
+      interruption.readingDone();
       // The shards each read every input: where one stood says nothing of the lines the merge
       // wrote, so an interrupted sharded run ends with those lines and no summary (README).
       const sig = interruption.by;
@@ -380,7 +401,7 @@ async function run(io: CliEnvironment, interruption: Interruption): Promise<numb
       onInputError,
     },
   );
-  interruption.reading = false;
+  interruption.readingDone();
   lines.flush();
   progress?.clear();
   // Cut short on purpose (a failed stdout, or a closed one without a gate): no verdict on part of the capture.
@@ -422,7 +443,11 @@ async function run(io: CliEnvironment, interruption: Interruption): Promise<numb
       if (spilled) say(`${NAME}: warning: the temporary file for the ${o.format} report failed (${spilled.message}); the report was kept in memory`);
       if (ladderId !== null && matched === 0) {
         say(`${NAME}: ${ladderNotFoundLine(ladderId, o, report.summary.connections)}`);
-        return EXIT_FATAL;
+        // Interrupted, the connection may lie in what was not read: the interruption is the reason.
+        const sig = interruption.by;
+        if (sig === null) return EXIT_FATAL;
+        say(`${NAME}: ${interruptedLine(sig, report)}`);
+        return failedInputs.length > 0 || outputFailed ? EXIT_FATAL : EXIT_INTERRUPTED[sig];
       }
       // Only the drawn ladders say so on stdout: JSON with ladders has its selection and an empty list.
       if (o.ladder && o.format === 'table' && matched === 0 && !stdoutClosed) write(`${wrapText(noLadderLine(o, ladderCandidates), ctx.width).join('\n')}\n`);
@@ -467,7 +492,9 @@ export function interruptedLine(sig: InterruptSignal, report: RunReport): string
   const unread = notRead > 0 ? ` (${notRead} input${notRead === 1 ? '' : 's'} not read)` : '';
   for (const input of report.inputs) {
     const at = input.issues.find((x) => x.code === 'INTERRUPTED') ?? (input.error?.code === 'INTERRUPTED' && input.error.byteOffset > 0 ? input.error : undefined);
-    if (at !== undefined) return `interrupted (${sig}): reading stopped at byte ${formatCount(at.byteOffset)} of ${inputName(input.file)}; ${covers}${unread}`;
+    // An issue's offset counts decompressed bytes; the error's, before the first record, the input's own.
+    const unit = input.gzip && at !== input.error ? 'decompressed byte' : 'byte';
+    if (at !== undefined) return `interrupted (${sig}): reading stopped at ${unit} ${formatCount(at.byteOffset)} of ${inputName(input.file)}; ${covers}${unread}`;
   }
   if (notRead > 0) return `interrupted (${sig}) before ${notRead === report.inputs.length ? 'any input was' : 'some inputs were'} read; ${covers}${unread}`;
   return `interrupted (${sig}) after the last input was read; ${covers}`;

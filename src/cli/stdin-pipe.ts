@@ -14,6 +14,9 @@ const WORKER_URL = new URL('./stdin-worker.js', import.meta.url);
 
 type Event = StdinMessage | { t: 'died'; message: string };
 
+/** Every this many chunks the event loop turns (signals, timers, 'drain'). */
+const CHUNKS_PER_TURN = 4;
+
 /**
  * Our own non-blocking descriptor of the pipe on fd 0, or null when the reader thread is not for
  * it. Anonymous pipes only (`cmd |`): a named FIFO (`< fifo`) opened non-blocking after its writer
@@ -85,6 +88,7 @@ async function* chunksFrom(worker: Worker, ev: Events): AsyncGenerator<Uint8Arra
     }
     return events.shift()!;
   };
+  let chunks = 0;
   try {
     for (;;) {
       const e = await next();
@@ -95,6 +99,11 @@ async function* chunksFrom(worker: Worker, ev: Events): AsyncGenerator<Uint8Arra
           // memory goes back for reuse, unless the analysis worker took it (then it is detached).
           const keep = e.buffer.byteLength === CHUNK_BYTES;
           worker.postMessage({ buffer: keep ? e.buffer : null } satisfies StdinReply, keep ? [e.buffer] : []);
+          // While the thread keeps up, its chunks queue here and are taken without the event loop
+          // turning, and a SIGINT waited seconds or was lost (helper-78 review: `cat 1GB |` read to
+          // the end through `timeout 3`): every CHUNKS_PER_TURN chunks the loop turns, as the file
+          // reader's does (inputs.ts).
+          if (++chunks % CHUNKS_PER_TURN === 0) await new Promise<void>((resolve) => setImmediate(resolve));
           break;
         }
         case 'end':

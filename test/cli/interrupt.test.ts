@@ -9,8 +9,8 @@
  * Deterministic, not timed: the signal is sent once the run has written the line of a connection
  * that closed in the bytes given, so those bytes were read; the pipe then stays open and quiet.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -83,6 +83,47 @@ describe('the binary on a live pipe gone quiet', () => {
       expect(r.stderr).toMatch(/^tcpflow-analyze: interrupted \(SIGTERM\): reading stopped at byte [\d,]+ of stdin; the report covers the 40 packets read\n$/);
     }
   }, 60_000);
+});
+
+describe('the binary on a busy pipe', () => {
+  test.skipIf(!existsSync('/proc/self/io'))('SIGTERM while `cat` keeps stdin full: taken within a few chunks, not seconds later or never (helper-78 review: `cat 1GB | timeout 3` read to the end)', async () => {
+    // 60,000 refused connections, their records sent 8 times over (~56 MB; later rounds stamped
+    // earlier, which only adds a warning): `cat` keeps the run's reader thread ahead of it.
+    const s = new Scenario();
+    for (let i = 0; i < 60_000; i++) {
+      s.a.reset(1000 + i * 7919);
+      s.a.syn(); s.wait(1); s.b.rstAck(); s.wait(10);
+    }
+    const one = Buffer.from(s.pcap());
+    const body = one.subarray(24);
+    const bytes = Buffer.concat([one, body, body, body, body, body, body, body]);
+    const dir = mkdtempSync(join(tmpdir(), 'tcpflow-busy-'));
+    const file = join(dir, 'busy.pcap');
+    writeFileSync(file, bytes);
+    // The signal once `cat` has read 8 MB of the file (its /proc/PID/io), so the run is reading.
+    const SIGNAL_AT = 8_000_000;
+    const script = `cat "$F" & C=$!; while [ "$(awk '/^rchar/ {print $2}' /proc/$C/io 2>/dev/null || echo 999999999999)" -lt ${SIGNAL_AT} ]; do sleep 0.002; done; echo go >&2; wait`;
+    const child = spawn('/bin/sh', ['-c', `(${script}) | "${process.execPath}" "${BIN}" -f ndjson --port 1 - & N=$!; wait $N; echo "code $?" >&2`],
+      { env: { ...process.env, NO_COLOR: '1', CI: '', F: file }, detached: true });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stdout.on('data', (d: string) => (stdout += d));
+    const guard = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 60_000);
+    await new Promise<void>((resolve) => child.stderr.on('data', (d: string) => { stderr += d; if (stderr.includes('go\n')) resolve(); }));
+    // The run is the shell's child running node: signal it alone, as `timeout` would.
+    const pid = Number(execFileSync('pgrep', ['-n', '-f', `${BIN} -f ndjson --port 1 -`], { encoding: 'utf8' }).trim());
+    process.kill(pid, 'SIGTERM');
+    await new Promise((r) => child.on('close', r));
+    clearTimeout(guard);
+    rmSync(dir, { recursive: true, force: true });
+    expect(stderr).toMatch(/^code 143$/m);
+    const summary = JSON.parse(stdout.trimEnd().split('\n').at(-1)!) as RunReport;
+    const at = summary.inputs[0].issues.find((x) => x.code === 'INTERRUPTED');
+    // Taken within the few MiB the reader thread holds ahead (4 chunks), not at the end.
+    expect(at?.byteOffset).toBeLessThan(SIGNAL_AT + (8 << 20));
+  }, 90_000);
 });
 
 describe('the binary, --threads 2 on a file (two shards)', () => {
@@ -185,6 +226,31 @@ describe('in process', () => {
     const gzReport = JSON.parse(gz.stdout) as RunReport;
     expect(gzReport.inputs[0]).toMatchObject({ gzip: true, packets: 40, error: null, issues: [{ code: 'INTERRUPTED', byteOffset: head.length }] });
     expect(gzReport.connections).toHaveLength(4);
+  });
+
+  test('within the file header: the input\'s INTERRUPTED error, exit 130, not TRUNCATED_FILE_HEADER and 2 (helper-78 review)', async () => {
+    for (const first of [head.subarray(0, 10), head.subarray(0, 2)]) {
+      const r = await run(['-f', 'json'], (h) => setImmediate(() => h('SIGINT')), first);
+      expect(r.code).toBe(130);
+      const report = JSON.parse(r.stdout) as RunReport;
+      expect(report.inputs[0]).toMatchObject({ packets: 0, issues: [], error: { code: 'INTERRUPTED', byteOffset: first.length } });
+      expect(r.stderr).toBe(`tcpflow-analyze: interrupted (SIGINT): reading stopped at byte ${first.length} of stdin; the report covers the 0 packets read\n`);
+    }
+  });
+
+  test('--ladder N not reached before the interruption: said, with the interruption, exit 130 (helper-78 review: exit 2, not a word of it)', async () => {
+    const r = await run(['--ladder', '9'], (h) => setImmediate(() => h('SIGINT')));
+    expect(r.code).toBe(130);
+    expect(r.stderr.split('\n')).toEqual([
+      'tcpflow-analyze: --ladder 9: no such connection (the run has 4)',
+      `tcpflow-analyze: interrupted (SIGINT): reading stopped at byte ${head.length.toLocaleString('en-US')} of stdin; the report covers the 40 packets read`,
+      '',
+    ]);
+  });
+
+  test('a gzip input names a decompressed byte', async () => {
+    const r = await run(['-f', 'ndjson'], (h) => setImmediate(() => h('SIGINT')), gzipSync(head));
+    expect(r.stderr).toBe(`tcpflow-analyze: interrupted (SIGINT): reading stopped at decompressed byte ${head.length.toLocaleString('en-US')} of stdin; the report covers the 40 packets read\n`);
   });
 
   test('the stderr line names where reading stopped and what was not read', () => {
