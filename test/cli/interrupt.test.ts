@@ -33,6 +33,10 @@ function firstRecords(n: number): Buffer {
   return b.subarray(0, off);
 }
 
+/** The stderr line of a run interrupted by `sig` after `bytes` of stdin, `packets` packets. */
+const stoppedLine = (sig: InterruptSignal, bytes: number, packets = 40, unit = 'byte'): string =>
+  `tcpflow-analyze: interrupted (${sig}): reading stopped at ${unit} ${bytes.toLocaleString('en-US')} of stdin; the report covers the ${packets} packets read`;
+
 interface Interrupted { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
 
 /** The binary reading `head` from a pipe left open, signalled `sig` once `ready` matches what it wrote. */
@@ -61,7 +65,7 @@ describe('the binary on a live pipe gone quiet', () => {
   test('SIGINT: the open connection and the summary are written, INTERRUPTED at the bytes read, one stderr line, exit 130', async () => {
     const r = await interruptLive(['-f', 'ndjson'], head, /"id":3,/, 'SIGINT');
     expect([r.code, r.signal]).toEqual([130, null]);
-    expect(r.stderr).toBe(`tcpflow-analyze: interrupted (SIGINT): reading stopped at byte ${head.length.toLocaleString('en-US')} of stdin; the report covers the 40 packets read\n`);
+    expect(r.stderr).toBe(`${stoppedLine('SIGINT', head.length)}\n`);
     const lines = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     const conns = lines.filter((l) => l.type === 'connection') as Array<{ id: number; ended: string; client: { finalState: string }; server: { finalState: string } }>;
     expect(conns.map((c) => [c.id, c.ended])).toEqual([[1, 'closed'], [2, 'closed'], [3, 'closed'], [4, 'capture_end']]);
@@ -209,11 +213,7 @@ describe('in process', () => {
   test('a gate still says its verdict on what was read, and the interruption is the exit code', async () => {
     const r = await run(['-f', 'ndjson', '--fail-on', 'REFUSED'], (h) => setImmediate(() => h('SIGTERM')));
     expect(r.code).toBe(143);
-    expect(r.stderr.split('\n')).toEqual([
-      'tcpflow-analyze: --fail-on tripped by 2 connections (REFUSED 2)',
-      `tcpflow-analyze: interrupted (SIGTERM): reading stopped at byte ${head.length.toLocaleString('en-US')} of stdin; the report covers the 40 packets read`,
-      '',
-    ]);
+    expect(r.stderr).toBe(`tcpflow-analyze: --fail-on tripped by 2 connections (REFUSED 2)\n${stoppedLine('SIGTERM', head.length)}\n`);
   });
 
   test('a record half read when it came is not reported cut (the input did not end there); a gzip stream alike', async () => {
@@ -234,23 +234,19 @@ describe('in process', () => {
       expect(r.code).toBe(130);
       const report = JSON.parse(r.stdout) as RunReport;
       expect(report.inputs[0]).toMatchObject({ packets: 0, issues: [], error: { code: 'INTERRUPTED', byteOffset: first.length } });
-      expect(r.stderr).toBe(`tcpflow-analyze: interrupted (SIGINT): reading stopped at byte ${first.length} of stdin; the report covers the 0 packets read\n`);
+      expect(r.stderr).toBe(`${stoppedLine('SIGINT', first.length, 0)}\n`);
     }
   });
 
   test('--ladder N not reached before the interruption: said, with the interruption, exit 130 (helper-78 review: exit 2, not a word of it)', async () => {
     const r = await run(['--ladder', '9'], (h) => setImmediate(() => h('SIGINT')));
     expect(r.code).toBe(130);
-    expect(r.stderr.split('\n')).toEqual([
-      'tcpflow-analyze: --ladder 9: no such connection (the run has 4)',
-      `tcpflow-analyze: interrupted (SIGINT): reading stopped at byte ${head.length.toLocaleString('en-US')} of stdin; the report covers the 40 packets read`,
-      '',
-    ]);
+    expect(r.stderr).toBe(`tcpflow-analyze: --ladder 9: no such connection (the run has 4)\n${stoppedLine('SIGINT', head.length)}\n`);
   });
 
   test('a gzip input names a decompressed byte', async () => {
     const r = await run(['-f', 'ndjson'], (h) => setImmediate(() => h('SIGINT')), gzipSync(head));
-    expect(r.stderr).toBe(`tcpflow-analyze: interrupted (SIGINT): reading stopped at decompressed byte ${head.length.toLocaleString('en-US')} of stdin; the report covers the 40 packets read\n`);
+    expect(r.stderr).toBe(`${stoppedLine('SIGINT', head.length, 40, 'decompressed byte')}\n`);
   });
 
   test('the stderr line names where reading stopped and what was not read', () => {
