@@ -9,7 +9,7 @@ import { closeSync, createReadStream, fstatSync, openSync, readSync, statSync, p
 import { CaptureError, newCaptureInfo, STOPPING_ISSUES, type ByteSource } from '../capture/record.js';
 import { readCapture } from '../capture/open.js';
 import type { AnalyzeInput } from '../core.js';
-import { stdinPipeChunks } from './stdin-pipe.js';
+import { CHUNKS_PER_TURN, stdinPipeChunks } from './stdin-pipe.js';
 
 /**
  * 1 MiB reads: Node's default 64 KiB costs a promise and an event-loop turn per chunk, which
@@ -143,8 +143,6 @@ function readSizes(hooks: InputHooks): () => number {
   };
 }
 
-/** Every this many chunks the file reader lets the event loop turn (timers, 'drain', EPIPE). */
-const CHUNKS_PER_TURN = 4;
 
 /**
  * A regular file read with readSync. createReadStream's reads go through the thread pool and an

@@ -52,9 +52,10 @@ export interface CliEnvironment {
   /** Standard input as bytes; defaults to file descriptor 0. */
   stdin?: () => ByteSource;
   /**
-   * Listens for SIGINT and SIGTERM (main.ts: the process's; tests send their own). The handler
-   * returns false when the run no longer reads (it is writing its report): the caller then ends
-   * the process, as it does at a second signal. Returns the function that stops listening.
+   * Listens for SIGINT and SIGTERM (main.ts: the process's; tests send their own) until the
+   * returned function is called: the run calls it at the first signal it takes and once reading is
+   * over, so that a later one ends the process (main.ts: the default action). The handler returns
+   * false when the run no longer reads: the caller then ends the process itself.
    */
   onInterrupt?: (handler: (signal: InterruptSignal) => boolean) => () => void;
 }

@@ -14,8 +14,8 @@ const WORKER_URL = new URL('./stdin-worker.js', import.meta.url);
 
 type Event = StdinMessage | { t: 'died'; message: string };
 
-/** Every this many chunks the event loop turns (signals, timers, 'drain'). */
-const CHUNKS_PER_TURN = 4;
+/** Every this many chunks a reader lets the event loop turn (signals, timers, 'drain', EPIPE): here and the file reader (inputs.ts). */
+export const CHUNKS_PER_TURN = 4;
 
 /**
  * Our own non-blocking descriptor of the pipe on fd 0, or null when the reader thread is not for
