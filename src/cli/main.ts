@@ -32,6 +32,8 @@ stdout.on('error', (err: NodeJS.ErrnoException) => {
   if (isFatalOutputError(err)) outputFailed = true;
 });
 let code: number;
+/** The signal whose interruption the run took (run.ts Interruption), if any. */
+let interruptedBy: 'SIGINT' | 'SIGTERM' | null = null;
 try {
   code = await runCli({
     argv: process.argv.slice(2),
@@ -47,6 +49,7 @@ try {
     onInterrupt: (handler) => {
       const on = (sig: 'SIGINT' | 'SIGTERM'): void => {
         if (!handler(sig)) process.exit(EXIT_INTERRUPTED[sig]);
+        interruptedBy = sig;
       };
       process.on('SIGINT', on);
       process.on('SIGTERM', on);
@@ -65,9 +68,11 @@ try {
 process.exitCode = outputFailed ? EXIT_FATAL : code;
 // An interrupted run has said everything, but a read it let go of may still hold the process: a
 // named FIFO given as a path is read on libuv's thread pool, in a blocking read that a quiet writer
-// never ends, and the process waits for it at exit (helper-78 review: the report, then a hang).
-// If the process has not ended a second later, the signal's default action ends it (the listeners
-// are gone by now), which a shell reports with the same code.
-for (const [sig, n] of Object.entries(EXIT_INTERRUPTED)) {
-  if (code === n && !outputFailed) setTimeout(() => process.kill(process.pid, sig), 1000).unref();
+// never ends, and the process waits for it at exit, process.exit() too (helper-78 review: the
+// report, then a hang). If the process has not ended a second later, the signal's default action
+// ends it (the listeners are gone by now), which a shell reports as 130 or 143; then also when the
+// run's code was 2 (an input or the output failed as well: helper-79 review), said on stderr.
+if (interruptedBy !== null) {
+  const sig = interruptedBy;
+  setTimeout(() => process.kill(process.pid, sig), 1000).unref();
 }

@@ -100,16 +100,22 @@ class Interruption {
     return true;
   }
 
-  /** Reading is over: a signal from now on ends the process. */
+  /**
+   * Reading is over: a signal from now on ends the process. The listeners go after the event loop
+   * has polled once more: a signal caught by then but not yet handed to them would be dropped with
+   * them, and the run end as if none came (helper-79 review); handed over, the handler says no and
+   * main.ts ends the process.
+   */
   readingDone(): void {
     this.reading = false;
-    this.release();
+    setImmediate(() => setImmediate(() => this.release()));
   }
 
   /**
    * Stops listening, so that a signal has its default action and ends the process at once, even
    * while this thread is busy (a second Ctrl-C waited 16 s behind the flush of 416k connections:
-   * helper-78 review). Also at the first signal taken: the second is the way out.
+   * helper-78 review). Also at the first signal taken: the second is the way out (one caught in the
+   * same turn as the first is dropped with the listeners; the next ends the process).
    */
   release(): void {
     this.stopListening?.();

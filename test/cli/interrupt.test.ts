@@ -130,6 +130,40 @@ describe('the binary on a busy pipe', () => {
   }, 90_000);
 });
 
+describe('the binary on a named FIFO given as a path, its writer quiet', () => {
+  test('the report, then the process ends within seconds, not when the writer does; also with an input that failed (helper-79 review)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tcpflow-fifo-'));
+    const fifo = join(dir, 'live.fifo');
+    const head = firstRecords(40);
+    const feed = join(dir, 'head.pcap');
+    writeFileSync(feed, head);
+    execFileSync('mkfifo', [fifo]);
+    // The writer sends 40 records and holds the FIFO open for 30 s.
+    const writer = spawn('/bin/sh', ['-c', `(cat "${feed}"; sleep 30) > "${fifo}"`], { detached: true });
+    const child = spawn(process.execPath, [BIN, '-f', 'ndjson', join(dir, 'missing.pcap'), fifo], { env: { ...process.env, NO_COLOR: '1', CI: '' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (d: string) => (stderr += d));
+    const seen = new Promise<void>((resolve) => child.stdout.on('data', (d: string) => { stdout += d; if (/"id":3,/.test(stdout)) resolve(); }));
+    const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    await seen;
+    const t0 = Date.now();
+    child.kill('SIGINT');
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((r) => child.on('close', (c, sg) => r([c, sg])));
+    const ms = Date.now() - t0;
+    clearTimeout(guard);
+    process.kill(-writer.pid!, 'SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    // Ended by the signal's default action a second after the report (a shell says 130).
+    expect([code, signal]).toEqual([null, 'SIGINT']);
+    expect(ms).toBeLessThan(15_000);
+    expect(stdout.trimEnd().split('\n').at(-1)).toMatch(/^\{"type":"summary"/);
+    expect(stderr).toMatch(/missing\.pcap: no such file or directory\n.*interrupted \(SIGINT\): reading stopped at byte 3,476 of .*live\.fifo; the report covers the 40 packets read\n$/s);
+  }, 90_000);
+});
+
 describe('the binary, --threads 2 on a file (two shards)', () => {
   test('SIGINT: the lines merged so far are written whole, without a summary line, and the run says so: exit 130', async () => {
     // 20,000 refused connections, 10 s apart (~40 MB of NDJSON): the run is still merging when the
