@@ -1254,10 +1254,7 @@ export class Connection implements ConnectionFacts {
     if (!ack && r.hasAck && seq === r.ackMax && (s.state === 'ESTABLISHED' || s.state === 'CLOSE_WAIT')) s.rstNoConnFrame = frameNo;
     // A RST whose ACK covers the held FIN: its sender had taken the FIN (CLOSE_WAIT) before it reset,
     // as an application closing with unread data does.
-    if (s.pendingFin && ack && r.finSent && coversFin(r, ackNo)) {
-      deliverPendingFin(s, frameNo, this.lastInput, t, false);
-      this.closeWaitFrom(s, s.pendingFinNanos, t);
-    }
+    if (s.pendingFin && ack && r.finSent && coversFin(r, ackNo)) this.finShownArrived(s, frameNo, t, t);
     dropPendingFin(s); // a reset endpoint receives nothing more
     dropPendingFin(r);
     const nS = s.transitions.length;
@@ -1286,10 +1283,7 @@ export class Connection implements ConnectionFacts {
     if (syn && this.rstAccepted) this.reopening(s, r, ack);
     if (s.pendingFin && ack && r.finSent) {
       // The sender acknowledges the peer's pending FIN: it arrived before this segment was sent.
-      if (coversFin(r, ackNo)) {
-        deliverPendingFin(s, frameNo, this.lastInput, t, false);
-        this.closeWaitFrom(s, s.pendingFinNanos, stamp);
-      }
+      if (coversFin(r, ackNo)) this.finShownArrived(s, frameNo, t, stamp);
       // It does not, though sent after the FIN could have reached it and its answer come back: the
       // FIN was lost past the capture point, or sits behind a hole in the peer's bytes (held for
       // later processing, §3.10.7.4). Only an ACK covering it delivers it now (after a resend, or
@@ -1510,9 +1504,15 @@ export class Connection implements ConnectionFacts {
     return -1;
   }
 
+  /** `ep`'s segment at `frameNo`, sent at `stamp`, acknowledges the FIN it held: taken there, and timed from its arrival. */
+  private finShownArrived(ep: Endpoint, frameNo: number, t: number, stamp: number): void {
+    deliverPendingFin(ep, frameNo, this.lastInput, t, false);
+    this.closeWaitFrom(ep, stamp);
+  }
+
   /**
-   * `ep` has just taken the FIN it held at ESTABLISHED, captured at `finNanos`, at a segment of its
-   * own sent at `stamp` that showed it arrived (usually its ACK). The arc is drawn at that segment,
+   * `ep` has just taken the FIN it held at ESTABLISHED, captured at its pendingFinNanos, at a
+   * segment of its own sent at `stamp` that showed it arrived (usually its ACK). The arc is drawn at that segment,
    * but the endpoint was in CLOSE_WAIT from the FIN's arrival, and a receiver delays the ACK of a
    * FIN (Linux schedules it: 40-200 ms), so `close.closeWait` timed from the ACK read short by that
    * timer (helper-74 audit: 0.159 s for an application that closed 0.2005 s after the FIN).
@@ -1538,7 +1538,7 @@ export class Connection implements ConnectionFacts {
    *   handshake RTTs are null then (helper-77 review: 0 s round trips made 0.13-0.14 s of 0.1);
    * - the arrival is earlier than the segment (never later: a path quicker than the handshake's).
    */
-  private closeWaitFrom(ep: Endpoint, finNanos: number, stamp: number): void {
+  private closeWaitFrom(ep: Endpoint, stamp: number): void {
     const tr = ep.transitions;
     const n = tr.length;
     const finBy = ep === this.client ? this.server : this.client;
@@ -1548,7 +1548,7 @@ export class Connection implements ConnectionFacts {
     for (let i = 0; i < n - 1; i++) if (tr[i].to === 'CLOSE_WAIT') return; // close.closeWait times the first entry
     const handshake = this.sideRoundTrip(ep);
     if (handshake < 0) return;
-    const arrival = finNanos + Math.max(handshake, ep.rttSampleNanos);
+    const arrival = ep.pendingFinNanos + Math.max(handshake, ep.rttSampleNanos);
     if (arrival < tr[n - 1].tNanos && stamp - arrival <= FIN_ARRIVAL_SLACK_NANOS) ep.closeWaitFromNanos = arrival;
   }
 
