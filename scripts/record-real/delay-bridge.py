@@ -15,17 +15,10 @@ import struct
 import sys
 import time
 
+from inet_checksum import checksum
+
 ETH_P_ALL = 3
 PACKET_OUTGOING = 4
-
-
-def csum(data: bytes) -> int:
-    if len(data) % 2:
-        data += b'\0'
-    s = sum(struct.unpack('!%dH' % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
 
 
 def fix_tcp(frame: bytes) -> bytes:
@@ -38,7 +31,7 @@ def fix_tcp(frame: bytes) -> bytes:
         return frame
     seg[16:18] = b'\0\0'
     pseudo = frame[26:34] + struct.pack('!BBH', 0, 6, len(seg))
-    struct.pack_into('!H', seg, 16, csum(pseudo + bytes(seg)))
+    struct.pack_into('!H', seg, 16, checksum(pseudo + bytes(seg)))
     return frame[:14 + ihl] + bytes(seg) + frame[14 + total:]
 
 

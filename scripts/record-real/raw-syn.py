@@ -7,14 +7,7 @@ import socket
 import struct
 import sys
 
-
-def checksum(b: bytes) -> int:
-    if len(b) % 2:
-        b += b'\0'
-    s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
+from inet_checksum import checksum
 
 
 def main() -> None:
