@@ -1,6 +1,6 @@
 # Shared by the standalone recorders (syn-fin.sh, time-wait-syn.sh, close-wait-leak.sh,
 # zero-window.sh, lost-connection.sh, keepalive-timeout.sh, vanished-peer.sh, sim-close-lost.sh,
-# close-wait-delay.sh);
+# close-wait-delay.sh, close-wait-slow-reader.sh);
 # record.sh keeps its own. Source it after setting RR_NAME.
 #
 # What it gives: a temp dir ($TMP), a cleanup on every exit (the background jobs in RR_PIDS and

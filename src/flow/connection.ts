@@ -802,7 +802,14 @@ export class Connection implements ConnectionFacts {
       if (!s.hasAck || seqGt(ackNo, s.ackMax)) {
         // The first ACK to cover the peer's newest data in full: a round trip at the capture point
         // (Endpoint.rttSampleNanos). Only the data's own segment: not a FIN's, a SYN's or one before.
-        if (r.prevLen > 0 && ackNo === ((r.prevSeq + r.prevLen) | 0) && ackNo === r.sndNxt && stamp >= r.prevNanos) s.rttSampleNanos = stamp - r.prevNanos;
+        if (r.prevLen > 0 && ackNo === ((r.prevSeq + r.prevLen) | 0) && ackNo === r.sndNxt && stamp >= r.prevNanos) {
+          const rtt = stamp - r.prevNanos;
+          // One that covers more than that segment goes out at once (RFC 5681 §4.2: an ACK at least
+          // every second full-sized segment) and says what the path takes now; one of a single
+          // segment may have waited for the delayed-ACK timer, so it only lowers the sample (helper-80
+          // audit: a slow reader's every ACK waited ~42 ms, and close.closeWait read that short).
+          if (s.rttSampleNanos < 0 || rtt < s.rttSampleNanos || (s.hasAck && seqDiff(ackNo, s.ackMax) > r.prevLen)) s.rttSampleNanos = rtt;
+        }
         s.hasAck = true;
         s.ackMax = ackNo;
         if (!r.hasSeq) {
@@ -1520,7 +1527,8 @@ export class Connection implements ConnectionFacts {
    * FIN takes half of it to arrive, and the endpoint's own FIN half to come back, so the two halves
    * cancel and the span is the application's (helper-76 review: from the FIN's capture alone it
    * added that round trip, 0 -> 69 ms on get.pcap). The round trip is the larger of the handshake's
-   * and the endpoint's last ACK of new data (rttSampleNanos): a path slower at the close than at
+   * and the endpoint's ACKs of new data (rttSampleNanos: its last ACK of two segments or more, or
+   * a quicker ACK of one since): a path slower at the close than at
    * the handshake (queues filled by the transfer, a SYN proxy answering for the server) would make
    * the span long (helper-77 review: 0.159 s for 0.100 s behind a proxy 1 ms from the client).
    * Only when:

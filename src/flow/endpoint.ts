@@ -112,10 +112,12 @@ export class Endpoint implements MachineEndpoint {
   /** Its segments (`packets`) when the peer's FIN was held: the segment that delivers it is the first since, or no closeWaitFrom. */
   pendingFinPackets = 0;
   /**
-   * The round trip between the capture point and this endpoint that its last new ACK showed: from
-   * the capture of the peer's segment whose data it was the first to cover in full (the peer's
-   * newest) to its own. Delayed ACKs and queueing make it long, never short: closeWaitFrom takes
-   * the larger of it and the handshake's. -1 = none.
+   * The round trip between the capture point and this endpoint that its new ACKs showed: from the
+   * capture of the peer's segment whose data an ACK was the first to cover in full (the peer's
+   * newest) to the ACK. The last such ACK that covered more than that segment (sent at once), or a
+   * quicker one of a single segment since (which may have waited for a delayed-ACK timer, so it
+   * only lowers it). Queueing makes it long, never short: closeWaitFrom takes the larger of it and
+   * the handshake's. -1 = none.
    */
   rttSampleNanos = -1;
   /**

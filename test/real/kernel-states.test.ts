@@ -298,3 +298,22 @@ describe('close-wait-delay: servers closing a known time after the FIN, 50 ms of
     }
   });
 });
+
+describe('close-wait-slow-reader: a server reading slowly, so every late ACK waited for its delayed-ACK timer', () => {
+  it('close.closeWait is the server\'s close() minus the FIN\'s capture, not shortened by those ACKs (helper-80 audit)', async () => {
+    const r = await analyzeFile('close-wait-slow-reader.pcap');
+    // The server's own log: client port, bytes read, close()'s wall-clock time (tcpdump's clock, same host).
+    const [port, bytes, closedAt] = fs.readFileSync(path.join(DIR, 'close-wait-slow-reader.server.txt'), 'utf8').split('\n')
+      .filter((l) => /^\d/.test(l))[0].split(' ').map(Number);
+    expect(r.connections).toHaveLength(1);
+    const c = r.connections[0];
+    expect([c.client.port, c.bytes.client]).toEqual([port, bytes]);
+    // The client's FIN (on its last data) reached the server microseconds after its capture on the
+    // client's veth. The server's ACKs of the transfer's end each came ~42 ms after the data, and
+    // taken as the round trip they put the FIN's arrival after its ACK: 1.4577 s instead of 1.5014.
+    const [whole, fraction] = c.close.firstFin!.replace('Z', '').split('.');
+    const finAt = Date.parse(`${whole}Z`) / 1000 + Number(`0.${fraction}`);
+    expect(Math.abs(c.close.closeWait.server! - (closedAt - finAt))).toBeLessThan(0.002);
+    expect(c.close.closeWait.server!).toBeGreaterThan(1.49);
+  });
+});
