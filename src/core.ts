@@ -9,7 +9,8 @@ import { readCapture } from './capture/open.js';
 import type { CaptureClock } from './capture/clock.js';
 import { CaptureError, newCaptureInfo, type ByteSource, type CaptureRecord } from './capture/record.js';
 import { linkTypeName } from './decode/link-types.js';
-import { decodePacket } from './decode/packet.js';
+import { decodePacket, icmpErrorOf } from './decode/packet.js';
+import { newIcmpError } from './decode/icmp.js';
 import { SegmentBatch } from './decode/segment-batch.js';
 import type { Connection } from './flow/connection.js';
 import { Tracker, type RetireKey, type Shard } from './flow/tracker.js';
@@ -75,6 +76,7 @@ export async function runCore(inputs: AnalyzeInput[], settings: Settings, clock:
   const stats = newStats();
   const tracker = new Tracker(settings, { ladder: hooks.ladder, emit: hooks.finished, created: hooks.created }, hooks.shard);
   const batch = new SegmentBatch();
+  const icmp = newIcmpError();
   /** Tracks the segments decoded so far (see decode/segment-batch.ts for when). */
   const drain = (): void => {
     const n = batch.size;
@@ -124,6 +126,11 @@ export async function runCore(inputs: AnalyzeInput[], settings: Settings, clock:
         if (batch.commit(t, rec.frameNo)) drain();
       } else {
         countDecodeResult(stats, status, fields, rec, input.name);
+        // An ICMP error about a TCP segment: noted on its connection, after the segments before it.
+        if (status === 'NON_TCP' && icmpErrorOf(fields, icmp)) {
+          drain();
+          tracker.onIcmpError(icmp, t, rec.frameNo);
+        }
       }
     };
     let error: InputReport['error'] = null;

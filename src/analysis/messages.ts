@@ -104,6 +104,9 @@ export function anomalyMessage(code: AnomalyCode, who: 'client' | 'server' | nul
         + ' (a sender gives up without a segment, Linux after tcp_retries2: states shown open may be gone)';
     case 'SEGMENT_IN_WRONG_STATE':
       return `${w} in ${d.state}: no Figure 5 arc for this segment (${d.event})${times(d)}`;
+    case 'ICMP_ERROR':
+      return `${w}'s ${d.syn === true ? 'SYN' : 'segment'} drew ICMP${d.icmpVersion === 6 ? 'v6' : ''} ${d.error} from ${d.from}`
+        + `${typeof d.mtu === 'number' ? ` (MTU ${d.mtu})` : ''}${times(d)}`;
     default: {
       const never: never = code;
       return `${ANOMALIES[never as AnomalyCode]?.summary ?? String(never)}`;

@@ -3,6 +3,7 @@
  * histories and counters. Nothing here recomputes a state: if an arc is not in the history, the
  * phase did not happen as far as the capture shows.
  */
+import type { Anomaly } from './catalog.js';
 import type { CloseKind, HandshakeOutcome, Role } from '../report/model.js';
 import { isSynchronized, type ConnectionFacts } from '../flow/connection.js';
 import type { Endpoint } from '../flow/endpoint.js';
@@ -134,8 +135,12 @@ export function handshakeOutcome(c: ConnectionFacts): HandshakeOutcome {
   // The client went on to acknowledge a SYN,ACK the capture never showed (one direction only): it
   // was answered, so not 'no_answer' (and no HALF_OPEN); the capture did not show the handshake.
   if (synAckUnseen(c)) return 'not_seen';
+  // Answered, but by ICMP errors (a REJECT, no route): not HALF_OPEN's "never answered".
+  if (c.anomalies?.some(isIcmpAboutClientSyn) === true) return 'unreachable';
   return 'no_answer';
 }
+
+const isIcmpAboutClientSyn = (a: Anomaly): boolean => a.code === 'ICMP_ERROR' && a.endpoint === 0 && a.details.syn === true;
 
 /**
  * A server that closed in SYN_RECEIVED (CLOSE → FIN_WAIT_1; Fast Open lets an application do that)

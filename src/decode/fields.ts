@@ -77,6 +77,13 @@ export interface PacketFields {
   /** Bytes of the upper-layer (TCP) segment according to the IP lengths: header + payload, not caplen. */
   ipPayloadLen: number;
   /**
+   * A NON_TCP skip's upper-layer header: its offset in the frame and the end of its captured bytes
+   * (-1 when the packet is a later fragment, or not a NON_TCP skip). What decode/icmp.ts reads an
+   * ICMP error from.
+   */
+  l4Offset: number;
+  l4End: number;
+  /**
    * True when the IP length field was 0 (IPv4 TSO / BIG TCP; IPv6 payload length 0 without a
    * jumbo option) and the captured length was used instead. Checksums are not verified then.
    */
@@ -166,7 +173,7 @@ export function newPacketFields(): PacketFields {
     ipVersion: 0,
     src0: 0, src1: 0, src2: 0, src3: 0,
     dst0: 0, dst1: 0, dst2: 0, dst3: 0,
-    ttl: 0, ipOffset: 0, ipProtocol: -1, ipPayloadLen: 0, ipLengthFromCapture: false, wireEnd: 0, trailerBytes: 0, linkBoundsIp: false, payloadBeyondLink: 0,
+    ttl: 0, ipOffset: 0, ipProtocol: -1, ipPayloadLen: 0, l4Offset: -1, l4End: -1, ipLengthFromCapture: false, wireEnd: 0, trailerBytes: 0, linkBoundsIp: false, payloadBeyondLink: 0,
     tunnel: 0 /* TUNNEL_NONE: fields.ts imports no decoder */, tunnelDepth: 0, tunnelFragmented: false, tunnelChecksumBad: false,
     srcPort: 0, dstPort: 0, seq: 0, ack: 0, flags: 0, window: 0, urgent: 0,
     tcpHeaderLen: 0, payloadLen: 0, capturedPayloadLen: 0, tcpOffset: 0, checksumBad: false,

@@ -86,6 +86,7 @@ export function decodeIpv4(v: DataView, off: number, end: number, out: PacketFie
     if (mayCarryTunnel(protocol) && (frag & IPV4_OFFSET_MASK) === 0) {
       return decodeTunnel(v, off + ihl, end, (frag & IPV4_MF) !== 0 ? -1 : totalLen === 0 ? out.wireEnd : ipEnd, protocol, out, 'ipv4', off);
     }
+    if ((frag & IPV4_OFFSET_MASK) === 0) { out.l4Offset = off + ihl; out.l4End = end; }
     return fail(out, 'NON_TCP', 'ipv4', off, NO_LEN, NO_LEN);
   }
   // Only the first fragment holds the TCP header, and its lengths describe a part of the

@@ -103,6 +103,8 @@ export function decodeIpv6(v: DataView, off: number, end: number, out: PacketFie
       // ESP (50), ICMPv6 (58), UDP, No Next Header (59, RFC 8200 §4.7), ...: not TCP, unless a tunnel.
       out.ipProtocol = nh;
       if (mayCarryTunnel(nh)) return decodeTunnel(v, p, limit, firstFragment ? -1 : fromCapture ? out.wireEnd : ipEnd, nh, out, 'ipv6', off);
+      out.l4Offset = p;
+      out.l4End = limit;
       return fail(out, 'NON_TCP', 'ipv6', off, NO_LEN, NO_LEN);
     }
     if (exts === IPV6_MAX_EXTENSIONS) return fail(out, 'IPV6_TOO_MANY_EXTENSIONS', 'ipv6', p, NO_LEN, NO_LEN);

@@ -8,6 +8,7 @@
 import {
   TCP_ACK, TCP_AE, TCP_CWR, TCP_ECE, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG, type PacketFields,
 } from '../decode/fields.js';
+import { icmpErrorName, type IcmpError } from '../decode/icmp.js';
 import { TCP_WSCALE_MAX } from '../decode/tcp.js';
 import type { LadderRow } from '../report/model.js';
 import { ZeekConnModel } from '../analysis/zeek.js';
@@ -18,7 +19,7 @@ import type { EndpointState } from '../tcp/state.js';
 import { ARC, RCV, SND, expireTimeWait, go, isCapturedHandshakeAck, isObservedCloseArc, isRstAcceptable, newTcpEvent, step, takeBack, type Transition } from '../tcp/machine.js';
 import { seqDiff, seqGe, seqGt, seqLe, seqLt, seqWrapped } from '../tcp/seq.js';
 import { Endpoint, unansweredResend, type Hole } from './endpoint.js';
-import type { TupleKey } from './key.js';
+import { formatWords, type TupleKey } from './key.js';
 
 /**
  * A ladder row as the flow layer records it, per packet: its time in nanoseconds since the
@@ -80,6 +81,8 @@ const HANDSHAKE_STAMPS = STAMP_SYN | STAMP_SYN_ACK | STAMP_ACK_ARC | STAMP_EARLY
 
 const CLIENT = 0;
 const SERVER = 1;
+/** Kinds of ICMP_ERROR kept per connection (each counts its repeats): a bound for an ICMP storm. */
+const MAX_ICMP_ERROR_KINDS = 8;
 
 /**
  * The first arc from `from` on that completes a close (isObservedCloseArc), else null. Not one out
@@ -528,6 +531,36 @@ export class Connection implements ConnectionFacts {
   /** A per-packet anomaly without details (only `count`), at the segment being tracked: no allocation after the first. */
   note(code: AnomalyCode, endpoint: number, frameNo: number, tNanos: number): void {
     if (!this.bump(code, endpoint)) this.add(code, endpoint, frameNo, this.lastInput, tNanos, {});
+  }
+
+  /**
+   * An ICMP error about a segment of this connection (decode/icmp.ts), sent by side A or B: an
+   * ICMP_ERROR of the endpoint whose segment it quotes, one per kind of error (ICMP type and code,
+   * and whether the segment was that endpoint's SYN), counted. No state changes: Figure 5 has no
+   * ICMP arcs, and a stack's reaction is its own (Linux aborts a connect() on a "hard" error, RFC
+   * 1122 §4.2.3.9 and RFC 5461, and may have sent the SYN again before that error came).
+   */
+  onIcmpError(e: IcmpError, fromA: boolean, tNanos: number, frameNo: number, input: string): void {
+    const fromClient = fromA === this.clientIsA;
+    const role = fromClient ? CLIENT : SERVER;
+    const ep = fromClient ? this.client : this.server;
+    const f = e.segment;
+    const syn = ep.hasIss && (f.seq | 0) === (ep.iss | 0) && (f.flags < 0 || (f.flags & TCP_SYN) !== 0);
+    let kinds = 0;
+    for (const a of this.anomalies ?? []) {
+      if (a.code !== 'ICMP_ERROR') continue;
+      kinds++;
+      const d = a.details;
+      if (a.endpoint === role && d.icmpVersion === e.version && d.type === e.type && d.code === e.code && d.syn === syn) {
+        (d.count as number)++;
+        return;
+      }
+    }
+    if (kinds >= MAX_ICMP_ERROR_KINDS) return;
+    this.add('ICMP_ERROR', role, frameNo, input, tNanos, {
+      icmpVersion: e.version, type: e.type, code: e.code, error: icmpErrorName(e.version, e.type, e.code),
+      from: formatWords(e.version === 6, e.from0, e.from1, e.from2, e.from3), syn, mtu: e.mtu >= 0 ? e.mtu : null,
+    });
   }
 
   // ---------------------------------------------------------------- the hot path

@@ -66,11 +66,14 @@ export function matchesKey(k: TupleKey, f: PacketFields): boolean {
 
 /** Text form of side A's or B's address (only for reports). */
 export function formatAddress(k: TupleKey, sideA: boolean): string {
-  const w0 = sideA ? k.a0 : k.b0;
-  if (!k.v6) return `${(w0 >>> 24) & 255}.${(w0 >>> 16) & 255}.${(w0 >>> 8) & 255}.${w0 & 255}`;
-  const words = sideA ? [k.a0, k.a1, k.a2, k.a3] : [k.b0, k.b1, k.b2, k.b3];
+  return sideA ? formatWords(k.v6, k.a0, k.a1, k.a2, k.a3) : formatWords(k.v6, k.b0, k.b1, k.b2, k.b3);
+}
+
+/** Text form of an address kept as words (IPv4 in w0). */
+export function formatWords(v6: boolean, w0: number, w1: number, w2: number, w3: number): string {
+  if (!v6) return `${(w0 >>> 24) & 255}.${(w0 >>> 16) & 255}.${(w0 >>> 8) & 255}.${w0 & 255}`;
   const g: number[] = [];
-  for (const w of words) g.push((w >>> 16) & 0xffff, w & 0xffff);
+  for (const w of [w0, w1, w2, w3]) g.push((w >>> 16) & 0xffff, w & 0xffff);
   return formatIpv6Groups(g);
 }
 

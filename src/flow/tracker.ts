@@ -23,6 +23,7 @@
  * connection on the tuple can report portReuse and TIME_WAIT_REUSE. The retired Connection's objects are reused by the next one
  * (see recycle()): emit() is the last look anyone gets at them.
  */
+import type { IcmpError } from '../decode/icmp.js';
 import { newPacketFields, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, TCP_URG, type PacketFields } from '../decode/fields.js';
 import type { EndReason, Settings } from '../report/model.js';
 import { releaseTransitions } from '../tcp/machine.js';
@@ -270,6 +271,20 @@ export class Tracker {
     conn.onSegment(f, tNanos, frameNo, fromA);
     fl.lastNanos = conn.lastNanos;
     this.place(fl, conn);
+  }
+
+  /**
+   * An ICMP error about a segment of a tracked connection (decode/icmp.ts): noted on it, promoting
+   * an embryo (a SYN answered so). Not a segment: the clock, the ordinals, the timers and the
+   * connection's activity are left as they were. An error about no tracked tuple says nothing.
+   */
+  onIcmpError(e: IcmpError, tNanos: number, frameNo: number): void {
+    const f = e.segment;
+    const hash = tupleHash(f);
+    if (this.shardCount > 1 && (hash >>> 0) % this.shardCount !== this.shardIndex) return;
+    const fl = this.table.find(f, hash);
+    if (fl === null) return;
+    this.connOf(fl).onIcmpError(e, isFromA(fl, f), tNanos, frameNo, this.input);
   }
 
   /**

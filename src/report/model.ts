@@ -149,6 +149,7 @@ export type HandshakeOutcome =
   | 'simultaneous_open' // both sides sent a bare SYN, then SYN/ACKs (RFC 9293 Figure 7)
   | 'refused' // the SYN was answered by RST
   | 'no_answer' // SYN(s) and nothing back: half-open attempt
+  | 'unreachable' // SYN(s) answered only by ICMP errors (ICMP_ERROR): rejected by a firewall, or no route
   | 'synack_unacked' // SYN/ACK never acknowledged by the client
   | 'aborted' // the client reset its own attempt before it completed
   | 'bad_ack' // a SYN/ACK or final ACK that acknowledges the wrong sequence number, never corrected

@@ -39,7 +39,8 @@ describe('anomaly catalog', () => {
         const m = anomalyMessage(code, who, { count: 2, synCount: 3, seconds: 7, synAckCount: 2, resetBy: 'client', state: 'ESTABLISHED',
           atEnd: true, thresholdSeconds: 60, segment: 'SYN,ACK', gotAck: 5, expectedAck: 4, receiverState: 'ESTABLISHED', gapSeconds: 1,
           previousId: 1, clientState: 'ESTABLISHED', serverState: 'CLOSE_WAIT', kind: 'gap', missingBytes: 10, unseenBytes: 10,
-          flags: 'SYN,FIN', timeWaitSeconds: 3, event: 'snd', resends: 3, seq: 1234, relativeSeq: 101, fin: false, backoffSeconds: '0.4,0.8', peerSilent: true });
+          flags: 'SYN,FIN', timeWaitSeconds: 3, event: 'snd', resends: 3, seq: 1234, relativeSeq: 101, fin: false, backoffSeconds: '0.4,0.8', peerSilent: true,
+          icmpVersion: 4, type: 3, code: 3, error: 'destination unreachable (port unreachable)', from: '192.0.2.1', syn: true, mtu: null });
         expect(m).not.toMatch(/undefined|\n/);
         expect(m.length).toBeGreaterThan(10);
       }

@@ -317,3 +317,27 @@ describe('close-wait-slow-reader: a server reading slowly, so every late ACK wai
     expect(c.close.closeWait.server!).toBeGreaterThan(1.49);
   });
 });
+
+describe('icmp-reject: connect() attempts a firewall rejected, with a TCP reset and with ICMP errors', () => {
+  it('an ICMP-rejected SYN is `unreachable` with ICMP_ERROR, not HALF_OPEN "never answered" (helper-80 audit)', async () => {
+    const r = await analyzeFile('icmp-reject.pcap');
+    // What each connect() returned: the kernel took every error as the answer to its SYN.
+    const returned = fs.readFileSync(path.join(DIR, 'icmp-reject.client.txt'), 'utf8').split('\n')
+      .filter((l) => /^\d/.test(l)).map((l) => l.split(' '));
+    expect(returned).toEqual([['9011', 'ECONNREFUSED'], ['9012', 'ECONNREFUSED'], ['9013', 'EHOSTUNREACH'], ['9014', 'ECONNREFUSED']]);
+    expect(r.connections.map((c) => [c.server.port, c.handshake.outcome])).toEqual([[9011, 'refused'], [9012, 'unreachable'], [9013, 'unreachable'], [9014, 'unreachable']]);
+    const icmp = r.connections.slice(1).map((c) => {
+      expect(c.anomalies.map((a) => a.code)).not.toContain('HALF_OPEN');
+      const a = c.anomalies.find((x) => x.code === 'ICMP_ERROR')!;
+      return [a.endpoint, a.severity, a.details.icmpVersion, a.details.type, a.details.code, a.details.from, a.details.syn, a.details.count, a.message];
+    });
+    expect(icmp).toEqual([
+      ['client', 'warn', 4, 3, 3, '10.99.15.2', true, 1, 'client\'s SYN drew ICMP destination unreachable (port unreachable) from 10.99.15.2'],
+      ['client', 'warn', 4, 3, 13, '10.99.15.2', true, 1, 'client\'s SYN drew ICMP destination unreachable (communication administratively filtered) from 10.99.15.2'],
+      // The first error did not end this attempt: Linux sent the SYN again and gave up at the second.
+      ['client', 'warn', 6, 1, 4, 'fd99:15::2', true, 2, 'client\'s SYN drew ICMPv6 destination unreachable (port unreachable) from fd99:15::2 (2 times)'],
+    ]);
+    // Zeek logs these S0 and Wireshark "SYN_SENT": neither ties the ICMP error to the connection.
+    expect(r.connections.slice(1).map((c) => c.zeek.connState)).toEqual(['S0', 'S0', 'S0']);
+  });
+});
