@@ -759,8 +759,10 @@ export class Connection implements ConnectionFacts {
     // (gen-capture's data_retransmit flows, 3 of the 1 GB benchmark's 90,000). An unacknowledged
     // last byte sent again (a keystroke) is a retransmission either way.
     // Not to a peer advertising a zero window: the same segment is then the persist timer's probe.
+    // After its FIN (FIN_WAIT_2, its peer in CLOSE_WAIT) only the zero-byte form: SND.NXT - 1 is then
+    // the FIN's own number, where Linux keeps probing (helper-80 audit); a byte there is data after the FIN.
     const zeroWindow = r.window === 0 && !r.windowInSyn;
-    const keepAlive = lastByte && ack && !zeroWindow && !s.finSent && r.hasAck && r.ackMax === s.sndNxt && isSynchronized(s.state)
+    const keepAlive = lastByte && ack && !zeroWindow && (!s.finSent || len === 0) && r.hasAck && r.ackMax === s.sndNxt && isSynchronized(s.state)
       && (len === 0 || prevNanos < 0 || stamp - prevNanos >= KEEP_ALIVE_QUIET_NANOS);
     // A zero-window probe sent again (RFC 9293 §3.8.6.1): the one byte past a zero window that the
     // receiver has not taken, offered once per persist timeout. Counted as data once, when first

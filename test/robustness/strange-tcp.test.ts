@@ -1356,6 +1356,33 @@ describe('keep-alive probes (RFC 9293 §3.8.4)', () => {
     expect(c.data.server.retransmittedPackets).toBe(1);
   });
 
+  test('probes from FIN_WAIT_2 (at its FIN\'s sequence number, no data) are keep-alives too (helper-80 audit)', async () => {
+    // Linux keeps SO_KEEPALIVE going after shutdown(SHUT_WR): while its peer sits in CLOSE_WAIT the
+    // half-closed side probes at SND.NXT - 1, which its FIN took (ss: FIN-WAIT-2 timer:(keepalive)).
+    const s = established();
+    s.a.data(4); s.b.ack();
+    s.a.fin(); s.b.ack();
+    for (let i = 0; i < 3; i++) {
+      s.wait(1000);
+      s.a.send(TCP_ACK, 0, { seq: (s.a.nxt - 1) >>> 0, keepSeq: true });
+      s.b.ack();
+    }
+    s.b.fin(); s.a.ack();
+    const c = only(await runChecked(s));
+    expect(c.anomalies.map((a) => [a.code, a.endpoint, a.details.count])).toEqual([['KEEP_ALIVE', 'client', 3]]);
+    expect(finals(c)).toEqual(['TIME_WAIT', 'CLOSED']);
+    expect(c.close.kind).toBe('four_way');
+    expect(c.data.client.bytes).toBe(4);
+    // With one byte after its FIN it is data after the FIN, as before, not a probe.
+    const d = established();
+    d.a.data(4); d.b.ack();
+    d.a.fin(); d.b.ack();
+    d.wait(1000);
+    d.a.send(TCP_ACK, 1, { seq: (d.a.nxt - 1) >>> 0, keepSeq: true });
+    d.b.ack();
+    expect(codes(only(await runChecked(d)))).not.toContain('KEEP_ALIVE');
+  });
+
   test('the last byte sent again before the peer acknowledged it is a retransmission, not a keep-alive', async () => {
     const s = established();
     s.a.data(1); // a keystroke
