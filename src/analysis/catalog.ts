@@ -49,7 +49,8 @@ export const ANOMALIES = {
   SYN_CHALLENGE_ACK: { severity: 'warn', summary: 'the SYN reusing a tuple was answered by a bare ACK of the previous connection (its TIME_WAIT, or a side that still held it open: a challenge ACK), not a SYN/ACK: the client resets it and resends the SYN; recognised without that connection in the capture too', ref: '9293 §3.10.7.4, 5961 §4, 6191' },
   ZERO_WINDOW_PROBE: { severity: 'info', summary: 'zero-window probes: segments sent to a peer advertising a zero window, to learn when it opens (the persist timer), not keep-alives, retransmissions or new data', ref: '9293 §3.8.6.1' },
   UNANSWERED_RETRANSMISSIONS: { severity: 'warn', summary: 'the first unacknowledged segment was resent at least twice and never acknowledged before the record ended: the peer or the path stopped answering (a sender then gives up silently, or with a RST)', ref: '6298 §5, 9293 §3.8.3' },
-  ICMP_ERROR: { severity: 'warn', summary: 'an ICMP or ICMPv6 error came back about one of the endpoint\'s segments (destination unreachable, packet too big, time exceeded, parameter problem): about its SYN, the attempt was rejected or unroutable (handshake `unreachable`), not unanswered', ref: '1122 §4.2.3.9, 5461, 792, 4443' },
+  ICMP_ERROR: { severity: 'warn', summary: 'an ICMP or ICMPv6 error came back about one of the endpoint\'s segments (destination unreachable, time exceeded, parameter problem): about its SYN, the attempt was rejected or unroutable (handshake `unreachable`), not unanswered', ref: '1122 §4.2.3.9, 5461, 5927' },
+  ICMP_PACKET_TOO_BIG: { severity: 'info', summary: 'an ICMP fragmentation needed or ICMPv6 packet too big came back about one of the endpoint\'s segments: path MTU discovery at work (a black hole if the segments are never resent smaller)', ref: '1191, 8201' },
 } as const satisfies Record<string, AnomalyInfo>;
 
 export type AnomalyCode = keyof typeof ANOMALIES;

@@ -105,6 +105,7 @@ export function anomalyMessage(code: AnomalyCode, who: 'client' | 'server' | nul
     case 'SEGMENT_IN_WRONG_STATE':
       return `${w} in ${d.state}: no Figure 5 arc for this segment (${d.event})${times(d)}`;
     case 'ICMP_ERROR':
+    case 'ICMP_PACKET_TOO_BIG':
       return `${w}'s ${d.syn === true ? 'SYN' : 'segment'} drew ICMP${d.icmpVersion === 6 ? 'v6' : ''} ${d.error} from ${d.from}`
         + `${typeof d.mtu === 'number' ? ` (MTU ${d.mtu})` : ''}${times(d)}`;
     default: {

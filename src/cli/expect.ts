@@ -18,7 +18,7 @@ import type { CloseKind, ConnectionReport, HandshakeOutcome, Role } from '../rep
 import { formatEndpoint, formatPair } from '../report/format.js';
 import { isAnomalyCode, parseState } from './options.js';
 
-const HANDSHAKE_OUTCOMES = ['complete', 'simultaneous_open', 'refused', 'no_answer', 'unreachable', 'synack_unacked', 'aborted', 'bad_ack', 'not_seen'] as const;
+export const HANDSHAKE_OUTCOMES = ['complete', 'simultaneous_open', 'refused', 'no_answer', 'unreachable', 'synack_unacked', 'aborted', 'bad_ack', 'not_seen'] as const;
 const CLOSE_KINDS = ['four_way', 'three_way', 'simultaneous', 'half_closed', 'reset', 'incomplete', 'none'] as const;
 // Compile-time: the lists hold every member of the model's unions (a new outcome must be added here).
 const allOutcomes: Exclude<HandshakeOutcome, (typeof HANDSHAKE_OUTCOMES)[number]> extends never ? true : never = true;

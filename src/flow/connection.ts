@@ -81,7 +81,7 @@ const HANDSHAKE_STAMPS = STAMP_SYN | STAMP_SYN_ACK | STAMP_ACK_ARC | STAMP_EARLY
 
 const CLIENT = 0;
 const SERVER = 1;
-/** Kinds of ICMP_ERROR kept per connection (each counts its repeats): a bound for an ICMP storm. */
+/** Kinds of ICMP error kept per connection (each counts its repeats), twice as many with SYNs': a bound for an ICMP storm. */
 const MAX_ICMP_ERROR_KINDS = 8;
 
 /**
@@ -534,30 +534,42 @@ export class Connection implements ConnectionFacts {
   }
 
   /**
-   * An ICMP error about a segment of this connection (decode/icmp.ts), sent by side A or B: an
-   * ICMP_ERROR of the endpoint whose segment it quotes, one per kind of error (ICMP type and code,
-   * and whether the segment was that endpoint's SYN), counted. No state changes: Figure 5 has no
-   * ICMP arcs, and a stack's reaction is its own (Linux aborts a connect() on a "hard" error, RFC
-   * 1122 §4.2.3.9 and RFC 5461, and may have sent the SYN again before that error came).
+   * An ICMP error about a segment of this connection (decode/icmp.ts), sent by side A or B: noted
+   * on the endpoint whose segment it quotes, as ICMP_ERROR, or ICMP_PACKET_TOO_BIG for path MTU
+   * discovery's errors; one anomaly per kind of error (version, type, code, and whether the segment
+   * was that endpoint's SYN), counted. Only when the quoted sequence number lies where that
+   * endpoint's unacknowledged segments do, from the peer's highest ACK (its ISN before one) to its
+   * next (RFC 5927 §4.1; Linux's tcp_v4_err): an error about an earlier connection on the tuple, or
+   * a blind one, is not this connection's (helper-82 review). No state changes: Figure 5 has no ICMP
+   * arcs, and a stack's reaction is its own (Linux gives up a connect() on a "hard" error, RFC 1122
+   * §4.2.3.9 and RFC 5461, but may have sent the SYN again before that error came).
    */
   onIcmpError(e: IcmpError, fromA: boolean, tNanos: number, frameNo: number, input: string): void {
     const fromClient = fromA === this.clientIsA;
     const role = fromClient ? CLIENT : SERVER;
     const ep = fromClient ? this.client : this.server;
+    const peer = fromClient ? this.server : this.client;
     const f = e.segment;
-    const syn = ep.hasIss && (f.seq | 0) === (ep.iss | 0) && (f.flags < 0 || (f.flags & TCP_SYN) !== 0);
+    const seq = f.seq | 0;
+    if (!ep.hasSeq) return;
+    const una = peer.hasAck ? peer.ackMax : ep.hasIss ? ep.iss : ep.firstSeq;
+    if (seqLt(seq, una) || seqGt(seq, ep.sndNxt)) return;
+    const syn = ep.hasIss && seq === (ep.iss | 0) && (f.flags < 0 || (f.flags & TCP_SYN) !== 0);
+    const code: AnomalyCode = (e.version === 4 ? e.type === 3 && e.code === 4 : e.type === 2) ? 'ICMP_PACKET_TOO_BIG' : 'ICMP_ERROR';
     let kinds = 0;
     for (const a of this.anomalies ?? []) {
-      if (a.code !== 'ICMP_ERROR') continue;
+      if (a.code !== 'ICMP_ERROR' && a.code !== 'ICMP_PACKET_TOO_BIG') continue;
       kinds++;
       const d = a.details;
-      if (a.endpoint === role && d.icmpVersion === e.version && d.type === e.type && d.code === e.code && d.syn === syn) {
+      if (a.code === code && a.endpoint === role && d.icmpVersion === e.version && d.type === e.type && d.code === e.code && d.syn === syn) {
         (d.count as number)++;
         return;
       }
     }
-    if (kinds >= MAX_ICMP_ERROR_KINDS) return;
-    this.add('ICMP_ERROR', role, frameNo, input, tNanos, {
+    // A storm of other kinds does not hide the one that answered a SYN (the handshake's outcome).
+    if (kinds >= (syn ? 2 * MAX_ICMP_ERROR_KINDS : MAX_ICMP_ERROR_KINDS)) return;
+    // A record stamped earlier than the connection's last is taken at that time, as segments are.
+    this.add(code, role, frameNo, input, Math.max(tNanos, this.lastNanos), {
       icmpVersion: e.version, type: e.type, code: e.code, error: icmpErrorName(e.version, e.type, e.code),
       from: formatWords(e.version === 6, e.from0, e.from1, e.from2, e.from3), syn, mtu: e.mtu >= 0 ? e.mtu : null,
     });
@@ -839,11 +851,15 @@ export class Connection implements ConnectionFacts {
         // (Endpoint.rttSampleNanos). Only the data's own segment: not a FIN's, a SYN's or one before.
         if (r.prevLen > 0 && ackNo === ((r.prevSeq + r.prevLen) | 0) && ackNo === r.sndNxt && stamp >= r.prevNanos) {
           const rtt = stamp - r.prevNanos;
-          // One that covers more than that segment goes out at once (RFC 5681 §4.2: an ACK at least
-          // every second full-sized segment) and says what the path takes now; one of a single
-          // segment may have waited for the delayed-ACK timer, so it only lowers the sample (helper-80
-          // audit: a slow reader's every ACK waited ~42 ms, and close.closeWait read that short).
-          if (s.rttSampleNanos < 0 || rtt < s.rttSampleNanos || (s.hasAck && seqDiff(ackNo, s.ackMax) > r.prevLen)) s.rttSampleNanos = rtt;
+          // Sent at once, it says what the path takes now: an ACK of more than that segment goes out
+          // at once (RFC 5681 §4.2: an ACK at least every second full-sized segment), and one on
+          // data of its own went with that data (helper-82 review: an echo's every ACK, on a path
+          // that grew 120 ms slower). A bare ACK of one captured segment may have waited for the
+          // delayed-ACK timer, so it only lowers the sample (helper-80 audit: a slow reader's every
+          // ACK waited ~42 ms, and close.closeWait read that short). Also when that segment was
+          // several on the wire (TSO at the capture point): Linux delays even those while its
+          // receive buffer is full (the same slow reader's ACKs of 2,896 bytes).
+          if (s.rttSampleNanos < 0 || rtt < s.rttSampleNanos || len > 0 || (s.hasAck && seqDiff(ackNo, s.ackMax) > r.prevLen)) s.rttSampleNanos = rtt;
         }
         s.hasAck = true;
         s.ackMax = ackNo;

@@ -284,6 +284,10 @@ export class Tracker {
     if (this.shardCount > 1 && (hash >>> 0) % this.shardCount !== this.shardIndex) return;
     const fl = this.table.find(f, hash);
     if (fl === null) return;
+    // Past its list's timeout the flow is retired at the next segment (expire()), whatever the
+    // error: it is not noted on it either, so the outcome does not hang on other traffic (helper-82).
+    const timeout = fl.list === LIST_CLOSED ? this.closedQuietNanos : fl.list === LIST_SYN ? this.synIdleNanos : this.idleNanos;
+    if (tNanos - fl.listNanos >= timeout) return;
     this.connOf(fl).onIcmpError(e, isFromA(fl, f), tNanos, frameNo, this.input);
   }
 

@@ -10,6 +10,9 @@ import { fc, test } from '@fast-check/vitest';
 import { icmpErrorOf } from '../../src/decode/packet.js';
 import { icmpErrorName, newIcmpError, type IcmpError } from '../../src/decode/icmp.js';
 import { LINKTYPE_ETHERNET } from '../../src/decode/link-types.js';
+import { analyze } from '../../src/analyze.js';
+import type { RunReport } from '../../src/report/model.js';
+import { fromBytes, writePcap, type PacketIn } from '../helpers/pcap-writer.js';
 import { walkCapture } from './capture-walk.js';
 import { decode } from './helpers.js';
 
@@ -82,5 +85,58 @@ describe('ICMP errors quoting a TCP segment', () => {
     b.set(bytes.subarray(0, b.length - from), from);
     expect(() => read(b)).not.toThrow();
     expect(() => read(b.subarray(0, from), b.length)).not.toThrow();
+  });
+});
+
+/** The fixture's records (copies), to be changed and written again. */
+function fixtureRecords(): PacketIn[] {
+  const out: PacketIn[] = [];
+  walkCapture(new Uint8Array(readFileSync(FIXTURE)), (rec) => out.push({ tsSec: rec.tsSec, tsNanos: rec.tsNanos, data: rec.data.slice() }));
+  return out;
+}
+
+async function analyzed(records: PacketIn[]): Promise<RunReport> {
+  return analyze([{ name: 'icmp.pcap', bytes: fromBytes(writePcap(records, { nano: true })) }]);
+}
+
+/** The record of the first ICMP error (IPv4 port unreachable, about the SYN to 9012) and its connection's report. */
+async function withFirstError(change: (frame: Uint8Array, rec: PacketIn) => void): Promise<RunReport['connections'][number]> {
+  const records = fixtureRecords();
+  const rec = records.find((r) => read(r.data)?.type === 3)!;
+  change(rec.data, rec);
+  const r = await analyzed(records);
+  return r.connections.find((c) => c.server.port === 9012)!;
+}
+
+/** Where the quoted TCP header starts in an IPv4 error's frame: Ethernet, IP, ICMP, quoted IP. */
+const QUOTED_TCP = 14 + 20 + 8 + 20;
+
+describe('ICMP errors on their connections (helper-82 review)', () => {
+  test('as recorded: the SYN to 9012 is unreachable, with ICMP_ERROR', async () => {
+    const c = await withFirstError(() => {});
+    expect([c.handshake.outcome, c.anomalies.map((a) => a.code)]).toEqual(['unreachable', ['ICMP_ERROR']]);
+  });
+
+  test('one quoting a sequence number outside the sender\'s unacknowledged segments is not its connection\'s (an earlier connection on the tuple, a blind error)', async () => {
+    const c = await withFirstError((b) => { b[QUOTED_TCP + 4] ^= 0x40; });
+    expect([c.handshake.outcome, c.anomalies.map((a) => a.code)]).toEqual(['no_answer', ['HALF_OPEN']]);
+  });
+
+  test('fragmentation needed is ICMP_PACKET_TOO_BIG (info, path MTU discovery), with its MTU, and no `unreachable`', async () => {
+    const c = await withFirstError((b) => { b[14 + 20 + 1] = 4; b[14 + 20 + 6] = 0x05; b[14 + 20 + 7] = 0x00; });
+    expect(c.handshake.outcome).toBe('no_answer');
+    const a = c.anomalies.find((x) => x.code === 'ICMP_PACKET_TOO_BIG')!;
+    expect([a.severity, a.details.mtu, a.message]).toEqual(['info', 1280, 'client\'s SYN drew ICMP destination unreachable (fragmentation needed) from 10.99.15.2 (MTU 1280)']);
+  });
+
+  test('one that comes after its connection timed out is not noted on it, whatever else the capture holds', async () => {
+    const c = await withFirstError((_, rec) => { rec.tsSec += 1000; });
+    expect([c.handshake.outcome, c.anomalies.map((a) => a.code)]).toEqual(['no_answer', ['HALF_OPEN']]);
+  });
+
+  test('one stamped before its SYN is taken at the connection\'s time, as a segment stamped back is', async () => {
+    const c = await withFirstError((_, rec) => { rec.tsSec -= 10; });
+    const a = c.anomalies.find((x) => x.code === 'ICMP_ERROR')!;
+    expect(a.time).toBe(c.lastSeen);
   });
 });

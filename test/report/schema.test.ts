@@ -5,12 +5,13 @@
  * and that everything the schema requires is present. test/cli/e2e.test.ts runs the same check
  * on real output of the binary.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { validate } from './schema-validator.js';
 import { sampleReport } from './fixtures.js';
 import { renderNdjson } from '../../src/report/ndjson.js';
 import { analyze } from '../../src/analyze.js';
+import { HANDSHAKE_OUTCOMES } from '../../src/cli/expect.js';
 import { fromBytes } from '../helpers/pcap-writer.js';
 import { ROTATED_NAMES, rotatedCapture } from '../helpers/rotated.js';
 
@@ -40,6 +41,20 @@ describe('schema/tcpflow-analyze.schema.json', () => {
     const { ackInput, ...h } = moved.connections[0].handshake;
     moved.connections[0].handshake = { ...h, ackInput };
     expect(validate(schema, moved).map((e) => e.message).join('\n')).toMatch(/key order/);
+  });
+
+  test('the reports of every real capture in fixtures/real validate, ladders included (helper-82 review: `unreachable` was left out)', async () => {
+    const dir = new URL('../../fixtures/real/', import.meta.url);
+    for (const name of readdirSync(dir).filter((n) => n.endsWith('.pcap'))) {
+      const bytes = (async function* () { yield readFileSync(new URL(name, dir)); })();
+      const r = await analyze([{ name, bytes }], { ladder: true });
+      expect({ name, errors: validate(schema, JSON.parse(JSON.stringify(r))) }).toEqual({ name, errors: [] });
+    }
+  });
+
+  test('the handshake outcomes are the ones --expect takes', () => {
+    const defs = schema.$defs as Record<string, { enum: string[] }>;
+    expect(defs.handshakeOutcome.enum).toEqual([...HANDSHAKE_OUTCOMES]);
   });
 
   test('NDJSON lines validate as connections and as the summary', () => {

@@ -236,7 +236,7 @@ const simClose = (): RunReport => withConnections([
   }),
 ]);
 
-const OUTCOMES = ['complete', 'simultaneous_open', 'refused', 'no_answer', 'synack_unacked', 'aborted', 'bad_ack', 'not_seen'] as const satisfies readonly HandshakeOutcome[];
+const OUTCOMES = ['complete', 'simultaneous_open', 'refused', 'no_answer', 'unreachable', 'synack_unacked', 'aborted', 'bad_ack', 'not_seen'] as const satisfies readonly HandshakeOutcome[];
 const CLOSES = ['four_way', 'three_way', 'simultaneous', 'reset', 'half_closed', 'incomplete', 'none'] as const satisfies readonly CloseKind[];
 
 const endpointArb = fc.record({

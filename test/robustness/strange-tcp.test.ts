@@ -527,6 +527,14 @@ describe('a timing point stamped earlier than the record before it (helper audit
     proxy.a.data(100); proxy.wait(60); proxy.b.ack(); proxy.wait(10);
     proxy.a.fin(); proxy.wait(100); proxy.b.ack(); proxy.wait(60); proxy.b.fin(); proxy.wait(0.05); proxy.a.ack();
     expect(await closeWait(proxy)).toEqual({ client: null, server: 0.1001 });
+    // Echoes 1 ms away, then 120 ms away: each reply carries its ACK (sent at once, with the data),
+    // so the round trip is the last reply's, 120 ms, not the 1 ms before (helper-82 review: 0.619
+    // for 0.5). A bare ACK of one segment only lowers it (a slow reader's delayed ACKs, helper-80).
+    const grown = new Scenario();
+    grown.a.syn(); grown.wait(1); grown.b.synAck(); grown.wait(0.05); grown.a.ack();
+    for (const ms of [1, 1, 1, 120, 120, 120]) { grown.wait(10); grown.a.data(10); grown.wait(ms); grown.b.data(10); grown.wait(0.05); grown.a.ack(); }
+    grown.wait(10); grown.a.fin(); grown.wait(160); grown.b.ack(); grown.wait(460); grown.b.fin(); grown.wait(0.05); grown.a.ack();
+    expect(await closeWait(grown)).toEqual({ client: null, server: 0.5001 });
   });
 
   test('LINGERING_CLOSE_WAIT is decided on the entry close.closeWait reports (helper-77 review: 60.11 s in CLOSE_WAIT, quiet all along, read as not lingering at 60 s)', async () => {
