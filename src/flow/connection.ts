@@ -772,9 +772,12 @@ export class Connection implements ConnectionFacts {
     // last byte sent again (a keystroke) is a retransmission either way.
     // Not to a peer advertising a zero window: the same segment is then the persist timer's probe.
     // After its FIN (FIN_WAIT_2, its peer in CLOSE_WAIT) only the zero-byte form: SND.NXT - 1 is then
-    // the FIN's own number, where Linux keeps probing (helper-80 audit); a byte there is data after the FIN.
+    // the FIN's own number, where Linux keeps probing (helper-80 audit); a byte there is data after
+    // the FIN. And only a second or more into FIN_WAIT_2, acknowledging nothing new: a stack that
+    // leaves its ACKs at its FIN's number (not SND.NXT) sends plain ACKs there (helper-83 review).
     const zeroWindow = r.window === 0 && !r.windowInSyn;
-    const keepAlive = lastByte && ack && !zeroWindow && (!s.finSent || len === 0) && r.hasAck && r.ackMax === s.sndNxt && isSynchronized(s.state)
+    const keepAlive = lastByte && ack && !zeroWindow && r.hasAck && r.ackMax === s.sndNxt && isSynchronized(s.state)
+      && (!s.finSent || (len === 0 && s.state === 'FIN_WAIT_2' && s.hasAck && ackNo === s.ackMax && stamp - enteredLast(s, 'FIN_WAIT_2') >= KEEP_ALIVE_QUIET_NANOS))
       && (len === 0 || prevNanos < 0 || stamp - prevNanos >= KEEP_ALIVE_QUIET_NANOS);
     // A zero-window probe sent again (RFC 9293 §3.8.6.1): the one byte past a zero window that the
     // receiver has not taken, offered once per persist timeout. Counted as data once, when first
@@ -851,15 +854,19 @@ export class Connection implements ConnectionFacts {
         // (Endpoint.rttSampleNanos). Only the data's own segment: not a FIN's, a SYN's or one before.
         if (r.prevLen > 0 && ackNo === ((r.prevSeq + r.prevLen) | 0) && ackNo === r.sndNxt && stamp >= r.prevNanos) {
           const rtt = stamp - r.prevNanos;
-          // Sent at once, it says what the path takes now: an ACK of more than that segment goes out
-          // at once (RFC 5681 §4.2: an ACK at least every second full-sized segment), and one on
-          // data of its own went with that data (helper-82 review: an echo's every ACK, on a path
-          // that grew 120 ms slower). A bare ACK of one captured segment may have waited for the
-          // delayed-ACK timer, so it only lowers the sample (helper-80 audit: a slow reader's every
-          // ACK waited ~42 ms, and close.closeWait read that short). Also when that segment was
-          // several on the wire (TSO at the capture point): Linux delays even those while its
-          // receive buffer is full (the same slow reader's ACKs of 2,896 bytes).
-          if (s.rttSampleNanos < 0 || rtt < s.rttSampleNanos || len > 0 || (s.hasAck && seqDiff(ackNo, s.ackMax) > r.prevLen)) s.rttSampleNanos = rtt;
+          // Sent at once, it says what the path takes now: a bare ACK of more than that segment goes
+          // out at once (RFC 5681 §4.2: an ACK at least every second full-sized segment). A bare ACK
+          // of one captured segment may have waited for the delayed-ACK timer, so it only lowers the
+          // sample (helper-80 audit: a slow reader's every ACK waited ~42 ms, and close.closeWait
+          // read that short); also when that segment was several on the wire (TSO at the capture
+          // point): Linux delays even those while its receive buffer is full (the same reader's ACKs
+          // of 2,896 bytes). An ACK on data of its own waited for that data, the application's
+          // think time, which a receiver in request/response holds its ACKs for (Linux's pingpong
+          // mode, up to its delayed-ACK time): it only lowers the sample, and is never the first
+          // (helper-83 review: 0.0803 s for a server that closed 0.1003 s after the FIN). So a path
+          // that slowed during an exchange whose every ACK rides on data is not seen (helper-82
+          // review's echo: 0.62 s for 0.50), 200 ms at most, as 78 says.
+          if (rtt < s.rttSampleNanos || (len === 0 && (s.rttSampleNanos < 0 || (s.hasAck && seqDiff(ackNo, s.ackMax) > r.prevLen)))) s.rttSampleNanos = rtt;
         }
         s.hasAck = true;
         s.ackMax = ackNo;
@@ -1784,4 +1791,11 @@ function fill(ev: typeof SND_EV, t: number, frameNo: number, input: string, syn:
   ev.syn = syn; ev.ack = ack; ev.fin = fin; ev.rst = rst; ev.len = len;
   ev.acksOurSyn = acksOurSyn; ev.acksOurFin = acksOurFin; ev.rstAcceptable = rstAcceptable;
   return ev;
+}
+
+/** When the endpoint last entered `state` (its transition's time); +Infinity if it never did. */
+function enteredLast(ep: Endpoint, state: EndpointState): number {
+  const tr = ep.transitions;
+  for (let i = tr.length - 1; i >= 0; i--) if (tr[i].to === state) return tr[i].tNanos;
+  return Infinity;
 }

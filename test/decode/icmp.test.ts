@@ -134,6 +134,14 @@ describe('ICMP errors on their connections (helper-82 review)', () => {
     expect([c.handshake.outcome, c.anomalies.map((a) => a.code)]).toEqual(['no_answer', ['HALF_OPEN']]);
   });
 
+  test('nor after the idle timeout its connection ends with at the end, when its SYN was stamped back (helper-83 review)', async () => {
+    const records = fixtureRecords();
+    const syn = records.find((r) => { const f = decode(LINKTYPE_ETHERNET, r.data); return f.status === 'OK' && f.dstPort === 9012; })!;
+    syn.tsSec -= 1000;
+    const c = (await analyzed(records)).connections.find((x) => x.server.port === 9012)!;
+    expect([c.handshake.outcome, c.anomalies.map((a) => a.code), c.ended]).toEqual(['no_answer', ['HALF_OPEN'], 'idle_timeout']);
+  });
+
   test('one stamped before its SYN is taken at the connection\'s time, as a segment stamped back is', async () => {
     const c = await withFirstError((_, rec) => { rec.tsSec -= 10; });
     const a = c.anomalies.find((x) => x.code === 'ICMP_ERROR')!;
