@@ -544,7 +544,7 @@ export class Connection implements ConnectionFacts {
    * arcs, and a stack's reaction is its own (Linux gives up a connect() on a "hard" error, RFC 1122
    * §4.2.3.9 and RFC 5461, but may have sent the SYN again before that error came).
    */
-  onIcmpError(e: IcmpError, fromA: boolean, tNanos: number, frameNo: number, input: string): void {
+  onIcmpError(e: IcmpError, fromA: boolean, tNanos: number, frameNo: number, input: string, count: number): void {
     const fromClient = fromA === this.clientIsA;
     const role = fromClient ? CLIENT : SERVER;
     const ep = fromClient ? this.client : this.server;
@@ -562,17 +562,18 @@ export class Connection implements ConnectionFacts {
       kinds++;
       const d = a.details;
       if (a.code === code && a.endpoint === role && d.icmpVersion === e.version && d.type === e.type && d.code === e.code && d.syn === syn) {
-        (d.count as number)++;
+        (d.count as number) += count;
         return;
       }
     }
     // A storm of other kinds does not hide the one that answered a SYN (the handshake's outcome).
     if (kinds >= (syn ? 2 * MAX_ICMP_ERROR_KINDS : MAX_ICMP_ERROR_KINDS)) return;
-    // A record stamped earlier than the connection's last is taken at that time, as segments are.
-    this.add(code, role, frameNo, input, Math.max(tNanos, this.lastNanos), {
+    const details = {
       icmpVersion: e.version, type: e.type, code: e.code, error: icmpErrorName(e.version, e.type, e.code),
       from: formatWords(e.version === 6, e.from0, e.from1, e.from2, e.from3), syn, mtu: e.mtu >= 0 ? e.mtu : null,
-    });
+    };
+    this.add(code, role, frameNo, input, tNanos, details);
+    (details as Anomaly['details']).count = count;
   }
 
   // ---------------------------------------------------------------- the hot path

@@ -23,14 +23,14 @@
  * connection on the tuple can report portReuse and TIME_WAIT_REUSE. The retired Connection's objects are reused by the next one
  * (see recycle()): emit() is the last look anyone gets at them.
  */
-import type { IcmpError } from '../decode/icmp.js';
+import { newIcmpError, type IcmpError } from '../decode/icmp.js';
 import { newPacketFields, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, TCP_URG, type PacketFields } from '../decode/fields.js';
 import type { EndReason, Settings } from '../report/model.js';
 import { releaseTransitions } from '../tcp/machine.js';
 import type { EndpointState } from '../tcp/state.js';
 import { Connection, isDone } from './connection.js';
 import { isFromA, tupleHash } from './key.js';
-import { Embryo, Flow, FlowList, FlowTable, LIST_CLOSED, LIST_OPEN, LIST_SYN } from './table.js';
+import { Embryo, Flow, FlowList, FlowTable, HeldIcmpError, LIST_CLOSED, LIST_OPEN, LIST_SYN } from './table.js';
 import { Tombstones } from './tombstones.js';
 
 export interface TrackerHooks {
@@ -157,6 +157,8 @@ export class Tracker {
   private _peak = 0;
   /** Scratch segment for replaying an embryo's SYNs. */
   private readonly replay = newPacketFields();
+  /** Scratch for an embryo's held ICMP error, replayed on promotion. */
+  private readonly heldIcmp = newIcmpError();
   /** Retired connections' objects, for reuse (see recycle()). */
   private readonly spare: Connection[] = [];
   private readonly spareEmbryos: Embryo[] = [];
@@ -294,7 +296,17 @@ export class Tracker {
     // not cost it a Connection (helper-83 review: a SYN scan against a REJECT firewall, 3.4x the memory).
     const em = fl.embryo;
     if (em !== null && (!fromA || ((f.seq - em.iss) >>> 0) > 1)) return;
-    this.connOf(fl).onIcmpError(e, fromA, tNanos, frameNo, this.input);
+    // A record stamped earlier than the connection's last packet is taken at that time, as segments are.
+    const at = Math.max(tNanos, fl.lastNanos);
+    if (em !== null) {
+      const held = em.icmp;
+      if (held === null) {
+        (em.icmp = new HeldIcmpError()).hold(e, frameNo, this.input, at);
+        return;
+      }
+      if (held.isKindOf(e)) { held.count++; return; }
+    }
+    this.connOf(fl).onIcmpError(e, fromA, at, frameNo, this.input, 1);
   }
 
   /**
@@ -512,6 +524,11 @@ export class Tracker {
     }
     c.lastFrame = e.lastFrame;
     c.lastInput = e.lastInput;
+    const held = e.icmp;
+    if (held !== null) {
+      c.onIcmpError(held.restore(this.heldIcmp), true, held.tNanos, held.frameNo, held.input, held.count);
+      e.icmp = null;
+    }
     e.gaps = null;
     e.tsVals = null;
     e.input = e.secondInput = e.lastInput = '';

@@ -112,6 +112,23 @@ async function withFirstError(change: (frame: Uint8Array, rec: PacketIn) => void
 const QUOTED_TCP = 14 + 20 + 8 + 20;
 
 describe('ICMP errors on their connections (helper-82 review)', () => {
+  test('held by a SYN-only embryo (no Connection for a SYN scan against REJECT) or noted on a full connection (ladders keep no embryos): the same report', async () => {
+    const records = fixtureRecords();
+    // Two kinds about the SYN to 9012: the second promotes the embryo, whose held first is replayed.
+    const second = records.findIndex((r) => read(r.data)?.type === 3);
+    const other = { ...records[second], data: records[second].data.slice() };
+    other.data[14 + 20 + 1] = 1; // host unreachable
+    other.tsNanos = (other.tsNanos + 1000) % 1e9;
+    records.splice(second + 1, 0, other, { ...records[second], data: records[second].data.slice() });
+    const bytes = writePcap(records, { nano: true });
+    const plain = await analyze([{ name: 'icmp.pcap', bytes: fromBytes(bytes) }]);
+    const laddered = await analyze([{ name: 'icmp.pcap', bytes: fromBytes(bytes) }], { ladder: true });
+    for (const c of laddered.connections) delete c.ladder;
+    expect(plain.connections).toEqual(laddered.connections);
+    const c = plain.connections.find((x) => x.server.port === 9012)!;
+    expect(c.anomalies.filter((a) => a.code === 'ICMP_ERROR').map((a) => [a.details.code, a.details.count])).toEqual([[3, 2], [1, 1]]);
+  });
+
   test('as recorded: the SYN to 9012 is unreachable, with ICMP_ERROR', async () => {
     const c = await withFirstError(() => {});
     expect([c.handshake.outcome, c.anomalies.map((a) => a.code)]).toEqual(['unreachable', ['ICMP_ERROR']]);
