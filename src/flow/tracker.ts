@@ -276,9 +276,10 @@ export class Tracker {
   }
 
   /**
-   * An ICMP error about a segment of a tracked connection (decode/icmp.ts): noted on it, promoting
-   * an embryo (a SYN answered so). Not a segment: the clock, the ordinals, the timers and the
-   * connection's activity are left as they were. An error about no tracked tuple says nothing.
+   * An ICMP error about a segment of a tracked connection (decode/icmp.ts): noted on it; an embryo
+   * holds one kind of error about its SYN (HeldIcmpError, replayed by promote()) and is promoted by
+   * a second. Not a segment: the clock, the ordinals, the timers and the connection's activity are
+   * left as they were. An error about no tracked tuple says nothing.
    */
   onIcmpError(e: IcmpError, tNanos: number, frameNo: number): void {
     const f = e.segment;
