@@ -1586,8 +1586,8 @@ export class Connection implements ConnectionFacts {
    * FIN takes half of it to arrive, and the endpoint's own FIN half to come back, so the two halves
    * cancel and the span is the application's (helper-76 review: from the FIN's capture alone it
    * added that round trip, 0 -> 69 ms on get.pcap). The round trip is the larger of the handshake's
-   * and the endpoint's ACKs of new data (rttSampleNanos: its last ACK of two segments or more, or
-   * a quicker ACK of one since): a path slower at the close than at
+   * and the endpoint's ACKs of new data (rttSampleNanos: its last bare ACK of two segments or more,
+   * or any quicker ACK since): a path slower at the close than at
    * the handshake (queues filled by the transfer, a SYN proxy answering for the server) would make
    * the span long (helper-77 review: 0.159 s for 0.100 s behind a proxy 1 ms from the client).
    * Only when:
