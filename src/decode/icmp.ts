@@ -11,10 +11,11 @@
  * HALF_OPEN "never answered" (helper-80 audit). Allocation-free: `out` is reused.
  */
 import { newPacketFields, type PacketFields } from './fields.js';
+import { IPPROTO_TCP } from './ipv4.js';
+import { IPPROTO_DSTOPTS, IPPROTO_HOPOPTS, IPPROTO_ROUTING } from './ipv6.js';
 
 const IPPROTO_ICMP = 1;
 const IPPROTO_ICMPV6 = 58;
-const IPPROTO_TCP = 6;
 const ICMP_HDR = 8;
 const IPV4_MIN_HDR = 20;
 const IPV6_HDR = 40;
@@ -44,6 +45,11 @@ export function newIcmpError(): IcmpError {
   return { version: 4, type: 0, code: 0, mtu: -1, from0: 0, from1: 0, from2: 0, from3: 0, segment: newPacketFields() };
 }
 
+/** Path MTU discovery's error: ICMP fragmentation needed (3/4) or ICMPv6 packet too big (2); the ones with an MTU. */
+export function isPacketTooBig(e: Pick<IcmpError, 'version' | 'type' | 'code'>): boolean {
+  return e.version === 4 ? e.type === 3 && e.code === 4 : e.type === 2;
+}
+
 /** Is this ICMP type an error about a packet (one that quotes it)? */
 function isError(version: 4 | 6, type: number): boolean {
   // ICMP: destination unreachable 3, time exceeded 11, parameter problem 12 (source quench 4 and
@@ -68,7 +74,7 @@ export function decodeIcmpError(v: DataView, base: number, f: PacketFields, out:
   out.version = version;
   out.type = type;
   out.code = v.getUint8(p + 1);
-  out.mtu = version === 4 ? (type === 3 && out.code === 4 ? v.getUint16(p + 6) : -1) : type === 2 ? v.getUint32(p + 4) : -1;
+  out.mtu = !isPacketTooBig(out) ? -1 : version === 4 ? v.getUint16(p + 6) : v.getUint32(p + 4);
   out.from0 = f.src0; out.from1 = f.src1; out.from2 = f.src2; out.from3 = f.src3;
   p += ICMP_HDR;
   const s = out.segment;
@@ -90,7 +96,7 @@ export function decodeIcmpError(v: DataView, base: number, f: PacketFields, out:
     p += IPV6_HDR;
     for (let i = 0; nh !== IPPROTO_TCP; i++) {
       // Hop-by-hop 0, routing 43, destination options 60; a fragment header or anything else: not read.
-      if (i === IPV6_QUOTED_EXTENSIONS || (nh !== 0 && nh !== 43 && nh !== 60) || end - p < 8) return false;
+      if (i === IPV6_QUOTED_EXTENSIONS || (nh !== IPPROTO_HOPOPTS && nh !== IPPROTO_ROUTING && nh !== IPPROTO_DSTOPTS) || end - p < 8) return false;
       nh = v.getUint8(p);
       p += (v.getUint8(p + 1) + 1) * 8;
     }

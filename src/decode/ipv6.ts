@@ -18,15 +18,15 @@ const IPV6_VERSION = 6;
 
 // Next Header values (IANA "Assigned Internet Protocol Numbers"), RFC 8200 §4.
 /** Hop-by-Hop Options, RFC 8200 §4.3; length in 8-octet units, not counting the first 8. */
-const IPPROTO_HOPOPTS = 0;
+export const IPPROTO_HOPOPTS = 0;
 /** Routing, RFC 8200 §4.4; same length rule. */
-const IPPROTO_ROUTING = 43;
+export const IPPROTO_ROUTING = 43;
 /** Fragment, RFC 8200 §4.5; always 8 bytes. */
 const IPPROTO_FRAGMENT = 44;
 /** Authentication Header, RFC 4302 §2.2: length in 4-octet units, minus 2. */
 const IPPROTO_AH = 51;
 /** Destination Options, RFC 8200 §4.6; same length rule as Hop-by-Hop. */
-const IPPROTO_DSTOPTS = 60;
+export const IPPROTO_DSTOPTS = 60;
 
 /** Every extension header above is a multiple of 8 bytes long, so 8 is the least we need. */
 const IPV6_EXT_MIN_LEN = 8;

@@ -8,7 +8,7 @@
 import {
   TCP_ACK, TCP_AE, TCP_CWR, TCP_ECE, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG, type PacketFields,
 } from '../decode/fields.js';
-import { icmpErrorName, type IcmpError } from '../decode/icmp.js';
+import { icmpErrorName, isPacketTooBig, type IcmpError } from '../decode/icmp.js';
 import { TCP_WSCALE_MAX } from '../decode/tcp.js';
 import type { LadderRow } from '../report/model.js';
 import { ZeekConnModel } from '../analysis/zeek.js';
@@ -555,7 +555,7 @@ export class Connection implements ConnectionFacts {
     const una = peer.hasAck ? peer.ackMax : ep.hasIss ? ep.iss : ep.firstSeq;
     if (seqLt(seq, una) || seqGt(seq, ep.sndNxt)) return;
     const syn = ep.hasIss && seq === (ep.iss | 0) && (f.flags < 0 || (f.flags & TCP_SYN) !== 0);
-    const code: AnomalyCode = (e.version === 4 ? e.type === 3 && e.code === 4 : e.type === 2) ? 'ICMP_PACKET_TOO_BIG' : 'ICMP_ERROR';
+    const code: AnomalyCode = isPacketTooBig(e) ? 'ICMP_PACKET_TOO_BIG' : 'ICMP_ERROR';
     let kinds = 0;
     for (const a of this.anomalies ?? []) {
       if (a.code !== 'ICMP_ERROR' && a.code !== 'ICMP_PACKET_TOO_BIG') continue;
