@@ -4,6 +4,8 @@
  * under `tcpdump -w` gave each shard a different capture, and the merge mixed them.
  */
 import { execFileSync } from 'node:child_process';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { appendFileSync, mkdtempSync, promises as fsPromises, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -128,4 +130,40 @@ test('a pipe is read to its end, a regular file is not (readToEnd: helper-60 and
   expect(openInput(fifo).readToEnd).toBe(true);
   expect(openInput('-', { stdin: () => (async function* () {})() }).readToEnd).toBe(true);
   expect(openInput(join(tmp, 'missing.pcap')).readToEnd).toBe(false); // the reader says why it cannot open it
+});
+
+/**
+ * A source that hands out a fresh buffer per read (a FIFO or `<(tcpdump -w -)` through
+ * createReadStream, a socket on stdin, the stdin thread's partial chunks of a live capture) must not
+ * have its chunks kept once they are consumed. Each chunk was raced against one promise kept for the
+ * whole input (the interruption), and every race's reaction stayed on it holding its chunk: 200 MB
+ * through `<(...)` peaked at 359 MB (robustness.md 88).
+ */
+test('chunks already consumed are not kept alive while an interruptible input is still being read', async () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const N = 48;
+  const refs: WeakRef<Uint8Array>[] = [];
+  const fresh = async function* (): AsyncGenerator<Uint8Array> {
+    for (let i = 0; i < N; i++) {
+      const c = new Uint8Array(64 << 10);
+      refs.push(new WeakRef(c));
+      yield c;
+    }
+  };
+  for (const label of ['stdin', 'stdin, with a backpressure wait per chunk']) {
+    refs.length = 0;
+    const interrupt = new AbortController();
+    const waitForOutput = label.includes('backpressure') ? (): Promise<void> => Promise.resolve() : undefined;
+    const it = openInput('-', { stdin: fresh, interrupt: interrupt.signal, waitForOutput }).bytes[Symbol.asyncIterator]();
+    for (let i = 0; i < N; i++) expect((await it.next()).done).toBe(false);
+    // Still reading (the input has not ended, nothing was interrupted): the WeakRefs are cleared
+    // only after the job that made them, and only for what nothing holds.
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+    await new Promise((resolve) => setImmediate(resolve));
+    const alive = refs.slice(0, N - 2).filter((r) => r.deref() !== undefined).length;
+    expect(alive, label).toBe(0);
+    expect((await it.next()).done).toBe(true);
+  }
 });
