@@ -147,6 +147,8 @@ class Gunzip {
   /** The start of the current block, gathered from more than one chunk. */
   private readonly pending = new Uint8Array(SLICE);
   private pendingLen = 0;
+  /** The next block of the chunk being fed, already written to zlib while the last one's output is handed out (write()). */
+  private ahead: { at: number; used: Promise<number> } | null = null;
 
   constructor(private readonly report: GunzipReport) {}
 
@@ -187,8 +189,10 @@ class Gunzip {
           const blockEnd = (Math.floor(abs / SLICE) + 1) * SLICE;
           const need = blockEnd - abs;
           if (this.pendingLen === 0 && buf.length - off >= need) {
-            // The whole block is in this chunk: written from it, no copy.
-            const used = yield* this.write(buf.subarray(off, off + need), abs);
+            // The whole block is in this chunk: written from it, no copy; the next one too, ahead,
+            // when it is whole in the chunk as well.
+            const next = buf.length - off - need >= SLICE ? buf.subarray(off + need, off + need + SLICE) : null;
+            const used = yield* this.write(buf.subarray(off, off + need), abs, next);
             off += used;
             break;
           }
@@ -257,12 +261,27 @@ class Gunzip {
     if (used < len) yield* this.feed(this.pending.slice(used, len), start + used);
   }
 
-  /** One block to zlib; its output handed out; returns how many of its bytes were DEFLATE data. */
-  private async *write(block: Uint8Array, at: number): AsyncGenerator<Uint8Array, number> {
+  /**
+   * One block to zlib; its output handed out; returns how many of its bytes were DEFLATE data.
+   * `next`, the block that follows it in the same chunk, is written as soon as this one is done
+   * (when the DEFLATE data goes on past it), so that zlib inflates it on the thread pool while
+   * this block's output is analysed: one block at a time, the analysis waited for every block's
+   * round trip, and a gzipped capture took 1.8-2.1x the time of the same capture unzipped
+   * (docs/benchmarks.md, 2026-12-07 06:47). What each block yields, and which block a failure is
+   * put on, are as before: this block's output and failure are taken before the next is written,
+   * and zlib inflates the writes in order.
+   */
+  private async *write(block: Uint8Array, at: number, next: Uint8Array | null = null): AsyncGenerator<Uint8Array, number> {
     const z = this.inflater as Inflater;
-    const used = await z.write(block);
-    yield* this.drain(z);
-    z.throwIfFailed(at, at + block.length);
+    const ahead = this.ahead;
+    this.ahead = null;
+    if (ahead !== null && ahead.at !== at) throw new Error(`gunzip: block at ${ahead.at} written ahead, block at ${at} asked for`);
+    const used = await (ahead !== null ? ahead.used : z.write(block));
+    const out = z.take();
+    const failed = z.failed();
+    if (next !== null && !failed && !z.finished && used === block.length) this.ahead = { at: at + block.length, used: z.write(next) };
+    yield* this.account(out);
+    if (failed) z.throwIfFailed(at, at + block.length);
     if (z.finished) {
       this.closeInflater();
       this.member.phase = 'trailer';
@@ -271,7 +290,11 @@ class Gunzip {
   }
 
   private *drain(z: Inflater): Generator<Uint8Array> {
-    for (const c of z.take()) {
+    yield* this.account(z.take());
+  }
+
+  private *account(out: Buffer[]): Generator<Uint8Array> {
+    for (const c of out) {
       this.member.account(c);
       yield c;
     }
@@ -280,6 +303,7 @@ class Gunzip {
   private closeInflater(): void {
     this.inflater?.close();
     this.inflater = null;
+    this.ahead = null;
   }
 }
 
@@ -518,6 +542,10 @@ class Inflater {
 
   take(): Buffer[] {
     return this.out.splice(0);
+  }
+
+  failed(): boolean {
+    return this.failure !== null;
   }
 
   /** Throws the zlib failure of the last write, which held compressed bytes [from, to). */
