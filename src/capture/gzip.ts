@@ -15,9 +15,10 @@
  * stream), the stream is destroyed and the async iterator throws at once, dropping output that was
  * already decompressed but not yet read. Here input goes in blocks of SLICE bytes (see Gunzip for
  * why aligned), each block's output is collected from 'data' events (emitted before the write
- * callback) and handed out before the next block is written. Output held at once is bounded by SLICE times the compression ratio
- * (DEFLATE tops out near 1032:1, so 32 MiB even for a gzip bomb, and about 100 KiB for real
- * captures). SLICE is 32 KiB because each slice costs a thread-pool round trip: at 8 KiB a 100 MB
+ * callback) and handed out before the block after next is written (the next one is inflated while
+ * it is handed out: Gunzip.write). Output held at once is bounded by two blocks' worth, SLICE times
+ * the compression ratio each (DEFLATE tops out near 1032:1, so ~66 MiB for a gzip bomb read by a
+ * slow consumer, and about 200 KiB for real captures). SLICE is 32 KiB because each slice costs a thread-pool round trip: at 8 KiB a 100 MB
  * capture took 0.93 s against 0.43 s for plain stream gunzip; at 32 KiB about 0.48 s. zlib drops
  * the output of the write that fails inside corrupt DEFLATE data, so the output of the block
  * around the damage is lost (up to 32 KiB of input's worth). A CRC or length mismatch is found after the member's
@@ -279,10 +280,13 @@ class Gunzip {
     const used = await (ahead !== null ? ahead.used : z.write(block));
     const out = z.take();
     const failed = z.failed();
-    if (next !== null && !failed && !z.finished && used === block.length) this.ahead = { at: at + block.length, used: z.write(next) };
+    // Taken now: while this block's output is handed out, the next one may end the DEFLATE data
+    // (helper-86 review: a second member's start was read as the first's trailer).
+    const finished = z.finished;
+    if (next !== null && !failed && !finished && used === block.length) this.ahead = { at: at + block.length, used: z.write(next) };
     yield* this.account(out);
     if (failed) z.throwIfFailed(at, at + block.length);
-    if (z.finished) {
+    if (finished) {
       this.closeInflater();
       this.member.phase = 'trailer';
     }

@@ -175,6 +175,23 @@ describe('gzip framing', () => {
     expect(seen).toBeGreaterThan(0);
   });
 
+  it('a member whose DEFLATE data ends inside a block written ahead, read with the event loop turning: both members whole (helper-86 review)', async () => {
+    // The block handed out took the end of the DEFLATE data seen meanwhile in the block after it as
+    // its own: the inflater was closed a block early, the second member's start read as the first's
+    // trailer ("incorrect data check"), and the rest of the output lost.
+    let x = 5;
+    const rand = (n: number): Uint8Array => Uint8Array.from({ length: n }, () => (x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 24);
+    const a = rand(48 * 1024);
+    const b = rand(96 * 1024);
+    const two = cat(gzip(a), gzip(b));
+    for (const size of [1 << 20, 65536]) {
+      const got = await inflateAll(two, size, true);
+      expect(got.error, `chunks of ${size}`).toBeNull();
+      expect(got.out).toEqual(cat(a, b));
+      expect(got.report.members).toBe(2);
+    }
+  });
+
   it('a damaged trailer: the output is handed out first, then the error names the trailer offset', async () => {
     const crcBad = gz.slice();
     crcBad[gz.length - 8] ^= 0xff;
