@@ -115,6 +115,8 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
     timeW = Math.max(timeW, rows[i].t.toFixed(digits).length);
     longest = Math.max(longest, strWidth(labels[i]));
   }
+  const icmpAt = icmpRowsAt(c, rows);
+  for (const list of icmpAt.values()) for (const a of list) longest = Math.max(longest, strWidth(icmpLabel(a)));
   // Both state columns, the gaps, and the anomaly mark (' ⚠') that may follow the server's state.
   const fixed = frameW + 2 + timeW + 2 + STATE_WIDTH + 2 + 2 + STATE_WIDTH + 2;
   // Room for the label plus a visible shaft and head on both sides, wider only if the terminal
@@ -147,13 +149,34 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
   const shaft = ctx.ascii ? '--' : '──';
   const arcs = placeTransitions(c, rows);
   const left = ctx.everyRow ? null : quietRuns(c, rows, arcs.byRow, byFrame);
+  // Under the label: a client's from its start, a server's (drawn at the right) up to its end.
+  const labelEnd = labelCol - 2 + arrowW - 2;
+  const labelBelow = (below: string, from: Role): string[] =>
+    wrapText(below, labelRoom).map((l) => ' '.repeat(from === 'client' ? labelCol : Math.max(labelCol, labelEnd - strWidth(l))) + l);
   let prev: LadderRow | null = null;
+  const icmpRows = (i: number): void => {
+    for (const a of icmpAt.get(i) ?? []) {
+      placed.add(a);
+      const states = prev ?? rows[Math.min(i, rows.length - 1)];
+      const [onArrow, below] = splitLabel(icmpLabel(a), arrowW - 5);
+      const from: Role = a.endpoint === 'client' ? 'server' : 'client'; // towards the endpoint whose segment it quotes
+      out.push(
+        `${String(a.frame).padStart(frameW)}  ${secondsSince(a.time, c.firstSeen).toFixed(digits).padStart(timeW)}  ` +
+        `${paintState(chalk, states.clientState, states.clientState)}  ` +
+        `${arrow(onArrow, from, arrowW, ctx.ascii)}  ` +
+        `${paintState(chalk, states.serverState, states.serverState)}` + (ctx.ascii ? ' !' : ' ⚠'),
+      );
+      if (below !== '') out.push(...labelBelow(below, from));
+      out.push(...markLines(chalk, a.severity, `${mark} ${a.code}`, a.message ? `: ${a.message}` : '', frameW + 2 + timeW + 2, ctx.width));
+    }
+  };
   const omitted = c.ladderRowsOmitted ?? 0;
   const omittedLines = omitted === 0 ? [] : wrapHanging(`${ctx.ascii ? '...' : '⋯'} ${omitted.toLocaleString('en-US')} more ` +
     `${omitted === 1 ? 'row' : 'rows'} not kept: a ladder keeps ${LADDER_MAX_ROWS.toLocaleString('en-US')} rows of a connection, ` +
     'then only those of packets that move a state', ctx.width, frameW + 2 + timeW + 2).map((l) => chalk.dim(l));
   rows.forEach((r, i) => {
     if (i === LADDER_MAX_ROWS) out.push(...omittedLines);
+    icmpRows(i);
     const input = r.input ?? c.input;
     if (left !== null && left[i] !== undefined) {
       const run = left[i];
@@ -177,17 +200,14 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
       `${paintState(chalk, r.serverState, prev?.serverState)}` +
       flag;
     out.push(line);
-    // Under the label: a client's from its start, a server's (drawn at the right) up to its end.
-    const labelEnd = labelCol - 2 + arrowW - 2;
-    if (below !== '') {
-      for (const l of wrapText(below, labelRoom)) out.push(' '.repeat(r.from === 'client' ? labelCol : Math.max(labelCol, labelEnd - strWidth(l))) + l);
-    }
+    if (below !== '') out.push(...labelBelow(below, r.from));
     const indentW = frameW + 2 + timeW + 2;
     for (const taken of arcs.byRow[i]) out.push(...wrapHanging(arcWords(taken, arrowTo), ctx.width, indentW).map((l) => chalk.dim(l)));
     for (const a of marks) out.push(...markLines(chalk, a.severity, `${mark} ${a.code}`, a.message ? `: ${a.message}` : '', indentW, ctx.width));
     for (const code of extra) out.push(...markLines(chalk, '', `${mark} ${code}`, '', indentW, ctx.width));
     prev = r;
   });
+  icmpRows(rows.length);
   if (rows.length <= LADDER_MAX_ROWS) out.push(...omittedLines);
   // Arcs no row shows: taken when the record ended (a held FIN assumed delivered, TIME_WAIT expiring).
   for (const taken of arcs.after) {
@@ -462,6 +482,54 @@ function paintState(chalk: ChalkInstance, state: string, before: string | undefi
   const text = state.padEnd(STATE_WIDTH);
   // A state that just changed is what the eye looks for; unchanged ones recede.
   return before !== undefined && before === state ? chalk.dim(text) : chalk.bold(text);
+}
+
+/**
+ * The ICMP errors about the connection's segments (ICMP_ERROR, ICMP_PACKET_TOO_BIG), each drawn as
+ * a row of its own where it came, before the index of the first row after its frame in its input
+ * (rows.length: after the last). An error counted several times is drawn at its first. The JSON
+ * ladder keeps to the connection's TCP segments.
+ */
+function icmpRowsAt(c: ConnectionReport, rows: LadderRow[]): Map<number, AnomalyReport[]> {
+  const at = new Map<number, AnomalyReport[]>();
+  for (const a of c.anomalies) {
+    if (a.code !== 'ICMP_ERROR' && a.code !== 'ICMP_PACKET_TOO_BIG') continue;
+    const input = a.input ?? c.input;
+    let seen = false;
+    let i = 0;
+    for (; i < rows.length; i++) {
+      const same = (rows[i].input ?? c.input) === input;
+      if (same && rows[i].frame > a.frame) break;
+      if (seen && !same) break; // past that input's rows
+      seen ||= same;
+    }
+    if (!seen && i === rows.length) continue; // no row of its input (not expected): listed under the diagram
+    const l = at.get(i);
+    if (l) l.push(a);
+    else at.set(i, [a]);
+  }
+  return at;
+}
+
+/** `ICMP port unreachable`, `ICMPv6 packet too big (MTU 1280)`: the error's own words, short. */
+function icmpLabel(a: AnomalyReport): string {
+  const d = a.details as { icmpVersion?: number; error?: string; mtu?: number | null };
+  const error = d.error ?? 'error';
+  const inner = /\(([^)]*)\)$/.exec(error);
+  const words = error.startsWith('destination unreachable') && inner !== null ? inner[1] : error;
+  return `ICMP${d.icmpVersion === 6 ? 'v6' : ''} ${words}${typeof d.mtu === 'number' ? ` (MTU ${d.mtu})` : ''}`;
+}
+
+/** Seconds from ISO time `from` to ISO time `to`, to the nanosecond (Date would round to the ms). */
+function secondsSince(to: string, from: string): number {
+  const parse = (iso: string): [number, number] => {
+    const m = /^(.*?)(?:\.(\d+))?Z$/.exec(iso);
+    if (m === null) return [Date.parse(iso) / 1000, 0];
+    return [Date.parse(`${m[1]}Z`) / 1000, m[2] === undefined ? 0 : Number(m[2].padEnd(9, '0').slice(0, 9))];
+  };
+  const [s1, n1] = parse(to);
+  const [s0, n0] = parse(from);
+  return s1 - s0 + (n1 - n0) / 1e9;
 }
 
 /** A frame and the input it counts in, as one map key. */

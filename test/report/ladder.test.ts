@@ -108,6 +108,30 @@ test('every anomaly of a real analysis is marked in its ladder, connection-level
   }
 });
 
+test('an ICMP error about a segment is a row of its own, where it came, towards the endpoint whose segment it quotes (fixtures/real/icmp-reject.pcap)', async () => {
+  // Before, an ICMP error had no row (it is not a segment of the connection) and was listed under the
+  // diagram: a SYN's "port unreachable" read as a footnote, not as the answer it was.
+  const file = fileURLToPath(new URL('../../fixtures/real/icmp-reject.pcap', import.meta.url));
+  const report = await analyze([{ name: 'icmp-reject.pcap', bytes: fromBytes(new Uint8Array(readFileSync(file))) }], { ladder: true });
+  const rowRe = /^ +(\d+) +(\d+\.\d+) /;
+  let seen = 0;
+  for (const c of report.connections) {
+    const icmp = c.anomalies.filter((a) => a.code.startsWith('ICMP_'));
+    const lines = renderConnectionLadder(c, wide).trimEnd().split('\n');
+    const frames = lines.map((l) => rowRe.exec(l)).filter((m) => m !== null).map((m) => Number(m[1]));
+    expect(frames, `#${c.id}: rows in frame order`).toEqual([...frames].sort((a, b) => a - b));
+    expect(frames.length, `#${c.id}`).toBe(c.ladder!.length + icmp.length);
+    for (const a of icmp) {
+      const row = lines.findIndex((l) => rowRe.exec(l)?.[1] === String(a.frame));
+      expect(lines[row], `#${c.id}`).toMatch(a.details.icmpVersion === 6 ? /SYN_SENT +◀─+ ICMPv6 port unreachable ─ +CLOSED +⚠$/ : /SYN_SENT +◀─+ ICMP [a-z ]+ ─ +CLOSED +⚠$/);
+      expect(lines[row + 1].trim()).toBe(`⚠ ${a.code}: ${a.message}`);
+      seen++;
+    }
+    expect(lines.some((l) => /^⚠ ICMP/.test(l)), `#${c.id}: nothing left under the diagram`).toBe(false);
+  }
+  expect(seen).toBe(3);
+});
+
 test('an anomaly whose frame has no row is listed under the diagram, not dropped', () => {
   const c = connection(1, { ladder: TEXTBOOK_LADDER });
   c.anomalies = [{ code: 'PORT_REUSE', severity: 'info', endpoint: null, frame: 99_999, time: '2024-01-01T00:00:00.000000Z', message: 'a message', details: {} }];
