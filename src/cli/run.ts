@@ -243,7 +243,10 @@ async function run(io: CliEnvironment, interruption: Interruption): Promise<numb
     }
   };
 
-  const progressOn = o.progress ?? (Boolean(io.stderr.isTTY) && !io.env.CI);
+  // Not by default for streamed NDJSON: its lines reach the terminal while it reads, directly or
+  // through `| jq`, and a line written while the bar was drawn went on after the bar's text
+  // (helper-85 audit: 7 of 122 lines of a live `tcpdump -U -w - | ... | jq` began "111 KiB read").
+  const progressOn = o.progress ?? (Boolean(io.stderr.isTTY) && !io.env.CI && !(o.format === 'ndjson' && o.selection.sort === null));
   let progress: Progress | null = null;
   if (progressOn) {
     const sizes = await Promise.all(o.captures.map(inputSize));
@@ -487,7 +490,7 @@ async function run(io: CliEnvironment, interruption: Interruption): Promise<numb
 }
 
 /**
- * `interrupted (SIGINT): reading stopped at byte 1,234,567 of -; the report covers the 8,765
+ * `interrupted (SIGINT): reading stopped at byte 1234567 of -; the report covers the 8,765
  * packets read (2 inputs not read)`: where its INTERRUPTED issue stopped an input (or its
  * INTERRUPTED error, before the first record), and the inputs its INTERRUPTED error left unread.
  * After the last input was read it stopped nothing.
@@ -501,7 +504,7 @@ export function interruptedLine(sig: InterruptSignal, report: RunReport): string
     const at = input.issues.find((x) => x.code === 'INTERRUPTED') ?? (input.error?.code === 'INTERRUPTED' && input.error.byteOffset > 0 ? input.error : undefined);
     // An issue's offset counts decompressed bytes; the error's, before the first record, the input's own.
     const unit = input.gzip && at !== input.error ? 'decompressed byte' : 'byte';
-    if (at !== undefined) return `interrupted (${sig}): reading stopped at ${unit} ${formatCount(at.byteOffset)} of ${inputName(input.file)}; ${covers}${unread}`;
+    if (at !== undefined) return `interrupted (${sig}): reading stopped at ${unit} ${at.byteOffset} of ${inputName(input.file)}; ${covers}${unread}`;
   }
   if (notRead > 0) return `interrupted (${sig}) before ${notRead === report.inputs.length ? 'any input was' : 'some inputs were'} read; ${covers}${unread}`;
   return `interrupted (${sig}) after the last input was read; ${covers}`;

@@ -2,6 +2,8 @@ import { describe, expect, test } from 'vitest';
 import { parseArgs, parseFailOn, parseState, type CliOptions } from '../../src/cli/options.js';
 import { colorLevel } from '../../src/cli/color.js';
 import { Progress } from '../../src/cli/progress.js';
+import { runCli } from '../../src/cli/run.js';
+import { fileURLToPath } from 'node:url';
 
 async function opts(argv: string[]): Promise<CliOptions> {
   const r = await parseArgs(argv, '9.9.9');
@@ -264,4 +266,27 @@ test('progress: throttled redraws, a bar against the total, bytes only without o
   expect(out[3]).toBe('\r\x1b[K[######..................]  25% writing 1,000 / 4,000 connections');
   p.writing(4000, 4000);
   expect(out[4]).toContain('100% writing 4,000 / 4,000 connections');
+});
+
+test('progress by default: on a terminal for the buffered formats, not for streamed NDJSON, whose lines reach the terminal as they come (helper-85 audit)', async () => {
+  // A live `tcpdump -U -w - | tcpflow-analyze -f ndjson - | jq` had 7 of 122 lines on screen
+  // glued after the bar's "111 KiB read" text.
+  const file = fileURLToPath(new URL('../../fixtures/sample/pop3.pcap', import.meta.url));
+  const run = async (argv: string[], env: Record<string, string> = {}): Promise<string> => {
+    const err: string[] = [];
+    const code = await runCli({
+      argv: [...argv, file], env, stdinIsTTY: false,
+      stdout: { write: () => true },
+      stderr: { write: (s) => (err.push(String(s)), true), isTTY: true, columns: 100 },
+    });
+    expect(code).toBe(0);
+    return err.join('');
+  };
+  const drawn = /\[[#.]+\] +\d+% /;
+  expect(await run(['-f', 'table'])).toMatch(drawn);
+  expect(await run(['-f', 'json'])).toMatch(drawn);
+  expect(await run(['-f', 'ndjson', '--sort', 'duration'])).toMatch(drawn); // held until the end, like a table
+  expect(await run(['-f', 'ndjson'])).toBe('');
+  expect(await run(['-f', 'ndjson', '--progress'])).toMatch(drawn);
+  expect(await run(['-f', 'table'], { CI: 'true' })).toBe('');
 });
