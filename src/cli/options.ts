@@ -116,7 +116,7 @@ function buildParser(version: string, helpWidth: number) {
       .option('ascii', { type: 'boolean', default: false, describe: 'ASCII arrows and marks instead of Unicode' })
       .option('color', { type: 'boolean', describe: 'force colour on (--no-color: off)' })
       .option('width', { requiresArg: true, describe: 'table width in columns (default: the terminal, $COLUMNS, or 100)' })
-      .option('progress', { type: 'boolean', describe: 'progress bar on stderr (default: when stderr is a terminal and $CI is unset)' })
+      .option('progress', { type: 'boolean', describe: 'progress bar on stderr (default: when stderr is a terminal, $CI is unset and the output is not streamed NDJSON)' })
       .option('debug', { type: 'boolean', default: false, describe: 'stack traces with errors; how --threads 2 ran' })
       .group(['host', 'port', 'connection', 'anomaly', 'only-anomalies', 'state', 'sort', 'limit'], 'Selection:')
       .option('host', { type: 'string', describe: 'connections with this IP or in this CIDR prefix at either end (comma list)' })

@@ -1,7 +1,8 @@
 /**
  * A one-line progress bar on stderr: bytes read against the total size of the inputs (stdin has
- * no size, so it shows bytes only). Only for people: main.ts enables it when stderr is a terminal
- * and $CI is unset, never when piped, so logs and `2>file` stay clean.
+ * no size, so it shows bytes only). Only for people: run.ts enables it when stderr is a terminal,
+ * $CI is unset and the output is not streamed NDJSON (whose lines reach the terminal while it
+ * reads), never when piped, so logs and `2>file` stay clean.
  */
 import { formatBytes, formatCount } from '../report/format.js';
 

@@ -115,8 +115,15 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
     timeW = Math.max(timeW, rows[i].t.toFixed(digits).length);
     longest = Math.max(longest, strWidth(labels[i]));
   }
+  // ICMP rows (icmpRowsAt) are as wide as the rows around them: their frame, time and label count too.
   const icmpAt = icmpRowsAt(c, rows);
-  for (const list of icmpAt.values()) for (const a of list) longest = Math.max(longest, strWidth(icmpLabel(a)));
+  for (const list of icmpAt.values()) {
+    for (const a of list) {
+      frameW = Math.max(frameW, String(a.frame).length);
+      timeW = Math.max(timeW, secondsSince(a.time, c.firstSeen).toFixed(digits).length);
+      longest = Math.max(longest, strWidth(icmpLabel(a)));
+    }
+  }
   // Both state columns, the gaps, and the anomaly mark (' ⚠') that may follow the server's state.
   const fixed = frameW + 2 + timeW + 2 + STATE_WIDTH + 2 + 2 + STATE_WIDTH + 2;
   // Room for the label plus a visible shaft and head on both sides, wider only if the terminal
@@ -145,10 +152,18 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
   const placed = new Set<AnomalyReport>();
   const mark = ctx.ascii ? '!' : '⚠';
   // Over the rows of each input, when the connection spans several: which file the frames count in.
-  const spansInputs = rows.some((r) => r.input !== undefined && r.input !== c.input);
+  const spansInputs = rows.some((r) => r.input !== undefined && r.input !== c.input)
+    || [...icmpAt.values()].some((l) => l.some((a) => a.input !== undefined && a.input !== c.input));
+  // The input whose frames the lines above count in: a `frames from` line goes before a row, or
+  // an ICMP row, of another.
+  let shownInput: string | null = null;
+  const inputLine = (input: string): void => {
+    if (spansInputs && input !== shownInput) out.push(...wrapHanging(`${shaft} frames from ${input} ${shaft}`, ctx.width).map((l) => chalk.dim(l)));
+    shownInput = input;
+  };
   const shaft = ctx.ascii ? '--' : '──';
   const arcs = placeTransitions(c, rows);
-  const left = ctx.everyRow ? null : quietRuns(c, rows, arcs.byRow, byFrame);
+  const left = ctx.everyRow ? null : quietRuns(c, rows, arcs.byRow, byFrame, new Set(icmpAt.keys()));
   // Under the label: a client's from its start, a server's (drawn at the right) up to its end.
   const labelEnd = labelCol - 2 + arrowW - 2;
   const labelBelow = (below: string, from: Role): string[] =>
@@ -157,6 +172,7 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
   const icmpRows = (i: number): void => {
     for (const a of icmpAt.get(i) ?? []) {
       placed.add(a);
+      inputLine(a.input ?? c.input);
       const states = prev ?? rows[Math.min(i, rows.length - 1)];
       const [onArrow, below] = splitLabel(icmpLabel(a), arrowW - 5);
       const from: Role = a.endpoint === 'client' ? 'server' : 'client'; // towards the endpoint whose segment it quotes
@@ -183,9 +199,7 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
       if (run.first === i) out.push(...wrapHanging(leftOutWords(run, rows, ctx.ascii), ctx.width, frameW + 2 + timeW + 2).map((l) => chalk.dim(l)));
       return; // its states are those of the rows around it: `prev` stays what it was
     }
-    if (spansInputs && (prev === null || input !== (prev.input ?? c.input))) {
-      out.push(...wrapHanging(`${shaft} frames from ${input} ${shaft}`, ctx.width).map((l) => chalk.dim(l)));
-    }
+    inputLine(input);
     const marks = (byFrame.get(frameKey(input, r.frame)) ?? [])
       .filter((a) => !placed.has(a) && (r.anomalies.includes(a.code) || !rowCodes.has(a.code)));
     for (const a of marks) placed.add(a);
@@ -229,16 +243,19 @@ interface LeftOut { first: number; last: number }
 
 /**
  * For each row left out, its run (QUIET_RUN_MAX above). A quiet row takes no arc, notes no anomaly,
- * shows the same states as the row before it, in the same input: the middle of a transfer.
+ * shows the same states as the row before it, in the same input, and has no ICMP row before it
+ * (`icmpBefore`: which rows have): the middle of a transfer.
  */
-function quietRuns(c: ConnectionReport, rows: LadderRow[], arcsByRow: Taken[][], byFrame: Map<string, AnomalyReport[]>): LeftOut[] {
+function quietRuns(c: ConnectionReport, rows: LadderRow[], arcsByRow: Taken[][], byFrame: Map<string, AnomalyReport[]>,
+  icmpBefore: ReadonlySet<number>): LeftOut[] {
   const left: LeftOut[] = [];
   const quiet = (i: number): boolean => {
     const r = rows[i];
     const p = rows[i - 1];
     const input = r.input ?? c.input;
     return r.anomalies.length === 0 && arcsByRow[i].length === 0 && !byFrame.has(frameKey(input, r.frame))
-      && r.clientState === p.clientState && r.serverState === p.serverState && input === (p.input ?? c.input);
+      && r.clientState === p.clientState && r.serverState === p.serverState && input === (p.input ?? c.input)
+      && !icmpBefore.has(i);
   };
   let i = 1;
   while (i < rows.length) {
@@ -487,8 +504,9 @@ function paintState(chalk: ChalkInstance, state: string, before: string | undefi
 /**
  * The ICMP errors about the connection's segments (ICMP_ERROR, ICMP_PACKET_TOO_BIG), each drawn as
  * a row of its own where it came, before the index of the first row after its frame in its input
- * (rows.length: after the last). An error counted several times is drawn at its first. The JSON
- * ladder keeps to the connection's TCP segments.
+ * (rows.length: after the last; also for an input with no row of the connection, as a rotated
+ * capture's next file may hold only the error). An error counted several times is drawn at its
+ * first. The JSON ladder keeps to the connection's TCP segments.
  */
 function icmpRowsAt(c: ConnectionReport, rows: LadderRow[]): Map<number, AnomalyReport[]> {
   const at = new Map<number, AnomalyReport[]>();
@@ -503,7 +521,6 @@ function icmpRowsAt(c: ConnectionReport, rows: LadderRow[]): Map<number, Anomaly
       if (seen && !same) break; // past that input's rows
       seen ||= same;
     }
-    if (!seen && i === rows.length) continue; // no row of its input (not expected): listed under the diagram
     const l = at.get(i);
     if (l) l.push(a);
     else at.set(i, [a]);
@@ -516,7 +533,7 @@ function icmpLabel(a: AnomalyReport): string {
   const d = a.details as { icmpVersion?: number; error?: string; mtu?: number | null };
   const error = d.error ?? 'error';
   const inner = /\(([^)]*)\)$/.exec(error);
-  const words = error.startsWith('destination unreachable') && inner !== null ? inner[1] : error;
+  const words = error.startsWith('destination unreachable') && inner !== null && !/^code \d+$/.test(inner[1]) ? inner[1] : error;
   return `ICMP${d.icmpVersion === 6 ? 'v6' : ''} ${words}${typeof d.mtu === 'number' ? ` (MTU ${d.mtu})` : ''}`;
 }
 

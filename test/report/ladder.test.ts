@@ -10,7 +10,8 @@ import { connection, sampleReport, TEXTBOOK_LADDER } from './fixtures.js';
 import { ROTATED_NAMES, rotatedCapture } from '../helpers/rotated.js';
 import { Scenario } from '../helpers/scenario.js';
 import { Chalk } from 'chalk';
-import type { ConnectionReport } from '../../src/report/model.js';
+import type { AnomalyReport, ConnectionReport, LadderRow } from '../../src/report/model.js';
+import { strWidth } from '../../src/report/format.js';
 import { LADDER_MAX_ROWS } from '../../src/flow/connection.js';
 
 const ctx = defaultRenderContext({ width: 80 });
@@ -130,6 +131,71 @@ test('an ICMP error about a segment is a row of its own, where it came, towards 
     expect(lines.some((l) => /^⚠ ICMP/.test(l)), `#${c.id}: nothing left under the diagram`).toBe(false);
   }
   expect(seen).toBe(3);
+});
+
+describe('ICMP rows among the others (helper-87 review)', () => {
+  const icmp = (frame: number, time: string, over: Partial<AnomalyReport> = {}, details: Record<string, unknown> = {}): AnomalyReport => ({
+    code: 'ICMP_PACKET_TOO_BIG', severity: 'info', endpoint: 'server', frame, time, message: `the ICMP error of frame ${frame}`,
+    details: { icmpVersion: 4, type: 3, code: 4, error: 'destination unreachable (fragmentation needed)', from: '10.0.0.254', syn: false, mtu: 576, count: 1, ...details },
+    ...over,
+  });
+  const data = (frame: number, t: number, input?: string): LadderRow => ({
+    frame, ...(input === undefined ? {} : { input }), t, from: 'server', flags: 'ACK', seq: 1 + (frame - 4) * 1000, ack: 1, len: 1000,
+    clientState: 'ESTABLISHED', serverState: 'ESTABLISHED', anomalies: [],
+  });
+  const rowRe = /^ +(\d+) +(\d+\.\d+) +/;
+
+  test('in a long quiet run: the run is shortened before it, its row is drawn, and its frame and time widen the columns', () => {
+    const rows = [...TEXTBOOK_LADDER.slice(0, 3), ...Array.from({ length: 40 }, (_, k) => data(4 + k, 0.001 + k * 0.0001))];
+    // Frame 100000 and 10.5 s: wider than every row's frame and time.
+    const c = connection(1, { firstSeen: '2024-01-01T00:00:00.000000Z', ladder: rows });
+    c.ladder = rows.map((r) => (r.frame === 24 ? { ...r } : r));
+    c.anomalies = [icmp(24, '2024-01-01T00:00:00.002950Z')];
+    const lines = renderConnectionLadder(c, wide).split('\n');
+    const at = lines.findIndex((l) => /ICMP fragmentation needed \(MTU 576\)/.test(l));
+    expect(rowRe.exec(lines[at])?.[1]).toBe('24');
+    // Not inside a range said to hold no anomaly: every "left out" range ends before frame 24 or starts after it.
+    for (const l of lines) {
+      const m = /rows left out \(frames (\d+)-(\d+)\)/.exec(l);
+      if (m) expect(Number(m[2]) < 24 || Number(m[1]) > 24, l).toBe(true);
+    }
+    const frames = lines.map((l) => rowRe.exec(l)?.[1]).filter((f) => f !== undefined).map(Number);
+    expect(frames).toEqual([...frames].sort((a, b) => a - b));
+
+    const wideRow = { ...c, anomalies: [icmp(100_000, '2024-01-01T00:00:10.500000Z')] };
+    const w = renderConnectionLadder(wideRow, ctx).split('\n').filter((l) => rowRe.test(l));
+    const stateCol = (l: string): number => l.search(/ESTABLISHED|SYN_SENT|TIME_WAIT|FIN_WAIT/);
+    expect(new Set(w.map(stateCol)).size, w.join('\n')).toBe(1);
+    for (const l of renderConnectionLadder(wideRow, ctx).split('\n')) expect(strWidth(l), l).toBeLessThanOrEqual(80);
+  });
+
+  test('in a later input: under that input\'s line, also when the input holds no row of the connection', () => {
+    const rows = [...TEXTBOOK_LADDER.slice(0, 4), { ...TEXTBOOK_LADDER[4], frame: 2, input: 'b.pcap' }];
+    const c = connection(1, { firstSeen: '2024-01-01T00:00:00.000000Z', input: 'a.pcap', ladder: rows });
+    c.input = 'a.pcap';
+    c.anomalies = [
+      icmp(1, '2024-01-01T00:00:00.002000Z', { input: 'b.pcap' }),
+      icmp(7, '2024-01-01T00:00:00.009000Z', { input: 'c.pcap' }),
+    ];
+    const lines = renderConnectionLadder(c, wide).split('\n').filter((l) => rowRe.test(l) || /frames from/.test(l));
+    expect(lines.map((l) => (rowRe.test(l) ? rowRe.exec(l)![1] : l.trim()))).toEqual([
+      '── frames from a.pcap ──', '1', '2', '3', '4', '── frames from b.pcap ──', '1', '2', '── frames from c.pcap ──', '7',
+    ]);
+    expect(renderConnectionLadder(c, wide)).not.toMatch(/^⚠ ICMP/m);
+  });
+
+  test('the label: the unreachable code\'s words, or the whole error when the code has none', () => {
+    const c = connection(1, { firstSeen: '2024-01-01T00:00:00.000000Z', ladder: TEXTBOOK_LADDER.slice(0, 1) });
+    c.anomalies = [
+      icmp(2, '2024-01-01T00:00:00.000050Z', { code: 'ICMP_ERROR', endpoint: 'client' }, { code: 16, error: 'destination unreachable (code 16)', mtu: null }),
+      icmp(3, '2024-01-01T00:00:00.000060Z', { code: 'ICMP_ERROR', endpoint: 'client' }, { code: 1, error: 'destination unreachable (host unreachable)', mtu: null }),
+      icmp(4, '2024-01-01T00:00:00.000070Z', {}, { icmpVersion: 6, type: 2, code: 0, error: 'packet too big', mtu: 1280 }),
+    ];
+    const text = renderConnectionLadder(c, wide);
+    expect(text).toMatch(/◀─+ ICMP destination unreachable \(code 16\) ─/);
+    expect(text).toMatch(/◀─+ ICMP host unreachable ─/);
+    expect(text).toMatch(/─ ICMPv6 packet too big \(MTU 1280\) ─+▶/);
+  });
 });
 
 test('an anomaly whose frame has no row is listed under the diagram, not dropped', () => {
