@@ -18,8 +18,9 @@
  * callback) and handed out before the block after next is written (the next one is inflated while
  * it is handed out: Gunzip.write). Output held at once is bounded by two blocks' worth, SLICE times
  * the compression ratio each (DEFLATE tops out near 1032:1, so ~66 MiB for a gzip bomb read by a
- * slow consumer, and about 200 KiB for real captures). SLICE is 32 KiB because each slice costs a thread-pool round trip: at 8 KiB a 100 MB
- * capture took 0.93 s against 0.43 s for plain stream gunzip; at 32 KiB about 0.48 s. zlib drops
+ * slow consumer, and about 200 KiB for real captures). SLICE is 32 KiB because each slice costs a
+ * thread-pool round trip: at 8 KiB a 100 MB capture took 0.93 s against 0.43 s for plain stream
+ * gunzip; at 32 KiB about 0.48 s. zlib drops
  * the output of the write that fails inside corrupt DEFLATE data, so the output of the block
  * around the damage is lost (up to 32 KiB of input's worth). A CRC or length mismatch is found after the member's
  * output has been handed out: the records stay, and the error says the data is known to be wrong.

@@ -8,7 +8,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { AnomalyReport, ConnectionReport, LadderRow, Role, RunReport, TransitionReport } from './model.js';
 import { paintSeverity, type RenderContext } from './context.js';
-import { formatEndpoint, formatSeconds, strWidth, wrapText } from './format.js';
+import { formatEndpoint, formatSeconds, isoDiffSeconds, strWidth, wrapText } from './format.js';
 import { LADDER_MAX_ROWS } from '../flow/connection.js';
 import { ARC } from '../tcp/machine.js';
 
@@ -120,7 +120,7 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
   for (const list of icmpAt.values()) {
     for (const a of list) {
       frameW = Math.max(frameW, String(a.frame).length);
-      timeW = Math.max(timeW, secondsSince(a.time, c.firstSeen).toFixed(digits).length);
+      timeW = Math.max(timeW, isoDiffSeconds(c.firstSeen, a.time).toFixed(digits).length);
       longest = Math.max(longest, strWidth(icmpLabel(a)));
     }
   }
@@ -177,7 +177,7 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
       const [onArrow, below] = splitLabel(icmpLabel(a), arrowW - 5);
       const from: Role = a.endpoint === 'client' ? 'server' : 'client'; // towards the endpoint whose segment it quotes
       out.push(
-        `${String(a.frame).padStart(frameW)}  ${secondsSince(a.time, c.firstSeen).toFixed(digits).padStart(timeW)}  ` +
+        `${String(a.frame).padStart(frameW)}  ${isoDiffSeconds(c.firstSeen, a.time).toFixed(digits).padStart(timeW)}  ` +
         `${paintState(chalk, states.clientState, states.clientState)}  ` +
         `${arrow(onArrow, from, arrowW, ctx.ascii)}  ` +
         `${paintState(chalk, states.serverState, states.serverState)}` + (ctx.ascii ? ' !' : ' ⚠'),
@@ -535,18 +535,6 @@ function icmpLabel(a: AnomalyReport): string {
   const inner = /\(([^)]*)\)$/.exec(error);
   const words = error.startsWith('destination unreachable') && inner !== null && !/^code \d+$/.test(inner[1]) ? inner[1] : error;
   return `ICMP${d.icmpVersion === 6 ? 'v6' : ''} ${words}${typeof d.mtu === 'number' ? ` (MTU ${d.mtu})` : ''}`;
-}
-
-/** Seconds from ISO time `from` to ISO time `to`, to the nanosecond (Date would round to the ms). */
-function secondsSince(to: string, from: string): number {
-  const parse = (iso: string): [number, number] => {
-    const m = /^(.*?)(?:\.(\d+))?Z$/.exec(iso);
-    if (m === null) return [Date.parse(iso) / 1000, 0];
-    return [Date.parse(`${m[1]}Z`) / 1000, m[2] === undefined ? 0 : Number(m[2].padEnd(9, '0').slice(0, 9))];
-  };
-  const [s1, n1] = parse(to);
-  const [s0, n0] = parse(from);
-  return s1 - s0 + (n1 - n0) / 1e9;
 }
 
 /** A frame and the input it counts in, as one map key. */
