@@ -20,10 +20,11 @@
  * the compression ratio each (DEFLATE tops out near 1032:1, so ~66 MiB for a gzip bomb read by a
  * slow consumer, and about 200 KiB for real captures). SLICE is 32 KiB because each slice costs a
  * thread-pool round trip: at 8 KiB a 100 MB capture took 0.93 s against 0.43 s for plain stream
- * gunzip; at 32 KiB about 0.48 s. zlib drops
- * the output of the write that fails inside corrupt DEFLATE data, so the output of the block
- * around the damage is lost (up to 32 KiB of input's worth). A CRC or length mismatch is found after the member's
- * output has been handed out: the records stay, and the error says the data is known to be wrong.
+ * gunzip; at 32 KiB about 0.48 s. zlib drops the output of the write that fails inside corrupt
+ * DEFLATE data, so the output of the block around the damage is lost (up to 32 KiB of input's
+ * worth), but for a member's first block, which is inflated again in 64-byte pieces (salvage()):
+ * a small capture is often one block. A CRC or length mismatch is found after the member's output
+ * has been handed out: the records stay, and the error says the data is known to be wrong.
  */
 import { crc32, createInflateRaw, type InflateRaw } from 'node:zlib';
 import { CaptureError, type ByteSource } from './record.js';
@@ -151,6 +152,8 @@ class Gunzip {
   private pendingLen = 0;
   /** The next block of the chunk being fed, already written to zlib while the last one's output is handed out (write()). */
   private ahead: { at: number; used: Promise<number> } | null = null;
+  /** Compressed offset where the current member's DEFLATE data begins: its first write starts there. */
+  private dataStart = -1;
 
   constructor(private readonly report: GunzipReport) {}
 
@@ -184,7 +187,10 @@ class Gunzip {
             this.trailing = new TrailingBytes(member.memberStart, member.headBytes());
             off = this.trailing.add(buf, off);
           }
-          if ((member.phase as Phase) === 'data') this.inflater = new Inflater();
+          if ((member.phase as Phase) === 'data') {
+            this.inflater = new Inflater();
+            this.dataStart = pos + off;
+          }
           break;
         case 'data': {
           const abs = pos + off;
@@ -285,6 +291,16 @@ class Gunzip {
     // (helper-86 review: a second member's start was read as the first's trailer).
     const finished = z.finished;
     if (next !== null && !failed && !finished && used === block.length) this.ahead = { at: at + block.length, used: z.write(next) };
+    if (failed && at === this.dataStart) {
+      // The member's first block: nothing of it was handed out, and its start is here, so it can be
+      // inflated again in small pieces, keeping what comes before the damage (helper-88 audit: a
+      // small capture damaged in its first 32 KiB reported no record and exited 2).
+      const again = await salvage(block);
+      if (again.out.reduce((n, c) => n + c.length, 0) > out.reduce((n, c) => n + c.length, 0)) {
+        yield* this.account(again.out);
+        again.z.throwIfFailed(at + again.from, at + again.to);
+      }
+    }
     yield* this.account(out);
     if (failed) z.throwIfFailed(at, at + block.length);
     if (finished) {
@@ -309,6 +325,31 @@ class Gunzip {
     this.inflater?.close();
     this.inflater = null;
     this.ahead = null;
+  }
+}
+
+/** Pieces a member's damaged first block is inflated again in: the output lost with the failing piece is at most this much input's. */
+const SALVAGE_PIECE = 64;
+
+/**
+ * A member's first block, whose write failed, inflated again from its start a piece at a time:
+ * zlib drops the output of the write that fails, so what comes before the damage is kept but for
+ * the last piece's. Returns the output, and the inflater with its failure over [from, to) of the
+ * block (the failing piece).
+ */
+async function salvage(block: Uint8Array): Promise<{ out: Buffer[]; z: Inflater; from: number; to: number }> {
+  const z = new Inflater();
+  let from = 0;
+  let to = 0;
+  try {
+    for (; from < block.length; from = to) {
+      to = Math.min(block.length, from + SALVAGE_PIECE);
+      await z.write(block.subarray(from, to));
+      if (z.failed() || z.finished) break;
+    }
+    return { out: z.take(), z, from, to };
+  } finally {
+    z.close();
   }
 }
 

@@ -192,6 +192,38 @@ describe('gzip framing', () => {
     }
   });
 
+  it('damage in a member\'s first block: what comes before it is kept, the same at any chunk size (helper-88 audit)', async () => {
+    // zlib drops the output of the write that fails. A member's first block is inflated again from
+    // its start in 64-byte pieces, so only the failing piece's output is lost: a small, well
+    // compressed capture damaged early reported no record at all (exit 2), where gzip -dc gave four.
+    let x = 3;
+    const lines = Array.from({ length: 4000 }, (_, i) => `GET /item/${i % 97} HTTP/1.1 host=example.test n=${(x = (Math.imul(x, 1103515245) + 12345) >>> 0) % 10}\n`);
+    const plain = new TextEncoder().encode(lines.join(''));
+    const z = gzip(plain);
+    let seen = 0;
+    for (let at = 300; at < Math.min(z.length - 100, 32 * 1024) && seen < 3; at += 401) {
+      const bad = z.slice();
+      bad[at] ^= 0x55;
+      const whole = await inflateAll(bad, 1 << 20);
+      if (whole.error === null || whole.error.message.startsWith('incorrect')) continue;
+      seen++;
+      // What comes before the damage is the capture's; between it and where zlib notices, the bytes
+      // may be wrong (gzip -dc hands those out as well).
+      expect(whole.out.length, `damage at ${at}: ${whole.error.message}`).toBeGreaterThan(256);
+      expect(whole.out.subarray(0, 256)).toEqual(plain.subarray(0, 256));
+      const m = /in compressed bytes (\d+)-(\d+)/.exec(whole.error.message);
+      expect(m, whole.error.message).not.toBeNull();
+      expect(Number(m![2]) - Number(m![1]) + 1).toBeLessThanOrEqual(64);
+      expect(whole.error.compressedOffset).toBe(Number(m![1]));
+      for (const r of await Promise.all([4096, 1000, 97].map((size) => inflateAll(bad, size)))) {
+        expect(r.out).toEqual(whole.out);
+        expect(r.error?.message).toBe(whole.error.message);
+        expect(r.error?.compressedOffset).toBe(whole.error.compressedOffset);
+      }
+    }
+    expect(seen).toBeGreaterThan(0);
+  });
+
   it('a damaged trailer: the output is handed out first, then the error names the trailer offset', async () => {
     const crcBad = gz.slice();
     crcBad[gz.length - 8] ^= 0xff;
