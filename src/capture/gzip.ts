@@ -296,10 +296,11 @@ class Gunzip {
       // inflated again in small pieces, keeping what comes before the damage (helper-88 audit: a
       // small capture damaged in its first 32 KiB reported no record and exited 2).
       const again = await salvage(block);
-      if (again.out.reduce((n, c) => n + c.length, 0) > out.reduce((n, c) => n + c.length, 0)) {
-        yield* this.account(again.out);
-        again.z.throwIfFailed(at + again.from, at + again.to);
-      }
+      const more = again.out.reduce((n, c) => n + c.length, 0) > out.reduce((n, c) => n + c.length, 0);
+      // The failing piece says where the damage showed, whichever output is kept (helper-89 review).
+      yield* this.account(more ? again.out : out);
+      again.z.throwIfFailed(at + again.from, at + again.to);
+      z.throwIfFailed(at, at + block.length); // (the pieces all went through: not expected)
     }
     yield* this.account(out);
     if (failed) z.throwIfFailed(at, at + block.length);
