@@ -135,6 +135,8 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
 
   // Column starts, so the headings sit exactly over the state columns whatever the endpoints' lengths.
   const clientCol = frameW + 2 + timeW + 2;
+  // Lines under a row (its arcs and marks, an ICMP row's mark, what was left out) start under the client's state.
+  const indentW = clientCol;
   const serverCol = clientCol + STATE_WIDTH + 2 + arrowW + 2;
   const at = (left: string, col: number, text: string): string =>
     left + ' '.repeat(Math.max(left.length === 0 ? col : 2, col - strWidth(left))) + text;
@@ -183,20 +185,20 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
         `${paintState(chalk, states.serverState, states.serverState)}` + (ctx.ascii ? ' !' : ' ⚠'),
       );
       if (below !== '') out.push(...labelBelow(below, from));
-      out.push(...markLines(chalk, a.severity, `${mark} ${a.code}`, a.message ? `: ${a.message}` : '', frameW + 2 + timeW + 2, ctx.width));
+      out.push(...markLines(chalk, a.severity, `${mark} ${a.code}`, a.message ? `: ${a.message}` : '', indentW, ctx.width));
     }
   };
   const omitted = c.ladderRowsOmitted ?? 0;
   const omittedLines = omitted === 0 ? [] : wrapHanging(`${ctx.ascii ? '...' : '⋯'} ${omitted.toLocaleString('en-US')} more ` +
     `${omitted === 1 ? 'row' : 'rows'} not kept: a ladder keeps ${LADDER_MAX_ROWS.toLocaleString('en-US')} rows of a connection, ` +
-    'then only those of packets that move a state', ctx.width, frameW + 2 + timeW + 2).map((l) => chalk.dim(l));
+    'then only those of packets that move a state', ctx.width, indentW).map((l) => chalk.dim(l));
   rows.forEach((r, i) => {
     if (i === LADDER_MAX_ROWS) out.push(...omittedLines);
     icmpRows(i);
     const input = r.input ?? c.input;
     if (left !== null && left[i] !== undefined) {
       const run = left[i];
-      if (run.first === i) out.push(...wrapHanging(leftOutWords(run, rows, ctx.ascii), ctx.width, frameW + 2 + timeW + 2).map((l) => chalk.dim(l)));
+      if (run.first === i) out.push(...wrapHanging(leftOutWords(run, rows, ctx.ascii), ctx.width, indentW).map((l) => chalk.dim(l)));
       return; // its states are those of the rows around it: `prev` stays what it was
     }
     inputLine(input);
@@ -215,7 +217,6 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
       flag;
     out.push(line);
     if (below !== '') out.push(...labelBelow(below, r.from));
-    const indentW = frameW + 2 + timeW + 2;
     for (const taken of arcs.byRow[i]) out.push(...wrapHanging(arcWords(taken, arrowTo), ctx.width, indentW).map((l) => chalk.dim(l)));
     for (const a of marks) out.push(...markLines(chalk, a.severity, `${mark} ${a.code}`, a.message ? `: ${a.message}` : '', indentW, ctx.width));
     for (const code of extra) out.push(...markLines(chalk, '', `${mark} ${code}`, '', indentW, ctx.width));
@@ -225,7 +226,7 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
   if (rows.length <= LADDER_MAX_ROWS) out.push(...omittedLines);
   // Arcs no row shows: taken when the record ended (a held FIN assumed delivered, TIME_WAIT expiring).
   for (const taken of arcs.after) {
-    out.push(...wrapHanging(`at the end of the record, ${arcWords(taken, arrowTo, true)}`, ctx.width, frameW + 2 + timeW + 2).map((l) => chalk.dim(l)));
+    out.push(...wrapHanging(`at the end of the record, ${arcWords(taken, arrowTo, true)}`, ctx.width, indentW).map((l) => chalk.dim(l)));
   }
   // An anomaly whose frame has no row (not expected: every one names a packet of its connection)
   // is still shown, under the diagram, rather than dropped.
