@@ -4,6 +4,7 @@
  */
 import type { ChunkReader } from './framer.js';
 import { GZIP_MAGIC_0, GZIP_MAGIC_1, GzipError, gunzip, newGunzipReport, type GunzipReport } from './gzip.js';
+import { gunzipOnThread, gunzipThreadBuilt } from './gunzip-thread.js';
 import {
   PcapReader, PCAP_MAGIC_KUZ_BE, PCAP_MAGIC_KUZ_LE, PCAP_MAGIC_NS_BE, PCAP_MAGIC_NS_LE, PCAP_MAGIC_US_BE, PCAP_MAGIC_US_LE,
 } from './pcap.js';
@@ -27,7 +28,16 @@ export interface ReadCaptureOptions {
    * bytes read for nothing, 0.57 s → 1.92 s).
    */
   readToEnd?: boolean;
+  /**
+   * Inflate a gzip input on a thread of its own (gunzip-thread.ts), when run from the build: a
+   * pipe always, a file once its compressed bytes go past GZIP_THREAD_MIN (starting the thread
+   * costs more than inflating a small file here). Default true; false keeps it on this thread.
+   */
+  gunzipThread?: boolean;
 }
+
+/** Compressed bytes past which a gzip file is inflated on a thread of its own (ReadCaptureOptions.gunzipThread). */
+export const GZIP_THREAD_MIN = 4 * 1024 * 1024;
 
 /** Decompressed bytes inflated after the reader stopped, before the rest of a gzip stream is left alone. */
 const GZIP_AFTER_STOP = 16 * 1024 * 1024;
@@ -69,7 +79,7 @@ async function readFrom(source: AsyncIterable<Uint8Array>, info: CaptureInfo, on
     gz = newGunzipReport();
     gz.readThrough = opts.readToEnd === true;
     try {
-      raw = await peek(gunzip(raw.rest, gz), 4);
+      raw = await peek(await inflated(raw.rest, gz, opts), 4);
     } catch (err) {
       throw asFatalGzip(err);
     }
@@ -101,6 +111,18 @@ async function readFrom(source: AsyncIterable<Uint8Array>, info: CaptureInfo, on
   }
   await drive(input, info, reader, gz);
   noteTrailingBytes(info, gz);
+}
+
+/** The decompressed chunks of a gzip input, inflated here or on a thread (ReadCaptureOptions.gunzipThread). */
+async function inflated(compressed: AsyncGenerator<Uint8Array>, gz: GunzipReport, opts: ReadCaptureOptions): Promise<AsyncGenerator<Uint8Array>> {
+  if (opts.gunzipThread === false || !gunzipThreadBuilt()) return gunzip(compressed, gz);
+  let input = compressed;
+  if (opts.readToEnd !== true) {
+    const head = await peek(compressed, GZIP_THREAD_MIN + 1);
+    input = head.rest;
+    if (head.head.length <= GZIP_THREAD_MIN) return gunzip(input, gz);
+  }
+  return gunzipOnThread(input, gz) ?? gunzip(input, gz);
 }
 
 /** Bytes after the last gzip member: the capture is complete, so a warning, as `gzip -d` gives. */
@@ -284,8 +306,8 @@ async function peek(source: AsyncIterable<Uint8Array>, n: number): Promise<{ hea
     if (r.value.length === 0) continue;
     have += r.value.length;
     // A source may reuse a chunk's memory once the next one is asked for: keep a copy of any
-    // chunk that is not the last one needed.
-    first.push(have < n ? r.value.slice() : r.value);
+    // chunk that is not the last one needed (a copy: a Buffer's slice() is a view).
+    first.push(have < n ? new Uint8Array(r.value) : r.value);
   }
   const head = first.length === 1 ? first[0] : joinChunks(first, have);
   async function* rest(): AsyncGenerator<Uint8Array> {
