@@ -226,12 +226,33 @@ async function drive(input: AsyncIterable<Uint8Array>, info: CaptureInfo, reader
     }
     info.issues.length = issues;
   }
+  const from = info.issues.length;
   noteGzipStop(info, stop);
   reader.end();
+  foldCutRecord(info, from);
+}
+
+/**
+ * A gzip stream that failed mid-record leaves the reader with a cut record, whose TRUNCATED_RECORD
+ * or TRUNCATED_RECORD_HEADER issue only follows from the GZIP_ERROR before it: one cause, one
+ * warning (helper-88 audit). What it says is kept in the GZIP_ERROR's detail.
+ */
+function foldCutRecord(info: CaptureInfo, from: number): void {
+  const issues = info.issues;
+  const gz = issues.findIndex((i, k) => k >= from && i.code === 'GZIP_ERROR');
+  if (gz === -1) return;
+  const cut = (k: number): boolean => k >= from && (issues[k].code === 'TRUNCATED_RECORD' || issues[k].code === 'TRUNCATED_RECORD_HEADER');
+  const details = issues.filter((_, k) => cut(k)).map((i) => i.detail);
+  if (details.length === 0) return;
+  issues[gz] = { ...issues[gz], detail: `${issues[gz].detail}; the last record is cut: ${details.join('; ')}` };
+  const kept = issues.filter((_, k) => !cut(k));
+  issues.length = 0; // (in place: the readers' issue lists hold this array)
+  issues.push(...kept);
 }
 
 async function runPcapParser(input: AsyncIterable<Uint8Array>, info: CaptureInfo, onRecord: RecordSink): Promise<void> {
   const stop: { error: unknown } = { error: null };
+  const from = info.issues.length;
   try {
     await readPcapWithPcapParser(untilStreamError(input, stop), info, onRecord);
   } catch (err) {
@@ -239,6 +260,7 @@ async function runPcapParser(input: AsyncIterable<Uint8Array>, info: CaptureInfo
     throw err;
   }
   noteGzipStop(info, stop);
+  foldCutRecord(info, from);
 }
 
 /**

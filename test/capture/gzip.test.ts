@@ -282,7 +282,21 @@ describe('gzip captures through readCapture', () => {
     const got = await collect(fromBytes(cat(first, Uint8Array.of(0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0x07, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55))));
     expect(got.records.length).toBeGreaterThan(0);
     const issue = got.info.issues.find((i) => i.code === 'GZIP_ERROR')!;
-    expect(issue.detail).toMatch(/^invalid block type \(in compressed bytes \d+-\d+\); reading stopped after \d+ decompressed bytes$/);
+    expect(issue.detail).toMatch(/^invalid block type \(in compressed bytes \d+-\d+\); reading stopped after \d+ decompressed bytes(;|$)/);
+    // The first member ends inside a record: that record's cut follows from the damage, and is
+    // said in the same warning, not in a TRUNCATED_RECORD of its own (helper-88 audit).
+    expect(got.info.issues.map((i) => i.code)).toEqual(['GZIP_ERROR']);
+    expect(issue.detail).toMatch(/; the last record is cut: input ends \d+ bytes into a \d+-byte record/);
+  });
+
+  it('a gzip stream cut inside a record header: one GZIP_ERROR warning, which says so', async () => {
+    // 24 bytes of file header, then records of 16 + 60.. bytes: cut 5 bytes into the third header.
+    const cutAt = 24 + (16 + 60) + (16 + 61) + 5;
+    const z = gzip(raw.subarray(0, cutAt));
+    const got = await collect(fromBytes(z.subarray(0, z.length - 3))); // and the gzip trailer cut
+    expect(got.records.length).toBe(2);
+    expect(got.info.issues.map((i) => i.code)).toEqual(['GZIP_ERROR']);
+    expect(got.info.issues[0].detail).toMatch(/^unexpected end of file .*; the last record is cut: .*5 bytes into a/);
   });
 
   /** `bytes` in 4 KiB chunks, telling how much was read and whether the source was read to its end. */
