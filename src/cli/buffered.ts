@@ -129,11 +129,12 @@ function ladders(o: CliOptions, ctx: RenderContext): BufferedFormat {
     // Nothing to draw: run.ts says why (select.ts noLadderLine, ladderNotFoundLine).
     if (order.length === 0) return;
     const digits = ladderDigits(out);
+    const inputs = out.inputs.map((i) => i.file);
     const chunks = new Chunks(to);
     for (let i = 0; i < order.length; i++) {
       const c = JSON.parse(spool.text(order[i])) as ConnectionReport;
       // Each diagram ends with a newline; a blank line between diagrams (as renderLadder).
-      if (await chunks.add(`${i > 0 ? '\n' : ''}${renderConnectionLadder(c, ctx, digits)}`)) return;
+      if (await chunks.add(`${i > 0 ? '\n' : ''}${renderConnectionLadder(c, ctx, digits, inputs)}`)) return;
       to.progress(i + 1, order.length);
     }
     const more = moreMatchedLine(out, ctx);

@@ -72,7 +72,8 @@ function fitting(lines: readonly string[], width: number): string {
 
 export function renderLadder(report: RunReport, ctx: RenderContext): string {
   const digits = ladderDigits(report);
-  const parts = report.connections.map((c) => renderConnectionLadder(c, ctx, digits));
+  const inputs = report.inputs.map((i) => i.file);
+  const parts = report.connections.map((c) => renderConnectionLadder(c, ctx, digits, inputs));
   // Each diagram ends with a newline; a blank line between diagrams.
   return parts.join('\n');
 }
@@ -84,7 +85,8 @@ export function ladderDigits(report: Pick<RunReport, 'inputs'>): number {
   return Math.min(digits, 9);
 }
 
-export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, digits = 6): string {
+/** `inputs`: the run's input names in order, which places an ICMP error from an input with no row of the connection (icmpRowsAt). */
+export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, digits = 6, inputs: readonly string[] = []): string {
   const { chalk } = ctx;
   const out: string[] = [];
   const arrowTo = ctx.ascii ? '->' : '→';
@@ -116,7 +118,7 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
     longest = Math.max(longest, strWidth(labels[i]));
   }
   // ICMP rows (icmpRowsAt) are as wide as the rows around them: their frame, time and label count too.
-  const icmpAt = icmpRowsAt(c, rows);
+  const icmpAt = icmpRowsAt(c, rows, inputs);
   for (const list of icmpAt.values()) {
     for (const a of list) {
       frameW = Math.max(frameW, String(a.frame).length);
@@ -505,21 +507,25 @@ function paintState(chalk: ChalkInstance, state: string, before: string | undefi
 /**
  * The ICMP errors about the connection's segments (ICMP_ERROR, ICMP_PACKET_TOO_BIG), each drawn as
  * a row of its own where it came, before the index of the first row after its frame in its input
- * (rows.length: after the last; also for an input with no row of the connection, as a rotated
- * capture's next file may hold only the error). An error counted several times is drawn at its
- * first. The JSON ladder keeps to the connection's TCP segments.
+ * (rows.length: after the last). An error from an input with no row of the connection (a rotated
+ * capture's file may hold only the error) goes before the rows of the inputs after it in `inputs`
+ * (the run's order), or after the last row when that order is not known. An error counted several
+ * times is drawn at its first. The JSON ladder keeps to the connection's TCP segments.
  */
-function icmpRowsAt(c: ConnectionReport, rows: LadderRow[]): Map<number, AnomalyReport[]> {
+function icmpRowsAt(c: ConnectionReport, rows: LadderRow[], inputs: readonly string[]): Map<number, AnomalyReport[]> {
   const at = new Map<number, AnomalyReport[]>();
   for (const a of c.anomalies) {
     if (a.code !== 'ICMP_ERROR' && a.code !== 'ICMP_PACKET_TOO_BIG') continue;
     const input = a.input ?? c.input;
+    const order = inputs.indexOf(input);
     let seen = false;
     let i = 0;
     for (; i < rows.length; i++) {
-      const same = (rows[i].input ?? c.input) === input;
+      const rowInput = rows[i].input ?? c.input;
+      const same = rowInput === input;
       if (same && rows[i].frame > a.frame) break;
       if (seen && !same) break; // past that input's rows
+      if (!same && order !== -1 && inputs.indexOf(rowInput) > order) break; // an input after the error's
       seen ||= same;
     }
     const l = at.get(i);

@@ -5,7 +5,8 @@
  * states, the mark) plus a 6-column arrow: at widths below that, rows (and only rows) stay at it.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
@@ -87,4 +88,30 @@ describe('--ladder lines fit --width', () => {
     expect(at).toBeGreaterThan(0);
     expect(lines[at + 1]).toMatch(/^ +seq=22 ack=22 len=1272$/);
   });
+});
+
+/** Records `from`-`to` (1-based, inclusive) of a little-endian classic pcap, as a pcap of their own (editcap -r). */
+function pcapRecords(bytes: Buffer, from: number, to: number): Buffer {
+  const parts = [bytes.subarray(0, 24)];
+  for (let off = 24, n = 1; off + 16 <= bytes.length; n++) {
+    const end = off + 16 + bytes.readUInt32LE(off + 8);
+    if (n >= from && n <= to) parts.push(bytes.subarray(off, end));
+    off = end;
+  }
+  return Buffer.concat(parts);
+}
+
+test('an ICMP error from an input between two of the connection\'s inputs is drawn between their rows (the CLI passes the inputs\' order)', () => {
+  // fixtures/real/icmp-reject.pcap: connection 4's SYN (frame 11), its ICMPv6 error (12), its SYN again (15).
+  const whole = readFileSync(join(ROOT, 'fixtures/real/icmp-reject.pcap'));
+  const dir = mkdtempSync(join(tmpdir(), 'tfa-icmp-'));
+  const names = ['ra.pcap', 'rb.pcap', 'rc.pcap'];
+  writeFileSync(join(dir, names[0]), pcapRecords(whole, 1, 11));
+  writeFileSync(join(dir, names[1]), pcapRecords(whole, 12, 12));
+  writeFileSync(join(dir, names[2]), pcapRecords(whole, 13, 99));
+  const r = spawnSync(process.execPath, [BIN, '--no-color', '--ladder', '4', '--width', '120', ...names], { cwd: dir, encoding: 'utf8' });
+  rmSync(dir, { recursive: true, force: true });
+  expect(r.status, r.stderr).toBe(0);
+  const seen = r.stdout.split('\n').filter((l) => /frames from|ICMPv6 port unreachable ─|─ SYN seq=0/.test(l)).map((l) => (/frames from (\S+)/.exec(l)?.[1] ?? (/ICMP/.test(l) ? 'ICMP' : 'SYN')));
+  expect(seen).toEqual(['ra.pcap', 'SYN', 'rb.pcap', 'ICMP', 'rc.pcap', 'SYN']);
 });

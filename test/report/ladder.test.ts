@@ -184,6 +184,22 @@ describe('ICMP rows among the others (helper-87 review)', () => {
     expect(renderConnectionLadder(c, wide)).not.toMatch(/^⚠ ICMP/m);
   });
 
+  test('from an input between two of the connection\'s inputs that holds none of its rows: between their rows, in the run\'s order of inputs', () => {
+    const rows = [...TEXTBOOK_LADDER.slice(0, 4), { ...TEXTBOOK_LADDER[4], frame: 2, input: 'c.pcap' }];
+    const c = connection(1, { firstSeen: '2024-01-01T00:00:00.000000Z', input: 'a.pcap', ladder: rows });
+    c.input = 'a.pcap';
+    c.anomalies = [icmp(5, '2024-01-01T00:00:00.002000Z', { input: 'b.pcap' })];
+    const shown = (inputs?: string[]): string[] => renderConnectionLadder(c, wide, 6, inputs).split('\n')
+      .filter((l) => rowRe.test(l) || /frames from/.test(l)).map((l) => (rowRe.test(l) ? rowRe.exec(l)![1] : l.trim()));
+    expect(shown(['a.pcap', 'b.pcap', 'c.pcap'])).toEqual([
+      '── frames from a.pcap ──', '1', '2', '3', '4', '── frames from b.pcap ──', '5', '── frames from c.pcap ──', '2',
+    ]);
+    // Before (and without the order): after the last row, under c.pcap's rows.
+    expect(shown()).toEqual([
+      '── frames from a.pcap ──', '1', '2', '3', '4', '── frames from c.pcap ──', '2', '── frames from b.pcap ──', '5',
+    ]);
+  });
+
   test('the label: the unreachable code\'s words, or the whole error when the code has none', () => {
     const c = connection(1, { firstSeen: '2024-01-01T00:00:00.000000Z', ladder: TEXTBOOK_LADDER.slice(0, 1) });
     c.anomalies = [
