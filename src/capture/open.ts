@@ -2,6 +2,7 @@
  * Stage 1 of the pipeline: bytes → CaptureRecord. Sniffs the input (gzip, then pcap or pcapng)
  * and drives the matching reader chunk by chunk, so inputs of any size stream through.
  */
+import { isMainThread } from 'node:worker_threads';
 import type { ChunkReader } from './framer.js';
 import { GZIP_MAGIC_0, GZIP_MAGIC_1, GzipError, gunzip, newGunzipReport, type GunzipReport } from './gzip.js';
 import { gunzipOnThread, gunzipThreadBuilt } from './gunzip-thread.js';
@@ -31,7 +32,9 @@ export interface ReadCaptureOptions {
   /**
    * Inflate a gzip input on a thread of its own (gunzip-thread.ts), when run from the build: a
    * pipe always, a file once its compressed bytes go past GZIP_THREAD_MIN (starting the thread
-   * costs more than inflating a small file here). Default true; false keeps it on this thread.
+   * costs more than inflating a small file here). By default only when reading on the main
+   * thread: `--threads 2` already has both cores busy (its two shards each inflating on a thread
+   * of their own cost 60 MiB more, for no time gained). True: also elsewhere; false: never.
    */
   gunzipThread?: boolean;
 }
@@ -115,7 +118,7 @@ async function readFrom(source: AsyncIterable<Uint8Array>, info: CaptureInfo, on
 
 /** The decompressed chunks of a gzip input, inflated here or on a thread (ReadCaptureOptions.gunzipThread). */
 async function inflated(compressed: AsyncGenerator<Uint8Array>, gz: GunzipReport, opts: ReadCaptureOptions): Promise<AsyncGenerator<Uint8Array>> {
-  if (opts.gunzipThread === false || !gunzipThreadBuilt()) return gunzip(compressed, gz);
+  if (opts.gunzipThread === false || (opts.gunzipThread === undefined && !isMainThread) || !gunzipThreadBuilt()) return gunzip(compressed, gz);
   let input = compressed;
   if (opts.readToEnd !== true) {
     const head = await peek(compressed, GZIP_THREAD_MIN + 1);
