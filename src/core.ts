@@ -37,6 +37,8 @@ export interface AnalyzeInput {
 export interface CoreHooks {
   /** Record per-packet ladder rows: true for all connections, or a predicate on the connection id. */
   ladder: boolean | ((id: number) => boolean);
+  /** See TrackerHooks.ladderBudgetRows. */
+  ladderBudgetRows?: number;
   /** A connection's record ended: analyse it now, synchronously (see TrackerHooks.emit; `key` is valid only during the call). */
   finished: (c: Connection, ended: EndReason, endNanos: number, key: RetireKey) => void;
   /** Track only this shard of the tuples (see flow/tracker.ts, Shard); default: all of them. */
@@ -74,7 +76,7 @@ export function resolveSettings(opts: Partial<Settings>): Settings {
 
 export async function runCore(inputs: AnalyzeInput[], settings: Settings, clock: CaptureClock, hooks: CoreHooks): Promise<CoreResult> {
   const stats = newStats();
-  const tracker = new Tracker(settings, { ladder: hooks.ladder, emit: hooks.finished, created: hooks.created }, hooks.shard);
+  const tracker = new Tracker(settings, { ladder: hooks.ladder, ladderBudgetRows: hooks.ladderBudgetRows, emit: hooks.finished, created: hooks.created }, hooks.shard);
   const batch = new SegmentBatch();
   const icmp = newIcmpError();
   /** Tracks the segments decoded so far (see decode/segment-batch.ts for when). */

@@ -136,7 +136,10 @@ export function reportFromDigest(d: ConnectionDigest): ConnectionReport {
     backdateListen(c, rows, c.server, 'serverState');
     backdateListen(c, rows, c.client, 'clientState');
     report.ladder = rows;
-    if (c.ladderOmitted > 0) report.ladderRowsOmitted = c.ladderOmitted;
+    if (c.ladderOmitted > 0) {
+      report.ladderRowsOmitted = c.ladderOmitted;
+      report.ladderRowsOmittedAfter = c.ladderOmittedAt;
+    }
   }
   return report;
 }

@@ -60,6 +60,21 @@ const UNKNOWN_WINDOW = 65535;
 export const LADDER_MAX_ROWS = 10_000;
 
 /**
+ * Ladder rows held at once by all the connections of a run whose records are not reported yet;
+ * past it, each keeps only the rows of packets that move a state, as past LADDER_MAX_ROWS, which
+ * bounds one connection, not many: 50,000 busy connections (the default --max-connections) could
+ * hold 500M rows. A row held costs ~0.5 KB of RSS (the 1 GB benchmark capture holds ~330k at its
+ * peak: 455 MiB with --ladder --all, against ~210 MiB without).
+ */
+export const LADDER_BUDGET_ROWS = 1_000_000;
+
+/** The ladder rows a run's connections hold (LADDER_BUDGET_ROWS); shared by the tracker's connections. */
+export class LadderBudget {
+  held = 0;
+  constructor(readonly rows = LADDER_BUDGET_ROWS) {}
+}
+
+/**
  * Connection.stampedBack: timing points set by a record stamped earlier than one before it. The
  * handshake ACK has two: the segment that took the server's `rcv ACK of SYN`, and an ACK recorded
  * before its SYN,ACK (earlyAckNanos), whose arc is taken later, at the SYN,ACK.
@@ -223,8 +238,10 @@ export interface ConnectionFacts {
   completeness: number;
   anomalies: Anomaly[] | null;
   ladder: LadderStep[] | null;
-  /** Ladder rows not kept past LADDER_MAX_ROWS (packets that moved no state). */
+  /** Ladder rows not kept past LADDER_MAX_ROWS or the run's LadderBudget (packets that moved no state). */
   ladderOmitted: number;
+  /** How many rows were kept before the first one left out (-1: none left out). */
+  ladderOmittedAt: number;
   /**
    * Records the first instance of (code, endpoint) (the end-of-record detectors add theirs), at
    * `frameNo` of `input`.
@@ -261,6 +278,9 @@ export class Connection implements ConnectionFacts {
   lastFrame!: number;
   ladder!: LadderStep[] | null;
   ladderOmitted!: number;
+  ladderOmittedAt!: number;
+  /** Where the rows held count against the run's budget; set by the tracker with the ladder. */
+  ladderBudget!: LadderBudget | null;
   /** Both endpoints' transitions when the last ladder row was written: a row past the bound is kept if they moved. */
   private ladderArcs!: number;
   /** Codes noted on the current packet (only with a ladder). */
@@ -472,6 +492,8 @@ export class Connection implements ConnectionFacts {
     this.anomalies = null;
     this.ladder = ladder ? [] : null;
     this.ladderOmitted = 0;
+    this.ladderOmittedAt = -1;
+    this.ladderBudget = null;
     this.ladderArcs = 0;
     this.pktCodes = null;
     this.zeek.reset();
@@ -1648,8 +1670,9 @@ export class Connection implements ConnectionFacts {
     const arcs = this.client.transitions.length + this.server.transitions.length;
     const moved = arcs !== this.ladderArcs;
     this.ladderArcs = arcs;
-    if (ladder.length >= LADDER_MAX_ROWS && !moved) {
-      this.ladderOmitted++;
+    const budget = this.ladderBudget;
+    if (!moved && (ladder.length >= LADDER_MAX_ROWS || (budget !== null && budget.held >= budget.rows))) {
+      if (this.ladderOmitted++ === 0) this.ladderOmittedAt = ladder.length;
       this.pktCodes = null;
       // This packet has no row: synAckSeen() must not take a mark back from the next row kept.
       const rows = this.synAckUnseenRows;
@@ -1658,6 +1681,7 @@ export class Connection implements ConnectionFacts {
     }
     const ack = (f.flags & TCP_ACK) !== 0;
     const input = this.lastInput;
+    if (budget !== null) budget.held++;
     ladder.push({
       frame: frameNo,
       // Only in a later input than the connection's first packet (as ConnectionReport.lastInput).

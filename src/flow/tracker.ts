@@ -28,13 +28,15 @@ import { newPacketFields, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, TCP_URG, type Pack
 import type { EndReason, Settings } from '../report/model.js';
 import { releaseTransitions } from '../tcp/machine.js';
 import type { EndpointState } from '../tcp/state.js';
-import { Connection, isDone } from './connection.js';
+import { Connection, isDone, LadderBudget } from './connection.js';
 import { isFromA, tupleHash } from './key.js';
 import { Embryo, Flow, FlowList, FlowTable, HeldIcmpError, LIST_CLOSED, LIST_OPEN, LIST_SYN } from './table.js';
 import { Tombstones } from './tombstones.js';
 
 export interface TrackerHooks {
   ladder: boolean | ((id: number) => boolean);
+  /** Ladder rows the open connections may hold at once (default LADDER_BUDGET_ROWS; tests set fewer). */
+  ladderBudgetRows?: number;
   /**
    * A connection's record has ended (held FINs delivered, TIME_WAIT expiry settled): analyse it
    * now, synchronously, since the tracker forgets it on return (the end-of-record detectors may
@@ -162,6 +164,8 @@ export class Tracker {
   /** Retired connections' objects, for reuse (see recycle()). */
   private readonly spare: Connection[] = [];
   private readonly spareEmbryos: Embryo[] = [];
+  /** The rows the open connections' ladders hold (connection.ts LADDER_BUDGET_ROWS). */
+  private readonly ladderBudget: LadderBudget;
 
   constructor(
     settings: Settings,
@@ -174,6 +178,7 @@ export class Tracker {
     if (shard.count > 1 && hooks.ladder !== false) throw new RangeError('a shard numbers connections by placeholder ids: no ladder predicate');
     this.shardIndex = shard.index;
     this.shardCount = shard.count;
+    this.ladderBudget = new LadderBudget(hooks.ladderBudgetRows);
     this.idleNanos = settings.idleTimeoutSeconds * 1e9;
     this.synIdleNanos = Math.max(settings.idleTimeoutSeconds, SYN_MIN_IDLE_SECONDS) * 1e9;
     this.twoMslNanos = 2 * settings.mslSeconds * 1e9;
@@ -416,6 +421,7 @@ export class Tracker {
     const midstream = !syn;
     const initial = syn && !ack ? 'CLOSED' : 'UNKNOWN';
     const c = this.newConnection(id, fl, senderIsClient === fromA, this.input, rolesGuessed, midstream, initial, t, frameNo, wantLadder);
+    if (wantLadder) c.ladderBudget = this.ladderBudget;
     c.twoMslNanos = this.twoMslNanos;
     if (midstream) c.add('MIDSTREAM', -1, frameNo, this.input, t, { rolesGuessed });
     if (fl.prevId > 0) {
@@ -681,6 +687,7 @@ export class Tracker {
     // Held FINs are delivered; TIME_WAIT → CLOSED only when the capture shows 2×MSL passing.
     c.settle(endNanos);
     this.hooks.emit(c, ended, endNanos, this.retireKey);
+    if (c.ladder !== null) this.ladderBudget.held -= c.ladder.length; // reported: its rows are let go
   }
 }
 

@@ -9,7 +9,7 @@ import type { ChalkInstance } from 'chalk';
 import type { AnomalyReport, ConnectionReport, LadderRow, Role, RunReport, TransitionReport } from './model.js';
 import { paintSeverity, type RenderContext } from './context.js';
 import { formatEndpoint, formatSeconds, isoDiffSeconds, strWidth, wrapText } from './format.js';
-import { LADDER_MAX_ROWS } from '../flow/connection.js';
+import { LADDER_BUDGET_ROWS, LADDER_MAX_ROWS } from '../flow/connection.js';
 import { ARC } from '../tcp/machine.js';
 
 /** Widest state name (SYN_RECEIVED): keeps both state columns aligned down the whole diagram. */
@@ -191,11 +191,16 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
     }
   };
   const omitted = c.ladderRowsOmitted ?? 0;
+  // Where rows were first left out: past the connection's LADDER_MAX_ROWS, or earlier when the
+  // run's open connections held LADDER_BUDGET_ROWS between them.
+  const omittedAt = c.ladderRowsOmittedAfter ?? LADDER_MAX_ROWS;
+  const why = omittedAt < LADDER_MAX_ROWS
+    ? `the open connections' ladders held ${LADDER_BUDGET_ROWS.toLocaleString('en-US')} rows between them, and from then on`
+    : `a ladder keeps ${LADDER_MAX_ROWS.toLocaleString('en-US')} rows of a connection, then`;
   const omittedLines = omitted === 0 ? [] : wrapHanging(`${ctx.ascii ? '...' : '⋯'} ${omitted.toLocaleString('en-US')} more ` +
-    `${omitted === 1 ? 'row' : 'rows'} not kept: a ladder keeps ${LADDER_MAX_ROWS.toLocaleString('en-US')} rows of a connection, ` +
-    'then only those of packets that move a state', ctx.width, indentW).map((l) => chalk.dim(l));
+    `${omitted === 1 ? 'row' : 'rows'} not kept: ${why} only those of packets that move a state`, ctx.width, indentW).map((l) => chalk.dim(l));
   rows.forEach((r, i) => {
-    if (i === LADDER_MAX_ROWS) out.push(...omittedLines);
+    if (i === omittedAt) out.push(...omittedLines);
     icmpRows(i);
     const input = r.input ?? c.input;
     if (left !== null && left[i] !== undefined) {
@@ -225,7 +230,7 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
     prev = r;
   });
   icmpRows(rows.length);
-  if (rows.length <= LADDER_MAX_ROWS) out.push(...omittedLines);
+  if (rows.length <= omittedAt) out.push(...omittedLines);
   // Arcs no row shows: taken when the record ended (a held FIN assumed delivered, TIME_WAIT expiring).
   for (const taken of arcs.after) {
     out.push(...wrapHanging(`at the end of the record, ${arcWords(taken, arrowTo, true)}`, ctx.width, indentW).map((l) => chalk.dim(l)));

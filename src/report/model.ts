@@ -216,10 +216,13 @@ export interface ConnectionReport {
   /** Per-packet rows for the ladder diagram; only present when the run asked for them. */
   ladder?: LadderRow[];
   /**
-   * Rows not kept: past the first LADDER_MAX_ROWS (10,000) of a connection only the rows of packets
-   * that moved a state are kept. Present only when some were left out.
+   * Rows not kept: past the first LADDER_MAX_ROWS (10,000) of a connection, or while the run's
+   * connections hold LADDER_BUDGET_ROWS (1,000,000) rows, only the rows of packets that moved a
+   * state are kept. Present only when some were left out.
    */
   ladderRowsOmitted?: number;
+  /** With ladderRowsOmitted: how many rows were kept before the first one left out (where the ladder says so). */
+  ladderRowsOmittedAfter?: number;
 }
 
 export interface WiresharkReport {

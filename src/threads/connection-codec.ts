@@ -287,6 +287,7 @@ class RebuiltConnection implements ConnectionFacts {
   anomalies: Anomaly[] | null = null;
   ladder: LadderStep[] | null = null;
   ladderOmitted = 0;
+  ladderOmittedAt = -1;
 
   constructor(
     readonly id: number,

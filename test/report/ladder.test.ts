@@ -12,7 +12,10 @@ import { Scenario } from '../helpers/scenario.js';
 import { Chalk } from 'chalk';
 import type { AnomalyReport, ConnectionReport, LadderRow } from '../../src/report/model.js';
 import { strWidth } from '../../src/report/format.js';
-import { LADDER_MAX_ROWS } from '../../src/flow/connection.js';
+import { LADDER_MAX_ROWS, type Connection } from '../../src/flow/connection.js';
+import { CaptureClock } from '../../src/capture/clock.js';
+import { resolveSettings, runCore } from '../../src/core.js';
+import { sharedPath } from '../helpers/shared.js';
 
 const ctx = defaultRenderContext({ width: 80 });
 // Wide enough that no label or message wraps (wrapping: test/cli/ladder-width.test.ts).
@@ -444,5 +447,65 @@ describe('a connection longer than the ladder keeps (helper-52 audit: every row 
     const short = new Scenario();
     short.a.syn(); short.b.synAck(); short.a.ack(); short.a.data(5);
     expect((await short.run()).connections[0].ladderRowsOmitted).toBeUndefined();
+  });
+});
+
+describe('the rows all open connections hold (LADDER_BUDGET_ROWS: 50,000 busy connections could hold 500M rows)', () => {
+  async function ladders(file: string, budget?: number): Promise<Map<number, Connection>> {
+    const seen = new Map<number, Connection>();
+    await runCore([{ name: 'x', bytes: fromBytes(readFileSync(file)) }], resolveSettings({}), new CaptureClock(), {
+      ladder: true,
+      ...(budget === undefined ? {} : { ladderBudgetRows: budget }),
+      finished: (c: Connection) => {
+        // The connection is recycled after this call: keep copies of what is compared.
+        seen.set(c.id, { ladder: c.ladder!.map((r) => ({ ...r })), ladderOmitted: c.ladderOmitted, ladderOmittedAt: c.ladderOmittedAt } as Connection);
+      },
+    });
+    return seen;
+  }
+
+  test('past it, every connection keeps only rows that move a state, and counts the others; the rows before are the same', async () => {
+    const file = sharedPath('corpus', 'zeek', 'traces', 'wikipedia.pcap');
+    const all = await ladders(file);
+    const few = await ladders(file, 40);
+    expect(few.size).toBe(all.size);
+    let cut = 0;
+    for (const [id, c] of few) {
+      const whole = all.get(id)!;
+      expect(whole.ladderOmitted, `#${id}`).toBe(0);
+      // Kept and left out add up to every row, and the kept ones are rows of the whole ladder, in order.
+      expect(c.ladder!.length + c.ladderOmitted, `#${id}`).toBe(whole.ladder!.length);
+      const frames = new Set(whole.ladder!.map((r) => r.frame));
+      for (const r of c.ladder!) expect(frames.has(r.frame), `#${id} frame ${r.frame}`).toBe(true);
+      if (c.ladderOmitted === 0) {
+        expect(c.ladder).toEqual(whole.ladder);
+        continue;
+      }
+      cut++;
+      expect(c.ladderOmittedAt).toBeLessThan(whole.ladder!.length);
+      expect(c.ladder!.slice(0, c.ladderOmittedAt)).toEqual(whole.ladder!.slice(0, c.ladderOmittedAt));
+      // A row kept after that moved a state: its states differ from the row before it in the whole ladder.
+      for (const r of c.ladder!.slice(c.ladderOmittedAt)) {
+        const i = whole.ladder!.findIndex((w) => w.frame === r.frame);
+        const before = whole.ladder![i - 1];
+        expect(before === undefined || before.clientState !== r.clientState || before.serverState !== r.serverState, `#${id} frame ${r.frame}`).toBe(true);
+      }
+    }
+    expect(cut).toBeGreaterThan(0);
+    // Rows are given back when a connection is reported: with room for every row at once, nothing is left out.
+    const roomy = await ladders(file, 100_000);
+    for (const c of roomy.values()) expect(c.ladderOmitted).toBe(0);
+  });
+
+  test('the diagram says where rows were left out, and why', () => {
+    const c = connection(1, { ladder: TEXTBOOK_LADDER });
+    c.ladderRowsOmitted = 7;
+    c.ladderRowsOmittedAfter = 2;
+    const lines = renderConnectionLadder(c, { ...ctx, ascii: true, width: 200 }).split('\n');
+    const at = lines.findIndex((l) => l.includes('more rows not kept'));
+    expect(lines[at]).toContain("... 7 more rows not kept: the open connections' ladders held 1,000,000 rows between them, and from then on only those of packets that move a state");
+    // After the second row (frame 2), before the third.
+    const frameOf = (l: string): number | null => (/^ +(\d+) +\d+\.\d+/.exec(l) ? Number(/^ +(\d+)/.exec(l)![1]) : null);
+    expect(lines.slice(0, at).map(frameOf).filter((f) => f !== null)).toEqual([1, 2]);
   });
 });
