@@ -32,6 +32,8 @@ export interface AnalyzeInput {
   chunksTransferable?: boolean;
   /** A pipe: read to its end even when the capture in it ended early (ReadCaptureOptions.readToEnd). */
   readToEnd?: boolean;
+  /** The input's size in bytes, when it is a regular file: a large gzip file is inflated on a thread of its own (ReadCaptureOptions.size). */
+  size?: number;
 }
 
 export interface CoreHooks {
@@ -138,7 +140,7 @@ export async function runCore(inputs: AnalyzeInput[], settings: Settings, clock:
     let error: InputReport['error'] = null;
     const drainFailure: DrainFailure = { failed: false, error: undefined };
     try {
-      await readCapture(drainAfterEachChunk(input.bytes, drain, drainFailure), info, onRecord, { readToEnd: input.readToEnd === true });
+      await readCapture(drainAfterEachChunk(input.bytes, drain, drainFailure), info, onRecord, { readToEnd: input.readToEnd === true, ...(input.size === undefined ? {} : { size: input.size }) });
     } catch (err) {
       if (drainFailure.failed) throw drainFailure.error;
       if (!(err instanceof CaptureError)) throw err;

@@ -33,8 +33,12 @@ export interface ThreadReport {
 export type FromGunzip =
   /** The thread is done with a compressed chunk: another may be sent, in its memory when given back. */
   | { t: 'took-in'; buffer: ArrayBuffer | null }
-  /** Decompressed bytes [0, length) of `buffer` (transferred). */
-  | { t: 'out'; buffer: ArrayBuffer; length: number }
+  /**
+   * Decompressed bytes [0, length) of `buffer` (transferred): the pieces gunzip() yielded, of
+   * `pieces` bytes each, handed out as they were (drive() counts what it reads after the reader
+   * stopped by chunks, so the chunking shows in a report).
+   */
+  | { t: 'out'; buffer: ArrayBuffer; length: number; pieces: number[] }
   /**
    * The stream is over: it ended (failure null) or failed. `closeSource`: gunzip let go of the
    * compressed input (a file is closed then; a pipe it stopped on is left to be read through).

@@ -29,6 +29,7 @@ let sourceFailure: Error | null = null;
 const spare: ArrayBuffer[] = [];
 let batch = new Uint8Array(BATCH_BYTES);
 let filled = 0;
+let pieces: number[] = [];
 let outstanding = 0;
 let outWake: (() => void) | null = null;
 
@@ -53,10 +54,11 @@ function wake(which: 'in' | 'out'): void {
 function flush(): void {
   if (filled === 0) return;
   const full = batch.buffer as ArrayBuffer;
-  post({ t: 'out', buffer: full, length: filled }, [full]);
+  post({ t: 'out', buffer: full, length: filled, pieces }, [full]);
   outstanding++;
   batch = new Uint8Array(spare.pop() ?? new ArrayBuffer(BATCH_BYTES));
   filled = 0;
+  pieces = [];
 }
 
 async function* compressed(): AsyncGenerator<Uint8Array> {
@@ -98,17 +100,15 @@ async function run(): Promise<void> {
   let failure: GunzipFailure | null = null;
   try {
     for await (const piece of gunzip(compressed(), report)) {
-      let off = 0;
-      while (off < piece.length) {
-        const n = Math.min(piece.length - off, BATCH_BYTES - filled);
-        batch.set(piece.subarray(off, off + n), filled);
-        filled += n;
-        off += n;
-        if (filled === BATCH_BYTES) {
-          flush();
-          while (outstanding >= MAX_OUT) await new Promise<void>((resolve) => (outWake = resolve));
-        }
+      // Pieces are not cut (zlib's are at most 64 KiB): a batch holds whole ones.
+      if (filled + piece.length > batch.length) {
+        flush();
+        while (outstanding >= MAX_OUT) await new Promise<void>((resolve) => (outWake = resolve));
+        if (piece.length > batch.length) batch = new Uint8Array(piece.length);
       }
+      batch.set(piece, filled);
+      filled += piece.length;
+      pieces.push(piece.length);
     }
   } catch (err) {
     if (err === sourceFailure && sourceFailure !== null) failure = { kind: 'source' };

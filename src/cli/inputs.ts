@@ -89,12 +89,25 @@ export async function inputSize(name: string): Promise<number | null> {
 
 export function openInput(name: string, hooks: InputHooks = {}): AnalyzeInput {
   // Node's file and pipe streams allocate a new buffer for every read and never look back at it.
+  const size = regularSize(name, hooks);
   return {
     name,
     bytes: name === '-' ? guarded(hooks.stdin?.() ?? stdinSource(readSizes(hooks)), hooks) : fileSource(name, hooks),
     chunksTransferable: name !== '-' || hooks.stdin === undefined,
     readToEnd: isPipe(name, hooks),
+    ...(size === null ? {} : { size }),
   };
+}
+
+/** The size of a regular file (a path, or a file redirected to stdin), else null. */
+function regularSize(name: string, hooks: InputHooks): number | null {
+  if (name === '-' && hooks.stdin !== undefined) return null;
+  try {
+    const st = name === '-' ? fstatSync(0) : statSync(name);
+    return st.isFile() ? st.size : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Standard input or a path that is not a regular file (a FIFO, `<(...)`): a writer may be behind it (AnalyzeInput.readToEnd). */
