@@ -22,7 +22,7 @@ import { ROTATED_NAMES, rotatedCapture } from '../helpers/rotated.js';
 import { REPO_ROOT } from '../helpers/shared.js';
 
 /** Connection fields that stay on the worker: tracking scratch and the live Zeek model (its verdict crosses). */
-const STAYS_BEHIND = new Set(['zeek', 'pktCodes', 'ladderArcs', 'twoMslNanos', 'lossSecond', 'lossOther', 'synAckUnseen', 'synAckUnseenRows', 'inferredSynAck', 'guessedIss', 'blindAckBy', 'blindAckNo', 'blindAckFrame', 'blindAckInput', 'blindAckNanos', 'blindAckStampedBack', 'synStamps', 'challengeable', 'challengeAck', 'challengeAckAlt', 'challengedAt', 'challengerInTimeWait',
+const STAYS_BEHIND = new Set(['zeek', 'pktCodes', 'ladderArcs', 'ladderBudget', 'twoMslNanos', 'lossSecond', 'lossOther', 'synAckUnseen', 'synAckUnseenRows', 'inferredSynAck', 'guessedIss', 'blindAckBy', 'blindAckNo', 'blindAckFrame', 'blindAckInput', 'blindAckNanos', 'blindAckStampedBack', 'synStamps', 'challengeable', 'challengeAck', 'challengeAckAlt', 'challengedAt', 'challengerInTimeWait',
   // Resolved by settle() before the record is emitted.
   'unmatchedAck', 'unmatchedAckSeq', 'unmatchedAckFrame', 'unmatchedAckInput', 'unmatchedAckNanos', 'unmatchedAckRows', 'unmatchedAckCount']);
 
