@@ -34,6 +34,11 @@ export interface AnalyzeInput {
   readToEnd?: boolean;
   /** The input's size in bytes, when it is a regular file: a large gzip file is inflated on a thread of its own (ReadCaptureOptions.size). */
   size?: number;
+  /**
+   * Called once the input is refused (a CaptureError): nothing will read it again, so a read still
+   * waiting on it (a quiet pipe, read ahead by the gunzip thread's reader) may be let go of.
+   */
+  abandon?: () => void;
 }
 
 export interface CoreHooks {
@@ -144,6 +149,7 @@ export async function runCore(inputs: AnalyzeInput[], settings: Settings, clock:
     } catch (err) {
       if (drainFailure.failed) throw drainFailure.error;
       if (!(err instanceof CaptureError)) throw err;
+      input.abandon?.();
       error = { code: err.code, byteOffset: err.byteOffset, message: err.message };
       hooks.onInputError?.(input.name, err);
     }

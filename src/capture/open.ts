@@ -108,12 +108,14 @@ async function readStream(source: AsyncIterable<Uint8Array>, info: CaptureInfo, 
     gz = newGunzipReport();
     gz.readThrough = opts.readToEnd === true;
     try {
-      raw = await peek(inflated(raw.rest, gz, opts), 4);
+      // Kept to be let go if the input is refused: the peek's own rest would not reach it unstarted
+      // (helper-91 review: a gunzip thread left running for each refused input).
+      stream.input = inflated(raw.rest, gz, opts);
+      raw = await peek(stream.input, 4);
     } catch (err) {
       throw asFatalGzip(err);
     }
     input = raw.rest;
-    stream.input = input;
     if (raw.head.length === 0) throw new CaptureError('EMPTY', 0, 'the gzip stream decompresses to nothing');
   }
   const magic = raw.head;

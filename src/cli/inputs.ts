@@ -35,6 +35,12 @@ export interface InputHooks {
    * what was read is still reported (README, "Interrupting a run").
    */
   interrupt?: AbortSignal;
+  /**
+   * Aborted when the core refused the input (AnalyzeInput.abandon): a read still waiting on it is
+   * let go of and its reader ended, as for an interruption, so that a quiet pipe's writer does not
+   * keep the process alive (helper-91 review: a refused gzip pipe read ahead by the gunzip thread).
+   */
+  abandoned?: AbortSignal;
   /** Standard input; injectable for tests. Defaults to file descriptor 0. */
   stdin?: () => ByteSource;
   /**
@@ -90,12 +96,15 @@ export async function inputSize(name: string): Promise<number | null> {
 export function openInput(name: string, hooks: InputHooks = {}): AnalyzeInput {
   // Node's file and pipe streams allocate a new buffer for every read and never look back at it.
   const size = regularSize(name, hooks);
+  const abandoned = new AbortController();
+  const own = { ...hooks, abandoned: abandoned.signal };
   return {
     name,
-    bytes: name === '-' ? guarded(hooks.stdin?.() ?? stdinSource(readSizes(hooks)), hooks) : fileSource(name, hooks),
+    bytes: name === '-' ? guarded(hooks.stdin?.() ?? stdinSource(readSizes(hooks)), own) : fileSource(name, own),
     chunksTransferable: name !== '-' || hooks.stdin === undefined,
     readToEnd: isPipe(name, hooks),
     ...(size === null ? {} : { size }),
+    abandon: () => abandoned.abort(),
   };
 }
 
@@ -247,8 +256,11 @@ async function* guarded(source: AsyncIterable<Uint8Array> & { destroy?: () => vo
       if (interrupt?.aborted) throw interruptedError(interrupt, read);
       // A live pipe may stay quiet for minutes: its next chunk is raced against the interruption,
       // not awaited (the pending read is let go; destroy() below ends the reader behind it).
-      const r = await orAborted(it.next(), interrupt);
-      if (r === ABORTED) throw interruptedError(interrupt!, read);
+      const r = await orAborted(orAborted(it.next(), hooks.abandoned), interrupt);
+      if (r === ABORTED) {
+        if (hooks.abandoned?.aborted === true) return; // nobody reads on: ended, uncounted
+        throw interruptedError(interrupt!, read);
+      }
       if (r.done === true) { done = true; return; }
       if (hooks.signal?.aborted) return;
       const chunk = r.value;
@@ -268,7 +280,7 @@ async function* guarded(source: AsyncIterable<Uint8Array> & { destroy?: () => vo
     // interruption its next chunk may still be pending (the stdin thread's, ended by destroy()):
     // the return then runs once that settles, and is not waited for.
     if (!done) {
-      if (interrupt?.aborted === true) it.return?.()?.catch(() => {});
+      if (interrupt?.aborted === true || hooks.abandoned?.aborted === true) it.return?.()?.catch(() => {});
       else await it.return?.();
     }
   }

@@ -61,10 +61,11 @@ export const LADDER_MAX_ROWS = 10_000;
 
 /**
  * Ladder rows held at once by all the connections of a run whose records are not reported yet;
- * past it, each keeps only the rows of packets that move a state, as past LADDER_MAX_ROWS, which
- * bounds one connection, not many: 50,000 busy connections (the default --max-connections) could
- * hold 500M rows. A row held costs ~0.5 KB of RSS (the 1 GB benchmark capture holds ~330k at its
- * peak: 455 MiB with --ladder --all, against ~210 MiB without).
+ * past it, a connection that would add a row keeps only the rows of packets that move a state from
+ * then on, as past LADDER_MAX_ROWS, which bounds one connection, not many: 50,000 busy connections
+ * (the default --max-connections) could hold 500M rows. A soft bound: rows that move a state are
+ * always kept (at most ~MAX_RECORD_TRANSITIONS a connection). A row held costs ~0.5 KB of RSS (the
+ * 1 GB benchmark capture holds ~330k at its peak: 455 MiB with --ladder --all, ~210 MiB without).
  */
 export const LADDER_BUDGET_ROWS = 1_000_000;
 
@@ -1671,7 +1672,8 @@ export class Connection implements ConnectionFacts {
     const moved = arcs !== this.ladderArcs;
     this.ladderArcs = arcs;
     const budget = this.ladderBudget;
-    if (!moved && (ladder.length >= LADDER_MAX_ROWS || (budget !== null && budget.held >= budget.rows))) {
+    // Once rows are left out they stay left out, so that the ladder says truly where that began.
+    if (!moved && (this.ladderOmitted > 0 || ladder.length >= LADDER_MAX_ROWS || (budget !== null && budget.held >= budget.rows))) {
       if (this.ladderOmitted++ === 0) this.ladderOmittedAt = ladder.length;
       this.pktCodes = null;
       // This packet has no row: synAckSeen() must not take a mark back from the next row kept.

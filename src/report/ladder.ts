@@ -103,7 +103,7 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
     if (arcs.some((t) => t.arc === ARC.NOTE3_SND_RST)) out.push(chalk.dim(fitting(RST_LEGENDS, ctx.width)));
   }
   out.push('');
-  if (rows.length === 0) {
+  if (rows.length === 0 && (c.ladderRowsOmitted ?? 0) === 0) {
     out.push(...wrapHanging('(no per-packet rows were recorded for this connection)', ctx.width).map((l) => chalk.dim(l)));
     return out.join('\n') + '\n';
   }

@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type * as Gzip from '../../src/capture/gzip.js';
@@ -278,6 +279,23 @@ describe('readCapture and the gunzip thread', () => {
     expect(badHere.issues.map((i) => i.code)).toContain('GZIP_ERROR');
     expect(await read(bad, { gunzipThread: true })).toEqual(badHere);
     expect(await read(bad, { readToEnd: true })).toEqual(badHere);
+  });
+
+  it('a gzip input refused after it was inflated from: its thread is ended (helper-91 review: one left running for each)', async () => {
+    const terminate = Worker.prototype.terminate;
+    let ended = 0;
+    Worker.prototype.terminate = function (this: Worker) {
+      ended++;
+      return terminate.call(this);
+    };
+    try {
+      const notCapture = gzipSync(sample(300_000, 9));
+      const info = record.newCaptureInfo();
+      await expect(open.readCapture(source(notCapture, 1 << 20).iterable, info, () => {}, { gunzipThread: true })).rejects.toThrow(/not a pcap or pcapng file/);
+      expect(ended).toBe(1);
+    } finally {
+      Worker.prototype.terminate = terminate;
+    }
   });
 
   it('a gzip pipe that holds no capture is refused at once, though its writer has not closed it (helper-90 review)', async () => {

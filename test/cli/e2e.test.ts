@@ -1112,3 +1112,25 @@ function shardedFlood(file: string): { one: string; two: string; held: number } 
   expect(two.stderr).not.toMatch(/finishing on one thread/);
   return { one: one.stdout, two: two.stdout, held: Number(/the merge held at most (\d+) connection creations/.exec(two.stderr)?.[1]) };
 }
+
+describe('a refused input lets go of a pipe its writer keeps open (helper-91 review)', () => {
+  test('a gzip pipe holding no capture: the run ends, with the next input reported, while the writer is still there', async () => {
+    // The gunzip thread's reader reads ahead; a read left waiting on the quiet pipe kept the process
+    // alive until the writer closed it, though the report was complete.
+    const junk = Buffer.alloc(200_000);
+    for (let i = 0, x = 7; i < junk.length; i++) junk[i] = (x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 24;
+    const gz = join(tmp, 'not-a-capture.gz');
+    writeFileSync(gz, gzipSync(junk));
+    const child = spawn('/bin/sh', ['-c', `cat "${gz}" - | ("${process.execPath}" "${BIN}" -f ndjson - "${SAMPLE}" > /dev/null; echo "node-exit $?" >&2)`]);
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const deadline = Date.now() + 15_000;
+    while (!err.includes('node-exit') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    const endedFirst = err.includes('node-exit'); // before the writer went
+    child.stdin.end(); // the writer goes: cat ends
+    await new Promise((resolve) => child.on('close', resolve));
+    expect(err).toMatch(/^tcpflow-analyze: stdin: not a pcap or pcapng file/m);
+    expect(err).toMatch(/node-exit 2/);
+    expect(endedFirst, err).toBe(true);
+  }, 30_000);
+});

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { analyze } from '../../src/analyze.js';
-import { fromBytes } from '../helpers/pcap-writer.js';
+import { fromBytes, writePcap } from '../helpers/pcap-writer.js';
 import { arrow, renderConnectionLadder, renderLadder, rowLabel } from '../../src/report/ladder.js';
 import { defaultRenderContext } from '../../src/report/context.js';
 import { connection, sampleReport, TEXTBOOK_LADDER } from './fixtures.js';
@@ -464,10 +464,10 @@ describe('the rows all open connections hold (LADDER_BUDGET_ROWS: 50,000 busy co
     return seen;
   }
 
-  test('past it, every connection keeps only rows that move a state, and counts the others; the rows before are the same', async () => {
-    const file = sharedPath('corpus', 'zeek', 'traces', 'wikipedia.pcap');
+  test.each([['wikipedia.pcap', 40], ['wikipedia.pcap', 5], ['pop3.pcap', 3], ['ipv6.pcap', 4]] as const)('%s, %i rows: past it, every connection keeps only rows that move a state from then on, and counts the others; the rows before are the same', async (name, budget) => {
+    const file = sharedPath('corpus', 'zeek', 'traces', name);
     const all = await ladders(file);
-    const few = await ladders(file, 40);
+    const few = await ladders(file, budget);
     expect(few.size).toBe(all.size);
     let cut = 0;
     for (const [id, c] of few) {
@@ -497,6 +497,15 @@ describe('the rows all open connections hold (LADDER_BUDGET_ROWS: 50,000 busy co
     for (const c of roomy.values()) expect(c.ladderOmitted).toBe(0);
   });
 
+  test('a connection none of whose rows was kept: the diagram says how many were left out, not that none were recorded (helper-91 review)', () => {
+    const c = connection(1, { ladder: [] });
+    c.ladderRowsOmitted = 3;
+    c.ladderRowsOmittedAfter = 0;
+    const text = renderConnectionLadder(c, { ...ctx, ascii: true, width: 200 });
+    expect(text).not.toContain('no per-packet rows were recorded');
+    expect(text).toContain("... 3 more rows not kept: the open connections' ladders held 1,000,000 rows between them");
+  });
+
   test('the diagram says where rows were left out, and why', () => {
     const c = connection(1, { ladder: TEXTBOOK_LADDER });
     c.ladderRowsOmitted = 7;
@@ -508,4 +517,35 @@ describe('the rows all open connections hold (LADDER_BUDGET_ROWS: 50,000 busy co
     const frameOf = (l: string): number | null => (/^ +(\d+) +\d+\.\d+/.exec(l) ? Number(/^ +(\d+)/.exec(l)![1]) : null);
     expect(lines.slice(0, at).map(frameOf).filter((f) => f !== null)).toEqual([1, 2]);
   });
+});
+
+test('a connection whose rows were left out while the budget was spent keeps leaving them out after rows are given back (helper-91 review)', async () => {
+  // A fills the budget and closes; B's data rows past it are left out; A is reported (its rows given
+  // back) while B goes on: B's later data rows stay left out, so its ladder's "from then on" holds.
+  const a = new Scenario({ clientPort: 40001 });
+  a.a.syn(); a.b.synAck(); a.a.ack();
+  for (let i = 0; i < 10; i++) a.a.data(10);
+  const b = new Scenario({ clientPort: 40002 });
+  b.wait(50);
+  b.a.syn(); b.b.synAck(); b.a.ack();
+  for (let i = 0; i < 5; i++) b.a.data(10);
+  a.wait(100);
+  a.a.fin(); a.b.ack(); a.b.fin(); a.a.ack();
+  b.wait(10_000);
+  for (let i = 0; i < 5; i++) b.a.data(10);
+  b.a.fin(); b.b.ack(); b.b.fin(); b.a.ack();
+  const frames = [...a.frames, ...b.frames].sort((x, y) => x.tsSec - y.tsSec || x.tsNanos - y.tsNanos);
+  const seen = new Map<number, { rows: number; omitted: number; at: number; data: number }>();
+  await runCore([{ name: 'x', bytes: fromBytes(writePcap(frames)) }], resolveSettings({ mslSeconds: 1 }), new CaptureClock(), {
+    ladder: true,
+    ladderBudgetRows: 15,
+    finished: (c: Connection) => {
+      seen.set(c.id, { rows: c.ladder!.length, omitted: c.ladderOmitted, at: c.ladderOmittedAt, data: c.ladder!.filter((r) => r.len > 0).length });
+    },
+  });
+  const bc = seen.get(2)!;
+  expect(seen.get(1)!.omitted).toBe(0);
+  expect(bc.omitted).toBe(10); // all ten of its data rows: five while A held the budget, five after
+  expect(bc.data).toBe(0);
+  expect(bc.at).toBe(3);
 });
