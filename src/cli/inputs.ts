@@ -95,37 +95,32 @@ export async function inputSize(name: string): Promise<number | null> {
 
 export function openInput(name: string, hooks: InputHooks = {}): AnalyzeInput {
   // Node's file and pipe streams allocate a new buffer for every read and never look back at it.
-  const size = regularSize(name, hooks);
+  const { pipe, size } = whatInput(name, hooks);
   const abandoned = new AbortController();
   const own = { ...hooks, abandoned: abandoned.signal };
   return {
     name,
     bytes: name === '-' ? guarded(hooks.stdin?.() ?? stdinSource(readSizes(hooks)), own) : fileSource(name, own),
     chunksTransferable: name !== '-' || hooks.stdin === undefined,
-    readToEnd: isPipe(name, hooks),
+    readToEnd: pipe,
     ...(size === null ? {} : { size }),
     abandon: () => abandoned.abort(),
   };
 }
 
-/** The size of a regular file (a path, or a file redirected to stdin), else null. */
-function regularSize(name: string, hooks: InputHooks): number | null {
-  if (name === '-' && hooks.stdin !== undefined) return null;
+/**
+ * From one stat: whether the input is standard input or a path that is not a regular file (a FIFO,
+ * `<(...)`), which a writer may be behind (AnalyzeInput.readToEnd); and a regular file's size (a
+ * path, or a file redirected to stdin), else null.
+ */
+function whatInput(name: string, hooks: InputHooks): { pipe: boolean; size: number | null } {
+  if (name === '-' && hooks.stdin !== undefined) return { pipe: true, size: null };
   try {
     const st = name === '-' ? fstatSync(0) : statSync(name);
-    return st.isFile() ? st.size : null;
+    return st.isFile() ? { pipe: false, size: st.size } : { pipe: true, size: null };
   } catch {
-    return null;
-  }
-}
-
-/** Standard input or a path that is not a regular file (a FIFO, `<(...)`): a writer may be behind it (AnalyzeInput.readToEnd). */
-function isPipe(name: string, hooks: InputHooks): boolean {
-  if (name === '-') return hooks.stdin !== undefined || !stdinIsFile();
-  try {
-    return !statSync(name).isFile();
-  } catch {
-    return false; // unreadable: fileSource says why
+    // An unusable stdin: process.stdin reports it as a read error. An unreadable path: fileSource says why.
+    return { pipe: name === '-', size: null };
   }
 }
 
