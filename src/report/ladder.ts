@@ -172,21 +172,29 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
   const labelEnd = labelCol - 2 + arrowW - 2;
   const labelBelow = (below: string, from: Role): string[] =>
     wrapText(below, labelRoom).map((l) => ' '.repeat(from === 'client' ? labelCol : Math.max(labelCol, labelEnd - strWidth(l))) + l);
+  // A diagram row: frame, time, both states (dim where unchanged from `before`), the arrow with as
+  // much of its label as fits, a mark; the rest of the label under it.
+  type States = Pick<LadderRow, 'clientState' | 'serverState'>;
+  const drawRow = (frame: number, seconds: number, states: States, before: States | null, label: string, from: Role, flag: string): void => {
+    const [onArrow, below] = splitLabel(label, arrowW - 5);
+    out.push(
+      `${String(frame).padStart(frameW)}  ${seconds.toFixed(digits).padStart(timeW)}  ` +
+      `${paintState(chalk, states.clientState, before?.clientState)}  ` +
+      `${arrow(onArrow, from, arrowW, ctx.ascii)}  ` +
+      `${paintState(chalk, states.serverState, before?.serverState)}` +
+      flag,
+    );
+    if (below !== '') out.push(...labelBelow(below, from));
+  };
   let prev: LadderRow | null = null;
   const icmpRows = (i: number): void => {
     for (const a of icmpAt.get(i) ?? []) {
       placed.add(a);
       inputLine(a.input ?? c.input);
       const states = prev ?? rows[Math.min(i, rows.length - 1)];
-      const [onArrow, below] = splitLabel(icmpLabel(a), arrowW - 5);
       const from: Role = a.endpoint === 'client' ? 'server' : 'client'; // towards the endpoint whose segment it quotes
-      out.push(
-        `${String(a.frame).padStart(frameW)}  ${isoDiffSeconds(c.firstSeen, a.time).toFixed(digits).padStart(timeW)}  ` +
-        `${paintState(chalk, states.clientState, states.clientState)}  ` +
-        `${arrow(onArrow, from, arrowW, ctx.ascii)}  ` +
-        `${paintState(chalk, states.serverState, states.serverState)}` + (ctx.ascii ? ' !' : ' ⚠'),
-      );
-      if (below !== '') out.push(...labelBelow(below, from));
+      // States as the rows around it have them: unchanged, so dim.
+      drawRow(a.frame, isoDiffSeconds(c.firstSeen, a.time), states, states, icmpLabel(a), from, ctx.ascii ? ' !' : ' ⚠');
       out.push(...markLines(chalk, a.severity, `${mark} ${a.code}`, a.message ? `: ${a.message}` : '', indentW, ctx.width));
     }
   };
@@ -215,15 +223,7 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
     // Codes the row names but the connection's list does not (should not happen): still show them.
     const extra = r.anomalies.filter((code) => !marks.some((a) => a.code === code));
     const flag = marks.length + extra.length > 0 ? (ctx.ascii ? ' !' : ' ⚠') : '';
-    const [onArrow, below] = splitLabel(labels[i], arrowW - 5);
-    const line =
-      `${String(r.frame).padStart(frameW)}  ${r.t.toFixed(digits).padStart(timeW)}  ` +
-      `${paintState(chalk, r.clientState, prev?.clientState)}  ` +
-      `${arrow(onArrow, r.from, arrowW, ctx.ascii)}  ` +
-      `${paintState(chalk, r.serverState, prev?.serverState)}` +
-      flag;
-    out.push(line);
-    if (below !== '') out.push(...labelBelow(below, r.from));
+    drawRow(r.frame, r.t, r, prev, labels[i], r.from, flag);
     for (const taken of arcs.byRow[i]) out.push(...wrapHanging(arcWords(taken, arrowTo), ctx.width, indentW).map((l) => chalk.dim(l)));
     for (const a of marks) out.push(...markLines(chalk, a.severity, `${mark} ${a.code}`, a.message ? `: ${a.message}` : '', indentW, ctx.width));
     for (const code of extra) out.push(...markLines(chalk, '', `${mark} ${code}`, '', indentW, ctx.width));
