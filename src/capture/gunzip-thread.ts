@@ -10,6 +10,7 @@
  * What the input is told (closed, or left open to be read through) is what gunzip() tells it.
  */
 import { Worker } from 'node:worker_threads';
+import { workerEvents } from '../threads/worker-events.js';
 import { workerScriptBuilt } from '../threads/worker-script.js';
 import { GzipError, type GunzipReport } from './gzip.js';
 import { BATCH_BYTES, MAX_AHEAD, type FromGunzip, type ToGunzip } from './gunzip-protocol.js';
@@ -23,8 +24,6 @@ const COPY_BYTES = 1 << 20;
 export function gunzipThreadBuilt(): boolean {
   return workerScriptBuilt(WORKER_URL);
 }
-
-type Event = Exclude<FromGunzip, { t: 'took-in' }> | { t: 'died'; message: string };
 
 /**
  * Decompressed chunks of `source`, as gunzip(source, report) gives them. Null when the thread
@@ -42,20 +41,8 @@ export function gunzipOnThread(source: ByteSource, report: GunzipReport): AsyncG
 
 async function* fromThread(worker: Worker, source: ByteSource, report: GunzipReport): AsyncGenerator<Uint8Array> {
   const send = (m: ToGunzip, transfer: ArrayBuffer[] = []): void => worker.postMessage(m, transfer);
-  const events: Event[] = [];
-  let wake: (() => void) | null = null;
-  // Credit for compressed chunks is taken as it comes, not behind the batches queued before it.
   let inFlight = 0;
   let pumpWake: (() => void) | null = null;
-  const poke = (): void => {
-    const w = wake;
-    wake = null;
-    w?.();
-  };
-  const push = (e: Event): void => {
-    events.push(e);
-    poke();
-  };
   const wakePump = (): void => {
     const w = pumpWake;
     pumpWake = null;
@@ -63,19 +50,14 @@ async function* fromThread(worker: Worker, source: ByteSource, report: GunzipRep
   };
   // Compressed chunks' memory, given back by the thread for the next copies.
   const spare: ArrayBuffer[] = [];
-  worker.on('message', (m: FromGunzip) => {
-    if (m.t === 'took-in') {
-      inFlight--;
-      if (m.buffer !== null && spare.length < MAX_AHEAD) spare.push(m.buffer);
-      wakePump();
-    } else {
-      push(m);
-    }
+  // Credit for compressed chunks is taken as it comes, not behind the batches queued before it.
+  const next = workerEvents<FromGunzip, Exclude<FromGunzip, { t: 'took-in' }>>(worker, 'the gunzip thread', (m) => {
+    if (m.t !== 'took-in') return false;
+    inFlight--;
+    if (m.buffer !== null && spare.length < MAX_AHEAD) spare.push(m.buffer);
+    wakePump();
+    return true;
   });
-  worker.on('error', (err: Error) => push({ t: 'died', message: `the gunzip thread failed: ${err.message}` }));
-  worker.on('exit', (code: number) => push({ t: 'died', message: `the gunzip thread exited (${code})` }));
-  // Held only while this side waits for it (as the stdin reader thread is).
-  worker.unref();
 
   const it = source[Symbol.asyncIterator]();
   let stopped = false;
@@ -111,15 +93,6 @@ async function* fromThread(worker: Worker, source: ByteSource, report: GunzipRep
       send({ t: 'chunk', buffer, length: r.value.length }, [buffer]);
     }
   })();
-
-  const next = async (): Promise<Event> => {
-    if (events.length === 0) {
-      worker.ref();
-      while (events.length === 0) await new Promise<void>((resolve) => (wake = resolve));
-      worker.unref();
-    }
-    return events.shift()!;
-  };
 
   let close = true;
   let given = 0; // decompressed bytes handed out

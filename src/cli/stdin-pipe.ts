@@ -8,11 +8,10 @@
 import { closeSync, constants, openSync, readlinkSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { workerScriptBuilt } from '../threads/worker-script.js';
+import { workerEvents, type Died } from '../threads/worker-events.js';
 import { CHUNK_BYTES, type StdinMessage, type StdinReply } from './stdin-protocol.js';
 
 const WORKER_URL = new URL('./stdin-worker.js', import.meta.url);
-
-type Event = StdinMessage | { t: 'died'; message: string };
 
 /** Every this many chunks a reader lets the event loop turn (signals, timers, 'drain', EPIPE): here and the file reader (inputs.ts). */
 export const CHUNKS_PER_TURN = 4;
@@ -45,49 +44,15 @@ export function stdinPipeChunks(fallback: () => AsyncIterable<Uint8Array>): Asyn
   }
   // destroy(): an interrupted run lets go of a read still waiting on a quiet pipe (inputs.ts
   // guarded); the thread's exit wakes it, and the process is not held by the thread.
-  return Object.assign(chunksFrom(worker, listen(worker)), { destroy: (): void => void worker.terminate() });
+  // Listened to at once, not when the chunks are first asked for: with --threads 2 the first chunk
+  // is asked for only once the analysis worker has started, and by then a small input had been
+  // read, sent and lost (a user-level audit, 2026-12-04: the run hung, or said "the input is
+  // empty", 8 runs in 25 under load).
+  const next = workerEvents<StdinMessage>(worker, 'the stdin reader thread');
+  return Object.assign(chunksFrom(worker, next), { destroy: (): void => void worker.terminate() });
 }
 
-/** The thread's events, queued from now on. */
-interface Events {
-  queue: Event[];
-  wake: (() => void) | null;
-}
-
-/**
- * Listens to the thread at once, not when the chunks are first asked for: a Worker emits the
- * messages its thread posts as they come, and drops them while nobody listens. With --threads 2
- * the first chunk is asked for only once the analysis worker has started, and by then a small
- * input had been read, sent and lost: the run hung, or said "the input is empty" (a user-level
- * audit, 2026-12-04: 8 runs in 25 under load).
- */
-function listen(worker: Worker): Events {
-  const ev: Events = { queue: [], wake: null };
-  const push = (e: Event): void => {
-    ev.queue.push(e);
-    const w = ev.wake;
-    ev.wake = null;
-    w?.();
-  };
-  worker.on('message', push);
-  worker.on('error', (err: Error) => push({ t: 'died', message: `the stdin reader thread failed: ${err.message}` }));
-  worker.on('exit', (code: number) => push({ t: 'died', message: `the stdin reader thread exited (${code})` }));
-  // The thread keeps the process alive only while we wait for it: a consumer that stops asking
-  // (and never closes us) must not hold the process at exit.
-  worker.unref();
-  return ev;
-}
-
-async function* chunksFrom(worker: Worker, ev: Events): AsyncGenerator<Uint8Array> {
-  const events = ev.queue;
-  const next = async (): Promise<Event> => {
-    if (events.length === 0) {
-      worker.ref();
-      while (events.length === 0) await new Promise<void>((resolve) => (ev.wake = resolve));
-      worker.unref();
-    }
-    return events.shift()!;
-  };
+async function* chunksFrom(worker: Worker, next: () => Promise<StdinMessage | Died>): AsyncGenerator<Uint8Array> {
   let chunks = 0;
   try {
     for (;;) {
