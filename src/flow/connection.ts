@@ -6,7 +6,7 @@
  * rare objects; per-packet arrays exist only when the ladder was asked for.
  */
 import {
-  TCP_ACK, TCP_AE, TCP_CWR, TCP_ECE, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG, type PacketFields,
+  TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG, type PacketFields,
 } from '../decode/fields.js';
 import { icmpErrorName, isPacketTooBig, type IcmpError } from '../decode/icmp.js';
 import { TCP_WSCALE_MAX } from '../decode/tcp.js';
@@ -20,6 +20,7 @@ import { ARC, RCV, SND, expireTimeWait, go, isCapturedHandshakeAck, isObservedCl
 import { seqDiff, seqGe, seqGt, seqLe, seqLt, seqWrapped } from '../tcp/seq.js';
 import { Endpoint, unansweredResend, type Hole } from './endpoint.js';
 import { formatWords, type TupleKey } from './key.js';
+import { flagsText, LadderRows } from './ladder-rows.js';
 
 /**
  * A ladder row as the flow layer records it, per packet: its time in nanoseconds since the
@@ -64,8 +65,10 @@ export const LADDER_MAX_ROWS = 10_000;
  * past it, a connection that would add a row keeps only the rows of packets that move a state from
  * then on, as past LADDER_MAX_ROWS, which bounds one connection, not many: 50,000 busy connections
  * (the default --max-connections) could hold 500M rows. A soft bound: rows that move a state are
- * always kept (at most ~MAX_RECORD_TRANSITIONS a connection). A row held costs ~0.5 KB of RSS (the
- * 1 GB benchmark capture holds ~330k at its peak: 455 MiB with --ladder --all, ~210 MiB without).
+ * always kept (at most ~MAX_RECORD_TRANSITIONS a connection). A row held is 48 bytes of its
+ * connection's store (ladder-rows.ts), ~120 bytes of RSS with the stores' room to grow: 2,000
+ * connections holding the whole budget peaked at 219 MiB, against 104 MiB without a ladder and 394
+ * MiB with the rows as objects (docs/benchmarks.md, 2026-12-07 11:20).
  */
 export const LADDER_BUDGET_ROWS = 1_000_000;
 
@@ -148,20 +151,6 @@ export function isDone(s: EndpointState): boolean {
   return s === 'CLOSED' || s === 'TIME_WAIT' || s === 'LISTEN';
 }
 
-/** "SYN,ACK", "FIN,PSH,ACK", ... in the order Wireshark prints them. */
-export function flagsText(flags: number): string {
-  const parts: string[] = [];
-  if (flags & TCP_SYN) parts.push('SYN');
-  if (flags & TCP_FIN) parts.push('FIN');
-  if (flags & TCP_RST) parts.push('RST');
-  if (flags & TCP_PSH) parts.push('PSH');
-  if (flags & TCP_ACK) parts.push('ACK');
-  if (flags & TCP_URG) parts.push('URG');
-  if (flags & TCP_ECE) parts.push('ECE');
-  if (flags & TCP_CWR) parts.push('CWR');
-  if (flags & TCP_AE) parts.push('AE');
-  return parts.length ? parts.join(',') : 'none';
-}
 
 /** RFC 9293 §3.1 combinations no stack sends: reported as INVALID_FLAGS, ignored for state (but see isOpeningSynFin). */
 export function isInvalidFlags(flags: number): boolean {
@@ -277,7 +266,10 @@ export class Connection implements ConnectionFacts {
   readonly zeek = new ZeekConnModel();
   lastNanos!: number;
   lastFrame!: number;
+  /** The rows as the record carries them: null until the record is settled (rows, below, until then). */
   ladder!: LadderStep[] | null;
+  /** The ladder's rows while the connection is tracked (only when a ladder was asked for). */
+  private rows!: LadderRows | null;
   ladderOmitted!: number;
   ladderOmittedAt!: number;
   /** Where the rows held count against the run's budget; set by the tracker with the ladder. */
@@ -491,7 +483,10 @@ export class Connection implements ConnectionFacts {
     this.portReuseGapNanos = 0;
     this.completeness = 0;
     this.anomalies = null;
-    this.ladder = ladder ? [] : null;
+    this.ladder = null;
+    if (!ladder) this.rows = null;
+    else if (this.rows) this.rows.clear();
+    else this.rows = new LadderRows();
     this.ladderOmitted = 0;
     this.ladderOmittedAt = -1;
     this.ladderBudget = null;
@@ -653,7 +648,7 @@ export class Connection implements ConnectionFacts {
     const rRole = fromClient ? SERVER : CLIENT;
     this.lastNanos = t;
     this.lastFrame = frameNo;
-    if (this.ladder) this.pktCodes = [];
+    if (this.rows !== null) this.pktCodes = [];
     this.zeek.onSegment(f, fromClient, t);
     // Every packet counts, a copy or one with invalid flags too, as in Wireshark.
     this.completeness = completenessAfter(this.completeness, f.flags, f.payloadLen, s.packets === 0 && r.packets === 0);
@@ -754,7 +749,7 @@ export class Connection implements ConnectionFacts {
           this.unmatchedAckInput = this.lastInput;
           this.unmatchedAckNanos = t;
         }
-        if (this.ladder !== null) (this.unmatchedAckRows ??= []).push(this.ladder.length, frameNo); // this packet's row, pushed next
+        if (this.rows !== null) (this.unmatchedAckRows ??= []).push(this.rows.length, frameNo); // this packet's row, pushed next
         this.row(f, t, frameNo, fromClient, s, r);
         return;
       }
@@ -871,7 +866,7 @@ export class Connection implements ConnectionFacts {
         // read as HALF_OPEN, "SYN never answered", while its client sent data and closed.
         this.lossNoted(rRole, frameNo, t, 'syn_ack_unseen', 0);
         this.synAckUnseen++;
-        if (this.ladder !== null) (this.synAckUnseenRows ??= []).push(this.ladder.length); // this packet's row, pushed last
+        if (this.rows !== null) (this.synAckUnseenRows ??= []).push(this.rows.length); // this packet's row, pushed last
       }
       if (!s.hasAck || seqGt(ackNo, s.ackMax)) {
         // The first ACK to cover the peer's newest data in full: a round trip at the capture point
@@ -946,6 +941,13 @@ export class Connection implements ConnectionFacts {
       }
       if (ep.state === 'TIME_WAIT') this.checkTimeWait(ep, endNanos, this.lastFrame, this.lastInput);
     }
+    if (this.rows !== null) this.ladder = this.rows.toSteps(this.input);
+  }
+
+  /** Reported and about to be recycled: the ladder is let go (the rows' store keeps a short ladder's room). */
+  releaseLadder(): void {
+    this.ladder = null;
+    if (this.rows !== null) this.rows.clear();
   }
 
   /**
@@ -981,10 +983,10 @@ export class Connection implements ConnectionFacts {
     const tr = ep.transitions;
     const to = tr[tr.length - 1].to;
     takeBack(ep, tr.length - 1);
-    const ladder = this.ladder;
-    if (ladder === null) return;
-    const column = ep === this.client ? 'clientState' : 'serverState';
-    for (let i = ladder.length - 1; i >= 0 && ladder[i][column] === to; i--) ladder[i][column] = ep.state;
+    const rows = this.rows;
+    if (rows === null) return;
+    const client = ep === this.client;
+    for (let i = rows.length - 1; i >= 0 && rows.state(i, client) === to; i--) rows.setState(i, client, ep.state);
   }
 
   /**
@@ -1034,13 +1036,13 @@ export class Connection implements ConnectionFacts {
       this.lastInput = input;
     }
     this.pktCodes = pkt;
-    const rows = this.unmatchedAckRows;
-    const ladder = this.ladder;
-    if (rows !== null && ladder !== null) {
-      for (let i = 0; i < rows.length; i += 2) {
-        const row = ladder[rows[i]];
-        if (row === undefined || row.frame !== rows[i + 1]) continue; // not kept (past LADDER_MAX_ROWS)
-        row.anomalies.push(code); // once for loss: its acked_unseen stays if a late SYN,ACK takes syn_ack_unseen back
+    const marked = this.unmatchedAckRows;
+    const rows = this.rows;
+    if (marked !== null && rows !== null) {
+      for (let i = 0; i < marked.length; i += 2) {
+        const row = marked[i];
+        if (row >= rows.length || rows.frame(row) !== marked[i + 1]) continue; // not kept (past LADDER_MAX_ROWS)
+        rows.addCode(row, code); // once for loss: its acked_unseen stays if a late SYN,ACK takes syn_ack_unseen back
       }
     }
     this.unmatchedAck = NaN;
@@ -1299,12 +1301,12 @@ export class Connection implements ConnectionFacts {
     list.splice(list.indexOf(a), 1);
     if (this.lossSecond !== null) this.lossSecond[role] = null;
     if (this.lossOther !== null) this.lossOther[role] = null;
-    const ladder = this.ladder;
-    if (ladder !== null && this.synAckUnseenRows !== null) {
+    const rows = this.rows;
+    if (rows !== null && this.synAckUnseenRows !== null) {
       for (const i of this.synAckUnseenRows) {
-        const codes = ladder[i].anomalies;
-        const at = codes.indexOf('CAPTURE_LOSS');
-        if (at >= 0) codes.splice(at, 1);
+        const codes = rows.codesOf(i);
+        const at = codes === null ? -1 : codes.indexOf('CAPTURE_LOSS');
+        if (at >= 0) codes!.splice(at, 1);
       }
     }
     this.synAckUnseen = 0;
@@ -1488,7 +1490,7 @@ export class Connection implements ConnectionFacts {
     if (r.hasIss || (rs !== 'CLOSED' && rs !== 'LISTEN' && rs !== 'UNKNOWN')) return;
     this.inferredSynAck = {
       opener: s, openerLength: s.transitions.length, peerLength: r.transitions.length, peerState: rs, frameNo, input, tNanos: t, ackNo, synEnd,
-      row: this.ladder === null ? -1 : this.ladder.length,
+      row: this.rows === null ? -1 : this.rows.length,
     };
     go(s, 'ESTABLISHED', ARC.RCV_SYN_ACK, frameNo, input, t, 'inferred');
     if (rs !== 'LISTEN') go(r, 'LISTEN', ARC.PASSIVE_OPEN, frameNo, input, t, 'inferred');
@@ -1551,17 +1553,15 @@ export class Connection implements ConnectionFacts {
     peer.hasIss = false;
     peer.iss = 0;
     this.guessedIss = null;
-    const ladder = this.ladder;
-    if (ladder === null) return false;
-    const openerColumn = opener === this.client ? 'clientState' : 'serverState';
-    const peerColumn = opener === this.client ? 'serverState' : 'clientState';
-    const openerRole = opener === this.client ? 'client' : 'server';
-    for (let i = g.row; i < ladder.length; i++) {
-      const row = ladder[i];
-      row[openerColumn] = opener.state;
-      row[peerColumn] = peer.state;
+    const rows = this.rows;
+    if (rows === null) return false;
+    const openerIsClient = opener === this.client;
+    for (let i = g.row; i < rows.length; i++) {
+      rows.setState(i, openerIsClient, opener.state);
+      rows.setState(i, !openerIsClient, peer.state);
       // Numbered from the guessed ISN; this SYN,ACK's is the one its segments will be numbered from.
-      if (row.from === openerRole && row.ack !== null) row.ack = ((row.ack + guess - seq) | 0) >>> 0;
+      const ack = rows.ack(i);
+      if (rows.fromClient(i) === openerIsClient && ack !== null) rows.setAck(i, ((ack + guess - seq) | 0) >>> 0);
     }
     return false;
   }
@@ -1666,38 +1666,27 @@ export class Connection implements ConnectionFacts {
   }
 
   private row(f: PacketFields, t: number, frameNo: number, fromClient: boolean, s: Endpoint, r: Endpoint): void {
-    const ladder = this.ladder;
-    if (ladder === null) return;
+    const rows = this.rows;
+    if (rows === null) return;
     const arcs = this.client.transitions.length + this.server.transitions.length;
     const moved = arcs !== this.ladderArcs;
     this.ladderArcs = arcs;
     const budget = this.ladderBudget;
     // Once rows are left out they stay left out, so that the ladder says truly where that began.
-    if (!moved && (this.ladderOmitted > 0 || ladder.length >= LADDER_MAX_ROWS || (budget !== null && budget.held >= budget.rows))) {
-      if (this.ladderOmitted++ === 0) this.ladderOmittedAt = ladder.length;
+    if (!moved && (this.ladderOmitted > 0 || rows.length >= LADDER_MAX_ROWS || (budget !== null && budget.held >= budget.rows))) {
+      if (this.ladderOmitted++ === 0) this.ladderOmittedAt = rows.length;
       this.pktCodes = null;
       // This packet has no row: synAckSeen() must not take a mark back from the next row kept.
-      const rows = this.synAckUnseenRows;
-      if (rows !== null && rows.length > 0 && rows[rows.length - 1] === ladder.length) rows.pop();
+      const marked = this.synAckUnseenRows;
+      if (marked !== null && marked.length > 0 && marked[marked.length - 1] === rows.length) marked.pop();
       return;
     }
     const ack = (f.flags & TCP_ACK) !== 0;
-    const input = this.lastInput;
     if (budget !== null) budget.held++;
-    ladder.push({
-      frame: frameNo,
-      // Only in a later input than the connection's first packet (as ConnectionReport.lastInput).
-      ...(input !== this.input ? { input } : {}),
-      tNanos: t - this.firstNanos,
-      from: fromClient ? 'client' : 'server',
-      flags: flagsText(f.flags),
-      seq: s.hasIss ? ((f.seq | 0) - s.iss) >>> 0 : f.seq >>> 0,
-      ack: ack ? (r.hasIss ? ((f.ack | 0) - r.iss) >>> 0 : f.ack >>> 0) : null,
-      len: f.payloadLen,
-      clientState: this.client.state,
-      serverState: this.server.state,
-      anomalies: this.pktCodes ?? [],
-    });
+    rows.push(frameNo, this.lastInput, t - this.firstNanos, fromClient, f.flags,
+      s.hasIss ? ((f.seq | 0) - s.iss) >>> 0 : f.seq >>> 0,
+      ack ? (r.hasIss ? ((f.ack | 0) - r.iss) >>> 0 : f.ack >>> 0) : -1,
+      f.payloadLen, this.client.state, this.server.state, this.pktCodes);
     this.pktCodes = null;
   }
 }

@@ -677,6 +677,7 @@ export class Tracker {
     // (~33 MB on the 1 GB benchmark capture), and the pool ran dry.
     releaseTransitions(c.client.transitions);
     releaseTransitions(c.server.transitions);
+    c.releaseLadder();
     if (this.spare.length < MIN_SPARE_CONNECTIONS || this.spare.length < this.live) this.spare.push(c);
   }
 
