@@ -24,7 +24,9 @@ import { REPO_ROOT } from '../helpers/shared.js';
 /** Connection fields that stay on the worker: tracking scratch and the live Zeek model (its verdict crosses). */
 const STAYS_BEHIND = new Set(['zeek', 'pktCodes', 'ladderArcs', 'ladderBudget', 'twoMslNanos', 'lossSecond', 'lossOther', 'synAckUnseen', 'synAckUnseenRows', 'inferredSynAck', 'guessedIss', 'blindAckBy', 'blindAckNo', 'blindAckFrame', 'blindAckInput', 'blindAckNanos', 'blindAckStampedBack', 'synStamps', 'challengeable', 'challengeAck', 'challengeAckAlt', 'challengedAt', 'challengerInTimeWait',
   // Resolved by settle() before the record is emitted.
-  'unmatchedAck', 'unmatchedAckSeq', 'unmatchedAckFrame', 'unmatchedAckInput', 'unmatchedAckNanos', 'unmatchedAckRows', 'unmatchedAckCount']);
+  'unmatchedAck', 'unmatchedAckSeq', 'unmatchedAckFrame', 'unmatchedAckInput', 'unmatchedAckNanos', 'unmatchedAckRows', 'unmatchedAckCount',
+  // The ladder's store, which settle() turns into `ladder` (null here: no ladder on a worker).
+  'rows']);
 
 function ownFields(o: object): Record<string, unknown> {
   return Object.fromEntries(Object.entries(o));
