@@ -147,35 +147,48 @@ const NBSP = '\u00a0';
 
 export function wrapText(text: string, width: number): string[] {
   if (width < 1) width = 1;
+  // What fits is itself (most of a ladder's labels): the loop below would give it back whole, but
+  // for leading spaces, which it drops.
+  if (text.charCodeAt(0) !== 32 && text.indexOf('\n') < 0 && strWidth(text) <= width) return [text];
   const out: string[] = [];
   for (const para of text.split('\n')) {
+    // The line's width is kept as it grows (widths add up: a word is never cut inside a colour
+    // code or a surrogate pair), not measured again for every word it takes.
     let line = '';
-    for (const word of para.split(' ')) {
-      const w = word;
-      const sep = line === '' ? '' : ' ';
-      if (strWidth(line) + sep.length + strWidth(w) <= width) {
-        line += sep + w;
+    let lineWidth = 0;
+    for (const w of para.split(' ')) {
+      const sep = line === '' ? 0 : 1;
+      const wordWidth = strWidth(w);
+      if (lineWidth + sep + wordWidth <= width) {
+        line += sep === 0 ? w : ` ${w}`;
+        lineWidth += sep + wordWidth;
         continue;
       }
       if (line !== '') out.push(line);
       line = '';
+      lineWidth = 0;
       // Too long for a line: parts glued with no-break spaces (a ladder header's "wireshark
       // Complete, WITH_DATA (31) ·FDASS") break at their glue first, so "·FDAS" is not cut from "S".
       const glued = w.split(NBSP);
       for (let k = 0; k < glued.length; k++) {
         let part = glued[k];
+        let partWidth = strWidth(part);
         if (k > 0 && line !== '') {
-          if (strWidth(line) + 1 + strWidth(part) <= width) {
+          if (lineWidth + 1 + partWidth <= width) {
             line += NBSP + part;
+            lineWidth += 1 + partWidth;
             continue;
           }
           out.push(line);
         }
-        while (strWidth(part) > width) {
-          out.push(sliceWidth(part, width));
-          part = part.slice(sliceWidth(part, width).length);
+        while (partWidth > width) {
+          const head = sliceWidth(part, width);
+          out.push(head);
+          part = part.slice(head.length);
+          partWidth = strWidth(part);
         }
         line = part;
+        lineWidth = partWidth;
       }
     }
     out.push(line);

@@ -104,4 +104,48 @@ describe('wrapText', () => {
   test('colour codes take no width', () => {
     expect(strWidth('\x1b[31mRESET\x1b[39m')).toBe(5);
   });
+  test('the same lines as the version that measured the whole line for every word (random texts and widths)', () => {
+    // That version, as it stood before the line's width was kept as it grew and before the
+    // fast path for a text that fits.
+    const nb = '\u00a0';
+    const sliceWidth = (s: string, width: number): string => [...s].slice(0, width).join('');
+    const reference = (text: string, width: number): string[] => {
+      if (width < 1) width = 1;
+      const out: string[] = [];
+      for (const para of text.split('\n')) {
+        let line = '';
+        for (const w of para.split(' ')) {
+          const sep = line === '' ? '' : ' ';
+          if (strWidth(line) + sep.length + strWidth(w) <= width) { line += sep + w; continue; }
+          if (line !== '') out.push(line);
+          line = '';
+          const glued = w.split(nb);
+          for (let k = 0; k < glued.length; k++) {
+            let part = glued[k];
+            if (k > 0 && line !== '') {
+              if (strWidth(line) + 1 + strWidth(part) <= width) { line += nb + part; continue; }
+              out.push(line);
+            }
+            while (strWidth(part) > width) {
+              out.push(sliceWidth(part, width));
+              part = part.slice(sliceWidth(part, width).length);
+            }
+            line = part;
+          }
+        }
+        out.push(line);
+      }
+      return out;
+    };
+    let a = 12345;
+    const r = (): number => { a = (Math.imul(a, 1103515245) + 12345) >>> 0; return a / 4294967296; };
+    const pieces = ['a', 'bc', 'SYN_RETRANSMIT', '10.0.0.1:5000', '→', '×2', ' ', ' ', ' ', '  ', nb, '\n', '\x1b[31m', '\x1b[39m', '\u{1F600}', 'µs', '[2001:db8::10]:40123'];
+    for (let n = 0; n < 4000; n++) {
+      let text = '';
+      const len = Math.floor(r() * 12);
+      for (let k = 0; k < len; k++) text += pieces[Math.floor(r() * pieces.length)];
+      const width = Math.floor(r() * 30) - 1;
+      expect(wrapText(text, width), JSON.stringify([text, width])).toEqual(reference(text, width));
+    }
+  });
 });
