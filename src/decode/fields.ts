@@ -181,3 +181,22 @@ export function newPacketFields(): PacketFields {
     optTsVal: 0, optTsEcr: 0, optSackBlocks: 0, optSackSig: 0, optTfo: false, optMalformed: false, optTruncated: false,
   };
 }
+
+/** The nine flags, in the order Wireshark prints them; bits past them (reserved) are not flags. */
+const TCP_FLAG_BITS = 0x1ff;
+const FLAG_NAMES: ReadonlyArray<readonly [number, string]> = [
+  [TCP_SYN, 'SYN'], [TCP_FIN, 'FIN'], [TCP_RST, 'RST'], [TCP_PSH, 'PSH'], [TCP_ACK, 'ACK'], [TCP_URG, 'URG'], [TCP_ECE, 'ECE'], [TCP_CWR, 'CWR'], [TCP_AE, 'AE'],
+];
+const flagTexts: Array<string | undefined> = new Array(TCP_FLAG_BITS + 1);
+
+/** "SYN,ACK", "FIN,PSH,ACK", ..., "none": built once for each combination. */
+export function flagsText(flags: number): string {
+  const f = flags & TCP_FLAG_BITS;
+  let text = flagTexts[f];
+  if (text === undefined) {
+    const parts: string[] = [];
+    for (const [bit, name] of FLAG_NAMES) if ((f & bit) !== 0) parts.push(name);
+    flagTexts[f] = text = parts.length > 0 ? parts.join(',') : 'none';
+  }
+  return text;
+}

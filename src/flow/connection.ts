@@ -6,7 +6,7 @@
  * rare objects; per-packet arrays exist only when the ladder was asked for.
  */
 import {
-  TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG, type PacketFields,
+  TCP_ACK, TCP_FIN, flagsText, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG, type PacketFields,
 } from '../decode/fields.js';
 import { icmpErrorName, isPacketTooBig, type IcmpError } from '../decode/icmp.js';
 import { TCP_WSCALE_MAX } from '../decode/tcp.js';
@@ -20,7 +20,7 @@ import { ARC, RCV, SND, expireTimeWait, go, isCapturedHandshakeAck, isObservedCl
 import { seqDiff, seqGe, seqGt, seqLe, seqLt, seqWrapped } from '../tcp/seq.js';
 import { Endpoint, unansweredResend, type Hole } from './endpoint.js';
 import { formatWords, type TupleKey } from './key.js';
-import { flagsText, LadderRows } from './ladder-rows.js';
+import { LadderRows } from './ladder-rows.js';
 
 /**
  * A ladder row as the flow layer records it, per packet: its time in nanoseconds since the
@@ -66,8 +66,8 @@ export const LADDER_MAX_ROWS = 10_000;
  * then on, as past LADDER_MAX_ROWS, which bounds one connection, not many: 50,000 busy connections
  * (the default --max-connections) could hold 500M rows. A soft bound: rows that move a state are
  * always kept (at most ~MAX_RECORD_TRANSITIONS a connection). A row held is 48 bytes of its
- * connection's store (ladder-rows.ts), ~120 bytes of RSS with the stores' room to grow: 2,000
- * connections holding the whole budget peaked at 219 MiB, against 104 MiB without a ladder and 394
+ * connection's store (ladder-rows.ts), ~80-120 bytes of RSS with the stores' room to grow: 2,000
+ * connections holding the whole budget peaked at 180 MiB, against 104 MiB without a ladder and 394
  * MiB with the rows as objects (docs/benchmarks.md, 2026-12-07 11:20).
  */
 export const LADDER_BUDGET_ROWS = 1_000_000;

@@ -2,15 +2,15 @@
  * A connection's ladder rows while it is tracked: six numbers a row in one growing Float64Array
  * (48 bytes), plus the few rows that noted anomalies or counted in a later input. As objects
  * (LadderStep, each with its flags string, anomaly array and boxed numbers) a row held cost
- * ~0.8 KB of RSS: `--ladder --all` on the 1 GB benchmark capture, whose connections hold ~330k
- * rows at once, peaked at 456 MiB against ~205 MiB without a ladder (docs/benchmarks.md).
+ * 0.3-0.8 KB of RSS: `--ladder --all` on the 1 GB benchmark capture, whose connections hold ~330k
+ * rows at once, peaked at 410 MiB against ~205 MiB without a ladder (robustness.md 99).
  *
  * The rows become LadderSteps once, when the connection's record is settled (Connection.settle);
  * nothing changes them after that. Until then the flow layer reads and rewrites them through the
  * accessors below (a state taken back, an ACK renumbered, a mark added or taken back).
  */
-import { TCP_ACK, TCP_AE, TCP_CWR, TCP_ECE, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG } from '../decode/fields.js';
-import { TCP_STATES, type EndpointState } from '../tcp/state.js';
+import { flagsText } from '../decode/fields.js';
+import { ENDPOINT_STATES, stateCode, type EndpointState } from '../tcp/state.js';
 import type { LadderStep } from './connection.js';
 
 const STRIDE = 6;
@@ -29,12 +29,9 @@ const CLIENT_SHIFT = 10;
 const SERVER_SHIFT = 14;
 const STATE_MASK = 0xf;
 
-const STATES: readonly EndpointState[] = [...TCP_STATES, 'UNKNOWN'];
-const STATE_CODE = new Map<EndpointState, number>(STATES.map((s, i) => [s, i]));
 
-/** Rows a store starts with, and the most a recycled connection keeps the room for. */
+/** Rows a store starts with, and all a recycled connection keeps the room for. */
 const FIRST_ROWS = 8;
-const KEPT_ROWS = 1024;
 
 export class LadderRows {
   length = 0;
@@ -45,13 +42,23 @@ export class LadderRows {
   /** The anomaly codes of the rows that have any, by row. */
   private codes: Map<number, string[]> | null = null;
 
-  /** Empty again, for a recycled connection; the room of a long ladder is let go. */
+  /**
+   * Empty again, for a recycled connection. The room a ladder grew to is let go: a spare connection
+   * is outside the row budget, and a reused one may hold a few rows for a long time (helper-92
+   * review: keeping up to 1,024 rows' room, 48 KB, took bulk transfers followed by idle
+   * connections to 378-401 MiB, against 271-273 MiB with the row objects).
+   */
   clear(): void {
     this.length = 0;
-    if (this.data.length > KEPT_ROWS * STRIDE) this.data = new Float64Array(FIRST_ROWS * STRIDE);
+    if (this.data.length > FIRST_ROWS * STRIDE) this.data = new Float64Array(FIRST_ROWS * STRIDE);
     this.inputFrom.length = 0;
     this.inputs.length = 0;
     this.codes = null;
+  }
+
+  /** Rows the store has room for before it grows. */
+  get room(): number {
+    return this.data.length / STRIDE;
   }
 
   /** `ack` -1: none. `codes`: the row's own array from then on (null or empty: none). */
@@ -71,7 +78,7 @@ export class LadderRows {
     d[o + ACK] = ack;
     d[o + LEN] = len;
     d[o + META] = (flags & FLAG_BITS) | (fromClient ? FROM_CLIENT : 0)
-      | (STATE_CODE.get(clientState)! << CLIENT_SHIFT) | (STATE_CODE.get(serverState)! << SERVER_SHIFT);
+      | (stateCode(clientState) << CLIENT_SHIFT) | (stateCode(serverState) << SERVER_SHIFT);
     const n = this.inputs.length;
     if (n === 0 || this.inputs[n - 1] !== input) {
       this.inputFrom.push(i);
@@ -90,13 +97,13 @@ export class LadderRows {
   }
 
   state(i: number, client: boolean): EndpointState {
-    return STATES[(this.data[i * STRIDE + META] >> (client ? CLIENT_SHIFT : SERVER_SHIFT)) & STATE_MASK];
+    return ENDPOINT_STATES[(this.data[i * STRIDE + META] >> (client ? CLIENT_SHIFT : SERVER_SHIFT)) & STATE_MASK];
   }
 
   setState(i: number, client: boolean, state: EndpointState): void {
     const o = i * STRIDE + META;
     const shift = client ? CLIENT_SHIFT : SERVER_SHIFT;
-    this.data[o] = (this.data[o] & ~(STATE_MASK << shift)) | (STATE_CODE.get(state)! << shift);
+    this.data[o] = (this.data[o] & ~(STATE_MASK << shift)) | (stateCode(state) << shift);
   }
 
   /** The row's ACK number, null when its segment had no ACK. */
@@ -141,29 +148,11 @@ export class LadderRows {
         seq: d[o + SEQ],
         ack: ack < 0 ? null : ack,
         len: d[o + LEN],
-        clientState: STATES[(meta >> CLIENT_SHIFT) & STATE_MASK],
-        serverState: STATES[(meta >> SERVER_SHIFT) & STATE_MASK],
+        clientState: ENDPOINT_STATES[(meta >> CLIENT_SHIFT) & STATE_MASK],
+        serverState: ENDPOINT_STATES[(meta >> SERVER_SHIFT) & STATE_MASK],
         anomalies: this.codesOf(i) ?? [],
       };
     }
     return steps;
   }
-}
-
-/** In the order Wireshark prints them. */
-const FLAG_NAMES: ReadonlyArray<readonly [number, string]> = [
-  [TCP_SYN, 'SYN'], [TCP_FIN, 'FIN'], [TCP_RST, 'RST'], [TCP_PSH, 'PSH'], [TCP_ACK, 'ACK'], [TCP_URG, 'URG'], [TCP_ECE, 'ECE'], [TCP_CWR, 'CWR'], [TCP_AE, 'AE'],
-];
-const flagTexts: Array<string | undefined> = new Array(FLAG_BITS + 1);
-
-/** "SYN,ACK", "FIN,PSH,ACK", ..., "none": built once for each combination. */
-export function flagsText(flags: number): string {
-  const f = flags & FLAG_BITS;
-  let text = flagTexts[f];
-  if (text === undefined) {
-    const parts: string[] = [];
-    for (const [bit, name] of FLAG_NAMES) if ((f & bit) !== 0) parts.push(name);
-    flagTexts[f] = text = parts.length > 0 ? parts.join(',') : 'none';
-  }
-  return text;
 }

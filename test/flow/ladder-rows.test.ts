@@ -6,7 +6,8 @@
  */
 import { describe, expect, test } from 'vitest';
 import type { LadderStep } from '../../src/flow/connection.js';
-import { LadderRows, flagsText } from '../../src/flow/ladder-rows.js';
+import { flagsText } from '../../src/decode/fields.js';
+import { LadderRows } from '../../src/flow/ladder-rows.js';
 import { TCP_STATES, type EndpointState } from '../../src/tcp/state.js';
 
 /** A deterministic PRNG (mulberry32), so a failure names its seed. */
@@ -40,6 +41,21 @@ describe('flagsText', () => {
     }
     expect(flagsText(0x012)).toBe('SYN,ACK');
     expect(flagsText(0)).toBe('none');
+  });
+});
+
+describe('LadderRows room', () => {
+  test('a recycled store keeps no more room than a new one (helper-92 review: 48 KB kept by each spare)', () => {
+    const rows = new LadderRows();
+    const first = rows.room;
+    for (const n of [3, 600, 1024, 5000]) {
+      for (let i = 0; i < n; i++) rows.push(i + 1, 'a.pcap', i, true, 0x10, i, i, 0, 'ESTABLISHED', 'ESTABLISHED', null);
+      expect(rows.room).toBeGreaterThanOrEqual(n);
+      rows.clear();
+      expect(rows.room, `after ${n} rows`).toBe(first);
+      expect(rows.length).toBe(0);
+      expect(rows.toSteps('a.pcap')).toEqual([]);
+    }
   });
 });
 
