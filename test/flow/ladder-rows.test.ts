@@ -8,21 +8,10 @@ import { describe, expect, test } from 'vitest';
 import type { LadderStep } from '../../src/flow/connection.js';
 import { flagsText } from '../../src/decode/fields.js';
 import { LadderRows } from '../../src/flow/ladder-rows.js';
-import { TCP_STATES, type EndpointState } from '../../src/tcp/state.js';
+import { ENDPOINT_STATES, type EndpointState } from '../../src/tcp/state.js';
+import { rng } from '../helpers/rng.js';
 
-/** A deterministic PRNG (mulberry32), so a failure names its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const STATES: EndpointState[] = [...TCP_STATES, 'UNKNOWN'];
+const STATES: readonly EndpointState[] = ENDPOINT_STATES;
 const INPUTS = ['a.pcap', 'b.pcap', 'c.pcapng'];
 
 /** The flags text as Connection built it before the store (one part per bit, in Wireshark's order). */

@@ -7,18 +7,7 @@ import { describe, expect, test } from 'vitest';
 import { newPacketFields, type PacketFields } from '../../src/decode/fields.js';
 import { setKey, tupleHash, type TupleKey } from '../../src/flow/key.js';
 import { Tombstones } from '../../src/flow/tombstones.js';
-
-/** A deterministic PRNG (mulberry32), so a failure names its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../helpers/rng.js';
 
 function packet(v6: boolean, src: number, dst: number, sport: number, dport: number): PacketFields {
   const f = newPacketFields();
