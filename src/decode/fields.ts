@@ -182,8 +182,9 @@ export function newPacketFields(): PacketFields {
   };
 }
 
-/** The nine flags, in the order Wireshark prints them; bits past them (reserved) are not flags. */
-const TCP_FLAG_BITS = 0x1ff;
+/** The nine flags' bits; the header's bits past them are reserved, not flags. */
+export const TCP_FLAG_BITS = 0x1ff;
+/** In the order Wireshark prints them. */
 const FLAG_NAMES: ReadonlyArray<readonly [number, string]> = [
   [TCP_SYN, 'SYN'], [TCP_FIN, 'FIN'], [TCP_RST, 'RST'], [TCP_PSH, 'PSH'], [TCP_ACK, 'ACK'], [TCP_URG, 'URG'], [TCP_ECE, 'ECE'], [TCP_CWR, 'CWR'], [TCP_AE, 'AE'],
 ];

@@ -9,7 +9,7 @@
  * nothing changes them after that. Until then the flow layer reads and rewrites them through the
  * accessors below (a state taken back, an ACK renumbered, a mark added or taken back).
  */
-import { flagsText } from '../decode/fields.js';
+import { TCP_FLAG_BITS, flagsText } from '../decode/fields.js';
 import { ENDPOINT_STATES, stateCode, type EndpointState } from '../tcp/state.js';
 import type { LadderStep } from './connection.js';
 
@@ -23,12 +23,10 @@ const LEN = 4;
 /** The TCP flags (9 bits), the sender (bit 9: the client) and both states (4 bits each, from bit 10 and bit 14). */
 const META = 5;
 
-const FLAG_BITS = 0x1ff;
 const FROM_CLIENT = 0x200;
 const CLIENT_SHIFT = 10;
 const SERVER_SHIFT = 14;
 const STATE_MASK = 0xf;
-
 
 /** Rows a store starts with, and all a recycled connection keeps the room for. */
 const FIRST_ROWS = 8;
@@ -77,7 +75,7 @@ export class LadderRows {
     d[o + SEQ] = seq;
     d[o + ACK] = ack;
     d[o + LEN] = len;
-    d[o + META] = (flags & FLAG_BITS) | (fromClient ? FROM_CLIENT : 0)
+    d[o + META] = (flags & TCP_FLAG_BITS) | (fromClient ? FROM_CLIENT : 0)
       | (stateCode(clientState) << CLIENT_SHIFT) | (stateCode(serverState) << SERVER_SHIFT);
     const n = this.inputs.length;
     if (n === 0 || this.inputs[n - 1] !== input) {
@@ -144,7 +142,7 @@ export class LadderRows {
         ...(input !== firstInput ? { input } : {}),
         tNanos: d[o + T],
         from: (meta & FROM_CLIENT) !== 0 ? 'client' : 'server',
-        flags: flagsText(meta & FLAG_BITS),
+        flags: flagsText(meta & TCP_FLAG_BITS),
         seq: d[o + SEQ],
         ack: ack < 0 ? null : ack,
         len: d[o + LEN],

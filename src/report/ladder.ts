@@ -244,7 +244,7 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
     out.push(...markLines(chalk, a.severity, `${mark} ${a.code}`, where + (a.message ? `: ${a.message}` : ''), 0, ctx.width));
   }
   // trimEnd(), not replace(/\s+$/): the same characters, but the regular expression tries every
-  // run of spaces in the line, and a ladder line is mostly spaces (a fifth of --ladder's time).
+  // run of spaces in the line, and a ladder line is mostly spaces (3 % of a long --ladder run).
   return out.map((l) => l.trimEnd()).join('\n') + '\n';
 }
 
