@@ -6,7 +6,7 @@
  * rare objects; per-packet arrays exist only when the ladder was asked for.
  */
 import {
-  TCP_ACK, TCP_FIN, flagsText, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG, type PacketFields,
+  TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG, flagsText, type PacketFields,
 } from '../decode/fields.js';
 import { icmpErrorName, isPacketTooBig, type IcmpError } from '../decode/icmp.js';
 import { TCP_WSCALE_MAX } from '../decode/tcp.js';
@@ -150,7 +150,6 @@ export function isSynchronized(s: EndpointState): boolean {
 export function isDone(s: EndpointState): boolean {
   return s === 'CLOSED' || s === 'TIME_WAIT' || s === 'LISTEN';
 }
-
 
 /** RFC 9293 §3.1 combinations no stack sends: reported as INVALID_FLAGS, ignored for state (but see isOpeningSynFin). */
 export function isInvalidFlags(flags: number): boolean {
@@ -944,7 +943,7 @@ export class Connection implements ConnectionFacts {
     if (this.rows !== null) this.ladder = this.rows.toSteps(this.input);
   }
 
-  /** Reported and about to be recycled: the ladder is let go (the rows' store keeps a short ladder's room). */
+  /** Reported and about to be recycled: the ladder is let go (the rows' store keeps only a new store's room, LadderRows.clear). */
   releaseLadder(): void {
     this.ladder = null;
     if (this.rows !== null) this.rows.clear();
