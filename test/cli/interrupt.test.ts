@@ -106,7 +106,7 @@ describe('the binary on a busy pipe', () => {
     writeFileSync(file, bytes);
     // The signal once `cat` has read 8 MB of the file (its /proc/PID/io), so the run is reading.
     const SIGNAL_AT = 8_000_000;
-    const script = `cat "$F" & C=$!; while [ "$(awk '/^rchar/ {print $2}' /proc/$C/io 2>/dev/null || echo 999999999999)" -lt ${SIGNAL_AT} ]; do sleep 0.002; done; echo go >&2; wait`;
+    const script = `cat "$F" & C=$!; while [ "$(awk '/^rchar/ {print $2}' /proc/$C/io 2>/dev/null || echo 999999999999)" -lt ${SIGNAL_AT} ]; do sleep 0.002; done; echo "go $C" >&2; wait`;
     const child = spawn('/bin/sh', ['-c', `(${script}) | "${process.execPath}" "${BIN}" -f ndjson --port 1 - & N=$!; wait $N; echo "code $?" >&2`],
       { env: { ...process.env, NO_COLOR: '1', CI: '', F: file }, detached: true });
     let stdout = '';
@@ -115,9 +115,13 @@ describe('the binary on a busy pipe', () => {
     child.stderr.setEncoding('utf8');
     child.stdout.on('data', (d: string) => (stdout += d));
     const guard = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 60_000);
-    await new Promise<void>((resolve) => child.stderr.on('data', (d: string) => { stderr += d; if (stderr.includes('go\n')) resolve(); }));
+    await new Promise<void>((resolve) => child.stderr.on('data', (d: string) => { stderr += d; if (/^go \d+$/m.test(stderr)) resolve(); }));
+    const catPid = Number(/^go (\d+)$/m.exec(stderr)![1]);
     // The run is the shell's child running node: signal it alone, as `timeout` would.
     const pid = Number(execFileSync('pgrep', ['-n', '-f', `${BIN} -f ndjson --port 1 -`], { encoding: 'utf8' }).trim());
+    // What `cat` had read when the signal went: on a loaded host pgrep can take long enough for
+    // `cat` to feed several more MiB after "go" (a run under load took the signal at 16 MiB).
+    const readAtSignal = Number(/^rchar:\s*(\d+)$/m.exec(readFileSync(`/proc/${catPid}/io`, 'utf8'))![1]);
     process.kill(pid, 'SIGTERM');
     await new Promise((r) => child.on('close', r));
     clearTimeout(guard);
@@ -125,8 +129,11 @@ describe('the binary on a busy pipe', () => {
     expect(stderr).toMatch(/^code 143$/m);
     const summary = JSON.parse(stdout.trimEnd().split('\n').at(-1)!) as RunReport;
     const at = summary.inputs[0].issues.find((x) => x.code === 'INTERRUPTED');
-    // Taken within the few MiB the reader thread holds ahead (4 chunks), not at the end.
-    expect(at?.byteOffset).toBeLessThan(SIGNAL_AT + (8 << 20));
+    // Taken within the few MiB the reader thread holds ahead (4 chunks) of what was sent when the
+    // signal went, not at the end.
+    expect(readAtSignal).toBeGreaterThanOrEqual(SIGNAL_AT);
+    expect(at?.byteOffset).toBeLessThan(readAtSignal + (8 << 20));
+    expect(at?.byteOffset).toBeLessThan(bytes.length);
   }, 90_000);
 });
 
