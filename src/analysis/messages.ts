@@ -53,7 +53,9 @@ export function anomalyMessage(code: AnomalyCode, who: 'client' | 'server' | nul
     case 'DATA_AFTER_FIN':
       return `${w} sent new data after its own FIN${times(d)}`;
     case 'DATA_AFTER_RESET':
-      return `${w} sent data after the connection was reset${times(d)}`;
+      // Seen after the RST passed the capture point: sent before it arrived, or never reached by it
+      // (helper-94 audit: "sent after" read as a stack sending on a connection it had reset).
+      return `${w}'s data seen after the connection was reset: sent before the RST reached it, or it never got the RST${times(d)}`;
     case 'OUT_OF_WINDOW_RST':
       return `${w} sent a RST its peer would not accept (peer in ${d.receiverState}); ignored${times(d)}`;
     case 'MIDSTREAM':
