@@ -86,6 +86,7 @@ const EPILOGUE = `Exit codes:
   1  --fail-on matched an anomaly, or --expect found a mismatch (the report is still printed)
   2  usage error, an unreadable input (the others are still reported), a report that could not be
      written (a full disk; not a closed pipe, as in | head), or an internal error
+  130, 143  interrupted by SIGINT or SIGTERM while reading: the report covers what was read
 A closed pipe (| head) stops the run early, unless --fail-on or --expect is given: then every
 input is still read, and the exit code is the verdict's.
 
@@ -115,7 +116,7 @@ function buildParser(version: string, helpWidth: number) {
       .option('every-row', { type: 'boolean', default: false, describe: 'with --ladder: every row (a run of more than 12 rows that change no state and note no anomaly is shortened to its ends)' })
       .option('ascii', { type: 'boolean', default: false, describe: 'ASCII arrows and marks instead of Unicode' })
       .option('color', { type: 'boolean', describe: 'force colour on (--no-color: off)' })
-      .option('width', { requiresArg: true, describe: 'table width in columns (default: the terminal, $COLUMNS, or 100)' })
+      .option('width', { requiresArg: true, describe: 'table width in columns, 40 or more (default: the terminal, $COLUMNS, or 100)' })
       .option('progress', { type: 'boolean', describe: 'progress bar on stderr (default: when stderr is a terminal, $CI is unset and the output is not streamed NDJSON)' })
       .option('debug', { type: 'boolean', default: false, describe: 'stack traces with errors; how --threads 2 ran' })
       .group(['host', 'port', 'connection', 'anomaly', 'only-anomalies', 'state', 'sort', 'limit'], 'Selection:')
@@ -129,7 +130,7 @@ function buildParser(version: string, helpWidth: number) {
       .option('limit', { type: 'string', describe: 'print at most n connections (the table and the ladders say how many more matched)' })
       .group(['msl', 'linger', 'idle-timeout', 'max-connections', 'verify-checksums', 'threads'], 'Model:')
       .option('msl', { requiresArg: true, default: s.mslSeconds, describe: 'maximum segment lifetime, s: TIME_WAIT ends after twice the MSL of capture time' })
-      .option('linger', { requiresArg: true, default: s.lingerSeconds, describe: 'FIN_WAIT_2/CLOSE_WAIT held longer than this (s) is LINGERING_*' })
+      .option('linger', { requiresArg: true, default: s.lingerSeconds, describe: 'FIN_WAIT_2/CLOSE_WAIT held longer than this (s), or still held when the record ends, is LINGERING_*' })
       .option('idle-timeout', { requiresArg: true, default: s.idleTimeoutSeconds, describe: 'retire a connection after this many seconds without a packet' })
       .option('max-connections', { requiresArg: true, default: s.maxConnections, describe: 'connections tracked at once; the least recently active is evicted' })
       .option('verify-checksums', { type: 'boolean', default: s.verifyChecksums, describe: 'check IPv4 and TCP checksums (off: offloaded captures are full of bad ones)' })
@@ -141,7 +142,7 @@ function buildParser(version: string, helpWidth: number) {
       .example('$0 --ladder 3 capture.pcap', 'ladder diagram of connection 3')
       .example('$0 --ladder --host 10.0.0.5 capture.pcapng', 'ladders of the anomalous connections of one host')
       .example('$0 -f json capture.pcap | jq \'.connections[] | select(.client.finalState == "FIN_WAIT_2")\'', 'script it')
-      .example('tcpdump -w - -i eth0 port 443 | $0 -f ndjson -', 'stream from stdin, one line per finished connection')
+      .example('tcpdump -U -w - -i eth0 port 443 | $0 -f ndjson -', 'stream from stdin, one line per finished connection')
       .example('$0 --fail-on HALF_OPEN,error capture.pcap', 'CI gate: exit 1 on half-open connections or any error-severity anomaly')
       .example('$0 -f zeek capture.pcap | zeek-cut id.orig_h conn_state history', 'Zeek conn.log for Zeek tooling')
       .epilogue(EPILOGUE)
@@ -320,7 +321,10 @@ export function yargsMessage(message: string): string {
   const flag = (name: string): string => (name.length === 1 ? `-${name}` : `--${name}`);
   const unknown = /^Unknown arguments?: (.+)$/s.exec(message);
   if (unknown) {
-    const names = unknown[1].split(/,\s*/);
+    // yargs names `--bogus-opt` twice, as typed and as its camelCase alias (`bogusOpt`), which
+    // nobody typed (helper-93 audit): a camelCase name whose hyphenated form is listed goes.
+    const listed = unknown[1].split(/,\s*/);
+    const names = listed.filter((n) => !/[A-Z]/.test(n) || !listed.includes(n.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)));
     const hint = names.every((n) => n.length === 1) && names.length > 1
       ? " (a capture whose name starts with '-' goes after --: tcpflow-analyze -- -name.pcap)" : '';
     return `unknown option${names.length > 1 ? 's' : ''} ${names.map(flag).join(', ')}${hint}`;

@@ -575,7 +575,7 @@ describe('colour, help, version', () => {
     expect(h.code).toBe(0);
     expect(h.stdout).toContain('Examples:');
     expect(h.stdout).toContain('--fail-on HALF_OPEN,error');
-    expect(h.stdout).toMatch(/Exit codes:\n +0 .*\n +1 .*\n +2 /);
+    expect(h.stdout).toMatch(/Exit codes:\n +0 .*\n +1 .*\n +2 .*\n.*\n +130, 143 +interrupted by SIGINT or SIGTERM/);
     const v = cli(['--version']);
     expect(v).toEqual({ code: 0, stdout: `${VERSION}\n`, stderr: '' });
   });

@@ -29,6 +29,9 @@ describe('parseArgs', () => {
     expect(await msg(['-f', 'xml', 'a.pcap'])).toBe("--format: 'xml' is not one of table, json, ndjson, zeek");
     expect(await msg(['a.pcap', '-f'])).toBe('-f needs a value');
     expect(await msg(['--bogus', '--other', 'a.pcap'])).toBe('unknown options --bogus, --other');
+    // As typed, not also as yargs' camelCase aliases (helper-93 audit: '--bogus-opt, --bogusOpt').
+    expect(await msg(['--bogus-opt', 'x', '--other-thing', 'a.pcap'])).toBe('unknown options --bogus-opt, --other-thing');
+    expect(await msg(['--bogusOpt', 'a.pcap'])).toBe('unknown option --bogusOpt');
     expect(await msg(['-odd-name.pcap'])).toBe("unknown options -o, -d (a capture whose name starts with '-' goes after --: tcpflow-analyze -- -name.pcap)");
   });
 
