@@ -42,14 +42,8 @@ const MAX_BACKOFF_ENTRIES = 16;
  * filled later by a retransmission (SACK recovery); 16 triples is 384 bytes an endpoint at most.
  */
 export const MAX_HOLES = 16;
-/**
- * Queueing allowed on top of a side's round trip before a FIN counts as lost (finSurelyArrivedBy):
- * FIN_ARRIVAL_SLACK_RTTS of those round trips, at least FIN_ARRIVAL_SLACK_MIN_NANOS and at most
- * FIN_ARRIVAL_SLACK_NANOS.
- */
+/** Queueing and timers allowed on top of a side's round trip before a FIN counts as lost (finSurelyArrivedBy). */
 const FIN_ARRIVAL_SLACK_NANOS = 200e6;
-const FIN_ARRIVAL_SLACK_MIN_NANOS = 10e6;
-const FIN_ARRIVAL_SLACK_RTTS = 4;
 /**
  * A SYN,ACK recorded this soon after the ACK that acknowledged it was reordered at the capture point
  * (two taps merged: the handshake-ack-reorder scenario has 50 ms); later, it is a retransmission,
@@ -1572,24 +1566,14 @@ export class Connection implements ConnectionFacts {
   }
 
   /**
-   * Would a FIN that passed the capture point at `since` on its way to `ep` have reached it before
-   * `ep` sent a segment captured at `t`? Its side's round trip from the handshake, plus queueing: four
-   * round trips, at least 10 ms and at most 200 ms. Without a handshake to time, no: nothing is
-   * inferred. Only a segment `ep` sent is judged so, and the ACK a segment carries is its sender's
-   * RCV.NXT when sent (a delayed-ACK timer holds back a bare ACK, not the field), so no ACK timer
-   * need pass.
-   *
-   * Until 2026-12-07 the queueing allowed was 200 ms on every path: on a loopback or LAN path a FIN
-   * lost past the capture point was then missed whenever its receiver's resend of its own FIN, one
-   * minimum RTO (200 ms) after sending it, followed the crossing FIN by less than 200 ms
-   * (fixtures/real/sim-close.pcap, 185 ms on a 17 µs round trip: the client was drawn through
-   * CLOSING at the server's lost FIN; helper-94 audit).
+   * Would a FIN that passed the capture point at `since` on its way to `ep` have reached it, and an
+   * answer from it come back past the capture point, by `t`? Its side's round trip from the
+   * handshake, plus 200 ms of queueing and delayed ACK timers; without a handshake to time, no:
+   * nothing is inferred.
    */
   private finSurelyArrivedBy(ep: Endpoint, since: number, t: number): boolean {
     const roundTrip = this.sideRoundTrip(ep);
-    if (roundTrip < 0) return false;
-    const slack = Math.min(FIN_ARRIVAL_SLACK_NANOS, Math.max(FIN_ARRIVAL_SLACK_MIN_NANOS, FIN_ARRIVAL_SLACK_RTTS * roundTrip));
-    return t - since > roundTrip + slack;
+    return roundTrip >= 0 && t - since > roundTrip + FIN_ARRIVAL_SLACK_NANOS;
   }
 
   /**
