@@ -279,6 +279,23 @@ describe('sim-close-lost: crossing FINs both dropped at their receivers, then re
   });
 });
 
+describe('sim-close-queued: a simultaneous close whose server FIN waited 80 ms in a queue past the client\'s capture point (helper-95 review)', () => {
+  it('the server passes through CLOSING, as ss showed: the client\'s FIN crossed its queued FIN, and the server\'s queued data with the old ACK does not make that FIN lost', async () => {
+    const r = await analyzeFile('sim-close-queued.pcap', true);
+    expect(r.connections).toHaveLength(1);
+    const c = r.connections[0];
+    const ss = fs.readFileSync(path.join(DIR, 'sim-close-queued.ss-log.txt'), 'utf8');
+    const server = [...ss.matchAll(/^\d+\.\d+ (\S+) 10\.99\.95\.2:9000 /gm)].map((m) => m[1]);
+    expect(server).toEqual(['FIN-WAIT-1', 'CLOSING', 'TIME-WAIT']);
+    const arcs = (role: 'client' | 'server'): string[] => c[role].transitions.filter((t) => t.frame >= 59).map((t) => `${t.frame} ${t.to}`);
+    // The capture sees the server's FIN only when it leaves the queue (frame 79), and its own the
+    // crossing: CLOSING at once, TIME_WAIT at the client's ACK (frame 80).
+    expect(arcs('server')).toEqual(['79 FIN_WAIT_1', '79 CLOSING', '80 TIME_WAIT']);
+    expect(arcs('client')).toEqual(['59 FIN_WAIT_1', '79 CLOSING', '81 TIME_WAIT']);
+    expect([c.client.finalState, c.server.finalState, c.close.kind]).toEqual(['TIME_WAIT', 'TIME_WAIT', 'simultaneous']);
+  });
+});
+
 describe('close-wait-delay: servers closing a known time after the FIN, 50 ms of round trip from the capture point', () => {
   it('close.closeWait is the time each server measured from the FIN to close(), not from its delayed ACK (helper-74 audit)', async () => {
     const r = await analyzeFile('close-wait-delay.pcap');
