@@ -11,28 +11,13 @@ TCP checksum of every IPv4 frame is computed again here.
 import heapq
 import select
 import socket
-import struct
 import sys
 import time
 
-from inet_checksum import checksum
+from inet_checksum import fix_tcp
 
 ETH_P_ALL = 3
 PACKET_OUTGOING = 4
-
-
-def fix_tcp(frame: bytes) -> bytes:
-    if len(frame) < 34 or frame[12:14] != b'\x08\x00' or frame[23] != 6:
-        return frame
-    ihl = (frame[14] & 15) * 4
-    total = struct.unpack('!H', frame[16:18])[0]
-    seg = bytearray(frame[14 + ihl:14 + total])
-    if len(seg) < 20:
-        return frame
-    seg[16:18] = b'\0\0'
-    pseudo = frame[26:34] + struct.pack('!BBH', 0, 6, len(seg))
-    struct.pack_into('!H', seg, 16, checksum(pseudo + bytes(seg)))
-    return frame[:14 + ihl] + bytes(seg) + frame[14 + total:]
 
 
 def port(name: str) -> socket.socket:

@@ -1,23 +1,11 @@
 """Two-port bridge with a fixed delay each way: python3 bridge2.py IF_A IF_B DELAY_AB_S DELAY_BA_S
 (frames in on IF_A go out on IF_B DELAY_AB later, in order; and the reverse). TCP checksums redone
 (veth checksum offload). Based on scripts/record-real/delay-bridge.py."""
-import heapq, os, select, socket, struct, sys, time
+import heapq, os, select, socket, sys, time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))  # scripts/record-real/inet_checksum.py
-from inet_checksum import checksum
+from inet_checksum import fix_tcp
 ETH_P_ALL = 3
 PACKET_OUTGOING = 4
-def fix_tcp(frame):
-    if len(frame) < 34 or frame[12:14] != b'\x08\x00' or frame[23] != 6:
-        return frame
-    ihl = (frame[14] & 15) * 4
-    total = struct.unpack('!H', frame[16:18])[0]
-    seg = bytearray(frame[14 + ihl:14 + total])
-    if len(seg) < 20:
-        return frame
-    seg[16:18] = b'\0\0'
-    pseudo = frame[26:34] + struct.pack('!BBH', 0, 6, len(seg))
-    struct.pack_into('!H', seg, 16, checksum(pseudo + bytes(seg)))
-    return frame[:14 + ihl] + bytes(seg) + frame[14 + total:]
 def port(name):
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
     s.bind((name, 0)); s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20); return s
