@@ -288,8 +288,8 @@ describe('sim-close-queued: a simultaneous close whose server FIN waited 80 ms i
     const server = [...ss.matchAll(/^\d+\.\d+ (\S+) 10\.99\.95\.2:9000 /gm)].map((m) => m[1]);
     expect(server).toEqual(['FIN-WAIT-1', 'CLOSING', 'TIME-WAIT']);
     const arcs = (role: 'client' | 'server'): string[] => c[role].transitions.filter((t) => t.frame >= 59).map((t) => `${t.frame} ${t.to}`);
-    // The capture sees the server's FIN only when it leaves the queue (frame 79), and its own the
-    // crossing: CLOSING at once, TIME_WAIT at the client's ACK (frame 80).
+    // The capture sees the server's FIN only when it leaves the queue (frame 79). The client's FIN
+    // had crossed it, so the server is in CLOSING at once, and in TIME_WAIT at the client's ACK (frame 80).
     expect(arcs('server')).toEqual(['79 FIN_WAIT_1', '79 CLOSING', '80 TIME_WAIT']);
     expect(arcs('client')).toEqual(['59 FIN_WAIT_1', '79 CLOSING', '81 TIME_WAIT']);
     expect([c.client.finalState, c.server.finalState, c.close.kind]).toEqual(['TIME_WAIT', 'TIME_WAIT', 'simultaneous']);
