@@ -300,10 +300,10 @@ export async function parseArgs(argv: string[], version: string, helpWidth = 100
       output = out;
     })) as Record<string, unknown>;
   } catch (err) {
-    return { kind: 'usage-error', message: yargsMessage((err as Error).message) };
+    return { kind: 'usage-error', message: yargsMessage((err as Error).message, argv) };
   }
   const fail = failure as Error | null;
-  if (fail) return { kind: 'usage-error', message: yargsMessage(fail.message) };
+  if (fail) return { kind: 'usage-error', message: yargsMessage(fail.message, argv) };
   if (raw.help || raw.version || output !== '') return { kind: 'output', text: output.endsWith('\n') ? output : `${output}\n` };
   try {
     return { kind: 'run', options: toOptions(raw, afterDashes) };
@@ -317,14 +317,20 @@ export async function parseArgs(argv: string[], version: string, helpWidth = 100
  * yargs' usage errors in the words of ours (`--format: 'xml' is not one of ...`): options named as
  * they are typed, and a file whose name starts with '-' (read as options) pointed to `--`.
  */
-export function yargsMessage(message: string): string {
+export function yargsMessage(message: string, argv: readonly string[] = []): string {
   const flag = (name: string): string => (name.length === 1 ? `-${name}` : `--${name}`);
   const unknown = /^Unknown arguments?: (.+)$/s.exec(message);
   if (unknown) {
     // yargs names `--bogus-opt` twice, as typed and as its camelCase alias (`bogusOpt`), which
-    // nobody typed (helper-93 audit): a camelCase name whose hyphenated form is listed goes.
+    // nobody typed (helper-93 audit): such an alias goes, unless it was typed too (helper-96 review).
     const listed = unknown[1].split(/,\s*/);
-    const names = listed.filter((n) => !/[A-Z]/.test(n) || !listed.includes(n.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)));
+    const typed = new Set(argv.filter((a) => a.startsWith('--')).map((a) => a.slice(2).split('=')[0]));
+    const aliases = new Set<string>();
+    for (const n of listed) {
+      const camel = n.replace(/-+(.)/g, (_, c: string) => c.toUpperCase());
+      if (camel !== n) aliases.add(camel);
+    }
+    const names = [...new Set(listed.filter((n) => typed.has(n) || !aliases.has(n)))];
     const hint = names.every((n) => n.length === 1) && names.length > 1
       ? " (a capture whose name starts with '-' goes after --: tcpflow-analyze -- -name.pcap)" : '';
     return `unknown option${names.length > 1 ? 's' : ''} ${names.map(flag).join(', ')}${hint}`;

@@ -32,6 +32,10 @@ describe('parseArgs', () => {
     // As typed, not also as yargs' camelCase aliases (helper-93 audit: '--bogus-opt, --bogusOpt').
     expect(await msg(['--bogus-opt', 'x', '--other-thing', 'a.pcap'])).toBe('unknown options --bogus-opt, --other-thing');
     expect(await msg(['--bogusOpt', 'a.pcap'])).toBe('unknown option --bogusOpt');
+    // Both typed: both named (helper-96 review); yargs' other spellings of an alias go too.
+    expect(await msg(['--fooBar', '--foo-bar', 'a.pcap'])).toBe('unknown options --fooBar, --foo-bar');
+    expect(await msg(['--foo-Bar', '--foo-1', 'a.pcap'])).toBe('unknown options --foo-Bar, --foo-1');
+    expect(await msg(['--foo--bar', 'a.pcap'])).toBe('unknown option --foo--bar');
     expect(await msg(['-odd-name.pcap'])).toBe("unknown options -o, -d (a capture whose name starts with '-' goes after --: tcpflow-analyze -- -name.pcap)");
   });
 

@@ -1,4 +1,5 @@
-"""python3 app.py client|server|bulkc|bulks MODE AT [args]  -- see README"""
+"""python3 app.py client|server|bulks MODE AT [args]: the applications of run.sh's scenarios (helper-95,
+2026-12-07; fixtures/real/PROVENANCE.md, sim-close-queued). bulkc is unused: crossbulk's client sends the cross traffic."""
 import socket, sys, time, os
 role, mode, AT = sys.argv[1], sys.argv[2], float(sys.argv[3])
 P = dict(a.split('=') for a in sys.argv[4:])

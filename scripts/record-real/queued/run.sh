@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run.sh NAME MODE [app args]   (helper-95, 2026-12-07; writes to $OUT_DIR/NAME, default /tmp/record-queued)   env: DAB DBA (s, bridge delays), TBF_AB TBF_BA (tbf rate on the path to B / to A),
 #  TBF_LAT (tbf latency, default 2s), DROPFIN (seconds: B drops client FINs for that long after AT), DROPFIN_A (A drops server FINs),
-#  CROSS=1 (bulk cross-traffic A->B on port 9001), DUR (s after AT before stopping, default 3)
+#  CROSS=1 (a sink on port 9001 for crossbulk's A->B cross traffic), DUR (s after AT before stopping, default 3)
 set -euo pipefail
 NAME=$1; MODE=$2; shift 2; ARGS=("$@")
 HERE=$(cd "$(dirname "$0")" && pwd); OUT=${OUT_DIR:-/tmp/record-queued}/$NAME; mkdir -p "$OUT"; rm -f "$OUT"/*
