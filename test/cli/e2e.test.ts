@@ -337,7 +337,7 @@ describe('standard input', () => {
 
   test('through a real pipe: not a capture fails at once; a 2-byte first piece, then a pause, reads whole', () => {
     const sh = (cmd: string): Run => {
-      const r = spawnSync('/bin/sh', ['-c', cmd], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 1 << 26 });
+      const r = spawnSync('/bin/sh', ['-c', cmd], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 1 << 26, timeout: 120_000 });
       return { code: r.status, stdout: r.stdout, stderr: r.stderr };
     };
     // `timeout`: a run that never ends is killed (and fails the test) instead of hanging CI.
@@ -356,7 +356,7 @@ describe('standard input', () => {
 
   test('a real pipe (cat |) in pieces with pauses; a redirected file (<)', () => {
     const sh = (cmd: string): Run => {
-      const r = spawnSync('/bin/sh', ['-c', cmd], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 1 << 26 });
+      const r = spawnSync('/bin/sh', ['-c', cmd], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 1 << 26, timeout: 120_000 });
       return { code: r.status, stdout: r.stdout, stderr: r.stderr };
     };
     const want = cli(['-f', 'ndjson', '-'], { input: readFileSync(SAMPLE) });
@@ -727,14 +727,14 @@ describe('streaming', () => {
   test('stdout that cannot take the report (> /dev/full): one line on stderr, exit 2, in every format', () => {
     for (const format of ['ndjson', 'json', 'table', 'zeek']) {
       // The last write fails after the run has decided its code: the exit code must still say so.
-      const r = spawnSync('/bin/sh', ['-c', `"${process.execPath}" "${BIN}" -f ${format} "${SAMPLE}" > /dev/full`], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+      const r = spawnSync('/bin/sh', ['-c', `"${process.execPath}" "${BIN}" -f ${format} "${SAMPLE}" > /dev/full`], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 120_000 });
       expect(r.status).toBe(2);
       expect(r.stderr).toBe('tcpflow-analyze: cannot write the report: no space left on device (ENOSPC)\n');
     }
   });
 
   test('a closed stdout (| head) ends the run quietly', () => {
-    const r = spawnSync('/bin/sh', ['-c', `"${process.execPath}" "${BIN}" -f ndjson "${SAMPLE}" "${SAMPLE}" "${SAMPLE}" | head -c 10 >/dev/null`], { encoding: 'utf8' });
+    const r = spawnSync('/bin/sh', ['-c', `"${process.execPath}" "${BIN}" -f ndjson "${SAMPLE}" "${SAMPLE}" "${SAMPLE}" | head -c 10 >/dev/null`], { encoding: 'utf8', timeout: 120_000 });
     // No error: at most the warnings of a run that finished before it learned (the inputs repeat).
     expect(r.stderr.split('\n').filter((l) => l !== '' && !/^tcpflow-analyze: (\S+: )?warning: /.test(l))).toEqual([]);
   });

@@ -24,7 +24,7 @@ function ladder(width: number, extra: string[] = []): string {
   delete env.FORCE_COLOR;
   delete env.COLUMNS;
   const r = spawnSync(process.execPath, [BIN, '--no-color', '--ladder', '--all', '--width', String(width), ...extra, ...CAPTURES], {
-    cwd: ROOT, env, encoding: 'utf8', maxBuffer: 1 << 28,
+    cwd: ROOT, env, encoding: 'utf8', maxBuffer: 1 << 28, timeout: 120_000,
   });
   expect(r.status, r.stderr).toBe(0);
   return r.stdout;
@@ -109,7 +109,7 @@ test('an ICMP error from an input between two of the connection\'s inputs is dra
   writeFileSync(join(dir, names[0]), pcapRecords(whole, 1, 11));
   writeFileSync(join(dir, names[1]), pcapRecords(whole, 12, 12));
   writeFileSync(join(dir, names[2]), pcapRecords(whole, 13, 99));
-  const r = spawnSync(process.execPath, [BIN, '--no-color', '--ladder', '4', '--width', '120', ...names], { cwd: dir, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [BIN, '--no-color', '--ladder', '4', '--width', '120', ...names], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
   rmSync(dir, { recursive: true, force: true });
   expect(r.status, r.stderr).toBe(0);
   const seen = r.stdout.split('\n').filter((l) => /frames from|ICMPv6 port unreachable ─|─ SYN seq=0/.test(l)).map((l) => (/frames from (\S+)/.exec(l)?.[1] ?? (/ICMP/.test(l) ? 'ICMP' : 'SYN')));

@@ -23,7 +23,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 function cli(args: string[]): { code: number | null; stdout: string; stderr: string } {
   const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', COLUMNS: '100' };
   delete env.FORCE_COLOR;
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, env, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, env, encoding: 'utf8', timeout: 120_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -62,7 +62,7 @@ describe('warnings about the run', () => {
     const { parts } = rotatedCapture();
     const a = join(tmp, 'a-only.pcap');
     writeFileSync(a, parts[0]);
-    const r = spawnSync(process.execPath, [BIN, '-f', 'json', '-', a], { cwd: ROOT, input: Buffer.from(parts[2]), encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const r = spawnSync(process.execPath, [BIN, '-f', 'json', '-', a], { cwd: ROOT, input: Buffer.from(parts[2]), encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 120_000 });
     expect(r.status).toBe(0);
     expect(lines(r.stderr)[0]).toMatch(new RegExp(`^tcpflow-analyze: ${a}: warning: its first packet \\(\\S+Z\\) is earlier than the last of stdin \\(\\S+Z\\): the inputs overlap or stdin was given before an older input \\(give it last\\); merge overlapping captures with mergecap$`));
   });
