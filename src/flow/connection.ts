@@ -1302,11 +1302,7 @@ export class Connection implements ConnectionFacts {
     if (this.lossOther !== null) this.lossOther[role] = null;
     const rows = this.rows;
     if (rows !== null && this.synAckUnseenRows !== null) {
-      for (const i of this.synAckUnseenRows) {
-        const codes = rows.codesOf(i);
-        const at = codes === null ? -1 : codes.indexOf('CAPTURE_LOSS');
-        if (at >= 0) codes!.splice(at, 1);
-      }
+      for (const i of this.synAckUnseenRows) rows.removeCode(i, 'CAPTURE_LOSS');
     }
     this.synAckUnseen = 0;
     this.synAckUnseenRows = null;

@@ -114,7 +114,7 @@ export class LadderRows {
     this.data[i * STRIDE + ACK] = ack;
   }
 
-  /** The row's anomaly codes, to take one back from (null: none). */
+  /** The row's anomaly codes (null: none). */
   codesOf(i: number): string[] | null {
     return this.codes === null ? null : this.codes.get(i) ?? null;
   }
@@ -123,6 +123,13 @@ export class LadderRows {
     const list = this.codesOf(i);
     if (list !== null) list.push(code);
     else (this.codes ??= new Map()).set(i, [code]);
+  }
+
+  /** Takes back the row's first mark `code`, if it has one. */
+  removeCode(i: number, code: string): void {
+    const list = this.codesOf(i);
+    const at = list === null ? -1 : list.indexOf(code);
+    if (at >= 0) list!.splice(at, 1);
   }
 
   /** The rows as the record carries them; `firstInput` is the connection's first packet's (a row in it has no `input`). */
