@@ -816,14 +816,21 @@ export class Connection implements ConnectionFacts {
       if (!s.finSent) {
         s.finSent = true;
         s.finSeq = finSeq;
+        firstFinCopy(s, f);
       } else if (finSeq === s.finSeq) {
         this.note('FIN_RETRANSMIT', sRole, frameNo, t);
         // With data, onPayload counted it, unless the peer had all of the data but the FIN.
         if (len === 0 || (r.hasAck && r.ackMax === finSeq)) this.resent(s, r, finSeq, (finSeq + 1) | 0, t, frameNo);
+        if (s.finHasTs && f.optHasTimestamps) {
+          s.finResendTsVal = f.optTsVal | 0; s.finResendFrame = frameNo; s.finResendInput = this.lastInput; s.finResendNanos = t;
+        }
       } else if (seqGt(finSeq, s.finSeq)) {
         s.finSeq = finSeq; // the FIN moved on: data was sent after the first one (DATA_AFTER_FIN)
+        firstFinCopy(s, f);
       }
     }
+    // The first segment to acknowledge the peer's FIN: which copy of it arrived (finAcked).
+    if (ack && !rst && r.finSent && r.finAckedNanos < 0 && coversFin(r, ackNo)) this.finAcked(s, r, f, frameNo, t);
 
     // A segment with an ACK from an endpoint still in SYN_SENT or SYN_RECEIVED whose peer the capture
     // never showed (one direction captured: oneSided), judged before SND.NXT moves:
@@ -975,6 +982,79 @@ export class Connection implements ConnectionFacts {
     holdPendingFin(ep, true, frameNo, input, tNanos);
     // A FIN,ACK that acknowledged its own FIN too (Note 2): delivered later with it, FIN_WAIT_1 -> TIME_WAIT.
     ep.pendingFinAcksOwn = arc === ARC.NOTE2;
+  }
+
+  /**
+   * `ep`'s first segment to acknowledge `finBy`'s FIN. Its timestamp echo says which copy of the FIN
+   * it had: the TSval of the last segment it took in order (RFC 7323 §4.3), so the latest resend's,
+   * not the first copy's, when the first was lost past the capture point (a queued one arrives
+   * first, and is acknowledged at once with its own TSval). `ep` took the FIN on arrival, as
+   * FIN_WAIT_1 and FIN_WAIT_2 do, at the first copy (or at its own crossing FIN, which delivered a
+   * held one): that arc, and the ACK of its own FIN after it, are drawn again with the FIN at the
+   * resend (helper-94 audit: fixtures/real/sim-close.pcap drew its client through CLOSING at a FIN
+   * an nft rule dropped, where the kernel went FIN_WAIT_2 and took the resend). Without
+   * timestamps, or with a queued FIN, nothing changes (docs/state-model.md, "FIN delivery").
+   */
+  private finAcked(ep: Endpoint, finBy: Endpoint, f: PacketFields, frameNo: number, t: number): void {
+    finBy.finAckedFrame = frameNo;
+    finBy.finAckedInput = this.lastInput;
+    finBy.finAckedNanos = t;
+    if (finBy.finResendNanos < 0 || !f.optHasTimestamps || (f.optTsEcr | 0) !== finBy.finResendTsVal
+      || finBy.finResendTsVal === finBy.finTsVal || ep.pendingFin) return;
+    const tr = ep.transitions;
+    // The arc that took the FIN, followed by nothing but the ACK of its own FIN (CLOSING → TIME_WAIT).
+    let i = tr.length - 1;
+    for (; i >= 0 && !takesFin(tr[i]); i--) if (tr[i].arc !== ARC.RCV_ACK_OF_FIN || tr[i].from !== 'CLOSING') return;
+    // In capture order, which is frame order within one input (the times may run backwards): a
+    // close that spans two inputs is left as drawn.
+    const rFrame = finBy.finResendFrame;
+    const rInput = finBy.finResendInput;
+    const rT = finBy.finResendNanos;
+    if (i < 0 || tr[i].input !== rInput || tr[i].frameNo >= rFrame) return;
+    const took = tr[i];
+    const from = took.from;
+    const row = this.rowOf(took.frameNo);
+    // The ACK of its own FIN: the peer's first segment covering it. When that was the lost copy itself
+    // (a FIN,ACK: Note 2) or the resend, the ACK came with the resend (Note 2 there).
+    const acked = ep.finAckedNanos >= 0;
+    const aFrame = ep.finAckedFrame;
+    const aInput = ep.finAckedInput;
+    const aT = ep.finAckedNanos;
+    if (acked && aInput !== rInput) return;
+    const note2 = acked && (aFrame <= took.frameNo || aFrame === rFrame);
+    takeBack(ep, i);
+    if (from === 'FIN_WAIT_2') go(ep, 'TIME_WAIT', ARC.RCV_FIN, rFrame, rInput, rT);
+    else if (note2) go(ep, 'TIME_WAIT', ARC.NOTE2, rFrame, rInput, rT);
+    else if (!acked) go(ep, 'CLOSING', ARC.RCV_FIN, rFrame, rInput, rT);
+    else if (aFrame < rFrame) {
+      go(ep, 'FIN_WAIT_2', ARC.RCV_ACK_OF_FIN, aFrame, aInput, aT);
+      go(ep, 'TIME_WAIT', ARC.RCV_FIN, rFrame, rInput, rT);
+    } else {
+      go(ep, 'CLOSING', ARC.RCV_FIN, rFrame, rInput, rT);
+      go(ep, 'TIME_WAIT', ARC.RCV_ACK_OF_FIN, aFrame, aInput, aT);
+    }
+    if (row >= 0) this.redrawFrom(row, ep, i, from);
+  }
+
+  /** The ladder row of `frameNo`, the latest one (-1: none, or no ladder). */
+  private rowOf(frameNo: number): number {
+    const rows = this.rows;
+    if (rows === null) return -1;
+    let k = rows.length - 1;
+    while (k >= 0 && rows.frame(k) !== frameNo) k--;
+    return k;
+  }
+
+  /** `ep`'s state on the ladder's rows from `row` on, drawn again from its arcs from `arc` on (`from`: its state before them). */
+  private redrawFrom(row: number, ep: Endpoint, arc: number, from: EndpointState): void {
+    const rows = this.rows!;
+    const client = ep === this.client;
+    const tr = ep.transitions;
+    let state = from;
+    for (let k = row, j = arc; k < rows.length; k++) {
+      while (j < tr.length && tr[j].frameNo === rows.frame(k)) state = tr[j++].to;
+      rows.setState(k, client, state);
+    }
   }
 
   /** Takes `ep`'s last arc back; the ladder's rows since it (all showing its state) show the state before. */
@@ -1752,6 +1832,13 @@ function zeroWindowEnded(ep: Endpoint, t: number): void {
  * FIN_WAIT_2 -> TIME_WAIT, or Note 2's FIN_WAIT_1 -> TIME_WAIT with the ACK of its own FIN), which
  * finLost and finNeverArrived take back (helper-75 review: Note 2's was missed).
  */
+/** Its FIN's first copy (or the first since data moved it on): its TSval, if it had one; no resend yet. */
+function firstFinCopy(ep: Endpoint, f: PacketFields): void {
+  ep.finHasTs = f.optHasTimestamps;
+  ep.finTsVal = f.optTsVal | 0;
+  ep.finResendNanos = -1;
+}
+
 function takesFin(t: Transition): boolean {
   return (t.arc === ARC.RCV_FIN && (t.to === 'CLOSING' || t.to === 'TIME_WAIT')) || t.arc === ARC.NOTE2;
 }

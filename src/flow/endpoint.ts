@@ -171,6 +171,21 @@ export class Endpoint implements MachineEndpoint {
   synCount = 0;
   synAckCount = 0;
   finCount = 0;
+  /**
+   * Which copy of its FIN its peer got, told by the peer's timestamp echo (Connection.finAcked):
+   * the first copy's TSval, and the latest resend's (same sequence number) with where it was
+   * captured. finResendNanos -1: no resend (or no timestamps on the first copy).
+   */
+  finHasTs = false;
+  finTsVal = 0;
+  finResendTsVal = 0;
+  finResendFrame = 0;
+  finResendInput = '';
+  finResendNanos = -1;
+  /** The first segment of its peer's captured whose ACK covered its FIN; finAckedNanos -1: none yet. */
+  finAckedFrame = 0;
+  finAckedInput = '';
+  finAckedNanos = -1;
 
   constructor(state: EndpointState) {
     this.state = state;
@@ -235,6 +250,15 @@ export class Endpoint implements MachineEndpoint {
     this.synCount = 0;
     this.synAckCount = 0;
     this.finCount = 0;
+    this.finHasTs = false;
+    this.finTsVal = 0;
+    this.finResendTsVal = 0;
+    this.finResendFrame = 0;
+    this.finResendInput = '';
+    this.finResendNanos = -1;
+    this.finAckedFrame = 0;
+    this.finAckedInput = '';
+    this.finAckedNanos = -1;
     this.prevSeq = 0;
     this.prevAck = 0;
     this.prevFlags = -1;

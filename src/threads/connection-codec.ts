@@ -83,7 +83,7 @@ const F_ZEEK_ORIG_IS_CLIENT = 128;
 const F_SERVER_SYN_ACKED = 256;
 
 /** Most slots one connection can need beyond its variable parts (a generous bound, checked). */
-const FIXED_SLOTS = 54 + 2 * 48;
+const FIXED_SLOTS = 54 + 2 * 56;
 
 export class ConnectionEncoder {
   private nums = new Float64Array(1 << 16);
@@ -192,13 +192,15 @@ export class ConnectionEncoder {
     n[p++] = (e.synSeen ? 1 : 0) | (e.hasIss ? 2 : 0) | (e.hasSeq ? 4 : 0) | (e.hasAck ? 8 : 0) | (e.finSent ? 16 : 0)
       | (e.pendingFin ? 32 : 0) | (e.sackPermitted ? 64 : 0) | (e.timestamps ? 128 : 0) | (e.hasTsVal ? 256 : 0)
       | (e.hasHole ? 512 : 0) | (e.windowInSyn ? 1024 : 0) | (e.pendingFinNeedsAck ? 2048 : 0)
-      | (e.untrackedOpen ? 4096 : 0) | (e.synFin ? 8192 : 0) | (e.pendingFinAcksOwn ? 16384 : 0);
+      | (e.untrackedOpen ? 4096 : 0) | (e.synFin ? 8192 : 0) | (e.pendingFinAcksOwn ? 16384 : 0) | (e.finHasTs ? 32768 : 0);
     n[p++] = e.iss; n[p++] = e.sndNxt; n[p++] = e.firstSeq; n[p++] = e.ackMax; n[p++] = e.finSeq;
     n[p++] = e.pendingFinFrame; n[p++] = this.inputSlot(e.pendingFinInput, own); n[p++] = e.pendingFinNanos; n[p++] = e.pendingFinArcs; n[p++] = e.timeWaitFrom;
     n[p++] = e.window; n[p++] = e.wscale; n[p++] = e.mss; n[p++] = e.tsVal;
     n[p++] = e.packets; n[p++] = e.bytes; n[p++] = e.retransBytes; n[p++] = e.retransPackets;
     n[p++] = e.firstDataNanos; n[p++] = e.lastDataNanos; n[p++] = e.lingerQuietNanos; n[p++] = e.rstNoConnFrame;
     n[p++] = e.synCount; n[p++] = e.synAckCount; n[p++] = e.finCount;
+    n[p++] = e.finTsVal; n[p++] = e.finResendTsVal; n[p++] = e.finResendFrame; n[p++] = this.inputSlot(e.finResendInput, own); n[p++] = e.finResendNanos;
+    n[p++] = e.finAckedFrame; n[p++] = this.inputSlot(e.finAckedInput, own); n[p++] = e.finAckedNanos;
     n[p++] = e.prevSeq; n[p++] = e.prevAck; n[p++] = e.prevFlags; n[p++] = e.prevLen; n[p++] = e.prevWindow;
     n[p++] = e.prevTsVal; n[p++] = e.prevSackSig; n[p++] = e.prevNanos; n[p++] = e.holes === null ? -1 : this.objs.push(e.holes) - 1;
     n[p++] = e.holeTop; n[p++] = e.untrackedGap === null ? -1 : this.objs.push(e.untrackedGap) - 1;
@@ -385,12 +387,15 @@ function readEndpoint(n: Float64Array, p: number, objs: unknown[], e: Endpoint, 
   e.finSent = (b & 16) !== 0; e.pendingFin = (b & 32) !== 0; e.sackPermitted = (b & 64) !== 0;
   e.timestamps = (b & 128) !== 0; e.hasTsVal = (b & 256) !== 0; e.hasHole = (b & 512) !== 0; e.windowInSyn = (b & 1024) !== 0;
   e.pendingFinNeedsAck = (b & 2048) !== 0; e.untrackedOpen = (b & 4096) !== 0; e.synFin = (b & 8192) !== 0; e.pendingFinAcksOwn = (b & 16384) !== 0;
+  e.finHasTs = (b & 32768) !== 0;
   e.iss = n[p++]; e.sndNxt = n[p++]; e.firstSeq = n[p++]; e.ackMax = n[p++]; e.finSeq = n[p++];
   e.pendingFinFrame = n[p++]; e.pendingFinInput = inputAt(objs, n[p++], own); e.pendingFinNanos = n[p++]; e.pendingFinArcs = n[p++]; e.timeWaitFrom = n[p++];
   e.window = n[p++]; e.wscale = n[p++]; e.mss = n[p++]; e.tsVal = n[p++];
   e.packets = n[p++]; e.bytes = n[p++]; e.retransBytes = n[p++]; e.retransPackets = n[p++];
   e.firstDataNanos = n[p++]; e.lastDataNanos = n[p++]; e.lingerQuietNanos = n[p++]; e.rstNoConnFrame = n[p++];
   e.synCount = n[p++]; e.synAckCount = n[p++]; e.finCount = n[p++];
+  e.finTsVal = n[p++]; e.finResendTsVal = n[p++]; e.finResendFrame = n[p++]; e.finResendInput = inputAt(objs, n[p++], own); e.finResendNanos = n[p++];
+  e.finAckedFrame = n[p++]; e.finAckedInput = inputAt(objs, n[p++], own); e.finAckedNanos = n[p++];
   e.prevSeq = n[p++]; e.prevAck = n[p++]; e.prevFlags = n[p++]; e.prevLen = n[p++]; e.prevWindow = n[p++];
   e.prevTsVal = n[p++]; e.prevSackSig = n[p++]; e.prevNanos = n[p++];
   const holes = n[p++];

@@ -279,6 +279,29 @@ describe('sim-close-lost: crossing FINs both dropped at their receivers, then re
   });
 });
 
+describe('sim-close: crossing FINs each dropped at its receiver, each resent once (helper-94 audit)', () => {
+  it('the client goes FIN_WAIT_1 → FIN_WAIT_2 → TIME_WAIT and only the server through CLOSING, at the resends the ACKs\' timestamp echoes name', async () => {
+    const r = await analyzeFile('sim-close.pcap', true);
+    expect(r.connections).toHaveLength(1);
+    const c = r.connections[0];
+    // nft dropped both first FINs (frames 8 and 9) at their receivers' input hook (PROVENANCE.md).
+    // The server's first ACK of the client's FIN (frame 11) echoes frame 10's TSval, the resend's;
+    // the client's of the server's FIN (13) echoes frame 12's: each FIN arrived with its resend.
+    // So the server, in FIN_WAIT_1, took the client's FIN at 10 (CLOSING); the client had the ACK
+    // of its own FIN first (11, FIN_WAIT_2) and the server's FIN at 12 (TIME_WAIT), both TIME-WAIT
+    // in ss at the end. Before, both were drawn in CLOSING from frame 9.
+    const arcs = (role: 'client' | 'server'): string[] => c[role].transitions.filter((t) => t.frame >= 8).map((t) => `${t.frame} ${t.to}`);
+    expect(arcs('client')).toEqual(['8 FIN_WAIT_1', '11 FIN_WAIT_2', '12 TIME_WAIT']);
+    expect(arcs('server')).toEqual(['9 FIN_WAIT_1', '10 CLOSING', '13 TIME_WAIT']);
+    expect(c.ladder!.filter((x) => x.frame >= 9).map((x) => `${x.clientState} ${x.serverState}`)).toEqual([
+      'FIN_WAIT_1 FIN_WAIT_1', 'FIN_WAIT_1 CLOSING', 'FIN_WAIT_2 CLOSING', 'TIME_WAIT CLOSING', 'TIME_WAIT TIME_WAIT',
+    ]);
+    expect(fs.readFileSync(path.join(DIR, 'sim-close.ss.txt'), 'utf8').match(/^TIME-WAIT /gm)).toHaveLength(2);
+    expect([c.client.finalState, c.server.finalState, c.close.kind]).toEqual(['TIME_WAIT', 'TIME_WAIT', 'simultaneous']);
+    expect(c.anomalies.find((a) => a.code === 'SIMULTANEOUS_CLOSE')?.frame).toBe(10);
+  });
+});
+
 describe('sim-close-queued: a simultaneous close whose server FIN waited 80 ms in a queue past the client\'s capture point (helper-95 review)', () => {
   it('the server passes through CLOSING, as ss showed: the client\'s FIN crossed its queued FIN, and the server\'s queued data with the old ACK does not make that FIN lost', async () => {
     const r = await analyzeFile('sim-close-queued.pcap', true);

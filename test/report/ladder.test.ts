@@ -309,8 +309,8 @@ test('a packet that takes two arcs lists both under its row with their Figure 5 
     'client: FIN_WAIT_1 → TIME_WAIT (Note 2: rcv FIN, ACK of FIN / snd ACK)',
     'server: ESTABLISHED → CLOSE_WAIT (rcv FIN / snd ACK), CLOSE_WAIT → LAST_ACK (CLOSE / snd FIN)',
   ]);
-  const sim = renderConnectionLadder(await firstConnection('real/sim-close.pcap'), wide);
-  expect(under(sim, 9)).toContain('server: ESTABLISHED → FIN_WAIT_1 (CLOSE / snd FIN), FIN_WAIT_1 → CLOSING (rcv FIN / snd ACK)');
+  const sim = renderConnectionLadder(await firstConnection('real/sim-close-queued.pcap'), wide);
+  expect(under(sim, 79)).toContain('server: ESTABLISHED → FIN_WAIT_1 (CLOSE / snd FIN), FIN_WAIT_1 → CLOSING (rcv FIN / snd ACK)');
   // The inferred arc is marked as such.
   const open = renderConnectionLadder(await firstConnection('generated/simultaneous-open.pcap'), wide);
   expect(under(open, 2)).toContain('server: CLOSED → SYN_SENT (active OPEN / create TCB, snd SYN), SYN_SENT → SYN_RECEIVED (rcv SYN / snd SYN,ACK; inferred)');

@@ -2569,6 +2569,69 @@ describe('analysis rules a mutation audit found unguarded (helper-58, 2026-12-06
     expect(codes(c)).toContain('SIMULTANEOUS_CLOSE');
   });
 
+  /** [TSval, TSecr] on a segment (RFC 7323): the echo tells which copy of a FIN its receiver had. */
+  const ts = (val: number, ecr: number) => ({ options: { timestamps: [val, ecr] as [number, number] } });
+  const arcsOf = (c: ConnectionReport, role: 'client' | 'server') => c[role].transitions.slice(role === 'client' ? 2 : 3).map((t) => `${t.frame} ${t.to}`);
+  /** With the ladder, and the invariants checked (frame order of the arcs redrawn among them). */
+  const runLadder = async (s: Scenario): Promise<RunReport> => {
+    const r = await s.run();
+    checkInvariants(r);
+    return r;
+  };
+
+  test('crossing FINs both lost, each resent sooner than the round trip + 200 ms: the ACKs\' timestamp echoes place each FIN at its resend, as the kernel took them (helper-94 audit, fixtures/real/sim-close.pcap)', async () => {
+    const s = established();
+    s.a.fin(ts(100, 50)); s.b.fin({ ackLess: 1, ...ts(200, 99) }); // 4, 5: crossing, and both dropped at their receivers
+    s.wait(150); s.a.fin({ seq: 1001, keepSeq: true, ackLess: 1, ...ts(300, 99) }); // 6: the client's resend gets through
+    s.b.ack(ts(201, 300)); // 7: the server echoes the resend, not the first copy: the client's FIN arrived at 6
+    s.wait(20); s.b.fin({ seq: 5001, keepSeq: true, ...ts(250, 300) }); // 8: the server's resend, now with the ACK of the client's FIN
+    s.a.ack(ts(301, 250)); // 9: the client echoes it: the server's first FIN never arrived
+    const c = only(await runLadder(s));
+    // The client took the server's FIN at 8 (after the ACK of its own at 7), not at the crossing (5).
+    expect(arcsOf(c, 'client')).toEqual(['4 FIN_WAIT_1', '7 FIN_WAIT_2', '8 TIME_WAIT']);
+    expect(arcsOf(c, 'server')).toEqual(['5 FIN_WAIT_1', '6 CLOSING', '9 TIME_WAIT']);
+    expect(c.ladder!.slice(3).map((r) => `${r.frame} ${r.clientState} ${r.serverState}`)).toEqual([
+      '4 FIN_WAIT_1 ESTABLISHED', '5 FIN_WAIT_1 FIN_WAIT_1', '6 FIN_WAIT_1 CLOSING', '7 FIN_WAIT_2 CLOSING', '8 TIME_WAIT CLOSING', '9 TIME_WAIT TIME_WAIT',
+    ]);
+    expect(c.close.finWait2.client).toBeCloseTo(0.0201, 6); // frame 7 to 8: the 20 ms wait and one packet step
+    expect(c.anomalies.find((a) => a.code === 'SIMULTANEOUS_CLOSE')?.frame).toBe(6);
+    // Echoing the first copies instead (queued, not lost): the crossing stands, as before.
+    const q = established();
+    q.a.fin(ts(100, 50)); q.b.fin({ ackLess: 1, ...ts(200, 99) });
+    q.wait(150); q.a.fin({ seq: 1001, keepSeq: true, ackLess: 1, ...ts(300, 99) });
+    q.b.ack(ts(201, 100)); q.wait(20); q.b.fin({ seq: 5001, keepSeq: true, ...ts(250, 100) }); q.a.ack(ts(301, 200));
+    const d = only(await runLadder(q));
+    expect(arcsOf(d, 'client')).toEqual(['4 FIN_WAIT_1', '5 CLOSING', '7 TIME_WAIT']);
+    expect(arcsOf(d, 'server')).toEqual(['5 FIN_WAIT_1', '5 CLOSING', '9 TIME_WAIT']);
+  });
+
+  test('a FIN taken on arrival whose resend the receiver echoes: FIN_WAIT_2 until the resend, Note 2 at the resend, CLOSING at a resend before the ACK of its own FIN', async () => {
+    // FIN_WAIT_2: the server's first FIN lost; the client's ACK echoes the resend's TSval.
+    const w = established();
+    w.a.fin(ts(100, 50)); w.b.ack(ts(150, 100)); w.b.fin(ts(200, 100)); w.wait(100); w.b.fin({ seq: 5001, keepSeq: true, ...ts(300, 100) }); w.a.ack(ts(301, 300));
+    const c = only(await runLadder(w));
+    expect(arcsOf(c, 'client')).toEqual(['4 FIN_WAIT_1', '5 FIN_WAIT_2', '7 TIME_WAIT']);
+    expect(c.ladder!.slice(5, 7).map((r) => r.clientState)).toEqual(['FIN_WAIT_2', 'TIME_WAIT']);
+    // Note 2: the server's FIN,ACK (acknowledging the client's FIN too) lost, its resend taken.
+    const n = established();
+    n.a.fin(ts(100, 50)); n.b.fin(ts(200, 100)); n.wait(100); n.b.fin({ seq: 5001, keepSeq: true, ...ts(300, 100) }); n.a.ack(ts(301, 300));
+    const d = only(await runLadder(n));
+    expect(d.client.transitions.slice(2).map((t) => [t.frame, t.to, t.arc])).toEqual([[4, 'FIN_WAIT_1', 'CLOSE / snd FIN'], [6, 'TIME_WAIT', 'Note 2: rcv FIN, ACK of FIN / snd ACK']]);
+    expect(d.ladder![4].clientState).toBe('FIN_WAIT_1');
+    // Crossing FINs, the server's first lost and resent before anything acknowledged the client's:
+    // CLOSING at the resend, TIME_WAIT at the ACK of its own FIN.
+    const x = established();
+    x.a.fin(ts(100, 50)); x.b.fin({ ackLess: 1, ...ts(200, 99) }); x.wait(100); x.b.fin({ seq: 5001, keepSeq: true, ackLess: 1, ...ts(300, 99) });
+    x.a.ack(ts(301, 300)); x.b.ack(ts(302, 100));
+    const e = only(await runLadder(x));
+    expect(arcsOf(e, 'client')).toEqual(['4 FIN_WAIT_1', '6 CLOSING', '8 TIME_WAIT']);
+    expect(e.ladder!.slice(3, 6).map((r) => r.clientState)).toEqual(['FIN_WAIT_1', 'FIN_WAIT_1', 'CLOSING']);
+    // Without timestamps nothing tells: the FIN is taken at its first copy, as before.
+    const p = established();
+    p.a.fin(); p.b.ack(); p.b.fin(); p.wait(100); p.b.fin({ seq: 5001, keepSeq: true }); p.a.ack();
+    expect(arcsOf(only(await runLadder(p)), 'client')).toEqual(['4 FIN_WAIT_1', '5 FIN_WAIT_2', '6 TIME_WAIT']);
+  });
+
   test('crossing FINs that arrived: CLOSING at the crossing, also with a resend sooner than the round trip + 200 ms after it', async () => {
     const s = established();
     s.a.fin(); s.b.fin({ ackLess: 1 }); s.wait(100); s.a.fin({ seq: 1001, keepSeq: true, ackLess: 1 }); s.a.ack(); s.b.ack();
