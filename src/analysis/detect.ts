@@ -30,9 +30,15 @@ export function detectConnectionAnomalies(c: ConnectionFacts, ended: EndReason, 
     // started a new connection, whose handshake has no SYN), so the message says the record was
     // cut, not that no answer came (helper-64 audit: 7 HALF_OPEN for answered SYNs at
     // --max-connections 2). Two literal shapes, not a spread: a flood writes 1.95M of these.
+    // The server's RSTs the client would not take (no ACK of its SYN): the SYN was answered, but by
+    // nothing that moved it, so the message says so rather than "never answered" above the RST
+    // (helper-94 audit). Looked up only when the record has anomalies: a flood's SYN has none.
+    const unaccepted = c.anomalies === null ? undefined
+      : c.anomalies.find((a) => a.code === 'OUT_OF_WINDOW_RST' && a.endpoint === SERVER && a.details.receiverState === 'SYN_SENT');
     c.add('HALF_OPEN', CLIENT, atSyn ? c.firstSynFrame : c.firstFrame, atSyn ? c.firstSynInput : c.input,
       c.firstSynNanos >= 0 ? c.firstSynNanos : c.firstNanos,
-      ended === 'evicted' ? { synCount, seconds: secs, evicted: true } : { synCount, seconds: secs });
+      ended === 'evicted' ? { synCount, seconds: secs, evicted: true }
+        : unaccepted !== undefined ? { synCount, seconds: secs, unacceptedRsts: unaccepted.details.count as number } : { synCount, seconds: secs });
   }
   if (c.server.state === 'SYN_RECEIVED') {
     const t = reached(c.server, 'SYN_RECEIVED')!;

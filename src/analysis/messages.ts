@@ -17,7 +17,9 @@ export function anomalyMessage(code: AnomalyCode, who: 'client' | 'server' | nul
     case 'HALF_OPEN':
       return d.evicted === true
         ? `client SYN unanswered until evicted (${d.synCount} SYN${d.synCount === 1 ? '' : 's'} over ${d.seconds} s); client left in SYN_SENT`
-        : `client SYN never answered (${d.synCount} SYN${d.synCount === 1 ? '' : 's'} over ${d.seconds} s); client left in SYN_SENT`;
+        : typeof d.unacceptedRsts === 'number'
+          ? `client SYN answered only by ${d.unacceptedRsts === 1 ? 'a RST' : `${d.unacceptedRsts} RSTs`} it would not accept (${d.synCount} SYN${d.synCount === 1 ? '' : 's'} over ${d.seconds} s); client left in SYN_SENT`
+          : `client SYN never answered (${d.synCount} SYN${d.synCount === 1 ? '' : 's'} over ${d.seconds} s); client left in SYN_SENT`;
     case 'HANDSHAKE_INCOMPLETE':
       return `server SYN/ACK never acknowledged (${d.synAckCount} sent); server left in SYN_RECEIVED`;
     case 'REFUSED':

@@ -137,6 +137,19 @@ describe('a SYN+FIN that opens: taken as the SYN, its FIN ignored (RFC 9293 §3.
     expect(codes(c)).toContain('OUT_OF_WINDOW_RST');
   });
 
+  test('a SYN answered only by RSTs the client would not take: HALF_OPEN says so, not "never answered" above the RST (helper-94 audit)', async () => {
+    const s = new Scenario();
+    s.a.syn(); s.b.rst({ seq: 0 }); s.wait(1000); s.a.syn({ seq: s.a.isn, keepSeq: true }); s.b.rst({ seq: 0 });
+    const c = only(await runChecked(s));
+    const half = c.anomalies.find((a) => a.code === 'HALF_OPEN')!;
+    expect(half.details).toEqual({ synCount: 2, seconds: 1.0003, unacceptedRsts: 2, count: 1 });
+    expect(half.message).toBe('client SYN answered only by 2 RSTs it would not accept (2 SYNs over 1.0003 s); client left in SYN_SENT');
+    // Unanswered: as before.
+    const u = new Scenario();
+    u.a.syn();
+    expect(only(await runChecked(u)).anomalies.find((a) => a.code === 'HALF_OPEN')!.message).toBe('client SYN never answered (1 SYN over 0 s); client left in SYN_SENT');
+  });
+
   test('unanswered, and sent again: a SYN never answered, retransmitted', async () => {
     const s = synFin();
     s.wait(1000);
