@@ -64,6 +64,17 @@ const RST_LEGENDS = [
   'snd RST: CLOSED as stacks do (Note 3: TIME-WAIT)',
   'snd RST: stacks CLOSED, RFC TIME-WAIT',
 ];
+/**
+ * Said when an endpoint in SYN_SENT sent a RST, which moves nothing: RFC 9293 §3.10.7.3 has SYN-SENT
+ * send <SEQ=SEG.ACK><CTL=RST> to an unacceptable ACK and wait on (Figure 9), and ABORT there sends
+ * none; without it the row reads as a reset that did not happen (helper-94 audit, H4).
+ */
+const SYN_SENT_RST_LEGENDS = [
+  'RST sent in SYN_SENT moves nothing: SYN_SENT sends one only to answer an unacceptable ACK, and stays (RFC 9293 3.10.7.3)',
+  'RST sent in SYN_SENT moves nothing: the sender stays in SYN_SENT (RFC 9293 3.10.7.3)',
+  'RST sent in SYN_SENT moves nothing (RFC 9293 3.10.7.3)',
+  'RST in SYN_SENT: no arc (3.10.7.3)',
+];
 
 /** The longest of `lines` that fits `width`, else the last. */
 function fitting(lines: readonly string[], width: number): string {
@@ -101,6 +112,9 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
     const arcs = [...c.client.transitions, ...c.server.transitions];
     if (arcs.some((t) => t.evidence === 'inferred')) out.push(chalk.dim(fitting(INFERRED_LEGENDS, ctx.width)));
     if (arcs.some((t) => t.arc === ARC.NOTE3_SND_RST)) out.push(chalk.dim(fitting(RST_LEGENDS, ctx.width)));
+    if (rows.some((r) => r.flags.split(',').includes('RST') && !r.flags.includes('SYN') && (r.from === 'client' ? r.clientState : r.serverState) === 'SYN_SENT')) {
+      out.push(chalk.dim(fitting(SYN_SENT_RST_LEGENDS, ctx.width)));
+    }
   }
   out.push('');
   if (rows.length === 0 && (c.ladderRowsOmitted ?? 0) === 0) {

@@ -403,6 +403,23 @@ test('the header says what "inferred" means when an arc is, and what Note 3 allo
   expect(legendOf(renderConnectionLadder(sampleReport().connections[0], wide))).toEqual([]);
 });
 
+test('the header says a RST sent in SYN_SENT moves nothing, where one was, within --width (helper-94 audit, H4)', async () => {
+  const legendOf = (text: string): string[] => text.split('\n').filter((l) => /^RST (sent )?in SYN_SENT/.test(l));
+  // The client answers a SYN,ACK of another ISN's SYN with <SEQ=SEG.ACK><CTL=RST> and stays in SYN_SENT.
+  const answered = await firstConnection('generated/bad-handshake-ack-answered.pcap');
+  expect(legendOf(renderConnectionLadder(answered, wide))).toEqual([
+    'RST sent in SYN_SENT moves nothing: SYN_SENT sends one only to answer an unacceptable ACK, and stays (RFC 9293 3.10.7.3)',
+  ]);
+  for (const width of [40, 65, 78, 100]) {
+    const lines = legendOf(renderConnectionLadder(answered, { ...wide, width }));
+    expect(lines, `width ${width}`).toHaveLength(1);
+    expect([...lines[0]].length, `width ${width}`).toBeLessThanOrEqual(width);
+  }
+  // Not where the RST's sender was anywhere else (a client's abort from ESTABLISHED, a refusal).
+  expect(legendOf(renderConnectionLadder(await firstConnection('real/reset.pcap'), wide))).toEqual([]);
+  expect(legendOf(renderConnectionLadder(await firstConnection('real/refused.pcap'), wide))).toEqual([]);
+});
+
 test('the header says which ISN each side\'s seq/ack count from, or that they are absolute', async () => {
   const header = (c: ConnectionReport): string => renderConnectionLadder(c, wide).split('\n').find((l) => l.startsWith('seq= '))!.replaceAll('\u00a0', ' ');
   const intro = "seq= counts from the sender's ISN, ack= from the receiver's: ";
