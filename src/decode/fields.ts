@@ -154,6 +154,12 @@ export interface PacketFields {
    * new block is not the same packet captured twice, though every header field matches.
    */
   optSackSig: number;
+  /**
+   * The first SACK block's edges, [left, right) (0, 0 without SACK): a first block below the ACK
+   * number is a D-SACK (RFC 2883 §4), the receiver saying it got those bytes twice.
+   */
+  optSackLeft: number;
+  optSackRight: number;
   /** TFO cookie option present (kind 34, or experimental 254/0xF989). */
   optTfo: boolean;
   /** An option had a bad length or ran past the header: options after it were ignored (not fatal). */
@@ -178,7 +184,7 @@ export function newPacketFields(): PacketFields {
     srcPort: 0, dstPort: 0, seq: 0, ack: 0, flags: 0, window: 0, urgent: 0,
     tcpHeaderLen: 0, payloadLen: 0, capturedPayloadLen: 0, tcpOffset: 0, checksumBad: false,
     optMss: -1, optWscale: -1, optSackPermitted: false, optHasTimestamps: false,
-    optTsVal: 0, optTsEcr: 0, optSackBlocks: 0, optSackSig: 0, optTfo: false, optMalformed: false, optTruncated: false,
+    optTsVal: 0, optTsEcr: 0, optSackBlocks: 0, optSackSig: 0, optSackLeft: 0, optSackRight: 0, optTfo: false, optMalformed: false, optTruncated: false,
   };
 }
 

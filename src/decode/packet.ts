@@ -122,7 +122,7 @@ function resetFields(out: PacketFields): void {
   out.checksumBad = false;
   out.optMss = -1; out.optWscale = -1;
   out.optSackPermitted = false; out.optHasTimestamps = false;
-  out.optTsVal = 0; out.optTsEcr = 0; out.optSackBlocks = 0; out.optSackSig = 0;
+  out.optTsVal = 0; out.optTsEcr = 0; out.optSackBlocks = 0; out.optSackSig = 0; out.optSackLeft = 0; out.optSackRight = 0;
   out.optTfo = false; out.optMalformed = false; out.optTruncated = false;
 }
 

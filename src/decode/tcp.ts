@@ -133,6 +133,8 @@ export function decodeTcpOptions(v: DataView, p: number, optEnd: number, out: Pa
           let sig = 1;
           for (let q = p + 2; q < p + len; q += 4) sig = (Math.imul(sig, 31) + v.getInt32(q)) | 0;
           out.optSackSig = sig;
+          out.optSackLeft = v.getInt32(p + 2);
+          out.optSackRight = v.getInt32(p + 6);
         } else out.optMalformed = true;
         break;
       case TCPOPT_TIMESTAMPS:

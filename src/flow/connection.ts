@@ -18,7 +18,7 @@ import type { ZeekRow, ZeekVerdict } from '../analysis/zeek.js';
 import type { EndpointState } from '../tcp/state.js';
 import { ARC, RCV, SND, expireTimeWait, go, isCapturedHandshakeAck, isObservedCloseArc, isRstAcceptable, newTcpEvent, step, takeBack, type Transition } from '../tcp/machine.js';
 import { seqDiff, seqGe, seqGt, seqLe, seqLt, seqWrapped } from '../tcp/seq.js';
-import { Endpoint, unansweredResend, type Hole } from './endpoint.js';
+import { Endpoint, MAX_FIN_RESENDS, unansweredResend, type Hole } from './endpoint.js';
 import { formatWords, type TupleKey } from './key.js';
 import { LadderRows } from './ladder-rows.js';
 
@@ -821,16 +821,17 @@ export class Connection implements ConnectionFacts {
         this.note('FIN_RETRANSMIT', sRole, frameNo, t);
         // With data, onPayload counted it, unless the peer had all of the data but the FIN.
         if (len === 0 || (r.hasAck && r.ackMax === finSeq)) this.resent(s, r, finSeq, (finSeq + 1) | 0, t, frameNo);
-        if (s.finHasTs && f.optHasTimestamps) {
-          s.finResendTsVal = f.optTsVal | 0; s.finResendFrame = frameNo; s.finResendInput = this.lastInput; s.finResendNanos = t;
-        }
+        if (s.finHasTs && f.optHasTimestamps) finResend(s, f.optTsVal | 0, frameNo, this.lastInput, t);
       } else if (seqGt(finSeq, s.finSeq)) {
         s.finSeq = finSeq; // the FIN moved on: data was sent after the first one (DATA_AFTER_FIN)
         firstFinCopy(s, f);
       }
     }
-    // The first segment to acknowledge the peer's FIN: which copy of it arrived (finAcked).
-    if (ack && !rst && r.finSent && r.finAckedNanos < 0 && coversFin(r, ackNo)) this.finAcked(s, r, f, frameNo, t);
+    // The first segment to acknowledge the peer's FIN: which copy of it arrived (finAcked); and the second.
+    if (ack && !rst && r.finSent && r.finAckedAgainNanos < 0 && coversFin(r, ackNo)) {
+      if (r.finAckedNanos < 0) this.finAcked(s, r, f, frameNo, t, ackNo);
+      else { r.finAckedAgainFrame = frameNo; r.finAckedAgainInput = this.lastInput; r.finAckedAgainNanos = t; }
+    }
 
     // A segment with an ACK from an endpoint still in SYN_SENT or SYN_RECEIVED whose peer the capture
     // never showed (one direction captured: oneSided), judged before SND.NXT moves:
@@ -995,37 +996,54 @@ export class Connection implements ConnectionFacts {
    * an nft rule dropped, where the kernel went FIN_WAIT_2 and took the resend). Without
    * timestamps, or with a queued FIN, nothing changes (docs/state-model.md, "FIN delivery").
    */
-  private finAcked(ep: Endpoint, finBy: Endpoint, f: PacketFields, frameNo: number, t: number): void {
+  private finAcked(ep: Endpoint, finBy: Endpoint, f: PacketFields, frameNo: number, t: number, ackNo: number): void {
     finBy.finAckedFrame = frameNo;
     finBy.finAckedInput = this.lastInput;
     finBy.finAckedNanos = t;
-    if (finBy.finResendNanos < 0 || !f.optHasTimestamps || (f.optTsEcr | 0) !== finBy.finResendTsVal
-      || finBy.finResendTsVal === finBy.finTsVal || ep.pendingFin) return;
+    const copies = finBy.finResends;
+    if (copies === null || !f.optHasTimestamps || ep.pendingFin) return;
+    const echo = f.optTsEcr | 0;
+    if (echo === finBy.finTsVal) return;
+    // The resend echoed: the latest with that TSval (an earlier one's when the ACK of that one was
+    // lost and a later resend reached TIME_WAIT, which echoes the TSval it entered with).
+    let k = copies.length - 1;
+    while (k >= 0 && copies[k].tsVal !== echo) k--;
+    if (k < 0) return;
+    const { frameNo: rFrame, input: rInput, nanos: rT } = copies[k];
     const tr = ep.transitions;
     // The arc that took the FIN, followed by nothing but the ACK of its own FIN (CLOSING → TIME_WAIT).
     let i = tr.length - 1;
     for (; i >= 0 && !takesFin(tr[i]); i--) if (tr[i].arc !== ARC.RCV_ACK_OF_FIN || tr[i].from !== 'CLOSING') return;
     // In capture order, which is frame order within one input (the times may run backwards): a
-    // close that spans two inputs is left as drawn.
-    const rFrame = finBy.finResendFrame;
-    const rInput = finBy.finResendInput;
-    const rT = finBy.finResendNanos;
-    if (i < 0 || tr[i].input !== rInput || tr[i].frameNo >= rFrame) return;
+    // close whose arcs, resend or echo span two inputs is left as drawn (rows are found by frame).
+    if (i < 0 || tr[i].input !== rInput || this.lastInput !== rInput || tr[i].frameNo >= rFrame) return;
     const took = tr[i];
     const from = took.from;
+    // Had the first copy arrived, a receiver still in CLOSING when the resend came would echo the
+    // resend too: Linux takes a duplicate FIN's TSval there (tcp_replace_ts_recent), where TIME_WAIT
+    // keeps the one it entered with (helper-97 review). Only the missing D-SACK (RFC 2883) of a
+    // receiver that negotiated SACK then says the resend was the first copy to arrive.
+    const ackArc = i + 1 < tr.length ? tr[i + 1] : null;
+    if (took.to === 'CLOSING' && (ackArc === null || ackArc.frameNo >= rFrame)
+      && (!ep.sackPermitted || !finBy.sackPermitted || dsacks(f, finBy.finSeq, ackNo))) return;
+    // The ACK of its own FIN: the peer's first segment covering it after `took`. When that was the
+    // lost copy itself (a FIN,ACK: Note 2), the next one: a duplicate ACK before the resend
+    // (FIN_WAIT_2 there), or the resend, which carries it again (Note 2 at the resend).
+    // (FIN_WAIT_2 had it before `took`.)
+    let aFrame = ep.finAckedFrame;
+    let aInput = ep.finAckedInput;
+    let aT = ep.finAckedNanos;
+    if (from === 'FIN_WAIT_1' && aT >= 0 && aInput === rInput && aFrame <= took.frameNo) {
+      aFrame = ep.finAckedAgainFrame; aInput = ep.finAckedAgainInput; aT = ep.finAckedAgainNanos;
+      if (aT < 0) { aFrame = rFrame; aInput = rInput; aT = rT; } // none captured: the resend's
+    }
+    const acked = aT >= 0;
+    if (from === 'FIN_WAIT_1' && acked && (aInput !== rInput || aFrame <= took.frameNo)) return;
     const row = this.rowOf(took.frameNo);
-    // The ACK of its own FIN: the peer's first segment covering it. When that was the lost copy itself
-    // (a FIN,ACK: Note 2) or the resend, the ACK came with the resend (Note 2 there).
-    const acked = ep.finAckedNanos >= 0;
-    const aFrame = ep.finAckedFrame;
-    const aInput = ep.finAckedInput;
-    const aT = ep.finAckedNanos;
-    if (acked && aInput !== rInput) return;
-    const note2 = acked && (aFrame <= took.frameNo || aFrame === rFrame);
     takeBack(ep, i);
     if (from === 'FIN_WAIT_2') go(ep, 'TIME_WAIT', ARC.RCV_FIN, rFrame, rInput, rT);
-    else if (note2) go(ep, 'TIME_WAIT', ARC.NOTE2, rFrame, rInput, rT);
     else if (!acked) go(ep, 'CLOSING', ARC.RCV_FIN, rFrame, rInput, rT);
+    else if (aFrame === rFrame) go(ep, 'TIME_WAIT', ARC.NOTE2, rFrame, rInput, rT);
     else if (aFrame < rFrame) {
       go(ep, 'FIN_WAIT_2', ARC.RCV_ACK_OF_FIN, aFrame, aInput, aT);
       go(ep, 'TIME_WAIT', ARC.RCV_FIN, rFrame, rInput, rT);
@@ -1827,18 +1845,30 @@ function zeroWindowEnded(ep: Endpoint, t: number): void {
   ep.zeroWindowSince = -1;
 }
 
-/**
- * The arc by which a closing endpoint takes its peer's FIN on arrival (FIN_WAIT_1 -> CLOSING,
- * FIN_WAIT_2 -> TIME_WAIT, or Note 2's FIN_WAIT_1 -> TIME_WAIT with the ACK of its own FIN), which
- * finLost and finNeverArrived take back (helper-75 review: Note 2's was missed).
- */
 /** Its FIN's first copy (or the first since data moved it on): its TSval, if it had one; no resend yet. */
 function firstFinCopy(ep: Endpoint, f: PacketFields): void {
   ep.finHasTs = f.optHasTimestamps;
   ep.finTsVal = f.optTsVal | 0;
-  ep.finResendNanos = -1;
+  ep.finResends = null;
 }
 
+/** A resend of its FIN, kept with its TSval (the last MAX_FIN_RESENDS). */
+function finResend(ep: Endpoint, tsVal: number, frameNo: number, input: string, nanos: number): void {
+  const list = (ep.finResends ??= []);
+  if (list.length === MAX_FIN_RESENDS) list.shift();
+  list.push({ tsVal, frameNo, input, nanos });
+}
+
+/** The ACK's first SACK block is a D-SACK (RFC 2883 §4) of the FIN at `finSeq`: it got the FIN twice. */
+function dsacks(f: PacketFields, finSeq: number, ackNo: number): boolean {
+  return f.optSackBlocks > 0 && seqLe(f.optSackLeft | 0, finSeq) && seqGt(f.optSackRight | 0, finSeq) && seqLe(f.optSackRight | 0, ackNo);
+}
+
+/**
+ * The arc by which a closing endpoint takes its peer's FIN on arrival (FIN_WAIT_1 -> CLOSING,
+ * FIN_WAIT_2 -> TIME_WAIT, or Note 2's FIN_WAIT_1 -> TIME_WAIT with the ACK of its own FIN), which
+ * finLost, finNeverArrived and finAcked take back (helper-75 review: Note 2's was missed).
+ */
 function takesFin(t: Transition): boolean {
   return (t.arc === ARC.RCV_FIN && (t.to === 'CLOSING' || t.to === 'TIME_WAIT')) || t.arc === ARC.NOTE2;
 }

@@ -173,19 +173,23 @@ export class Endpoint implements MachineEndpoint {
   finCount = 0;
   /**
    * Which copy of its FIN its peer got, told by the peer's timestamp echo (Connection.finAcked):
-   * the first copy's TSval, and the latest resend's (same sequence number) with where it was
-   * captured. finResendNanos -1: no resend (or no timestamps on the first copy).
+   * the first copy's TSval, and its resends (same sequence number, with timestamps), the last
+   * MAX_FIN_RESENDS of them (null: none, or no timestamps on the first copy).
    */
   finHasTs = false;
   finTsVal = 0;
-  finResendTsVal = 0;
-  finResendFrame = 0;
-  finResendInput = '';
-  finResendNanos = -1;
-  /** The first segment of its peer's captured whose ACK covered its FIN; finAckedNanos -1: none yet. */
+  finResends: FinCopy[] | null = null;
+  /**
+   * The first two segments of its peer's captured whose ACK covered its FIN (finAckedNanos,
+   * finAckedAgainNanos -1: none yet): the second is the ACK that arrived when the first was a copy
+   * lost past the capture point.
+   */
   finAckedFrame = 0;
   finAckedInput = '';
   finAckedNanos = -1;
+  finAckedAgainFrame = 0;
+  finAckedAgainInput = '';
+  finAckedAgainNanos = -1;
 
   constructor(state: EndpointState) {
     this.state = state;
@@ -252,13 +256,13 @@ export class Endpoint implements MachineEndpoint {
     this.finCount = 0;
     this.finHasTs = false;
     this.finTsVal = 0;
-    this.finResendTsVal = 0;
-    this.finResendFrame = 0;
-    this.finResendInput = '';
-    this.finResendNanos = -1;
+    this.finResends = null;
     this.finAckedFrame = 0;
     this.finAckedInput = '';
     this.finAckedNanos = -1;
+    this.finAckedAgainFrame = 0;
+    this.finAckedAgainInput = '';
+    this.finAckedAgainNanos = -1;
     this.prevSeq = 0;
     this.prevAck = 0;
     this.prevFlags = -1;
@@ -282,6 +286,17 @@ export interface Hole {
 }
 
 /** A run of resends of the first byte its peer had not acknowledged (Endpoint.resend). */
+/** A resend of an endpoint's FIN: its TSval, and where it was captured. */
+export interface FinCopy {
+  tsVal: number;
+  frameNo: number;
+  input: string;
+  nanos: number;
+}
+
+/** FIN resends kept per endpoint (a vanished peer's FIN is resent ~15 times; the last ones matter). */
+export const MAX_FIN_RESENDS = 16;
+
 export interface Resend {
   /** That byte (the peer's ACK when the run began). */
   seq: number;

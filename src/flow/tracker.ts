@@ -523,7 +523,7 @@ export class Tracker {
     r.payloadLen = 0; r.capturedPayloadLen = 0; r.checksumBad = false;
     r.optMss = e.mss; r.optWscale = e.wscale;
     r.optSackPermitted = (e.optBits & 1) !== 0; r.optHasTimestamps = (e.optBits & 2) !== 0;
-    r.optTsEcr = 0; r.optSackBlocks = 0; r.optSackSig = 0; r.optTfo = false; r.optMalformed = false;
+    r.optTsEcr = 0; r.optSackBlocks = 0; r.optSackSig = 0; r.optSackLeft = 0; r.optSackRight = 0; r.optTfo = false; r.optMalformed = false;
     let t = e.firstNanos;
     const gaps = e.gaps;
     const tsVals = e.tsVals;

@@ -13,7 +13,7 @@
  * Connection or Endpoint without a line here fails the build's tests rather than the reports.
  */
 import { addAnomaly, type Connection, type ConnectionFacts, type LadderStep } from '../flow/connection.js';
-import { Endpoint, type Hole, type Resend } from '../flow/endpoint.js';
+import { Endpoint, type FinCopy, type Hole, type Resend } from '../flow/endpoint.js';
 import type { TupleKey } from '../flow/key.js';
 import type { EndReason } from '../report/model.js';
 import { ANOMALY_CODES, type Anomaly, type AnomalyCode } from '../analysis/catalog.js';
@@ -199,8 +199,9 @@ export class ConnectionEncoder {
     n[p++] = e.packets; n[p++] = e.bytes; n[p++] = e.retransBytes; n[p++] = e.retransPackets;
     n[p++] = e.firstDataNanos; n[p++] = e.lastDataNanos; n[p++] = e.lingerQuietNanos; n[p++] = e.rstNoConnFrame;
     n[p++] = e.synCount; n[p++] = e.synAckCount; n[p++] = e.finCount;
-    n[p++] = e.finTsVal; n[p++] = e.finResendTsVal; n[p++] = e.finResendFrame; n[p++] = this.inputSlot(e.finResendInput, own); n[p++] = e.finResendNanos;
+    n[p++] = e.finTsVal; n[p++] = e.finResends === null ? -1 : this.objs.push(e.finResends) - 1;
     n[p++] = e.finAckedFrame; n[p++] = this.inputSlot(e.finAckedInput, own); n[p++] = e.finAckedNanos;
+    n[p++] = e.finAckedAgainFrame; n[p++] = this.inputSlot(e.finAckedAgainInput, own); n[p++] = e.finAckedAgainNanos;
     n[p++] = e.prevSeq; n[p++] = e.prevAck; n[p++] = e.prevFlags; n[p++] = e.prevLen; n[p++] = e.prevWindow;
     n[p++] = e.prevTsVal; n[p++] = e.prevSackSig; n[p++] = e.prevNanos; n[p++] = e.holes === null ? -1 : this.objs.push(e.holes) - 1;
     n[p++] = e.holeTop; n[p++] = e.untrackedGap === null ? -1 : this.objs.push(e.untrackedGap) - 1;
@@ -394,8 +395,11 @@ function readEndpoint(n: Float64Array, p: number, objs: unknown[], e: Endpoint, 
   e.packets = n[p++]; e.bytes = n[p++]; e.retransBytes = n[p++]; e.retransPackets = n[p++];
   e.firstDataNanos = n[p++]; e.lastDataNanos = n[p++]; e.lingerQuietNanos = n[p++]; e.rstNoConnFrame = n[p++];
   e.synCount = n[p++]; e.synAckCount = n[p++]; e.finCount = n[p++];
-  e.finTsVal = n[p++]; e.finResendTsVal = n[p++]; e.finResendFrame = n[p++]; e.finResendInput = inputAt(objs, n[p++], own); e.finResendNanos = n[p++];
+  e.finTsVal = n[p++];
+  const finResends = n[p++];
+  e.finResends = finResends < 0 ? null : objs[finResends] as FinCopy[];
   e.finAckedFrame = n[p++]; e.finAckedInput = inputAt(objs, n[p++], own); e.finAckedNanos = n[p++];
+  e.finAckedAgainFrame = n[p++]; e.finAckedAgainInput = inputAt(objs, n[p++], own); e.finAckedAgainNanos = n[p++];
   e.prevSeq = n[p++]; e.prevAck = n[p++]; e.prevFlags = n[p++]; e.prevLen = n[p++]; e.prevWindow = n[p++];
   e.prevTsVal = n[p++]; e.prevSackSig = n[p++]; e.prevNanos = n[p++];
   const holes = n[p++];

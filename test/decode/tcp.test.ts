@@ -128,6 +128,13 @@ describe('TCP options (RFC 9293 §3.2)', () => {
     }
   });
 
+  test('the first SACK block\'s edges are kept, for a D-SACK (RFC 2883)', () => {
+    // Blocks [0x80000005, 0x80000006) then [1, 2): the first one's edges, as int32.
+    const f = opts([1, 1, 5, 18, 0x80, 0, 0, 5, 0x80, 0, 0, 6, 0, 0, 0, 1, 0, 0, 0, 2]);
+    expect([f.optSackBlocks, f.optSackLeft >>> 0, f.optSackRight >>> 0]).toEqual([2, 0x80000005, 0x80000006]);
+    expect([opts([1, 1, 1, 1]).optSackLeft, opts([1, 1, 1, 1]).optSackRight]).toEqual([0, 0]);
+  });
+
   test('SACK length not 2 + 8n is malformed', () => {
     for (const len of [2, 6, 11]) {
       const o = [5, len, ...new Array<number>(len - 2).fill(0)];

@@ -2645,6 +2645,60 @@ describe('analysis rules a mutation audit found unguarded (helper-58, 2026-12-06
     expect(arcsOf(only(await runLadder(p)), 'client')).toEqual(['4 FIN_WAIT_1', '5 FIN_WAIT_2', '6 TIME_WAIT']);
   });
 
+  test('the echo, refined (helper-97 review): the peer\'s duplicate ACK before its resent FIN,ACK; an earlier resend echoed; a receiver that would have been in CLOSING', async () => {
+    // Note 2 lost, then the server's duplicate ACK of the client's resent FIN (FIN_WAIT_2 there), then its resend.
+    const n = established();
+    n.a.fin(ts(100, 50)); n.b.fin(ts(200, 100)); // 4, 5: the server's FIN,ACK, dropped at the client
+    n.wait(100); n.a.fin({ seq: 1001, keepSeq: true, ackLess: 1, ...ts(300, 100) }); // 6: the client resends its FIN
+    n.b.ack(ts(210, 300)); // 7: the server, in LAST_ACK, acknowledges it again
+    n.wait(50); n.b.fin({ seq: 5001, keepSeq: true, ...ts(250, 300) }); n.a.ack(ts(301, 250)); // 8, 9
+    const c = only(await runLadder(n));
+    expect(arcsOf(c, 'client')).toEqual(['4 FIN_WAIT_1', '7 FIN_WAIT_2', '8 TIME_WAIT']);
+    expect(c.ladder!.slice(4, 8).map((r) => r.clientState)).toEqual(['FIN_WAIT_1', 'FIN_WAIT_1', 'FIN_WAIT_2', 'TIME_WAIT']);
+    // The ACK of the first resend lost before the capture point: the second resend reaches TIME_WAIT,
+    // which echoes the first resend's TSval.
+    const e = established();
+    e.a.fin(ts(100, 50)); e.b.ack(ts(150, 100)); e.b.fin(ts(200, 100)); // 4, 5, 6 (dropped)
+    e.wait(100); e.b.fin({ seq: 5001, keepSeq: true, ...ts(300, 100) }); // 7: arrives; its ACK is lost
+    e.wait(200); e.b.fin({ seq: 5001, keepSeq: true, ...ts(400, 100) }); e.a.ack(ts(301, 300)); // 8, 9
+    expect(arcsOf(only(await runLadder(e)), 'client')).toEqual(['4 FIN_WAIT_1', '5 FIN_WAIT_2', '7 TIME_WAIT']);
+    // Crossing FINs, the client's ACK of the server's first FIN lost: had that FIN arrived, the client
+    // was in CLOSING at the resend, which echoes the resend too (Linux). The D-SACK of the FIN says
+    // it did arrive (CLOSING stays at 5); without it, with SACK, the resend was the first to arrive
+    // (CLOSING at 6); without SACK nothing tells (CLOSING stays at 5).
+    const closing = async (o: { sack: boolean; dsack: boolean }): Promise<string[]> => {
+      const x = new Scenario();
+      const opt = (t: [number, number]) => ({ options: { mss: 1460, sackPermitted: o.sack, timestamps: t } });
+      x.a.syn(opt([10, 0])); x.b.synAck(opt([20, 10])); x.a.ack(ts(11, 20));
+      x.a.fin(ts(100, 20)); x.b.fin({ ackLess: 1, ...ts(200, 11) }); // 4, 5: crossing
+      x.wait(150); x.b.fin({ seq: 5001, keepSeq: true, ackLess: 1, ...ts(300, 11) }); // 6
+      x.a.ack({ options: { timestamps: [301, 300], ...(o.dsack ? { sack: [[5001, 5002]] as [number, number][] } : {}) } }); // 7
+      return arcsOf(only(await runLadder(x)), 'client');
+    };
+    expect(await closing({ sack: true, dsack: true })).toEqual(['4 FIN_WAIT_1', '5 CLOSING']);
+    expect(await closing({ sack: true, dsack: false })).toEqual(['4 FIN_WAIT_1', '6 CLOSING']);
+    expect(await closing({ sack: false, dsack: false })).toEqual(['4 FIN_WAIT_1', '5 CLOSING']);
+  });
+
+  test('an echo in the next input file redraws nothing: rows are found by frame number, which restarts there (helper-97 review)', async () => {
+    const s = established();
+    s.a.fin(ts(100, 50)); s.b.ack(ts(150, 100)); s.b.fin(ts(200, 100)); s.wait(150); s.b.fin({ seq: 5001, keepSeq: true, ...ts(300, 100) }); // 4-7
+    // In the second file: window updates not yet covering the FIN (1-5), then the echo of the resend (6),
+    // whose frame number is the first copy's.
+    for (let w = 0; w < 5; w++) s.a.ack({ ackLess: 1, window: 1000 + w, ...ts(101 + w, 150) });
+    s.a.ack(ts(301, 300));
+    const frames = [...s.frames];
+    const r = await analyze([
+      { name: 'one.pcap', bytes: fromBytes(writePcap(frames.slice(0, 7))) },
+      { name: 'two.pcap', bytes: fromBytes(writePcap(frames.slice(7))) },
+    ], { ladder: true });
+    checkInvariants(r);
+    const c = only(r);
+    expect(arcsOf(c, 'client')).toEqual(['4 FIN_WAIT_1', '5 FIN_WAIT_2', '6 TIME_WAIT']);
+    // Each row's client state is the arcs' so far: none goes back.
+    expect(c.ladder!.map((x) => x.clientState).slice(3)).toEqual(['FIN_WAIT_1', 'FIN_WAIT_2', ...Array(8).fill('TIME_WAIT')]);
+  });
+
   test('crossing FINs that arrived: CLOSING at the crossing, also with a resend sooner than the round trip + 200 ms after it', async () => {
     const s = established();
     s.a.fin(); s.b.fin({ ackLess: 1 }); s.wait(100); s.a.fin({ seq: 1001, keepSeq: true, ackLess: 1 }); s.a.ack(); s.b.ack();
