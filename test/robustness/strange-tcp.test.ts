@@ -1780,6 +1780,29 @@ describe('a client that resets its own SYN, then opens again on the same ISN (fu
     expect(codes(c)).not.toContain('PORT_REUSE');
   });
 
+  test('a new ISN on the tuple while the first SYN waits is a new attempt, so RFC 9293 Figure 8\'s old duplicate SYN opens a record too (helper-99 prototype: no rule at the SYN tells them apart)', async () => {
+    // A genuine retry 500 ms later, its SYN,ACK acknowledged, with an ISN above or below the first.
+    for (const [first, second] of [[100, 20000], [100000, 50]]) {
+      const s = new Scenario({ clientIsn: first, serverIsn: 300 });
+      s.a.syn(); s.wait(500); s.a.reset(second); s.a.syn(); s.wait(20); s.b.synAck(); s.wait(20); s.a.ack(); s.a.data(10); s.b.ack();
+      const r = await runChecked(s);
+      expect(r.connections.map((c) => [c.handshake.outcome, c.client.isn]), `ISN ${second}`).toEqual([['no_answer', first], ['complete', second]]);
+    }
+    // Twenty unanswered SYNs on one tuple with random ISNs, 1 ms apart: twenty attempts.
+    const f = new Scenario({ clientIsn: 1, serverIsn: 300 });
+    for (let i = 0, x = 12345; i < 20; i++) { x = (Math.imul(x, 1103515245) + 12345) >>> 0; f.a.reset(x); f.a.syn(); f.wait(1); }
+    const fr = await runChecked(f);
+    expect(fr.connections).toHaveLength(20);
+    for (const c of fr.connections) expect(codes(c)).toContain('HALF_OPEN');
+    // Figure 8 (SYN 100, the old SYN 90, its SYN,ACK, the client's <SEQ=SEG.ACK><CTL=RST>, SYN 100 again
+    // answered): three records, as at the old SYN nothing tells it from the retry above; only the
+    // client's RST four segments later does (docs/state-model.md, "Connections on one tuple").
+    const g = new Scenario({ clientIsn: 100, serverIsn: 300 });
+    g.a.syn(); g.a.syn({ seq: 90 }); g.b.synAck({ ack: 91 }); g.a.rst({ seq: 91 }); g.a.syn(); g.b.reset(400); g.b.synAck(); g.a.ack();
+    const gr = await runChecked(g);
+    expect(gr.connections.map((c) => [c.client.isn, c.handshake.outcome])).toEqual([[100, 'no_answer'], [90, 'aborted'], [100, 'complete']]);
+  });
+
   test('a connection reset once established stays reset, whatever same-ISN SYNs follow (review of the fix)', async () => {
     const s = established();
     s.a.data(10); s.b.ack();
