@@ -33,8 +33,10 @@ export function detectConnectionAnomalies(c: ConnectionFacts, ended: EndReason, 
     // The server's RSTs the client would not take (no ACK of its SYN): the SYN was answered, but by
     // nothing that moved it, so the message says so rather than "never answered" above the RST
     // (helper-94 audit). Looked up only when the record has anomalies: a flood's SYN has none.
-    const unaccepted = c.anomalies === null ? undefined
+    // Only when they were all it sent (helper-98 review: a challenge ACK or data besides read "only").
+    const found = c.anomalies === null ? undefined
       : c.anomalies.find((a) => a.code === 'OUT_OF_WINDOW_RST' && a.endpoint === SERVER && a.details.receiverState === 'SYN_SENT');
+    const unaccepted = found !== undefined && found.details.count === c.server.packets ? found : undefined;
     c.add('HALF_OPEN', CLIENT, atSyn ? c.firstSynFrame : c.firstFrame, atSyn ? c.firstSynInput : c.input,
       c.firstSynNanos >= 0 ? c.firstSynNanos : c.firstNanos,
       ended === 'evicted' ? { synCount, seconds: secs, evicted: true }

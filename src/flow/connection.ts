@@ -1023,9 +1023,11 @@ export class Connection implements ConnectionFacts {
     // resend too: Linux takes a duplicate FIN's TSval there (tcp_replace_ts_recent), where TIME_WAIT
     // keeps the one it entered with (helper-97 review). Only the missing D-SACK (RFC 2883) of a
     // receiver that negotiated SACK then says the resend was the first copy to arrive.
+    // A D-SACK of the FIN says it arrived twice, whatever the state drawn (helper-98 review: a
+    // receiver drawn in FIN_WAIT_2 after an ACK of its FIN lost past the capture point).
+    if (dsacks(f, finBy.finSeq, ackNo)) return;
     const ackArc = i + 1 < tr.length ? tr[i + 1] : null;
-    if (took.to === 'CLOSING' && (ackArc === null || ackArc.frameNo >= rFrame)
-      && (!ep.sackPermitted || !finBy.sackPermitted || dsacks(f, finBy.finSeq, ackNo))) return;
+    if (took.to === 'CLOSING' && (ackArc === null || ackArc.frameNo >= rFrame) && (!ep.sackPermitted || !finBy.sackPermitted)) return;
     // The ACK of its own FIN: the peer's first segment covering it after `took`. When that was the
     // lost copy itself (a FIN,ACK: Note 2), the next one: a duplicate ACK before the resend
     // (FIN_WAIT_2 there), or the resend, which carries it again (Note 2 at the resend).
@@ -1758,6 +1760,24 @@ export class Connection implements ConnectionFacts {
     if (!this.bump('SEGMENT_IN_WRONG_STATE', role)) this.add('SEGMENT_IN_WRONG_STATE', role, frameNo, this.lastInput, t, { state: ep.state, event: dir });
   }
 
+  /**
+   * A row finAcked may draw arcs at later, kept past the row cap like a row that moved a state
+   * (helper-98 review: a redraw to a resend left out drew its arc "at the end of the record"): a copy
+   * of the sender's FIN that finAcked keeps (its first, and MAX_FIN_RESENDS resends), or one of
+   * the first two segments acknowledging the receiver's FIN. At most ~20 rows a connection.
+   */
+  private redrawTarget(f: PacketFields, frameNo: number, s: Endpoint, r: Endpoint): boolean {
+    const input = this.lastInput;
+    if ((f.flags & TCP_FIN) !== 0 && s.finHasTs) {
+      const list = s.finResends;
+      if (list === null) return true;
+      const last = list[list.length - 1];
+      if (last.frameNo === frameNo && last.input === input) return true;
+    }
+    return (r.finAckedNanos >= 0 && r.finAckedFrame === frameNo && r.finAckedInput === input)
+      || (r.finAckedAgainNanos >= 0 && r.finAckedAgainFrame === frameNo && r.finAckedAgainInput === input);
+  }
+
   private row(f: PacketFields, t: number, frameNo: number, fromClient: boolean, s: Endpoint, r: Endpoint): void {
     const rows = this.rows;
     if (rows === null) return;
@@ -1766,7 +1786,8 @@ export class Connection implements ConnectionFacts {
     this.ladderArcs = arcs;
     const budget = this.ladderBudget;
     // Once rows are left out they stay left out, so that the ladder says truly where that began.
-    if (!moved && (this.ladderOmitted > 0 || rows.length >= LADDER_MAX_ROWS || (budget !== null && budget.held >= budget.rows))) {
+    if (!moved && (this.ladderOmitted > 0 || rows.length >= LADDER_MAX_ROWS || (budget !== null && budget.held >= budget.rows))
+      && !this.redrawTarget(f, frameNo, s, r)) {
       if (this.ladderOmitted++ === 0) this.ladderOmittedAt = rows.length;
       this.pktCodes = null;
       // This packet has no row: synAckSeen() must not take a mark back from the next row kept.
@@ -1852,11 +1873,10 @@ function firstFinCopy(ep: Endpoint, f: PacketFields): void {
   ep.finResends = null;
 }
 
-/** A resend of its FIN, kept with its TSval (the last MAX_FIN_RESENDS). */
+/** A resend of its FIN, kept with its TSval (the first MAX_FIN_RESENDS). */
 function finResend(ep: Endpoint, tsVal: number, frameNo: number, input: string, nanos: number): void {
   const list = (ep.finResends ??= []);
-  if (list.length === MAX_FIN_RESENDS) list.shift();
-  list.push({ tsVal, frameNo, input, nanos });
+  if (list.length < MAX_FIN_RESENDS) list.push({ tsVal, frameNo, input, nanos });
 }
 
 /** The ACK's first SACK block is a D-SACK (RFC 2883 §4) of the FIN at `finSeq`: it got the FIN twice. */

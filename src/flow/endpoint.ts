@@ -173,7 +173,7 @@ export class Endpoint implements MachineEndpoint {
   finCount = 0;
   /**
    * Which copy of its FIN its peer got, told by the peer's timestamp echo (Connection.finAcked):
-   * the first copy's TSval, and its resends (same sequence number, with timestamps), the last
+   * the first copy's TSval, and its resends (same sequence number, with timestamps), the first
    * MAX_FIN_RESENDS of them (null: none, or no timestamps on the first copy).
    */
   finHasTs = false;
@@ -285,7 +285,6 @@ export interface Hole {
   missing: number;
 }
 
-/** A run of resends of the first byte its peer had not acknowledged (Endpoint.resend). */
 /** A resend of an endpoint's FIN: its TSval, and where it was captured. */
 export interface FinCopy {
   tsVal: number;
@@ -294,9 +293,13 @@ export interface FinCopy {
   nanos: number;
 }
 
-/** FIN resends kept per endpoint (a vanished peer's FIN is resent ~15 times; the last ones matter). */
+/**
+ * FIN resends kept per endpoint, the first ones (a vanished peer's FIN is resent ~15 times): each
+ * keeps its ladder row past the row cap, so a redraw to it has a row (Connection.row).
+ */
 export const MAX_FIN_RESENDS = 16;
 
+/** A run of resends of the first byte its peer had not acknowledged (Endpoint.resend). */
 export interface Resend {
   /** That byte (the peer's ACK when the run began). */
   seq: number;

@@ -70,11 +70,40 @@ const RST_LEGENDS = [
  * none; without it the row reads as a reset that did not happen (helper-94 audit, H4).
  */
 const SYN_SENT_RST_LEGENDS = [
-  'RST sent in SYN_SENT moves nothing: SYN_SENT sends one only to answer an unacceptable ACK, and stays (RFC 9293 3.10.7.3)',
-  'RST sent in SYN_SENT moves nothing: the sender stays in SYN_SENT (RFC 9293 3.10.7.3)',
+  'RST sent in SYN_SENT moves nothing: SYN_SENT sends one to answer an unacceptable ACK, and stays (RFC 9293 3.10.7.3)',
+  'RST sent in SYN_SENT moves nothing: it answers a bad ACK and stays (RFC 9293 3.10.7.3)',
   'RST sent in SYN_SENT moves nothing (RFC 9293 3.10.7.3)',
   'RST in SYN_SENT: no arc (3.10.7.3)',
 ];
+/**
+ * The same for a RST that answers nothing (no ACK of the peer's just before, at that ACK's number):
+ * an abort, which RFC 9293 has send no RST from SYN_SENT, so the figure has no arc for it (helper-98
+ * review: the wording above claimed an answer on Zeek's syn-then-rst.pcap).
+ */
+const SYN_SENT_ABORT_LEGENDS = [
+  'RST sent in SYN_SENT answering no ACK: an abort, which in RFC 9293 sends no RST (3.10.7), so no arc is drawn',
+  'RST sent in SYN_SENT answering no ACK: an abort, no arc in RFC 9293 (3.10.7)',
+  'RST in SYN_SENT, an abort: no arc (RFC 9293 3.10.7)',
+  'RST in SYN_SENT: no arc (3.10.7)',
+];
+
+/**
+ * A RST sent by an endpoint in SYN_SENT: 'answer' when it answers the peer's segment just before
+ * (its sequence number is that segment's ACK, both counted from the RST sender's ISN), else 'abort'.
+ */
+function synSentRsts(rows: readonly LadderRow[]): { answer: boolean; abort: boolean } {
+  let answer = false;
+  let abort = false;
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i];
+    if (!r.flags.split(',').includes('RST') || r.flags.includes('SYN') || (r.from === 'client' ? r.clientState : r.serverState) !== 'SYN_SENT') continue;
+    let p = i - 1;
+    while (p >= 0 && rows[p].from === r.from) p--;
+    if (p >= 0 && rows[p].ack !== null && rows[p].ack === r.seq) answer = true;
+    else abort = true;
+  }
+  return { answer, abort };
+}
 
 /** The longest of `lines` that fits `width`, else the last. */
 function fitting(lines: readonly string[], width: number): string {
@@ -112,9 +141,9 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
     const arcs = [...c.client.transitions, ...c.server.transitions];
     if (arcs.some((t) => t.evidence === 'inferred')) out.push(chalk.dim(fitting(INFERRED_LEGENDS, ctx.width)));
     if (arcs.some((t) => t.arc === ARC.NOTE3_SND_RST)) out.push(chalk.dim(fitting(RST_LEGENDS, ctx.width)));
-    if (rows.some((r) => r.flags.split(',').includes('RST') && !r.flags.includes('SYN') && (r.from === 'client' ? r.clientState : r.serverState) === 'SYN_SENT')) {
-      out.push(chalk.dim(fitting(SYN_SENT_RST_LEGENDS, ctx.width)));
-    }
+    const rsts = synSentRsts(rows);
+    if (rsts.answer) out.push(chalk.dim(fitting(SYN_SENT_RST_LEGENDS, ctx.width)));
+    if (rsts.abort) out.push(chalk.dim(fitting(SYN_SENT_ABORT_LEGENDS, ctx.width)));
   }
   out.push('');
   if (rows.length === 0 && (c.ladderRowsOmitted ?? 0) === 0) {

@@ -408,13 +408,21 @@ test('the header says a RST sent in SYN_SENT moves nothing, where one was, withi
   // The client answers a SYN,ACK of another ISN's SYN with <SEQ=SEG.ACK><CTL=RST> and stays in SYN_SENT.
   const answered = await firstConnection('generated/bad-handshake-ack-answered.pcap');
   expect(legendOf(renderConnectionLadder(answered, wide))).toEqual([
-    'RST sent in SYN_SENT moves nothing: SYN_SENT sends one only to answer an unacceptable ACK, and stays (RFC 9293 3.10.7.3)',
+    'RST sent in SYN_SENT moves nothing: SYN_SENT sends one to answer an unacceptable ACK, and stays (RFC 9293 3.10.7.3)',
   ]);
   for (const width of [40, 65, 78, 100]) {
     const lines = legendOf(renderConnectionLadder(answered, { ...wide, width }));
     expect(lines, `width ${width}`).toHaveLength(1);
     expect([...lines[0]].length, `width ${width}`).toBeLessThanOrEqual(width);
   }
+  // A RST answering no ACK (a SYN, then the client's own RST: Zeek's syn-then-rst.pcap) is an abort.
+  const abort = new Scenario();
+  abort.a.syn(); abort.a.rst({ seq: abort.a.isn + 1 });
+  const aborted = (await analyze([{ name: 'abort.pcap', bytes: fromBytes(abort.pcap()) }], { ladder: true })).connections[0];
+  expect(legendOf(renderConnectionLadder(aborted, wide))).toEqual([
+    'RST sent in SYN_SENT answering no ACK: an abort, which in RFC 9293 sends no RST (3.10.7), so no arc is drawn',
+  ]);
+  for (const width of [40, 65, 78]) expect([...legendOf(renderConnectionLadder(aborted, { ...wide, width }))[0]].length).toBeLessThanOrEqual(width);
   // Not where the RST's sender was anywhere else (a client's abort from ESTABLISHED, a refusal).
   expect(legendOf(renderConnectionLadder(await firstConnection('real/reset.pcap'), wide))).toEqual([]);
   expect(legendOf(renderConnectionLadder(await firstConnection('real/refused.pcap'), wide))).toEqual([]);

@@ -144,6 +144,11 @@ describe('a SYN+FIN that opens: taken as the SYN, its FIN ignored (RFC 9293 §3.
     const half = c.anomalies.find((a) => a.code === 'HALF_OPEN')!;
     expect(half.details).toEqual({ synCount: 2, seconds: 1.0003, unacceptedRsts: 2, count: 1 });
     expect(half.message).toBe('client SYN answered only by 2 RSTs it would not accept (2 SYNs over 1.0003 s); client left in SYN_SENT');
+    // A server that also sent data: not "only" (helper-98 review).
+    const d = new Scenario();
+    d.a.syn(); d.b.data(10, { seq: 0, ack: 0 }); d.b.rst({ seq: 0 });
+    const dh = only(await runChecked(d)).anomalies.find((a) => a.code === 'HALF_OPEN')!;
+    expect(dh.details.unacceptedRsts).toBeUndefined();
     // Unanswered: as before.
     const u = new Scenario();
     u.a.syn();
@@ -2701,6 +2706,26 @@ describe('analysis rules a mutation audit found unguarded (helper-58, 2026-12-06
     expect(await closing({ sack: true, dsack: true })).toEqual(['4 FIN_WAIT_1', '5 CLOSING']);
     expect(await closing({ sack: true, dsack: false })).toEqual(['4 FIN_WAIT_1', '6 CLOSING']);
     expect(await closing({ sack: false, dsack: false })).toEqual(['4 FIN_WAIT_1', '5 CLOSING']);
+  });
+
+  test('helper-98 review: a redraw past the ladder\'s row cap has its rows; a D-SACK of the FIN stops a redraw from FIN_WAIT_2 too', async () => {
+    // 10,050 data rows first: past LADDER_MAX_ROWS only rows that move a state were kept, and the
+    // resend (which moved nothing when it came) had no row for the redrawn arc.
+    const s = established();
+    for (let i = 0; i < LADDER_MAX_ROWS + 50; i++) s.a.data(10);
+    s.a.fin(ts(100, 50)); s.b.ack(ts(150, 100)); s.b.fin(ts(200, 100)); s.wait(100);
+    s.b.fin({ seq: 5001, keepSeq: true, ...ts(300, 100) }); s.a.ack(ts(301, 300));
+    const c = only(await runLadder(s));
+    const resend = s.frames.length - 1; // frame numbers count from 1
+    expect(c.client.transitions.at(-1)!.frame).toBe(resend);
+    const rows = c.ladder!.slice(-3);
+    expect(rows.map((r) => [r.frame, r.clientState])).toEqual([[resend - 1, 'FIN_WAIT_2'], [resend, 'TIME_WAIT'], [resend + 1, 'TIME_WAIT']]);
+    // The server's ACK of the client's FIN captured but lost: the client, drawn in FIN_WAIT_2, was
+    // in CLOSING, and its ACK of the resend D-SACKs the FIN (it got it twice): not redrawn.
+    const d = established();
+    d.a.fin(ts(100, 50)); d.b.ack(ts(150, 100)); d.b.fin(ts(200, 100)); d.wait(100);
+    d.b.fin({ seq: 5001, keepSeq: true, ...ts(300, 100) }); d.a.ack({ options: { timestamps: [301, 300], sack: [[5001, 5002]] } });
+    expect(arcsOf(only(await runLadder(d)), 'client')).toEqual(['4 FIN_WAIT_1', '5 FIN_WAIT_2', '6 TIME_WAIT']);
   });
 
   test('an echo in the next input file redraws nothing: rows are found by frame number, which restarts there (helper-97 review)', async () => {
