@@ -1019,19 +1019,19 @@ export class Connection implements ConnectionFacts {
     if (i < 0 || tr[i].input !== rInput || this.lastInput !== rInput || tr[i].frameNo >= rFrame) return;
     const took = tr[i];
     const from = took.from;
+    // A D-SACK of the FIN (RFC 2883) says it arrived twice, whatever the state drawn (helper-98
+    // review: a receiver drawn in FIN_WAIT_2 after an ACK of its FIN lost past the capture point).
+    if (dsacks(f, finBy.finSeq, ackNo)) return;
     // Had the first copy arrived, a receiver still in CLOSING when the resend came would echo the
     // resend too: Linux takes a duplicate FIN's TSval there (tcp_replace_ts_recent), where TIME_WAIT
-    // keeps the one it entered with (helper-97 review). Only the missing D-SACK (RFC 2883) of a
-    // receiver that negotiated SACK then says the resend was the first copy to arrive.
-    // A D-SACK of the FIN says it arrived twice, whatever the state drawn (helper-98 review: a
-    // receiver drawn in FIN_WAIT_2 after an ACK of its FIN lost past the capture point).
-    if (dsacks(f, finBy.finSeq, ackNo)) return;
+    // keeps the one it entered with (helper-97 review). Only the missing D-SACK of a receiver that
+    // negotiated SACK then says the resend was the first copy to arrive.
     const ackArc = i + 1 < tr.length ? tr[i + 1] : null;
     if (took.to === 'CLOSING' && (ackArc === null || ackArc.frameNo >= rFrame) && (!ep.sackPermitted || !finBy.sackPermitted)) return;
-    // The ACK of its own FIN: the peer's first segment covering it after `took`. When that was the
-    // lost copy itself (a FIN,ACK: Note 2), the next one: a duplicate ACK before the resend
-    // (FIN_WAIT_2 there), or the resend, which carries it again (Note 2 at the resend).
-    // (FIN_WAIT_2 had it before `took`.)
+    // The ACK of its own FIN, for FIN_WAIT_1 (FIN_WAIT_2 had it before `took`): the peer's first
+    // segment covering it after `took`. When that was the lost copy itself (a FIN,ACK: Note 2), the
+    // next one: a duplicate ACK before the resend (FIN_WAIT_2 there), or the resend, which carries
+    // it again (Note 2 at the resend).
     let aFrame = ep.finAckedFrame;
     let aInput = ep.finAckedInput;
     let aT = ep.finAckedNanos;
