@@ -364,6 +364,8 @@ export class Connection implements ConnectionFacts {
    * of the opener's SYN (SND.NXT before that ACK: what a SYN,ACK may acknowledge), and (with a
    * ladder) the first row written since.
    */
+  /** The endpoint finAcked redrew in this segment (stampedEarlier leaves its arcs' stamps to finAcked). */
+  private redrawn!: Endpoint | null;
   private inferredSynAck!: { opener: Endpoint; openerLength: number; peerLength: number; peerState: EndpointState; frameNo: number; input: string; tNanos: number; ackNo: number; synEnd: number; row: number } | null;
   /** The endpoint whose ISN oneSided() read off its peer's ACK, until a SYN,ACK of its own tells it. */
   private guessedIss!: Endpoint | null;
@@ -459,6 +461,7 @@ export class Connection implements ConnectionFacts {
     this.lossOther = null;
     this.synAckUnseen = 0;
     this.synAckUnseenRows = null;
+    this.redrawn = null;
     this.inferredSynAck = null;
     this.guessedIss = null;
     this.blindAckBy = null;
@@ -618,6 +621,7 @@ export class Connection implements ConnectionFacts {
     const clientArcs = this.client.transitions.length;
     const blind = this.blindAckNanos;
     const blindFrame = this.blindAckFrame;
+    this.redrawn = null;
     this.segment(f, this.lastNanos, stamp, frameNo, fromA);
     if (this.lastSynNanos !== synNanos || this.firstSynNanos !== firstSyn) this.stampedBack |= STAMP_SYN;
     if (this.lastSynAckNanos !== synAckNanos || this.firstSynAckNanos !== firstSynAck) this.stampedBack |= STAMP_SYN_ACK;
@@ -629,12 +633,16 @@ export class Connection implements ConnectionFacts {
     const finBy = fromA === this.clientIsA ? this.client : this.server;
     if ((f.flags & TCP_FIN) !== 0 && finBy.finSent && ((f.seq + f.payloadLen) | 0) === (finBy.finSeq | 0)
       && (this.backFinStamp < 0 || stamp < this.backFinStamp)) this.backFinStamp = stamp;
-    const sv = closeArc(tr, serverArcs);
+    // Arcs finAcked redrew are at the resend's and the ACK's records, not this one: it marks them.
+    const redrawn = this.redrawn as Endpoint | null; // set by segment() (TS narrowed it to the null set above)
+    const sFrom = redrawn === this.server ? tr.length : serverArcs;
+    const cFrom = redrawn === this.client ? this.client.transitions.length : clientArcs;
+    const sv = closeArc(tr, sFrom);
     if (sv !== null) { this.backCloseFrameServer = sv.frameNo; this.backCloseInputServer = sv.input; }
-    const cl = closeArc(this.client.transitions, clientArcs);
+    const cl = closeArc(this.client.transitions, cFrom);
     if (cl !== null) { this.backCloseFrameClient = cl.frameNo; this.backCloseInputClient = cl.input; }
-    this.stampedBack |= stateSpanBits(this.client.transitions, clientArcs, STAMP_FIN_WAIT_2_CLIENT, STAMP_CLOSE_WAIT_CLIENT)
-      | stateSpanBits(tr, serverArcs, STAMP_FIN_WAIT_2_SERVER, STAMP_CLOSE_WAIT_SERVER);
+    this.stampedBack |= stateSpanBits(this.client.transitions, cFrom, STAMP_FIN_WAIT_2_CLIENT, STAMP_CLOSE_WAIT_CLIENT)
+      | stateSpanBits(tr, sFrom, STAMP_FIN_WAIT_2_SERVER, STAMP_CLOSE_WAIT_SERVER);
     if (this.blindAckNanos !== blind || this.blindAckFrame !== blindFrame) this.blindAckStampedBack = true;
   }
 
@@ -821,7 +829,7 @@ export class Connection implements ConnectionFacts {
         this.note('FIN_RETRANSMIT', sRole, frameNo, t);
         // With data, onPayload counted it, unless the peer had all of the data but the FIN.
         if (len === 0 || (r.hasAck && r.ackMax === finSeq)) this.resent(s, r, finSeq, (finSeq + 1) | 0, t, frameNo);
-        if (s.finHasTs && f.optHasTimestamps) finResend(s, f.optTsVal | 0, frameNo, this.lastInput, t);
+        if (s.finHasTs && f.optHasTimestamps) finResend(s, f.optTsVal | 0, frameNo, this.lastInput, t, stamp !== t);
       } else if (seqGt(finSeq, s.finSeq)) {
         s.finSeq = finSeq; // the FIN moved on: data was sent after the first one (DATA_AFTER_FIN)
         firstFinCopy(s, f);
@@ -829,8 +837,8 @@ export class Connection implements ConnectionFacts {
     }
     // The first segment to acknowledge the peer's FIN: which copy of it arrived (finAcked); and the second.
     if (ack && !rst && r.finSent && r.finAckedAgainNanos < 0 && coversFin(r, ackNo)) {
-      if (r.finAckedNanos < 0) this.finAcked(s, r, f, frameNo, t, ackNo);
-      else { r.finAckedAgainFrame = frameNo; r.finAckedAgainInput = this.lastInput; r.finAckedAgainNanos = t; }
+      if (r.finAckedNanos < 0) this.finAcked(s, r, f, frameNo, t, stamp !== t, ackNo);
+      else { r.finAckedAgainFrame = frameNo; r.finAckedAgainInput = this.lastInput; r.finAckedAgainNanos = t; r.finAckedAgainBack = stamp !== t; }
     }
 
     // A segment with an ACK from an endpoint still in SYN_SENT or SYN_RECEIVED whose peer the capture
@@ -996,10 +1004,11 @@ export class Connection implements ConnectionFacts {
    * an nft rule dropped, where the kernel went FIN_WAIT_2 and took the resend). Without
    * timestamps, or with a queued FIN, nothing changes (docs/state-model.md, "FIN delivery").
    */
-  private finAcked(ep: Endpoint, finBy: Endpoint, f: PacketFields, frameNo: number, t: number, ackNo: number): void {
+  private finAcked(ep: Endpoint, finBy: Endpoint, f: PacketFields, frameNo: number, t: number, back: boolean, ackNo: number): void {
     finBy.finAckedFrame = frameNo;
     finBy.finAckedInput = this.lastInput;
     finBy.finAckedNanos = t;
+    finBy.finAckedBack = back;
     const copies = finBy.finResends;
     if (copies === null || !f.optHasTimestamps || ep.pendingFin) return;
     const echo = f.optTsEcr | 0;
@@ -1009,7 +1018,7 @@ export class Connection implements ConnectionFacts {
     let k = copies.length - 1;
     while (k >= 0 && copies[k].tsVal !== echo) k--;
     if (k < 0) return;
-    const { frameNo: rFrame, input: rInput, nanos: rT } = copies[k];
+    const { frameNo: rFrame, input: rInput, nanos: rT, back: rBack } = copies[k];
     const tr = ep.transitions;
     // The arc that took the FIN, followed by nothing but the ACK of its own FIN (CLOSING → TIME_WAIT).
     let i = tr.length - 1;
@@ -1035,9 +1044,10 @@ export class Connection implements ConnectionFacts {
     let aFrame = ep.finAckedFrame;
     let aInput = ep.finAckedInput;
     let aT = ep.finAckedNanos;
+    let aBack = ep.finAckedBack;
     if (from === 'FIN_WAIT_1' && aT >= 0 && aInput === rInput && aFrame <= took.frameNo) {
-      aFrame = ep.finAckedAgainFrame; aInput = ep.finAckedAgainInput; aT = ep.finAckedAgainNanos;
-      if (aT < 0) { aFrame = rFrame; aInput = rInput; aT = rT; } // none captured: the resend's
+      aFrame = ep.finAckedAgainFrame; aInput = ep.finAckedAgainInput; aT = ep.finAckedAgainNanos; aBack = ep.finAckedAgainBack;
+      if (aT < 0) { aFrame = rFrame; aInput = rInput; aT = rT; aBack = rBack; } // none captured: the resend's
     }
     const acked = aT >= 0;
     if (from === 'FIN_WAIT_1' && acked && (aInput !== rInput || aFrame <= took.frameNo)) return;
@@ -1054,6 +1064,27 @@ export class Connection implements ConnectionFacts {
       go(ep, 'TIME_WAIT', ARC.RCV_ACK_OF_FIN, aFrame, aInput, aT);
     }
     if (row >= 0) this.redrawFrom(row, ep, i, from);
+    this.redrawnStamps(ep, i, rFrame, rBack, aBack);
+  }
+
+  /**
+   * The timing marks stampedEarlier would have set had the redrawn arcs (from index `from`) been
+   * made by their own records: a resend or an ACK stamped backwards (taken at the latest time seen)
+   * is no end of a FIN_WAIT_2 span, nor a close's completion, to measure (helper-98 review).
+   */
+  private redrawnStamps(ep: Endpoint, from: number, rFrame: number, rBack: boolean, aBack: boolean): void {
+    this.redrawn = ep;
+    const tr = ep.transitions;
+    const client = ep === this.client;
+    const fw2 = firstArrival(tr, 'FIN_WAIT_2');
+    for (let j = from; j < tr.length; j++) {
+      if (!(tr[j].frameNo === rFrame ? rBack : aBack)) continue;
+      if (fw2 >= 0 && (j === fw2 || j === fw2 + 1)) this.stampedBack |= client ? STAMP_FIN_WAIT_2_CLIENT : STAMP_FIN_WAIT_2_SERVER;
+      if (isObservedCloseArc(tr[j]) && tr[j].from !== 'TIME_WAIT') {
+        if (client) { this.backCloseFrameClient = tr[j].frameNo; this.backCloseInputClient = tr[j].input; }
+        else { this.backCloseFrameServer = tr[j].frameNo; this.backCloseInputServer = tr[j].input; }
+      }
+    }
   }
 
   /** The ladder row of `frameNo`, the latest one (-1: none, or no ladder). */
@@ -1874,9 +1905,9 @@ function firstFinCopy(ep: Endpoint, f: PacketFields): void {
 }
 
 /** A resend of its FIN, kept with its TSval (the first MAX_FIN_RESENDS). */
-function finResend(ep: Endpoint, tsVal: number, frameNo: number, input: string, nanos: number): void {
+function finResend(ep: Endpoint, tsVal: number, frameNo: number, input: string, nanos: number, back: boolean): void {
   const list = (ep.finResends ??= []);
-  if (list.length < MAX_FIN_RESENDS) list.push({ tsVal, frameNo, input, nanos });
+  if (list.length < MAX_FIN_RESENDS) list.push({ tsVal, frameNo, input, nanos, back });
 }
 
 /** The ACK's first SACK block is a D-SACK (RFC 2883 §4) of the FIN at `finSeq`: it got the FIN twice. */

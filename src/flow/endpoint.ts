@@ -187,9 +187,12 @@ export class Endpoint implements MachineEndpoint {
   finAckedFrame = 0;
   finAckedInput = '';
   finAckedNanos = -1;
+  /** Its record was stamped backwards (taken at the latest time seen): no end of a span to measure. */
+  finAckedBack = false;
   finAckedAgainFrame = 0;
   finAckedAgainInput = '';
   finAckedAgainNanos = -1;
+  finAckedAgainBack = false;
 
   constructor(state: EndpointState) {
     this.state = state;
@@ -260,9 +263,11 @@ export class Endpoint implements MachineEndpoint {
     this.finAckedFrame = 0;
     this.finAckedInput = '';
     this.finAckedNanos = -1;
+    this.finAckedBack = false;
     this.finAckedAgainFrame = 0;
     this.finAckedAgainInput = '';
     this.finAckedAgainNanos = -1;
+    this.finAckedAgainBack = false;
     this.prevSeq = 0;
     this.prevAck = 0;
     this.prevFlags = -1;
@@ -291,6 +296,8 @@ export interface FinCopy {
   frameNo: number;
   input: string;
   nanos: number;
+  /** Its record was stamped backwards (Connection.redrawnStamps). */
+  back: boolean;
 }
 
 /**

@@ -2728,6 +2728,25 @@ describe('analysis rules a mutation audit found unguarded (helper-58, 2026-12-06
     expect(arcsOf(only(await runLadder(d)), 'client')).toEqual(['4 FIN_WAIT_1', '5 FIN_WAIT_2', '6 TIME_WAIT']);
   });
 
+  test('a redraw takes the timing marks of the records its arcs are at, not of the echo\'s (helper-98 review: records stamped backwards)', async () => {
+    // The resend stamped 400 ms before the record read before it: it is taken at the latest time
+    // seen, so the FIN_WAIT_2 it ends has no measure (null), as for any span such a record ends.
+    const w = established();
+    w.a.fin(ts(100, 50)); w.b.ack(ts(150, 100)); w.wait(500); w.b.fin(ts(200, 100));
+    w.wait(-400); w.b.fin({ seq: 5001, keepSeq: true, ...ts(300, 100) }); w.wait(400); w.a.ack(ts(301, 300));
+    const c = only(await runChecked(w));
+    expect(c.client.transitions.at(-1)!.frame).toBe(7);
+    expect(c.close.finWait2.client).toBeNull();
+    // Only the echo stamped backwards: the FIN_WAIT_2 drawn from the server's duplicate ACK to its
+    // resend, both stamped in order, is measured (0.0501 s, as without the back stamp).
+    const n = established();
+    n.a.fin(ts(100, 50)); n.b.fin(ts(200, 100)); n.wait(100); n.a.fin({ seq: 1001, keepSeq: true, ackLess: 1, ...ts(300, 100) });
+    n.b.ack(ts(210, 300)); n.wait(50); n.b.fin({ seq: 5001, keepSeq: true, ...ts(250, 300) }); n.wait(-30); n.a.ack(ts(301, 250));
+    const d = only(await runChecked(n));
+    expect(arcsOf(d, 'client')).toEqual(['4 FIN_WAIT_1', '7 FIN_WAIT_2', '8 TIME_WAIT']);
+    expect(d.close.finWait2.client).toBe(0.0501);
+  });
+
   test('an echo in the next input file redraws nothing: rows are found by frame number, which restarts there (helper-97 review)', async () => {
     const s = established();
     s.a.fin(ts(100, 50)); s.b.ack(ts(150, 100)); s.b.fin(ts(200, 100)); s.wait(150); s.b.fin({ seq: 5001, keepSeq: true, ...ts(300, 100) }); // 4-7

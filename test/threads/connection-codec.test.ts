@@ -27,7 +27,9 @@ const STAYS_BEHIND = new Set(['zeek', 'pktCodes', 'ladderArcs', 'ladderBudget', 
   // Resolved by settle() before the record is emitted.
   'unmatchedAck', 'unmatchedAckSeq', 'unmatchedAckFrame', 'unmatchedAckInput', 'unmatchedAckNanos', 'unmatchedAckRows', 'unmatchedAckCount',
   // The ladder's store, which settle() turns into `ladder` (null here: no ladder on a worker).
-  'rows']);
+  'rows',
+  // Which endpoint finAcked redrew in the segment just tracked: read by stampedEarlier right after.
+  'redrawn']);
 
 function ownFields(o: object): Record<string, unknown> {
   return Object.fromEntries(Object.entries(o));
