@@ -357,6 +357,8 @@ export class Connection implements ConnectionFacts {
   private synAckUnseen!: number;
   /** With a ladder: the rows that noted them, whose mark synAckSeen() takes back with the anomaly. */
   private synAckUnseenRows!: number[] | null;
+  /** The endpoint finAcked redrew in this segment (stampedEarlier leaves its arcs' stamps to finAcked). */
+  private redrawn!: Endpoint | null;
   /**
    * The SYN,ACK inferred from the opener's ACK (oneSided), until a SYN,ACK of its peer's confirms or
    * contradicts it, or 1 s passes (peerAfterInferredSynAck): who acknowledged it, both histories'
@@ -364,8 +366,6 @@ export class Connection implements ConnectionFacts {
    * of the opener's SYN (SND.NXT before that ACK: what a SYN,ACK may acknowledge), and (with a
    * ladder) the first row written since.
    */
-  /** The endpoint finAcked redrew in this segment (stampedEarlier leaves its arcs' stamps to finAcked). */
-  private redrawn!: Endpoint | null;
   private inferredSynAck!: { opener: Endpoint; openerLength: number; peerLength: number; peerState: EndpointState; frameNo: number; input: string; tNanos: number; ackNo: number; synEnd: number; row: number } | null;
   /** The endpoint whose ISN oneSided() read off its peer's ACK, until a SYN,ACK of its own tells it. */
   private guessedIss!: Endpoint | null;

@@ -2745,6 +2745,9 @@ describe('analysis rules a mutation audit found unguarded (helper-58, 2026-12-06
     const d = only(await runChecked(n));
     expect(arcsOf(d, 'client')).toEqual(['4 FIN_WAIT_1', '7 FIN_WAIT_2', '8 TIME_WAIT']);
     expect(d.close.finWait2.client).toBe(0.0501);
+    // And the close completes at the client's redrawn TIME_WAIT (frame 8, stamped in order), not at
+    // the server's CLOSED on the echo stamped back (helper-100 review).
+    expect(d.close.duration).toBe(0.1504);
   });
 
   test('an echo in the next input file redraws nothing: rows are found by frame number, which restarts there (helper-97 review)', async () => {
