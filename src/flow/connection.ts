@@ -108,8 +108,13 @@ const MAX_ICMP_ERROR_KINDS = 8;
  * of TIME_WAIT (a RST there): the arrival in TIME_WAIT came first and is the one the digest takes.
  */
 function closeArc(tr: readonly Transition[], from: number): Transition | null {
-  for (let i = from; i < tr.length; i++) if (isObservedCloseArc(tr[i]) && tr[i].from !== 'TIME_WAIT') return tr[i];
+  for (let i = from; i < tr.length; i++) if (completesClose(tr[i])) return tr[i];
   return null;
+}
+
+/** The arc closeArc looks for: an observed arrival in TIME_WAIT or CLOSED, not one out of TIME_WAIT. */
+function completesClose(t: Transition): boolean {
+  return isObservedCloseArc(t) && t.from !== 'TIME_WAIT';
 }
 
 /**
@@ -1080,7 +1085,7 @@ export class Connection implements ConnectionFacts {
     for (let j = from; j < tr.length; j++) {
       if (!(tr[j].frameNo === rFrame ? rBack : aBack)) continue;
       if (fw2 >= 0 && (j === fw2 || j === fw2 + 1)) this.stampedBack |= client ? STAMP_FIN_WAIT_2_CLIENT : STAMP_FIN_WAIT_2_SERVER;
-      if (isObservedCloseArc(tr[j]) && tr[j].from !== 'TIME_WAIT') {
+      if (completesClose(tr[j])) {
         if (client) { this.backCloseFrameClient = tr[j].frameNo; this.backCloseInputClient = tr[j].input; }
         else { this.backCloseFrameServer = tr[j].frameNo; this.backCloseInputServer = tr[j].input; }
       }
