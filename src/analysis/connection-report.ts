@@ -71,6 +71,7 @@ function direction(ep: Endpoint, fmt: IsoFormatter, firstData: number, lastData:
     retransmittedPackets: ep.retransPackets,
     firstData: isoOrNull(fmt, firstData),
     lastData: isoOrNull(fmt, lastData),
+    bytesAfterPeerFin: ep.bytesAfterPeerFin,
   };
 }
 

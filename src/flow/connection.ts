@@ -1242,6 +1242,8 @@ export class Connection implements ConnectionFacts {
 
   private onPayload(t: number, frameNo: number, fromClient: boolean, s: Endpoint, sRole: number, dataSeq: number, len: number, syn: boolean, rst: boolean): void {
     let fresh = len;
+    // Of them, those past SND.NXT (not filling a hole): sent now, for the first time.
+    let newBytes = len;
     // Of the fresh bytes, those that may have been sent after the client's first payload: not the
     // ones filling a hole noted by then, which were sent before the segment past them was captured.
     let replyBytes = len;
@@ -1286,6 +1288,7 @@ export class Connection implements ConnectionFacts {
           s.hasHole = h.length > 0 || s.untrackedOpen;
         }
         fresh = beyond + filled;
+        newBytes = beyond;
         replyBytes -= len - fresh;
         resent += len - fresh;
         if (resent > 0) {
@@ -1302,6 +1305,8 @@ export class Connection implements ConnectionFacts {
     if (s.state === 'CLOSE_WAIT') quietEnded(s, s.lastDataNanos, t);
     const r = fromClient ? this.server : this.client;
     if (r.state === 'FIN_WAIT_2') quietEnded(r, s.lastDataNanos, t);
+    // A RST's payload is no stream data (below).
+    if (r.finSent && !rst) s.bytesAfterPeerFin += newBytes;
     s.lastDataNanos = t;
     // New bytes only: the server resending what it sent before the request is no reply to it, and
     // a RST's payload is diagnostic text (RFC 9293 §3.5.3), never delivered as stream data.

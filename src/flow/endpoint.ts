@@ -70,6 +70,13 @@ export class Endpoint implements MachineEndpoint {
 
   /** Payload bytes counted once. */
   bytes = 0;
+  /**
+   * Of `bytes`, those past its highest sequence number so far that it sent after its peer's first
+   * FIN was captured: what it wrote to a half-closed connection (RFC 9293 §3.6: the side that got
+   * the FIN may go on sending), in the capture point's order, so also bytes sent before a FIN lost
+   * past it arrived. Not bytes filling a hole, which were first sent before.
+   */
+  bytesAfterPeerFin = 0;
   firstDataNanos = -1;
   lastDataNanos = -1;
   /**
@@ -241,6 +248,7 @@ export class Endpoint implements MachineEndpoint {
     this.tsVal = 0;
     this.packets = 0;
     this.bytes = 0;
+    this.bytesAfterPeerFin = 0;
     this.retransBytes = 0;
     this.retransPackets = 0;
     this.hasHole = false;

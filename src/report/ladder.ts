@@ -8,7 +8,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { AnomalyReport, ConnectionReport, LadderRow, Role, RunReport, TransitionReport } from './model.js';
 import { paintSeverity, type RenderContext } from './context.js';
-import { formatEndpoint, formatSeconds, isoDiffSeconds, strWidth, wrapText } from './format.js';
+import { formatBytes, formatEndpoint, formatSeconds, isoDiffSeconds, strWidth, wrapText } from './format.js';
 import { LADDER_BUDGET_ROWS, LADDER_MAX_ROWS } from '../flow/connection.js';
 import { ARC } from '../tcp/machine.js';
 
@@ -405,6 +405,12 @@ function describe(c: ConnectionReport, ascii: boolean): string {
   }
   const by = c.close.kind === 'reset' ? c.close.resetBy : c.close.initiator;
   parts.push(`close ${c.close.kind}${by && c.close.kind !== 'none' ? ` by ${by}` : ''}`);
+  // What a half-closed connection still carried (RFC 9293 §3.6): the rows show it segment by segment,
+  // this says how much, as a student of the half-close asks first.
+  for (const [role, peer] of [['client', 'server'], ['server', 'client']] as const) {
+    const after = c.data[role].bytesAfterPeerFin;
+    if (after > 0) parts.push(`${role} sent ${formatBytes(after)} after the ${peer}'s FIN`);
+  }
   const n = c.packets.client + c.packets.server;
   parts.push(`${n} packet${n === 1 ? '' : 's'}`);
   parts.push(`duration ${formatSeconds(c.duration, ascii)}`);

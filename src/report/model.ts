@@ -339,6 +339,12 @@ export interface DirectionData {
   retransmittedPackets: number;
   firstData: IsoTime | null;
   lastData: IsoTime | null;
+  /**
+   * Of `bytes`, those first sent after the peer's first FIN was captured: written to a half-closed
+   * connection, in the capture point's order (the sender may not have had the FIN yet). 0 when
+   * none, or the peer sent no FIN. Since 2026-12-07.
+   */
+  bytesAfterPeerFin: number;
 }
 
 export interface DataReport {

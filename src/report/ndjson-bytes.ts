@@ -31,7 +31,7 @@ import {
   CLOSE_BRACE, CLOSE_BRACKET, COMMA, F_ACK, F_ACK_FRAME, F_ANOMALIES, F_BYTES, F_BYTES_IN, F_CAPTURE_LOSS, F_CLIENT, F_COMPLETENESS_FLAGS, F_COMPLETENESS_TEXT, F_WIRESHARK,
   F_CLIENT_STATE, F_CLOSE_WAIT, F_COMPLETED, F_DATA, F_DATA_SERVER, F_DURATION, F_END_CLOSE, F_END_ENDPOINT, F_END_ROW,
   F_FIN_WAIT_2, F_FIRST_DATA, F_FIRST_FIN, F_FIRST_FIN_FRAME, F_FIRST_FRAME, F_FIRST_SEEN, F_FLAGS, F_GAP, F_HEAD, F_HISTORY,
-  F_ISN, F_LADDER, F_LAST_DATA, F_LAST_FRAME, F_LAST_SEEN, F_LAST_SYN_TO_SYN_ACK, F_LEN, F_LINE_END, F_MIDSTREAM, F_OPTIONS,
+  F_ISN, F_LADDER, F_LAST_DATA, F_BYTES_AFTER_PEER_FIN, F_LAST_FRAME, F_LAST_SEEN, F_LAST_SYN_TO_SYN_ACK, F_LEN, F_LINE_END, F_MIDSTREAM, F_OPTIONS,
   F_ORIG_IS_CLIENT, F_PACKETS, F_PORT, F_PORT_REUSE, F_PREVIOUS_ID, F_RETRANSMITTED_BYTES, F_RETRANSMITTED_PACKETS,
   F_ROLES_GUESSED, F_ROW_ANOMALIES, F_ROW_FRAME, F_ROW_FROM, F_RTT, F_RTT_END_DURATION, F_SACK_PERMITTED, F_SEQ, F_SERVER,
   F_SERVER_IN, F_SERVER_STATE, F_SYN, F_SYN_ACK, F_SYN_ACK_COUNT, F_SYN_ACK_FRAME, F_SYN_ACK_TO_ACK, F_SYN_BACKOFF,
@@ -57,7 +57,7 @@ const K_HANDSHAKE = ['outcome', 'syn', 'synAck', 'ack', 'synFrame', 'synAckFrame
 const O_HANDSHAKE: readonly OptionalKey[] = [['synInput', 'synFrame'], ['synAckInput', 'synAckFrame'], ['ackInput', 'ackFrame']];
 const K_RTT = ['synToSynAck', 'lastSynToSynAck', 'synAckToAck', 'total'];
 const K_DATA = ['client', 'server', 'timeToFirstByte'];
-const K_DIRECTION = ['packets', 'bytes', 'retransmittedBytes', 'retransmittedPackets', 'firstData', 'lastData'];
+const K_DIRECTION = ['packets', 'bytes', 'retransmittedBytes', 'retransmittedPackets', 'firstData', 'lastData', 'bytesAfterPeerFin'];
 const K_CLOSE = ['kind', 'initiator', 'resetBy', 'firstFin', 'firstFinFrame', 'completed', 'duration', 'finWait2', 'closeWait', 'timeWait'];
 const O_CLOSE: readonly OptionalKey[] = [['firstFinInput', 'firstFinFrame']];
 const K_CLIENT_SERVER = ['client', 'server'];
@@ -214,6 +214,7 @@ function direction(v: unknown, p: number): number {
   p = numAt(F_RETRANSMITTED_PACKETS, d.retransmittedPackets, p);
   p = strAt(F_FIRST_DATA, d.firstData, p);
   p = strAt(F_LAST_DATA, d.lastData, p);
+  p = numAt(F_BYTES_AFTER_PEER_FIN, d.bytesAfterPeerFin, p);
   return byte(CLOSE_BRACE, p);
 }
 

@@ -178,6 +178,7 @@ export const F_RETRANSMITTED_BYTES = key(',"retransmittedBytes":');
 export const F_RETRANSMITTED_PACKETS = key(',"retransmittedPackets":');
 export const F_FIRST_DATA = key(',"firstData":');
 export const F_LAST_DATA = key(',"lastData":');
+export const F_BYTES_AFTER_PEER_FIN = key(',"bytesAfterPeerFin":');
 
 export const F_INITIATOR = enc(',"initiator":');
 export const F_RESET_BY = enc(',"resetBy":');

@@ -83,7 +83,7 @@ const F_ZEEK_ORIG_IS_CLIENT = 128;
 const F_SERVER_SYN_ACKED = 256;
 
 /** Most slots one connection can need beyond its variable parts (a generous bound, checked). */
-const FIXED_SLOTS = 54 + 2 * 56;
+const FIXED_SLOTS = 54 + 2 * 58;
 
 export class ConnectionEncoder {
   private nums = new Float64Array(1 << 16);
@@ -197,7 +197,7 @@ export class ConnectionEncoder {
     n[p++] = e.iss; n[p++] = e.sndNxt; n[p++] = e.firstSeq; n[p++] = e.ackMax; n[p++] = e.finSeq;
     n[p++] = e.pendingFinFrame; n[p++] = this.inputSlot(e.pendingFinInput, own); n[p++] = e.pendingFinNanos; n[p++] = e.pendingFinArcs; n[p++] = e.timeWaitFrom;
     n[p++] = e.window; n[p++] = e.wscale; n[p++] = e.mss; n[p++] = e.tsVal;
-    n[p++] = e.packets; n[p++] = e.bytes; n[p++] = e.retransBytes; n[p++] = e.retransPackets;
+    n[p++] = e.packets; n[p++] = e.bytes; n[p++] = e.bytesAfterPeerFin; n[p++] = e.retransBytes; n[p++] = e.retransPackets;
     n[p++] = e.firstDataNanos; n[p++] = e.lastDataNanos; n[p++] = e.lingerQuietNanos; n[p++] = e.rstNoConnFrame;
     n[p++] = e.synCount; n[p++] = e.synAckCount; n[p++] = e.finCount;
     n[p++] = e.finTsVal; n[p++] = e.finResends === null ? -1 : this.objs.push(e.finResends) - 1;
@@ -393,7 +393,7 @@ function readEndpoint(n: Float64Array, p: number, objs: unknown[], e: Endpoint, 
   e.iss = n[p++]; e.sndNxt = n[p++]; e.firstSeq = n[p++]; e.ackMax = n[p++]; e.finSeq = n[p++];
   e.pendingFinFrame = n[p++]; e.pendingFinInput = inputAt(objs, n[p++], own); e.pendingFinNanos = n[p++]; e.pendingFinArcs = n[p++]; e.timeWaitFrom = n[p++];
   e.window = n[p++]; e.wscale = n[p++]; e.mss = n[p++]; e.tsVal = n[p++];
-  e.packets = n[p++]; e.bytes = n[p++]; e.retransBytes = n[p++]; e.retransPackets = n[p++];
+  e.packets = n[p++]; e.bytes = n[p++]; e.bytesAfterPeerFin = n[p++]; e.retransBytes = n[p++]; e.retransPackets = n[p++];
   e.firstDataNanos = n[p++]; e.lastDataNanos = n[p++]; e.lingerQuietNanos = n[p++]; e.rstNoConnFrame = n[p++];
   e.synCount = n[p++]; e.synAckCount = n[p++]; e.finCount = n[p++];
   e.finTsVal = n[p++];

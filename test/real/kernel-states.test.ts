@@ -13,7 +13,8 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../../src/analyze.js';
-import { rowLabels } from '../../src/report/ladder.js';
+import { renderConnectionLadder, rowLabels } from '../../src/report/ladder.js';
+import { defaultRenderContext } from '../../src/report/context.js';
 import type { ConnectionReport, RunReport } from '../../src/report/model.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -188,6 +189,18 @@ describe('close-wait-leak: a server that never closes, then writes once more to 
     // The kernel at 62 s (close-wait-leak.at-62s.txt): the server in CLOSE-WAIT, the client's socket gone.
     expect(fs.readFileSync(path.join(DIR, 'close-wait-leak.at-62s.txt'), 'utf8')).toMatch(/CLOSE-WAIT .*10\.99\.10\.2:8080 +10\.99\.10\.1:50092/);
     expect([c.close.closeWait.server, c.close.finWait2.client].map((x) => Math.round(x!))).toEqual([65, 65]);
+  });
+});
+
+describe('half-close-data: the client shuts down its sending side, the server then writes 8 KiB and closes', () => {
+  it('data.server.bytesAfterPeerFin is the 8192 B written after the client\'s FIN, and the ladder\'s header says so (helper-94 audit, L4)', async () => {
+    const r = await analyzeFile('half-close-data.pcap', true);
+    expect(r.connections).toHaveLength(1);
+    const c = r.connections[0];
+    expect([c.data.client.bytesAfterPeerFin, c.data.server.bytesAfterPeerFin]).toEqual([0, 8192]);
+    expect(c.close).toMatchObject({ kind: 'four_way', initiator: 'client', firstFinFrame: 6 });
+    const text = renderConnectionLadder(c, defaultRenderContext({ width: 200 })).replaceAll('\u00a0', ' ');
+    expect(text.split('\n')[1]).toContain('close four_way by client · server sent 8192 B after the client\'s FIN ·');
   });
 });
 

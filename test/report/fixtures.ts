@@ -57,8 +57,8 @@ export function connection(id: number, over: DeepPartial<ConnectionReport> = {})
       duration: 0.001,
     },
     data: {
-      client: { packets: 4, bytes: 120, retransmittedBytes: 0, retransmittedPackets: 0, firstData: null, lastData: null },
-      server: { packets: 4, bytes: 14_210, retransmittedBytes: 0, retransmittedPackets: 0, firstData: null, lastData: null },
+      client: { packets: 4, bytes: 120, retransmittedBytes: 0, retransmittedPackets: 0, firstData: null, lastData: null, bytesAfterPeerFin: 0 },
+      server: { packets: 4, bytes: 14_210, retransmittedBytes: 0, retransmittedPackets: 0, firstData: null, lastData: null, bytesAfterPeerFin: 0 },
       timeToFirstByte: 0.002,
     },
     close: {

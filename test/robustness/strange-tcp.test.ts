@@ -2990,3 +2990,34 @@ describe('a peer that stops answering: UNANSWERED_RETRANSMISSIONS (helper-72 aud
     expect(codes(c)).not.toContain('UNANSWERED_RETRANSMISSIONS');
   });
 });
+
+describe('data written to a half-closed connection (data.*.bytesAfterPeerFin, helper-94 audit L4)', () => {
+  test('new bytes after the peer\'s FIN count; bytes sent before it (ahead of a hole, or filling it) and a RST\'s payload do not', async () => {
+    const s = established();
+    const sv = s.b.isn + 1;
+    s.b.data(100); // 4: before any FIN
+    s.b.data(100, { seq: sv + 200 }); // 5: past a hole [100, 200) of the server's bytes, before the FIN
+    s.a.fin({ ackLess: 0 }); // 6: the client half-closes
+    s.wait(50);
+    s.b.data(100, { seq: sv + 100, keepSeq: true }); // 7: the hole filled: first sent before the FIN
+    s.b.data(50); // 8: new, after the FIN
+    s.b.data(50, { seq: sv + 300, keepSeq: true }); // 9: that again (a retransmission)
+    s.a.ack(); // 10
+    s.b.send(TCP_RST | TCP_ACK, 20, { keepSeq: true }); // 11: a RST with diagnostic text
+    const c = only(await runChecked(s));
+    expect(c.data.server.bytes).toBe(370);
+    expect([c.data.client.bytesAfterPeerFin, c.data.server.bytesAfterPeerFin]).toEqual([0, 50]);
+  });
+
+  test('both sides: each counts what it sent after the other\'s FIN; without a FIN from the peer, 0', async () => {
+    const s = established();
+    s.a.data(10); s.b.data(20); // 4, 5
+    s.a.fin(); s.b.data(30); s.b.fin(); s.a.ack(); // 6-9
+    const c = only(await runChecked(s));
+    expect([c.data.client.bytesAfterPeerFin, c.data.server.bytesAfterPeerFin]).toEqual([0, 30]);
+    const t = established();
+    t.a.data(10); t.b.data(20); t.b.rstAck();
+    const d = only(await runChecked(t));
+    expect([d.data.client.bytesAfterPeerFin, d.data.server.bytesAfterPeerFin]).toEqual([0, 0]);
+  });
+});
