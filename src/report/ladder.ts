@@ -88,6 +88,19 @@ const SYN_SENT_ABORT_LEGENDS = [
 ];
 
 /**
+ * Said when a RST had the form of CLOSED's answer (`RESET` with `noConnection`: no ACK, at the
+ * peer's acknowledgment number): its sender most likely had no connection when the segment before
+ * it arrived, lost at a moment the capture cannot date, or never had one (a SYN scan's kernel), so
+ * the arc is drawn at the RST (helper-94 audit, M2: it read as an abort from ESTABLISHED).
+ */
+const NO_CONNECTION_RST_LEGENDS = [
+  "a RST in the form CLOSED answers with (no ACK, seq = the peer's ACK; RFC 9293 3.10.7.1): its sender most likely had no connection (lost it unseen, or never had one), so drawn at the RST",
+  "a RST in CLOSED's form (3.10.7.1): its sender most likely lost the connection, or never had it",
+  "a RST in CLOSED's form (3.10.7.1): its sender most likely had no connection",
+  "RST in CLOSED's form (3.10.7.1)",
+];
+
+/**
  * A RST sent by an endpoint in SYN_SENT: 'answer' when it answers the peer's segment just before
  * (its sequence number is that segment's ACK, both counted from the RST sender's ISN), else 'abort'.
  */
@@ -144,6 +157,7 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
     const rsts = synSentRsts(rows);
     if (rsts.answer) out.push(chalk.dim(fitting(SYN_SENT_RST_LEGENDS, ctx.width)));
     if (rsts.abort) out.push(chalk.dim(fitting(SYN_SENT_ABORT_LEGENDS, ctx.width)));
+    if (noConnectionRsts(c).size > 0) out.push(chalk.dim(fitting(NO_CONNECTION_RST_LEGENDS, ctx.width)));
   }
   out.push('');
   if (rows.length === 0 && (c.ladderRowsOmitted ?? 0) === 0) {
@@ -210,6 +224,7 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
   };
   const shaft = ctx.ascii ? '--' : '──';
   const arcs = placeTransitions(c, rows);
+  const noConn = noConnectionRsts(c);
   const left = ctx.everyRow ? null : quietRuns(c, rows, arcs.byRow, byFrame, new Set(icmpAt.keys()));
   // Under the label: a client's from its start, a server's (drawn at the right) up to its end.
   const labelEnd = labelCol - 2 + arrowW - 2;
@@ -267,7 +282,7 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
     const extra = r.anomalies.filter((code) => !marks.some((a) => a.code === code));
     const flag = marks.length + extra.length > 0 ? (ctx.ascii ? ' !' : ' ⚠') : '';
     drawRow(r.frame, r.t, r, prev, labels[i], r.from, flag);
-    for (const taken of arcs.byRow[i]) out.push(...wrapHanging(arcWords(taken, arrowTo), ctx.width, indentW).map((l) => chalk.dim(l)));
+    for (const taken of arcs.byRow[i]) out.push(...wrapHanging(arcWords(taken, arrowTo, false, noConn), ctx.width, indentW).map((l) => chalk.dim(l)));
     for (const a of marks) out.push(...markLines(chalk, a.severity, `${mark} ${a.code}`, a.message ? `: ${a.message}` : '', indentW, ctx.width));
     for (const code of extra) out.push(...markLines(chalk, '', `${mark} ${code}`, '', indentW, ctx.width));
     prev = r;
@@ -276,7 +291,7 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
   if (rows.length <= omittedAt) out.push(...omittedLines);
   // Arcs no row shows: taken when the record ended (a held FIN assumed delivered, TIME_WAIT expiring).
   for (const taken of arcs.after) {
-    out.push(...wrapHanging(`at the end of the record, ${arcWords(taken, arrowTo, true)}`, ctx.width, indentW).map((l) => chalk.dim(l)));
+    out.push(...wrapHanging(`at the end of the record, ${arcWords(taken, arrowTo, true, noConn)}`, ctx.width, indentW).map((l) => chalk.dim(l)));
   }
   // An anomaly whose frame has no row (not expected: every one names a packet of its connection)
   // is still shown, under the diagram, rather than dropped.
@@ -473,10 +488,26 @@ function placeTransitions(c: ConnectionReport, rows: LadderRow[]): { byRow: Take
   return { byRow, after };
 }
 
+const NONE: ReadonlySet<string> = new Set();
+
+function rstKey(role: Role, frame: number, input: string | undefined): string {
+  return `${role} ${frame} ${input ?? ''}`;
+}
+
+/** The `snd RST` arcs whose RST had the form of CLOSED's answer (RESET's `noConnection`), by rstKey. */
+function noConnectionRsts(c: ConnectionReport): Set<string> {
+  const out = new Set<string>();
+  for (const a of c.anomalies) {
+    if (a.code === 'RESET' && a.details.noConnection === true && a.endpoint !== null) out.add(rstKey(a.endpoint, a.frame, a.input));
+  }
+  return out;
+}
+
 /** `server: ESTABLISHED → CLOSE_WAIT (rcv FIN / snd ACK), CLOSE_WAIT → LAST_ACK (CLOSE / snd FIN)`: Figure 5's words. */
-function arcWords(t: Taken, arrowTo: string, withFrame = false): string {
+function arcWords(t: Taken, arrowTo: string, withFrame = false, noConn: ReadonlySet<string> = NONE): string {
   return `${t.role}: ` + t.arcs.map((a) => {
-    const notes = [a.evidence === 'inferred' ? 'inferred' : '', withFrame ? `frame ${a.frame}` : ''].filter((n) => n !== '');
+    const closedForm = a.arc === ARC.NOTE3_SND_RST && noConn.has(rstKey(t.role, a.frame, a.input));
+    const notes = [closedForm ? "in CLOSED's form" : '', a.evidence === 'inferred' ? 'inferred' : '', withFrame ? `frame ${a.frame}` : ''].filter((n) => n !== '');
     return `${a.from} ${arrowTo} ${a.to} (${[a.arc, ...notes].join('; ')})`;
   }).join(', ');
 }
