@@ -1092,6 +1092,22 @@ export class Connection implements ConnectionFacts {
     }
   }
 
+  /**
+   * The ladder row of `frameNo` in `input` (-1: none, left out past the row cap, or no ladder).
+   * Frames only grow within an input, so the search back stops at an earlier one.
+   */
+  private rowIn(frameNo: number, input: string): number {
+    const rows = this.rows;
+    if (rows === null) return -1;
+    for (let k = rows.length - 1; k >= 0; k--) {
+      const f = rows.frame(k);
+      if (f > frameNo) continue;
+      if (rows.inputOf(k) !== input) continue;
+      return f === frameNo ? k : -1;
+    }
+    return -1;
+  }
+
   /** The ladder row of `frameNo`, the latest one (-1: none, or no ladder). */
   private rowOf(frameNo: number): number {
     const rows = this.rows;
@@ -1402,6 +1418,10 @@ export class Connection implements ConnectionFacts {
       }
       this.captureLoss = list.some((a) => a.code === 'CAPTURE_LOSS');
     }
+    // The gap's row no longer marks a loss (helper-101 review: the ladder kept CAPTURE_LOSS on it
+    // after every other form had taken it back). One mark for each instance noted there.
+    const row = this.rowIn(hole.frameNo, hole.input);
+    if (row >= 0) this.rows!.removeCode(row, 'CAPTURE_LOSS');
   }
 
   /**

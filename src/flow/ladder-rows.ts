@@ -86,6 +86,13 @@ export class LadderRows {
     this.length = i + 1;
   }
 
+  /** The input row `i` counts in. */
+  inputOf(i: number): string {
+    let k = this.inputFrom.length - 1;
+    while (k > 0 && this.inputFrom[k] > i) k--;
+    return k >= 0 ? this.inputs[k] : '';
+  }
+
   frame(i: number): number {
     return this.data[i * STRIDE + FRAME];
   }

@@ -3021,3 +3021,24 @@ describe('data written to a half-closed connection (data.*.bytesAfterPeerFin, he
     expect([d.data.client.bytesAfterPeerFin, d.data.server.bytesAfterPeerFin]).toEqual([0, 0]);
   });
 });
+
+describe('a gap filled later takes its CAPTURE_LOSS mark off the ladder row that showed it (helper-101 review)', () => {
+  test('all three holes filled: no row marks a loss; two of three: only the standing gap\'s row (frame 7)', async () => {
+    for (const fill of [[2, 0, 1], [1, 0]]) {
+      const s = new Scenario();
+      s.a.syn(); s.b.synAck(); s.a.ack();
+      s.a.data(10);
+      const starts: number[] = [];
+      for (let i = 0; i < 3; i++) { starts.push(s.a.nxt); s.a.nxt = (s.a.nxt + 10) >>> 0; s.a.data(10); } // gaps at frames 5, 6, 7
+      s.wait(200);
+      for (const k of fill) s.a.data(10, { seq: starts[k] });
+      s.b.ack();
+      const r = await s.run();
+      checkInvariants(r);
+      const c = only(r);
+      const marked = c.ladder!.filter((row) => row.anomalies.includes('CAPTURE_LOSS')).map((row) => row.frame);
+      expect(marked, String(fill)).toEqual(fill.length === 3 ? [] : [7]);
+      expect(codes(c).includes('CAPTURE_LOSS'), String(fill)).toBe(fill.length < 3);
+    }
+  });
+});

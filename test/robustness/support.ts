@@ -59,6 +59,20 @@ export interface CheckOptions {
 export function checkConnection(c: ConnectionReport, o: CheckOptions = {}): void {
   const timing = o.timing ?? true;
   const id = `connection ${c.id}`;
+  // A ladder row marks only what the record reports: CAPTURE_LOSS, which a gap filled later takes
+  // back, at most as often as the anomalies count it (helper-101 review). By either endpoint: an ACK
+  // of bytes never captured marks the acknowledging row, the loss is its peer's.
+  if (c.ladder) {
+    let marked = 0;
+    for (const r of c.ladder) {
+      for (const code of r.anomalies) {
+        if (!c.anomalies.some((a) => a.code === code)) fail(`${id} ladder frame ${r.frame} marks ${code}, which the record does not report`);
+        if (code === 'CAPTURE_LOSS') marked++;
+      }
+    }
+    const counted = c.anomalies.reduce((n, a) => n + (a.code === 'CAPTURE_LOSS' ? (a.details.count as number | undefined) ?? 1 : 0), 0);
+    if (marked > counted) fail(`${id} ladder marks CAPTURE_LOSS on ${marked} rows, the record counts ${counted}`);
+  }
   for (const role of ['client', 'server'] as const) {
     const ep = c[role];
     if (!ALLOWED_STATES.has(ep.finalState)) fail(`${id} ${role}.finalState ${ep.finalState}`);
