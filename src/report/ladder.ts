@@ -408,9 +408,12 @@ function splitLabel(label: string, room: number): [string, string] {
 function describe(c: ConnectionReport, ascii: boolean): string {
   const hs = c.handshake;
   const rtt = hs.rtt.total ?? hs.rtt.lastSynToSynAck; // as the table: not the SYN backoff
+  // Without the handshake's ACK, only the server's half: a lower bound, said so (as the table's '≥').
+  const rttText = rtt === null ? '' : hs.rtt.total !== null ? `rtt ${formatSeconds(rtt, ascii)}`
+    : `rtt ${ascii ? '>=' : '≥'} ${formatSeconds(rtt, ascii)}: SYN ${ascii ? '->' : '→'} SYN,ACK only`;
   // A handshake complete without its SYN captured (its SYN,ACK and ACK were): say so, as Wireshark's
   // "Incomplete (30)" beside it would otherwise read as a contradiction.
-  const notes = [hs.outcome === 'complete' && hs.synFrame === null ? 'SYN not captured' : '', rtt !== null ? `rtt ${formatSeconds(rtt, ascii)}` : '']
+  const notes = [hs.outcome === 'complete' && hs.synFrame === null ? 'SYN not captured' : '', rttText]
     .filter((x) => x !== '');
   const parts = [`handshake ${hs.outcome}${notes.length > 0 ? ` (${notes.join(', ')})` : ''}`];
   // The capture point splits the round trip: SYN -> SYN,ACK is the server's side of it, SYN,ACK ->

@@ -234,8 +234,12 @@ function columns(severities: Map<string, string>, ascii: boolean): Column[] {
       align: 'left',
       cell: (c) => {
         // Not synToSynAck: it includes the SYN retransmission backoff (seconds), not a round trip.
-        const rtt = c.handshake.rtt.total ?? c.handshake.rtt.lastSynToSynAck;
-        const s = rtt === null ? c.handshake.outcome : `${c.handshake.outcome} ${glue(formatSeconds(rtt, ascii))}`;
+        // Without the handshake's ACK only the server's half (SYN -> SYN,ACK) is known: a lower bound,
+        // so '≥' (helper-101 review: it read as the round trip, where JSON's total is null).
+        const total = c.handshake.rtt.total;
+        const rtt = total ?? c.handshake.rtt.lastSynToSynAck;
+        const bound = total === null ? (ascii ? '>=' : '≥') : '';
+        const s = rtt === null ? c.handshake.outcome : `${c.handshake.outcome} ${glue(bound + formatSeconds(rtt, ascii))}`;
         // A handshake read from its SYN,ACK on (the SYN before the capture began, or lost before the
         // capture point): "complete" alone read like one captured whole (helper-64 audit).
         return c.handshake.syn === null && c.handshake.synAck !== null ? `${s}\n${glue('(no SYN seen)')}` : s;

@@ -280,7 +280,7 @@ test('without a total RTT the title line shows the SYN/ACK time from the last SY
     handshake: { outcome: 'synack_unacked', synCount: 3, rtt: { synToSynAck: 3.0103, lastSynToSynAck: 0.0101, synAckToAck: null, total: null } },
   });
   const text = renderConnectionLadder(c, wide).replace(/\u00a0/g, ' ');
-  expect(text).toContain('handshake synack_unacked (rtt 10.1 ms)');
+  expect(text).toContain('handshake synack_unacked (rtt ≥ 10.1 ms: SYN → SYN,ACK only)');
   expect(text).not.toContain('3.01 s');
 });
 
