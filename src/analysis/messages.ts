@@ -50,8 +50,12 @@ export function anomalyMessage(code: AnomalyCode, who: 'client' | 'server' | nul
       return `${w} retransmitted its SYN/ACK${times(d)}`;
     case 'FIN_RETRANSMIT':
       return `${w} retransmitted its FIN${times(d)}`;
-    case 'BAD_HANDSHAKE_ACK':
-      return `${w}'s ${d.segment} acknowledges ${d.gotAck}, expected ${d.expectedAck} (ISN+1)${times(d)}`;
+    case 'BAD_HANDSHAKE_ACK': {
+      // Also from the ISN, as the ladder's row numbers it (ack=7): absolute numbers alone, in the
+      // billions on a real capture, did not read as that row's (helper-101 review).
+      const off = ((d.gotAck as number) - (d.expectedAck as number) + 1) | 0;
+      return `${w}'s ${d.segment} acknowledges ${d.gotAck} (ISN${off < 0 ? '' : '+'}${off}), expected ${d.expectedAck} (ISN+1)${times(d)}`;
+    }
     case 'DATA_AFTER_FIN':
       return `${w} sent new data after its own FIN${times(d)}`;
     case 'DATA_AFTER_RESET':

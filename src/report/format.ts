@@ -50,7 +50,9 @@ export function formatBytes(n: number): string {
   const units = ['KiB', 'MiB', 'GiB', 'TiB'];
   let v = n / 1024;
   let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
+  // As formatSeconds: the next unit once the value rounds to 1024 (1,048,500 B is "1 MiB", not
+  // "1024 KiB"; helper-101 review).
+  while (Math.round(v) >= 1024 && i < units.length - 1) {
     v /= 1024;
     i++;
   }

@@ -121,3 +121,14 @@ describe('IsoFormatter', () => {
     }
   });
 });
+
+describe('BAD_HANDSHAKE_ACK message (helper-101 review)', () => {
+  test('names the ACK from the ISN too, as the ladder row numbers it, across the wrap and below the ISN', () => {
+    expect(anomalyMessage('BAD_HANDSHAKE_ACK', 'server', { expectedAck: 1001, gotAck: 1007, segment: 'SYN,ACK' }))
+      .toBe("server's SYN,ACK acknowledges 1007 (ISN+7), expected 1001 (ISN+1)");
+    expect(anomalyMessage('BAD_HANDSHAKE_ACK', 'server', { expectedAck: 4294967295, gotAck: 9, segment: 'SYN,ACK' }))
+      .toBe("server's SYN,ACK acknowledges 9 (ISN+11), expected 4294967295 (ISN+1)");
+    expect(anomalyMessage('BAD_HANDSHAKE_ACK', 'client', { expectedAck: 3000000001, gotAck: 2999999995, segment: 'ACK' }))
+      .toBe("client's ACK acknowledges 2999999995 (ISN-5), expected 3000000001 (ISN+1)");
+  });
+});

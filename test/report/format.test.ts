@@ -40,6 +40,10 @@ describe('formatBytes', () => {
     [14_210, '13.9 KiB'],
     [2_345_678, '2.2 MiB'],
     [150 * 1024 * 1024, '150 MiB'],
+    // Rounding up to 1024 takes the next unit (helper-101 review: "1024 KiB", "1024 MiB").
+    [1_048_500, '1 MiB'],
+    [1_073_217_536, '1 GiB'],
+    [1023 * 1024, '1023 KiB'],
   ])('%s -> %s', (n, text) => expect(formatBytes(n)).toBe(text));
 });
 
