@@ -5,7 +5,7 @@
  * the buffered formats decide identically.
  */
 import type { AnomalyReport, ConnectionReport, Severity } from '../report/model.js';
-import { formatCount, isoToEpochParts } from '../report/format.js';
+import { formatCount, isoToEpochParts, shownRtt } from '../report/format.js';
 import { hostMatches } from './hosts.js';
 import { SEVERITIES, type CliOptions, type FailOn, type Selection, type SortField } from './options.js';
 
@@ -73,8 +73,8 @@ const epochNanos = (iso: string): number => {
 
 const totalBytes = (c: ConnectionReport): number => c.bytes.client + c.bytes.server;
 const totalPackets = (c: ConnectionReport): number => c.packets.client + c.packets.server;
-/** As the table prints it: without a total, the server-side half from the last SYN (synToSynAck holds the SYN backoff). */
-const rtt = (c: ConnectionReport): number => c.handshake.rtt.total ?? c.handshake.rtt.lastSynToSynAck ?? -1;
+/** As the table prints it (shownRtt: without a total, the server's half when no ACK was captured); -1: none. */
+const rtt = (c: ConnectionReport): number => shownRtt(c.handshake).seconds ?? -1;
 
 /**
  * The connection's place in `field`'s order as one number: ascending key, ties by id. The buffered

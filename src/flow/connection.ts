@@ -818,6 +818,11 @@ export class Connection implements ConnectionFacts {
     // as it does a keep-alive (helper-72 audit: a stalled receiver read as keep-alives).
     const windowProbe = probeAgain || (lastByte && len === 0 && ack && zeroWindow && !s.finSent && r.hasAck && r.ackMax === s.sndNxt
       && isSynchronized(s.state));
+    // From its first ACK of the peer's FIN on, what it sends it sends half-closed (bytesAfterPeerFin).
+    if (ack && !rst && !s.halfCloseMarked && r.finSent && coversFin(r, ackNo)) {
+      s.halfCloseMarked = true;
+      s.halfCloseFrom = s.hasSeq ? s.sndNxt : syn ? (seq + 1) | 0 : seq;
+    }
     if (keepAlive) this.note('KEEP_ALIVE', sRole, frameNo, t);
     else if (windowProbe) this.note('ZERO_WINDOW_PROBE', sRole, frameNo, t);
     else if (len > 0) this.onPayload(t, frameNo, fromClient, s, sRole, syn ? (seq + 1) | 0 : seq, len, syn, rst);
@@ -1258,8 +1263,9 @@ export class Connection implements ConnectionFacts {
 
   private onPayload(t: number, frameNo: number, fromClient: boolean, s: Endpoint, sRole: number, dataSeq: number, len: number, syn: boolean, rst: boolean): void {
     let fresh = len;
-    // Of them, those past SND.NXT (not filling a hole): sent now, for the first time.
-    let newBytes = len;
+    // Of them, those at or past halfCloseFrom (bytesAfterPeerFin): sent once the peer's FIN had arrived.
+    const mark = s.halfCloseMarked ? s.halfCloseFrom : null;
+    let halfClosed = mark === null ? 0 : bytesFrom(mark, dataSeq, len);
     // Of the fresh bytes, those that may have been sent after the client's first payload: not the
     // ones filling a hole noted by then, which were sent before the segment past them was captured.
     let replyBytes = len;
@@ -1282,6 +1288,7 @@ export class Connection implements ConnectionFacts {
               const past = seqDiff(end, lo);
               const k = past < toHi ? past : toHi;
               filled += k;
+              if (mark !== null) halfClosed += bytesFrom(mark, lo, k);
               // Strictly before: a hole noted at the request's own time may have come after it
               // (coarse clocks stamp both alike; helper-66 review), and then it counts, as before.
               if (hole.nanos < this.client.firstDataNanos) replyBytes -= k;
@@ -1304,7 +1311,8 @@ export class Connection implements ConnectionFacts {
           s.hasHole = h.length > 0 || s.untrackedOpen;
         }
         fresh = beyond + filled;
-        newBytes = beyond;
+        // The part past SND.NXT, and the holes' counted above (the rest was not fresh).
+        if (mark !== null) halfClosed += bytesFrom(mark, (dataSeq + len - beyond) | 0, beyond) - bytesFrom(mark, dataSeq, len);
         replyBytes -= len - fresh;
         resent += len - fresh;
         if (resent > 0) {
@@ -1322,7 +1330,7 @@ export class Connection implements ConnectionFacts {
     const r = fromClient ? this.server : this.client;
     if (r.state === 'FIN_WAIT_2') quietEnded(r, s.lastDataNanos, t);
     // A RST's payload is no stream data (below).
-    if (r.finSent && !rst) s.bytesAfterPeerFin += newBytes;
+    if (!rst) s.bytesAfterPeerFin += halfClosed;
     s.lastDataNanos = t;
     // New bytes only: the server resending what it sent before the request is no reply to it, and
     // a RST's payload is diagnostic text (RFC 9293 §3.5.3), never delivered as stream data.
@@ -1975,6 +1983,12 @@ function dropPendingFin(ep: Endpoint): void {
  * Does an ACK field cover `finBy`'s FIN (FIN + 1 or beyond)? Beyond its SND.NXT the segment's
  * receiver drops it (onControl), but its sender had taken the FIN.
  */
+/** Of the `n` bytes from `start`, those at or past `mark` (sequence numbers, int32). */
+function bytesFrom(mark: number, start: number, n: number): number {
+  const before = seqDiff(mark, start);
+  return before <= 0 ? n : before >= n ? 0 : n - before;
+}
+
 function coversFin(finBy: Endpoint, ackNo: number): boolean {
   return seqGe(ackNo, (finBy.finSeq + 1) | 0);
 }

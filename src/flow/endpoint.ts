@@ -71,12 +71,15 @@ export class Endpoint implements MachineEndpoint {
   /** Payload bytes counted once. */
   bytes = 0;
   /**
-   * Of `bytes`, those past its highest sequence number so far that it sent after its peer's first
-   * FIN was captured: what it wrote to a half-closed connection (RFC 9293 §3.6: the side that got
-   * the FIN may go on sending), in the capture point's order, so also bytes sent before a FIN lost
-   * past it arrived. Not bytes filling a hole, which were first sent before.
+   * Of `bytes`, those at or past `halfCloseFrom`: what it sent once it had its peer's FIN, i.e.
+   * wrote to a half-closed connection (RFC 9293 §3.6: the side that got the FIN may go on sending).
+   * Its ACK of the FIN is the evidence: data that merely crossed the FIN, or was sent before a FIN
+   * lost past the capture point arrived, is not counted (helper-102 review).
    */
   bytesAfterPeerFin = 0;
+  /** Its SND.NXT when it first acknowledged its peer's FIN (valid with `halfCloseMarked`). */
+  halfCloseFrom = 0;
+  halfCloseMarked = false;
   firstDataNanos = -1;
   lastDataNanos = -1;
   /**
@@ -249,6 +252,8 @@ export class Endpoint implements MachineEndpoint {
     this.packets = 0;
     this.bytes = 0;
     this.bytesAfterPeerFin = 0;
+    this.halfCloseFrom = 0;
+    this.halfCloseMarked = false;
     this.retransBytes = 0;
     this.retransPackets = 0;
     this.hasHole = false;

@@ -44,6 +44,19 @@ function pad2(n: number): string {
   return n < 10 ? `0${n}` : String(n);
 }
 
+/**
+ * The handshake RTT the text forms print, and whether it is only a lower bound: `rtt.total`, else,
+ * when the handshake's ACK was never captured, the server's half (SYN -> SYN,ACK from the last SYN;
+ * synToSynAck holds the SYN backoff), which the round trip is at least. With a captured ACK but no
+ * total (the ACK recorded before the SYN,ACK) or crossing SYNs, none: that half bounds nothing
+ * (helper-102 review: "≥100.2 ms" over an ACK captured at 50.1 ms). `--sort rtt` orders by it too.
+ */
+export function shownRtt(hs: ConnectionReport['handshake']): { seconds: Seconds | null; bound: boolean } {
+  if (hs.rtt.total !== null) return { seconds: hs.rtt.total, bound: false };
+  if (hs.ack === null && hs.outcome !== 'simultaneous_open' && hs.rtt.lastSynToSynAck !== null) return { seconds: hs.rtt.lastSynToSynAck, bound: true };
+  return { seconds: null, bound: false };
+}
+
 /** Byte counts: exact below 10 000 (small flows are where single bytes matter), then binary units. */
 export function formatBytes(n: number): string {
   if (n < 10_000) return `${n} B`;

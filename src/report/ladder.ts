@@ -8,7 +8,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { AnomalyReport, ConnectionReport, LadderRow, Role, RunReport, TransitionReport } from './model.js';
 import { paintSeverity, type RenderContext } from './context.js';
-import { formatBytes, formatEndpoint, formatSeconds, isoDiffSeconds, strWidth, wrapText } from './format.js';
+import { formatBytes, formatEndpoint, formatSeconds, isoDiffSeconds, shownRtt, strWidth, wrapText } from './format.js';
 import { LADDER_BUDGET_ROWS, LADDER_MAX_ROWS } from '../flow/connection.js';
 import { ARC } from '../tcp/machine.js';
 
@@ -94,10 +94,10 @@ const SYN_SENT_ABORT_LEGENDS = [
  * the arc is drawn at the RST (helper-94 audit, M2: it read as an abort from ESTABLISHED).
  */
 const NO_CONNECTION_RST_LEGENDS = [
-  "a RST in the form CLOSED answers with (no ACK, seq = the peer's ACK; RFC 9293 3.10.7.1): its sender most likely had no connection (lost it unseen, or never had one), so drawn at the RST",
-  "a RST in CLOSED's form (3.10.7.1): its sender most likely lost the connection, or never had it",
-  "a RST in CLOSED's form (3.10.7.1): its sender most likely had no connection",
-  "RST in CLOSED's form (3.10.7.1)",
+  "no-connection RST: in the form a host with no connection sends (no ACK, seq = the peer's ACK; RFC 9293 3.10.7.1): its sender most likely lost the connection unseen, or never had it; drawn at the RST, the loss itself undated",
+  "no-connection RST (RFC 9293 3.10.7.1): its sender lost the connection unseen, or never had it",
+  "no-connection RST (3.10.7.1): drawn at the RST, the loss undated",
+  "no-connection RST (3.10.7.1)",
 ];
 
 /**
@@ -164,7 +164,7 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
     out.push(...wrapHanging('(no per-packet rows were recorded for this connection)', ctx.width).map((l) => chalk.dim(l)));
     return out.join('\n') + '\n';
   }
-  const labels = rowLabels(rows);
+  const labels = rowLabels(rows, badAckRows(c));
   // Loops, not Math.max(...rows): a connection of 120k+ packets overflowed the stack.
   let frameW = 5;
   let timeW = 8;
@@ -407,10 +407,10 @@ function splitLabel(label: string, room: number): [string, string] {
 /** One line under the title: how the connection opened and closed, in the table's words. */
 function describe(c: ConnectionReport, ascii: boolean): string {
   const hs = c.handshake;
-  const rtt = hs.rtt.total ?? hs.rtt.lastSynToSynAck; // as the table: not the SYN backoff
-  // Without the handshake's ACK, only the server's half: a lower bound, said so (as the table's '≥').
-  const rttText = rtt === null ? '' : hs.rtt.total !== null ? `rtt ${formatSeconds(rtt, ascii)}`
-    : `rtt ${ascii ? '>=' : '≥'} ${formatSeconds(rtt, ascii)}: SYN ${ascii ? '->' : '→'} SYN,ACK only`;
+  // As the table: without the handshake's ACK, only the server's half, a lower bound, said so.
+  const rtt = shownRtt(hs);
+  const rttText = rtt.seconds === null ? '' : !rtt.bound ? `rtt ${formatSeconds(rtt.seconds, ascii)}`
+    : `rtt ${ascii ? '>=' : '≥'} ${formatSeconds(rtt.seconds, ascii)}: SYN ${ascii ? '->' : '→'} SYN,ACK only`;
   // A handshake complete without its SYN captured (its SYN,ACK and ACK were): say so, as Wireshark's
   // "Incomplete (30)" beside it would otherwise read as a contradiction.
   const notes = [hs.outcome === 'complete' && hs.synFrame === null ? 'SYN not captured' : '', rttText]
@@ -493,15 +493,23 @@ function placeTransitions(c: ConnectionReport, rows: LadderRow[]): { byRow: Take
 
 const NONE: ReadonlySet<string> = new Set();
 
-function rstKey(role: Role, frame: number, input: string | undefined): string {
+/** A row's or an arc's sender, frame and input, as one key. */
+function senderFrameKey(role: Role, frame: number, input: string | undefined): string {
   return `${role} ${frame} ${input ?? ''}`;
 }
 
-/** The `snd RST` arcs whose RST had the form of CLOSED's answer (RESET's `noConnection`), by rstKey. */
+/** The rows whose ACK BAD_HANDSHAKE_ACK names, by senderFrameKey (its sender, frame and input). */
+function badAckRows(c: ConnectionReport): Set<string> {
+  const out = new Set<string>();
+  for (const a of c.anomalies) if (a.code === 'BAD_HANDSHAKE_ACK' && a.endpoint !== null) out.add(senderFrameKey(a.endpoint, a.frame, a.input));
+  return out;
+}
+
+/** The `snd RST` arcs whose RST had the form of a host's with no connection (RESET's `noConnection`), by senderFrameKey. */
 function noConnectionRsts(c: ConnectionReport): Set<string> {
   const out = new Set<string>();
   for (const a of c.anomalies) {
-    if (a.code === 'RESET' && a.details.noConnection === true && a.endpoint !== null) out.add(rstKey(a.endpoint, a.frame, a.input));
+    if (a.code === 'RESET' && a.details.noConnection === true && a.endpoint !== null) out.add(senderFrameKey(a.endpoint, a.frame, a.input));
   }
   return out;
 }
@@ -509,8 +517,8 @@ function noConnectionRsts(c: ConnectionReport): Set<string> {
 /** `server: ESTABLISHED → CLOSE_WAIT (rcv FIN / snd ACK), CLOSE_WAIT → LAST_ACK (CLOSE / snd FIN)`: Figure 5's words. */
 function arcWords(t: Taken, arrowTo: string, withFrame = false, noConn: ReadonlySet<string> = NONE): string {
   return `${t.role}: ` + t.arcs.map((a) => {
-    const closedForm = a.arc === ARC.NOTE3_SND_RST && noConn.has(rstKey(t.role, a.frame, a.input));
-    const notes = [closedForm ? "in CLOSED's form" : '', a.evidence === 'inferred' ? 'inferred' : '', withFrame ? `frame ${a.frame}` : ''].filter((n) => n !== '');
+    const noConnection = a.arc === ARC.NOTE3_SND_RST && noConn.has(senderFrameKey(t.role, a.frame, a.input));
+    const notes = [noConnection ? 'a no-connection RST' : '', a.evidence === 'inferred' ? 'inferred' : '', withFrame ? `frame ${a.frame}` : ''].filter((n) => n !== '');
     return `${a.from} ${arrowTo} ${a.to} (${[a.arc, ...notes].join('; ')})`;
   }).join(', ');
 }
@@ -552,15 +560,18 @@ function numberWords(c: ConnectionReport, rows: LadderRow[], ascii: boolean): st
  * numbers, behind the client's new ISN, and the client's RST answering it carries that number as
  * its seq: both are drawn signed (ack=-484726544), not as the 32-bit distance forward
  * (ack=3810240752), which read as gigabytes acknowledged (helper-70 review). The JSON keeps them.
+ * `signedAckAt`: the rows BAD_HANDSHAKE_ACK names (badAckRows), drawn the same way (helper-102 review).
  */
-export function rowLabels(rows: readonly LadderRow[]): string[] {
-  let challenged: number | null = null;
+export function rowLabels(rows: readonly LadderRow[], signedAckAt: ReadonlySet<string> = NONE): string[] {
+  let challenged: { by: Role; ack: number | null } | null = null;
   return rows.map((r) => {
-    if (r.anomalies.includes('SYN_CHALLENGE_ACK')) {
-      challenged = r.ack;
+    // So is the ACK BAD_HANDSHAKE_ACK names, whose message gives its offset from the ISN signed
+    // (ISN-5), and the RST answering it at that number.
+    if (r.anomalies.includes('SYN_CHALLENGE_ACK') || (signedAckAt.size > 0 && signedAckAt.has(senderFrameKey(r.from, r.frame, r.input)))) {
+      challenged = { by: r.from, ack: r.ack };
       return rowLabel(r, false, true);
     }
-    return rowLabel(r, r.from === 'client' && r.flags.startsWith('RST') && r.seq === challenged, false);
+    return rowLabel(r, challenged !== null && r.from !== challenged.by && r.flags.startsWith('RST') && r.seq === challenged.ack, false);
   });
 }
 

@@ -340,9 +340,9 @@ export interface DirectionData {
   firstData: IsoTime | null;
   lastData: IsoTime | null;
   /**
-   * Of `bytes`, those first sent after the peer's first FIN was captured: written to a half-closed
-   * connection, in the capture point's order (the sender may not have had the FIN yet). 0 when
-   * none, or the peer sent no FIN. Since 2026-12-07.
+   * Of `bytes`, those at or past the side's SND.NXT when it first acknowledged its peer's FIN:
+   * written to a half-closed connection (flow/endpoint.ts). 0 when none, or it never acknowledged a
+   * FIN of its peer. Since 2026-12-07 (optional in the schema: older lines lack it).
    */
   bytesAfterPeerFin: number;
 }

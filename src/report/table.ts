@@ -13,7 +13,7 @@ import type { ChalkInstance } from 'chalk';
 import type { ConnectionReport, RunReport, Severity } from './model.js';
 import { paintSeverity, type RenderContext } from './context.js';
 import {
-  anomalyCounts, formatBytes, formatCount, formatEndpoint, formatSeconds, isoDiffSeconds, plural, strWidth, wrapText,
+  anomalyCounts, formatBytes, formatCount, formatEndpoint, formatSeconds, isoDiffSeconds, plural, shownRtt, strWidth, wrapText,
 } from './format.js';
 import { severityIndex } from './severity.js';
 
@@ -233,13 +233,11 @@ function columns(severities: Map<string, string>, ascii: boolean): Column[] {
       head: 'handshake',
       align: 'left',
       cell: (c) => {
-        // Not synToSynAck: it includes the SYN retransmission backoff (seconds), not a round trip.
-        // Without the handshake's ACK only the server's half (SYN -> SYN,ACK) is known: a lower bound,
-        // so '≥' (helper-101 review: it read as the round trip, where JSON's total is null).
-        const total = c.handshake.rtt.total;
-        const rtt = total ?? c.handshake.rtt.lastSynToSynAck;
-        const bound = total === null ? (ascii ? '>=' : '≥') : '';
-        const s = rtt === null ? c.handshake.outcome : `${c.handshake.outcome} ${glue(bound + formatSeconds(rtt, ascii))}`;
+        // A lower bound where only the server's half is known: '≥' (helper-101 review: it read as the
+        // round trip, where JSON's total is null).
+        const rtt = shownRtt(c.handshake);
+        const bound = rtt.bound ? (ascii ? '>=' : '≥') : '';
+        const s = rtt.seconds === null ? c.handshake.outcome : `${c.handshake.outcome} ${glue(bound + formatSeconds(rtt.seconds, ascii))}`;
         // A handshake read from its SYN,ACK on (the SYN before the capture began, or lost before the
         // capture point): "complete" alone read like one captured whole (helper-64 audit).
         return c.handshake.syn === null && c.handshake.synAck !== null ? `${s}\n${glue('(no SYN seen)')}` : s;

@@ -193,11 +193,11 @@ export class ConnectionEncoder {
       | (e.pendingFin ? 32 : 0) | (e.sackPermitted ? 64 : 0) | (e.timestamps ? 128 : 0) | (e.hasTsVal ? 256 : 0)
       | (e.hasHole ? 512 : 0) | (e.windowInSyn ? 1024 : 0) | (e.pendingFinNeedsAck ? 2048 : 0)
       | (e.untrackedOpen ? 4096 : 0) | (e.synFin ? 8192 : 0) | (e.pendingFinAcksOwn ? 16384 : 0) | (e.finHasTs ? 32768 : 0)
-      | (e.finAckedBack ? 65536 : 0) | (e.finAckedAgainBack ? 131072 : 0);
+      | (e.finAckedBack ? 65536 : 0) | (e.finAckedAgainBack ? 131072 : 0) | (e.halfCloseMarked ? 262144 : 0);
     n[p++] = e.iss; n[p++] = e.sndNxt; n[p++] = e.firstSeq; n[p++] = e.ackMax; n[p++] = e.finSeq;
     n[p++] = e.pendingFinFrame; n[p++] = this.inputSlot(e.pendingFinInput, own); n[p++] = e.pendingFinNanos; n[p++] = e.pendingFinArcs; n[p++] = e.timeWaitFrom;
     n[p++] = e.window; n[p++] = e.wscale; n[p++] = e.mss; n[p++] = e.tsVal;
-    n[p++] = e.packets; n[p++] = e.bytes; n[p++] = e.bytesAfterPeerFin; n[p++] = e.retransBytes; n[p++] = e.retransPackets;
+    n[p++] = e.packets; n[p++] = e.bytes; n[p++] = e.bytesAfterPeerFin; n[p++] = e.halfCloseFrom; n[p++] = e.retransBytes; n[p++] = e.retransPackets;
     n[p++] = e.firstDataNanos; n[p++] = e.lastDataNanos; n[p++] = e.lingerQuietNanos; n[p++] = e.rstNoConnFrame;
     n[p++] = e.synCount; n[p++] = e.synAckCount; n[p++] = e.finCount;
     n[p++] = e.finTsVal; n[p++] = e.finResends === null ? -1 : this.objs.push(e.finResends) - 1;
@@ -390,10 +390,11 @@ function readEndpoint(n: Float64Array, p: number, objs: unknown[], e: Endpoint, 
   e.timestamps = (b & 128) !== 0; e.hasTsVal = (b & 256) !== 0; e.hasHole = (b & 512) !== 0; e.windowInSyn = (b & 1024) !== 0;
   e.pendingFinNeedsAck = (b & 2048) !== 0; e.untrackedOpen = (b & 4096) !== 0; e.synFin = (b & 8192) !== 0; e.pendingFinAcksOwn = (b & 16384) !== 0;
   e.finHasTs = (b & 32768) !== 0; e.finAckedBack = (b & 65536) !== 0; e.finAckedAgainBack = (b & 131072) !== 0;
+  e.halfCloseMarked = (b & 262144) !== 0;
   e.iss = n[p++]; e.sndNxt = n[p++]; e.firstSeq = n[p++]; e.ackMax = n[p++]; e.finSeq = n[p++];
   e.pendingFinFrame = n[p++]; e.pendingFinInput = inputAt(objs, n[p++], own); e.pendingFinNanos = n[p++]; e.pendingFinArcs = n[p++]; e.timeWaitFrom = n[p++];
   e.window = n[p++]; e.wscale = n[p++]; e.mss = n[p++]; e.tsVal = n[p++];
-  e.packets = n[p++]; e.bytes = n[p++]; e.bytesAfterPeerFin = n[p++]; e.retransBytes = n[p++]; e.retransPackets = n[p++];
+  e.packets = n[p++]; e.bytes = n[p++]; e.bytesAfterPeerFin = n[p++]; e.halfCloseFrom = n[p++]; e.retransBytes = n[p++]; e.retransPackets = n[p++];
   e.firstDataNanos = n[p++]; e.lastDataNanos = n[p++]; e.lingerQuietNanos = n[p++]; e.rstNoConnFrame = n[p++];
   e.synCount = n[p++]; e.synAckCount = n[p++]; e.finCount = n[p++];
   e.finTsVal = n[p++];

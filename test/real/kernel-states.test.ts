@@ -233,13 +233,13 @@ describe('lost-connection: a server that lost a connection silently (helper-72 a
     expect(leak.details).toEqual({ resetBy: 'client', state: 'FIN_WAIT_2', count: 1 });
   });
 
-  it('the ladder marks the server\'s snd RST as CLOSED\'s answer and says why in the header; an abort\'s RST,ACK is not marked (helper-94 audit, M2)', async () => {
-    const text = (c: ConnectionReport): string[] => renderConnectionLadder(c, defaultRenderContext({ width: 200 })).split('\n');
+  it('the ladder marks the server\'s snd RST as a no-connection RST and says why in the header; an abort\'s RST,ACK is not marked (helper-94 audit, M2)', async () => {
+    const text = (c: ConnectionReport): string[] => renderConnectionLadder(c, defaultRenderContext({ width: 260 })).split('\n');
     const lost = text((await analyzeFile('lost-connection.pcap', true)).connections[0]);
-    expect(lost).toContain("a RST in the form CLOSED answers with (no ACK, seq = the peer's ACK; RFC 9293 3.10.7.1): its sender most likely had no connection (lost it unseen, or never had one), so drawn at the RST");
-    expect(lost.filter((l) => l.includes('snd RST;')).map((l) => l.trim())).toEqual(["server: ESTABLISHED → CLOSED (Note 3: snd RST; in CLOSED's form)"]);
+    expect(lost).toContain("no-connection RST: in the form a host with no connection sends (no ACK, seq = the peer's ACK; RFC 9293 3.10.7.1): its sender most likely lost the connection unseen, or never had it; drawn at the RST, the loss itself undated");
+    expect(lost.filter((l) => l.includes('snd RST;')).map((l) => l.trim())).toEqual(["server: ESTABLISHED → CLOSED (Note 3: snd RST; a no-connection RST)"]);
     const abort = text((await analyzeFile('keepalive-timeout.pcap', true)).connections[0]);
-    expect(abort.some((l) => l.includes("CLOSED's form"))).toBe(false);
+    expect(abort.some((l) => l.includes('no-connection'))).toBe(false);
     expect(abort.some((l) => l.includes('(Note 3: snd RST)'))).toBe(true);
   });
 });

@@ -9,6 +9,7 @@ import { defaultRenderContext } from '../../src/report/context.js';
 import { connection, sampleReport, TEXTBOOK_LADDER } from './fixtures.js';
 import { ROTATED_NAMES, rotatedCapture } from '../helpers/rotated.js';
 import { Scenario } from '../helpers/scenario.js';
+import { Scenario } from '../helpers/scenario.js';
 import { Chalk } from 'chalk';
 import type { AnomalyReport, ConnectionReport, LadderRow } from '../../src/report/model.js';
 import { strWidth } from '../../src/report/format.js';
@@ -277,7 +278,7 @@ test('one packet is "1 packet"', () => {
 test('without a total RTT the title line shows the SYN/ACK time from the last SYN, not the SYN backoff', () => {
   const c = connection(1, {
     ladder: TEXTBOOK_LADDER,
-    handshake: { outcome: 'synack_unacked', synCount: 3, rtt: { synToSynAck: 3.0103, lastSynToSynAck: 0.0101, synAckToAck: null, total: null } },
+    handshake: { outcome: 'synack_unacked', synCount: 3, ack: null, ackFrame: null, rtt: { synToSynAck: 3.0103, lastSynToSynAck: 0.0101, synAckToAck: null, total: null } },
   });
   const text = renderConnectionLadder(c, wide).replace(/\u00a0/g, ' ');
   expect(text).toContain('handshake synack_unacked (rtt ≥ 10.1 ms: SYN → SYN,ACK only)');
@@ -573,4 +574,20 @@ test('a connection whose rows were left out while the budget was spent keeps lea
   expect(bc.omitted).toBe(10); // all ten of its data rows: five while A held the budget, five after
   expect(bc.data).toBe(0);
   expect(bc.at).toBe(3);
+});
+
+test('the ACK BAD_HANDSHAKE_ACK names, below its ISN, is drawn signed as its message gives it, and so is the RST answering it (helper-102 review)', async () => {
+  const s = new Scenario({ clientIsn: 3_000_000_000 });
+  s.a.syn(); s.b.synAck({ ack: 3_000_000_000 - 5 }); s.a.rst({ seq: 3_000_000_000 - 5 });
+  const r = await s.run();
+  const text = renderConnectionLadder(r.connections[0], wide);
+  expect(text).toContain('SYN,ACK seq=0 ack=-5 ─');
+  expect(text).toContain('─ RST seq=-5 ─');
+  expect(text).toContain("server's SYN,ACK acknowledges 2999999995 (ISN-5), expected 3000000001 (ISN+1)");
+  // Above the ISN, as before: ack=7 and ISN+7.
+  const t = new Scenario();
+  t.a.syn(); t.b.synAck({ ack: t.a.isn + 7 }); t.a.rst({ seq: t.a.isn + 7 });
+  const u = renderConnectionLadder((await t.run()).connections[0], wide);
+  expect(u).toContain('SYN,ACK seq=0 ack=7 ─');
+  expect(u).toContain('(ISN+7)');
 });

@@ -122,11 +122,18 @@ describe('table renderer', () => {
     // Three SYNs 1 s and 2 s apart, a SYN/ACK 10.1 ms after the last, never acknowledged.
     const r = sampleReport();
     r.connections = [connection(1, {
-      handshake: { outcome: 'synack_unacked', synCount: 3, rtt: { synToSynAck: 3.0103, lastSynToSynAck: 0.0101, synAckToAck: null, total: null } },
+      handshake: { outcome: 'synack_unacked', synCount: 3, ack: null, ackFrame: null, rtt: { synToSynAck: 3.0103, lastSynToSynAck: 0.0101, synAckToAck: null, total: null } },
     })];
     const text = renderTable(r, defaultRenderContext({ width: 160 }));
     expect(text).toMatch(/ synack_unacked ≥10\.1 ms /); // only the server's half: a lower bound (helper-101 review)
     expect(text).not.toContain('3.01 s');
+    // An ACK captured, but before the SYN,ACK (no total): that half bounds nothing, so no RTT (helper-102 review).
+    r.connections = [connection(1, {
+      handshake: { outcome: 'complete', rtt: { synToSynAck: 0.1002, lastSynToSynAck: 0.1002, synAckToAck: null, total: null } },
+    })];
+    const reordered = renderTable(r, defaultRenderContext({ width: 160 }));
+    expect(reordered).toMatch(/ complete +\d/);
+    expect(reordered).not.toContain('100.2 ms');
   });
 });
 

@@ -3020,6 +3020,25 @@ describe('data written to a half-closed connection (data.*.bytesAfterPeerFin, he
     const d = only(await runChecked(t));
     expect([d.data.client.bytesAfterPeerFin, d.data.server.bytesAfterPeerFin]).toEqual([0, 0]);
   });
+
+  test('counted from the sender\'s first ACK of the FIN: data that crossed it is not, a hole opened after it is (helper-102 review)', async () => {
+    // Crossing: the server's data and its FIN,ACK (with 30 bytes) acknowledge only up to the client's FIN.
+    const s = established();
+    s.a.fin(); s.b.data(40, { ackLess: 1 }); s.b.send(TCP_FIN | TCP_ACK, 30, { ackLess: 1 }); s.a.ack(); s.b.ack();
+    const c = only(await runChecked(s));
+    expect(c.close.kind).toBe('simultaneous');
+    expect([c.data.client.bytesAfterPeerFin, c.data.server.bytesAfterPeerFin]).toEqual([0, 0]);
+    // After its ACK of the FIN the server sends 2000 bytes; the first 1000 are lost before the capture
+    // point and resent 200 ms later: all 2000 were written half-closed, wherever the loss fell.
+    const t = established();
+    t.a.fin(); t.b.ack();
+    const from = t.b.nxt;
+    t.b.nxt = (t.b.nxt + 1000) >>> 0; t.b.data(1000); // the gap [0, 1000) after the FIN
+    t.wait(200);
+    t.b.data(1000, { seq: from, keepSeq: true }); t.b.fin(); t.a.ack();
+    const d = only(await runChecked(t));
+    expect([d.data.server.bytes, d.data.server.bytesAfterPeerFin]).toEqual([2000, 2000]);
+  });
 });
 
 describe('a gap filled later takes its CAPTURE_LOSS mark off the ladder row that showed it (helper-101 review)', () => {
