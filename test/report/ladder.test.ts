@@ -9,7 +9,6 @@ import { defaultRenderContext } from '../../src/report/context.js';
 import { connection, sampleReport, TEXTBOOK_LADDER } from './fixtures.js';
 import { ROTATED_NAMES, rotatedCapture } from '../helpers/rotated.js';
 import { Scenario } from '../helpers/scenario.js';
-import { Scenario } from '../helpers/scenario.js';
 import { Chalk } from 'chalk';
 import type { AnomalyReport, ConnectionReport, LadderRow } from '../../src/report/model.js';
 import { strWidth } from '../../src/report/format.js';
