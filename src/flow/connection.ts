@@ -821,7 +821,9 @@ export class Connection implements ConnectionFacts {
     // From its first ACK of the peer's FIN on, what it sends it sends half-closed (bytesAfterPeerFin).
     if (ack && !rst && !s.halfCloseMarked && r.finSent && coversFin(r, ackNo)) {
       s.halfCloseMarked = true;
-      s.halfCloseFrom = s.hasSeq ? s.sndNxt : syn ? (seq + 1) | 0 : seq;
+      // A bare ACK's seq is its SND.NXT: past the captured one, bytes lost before the capture point
+      // were sent before it (helper-103 review). A data segment's may be a reordered one's.
+      s.halfCloseFrom = !s.hasSeq ? (syn ? (seq + 1) | 0 : seq) : len === 0 && !syn && seqGt(seq, s.sndNxt) ? seq : s.sndNxt;
     }
     if (keepAlive) this.note('KEEP_ALIVE', sRole, frameNo, t);
     else if (windowProbe) this.note('ZERO_WINDOW_PROBE', sRole, frameNo, t);

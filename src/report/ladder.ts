@@ -95,9 +95,9 @@ const SYN_SENT_ABORT_LEGENDS = [
  */
 const NO_CONNECTION_RST_LEGENDS = [
   "no-connection RST: in the form a host with no connection sends (no ACK, seq = the peer's ACK; RFC 9293 3.10.7.1): its sender most likely lost the connection unseen, or never had it; drawn at the RST, the loss itself undated",
-  "no-connection RST (RFC 9293 3.10.7.1): its sender lost the connection unseen, or never had it",
+  "no-connection RST (3.10.7.1): sender most likely lost it unseen, or never had it; drawn at the RST",
   "no-connection RST (3.10.7.1): drawn at the RST, the loss undated",
-  "no-connection RST (3.10.7.1)",
+  "no-connection RST: the loss undated",
 ];
 
 /**
@@ -560,14 +560,16 @@ function numberWords(c: ConnectionReport, rows: LadderRow[], ascii: boolean): st
  * numbers, behind the client's new ISN, and the client's RST answering it carries that number as
  * its seq: both are drawn signed (ack=-484726544), not as the 32-bit distance forward
  * (ack=3810240752), which read as gigabytes acknowledged (helper-70 review). The JSON keeps them.
- * `signedAckAt`: the rows BAD_HANDSHAKE_ACK names (badAckRows), drawn the same way (helper-102 review).
+ * `signedAckAt`: the row BAD_HANDSHAKE_ACK names (badAckRows; its repeats carry the code), drawn the
+ * same way (helper-102, helper-103 reviews).
  */
 export function rowLabels(rows: readonly LadderRow[], signedAckAt: ReadonlySet<string> = NONE): string[] {
   let challenged: { by: Role; ack: number | null } | null = null;
   return rows.map((r) => {
     // So is the ACK BAD_HANDSHAKE_ACK names, whose message gives its offset from the ISN signed
     // (ISN-5), and the RST answering it at that number.
-    if (r.anomalies.includes('SYN_CHALLENGE_ACK') || (signedAckAt.size > 0 && signedAckAt.has(senderFrameKey(r.from, r.frame, r.input)))) {
+    if (r.anomalies.includes('SYN_CHALLENGE_ACK') || r.anomalies.includes('BAD_HANDSHAKE_ACK')
+      || (signedAckAt.size > 0 && signedAckAt.has(senderFrameKey(r.from, r.frame, r.input)))) {
       challenged = { by: r.from, ack: r.ack };
       return rowLabel(r, false, true);
     }

@@ -238,6 +238,9 @@ describe('lost-connection: a server that lost a connection silently (helper-72 a
     const lost = text((await analyzeFile('lost-connection.pcap', true)).connections[0]);
     expect(lost).toContain("no-connection RST: in the form a host with no connection sends (no ACK, seq = the peer's ACK; RFC 9293 3.10.7.1): its sender most likely lost the connection unseen, or never had it; drawn at the RST, the loss itself undated");
     expect(lost.filter((l) => l.includes('snd RST;')).map((l) => l.trim())).toEqual(["server: ESTABLISHED → CLOSED (Note 3: snd RST; a no-connection RST)"]);
+    // At the default width too, the legend says where the arc is drawn, and that it is a guess (helper-103 review).
+    const narrow = renderConnectionLadder((await analyzeFile('lost-connection.pcap', true)).connections[0], defaultRenderContext({ width: 100 })).split('\n');
+    expect(narrow).toContain('no-connection RST (3.10.7.1): sender most likely lost it unseen, or never had it; drawn at the RST');
     const abort = text((await analyzeFile('keepalive-timeout.pcap', true)).connections[0]);
     expect(abort.some((l) => l.includes('no-connection'))).toBe(false);
     expect(abort.some((l) => l.includes('(Note 3: snd RST)'))).toBe(true);

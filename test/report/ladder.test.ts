@@ -583,6 +583,13 @@ test('the ACK BAD_HANDSHAKE_ACK names, below its ISN, is drawn signed as its mes
   expect(text).toContain('SYN,ACK seq=0 ack=-5 ─');
   expect(text).toContain('─ RST seq=-5 ─');
   expect(text).toContain("server's SYN,ACK acknowledges 2999999995 (ISN-5), expected 3000000001 (ISN+1)");
+  // Resent with the same ACK: that row too (helper-103 review: ack=4294967291 under "(2 times)").
+  const again = new Scenario({ clientIsn: 3_000_000_000 });
+  again.a.syn(); again.b.synAck({ ack: 3_000_000_000 - 5 }); again.wait(1000); again.b.synAck({ ack: 3_000_000_000 - 5 });
+  again.a.rst({ seq: 3_000_000_000 - 5 });
+  const twice = renderConnectionLadder((await again.run()).connections[0], wide);
+  expect(twice.match(/SYN,ACK seq=0 ack=-5 ─/g)).toHaveLength(2);
+  expect(twice).not.toContain('4294967291');
   // Above the ISN, as before: ack=7 and ISN+7.
   const t = new Scenario();
   t.a.syn(); t.b.synAck({ ack: t.a.isn + 7 }); t.a.rst({ seq: t.a.isn + 7 });
