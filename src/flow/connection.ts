@@ -1063,7 +1063,7 @@ export class Connection implements ConnectionFacts {
     }
     const acked = aT >= 0;
     if (from === 'FIN_WAIT_1' && acked && (aInput !== rInput || aFrame <= took.frameNo)) return;
-    const row = this.rowOf(took.frameNo);
+    const row = this.rowIn(took.frameNo, took.input);
     takeBack(ep, i);
     if (from === 'FIN_WAIT_2') go(ep, 'TIME_WAIT', ARC.RCV_FIN, rFrame, rInput, rT);
     else if (!acked) go(ep, 'CLOSING', ARC.RCV_FIN, rFrame, rInput, rT);
@@ -1113,15 +1113,6 @@ export class Connection implements ConnectionFacts {
       return f === frameNo ? k : -1;
     }
     return -1;
-  }
-
-  /** The ladder row of `frameNo`, the latest one (-1: none, or no ladder). */
-  private rowOf(frameNo: number): number {
-    const rows = this.rows;
-    if (rows === null) return -1;
-    let k = rows.length - 1;
-    while (k >= 0 && rows.frame(k) !== frameNo) k--;
-    return k;
   }
 
   /** `ep`'s state on the ladder's rows from `row` on, drawn again from its arcs from `arc` on (`from`: its state before them). */
@@ -1981,16 +1972,16 @@ function dropPendingFin(ep: Endpoint): void {
   ep.pendingFinAcksOwn = false;
 }
 
-/**
- * Does an ACK field cover `finBy`'s FIN (FIN + 1 or beyond)? Beyond its SND.NXT the segment's
- * receiver drops it (onControl), but its sender had taken the FIN.
- */
 /** Of the `n` bytes from `start`, those at or past `mark` (sequence numbers, int32). */
 function bytesFrom(mark: number, start: number, n: number): number {
   const before = seqDiff(mark, start);
   return before <= 0 ? n : before >= n ? 0 : n - before;
 }
 
+/**
+ * Does an ACK field cover `finBy`'s FIN (FIN + 1 or beyond)? Beyond its SND.NXT the segment's
+ * receiver drops it (onControl), but its sender had taken the FIN.
+ */
 function coversFin(finBy: Endpoint, ackNo: number): boolean {
   return seqGe(ackNo, (finBy.finSeq + 1) | 0);
 }

@@ -148,6 +148,7 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
   out.push(...wrapText(describe(c, ctx.ascii), ctx.width).map((l) => l.replaceAll('\u00a0', ' ')));
   out.push(...wrapText(peerWords(c, ctx.ascii), ctx.width).map((l) => chalk.dim(l.replaceAll('\u00a0', ' '))));
   const rows = c.ladder ?? [];
+  const noConn = noConnectionRsts(c);
   if (rows.length > 0) {
     out.push(...wrapText(numberWords(c, rows, ctx.ascii), ctx.width).map((l) => chalk.dim(l.replaceAll('\u00a0', ' '))));
     out.push(chalk.dim(fitting(LEGENDS, ctx.width)));
@@ -157,7 +158,7 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
     const rsts = synSentRsts(rows);
     if (rsts.answer) out.push(chalk.dim(fitting(SYN_SENT_RST_LEGENDS, ctx.width)));
     if (rsts.abort) out.push(chalk.dim(fitting(SYN_SENT_ABORT_LEGENDS, ctx.width)));
-    if (noConnectionRsts(c).size > 0) out.push(chalk.dim(fitting(NO_CONNECTION_RST_LEGENDS, ctx.width)));
+    if (noConn.size > 0) out.push(chalk.dim(fitting(NO_CONNECTION_RST_LEGENDS, ctx.width)));
   }
   out.push('');
   if (rows.length === 0 && (c.ladderRowsOmitted ?? 0) === 0) {
@@ -224,7 +225,6 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
   };
   const shaft = ctx.ascii ? '--' : '──';
   const arcs = placeTransitions(c, rows);
-  const noConn = noConnectionRsts(c);
   const left = ctx.everyRow ? null : quietRuns(c, rows, arcs.byRow, byFrame, new Set(icmpAt.keys()));
   // Under the label: a client's from its start, a server's (drawn at the right) up to its end.
   const labelEnd = labelCol - 2 + arrowW - 2;
