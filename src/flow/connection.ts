@@ -821,9 +821,11 @@ export class Connection implements ConnectionFacts {
     // From its first ACK of the peer's FIN on, what it sends it sends half-closed (bytesAfterPeerFin).
     if (ack && !rst && !s.halfCloseMarked && r.finSent && coversFin(r, ackNo)) {
       s.halfCloseMarked = true;
-      // A bare ACK's seq is its SND.NXT: past the captured one, bytes lost before the capture point
-      // were sent before it (helper-103 review). A data segment's may be a reordered one's.
-      s.halfCloseFrom = !s.hasSeq ? (syn ? (seq + 1) | 0 : seq) : len === 0 && !syn && seqGt(seq, s.sndNxt) ? seq : s.sndNxt;
+      // The captured SND.NXT, even where this segment's seq is past it: bytes below that seq first
+      // captured later are either reordered before the capture point (their own ACK then covers the
+      // FIN too) or resends of copies lost before it, whose ACK nobody saw; counted either way
+      // (helper-104 review: taking the seq as the mark lost the reordered ones).
+      s.halfCloseFrom = s.hasSeq ? s.sndNxt : syn ? (seq + 1) | 0 : seq;
     }
     if (keepAlive) this.note('KEEP_ALIVE', sRole, frameNo, t);
     else if (windowProbe) this.note('ZERO_WINDOW_PROBE', sRole, frameNo, t);

@@ -96,8 +96,8 @@ const SYN_SENT_ABORT_LEGENDS = [
 const NO_CONNECTION_RST_LEGENDS = [
   "no-connection RST: in the form a host with no connection sends (no ACK, seq = the peer's ACK; RFC 9293 3.10.7.1): its sender most likely lost the connection unseen, or never had it; drawn at the RST, the loss itself undated",
   "no-connection RST (3.10.7.1): sender most likely lost it unseen, or never had it; drawn at the RST",
-  "no-connection RST (3.10.7.1): drawn at the RST, the loss undated",
-  "no-connection RST: the loss undated",
+  "no-connection RST (3.10.7.1): drawn at the RST, any loss undated",
+  "no-connection RST: lost or never had",
 ];
 
 /**
@@ -564,16 +564,18 @@ function numberWords(c: ConnectionReport, rows: LadderRow[], ascii: boolean): st
  * same way (helper-102, helper-103 reviews).
  */
 export function rowLabels(rows: readonly LadderRow[], signedAckAt: ReadonlySet<string> = NONE): string[] {
-  let challenged: { by: Role; ack: number | null } | null = null;
+  // Every ACK drawn signed so far (two bad SYN,ACKs may be answered in turn; helper-104 review).
+  const signed: { by: Role; ack: number | null }[] = [];
   return rows.map((r) => {
     // So is the ACK BAD_HANDSHAKE_ACK names, whose message gives its offset from the ISN signed
     // (ISN-5), and the RST answering it at that number.
     if (r.anomalies.includes('SYN_CHALLENGE_ACK') || r.anomalies.includes('BAD_HANDSHAKE_ACK')
       || (signedAckAt.size > 0 && signedAckAt.has(senderFrameKey(r.from, r.frame, r.input)))) {
-      challenged = { by: r.from, ack: r.ack };
+      signed.push({ by: r.from, ack: r.ack });
       return rowLabel(r, false, true);
     }
-    return rowLabel(r, challenged !== null && r.from !== challenged.by && r.flags.startsWith('RST') && r.seq === challenged.ack, false);
+    const answers = r.flags.startsWith('RST') && signed.some((x) => x.by !== r.from && x.ack === r.seq);
+    return rowLabel(r, answers, false);
   });
 }
 

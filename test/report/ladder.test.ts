@@ -590,6 +590,13 @@ test('the ACK BAD_HANDSHAKE_ACK names, below its ISN, is drawn signed as its mes
   const twice = renderConnectionLadder((await again.run()).connections[0], wide);
   expect(twice.match(/SYN,ACK seq=0 ack=-5 ─/g)).toHaveLength(2);
   expect(twice).not.toContain('4294967291');
+  // Two different bad SYN,ACKs, then the RSTs answering each: both drawn signed (helper-104 review).
+  const two = new Scenario({ clientIsn: 3_000_000_000 });
+  two.a.syn(); two.b.synAck({ ack: 3_000_000_000 - 5 }); two.wait(1000); two.b.synAck({ ack: 3_000_000_000 + 3_000_000 });
+  two.a.rst({ seq: 3_000_000_000 - 5 }); two.a.rst({ seq: 3_000_000_000 + 3_000_000 });
+  const both = renderConnectionLadder((await two.run()).connections[0], wide);
+  expect(both).toContain('─ RST seq=-5 ─');
+  expect(both).not.toContain('4294967291');
   // Above the ISN, as before: ack=7 and ISN+7.
   const t = new Scenario();
   t.a.syn(); t.b.synAck({ ack: t.a.isn + 7 }); t.a.rst({ seq: t.a.isn + 7 });

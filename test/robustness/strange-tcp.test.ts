@@ -3038,16 +3038,16 @@ describe('data written to a half-closed connection (data.*.bytesAfterPeerFin, he
     t.b.data(1000, { seq: from, keepSeq: true }); t.b.fin(); t.a.ack();
     const d = only(await runChecked(t));
     expect([d.data.server.bytes, d.data.server.bytesAfterPeerFin]).toEqual([2000, 2000]);
-    // A bare ACK of the FIN past the captured SND.NXT: the 1000 bytes before it, lost before the
-    // capture point and resent later, were sent before the FIN arrived (helper-103 review: 1000).
+    // The server's data and its FIN, both acknowledging the client's FIN, swapped before the capture
+    // point (OUT_OF_ORDER): the data still counts, its own ACK covers the FIN (helper-104 review).
     const u = established();
-    u.a.fin();
-    const lost = u.b.nxt;
-    u.b.nxt = (u.b.nxt + 1000) >>> 0; u.b.ack();
-    u.wait(200);
-    u.b.data(1000, { seq: lost, keepSeq: true }); u.a.ack(); u.b.fin(); u.a.ack();
+    u.a.data(10); u.a.fin();
+    const first = u.b.nxt;
+    u.b.nxt = (u.b.nxt + 1000) >>> 0; u.b.fin();
+    u.b.data(1000, { seq: first, keepSeq: true }); u.a.ack();
     const e = only(await runChecked(u));
-    expect([e.data.server.bytes, e.data.server.bytesAfterPeerFin]).toEqual([1000, 0]);
+    expect(codes(e)).toContain('OUT_OF_ORDER');
+    expect([e.data.server.bytes, e.data.server.bytesAfterPeerFin]).toEqual([1000, 1000]);
   });
 });
 
