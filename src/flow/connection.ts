@@ -1260,7 +1260,10 @@ export class Connection implements ConnectionFacts {
     let fresh = len;
     // Of them, those at or past halfCloseFrom (bytesAfterPeerFin): sent once the peer's FIN had arrived.
     const mark = s.halfCloseMarked ? s.halfCloseFrom : null;
-    let halfClosed = mark === null ? 0 : bytesFrom(mark, dataSeq, len);
+    let halfClosed = 0; // of the holes it fills, below
+    // The bytes new past SND.NXT: all of them, unless it resends (below).
+    let newFrom = dataSeq;
+    let newLen = len;
     // Of the fresh bytes, those that may have been sent after the client's first payload: not the
     // ones filling a hole noted by then, which were sent before the segment past them was captured.
     let replyBytes = len;
@@ -1306,8 +1309,8 @@ export class Connection implements ConnectionFacts {
           s.hasHole = h.length > 0 || s.untrackedOpen;
         }
         fresh = beyond + filled;
-        // The part past SND.NXT, and the holes' counted above (the rest was not fresh).
-        if (mark !== null) halfClosed += bytesFrom(mark, (dataSeq + len - beyond) | 0, beyond) - bytesFrom(mark, dataSeq, len);
+        newFrom = (dataSeq + len - beyond) | 0;
+        newLen = beyond;
         replyBytes -= len - fresh;
         resent += len - fresh;
         if (resent > 0) {
@@ -1325,7 +1328,7 @@ export class Connection implements ConnectionFacts {
     const r = fromClient ? this.server : this.client;
     if (r.state === 'FIN_WAIT_2') quietEnded(r, s.lastDataNanos, t);
     // A RST's payload is no stream data (below).
-    if (!rst) s.bytesAfterPeerFin += halfClosed;
+    if (mark !== null && !rst) s.bytesAfterPeerFin += halfClosed + bytesFrom(mark, newFrom, newLen);
     s.lastDataNanos = t;
     // New bytes only: the server resending what it sent before the request is no reply to it, and
     // a RST's payload is diagnostic text (RFC 9293 §3.5.3), never delivered as stream data.
