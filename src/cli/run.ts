@@ -361,11 +361,11 @@ async function run(io: CliEnvironment, interruption: Interruption): Promise<numb
     });
     if (run === null) {
       interruption.readingDone();
-      // The shards each read every input: where one stood says nothing of the lines the merge
-      // wrote, so an interrupted sharded run ends with those lines and no summary (README).
+      // Interrupted once a shard had stopped at its share of a cap: only one thread reading again
+      // could go on, so the run ends with the lines merged so far and no summary (README).
       const sig = interruption.by;
       if (sig !== null && !abort.signal.aborted) {
-        say(`${NAME}: interrupted (${sig}): --threads 2 stopped its shards; the connections written so far stand, without a summary line`);
+        say(`${NAME}: interrupted (${sig}): --threads 2 had stopped its shards at a cap; the connections written so far stand, without a summary line`);
         return failedInputs.length > 0 || outputFailed ? EXIT_FATAL : EXIT_INTERRUPTED[sig];
       }
       return failedInputs.length > 0 || outputFailed ? EXIT_FATAL : EXIT_OK;

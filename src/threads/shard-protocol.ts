@@ -17,19 +17,55 @@ export interface ShardSetup {
   failOn: FailOn | null;
   /** Say each chunk read (one shard does, for the progress bar). */
   progress: boolean;
+  /**
+   * Float64 per shard: how far it has read, in bytes of the inputs one after another (Infinity: all
+   * of them). A shard reads on only while no other is more than SHARD_LEAD_BYTES behind it.
+   */
+  reading: SharedArrayBuffer;
   /** AnalyzeOptions.precisionDigits: each shard's clock starts at it. */
   precisionDigits: number | undefined;
   /** AnalyzeOptions.clockStart: every shard's clock has the same zero, before it. */
   clockStart: readonly [number, number] | null;
 }
 
+/**
+ * How far a shard may read ahead of the slowest. Credit alone bounds the lines a shard has in flight,
+ * not its reading: a shard with no lines to send (one flow carrying the capture, hashed to the other)
+ * read to the end while the other was at its first MiB, so an interruption, which stops every shard
+ * at the furthest point any had read (ToShard 'stopAt'), read on for as long again.
+ */
+export const SHARD_LEAD_BYTES = 4 << 20;
+
 /** Most batches a shard sends ahead of the merge (each acknowledged once merged and written). */
 export const SHARD_BATCHES_IN_FLIGHT = 4;
+
+/**
+ * Where a shard's reading stands: `bytes` of input `file` handed to its core (the core has asked
+ * for no more). `file` = the number of inputs: every input read (READ_ALL).
+ */
+export interface ReadPosition { file: number; bytes: number }
+
+/** Input `a` is before `b`: `a`'s shard must read on to `b` to have read what `b`'s shard has. */
+export function isBefore(a: ReadPosition, b: ReadPosition): boolean {
+  return a.file < b.file || (a.file === b.file && a.bytes < b.bytes);
+}
 
 export type ToShard =
   | { t: 'setup'; setup: ShardSetup }
   /** A batch merged: one more may be sent, into this memory (the batch's own, given back). */
-  | { t: 'ack'; bytes: ArrayBuffer; meta: ArrayBuffer };
+  | { t: 'ack'; bytes: ArrayBuffer; meta: ArrayBuffer }
+  /**
+   * The run was interrupted (SIGINT, SIGTERM): hand the core no more input and say where the
+   * reading stands ('halted'); every input read, say so at once.
+   */
+  | { t: 'halt' }
+  /**
+   * Where every shard stops reading: the furthest any had read when halted. A shard behind reads on
+   * to it (cutting the chunk that crosses it), then ends the input there as the single thread ends
+   * an interrupted one (CaptureError INTERRUPTED, `reason` the signal's name), inputs after it not
+   * read; so every shard has read the same bytes and the merge is the single run interrupted there.
+   */
+  | { t: 'stopAt'; at: ReadPosition; reason: string };
 
 export type FromShard =
   | { t: 'batch'; batch: WireBatch }
@@ -37,6 +73,8 @@ export type FromShard =
   | { t: 'inputError'; file: string; code: string; byteOffset: number; message: string }
   /** The shard reached its share of a cap at this segment and stopped (ShardCapReached). */
   | { t: 'capReached'; cap: 'connections' | 'tombstones'; ordinal: number }
+  /** The answer to 'halt': this shard's core has been handed input up to `at` and waits for 'stopAt'. */
+  | { t: 'halted'; at: ReadPosition }
   | { t: 'done'; core: CoreResult; summary: SummaryCounts; gate: { connections: number; codes: Array<[string, number]> } };
 
 /**

@@ -12,11 +12,12 @@ import { CaptureClock } from '../capture/clock.js';
 import { ConnectionDigest, digestConnection } from '../analysis/digest.js';
 import { SummaryAccumulator } from '../analysis/summary.js';
 import { GateCount } from '../cli/select.js';
-import { openInput } from '../cli/inputs.js';
+import { interruptedError, openInput } from '../cli/inputs.js';
+import type { CaptureError } from '../capture/record.js';
 import { runCore, type AnalyzeInput } from '../core.js';
 import { AT_END, ShardCapReached, type Tracker } from '../flow/tracker.js';
 import { NdjsonLineBatcher } from '../report/ndjson.js';
-import { metaLength, SHARD_BATCHES_IN_FLIGHT, type FromShard, type ShardSetup, type ToShard, type WireBatch } from './shard-protocol.js';
+import { metaLength, SHARD_BATCHES_IN_FLIGHT, SHARD_LEAD_BYTES, type FromShard, type ReadPosition, type ShardSetup, type ToShard, type WireBatch } from './shard-protocol.js';
 
 const port = parentPort!;
 let gotSetup: ((s: ShardSetup) => void) | null = null;
@@ -30,8 +31,36 @@ const BATCH_BYTES = 1 << 20;
 /** Creations a batch gathers before it goes out between chunks. */
 const BATCH_CREATIONS = 4096;
 let creditWaiters: Array<() => void> = [];
+
+// An interruption (sharded.ts): asked to halt, the shard hands its core no more input, says where it
+// stands, and waits to be told where every shard stops (the furthest any had read).
+let haltAsked = false;
+let haltAnswered = false;
+let stopAt: { at: ReadPosition; reason: string } | null = null;
+let stopAtArrived: (() => void) | null = null;
+/** The input being read and the bytes of it handed to the core. */
+const position: ReadPosition = { file: 0, bytes: 0 };
+/** Every input has been read (or failed): nothing more will be handed to the core. */
+let readAll = false;
+
+function answerHalt(): void {
+  haltAnswered = true;
+  port.postMessage({ t: 'halted', at: readAll ? { file: setup.files.length, bytes: 0 } : { file: position.file, bytes: position.bytes } } satisfies FromShard);
+}
+
 port.on('message', (m: ToShard) => {
   if (m.t === 'setup') { gotSetup?.(m.setup); return; }
+  if (m.t === 'halt') {
+    haltAsked = true;
+    // Between chunks paced() answers; with every input read, nothing will ask: answered here.
+    if (readAll) answerHalt();
+    return;
+  }
+  if (m.t === 'stopAt') {
+    stopAt = { at: m.at, reason: m.reason };
+    stopAtArrived?.();
+    return;
+  }
   inFlight--;
   if (m.bytes.byteLength > 0 && spareBytes.length < SHARD_BATCHES_IN_FLIGHT) spareBytes.push(m.bytes);
   if (m.meta.byteLength > 0 && spareMeta.length < SHARD_BATCHES_IN_FLIGHT) spareMeta.push(m.meta);
@@ -163,8 +192,62 @@ async function credit(): Promise<void> {
   while (inFlight >= SHARD_BATCHES_IN_FLIGHT) await new Promise<void>((r) => creditWaiters.push(r));
 }
 
+/** Where the shards' reading stands (ShardSetup.reading); this shard's: readingBase + position.bytes. */
+const reading = new Float64Array(setup.reading);
+/** The sizes of the inputs before the one being read. */
+let readingBase = 0;
+
+/**
+ * Waits while another shard is more than SHARD_LEAD_BYTES behind this one (until a halt, which
+ * answers at once). The lines and the watermark gathered so far go out first: the shard behind
+ * may need this one's watermark for its own lines to go out, and so for the credit to read on.
+ */
+async function keepPace(): Promise<void> {
+  const self = setup.shard.index;
+  const ahead = (): boolean => {
+    for (let i = 0; i < reading.length; i++) if (i !== self && reading[self] - reading[i] > SHARD_LEAD_BYTES) return true;
+    return false;
+  };
+  if (!ahead()) return;
+  send(tracked);
+  while (!haltAsked && ahead()) await new Promise((r) => setTimeout(r, 1));
+}
+
+/**
+ * Once halted: waits for where the shards stop, and says how many more bytes of input `index` this
+ * shard may hand its core (Infinity: all of it), having handed it `handed`.
+ */
+async function allowance(index: number, handed: number): Promise<number> {
+  if (!haltAsked) return Infinity;
+  if (!haltAnswered) answerHalt();
+  if (stopAt === null) await new Promise<void>((r) => (stopAtArrived = r));
+  const at = stopAt!.at;
+  return index < at.file ? Infinity : index === at.file ? at.bytes - handed : 0;
+}
+
+/** The interruption, as the single thread's reader ends an input with it (cli/inputs.ts). */
+const interruptedHere = (read: number): CaptureError => interruptedError(AbortSignal.abort(stopAt!.reason), read);
+
 /** An input's chunks, with a batch sent (and credit awaited) between them once enough has gathered. */
-async function* paced(input: AnalyzeInput): AsyncGenerator<Uint8Array> {
+async function* paced(input: AnalyzeInput, index: number): AsyncGenerator<Uint8Array> {
+  position.file = index;
+  position.bytes = 0;
+  readingBase = 0;
+  for (let i = 0; i < index; i++) readingBase += setup.sizes[i];
+  reading[setup.shard.index] = readingBase;
+  try {
+    if (await allowance(index, 0) <= 0) throw interruptedHere(0);
+    yield* pacedChunks(input, index);
+  } finally {
+    if (index === setup.files.length - 1) {
+      readAll = true;
+      reading[setup.shard.index] = Infinity;
+      if (haltAsked && !haltAnswered) answerHalt();
+    }
+  }
+}
+
+async function* pacedChunks(input: AnalyzeInput, index: number): AsyncGenerator<Uint8Array> {
   for await (const chunk of input.bytes) {
     // The core has tracked every segment of the chunks before this one (core.ts, drainAfterEachChunk).
     const cost = tracker !== null ? tracker.referableCost : 0;
@@ -177,8 +260,15 @@ async function* paced(input: AnalyzeInput): AsyncGenerator<Uint8Array> {
       send(tracked, undefined, due);
     }
     await credit();
-    if (setup.progress) port.postMessage({ t: 'read', file: input.name, bytes: chunk.length } satisfies FromShard);
-    yield chunk;
+    await keepPace();
+    const left = await allowance(index, position.bytes);
+    if (left <= 0) throw interruptedHere(position.bytes);
+    const part = left < chunk.length ? chunk.subarray(0, left) : chunk;
+    if (setup.progress) port.postMessage({ t: 'read', file: input.name, bytes: part.length } satisfies FromShard);
+    position.bytes += part.length;
+    reading[setup.shard.index] = readingBase + position.bytes;
+    yield part;
+    if (part !== chunk) throw interruptedHere(position.bytes);
   }
 }
 
@@ -189,7 +279,7 @@ try {
     // while, as the single thread's does when stdout pushes back; a 1 MiB chunk of a SYN flood
     // retires ~7k connections per shard, ~14 MB of lines sent beyond the credit.
     const input = openInput(name, { waitForOutput: () => (inFlight >= SHARD_BATCHES_IN_FLIGHT ? credit() : null), limit: setup.sizes[i] });
-    return { name, bytes: paced(input) };
+    return { name, bytes: paced(input, i) };
   }), settings, clock, {
     ladder: false,
     shard: setup.shard,
@@ -232,9 +322,12 @@ try {
   // What was sent stands (every line of it is the single tracker's), and so does what is pending:
   // every line and creation before the segment that would pass the cap is the single tracker's too.
   // The merge takes them through the segment before it; the rest is one thread's job.
+  reading[setup.shard.index] = Infinity; // reads no more: no shard waits for it
   send(err.ordinal - 1);
   port.postMessage({ t: 'capReached', cap: err.cap, ordinal: err.ordinal } satisfies FromShard);
   await new Promise<never>(() => {}); // terminated by the CLI's thread
 }
+// (Said by the last input's reader already, unless the core asked it for nothing.)
+reading[setup.shard.index] = Infinity;
 send(AT_END);
 port.postMessage({ t: 'done', core, summary: summary.counts(), gate: { connections: gate.connections, codes: [...gate.codes] } });

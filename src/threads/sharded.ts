@@ -25,7 +25,7 @@ import type { RunReport, Settings } from '../report/model.js';
 import { SCHEMA_VERSION } from '../report/model.js';
 import { TOOL_VERSION } from '../version.js';
 import { ShardMerger, type ShardBatch } from './shard-merger.js';
-import { unpackBatch, type FromShard, type ToShard } from './shard-protocol.js';
+import { isBefore, unpackBatch, type FromShard, type ReadPosition, type ToShard } from './shard-protocol.js';
 import { SHARD_WORKER_URL, takeShardWorkers } from './prewarm.js';
 import { workerScriptBuilt } from './worker-script.js';
 
@@ -45,7 +45,12 @@ export interface ShardedRunOptions {
   onBytes?: (file: string, bytes: number) => void;
   /** Aborted (stdout gone): the workers are stopped and the run resolves with null. */
   signal?: AbortSignal;
-  /** When aborted, the lines merged so far are written and the run ends (resolves null). */
+  /**
+   * When aborted (the reason is the signal's name), every shard stops reading at the furthest point
+   * any had read, and the run resolves as the single run interrupted there would (its inputs have
+   * INTERRUPTED). Only when a shard had stopped at a cap are the lines merged so far written, and
+   * the run resolves null.
+   */
   interrupt?: AbortSignal;
   /** As AnalyzeOptions.precisionDigits. */
   precisionDigits?: number;
@@ -88,6 +93,8 @@ export function analyzeSharded(files: string[], sizes: number[], settings: Setti
   };
   const merger = new ShardMerger(n, opts.write, 1 << 20, ack);
   const done: Array<Extract<FromShard, { t: 'done' }> | null> = new Array(n).fill(null);
+  /** Where each shard's reading stands (ShardSetup.reading), shared with them. */
+  const reading = new SharedArrayBuffer(8 * n);
   /** The earliest cap a shard reached (ShardCapReached), once one has. */
   let capped: ShardCapStop['capReached'] | null = null;
   return new Promise<ShardedRun | ShardCapStop | null>((resolve, reject) => {
@@ -106,16 +113,41 @@ export function analyzeSharded(files: string[], sizes: number[], settings: Setti
       stop();
       resolve(null);
     };
-    // Interrupted (SIGINT): the lines merged so far are written too (the merge's buffer holds
-    // whole lines between messages), then the shards are stopped.
-    const interrupted = (): void => {
-      if (settled) return;
+    // Interrupted at a cap (a shard stopped at its share, below): the lines merged so far are
+    // written (the merge's buffer holds whole lines between messages), then the shards are stopped;
+    // only one thread could go on from there, and the interruption says not to.
+    const abandonAtCap = (): void => {
       try {
         merger.flush();
       } finally {
         stop();
         resolve(null);
       }
+    };
+    // Interrupted (SIGINT, SIGTERM): the shards are halted, then all stop at the furthest point any
+    // had read (ToShard 'stopAt'), so each has read the same bytes and they finish as the single
+    // thread does when interrupted there: the open connections, the summary, INTERRUPTED in inputs.
+    const readAll: ReadPosition = { file: files.length, bytes: 0 };
+    const stands: Array<ReadPosition | null> = new Array(n).fill(null);
+    let halting = false;
+    let stopSent = false;
+    const stopWhenAllStand = (): void => {
+      if (!halting || stopSent || stands.some((p) => p === null)) return;
+      let at = stands[0]!;
+      for (const p of stands) if (isBefore(at, p!)) at = p!;
+      stopSent = true;
+      const reason = String(opts.interrupt!.reason);
+      for (let i = 0; i < n; i++) if (done[i] === null) workers[i].postMessage({ t: 'stopAt', at, reason } satisfies ToShard);
+    };
+    const interrupted = (): void => {
+      if (settled || halting) return;
+      if (capped !== null) { abandonAtCap(); return; }
+      halting = true;
+      for (let i = 0; i < n; i++) {
+        if (done[i] !== null) stands[i] = readAll;
+        else workers[i].postMessage({ t: 'halt' } satisfies ToShard);
+      }
+      stopWhenAllStand();
     };
     // Either may have come already, while the inputs were probed or the workers started: a
     // listener added now would never hear it (helper-78 review: a SIGINT 0.25 s in read all 1 GB).
@@ -173,7 +205,13 @@ export function analyzeSharded(files: string[], sizes: number[], settings: Setti
               // Every shard reads every input and meets the same error: said once.
               if (index === 0) opts.onInputError?.(m.file, new CaptureError(m.code as CaptureError['code'], m.byteOffset, m.message));
               return;
+            case 'halted':
+              stands[index] = m.at;
+              stopWhenAllStand();
+              return;
             case 'capReached':
+              // Halted, no thread goes on past a cap (the single thread would read again).
+              if (halting) { abandonAtCap(); return; }
               // The single run's lines are known through the segment before the earliest cap; the
               // others go on until they pass it or stop at a cap of their own before it.
               if (capped === null || m.ordinal < capped.ordinal) capped = { cap: m.cap, ordinal: m.ordinal };
@@ -181,6 +219,7 @@ export function analyzeSharded(files: string[], sizes: number[], settings: Setti
               break;
             case 'done':
               done[index] = m;
+              if (halting && stands[index] === null) { stands[index] = readAll; stopWhenAllStand(); }
               if (capped === null && done.every((d) => d !== null)) finish();
               break;
           }
@@ -198,7 +237,7 @@ export function analyzeSharded(files: string[], sizes: number[], settings: Setti
       w.on('exit', (code) => {
         if (!settled && done[index] === null) fail(new Error(`shard worker ${index} exited (code ${code}) before finishing`));
       });
-      w.postMessage({ t: 'setup', setup: { settings, files, sizes, shard: { index, count: n }, failOn: opts.failOn, progress: index === 0 && opts.onBytes !== undefined, precisionDigits: opts.precisionDigits, clockStart: opts.clockStart ?? null } } satisfies ToShard);
+      w.postMessage({ t: 'setup', setup: { settings, files, sizes, shard: { index, count: n }, failOn: opts.failOn, progress: index === 0 && opts.onBytes !== undefined, reading, precisionDigits: opts.precisionDigits, clockStart: opts.clockStart ?? null } } satisfies ToShard);
     }
   });
 }

@@ -14,9 +14,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { interruptedLine, runCli } from '../../src/cli/run.js';
+import { interruptedLine, runCli, type OutStream } from '../../src/cli/run.js';
 import type { InterruptSignal } from '../../src/cli/options.js';
 import type { RunReport } from '../../src/report/model.js';
 import { Scenario } from '../helpers/scenario.js';
@@ -171,40 +171,168 @@ describe('the binary on a named FIFO given as a path, its writer quiet', () => {
   }, 90_000);
 });
 
-describe('the binary, --threads 2 on a file (two shards)', () => {
-  test('SIGINT: the lines merged so far are written whole, without a summary line, and the run says so: exit 130', async () => {
-    // 20,000 refused connections, 10 s apart (~40 MB of NDJSON): the run is still merging when the
-    // test, having read the first chunk, stops reading stdout and signals.
-    const dir = mkdtempSync(join(tmpdir(), 'tcpflow-interrupt-'));
-    const file = join(dir, 'refusals.pcap');
+describe('--threads 2 on files (two shards)', () => {
+  interface Line { type: string; id?: number; inputs?: RunReport['inputs']; summary?: unknown; stats?: Record<string, unknown> }
+  const parse = (text: string): Line[] => text.trimEnd().split('\n').map((l) => JSON.parse(l) as Line);
+
+  /** `n` refused connections, 10 s apart: ~150 B of capture and ~2 KB of NDJSON each. */
+  const made = new Map<number, Buffer>();
+  function refusals(n: number): Buffer {
+    let b = made.get(n);
+    if (b !== undefined) return b;
     const s = new Scenario();
-    for (let i = 0; i < 20_000; i++) {
+    for (let i = 0; i < n; i++) {
       s.a.reset(1000 + i * 7919);
       s.a.syn(); s.wait(1); s.b.rstAck(); s.wait(10_000);
     }
-    writeFileSync(file, s.pcap());
-    const child = spawn(process.execPath, [BIN, '--threads', '2', '-f', 'ndjson', file], { env: { ...process.env, NO_COLOR: '1', CI: '' } });
-    const chunks: Buffer[] = [];
-    let stderr = '';
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (d: string) => (stderr += d));
-    const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    await new Promise<void>((resolve) => child.stdout.once('data', (d: Buffer) => { chunks.push(d); child.stdout.pause(); resolve(); }));
-    child.kill('SIGINT');
-    // Read on (the run waits for stdout to take what it was given), to the end.
-    child.stdout.on('data', (d: Buffer) => chunks.push(d));
-    child.stdout.resume();
-    const code = await new Promise<number | null>((r) => child.on('close', r));
-    clearTimeout(guard);
-    rmSync(dir, { recursive: true, force: true });
-    expect(code).toBe(130);
-    expect(stderr).toBe('tcpflow-analyze: interrupted (SIGINT): --threads 2 stopped its shards; the connections written so far stand, without a summary line\n');
-    const text = Buffer.concat(chunks).toString('utf8');
-    expect(text.endsWith('\n')).toBe(true);
-    const lines = text.trimEnd().split('\n').map((l) => JSON.parse(l) as { type: string });
-    expect(lines.length).toBeGreaterThan(0);
-    expect(lines.length).toBeLessThan(20_000);
-    expect(lines.every((l) => l.type === 'connection')).toBe(true);
+    made.set(n, (b = Buffer.from(s.pcap())));
+    return b;
+  }
+
+  /** One thread's NDJSON for `files`, from the binary. */
+  const oneThread = (files: string[]): Line[] =>
+    parse(execFileSync(process.execPath, [BIN, '-f', 'ndjson', ...files], { encoding: 'utf8', maxBuffer: 1 << 28, env: { ...process.env, NO_COLOR: '1', CI: '' } }));
+
+  /**
+   * The interrupted sharded run against one thread on the same bytes: `capture` cut where the
+   * sharded run's first input says reading stopped (whole when it says nothing), `rest` not read.
+   * Its lines, in order, and its counts must be the same; the inputs differ only in what the cut
+   * says (a half record there, which the interrupted run does not call cut) and their names.
+   */
+  function expectSingleRunCutThere(lines: Line[], file: string, capture: Buffer, dir: string): number | null {
+    const summary = lines.at(-1)!;
+    expect(summary.type).toBe('summary');
+    const stopped = summary.inputs![0].issues.find((i) => i.code === 'INTERRUPTED');
+    const at = stopped?.byteOffset ?? null;
+    const cut = join(dir, 'cut.pcap');
+    writeFileSync(cut, at === null ? capture : capture.subarray(0, at));
+    const ref = oneThread([cut]);
+    expect(lines.length).toBe(ref.length);
+    // A connection's frames name their input: the file's name, and the cut's.
+    expect(JSON.stringify(lines.slice(0, -1)).replaceAll(JSON.stringify(file), '"IN"')).toBe(JSON.stringify(ref.slice(0, -1)).replaceAll(JSON.stringify(cut), '"IN"'));
+    expect(summary.summary).toEqual(ref.at(-1)!.summary);
+    expect(summary.stats).toEqual(ref.at(-1)!.stats);
+    expect({ ...summary.inputs![0], file: '', issues: [] }).toEqual({ ...ref.at(-1)!.inputs![0], file: '', issues: [] });
+    return at;
+  }
+
+  test('the binary, SIGINT: the run ends as one thread on the bytes the shards read (summary, INTERRUPTED where it stopped), exit 130', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tcpflow-interrupt-'));
+    try {
+      const file = join(dir, 'refusals.pcap');
+      const capture = refusals(20_000);
+      writeFileSync(file, capture);
+      const child = spawn(process.execPath, [BIN, '--threads', '2', '-f', 'ndjson', file], { env: { ...process.env, NO_COLOR: '1', CI: '' } });
+      const chunks: Buffer[] = [];
+      let stderr = '';
+      child.stderr.setEncoding('utf8');
+      child.stderr.on('data', (d: string) => (stderr += d));
+      const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      await new Promise<void>((resolve) => child.stdout.once('data', (d: Buffer) => { chunks.push(d); child.stdout.pause(); resolve(); }));
+      child.kill('SIGINT');
+      // Read on (the run waits for stdout to take what it was given), to the end.
+      child.stdout.on('data', (d: Buffer) => chunks.push(d));
+      child.stdout.resume();
+      const code = await new Promise<number | null>((r) => child.on('close', r));
+      clearTimeout(guard);
+      expect(code).toBe(130);
+      const text = Buffer.concat(chunks).toString('utf8');
+      expect(text.endsWith('\n')).toBe(true);
+      const lines = parse(text);
+      // Where the shards stood when the signal came is the host's timing: the check is the same either way.
+      const at = expectSingleRunCutThere(lines, file, capture, dir);
+      const packets = lines.at(-1)!.inputs![0].packets.toLocaleString('en-US');
+      expect(stderr).toBe(at === null
+        ? `tcpflow-analyze: interrupted (SIGINT) after the last input was read; the report covers the ${packets} packets read\n`
+        : `tcpflow-analyze: interrupted (SIGINT): reading stopped at byte ${at} of ${file}; the report covers the ${packets} packets read\n`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
+
+  /**
+   * runCli from the build (the shard workers exist only there) with `--threads 2 -f ndjson`, its
+   * stdout taking nothing until the interruption: the merge stops acknowledging, so the shards stop
+   * at a chunk's end a MiB or two in. Then SIGINT, and stdout takes everything.
+   */
+  async function interruptBlocked(files: string[]): Promise<{ code: number; lines: Line[]; stderr: string }> {
+    const { runCli: built } = (await import(pathToFileURL(join(ROOT, 'dist/cli/run.js')).href)) as typeof import('../../src/cli/run.js');
+    let handler: ((s: InterruptSignal) => boolean) | null = null;
+    const out: string[] = [];
+    const err: string[] = [];
+    let blocked = true;
+    let fired = false;
+    const drains: Array<() => void> = [];
+    const stdout: OutStream = {
+      write: (chunk) => {
+        out.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+        if (blocked && !fired) {
+          fired = true;
+          // Once the first write has been refused: the shards are held back from here.
+          setTimeout(() => {
+            expect(handler!('SIGINT')).toBe(true);
+            blocked = false;
+            stdout.writableLength = 0;
+            for (const d of drains.splice(0)) d();
+          }, 200);
+        }
+        return !blocked;
+      },
+      get writableLength() { return blocked ? 1 : 0; },
+      set writableLength(_) { /* the getter says */ },
+      once: (event, listener) => { if (event === 'drain') drains.push(listener); },
+    } as OutStream;
+    const code = await built({
+      argv: ['--threads', '2', '-f', 'ndjson', ...files], env: {}, stdinIsTTY: false,
+      stdout,
+      stderr: { write: (s) => (err.push(String(s)), true) },
+      onInterrupt: (h) => { handler = h; return () => {}; },
+    });
+    return { code, lines: parse(out.join('')), stderr: err.join('') };
+  }
+
+  test('in process, SIGINT mid-file: every shard stops where the furthest had read; the run is one thread cut there', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tcpflow-interrupt-'));
+    try {
+      const file = join(dir, 'refusals.pcap');
+      const capture = refusals(100_000);
+      writeFileSync(file, capture);
+      const r = await interruptBlocked([file]);
+      expect(r.code).toBe(130);
+      const at = expectSingleRunCutThere(r.lines, file, capture, dir);
+      // Stopped mid-file: what stdout held back kept the shards from reading on.
+      expect(at).not.toBeNull();
+      expect(at!).toBeLessThan(capture.length / 2);
+      const input = r.lines.at(-1)!.inputs![0];
+      expect(input.issues).toEqual([{ code: 'INTERRUPTED', byteOffset: at, detail: 'reading stopped: the run was interrupted (SIGINT)' }]);
+      expect(r.stderr).toBe(`tcpflow-analyze: interrupted (SIGINT): reading stopped at byte ${at} of ${file}; the report covers the ${input.packets.toLocaleString('en-US')} packets read\n`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
+
+  test('in process, SIGINT in the first of two files: the second is not read (INTERRUPTED as its error), as on one thread', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tcpflow-interrupt-'));
+    try {
+      const file = join(dir, 'refusals.pcap');
+      const capture = refusals(100_000);
+      writeFileSync(file, capture);
+      // Inputs are read in time order: this one's connection comes after the refusals.
+      const later = join(dir, 'later.pcap');
+      const s = new Scenario({ start: 1_800_000_000 });
+      s.a.syn(); s.b.synAck(); s.a.ack();
+      writeFileSync(later, s.pcap());
+      const r = await interruptBlocked([later, file]);
+      expect(r.code).toBe(130);
+      const [first, second] = r.lines.at(-1)!.inputs!;
+      expect(first.file).toBe(file);
+      expect(second).toMatchObject({ file: later, packets: 0, error: { code: 'INTERRUPTED', byteOffset: 0, message: 'not read: the run was interrupted (SIGINT)' } });
+      const at = expectSingleRunCutThere(r.lines, file, capture, dir);
+      expect(at).not.toBeNull();
+      expect(r.stderr).toBe(`tcpflow-analyze: interrupted (SIGINT): reading stopped at byte ${at} of ${file}; the report covers the ${first.packets.toLocaleString('en-US')} packets read (1 input not read)\n`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 90_000);
 });
 
