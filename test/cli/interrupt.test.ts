@@ -189,6 +189,19 @@ describe('--threads 2 on files (two shards)', () => {
     return b;
   }
 
+  /** `body` with `n` refusals written to a file in a directory of its own, removed after. */
+  async function withRefusals(n: number, body: (file: string, capture: Buffer, dir: string) => Promise<void>): Promise<void> {
+    const dir = mkdtempSync(join(tmpdir(), 'tcpflow-interrupt-'));
+    try {
+      const file = join(dir, 'refusals.pcap');
+      const capture = refusals(n);
+      writeFileSync(file, capture);
+      await body(file, capture, dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
   /** One thread's NDJSON for `files`, from the binary. */
   const oneThread = (files: string[]): Line[] =>
     parse(execFileSync(process.execPath, [BIN, '-f', 'ndjson', ...files], { encoding: 'utf8', maxBuffer: 1 << 28, env: { ...process.env, NO_COLOR: '1', CI: '' } }));
@@ -217,11 +230,7 @@ describe('--threads 2 on files (two shards)', () => {
   }
 
   test('the binary, SIGINT: the run ends as one thread on the bytes the shards read (summary, INTERRUPTED where it stopped), exit 130', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tcpflow-interrupt-'));
-    try {
-      const file = join(dir, 'refusals.pcap');
-      const capture = refusals(20_000);
-      writeFileSync(file, capture);
+    await withRefusals(20_000, async (file, capture, dir) => {
       const child = spawn(process.execPath, [BIN, '--threads', '2', '-f', 'ndjson', file], { env: { ...process.env, NO_COLOR: '1', CI: '' } });
       const chunks: Buffer[] = [];
       let stderr = '';
@@ -245,9 +254,7 @@ describe('--threads 2 on files (two shards)', () => {
       expect(stderr).toBe(at === null
         ? `tcpflow-analyze: interrupted (SIGINT) after the last input was read; the report covers the ${packets} packets read\n`
         : `tcpflow-analyze: interrupted (SIGINT): reading stopped at byte ${at} of ${file}; the report covers the ${packets} packets read\n`);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   }, 90_000);
 
   /**
@@ -292,11 +299,7 @@ describe('--threads 2 on files (two shards)', () => {
   }
 
   test('in process, SIGINT mid-file: every shard stops where the furthest had read; the run is one thread cut there', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tcpflow-interrupt-'));
-    try {
-      const file = join(dir, 'refusals.pcap');
-      const capture = refusals(100_000);
-      writeFileSync(file, capture);
+    await withRefusals(100_000, async (file, capture, dir) => {
       const r = await interruptBlocked([file]);
       expect(r.code).toBe(130);
       const at = expectSingleRunCutThere(r.lines, file, capture, dir);
@@ -306,17 +309,11 @@ describe('--threads 2 on files (two shards)', () => {
       const input = r.lines.at(-1)!.inputs![0];
       expect(input.issues).toEqual([{ code: 'INTERRUPTED', byteOffset: at, detail: 'reading stopped: the run was interrupted (SIGINT)' }]);
       expect(r.stderr).toBe(`tcpflow-analyze: interrupted (SIGINT): reading stopped at byte ${at} of ${file}; the report covers the ${input.packets.toLocaleString('en-US')} packets read\n`);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   }, 90_000);
 
   test('in process, SIGINT in the first of two files: the second is not read (INTERRUPTED as its error), as on one thread', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tcpflow-interrupt-'));
-    try {
-      const file = join(dir, 'refusals.pcap');
-      const capture = refusals(100_000);
-      writeFileSync(file, capture);
+    await withRefusals(100_000, async (file, capture, dir) => {
       // Inputs are read in time order: this one's connection comes after the refusals.
       const later = join(dir, 'later.pcap');
       const s = new Scenario({ start: 1_800_000_000 });
@@ -330,9 +327,7 @@ describe('--threads 2 on files (two shards)', () => {
       const at = expectSingleRunCutThere(r.lines, file, capture, dir);
       expect(at).not.toBeNull();
       expect(r.stderr).toBe(`tcpflow-analyze: interrupted (SIGINT): reading stopped at byte ${at} of ${file}; the report covers the ${first.packets.toLocaleString('en-US')} packets read (1 input not read)\n`);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   }, 90_000);
 });
 
