@@ -1513,7 +1513,11 @@ export class Connection implements ConnectionFacts {
     const nS = s.transitions.length;
     const nR = r.transitions.length;
     fill(SND_EV, t, frameNo, this.lastInput, false, ack, false, true, 0, false, false, true);
+    // §3.10.7.3's answer to an unacceptable ACK carries that ACK's number as its SEQ (the ladder's
+    // synSentRsts reads its rows the same way).
+    SND_EV.answersNothing = !(r.prevNanos >= 0 && (r.prevFlags & TCP_ACK) !== 0 && r.prevAck === seq);
     step(s, SND_EV);
+    SND_EV.answersNothing = false;
     fill(RCV_EV, t, frameNo, this.lastInput, false, ack, false, true, 0, false, false, true);
     step(r, RCV_EV);
     if (s.transitions.length !== nS || r.transitions.length !== nR || s.state === 'CLOSED') this.rstAccepted = true;

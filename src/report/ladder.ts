@@ -76,15 +76,17 @@ const SYN_SENT_RST_LEGENDS = [
   'RST in SYN_SENT: no arc (3.10.7.3)',
 ];
 /**
- * The same for a RST that answers nothing (no ACK of the peer's just before, at that ACK's number):
- * an abort, which RFC 9293 has send no RST from SYN_SENT, so the figure has no arc for it (helper-98
- * review: the wording above claimed an answer on Zeek's syn-then-rst.pcap).
+ * The same for a RST that answers nothing (its SEQ is not the ACK of the peer's segment before it):
+ * an abort. RFC 9293 has ABORT in SYN-SENT delete the TCB and send no RST (3.10.7), so Figure 5
+ * draws no arc for one; a stack that sent it had deleted the TCB too, and the machine takes Note 3's
+ * snd RST to CLOSED (helper-98 review: the wording above claimed an answer on Zeek's
+ * syn-then-rst.pcap; until 2026-12-07 the sender was drawn staying in SYN_SENT).
  */
 const SYN_SENT_ABORT_LEGENDS = [
-  'RST sent in SYN_SENT answering no ACK: an abort, which in RFC 9293 sends no RST (3.10.7), so no arc is drawn',
-  'RST sent in SYN_SENT answering no ACK: an abort, no arc in RFC 9293 (3.10.7)',
-  'RST in SYN_SENT, an abort: no arc (RFC 9293 3.10.7)',
-  'RST in SYN_SENT: no arc (3.10.7)',
+  'RST sent in SYN_SENT answering no ACK: an abort; RFC 9293 sends none (3.10.7), a stack that does has deleted the TCB: Note 3 to CLOSED',
+  'RST in SYN_SENT answering no ACK: an abort (RFC 9293 sends none, 3.10.7): Note 3 to CLOSED',
+  'RST in SYN_SENT answering no ACK: an abort, drawn as Note 3',
+  'RST in SYN_SENT: an abort (Note 3)',
 ];
 
 /**
@@ -101,21 +103,14 @@ const NO_CONNECTION_RST_LEGENDS = [
 ];
 
 /**
- * A RST sent by an endpoint in SYN_SENT: 'answer' when it answers the peer's segment just before
- * (its sequence number is that segment's ACK, both counted from the RST sender's ISN), else 'abort'.
+ * RSTs sent in SYN_SENT: 'answer' when one left its sender there (the machine's §3.10.7.3 answer to
+ * an unacceptable ACK), 'abort' when one took its sender to CLOSED (Connection.onRst: it answered nothing).
  */
-function synSentRsts(rows: readonly LadderRow[]): { answer: boolean; abort: boolean } {
-  let answer = false;
-  let abort = false;
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i];
-    if (!r.flags.split(',').includes('RST') || r.flags.includes('SYN') || (r.from === 'client' ? r.clientState : r.serverState) !== 'SYN_SENT') continue;
-    let p = i - 1;
-    while (p >= 0 && rows[p].from === r.from) p--;
-    if (p >= 0 && rows[p].ack !== null && rows[p].ack === r.seq) answer = true;
-    else abort = true;
-  }
-  return { answer, abort };
+function synSentRsts(c: ConnectionReport, rows: readonly LadderRow[]): { answer: boolean; abort: boolean } {
+  const answer = rows.some((r) => r.flags.split(',').includes('RST') && !r.flags.includes('SYN')
+    && (r.from === 'client' ? r.clientState : r.serverState) === 'SYN_SENT');
+  const isAbort = (t: TransitionReport): boolean => t.from === 'SYN_SENT' && t.arc === ARC.NOTE3_SND_RST;
+  return { answer, abort: c.client.transitions.some(isAbort) || c.server.transitions.some(isAbort) };
 }
 
 /** The longest of `lines` that fits `width`, else the last. */
@@ -155,7 +150,7 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
     const arcs = [...c.client.transitions, ...c.server.transitions];
     if (arcs.some((t) => t.evidence === 'inferred')) out.push(chalk.dim(fitting(INFERRED_LEGENDS, ctx.width)));
     if (arcs.some((t) => t.arc === ARC.NOTE3_SND_RST)) out.push(chalk.dim(fitting(RST_LEGENDS, ctx.width)));
-    const rsts = synSentRsts(rows);
+    const rsts = synSentRsts(c, rows);
     if (rsts.answer) out.push(chalk.dim(fitting(SYN_SENT_RST_LEGENDS, ctx.width)));
     if (rsts.abort) out.push(chalk.dim(fitting(SYN_SENT_ABORT_LEGENDS, ctx.width)));
     if (noConn.size > 0) out.push(chalk.dim(fitting(NO_CONNECTION_RST_LEGENDS, ctx.width)));

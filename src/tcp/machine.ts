@@ -68,6 +68,11 @@ export interface TcpEvent {
   acksOurFin: boolean;
   /** RST only: the receiver would accept it (see isRstAcceptable). */
   rstAcceptable: boolean;
+  /**
+   * SND RST only: it answers no unacceptable ACK of the peer's (its SEQ is not the ACK field of the
+   * peer's segment before it), so in SYN_SENT it is the sender's abort, not §3.10.7.3's answer.
+   */
+  answersNothing: boolean;
   frameNo: number;
   /** The input `frameNo` counts in (see Transition.input). */
   input: string;
@@ -77,7 +82,7 @@ export interface TcpEvent {
 export function newTcpEvent(dir: typeof SND | typeof RCV): TcpEvent {
   return {
     dir, syn: false, ack: false, fin: false, rst: false, len: 0,
-    acksOurSyn: false, acksOurFin: false, rstAcceptable: false, frameNo: 0, input: '', tNanos: 0,
+    acksOurSyn: false, acksOurFin: false, rstAcceptable: false, answersNothing: false, frameNo: 0, input: '', tNanos: 0,
   };
 }
 
@@ -253,10 +258,12 @@ export function step(ep: MachineEndpoint, ev: TcpEvent): boolean {
         if (!snd && cameFromListen(ep)) return goOn(ep, 'LISTEN', ARC.RCV_RST_NOTE1, ev);
         return goOn(ep, 'CLOSED', snd ? ARC.NOTE3_SND_RST : ARC.NOTE3_RCV_RST, ev);
       case 'SYN_SENT':
-        // Its own RST moves nothing (§3.10.7.3): SYN-SENT answers an unacceptable ACK with
-        // <SEQ=SEG.ACK><CTL=RST> and waits on (Figure 9, an old duplicate SYN); ABORT in SYN-SENT
-        // sends no RST at all (§3.10.7, ABORT call). A received one was judged acceptable: CLOSED.
-        if (snd) return true;
+        // Its own RST answering an unacceptable ACK moves nothing (§3.10.7.3): SYN-SENT sends
+        // <SEQ=SEG.ACK><CTL=RST> and waits on (Figure 9, an old duplicate SYN). One answering nothing
+        // is an abort: RFC 9293's ABORT in SYN-SENT deletes the TCB and sends no RST (§3.10.7), so a
+        // stack that sent one had deleted it too (Zeek's syn-then-rst.pcap): Note 3's snd RST to
+        // CLOSED. A received one was judged acceptable: CLOSED.
+        if (snd) return ev.answersNothing ? goOn(ep, 'CLOSED', ARC.NOTE3_SND_RST, ev) : true;
         return goOn(ep, 'CLOSED', ARC.NOTE3_RCV_RST, ev);
       case 'UNKNOWN': // joined mid-stream: the RST is the first thing we know; a receiver's acceptance is assumed
         return goOn(ep, 'CLOSED', snd ? ARC.NOTE3_SND_RST : ARC.NOTE3_RCV_RST, ev, snd ? 'observed' : 'inferred');

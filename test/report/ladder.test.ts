@@ -403,7 +403,7 @@ test('the header says what "inferred" means when an arc is, and what Note 3 allo
   expect(legendOf(renderConnectionLadder(sampleReport().connections[0], wide))).toEqual([]);
 });
 
-test('the header says a RST sent in SYN_SENT moves nothing, where one was, within --width (helper-94 audit, H4)', async () => {
+test('the header says a RST sent in SYN_SENT moves nothing, where one was, or that one answering nothing is an abort to CLOSED, within --width (helper-94 audit, H4)', async () => {
   const legendOf = (text: string): string[] => text.split('\n').filter((l) => /^RST (sent )?in SYN_SENT/.test(l));
   // The client answers a SYN,ACK of another ISN's SYN with <SEQ=SEG.ACK><CTL=RST> and stays in SYN_SENT.
   const answered = await firstConnection('generated/bad-handshake-ack-answered.pcap');
@@ -415,14 +415,24 @@ test('the header says a RST sent in SYN_SENT moves nothing, where one was, withi
     expect(lines, `width ${width}`).toHaveLength(1);
     expect([...lines[0]].length, `width ${width}`).toBeLessThanOrEqual(width);
   }
-  // A RST answering no ACK (a SYN, then the client's own RST: Zeek's syn-then-rst.pcap) is an abort.
+  // A RST answering no ACK (a SYN, then the client's own RST: Zeek's syn-then-rst.pcap) is an abort,
+  // drawn to CLOSED by Note 3 (until 2026-12-07 the client stayed in SYN_SENT, read as HALF_OPEN).
   const abort = new Scenario();
   abort.a.syn(); abort.a.rst({ seq: abort.a.isn + 1 });
   const aborted = (await analyze([{ name: 'abort.pcap', bytes: fromBytes(abort.pcap()) }], { ladder: true })).connections[0];
   expect(legendOf(renderConnectionLadder(aborted, wide))).toEqual([
-    'RST sent in SYN_SENT answering no ACK: an abort, which in RFC 9293 sends no RST (3.10.7), so no arc is drawn',
+    'RST sent in SYN_SENT answering no ACK: an abort; RFC 9293 sends none (3.10.7), a stack that does has deleted the TCB: Note 3 to CLOSED',
   ]);
-  for (const width of [40, 65, 78]) expect([...legendOf(renderConnectionLadder(aborted, { ...wide, width }))[0]].length).toBeLessThanOrEqual(width);
+  for (const width of [40, 65, 78, 100]) {
+    const lines = legendOf(renderConnectionLadder(aborted, { ...wide, width }));
+    expect(lines, `width ${width}`).toHaveLength(1);
+    expect([...lines[0]].length, `width ${width}`).toBeLessThanOrEqual(width);
+  }
+  expect(aborted.client.transitions.map((t) => `${t.from}>${t.to}:${t.arc}`)).toEqual(['CLOSED>SYN_SENT:active OPEN / create TCB, snd SYN', 'SYN_SENT>CLOSED:Note 3: snd RST']);
+  expect(aborted.client.finalState).toBe('CLOSED');
+  expect(aborted.handshake.outcome).toBe('aborted');
+  expect(aborted.anomalies.map((a) => a.code)).not.toContain('HALF_OPEN');
+  expect(renderConnectionLadder(aborted, wide)).toContain('SYN_SENT → CLOSED (Note 3: snd RST)');
   // Not where the RST's sender was anywhere else (a client's abort from ESTABLISHED, a refusal).
   expect(legendOf(renderConnectionLadder(await firstConnection('real/reset.pcap'), wide))).toEqual([]);
   expect(legendOf(renderConnectionLadder(await firstConnection('real/refused.pcap'), wide))).toEqual([]);
