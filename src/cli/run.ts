@@ -295,11 +295,26 @@ async function run(io: CliEnvironment, interruption: Interruption): Promise<numb
   const direct = streaming && checker === null && criteria(o).length === 0;
   // Lines a sharded run already wrote before it stopped at a cap: the single run's first ones.
   let alreadyWritten = 0;
+  // The interruption as the reading sees it. Reading again after a cap, a signal stops it only once
+  // it has passed the lines already written: stopped before, it reported a shorter run than those
+  // lines, and left out their open connections' ends (helper-105 review). Until then it reads on,
+  // as far as the shards had read at most.
+  const readingInterrupt = new AbortController();
+  let interruptHeld = false;
+  const onInterruption = (): void => {
+    if (alreadyWritten > 0) interruptHeld = true;
+    else readingInterrupt.abort(interruption.signal.reason);
+  };
+  if (interruption.signal.aborted) onInterruption();
+  else interruption.signal.addEventListener('abort', onInterruption, { once: true });
   const onDigest = (d: ConnectionDigest): void => {
     matched++;
     countGate(d.anomalies);
     shown++;
-    if (alreadyWritten > 0) { alreadyWritten--; return; }
+    if (alreadyWritten > 0) {
+      if (--alreadyWritten === 0 && interruptHeld) readingInterrupt.abort(interruption.signal.reason);
+      return;
+    }
     if (stdoutClosed) return;
     lines.digest(d);
     queueFlush();
@@ -365,7 +380,7 @@ async function run(io: CliEnvironment, interruption: Interruption): Promise<numb
       // could go on, so the run ends with the lines merged so far and no summary (README).
       const sig = interruption.by;
       if (sig !== null && !abort.signal.aborted) {
-        say(`${NAME}: interrupted (${sig}): --threads 2 had stopped its shards at a cap; the connections written so far stand, without a summary line`);
+        say(`${NAME}: interrupted (${sig}): a --threads 2 shard had reached its share of a cap, so the shards stopped; the connections written so far stand, without a summary line`);
         return failedInputs.length > 0 || outputFailed ? EXIT_FATAL : EXIT_INTERRUPTED[sig];
       }
       return failedInputs.length > 0 || outputFailed ? EXIT_FATAL : EXIT_OK;
@@ -391,7 +406,7 @@ async function run(io: CliEnvironment, interruption: Interruption): Promise<numb
       openInput(name, {
         onBytes: progress ? (n) => (progress!.setLabel(name), progress!.add(n)) : undefined,
         signal: abort.signal,
-        interrupt: interruption.signal,
+        interrupt: readingInterrupt.signal,
         waitForOutput,
         stdin: io.stdin,
       }),

@@ -18,8 +18,10 @@ export interface ShardSetup {
   /** Say each chunk read (one shard does, for the progress bar). */
   progress: boolean;
   /**
-   * Float64 per shard: how far it has read, in bytes of the inputs one after another (Infinity: all
-   * of them). A shard reads on only while no other is more than SHARD_LEAD_BYTES behind it.
+   * Float64 per shard: how far it has read, in bytes of the inputs one after another as stored (a
+   * gzip file's compressed bytes; Infinity: all of them). A shard reads on only while no other is
+   * more than SHARD_LEAD_BYTES behind it. Read and written without Atomics: a stale or torn value
+   * can only make one wait-or-go decision wrong, and keepPace decides again every millisecond.
    */
   reading: SharedArrayBuffer;
   /** AnalyzeOptions.precisionDigits: each shard's clock starts at it. */

@@ -20,6 +20,7 @@ import { interruptedLine, runCli, type OutStream } from '../../src/cli/run.js';
 import type { InterruptSignal } from '../../src/cli/options.js';
 import type { RunReport } from '../../src/report/model.js';
 import { Scenario } from '../helpers/scenario.js';
+import { sharedPath } from '../helpers/shared.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin/tcpflow-analyze.js');
@@ -297,6 +298,56 @@ describe('--threads 2 on files (two shards)', () => {
     });
     return { code, lines: parse(out.join('')), stderr: err.join('') };
   }
+
+  test('in process, SIGINT while one thread reads again after a cap: it stops only past the lines the shards wrote (helper-105 review)', async () => {
+    // The e2e test's mix: 1,500 connections, then 5,000 SYNs (read first: files go in time order);
+    // at --max-connections 1000 a shard reaches its half after 1,371 lines went out, and one thread
+    // reads again from the start, skipping those. The signal comes as it begins (the --debug line).
+    const dir = mkdtempSync(join(tmpdir(), 'tcpflow-interrupt-'));
+    try {
+      const gen = join(sharedPath('bench'), 'gen-capture');
+      const flows = join(dir, 'flows.pcap');
+      const flood = join(dir, 'flood.pcap');
+      execFileSync(process.execPath, [gen, '--flows', '1500', '--rate', '100', '--segs', '2', '--seed', 'mix', '--out', flows], { stdio: 'ignore' });
+      execFileSync(process.execPath, [gen, '--flood', '5000', '--seed', 'mix', '--start', '1700000100', '--out', flood], { stdio: 'ignore' });
+      const { runCli: built } = (await import(pathToFileURL(join(ROOT, 'dist/cli/run.js')).href)) as typeof import('../../src/cli/run.js');
+      let handler: ((s: InterruptSignal) => boolean) | null = null;
+      const out: string[] = [];
+      const err: string[] = [];
+      const args = ['-f', 'ndjson', '--max-connections', '1000'];
+      const code = await built({
+        argv: [...args, '--threads', '2', '--debug', flows, flood], env: {}, stdinIsTTY: false,
+        stdout: { write: (c) => (out.push(typeof c === 'string' ? c : Buffer.from(c).toString('utf8')), true) },
+        stderr: { write: (line) => { err.push(String(line)); if (String(line).includes('finishing on one thread')) expect(handler!('SIGINT')).toBe(true); return true; } },
+        onInterrupt: (h) => { handler = h; return () => {}; },
+      });
+      expect(err.join('')).toMatch(/cap at segment 20940 after 1371 lines; finishing on one thread/);
+      expect(code).toBe(130);
+      const lines = parse(out.join(''));
+      const summary = lines.at(-1)!;
+      expect(summary.type).toBe('summary');
+      // Every line stands in the report the summary closes: past the 1,371 the shards wrote.
+      expect(lines.length - 1).toBe((summary.summary as { connections: number }).connections);
+      expect(lines.length - 1).toBeGreaterThan(1371);
+      // And it is one thread's on what this one read: each input whole, cut where it stopped, or left out.
+      const given: string[] = [];
+      let text = JSON.stringify(lines.slice(0, -1));
+      for (const input of summary.inputs!) {
+        if (input.error?.code === 'INTERRUPTED') continue;
+        const stop = input.issues.find((i) => i.code === 'INTERRUPTED');
+        if (stop === undefined) { given.push(input.file); continue; }
+        const cut = join(dir, `cut-${given.length}.pcap`);
+        writeFileSync(cut, readFileSync(input.file).subarray(0, stop.byteOffset));
+        text = text.replaceAll(JSON.stringify(input.file), JSON.stringify(cut));
+        given.push(cut);
+      }
+      const ref = parse(execFileSync(process.execPath, [BIN, ...args, ...given], { encoding: 'utf8', maxBuffer: 1 << 28 }));
+      expect(text).toBe(JSON.stringify(ref.slice(0, -1)));
+      expect(summary.summary).toEqual(ref.at(-1)!.summary);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 
   test('in process, SIGINT mid-file: every shard stops where the furthest had read; the run is one thread cut there', async () => {
     await withRefusals(100_000, async (file, capture, dir) => {
