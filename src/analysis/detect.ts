@@ -22,7 +22,11 @@ const WHOLE = -1;
  */
 export function detectConnectionAnomalies(c: ConnectionFacts, ended: EndReason, endNanos: number, settings: Settings, unitNanos: number,
   outcome: HandshakeOutcome = handshakeOutcome(c), rst: ResetInfo = resetInfo(c)): void {
-  if (outcome === 'no_answer' && c.client.state === 'SYN_SENT') {
+  // Also when the client gave up with a RST (aborted) after sending its SYN again with nothing
+  // from the server: the SYNs went unanswered all the same, and a stack that resets on connect()
+  // timeout must still trip --fail-on (helper-106 review). One SYN reset at once is an abort only.
+  const abandoned = outcome === 'aborted' && c.server.packets === 0 && c.client.synCount >= 2;
+  if ((outcome === 'no_answer' && c.client.state === 'SYN_SENT') || abandoned) {
     const atSyn = c.firstSynFrame > 0;
     const synCount = c.client.synCount;
     const secs = seconds(c.lastNanos - c.firstNanos, unitNanos);
@@ -39,7 +43,8 @@ export function detectConnectionAnomalies(c: ConnectionFacts, ended: EndReason, 
     const unaccepted = found !== undefined && found.details.count === c.server.packets ? found : undefined;
     c.add('HALF_OPEN', CLIENT, atSyn ? c.firstSynFrame : c.firstFrame, atSyn ? c.firstSynInput : c.input,
       c.firstSynNanos >= 0 ? c.firstSynNanos : c.firstNanos,
-      ended === 'evicted' ? { synCount, seconds: secs, evicted: true }
+      abandoned ? { synCount, seconds: secs, aborted: true }
+        : ended === 'evicted' ? { synCount, seconds: secs, evicted: true }
         : unaccepted !== undefined ? { synCount, seconds: secs, unacceptedRsts: unaccepted.details.count as number } : { synCount, seconds: secs });
   }
   if (c.server.state === 'SYN_RECEIVED') {

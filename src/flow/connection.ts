@@ -1515,7 +1515,8 @@ export class Connection implements ConnectionFacts {
     fill(SND_EV, t, frameNo, this.lastInput, false, ack, false, true, 0, false, false, true);
     // §3.10.7.3's answer to an unacceptable ACK carries that ACK's number as its SEQ (the ladder's
     // synSentRsts reads its rows the same way).
-    SND_EV.answersNothing = !(r.prevNanos >= 0 && (r.prevFlags & TCP_ACK) !== 0 && r.prevAck === seq);
+    // A RST is never answered (§3.10.7.3 drops it), whatever its ACK field.
+    SND_EV.answersNothing = !(r.prevNanos >= 0 && (r.prevFlags & (TCP_ACK | TCP_RST)) === TCP_ACK && r.prevAck === seq);
     step(s, SND_EV);
     SND_EV.answersNothing = false;
     fill(RCV_EV, t, frameNo, this.lastInput, false, ack, false, true, 0, false, false, true);

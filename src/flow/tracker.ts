@@ -389,7 +389,10 @@ export class Tracker {
     // seq + 1 is that segment's. Zeek (IsReuse, the SYN against the side's start) and Wireshark (a
     // new tcp.stream when the SYN's seq is not the stream's base) split there too.
     if (!s.hasIss && s.hasSeq && (flags & TCP_ACK) === 0 && ((f.seq + 1) | 0) !== s.firstSeq) return true;
-    if (c.isClosed()) return true;
+    // Closed: a new connection, but for the server's SYN,ACK of the SYN its client aborted (the two
+    // crossed: the client gave up on connect() while the answer was in flight), which is that
+    // attempt's (helper-106 review: it opened a second record, PORT_REUSE, a RESET in ESTABLISHED).
+    if (c.isClosed() && !(!fromClient && (flags & TCP_ACK) !== 0 && c.server.packets === 0 && c.client.hasIss && ((f.ack - 1) | 0) === c.client.iss)) return true;
     if (t - c.lastNanos >= REUSE_AFTER_IDLE_SECONDS * 1e9) return true;
     // A fresh attempt (new ISN) after an unanswered one, or after one whose server the capture never
     // showed (one direction captured: its client is ESTABLISHED or closing by inference, and its

@@ -77,14 +77,14 @@ const SYN_SENT_RST_LEGENDS = [
 ];
 /**
  * The same for a RST that answers nothing (its SEQ is not the ACK of the peer's segment before it):
- * an abort. RFC 9293 has ABORT in SYN-SENT delete the TCB and send no RST (3.10.7), so Figure 5
- * draws no arc for one; a stack that sent it had deleted the TCB too, and the machine takes Note 3's
- * snd RST to CLOSED (helper-98 review: the wording above claimed an answer on Zeek's
+ * an abort. RFC 9293 has ABORT in SYN-SENT delete the TCB and send no RST (3.10.5), Figure 5's
+ * CLOSE / delete TCB arc; a stack that sent one had deleted the TCB too, and with the RST the
+ * machine takes Note 3's snd RST to CLOSED (helper-98 review: the wording above claimed an answer on Zeek's
  * syn-then-rst.pcap; until 2026-12-07 the sender was drawn staying in SYN_SENT).
  */
 const SYN_SENT_ABORT_LEGENDS = [
-  'RST sent in SYN_SENT answering no ACK: an abort; RFC 9293 sends none (3.10.7), a stack that does has deleted the TCB: Note 3 to CLOSED',
-  'RST in SYN_SENT answering no ACK: an abort (RFC 9293 sends none, 3.10.7): Note 3 to CLOSED',
+  'RST sent in SYN_SENT answering no ACK: an abort; RFC 9293 sends none (3.10.5), a stack that does has deleted the TCB: Note 3 to CLOSED',
+  'RST in SYN_SENT answering no ACK: an abort (RFC 9293 sends none, 3.10.5): Note 3 to CLOSED',
   'RST in SYN_SENT answering no ACK: an abort, drawn as Note 3',
   'RST in SYN_SENT: an abort (Note 3)',
 ];

@@ -260,9 +260,10 @@ export function step(ep: MachineEndpoint, ev: TcpEvent): boolean {
       case 'SYN_SENT':
         // Its own RST answering an unacceptable ACK moves nothing (§3.10.7.3): SYN-SENT sends
         // <SEQ=SEG.ACK><CTL=RST> and waits on (Figure 9, an old duplicate SYN). One answering nothing
-        // is an abort: RFC 9293's ABORT in SYN-SENT deletes the TCB and sends no RST (§3.10.7), so a
-        // stack that sent one had deleted it too (Zeek's syn-then-rst.pcap): Note 3's snd RST to
-        // CLOSED. A received one was judged acceptable: CLOSED.
+        // is an abort: RFC 9293's ABORT in SYN-SENT deletes the TCB and sends no RST (§3.10.5), as
+        // Figure 5's CLOSE / delete TCB does; a stack that sent one had deleted it too (Zeek's
+        // syn-then-rst.pcap), and the RST makes it Note 3's snd RST to CLOSED. A received one was
+        // judged acceptable: CLOSED.
         if (snd) return ev.answersNothing ? goOn(ep, 'CLOSED', ARC.NOTE3_SND_RST, ev) : true;
         return goOn(ep, 'CLOSED', ARC.NOTE3_RCV_RST, ev);
       case 'UNKNOWN': // joined mid-stream: the RST is the first thing we know; a receiver's acceptance is assumed

@@ -421,7 +421,7 @@ test('the header says a RST sent in SYN_SENT moves nothing, where one was, or th
   abort.a.syn(); abort.a.rst({ seq: abort.a.isn + 1 });
   const aborted = (await analyze([{ name: 'abort.pcap', bytes: fromBytes(abort.pcap()) }], { ladder: true })).connections[0];
   expect(legendOf(renderConnectionLadder(aborted, wide))).toEqual([
-    'RST sent in SYN_SENT answering no ACK: an abort; RFC 9293 sends none (3.10.7), a stack that does has deleted the TCB: Note 3 to CLOSED',
+    'RST sent in SYN_SENT answering no ACK: an abort; RFC 9293 sends none (3.10.5), a stack that does has deleted the TCB: Note 3 to CLOSED',
   ]);
   for (const width of [40, 65, 78, 100]) {
     const lines = legendOf(renderConnectionLadder(aborted, { ...wide, width }));

@@ -3072,3 +3072,42 @@ describe('a gap filled later takes its CAPTURE_LOSS mark off the ladder row that
     }
   });
 });
+
+describe('a client\'s own RST in SYN_SENT, answering nothing: an abort (helper-106 review of e952fac)', () => {
+  test('the server\'s SYN,ACK crossing the abort is that attempt\'s: one record, the server sent back to LISTEN, no reuse', async () => {
+    const s = new Scenario();
+    s.a.syn(); s.wait(10); s.a.rst(); s.wait(5);
+    s.b.synAck(); s.a.rst({ seq: s.a.isn + 1 }); // the closed port answers the late SYN,ACK
+    const r = await runChecked(s);
+    const c = only(r);
+    expect(c.handshake.outcome).toBe('aborted');
+    expect(c.client.transitions.map((t) => `${t.from}>${t.to}`)).toEqual(['CLOSED>SYN_SENT', 'SYN_SENT>CLOSED']);
+    expect(c.server.finalState).toBe('LISTEN');
+    expect(codes(c)).not.toContain('PORT_REUSE');
+    expect(codes(c)).not.toContain('RESET');
+    expect(c.zeek.connState).toBe('RSTO');
+  });
+
+  test('SYNs sent again, unanswered, then the client\'s RST: aborted, and still HALF_OPEN (aborted: true), so --fail-on warn trips', async () => {
+    const s = new Scenario();
+    s.a.syn(); s.wait(1000); s.a.syn(); s.wait(2000); s.a.syn(); s.wait(500); s.a.rst();
+    const c = only(await runChecked(s));
+    expect(c.handshake.outcome).toBe('aborted');
+    const half = c.anomalies.find((a) => a.code === 'HALF_OPEN');
+    expect(half?.details).toMatchObject({ synCount: 3, aborted: true });
+    expect(half?.details).not.toHaveProperty('evicted');
+    expect(half?.message).toMatch(/^client SYN never answered \(3 SYNs over 3\.50\d* s\); the client then reset its attempt$/);
+    // One SYN reset at once (Zeek's syn-then-rst.pcap): an abort only.
+    const once = new Scenario();
+    once.a.syn(); once.wait(0.3); once.a.rst();
+    expect(codes(only(await runChecked(once)))).not.toContain('HALF_OPEN');
+  });
+
+  test('a RST is never answered: the client\'s RST at the ACK field of the server\'s unacceptable RST,ACK is an abort', async () => {
+    const s = new Scenario();
+    s.a.syn(); s.b.rstAck({ ack: 1234 }); s.a.rst({ seq: 1234 });
+    const c = only(await runChecked(s));
+    expect(c.client.finalState).toBe('CLOSED');
+    expect(c.handshake.outcome).toBe('aborted');
+  });
+});
