@@ -1513,9 +1513,8 @@ export class Connection implements ConnectionFacts {
     const nS = s.transitions.length;
     const nR = r.transitions.length;
     fill(SND_EV, t, frameNo, this.lastInput, false, ack, false, true, 0, false, false, true);
-    // §3.10.7.3's answer to an unacceptable ACK carries that ACK's number as its SEQ (the ladder's
-    // synSentRsts reads its rows the same way).
-    // A RST is never answered (§3.10.7.3 drops it), whatever its ACK field.
+    // §3.10.7.3's answer to an unacceptable ACK carries that ACK's number as its SEQ; a RST is never
+    // answered (§3.10.7.3 drops it), whatever its ACK field. The ladder's legend reads the outcome.
     SND_EV.answersNothing = !(r.prevNanos >= 0 && (r.prevFlags & (TCP_ACK | TCP_RST)) === TCP_ACK && r.prevAck === seq);
     step(s, SND_EV);
     SND_EV.answersNothing = false;

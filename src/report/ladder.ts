@@ -79,8 +79,8 @@ const SYN_SENT_RST_LEGENDS = [
  * The same for a RST that answers nothing (its SEQ is not the ACK of the peer's segment before it):
  * an abort. RFC 9293 has ABORT in SYN-SENT delete the TCB and send no RST (3.10.5), Figure 5's
  * CLOSE / delete TCB arc; a stack that sent one had deleted the TCB too, and with the RST the
- * machine takes Note 3's snd RST to CLOSED (helper-98 review: the wording above claimed an answer on Zeek's
- * syn-then-rst.pcap; until 2026-12-07 the sender was drawn staying in SYN_SENT).
+ * machine takes Note 3's snd RST to CLOSED (helper-98 review: the wording above claimed an answer
+ * on Zeek's syn-then-rst.pcap; until 2026-12-07 the sender was drawn staying in SYN_SENT).
  */
 const SYN_SENT_ABORT_LEGENDS = [
   'RST sent in SYN_SENT answering no ACK: an abort; RFC 9293 sends none (3.10.5), a stack that does has deleted the TCB: Note 3 to CLOSED',
@@ -106,11 +106,10 @@ const NO_CONNECTION_RST_LEGENDS = [
  * RSTs sent in SYN_SENT: 'answer' when one left its sender there (the machine's §3.10.7.3 answer to
  * an unacceptable ACK), 'abort' when one took its sender to CLOSED (Connection.onRst: it answered nothing).
  */
-function synSentRsts(c: ConnectionReport, rows: readonly LadderRow[]): { answer: boolean; abort: boolean } {
+function synSentRsts(arcs: readonly TransitionReport[], rows: readonly LadderRow[]): { answer: boolean; abort: boolean } {
   const answer = rows.some((r) => r.flags.split(',').includes('RST') && !r.flags.includes('SYN')
     && (r.from === 'client' ? r.clientState : r.serverState) === 'SYN_SENT');
-  const isAbort = (t: TransitionReport): boolean => t.from === 'SYN_SENT' && t.arc === ARC.NOTE3_SND_RST;
-  return { answer, abort: c.client.transitions.some(isAbort) || c.server.transitions.some(isAbort) };
+  return { answer, abort: arcs.some((t) => t.from === 'SYN_SENT' && t.arc === ARC.NOTE3_SND_RST) };
 }
 
 /** The longest of `lines` that fits `width`, else the last. */
@@ -150,7 +149,7 @@ export function renderConnectionLadder(c: ConnectionReport, ctx: RenderContext, 
     const arcs = [...c.client.transitions, ...c.server.transitions];
     if (arcs.some((t) => t.evidence === 'inferred')) out.push(chalk.dim(fitting(INFERRED_LEGENDS, ctx.width)));
     if (arcs.some((t) => t.arc === ARC.NOTE3_SND_RST)) out.push(chalk.dim(fitting(RST_LEGENDS, ctx.width)));
-    const rsts = synSentRsts(c, rows);
+    const rsts = synSentRsts(arcs, rows);
     if (rsts.answer) out.push(chalk.dim(fitting(SYN_SENT_RST_LEGENDS, ctx.width)));
     if (rsts.abort) out.push(chalk.dim(fitting(SYN_SENT_ABORT_LEGENDS, ctx.width)));
     if (noConn.size > 0) out.push(chalk.dim(fitting(NO_CONNECTION_RST_LEGENDS, ctx.width)));
