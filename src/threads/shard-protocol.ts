@@ -43,9 +43,14 @@ export const SHARD_BATCHES_IN_FLIGHT = 4;
 
 /**
  * Where a shard's reading stands: `bytes` of input `file` handed to its core (the core has asked
- * for no more). `file` = the number of inputs: every input read (READ_ALL).
+ * for no more). `file` = the number of inputs: every input read (readAll).
  */
 export interface ReadPosition { file: number; bytes: number }
+
+/** The position of a shard that has read every one of `inputs` inputs. */
+export function readAll(inputs: number): ReadPosition {
+  return { file: inputs, bytes: 0 };
+}
 
 /** Input `a` is before `b`: `a`'s shard must read on to `b` to have read what `b`'s shard has. */
 export function isBefore(a: ReadPosition, b: ReadPosition): boolean {

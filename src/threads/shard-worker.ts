@@ -17,7 +17,7 @@ import type { CaptureError } from '../capture/record.js';
 import { runCore, type AnalyzeInput } from '../core.js';
 import { AT_END, ShardCapReached, type Tracker } from '../flow/tracker.js';
 import { NdjsonLineBatcher } from '../report/ndjson.js';
-import { metaLength, SHARD_BATCHES_IN_FLIGHT, SHARD_LEAD_BYTES, type FromShard, type ReadPosition, type ShardSetup, type ToShard, type WireBatch } from './shard-protocol.js';
+import { metaLength, readAll, SHARD_BATCHES_IN_FLIGHT, SHARD_LEAD_BYTES, type FromShard, type ReadPosition, type ShardSetup, type ToShard, type WireBatch } from './shard-protocol.js';
 
 const port = parentPort!;
 let gotSetup: ((s: ShardSetup) => void) | null = null;
@@ -41,11 +41,11 @@ let stopAtArrived: (() => void) | null = null;
 /** The input being read and the bytes of it handed to the core. */
 const position: ReadPosition = { file: 0, bytes: 0 };
 /** Every input has been read (or failed): nothing more will be handed to the core. */
-let readAll = false;
+let inputsDone = false;
 
 function answerHalt(): void {
   haltAnswered = true;
-  port.postMessage({ t: 'halted', at: readAll ? { file: setup.files.length, bytes: 0 } : { file: position.file, bytes: position.bytes } } satisfies FromShard);
+  port.postMessage({ t: 'halted', at: inputsDone ? readAll(setup.files.length) : { file: position.file, bytes: position.bytes } } satisfies FromShard);
 }
 
 port.on('message', (m: ToShard) => {
@@ -53,7 +53,7 @@ port.on('message', (m: ToShard) => {
   if (m.t === 'halt') {
     haltAsked = true;
     // Between chunks paced() answers; with every input read, nothing will ask: answered here.
-    if (readAll) answerHalt();
+    if (inputsDone) answerHalt();
     return;
   }
   if (m.t === 'stopAt') {
@@ -240,7 +240,7 @@ async function* paced(input: AnalyzeInput, index: number): AsyncGenerator<Uint8A
     yield* pacedChunks(input, index);
   } finally {
     if (index === setup.files.length - 1) {
-      readAll = true;
+      inputsDone = true;
       reading[setup.shard.index] = Infinity;
       if (haltAsked && !haltAnswered) answerHalt();
     }

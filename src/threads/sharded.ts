@@ -25,7 +25,7 @@ import type { RunReport, Settings } from '../report/model.js';
 import { SCHEMA_VERSION } from '../report/model.js';
 import { TOOL_VERSION } from '../version.js';
 import { ShardMerger, type ShardBatch } from './shard-merger.js';
-import { isBefore, unpackBatch, type FromShard, type ReadPosition, type ToShard } from './shard-protocol.js';
+import { isBefore, readAll, unpackBatch, type FromShard, type ReadPosition, type ToShard } from './shard-protocol.js';
 import { SHARD_WORKER_URL, takeShardWorkers } from './prewarm.js';
 import { workerScriptBuilt } from './worker-script.js';
 
@@ -127,7 +127,7 @@ export function analyzeSharded(files: string[], sizes: number[], settings: Setti
     // Interrupted (SIGINT, SIGTERM): the shards are halted, then all stop at the furthest point any
     // had read (ToShard 'stopAt'), so each has read the same bytes and they finish as the single
     // thread does when interrupted there: the open connections, the summary, INTERRUPTED in inputs.
-    const readAll: ReadPosition = { file: files.length, bytes: 0 };
+    const allRead = readAll(files.length);
     const stands: Array<ReadPosition | null> = new Array(n).fill(null);
     let halting = false;
     let stopSent = false;
@@ -144,7 +144,7 @@ export function analyzeSharded(files: string[], sizes: number[], settings: Setti
       if (capped !== null) { abandonAtCap(); return; }
       halting = true;
       for (let i = 0; i < n; i++) {
-        if (done[i] !== null) stands[i] = readAll;
+        if (done[i] !== null) stands[i] = allRead;
         else workers[i].postMessage({ t: 'halt' } satisfies ToShard);
       }
       stopWhenAllStand();
@@ -219,7 +219,7 @@ export function analyzeSharded(files: string[], sizes: number[], settings: Setti
               break;
             case 'done':
               done[index] = m;
-              if (halting && stands[index] === null) { stands[index] = readAll; stopWhenAllStand(); }
+              if (halting && stands[index] === null) { stands[index] = allRead; stopWhenAllStand(); }
               if (capped === null && done.every((d) => d !== null)) finish();
               break;
           }
