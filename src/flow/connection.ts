@@ -45,6 +45,13 @@ export const MAX_HOLES = 16;
 /** Queueing and timers allowed on top of a side's round trip before a FIN counts as lost (finSurelyArrivedBy). */
 const FIN_ARRIVAL_SLACK_NANOS = 200e6;
 /**
+ * Jitter allowed on top of a side's round trip before an ACK counts as lost, its segment sent again
+ * (ackLost). Less than FIN_ARRIVAL_SLACK_NANOS: the resend is the sender's own timer, not an answer
+ * a delayed-ACK timer may hold, and Linux resends a FIN one RTO after it, its round trip plus at
+ * least 200 ms (TCP_RTO_MIN), so 200 ms more would miss every such loss.
+ */
+const RESEND_SLACK_NANOS = 50e6;
+/**
  * A SYN,ACK recorded this soon after the ACK that acknowledged it was reordered at the capture point
  * (two taps merged: the handshake-ack-reorder scenario has 50 ms); later, it is a retransmission,
  * which comes an RTO after the first, and no RTO is shorter than 1 s (RFC 6298 (2.1), Linux
@@ -781,6 +788,7 @@ export class Connection implements ConnectionFacts {
       if (ack && !s.hasSeq) s.iss = seq;
       this.guessedIss = null;
     }
+    if ((syn || fin) && !rst) this.ackLost(s, syn, ack, seq, len, stamp);
     if (syn) {
       // A SYN with a new ISN inside a synchronized connection: not a new connection (the tracker
       // decided that), so RFC 5961 §4 applies: the stack answers a challenge ACK, state is unchanged.
@@ -1005,6 +1013,32 @@ export class Connection implements ConnectionFacts {
     holdPendingFin(ep, true, frameNo, input, tNanos);
     // A FIN,ACK that acknowledged its own FIN too (Note 2): delivered later with it, FIN_WAIT_1 -> TIME_WAIT.
     ep.pendingFinAcksOwn = arc === ARC.NOTE2;
+  }
+
+  /**
+   * `s` sends again what an ACK of its peer's, captured before, acknowledged: its SYN,ACK after that
+   * ACK took it from SYN_RECEIVED to ESTABLISHED, or its FIN after one took `rcv ACK of FIN`
+   * (FIN_WAIT_1 → FIN_WAIT_2, CLOSING → TIME_WAIT, LAST_ACK → CLOSED). A stack resends only what is
+   * still unacknowledged, so sent later than that ACK could have reached it and an answer come back,
+   * it shows the ACK was lost past the capture point: the arc is taken back, and the next ACK that
+   * covers the segment takes it again. The round trip is the larger of the handshake's and the one
+   * `s`'s ACKs of data showed (Endpoint.rttSampleNanos); without either, nothing is inferred (helper-107 audit, real Linux loss: a handshake ACK dropped
+   * at the server drew it ESTABLISHED 1 s early, the last ACK of a close dropped there drew it
+   * CLOSED before its FIN resends, "SEGMENT_IN_WRONG_STATE, server in CLOSED"). Sooner than that,
+   * the resend may have crossed the ACK, which then arrived: the arc stands. Only the arc that is
+   * still the endpoint's last, drawn from a captured ACK.
+   */
+  private ackLost(s: Endpoint, syn: boolean, ack: boolean, seq: number, len: number, stamp: number): void {
+    const tr = s.transitions;
+    if (tr.length === 0) return;
+    const last = tr[tr.length - 1];
+    if (last.evidence !== 'observed') return;
+    const resent = syn
+      ? ack && s.synSeen && seq === s.iss && last.arc === ARC.RCV_ACK_OF_SYN
+      : s.finSent && ((seq + len) | 0) === s.finSeq && last.arc === ARC.RCV_ACK_OF_FIN;
+    if (!resent) return;
+    const roundTrip = Math.max(this.sideRoundTrip(s), s.rttSampleNanos);
+    if (roundTrip >= 0 && stamp - last.tNanos > roundTrip + RESEND_SLACK_NANOS) this.takeBackLastArc(s);
   }
 
   /**
@@ -1617,8 +1651,9 @@ export class Connection implements ConnectionFacts {
     }
 
     // Reordered handshake: the ACK of this SYN,ACK was captured before it. The ACK was observed,
-    // just earlier than its SYN,ACK, so the arc is taken now.
-    if (syn && ack && s.state === 'SYN_RECEIVED' && r.hasAck && seqGt(r.ackMax, s.iss) && seqLe(r.ackMax, s.sndNxt)) {
+    // just earlier than its SYN,ACK, so the arc is taken now. Only at the first SYN,ACK: an ACK
+    // before a resend acknowledged an earlier copy and was lost (ackLost took its arc back).
+    if (syn && ack && s.state === 'SYN_RECEIVED' && s.synAckCount === 1 && r.hasAck && seqGt(r.ackMax, s.iss) && seqLe(r.ackMax, s.sndNxt)) {
       // The handshake's ACK is still that earlier segment (the first to acknowledge this far),
       // when it is the server's first such arc, the one the report times.
       if (s === this.server && this.blindAckBy === r && this.blindAckNo === r.ackMax && !hasHandshakeAck(s)) {

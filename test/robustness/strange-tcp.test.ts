@@ -3111,3 +3111,84 @@ describe('a client\'s own RST in SYN_SENT, answering nothing: an abort (helper-1
     expect(c.handshake.outcome).toBe('aborted');
   });
 });
+
+describe('an ACK lost past the capture point, shown by its segment sent again (helper-107 audit: real Linux loss recovery)', () => {
+  const arcs = (c: ConnectionReport, role: 'client' | 'server'): string[] => c[role].transitions.map((t) => `${t.frame} ${t.to}`);
+  const run = async (s: Scenario): Promise<ConnectionReport> => {
+    const r = await s.run();
+    checkInvariants(r);
+    return only(r);
+  };
+
+  test('the handshake ACK: the SYN,ACK resent 1 s later takes the server back to SYN_RECEIVED, and the ACK of the resend completes it', async () => {
+    const s = new Scenario();
+    s.a.syn(); s.wait(10); s.b.synAck(); s.wait(10); s.a.ack(); // frame 3: dropped at the server
+    s.wait(1000); s.b.again(); s.a.ack(); // frames 4, 5: the server's timer, the client's answer
+    s.b.data(20); s.a.ack(); close(s);
+    const c = await run(s);
+    expect(arcs(c, 'server').slice(0, 3)).toEqual(['2 LISTEN', '2 SYN_RECEIVED', '5 ESTABLISHED']);
+    expect(c.handshake).toMatchObject({ outcome: 'complete', ackFrame: 5, synAckCount: 2 });
+    // From the resend: its round trip is the client side's, 0.1 ms; the whole handshake took the second.
+    expect(c.handshake.rtt.synAckToAck).toBe(0.0001);
+    expect(c.handshake.duration).toBe(1.0204);
+    expect(c.ladder!.slice(2, 5).map((x) => x.serverState)).toEqual(['SYN_RECEIVED', 'SYN_RECEIVED', 'ESTABLISHED']);
+    expect(codes(c)).toEqual(['SYNACK_RETRANSMIT']);
+  });
+
+  test('the handshake ACK: a SYN,ACK resent sooner than the round trip + 50 ms may have crossed it: ESTABLISHED stays at the ACK', async () => {
+    const s = new Scenario();
+    s.a.syn(); s.wait(10); s.b.synAck(); s.wait(10); s.a.ack(); s.wait(30); s.b.again(); s.a.ack();
+    s.b.data(20); s.a.ack(); close(s);
+    const c = await run(s);
+    expect(arcs(c, 'server')[2]).toBe('3 ESTABLISHED');
+    expect(c.handshake.ackFrame).toBe(3);
+  });
+
+  test('the last ACK of the close: LAST_ACK resends its FIN, so it was not CLOSED; the ACK of the resend closes it', async () => {
+    const s = new Scenario();
+    s.a.syn(); s.wait(10); s.b.synAck(); s.wait(10); s.a.ack();
+    s.a.fin(); s.b.ack(); s.b.fin(); s.a.ack(); // frame 7: dropped at the server
+    s.wait(250); s.b.again(); s.a.ack(); // frames 8, 9
+    const c = await run(s);
+    expect(arcs(c, 'server').slice(-2)).toEqual(['6 LAST_ACK', '9 CLOSED']);
+    expect(codes(c)).toEqual(['FIN_RETRANSMIT']); // no SEGMENT_IN_WRONG_STATE: the resend came from LAST_ACK
+    expect(c.close.duration).toBeCloseTo(c.ladder![8].t - c.ladder![3].t, 6); // from the first FIN (frame 4) to the ACK of the resend
+    expect(c.ladder!.slice(5, 9).map((x) => x.serverState)).toEqual(['LAST_ACK', 'LAST_ACK', 'LAST_ACK', 'CLOSED']);
+    expect(finals(c)).toEqual(['TIME_WAIT', 'CLOSED']);
+  });
+
+  test('the ACK of the first FIN, the peer sending on: FIN_WAIT_1 until an ACK of the FIN that came after its last resend', async () => {
+    const s = new Scenario();
+    s.a.syn(); s.wait(10); s.b.synAck(); s.wait(10); s.a.ack();
+    s.a.fin(); s.b.data(100); s.wait(50); s.b.data(100); // frames 4-6: the server's segments, all lost
+    s.wait(250); s.a.again(); // frame 7: the client's FIN again
+    s.b.ack(); s.a.ack(); // frame 8 reaches it (FIN_WAIT_2), 9 acknowledges the data
+    s.b.fin(); s.a.ack();
+    const c = await run(s);
+    expect(arcs(c, 'client').slice(2)).toEqual(['4 FIN_WAIT_1', '8 FIN_WAIT_2', '10 TIME_WAIT']);
+    expect(c.ladder!.slice(3, 8).map((x) => x.clientState)).toEqual(['FIN_WAIT_1', 'FIN_WAIT_1', 'FIN_WAIT_1', 'FIN_WAIT_1', 'FIN_WAIT_2']);
+    expect(c.close.finWait2.client).toBeCloseTo(0.0002, 6);
+  });
+
+  test('CLOSING: a FIN resent after the ACK that took it to TIME_WAIT takes it back to CLOSING', async () => {
+    const s = new Scenario();
+    s.a.syn(); s.wait(10); s.b.synAck(); s.wait(10); s.a.ack();
+    s.a.fin(); s.b.fin({ ackLess: 1 }); // crossing: both CLOSING
+    s.a.ack(); s.b.ack(); // frame 7 (the server's ACK of the client's FIN): lost
+    s.wait(250); s.a.fin({ seq: 1001, keepSeq: true }); s.b.ack(); // frames 8, 9
+    const c = await run(s);
+    expect(arcs(c, 'client').slice(2)).toEqual(['4 FIN_WAIT_1', '5 CLOSING', '9 TIME_WAIT']);
+    expect(finals(c)).toEqual(['TIME_WAIT', 'TIME_WAIT']);
+    expect(codes(c)).not.toContain('SEGMENT_IN_WRONG_STATE');
+  });
+
+  test('without a round trip to judge by (the handshake not captured), nothing is taken back', async () => {
+    const s = new Scenario();
+    s.a.syn(); s.wait(10); s.b.synAck(); s.wait(10); s.a.ack();
+    s.a.fin(); s.b.ack(); s.b.fin(); s.a.ack(); s.wait(250); s.b.again(); s.a.ack();
+    const r = await analyzeBytes(writePcap(s.frames.slice(3)));
+    checkInvariants(r);
+    const c = only(r);
+    expect(c.server.transitions.find((t) => t.to === 'CLOSED')!.frame).toBe(4);
+  });
+});
