@@ -15,6 +15,11 @@ import { closeKind, findTransition, handshakeOutcome, reached, resetInfo, timeIn
 const CLIENT = 0;
 const SERVER = 1;
 const WHOLE = -1;
+/**
+ * A SYN unanswered this long went unanswered as one resent would have: RFC 6298's initial RTO, after
+ * which a stack sends its SYN again (Linux, Windows, the BSDs: 1 s).
+ */
+const SYN_UNANSWERED_NANOS = 1e9;
 
 /**
  * `unitNanos`: the capture's unit (CaptureClock.unitNanos), which spans in details are rounded to.
@@ -24,8 +29,11 @@ export function detectConnectionAnomalies(c: ConnectionFacts, ended: EndReason, 
   outcome: HandshakeOutcome = handshakeOutcome(c), rst: ResetInfo = resetInfo(c)): void {
   // Also when the client gave up with a RST (aborted) after sending its SYN again with nothing
   // from the server: the SYNs went unanswered all the same, and a stack that resets on connect()
-  // timeout must still trip --fail-on (helper-106 review). One SYN reset at once is an abort only.
-  const abandoned = outcome === 'aborted' && c.server.packets === 0 && c.client.synCount >= 2;
+  // timeout must still trip --fail-on (helper-106 review). So does one SYN left unanswered for an
+  // initial RTO before the RST (a connect() timeout shorter than the first resend: helper-108
+  // audit); one reset sooner is an abort only, the server given no time to answer.
+  const abandoned = outcome === 'aborted' && c.server.packets === 0
+    && (c.client.synCount >= 2 || c.lastNanos - c.firstNanos >= SYN_UNANSWERED_NANOS);
   if ((outcome === 'no_answer' && c.client.state === 'SYN_SENT') || abandoned) {
     const atSyn = c.firstSynFrame > 0;
     const synCount = c.client.synCount;

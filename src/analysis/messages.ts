@@ -15,7 +15,7 @@ export function anomalyMessage(code: AnomalyCode, who: 'client' | 'server' | nul
   const w = who ?? 'connection';
   switch (code) {
     case 'HALF_OPEN':
-      if (d.aborted === true) return `client SYN never answered (${d.synCount} SYNs over ${d.seconds} s); the client then reset its attempt`;
+      if (d.aborted === true) return `client SYN never answered (${d.synCount} SYN${d.synCount === 1 ? '' : 's'} over ${d.seconds} s); the client then reset its attempt`;
       return d.evicted === true
         ? `client SYN unanswered until evicted (${d.synCount} SYN${d.synCount === 1 ? '' : 's'} over ${d.seconds} s); client left in SYN_SENT`
         : typeof d.unacceptedRsts === 'number'

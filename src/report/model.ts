@@ -111,8 +111,9 @@ export interface Stats {
    * order read (`inputs`), so a step back from one input's last record to the next one's first counts too.
    */
   timestampsBackwards: number;
-  /** Connections retired before the end of capture: idle timeout, or the table's cap. */
+  /** Connections retired before the end of capture by an idle timeout (`ended: 'idle_timeout'`). */
   connectionsTimedOut: number;
+  /** Connections evicted at the table's cap (`ended: 'evicted'`, --max-connections). */
   connectionsEvicted: number;
   /** Most connections tracked at once. */
   peakConnections: number;
@@ -165,7 +166,7 @@ export type CloseKind =
   | 'none'; // no FIN, and no RST once an endpoint was established (a refused or aborted handshake, a lone RST: resetBy still names its sender)
 
 export type EndReason =
-  | 'closed' // both endpoints reached CLOSED or TIME_WAIT
+  | 'closed' // both endpoints reached CLOSED or TIME_WAIT (a server may be back in LISTEN: Note 1)
   | 'capture_end' // still tracked when the capture ended
   | 'idle_timeout' // retired after idleTimeoutSeconds without a packet
   | 'evicted' // the table was full and this was the least recently active

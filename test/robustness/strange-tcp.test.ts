@@ -3101,6 +3101,16 @@ describe('a client\'s own RST in SYN_SENT, answering nothing: an abort (helper-1
     const once = new Scenario();
     once.a.syn(); once.wait(0.3); once.a.rst();
     expect(codes(only(await runChecked(once)))).not.toContain('HALF_OPEN');
+    // One SYN left unanswered for an initial RTO, then reset (a connect() timeout under 1 s of
+    // resend): the SYN went unanswered all the same (helper-108 audit). Just under it: an abort only.
+    for (const [waitMs, half] of [[999.9, true], [999.8, false]] as const) {
+      const one = new Scenario();
+      one.a.syn(); one.wait(waitMs); one.a.rst(); // the RST 0.1 ms after the wait
+      const d = only(await runChecked(one));
+      expect(d.handshake.outcome).toBe('aborted');
+      if (half) expect(d.anomalies.find((a) => a.code === 'HALF_OPEN')?.message).toBe('client SYN never answered (1 SYN over 1 s); the client then reset its attempt');
+      else expect(codes(d)).toEqual([]);
+    }
   });
 
   test('a RST is never answered: the client\'s RST at the ACK field of the server\'s unacceptable RST,ACK is an abort', async () => {
