@@ -57,7 +57,11 @@ export function detectConnectionAnomalies(c: ConnectionFacts, ended: EndReason, 
   }
   if (c.server.state === 'SYN_RECEIVED') {
     const t = reached(c.server, 'SYN_RECEIVED')!;
-    c.add('HANDSHAKE_INCOMPLETE', SERVER, t.frameNo, t.input, t.tNanos, { synAckCount: c.server.synAckCount });
+    // A client ACK of the SYN was captured (serverSynAcked), yet the server stayed: it resent its
+    // SYN,ACK later than that ACK could have reached it, so the ACK was lost past the capture point
+    // (Connection.ackLost; helper-109 review: the message said "never acknowledged").
+    c.add('HANDSHAKE_INCOMPLETE', SERVER, t.frameNo, t.input, t.tNanos,
+      c.serverSynAcked ? { synAckCount: c.server.synAckCount, ackLost: true } : { synAckCount: c.server.synAckCount });
   }
   if (outcome === 'refused') {
     const t = findTransition(c.client, (x) => x.from === 'SYN_SENT' && x.to === 'CLOSED')!;

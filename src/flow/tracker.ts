@@ -384,6 +384,12 @@ export class Tracker {
       if ((isDone(s.state) && r.state !== 'SYN_SENT') || arcs >= 2 * MAX_RECORD_TRANSITIONS) return true;
     }
     if (s.hasIss && (f.seq | 0) === s.iss) return false;
+    // A bare SYN on a new ISN from a side that is done while its peer still waits for the ACK of its
+    // FIN (LAST_ACK, CLOSING): that ACK was lost past the capture point (Connection.ackLost took its
+    // arc back), and the peer, as good as closed, answers the SYN as TIME_WAIT would (a challenge
+    // ACK, or a SYN,ACK): a new connection, as when the arc stood (helper-109 review).
+    const peer = fromClient ? c.server : c.client;
+    if ((flags & TCP_ACK) === 0 && s.hasIss && isDone(s.state) && (peer.state === 'LAST_ACK' || peer.state === 'CLOSING')) return true;
     // A bare SYN from a side the capture joined mid-stream (no ISN known) is a new connection,
     // unless it is that side's own SYN captured after its first segment (reordered): then its
     // seq + 1 is that segment's. Zeek (IsReuse, the SYN against the side's start) and Wireshark (a

@@ -3192,6 +3192,75 @@ describe('an ACK lost past the capture point, shown by its segment sent again (h
     expect(codes(c)).not.toContain('SEGMENT_IN_WRONG_STATE');
   });
 
+  test('the SYN,ACK: the client\'s SYN sent again 1 s later shows it still in SYN_SENT; the SYN,ACK answering it establishes it', async () => {
+    const s = new Scenario();
+    s.a.syn(); s.wait(10); s.b.synAck(); // frame 2: dropped at the client
+    s.wait(1000); s.a.again(); s.b.again(); s.a.ack(); // frames 3-5
+    s.a.data(10); s.b.ack(); close(s);
+    const c = await run(s);
+    expect(arcs(c, 'client').slice(0, 2)).toEqual(['1 SYN_SENT', '4 ESTABLISHED']);
+    expect(c.ladder!.slice(1, 4).map((x) => x.clientState)).toEqual(['SYN_SENT', 'SYN_SENT', 'ESTABLISHED']);
+    expect(c.handshake).toMatchObject({ outcome: 'complete', ackFrame: 5 });
+    expect(codes(c).sort()).toEqual(['SYNACK_RETRANSMIT', 'SYN_RETRANSMIT']);
+    // Sooner than the server side's round trip + 200 ms: the SYN,ACK may still have been on its way.
+    const q = new Scenario();
+    q.a.syn(); q.wait(10); q.b.synAck(); q.wait(150); q.a.again(); q.b.again(); q.a.ack(); close(q);
+    expect(arcs(await run(q), 'client')[1]).toBe('2 ESTABLISHED');
+  });
+
+  test('the SYN,ACK: a resend of it captured before the client\'s SYN may cross that SYN: nothing is taken back', async () => {
+    const s = new Scenario();
+    s.a.syn(); s.wait(10); s.b.synAck(); s.wait(1000); s.b.again(); s.a.again(); s.b.again(); s.a.ack(); close(s);
+    const c = await run(s);
+    expect(arcs(c, 'client')[1]).toBe('2 ESTABLISHED');
+    expect(codes(c)).not.toContain('SEGMENT_IN_WRONG_STATE');
+  });
+
+  test('the handshake ACK taken back and never taken again: HANDSHAKE_INCOMPLETE says the ACK was lost, not that none came (helper-109 review)', async () => {
+    const s = new Scenario();
+    s.a.syn(); s.wait(10); s.b.synAck(); s.wait(10); s.a.ack(); s.wait(1000); s.b.again();
+    const c = await run(s);
+    expect(finals(c)).toEqual(['ESTABLISHED', 'SYN_RECEIVED']);
+    const inc = c.anomalies.find((a) => a.code === 'HANDSHAKE_INCOMPLETE')!;
+    expect(inc.details).toMatchObject({ synAckCount: 2, ackLost: true });
+    expect(inc.message).toBe('server SYN/ACK acknowledged, but the ACK never reached it (2 sent, the last after the ACK); server left in SYN_RECEIVED');
+  });
+
+  test('no take-back of the handshake ACK once either side sent more than its handshake, or after a reordered one (helper-109 review)', async () => {
+    // The client's FIN after the ACK (held by the server): the arcs would come out of frame order.
+    const fin = new Scenario();
+    fin.a.syn(); fin.wait(900); fin.b.synAck(); fin.wait(0.05); fin.a.ack(); fin.wait(0.05); fin.a.fin(); fin.wait(1000);
+    fin.b.synAck({ seq: 5000, keepSeq: true }); fin.wait(0.05); fin.a.ack();
+    expect(arcs(await run(fin), 'server')[2]).toBe('3 ESTABLISHED');
+    // A stale copy of the SYN,ACK after the server sent data: SYN_RECEIVED sends nothing else.
+    const data = new Scenario();
+    data.a.syn(); data.wait(10); data.b.synAck(); data.wait(10); data.a.ack(); data.a.data(100); data.b.ack(); data.b.data(200); data.a.ack();
+    data.wait(500); data.b.synAck({ seq: 5000, keepSeq: true, ack: 1001 }); data.b.data(50); data.a.ack(); close(data);
+    const d = await run(data);
+    expect(arcs(d, 'server')[2]).toBe('3 ESTABLISHED');
+    expect(d.handshake.ackFrame).toBe(3);
+    // The ACK captured before its SYN,ACK (reordered): the report times the handshake from it.
+    const re = new Scenario();
+    re.a.syn(); re.wait(10); re.a.ack({ ack: 5001 }); re.b.synAck(); re.wait(1000); re.b.again(); re.a.ack(); close(re);
+    const r = await run(re);
+    expect(arcs(r, 'server')[2]).toBe('3 ESTABLISHED');
+    expect(r.handshake.ackFrame).toBe(2);
+  });
+
+  test('the last ACK taken back, then the client opens the tuple again on a new ISN: a new connection, as before (helper-109 review)', async () => {
+    const s = new Scenario();
+    s.a.syn(); s.wait(10); s.b.synAck(); s.wait(10); s.a.ack();
+    s.a.fin(); s.b.ack(); s.b.fin(); s.a.ack(); s.wait(250); s.b.fin({ seq: 5001, keepSeq: true }); s.a.ack(); // taken back, then again
+    s.wait(400); s.b.fin({ seq: 5001, keepSeq: true }); // taken back: LAST_ACK
+    s.wait(100); s.a.reset(900000); s.a.syn(); s.b.synAck(); s.a.ack(); close(s);
+    const r = await s.run();
+    checkInvariants(r);
+    expect(r.connections).toHaveLength(2);
+    expect(r.connections[0].server.finalState).toBe('LAST_ACK');
+    expect(r.connections[1].anomalies.map((a) => a.code)).toContain('PORT_REUSE');
+    expect(r.connections[0].anomalies.map((a) => a.code)).not.toContain('UNEXPECTED_SYN');
+  });
+
   test('without a round trip to judge by (the handshake not captured), nothing is taken back', async () => {
     const s = new Scenario();
     s.a.syn(); s.wait(10); s.b.synAck(); s.wait(10); s.a.ack();
