@@ -2,6 +2,7 @@
 """Tiny scripted TCP endpoint for the loss recordings.
   app.py server IP PORT STEPS      (accepts one connection, runs STEPS on it)
   app.py client IP PORT STEPS      (connects, runs STEPS)
+  app.py snap LABEL                (ss of both namespaces now, into SNAPDIR/SNAPNAME.LABEL.ss.txt)
 STEPS, comma separated: send:N  recv:N  recveof  sleep:S  shut  close  abort  hold  snap:LABEL
   nft:NS:CMD...  (run `ip netns exec NS nft CMD`, '_' for spaces)   log:TEXT
 Environment: SNAPDIR, SNAPNAME, NSA, NSB (for snap), SOCKOPT_RCVBUF."""
@@ -52,6 +53,9 @@ def run(c, steps):
         except OSError as e:
             log("step %s: %r" % (st, e))
     time.sleep(300)
+if sys.argv[1] == "snap":  # app.py snap LABEL: a snapshot alone (run.sh and run-br.sh take "end" with it)
+    snap(sys.argv[2])
+    sys.exit(0)
 role, ip, port, steps = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 if role == "server":
     s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -40,13 +40,7 @@ if [[ ${CAPTURE:-A} == B ]]; then rr_tcpdump_start ${S}B ${S}b tcp; else rr_tcpd
 A python3 "$LOSS/app.py" client 10.99.$NET.2 $PORT "$CLIENT_STEPS" > "$TMP/client.log" 2>&1 &
 RR_PIDS+=($!)
 sleep "$DURATION"
-SNAPNAME=$NAME python3 - <<PY
-import os,subprocess,time
-with open(os.path.join(os.environ["SNAPDIR"], os.environ["SNAPNAME"] + ".end.ss.txt"), "w") as f:
-    for ns, who in ((os.environ["NSA"], "client"), (os.environ["NSB"], "server")):
-        r = subprocess.run(["ip","netns","exec",ns,"ss","-tanoi","state","all"], capture_output=True, text=True)
-        f.write("# %.6f ss in %s (%s)\n" % (time.time(), ns, who)); f.write("\n".join(l.rstrip() for l in r.stdout.splitlines()) + "\n")
-PY
+python3 "$LOSS/app.py" snap end > /dev/null
 { echo "# nft counters at the end"; for n in A B; do echo "## ${S}$n"; $n nft list table inet loss; done; echo "## ${S}R"; R nft list table bridge loss; } > "$SNAPDIR/$NAME.nft.txt"
 rr_tcpdump_stop "$SNAPDIR/$NAME.pcap"
 sort -n "$TMP/server.log" "$TMP/client.log" > "$SNAPDIR/$NAME.app.log"
