@@ -15,7 +15,7 @@ export interface AnomalyInfo {
 
 export const ANOMALIES = {
   HALF_OPEN: { severity: 'warn', summary: 'SYN never answered: the client is left in SYN_SENT', ref: '9293 §3.5.1' },
-  HANDSHAKE_INCOMPLETE: { severity: 'warn', summary: 'SYN/ACK never acknowledged: the server is left in SYN_RECEIVED', ref: '9293 §3.5' },
+  HANDSHAKE_INCOMPLETE: { severity: 'warn', summary: 'no ACK of the SYN/ACK reached the server: it is left in SYN_RECEIVED', ref: '9293 §3.5' },
   REFUSED: { severity: 'warn', summary: 'the SYN was answered by RST (nothing listening)', ref: '9293 §3.10.7.1' },
   RESET: { severity: 'warn', summary: 'an established connection was ended by an accepted RST', ref: '9293 §3.5.2' },
   SIMULTANEOUS_OPEN: { severity: 'info', summary: 'both sides sent a bare SYN: SYN_SENT -> SYN_RECEIVED', ref: '9293 §3.5 Fig. 7' },

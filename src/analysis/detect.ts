@@ -10,7 +10,7 @@ import type { ConnectionFacts } from '../flow/connection.js';
 import { isSynchronized } from '../flow/connection.js';
 import { seqDiff } from '../tcp/seq.js';
 import { unansweredResend, type Endpoint } from '../flow/endpoint.js';
-import { closeKind, findTransition, handshakeOutcome, reached, resetInfo, timeInState, type ResetInfo } from './phases.js';
+import { closeKind, findTransition, handshakeOutcome, isAbortArc, isIcmpAboutClientSyn, reached, resetInfo, timeInState, type ResetInfo } from './phases.js';
 
 const CLIENT = 0;
 const SERVER = 1;
@@ -32,8 +32,12 @@ export function detectConnectionAnomalies(c: ConnectionFacts, ended: EndReason, 
   // timeout must still trip --fail-on (helper-106 review). So does one SYN left unanswered for an
   // initial RTO before the RST (a connect() timeout shorter than the first resend: helper-108
   // audit); one reset sooner is an abort only, the server given no time to answer.
-  const abandoned = outcome === 'aborted' && c.server.packets === 0
-    && (c.client.synCount >= 2 || c.lastNanos - c.firstNanos >= SYN_UNANSWERED_NANOS);
+  // Timed from its last SYN to its abort, not over the record (helper-110 review: a RST 0.1 s after
+  // the SYN and another 1.5 s later read 1.6 s). Not when an ICMP error answered the SYN: that is
+  // ICMP_ERROR's, not "never answered" (README, CI gate).
+  const abort = outcome === 'aborted' && c.server.packets === 0 ? findTransition(c.client, isAbortArc) : null;
+  const abandoned = abort !== null && c.anomalies?.some(isIcmpAboutClientSyn) !== true
+    && (c.client.synCount >= 2 || (c.lastSynNanos >= 0 && abort.tNanos - c.lastSynNanos >= SYN_UNANSWERED_NANOS));
   if ((outcome === 'no_answer' && c.client.state === 'SYN_SENT') || abandoned) {
     const atSyn = c.firstSynFrame > 0;
     const synCount = c.client.synCount;
@@ -57,11 +61,7 @@ export function detectConnectionAnomalies(c: ConnectionFacts, ended: EndReason, 
   }
   if (c.server.state === 'SYN_RECEIVED') {
     const t = reached(c.server, 'SYN_RECEIVED')!;
-    // A client ACK of the SYN was captured (serverSynAcked), yet the server stayed: it resent its
-    // SYN,ACK later than that ACK could have reached it, so the ACK was lost past the capture point
-    // (Connection.ackLost; helper-109 review: the message said "never acknowledged").
-    c.add('HANDSHAKE_INCOMPLETE', SERVER, t.frameNo, t.input, t.tNanos,
-      c.serverSynAcked ? { synAckCount: c.server.synAckCount, ackLost: true } : { synAckCount: c.server.synAckCount });
+    c.add('HANDSHAKE_INCOMPLETE', SERVER, t.frameNo, t.input, t.tNanos, { synAckCount: c.server.synAckCount });
   }
   if (outcome === 'refused') {
     const t = findTransition(c.client, (x) => x.from === 'SYN_SENT' && x.to === 'CLOSED')!;

@@ -22,9 +22,7 @@ export function anomalyMessage(code: AnomalyCode, who: 'client' | 'server' | nul
           ? `client SYN answered only by ${d.unacceptedRsts === 1 ? 'a RST' : `${d.unacceptedRsts} RSTs`} it would not accept (${d.synCount} SYN${d.synCount === 1 ? '' : 's'} over ${d.seconds} s); client left in SYN_SENT`
           : `client SYN never answered (${d.synCount} SYN${d.synCount === 1 ? '' : 's'} over ${d.seconds} s); client left in SYN_SENT`;
     case 'HANDSHAKE_INCOMPLETE':
-      return d.ackLost === true
-        ? `server SYN/ACK acknowledged, but the ACK never reached it (${d.synAckCount} sent, the last after the ACK); server left in SYN_RECEIVED`
-        : `server SYN/ACK never acknowledged (${d.synAckCount} sent); server left in SYN_RECEIVED`;
+      return `no ACK of the server's SYN/ACK reached it (${d.synAckCount} sent); server left in SYN_RECEIVED`;
     case 'REFUSED':
       return 'connection refused: the SYN was answered by RST';
     case 'RESET':

@@ -33,7 +33,7 @@ export function firstArc(ep: Endpoint, arc: string, from = 0): Transition | null
 // several times for each of the 90k connections of the benchmark capture.
 const isSimOpenArc = (t: Transition): boolean => t.from === 'SYN_SENT' && t.to === 'SYN_RECEIVED';
 const isRefusedArc = (t: Transition): boolean => t.from === 'SYN_SENT' && t.arc === ARC.NOTE3_RCV_RST;
-const isAbortArc = (t: Transition): boolean => (t.from === 'SYN_SENT' || t.from === 'SYN_RECEIVED') && t.arc === ARC.NOTE3_SND_RST;
+export const isAbortArc = (t: Transition): boolean => (t.from === 'SYN_SENT' || t.from === 'SYN_RECEIVED') && t.arc === ARC.NOTE3_SND_RST;
 
 const isRstArc = (t: Transition): boolean => t.arc === ARC.NOTE3_SND_RST || t.arc === ARC.NOTE3_RCV_RST || t.arc === ARC.RCV_RST_NOTE1;
 
@@ -140,7 +140,7 @@ export function handshakeOutcome(c: ConnectionFacts): HandshakeOutcome {
   return 'no_answer';
 }
 
-const isIcmpAboutClientSyn = (a: Anomaly): boolean => a.code === 'ICMP_ERROR' && a.endpoint === 0 && a.details.syn === true;
+export const isIcmpAboutClientSyn = (a: Anomaly): boolean => a.code === 'ICMP_ERROR' && a.endpoint === 0 && a.details.syn === true;
 
 /**
  * A server that closed in SYN_RECEIVED (CLOSE → FIN_WAIT_1; Fast Open lets an application do that)

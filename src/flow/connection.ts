@@ -1016,8 +1016,7 @@ export class Connection implements ConnectionFacts {
   }
 
   /**
-   * `s` sends again what an answer of its peer's, captured before, acknowledged: its SYN after the
-   * SYN,ACK that took it from SYN_SENT to ESTABLISHED (below), its SYN,ACK after that
+   * `s` sends again what an ACK of its peer's, captured before, acknowledged: its SYN,ACK after that
    * ACK took it from SYN_RECEIVED to ESTABLISHED, or its FIN after one took `rcv ACK of FIN`
    * (FIN_WAIT_1 → FIN_WAIT_2, CLOSING → TIME_WAIT, LAST_ACK → CLOSED). A stack resends only what is
    * still unacknowledged, so sent later than that ACK could have reached it and an answer come back,
@@ -1034,21 +1033,6 @@ export class Connection implements ConnectionFacts {
     if (tr.length === 0) return;
     const last = tr[tr.length - 1];
     if (last.evidence !== 'observed') return;
-    // The opener's SYN sent again after the SYN,ACK that took it to ESTABLISHED, before any ACK of
-    // it (the peer still in SYN_RECEIVED): a stack resends its SYN only from SYN_SENT, so the
-    // SYN,ACK never reached it (helper-107 audit: drawn ESTABLISHED 1 s early, then "ESTABLISHED,
-    // SYN"). Its side's round trip is not timed yet (its ACK is what times it): the server side's,
-    // plus FIN delivery's 200 ms, stands for it; the next SYN,ACK takes the arc again. Only while
-    // that SYN,ACK is the peer's last segment: a resend of it captured since may be crossing this
-    // SYN, taken after it (br-synack-drop-capB: the answer to this SYN is then an exact copy of
-    // that resend, DUPLICATE_PACKETS, and nothing would take the arc again).
-    if (syn && !ack) {
-      if (s.synSeen && seq === s.iss && last.arc === ARC.RCV_SYN_ACK && r.state === 'SYN_RECEIVED' && r.prevNanos <= last.tNanos) {
-        const serverSide = this.sideRoundTrip(r);
-        if (serverSide >= 0 && stamp - last.tNanos > serverSide + FIN_ARRIVAL_SLACK_NANOS) this.takeBackLastArc(s);
-      }
-      return;
-    }
     // Not with a FIN held (delivered later, its arc would land before the retaken one: helper-109
     // review). A SYN,ACK only while neither side has sent anything but its handshake since (data or
     // a FIN from the server would be a stale copy's: SYN_RECEIVED sends nothing else; from the

@@ -151,7 +151,7 @@ export type HandshakeOutcome =
   | 'refused' // the SYN was answered by RST
   | 'no_answer' // SYN(s) and nothing back: half-open attempt
   | 'unreachable' // SYN(s) answered only by ICMP errors (ICMP_ERROR): rejected by a firewall, or no route
-  | 'synack_unacked' // SYN/ACK never acknowledged by the client
+  | 'synack_unacked' // no ACK of the SYN/ACK reached the server (none captured, or one lost past the capture point)
   | 'aborted' // the client reset its own attempt before it completed
   | 'bad_ack' // a SYN/ACK or final ACK that acknowledges the wrong sequence number, never corrected
   | 'not_seen'; // the capture did not show the handshake: it started mid-stream, or it missed the SYN/ACK the client then acknowledged (CAPTURE_LOSS syn_ack_unseen)
