@@ -1021,12 +1021,12 @@ export class Connection implements ConnectionFacts {
    * (FIN_WAIT_1 → FIN_WAIT_2, CLOSING → TIME_WAIT, LAST_ACK → CLOSED). A stack resends only what is
    * still unacknowledged, so sent later than that ACK could have reached it and an answer come back,
    * it shows the ACK was lost past the capture point: the arc is taken back, and the next ACK that
-   * covers the segment takes it again. The round trip is the larger of the handshake's and the one
-   * `s`'s ACKs of data showed (Endpoint.rttSampleNanos); without either, nothing is inferred (helper-107 audit, real Linux loss: a handshake ACK dropped
-   * at the server drew it ESTABLISHED 1 s early, the last ACK of a close dropped there drew it
-   * CLOSED before its FIN resends, "SEGMENT_IN_WRONG_STATE, server in CLOSED"). Sooner than that,
-   * the resend may have crossed the ACK, which then arrived: the arc stands. Only the arc that is
-   * still the endpoint's last, drawn from a captured ACK.
+   * covers the segment takes it again (helper-107 audit, real Linux loss: a handshake ACK dropped at
+   * the server drew it ESTABLISHED 1 s early, the last ACK of a close dropped there drew it CLOSED
+   * before its FIN resends, "SEGMENT_IN_WRONG_STATE, server in CLOSED"). The round trip is the larger
+   * of the handshake's and the one `s`'s ACKs of data showed (Endpoint.rttSampleNanos); without
+   * either, nothing is inferred. Sooner than that, the resend may have crossed the ACK, which then
+   * arrived: the arc stands. Only the arc that is still the endpoint's last, drawn from a captured ACK.
    */
   private ackLost(s: Endpoint, r: Endpoint, syn: boolean, ack: boolean, seq: number, len: number, stamp: number): void {
     const tr = s.transitions;
