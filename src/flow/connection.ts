@@ -372,12 +372,6 @@ export class Connection implements ConnectionFacts {
   /** The endpoint finAcked redrew in this segment (stampedEarlier leaves its arcs' stamps to finAcked). */
   private redrawn!: Endpoint | null;
   /**
-   * The client's `rcv SYN,ACK` was taken back (ackLost: it sent its SYN again), and no SYN,ACK has
-   * taken it again: its first segment that shows it had one (an ACK of the server's ISN + 1, or a RST
-   * at its own ISN + 1) does (synAckShown).
-   */
-  private synAckUnarrived!: boolean;
-  /**
    * The SYN,ACK inferred from the opener's ACK (oneSided), until a SYN,ACK of its peer's confirms or
    * contradicts it, or 1 s passes (peerAfterInferredSynAck): who acknowledged it, both histories'
    * lengths and the peer's state before, the ACK's frame, time and acknowledgment number, the end
@@ -489,7 +483,6 @@ export class Connection implements ConnectionFacts {
     this.blindAckNanos = 0;
     this.portReusePrevId = 0;
     this.challengeable = false;
-    this.synAckUnarrived = false;
     this.challengeAck = NaN;
     this.challengeAckAlt = NaN;
     this.challengedAt = NaN;
@@ -795,9 +788,6 @@ export class Connection implements ConnectionFacts {
       if (ack && !s.hasSeq) s.iss = seq;
       this.guessedIss = null;
     }
-    if (this.synAckUnarrived && !syn && s.state === 'SYN_SENT' && r.synSeen && (rst ? seq === ((s.iss + 1) | 0) : ack && ackNo === ((r.iss + 1) | 0))) {
-      this.synAckShown(s, frameNo, t);
-    }
     if ((syn || fin) && !rst) this.ackLost(s, r, syn, ack, seq, len, stamp);
     if (syn) {
       // A SYN with a new ISN inside a synchronized connection: not a new connection (the tracker
@@ -1026,8 +1016,7 @@ export class Connection implements ConnectionFacts {
   }
 
   /**
-   * `s` sends again what an answer of its peer's, captured before, acknowledged: its SYN after the
-   * SYN,ACK that took it from SYN_SENT to ESTABLISHED (below), its SYN,ACK after that
+   * `s` sends again what an ACK of its peer's, captured before, acknowledged: its SYN,ACK after that
    * ACK took it from SYN_RECEIVED to ESTABLISHED, or its FIN after one took `rcv ACK of FIN`
    * (FIN_WAIT_1 → FIN_WAIT_2, CLOSING → TIME_WAIT, LAST_ACK → CLOSED). A stack resends only what is
    * still unacknowledged, so sent later than that ACK could have reached it and an answer come back,
@@ -1044,24 +1033,6 @@ export class Connection implements ConnectionFacts {
     if (tr.length === 0) return;
     const last = tr[tr.length - 1];
     if (last.evidence !== 'observed') return;
-    // The opener's SYN sent again after the SYN,ACK that took it to ESTABLISHED, before any ACK of
-    // it (the peer still in SYN_RECEIVED): a stack resends its SYN only from SYN_SENT, so that
-    // SYN,ACK had not reached it (helper-107 audit: drawn ESTABLISHED 1 s early, then "ESTABLISHED,
-    // SYN"). Its side's round trip is not timed yet (its ACK would time it): the server side's, plus
-    // FIN delivery's 200 ms, stands for it. Only while that SYN,ACK is the peer's last segment: a
-    // resend of it captured since may cross this SYN (br-synack-drop-capB). The next SYN,ACK takes
-    // the arc again, or the client's first segment showing it had one (helper-110 review: without
-    // that, a client whose answering SYN,ACK the capture lacked stayed in SYN_SENT to the end).
-    if (syn && !ack) {
-      if (s.synSeen && seq === s.iss && last.arc === ARC.RCV_SYN_ACK && r.state === 'SYN_RECEIVED' && r.prevNanos <= last.tNanos) {
-        const serverSide = this.sideRoundTrip(r);
-        if (serverSide >= 0 && stamp - last.tNanos > serverSide + FIN_ARRIVAL_SLACK_NANOS) {
-          this.takeBackLastArc(s);
-          this.synAckUnarrived = true;
-        }
-      }
-      return;
-    }
     // Not with a FIN held (delivered later, its arc would land before the retaken one: helper-109
     // review). A SYN,ACK only while neither side has sent anything but its handshake since (data or
     // a FIN from the server would be a stale copy's: SYN_RECEIVED sends nothing else; from the
@@ -1075,16 +1046,6 @@ export class Connection implements ConnectionFacts {
     if (!resent) return;
     const roundTrip = Math.max(this.sideRoundTrip(s), s.rttSampleNanos);
     if (roundTrip >= 0 && stamp - last.tNanos > roundTrip + RESEND_SLACK_NANOS) this.takeBackLastArc(s);
-  }
-
-  /**
-   * The client, its `rcv SYN,ACK` taken back, sends a segment only a synchronized endpoint sends: an
-   * ACK of the server's SYN, or a RST at its own ISN + 1 (SYN_SENT resets at SEG.ACK, §3.10.7.3): a
-   * SYN,ACK reached it, one captured earlier or one the capture lacks. The arc is taken here.
-   */
-  private synAckShown(s: Endpoint, frameNo: number, t: number): void {
-    this.synAckUnarrived = false;
-    go(s, 'ESTABLISHED', ARC.RCV_SYN_ACK, frameNo, this.lastInput, t);
   }
 
   /**
