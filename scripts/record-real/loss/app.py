@@ -53,7 +53,7 @@ def run(c, steps):
         except OSError as e:
             log("step %s: %r" % (st, e))
     time.sleep(300)
-if sys.argv[1] == "snap":  # app.py snap LABEL: a snapshot alone (run.sh and run-br.sh take "end" with it)
+if sys.argv[1] == "snap":  # app.py snap LABEL: a snapshot alone (run.sh takes "end" with it)
     snap(sys.argv[2])
     sys.exit(0)
 role, ip, port, steps = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]

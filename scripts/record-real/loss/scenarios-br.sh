@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Loss in a bridge between the hosts (run-br.sh: the sender's TCP never learns of the drop).
+# Loss in a bridge between the hosts (run.sh with BRIDGE=1: the sender's TCP never learns of the drop).
 # ./scenarios-br.sh NAME... ; NAME ends in -capA (tcpdump on the client's veth) or -capB (server's).
 # A drop of a client->server packet is visible in -capA, not in -capB; server->client the reverse.
 set -uo pipefail
@@ -10,7 +10,7 @@ rule() { printf 'R nft add rule bridge loss fw %q; ' "$1"; }
 once() { echo "quota until $1 bytes counter drop"; }
 n() { echo "nft:R:$(echo "$1" | tr ' ' _)"; }
 export CLIENT_MAXSEG
-r() { local cap=${1##*-cap}; NAME=$1 NET=$2 PORT=$P CAPTURE=$cap SERVER_STEPS=$3 CLIENT_STEPS=$4 DURATION=$5 SETUP=${6:-} "$HERE/run-br.sh"; }
+r() { local cap=${1##*-cap}; NAME=$1 NET=$2 PORT=$P CAPTURE=$cap SERVER_STEPS=$3 CLIENT_STEPS=$4 DURATION=$5 SETUP=${6:-} BRIDGE=1 "$HERE/run.sh"; }
 STREAM20=$(for i in $(seq 20); do printf ',send:100,sleep:0.05'; done)
 scenario() {
 case ${1%-cap?} in
