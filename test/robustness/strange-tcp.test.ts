@@ -3145,6 +3145,12 @@ describe('a client\'s own RST in SYN_SENT, answering nothing: an abort (helper-1
 
 describe('an ACK lost past the capture point, shown by its segment sent again (helper-107 audit: real Linux loss recovery)', () => {
   const arcs = (c: ConnectionReport, role: 'client' | 'server'): string[] => c[role].transitions.map((t) => `${t.frame} ${t.to}`);
+  /** A handshake with 10 ms between its segments: a round trip for the resend rules to judge by. */
+  const timed = (): Scenario => {
+    const s = new Scenario();
+    s.a.syn(); s.wait(10); s.b.synAck(); s.wait(10); s.a.ack();
+    return s;
+  };
   const run = async (s: Scenario): Promise<ConnectionReport> => {
     const r = await s.run();
     checkInvariants(r);
@@ -3152,8 +3158,7 @@ describe('an ACK lost past the capture point, shown by its segment sent again (h
   };
 
   test('the handshake ACK: the SYN,ACK resent 1 s later takes the server back to SYN_RECEIVED, and the ACK of the resend completes it', async () => {
-    const s = new Scenario();
-    s.a.syn(); s.wait(10); s.b.synAck(); s.wait(10); s.a.ack(); // frame 3: dropped at the server
+    const s = timed(); // frame 3, its ACK: dropped at the server
     s.wait(1000); s.b.again(); s.a.ack(); // frames 4, 5: the server's timer, the client's answer
     s.b.data(20); s.a.ack(); close(s);
     const c = await run(s);
@@ -3167,8 +3172,8 @@ describe('an ACK lost past the capture point, shown by its segment sent again (h
   });
 
   test('the handshake ACK: a SYN,ACK resent sooner than the round trip + 50 ms may have crossed it: ESTABLISHED stays at the ACK', async () => {
-    const s = new Scenario();
-    s.a.syn(); s.wait(10); s.b.synAck(); s.wait(10); s.a.ack(); s.wait(30); s.b.again(); s.a.ack();
+    const s = timed();
+    s.wait(30); s.b.again(); s.a.ack();
     s.b.data(20); s.a.ack(); close(s);
     const c = await run(s);
     expect(arcs(c, 'server')[2]).toBe('3 ESTABLISHED');
@@ -3176,8 +3181,7 @@ describe('an ACK lost past the capture point, shown by its segment sent again (h
   });
 
   test('the last ACK of the close: LAST_ACK resends its FIN, so it was not CLOSED; the ACK of the resend closes it', async () => {
-    const s = new Scenario();
-    s.a.syn(); s.wait(10); s.b.synAck(); s.wait(10); s.a.ack();
+    const s = timed();
     s.a.fin(); s.b.ack(); s.b.fin(); s.a.ack(); // frame 7: dropped at the server
     s.wait(250); s.b.again(); s.a.ack(); // frames 8, 9
     const c = await run(s);
@@ -3189,8 +3193,7 @@ describe('an ACK lost past the capture point, shown by its segment sent again (h
   });
 
   test('the ACK of the first FIN, the peer sending on: FIN_WAIT_1 until an ACK of the FIN that came after its last resend', async () => {
-    const s = new Scenario();
-    s.a.syn(); s.wait(10); s.b.synAck(); s.wait(10); s.a.ack();
+    const s = timed();
     s.a.fin(); s.b.data(100); s.wait(50); s.b.data(100); // frames 4-6: the server's segments, all lost
     s.wait(250); s.a.again(); // frame 7: the client's FIN again
     s.b.ack(); s.a.ack(); // frame 8 reaches it (FIN_WAIT_2), 9 acknowledges the data
@@ -3202,8 +3205,7 @@ describe('an ACK lost past the capture point, shown by its segment sent again (h
   });
 
   test('CLOSING: a FIN resent after the ACK that took it to TIME_WAIT takes it back to CLOSING', async () => {
-    const s = new Scenario();
-    s.a.syn(); s.wait(10); s.b.synAck(); s.wait(10); s.a.ack();
+    const s = timed();
     s.a.fin(); s.b.fin({ ackLess: 1 }); // crossing: both CLOSING
     s.a.ack(); s.b.ack(); // frame 7 (the server's ACK of the client's FIN): lost
     s.wait(250); s.a.fin({ seq: 1001, keepSeq: true }); s.b.ack(); // frames 8, 9
@@ -3214,8 +3216,8 @@ describe('an ACK lost past the capture point, shown by its segment sent again (h
   });
 
   test('the handshake ACK taken back and never taken again: HANDSHAKE_INCOMPLETE says no ACK reached the server, not that none came (helper-109, helper-110 reviews)', async () => {
-    const s = new Scenario();
-    s.a.syn(); s.wait(10); s.b.synAck(); s.wait(10); s.a.ack(); s.wait(1000); s.b.again();
+    const s = timed();
+    s.wait(1000); s.b.again();
     const c = await run(s);
     expect(finals(c)).toEqual(['ESTABLISHED', 'SYN_RECEIVED']);
     const inc = c.anomalies.find((a) => a.code === 'HANDSHAKE_INCOMPLETE')!;
@@ -3229,8 +3231,8 @@ describe('an ACK lost past the capture point, shown by its segment sent again (h
     fin.b.synAck({ seq: 5000, keepSeq: true }); fin.wait(0.05); fin.a.ack();
     expect(arcs(await run(fin), 'server')[2]).toBe('3 ESTABLISHED');
     // A stale copy of the SYN,ACK after the server sent data: SYN_RECEIVED sends nothing else.
-    const data = new Scenario();
-    data.a.syn(); data.wait(10); data.b.synAck(); data.wait(10); data.a.ack(); data.a.data(100); data.b.ack(); data.b.data(200); data.a.ack();
+    const data = timed();
+    data.a.data(100); data.b.ack(); data.b.data(200); data.a.ack();
     data.wait(500); data.b.synAck({ seq: 5000, keepSeq: true, ack: 1001 }); data.b.data(50); data.a.ack(); close(data);
     const d = await run(data);
     expect(arcs(d, 'server')[2]).toBe('3 ESTABLISHED');
@@ -3244,8 +3246,7 @@ describe('an ACK lost past the capture point, shown by its segment sent again (h
   });
 
   test('the last ACK taken back, then the client opens the tuple again on a new ISN: a new connection, as before (helper-109 review)', async () => {
-    const s = new Scenario();
-    s.a.syn(); s.wait(10); s.b.synAck(); s.wait(10); s.a.ack();
+    const s = timed();
     s.a.fin(); s.b.ack(); s.b.fin(); s.a.ack(); s.wait(250); s.b.fin({ seq: 5001, keepSeq: true }); s.a.ack(); // taken back, then again
     s.wait(400); s.b.fin({ seq: 5001, keepSeq: true }); // taken back: LAST_ACK
     s.wait(100); s.a.reset(900000); s.a.syn(); s.b.synAck(); s.a.ack(); close(s);
@@ -3258,8 +3259,7 @@ describe('an ACK lost past the capture point, shown by its segment sent again (h
   });
 
   test('without a round trip to judge by (the handshake not captured), nothing is taken back', async () => {
-    const s = new Scenario();
-    s.a.syn(); s.wait(10); s.b.synAck(); s.wait(10); s.a.ack();
+    const s = timed();
     s.a.fin(); s.b.ack(); s.b.fin(); s.a.ack(); s.wait(250); s.b.again(); s.a.ack();
     const r = await analyzeBytes(writePcap(s.frames.slice(3)));
     checkInvariants(r);
