@@ -88,3 +88,33 @@ function check(root: Schema, s0: Schema, v: unknown, path: string, strict: boole
     }
   }
 }
+
+/**
+ * Every property path the schema lets be null (`connections[].handshake.rtt.total`), in schema
+ * order, following $ref, anyOf/oneOf, items and object-valued additionalProperties. It is what
+ * docs/json-schema.md's "Fields that may be null" table must list.
+ */
+export function nullablePaths(root: Schema): string[] {
+  const out = new Set<string>();
+  const isNull = (s: Schema): boolean => {
+    const r = resolve(root, s);
+    if (r.type === 'null' || (Array.isArray(r.type) && r.type.includes('null')) || r.const === null) return true;
+    if (Array.isArray(r.enum) && r.enum.includes(null)) return true;
+    return ['anyOf', 'oneOf'].some((k) => Array.isArray(r[k]) && (r[k] as Schema[]).some(isNull));
+  };
+  const walk = (s: Schema, path: string, seen: ReadonlySet<Schema>): void => {
+    const r = resolve(root, s);
+    if (seen.has(r)) return;
+    const next = new Set(seen).add(r);
+    for (const k of ['anyOf', 'oneOf', 'allOf']) for (const sub of (r[k] as Schema[] | undefined) ?? []) walk(sub, path, next);
+    for (const [key, sub] of Object.entries((r.properties as Record<string, Schema> | undefined) ?? {})) {
+      const p = path === '' ? key : `${path}.${key}`;
+      if (isNull(sub)) out.add(p);
+      walk(sub, p, next);
+    }
+    if (r.items && typeof r.items === 'object') walk(r.items as Schema, `${path}[]`, next);
+    if (r.additionalProperties && typeof r.additionalProperties === 'object') walk(r.additionalProperties as Schema, `${path}.*`, next);
+  };
+  walk(root, '', new Set());
+  return [...out];
+}

@@ -7,7 +7,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { validate } from './schema-validator.js';
+import { nullablePaths, validate } from './schema-validator.js';
 import { sampleReport } from './fixtures.js';
 import { renderNdjson } from '../../src/report/ndjson.js';
 import { analyze } from '../../src/analyze.js';
@@ -50,6 +50,17 @@ describe('schema/tcpflow-analyze.schema.json', () => {
       const r = await analyze([{ name, bytes }], { ladder: true });
       expect({ name, errors: validate(schema, JSON.parse(JSON.stringify(r))) }).toEqual({ name, errors: [] });
     }
+  });
+
+  test('docs/json-schema.md lists exactly the fields the schema lets be null (helper-108 audit: it listed none)', () => {
+    const doc = readFileSync(new URL('../../docs/json-schema.md', import.meta.url), 'utf8');
+    const section = /\n## Fields that may be null\n([\s\S]*?)\n## /.exec(doc)?.[1] ?? '';
+    const listed = section.split('\n').filter((l) => l.startsWith('| `')).flatMap((l) => [...l.split(' | ')[0].matchAll(/`([^`]+)`/g)].map((m) => m[1]));
+    expect(listed.length).toBeGreaterThan(40);
+    expect([...listed].sort()).toEqual(nullablePaths(schema).sort());
+    // And the walk finds what it should: a nullable field behind a $ref, and none of the rest.
+    expect(nullablePaths(schema)).toContain('connections[].handshake.rtt.total');
+    expect(nullablePaths(schema)).not.toContain('connections[].handshake.outcome');
   });
 
   test('the handshake outcomes are the ones --expect takes', () => {
