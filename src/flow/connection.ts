@@ -163,6 +163,11 @@ export function isDone(s: EndpointState): boolean {
   return s === 'CLOSED' || s === 'TIME_WAIT' || s === 'LISTEN';
 }
 
+/** Reached only by sending a FIN, and still holding the connection (TIME_WAIT is isDone). */
+export function sentFin(s: EndpointState): boolean {
+  return s === 'FIN_WAIT_1' || s === 'FIN_WAIT_2' || s === 'CLOSING' || s === 'LAST_ACK';
+}
+
 /** RFC 9293 §3.1 combinations no stack sends: reported as INVALID_FLAGS, ignored for state (but see isOpeningSynFin). */
 export function isInvalidFlags(flags: number): boolean {
   const syn = (flags & TCP_SYN) !== 0;

@@ -28,7 +28,7 @@ import { newPacketFields, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, TCP_URG, type Pack
 import type { EndReason, Settings } from '../report/model.js';
 import { releaseTransitions } from '../tcp/machine.js';
 import type { EndpointState } from '../tcp/state.js';
-import { Connection, isDone, LadderBudget } from './connection.js';
+import { Connection, isDone, LadderBudget, sentFin } from './connection.js';
 import { isFromA, tupleHash } from './key.js';
 import { Embryo, Flow, FlowList, FlowTable, HeldIcmpError, LIST_CLOSED, LIST_OPEN, LIST_SYN } from './table.js';
 import { Tombstones } from './tombstones.js';
@@ -390,6 +390,14 @@ export class Tracker {
     // ACK, or a SYN,ACK): a new connection, as when the arc stood (helper-109 review).
     const peer = fromClient ? c.server : c.client;
     if ((flags & TCP_ACK) === 0 && s.hasIss && isDone(s.state) && (peer.state === 'LAST_ACK' || peer.state === 'CLOSING')) return true;
+    // A bare SYN on a new ISN from a side that had sent its FIN (FIN_WAIT_1, FIN_WAIT_2, CLOSING,
+    // LAST_ACK): no TCB sends a SYN after its FIN, so that connection is gone at the sender (an
+    // orphan FIN_WAIT timed out, its last ACK lost past the capture point, an abort not captured)
+    // and this is the next one, which the peer, still holding the old one, may answer with a
+    // challenge ACK (SYN_CHALLENGE_ACK on the new record). It was UNEXPECTED_SYN in the old record,
+    // and the new attempt's handshake, close and Zeek row were read into the old one (helper-110
+    // review: from CLOSING).
+    if ((flags & (TCP_ACK | TCP_FIN)) === 0 && s.hasIss && sentFin(s.state)) return true;
     // A bare SYN from a side the capture joined mid-stream (no ISN known) is a new connection,
     // unless it is that side's own SYN captured after its first segment (reordered): then its
     // seq + 1 is that segment's. Zeek (IsReuse, the SYN against the side's start) and Wireshark (a

@@ -3258,6 +3258,45 @@ describe('an ACK lost past the capture point, shown by its segment sent again (h
     expect(r.connections[0].anomalies.map((a) => a.code)).not.toContain('UNEXPECTED_SYN');
   });
 
+  test.each(['FIN_WAIT_1', 'FIN_WAIT_2', 'CLOSING', 'LAST_ACK'] as const)('a bare SYN on a new ISN from a client in %s (no TCB sends a SYN after its FIN) starts a new connection, the server\'s challenge ACK its SYN_CHALLENGE_ACK (helper-110 review)', async (state) => {
+    const s = timed();
+    s.a.data(100); s.b.ack();
+    if (state === 'FIN_WAIT_1') s.a.fin();
+    if (state === 'FIN_WAIT_2') { s.a.fin(); s.b.ack(); }
+    if (state === 'CLOSING') { s.a.fin(); s.b.fin({ ackLess: 1 }); } // the FINs crossed; the server's ACK of the client's not captured
+    if (state === 'LAST_ACK') { s.b.fin(); s.a.ack(); s.a.fin(); }
+    // 2 s later (well inside the 30 s of quiet that splits anyway) the client is back on a new ISN; the
+    // server, still holding the old connection, answers with a challenge ACK, the client resets it
+    // and sends its SYN again (fixtures/real/half-open-reconnect.pcap's sequence).
+    s.wait(2000); const old = s.a.nxt; s.a.reset(900000); s.a.syn(); s.b.ack({ ack: old }); s.a.rst({ seq: old, noAck: true });
+    s.wait(10); s.a.syn(); s.b.reset(700000); s.b.synAck(); s.a.ack();
+    const r = await s.run();
+    checkInvariants(r);
+    expect(r.connections).toHaveLength(2);
+    const [first, second] = r.connections;
+    expect(first.client.finalState).toBe(state);
+    expect(first.ended).toBe('reused');
+    expect(codes(first)).not.toContain('UNEXPECTED_SYN');
+    expect(codes(first)).not.toContain('RESET');
+    expect(second.handshake.outcome).toBe('complete');
+    expect(second.handshake.synCount).toBe(2);
+    expect(codes(second)).toEqual(expect.arrayContaining(['PORT_REUSE', 'SYN_CHALLENGE_ACK']));
+    expect([first.client.finalState, second.client.finalState, second.server.finalState]).toEqual([state, 'ESTABLISHED', 'ESTABLISHED']);
+  });
+
+  test('the same ISN from a side that sent its FIN is not a new connection (a SYN retransmitted that late is a replay), nor is a new-ISN SYN from a side that has not', async () => {
+    const same = timed();
+    same.a.data(100); same.b.ack(); same.a.fin(); same.b.ack();
+    same.wait(2000); same.a.syn({ seq: 1000 });
+    expect((await same.run()).connections).toHaveLength(1);
+    const open = timed();
+    open.a.data(100); open.b.ack(); open.b.fin(); open.a.ack(); // the client in CLOSE_WAIT: it has not sent a FIN
+    open.wait(2000); open.a.reset(900000); open.a.syn();
+    const r = await open.run();
+    expect(r.connections).toHaveLength(1);
+    expect(codes(only(r))).toContain('UNEXPECTED_SYN');
+  });
+
   test('without a round trip to judge by (the handshake not captured), nothing is taken back', async () => {
     const s = timed();
     s.a.fin(); s.b.ack(); s.b.fin(); s.a.ack(); s.wait(250); s.b.again(); s.a.ack();
