@@ -368,6 +368,12 @@ export class Connection implements ConnectionFacts {
    * not so): the server's `rcv ACK of SYN` arc is taken at the SYN,ACK, the ACK is this segment.
    */
   earlyAckNanos!: number;
+  /**
+   * An ACK of a FIN was lost past the capture point (ackLost took its arc back): once closed, the
+   * record waits for the FIN's next resend as long as an open one waits for anything (the tracker's
+   * open list), not CLOSED_QUIET_SECONDS, which a doubling resend timer outgrows by its sixth copy.
+   */
+  finAckLost!: boolean;
   earlyAckFrame!: number;
   earlyAckInput!: string;
   /** CAPTURE_LOSS instances of kind syn_ack_unseen (only ever on one endpoint: the other sent the SYN). */
@@ -460,6 +466,7 @@ export class Connection implements ConnectionFacts {
     this.firstSynAckInput = input;
     this.lastSynAckNanos = -1;
     this.earlyAckNanos = -1;
+    this.finAckLost = false;
     this.earlyAckFrame = 0;
     this.earlyAckInput = input;
     this.badHandshakeAck = false;
@@ -1050,7 +1057,10 @@ export class Connection implements ConnectionFacts {
       : s.finSent && ((seq + len) | 0) === s.finSeq && last.arc === ARC.RCV_ACK_OF_FIN;
     if (!resent) return;
     const roundTrip = Math.max(this.sideRoundTrip(s), s.rttSampleNanos);
-    if (roundTrip >= 0 && stamp - last.tNanos > roundTrip + RESEND_SLACK_NANOS) this.takeBackLastArc(s);
+    if (roundTrip >= 0 && stamp - last.tNanos > roundTrip + RESEND_SLACK_NANOS) {
+      this.takeBackLastArc(s);
+      if (!syn) this.finAckLost = true;
+    }
   }
 
   /**

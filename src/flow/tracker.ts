@@ -342,7 +342,7 @@ export class Tracker {
       // of a capture concatenated in the wrong order), which placed it by the clock of those. It
       // ends as time order would end it, not "at the end of the capture" years later (13-year
       // FIN_WAIT_2 times, LINGERING_* that a time-ordered read of the same packets does not have).
-      const timeout = this.timeoutOf(list);
+      const timeout = c.isClosed() ? this.closedQuietNanos : this.timeoutOf(list);
       const idleEnd = c.lastNanos + timeout;
       if (idleEnd <= endNanos) {
         if (!c.isClosed()) this._timedOut++;
@@ -570,7 +570,7 @@ export class Tracker {
 
   private listFor(c: Connection | null): FlowList<Connection> {
     if (c === null) return this.syn; // an embryo: only SYNs so far
-    if (c.isClosed()) return this.closed;
+    if (c.isClosed()) return c.finAckLost ? this.open : this.closed;
     if (c.isSynOnly()) return this.syn;
     return this.open;
   }
@@ -604,9 +604,15 @@ export class Tracker {
     }
     for (let fl = this.open.head; fl !== null && fl.listNanos + this.idleNanos <= now; fl = this.open.head) {
       this.open.unlink(fl);
-      this._timedOut++;
       this.keyed(this.ordinal, PHASE_OPEN, fl.placedAt);
-      this.retire(fl, fl.conn!, 'idle_timeout', fl.lastNanos + this.idleNanos, true);
+      const c = fl.conn!;
+      if (c.isClosed()) {
+        // Closed, waiting for a FIN resend (listFor): ended as the closed list would have ended it.
+        this.retire(fl, c, 'closed', fl.lastNanos + this.closedQuietNanos, true);
+        continue;
+      }
+      this._timedOut++;
+      this.retire(fl, c, 'idle_timeout', fl.lastNanos + this.idleNanos, true);
     }
     this.tombs.expire(now, this.twoMslNanos);
   }
@@ -626,6 +632,11 @@ export class Tracker {
     fl = a === null ? b : b === null ? a : a.listNanos <= b.listNanos ? a : b;
     if (fl === null) return;
     this.unlinkLive(fl);
+    if (fl.conn !== null && fl.conn.isClosed()) { // closed, waiting for a FIN resend (listFor): as above
+      this.keyed(this.ordinal, PHASE_EVICTED, fl.placedAt);
+      this.retire(fl, fl.conn, 'closed', this.now, true);
+      return;
+    }
     this._evicted++;
     this.keyed(this.ordinal, PHASE_EVICTED, fl.placedAt);
     this.retire(fl, this.connOf(fl), 'evicted', this.now, false);

@@ -3297,6 +3297,41 @@ describe('an ACK lost past the capture point, shown by its segment sent again (h
     expect(codes(only(r))).toContain('UNEXPECTED_SYN');
   });
 
+  test('a FIN resent after 5 s or more of quiet, its ACKs lost past the capture point every time, stays in its record (helper-109 review: it opened one of its own)', async () => {
+    const s = timed();
+    s.a.fin(); s.b.ack(); s.b.fin(); s.a.ack();
+    // Linux's LAST_ACK resends its FIN on a doubling timer; the client, in TIME_WAIT, answers each
+    // copy with an ACK that never reaches the server.
+    for (const gap of [200, 400, 800, 1600, 3200, 6400, 12800]) { s.wait(gap); s.b.fin({ seq: 5001, keepSeq: true }); s.a.ack(); }
+    const r = await s.run();
+    checkInvariants(r);
+    const c = only(r);
+    expect(c.ended).toBe('closed');
+    expect(c.packets.server).toBe(2 + 7 + 1);
+    expect([c.client.finalState, c.server.finalState]).toEqual(['TIME_WAIT', 'CLOSED']);
+    expect(codes(c)).not.toContain('MIDSTREAM');
+  });
+
+  test('such a closed record is still ended `closed` (not timed out, not evicted) when the idle timeout or the cap retires it, its report as the closed list would write it', async () => {
+    const closeWithLostAck = (): Scenario => {
+      const s = timed();
+      s.a.fin(); s.b.ack(); s.b.fin(); s.a.ack(); s.wait(250); s.b.fin({ seq: 5001, keepSeq: true }); s.a.ack();
+      return s;
+    };
+    const alone = only(await analyzeBytes(closeWithLostAck().pcap(), { ladder: true }));
+    const later = new Scenario({ clientPort: 40001 });
+    later.wait(20_000); later.a.syn(); later.b.synAck(); later.a.ack();
+    const frames = [...closeWithLostAck().frames, ...later.frames].sort((x, y) => x.tsSec - y.tsSec || x.tsNanos - y.tsNanos);
+    for (const opts of [{ idleTimeoutSeconds: 10 }, { maxConnections: 1 }]) {
+      const r = await analyzeBytes(writePcap(frames), { ladder: true, ...opts });
+      checkInvariants(r);
+      const first = r.connections.find((c) => c.client.port === 40000)!;
+      expect(first.ended).toBe('closed');
+      expect([r.stats.connectionsTimedOut, r.stats.connectionsEvicted]).toEqual([0, 0]);
+      expect(JSON.stringify(first)).toBe(JSON.stringify(alone));
+    }
+  });
+
   test('without a round trip to judge by (the handshake not captured), nothing is taken back', async () => {
     const s = timed();
     s.a.fin(); s.b.ack(); s.b.fin(); s.a.ack(); s.wait(250); s.b.again(); s.a.ack();
