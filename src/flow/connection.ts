@@ -51,6 +51,8 @@ const FIN_ARRIVAL_SLACK_NANOS = 200e6;
  * least 200 ms (TCP_RTO_MIN), so 200 ms more would miss every such loss.
  */
 const RESEND_SLACK_NANOS = 50e6;
+/** The largest window RFC 7323 allows (2^30): a sequence number further than this from SND.NXT is no segment of that TCB's. */
+const MAX_WINDOW_BYTES = 2 ** 30;
 /**
  * A SYN,ACK recorded this soon after the ACK that acknowledged it was reordered at the capture point
  * (two taps merged: the handshake-ack-reorder scenario has 50 ms); later, it is a retransmission,
@@ -800,6 +802,7 @@ export class Connection implements ConnectionFacts {
       if (ack && !s.hasSeq) s.iss = seq;
       this.guessedIss = null;
     }
+    if (!syn && !rst && s.state === 'CLOSED') this.rstLost(s, seq, stamp);
     if ((syn || fin) && !rst) this.ackLost(s, r, syn, ack, seq, len, stamp);
     if (syn) {
       // A SYN with a new ISN inside a synchronized connection: not a new connection (the tracker
@@ -1061,6 +1064,27 @@ export class Connection implements ConnectionFacts {
       this.takeBackLastArc(s);
       if (!syn) this.finAckLost = true;
     }
+  }
+
+  /**
+   * `s`, closed by its peer's RST, sends on in the same sequence space (data, an ACK, a FIN) later
+   * than a segment it sent before the RST reached it could have been captured: the RST was lost past
+   * the capture point (or the receiver judged it out of its window), since a closed TCB sends nothing
+   * but RSTs. Its `rcv RST` arc is taken back; the peer's next acceptable RST (a closed host answers
+   * such a segment with one, RFC 9293 §3.10.7.1) takes it again (helper-107 audit, real Linux loss:
+   * an abort's RST,ACK dropped at the server drew it CLOSED a second before it wrote again and took
+   * the client's answering RST). The round trip is ackLost's; without one nothing is inferred. Not
+   * from TIME_WAIT (RFC 1337's question, TIME_WAIT_ASSASSINATION) nor SYN_RECEIVED's return to LISTEN.
+   */
+  private rstLost(s: Endpoint, seq: number, stamp: number): void {
+    const tr = s.transitions;
+    if (tr.length === 0) return;
+    const last = tr[tr.length - 1];
+    if (last.arc !== ARC.NOTE3_RCV_RST || last.evidence !== 'observed' || last.from === 'TIME_WAIT' || !isSynchronized(last.from)) return;
+    // Its own sequence space: not a segment of another connection on the tuple the tracker kept here.
+    if (!s.hasSeq || Math.abs((seq - s.sndNxt) | 0) > MAX_WINDOW_BYTES) return;
+    const roundTrip = Math.max(this.sideRoundTrip(s), s.rttSampleNanos);
+    if (roundTrip >= 0 && stamp - last.tNanos > roundTrip + RESEND_SLACK_NANOS) this.takeBackLastArc(s);
   }
 
   /**

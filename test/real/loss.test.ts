@@ -45,10 +45,16 @@ function snapshots(name: string, c: ConnectionReport): Snapshot[] {
   return out;
 }
 
+/** An ISO time in Unix seconds to the µs (Date.parse keeps ms: rst-drop-vis's snapshot is 195 µs before the RST that closed the server). */
+function isoSeconds(iso: string): number {
+  const m = /^(.*?)(\.\d+)?Z$/.exec(iso)!;
+  return Date.parse(`${m[1]}Z`) / 1000 + Number(m[2] ?? 0);
+}
+
 /** Our state of `role` at `atSec` (Unix seconds): the last transition at or before it. */
 function stateAt(c: ConnectionReport, role: 'client' | 'server', atSec: number): string {
   let state = c[role].transitions[0]?.from ?? c[role].finalState;
-  for (const t of c[role].transitions) if (Date.parse(t.time) / 1000 <= atSec) state = t.to;
+  for (const t of c[role].transitions) if (isoSeconds(t.time) <= atSec) state = t.to;
   return state;
 }
 
@@ -62,7 +68,7 @@ async function analyzed(name: string): Promise<ConnectionReport> {
 const arcs = (c: ConnectionReport, role: 'client' | 'server'): string[] => c[role].transitions.map((t) => `${t.frame} ${t.to}`);
 
 describe('real Linux loss recovery: our states at each ss snapshot are the kernel\'s (helper-107 audit)', () => {
-  for (const name of ['ack3-drop-vis-srvfirst', 'lastack-drop-vis', 'halfclose-loss-vis']) {
+  for (const name of ['ack3-drop-vis-srvfirst', 'lastack-drop-vis', 'halfclose-loss-vis', 'rst-drop-vis']) {
     test(name, async () => {
       const c = await analyzed(name);
       const snaps = snapshots(name, c);
@@ -90,5 +96,13 @@ describe('real Linux loss recovery: our states at each ss snapshot are the kerne
     const c = await analyzed('halfclose-loss-vis');
     expect(arcs(c, 'client').slice(2)).toEqual(['16 FIN_WAIT_1', '30 FIN_WAIT_2', '33 TIME_WAIT']);
     expect(c.close.finWait2.client).toBe(0.63995);
+  });
+
+  test('the client\'s abort dropped at the server (frame 8): ESTABLISHED until the RST answering its write 1 s later (frame 10)', async () => {
+    const c = await analyzed('rst-drop-vis');
+    expect(arcs(c, 'server').slice(-1)).toEqual(['10 CLOSED']);
+    expect(arcs(c, 'client').slice(-1)).toEqual(['8 CLOSED']);
+    expect(c.close).toMatchObject({ kind: 'reset', initiator: 'client', resetBy: 'client' });
+    expect(c.anomalies.map((a) => a.code)).toEqual(['RESET', 'DATA_AFTER_RESET']);
   });
 });

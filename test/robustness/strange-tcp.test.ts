@@ -3332,6 +3332,45 @@ describe('an ACK lost past the capture point, shown by its segment sent again (h
     }
   });
 
+  test('a RST lost past the capture point: its receiver, writing again later than its round trip, was never closed by it; the RST answering that write closes it (helper-107 audit)', async () => {
+    const s = timed();
+    s.a.data(10); s.b.ack(); s.b.data(20); s.a.ack();
+    s.wait(50); s.a.rstAck(); // lost before the server
+    s.wait(1000); s.b.data(30); s.a.rst({ seq: 1011, noAck: true }); // the client, closed, answers with a RST
+    const c = await run(s);
+    expect(c.server.transitions.at(-1)).toMatchObject({ from: 'ESTABLISHED', to: 'CLOSED', frame: 10 });
+    expect(c.client.transitions.at(-1)).toMatchObject({ to: 'CLOSED', frame: 8 });
+    expect(c.ladder!.map((r) => r.serverState).slice(7)).toEqual(['ESTABLISHED', 'ESTABLISHED', 'CLOSED']);
+    expect(c.close).toMatchObject({ kind: 'reset', resetBy: 'client' });
+    expect(codes(c)).toEqual(['RESET', 'DATA_AFTER_RESET']);
+    // Its FIN instead of data: FIN_WAIT_1 until the RST.
+    const f = timed();
+    f.a.data(10); f.b.ack(); f.wait(50); f.a.rstAck(); f.wait(1000); f.b.fin(); f.a.rst({ seq: 1011, noAck: true });
+    expect(statePath(await run(f), 'server').slice(-3)).toEqual(['ESTABLISHED', 'FIN_WAIT_1', 'CLOSED']);
+    // No RST after it: the server is left where its segments put it.
+    const open = timed();
+    open.a.data(10); open.b.ack(); open.wait(50); open.a.rstAck(); open.wait(1000); open.b.data(30);
+    expect(finals(await run(open))).toEqual(['CLOSED', 'ESTABLISHED']);
+  });
+
+  test('not a RST lost: data the receiver sent before the RST reached it (within its round trip and 50 ms), from TIME_WAIT, or without a round trip to judge by', async () => {
+    // In flight: 40 ms after the RST on a 10 ms path.
+    const s = timed();
+    s.a.data(10); s.b.ack(); s.wait(50); s.a.rstAck(); s.wait(40); s.b.data(30); s.a.rst({ seq: 1011, noAck: true });
+    const c = await run(s);
+    expect(c.server.transitions.at(-1)).toMatchObject({ to: 'CLOSED', frame: 6 });
+    // TIME_WAIT assassinated: its ACK of a resent FIN later is not taken as the RST lost (RFC 1337's question, left to TIME_WAIT_ASSASSINATION).
+    const tw = timed();
+    tw.b.fin(); tw.a.ack(); tw.a.fin(); tw.b.ack(); tw.wait(50); tw.a.rst({ seq: 1002, noAck: true }); tw.wait(1000); tw.b.ack();
+    expect((await run(tw)).server.transitions.at(-1)).toMatchObject({ from: 'TIME_WAIT', to: 'CLOSED' });
+    // The handshake not captured: no round trip.
+    const mid = timed();
+    mid.wait(50); mid.a.rstAck(); mid.wait(1000); mid.b.data(30);
+    const r = await analyzeBytes(writePcap(mid.frames.slice(3)));
+    checkInvariants(r);
+    expect(only(r).server.finalState).toBe('CLOSED');
+  });
+
   test('without a round trip to judge by (the handshake not captured), nothing is taken back', async () => {
     const s = timed();
     s.a.fin(); s.b.ack(); s.b.fin(); s.a.ack(); s.wait(250); s.b.again(); s.a.ack();
