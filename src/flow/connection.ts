@@ -165,6 +165,11 @@ export function isDone(s: EndpointState): boolean {
   return s === 'CLOSED' || s === 'TIME_WAIT' || s === 'LISTEN';
 }
 
+function closedByRetakenFinAck(ep: Endpoint): boolean {
+  const tr = ep.transitions;
+  return ep.finAckLost && tr.length > 0 && tr[tr.length - 1].arc === ARC.RCV_ACK_OF_FIN;
+}
+
 /** Reached only by sending a FIN, and still holding the connection (TIME_WAIT is isDone). */
 export function sentFin(s: EndpointState): boolean {
   return s === 'FIN_WAIT_1' || s === 'FIN_WAIT_2' || s === 'CLOSING' || s === 'LAST_ACK';
@@ -370,12 +375,6 @@ export class Connection implements ConnectionFacts {
    * not so): the server's `rcv ACK of SYN` arc is taken at the SYN,ACK, the ACK is this segment.
    */
   earlyAckNanos!: number;
-  /**
-   * An ACK of a FIN was lost past the capture point (ackLost took its arc back): once closed, the
-   * record waits for the FIN's next resend as long as an open one waits for anything (the tracker's
-   * open list), not CLOSED_QUIET_SECONDS, which a doubling resend timer outgrows by its sixth copy.
-   */
-  finAckLost!: boolean;
   earlyAckFrame!: number;
   earlyAckInput!: string;
   /** CAPTURE_LOSS instances of kind syn_ack_unseen (only ever on one endpoint: the other sent the SYN). */
@@ -468,7 +467,6 @@ export class Connection implements ConnectionFacts {
     this.firstSynAckInput = input;
     this.lastSynAckNanos = -1;
     this.earlyAckNanos = -1;
-    this.finAckLost = false;
     this.earlyAckFrame = 0;
     this.earlyAckInput = input;
     this.badHandshakeAck = false;
@@ -528,6 +526,22 @@ export class Connection implements ConnectionFacts {
   /** Both endpoints hold no connection any more (CLOSED, TIME_WAIT, or a listener after Note 1). */
   isClosed(): boolean {
     return isDone(this.client.state) && isDone(this.server.state);
+  }
+
+  /**
+   * Closed by an ACK of a FIN that an earlier ACK of it, lost past the capture point, shows may be
+   * lost too (ackLost took `rcv ACK of FIN` back, and this is it taken again): the FIN's sender may
+   * send it again, on a doubling timer that outgrows CLOSED_QUIET_SECONDS by its sixth copy
+   * (helper-109 review: that copy opened a record of its own). The tracker waits for it (LIST_WAIT).
+   */
+  awaitsFinResend(): boolean {
+    return this.isClosed() && (closedByRetakenFinAck(this.client) || closedByRetakenFinAck(this.server));
+  }
+
+  /** This segment is the FIN the record waits for (awaitsFinResend), sent again. */
+  resendsAwaitedFin(fromA: boolean, flags: number, seq: number, len: number): boolean {
+    const s = fromA === this.clientIsA ? this.client : this.server;
+    return (flags & (TCP_FIN | TCP_SYN | TCP_RST)) === TCP_FIN && closedByRetakenFinAck(s) && ((seq + len) | 0) === s.finSeq;
   }
 
   /** Only unanswered SYNs so far: must outlive the SYN retransmission backoff. */
@@ -1062,7 +1076,7 @@ export class Connection implements ConnectionFacts {
     const roundTrip = Math.max(this.sideRoundTrip(s), s.rttSampleNanos);
     if (roundTrip >= 0 && stamp - last.tNanos > roundTrip + RESEND_SLACK_NANOS) {
       this.takeBackLastArc(s);
-      if (!syn) this.finAckLost = true;
+      if (!syn) s.finAckLost = true;
     }
   }
 

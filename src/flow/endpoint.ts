@@ -35,6 +35,8 @@ export class Endpoint implements MachineEndpoint {
   /** Sequence number of its FIN (the FIN occupies finSeq; the ACK of FIN is finSeq + 1). */
   finSent = false;
   finSeq = 0;
+  /** An ACK of its FIN was lost past the capture point: it sent the FIN again (Connection.ackLost). */
+  finAckLost = false;
   /**
    * The peer's FIN passed the capture point while this endpoint was ESTABLISHED (or, behind a hole
    * in the peer's bytes, FIN_WAIT_1 or FIN_WAIT_2), but this endpoint has not yet shown that it
@@ -230,6 +232,7 @@ export class Endpoint implements MachineEndpoint {
     this.ackMax = 0;
     this.finSent = false;
     this.finSeq = 0;
+    this.finAckLost = false;
     this.pendingFin = false;
     this.pendingFinNeedsAck = false;
     this.pendingFinAcksOwn = false;

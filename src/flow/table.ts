@@ -22,6 +22,7 @@ export const LIST_NONE = 0;
 export const LIST_OPEN = 1; // synchronized or in progress: idle timeout
 export const LIST_SYN = 2; // only unanswered SYNs so far: never shorter than the SYN backoff
 export const LIST_CLOSED = 3; // closed: retired after a short quiet period
+export const LIST_WAIT = 4; // closed, a FIN's ACK lost past the capture point: waits for the FIN's next copy
 
 export class Flow<C> implements TupleKey, EarlierEnds {
   v6 = false;

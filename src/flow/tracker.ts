@@ -30,7 +30,7 @@ import { releaseTransitions } from '../tcp/machine.js';
 import type { EndpointState } from '../tcp/state.js';
 import { Connection, isDone, LadderBudget, sentFin } from './connection.js';
 import { isFromA, tupleHash } from './key.js';
-import { Embryo, Flow, FlowList, FlowTable, HeldIcmpError, LIST_CLOSED, LIST_OPEN, LIST_SYN } from './table.js';
+import { Embryo, Flow, FlowList, FlowTable, HeldIcmpError, LIST_CLOSED, LIST_OPEN, LIST_SYN, LIST_WAIT } from './table.js';
 import { Tombstones } from './tombstones.js';
 
 export interface TrackerHooks {
@@ -82,11 +82,12 @@ export class ShardCapReached extends Error {
 export const AT_END = Number.MAX_SAFE_INTEGER;
 /** RetireKey phases, in the order one segment retires connections (see Tracker.onSegment). */
 export const PHASE_CLOSED = 0;
-export const PHASE_SYN = 1;
-export const PHASE_OPEN = 2;
-export const PHASE_REUSED = 3;
-export const PHASE_EVICTED = 4;
-export const PHASE_END = 5;
+export const PHASE_WAIT = 1;
+export const PHASE_SYN = 2;
+export const PHASE_OPEN = 3;
+export const PHASE_REUSED = 4;
+export const PHASE_EVICTED = 5;
+export const PHASE_END = 6;
 
 /**
  * Where in the run a connection was emitted, as a total order: the segment whose arrival retired
@@ -102,6 +103,12 @@ export interface RetireKey {
 
 /** Quiet time after which a closed connection is reported (Zeek's tcp_close_delay is 5 s). */
 export const CLOSED_QUIET_SECONDS = 5;
+/**
+ * Longest a closed record waits for a FIN sent again after an ACK of it was lost past the capture
+ * point (Connection.awaitsFinResend): longer than TCP_RTO_MAX (120 s on Linux, RFC 6298's 60 s
+ * upper bound doubled), the longest a stack waits between two copies of a segment.
+ */
+export const FIN_RESEND_WAIT_SECONDS = 130;
 /** Least idle time before a connection of unanswered SYNs is given up. */
 export const SYN_MIN_IDLE_SECONDS = 130;
 /** A SYN with a new ISN after this much silence starts a new connection even if no close was seen. */
@@ -138,10 +145,12 @@ export class Tracker {
   private readonly open = new FlowList<Connection>(LIST_OPEN);
   private readonly syn = new FlowList<Connection>(LIST_SYN);
   private readonly closed = new FlowList<Connection>(LIST_CLOSED);
+  private readonly waiting = new FlowList<Connection>(LIST_WAIT);
   private readonly tombs: Tombstones;
   private readonly idleNanos: number;
   private readonly synIdleNanos: number;
   private readonly closedQuietNanos = CLOSED_QUIET_SECONDS * 1e9;
+  private readonly finResendWaitNanos = FIN_RESEND_WAIT_SECONDS * 1e9;
   private readonly twoMslNanos: number;
   private readonly maxConnections: number;
   private input = '';
@@ -212,7 +221,7 @@ export class Tracker {
    * memory follows the connections tracked, not the capture's length. O(tracked + tombstones).
    */
   referable(out: { push(id: number): void }): void {
-    for (const list of [this.open, this.syn, this.closed]) {
+    for (const list of [this.open, this.syn, this.closed, this.waiting]) {
       for (let fl = list.head; fl !== null; fl = fl.next) {
         const c = fl.conn;
         if (c !== null) out.push(c.id);
@@ -239,6 +248,15 @@ export class Tracker {
     const hash = tupleHash(f);
     if (this.shardCount > 1 && (hash >>> 0) % this.shardCount !== this.shardIndex) return;
     let fl = this.table.find(f, hash);
+    // A record waiting for its FIN's next copy (LIST_WAIT) is over, as the closed list would have
+    // ended it, at anything else after its closed quiet time: that is not this connection's.
+    if (fl !== null && fl.list === LIST_WAIT && this.now - fl.listNanos >= this.closedQuietNanos
+      && !fl.conn!.resendsAwaitedFin(isFromA(fl, f), f.flags, f.seq, f.payloadLen)) {
+      this.waiting.unlink(fl);
+      this.keyed(ordinal, PHASE_REUSED, 0);
+      this.retire(fl, fl.conn!, 'closed', fl.lastNanos + this.closedQuietNanos, true);
+      fl = null;
+    }
     let conn: Connection;
     let fromA = true;
     if (fl === null) {
@@ -295,7 +313,7 @@ export class Tracker {
     // Past its list's timeout the flow is retired at the next segment (expire()), or at the end
     // (finish(), by its last packet), whatever the error: it is not noted on it either, so the
     // outcome does not hang on other traffic (helper-82, helper-83 reviews).
-    if (tNanos - Math.min(fl.listNanos, fl.lastNanos) >= this.timeoutOf(fl.list)) return;
+    if (tNanos - Math.min(fl.listNanos, fl.lastNanos) >= this.timeoutOf(fl.list === LIST_WAIT ? LIST_CLOSED : fl.list)) return;
     const fromA = isFromA(fl, f);
     // An embryo is only its client's SYNs: an error about anything else is not its own, and does
     // not cost it a Connection (helper-83 review: a SYN scan against a REJECT firewall, 3.4x the memory).
@@ -322,7 +340,7 @@ export class Tracker {
    */
   async finish(endNanos: number, waitForOutput?: () => Promise<void> | null): Promise<void> {
     const left: F[] = [];
-    for (const list of [this.open, this.syn, this.closed]) {
+    for (const list of [this.open, this.syn, this.closed, this.waiting]) {
       for (let fl = list.head; fl !== null; fl = fl.next) left.push(fl);
     }
     const idOf = (fl: F): number => (fl.conn !== null ? fl.conn.id : fl.embryo!.id);
@@ -342,7 +360,7 @@ export class Tracker {
       // of a capture concatenated in the wrong order), which placed it by the clock of those. It
       // ends as time order would end it, not "at the end of the capture" years later (13-year
       // FIN_WAIT_2 times, LINGERING_* that a time-ordered read of the same packets does not have).
-      const timeout = c.isClosed() ? this.closedQuietNanos : this.timeoutOf(list);
+      const timeout = this.timeoutOf(list === LIST_WAIT ? LIST_CLOSED : list);
       const idleEnd = c.lastNanos + timeout;
       if (idleEnd <= endNanos) {
         if (!c.isClosed()) this._timedOut++;
@@ -517,7 +535,7 @@ export class Tracker {
 
   /** The quiet time after which a flow of that list is retired (expire()). */
   private timeoutOf(list: number): number {
-    return list === LIST_CLOSED ? this.closedQuietNanos : list === LIST_SYN ? this.synIdleNanos : this.idleNanos;
+    return list === LIST_CLOSED ? this.closedQuietNanos : list === LIST_SYN ? this.synIdleNanos : list === LIST_WAIT ? this.finResendWaitNanos : this.idleNanos;
   }
 
   private connOf(fl: F): Connection {
@@ -570,7 +588,7 @@ export class Tracker {
 
   private listFor(c: Connection | null): FlowList<Connection> {
     if (c === null) return this.syn; // an embryo: only SYNs so far
-    if (c.isClosed()) return c.finAckLost ? this.open : this.closed;
+    if (c.isClosed()) return c.awaitsFinResend() ? this.waiting : this.closed;
     if (c.isSynOnly()) return this.syn;
     return this.open;
   }
@@ -588,12 +606,18 @@ export class Tracker {
     if (fl.list === LIST_OPEN) this.open.unlink(fl);
     else if (fl.list === LIST_SYN) this.syn.unlink(fl);
     else if (fl.list === LIST_CLOSED) this.closed.unlink(fl);
+    else if (fl.list === LIST_WAIT) this.waiting.unlink(fl);
   }
 
   private expire(now: number): void {
     for (let fl = this.closed.head; fl !== null && fl.listNanos + this.closedQuietNanos <= now; fl = this.closed.head) {
       this.closed.unlink(fl);
       this.keyed(this.ordinal, PHASE_CLOSED, fl.placedAt);
+      this.retire(fl, fl.conn!, 'closed', fl.lastNanos + this.closedQuietNanos, true);
+    }
+    for (let fl = this.waiting.head; fl !== null && fl.listNanos + this.finResendWaitNanos <= now; fl = this.waiting.head) {
+      this.waiting.unlink(fl);
+      this.keyed(this.ordinal, PHASE_WAIT, fl.placedAt);
       this.retire(fl, fl.conn!, 'closed', fl.lastNanos + this.closedQuietNanos, true);
     }
     for (let fl = this.syn.head; fl !== null && fl.listNanos + this.synIdleNanos <= now; fl = this.syn.head) {
@@ -604,15 +628,9 @@ export class Tracker {
     }
     for (let fl = this.open.head; fl !== null && fl.listNanos + this.idleNanos <= now; fl = this.open.head) {
       this.open.unlink(fl);
-      this.keyed(this.ordinal, PHASE_OPEN, fl.placedAt);
-      const c = fl.conn!;
-      if (c.isClosed()) {
-        // Closed, waiting for a FIN resend (listFor): ended as the closed list would have ended it.
-        this.retire(fl, c, 'closed', fl.lastNanos + this.closedQuietNanos, true);
-        continue;
-      }
       this._timedOut++;
-      this.retire(fl, c, 'idle_timeout', fl.lastNanos + this.idleNanos, true);
+      this.keyed(this.ordinal, PHASE_OPEN, fl.placedAt);
+      this.retire(fl, fl.conn!, 'idle_timeout', fl.lastNanos + this.idleNanos, true);
     }
     this.tombs.expire(now, this.twoMslNanos);
   }
@@ -620,9 +638,9 @@ export class Tracker {
   /** Over the cap: a closed connection goes first (it is done anyway), else the least recently active. */
   private evictOne(): void {
     if (this.shardCount > 1) throw new ShardCapReached('connections', this.ordinal);
-    let fl = this.closed.head;
+    let fl = this.closed.head ?? this.waiting.head;
     if (fl !== null) {
-      this.closed.unlink(fl);
+      this.unlinkLive(fl);
       this.keyed(this.ordinal, PHASE_EVICTED, fl.placedAt);
       this.retire(fl, fl.conn!, 'closed', this.now, true);
       return;
@@ -632,11 +650,6 @@ export class Tracker {
     fl = a === null ? b : b === null ? a : a.listNanos <= b.listNanos ? a : b;
     if (fl === null) return;
     this.unlinkLive(fl);
-    if (fl.conn !== null && fl.conn.isClosed()) { // closed, waiting for a FIN resend (listFor): as above
-      this.keyed(this.ordinal, PHASE_EVICTED, fl.placedAt);
-      this.retire(fl, fl.conn, 'closed', this.now, true);
-      return;
-    }
     this._evicted++;
     this.keyed(this.ordinal, PHASE_EVICTED, fl.placedAt);
     this.retire(fl, this.connOf(fl), 'evicted', this.now, false);

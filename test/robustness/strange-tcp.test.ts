@@ -3312,24 +3312,48 @@ describe('an ACK lost past the capture point, shown by its segment sent again (h
     expect(codes(c)).not.toContain('MIDSTREAM');
   });
 
-  test('such a closed record is still ended `closed` (not timed out, not evicted) when the idle timeout or the cap retires it, its report as the closed list would write it', async () => {
-    const closeWithLostAck = (): Scenario => {
-      const s = timed();
+  test('a record waiting for its FIN\'s next copy is otherwise as the closed list left it: anything else on the tuple after 5 s, the cap, an early loss settled before the close (helper-112 review)', async () => {
+    const closeLost = (o: ConstructorParameters<typeof Scenario>[0] = {}): Scenario => {
+      const s = new Scenario(o);
+      s.a.syn(); s.wait(10); s.b.synAck(); s.wait(10); s.a.ack();
       s.a.fin(); s.b.ack(); s.b.fin(); s.a.ack(); s.wait(250); s.b.fin({ seq: 5001, keepSeq: true }); s.a.ack();
       return s;
     };
-    const alone = only(await analyzeBytes(closeWithLostAck().pcap(), { ladder: true }));
-    const later = new Scenario({ clientPort: 40001 });
-    later.wait(20_000); later.a.syn(); later.b.synAck(); later.a.ack();
-    const frames = [...closeWithLostAck().frames, ...later.frames].sort((x, y) => x.tsSec - y.tsSec || x.tsNanos - y.tsNanos);
-    for (const opts of [{ idleTimeoutSeconds: 10 }, { maxConnections: 1 }]) {
-      const r = await analyzeBytes(writePcap(frames), { ladder: true, ...opts });
-      checkInvariants(r);
-      const first = r.connections.find((c) => c.client.port === 40000)!;
-      expect(first.ended).toBe('closed');
-      expect([r.stats.connectionsTimedOut, r.stats.connectionsEvicted]).toEqual([0, 0]);
-      expect(JSON.stringify(first)).toBe(JSON.stringify(alone));
-    }
+    const alone = JSON.stringify(only(await analyzeBytes(closeLost().pcap(), { ladder: true })));
+    // A new connection's segments 30 s later, its SYN not captured: a record of their own (M1).
+    const mid = closeLost();
+    mid.wait(30_000); mid.a.reset(900000); mid.b.reset(700000); mid.a.data(100); mid.b.ack();
+    const m = await analyzeBytes(mid.pcap(), { ladder: true });
+    checkInvariants(m);
+    expect(m.connections).toHaveLength(2);
+    expect(JSON.stringify(m.connections[0])).toBe(alone);
+    expect(codes(m.connections[1])).toEqual(expect.arrayContaining(['MIDSTREAM', 'PORT_REUSE']));
+    // A SYN 200 s later: the old record as at 5 s, and no port reuse past 2×MSL (L1).
+    const syn = closeLost();
+    syn.wait(200_000); syn.a.reset(900000); syn.b.reset(700000); syn.a.syn(); syn.b.synAck(); syn.a.ack();
+    const y = await analyzeBytes(syn.pcap(), { ladder: true });
+    expect(JSON.stringify(y.connections[0])).toBe(alone);
+    expect(y.connections[1].portReuse).toBeNull();
+    // The cap: the waiting record goes first, as a closed one does, not an open connection (M3).
+    const idle = new Scenario({ clientPort: 40002 });
+    idle.a.syn(); idle.b.synAck(); idle.a.ack();
+    const late = new Scenario({ clientPort: 40001, start: 1_700_000_003 });
+    late.a.syn(); late.b.synAck(); late.a.ack();
+    const frames = [...idle.frames, ...closeLost({ start: 1_700_000_001 }).frames, ...late.frames].sort((x, z) => x.tsSec - z.tsSec || x.tsNanos - z.tsNanos);
+    const capped = await analyzeBytes(writePcap(frames), { ladder: true, maxConnections: 2 });
+    checkInvariants(capped);
+    expect(capped.stats.connectionsEvicted).toBe(0);
+    expect(capped.connections.map((c) => [c.client.port, c.ended])).toEqual([[40002, 'capture_end'], [40000, 'closed'], [40001, 'capture_end']]);
+    // A FIN's ACK lost early (FIN_WAIT_1, taken again), the close then normal: nothing to wait for,
+    // so the record is retired 5 s after its last packet, before the next connection opens (M2).
+    const early = timed();
+    early.a.fin(); early.b.ack(); early.wait(250); early.a.fin({ seq: 1001, keepSeq: true }); early.b.ack();
+    early.wait(100); early.b.data(50); early.a.ack(); early.b.fin(); early.a.ack();
+    const next = new Scenario({ clientPort: 40001, start: 1_700_000_010 });
+    next.a.syn(); next.b.synAck(); next.a.ack();
+    const e = await analyzeBytes(writePcap([...early.frames, ...next.frames]));
+    expect(codes(e.connections[0])).toContain('FIN_RETRANSMIT');
+    expect(e.stats.peakConnections).toBe(1);
   });
 
   test('a RST lost past the capture point: its receiver, writing again later than its round trip, was never closed by it; the RST answering that write closes it (helper-107 audit)', async () => {
