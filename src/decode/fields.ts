@@ -67,6 +67,12 @@ export interface PacketFields {
   src0: number; src1: number; src2: number; src3: number;
   dst0: number; dst1: number; dst2: number; dst3: number;
   ttl: number;
+  /**
+   * IPv4's Identification (RFC 791, RFC 6864), -1 for IPv6 (no such field outside a fragment
+   * header). Two captures of one packet share it; two sends of the same segment by a stack that
+   * numbers its packets (Linux's per-socket counter, Windows' global one) do not.
+   */
+  ipId: number;
   /** Offset of the IPv4/IPv6 header inside the frame (valid once ipVersion !== 0). */
   ipOffset: number;
   /**
@@ -179,7 +185,7 @@ export function newPacketFields(): PacketFields {
     ipVersion: 0,
     src0: 0, src1: 0, src2: 0, src3: 0,
     dst0: 0, dst1: 0, dst2: 0, dst3: 0,
-    ttl: 0, ipOffset: 0, ipProtocol: -1, ipPayloadLen: 0, l4Offset: -1, l4End: -1, ipLengthFromCapture: false, wireEnd: 0, trailerBytes: 0, linkBoundsIp: false, payloadBeyondLink: 0,
+    ttl: 0, ipId: -1, ipOffset: 0, ipProtocol: -1, ipPayloadLen: 0, l4Offset: -1, l4End: -1, ipLengthFromCapture: false, wireEnd: 0, trailerBytes: 0, linkBoundsIp: false, payloadBeyondLink: 0,
     tunnel: 0 /* TUNNEL_NONE: fields.ts imports no decoder */, tunnelDepth: 0, tunnelFragmented: false, tunnelChecksumBad: false,
     srcPort: 0, dstPort: 0, seq: 0, ack: 0, flags: 0, window: 0, urgent: 0,
     tcpHeaderLen: 0, payloadLen: 0, capturedPayloadLen: 0, tcpOffset: 0, checksumBad: false,

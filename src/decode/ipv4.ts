@@ -11,6 +11,7 @@ import { decodeTunnel, mayCarryTunnel } from './tunnel.js';
 /** Version (high nibble) and IHL in 32-bit words (low nibble). */
 const IPV4_OFF_VERSION_IHL = 0;
 const IPV4_OFF_TOTAL_LENGTH = 2;
+const IPV4_OFF_ID = 4;
 /** Flags (3 bits: reserved, DF, MF) and fragment offset (13 bits, 8-byte units). */
 const IPV4_OFF_FLAGS_FRAG = 6;
 const IPV4_OFF_TTL = 8;
@@ -49,6 +50,7 @@ export function decodeIpv4(v: DataView, off: number, end: number, out: PacketFie
   out.ipVersion = 4;
   out.ipOffset = off;
   out.ttl = v.getUint8(off + IPV4_OFF_TTL);
+  out.ipId = v.getUint16(off + IPV4_OFF_ID);
   out.src0 = v.getUint32(off + IPV4_OFF_SRC);
   out.dst0 = v.getUint32(off + IPV4_OFF_DST);
   const protocol = v.getUint8(off + IPV4_OFF_PROTOCOL);

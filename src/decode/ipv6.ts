@@ -61,6 +61,7 @@ export function decodeIpv6(v: DataView, off: number, end: number, out: PacketFie
   if (have < IPV6_HDR_LEN) return fail(out, 'IPV6_TRUNCATED_HEADER', 'ipv6', off, IPV6_HDR_LEN, have);
 
   out.ipVersion = 6;
+  out.ipId = -1; // a tunnelled packet's outer IPv4 set it
   out.ipOffset = off;
   out.ttl = v.getUint8(off + IPV6_OFF_HOP_LIMIT);
   out.src0 = v.getUint32(off + IPV6_OFF_SRC);

@@ -101,6 +101,7 @@ function resetFields(out: PacketFields): void {
   out.src0 = 0; out.src1 = 0; out.src2 = 0; out.src3 = 0;
   out.dst0 = 0; out.dst1 = 0; out.dst2 = 0; out.dst3 = 0;
   out.ttl = 0;
+  out.ipId = -1;
   out.ipOffset = 0;
   out.ipProtocol = -1;
   out.ipPayloadLen = 0;

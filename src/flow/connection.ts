@@ -745,16 +745,18 @@ export class Connection implements ConnectionFacts {
     // stamped 200 ms before its original is no nearer to it than one stamped 200 ms after.
     if (!rst && s.prevNanos >= 0 && Math.abs(stamp - s.prevNanos) < DUPLICATE_WINDOW_NANOS && seq === s.prevSeq && ackNo === s.prevAck
       && flags === s.prevFlags && len === s.prevLen && f.window === s.prevWindow && f.optSackSig === s.prevSackSig
-      && (!f.optHasTimestamps || (f.optTsVal | 0) === s.prevTsVal)) {
+      && (!f.optHasTimestamps || (f.optTsVal | 0) === s.prevTsVal) && (f.ipId === s.prevIpId || f.ipId < 0 || s.prevIpId < 0)) {
       // The same packet captured twice (two interfaces, a span port): counted, then ignored, so
-      // it is neither a retransmission nor a second SYN/FIN.
+      // it is neither a retransmission nor a second SYN/FIN. Not with another IPv4 Identification:
+      // two packets the sender numbered apart, such as duplicate ACKs without SACK, or a SYN,ACK
+      // sent again at once (helper-107 audit, real Linux loss recovery; IPv6 has no such number).
       this.note('DUPLICATE_PACKETS', sRole, frameNo, t);
       this.row(f, t, frameNo, fromClient, s, r);
       return;
     }
     const prevNanos = s.prevNanos; // this endpoint's previous segment's stamp (-1 = none), for the keep-alive below
     s.prevSeq = seq; s.prevAck = ackNo; s.prevFlags = flags; s.prevLen = len; s.prevWindow = f.window;
-    s.prevTsVal = f.optHasTimestamps ? f.optTsVal | 0 : 0; s.prevSackSig = f.optSackSig; s.prevNanos = stamp;
+    s.prevTsVal = f.optHasTimestamps ? f.optTsVal | 0 : 0; s.prevSackSig = f.optSackSig; s.prevIpId = f.ipId; s.prevNanos = stamp;
 
     if (this.challengeable) {
       // A SYN reusing the tuple answered by the previous connection: a bare ACK of the old sequence

@@ -68,6 +68,7 @@ export class Endpoint implements MachineEndpoint {
   prevWindow = -1;
   prevTsVal = 0;
   prevSackSig = 0;
+  prevIpId = -1;
   prevNanos = -1;
 
   /** Payload bytes counted once. */
@@ -291,6 +292,7 @@ export class Endpoint implements MachineEndpoint {
     this.prevWindow = -1;
     this.prevTsVal = 0;
     this.prevSackSig = 0;
+    this.prevIpId = -1;
     this.prevNanos = -1;
   }
 }

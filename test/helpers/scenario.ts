@@ -32,6 +32,8 @@ export interface SegmentOptions {
   snap?: number;
   /** Do not advance the side's sequence number (a retransmission drawn by hand). */
   keepSeq?: boolean;
+  /** IPv4 Identification (default 0; IPv6 has none). */
+  ipId?: number;
 }
 
 interface Sent {
@@ -159,7 +161,7 @@ export class Scenario {
     const spec = {
       src: from.ip, dst: to.ip, sport: from.port, dport: to.port, seq, ack, flags,
       window: o.window ?? 64240, payload: len,
-      options: o.options ? tcpOptions(o.options) : undefined,
+      options: o.options ? tcpOptions(o.options) : undefined, ipId: o.ipId,
     };
     let data = this.opts.v6 ? ethernetIPv6Tcp(spec) : ethernetIPv4Tcp(spec);
     const origLen = data.length;

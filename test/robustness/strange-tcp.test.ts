@@ -1270,6 +1270,22 @@ describe('exact duplicate packets (the same traffic captured on two interfaces)'
     expect(codes(copied)).toContain('DUPLICATE_PACKETS');
   });
 
+  test('duplicate ACKs without SACK the sender numbered apart (IPv4 Identification) are not copies; the same number within 1 ms is (helper-107 audit)', async () => {
+    const dupAcks = async (ids: number[], v6 = false): Promise<ConnectionReport> => {
+      const s = established({ v6 });
+      const base = s.b.nxt;
+      for (let i = 0; i < 4; i++) s.b.data(1000);
+      for (const ipId of ids) s.a.ack({ ack: base, ipId });
+      s.b.data(1000, { seq: base, keepSeq: true });
+      s.a.ack();
+      return only(await runChecked(close(s)));
+    };
+    expect(codes(await dupAcks([0x1234, 0x1235, 0x1236]))).not.toContain('DUPLICATE_PACKETS');
+    expect(codes(await dupAcks([0x1234, 0x1234]))).toContain('DUPLICATE_PACKETS');
+    // IPv6 has no such number: equal headers within 1 ms are still taken as one packet twice.
+    expect(codes(await dupAcks([0, 0], true))).toContain('DUPLICATE_PACKETS');
+  });
+
   test('a copy captured twice is not a retransmission', async () => {
     const { twice } = await doubled();
     expect(twice.data.client.retransmittedPackets).toBe(0);
