@@ -920,6 +920,10 @@ export class Connection implements ConnectionFacts {
     // guessed from the client's ACKs and taken back when the SYN,ACK came (helper-63 review).
     if (!this.serverSynAcked && ack && fromClient && !rst && !this.rstAccepted && r.synSeen && seqGt(ackNo, r.iss)
       && seqLe(ackNo, r.sndNxt)) this.serverSynAcked = true;
+    // A duplicate ACK (a bare ACK of what its sender had acknowledged already) at the start of the
+    // peer's lowest hole, after the gap: the receiver saw the gap and asks for the bytes again.
+    if (r.hasHole && ack && len === 0 && (flags & (TCP_SYN | TCP_FIN | TCP_RST)) === 0 && s.hasAck && s.ackMax === ackNo
+      && r.holes !== null && r.holes.length > 0 && r.holes[0].lo === ackNo) r.holes[0].dupAcks++;
     if (ack && !rst) {
       // An ACK for bytes the capture never showed: the capture lost them (before the capture point).
       // Not the segments that acknowledge a SYN (a SYN,ACK to SYN_SENT, the ACK to SYN_RECEIVED):
@@ -1387,9 +1391,11 @@ export class Connection implements ConnectionFacts {
               // (coarse clocks stamp both alike; helper-66 review), and then it counts, as before.
               if (hole.nanos < this.client.firstDataNanos) replyBytes -= k;
               // Soon after the gap: the two crossed before the capture point (Wireshark's Out-Of-Order,
-              // whose threshold without an RTT is also 3 ms). Later: the segment was lost before the
+              // whose threshold without an RTT is also 3 ms). Later, or after two duplicate ACKs of
+              // the gap's start (Wireshark's fast retransmission, which it tells first: on a µs path
+              // the resend comes well within 3 ms; helper-107 audit): the segment was lost before the
               // capture point and this is its retransmission. Either way the capture has the bytes now.
-              if (t - hole.nanos >= OUT_OF_ORDER_NANOS) resent += k;
+              if (t - hole.nanos >= OUT_OF_ORDER_NANOS || hole.dupAcks >= 2) resent += k;
               else if (!reordered) { reordered = true; this.note('OUT_OF_ORDER', sRole, frameNo, t); }
               if (k === toHi) {
                 h.splice(i, 1);
@@ -1471,7 +1477,7 @@ export class Connection implements ConnectionFacts {
       this.lossNoted(sRole, frameNo, t, 'gap', d);
       // Above every hole open (SND.NXT is past them), so the list stays ascending.
       const h = (s.holes ??= []);
-      const hole: Hole = { lo: s.sndNxt, hi: seq, nanos: t, frameNo, input: this.lastInput, missing: d };
+      const hole: Hole = { lo: s.sndNxt, hi: seq, nanos: t, frameNo, input: this.lastInput, missing: d, dupAcks: 0 };
       if (h.length < MAX_HOLES) h.push(hole);
       else { s.untrackedGap ??= hole; s.untrackedOpen = true; }
       s.holeTop = seq;

@@ -306,6 +306,8 @@ export interface Hole {
   frameNo: number;
   input: string;
   missing: number;
+  /** Bare ACKs of its start the receiver sent after the gap: duplicate ACKs, which ask for a fast retransmission. */
+  dupAcks: number;
 }
 
 /** A resend of an endpoint's FIN: its TSval, and where it was captured. */

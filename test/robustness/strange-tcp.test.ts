@@ -1550,6 +1550,31 @@ describe('segments reordered before the capture point', () => {
     expect(c.data.server.retransmittedPackets).toBe(1);
   });
 
+  test('a gap filled within 3 ms after two duplicate ACKs of its start: a fast retransmission, as Wireshark says, not OUT_OF_ORDER (helper-107 audit: a µs path)', async () => {
+    // The server's first 188 bytes acknowledged; the next segment is missing, the one after it is
+    // captured, the client repeats its ACK `dupAcks` times, and the missing one comes 100 µs later.
+    const run = async (dupAcks: number): Promise<ConnectionReport> => {
+      const s = established();
+      s.a.data(100); s.b.ack();
+      s.b.data(188); s.a.ack();
+      const hole = s.b.nxt;
+      s.b.data(188, { seq: (hole + 188) >>> 0, keepSeq: true });
+      for (let i = 0; i < dupAcks; i++) s.a.ack({ ack: hole, ipId: 100 + i }); // numbered apart: not copies
+      s.b.data(188, { seq: hole, keepSeq: true });
+      s.b.nxt = (hole + 376) >>> 0;
+      s.a.ack();
+      return only(await runChecked(close(s)));
+    };
+    const two = await run(2);
+    expect(codes(two)).not.toContain('OUT_OF_ORDER');
+    expect(two.data.server).toMatchObject({ bytes: 564, retransmittedPackets: 1, retransmittedBytes: 188 });
+    expect(two.captureLoss).toBe(false);
+    // One duplicate ACK is what a receiver sends for any segment past a gap, reordered or not.
+    const one = await run(1);
+    expect(codes(one)).toEqual(['OUT_OF_ORDER']);
+    expect(one.data.server).toMatchObject({ bytes: 564, retransmittedPackets: 0 });
+  });
+
   test('a gap filled an RTO later: the segment was lost before the capture point and resent', async () => {
     const s = established();
     s.a.data(100); s.b.ack();
