@@ -184,7 +184,7 @@ export function digestConnection(c: ConnectionFacts, ended: EndReason, endNanos:
   // Completion: the later of the two endpoints' arrival in CLOSED/TIME_WAIT (observed arcs only,
   // since each one's last opening: an attempt reset before it is not this close), or the RST.
   let completed: Transition | null = null;
-  if (kind === 'reset') completed = rst.at;
+  if (kind === 'reset') completed = rst.closedAt;
   else if (kind === 'four_way' || kind === 'three_way' || (kind === 'simultaneous' && isDone(c.client.state) && isDone(c.server.state))) {
     const t = findTransition(c.client, isObservedCloseArc, lastOpening(c.client));
     if (t) completed = t;

@@ -58,7 +58,17 @@ export function lastOpening(ep: Endpoint): number {
 }
 
 /** The accepted RST that ended the connection, if any: its transitions and who sent it. */
-export interface ResetInfo { by: Role | 'both' | null; at: Transition | null; state: string | null }
+export interface ResetInfo {
+  by: Role | 'both' | null;
+  at: Transition | null;
+  state: string | null;
+  /**
+   * When the reset ended both endpoints: `at`, unless its receiver's arc there was taken back (the
+   * RST lost past the capture point, Connection.rstLost): then its next RST arc, or null when none
+   * came (the receiver still holds the connection: the close did not complete).
+   */
+  closedAt: Transition | null;
+}
 
 export function resetInfo(c: ConnectionFacts): ResetInfo {
   let byClient = false;
@@ -85,7 +95,18 @@ export function resetInfo(c: ConnectionFacts): ResetInfo {
       if (at === null || t.tNanos < at.tNanos || (sent && t.tNanos === at.tNanos && t.frameNo === at.frameNo)) { at = t; state = t.from; }
     }
   }
-  return { by: byClient && byServer ? 'both' : byClient ? 'client' : byServer ? 'server' : null, at, state };
+  let closedAt = at;
+  if (at !== null && at.arc === ARC.NOTE3_SND_RST) {
+    const first = at;
+    const receiver = c.client.transitions.includes(first) ? c.server : c.client;
+    const rcvTr = receiver.transitions;
+    if (!rcvTr.some((t) => t.frameNo === first.frameNo && t.input === first.input && isRstArc(t))) {
+      const later = rcvTr.find((t) => t.arc === ARC.NOTE3_RCV_RST && t.tNanos >= first.tNanos);
+      if (later !== undefined) closedAt = later;
+      else if (isSynchronized(receiver.state) && receiver.state !== 'TIME_WAIT') closedAt = null;
+    }
+  }
+  return { by: byClient && byServer ? 'both' : byClient ? 'client' : byServer ? 'server' : null, at, state, closedAt };
 }
 
 /** Did the RST `sent` leave its receiver `peer` reset: its arc at that frame, from a state other than TIME_WAIT? */

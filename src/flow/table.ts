@@ -97,12 +97,15 @@ export class Embryo {
   count = 0;
   /** TSval of the first SYN (when optBits has timestamps). */
   tsVal = 0;
+  /** IPv4 Identification of the first SYN (-1: IPv6), replayed so DUPLICATE_PACKETS reads it as on a live record. */
+  ipId = -1;
   /**
    * Per repeat of the SYN: the gap since the previous one in ns, and its TSval. Null until a
    * retransmission; a repeat beyond their capacity promotes the embryo, so the replay is exact.
    */
   gaps: number[] | null = null;
   tsVals: number[] | null = null;
+  ipIds: number[] | null = null;
   /** An ICMP error about its SYN (one kind, counted), replayed on promotion; null: none. */
   icmp: HeldIcmpError | null = null;
 }

@@ -503,6 +503,7 @@ export class Tracker {
     e.window = f.window;
     e.ack = f.ack;
     e.tsVal = f.optTsVal;
+    e.ipId = f.ipId;
     e.mss = f.optMss;
     e.wscale = f.optWscale;
     e.optBits = (f.optSackPermitted ? 1 : 0) | (f.optHasTimestamps ? 2 : 0);
@@ -511,6 +512,7 @@ export class Tracker {
     e.count = 1;
     e.gaps = null;
     e.tsVals = null;
+    e.ipIds = null;
     fl.embryo = e;
     fl.lastNanos = t;
     fl.listNanos = this.now;
@@ -525,6 +527,7 @@ export class Tracker {
   private repeatEmbryo(fl: F, e: Embryo, f: PacketFields, t: number, frameNo: number): void {
     (e.gaps ??= []).push(t - fl.lastNanos);
     (e.tsVals ??= []).push(f.optTsVal);
+    (e.ipIds ??= []).push(f.ipId);
     if (e.count === 1) { e.secondFrame = frameNo; e.secondInput = this.input; }
     e.count++;
     e.lastFrame = frameNo;
@@ -562,9 +565,11 @@ export class Tracker {
     let t = e.firstNanos;
     const gaps = e.gaps;
     const tsVals = e.tsVals;
+    const ipIds = e.ipIds;
     for (let i = 0; i < e.count; i++) {
       if (i > 0) t += gaps![i - 1];
       r.optTsVal = i === 0 ? e.tsVal : tsVals![i - 1];
+      r.ipId = i === 0 ? e.ipId : ipIds![i - 1];
       c.lastInput = i === 0 ? e.input : i === 1 ? e.secondInput : e.lastInput;
       c.onSegment(r, t, i === 0 ? e.firstFrame : i === 1 ? e.secondFrame : e.lastFrame, true);
     }
@@ -577,6 +582,7 @@ export class Tracker {
     }
     e.gaps = null;
     e.tsVals = null;
+    e.ipIds = null;
     e.input = e.secondInput = e.lastInput = '';
     fl.embryo = null;
     if (this.spareEmbryos.length < MAX_SPARE_EMBRYOS) this.spareEmbryos.push(e);
@@ -638,11 +644,15 @@ export class Tracker {
   /** Over the cap: a closed connection goes first (it is done anyway), else the least recently active. */
   private evictOne(): void {
     if (this.shardCount > 1) throw new ShardCapReached('connections', this.ordinal);
-    let fl = this.closed.head ?? this.waiting.head;
+    // A record waiting for a FIN copy (LIST_WAIT) past the closed quiet time first: the closed list
+    // would have retired it already, and it ends as it would have then (helper-113 review).
+    const w = this.waiting.head;
+    let fl = w !== null && this.now - w.listNanos >= this.closedQuietNanos ? w : this.closed.head ?? w;
     if (fl !== null) {
+      const end = fl === w ? Math.min(this.now, fl.lastNanos + this.closedQuietNanos) : this.now;
       this.unlinkLive(fl);
       this.keyed(this.ordinal, PHASE_EVICTED, fl.placedAt);
-      this.retire(fl, fl.conn!, 'closed', this.now, true);
+      this.retire(fl, fl.conn!, 'closed', end, true);
       return;
     }
     const a = this.open.head;

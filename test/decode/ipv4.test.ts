@@ -12,6 +12,7 @@ describe('IPv4 header (RFC 791 §3.1)', () => {
     expect({ v: f.ipVersion, src0: f.src0, dst0: f.dst0, src1: f.src1, ttl: f.ttl, proto: f.ipProtocol, ipOffset: f.ipOffset, ipPayloadLen: f.ipPayloadLen, tcpOffset: f.tcpOffset })
       .toEqual({ v: 4, src0: 0x0a000001, dst0: 0x0a000002, src1: 0, ttl: 64, proto: 6, ipOffset: 0, ipPayloadLen: 40, tcpOffset: 24 });
     expect([f.ipLengthFromCapture, f.trailerBytes]).toEqual([false, 0]);
+    expect(f.ipId).toBe(0x1234); // Identification: DUPLICATE_PACKETS tells two sends from one packet captured twice by it
   });
 
   test('offsets are frame offsets behind Ethernet', () => {

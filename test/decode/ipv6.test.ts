@@ -20,6 +20,7 @@ describe('IPv6 header (RFC 8200 §3)', () => {
     const f = v6(IPV6_SYN);
     expect({ v: f.ipVersion, s: [f.src0, f.src1, f.src2, f.src3], d: [f.dst0, f.dst1, f.dst2, f.dst3], ttl: f.ttl, tcp: f.tcpOffset, mss: f.optMss, len: f.ipPayloadLen })
       .toEqual({ v: 6, s: [0x20010db8, 0, 0, 1], d: [0x20010db8, 0, 0, 2], ttl: 64, tcp: 40, mss: 1440, len: 24 });
+    expect(f.ipId).toBe(-1); // no Identification outside a fragment header
   });
 
   test('wrong version -> IPV6_BAD_VERSION', () => {

@@ -67,6 +67,7 @@ function seen(f: PacketFields): unknown {
     status: f.status, ipVersion: f.ipVersion, src: [f.src0, f.src1, f.src2, f.src3], dst: [f.dst0, f.dst1, f.dst2, f.dst3],
     ports: [f.srcPort, f.dstPort], seq: f.seq, ack: f.ack, flags: f.flags, payloadLen: f.payloadLen,
     capturedPayloadLen: f.capturedPayloadLen, checksumBad: f.checksumBad, optHasTimestamps: f.optHasTimestamps,
+    ipId: f.ipId, // the inner header's (0x1234 in IPV4_DATA; the outer IPv4's is 7), -1 for an inner IPv6 one
   };
 }
 

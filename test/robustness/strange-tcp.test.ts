@@ -3397,6 +3397,50 @@ describe('an ACK lost past the capture point, shown by its segment sent again (h
     expect(e.stats.peakConnections).toBe(1);
   });
 
+  test('at the cap a waiting record past its 5 s goes before a closed one within them, and ends as at 5 s (helper-113 review)', async () => {
+    const closeLost = (o: ConstructorParameters<typeof Scenario>[0]): Scenario => {
+      const s = new Scenario(o);
+      s.a.syn(); s.wait(10); s.b.synAck(); s.wait(10); s.a.ack();
+      s.a.fin(); s.b.ack(); s.b.fin(); s.a.ack(); s.wait(250); s.b.fin({ seq: 5001, keepSeq: true }); s.a.ack();
+      return s;
+    };
+    // What the 5 s retirement reports, frames aside (the mixed capture numbers them otherwise).
+    const facts = (c: ConnectionReport): unknown => [c.ended, c.lastSeen, statePath(c, 'client'), statePath(c, 'server'), { ...c.close, firstFinFrame: 0 }];
+    const alone = facts(only(await analyzeBytes(closeLost({ start: 1_700_000_001 }).pcap(), { ladder: true })));
+    // W1: pushed out 124 s after its last packet (past 2×MSL): still TIME_WAIT, held at the end.
+    const idle = new Scenario({ clientPort: 40002 });
+    idle.a.syn(); idle.b.synAck(); idle.a.ack();
+    const late = new Scenario({ clientPort: 40001, start: 1_700_000_125 });
+    late.a.syn(); late.b.synAck(); late.a.ack();
+    const sorted = (...xs: Scenario[]): Uint8Array => writePcap(xs.flatMap((x) => [...x.frames]).sort((x, z) => x.tsSec - z.tsSec || x.tsNanos - z.tsNanos));
+    const w1 = await analyzeBytes(sorted(idle, closeLost({ start: 1_700_000_001 }), late), { ladder: true, maxConnections: 2 });
+    checkInvariants(w1);
+    expect(facts(w1.connections.find((c) => c.client.port === 40000)!)).toEqual(alone);
+    // W2: a connection closed at 19 s whose FIN comes again 1.5 s later keeps its slot (and its copy)
+    // while the record waiting since 1 s gives up its own.
+    const c3 = new Scenario({ clientPort: 40003, start: 1_700_000_019 });
+    c3.a.syn(); c3.b.synAck(); c3.a.ack(); c3.a.fin(); c3.b.ack(); c3.b.fin(); c3.a.ack(); c3.wait(1500); c3.b.fin({ seq: 5001, keepSeq: true }); c3.a.ack();
+    const at20 = new Scenario({ clientPort: 40001, start: 1_700_000_020 });
+    at20.a.syn(); at20.b.synAck(); at20.a.ack();
+    const w2 = await analyzeBytes(sorted(closeLost({ start: 1_700_000_001 }), c3, at20), { ladder: true, maxConnections: 2 });
+    checkInvariants(w2);
+    expect(w2.connections).toHaveLength(3);
+    expect(w2.connections.find((c) => c.client.port === 40003)!.packets.server).toBe(4);
+  });
+
+  test('an embryo\'s SYNs keep their IPv4 Identification: two SYNs numbered apart are a retransmission on a fresh tuple as on a used one (helper-113 review)', async () => {
+    const twoSyns = (reuse: boolean): Scenario => {
+      const s = new Scenario();
+      if (reuse) { s.a.syn({ ipId: 9 }); s.b.synAck(); s.a.ack(); s.a.rst(); s.wait(40_000); s.a.reset(900000); s.b.reset(700000); }
+      s.a.syn({ ipId: 1 }); s.wait(0.2); s.a.syn({ ipId: 2 }); s.wait(1000);
+      return s;
+    };
+    for (const reuse of [false, true]) {
+      const c = (await analyzeBytes(twoSyns(reuse).pcap())).connections.at(-1)!;
+      expect([reuse, c.handshake.synCount, codes(c).includes('DUPLICATE_PACKETS')]).toEqual([reuse, 2, false]);
+    }
+  });
+
   test('a RST lost past the capture point: its receiver, writing again later than its round trip, was never closed by it; the RST answering that write closes it (helper-107 audit)', async () => {
     const s = timed();
     s.a.data(10); s.b.ack(); s.b.data(20); s.a.ack();
@@ -3412,10 +3456,27 @@ describe('an ACK lost past the capture point, shown by its segment sent again (h
     const f = timed();
     f.a.data(10); f.b.ack(); f.wait(50); f.a.rstAck(); f.wait(1000); f.b.fin(); f.a.rst({ seq: 1011, noAck: true });
     expect(statePath(await run(f), 'server').slice(-3)).toEqual(['ESTABLISHED', 'FIN_WAIT_1', 'CLOSED']);
-    // No RST after it: the server is left where its segments put it.
+    expect(c.close.completed).toBe(c.server.transitions.at(-1)!.time); // when the server got the RST
+    // No RST after it: the server is left where its segments put it, and the close did not complete.
     const open = timed();
     open.a.data(10); open.b.ack(); open.wait(50); open.a.rstAck(); open.wait(1000); open.b.data(30);
-    expect(finals(await run(open))).toEqual(['CLOSED', 'ESTABLISHED']);
+    const o = await run(open);
+    expect(finals(o)).toEqual(['CLOSED', 'ESTABLISHED']);
+    expect(o.close).toMatchObject({ kind: 'reset', resetBy: 'client', completed: null });
+  });
+
+  test('not a RST lost: the receiver\'s queue draining back to back after it, however late a loaded bottleneck lets it through (helper-113 review)', async () => {
+    // A download the client cancels: the server's segments queued before the RST arrived keep
+    // coming 5 ms apart for 150 ms, each answered by the client's RST.
+    const s = timed();
+    s.a.data(100);
+    for (let i = 0; i < 20; i++) { s.b.data(1448); s.wait(1); }
+    s.a.ack(); s.a.rstAck();
+    const rstFrame = s.packetCount;
+    for (let i = 0; i < 30; i++) { s.wait(5); s.b.data(1448); s.a.rst({ seq: 1101, noAck: true, ipId: i + 1 }); }
+    const c = await run(s);
+    expect(c.server.transitions.at(-1)).toMatchObject({ to: 'CLOSED', frame: rstFrame });
+    expect(c.close.completed).toBe(c.client.transitions.at(-1)!.time);
   });
 
   test('not a RST lost: data the receiver sent before the RST reached it (within its round trip and 50 ms), from TIME_WAIT, or without a round trip to judge by', async () => {
