@@ -83,7 +83,7 @@ const F_ZEEK_ORIG_IS_CLIENT = 128;
 const F_SERVER_SYN_ACKED = 256;
 
 /** Most slots one connection can need beyond its variable parts (a generous bound, checked). */
-const FIXED_SLOTS = 54 + 2 * 58;
+const FIXED_SLOTS = 54 + 2 * 59;
 
 export class ConnectionEncoder {
   private nums = new Float64Array(1 << 16);
@@ -193,7 +193,7 @@ export class ConnectionEncoder {
       | (e.pendingFin ? 32 : 0) | (e.sackPermitted ? 64 : 0) | (e.timestamps ? 128 : 0) | (e.hasTsVal ? 256 : 0)
       | (e.hasHole ? 512 : 0) | (e.windowInSyn ? 1024 : 0) | (e.pendingFinNeedsAck ? 2048 : 0)
       | (e.untrackedOpen ? 4096 : 0) | (e.synFin ? 8192 : 0) | (e.pendingFinAcksOwn ? 16384 : 0) | (e.finHasTs ? 32768 : 0)
-      | (e.finAckedBack ? 65536 : 0) | (e.finAckedAgainBack ? 131072 : 0) | (e.halfCloseMarked ? 262144 : 0);
+      | (e.finAckedBack ? 65536 : 0) | (e.finAckedAgainBack ? 131072 : 0) | (e.halfCloseMarked ? 262144 : 0) | (e.finAckLost ? 524288 : 0);
     n[p++] = e.iss; n[p++] = e.sndNxt; n[p++] = e.firstSeq; n[p++] = e.ackMax; n[p++] = e.finSeq;
     n[p++] = e.pendingFinFrame; n[p++] = this.inputSlot(e.pendingFinInput, own); n[p++] = e.pendingFinNanos; n[p++] = e.pendingFinArcs; n[p++] = e.timeWaitFrom;
     n[p++] = e.window; n[p++] = e.wscale; n[p++] = e.mss; n[p++] = e.tsVal;
@@ -204,7 +204,7 @@ export class ConnectionEncoder {
     n[p++] = e.finAckedFrame; n[p++] = this.inputSlot(e.finAckedInput, own); n[p++] = e.finAckedNanos;
     n[p++] = e.finAckedAgainFrame; n[p++] = this.inputSlot(e.finAckedAgainInput, own); n[p++] = e.finAckedAgainNanos;
     n[p++] = e.prevSeq; n[p++] = e.prevAck; n[p++] = e.prevFlags; n[p++] = e.prevLen; n[p++] = e.prevWindow;
-    n[p++] = e.prevTsVal; n[p++] = e.prevSackSig; n[p++] = e.prevNanos; n[p++] = e.holes === null ? -1 : this.objs.push(e.holes) - 1;
+    n[p++] = e.prevTsVal; n[p++] = e.prevSackSig; n[p++] = e.prevIpId; n[p++] = e.prevNanos; n[p++] = e.holes === null ? -1 : this.objs.push(e.holes) - 1;
     n[p++] = e.holeTop; n[p++] = e.untrackedGap === null ? -1 : this.objs.push(e.untrackedGap) - 1;
     n[p++] = e.resend === null ? -1 : this.objs.push(e.resend) - 1; n[p++] = e.zeroWindowSince; n[p++] = e.zeroWindowLongest; n[p++] = e.closeWaitFromNanos;
     n[p++] = e.pendingFinPackets; n[p++] = e.rttSampleNanos;
@@ -390,7 +390,7 @@ function readEndpoint(n: Float64Array, p: number, objs: unknown[], e: Endpoint, 
   e.timestamps = (b & 128) !== 0; e.hasTsVal = (b & 256) !== 0; e.hasHole = (b & 512) !== 0; e.windowInSyn = (b & 1024) !== 0;
   e.pendingFinNeedsAck = (b & 2048) !== 0; e.untrackedOpen = (b & 4096) !== 0; e.synFin = (b & 8192) !== 0; e.pendingFinAcksOwn = (b & 16384) !== 0;
   e.finHasTs = (b & 32768) !== 0; e.finAckedBack = (b & 65536) !== 0; e.finAckedAgainBack = (b & 131072) !== 0;
-  e.halfCloseMarked = (b & 262144) !== 0;
+  e.halfCloseMarked = (b & 262144) !== 0; e.finAckLost = (b & 524288) !== 0;
   e.iss = n[p++]; e.sndNxt = n[p++]; e.firstSeq = n[p++]; e.ackMax = n[p++]; e.finSeq = n[p++];
   e.pendingFinFrame = n[p++]; e.pendingFinInput = inputAt(objs, n[p++], own); e.pendingFinNanos = n[p++]; e.pendingFinArcs = n[p++]; e.timeWaitFrom = n[p++];
   e.window = n[p++]; e.wscale = n[p++]; e.mss = n[p++]; e.tsVal = n[p++];
@@ -403,7 +403,7 @@ function readEndpoint(n: Float64Array, p: number, objs: unknown[], e: Endpoint, 
   e.finAckedFrame = n[p++]; e.finAckedInput = inputAt(objs, n[p++], own); e.finAckedNanos = n[p++];
   e.finAckedAgainFrame = n[p++]; e.finAckedAgainInput = inputAt(objs, n[p++], own); e.finAckedAgainNanos = n[p++];
   e.prevSeq = n[p++]; e.prevAck = n[p++]; e.prevFlags = n[p++]; e.prevLen = n[p++]; e.prevWindow = n[p++];
-  e.prevTsVal = n[p++]; e.prevSackSig = n[p++]; e.prevNanos = n[p++];
+  e.prevTsVal = n[p++]; e.prevSackSig = n[p++]; e.prevIpId = n[p++]; e.prevNanos = n[p++];
   const holes = n[p++];
   e.holes = holes < 0 ? null : objs[holes] as Hole[];
   e.holeTop = n[p++];
