@@ -64,8 +64,8 @@ export interface ResetInfo {
   state: string | null;
   /**
    * When the reset ended both endpoints: `at`, unless its receiver's arc there was taken back (the
-   * RST lost past the capture point, Connection.rstLost): then its next RST arc, or null when none
-   * came (the receiver still holds the connection: the close did not complete).
+   * RST lost past the capture point, Connection.rstLost): then its next RST arc, received or sent,
+   * or null when none came (the receiver still holds the connection: the close did not complete).
    */
   closedAt: Transition | null;
 }
@@ -101,7 +101,8 @@ export function resetInfo(c: ConnectionFacts): ResetInfo {
     const receiver = c.client.transitions.includes(first) ? c.server : c.client;
     const rcvTr = receiver.transitions;
     if (!rcvTr.some((t) => t.frameNo === first.frameNo && t.input === first.input && isRstArc(t))) {
-      const later = rcvTr.find((t) => t.arc === ARC.NOTE3_RCV_RST && t.tNanos >= first.tNanos);
+      // Its own RST too: a receiver that never got the RST may abort in its turn (helper-114 review).
+      const later = rcvTr.find((t) => (t.arc === ARC.NOTE3_RCV_RST || t.arc === ARC.NOTE3_SND_RST) && t.tNanos >= first.tNanos);
       if (later !== undefined) closedAt = later;
       else if (isSynchronized(receiver.state) && receiver.state !== 'TIME_WAIT') closedAt = null;
     }

@@ -755,6 +755,7 @@ export class Connection implements ConnectionFacts {
       return;
     }
     const prevNanos = s.prevNanos; // this endpoint's previous segment's stamp (-1 = none), for the keep-alive below
+    const prevWindow = s.prevWindow; // and its window, for duplicate ACKs (a window update is none)
     s.prevSeq = seq; s.prevAck = ackNo; s.prevFlags = flags; s.prevLen = len; s.prevWindow = f.window;
     s.prevTsVal = f.optHasTimestamps ? f.optTsVal | 0 : 0; s.prevSackSig = f.optSackSig; s.prevIpId = f.ipId; s.prevNanos = stamp;
 
@@ -920,10 +921,12 @@ export class Connection implements ConnectionFacts {
     // guessed from the client's ACKs and taken back when the SYN,ACK came (helper-63 review).
     if (!this.serverSynAcked && ack && fromClient && !rst && !this.rstAccepted && r.synSeen && seqGt(ackNo, r.iss)
       && seqLe(ackNo, r.sndNxt)) this.serverSynAcked = true;
-    // A duplicate ACK (a bare ACK of what its sender had acknowledged already) at the start of the
-    // peer's lowest hole, after the gap: the receiver saw the gap and asks for the bytes again.
+    // A duplicate ACK (bare, repeating its sender's last ACK and window, not a zero window: Wireshark's
+    // rule) at the start of a hole of the peer's, after the gap: the receiver saw the gap and asks for
+    // the bytes again. Any open hole, not only the lowest: one the capture alone lost stays open, its
+    // bytes never captured, while the receiver acknowledges past it (helper-114 review).
     if (r.hasHole && ack && len === 0 && (flags & (TCP_SYN | TCP_FIN | TCP_RST)) === 0 && s.hasAck && s.ackMax === ackNo
-      && r.holes !== null && r.holes.length > 0 && r.holes[0].lo === ackNo) r.holes[0].dupAcks++;
+      && f.window === prevWindow && f.window !== 0 && r.holes !== null) this.dupAckOf(r.holes, ackNo, t);
     if (ack && !rst) {
       // An ACK for bytes the capture never showed: the capture lost them (before the capture point).
       // Not the segments that acknowledge a SYN (a SYN,ACK to SYN_SENT, the ACK to SYN_RECEIVED):
@@ -1233,6 +1236,32 @@ export class Connection implements ConnectionFacts {
     }
   }
 
+  private dupAckOf(holes: Hole[], ackNo: number, t: number): void {
+    for (let i = 0; i < holes.length; i++) {
+      const h = holes[i];
+      if (h.lo !== ackNo) continue;
+      if (++h.dupAcks === 1) h.firstDupAckNanos = t;
+      return;
+    }
+  }
+
+  /**
+   * Bytes filling `hole`'s start are a fast retransmission: two duplicate ACKs asked for them (as
+   * Wireshark reads it), and they came no sooner than a resend could, half the sender's round trip
+   * after the first (at a capture beside the receiver, real reordering by two segments draws two
+   * duplicate ACKs too, and its late segment comes at once; helper-114 review). The first, not the
+   * second: with few segments in flight Linux resends at the first (RFC 5827's early retransmit,
+   * RACK; br-corkhole-sack-capB's resend came 48 µs after the first on a 17 µs path, 7 after the
+   * second). Without a round trip known, the two duplicate ACKs decide, as in Wireshark.
+   */
+  private fastRetransmit(s: Endpoint, hole: Hole, t: number): boolean {
+    if (hole.dupAcks < 2) return false;
+    const side = this.sideRoundTrip(s);
+    const sample = s.rttSampleNanos;
+    const roundTrip = side < 0 ? sample : sample < 0 ? side : Math.min(side, sample);
+    return roundTrip < 0 || t - hole.firstDupAckNanos >= roundTrip / 2;
+  }
+
   /** Takes `ep`'s last arc back; the ladder's rows since it (all showing its state) show the state before. */
   private takeBackLastArc(ep: Endpoint): void {
     const tr = ep.transitions;
@@ -1399,7 +1428,7 @@ export class Connection implements ConnectionFacts {
               // the gap's start (Wireshark's fast retransmission, which it tells first: on a µs path
               // the resend comes well within 3 ms; helper-107 audit): the segment was lost before the
               // capture point and this is its retransmission. Either way the capture has the bytes now.
-              if (t - hole.nanos >= OUT_OF_ORDER_NANOS || hole.dupAcks >= 2) resent += k;
+              if (t - hole.nanos >= OUT_OF_ORDER_NANOS || this.fastRetransmit(s, hole, t)) resent += k;
               else if (!reordered) { reordered = true; this.note('OUT_OF_ORDER', sRole, frameNo, t); }
               if (k === toHi) {
                 h.splice(i, 1);
@@ -1407,6 +1436,8 @@ export class Connection implements ConnectionFacts {
                 continue;
               }
               hole.lo = (lo + k) | 0;
+              hole.dupAcks = 0; // no duplicate ACK asked for the new start yet (helper-114 review)
+              hole.firstDupAckNanos = -1;
             }
             i++;
           }
@@ -1481,7 +1512,7 @@ export class Connection implements ConnectionFacts {
       this.lossNoted(sRole, frameNo, t, 'gap', d);
       // Above every hole open (SND.NXT is past them), so the list stays ascending.
       const h = (s.holes ??= []);
-      const hole: Hole = { lo: s.sndNxt, hi: seq, nanos: t, frameNo, input: this.lastInput, missing: d, dupAcks: 0 };
+      const hole: Hole = { lo: s.sndNxt, hi: seq, nanos: t, frameNo, input: this.lastInput, missing: d, dupAcks: 0, firstDupAckNanos: -1 };
       if (h.length < MAX_HOLES) h.push(hole);
       else { s.untrackedGap ??= hole; s.untrackedOpen = true; }
       s.holeTop = seq;

@@ -306,8 +306,13 @@ export interface Hole {
   frameNo: number;
   input: string;
   missing: number;
-  /** Bare ACKs of its start the receiver sent after the gap: duplicate ACKs, which ask for a fast retransmission. */
+  /**
+   * Duplicate ACKs of its start the receiver sent after the gap (bare, its previous ACK's number and
+   * window, not zero: Wireshark's), which ask for a fast retransmission; and when the first was
+   * captured (-1: none yet). Both start again when a segment fills the hole's start only in part.
+   */
   dupAcks: number;
+  firstDupAckNanos: number;
 }
 
 /** A resend of an endpoint's FIN: its TSval, and where it was captured. */

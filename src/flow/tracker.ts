@@ -132,6 +132,8 @@ type F = Flow<Connection>;
  * them; dropped ones were promoted garbage.
  */
 const MIN_SPARE_CONNECTIONS = 1024;
+/** Embryo.tsVals packs each repeat's IPv4 Identification (-1..65535, stored + 1) below its TSval. */
+const IP_ID_SPAN = 2 ** 17;
 /** Promoted embryos kept for reuse (a flood creates and retires one per SYN). */
 const MAX_SPARE_EMBRYOS = 1024;
 /** Connections emitted at the end of the capture between two looks at the output's backpressure. */
@@ -512,7 +514,6 @@ export class Tracker {
     e.count = 1;
     e.gaps = null;
     e.tsVals = null;
-    e.ipIds = null;
     fl.embryo = e;
     fl.lastNanos = t;
     fl.listNanos = this.now;
@@ -526,8 +527,7 @@ export class Tracker {
   /** The same SYN again (a retransmission). */
   private repeatEmbryo(fl: F, e: Embryo, f: PacketFields, t: number, frameNo: number): void {
     (e.gaps ??= []).push(t - fl.lastNanos);
-    (e.tsVals ??= []).push(f.optTsVal);
-    (e.ipIds ??= []).push(f.ipId);
+    (e.tsVals ??= []).push((f.optTsVal >>> 0) * IP_ID_SPAN + f.ipId + 1);
     if (e.count === 1) { e.secondFrame = frameNo; e.secondInput = this.input; }
     e.count++;
     e.lastFrame = frameNo;
@@ -565,11 +565,11 @@ export class Tracker {
     let t = e.firstNanos;
     const gaps = e.gaps;
     const tsVals = e.tsVals;
-    const ipIds = e.ipIds;
     for (let i = 0; i < e.count; i++) {
       if (i > 0) t += gaps![i - 1];
-      r.optTsVal = i === 0 ? e.tsVal : tsVals![i - 1];
-      r.ipId = i === 0 ? e.ipId : ipIds![i - 1];
+      const packed = i === 0 ? 0 : tsVals![i - 1];
+      r.optTsVal = i === 0 ? e.tsVal : Math.floor(packed / IP_ID_SPAN);
+      r.ipId = i === 0 ? e.ipId : packed % IP_ID_SPAN - 1;
       c.lastInput = i === 0 ? e.input : i === 1 ? e.secondInput : e.lastInput;
       c.onSegment(r, t, i === 0 ? e.firstFrame : i === 1 ? e.secondFrame : e.lastFrame, true);
     }
@@ -582,7 +582,6 @@ export class Tracker {
     }
     e.gaps = null;
     e.tsVals = null;
-    e.ipIds = null;
     e.input = e.secondInput = e.lastInput = '';
     fl.embryo = null;
     if (this.spareEmbryos.length < MAX_SPARE_EMBRYOS) this.spareEmbryos.push(e);

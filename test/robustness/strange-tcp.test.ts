@@ -1575,6 +1575,48 @@ describe('segments reordered before the capture point', () => {
     expect(one.data.server).toMatchObject({ bytes: 564, retransmittedPackets: 0 });
   });
 
+  test('fast retransmission, helper-114 review: any open hole (one the capture alone lost stays open), the count starting again at a partial fill, window updates are no duplicate ACKs, and never sooner than half the sender\'s round trip after the second', async () => {
+    const L = 188;
+    const start = (rttMs = 0): { s: Scenario; h: number } => {
+      const s = new Scenario();
+      s.a.syn(); s.wait(rttMs); s.b.synAck(); s.a.ack(); s.a.data(100); s.wait(rttMs); s.b.ack(); s.b.data(L); s.a.ack();
+      return { s, h: s.b.nxt };
+    };
+    const server = async (s: Scenario): Promise<[number, boolean]> => {
+      const c = only(await runChecked(close(s)));
+      return [c.data.server.retransmittedPackets, codes(c).includes('OUT_OF_ORDER')];
+    };
+    // M1: [h, h+L) missing from the capture only (the receiver ACKs past it); then C lost for real,
+    // two duplicate ACKs ask for it, and it comes 100 µs later.
+    const m1 = start();
+    m1.s.b.data(L, { seq: (m1.h + L) >>> 0, keepSeq: true }); m1.s.b.nxt = (m1.h + 2 * L) >>> 0; m1.s.a.ack({ ipId: 10 });
+    const c = m1.s.b.nxt;
+    m1.s.b.data(L, { seq: (c + L) >>> 0, keepSeq: true }); m1.s.a.ack({ ack: c, ipId: 11 });
+    m1.s.b.data(L, { seq: (c + 2 * L) >>> 0, keepSeq: true }); m1.s.a.ack({ ack: c, ipId: 12 });
+    m1.s.b.data(L, { seq: c, keepSeq: true }); m1.s.b.nxt = (c + 3 * L) >>> 0; m1.s.a.ack({ ipId: 13 });
+    expect(await server(m1.s)).toEqual([1, false]);
+    // M2: A and B missing, two duplicate ACKs ask for A; A comes, then the ACK of it, then B at once:
+    // no duplicate ACK asked for B.
+    const m2 = start();
+    m2.s.b.data(L, { seq: (m2.h + 2 * L) >>> 0, keepSeq: true }); m2.s.a.ack({ ack: m2.h, ipId: 100 });
+    m2.s.b.data(L, { seq: (m2.h + 3 * L) >>> 0, keepSeq: true }); m2.s.a.ack({ ack: m2.h, ipId: 101 });
+    m2.s.b.nxt = (m2.h + 4 * L) >>> 0; m2.s.b.data(L, { seq: m2.h, keepSeq: true }); m2.s.a.ack({ ack: m2.h + L, ipId: 102 });
+    m2.s.b.data(L, { seq: (m2.h + L) >>> 0, keepSeq: true }); m2.s.a.ack({ ipId: 300 });
+    expect(await server(m2.s)).toEqual([1, true]);
+    // L1: the two ACKs at the gap open the window further: window updates, not duplicate ACKs.
+    const l1 = start();
+    for (let i = 0; i < 2; i++) { l1.s.b.data(L, { seq: (l1.h + L * (i + 1)) >>> 0, keepSeq: true }); l1.s.a.ack({ ack: l1.h, ipId: 100 + i, window: 65000 + i }); }
+    l1.s.b.data(L, { seq: l1.h, keepSeq: true }); l1.s.b.nxt = (l1.h + 3 * L) >>> 0; l1.s.a.ack({ ipId: 200 });
+    expect(await server(l1.s)).toEqual([0, true]);
+    // M3: a 20 ms path, a segment reordered behind two others at a capture beside the receiver: it
+    // comes 100 µs after the second duplicate ACK, which no resend could (tshark says FR here).
+    const m3 = start(20);
+    m3.s.b.data(L, { seq: (m3.h + L) >>> 0, keepSeq: true }); m3.s.a.ack({ ack: m3.h, ipId: 100 });
+    m3.s.b.data(L, { seq: (m3.h + 2 * L) >>> 0, keepSeq: true }); m3.s.a.ack({ ack: m3.h, ipId: 101 });
+    m3.s.b.nxt = (m3.h + 3 * L) >>> 0; m3.s.b.data(L, { seq: m3.h, keepSeq: true }); m3.s.a.ack({ ipId: 300 });
+    expect(await server(m3.s)).toEqual([0, true]);
+  });
+
   test('a gap filled an RTO later: the segment was lost before the capture point and resent', async () => {
     const s = established();
     s.a.data(100); s.b.ack();
@@ -3463,6 +3505,12 @@ describe('an ACK lost past the capture point, shown by its segment sent again (h
     const o = await run(open);
     expect(finals(o)).toEqual(['CLOSED', 'ESTABLISHED']);
     expect(o.close).toMatchObject({ kind: 'reset', resetBy: 'client', completed: null });
+    // It aborts in its turn 3 s later: the close completed at its own RST (helper-114 review).
+    const own = timed();
+    own.a.data(10); own.b.ack(); own.wait(50); own.a.rstAck(); own.wait(1000); own.b.data(30); own.wait(3000); own.b.rstAck({ ack: 1011 });
+    const w = await run(own);
+    expect(w.close.completed).toBe(w.server.transitions.at(-1)!.time);
+    expect(w.server.transitions.at(-1)!.arc).toBe('Note 3: snd RST');
   });
 
   test('not a RST lost: the receiver\'s queue draining back to back after it, however late a loaded bottleneck lets it through (helper-113 review)', async () => {
