@@ -74,6 +74,7 @@ export function resetInfo(c: ConnectionFacts): ResetInfo {
   let byClient = false;
   let byServer = false;
   let at: Transition | null = null;
+  let atOnClient = false;
   let state: string | null = null;
   for (let side = 0; side < 2; side++) {
     const isClient = side === 0;
@@ -92,13 +93,13 @@ export function resetInfo(c: ConnectionFacts): ResetInfo {
       else byServer = true;
       // The first RST; of its two arcs, the sender's: `state` is the state the sender left.
       const sent = t.arc === ARC.NOTE3_SND_RST;
-      if (at === null || t.tNanos < at.tNanos || (sent && t.tNanos === at.tNanos && t.frameNo === at.frameNo)) { at = t; state = t.from; }
+      if (at === null || t.tNanos < at.tNanos || (sent && t.tNanos === at.tNanos && t.frameNo === at.frameNo)) { at = t; atOnClient = isClient; state = t.from; }
     }
   }
   let closedAt = at;
   if (at !== null && at.arc === ARC.NOTE3_SND_RST) {
     const first = at;
-    const receiver = c.client.transitions.includes(first) ? c.server : c.client;
+    const receiver = atOnClient ? c.server : c.client;
     const rcvTr = receiver.transitions;
     if (!rcvTr.some((t) => t.frameNo === first.frameNo && t.input === first.input && isRstArc(t))) {
       // Its own RST too: a receiver that never got the RST may abort in its turn (helper-114 review).

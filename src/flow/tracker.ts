@@ -315,7 +315,7 @@ export class Tracker {
     // Past its list's timeout the flow is retired at the next segment (expire()), or at the end
     // (finish(), by its last packet), whatever the error: it is not noted on it either, so the
     // outcome does not hang on other traffic (helper-82, helper-83 reviews).
-    if (tNanos - Math.min(fl.listNanos, fl.lastNanos) >= this.timeoutOf(fl.list === LIST_WAIT ? LIST_CLOSED : fl.list)) return;
+    if (tNanos - Math.min(fl.listNanos, fl.lastNanos) >= this.endsAfter(fl.list)) return;
     const fromA = isFromA(fl, f);
     // An embryo is only its client's SYNs: an error about anything else is not its own, and does
     // not cost it a Connection (helper-83 review: a SYN scan against a REJECT firewall, 3.4x the memory).
@@ -362,7 +362,7 @@ export class Tracker {
       // of a capture concatenated in the wrong order), which placed it by the clock of those. It
       // ends as time order would end it, not "at the end of the capture" years later (13-year
       // FIN_WAIT_2 times, LINGERING_* that a time-ordered read of the same packets does not have).
-      const timeout = this.timeoutOf(list === LIST_WAIT ? LIST_CLOSED : list);
+      const timeout = this.endsAfter(list);
       const idleEnd = c.lastNanos + timeout;
       if (idleEnd <= endNanos) {
         if (!c.isClosed()) this._timedOut++;
@@ -539,6 +539,11 @@ export class Tracker {
   /** The quiet time after which a flow of that list is retired (expire()). */
   private timeoutOf(list: number): number {
     return list === LIST_CLOSED ? this.closedQuietNanos : list === LIST_SYN ? this.synIdleNanos : list === LIST_WAIT ? this.finResendWaitNanos : this.idleNanos;
+  }
+
+  /** The quiet time after which a flow of that list ended, for what comes later: a record waiting for a FIN copy as a closed one. */
+  private endsAfter(list: number): number {
+    return this.timeoutOf(list === LIST_WAIT ? LIST_CLOSED : list);
   }
 
   private connOf(fl: F): Connection {
