@@ -1256,9 +1256,10 @@ export class Connection implements ConnectionFacts {
    */
   private fastRetransmit(s: Endpoint, hole: Hole, t: number): boolean {
     if (hole.dupAcks < 2) return false;
+    // The handshake's round trip when the capture timed it: ACK samples only go down, and one ACK of
+    // a resend's original makes a tiny one (helper-115 review: a tail-loss probe let reordering pass).
     const side = this.sideRoundTrip(s);
-    const sample = s.rttSampleNanos;
-    const roundTrip = side < 0 ? sample : sample < 0 ? side : Math.min(side, sample);
+    const roundTrip = side >= 0 ? side : s.rttSampleNanos;
     return roundTrip < 0 || t - hole.firstDupAckNanos >= roundTrip / 2;
   }
 
@@ -1436,8 +1437,6 @@ export class Connection implements ConnectionFacts {
                 continue;
               }
               hole.lo = (lo + k) | 0;
-              hole.dupAcks = 0; // no duplicate ACK asked for the new start yet (helper-114 review)
-              hole.firstDupAckNanos = -1;
             }
             i++;
           }

@@ -309,7 +309,8 @@ export interface Hole {
   /**
    * Duplicate ACKs of its start the receiver sent after the gap (bare, its previous ACK's number and
    * window, not zero: Wireshark's), which ask for a fast retransmission; and when the first was
-   * captured (-1: none yet). Both start again when a segment fills the hole's start only in part.
+   * captured (-1: none yet). Kept when a segment fills the hole's start only in part: the rest was
+   * lost as well (a partial ACK says so), and its resend follows at once (helper-115 review).
    */
   dupAcks: number;
   firstDupAckNanos: number;
