@@ -1082,8 +1082,7 @@ export class Connection implements ConnectionFacts {
         && r.hasIss && r.sndNxt === ((r.iss + 1) | 0) && this.earlyAckNanos < 0
       : s.finSent && ((seq + len) | 0) === s.finSeq && last.arc === ARC.RCV_ACK_OF_FIN;
     if (!resent) return;
-    const roundTrip = Math.max(this.sideRoundTrip(s), s.rttSampleNanos);
-    if (roundTrip >= 0 && stamp - last.tNanos > roundTrip + RESEND_SLACK_NANOS) {
+    if (this.pastResendWait(s, last.tNanos, stamp)) {
       this.takeBackLastArc(s);
       if (!syn) s.finAckLost = true;
     }
@@ -1109,9 +1108,17 @@ export class Connection implements ConnectionFacts {
     // And after as long a pause in its own sending: segments queued before the RST arrived drain
     // back to back, however late a loaded bottleneck lets them through (helper-113 review: a
     // cancelled download's queue walked the close forward 0.15 s, or left the server ESTABLISHED).
+    if (this.pastResendWait(s, last.tNanos, stamp) && this.pastResendWait(s, prevNanos, stamp)) this.takeBackLastArc(s);
+  }
+
+  /**
+   * `stamp` is later than `s`'s round trip + RESEND_SLACK_NANOS after `since`: what `s` sent then
+   * could not have been sent before what the capture showed at `since` reached it. The round trip is
+   * the larger of the handshake's and `s`'s ACK samples'; without either, never (ackLost, rstLost).
+   */
+  private pastResendWait(s: Endpoint, since: number, stamp: number): boolean {
     const roundTrip = Math.max(this.sideRoundTrip(s), s.rttSampleNanos);
-    const wait = roundTrip + RESEND_SLACK_NANOS;
-    if (roundTrip >= 0 && stamp - last.tNanos > wait && stamp - prevNanos > wait) this.takeBackLastArc(s);
+    return roundTrip >= 0 && stamp - since > roundTrip + RESEND_SLACK_NANOS;
   }
 
   /**
