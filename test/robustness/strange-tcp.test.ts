@@ -3240,9 +3240,15 @@ describe('a client\'s own RST in SYN_SENT, answering nothing: an abort (helper-1
 describe('an ACK lost past the capture point, shown by its segment sent again (helper-107 audit: real Linux loss recovery)', () => {
   const arcs = (c: ConnectionReport, role: 'client' | 'server'): string[] => c[role].transitions.map((t) => `${t.frame} ${t.to}`);
   /** A handshake with 10 ms between its segments: a round trip for the resend rules to judge by. */
-  const timed = (): Scenario => {
-    const s = new Scenario();
+  const timed = (o: ConstructorParameters<typeof Scenario>[0] = {}): Scenario => {
+    const s = new Scenario(o);
     s.a.syn(); s.wait(10); s.b.synAck(); s.wait(10); s.a.ack();
+    return s;
+  };
+  /** A close whose last ACK was lost past the capture point once: the server's FIN resent 250 ms later, and ACKed again. */
+  const closeLost = (o: ConstructorParameters<typeof Scenario>[0] = {}): Scenario => {
+    const s = timed(o);
+    s.a.fin(); s.b.ack(); s.b.fin(); s.a.ack(); s.wait(250); s.b.fin({ seq: 5001, keepSeq: true }); s.a.ack();
     return s;
   };
   const run = async (s: Scenario): Promise<ConnectionReport> => {
@@ -3407,12 +3413,6 @@ describe('an ACK lost past the capture point, shown by its segment sent again (h
   });
 
   test('a record waiting for its FIN\'s next copy is otherwise as the closed list left it: anything else on the tuple after 5 s, the cap, an early loss settled before the close (helper-112 review)', async () => {
-    const closeLost = (o: ConstructorParameters<typeof Scenario>[0] = {}): Scenario => {
-      const s = new Scenario(o);
-      s.a.syn(); s.wait(10); s.b.synAck(); s.wait(10); s.a.ack();
-      s.a.fin(); s.b.ack(); s.b.fin(); s.a.ack(); s.wait(250); s.b.fin({ seq: 5001, keepSeq: true }); s.a.ack();
-      return s;
-    };
     const alone = JSON.stringify(only(await analyzeBytes(closeLost().pcap(), { ladder: true })));
     // A new connection's segments 30 s later, its SYN not captured: a record of their own (M1).
     const mid = closeLost();
@@ -3451,12 +3451,6 @@ describe('an ACK lost past the capture point, shown by its segment sent again (h
   });
 
   test('at the cap a waiting record past its 5 s goes before a closed one within them, and ends as at 5 s (helper-113 review)', async () => {
-    const closeLost = (o: ConstructorParameters<typeof Scenario>[0]): Scenario => {
-      const s = new Scenario(o);
-      s.a.syn(); s.wait(10); s.b.synAck(); s.wait(10); s.a.ack();
-      s.a.fin(); s.b.ack(); s.b.fin(); s.a.ack(); s.wait(250); s.b.fin({ seq: 5001, keepSeq: true }); s.a.ack();
-      return s;
-    };
     // What the 5 s retirement reports, frames aside (the mixed capture numbers them otherwise).
     const facts = (c: ConnectionReport): unknown => [c.ended, c.lastSeen, statePath(c, 'client'), statePath(c, 'server'), { ...c.close, firstFinFrame: 0 }];
     const alone = facts(only(await analyzeBytes(closeLost({ start: 1_700_000_001 }).pcap(), { ladder: true })));
